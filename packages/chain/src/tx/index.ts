@@ -1,0 +1,20 @@
+export { checkTransaction, isCoinbase, MAX_BLOCK_WEIGHT, MAX_MONEY } from './checkTransaction.js';
+export type { TxDecodeErrorCode } from './errors.js';
+export { TxArgumentError, TxDecodeError } from './errors.js';
+export type { Tx, TxIn, TxInit, TxOut } from './transaction.js';
+export {
+  baseSize,
+  createTx,
+  decodeTx,
+  encodeTx,
+  fromDisplayHex,
+  hasWitness,
+  toDisplayHex,
+  totalSize,
+  txid,
+  txidHex,
+  vsize,
+  weight,
+  wtxid,
+  wtxidHex,
+} from './transaction.js';
