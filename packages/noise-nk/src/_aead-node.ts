@@ -1,0 +1,2 @@
+// Default AEAD under the `node` export condition: node:crypto. Selected through `#aead`.
+export { nodeAead as defaultAead } from './node/aead.js';

@@ -1,0 +1,183 @@
+/**
+ * Typed errors of `@superscalar/noise-nk`. Every error thrown (or reported through `closed`) by this
+ * package is a {@link NoiseError} with a stable string `code`; match on `code` or on the subclass,
+ * never on the message. Errors caused by the peer say so with `action: 'disconnect'`: the connection
+ * they happened on is already closed, nothing else is affected.
+ */
+
+const BRAND = Symbol.for('@superscalar/noise-nk/error');
+
+/** Stable codes of {@link NoiseError} subclasses. */
+export type NoiseErrorCode =
+  | 'NOISE_INVALID_ARGUMENT'
+  | 'NOISE_HANDSHAKE_FAILED'
+  | 'NOISE_HANDSHAKE_TIMEOUT'
+  | 'NOISE_BAD_MAC'
+  | 'NOISE_FRAME_TOO_LARGE'
+  | 'NOISE_NONCE_EXHAUSTED'
+  | 'NOISE_CONNECTION_CLOSED'
+  | 'NOISE_TRANSPORT_ERROR'
+  | 'NOISE_RATE_LIMITED'
+  | 'NOISE_STATE';
+
+/**
+ * Base class of every error this package throws. `isInstance` works across duplicate copies of the
+ * package (it checks a `Symbol.for` brand, not the prototype chain).
+ */
+export class NoiseError extends Error {
+  /** Stable, machine-readable code. */
+  readonly code: NoiseErrorCode;
+
+  constructor(code: NoiseErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  /** True for any error thrown by any copy of `@superscalar/noise-nk`. */
+  static isInstance(x: unknown): x is NoiseError {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === true;
+  }
+}
+Object.defineProperty(NoiseError.prototype, BRAND, { value: true });
+
+/** An argument had the wrong type, length or range. `argument` names it. Fix the call. */
+export class InvalidArgumentError extends NoiseError {
+  /** The argument's name or path (e.g. `remoteStatic`, `options.prologue`). */
+  readonly argument: string;
+
+  constructor(argument: string, message: string) {
+    super('NOISE_INVALID_ARGUMENT', `${argument}: ${message}`);
+    this.argument = argument;
+  }
+}
+
+/**
+ * Why a handshake message was rejected. The BOLT 8 labels map as: `short_read` → `ACTn_READ_FAILED`,
+ * `bad_version` → `ACTn_BAD_VERSION`, `bad_pubkey` → `ACTn_BAD_PUBKEY`, `bad_ciphertext` (the
+ * encrypted static key did not authenticate) → `ACTn_BAD_CIPHERTEXT`, `bad_tag` (the payload's MAC)
+ * → `ACTn_BAD_TAG`. `bad_length` is a message longer than the act.
+ */
+export type HandshakeFailure =
+  | 'short_read'
+  | 'bad_length'
+  | 'bad_version'
+  | 'bad_pubkey'
+  | 'bad_ciphertext'
+  | 'bad_tag';
+
+/**
+ * The peer's handshake message was malformed or did not authenticate (a wrong static key, a wrong
+ * prologue or protocol name, or tampering). Action: disconnect; the handshake cannot continue.
+ */
+export class HandshakeError extends NoiseError {
+  /** The 1-based handshake message (BOLT 8 "act") that failed. */
+  readonly act: number;
+  /** What was wrong with it. */
+  readonly reason: HandshakeFailure;
+  /** Always `disconnect`. */
+  readonly action = 'disconnect' as const;
+
+  constructor(act: number, reason: HandshakeFailure, detail: string, options?: { cause?: unknown }) {
+    super('NOISE_HANDSHAKE_FAILED', `handshake act ${act}: ${reason}: ${detail}`, options);
+    this.act = act;
+    this.reason = reason;
+  }
+
+  /** The BOLT 8 test-vector label of this failure, e.g. `ACT3_BAD_CIPHERTEXT`. */
+  get bolt8Label(): string {
+    const r = this.reason === 'short_read' || this.reason === 'bad_length' ? 'READ_FAILED' : this.reason;
+    return `ACT${this.act}_${r.toUpperCase()}`;
+  }
+}
+
+/** The handshake did not finish within the configured time. The connection was closed. */
+export class HandshakeTimeoutError extends NoiseError {
+  /** The timeout that elapsed, in milliseconds. */
+  readonly timeoutMs: number;
+  /** Always `disconnect`. */
+  readonly action = 'disconnect' as const;
+
+  constructor(timeoutMs: number) {
+    super('NOISE_HANDSHAKE_TIMEOUT', `handshake did not complete within ${timeoutMs} ms; connection closed`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A transport frame (its length prefix or its body) failed authentication: garbage, tampering or a
+ * desynchronised peer. Action: disconnect (the cipher state cannot recover).
+ */
+export class BadMacError extends NoiseError {
+  /** Which part of the frame failed: the 18-byte encrypted length or the body. */
+  readonly part: 'length' | 'body';
+  /** Always `disconnect`. */
+  readonly action = 'disconnect' as const;
+
+  constructor(part: 'length' | 'body') {
+    super('NOISE_BAD_MAC', `transport frame ${part} failed authentication; connection closed`);
+    this.part = part;
+  }
+}
+
+/**
+ * A message is larger than the frame limit (65,535 bytes in BOLT 8, or a smaller configured limit).
+ * Sending one throws before anything is written; receiving one closes the connection.
+ */
+export class FrameTooLargeError extends NoiseError {
+  /** The offending length in bytes. */
+  readonly length: number;
+  /** The limit in force. */
+  readonly limit: number;
+
+  constructor(length: number, limit: number) {
+    super('NOISE_FRAME_TOO_LARGE', `message of ${length} bytes exceeds the frame limit of ${limit} bytes`);
+    this.length = length;
+    this.limit = limit;
+  }
+}
+
+/** A cipher state without key rotation reached the largest nonce. Action: start a new session. */
+export class NonceExhaustedError extends NoiseError {
+  constructor() {
+    super('NOISE_NONCE_EXHAUSTED', 'cipher nonce exhausted; re-handshake to continue');
+  }
+}
+
+/** The operation needs an open connection, and this one is closed (by either side or by an error). */
+export class ConnectionClosedError extends NoiseError {
+  constructor(message = 'connection is closed', options?: { cause?: unknown }) {
+    super('NOISE_CONNECTION_CLOSED', message, options);
+  }
+}
+
+/** The underlying byte transport reported an error (a socket reset, a WebSocket error). */
+export class TransportError extends NoiseError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NOISE_TRANSPORT_ERROR', message, options);
+  }
+}
+
+/**
+ * A listener refused a connection: its source address exceeded the per-IP rate or the listener had
+ * its maximum number of handshakes in progress. The connection was closed unread.
+ */
+export class RateLimitedError extends NoiseError {
+  /** The peer's address. */
+  readonly remoteAddress: string;
+  /** Which limit refused it. */
+  readonly limit: 'per_ip_rate' | 'concurrent_handshakes';
+
+  constructor(remoteAddress: string, limit: 'per_ip_rate' | 'concurrent_handshakes') {
+    super('NOISE_RATE_LIMITED', `connection from ${remoteAddress} refused: ${limit} limit reached`);
+    this.remoteAddress = remoteAddress;
+    this.limit = limit;
+  }
+}
+
+/** An API was called out of order (e.g. writing a handshake message when it is the peer's turn). */
+export class StateError extends NoiseError {
+  constructor(message: string) {
+    super('NOISE_STATE', message);
+  }
+}

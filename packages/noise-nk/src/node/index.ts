@@ -1,0 +1,1 @@
+export { nodeAead } from './aead.js';

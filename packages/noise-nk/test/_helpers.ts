@@ -1,0 +1,24 @@
+// Shared test helpers (not part of the package).
+
+import { type Aead, nobleAead } from '../src/aead.js';
+import { nodeAead } from '../src/node/aead.js';
+
+export const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
+export const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+export const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** Both AEAD backends: every vector test runs once per backend. */
+export const BACKENDS: readonly [string, Aead][] = [
+  ['node:crypto', nodeAead],
+  ['@noble/ciphers', nobleAead],
+];
+
+/** An rng that hands out the given byte strings in order, then fails the test. */
+export function queuedRng(...keys: Uint8Array[]): (n: number) => Uint8Array {
+  const q = [...keys];
+  return (n) => {
+    const k = q.shift();
+    if (k === undefined || k.length !== n) throw new Error(`test rng exhausted or wrong size (${n})`);
+    return k;
+  };
+}
