@@ -1,0 +1,10 @@
+export {
+  InconsistentSecretError,
+  InvalidArgumentError,
+  InvalidEncodingError,
+  ShachainError,
+  type ShachainErrorCode,
+  UnexpectedIndexError,
+} from './errors.js';
+export { commitmentIndex, FIRST_INDEX, generateFromSeed } from './generateFromSeed.js';
+export { MAX_STORED_SECRETS, ShachainStore, STORE_ENCODING_VERSION } from './store.js';
