@@ -1,0 +1,31 @@
+// Benchmarks: `npx tsx --conditions=source bench/index.ts`
+import { Bench } from 'tinybench';
+import { FIRST_INDEX, generateFromSeed, ShachainStore } from '../src/index.js';
+
+const seed = new Uint8Array(32).fill(0x42);
+// A store after 1,023 secrets received; its next insert (index 2^48 - 1024) has 10 trailing zeros.
+const deep = new ShachainStore();
+const warm = 1023;
+for (let k = 0; k < warm; k++) deep.insertSecret(generateFromSeed(seed, FIRST_INDEX - k), FIRST_INDEX - k);
+const bytes = deep.serialize();
+const nextSecret = generateFromSeed(seed, FIRST_INDEX - warm);
+
+const bench = new Bench({ time: 500 });
+bench
+  .add('generateFromSeed (index 2^48-1, 48 hashes)', () => {
+    generateFromSeed(seed, FIRST_INDEX);
+  })
+  .add('insertSecret (position 10, 10 checks) on a copy', () => {
+    ShachainStore.deserialize(bytes).insertSecret(nextSecret, FIRST_INDEX - warm);
+  })
+  .add('deserialize (1,023 received)', () => {
+    ShachainStore.deserialize(bytes);
+  })
+  .add('serialize (1,023 received)', () => {
+    deep.serialize();
+  })
+  .add('getSecret (oldest index of 1,023)', () => {
+    deep.getSecret(FIRST_INDEX);
+  });
+await bench.run();
+console.table(bench.table());
