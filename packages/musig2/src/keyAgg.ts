@@ -1,0 +1,249 @@
+/**
+ * BIP327 key generation and aggregation: `KeyAgg`, `KeyAggCoeff`, `ApplyTweak`, `GetXonlyPubkey`,
+ * `GetPlainPubkey`, plus a cache of key-aggregation contexts for tree signing.
+ *
+ * KeyAgg computes `Q = Σ a_i⋅P_i` as one multi-scalar multiplication (Straus for small sets, Pippenger
+ * for large ones) instead of u separate multiplications; the coefficients are public, so variable-time
+ * arithmetic is safe. The context also keeps every coefficient, so signing and verification never
+ * re-hash the key list.
+ *
+ * Not done here: KeySort (see `keySort.ts`; KeyAgg aggregates in the order given, as the BIP says).
+ *
+ * @see https://github.com/bitcoin/bips/blob/master/bip-0327.mediawiki#key-generation-and-aggregation
+ */
+import { mulAddUnsafe, pippenger } from '@noble/curves/abstract/curve.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { assertBytes, assertBytesArray, assertTweaks } from './_assert.js';
+import { taggedHash, taggedScalar } from './_hash.js';
+import { InvalidContributionError, ValueError } from './errors.js';
+import {
+  bytesToInt,
+  cbytes,
+  G,
+  hasEvenY,
+  INFINITY,
+  modN,
+  n,
+  type Point,
+  PointCons,
+  pointFromCompressed,
+  xbytes,
+} from './point.js';
+
+/** Above this many keys KeyAgg uses Pippenger's bucket method; at or below it, interleaved Straus. */
+const PIPPENGER_THRESHOLD = 128;
+
+/** The key list a context was built from, with its hash and every coefficient (shared by tweaked copies). */
+interface KeySet {
+  readonly pubkeys: readonly Uint8Array[];
+  readonly points: readonly Point[];
+  readonly coeffs: readonly bigint[];
+  /** hex(pk) → coefficient, for `KeyAggCoeff` lookups by key. */
+  readonly byKey: ReadonlyMap<string, bigint>;
+}
+
+// Tweaked copies share their parent's key set (read through this accessor, set in the class body).
+let keySetOf: (ctx: KeyAggContext) => KeySet;
+
+/**
+ * BIP327 `KeyAggContext`: the aggregate point `Q`, the accumulated sign `gacc` and the accumulated
+ * tweak `tacc`, plus the key list it was aggregated from (needed for `KeyAggCoeff`). Immutable:
+ * {@link applyTweak} returns a new context. Build one with {@link keyAgg}.
+ */
+export class KeyAggContext {
+  /** The (possibly tweaked) aggregate public key Q. Never infinity. */
+  readonly Q: Point;
+  /** Accumulated sign, 1 or n − 1. */
+  readonly gacc: bigint;
+  /** Accumulated tweak, in [0, n). */
+  readonly tacc: bigint;
+  readonly #keys: KeySet;
+
+  static {
+    keySetOf = (ctx) => ctx.#keys;
+  }
+
+  /** @internal Use {@link keyAgg} and {@link applyTweak}. */
+  constructor(Q: Point, gacc: bigint, tacc: bigint, keys: KeySet) {
+    this.Q = Q;
+    this.gacc = gacc;
+    this.tacc = tacc;
+    this.#keys = keys;
+  }
+
+  /** Number of individual keys. */
+  get size(): number {
+    return this.#keys.pubkeys.length;
+  }
+
+  /** Copies of the individual public keys, in aggregation order. */
+  get pubkeys(): Uint8Array[] {
+    return this.#keys.pubkeys.map((pk) => Uint8Array.from(pk));
+  }
+
+  /** The decoded individual public keys, in aggregation order. */
+  get points(): readonly Point[] {
+    return this.#keys.points;
+  }
+
+  /** The coefficient of the key at position `i` in aggregation order. */
+  coeffAt(i: number): bigint {
+    const a = this.#keys.coeffs[i];
+    if (a === undefined) throw new ValueError(`no key at position ${i}`);
+    return a;
+  }
+
+  /**
+   * BIP327 `KeyAggCoeff(pk_1..u, pk')` for this context's key list. Throws {@link ValueError} if `pk`
+   * is not one of the keys (stricter than the BIP's KeyAggCoeff, matching `GetSessionKeyAggCoeff`).
+   */
+  keyAggCoeff(pk: Uint8Array): bigint {
+    assertBytes(pk, 'pk', 33);
+    const a = this.#keys.byKey.get(bytesToHex(pk));
+    if (a === undefined) throw new ValueError("The signer's pubkey must be included in the list of pubkeys.");
+    return a;
+  }
+}
+
+/** BIP327 `HashKeys(pk_1..u)` = `hash_KeyAgg list(pk_1 || ... || pk_u)`. */
+export function hashKeys(pubkeys: readonly Uint8Array[]): Uint8Array {
+  assertBytesArray(pubkeys, 'pubkeys', 33);
+  return taggedHash('KeyAgg list', ...pubkeys);
+}
+
+/** BIP327 `GetSecondKey(pk_1..u)`: the first key different from `pk_1`, or 33 zero bytes. */
+export function getSecondKey(pubkeys: readonly Uint8Array[]): Uint8Array {
+  assertBytesArray(pubkeys, 'pubkeys', 33, 1);
+  const first = pubkeys[0] as Uint8Array;
+  for (let j = 1; j < pubkeys.length; j++) {
+    const pk = pubkeys[j] as Uint8Array;
+    if (!equal(pk, first)) return Uint8Array.from(pk);
+  }
+  return new Uint8Array(33);
+}
+
+/**
+ * BIP327 `KeyAggCoeff(pk_1..u, pk')`: 1 if `pk'` is the second distinct key, else
+ * `int(hash_KeyAgg coefficient(L || pk')) mod n` with `L = HashKeys(pk_1..u)`.
+ */
+export function keyAggCoeff(pubkeys: readonly Uint8Array[], pk: Uint8Array): bigint {
+  assertBytesArray(pubkeys, 'pubkeys', 33, 1);
+  assertBytes(pk, 'pk', 33);
+  return coeffInternal(hashKeys(pubkeys), getSecondKey(pubkeys), pk);
+}
+
+function coeffInternal(L: Uint8Array, pk2: Uint8Array, pk: Uint8Array): bigint {
+  if (equal(pk, pk2)) return 1n;
+  return taggedScalar('KeyAgg coefficient', L, pk);
+}
+
+/**
+ * BIP327 `KeyAgg(pk_1..u)`: aggregates 33-byte compressed public keys, in the order given, into a
+ * {@link KeyAggContext} with `gacc = 1`, `tacc = 0`.
+ *
+ * @throws InvalidContributionError `{ signer: i, contrib: 'pubkey' }` if `pubkeys[i]` does not decode.
+ * @throws ValueError if the aggregate is infinity (not reachable without a hash collision).
+ */
+export function keyAgg(pubkeys: readonly Uint8Array[]): KeyAggContext {
+  assertBytesArray(pubkeys, 'pubkeys', 33, 1);
+  const keys = pubkeys.map((pk) => Uint8Array.from(pk));
+  const points = keys.map((pk, i) => {
+    try {
+      return pointFromCompressed(pk);
+    } catch (cause) {
+      throw new InvalidContributionError(i, 'pubkey', { cause });
+    }
+  });
+  const L = taggedHash('KeyAgg list', ...keys);
+  const pk2 = getSecondKey(keys);
+  const byKey = new Map<string, bigint>();
+  const coeffs = keys.map((pk) => {
+    const hex = bytesToHex(pk);
+    let a = byKey.get(hex);
+    if (a === undefined) {
+      a = coeffInternal(L, pk2, pk);
+      byKey.set(hex, a);
+    }
+    return a;
+  });
+  const Q = msm(points, coeffs);
+  if (Q.is0()) throw new ValueError('The aggregate public key cannot be infinity.');
+  return new KeyAggContext(Q, 1n, 0n, { pubkeys: keys, points, coeffs, byKey });
+}
+
+/** `Σ scalars[i]⋅points[i]` for public inputs (scalars in [0, n)). */
+export function msm(points: readonly Point[], scalars: readonly bigint[]): Point {
+  // Terms with coefficient 1 (the second key) need no multiplication.
+  const ps: Point[] = [];
+  const ss: bigint[] = [];
+  let acc = INFINITY;
+  for (let i = 0; i < points.length; i++) {
+    const s = scalars[i] as bigint;
+    const P = points[i] as Point;
+    if (s === 0n) continue;
+    if (s === 1n) acc = acc.add(P);
+    else {
+      ps.push(P);
+      ss.push(s);
+    }
+  }
+  if (ps.length === 0) return acc;
+  if (ps.length === 1) return acc.add((ps[0] as Point).multiplyUnsafe(ss[0] as bigint));
+  const sum =
+    ps.length > PIPPENGER_THRESHOLD ? pippenger(PointCons, ps, ss) : mulAddUnsafe(PointCons, ps, ss);
+  return acc.add(sum);
+}
+
+/**
+ * BIP327 `ApplyTweak(keygen_ctx, tweak, is_xonly_t)`: returns a new context tweaked by the 32-byte
+ * `tweak`, as an x-only tweak (BIP341 taproot tweak) or a plain one.
+ *
+ * @throws ValueError `The tweak must be less than n.` or `The result of tweaking cannot be infinity.`
+ */
+export function applyTweak(ctx: KeyAggContext, tweak: Uint8Array, isXonly: boolean): KeyAggContext {
+  if (!(ctx instanceof KeyAggContext)) throw new ValueError('ctx: expected a KeyAggContext from keyAgg()');
+  assertBytes(tweak, 'tweak', 32);
+  if (typeof isXonly !== 'boolean') throw new ValueError('isXonly: expected a boolean');
+  // "Let g = -1 mod n if is_xonly_t and not has_even_y(Q), otherwise let g = 1"
+  const negate = isXonly && !hasEvenY(ctx.Q);
+  // "Let t = int(tweak); fail if t ≥ n"
+  const t = bytesToInt(tweak);
+  if (t >= n) throw new ValueError('The tweak must be less than n.');
+  // "Let Q' = g⋅Q + t⋅G; fail if is_infinite(Q')"
+  const gQ = negate ? ctx.Q.negate() : ctx.Q;
+  const Q = t === 0n ? gQ : gQ.add(G.multiply(t));
+  if (Q.is0()) throw new ValueError('The result of tweaking cannot be infinity.');
+  // "Let gacc' = g⋅gacc mod n", "Let tacc' = t + g⋅tacc mod n"
+  const gacc = negate ? modN(-ctx.gacc) : ctx.gacc;
+  const tacc = modN(t + (negate ? -ctx.tacc : ctx.tacc));
+  return new KeyAggContext(Q, gacc, tacc, keySetOf(ctx));
+}
+
+/** Applies `tweaks[i]` (x-only if `isXonly[i]`) in order. */
+export function applyTweaks(
+  ctx: KeyAggContext,
+  tweaks: readonly Uint8Array[],
+  isXonly: readonly boolean[],
+): KeyAggContext {
+  assertTweaks(tweaks, isXonly);
+  let c = ctx;
+  for (let i = 0; i < tweaks.length; i++) c = applyTweak(c, tweaks[i] as Uint8Array, isXonly[i] as boolean);
+  return c;
+}
+
+/** BIP327 `GetXonlyPubkey(keygen_ctx)`: `xbytes(Q)`, the 32-byte BIP340 key. */
+export function getXonlyPubkey(ctx: KeyAggContext): Uint8Array {
+  return xbytes(ctx.Q);
+}
+
+/** BIP327 `GetPlainPubkey(keygen_ctx)`: `cbytes(Q)`, the 33-byte compressed key (for further plain tweaking). */
+export function getPlainPubkey(ctx: KeyAggContext): Uint8Array {
+  return cbytes(ctx.Q);
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number);
+  return d === 0;
+}

@@ -1,0 +1,57 @@
+/**
+ * BIP327 NonceAgg: sums the signers' public nonces into the 66-byte aggregate nonce, blaming the first
+ * signer whose public nonce does not decode.
+ *
+ * @see https://github.com/bitcoin/bips/blob/master/bip-0327.mediawiki#nonce-aggregation
+ */
+import { assertBytesArray } from './_assert.js';
+import { InvalidContributionError } from './errors.js';
+import { cbytesExt, INFINITY, type Point, pointFromCompressed } from './point.js';
+
+/** Decodes a 66-byte public nonce into its two points, blaming `signer` (with `contrib`) on failure. */
+export function decodePubnonce(
+  pubnonce: Uint8Array,
+  signer: number | null,
+  contrib: 'pubnonce' | 'aggothernonce' = 'pubnonce',
+): [Point, Point] {
+  try {
+    return [pointFromCompressed(pubnonce.subarray(0, 33)), pointFromCompressed(pubnonce.subarray(33, 66))];
+  } catch (cause) {
+    throw new InvalidContributionError(signer, contrib, { cause });
+  }
+}
+
+/** Sums decoded public nonces and encodes the aggregate nonce with `cbytes_ext`. */
+export function aggregateNoncePoints(nonces: readonly (readonly [Point, Point])[]): Uint8Array {
+  let R1 = INFINITY;
+  let R2 = INFINITY;
+  for (const [A, B] of nonces) {
+    R1 = R1.add(A);
+    R2 = R2.add(B);
+  }
+  const out = new Uint8Array(66);
+  out.set(cbytesExt(R1), 0);
+  out.set(cbytesExt(R2), 33);
+  return out;
+}
+
+/**
+ * BIP327 `NonceAgg(pubnonce_1..u)`: `aggnonce = cbytes_ext(Σ R_i,1) || cbytes_ext(Σ R_i,2)`.
+ *
+ * @throws InvalidContributionError `{ signer: i, contrib: 'pubnonce' }` for the first undecodable nonce.
+ */
+export function nonceAgg(pubnonces: readonly Uint8Array[]): Uint8Array {
+  assertBytesArray(pubnonces, 'pubnonces', 66, 1);
+  // "For j = 1 .. 2: For i = 1 .. u: Let R_i,j = cpoint(pubnonce_i[(j-1)*33:j*33]); fail if that
+  //  fails and blame signer i" -- all first halves are checked before any second half.
+  const halves = [0, 33].map((off) =>
+    pubnonces.map((pn, i) => {
+      try {
+        return pointFromCompressed(pn.subarray(off, off + 33));
+      } catch (cause) {
+        throw new InvalidContributionError(i, 'pubnonce', { cause });
+      }
+    }),
+  ) as [Point[], Point[]];
+  return aggregateNoncePoints(halves[0].map((A, i) => [A, halves[1][i] as Point] as const));
+}

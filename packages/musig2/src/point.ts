@@ -1,0 +1,119 @@
+/**
+ * secp256k1 points and scalars as BIP327 encodes them (BIP327 "Notation"): `cbytes`/`cpoint` for
+ * 33-byte compressed points, the `_ext` variants that map the point at infinity to 33 zero bytes,
+ * `xbytes` for BIP340 x-only encodings, and scalar helpers modulo the group order `n`.
+ *
+ * Points are `@noble/curves` secp256k1 points (projective). These helpers are the encoding layer every
+ * other module uses, exported for packages that build on MuSig2 (adaptor signatures).
+ */
+import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
+import { assertBytes } from './_assert.js';
+import { InvalidArgumentError, ValueError } from './errors.js';
+
+/** A secp256k1 point (projective coordinates; may be the point at infinity). */
+export type Point = WeierstrassPoint<bigint>;
+
+/** The `@noble/curves` secp256k1 point constructor. */
+export const PointCons = secp256k1.Point;
+/** The generator G. */
+export const G: Point = PointCons.BASE;
+/** The point at infinity. */
+export const INFINITY: Point = PointCons.ZERO;
+/** The group order n. */
+export const n: bigint = PointCons.Fn.ORDER;
+
+/** `a mod n`, in [0, n). */
+export function modN(a: bigint): bigint {
+  const r = a % n;
+  return r < 0n ? r + n : r;
+}
+
+/** True if `P` is the point at infinity. */
+export function isInfinity(P: Point): boolean {
+  return P.is0();
+}
+
+/** BIP340 `has_even_y(P)`; `P` must not be infinity. */
+export function hasEvenY(P: Point): boolean {
+  return (P.toAffine().y & 1n) === 0n;
+}
+
+/** BIP327 `cbytes(P)`: 33-byte compressed encoding. Throws {@link ValueError} for infinity. */
+export function cbytes(P: Point): Uint8Array {
+  if (P.is0()) throw new ValueError('cbytes: the point at infinity has no compressed encoding');
+  return P.toBytes(true);
+}
+
+/** BIP327 `cbytes_ext(P)`: like {@link cbytes}, but infinity encodes as 33 zero bytes. */
+export function cbytesExt(P: Point): Uint8Array {
+  return P.is0() ? new Uint8Array(33) : P.toBytes(true);
+}
+
+/** BIP340 `bytes(P)` / BIP327 `xbytes(P)`: the 32-byte x coordinate. Throws {@link ValueError} for infinity. */
+export function xbytes(P: Point): Uint8Array {
+  if (P.is0()) throw new ValueError('xbytes: the point at infinity has no x coordinate');
+  return numberToBytesBE(P.toAffine().x, 32);
+}
+
+/**
+ * BIP327 `cpoint(x)`: decodes a 33-byte compressed point (prefix 02/03, x < p, on the curve).
+ * Throws {@link ValueError} if `x` is not such an encoding.
+ */
+export function pointFromCompressed(bytes: Uint8Array): Point {
+  assertBytes(bytes, 'bytes', 33);
+  if (bytes[0] !== 2 && bytes[0] !== 3) throw new ValueError('cpoint: prefix must be 0x02 or 0x03');
+  try {
+    return PointCons.fromBytes(bytes);
+  } catch (cause) {
+    throw new ValueError('cpoint: not a valid compressed point', { cause });
+  }
+}
+
+/** BIP327 `cpoint_ext(x)`: like {@link pointFromCompressed}, but 33 zero bytes decode as infinity. */
+export function pointFromCompressedExt(bytes: Uint8Array): Point {
+  assertBytes(bytes, 'bytes', 33);
+  if (isZeroBytes(bytes)) return INFINITY;
+  return pointFromCompressed(bytes);
+}
+
+/** BIP340 `lift_x(x)`: the point with x coordinate `x` and even y. Throws {@link ValueError} if none exists. */
+export function liftX(bytes: Uint8Array): Point {
+  assertBytes(bytes, 'bytes', 32);
+  const c = new Uint8Array(33);
+  c[0] = 2;
+  c.set(bytes, 1);
+  try {
+    return PointCons.fromBytes(c);
+  } catch (cause) {
+    throw new ValueError('lift_x: not the x coordinate of a curve point', { cause });
+  }
+}
+
+/** BIP340 `int(x)`: a 32-byte big-endian integer (not reduced). */
+export function bytesToInt(bytes: Uint8Array): bigint {
+  return bytesToNumberBE(bytes);
+}
+
+/** BIP340 `bytes(32, x)`: a scalar in [0, 2^256) as 32 big-endian bytes. */
+export function scalarToBytes(x: bigint): Uint8Array {
+  if (x < 0n || x >= 1n << 256n) throw new InvalidArgumentError('x', 'expected an integer in [0, 2^256)');
+  return numberToBytesBE(x, 32);
+}
+
+/** `d⋅G` for a secret scalar (constant-time base multiplication); `d` in [1, n). */
+export function mulG(d: bigint): Point {
+  return G.multiply(d);
+}
+
+/** `k⋅P` for public values (variable time); `k` in [0, n), 0 giving infinity. */
+export function mulPublic(P: Point, k: bigint): Point {
+  return k === 0n ? INFINITY : P.multiplyUnsafe(k);
+}
+
+function isZeroBytes(b: Uint8Array): boolean {
+  let acc = 0;
+  for (const v of b) acc |= v;
+  return acc === 0;
+}
