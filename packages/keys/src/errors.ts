@@ -19,7 +19,9 @@ export type KeysErrorCode =
   | 'ENVELOPE_UNKNOWN_VERSION'
   | 'ENVELOPE_WEAK_KDF'
   | 'WRONG_PASSPHRASE'
-  | 'KEYFILE_VERIFY_FAILED';
+  | 'KEYFILE_VERIFY_FAILED'
+  | 'INVALID_EXTENDED_KEY'
+  | 'KEYCHAIN_WIPED';
 
 /** Base class of every error thrown by `@superscalar/keys`. */
 export class KeysError extends Error {
@@ -144,5 +146,19 @@ export class WrongPassphraseError extends KeysError {
 export class KeyfileVerifyError extends KeysError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('KEYFILE_VERIFY_FAILED', message, options);
+  }
+}
+
+/** A BIP32 extended key string (xprv/xpub/tprv/tpub) failed to parse or validate. */
+export class InvalidExtendedKeyError extends KeysError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_EXTENDED_KEY', `invalid extended key: ${message}`, options);
+  }
+}
+
+/** The keychain was wiped with `wipe()` and can no longer derive keys. */
+export class KeychainWipedError extends KeysError {
+  constructor() {
+    super('KEYCHAIN_WIPED', 'this keychain was wiped; build a new one from the seed or mnemonic');
   }
 }
