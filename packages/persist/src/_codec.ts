@@ -1,0 +1,174 @@
+// Internal: a tiny length-prefixed binary writer/reader used for update digests and backup files.
+// Big-endian integers; every read is bounds-checked and reports through the caller's error factory.
+
+const enc = new TextEncoder();
+const dec = new TextDecoder('utf-8', { fatal: true });
+
+/** Value tags of {@link Writer.value}. */
+export const TAG_NULL = 0;
+export const TAG_BYTES = 1;
+export const TAG_INT = 2;
+export const TAG_TEXT = 3;
+export const TAG_BOOL = 4;
+
+export class Writer {
+  private chunks: Uint8Array[] = [];
+  private size = 0;
+
+  private push(b: Uint8Array): void {
+    this.chunks.push(b);
+    this.size += b.length;
+  }
+  u8(n: number): void {
+    this.push(Uint8Array.of(n & 0xff));
+  }
+  u32(n: number): void {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, n);
+    this.push(b);
+  }
+  i64(n: bigint): void {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigInt64(0, n);
+    this.push(b);
+  }
+  raw(b: Uint8Array): void {
+    this.push(Uint8Array.from(b));
+  }
+  bytes(b: Uint8Array): void {
+    this.u32(b.length);
+    this.raw(b);
+  }
+  text(s: string): void {
+    this.bytes(enc.encode(s));
+  }
+  /** A tagged scalar: null, bytes, integer (bigint or number), text or boolean. */
+  value(v: unknown): void {
+    if (v === null || v === undefined) this.u8(TAG_NULL);
+    else if (v instanceof Uint8Array) {
+      this.u8(TAG_BYTES);
+      this.bytes(v);
+    } else if (typeof v === 'bigint') {
+      this.u8(TAG_INT);
+      this.i64(v);
+    } else if (typeof v === 'number') {
+      this.u8(TAG_INT);
+      this.i64(BigInt(v));
+    } else if (typeof v === 'string') {
+      this.u8(TAG_TEXT);
+      this.text(v);
+    } else if (typeof v === 'boolean') {
+      this.u8(TAG_BOOL);
+      this.u8(v ? 1 : 0);
+    } else throw new TypeError(`cannot encode a ${typeof v}`);
+  }
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+}
+
+export class Reader {
+  private at = 0;
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly fail: (detail: string) => Error,
+  ) {}
+
+  private need(n: number, what: string): void {
+    if (this.at + n > this.buf.length) throw this.fail(`truncated while reading ${what} at byte ${this.at}`);
+  }
+  get remaining(): number {
+    return this.buf.length - this.at;
+  }
+  u8(what: string): number {
+    this.need(1, what);
+    return this.buf[this.at++] as number;
+  }
+  u32(what: string): number {
+    this.need(4, what);
+    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.at, 4).getUint32(0);
+    this.at += 4;
+    return v;
+  }
+  i64(what: string): bigint {
+    this.need(8, what);
+    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.at, 8).getBigInt64(0);
+    this.at += 8;
+    return v;
+  }
+  raw(n: number, what: string): Uint8Array {
+    this.need(n, what);
+    const out = this.buf.slice(this.at, this.at + n);
+    this.at += n;
+    return out;
+  }
+  bytes(what: string): Uint8Array {
+    return this.raw(this.u32(what), what);
+  }
+  text(what: string): string {
+    const b = this.bytes(what);
+    try {
+      return dec.decode(b);
+    } catch {
+      throw this.fail(`${what} is not valid UTF-8`);
+    }
+  }
+  /** Reads a value written by {@link Writer.value}; integers come back as bigint. */
+  value(what: string): Uint8Array | bigint | string | boolean | null {
+    const tag = this.u8(what);
+    switch (tag) {
+      case TAG_NULL:
+        return null;
+      case TAG_BYTES:
+        return this.bytes(what);
+      case TAG_INT:
+        return this.i64(what);
+      case TAG_TEXT:
+        return this.text(what);
+      case TAG_BOOL: {
+        const b = this.u8(what);
+        if (b > 1) throw this.fail(`${what} has boolean byte ${b}`);
+        return b === 1;
+      }
+      default:
+        throw this.fail(`${what} has unknown value tag ${tag}`);
+    }
+  }
+  end(what: string): void {
+    if (this.at !== this.buf.length)
+      throw this.fail(`${this.buf.length - this.at} trailing bytes after ${what}`);
+  }
+}
+
+export function utf8(s: string): Uint8Array {
+  return enc.encode(s);
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number);
+  return d === 0;
+}
+
+export function toHex(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,43 @@
+/**
+ * The port between the store's logic and a database driver. `./sqlite` and `./postgres` each
+ * implement it; the root export never imports a driver, so a browser bundle can carry the types and
+ * sealing code without better-sqlite3 or pg.
+ *
+ * Contract: `write` runs its callback in one transaction that either commits entirely (and is durable
+ * when the promise resolves) or not at all; it may run the callback again after a serialization
+ * failure, so the callback must only touch the database. `snapshot` runs its callback in a read-only
+ * transaction that sees one consistent state.
+ *
+ * @module
+ */
+
+import type { Kysely } from 'kysely';
+import type { PersistError } from './errors.js';
+import type { ColumnKind } from './tables.js';
+
+/** Kysely's view of the dynamic schema (tables are described at run time by `TABLE_SPECS`). */
+export type AnyDatabase = Record<string, Record<string, unknown>>;
+
+/** A database driver behind the store. Implemented by `./sqlite` and `./postgres`. */
+export interface Backend {
+  /** `sqlite` or `postgres`. */
+  readonly kind: 'sqlite' | 'postgres';
+  /** Where the data lives, for messages (a path, or host/database/schema; never a password). */
+  readonly location: string;
+  /** The Kysely instance (reads outside transactions). */
+  readonly db: Kysely<AnyDatabase>;
+  /** Runs `fn` in one write transaction (see the module contract). */
+  write<T>(fn: (trx: Kysely<AnyDatabase>) => Promise<T>): Promise<T>;
+  /** Runs `fn` in one consistent read-only snapshot. */
+  snapshot<T>(fn: (trx: Kysely<AnyDatabase>) => Promise<T>): Promise<T>;
+  /** Takes the lock that serialises migrations between processes (inside `write`). */
+  lockForMigration(trx: Kysely<AnyDatabase>): Promise<void>;
+  /** True when the table exists. */
+  tableExists(name: string): Promise<boolean>;
+  /** The SQL type of a column kind. */
+  sqlType(kind: ColumnKind): string;
+  /** Translates a driver error into a typed error when it means corruption or similar. */
+  classify(e: unknown): PersistError | undefined;
+  /** Closes what the backend opened. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,648 @@
+/**
+ * The `Store` port and its SQL implementation over a {@link Backend}.
+ *
+ * **Order.** Updates are applied in id order: id `n + 1` only after `n`. `applyUpdate` resolves only
+ * after the transaction holding the update has committed durably (WAL + `synchronous=FULL` on SQLite,
+ * a committed SERIALIZABLE transaction on PostgreSQL); a read issued after that sees it, also after a
+ * crash. Concurrent `applyUpdate` calls are grouped into one transaction (group commit) while the
+ * previous commit is in flight; each is still acknowledged only after that transaction commits, and a
+ * failing update is retried alone so it cannot take its neighbours down with it.
+ *
+ * **Replays.** A replayed id whose operations match the stored MAC is a no-op returning the same ack
+ * (a role that crashed between "persist" and "persisted" simply re-sends); with other operations it is
+ * refused with `UpdateConflictError`. An id beyond `last + 1` is refused with `UpdateGapError`.
+ *
+ * **Reorg.** The store knows nothing of the chain: chain reorganisations are the roles' business and
+ * reach the store as ordinary updates.
+ *
+ * @module
+ */
+
+import { type Kysely, sql } from 'kysely';
+import { equalBytes, toHex, Writer } from './_codec.js';
+import type { AnyDatabase, Backend } from './backend.js';
+import {
+  type BackupOptions,
+  decodeBackup,
+  encodeBackup,
+  type RestoreOptions,
+  type RestoreResult,
+} from './backup.js';
+import {
+  BackendError,
+  CorruptDatabaseError,
+  InvalidArgumentError,
+  PersistError,
+  RestoreRefusedError,
+  SchemaTooNewError,
+  StoreClosedError,
+  UpdateConflictError,
+  UpdateFailedError,
+  UpdateGapError,
+} from './errors.js';
+import { migrate, readSchemaVersion, SCHEMA_VERSION } from './migrations.js';
+import { deriveSealingKeys, openValue, type SealingKeys, sealValue, updateMac } from './seal.js';
+import {
+  type ColumnSpec,
+  type EventRecord,
+  type KeyOf,
+  TABLE_BY_NAME,
+  TABLE_SPECS,
+  type TableName,
+  type TableSpec,
+  type Tables,
+} from './tables.js';
+import {
+  checkValue,
+  encodeOps,
+  keyColumns,
+  type NormalizedUpdate,
+  normalizeUpdate,
+  type Update,
+  type UpdateAck,
+} from './update.js';
+
+/**
+ * Durable state of one role (LSP, client or watchtower). Obtain one from `openSqliteStore`
+ * (`@superscalar/persist/sqlite`) or `openPostgresStore` (`@superscalar/persist/postgres`).
+ */
+export interface Store {
+  /** `sqlite` or `postgres`. */
+  readonly backend: 'sqlite' | 'postgres';
+  /** The schema version of the open database. */
+  readonly schemaVersion: number;
+  /** 8-byte public fingerprint of the sealing key. */
+  readonly keyId: Uint8Array;
+  /**
+   * Applies `update` atomically and resolves once it is durable (see the module doc for order,
+   * replays and grouping).
+   *
+   * @throws {InvalidArgumentError} a malformed update (nothing queued).
+   * @throws {UpdateGapError} `update.id` is not `lastUpdateId() + 1` (nor a replay).
+   * @throws {UpdateConflictError} `update.id` was applied with other operations.
+   * @throws {UpdateFailedError} the backend refused it; nothing of it was written.
+   */
+  applyUpdate(update: Update): Promise<UpdateAck>;
+  /** The id of the last applied update (0n for a new store). */
+  lastUpdateId(): Promise<bigint>;
+  /** One row by primary key, secrets opened; undefined when absent. */
+  get<T extends TableName>(table: T, key: KeyOf<T>): Promise<Tables[T] | undefined>;
+  /**
+   * Rows whose fields equal every field given in `where` (secret fields cannot be filtered on),
+   * ordered by primary key.
+   */
+  list<T extends TableName>(table: T, where?: Partial<Tables[T]>): Promise<Tables[T][]>;
+  /** Journal entries after update `afterUpdateId` (default 0), in order, at most `limit` (default all). */
+  events(options?: { afterUpdateId?: bigint; limit?: number }): Promise<EventRecord[]>;
+  /**
+   * A consistent snapshot of the whole store, taken while it stays live, sealed with
+   * `@superscalar/keys`' password envelope. Secrets stay sealed under the store key inside it, so a
+   * restore needs both the passphrase and the store key.
+   */
+  backup(options: BackupOptions): Promise<Uint8Array>;
+  /**
+   * Replaces this store's contents with a backup. Refuses (typed error, nothing modified) a damaged or
+   * wrongly-keyed file, a file for another store key, and — unless `overwrite` — a store that already
+   * holds updates.
+   */
+  restore(file: Uint8Array, options: RestoreOptions): Promise<RestoreResult>;
+  /** Waits for queued updates, then closes the backend. Later calls throw `StoreClosedError`. */
+  close(): Promise<void>;
+}
+
+/** Options shared by `openSqliteStore` and `openPostgresStore`. */
+export interface StoreOptions {
+  /** The 32-byte store key (`@superscalar/keys`' store sealing key), from which sealing keys derive. */
+  readonly sealingKey: Uint8Array;
+  /** Nonce source for sealing; default a CSPRNG. */
+  readonly rng?: (n: number) => Uint8Array;
+  /** Most updates grouped into one transaction; default 256. */
+  readonly maxBatch?: number;
+}
+
+const CANARY = 'canary';
+const CANARY_TEXT = new TextEncoder().encode('superscalar/persist canary v1');
+
+interface Pending {
+  readonly update: NormalizedUpdate;
+  readonly mac: Uint8Array;
+  readonly resolve: (ack: UpdateAck) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+type Outcome = { ok: true } | { ok: false; error: PersistError };
+
+/** @internal Row conversion between records and backend values. */
+export function toDb(c: ColumnSpec, v: unknown): unknown {
+  if (v === null) return null;
+  if (c.kind === 'bool') return v ? 1 : 0;
+  return v;
+}
+
+/** @internal */
+export function fromDb(c: ColumnSpec, v: unknown, location: string): unknown {
+  if (v === null || v === undefined) {
+    if (c.nullable) return null;
+    throw new CorruptDatabaseError(location, `column ${c.column} is null`);
+  }
+  switch (c.kind) {
+    case 'bytes':
+      if (v instanceof Uint8Array) return new Uint8Array(v);
+      break;
+    case 'bigint':
+      if (typeof v === 'bigint') return v;
+      if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+      if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+      break;
+    case 'int':
+      if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+      if (typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+$/.test(v))) {
+        const n = Number(v);
+        if (Number.isSafeInteger(n)) return n;
+      }
+      break;
+    case 'text':
+      if (typeof v === 'string') return v;
+      break;
+    case 'bool':
+      if (v === 0 || v === 0n || v === '0' || v === false) return false;
+      if (v === 1 || v === 1n || v === '1' || v === true) return true;
+      break;
+  }
+  throw new CorruptDatabaseError(location, `column ${c.column} holds an unexpected ${typeof v}`);
+}
+
+/** @internal Where a sealed value lives: bound into the AEAD so it cannot be moved. */
+export function sealLocation(spec: TableSpec, c: ColumnSpec, keyValues: readonly unknown[]): string {
+  const w = new Writer();
+  for (const v of keyValues) w.value(v);
+  return `${spec.sqlName}.${c.column}/${toHex(w.finish())}`;
+}
+
+function isSealed(c: ColumnSpec, rec: Record<string, unknown>): boolean {
+  return c.secret === true || (typeof c.secret === 'string' && rec[c.secret] === true);
+}
+
+/** @internal The SQL store. Use `openSqliteStore` / `openPostgresStore`. */
+export class SqlStore implements Store {
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly be: Backend,
+    private readonly keys: SealingKeys,
+    readonly schemaVersion: number,
+    private readonly maxBatch: number,
+  ) {}
+
+  get backend(): 'sqlite' | 'postgres' {
+    return this.be.kind;
+  }
+  get keyId(): Uint8Array {
+    return Uint8Array.from(this.keys.keyId);
+  }
+
+  /**
+   * Opens a store on `backend`: refuses a newer schema and a wrong key before writing anything, then
+   * migrates forward (writing the sealed canary on a fresh database). Closes the backend on failure.
+   */
+  static async open(backend: Backend, options: StoreOptions): Promise<SqlStore> {
+    try {
+      if (typeof options !== 'object' || options === null)
+        throw new InvalidArgumentError('options', 'expected an object');
+      const keys = deriveSealingKeys(options.sealingKey, options.rng);
+      const maxBatch = options.maxBatch ?? 256;
+      if (!Number.isSafeInteger(maxBatch) || maxBatch < 1)
+        throw new InvalidArgumentError('options.maxBatch', 'expected a positive integer');
+      const found = await SqlStore.guard(backend, 'reading the schema version', () =>
+        readSchemaVersion(backend),
+      );
+      if (found > SCHEMA_VERSION) throw new SchemaTooNewError(found, SCHEMA_VERSION);
+      if (found > 0) await SqlStore.checkCanary(backend, keys, backend.db);
+      if (found < SCHEMA_VERSION) {
+        await SqlStore.guard(backend, 'migrating the schema', () =>
+          backend.write(async (trx) => {
+            await backend.lockForMigration(trx);
+            const before = await migrate(trx, backend);
+            if (before > SCHEMA_VERSION) throw new SchemaTooNewError(before, SCHEMA_VERSION);
+            if (before === 0) {
+              await trx
+                .insertInto('store_meta')
+                .values({ meta_key: CANARY, value: sealValue(keys, CANARY_TEXT, `store_meta.${CANARY}`) })
+                .execute();
+            }
+          }),
+        );
+        await SqlStore.checkCanary(backend, keys, backend.db);
+      }
+      return new SqlStore(backend, keys, SCHEMA_VERSION, maxBatch);
+    } catch (e) {
+      await backend.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private static async guard<T>(backend: Backend, action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (PersistError.isInstance(e)) throw e;
+      throw backend.classify(e) ?? new BackendError(action, e);
+    }
+  }
+
+  private static async checkCanary(
+    backend: Backend,
+    keys: SealingKeys,
+    db: Kysely<AnyDatabase>,
+  ): Promise<void> {
+    const row = await SqlStore.guard(backend, 'reading the key canary', () =>
+      db.selectFrom('store_meta').select('value').where('meta_key', '=', CANARY).executeTakeFirst(),
+    );
+    if (row === undefined || !(row.value instanceof Uint8Array))
+      throw new CorruptDatabaseError(backend.location, 'the sealed key canary is missing');
+    const pt = openValue(keys, new Uint8Array(row.value), `store_meta.${CANARY}`);
+    if (!equalBytes(pt, CANARY_TEXT))
+      throw new CorruptDatabaseError(backend.location, 'the key canary is wrong');
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreClosedError();
+  }
+
+  // ---------------------------------------------------------------- updates
+
+  applyUpdate(update: Update): Promise<UpdateAck> {
+    try {
+      this.assertOpen();
+      const n = normalizeUpdate(update);
+      const mac = updateMac(this.keys, n.id, encodeOps(n.ops));
+      return new Promise<UpdateAck>((resolve, reject) => {
+        this.queue.push({ update: n, mac, resolve, reject });
+        if (this.flushing === undefined) this.flushing = this.flush();
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        await this.commitBatch(batch);
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async commitBatch(batch: Pending[]): Promise<void> {
+    let outcomes: Outcome[];
+    try {
+      outcomes = await this.be.write((trx) => this.applyBatch(trx, batch));
+    } catch (e) {
+      if (batch.length > 1) {
+        // Isolate the update that failed: retry each alone, in order.
+        for (const p of batch) await this.commitBatch([p]);
+        return;
+      }
+      const p = batch[0] as Pending;
+      p.reject(
+        PersistError.isInstance(e) ? e : (this.be.classify(e) ?? new UpdateFailedError(p.update.id, e)),
+      );
+      return;
+    }
+    batch.forEach((p, i) => {
+      const o = outcomes[i] as Outcome;
+      if (o.ok) p.resolve(Object.freeze({ id: p.update.id }));
+      else p.reject(o.error);
+    });
+  }
+
+  private async applyBatch(trx: Kysely<AnyDatabase>, batch: readonly Pending[]): Promise<Outcome[]> {
+    let last = await this.readLast(trx);
+    const out: Outcome[] = [];
+    for (const p of batch) {
+      const id = p.update.id;
+      if (id <= last) {
+        const row = await trx.selectFrom('updates').select('mac').where('id', '=', id).executeTakeFirst();
+        const same =
+          row !== undefined && row.mac instanceof Uint8Array && equalBytes(new Uint8Array(row.mac), p.mac);
+        out.push(same ? { ok: true } : { ok: false, error: new UpdateConflictError(id) });
+        continue;
+      }
+      if (id !== last + 1n) {
+        out.push({ ok: false, error: new UpdateGapError(id, last) });
+        continue;
+      }
+      await this.applyOps(trx, p);
+      last = id;
+      out.push({ ok: true });
+    }
+    return out;
+  }
+
+  private async readLast(db: Kysely<AnyDatabase>): Promise<bigint> {
+    const r = await sql<{ v: unknown }>`select max(id) as v from updates`.execute(db);
+    const v = r.rows[0]?.v;
+    return v === null || v === undefined ? 0n : BigInt(v as bigint | string | number);
+  }
+
+  private async applyOps(trx: Kysely<AnyDatabase>, p: Pending): Promise<void> {
+    const { id, ops } = p.update;
+    let eventIndex = 0;
+    for (const o of ops) {
+      if (o.op === 'event') {
+        await trx
+          .insertInto('events')
+          .values({ update_id: id, idx: eventIndex++, kind: o.kind, payload: o.payload })
+          .execute();
+        continue;
+      }
+      const spec = o.spec;
+      const keyCols = keyColumns(spec);
+      if (o.op === 'delete') {
+        let q = trx.deleteFrom(spec.sqlName);
+        keyCols.forEach((c, i) => {
+          q = q.where(c.column, '=', toDb(c, o.values[i]));
+        });
+        await q.execute();
+        continue;
+      }
+      const rec: Record<string, unknown> = {};
+      spec.columns.forEach((c, i) => {
+        rec[c.field] = o.values[i];
+      });
+      const keyValues = keyCols.map((c) => rec[c.field]);
+      const row: Record<string, unknown> = {};
+      const set: Record<string, unknown> = {};
+      for (const c of spec.columns) {
+        let v = rec[c.field];
+        if (v !== null && isSealed(c, rec))
+          v = sealValue(this.keys, v as Uint8Array, sealLocation(spec, c, keyValues));
+        row[c.column] = toDb(c, v);
+        if (!spec.key.includes(c.field)) set[c.column] = row[c.column];
+      }
+      await trx
+        .insertInto(spec.sqlName)
+        .values(row)
+        .onConflict((oc) => oc.columns(keyCols.map((c) => c.column)).doUpdateSet(set))
+        .execute();
+    }
+    await trx
+      .insertInto('updates')
+      .values({ id, mac: p.mac, op_count: BigInt(ops.length) })
+      .execute();
+  }
+
+  async lastUpdateId(): Promise<bigint> {
+    this.assertOpen();
+    return this.read('reading the last update id', () => this.readLast(this.be.db));
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private async read<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (PersistError.isInstance(e)) throw e;
+      throw this.be.classify(e) ?? new BackendError(action, e);
+    }
+  }
+
+  private spec(table: unknown): TableSpec {
+    const spec = typeof table === 'string' ? TABLE_BY_NAME.get(table) : undefined;
+    if (spec === undefined) throw new InvalidArgumentError('table', `unknown table ${String(table)}`);
+    return spec;
+  }
+
+  /** @internal Turns a backend row into a record, opening sealed fields. */
+  rowToRecord(spec: TableSpec, row: Record<string, unknown>): Record<string, unknown> {
+    const rec: Record<string, unknown> = {};
+    const where = `${this.be.location}:${spec.sqlName}`;
+    for (const c of spec.columns)
+      rec[c.field] = c.secret === false ? fromDb(c, row[c.column], where) : row[c.column];
+    const keyValues = keyColumns(spec).map((c) => rec[c.field]);
+    for (const c of spec.columns) {
+      if (c.secret === false) continue;
+      const raw = fromDb(c, rec[c.field], where);
+      rec[c.field] =
+        raw !== null && isSealed(c, rec)
+          ? openValue(this.keys, raw as Uint8Array, sealLocation(spec, c, keyValues))
+          : raw;
+    }
+    return rec;
+  }
+
+  async get<T extends TableName>(table: T, key: KeyOf<T>): Promise<Tables[T] | undefined> {
+    this.assertOpen();
+    const spec = this.spec(table);
+    const keyCols = keyColumns(spec);
+    if (typeof key !== 'object' || key === null) throw new InvalidArgumentError('key', 'expected an object');
+    const k = key as Record<string, unknown>;
+    const values = keyCols.map((c) => checkValue(c, k[c.field], `key.${c.field}`));
+    return this.read(`reading ${spec.name}`, async () => {
+      let q = this.be.db.selectFrom(spec.sqlName).selectAll();
+      keyCols.forEach((c, i) => {
+        q = q.where(c.column, '=', toDb(c, values[i]));
+      });
+      const row = await q.executeTakeFirst();
+      return row === undefined ? undefined : (this.rowToRecord(spec, row) as unknown as Tables[T]);
+    });
+  }
+
+  async list<T extends TableName>(table: T, where?: Partial<Tables[T]>): Promise<Tables[T][]> {
+    this.assertOpen();
+    const spec = this.spec(table);
+    const filters: [ColumnSpec, unknown][] = [];
+    if (where !== undefined) {
+      if (typeof where !== 'object' || where === null)
+        throw new InvalidArgumentError('where', 'expected an object');
+      for (const [f, v] of Object.entries(where)) {
+        const c = spec.columns.find((x) => x.field === f);
+        if (c === undefined) throw new InvalidArgumentError(`where.${f}`, `is not a field of ${spec.name}`);
+        if (c.secret === true || (typeof c.secret === 'string' && c.secret !== f))
+          throw new InvalidArgumentError(`where.${f}`, 'secret fields are sealed and cannot be filtered on');
+        filters.push([c, checkValue({ ...c, nullable: true }, v, `where.${f}`)]);
+      }
+    }
+    return this.read(`reading ${spec.name}`, async () => {
+      let q = this.be.db.selectFrom(spec.sqlName).selectAll();
+      for (const [c, v] of filters)
+        q = v === null ? q.where(c.column, 'is', null) : q.where(c.column, '=', toDb(c, v));
+      for (const c of keyColumns(spec)) q = q.orderBy(c.column);
+      const rows = await q.execute();
+      return rows.map((r) => this.rowToRecord(spec, r) as unknown as Tables[T]);
+    });
+  }
+
+  async events(options: { afterUpdateId?: bigint; limit?: number } = {}): Promise<EventRecord[]> {
+    this.assertOpen();
+    const after = options.afterUpdateId ?? 0n;
+    if (typeof after !== 'bigint') throw new InvalidArgumentError('options.afterUpdateId', 'expected bigint');
+    const limit = options.limit;
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1))
+      throw new InvalidArgumentError('options.limit', 'expected a positive integer');
+    const spec = TABLE_BY_NAME.get('events') as TableSpec;
+    return this.read('reading events', async () => {
+      let q = this.be.db
+        .selectFrom('events')
+        .selectAll()
+        .where('update_id', '>', after)
+        .orderBy('update_id')
+        .orderBy('idx');
+      if (limit !== undefined) q = q.limit(limit);
+      const rows = await q.execute();
+      return rows.map((r) => this.rowToRecord(spec, r) as unknown as EventRecord);
+    });
+  }
+
+  // ---------------------------------------------------------------- backup
+
+  async backup(options: BackupOptions): Promise<Uint8Array> {
+    this.assertOpen();
+    const snap = await this.read('taking a snapshot', () =>
+      this.be.snapshot(async (trx) => {
+        const tables: { name: string; columns: string[]; rows: unknown[][] }[] = [];
+        for (const name of ['store_meta', 'updates', ...TABLE_SPECS.map((t) => t.sqlName)]) {
+          const r = await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(trx);
+          const kinds = columnKinds(name);
+          tables.push({
+            name,
+            columns: kinds.map(([c]) => c),
+            rows: r.rows.map((row) =>
+              kinds.map(([c, k]) => normalizeRaw(k, row[c], `${this.be.location}:${name}`)),
+            ),
+          });
+        }
+        return { lastUpdateId: await this.readLast(trx), tables };
+      }),
+    );
+    return encodeBackup(
+      {
+        schemaVersion: this.schemaVersion,
+        keyId: this.keys.keyId,
+        lastUpdateId: snap.lastUpdateId,
+        tables: snap.tables,
+      },
+      options,
+    );
+  }
+
+  async restore(file: Uint8Array, options: RestoreOptions): Promise<RestoreResult> {
+    this.assertOpen();
+    const snap = await decodeBackup(file, options);
+    if (snap.schemaVersion !== this.schemaVersion)
+      throw new RestoreRefusedError(
+        `the backup has schema version ${snap.schemaVersion}, this store ${this.schemaVersion}; restore it with the release that wrote it`,
+      );
+    if (!equalBytes(snap.keyId, this.keys.keyId))
+      throw new RestoreRefusedError(
+        `the backup was made with store key ${toHex(snap.keyId)}, this store uses ${toHex(this.keys.keyId)}`,
+      );
+    // Open every sealed value (and the canary) before writing anything: a wrongly-keyed or altered
+    // secret is refused here.
+    const byName = new Map(snap.tables.map((t) => [t.name, t]));
+    const expected = ['store_meta', 'updates', ...TABLE_SPECS.map((t) => t.sqlName)];
+    for (const name of expected) {
+      const t = byName.get(name);
+      if (t === undefined) throw new RestoreRefusedError(`the backup lacks table ${name}`);
+      const cols = columnsOf(name);
+      if (t.columns.length !== cols.length || t.columns.some((c, i) => c !== cols[i]))
+        throw new RestoreRefusedError(`table ${name} has unexpected columns`);
+    }
+    if (byName.size !== expected.length) throw new RestoreRefusedError('the backup has unexpected tables');
+    const meta = byName.get('store_meta')!;
+    const canary = meta.rows.find((r) => r[0] === CANARY);
+    if (canary === undefined || !(canary[1] instanceof Uint8Array))
+      throw new RestoreRefusedError('the backup has no key canary');
+    try {
+      if (!equalBytes(openValue(this.keys, canary[1], `store_meta.${CANARY}`), CANARY_TEXT))
+        throw new RestoreRefusedError('the backup key canary is wrong');
+      for (const spec of TABLE_SPECS) {
+        const t = byName.get(spec.sqlName)!;
+        for (const raw of t.rows) {
+          const row: Record<string, unknown> = {};
+          spec.columns.forEach((c, i) => {
+            row[c.column] = raw[i];
+          });
+          this.rowToRecord(spec, row);
+        }
+      }
+    } catch (e) {
+      if (e instanceof RestoreRefusedError) throw e;
+      throw new RestoreRefusedError(`the backup does not verify against this store: ${(e as Error).message}`);
+    }
+    const last = await this.read('restoring', () =>
+      this.be.write(async (trx) => {
+        const current = await this.readLast(trx);
+        if (current > 0n && options.overwrite !== true)
+          throw new RestoreRefusedError(
+            `the store already holds ${current} updates; pass overwrite: true to replace them (restoring an old channel state can lose funds)`,
+          );
+        for (const name of [...expected].reverse()) await trx.deleteFrom(name).execute();
+        for (const name of expected) {
+          const t = byName.get(name)!;
+          for (const raw of t.rows) {
+            const row: Record<string, unknown> = {};
+            t.columns.forEach((c, i) => {
+              row[c] = raw[i];
+            });
+            await trx.insertInto(name).values(row).execute();
+          }
+        }
+        return this.readLast(trx);
+      }),
+    );
+    return { lastUpdateId: last, rows: snap.tables.reduce((n, t) => n + t.rows.length, 0) };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.flushing !== undefined) await this.flushing;
+    await this.be.close();
+  }
+}
+
+type RawKind = 'bytes' | 'int' | 'text';
+
+function columnKinds(name: string): [string, RawKind][] {
+  if (name === 'store_meta')
+    return [
+      ['meta_key', 'text'],
+      ['value', 'bytes'],
+    ];
+  if (name === 'updates')
+    return [
+      ['id', 'int'],
+      ['mac', 'bytes'],
+      ['op_count', 'int'],
+    ];
+  const spec = TABLE_SPECS.find((t) => t.sqlName === name);
+  if (spec === undefined) throw new InvalidArgumentError('table', `unknown table ${name}`);
+  return spec.columns.map((c) => [
+    c.column,
+    c.kind === 'bytes' ? 'bytes' : c.kind === 'text' ? 'text' : 'int',
+  ]);
+}
+
+function columnsOf(name: string): string[] {
+  return columnKinds(name).map(([c]) => c);
+}
+
+/** Backend values to the neutral backup form: bytes, bigint, string or null, by column kind. */
+function normalizeRaw(kind: RawKind, v: unknown, where: string): unknown {
+  if (v === null || v === undefined) return null;
+  if (kind === 'bytes' && v instanceof Uint8Array) return new Uint8Array(v);
+  if (kind === 'text' && typeof v === 'string') return v;
+  if (kind === 'int') {
+    if (typeof v === 'bigint') return v;
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+    if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+  }
+  throw new CorruptDatabaseError(where, `unexpected ${typeof v} in a ${kind} column`);
+}
