@@ -1,7 +1,16 @@
 export type { Aead, AeadKey } from './aead.js';
 export { nobleAead } from './aead.js';
+export type {
+  ByteChannel,
+  ByteChannelHandlers,
+  WebSocketChannelOptions,
+  WebSocketLike,
+} from './byteChannel.js';
+export { webSocketChannel } from './byteChannel.js';
 export type { KeyRotation } from './cipherState.js';
 export { CipherState } from './cipherState.js';
+export type { Admission, ConnectionLimiterOptions } from './connectionLimiter.js';
+export { ConnectionLimiter } from './connectionLimiter.js';
 export type { Dh, KeyPair } from './dh.js';
 export { secp256k1Dh, x25519Dh } from './dh.js';
 export type { HandshakeFailure, NoiseErrorCode } from './errors.js';
@@ -33,5 +42,7 @@ export {
 } from './handshake.js';
 export type { HandshakeResult, HandshakeStateOptions, PatternName } from './handshakeState.js';
 export { HandshakeState, patternMessageCount } from './handshakeState.js';
+export type { AcceptOptions, ConnectOptions, SessionOptions, Timers } from './session.js';
+export { accept, connect, DEFAULT_HANDSHAKE_TIMEOUT_MS, NoiseSession } from './session.js';
 export { SymmetricState } from './symmetricState.js';
 export { FRAME_OVERHEAD, LENGTH_HEADER_SIZE, MAX_MESSAGE_SIZE, TransportCipher } from './transportCipher.js';

@@ -1,0 +1,364 @@
+/**
+ * A BOLT 8-framed Noise session over any {@link ByteChannel}: {@link connect} (initiator) and
+ * {@link accept} (responder) run the handshake with a timeout, then resolve to a {@link NoiseSession}
+ * that sends and receives whole messages (≤ 65,535 bytes) with back-pressure both ways.
+ *
+ * Failure policy (brief §10): a handshake timeout, a bad act, a bad MAC, an oversized frame or any
+ * garbage closes **that** connection with a typed {@link NoiseError}, reported through the pending
+ * `connect`/`accept`/`receive`/`send` promise and through `closed`; nothing else is affected and no
+ * promise this package creates on its own behalf ever rejects unobserved.
+ */
+import { assertBytes } from './_assert.js';
+import type { ByteChannel } from './byteChannel.js';
+import {
+  ConnectionClosedError,
+  HandshakeTimeoutError,
+  InvalidArgumentError,
+  NoiseError,
+  TransportError,
+} from './errors.js';
+import { Handshake, type InitiatorOptions, type ResponderOptions } from './handshake.js';
+import type { TransportCipher } from './transportCipher.js';
+
+/** Injected timers (for the handshake timeout); default the global `setTimeout`/`clearTimeout`. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Session options shared by {@link connect} and {@link accept}. */
+export interface SessionOptions {
+  /** Handshake deadline in milliseconds (default 10,000). */
+  readonly handshakeTimeoutMs?: number | undefined;
+  /** Timer functions; inject a fake in tests. */
+  readonly timers?: Timers | undefined;
+  /** Received-but-unread bytes above which the channel is paused (default 1 MiB). */
+  readonly readHighWaterMark?: number | undefined;
+}
+
+/** Options of {@link connect}. */
+export interface ConnectOptions extends InitiatorOptions, SessionOptions {}
+/** Options of {@link accept}. */
+export interface AcceptOptions extends ResponderOptions, SessionOptions {}
+
+/** Default handshake timeout: 10 s (brief §10). */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+const defaultTimers: Timers = {
+  setTimeout: (cb, ms) => globalThis.setTimeout(cb, ms),
+  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof globalThis.setTimeout>),
+};
+
+/**
+ * Runs the initiator's handshake over `channel` and resolves to the open session. Rejects with a
+ * {@link NoiseError} (`HandshakeError`, `HandshakeTimeoutError`, `ConnectionClosedError`,
+ * `TransportError`) after closing the channel.
+ */
+export function connect(channel: ByteChannel, options: ConnectOptions): Promise<NoiseSession> {
+  return start(channel, () => Handshake.initiator(options), options);
+}
+
+/** Runs the responder's handshake over `channel`; see {@link connect}. */
+export function accept(channel: ByteChannel, options: AcceptOptions): Promise<NoiseSession> {
+  return start(channel, () => Handshake.responder(options), options);
+}
+
+function start(channel: ByteChannel, make: () => Handshake, o: SessionOptions): Promise<NoiseSession> {
+  const timeout = o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  if (!Number.isFinite(timeout) || timeout <= 0)
+    throw new InvalidArgumentError('options.handshakeTimeoutMs', 'expected a positive number');
+  const hwm = o.readHighWaterMark ?? 1 << 20;
+  if (!Number.isInteger(hwm) || hwm < 1)
+    throw new InvalidArgumentError('options.readHighWaterMark', 'expected a positive integer');
+  let hs: Handshake;
+  try {
+    hs = make();
+  } catch (err) {
+    channel.destroy();
+    throw err;
+  }
+  return new Promise<NoiseSession>((resolve, reject) => {
+    new NoiseSession(channel, hs, timeout, o.timers ?? defaultTimers, hwm, resolve, reject);
+  });
+}
+
+type Phase = 'handshake' | 'open' | 'closing' | 'closed';
+
+interface Waiter {
+  resolve(v: Uint8Array | undefined): void;
+  reject(e: unknown): void;
+}
+
+/**
+ * An established session. Obtain one from {@link connect} or {@link accept}.
+ *
+ * - `send(message)` encrypts and writes one message; it resolves once the channel can take more
+ *   (back-pressure) and rejects only if the session is closed or fails.
+ * - `receive()` resolves to the next message, or `undefined` after a clean close; it rejects with
+ *   the error that closed the session. The session is also an async iterable of messages.
+ * - `closed` resolves (never rejects) when the channel is gone: to `undefined` for a clean close,
+ *   else to the error.
+ */
+export class NoiseSession implements AsyncIterable<Uint8Array> {
+  readonly #channel: ByteChannel;
+  #hs: Handshake | undefined;
+  #transport: TransportCipher | undefined;
+  #phase: Phase = 'handshake';
+  #error: NoiseError | undefined;
+  #inbox: Uint8Array[] = [];
+  #inboxHead = 0;
+  #inboxBytes = 0;
+  #paused = false;
+  readonly #hwm: number;
+  #waiters: Waiter[] = [];
+  #drainWaiters: { resolve(): void; reject(e: unknown): void }[] = [];
+  #hsBuf: Uint8Array = new Uint8Array(0);
+  readonly #timers: Timers;
+  #timer: unknown;
+  #onOpen: ((s: NoiseSession) => void) | undefined;
+  #onFail: ((e: unknown) => void) | undefined;
+  #resolveClosed!: (e: NoiseError | undefined) => void;
+  /** Resolves when the channel is closed: `undefined` if cleanly, else the error that closed it. */
+  readonly closed: Promise<NoiseError | undefined>;
+  #handshakeHash: Uint8Array | undefined;
+  #remoteStatic: Uint8Array | undefined;
+
+  /** @internal Use {@link connect} or {@link accept}. */
+  constructor(
+    channel: ByteChannel,
+    hs: Handshake,
+    timeoutMs: number,
+    timers: Timers,
+    hwm: number,
+    onOpen: (s: NoiseSession) => void,
+    onFail: (e: unknown) => void,
+  ) {
+    this.#channel = channel;
+    this.#hs = hs;
+    this.#timers = timers;
+    this.#hwm = hwm;
+    this.#onOpen = onOpen;
+    this.#onFail = onFail;
+    this.closed = new Promise((r) => {
+      this.#resolveClosed = r;
+    });
+    this.#timer = timers.setTimeout(() => this.#fail(new HandshakeTimeoutError(timeoutMs)), timeoutMs);
+    channel.start({
+      data: (b) => this.#onData(b),
+      drain: () => this.#onDrain(),
+      end: () => this.#onEnd(),
+      error: (cause) =>
+        this.#fail(NoiseError.isInstance(cause) ? cause : new TransportError('transport failed', { cause })),
+    });
+    if (this.#phase === 'handshake' && hs.isMyTurn) this.#guard(() => this.#channel.write(hs.writeAct()));
+  }
+
+  /** The final Noise handshake hash (32 bytes): bind identity proofs to it. */
+  get handshakeHash(): Uint8Array {
+    return Uint8Array.from(this.#handshakeHash ?? new Uint8Array(0));
+  }
+
+  /** The peer's static public key: the responder's (for initiators), the initiator's in XK, else undefined. */
+  get remoteStatic(): Uint8Array | undefined {
+    return this.#remoteStatic === undefined ? undefined : Uint8Array.from(this.#remoteStatic);
+  }
+
+  /** The peer's address as the channel reports it. */
+  get remoteAddress(): string | undefined {
+    return this.#channel.remoteAddress;
+  }
+
+  /** True until `close`, `destroy`, the peer's close or an error. */
+  get isOpen(): boolean {
+    return this.#phase === 'open';
+  }
+
+  /** Encrypts and sends one message (≤ the frame limit, 65,535 bytes by default). */
+  send(message: Uint8Array): Promise<void> {
+    try {
+      assertBytes(message, 'message');
+      if (this.#phase !== 'open') throw this.#error ?? new ConnectionClosedError();
+      const frame = this.#transport!.encrypt(message);
+      if (this.#channel.write(frame)) return Promise.resolve();
+      return new Promise((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** The next message, or `undefined` once the session closed cleanly and every message was read. */
+  receive(): Promise<Uint8Array | undefined> {
+    const m = this.#shift();
+    if (m !== undefined) return Promise.resolve(m);
+    if (this.#phase === 'closed')
+      return this.#error ? Promise.reject(this.#error) : Promise.resolve(undefined);
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  /** Iterates received messages until the session closes (throws the error that closed it, if any). */
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const m = await this.receive();
+      if (m === undefined) return;
+      yield m;
+    }
+  }
+
+  /** Closes gracefully: queued frames are flushed, then the channel ends. Resolves when closed. */
+  async close(): Promise<void> {
+    if (this.#phase === 'open') {
+      this.#phase = 'closing';
+      // Frames already written are flushed by end(): their senders may proceed.
+      this.#onDrain();
+      this.#channel.end();
+    } else if (this.#phase === 'handshake') this.#fail(new ConnectionClosedError('closed during handshake'));
+    await this.closed;
+  }
+
+  /** Closes now, discarding unsent data; `error` (if given) becomes the session's error. */
+  destroy(error?: NoiseError): void {
+    this.#fail(error ?? new ConnectionClosedError('session destroyed locally'), error === undefined);
+  }
+
+  #shift(): Uint8Array | undefined {
+    if (this.#inboxHead >= this.#inbox.length) return undefined;
+    const m = this.#inbox[this.#inboxHead]!;
+    this.#inbox[this.#inboxHead++] = undefined as never;
+    if (this.#inboxHead > 1024 && this.#inboxHead * 2 > this.#inbox.length) {
+      this.#inbox = this.#inbox.slice(this.#inboxHead);
+      this.#inboxHead = 0;
+    }
+    this.#inboxBytes -= m.length;
+    if (this.#paused && this.#inboxBytes <= this.#hwm / 2 && this.#phase !== 'closed') {
+      this.#paused = false;
+      this.#channel.resume();
+    }
+    return m;
+  }
+
+  #deliver(msgs: Uint8Array[]): void {
+    for (const m of msgs) {
+      const w = this.#waiters.shift();
+      if (w !== undefined) w.resolve(m);
+      else {
+        this.#inbox.push(m);
+        this.#inboxBytes += m.length;
+      }
+    }
+    if (!this.#paused && this.#inboxBytes > this.#hwm) {
+      this.#paused = true;
+      this.#channel.pause();
+    }
+  }
+
+  #guard(f: () => void): void {
+    try {
+      f();
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  #onData(bytes: Uint8Array): void {
+    if (this.#phase === 'closed') return;
+    this.#guard(() => {
+      if (this.#phase === 'handshake') this.#handshakeData(bytes);
+      else this.#deliver(this.#transport!.push(bytes));
+    });
+  }
+
+  #handshakeData(bytes: Uint8Array): void {
+    const hs = this.#hs!;
+    let buf = this.#hsBuf.length === 0 ? bytes : concat(this.#hsBuf, bytes);
+    while (!hs.isComplete && !hs.isMyTurn) {
+      const need = hs.nextActLength;
+      if (buf.length < need) break;
+      hs.readAct(buf.subarray(0, need));
+      buf = buf.subarray(need);
+      if (!hs.isComplete && hs.isMyTurn) this.#channel.write(hs.writeAct());
+    }
+    if (!hs.isComplete) {
+      this.#hsBuf = Uint8Array.from(buf);
+      return;
+    }
+    this.#hsBuf = new Uint8Array(0);
+    this.#open();
+    if (buf.length > 0) this.#deliver(this.#transport!.push(buf));
+  }
+
+  #open(): void {
+    const out = this.#hs!.outcome;
+    this.#hs = undefined;
+    this.#transport = out.transport;
+    this.#handshakeHash = out.handshakeHash;
+    this.#remoteStatic = out.remoteStatic;
+    this.#phase = 'open';
+    this.#timers.clearTimeout(this.#timer);
+    const ok = this.#onOpen;
+    this.#onOpen = undefined;
+    this.#onFail = undefined;
+    ok?.(this);
+  }
+
+  #onDrain(): void {
+    const ws = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of ws) w.resolve();
+  }
+
+  #onEnd(): void {
+    if (this.#phase === 'closed') return;
+    if (this.#phase === 'handshake') {
+      this.#fail(new ConnectionClosedError('peer closed the connection during the handshake'));
+      return;
+    }
+    if (this.#transport !== undefined && this.#transport.bufferedBytes > 0) {
+      this.#fail(new TransportError('connection ended in the middle of a frame'));
+      return;
+    }
+    this.#finish(undefined);
+  }
+
+  /** Closes the channel with `err` (the first error wins). `clean` marks a local destroy. */
+  #fail(err: unknown, clean = false): void {
+    if (this.#phase === 'closed') return;
+    const e = NoiseError.isInstance(err) ? err : new TransportError('unexpected failure', { cause: err });
+    this.#channel.destroy();
+    this.#finish(clean && this.#phase !== 'handshake' ? undefined : e, e);
+  }
+
+  #finish(error: NoiseError | undefined, rejectWith?: NoiseError): void {
+    const wasHandshake = this.#phase === 'handshake';
+    this.#phase = 'closed';
+    this.#error = error;
+    this.#timers.clearTimeout(this.#timer);
+    const reason = rejectWith ?? error ?? new ConnectionClosedError('connection closed');
+    if (wasHandshake) {
+      const fail = this.#onFail;
+      this.#onOpen = undefined;
+      this.#onFail = undefined;
+      fail?.(reason);
+    }
+    this.#rejectDrainWaiters(reason);
+    const ws = this.#waiters;
+    this.#waiters = [];
+    for (const w of ws) {
+      if (error !== undefined) w.reject(error);
+      else w.resolve(undefined);
+    }
+    this.#resolveClosed(error);
+  }
+
+  #rejectDrainWaiters(err: unknown): void {
+    const ds = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const d of ds) d.reject(err);
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
