@@ -46,13 +46,21 @@ export interface WebSocketLike {
   readonly bufferedAmount: number;
   send(data: Uint8Array): void;
   close(code?: number, reason?: string): void;
-  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: never) => void): void;
+  addEventListener(
+    type: 'open' | 'message' | 'close' | 'error',
+    listener: (event: WebSocketEventLike) => void,
+  ): void;
   /** `ws` only: stop reading from the socket. */
   pause?: (() => void) | undefined;
   /** `ws` only. */
   resume?: (() => void) | undefined;
   /** `ws` only: close without the closing handshake. */
   terminate?: (() => void) | undefined;
+}
+
+/** The part of a WebSocket event the adapter relies on (it reads `data` of `message` events). */
+export interface WebSocketEventLike {
+  readonly type: string;
 }
 
 /** Options of {@link webSocketChannel}. */
@@ -105,8 +113,8 @@ export function webSocketChannel(ws: WebSocketLike, options: WebSocketChannelOpt
     for (const b of q) ws.send(b);
     if (closing) ws.close(1000);
   });
-  ws.addEventListener('message', (ev: { data: unknown }) => {
-    const d = ev.data;
+  ws.addEventListener('message', (ev) => {
+    const d = (ev as { readonly data?: unknown }).data;
     if (d instanceof ArrayBuffer) fire((x) => x.data(new Uint8Array(d)));
     else if (ArrayBuffer.isView(d)) fire((x) => x.data(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)));
     else fire((x) => x.error(new TransportError('WebSocket text message on a binary channel')));

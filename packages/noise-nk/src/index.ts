@@ -4,6 +4,7 @@ export type {
   ByteChannel,
   ByteChannelHandlers,
   WebSocketChannelOptions,
+  WebSocketEventLike,
   WebSocketLike,
 } from './byteChannel.js';
 export { webSocketChannel } from './byteChannel.js';

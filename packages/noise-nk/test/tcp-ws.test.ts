@@ -128,7 +128,7 @@ describe('over WebSocket (ws)', () => {
       results.push(p);
     });
     const addr = wss.address();
-    const port = typeof addr === 'object' ? addr.port : 0;
+    const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
     return { url: `ws://127.0.0.1:${port}`, results };
   }
 
