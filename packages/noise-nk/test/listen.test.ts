@@ -1,0 +1,122 @@
+// The TCP listener: binds 127.0.0.1 by default, 10 connections per minute per IP (tested from
+// distinct loopback addresses 127.0.0.2 / 127.0.0.3), 4 concurrent handshakes, handshake timeout on an
+// injected timer, and typed errors for every refused or failed connection.
+import { connect as netConnect, type Socket } from 'node:net';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HandshakeTimeoutError, NoiseError, RateLimitedError } from '../src/errors.js';
+import { listen, type NoiseListener } from '../src/node/listen.js';
+import { socketChannel } from '../src/node/socket.js';
+import { connect, type NoiseSession } from '../src/session.js';
+import { FakeTimers, key } from './_helpers.js';
+
+const SERVER = key(7);
+const SERVER_PUB = secp256k1.getPublicKey(SERVER, true);
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanups.splice(0).reverse()) await f();
+});
+
+function rawSocket(port: number, localAddress: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = netConnect({ port, host: '127.0.0.1', localAddress }, () => resolve(s));
+    s.on('error', () => {});
+    s.once('error', reject);
+    cleanups.push(() => {
+      s.destroy();
+    });
+  });
+}
+
+async function client(port: number, localAddress: string): Promise<NoiseSession> {
+  return connect(socketChannel(await rawSocket(port, localAddress)), { remoteStatic: SERVER_PUB });
+}
+
+async function waitFor(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 5));
+}
+
+async function start(extra: Partial<Parameters<typeof listen>[0]> = {}) {
+  const errors: NoiseError[] = [];
+  const sessions: NoiseSession[] = [];
+  let clock = 1_000_000;
+  const l: NoiseListener = await listen({
+    localStatic: SERVER,
+    onSession: (s) => sessions.push(s),
+    onError: (e) => errors.push(e),
+    now: () => clock,
+    ...extra,
+  });
+  cleanups.push(() => l.close());
+  return { l, errors, sessions, advance: (ms: number) => (clock += ms) };
+}
+
+describe('listen()', () => {
+  it('binds 127.0.0.1 unless told otherwise', async () => {
+    const { l } = await start();
+    expect(l.host).toBe('127.0.0.1');
+    expect(l.port).toBeGreaterThan(0);
+  });
+
+  it('admits 10 connections per minute per IP; the 11th is refused; other IPs and the next minute are not', async () => {
+    const { l, errors, sessions, advance } = await start();
+    for (let i = 0; i < 10; i++) await client(l.port, '127.0.0.2');
+    const refused = await client(l.port, '127.0.0.2').catch((e: unknown) => e);
+    expect(NoiseError.isInstance(refused)).toBe(true);
+    await waitFor(() => errors.length > 0);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(RateLimitedError);
+    expect((errors[0] as RateLimitedError).limit).toBe('per_ip_rate');
+    expect((errors[0] as RateLimitedError).remoteAddress).toBe('127.0.0.2');
+    await client(l.port, '127.0.0.3'); // another address is unaffected
+    advance(60_001);
+    await client(l.port, '127.0.0.2'); // a minute later the first address is admitted again
+    await waitFor(() => sessions.length === 12);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('allows 4 concurrent handshakes and refuses a 5th until one ends', async () => {
+    const { l, errors } = await start();
+    const idle: Socket[] = [];
+    for (let i = 0; i < 4; i++) idle.push(await rawSocket(l.port, '127.0.0.2'));
+    await waitFor(() => l.activeHandshakes === 4);
+    const refused = await client(l.port, '127.0.0.3').catch((e: unknown) => e);
+    expect(NoiseError.isInstance(refused)).toBe(true);
+    await waitFor(() => errors.length > 0);
+    expect((errors[0] as RateLimitedError).limit).toBe('concurrent_handshakes');
+    idle[0]!.destroy();
+    await waitFor(() => l.activeHandshakes === 3);
+    const ok = await client(l.port, '127.0.0.3');
+    expect(ok.isOpen).toBe(true);
+  });
+
+  it('closes a connection whose handshake does not finish in time (injected timer) with HandshakeTimeoutError', async () => {
+    const timers = new FakeTimers();
+    const { l, errors } = await start({ timers });
+    const sock = await rawSocket(l.port, '127.0.0.2');
+    const closed = new Promise<void>((r) => sock.once('close', () => r()));
+    await waitFor(() => timers.pending.size === 1);
+    expect([...timers.pending.values()][0]!.ms).toBe(10_000);
+    timers.fire();
+    await closed;
+    await waitFor(() => errors.length > 0);
+    expect(errors[0]).toBeInstanceOf(HandshakeTimeoutError);
+    expect(l.activeHandshakes).toBe(0);
+  });
+
+  it('a throwing onSession destroys only that session and reports a typed error', async () => {
+    const errors: NoiseError[] = [];
+    const l = await listen({
+      localStatic: SERVER,
+      onSession: () => {
+        throw new Error('embedder bug');
+      },
+      onError: (e) => errors.push(e),
+    });
+    cleanups.push(() => l.close());
+    const c = await client(l.port, '127.0.0.2');
+    expect(await c.receive()).toBeUndefined();
+    await waitFor(() => errors.length > 0);
+    expect(errors[0]?.code).toBe('NOISE_CONNECTION_CLOSED');
+  });
+});
