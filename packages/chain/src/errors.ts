@@ -1,0 +1,262 @@
+/**
+ * Errors of `@superscalar/chain`. Every error carries the package brand
+ * `Symbol.for('@superscalar/chain/error')`, so `ChainError.isInstance(x)` (and each subclass's
+ * `isInstance`) works across duplicated copies of the package. Match on `code`, never on the message.
+ */
+
+const BRAND = Symbol.for('@superscalar/chain/error');
+
+function branded(x: unknown, name: string | undefined): boolean {
+  if (typeof x !== 'object' || x === null) return false;
+  if ((x as Record<symbol, unknown>)[BRAND] !== true) return false;
+  if (name === undefined) return true;
+  // A subclass instance is also an instance of its ancestors: walk the prototype chain's names.
+  for (let p: object | null = x; p !== null; p = Object.getPrototypeOf(p)) {
+    if (
+      Object.hasOwn(p, 'constructor') &&
+      (p as { constructor: { name?: unknown } }).constructor.name === name
+    )
+      return true;
+  }
+  return false;
+}
+
+/** Stable codes of every error this package throws. */
+export type ChainErrorCode =
+  | 'TX_REJECTED'
+  | 'NOT_FOUND'
+  | 'UNAVAILABLE'
+  | 'RPC_TIMEOUT'
+  | 'RPC_WARMING_UP'
+  | 'RPC_AUTH_FAILED'
+  | 'RPC_ERROR'
+  | 'RPC_MALFORMED_REPLY'
+  | 'WRONG_NETWORK'
+  | 'INVALID_ARGUMENT';
+
+/** Base class of every error of `@superscalar/chain`; `code` is stable. */
+export class ChainError extends Error {
+  /** Stable, machine-readable code. */
+  readonly code: ChainErrorCode;
+
+  constructor(code: ChainErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  /** True for any error of this package, from any copy of it. */
+  static isInstance(x: unknown): x is ChainError {
+    return branded(x, undefined);
+  }
+}
+Object.defineProperty(ChainError.prototype, BRAND, { value: true });
+
+/** Where a rejection came from and which rule it broke, beyond Core's reject string. */
+export interface TxRejectedInit {
+  /** Bitcoin Core's reject string, e.g. `non-BIP68-final` or `TRUC-violation`. */
+  reason: string;
+  /** Core's debug text or our explanation (`"0 < 110"`, `"input 0: …"`). */
+  detail?: string;
+  /** Txid of the rejected transaction (display order hex), when known. */
+  txid?: string;
+  /** Index of the offending input, when the rule is about one input. */
+  inputIndex?: number;
+  /** Short name of the rule, e.g. `BIP68`, `TRUC child size`, `RBF rule 4`. */
+  rule?: string;
+  cause?: unknown;
+}
+
+/**
+ * A node refused a transaction or package. `reason` is Bitcoin Core's reject string exactly as
+ * `testmempoolaccept`/`submitpackage` report it (Core ≥ 30 forms), so a test can match it on either
+ * backend. What to do: fix the transaction (or wait, for `non-final`/`non-BIP68-final`).
+ */
+export class TxRejected extends ChainError {
+  /** Core's reject string. */
+  readonly reason: string;
+  /** Core's debug message or SimChain's explanation. */
+  readonly detail: string | undefined;
+  /** Txid of the rejected transaction. */
+  readonly txid: string | undefined;
+  /** The offending input, if the rule concerns one. */
+  readonly inputIndex: number | undefined;
+  /** Short rule name. */
+  readonly rule: string | undefined;
+
+  constructor(init: TxRejectedInit) {
+    const where = init.inputIndex === undefined ? '' : ` (input ${init.inputIndex})`;
+    const rule = init.rule === undefined ? '' : ` [${init.rule}]`;
+    const detail = init.detail === undefined || init.detail === '' ? '' : `: ${init.detail}`;
+    const tx = init.txid === undefined ? 'transaction' : `transaction ${init.txid}`;
+    super('TX_REJECTED', `${tx} rejected: ${init.reason}${where}${rule}${detail}`, { cause: init.cause });
+    this.reason = init.reason;
+    this.detail = init.detail;
+    this.txid = init.txid;
+    this.inputIndex = init.inputIndex;
+    this.rule = init.rule;
+  }
+
+  static override isInstance(x: unknown): x is TxRejected {
+    return branded(x, 'TxRejected');
+  }
+}
+
+/** The block, transaction or outpoint asked for is unknown to the backend. */
+export class NotFound extends ChainError {
+  /** What was looked up, e.g. `transaction 12ab…`. */
+  readonly what: string;
+
+  constructor(what: string, options?: { cause?: unknown }) {
+    super('NOT_FOUND', `${what} not found`, options);
+    this.what = what;
+  }
+
+  static override isInstance(x: unknown): x is NotFound {
+    return branded(x, 'NotFound');
+  }
+}
+
+/**
+ * The backend cannot answer now (connection refused, timeout, node warming up). Retry later; a
+ * broadcast that failed this way may or may not have reached the node, so re-broadcast (it is
+ * idempotent) rather than assume either.
+ */
+export class Unavailable extends ChainError {
+  constructor(
+    message: string,
+    options?: { cause?: unknown; code?: 'UNAVAILABLE' | 'RPC_TIMEOUT' | 'RPC_WARMING_UP' },
+  ) {
+    super(options?.code ?? 'UNAVAILABLE', message, options);
+  }
+
+  static override isInstance(x: unknown): x is Unavailable {
+    return branded(x, 'Unavailable');
+  }
+}
+
+/** An RPC did not answer within the configured timeout. */
+export class RpcTimeout extends Unavailable {
+  /** The RPC method. */
+  readonly method: string;
+  /** The timeout that elapsed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(method: string, timeoutMs: number) {
+    super(`bitcoind did not answer ${method} within ${timeoutMs} ms`, { code: 'RPC_TIMEOUT' });
+    this.method = method;
+    this.timeoutMs = timeoutMs;
+  }
+
+  static override isInstance(x: unknown): x is RpcTimeout {
+    return branded(x, 'RpcTimeout');
+  }
+}
+
+/** bitcoind answered RPC error -28: it is still loading (block index, wallet, verifying blocks). */
+export class WarmingUp extends Unavailable {
+  /** bitcoind's message, e.g. `Loading block index…`. */
+  readonly nodeMessage: string;
+
+  constructor(nodeMessage: string) {
+    super(`bitcoind is warming up (${nodeMessage}); retry in a few seconds`, { code: 'RPC_WARMING_UP' });
+    this.nodeMessage = nodeMessage;
+  }
+
+  static override isInstance(x: unknown): x is WarmingUp {
+    return branded(x, 'WarmingUp');
+  }
+}
+
+/** HTTP 401/403 from bitcoind: wrong user/password or a stale cookie file. */
+export class RpcAuthFailed extends ChainError {
+  /** HTTP status (401 or 403). */
+  readonly status: number;
+
+  constructor(status: number) {
+    super(
+      'RPC_AUTH_FAILED',
+      `bitcoind refused the credentials (HTTP ${status}); check rpcuser/rpcpassword or re-read the cookie file`,
+    );
+    this.status = status;
+  }
+
+  static override isInstance(x: unknown): x is RpcAuthFailed {
+    return branded(x, 'RpcAuthFailed');
+  }
+}
+
+/** bitcoind returned a JSON-RPC error that has no more specific class. */
+export class RpcError extends ChainError {
+  /** The RPC method. */
+  readonly method: string;
+  /** bitcoind's numeric error code (e.g. -8 invalid parameter). */
+  readonly rpcCode: number;
+  /** bitcoind's error message. */
+  readonly rpcMessage: string;
+
+  constructor(method: string, rpcCode: number, rpcMessage: string) {
+    super('RPC_ERROR', `bitcoind ${method} failed with ${rpcCode}: ${rpcMessage}`);
+    this.method = method;
+    this.rpcCode = rpcCode;
+    this.rpcMessage = rpcMessage;
+  }
+
+  static override isInstance(x: unknown): x is RpcError {
+    return branded(x, 'RpcError');
+  }
+}
+
+/** A reply did not have the shape bitcoind documents (or was not JSON at all): never trusted. */
+export class MalformedReply extends ChainError {
+  /** The RPC method. */
+  readonly method: string;
+  /** Path of the offending field, e.g. `result.tx-results[0].vsize`. */
+  readonly path: string;
+
+  constructor(method: string, path: string, problem: string, options?: { cause?: unknown }) {
+    super('RPC_MALFORMED_REPLY', `bitcoind's ${method} reply is malformed at ${path}: ${problem}`, options);
+    this.method = method;
+    this.path = path;
+  }
+
+  static override isInstance(x: unknown): x is MalformedReply {
+    return branded(x, 'MalformedReply');
+  }
+}
+
+/** The node runs a different chain than the one configured (e.g. `main` instead of `regtest`). */
+export class WrongNetwork extends ChainError {
+  /** The configured chain. */
+  readonly expected: string;
+  /** The chain the node reports. */
+  readonly actual: string;
+
+  constructor(expected: string, actual: string) {
+    super(
+      'WRONG_NETWORK',
+      `bitcoind runs chain "${actual}" but "${expected}" was configured; refusing to talk to it`,
+    );
+    this.expected = expected;
+    this.actual = actual;
+  }
+
+  static override isInstance(x: unknown): x is WrongNetwork {
+    return branded(x, 'WrongNetwork');
+  }
+}
+
+/** A caller passed a malformed value; `argument` names it (e.g. `outputs[2].amount`). */
+export class InvalidArgument extends ChainError {
+  /** Path of the argument. */
+  readonly argument: string;
+
+  constructor(argument: string, problem: string) {
+    super('INVALID_ARGUMENT', `${argument}: ${problem}`);
+    this.argument = argument;
+  }
+
+  static override isInstance(x: unknown): x is InvalidArgument {
+    return branded(x, 'InvalidArgument');
+  }
+}
