@@ -8,7 +8,7 @@
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import * as scure from '@scure/btc-signer/musig2.js';
 import { Bench } from 'tinybench';
-import { KeyAggCache, keyAgg, keySort, nonceAgg, nonceGen, Session } from '../src/index.js';
+import { KeyAggCache, keyAgg, nonceAgg, nonceGen, Session } from '../src/index.js';
 
 const sizes = process.argv
   .slice(2)
