@@ -1,0 +1,57 @@
+/**
+ * Bitcoin Core's script-assembly notation (core_read.cpp `ParseScript`), as used by its test data:
+ * decimal numbers are pushed as script numbers, `0x..` is raw bytes inserted as-is, `'text'` is a data
+ * push, and opcode names are accepted with or without the `OP_` prefix.
+ */
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { concatBytes } from '../tx/_bytes.js';
+import { MAX_OPCODE, OP, opcodeName } from './opcodes.js';
+import { pushData, pushNumber } from './script.js';
+
+let opNames: Map<string, number> | undefined;
+
+function names(): Map<string, number> {
+  if (opNames) return opNames;
+  const m = new Map<string, number>();
+  for (let op = 0; op <= MAX_OPCODE; op++) {
+    // Core skips the push opcodes (below OP_NOP) except OP_RESERVED.
+    if (op < OP.OP_NOP && op !== OP.OP_RESERVED) continue;
+    const name = opcodeName(op);
+    if (name === 'OP_UNKNOWN') continue;
+    m.set(name, op);
+    if (name.startsWith('OP_')) m.set(name.slice(3), op);
+  }
+  opNames = m;
+  return m;
+}
+
+/** Error for text that is not valid script assembly. */
+export class ScriptAsmError extends Error {
+  constructor(readonly token: string) {
+    super(`script parse error: '${token}'`);
+    this.name = 'ScriptAsmError';
+  }
+}
+
+/** Parses Core's script-assembly notation into script bytes. */
+export function parseAsm(text: string): Uint8Array {
+  const out: Uint8Array[] = [];
+  const table = names();
+  for (const w of text.split(/[ \t\n]/)) {
+    if (w === '') continue;
+    if (/^-?\d+$/.test(w) && w !== '-') {
+      const n = Number(w);
+      if (!Number.isSafeInteger(n) || n > 0xffffffff || n < -0xffffffff) throw new ScriptAsmError(w);
+      out.push(pushNumber(n));
+    } else if (/^0x[0-9a-fA-F]+$/.test(w) && w.length % 2 === 0) {
+      out.push(hexToBytes(w.slice(2)));
+    } else if (w.length >= 2 && w.startsWith("'") && w.endsWith("'")) {
+      out.push(pushData(new TextEncoder().encode(w.slice(1, -1))));
+    } else if (table.has(w)) {
+      out.push(Uint8Array.of(table.get(w)!));
+    } else {
+      throw new ScriptAsmError(w);
+    }
+  }
+  return concatBytes(...out);
+}
