@@ -113,20 +113,12 @@ export function shapeFromSpec(spec: NodeSpec): TreeShape {
     if (n.static) staticCount++;
     else layerCount = Math.max(layerCount, n.layer + 1);
   }
-  return deepFreeze({
-    nodes: nodes.map((n) => ({ ...n, children: [...n.children] })),
-    leaves,
+  return Object.freeze({
+    nodes: Object.freeze(nodes.map((n) => Object.freeze({ ...n, children: Object.freeze(n.children) }))),
+    leaves: Object.freeze(leaves),
     layerCount,
     staticCount,
   });
-}
-
-function deepFreeze<T>(x: T): T {
-  if (typeof x === 'object' && x !== null && !Object.isFrozen(x)) {
-    Object.freeze(x);
-    for (const v of Object.values(x)) deepFreeze(v);
-  }
-  return x;
 }
 
 /** Turns a shape back into its {@link NodeSpec} (inverse of {@link shapeFromSpec}). */
