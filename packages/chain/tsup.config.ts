@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The Node-only JSON-RPC backend is its own entry, so browser bundles of the main entry never load node:http.
+  entry: { index: 'src/index.ts', 'bitcoind/index': 'src/bitcoind/index.ts' },
   format: ['esm'],
   dts: true,
   clean: true,
