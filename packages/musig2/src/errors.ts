@@ -16,7 +16,8 @@ export type MuSig2ErrorCode =
   | 'MUSIG2_INVALID_CONTRIBUTION'
   | 'MUSIG2_VALUE'
   | 'MUSIG2_NONCE_REUSE'
-  | 'MUSIG2_SECRET_NONCE_NOT_SERIALISABLE';
+  | 'MUSIG2_SECRET_NONCE_NOT_SERIALISABLE'
+  | 'MUSIG2_BATCH_FAULTS';
 
 /**
  * Base class of every error this package throws. `isInstance` works across duplicate copies of the

@@ -8,6 +8,8 @@
  */
 
 export { taggedHash } from './_hash.js';
+export type { AggregateJob, JobFault } from './batch.js';
+export { aggregateBatch, BatchAggregationError } from './batch.js';
 export type { SchnorrItem } from './bip340.js';
 export { schnorrBatchVerify, schnorrVerify } from './bip340.js';
 export type { DeterministicSignOptions, DeterministicSignResult } from './deterministicSign.js';
