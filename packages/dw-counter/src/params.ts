@@ -65,3 +65,15 @@ export function nSequenceForState(params: DwParams, s: number): number {
     throw new InvalidArgumentError('state', `expected an integer in 0..${K - 1}, got ${s}`);
   return bip68Blocks(S * (K - 1 - s));
 }
+
+/**
+ * The DW part of brief §3.4's worst-case exit delay: `Σ over the state levels of the deepest path of
+ * S·(K−1)`, i.e. `layerCount · S · (K−1)` blocks. (Add one block per transaction and the channel's
+ * `toSelfDelay` for the whole exit; that is factory-tree's sum.)
+ */
+export function dwExitDelay(layerCount: number, params: DwParams): number {
+  const { K, S } = validateDwParams(params);
+  if (!Number.isInteger(layerCount) || layerCount < 0)
+    throw new InvalidArgumentError('layerCount', `expected a non-negative integer, got ${layerCount}`);
+  return layerCount * S * (K - 1);
+}

@@ -5,6 +5,7 @@ import {
   bip68Blocks,
   buildShape,
   DwCounterError,
+  dwExitDelay,
   InvalidArgumentError,
   type InvalidDwParamsError,
   InvalidShapeError,
@@ -81,6 +82,17 @@ describe('tree shape (brief §3.1)', () => {
     expect(txCount(wide)).toBe(1171);
     expect(wide.layerCount).toBe(3);
     expect(buildShape({ leaves: 512 }).layerCount).toBe(10); // "10 state levels"
+  });
+
+  it('reproduces the brief’s §3.4 exit delays', () => {
+    const p = { K: 4, S: 144 };
+    expect(dwExitDelay(buildShape({ leaves: 512 }).layerCount, p)).toBe(4320);
+    const wide = buildShape({ leaves: 512, levelArity: [2, 4, 8], staticLevels: 2 });
+    expect(dwExitDelay(wide.layerCount, p)).toBe(1296);
+    expect(dwExitDelay(wide.layerCount, { K: 4, S: 72 })).toBe(648);
+    expect(
+      dwExitDelay(buildShape({ leaves: 512, levelArity: [2, 4, 8], staticLevels: 3 }).layerCount, p),
+    ).toBe(864);
   });
 
   it('children take contiguous runs, the first L mod k with ⌈L/k⌉ leaves (property)', () => {
