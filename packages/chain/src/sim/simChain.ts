@@ -281,10 +281,17 @@ export class SimChain implements ChainBackend {
     for (let t = block.txs.length - 1; t >= 0; t--) {
       const rec = block.txs[t]!;
       for (let v = 0; v < rec.tx.outputs.length; v++) this.utxos.delete(outpointKey(rec.txid, v));
-      for (const k of rec.inputKeys) this.spendIndex.delete(k);
+      // Restore what this transaction spent, after removing its outputs (Core's DisconnectBlock order):
+      // an output created and spent in the same block must end up absent.
+      if (!isCoinbase(rec.tx)) {
+        for (const k of rec.inputKeys) {
+          this.spendIndex.delete(k);
+          const coin = block.undo.get(k);
+          if (coin !== undefined) this.utxos.set(k, coin);
+        }
+      }
       this.txIndex.delete(rec.txid);
     }
-    for (const [k, coin] of block.undo) this.utxos.set(k, coin);
     block.undo.clear();
     return block;
   }
@@ -701,6 +708,13 @@ export class SimChain implements ChainBackend {
     if (!Number.isInteger(unixSeconds) || unixSeconds < 0)
       throw new InvalidArgument('unixSeconds', 'expected a non-negative integer');
     this.mockTime = unixSeconds === 0 ? undefined : unixSeconds;
+  }
+
+  /** Like `gettxoutsetinfo`: number and total value of confirmed unspent outputs at the tip. */
+  txOutSetInfo(): { height: number; txouts: number; totalAmount: bigint } {
+    let total = 0n;
+    for (const c of this.utxos.values()) total += c.value;
+    return { height: this.tipBlock.height, txouts: this.utxos.size, totalAmount: total };
   }
 
   /** Median time past of the tip (BIP113). */
