@@ -76,7 +76,7 @@ const out = cases.map((c) => {
         superseded: r.superseded.map((x) => ({ leaf: x.leaf, counter: x.counter })),
         created: r.created.map((x) => ({ leaf: x.leaf, counter: x.counter })),
         path: pathOf(st, leaf).map((p) => ({ node: p.node, instance: p.instance, state: p.state, nSequence: p.static ? null : p.nSequence })),
-        ...(small ? { nSequenceAll: nseqAll() } : {}),
+        nSequenceAll: nseqAll(),
       };
     } catch (e) {
       if (!DwCounterError.isInstance(e)) throw e;
@@ -95,14 +95,16 @@ const out = cases.map((c) => {
       layerCount: shape.layerCount,
       ...(small ? { nodes: shape.nodes.map((n) => ({ id: n.id, parent: n.parent, static: n.static, leaf: n.leaf, layer: n.layer })) } : {}),
     },
-    initialNSequenceAll: small ? nulls(initialState(shape, c.params).states.map((s) => (s < 0 ? -1 : c.params.S * (c.params.K - 1)))) : undefined,
+    initialNSequenceAll: nulls(initialState(shape, c.params).states.map((s) => (s < 0 ? -1 : c.params.S * (c.params.K - 1)))),
     steps,
-    ...(small ? { finalEncodedHex: Buffer.from(encodeState(st)).toString('hex') } : {}),
+    finalEncodedHex: Buffer.from(encodeState(st)).toString('hex'),
   };
 });
 
+// arrays of numbers and nulls on one line each, the rest indented
+const compact = (json: string) => json.replace(/\[[\d\s,null-]*\]/g, (m) => m.replace(/\s+/g, ''));
 console.log(
-  JSON.stringify(
+  compact(JSON.stringify(
     {
       description:
         '@superscalar/dw-counter vectors v1 (our own construction). Shapes follow protocol brief §3.1 (build = leaves, levelArity, staticLevels); node ids are pre-order, leaves numbered in placement order. nSequence(s) = S·(K−1−s) (BIP68 blocks); null for static (kickoff-only) nodes. Each step advances one leaf: the leaf itself if it has room, else the nearest ancestor state-node with room inside its DW subtree (every state below reset to 0, every kickoff below rebuilt: instance + 1). counter = the per-factory leaf-state counter c (brief §5.3). error EXHAUSTED = the factory must rotate; the state is unchanged. finalEncodedHex = the v1 binary encoding of the final state.',
@@ -110,5 +112,5 @@ console.log(
     },
     null,
     1,
-  ),
+  )),
 );
