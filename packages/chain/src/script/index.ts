@@ -25,7 +25,7 @@ export type { ScriptErrorCode } from './scriptError.js';
 export { SCRIPT_ERROR_REASONS, ScriptError } from './scriptError.js';
 export { castToBool, decodeScriptNum, encodeScriptNum } from './scriptNum.js';
 export type { TaprootSighashOptions } from './sighash.js';
-export { legacySighash, SighashCache, segwitV0Sighash, taprootSighash } from './sighash.js';
+export { legacySighash, SighashCache, segwitV0Sighash, taprootSighash, taprootSigMsg } from './sighash.js';
 export { isValidSignatureEncoding, SIGHASH, verifyEcdsa } from './signatureEncoding.js';
 export type { TapLeafInfo, TapTree } from './taproot.js';
 export {

@@ -140,15 +140,21 @@ export function pushNumber(n: number): Uint8Array {
 }
 
 /**
- * Assembles a script from opcodes (numbers are emitted as raw opcode bytes) and data (Uint8Array,
- * pushed minimally). Use {@link pushNumber} for script numbers.
+ * Assembles a script: a `number` is an opcode byte, a `Uint8Array` is data pushed minimally, and a
+ * `bigint` is a script number pushed as Core's `CScript << int64` (OP_0, OP_1NEGATE, OP_1..OP_16, or
+ * minimal data), e.g. `compileScript([500n, OP.OP_CHECKLOCKTIMEVERIFY, OP.OP_DROP])`.
  */
-export function compileScript(parts: readonly (number | Uint8Array)[]): Uint8Array {
+export function compileScript(parts: readonly (number | bigint | Uint8Array)[]): Uint8Array {
   return concatBytes(
     ...parts.map((p) => {
       if (typeof p === 'number') {
         if (!Number.isInteger(p) || p < 0 || p > 0xff) throw new RangeError(`compileScript: bad opcode ${p}`);
         return Uint8Array.of(p);
+      }
+      if (typeof p === 'bigint') {
+        if (p > BigInt(Number.MAX_SAFE_INTEGER) || p < -BigInt(Number.MAX_SAFE_INTEGER))
+          throw new RangeError(`compileScript: number ${p} out of range`);
+        return pushNumber(Number(p));
       }
       return pushData(p);
     }),

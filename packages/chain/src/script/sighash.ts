@@ -208,11 +208,26 @@ export interface TaprootSighashOptions {
 }
 
 /**
- * BIP341 signature message hash (`TapSighash`), with BIP342's extension when `leafHash` is given.
+ * BIP341 signature hash: `TapSighash` tagged hash of {@link taprootSigMsg}'s message.
  * Returns `undefined` where Core's `SignatureHashSchnorr` fails: an undefined hash type, or
  * SIGHASH_SINGLE without an output at the input's index.
  */
 export function taprootSighash(
+  tx: Tx,
+  inputIndex: number,
+  spentOutputs: readonly TxOut[],
+  hashType: number,
+  options: TaprootSighashOptions = {},
+): Uint8Array | undefined {
+  const msg = taprootSigMsg(tx, inputIndex, spentOutputs, hashType, options);
+  return msg && taggedHash('TapSighash', msg);
+}
+
+/**
+ * BIP341 `SigMsg(hash_type, ext_flag)` (epoch byte included), with BIP342's extension when
+ * `leafHash` is given; `undefined` for an undefined hash type or SIGHASH_SINGLE without an output.
+ */
+export function taprootSigMsg(
   tx: Tx,
   inputIndex: number,
   spentOutputs: readonly TxOut[],
@@ -252,5 +267,5 @@ export function taprootSighash(
     w.bytes(options.leafHash).u8(0); // key_version 0
     w.u32(options.codeSeparatorPos ?? 0xffffffff);
   }
-  return taggedHash('TapSighash', w.finish());
+  return w.finish();
 }
