@@ -168,7 +168,12 @@ export function keyAgg(pubkeys: readonly Uint8Array[]): KeyAggContext {
   });
   const Q = msm(points, coeffs);
   if (Q.is0()) throw new ValueError('The aggregate public key cannot be infinity.');
-  return new KeyAggContext(Q, 1n, 0n, { pubkeys: keys, points, coeffs, byKey });
+  return new KeyAggContext(Q, 1n, 0n, {
+    pubkeys: Object.freeze(keys),
+    points: Object.freeze(points),
+    coeffs: Object.freeze(coeffs),
+    byKey,
+  });
 }
 
 /** `Σ scalars[i]⋅points[i]` for public inputs (scalars in [0, n)). */

@@ -136,7 +136,7 @@ export function sessionValuesFor(
   const R = Rp.is0() ? G : Rp;
   // "Let e = int(hash_BIP0340/challenge(xbytes(R) || xbytes(Q) || m)) mod n"
   const e = taggedScalar('BIP0340/challenge', xbytes(R), xQ, msg);
-  return { keyAgg: keyCtx, Q, gacc, tacc, b, R, e };
+  return Object.freeze({ keyAgg: keyCtx, Q, gacc, tacc, b, R, e });
 }
 
 /**
