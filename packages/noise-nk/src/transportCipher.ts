@@ -24,7 +24,8 @@ export class TransportCipher {
   readonly #send: CipherState;
   readonly #recv: CipherState;
   readonly #max: number;
-  #chunks: Uint8Array[] = [];
+  /** The header or body being assembled from several chunks. */
+  #partial: Uint8Array | undefined;
   #buffered = 0;
   /** Body length (including MAC) of the frame being read, or -1 while waiting for a header. */
   #bodyLen = -1;
@@ -82,18 +83,22 @@ export class TransportCipher {
         const need = this.#bodyLen < 0 ? LENGTH_HEADER_SIZE : this.#bodyLen;
         let piece: Uint8Array;
         if (this.#buffered === 0 && data.length >= need) {
+          // Whole piece in this chunk: decrypt in place, no copy.
           piece = data.subarray(0, need);
           data = data.subarray(need);
         } else {
+          // Retained bytes are copied (once) into a buffer of the piece's exact size: the caller
+          // may reuse its chunk.
+          if (data.length === 0) break;
+          if (this.#partial === undefined) this.#partial = new Uint8Array(need);
           const take = Math.min(need - this.#buffered, data.length);
-          if (take > 0) {
-            // Retained bytes are copied: the caller may reuse its buffer.
-            this.#chunks.push(data.slice(0, take));
-            this.#buffered += take;
-            data = data.subarray(take);
-          }
+          this.#partial.set(data.subarray(0, take), this.#buffered);
+          this.#buffered += take;
+          data = data.subarray(take);
           if (this.#buffered < need) break;
-          piece = this.#drain();
+          piece = this.#partial;
+          this.#partial = undefined;
+          this.#buffered = 0;
         }
         if (this.#bodyLen < 0) {
           const lb = this.#recv.decryptWithAd(EMPTY, piece);
@@ -110,25 +115,10 @@ export class TransportCipher {
       }
     } catch (err) {
       this.#error = err as NoiseError;
-      this.#chunks = [];
+      this.#partial = undefined;
       this.#buffered = 0;
       throw err;
     }
     return out;
-  }
-
-  #drain(): Uint8Array {
-    const chunks = this.#chunks;
-    const piece = chunks.length === 1 ? chunks[0]! : new Uint8Array(this.#buffered);
-    if (chunks.length !== 1) {
-      let o = 0;
-      for (const c of chunks) {
-        piece.set(c, o);
-        o += c.length;
-      }
-    }
-    this.#chunks = [];
-    this.#buffered = 0;
-    return piece;
   }
 }

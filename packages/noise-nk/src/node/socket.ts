@@ -5,13 +5,24 @@ import type { Socket } from 'node:net';
 import type { ByteChannel, ByteChannelHandlers } from '../byteChannel.js';
 import { InvalidArgumentError } from '../errors.js';
 
+/** Options of {@link socketChannel}. */
+export interface SocketChannelOptions {
+  /**
+   * `write` returns false once this many bytes are queued in the socket (default 1 MiB). Node's own
+   * 16 KiB mark would stall a 64 KiB-frame sender on every frame.
+   */
+  readonly highWaterMark?: number | undefined;
+}
+
 /**
  * Adapts a TCP socket. Disables Nagle's algorithm (frames are written whole). The adapter listens
  * for `error` from the moment it is created, so a socket error can never go unhandled.
  */
-export function socketChannel(socket: Socket): ByteChannel {
+export function socketChannel(socket: Socket, options: SocketChannelOptions = {}): ByteChannel {
   if (typeof socket !== 'object' || socket === null || typeof socket.write !== 'function')
     throw new InvalidArgumentError('socket', 'expected a net.Socket');
+  // Never below the socket's own mark: a false return must be followed by Node's 'drain' event.
+  const hwm = Math.max(options.highWaterMark ?? 1 << 20, socket.writableHighWaterMark);
   let h: ByteChannelHandlers | undefined;
   let ended = false;
   let early: ((x: ByteChannelHandlers) => void)[] = [];
@@ -40,7 +51,8 @@ export function socketChannel(socket: Socket): ByteChannel {
     },
     write(bytes) {
       if (socket.destroyed || socket.writableEnded) return true;
-      return socket.write(bytes);
+      socket.write(bytes);
+      return socket.writableLength < hwm;
     },
     pause() {
       socket.pause();
