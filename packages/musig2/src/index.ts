@@ -36,7 +36,7 @@ export {
   msm,
 } from './keyAgg.js';
 export { defaultKeyAggCache, KeyAggCache } from './keyAggCache.js';
-export { compareBytes, keySort } from './keySort.js';
+export { compareBytes, keySort, keySortWithOrder } from './keySort.js';
 export { aggregateNoncePoints, decodePubnonce, nonceAgg } from './nonceAgg.js';
 export type { NonceGenOptions, NonceGenResult, Rng } from './nonceGen.js';
 export { nonceGen } from './nonceGen.js';

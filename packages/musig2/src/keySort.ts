@@ -25,3 +25,17 @@ export function keySort(pubkeys: readonly Uint8Array[]): Uint8Array[] {
   assertBytesArray(pubkeys, 'pubkeys', 33);
   return pubkeys.map((pk) => Uint8Array.from(pk)).sort(compareBytes);
 }
+
+/**
+ * {@link keySort} that also returns where each sorted key came from: `sorted[j]` is
+ * `pubkeys[order[j]]`. Use `order` to turn a signer index in the sorted list (as
+ * `InvalidContributionError.signer` reports it for a session built on sorted keys) back into the
+ * participant's own index. Equal keys keep their input order.
+ */
+export function keySortWithOrder(pubkeys: readonly Uint8Array[]): { sorted: Uint8Array[]; order: number[] } {
+  assertBytesArray(pubkeys, 'pubkeys', 33);
+  const order = pubkeys
+    .map((_, i) => i)
+    .sort((a, b) => compareBytes(pubkeys[a] as Uint8Array, pubkeys[b] as Uint8Array));
+  return { sorted: order.map((i) => Uint8Array.from(pubkeys[i] as Uint8Array)), order };
+}

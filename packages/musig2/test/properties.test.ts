@@ -19,6 +19,8 @@ import {
   InvalidArgumentError,
   keyAgg,
   keyAggCoeff,
+  keySort,
+  keySortWithOrder,
   liftX,
   msm,
   n,
@@ -215,5 +217,21 @@ describe('boundary validation names the argument', () => {
     }
     expect(thrown).toBeInstanceOf(InvalidArgumentError);
     expect((thrown as InvalidArgumentError).argument).toBe(argument);
+  });
+});
+
+describe('keySortWithOrder', () => {
+  it('sorted[j] is pubkeys[order[j]], equal to keySort, and order is a permutation', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ minLength: 33, maxLength: 33 }), { maxLength: 10 }), (pks) => {
+        const { sorted, order } = keySortWithOrder(pks);
+        expect(sorted).toEqual(keySort(pks));
+        order.forEach((i, j) => {
+          expect(sorted[j]).toEqual(pks[i]);
+        });
+        expect([...order].sort((a, b) => a - b)).toEqual(pks.map((_, i) => i));
+      }),
+      { numRuns: runs },
+    );
   });
 });
