@@ -357,9 +357,17 @@ export function advance(state: DwState, leaf: number): AdvanceResult {
  */
 export function abandonAdvance(previous: DwState, attempt: AdvanceResult): DwState {
   assertState(previous);
-  if (attempt?.next?.shape !== previous.shape && attempt?.next?.states?.length !== previous.states.length)
+  const next = attempt?.next;
+  if (
+    typeof next !== 'object' ||
+    next === null ||
+    !Array.isArray(next.states) ||
+    next.states.length !== previous.states.length ||
+    next.leafCounters.length !== previous.leafCounters.length ||
+    !Number.isInteger(next.nextCounter)
+  )
     throw new InvalidArgumentError('attempt', 'was not computed from a state of this tree');
-  const nextCounter = Math.max(previous.nextCounter, attempt.next.nextCounter);
+  const nextCounter = Math.max(previous.nextCounter, next.nextCounter);
   return makeState(
     previous.params,
     previous.shape,

@@ -246,6 +246,13 @@ describe('exhaustion and the odometer', () => {
 });
 
 describe('queries and argument checks', () => {
+  it('abandonAdvance refuses an attempt from another tree', () => {
+    const a = initialState(buildShape({ leaves: 3 }), { K: 4, S: 10 });
+    const b = initialState(buildShape({ leaves: 5 }), { K: 4, S: 10 });
+    expect(() => abandonAdvance(a, advance(b, 0))).toThrow(/attempt/);
+    expect(abandonAdvance(a, advance(a, 0)).nextCounter).toBe(4);
+  });
+
   it('nodeState and pathOf report the nSequence S·(K−1−s)', () => {
     const shape = buildShape({ leaves: 3 });
     const st = advance(initialState(shape, { K: 4, S: 144 }), 2).next;
