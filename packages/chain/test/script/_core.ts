@@ -88,3 +88,19 @@ export function parseScriptRow(row: unknown[]): ScriptRow {
   const comment = (row[pos] as string | undefined) ?? '';
   return { witness, amount, scriptSig, scriptPubKey, flags, expected, comment, hasWitness, raw: row };
 }
+
+/** The table rows of CORE-VECTORS.md as `file|category|run|excluded` strings (whitespace-insensitive). */
+export function coreVectorTableRows(markdown: string): Set<string> {
+  const rows = new Set<string>();
+  for (const line of markdown.split('\n')) {
+    if (!line.startsWith('|')) continue;
+    rows.add(
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim())
+        .join('|'),
+    );
+  }
+  return rows;
+}
