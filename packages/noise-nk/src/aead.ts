@@ -15,6 +15,11 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 export interface AeadKey {
   /** Returns `ciphertext || tag(16)`. `nonce` is 12 bytes. Must not retain or modify its inputs. */
   seal(nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * Optional fast path: writes `ciphertext || tag` into `output` (exactly `plaintext.length + 16`
+   * bytes; may not overlap `plaintext`). Framing uses it to build a frame without an extra copy.
+   */
+  sealInto?(nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array, output: Uint8Array): void;
   /** Returns the plaintext, or `undefined` when the tag does not verify (or `ciphertext` < 16 bytes). */
   open(nonce: Uint8Array, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined;
 }
@@ -35,6 +40,9 @@ export const nobleAead: Aead = {
     return {
       seal(nonce, ad, plaintext) {
         return chacha20poly1305(k, nonce, ad.length > 0 ? ad : undefined).encrypt(plaintext);
+      },
+      sealInto(nonce, ad, plaintext, output) {
+        chacha20poly1305(k, nonce, ad.length > 0 ? ad : undefined).encrypt(plaintext, output);
       },
       open(nonce, ad, ciphertext) {
         if (ciphertext.length < 16) return undefined;

@@ -82,6 +82,19 @@ export class CipherState {
   }
 
   /**
+   * `EncryptWithAd` writing `ciphertext || tag` into `output` (exactly `plaintext.length + 16` bytes).
+   * Requires a key (transport use only).
+   */
+  encryptInto(ad: Uint8Array, plaintext: Uint8Array, output: Uint8Array): void {
+    const key = this.#key;
+    if (key === undefined) throw new StateError('encryptInto needs a key');
+    const nonce = this.#nextNonce();
+    if (key.sealInto !== undefined) key.sealInto(nonce, ad, plaintext, output);
+    else output.set(key.seal(nonce, ad, plaintext));
+    this.#advance();
+  }
+
+  /**
    * `DecryptWithAd(ad, ciphertext)`: returns `undefined` when authentication fails, in which case the
    * nonce does not advance (Noise §5.1). With no key, returns a copy of the ciphertext.
    */

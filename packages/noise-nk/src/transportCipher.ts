@@ -59,12 +59,9 @@ export class TransportCipher {
     assertBytes(message, 'message');
     const len = message.length;
     if (len > this.#max) throw new FrameTooLargeError(len, this.#max);
-    const lenBytes = new Uint8Array([len >>> 8, len & 0xff]);
-    const lc = this.#send.encryptWithAd(EMPTY, lenBytes);
-    const mc = this.#send.encryptWithAd(EMPTY, message);
-    const out = new Uint8Array(lc.length + mc.length);
-    out.set(lc, 0);
-    out.set(mc, lc.length);
+    const out = new Uint8Array(LENGTH_HEADER_SIZE + len + 16);
+    this.#send.encryptInto(EMPTY, Uint8Array.of(len >>> 8, len & 0xff), out.subarray(0, LENGTH_HEADER_SIZE));
+    this.#send.encryptInto(EMPTY, message, out.subarray(LENGTH_HEADER_SIZE));
     return out;
   }
 

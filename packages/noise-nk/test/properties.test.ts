@@ -81,7 +81,7 @@ describe('framing properties', () => {
 });
 
 describe('AEAD backends', () => {
-  it('node:crypto and @noble/ciphers seal identically and open each other; a tampered tag fails both', () => {
+  it('node:crypto and @noble/ciphers seal (and sealInto) identically and open each other; a tampered tag fails both', () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 32, maxLength: 32 }),
@@ -94,6 +94,11 @@ describe('AEAD backends', () => {
           expect(same(a, b)).toBe(true);
           expect(same(nobleAead.key(k).open(n, ad, a), pt)).toBe(true);
           expect(same(nodeAead.key(k).open(n, ad, b), pt)).toBe(true);
+          for (const backend of [nodeAead, nobleAead]) {
+            const into = new Uint8Array(pt.length + 16);
+            backend.key(k).sealInto!(n, ad, pt, into);
+            expect(same(into, a)).toBe(true);
+          }
           const bad = Uint8Array.from(a);
           bad[bad.length - 1]! ^= 0x80;
           expect(nodeAead.key(k).open(n, ad, bad)).toBeUndefined();
