@@ -15,7 +15,7 @@ import { mulAddUnsafe, pippenger } from '@noble/curves/abstract/curve.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { assertBytes, assertBytesArray, assertTweaks } from './_assert.js';
 import { taggedHash, taggedScalar } from './_hash.js';
-import { InvalidContributionError, ValueError } from './errors.js';
+import { InvalidArgumentError, InvalidContributionError, ValueError } from './errors.js';
 import {
   bytesToInt,
   cbytes,
@@ -206,9 +206,10 @@ export function msm(points: readonly Point[], scalars: readonly bigint[]): Point
  * @throws ValueError `The tweak must be less than n.` or `The result of tweaking cannot be infinity.`
  */
 export function applyTweak(ctx: KeyAggContext, tweak: Uint8Array, isXonly: boolean): KeyAggContext {
-  if (!(ctx instanceof KeyAggContext)) throw new ValueError('ctx: expected a KeyAggContext from keyAgg()');
+  if (!(ctx instanceof KeyAggContext))
+    throw new InvalidArgumentError('ctx', 'expected a KeyAggContext from keyAgg()');
   assertBytes(tweak, 'tweak', 32);
-  if (typeof isXonly !== 'boolean') throw new ValueError('isXonly: expected a boolean');
+  if (typeof isXonly !== 'boolean') throw new InvalidArgumentError('isXonly', 'expected a boolean');
   // "Let g = -1 mod n if is_xonly_t and not has_even_y(Q), otherwise let g = 1"
   const negate = isXonly && !hasEvenY(ctx.Q);
   // "Let t = int(tweak); fail if t ≥ n"

@@ -178,6 +178,12 @@ describe('boundary validation names the argument', () => {
   const cases: [string, () => unknown, string][] = [
     ['keyAgg: short key', () => keyAgg([pk.subarray(0, 32)]), 'pubkeys[0]'],
     ['keyAgg: empty list', () => keyAgg([]), 'pubkeys'],
+    ['applyTweaks: not a context', () => applyTweaks({} as never, [new Uint8Array(32)], [true]), 'ctx'],
+    [
+      'applyTweaks: 31-byte tweak',
+      () => applyTweaks(keyAgg([pk]), [new Uint8Array(31)], [true]),
+      'tweaks[0]',
+    ],
     ['nonceGen: no pk', () => nonceGen({} as never), 'options.pk'],
     ['nonceGen: short sk', () => nonceGen({ pk, sk: new Uint8Array(31) }), 'options.sk'],
     ['nonceGen: aggpk of 33 bytes', () => nonceGen({ pk, aggpk: new Uint8Array(33) }), 'options.aggpk'],
