@@ -239,7 +239,7 @@ describe('BitcoindRpc maps rejections to Core reject strings', () => {
     expect(MalformedReply.isInstance(await caught(client(node).broadcast(raw)))).toBe(true);
   });
 
-  it('submitpackage: success, a per-transaction error, a package-level error and "unevaluated"', async () => {
+  it('submitpackage: success, a per-transaction error, a package-level error over stale echoes, a real child error over an echo', async () => {
     const pw = wtxidHex(tx);
     const cw = wtxidHex(child);
     let answer: unknown = {
@@ -267,12 +267,32 @@ describe('BitcoindRpc maps rejections to Core reject strings', () => {
     const e1 = (await caught(rpc.broadcastPackage(raw, encodeTx(child)))) as TxRejected;
     expect(e1.reason).toBe('bad-txns-inputs-missingorspent');
     expect(e1.txid).toBe(txidHex(tx));
+    // Core's shape for a package-level failure: stale individual results, the cause in package_msg.
     answer = {
       package_msg: 'package RBF failed: insufficient anti-DoS fees, rejecting replacement x',
-      'tx-results': {},
+      'tx-results': {
+        [pw]: { txid: txidHex(tx), error: 'min relay fee not met, 0 < 13' },
+        [cw]: { txid: txidHex(child), error: 'bad-txns-inputs-missingorspent' },
+      },
     };
     const e2 = (await caught(rpc.broadcastPackage(raw, encodeTx(child)))) as TxRejected;
     expect(e2.reason).toBe('package RBF failed: insufficient anti-DoS fees');
+    // A child's real failure wins over the parent's echoed individual fee failure.
+    answer = {
+      package_msg: 'transaction failed',
+      'tx-results': {
+        [pw]: { txid: txidHex(tx), error: 'min relay fee not met, 0 < 13' },
+        [cw]: {
+          txid: txidHex(child),
+          error: 'mempool-script-verify-flag-failed (Invalid Schnorr signature), input 0',
+        },
+      },
+    };
+    const e3 = (await caught(rpc.broadcastPackage(raw, encodeTx(child)))) as TxRejected;
+    expect([e3.reason, e3.txid]).toEqual([
+      'mempool-script-verify-flag-failed (Invalid Schnorr signature)',
+      txidHex(child),
+    ]);
     answer = { package_msg: 'success', 'tx-results': { ['ZZ'.repeat(32)]: {} } };
     expect(MalformedReply.isInstance(await caught(rpc.broadcastPackage(raw, encodeTx(child))))).toBe(true);
   });

@@ -101,6 +101,14 @@ export type BitcoindTransport = (request: {
 }) => Promise<{ status: number; text: string }>;
 
 const NEVER_RETRY = new Set(['sendrawtransaction', 'submitpackage']);
+/** Fee failures Core reconsiders in a package: in `submitpackage` results they may be stale echoes. */
+const FEE_REASONS = new Set([
+  'min relay fee not met',
+  'mempool min fee not met',
+  'insufficient fee',
+  'insufficient fee (including sibling eviction)',
+  'mempool full',
+]);
 const TRANSIENT_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -634,18 +642,32 @@ export class BitcoindRpc implements ChainBackend {
       }
       return { parentTxid: p.txid, childTxid: c.txid, replacedTxids: replaced };
     }
-    for (const t of [p, c]) {
-      const e = results.at(t.wtxid);
-      if (e.value === undefined || !e.obj().has('error')) continue;
-      const text = e.at('error').str();
-      if (text === 'unevaluated') continue;
-      const { reason, detail } = splitReason(text);
-      throw new TxRejected({
-        reason,
-        txid: t.txid,
-        ...(detail === undefined ? {} : { detail }),
-        rule: 'package',
-      });
+    // Core's AcceptPackage: a package-level failure (package RBF, TRUC in package) has no
+    // per-transaction result, so each transaction shows its stale individual result and the cause is in
+    // package_msg. Otherwise (package_msg "transaction failed"/"unspent-dust") the cause is a
+    // transaction's error; individual fee failures and the child's missing parent are only echoes.
+    const packageLevel = msg !== 'transaction failed' && msg !== 'unspent-dust';
+    if (!packageLevel) {
+      const errors: { t: { txid: string; wtxid: string }; text: string; echo: boolean }[] = [];
+      for (const t of [p, c]) {
+        const e = results.at(t.wtxid);
+        if (e.value === undefined || !e.obj().has('error')) continue;
+        const text = e.at('error').str();
+        if (text === 'unevaluated') continue;
+        const reason = splitReason(text).reason;
+        const echo = FEE_REASONS.has(reason) || (t === c && reason === 'bad-txns-inputs-missingorspent');
+        errors.push({ t, text, echo });
+      }
+      const chosen = errors.find((e) => !e.echo) ?? errors[0];
+      if (chosen !== undefined) {
+        const { reason, detail } = splitReason(chosen.text);
+        throw new TxRejected({
+          reason,
+          txid: chosen.t.txid,
+          ...(detail === undefined ? {} : { detail }),
+          rule: 'package',
+        });
+      }
     }
     const { reason, detail } = splitReason(msg);
     throw new TxRejected({

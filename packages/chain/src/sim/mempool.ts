@@ -780,9 +780,9 @@ export class Mempool {
       all = this.packageRbfChecks(chain, pws, cws, totalFee, totalVsize);
     this.limitChecks(pws);
     this.limitChecks(cws, [parent.txid]);
+    this.ephemeralSpends(chain, [parent, child]);
     this.scriptChecks(chain, pws);
     this.scriptChecks(chain, cws);
-    this.ephemeralSpends(chain, [parent, child]);
     for (const r of all) this.remove(r);
     this.commit(pws);
     this.commit(cws);
