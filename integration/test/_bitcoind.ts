@@ -70,15 +70,14 @@ export interface RegtestNode {
 export async function startRegtestNode(bin: string): Promise<RegtestNode> {
   const datadir = mkdtempSync(join(tmpdir(), 'superscalar-regtest-'));
   const rpcport = await freePort();
-  const port = await freePort();
   const child: ChildProcess = spawn(
     bin,
     [
       '-regtest',
       `-datadir=${datadir}`,
       `-rpcport=${rpcport}`,
-      `-port=${port}`,
-      '-bind=127.0.0.1',
+      // No P2P at all (Core refuses -bind together with -listen=0); RPC on a random loopback port.
+      '-connect=0',
       '-rpcbind=127.0.0.1',
       '-rpcallowip=127.0.0.1',
       '-listen=0',
