@@ -87,6 +87,46 @@ describe('SimChain consensus rules', () => {
   });
 });
 
+describe('SimChain rejection details', () => {
+  it('a rejection names the rule, the binding input and the lock it waits for', () => {
+    const c = chain();
+    const a = fundSync(c, 50_000n);
+    const b = fundSync(c, 50_000n);
+    const early = spend({
+      inputs: [
+        { from: a, signer, sequence: 0xfffffffd },
+        { from: b, signer, sequence: 10 },
+      ],
+      outputs: [{ value: 99_000n, script: kp.script }],
+    });
+    const r = rejected(() => c.broadcastSync(early.raw));
+    expect(r).toMatchObject({
+      reason: 'non-BIP68-final',
+      inputIndex: 1,
+      rule: 'BIP68',
+      txid: txidHex(early.tx),
+    });
+    expect(r.detail).toContain(`until height ${c.height + 10}`);
+    const locked = spend({
+      inputs: [{ from: a, signer, sequence: 0xfffffffe }],
+      outputs: [{ value: 49_000n, script: kp.script }],
+      locktime: c.height + 1,
+    });
+    const n = rejected(() => c.broadcastSync(locked.raw));
+    expect(n).toMatchObject({ reason: 'non-final', rule: 'nLockTime (BIP113)' });
+    expect(n.message).toContain('non-final');
+    const bad = spend({ inputs: [{ from: a, signer }], outputs: [{ value: 49_000n, script: kp.script }] });
+    const tampered = Uint8Array.from(bad.raw);
+    tampered[tampered.length - 10]! ^= 1; // inside the signature
+    const s = rejected(() => c.broadcastSync(tampered));
+    expect(s).toMatchObject({
+      reason: 'mempool-script-verify-flag-failed (Invalid Schnorr signature)',
+      inputIndex: 0,
+      rule: 'script (consensus)',
+    });
+  });
+});
+
 describe('SimChain standardness', () => {
   it('version 4, tiny transactions, non-standard outputs and a witness on P2A are refused with Core strings', () => {
     const c = chain();
