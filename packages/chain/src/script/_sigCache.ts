@@ -3,7 +3,7 @@
 // connects, and only the valid (sighash, key, signature) triples are worth remembering.
 import { bytesToHex } from '@noble/hashes/utils.js';
 
-const MAX_ENTRIES = 100_000;
+const MAX_ENTRIES = 50_000; // ≈ 15 MB of keys at most
 const valid = new Map<string, true>();
 
 /** The cache key of one check: scheme tag, message hash, key and signature. */

@@ -40,6 +40,7 @@ import {
 
 /** Which rules a script runs under (Core's SigVersion). */
 export const SigVersion = { BASE: 0, WITNESS_V0: 1, TAPROOT: 2, TAPSCRIPT: 3 } as const;
+/** One of {@link SigVersion}'s values. */
 export type SigVersion = (typeof SigVersion)[keyof typeof SigVersion];
 
 const MAX_SCRIPT_ELEMENT_SIZE = 520;

@@ -26,10 +26,13 @@ export function taggedHash(tag: string, ...msgs: Uint8Array[]): Uint8Array {
 export const TAPROOT_LEAF_TAPSCRIPT = 0xc0;
 /** Mask of the leaf version in a control block's first byte. */
 export const TAPROOT_LEAF_MASK = 0xfe;
-/** Control block sizes: 33 + 32·m, m ≤ 128. */
+/** Control block size without path: leaf-version/parity byte and the 32-byte internal key. */
 export const TAPROOT_CONTROL_BASE_SIZE = 33;
+/** Size of one merkle path node in a control block. */
 export const TAPROOT_CONTROL_NODE_SIZE = 32;
+/** Maximum merkle path length (tree depth). */
 export const TAPROOT_CONTROL_MAX_NODE_COUNT = 128;
+/** Maximum control block size: 33 + 32·128. */
 export const TAPROOT_CONTROL_MAX_SIZE =
   TAPROOT_CONTROL_BASE_SIZE + TAPROOT_CONTROL_NODE_SIZE * TAPROOT_CONTROL_MAX_NODE_COUNT;
 /** The annex tag: a last witness item starting with 0x50 (with ≥ 2 items) is the annex. */
