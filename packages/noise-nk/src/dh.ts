@@ -9,6 +9,7 @@
 import { x25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { InvalidArgumentError } from './errors.js';
 
 /** A key pair. `privateKey` is owned by the handshake that generated it. */
 export interface KeyPair {
@@ -46,7 +47,7 @@ export const secp256k1Dh: Dh = {
       if (sk.length === 32 && secp256k1.utils.isValidSecretKey(sk))
         return { privateKey: sk, publicKey: secp256k1.getPublicKey(sk, true) };
     }
-    throw new Error('rng produced 64 invalid secp256k1 secret keys in a row; it is broken');
+    throw new InvalidArgumentError('rng', 'produced 64 invalid secp256k1 secret keys in a row; it is broken');
   },
   isValidPublicKey(publicKey) {
     // BOLT 8: keys are always the 33-byte compressed form; 0x04 (uncompressed) and off-curve x fail.
@@ -74,6 +75,7 @@ export const x25519Dh: Dh = {
   },
   generateKeyPair(rng) {
     const sk = Uint8Array.from(rng(32));
+    if (sk.length !== 32) throw new InvalidArgumentError('rng', `returned ${sk.length} bytes, expected 32`);
     return { privateKey: sk, publicKey: x25519.getPublicKey(sk) };
   },
   isValidPublicKey(publicKey) {

@@ -34,6 +34,8 @@ export interface SessionOptions {
   readonly timers?: Timers | undefined;
   /** Received-but-unread bytes above which the channel is paused (default 1 MiB). */
   readonly readHighWaterMark?: number | undefined;
+  /** After `close()`, how long to wait for the peer to close before destroying (default 10,000 ms). */
+  readonly closeTimeoutMs?: number | undefined;
 }
 
 /** Options of {@link connect}. */
@@ -67,6 +69,9 @@ function start(channel: ByteChannel, make: () => Handshake, o: SessionOptions): 
   const timeout = o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   if (!Number.isFinite(timeout) || timeout <= 0)
     throw new InvalidArgumentError('options.handshakeTimeoutMs', 'expected a positive number');
+  const closeTimeout = o.closeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  if (!Number.isFinite(closeTimeout) || closeTimeout <= 0)
+    throw new InvalidArgumentError('options.closeTimeoutMs', 'expected a positive number');
   const hwm = o.readHighWaterMark ?? 1 << 20;
   if (!Number.isInteger(hwm) || hwm < 1)
     throw new InvalidArgumentError('options.readHighWaterMark', 'expected a positive integer');
@@ -78,7 +83,13 @@ function start(channel: ByteChannel, make: () => Handshake, o: SessionOptions): 
     throw err;
   }
   return new Promise<NoiseSession>((resolve, reject) => {
-    new NoiseSession(channel, hs, timeout, o.timers ?? defaultTimers, hwm, resolve, reject);
+    new NoiseSession(
+      channel,
+      hs,
+      { timeout, closeTimeout, timers: o.timers ?? defaultTimers, hwm },
+      resolve,
+      reject,
+    );
   });
 }
 
@@ -114,6 +125,7 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
   #drainWaiters: { resolve(): void; reject(e: unknown): void }[] = [];
   #hsBuf: Uint8Array = new Uint8Array(0);
   readonly #timers: Timers;
+  readonly #closeTimeout: number;
   #timer: unknown;
   #onOpen: ((s: NoiseSession) => void) | undefined;
   #onFail: ((e: unknown) => void) | undefined;
@@ -127,16 +139,16 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
   constructor(
     channel: ByteChannel,
     hs: Handshake,
-    timeoutMs: number,
-    timers: Timers,
-    hwm: number,
+    limits: { timeout: number; closeTimeout: number; timers: Timers; hwm: number },
     onOpen: (s: NoiseSession) => void,
     onFail: (e: unknown) => void,
   ) {
+    const { timeout: timeoutMs, timers } = limits;
     this.#channel = channel;
     this.#hs = hs;
     this.#timers = timers;
-    this.#hwm = hwm;
+    this.#hwm = limits.hwm;
+    this.#closeTimeout = limits.closeTimeout;
     this.#onOpen = onOpen;
     this.#onFail = onFail;
     this.closed = new Promise((r) => {
@@ -211,6 +223,11 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
       // Frames already written are flushed by end(): their senders may proceed.
       this.#onDrain();
       this.#channel.end();
+      // A peer that never closes its side must not hold the connection open forever.
+      this.#timer = this.#timers.setTimeout(
+        () => this.#fail(new ConnectionClosedError('peer did not close in time; destroyed'), true),
+        this.#closeTimeout,
+      );
     } else if (this.#phase === 'handshake') this.#fail(new ConnectionClosedError('closed during handshake'));
     await this.closed;
   }

@@ -181,6 +181,22 @@ describe('NoiseSession over a memory channel', () => {
     expect(b.paused).toBe(false);
   });
 
+  it('close() destroys the connection when the peer does not close within the deadline (injected timer)', async () => {
+    const [a, b] = memoryPair();
+    const timers = new FakeTimers();
+    const [c] = await Promise.all([
+      connect(a, { remoteStatic: SERVER_PUB, timers, closeTimeoutMs: 1234 }),
+      accept(b, { localStatic: SERVER }),
+    ]);
+    a.end = () => {}; // a transport whose graceful close never completes
+    const closing = c.close();
+    expect([...timers.pending.values()].map((t) => t.ms)).toEqual([1234]);
+    timers.fire();
+    await closing;
+    expect(a.destroyed).toBe(true);
+    expect(await c.closed).toBeUndefined();
+  });
+
   it('the peer ending mid-handshake rejects with ConnectionClosedError', async () => {
     const [a, b] = memoryPair();
     const p = connect(a, { remoteStatic: SERVER_PUB });

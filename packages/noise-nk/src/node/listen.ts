@@ -7,6 +7,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { ConnectionLimiter, type ConnectionLimiterOptions } from '../connectionLimiter.js';
 import { ConnectionClosedError, InvalidArgumentError, type NoiseError, RateLimitedError } from '../errors.js';
+import { Handshake } from '../handshake.js';
 import { type AcceptOptions, accept, type NoiseSession } from '../session.js';
 import { socketChannel } from './socket.js';
 
@@ -46,6 +47,8 @@ export interface NoiseListener {
 export function listen(options: ListenOptions): Promise<NoiseListener> {
   if (typeof options?.onSession !== 'function')
     throw new InvalidArgumentError('options.onSession', 'expected a function');
+  // Validate the responder options once, up front, instead of failing every connection.
+  Handshake.responder(options);
   const limiter = new ConnectionLimiter(options);
   const now = options.now ?? Date.now;
   const host = options.host ?? '127.0.0.1';
