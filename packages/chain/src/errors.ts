@@ -6,19 +6,22 @@
 
 const BRAND = Symbol.for('@superscalar/chain/error');
 
-function branded(x: unknown, name: string | undefined): boolean {
+/** Per-class tag on each prototype: survives minification, unlike constructor names. */
+const KIND = Symbol.for('@superscalar/chain/error-kind');
+
+function branded(x: unknown, kind: string | undefined): boolean {
   if (typeof x !== 'object' || x === null) return false;
   if ((x as Record<symbol, unknown>)[BRAND] !== true) return false;
-  if (name === undefined) return true;
-  // A subclass instance is also an instance of its ancestors: walk the prototype chain's names.
+  if (kind === undefined) return true;
+  // A subclass instance is also an instance of its ancestors: walk the prototype chain's tags.
   for (let p: object | null = x; p !== null; p = Object.getPrototypeOf(p)) {
-    if (
-      Object.hasOwn(p, 'constructor') &&
-      (p as { constructor: { name?: unknown } }).constructor.name === name
-    )
-      return true;
+    if (Object.hasOwn(p, KIND) && (p as Record<symbol, unknown>)[KIND] === kind) return true;
   }
   return false;
+}
+
+function tag(cls: { prototype: object }, kind: string): void {
+  Object.defineProperty(cls.prototype, KIND, { value: kind });
 }
 
 /** Stable codes of every error this package throws. */
@@ -42,7 +45,9 @@ export class ChainError extends Error {
   constructor(code: ChainErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.name = new.target.name;
+    this.name =
+      ((new.target.prototype as unknown as Record<symbol, unknown>)[KIND] as string | undefined) ??
+      'ChainError';
   }
 
   /** True for any error of this package, from any copy of it. */
@@ -50,6 +55,7 @@ export class ChainError extends Error {
     return branded(x, undefined);
   }
 }
+tag(ChainError, 'ChainError');
 Object.defineProperty(ChainError.prototype, BRAND, { value: true });
 
 /** Where a rejection came from and which rule it broke, beyond Core's reject string. */
@@ -101,6 +107,7 @@ export class TxRejected extends ChainError {
     return branded(x, 'TxRejected');
   }
 }
+tag(TxRejected, 'TxRejected');
 
 /** The block, transaction or outpoint asked for is unknown to the backend. */
 export class NotFound extends ChainError {
@@ -116,6 +123,7 @@ export class NotFound extends ChainError {
     return branded(x, 'NotFound');
   }
 }
+tag(NotFound, 'NotFound');
 
 /**
  * The backend cannot answer now (connection refused, timeout, node warming up). Retry later; a
@@ -134,6 +142,7 @@ export class Unavailable extends ChainError {
     return branded(x, 'Unavailable');
   }
 }
+tag(Unavailable, 'Unavailable');
 
 /** An RPC did not answer within the configured timeout. */
 export class RpcTimeout extends Unavailable {
@@ -152,6 +161,7 @@ export class RpcTimeout extends Unavailable {
     return branded(x, 'RpcTimeout');
   }
 }
+tag(RpcTimeout, 'RpcTimeout');
 
 /** bitcoind answered RPC error -28: it is still loading (block index, wallet, verifying blocks). */
 export class WarmingUp extends Unavailable {
@@ -167,6 +177,7 @@ export class WarmingUp extends Unavailable {
     return branded(x, 'WarmingUp');
   }
 }
+tag(WarmingUp, 'WarmingUp');
 
 /** HTTP 401/403 from bitcoind: wrong user/password or a stale cookie file. */
 export class RpcAuthFailed extends ChainError {
@@ -185,6 +196,7 @@ export class RpcAuthFailed extends ChainError {
     return branded(x, 'RpcAuthFailed');
   }
 }
+tag(RpcAuthFailed, 'RpcAuthFailed');
 
 /** bitcoind returned a JSON-RPC error that has no more specific class. */
 export class RpcError extends ChainError {
@@ -206,6 +218,7 @@ export class RpcError extends ChainError {
     return branded(x, 'RpcError');
   }
 }
+tag(RpcError, 'RpcError');
 
 /** A reply did not have the shape bitcoind documents (or was not JSON at all): never trusted. */
 export class MalformedReply extends ChainError {
@@ -224,6 +237,7 @@ export class MalformedReply extends ChainError {
     return branded(x, 'MalformedReply');
   }
 }
+tag(MalformedReply, 'MalformedReply');
 
 /** The node runs a different chain than the one configured (e.g. `main` instead of `regtest`). */
 export class WrongNetwork extends ChainError {
@@ -245,6 +259,7 @@ export class WrongNetwork extends ChainError {
     return branded(x, 'WrongNetwork');
   }
 }
+tag(WrongNetwork, 'WrongNetwork');
 
 /** A caller passed a malformed value; `argument` names it (e.g. `outputs[2].amount`). */
 export class InvalidArgument extends ChainError {
@@ -260,3 +275,4 @@ export class InvalidArgument extends ChainError {
     return branded(x, 'InvalidArgument');
   }
 }
+tag(InvalidArgument, 'InvalidArgument');
