@@ -6,12 +6,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propertyRuns } from '../../../test-utils/index.js';
 import {
+  addressToScript,
   createTx,
   dustThreshold,
   encodeTx,
   fromDisplayHex,
   NotFound,
   SimChain,
+  scriptToAddress,
   TxRejected,
   txidHex,
 } from '../src/index.js';
@@ -84,6 +86,26 @@ describe('SimChain consensus rules', () => {
     const c = chain();
     expect(rejected(() => c.broadcastSync(Uint8Array.of(1, 2, 3))).reason).toBe('TX decode failed');
     await expect(c.getTransaction('11'.repeat(32))).rejects.toSatisfy(NotFound.isInstance);
+  });
+});
+
+describe('regtest addresses', () => {
+  it('P2A, P2TR, P2WPKH, P2PKH and P2SH scripts round-trip through regtest addresses; mine({ address }) pays the script', () => {
+    expect(scriptToAddress(P2A)).toBe('bcrt1pfeesnyr2tx');
+    const scripts = [
+      P2A,
+      kp.script,
+      Uint8Array.from([0x00, 0x14, ...new Uint8Array(20).fill(5)]),
+      Uint8Array.from([0x76, 0xa9, 0x14, ...new Uint8Array(20).fill(6), 0x88, 0xac]),
+      Uint8Array.from([0xa9, 0x14, ...new Uint8Array(20).fill(7), 0x87]),
+    ];
+    for (const s of scripts) expect(addressToScript(scriptToAddress(s)!)).toEqual(s);
+    expect(scriptToAddress(Uint8Array.of(0x6a))).toBeNull();
+    expect(() => addressToScript('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4')).toThrow();
+    const c = chain();
+    c.mineSync(1, { address: scriptToAddress(kp.script)! });
+    const cb = c.blockAt(c.height).txids[0]!;
+    expect(c.utxo({ txid: cb, vout: 0 })!.scriptPubKey).toEqual(kp.script);
   });
 });
 
