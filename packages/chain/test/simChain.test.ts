@@ -399,7 +399,7 @@ describe('SimChain invariants', () => {
 });
 
 describe('browser safety', () => {
-  it('nothing under src/ but src/bitcoind imports a Node built-in', () => {
+  it('nothing under src/ but src/bitcoind imports a Node built-in or uses Buffer/process', () => {
     const root = join(import.meta.dirname, '..', 'src');
     const offenders: string[] = [];
     const walk = (d: string): void => {
