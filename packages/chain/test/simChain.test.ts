@@ -407,7 +407,9 @@ describe('browser safety', () => {
         const p = join(d, n);
         if (statSync(p).isDirectory()) {
           if (n !== 'bitcoind') walk(p);
-        } else if (/from '(node:|fs|path|http|net|os|crypto)/.test(readFileSync(p, 'utf8')))
+        } else if (
+          /from '(node:|fs|path|http|net|os|crypto)|\bBuffer\.|\bprocess\./.test(readFileSync(p, 'utf8'))
+        )
           offenders.push(p);
       }
     };
