@@ -7,7 +7,7 @@
 // test/own-vectors.test.ts checks the file against the implementation on every run. The single-signer
 // cases were also checked against the upstream Python reference (ZhePang/Python_Specification_for_Schnorr_Adaptor,
 // reference.py at 51aa10bd): schnorr_presig_sign reproduces each pre-signature, schnorr_presig_verify
-// gives each listed result (MuSig2 pre-signatures included, under their x-only aggregate key),
+// gives each listed result (MuSig2 and deterministic-signer pre-signatures included, under their x-only aggregate key),
 // schnorr_adapt each signature and schnorr_extract_secadaptor each secret.
 import { writeFileSync } from 'node:fs';
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
@@ -17,6 +17,7 @@ import { nonceAgg, nonceGen } from '@superscalar/musig2';
 import {
   AdaptorSession,
   adapt,
+  adaptorDeterministicSign,
   adaptorPoint,
   extractSecadaptor,
   presigSign,
@@ -296,18 +297,91 @@ const musig = musigInputs.map((c, ci) => {
   };
 });
 
+// a deterministic last signer (adaptorDeterministicSign, nonce committing to the adaptor point)
+const deterministic = [
+  {
+    comment: 'three signers, the last deterministic without rand, x-only tweak',
+    n: 3,
+    rand: undefined,
+    tweaks: [label('dtweak0')],
+  },
+  {
+    comment: 'two signers, the last deterministic with rand, no tweak',
+    n: 2,
+    rand: label('drand1'),
+    tweaks: [],
+  },
+].map((c, ci) => {
+  const sks = Array.from({ length: c.n }, (_, i) => secret(`d${ci}sk${i}`));
+  const pks = sks.map((sk) => secp256k1.getPublicKey(sk, true));
+  const rands = sks.slice(0, -1).map((_, i) => label(`d${ci}rand${i}`));
+  const others = rands.map((r, i) =>
+    nonceGen({ pk: pks[i] as Uint8Array, sk: sks[i] as Uint8Array, rng: () => Uint8Array.from(r) }),
+  );
+  const aggothernonce = nonceAgg(others.map((x) => x.pubnonce));
+  const t = secret(`d${ci}t`);
+  const adaptor = adaptorPoint(t);
+  const msg = label(`d${ci}msg`);
+  const isXonly = c.tweaks.map(() => true);
+  const det = adaptorDeterministicSign({
+    sk: sks.at(-1) as Uint8Array,
+    aggothernonce,
+    pubkeys: pks,
+    tweaks: c.tweaks,
+    isXonly,
+    msg,
+    adaptor,
+    ...(c.rand === undefined ? {} : { rand: c.rand }),
+  });
+  const session = new AdaptorSession({
+    aggnonce: det.aggnonce,
+    pubkeys: pks,
+    tweaks: c.tweaks,
+    isXonly,
+    msg,
+    adaptor,
+  });
+  const psigs = [...others.map((x, i) => session.sign(x.secnonce, sks[i] as Uint8Array)), det.psig];
+  const presig = session.aggregateVerified(psigs, [...others.map((x) => x.pubnonce), det.pubnonce]);
+  const signature = adapt(presig, t);
+  if (!schnorr.verify(signature, msg, session.xonlyPubkey))
+    throw new Error('deterministic case does not verify');
+  return {
+    comment: c.comment,
+    secretKeys: sks.map(hex),
+    publicKeys: pks.map(hex),
+    nonceRands: rands.map(hex),
+    deterministicRand: c.rand === undefined ? null : hex(c.rand),
+    aggothernonce: hex(aggothernonce),
+    pubnonces: [...others.map((x) => hex(x.pubnonce)), hex(det.pubnonce)],
+    aggnonce: hex(det.aggnonce),
+    tweaks: c.tweaks.map(hex),
+    isXonly,
+    message: hex(msg),
+    secadaptor: hex(t),
+    adaptor: hex(adaptor),
+    aggregateXonlyKey: hex(session.xonlyPubkey),
+    psigs: psigs.map(hex),
+    presig: hex(presig),
+    signature: hex(signature),
+  };
+});
+
 const out = {
   description:
-    "@superscalar/adaptor's own vectors. presign: schnorr_presig_sign(message, secretKey, auxRand, adaptor) = presig; adapt(presig, secadaptor) = signature (a valid BIP340 signature under publicKey); extract_secadaptor(presig, signature) = secadaptor. verify: schnorr_presig_verify(message, adaptor, publicKey, presig) = result. musig: BIP327 NonceGen(sk, pk, rand' = nonceRands[i], no other inputs) gives pubnonces; the adaptor session (final nonce R = R'_1 + b*R'_2 + adaptor) gives each signer's partial pre-signature psigs[i], the 65-byte pre-signature cbytes(R) || s' and, adapted, a BIP340 signature under aggregateXonlyKey. Hex is lowercase.",
+    "@superscalar/adaptor's own vectors. presign: schnorr_presig_sign(message, secretKey, auxRand, adaptor) = presig; adapt(presig, secadaptor) = signature (a valid BIP340 signature under publicKey); extract_secadaptor(presig, signature) = secadaptor. verify: schnorr_presig_verify(message, adaptor, publicKey, presig) = result. musig: BIP327 NonceGen(sk, pk, rand' = nonceRands[i], no other inputs) gives pubnonces; the adaptor session (final nonce R = R'_1 + b*R'_2 + adaptor) gives each signer's partial pre-signature psigs[i], the 65-byte pre-signature cbytes(R) || s' and, adapted, a BIP340 signature under aggregateXonlyKey. deterministic: as musig, but the last signer uses adaptorDeterministicSign (BIP327 DeterministicSign with tag SuperScalar/adaptor/deterministic/nonce and the adaptor point hashed after the message; rand = deterministicRand or absent); nonceRands cover the other signers. Hex is lowercase.",
   generatedBy: 'packages/adaptor/scripts/gen-vectors.ts',
   checkedAgainst:
-    'ZhePang/Python_Specification_for_Schnorr_Adaptor reference.py (commit 51aa10bd): presig_sign, presig_verify (single-signer and MuSig2 pre-signatures), adapt and extract_secadaptor agree on every case',
+    'ZhePang/Python_Specification_for_Schnorr_Adaptor reference.py (commit 51aa10bd): presig_sign, presig_verify (single-signer, MuSig2 and deterministic-last-signer pre-signatures), adapt and extract_secadaptor agree on every case',
   presign,
   verify,
   musig,
+  deterministic,
 };
 writeFileSync(
   new URL('../test/vectors/adaptor-vectors.json', import.meta.url),
   `${JSON.stringify(out, null, 2)}\n`,
 );
-console.log(`wrote ${presign.length} presign, ${verify.length} verify, ${musig.length} musig cases`);
+console.log(
+  `wrote ${presign.length} presign, ${verify.length} verify, ${musig.length} musig, ${deterministic.length} deterministic cases`,
+);

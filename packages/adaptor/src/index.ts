@@ -4,6 +4,9 @@
  *
  * @packageDocumentation
  */
+
+export type { AdaptorDeterministicSignOptions, AdaptorDeterministicSignResult } from './deterministicSign.js';
+export { adaptorDeterministicSign } from './deterministicSign.js';
 export type { AdaptorErrorCode } from './errors.js';
 export {
   AdaptorError,

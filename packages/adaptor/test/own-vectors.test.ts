@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AdaptorSession,
   adapt,
+  adaptorDeterministicSign,
   adaptorPoint,
   extractAdaptor,
   extractSecadaptor,
@@ -52,6 +53,7 @@ interface Vectors {
     presig: string;
     signature: string;
   }[];
+  deterministic: (Vectors['musig'][number] & { deterministicRand: string | null; aggothernonce: string })[];
 }
 
 const v = JSON.parse(
@@ -126,6 +128,55 @@ describe('own vectors: MuSig2 adaptor sessions', () => {
       );
       expect(presig).toEqual(h(c.presig));
       expect(presigVerify(h(c.message), h(c.adaptor), h(c.aggregateXonlyKey), presig)).toBe(true);
+      const sig = adapt(presig, h(c.secadaptor));
+      expect(sig).toEqual(h(c.signature));
+      expect(schnorr.verify(sig, h(c.message), h(c.aggregateXonlyKey))).toBe(true);
+      expect(extractSecadaptor(presig, sig, h(c.adaptor))).toEqual(h(c.secadaptor));
+    });
+  }
+});
+
+describe('own vectors: deterministic last signer', () => {
+  it('has 2 cases, with and without rand', () => {
+    expect(v.deterministic.map((c) => c.deterministicRand === null)).toEqual([true, false]);
+  });
+  for (const c of v.deterministic) {
+    it(`reproduces the deterministic nonce and partial, and the whole session: ${c.comment}`, () => {
+      const pubkeys = c.publicKeys.map(h);
+      const last = pubkeys.length - 1;
+      const others = c.nonceRands.map((r, i) =>
+        nonceGen({ pk: pubkeys[i] as Uint8Array, sk: h(c.secretKeys[i] as string), rng: () => h(r) }),
+      );
+      const aggothernonce = nonceAgg(others.map((x) => x.pubnonce));
+      expect(aggothernonce).toEqual(h(c.aggothernonce));
+      const det = adaptorDeterministicSign({
+        sk: h(c.secretKeys[last] as string),
+        aggothernonce,
+        pubkeys,
+        tweaks: c.tweaks.map(h),
+        isXonly: c.isXonly,
+        msg: h(c.message),
+        adaptor: h(c.adaptor),
+        ...(c.deterministicRand === null ? {} : { rand: h(c.deterministicRand) }),
+      });
+      expect(det.pubnonce).toEqual(h(c.pubnonces[last] as string));
+      expect(det.psig).toEqual(h(c.psigs[last] as string));
+      expect(det.aggnonce).toEqual(h(c.aggnonce));
+      const session = new AdaptorSession({
+        aggnonce: det.aggnonce,
+        pubkeys,
+        tweaks: c.tweaks.map(h),
+        isXonly: c.isXonly,
+        msg: h(c.message),
+        adaptor: h(c.adaptor),
+      });
+      const psigs = [
+        ...others.map((x, i) => session.sign(x.secnonce, h(c.secretKeys[i] as string))),
+        det.psig,
+      ];
+      expect(psigs).toEqual(c.psigs.map(h));
+      const presig = session.aggregateVerified(psigs, c.pubnonces.map(h));
+      expect(presig).toEqual(h(c.presig));
       const sig = adapt(presig, h(c.secadaptor));
       expect(sig).toEqual(h(c.signature));
       expect(schnorr.verify(sig, h(c.message), h(c.aggregateXonlyKey))).toBe(true);
