@@ -101,8 +101,19 @@ export class AdaptorSession {
       msg: Uint8Array.from(ctx.msg),
       adaptor: Uint8Array.from(ctx.adaptor),
     };
-    if (ctx.tweaks !== undefined) copy.tweaks = ctx.tweaks.map((t) => Uint8Array.from(t));
-    if (ctx.isXonly !== undefined) copy.isXonly = [...ctx.isXonly];
+    if (ctx.tweaks !== undefined) {
+      if (!Array.isArray(ctx.tweaks))
+        throw new InvalidArgumentError('ctx.tweaks', `expected an array, got ${describe(ctx.tweaks)}`);
+      copy.tweaks = ctx.tweaks.map((t, i) => {
+        assertBytes(t, `ctx.tweaks[${i}]`, 32);
+        return Uint8Array.from(t);
+      });
+    }
+    if (ctx.isXonly !== undefined) {
+      if (!Array.isArray(ctx.isXonly))
+        throw new InvalidArgumentError('ctx.isXonly', `expected an array, got ${describe(ctx.isXonly)}`);
+      copy.isXonly = [...ctx.isXonly];
+    }
     this.values = adaptorSessionValues(copy, options);
     this.#pubkeys = copy.pubkeys;
     this.#msg = copy.msg;

@@ -258,6 +258,25 @@ describe('MuSig2 adaptor sessions: misuse and errors', () => {
     ).toHaveLength(65);
   });
 
+  it('rejects malformed context fields with InvalidArgumentError naming them', () => {
+    const s = signers(sks, new Uint8Array(32).fill(7));
+    const ctx = contextOf(s, msg, T, { tweaks: [], isXonly: [] });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ tweaks: 'x' }, 'ctx.tweaks'],
+      [{ tweaks: [new Uint8Array(31)], isXonly: [true] }, 'ctx.tweaks[0]'],
+      [{ isXonly: 1 }, 'ctx.isXonly'],
+      [{ pubkeys: 'x' }, 'ctx.pubkeys'],
+      [{ pubkeys: [new Uint8Array(32)] }, 'ctx.pubkeys[0]'],
+      [{ aggnonce: new Uint8Array(65) }, 'ctx.aggnonce'],
+      [{ msg: 'x' }, 'ctx.msg'],
+    ];
+    for (const [patch, argument] of cases) {
+      const e = thrown(() => new AdaptorSession({ ...ctx, ...patch } as never));
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect((e as InvalidArgumentError).argument).toBe(argument);
+    }
+  });
+
   it('copies the caller’s context: mutating it afterwards changes nothing', () => {
     const s = signers(sks, new Uint8Array(32).fill(6));
     const ctx = contextOf(s, Uint8Array.from(msg), Uint8Array.from(T), { tweaks: [], isXonly: [] });
