@@ -8,6 +8,7 @@ import { propertyRuns } from '../../../test-utils/index.js';
 import {
   addressToScript,
   createTx,
+  decodeTx,
   dustThreshold,
   encodeTx,
   fromDisplayHex,
@@ -391,6 +392,108 @@ describe('SimChain invariants', () => {
             }
             expect(c.txOutSetInfo().totalAmount).toBe(subsidies(c));
           }
+        },
+      ),
+      { numRuns: runs },
+    );
+  });
+});
+
+describe('SimChain mempool consistency', () => {
+  it('after any mix of spends, TRUC packages, replacements and reorgs the mempool is conflict-free, fully funded and mines into one valid block', async () => {
+    const runs = propertyRuns(25, 8);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({
+              op: fc.constant('fund' as const),
+              amount: fc.bigInt({ min: 20_000n, max: 2_000_000n }),
+            }),
+            fc.record({ op: fc.constant('mine' as const), n: fc.integer({ min: 1, max: 2 }) }),
+            fc.record({
+              op: fc.constant('spend' as const),
+              fee: fc.bigInt({ min: 0n, max: 6_000n }),
+              v3: fc.boolean(),
+            }),
+            fc.record({ op: fc.constant('package' as const), fee: fc.bigInt({ min: 0n, max: 9_000n }) }),
+            fc.record({ op: fc.constant('replace' as const), fee: fc.bigInt({ min: 100n, max: 20_000n }) }),
+            fc.record({ op: fc.constant('reorg' as const), depth: fc.integer({ min: 1, max: 2 }) }),
+          ),
+          { minLength: 4, maxLength: 14 },
+        ),
+        async (ops) => {
+          const c = chain();
+          const coins: Spendable[] = [200_000n, 300_000n, 400_000n, 500_000n].map((v) => fundSync(c, v));
+          const spentCoins: Spendable[] = [];
+          const attempt = (f: () => unknown): boolean => {
+            try {
+              f();
+              return true;
+            } catch (e) {
+              if (!TxRejected.isInstance(e)) throw e;
+              return false;
+            }
+          };
+          for (const o of ops) {
+            if (o.op === 'fund') coins.push(fundSync(c, o.amount));
+            else if (o.op === 'mine') c.mineSync(o.n);
+            else if (o.op === 'reorg') {
+              if (c.height > o.depth) c.invalidateBlockSync(c.blockAt(c.height - o.depth + 1).hash);
+            } else if (o.op === 'spend' || o.op === 'replace') {
+              const from = o.op === 'spend' ? coins.shift() : spentCoins[spentCoins.length - 1];
+              if (from === undefined || from.value - o.fee < 1_000n) continue;
+              const s = spend({
+                version: o.op === 'spend' && o.v3 ? 3 : 2,
+                inputs: [{ from, signer }],
+                outputs: [{ value: from.value - o.fee, script: kp.script }],
+              });
+              if (attempt(() => c.broadcastSync(s.raw))) {
+                spentCoins.push(from);
+                coins.push({ txid: txidHex(s.tx), vout: 0, value: from.value - o.fee, script: kp.script });
+              } else if (o.op === 'spend') coins.unshift(from);
+            } else {
+              const from = coins.shift();
+              const feeCoin = coins.shift();
+              if (from === undefined || feeCoin === undefined || feeCoin.value - o.fee < 1_000n) continue;
+              const parent = spend({
+                version: 3,
+                inputs: [{ from, signer }],
+                outputs: [
+                  { value: from.value - 240n, script: kp.script },
+                  { value: 240n, script: P2A },
+                ],
+              });
+              const pid = txidHex(parent.tx);
+              const child = spend({
+                version: 3,
+                inputs: [
+                  { from: { txid: pid, vout: 1, value: 240n, script: P2A }, signer: { kind: 'anchor' } },
+                  { from: feeCoin, signer },
+                ],
+                outputs: [{ value: feeCoin.value + 240n - o.fee, script: kp.script }],
+              });
+              if (attempt(() => c.broadcastPackageSync(parent.raw, child.raw))) {
+                spentCoins.push(from, feeCoin);
+                coins.push({ txid: pid, vout: 0, value: from.value - 240n, script: kp.script });
+              }
+            }
+            // Invariant: no two mempool transactions spend one outpoint, and every input is funded.
+            const seen = new Set<string>();
+            const pool = new Set(c.mempool());
+            for (const txid of pool) {
+              const tx = decodeTx((await c.getTransaction(txid)).tx);
+              for (const i of tx.inputs) {
+                const prev = Buffer.from(i.prevTxid).reverse().toString('hex');
+                const key = `${prev}:${i.vout}`;
+                expect(seen.has(key)).toBe(false);
+                seen.add(key);
+                expect(pool.has(prev) || c.utxo({ txid: prev, vout: i.vout }) !== undefined).toBe(true);
+              }
+            }
+          }
+          c.mineSync(1);
+          expect(c.mempool()).toEqual([]);
         },
       ),
       { numRuns: runs },
