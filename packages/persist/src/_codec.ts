@@ -12,35 +12,57 @@ export const TAG_TEXT = 3;
 export const TAG_BOOL = 4;
 
 export class Writer {
-  private chunks: Uint8Array[] = [];
-  private size = 0;
+  private buf = new Uint8Array(256);
+  private view = new DataView(this.buf.buffer);
+  private at = 0;
 
-  private push(b: Uint8Array): void {
-    this.chunks.push(b);
-    this.size += b.length;
+  private reserve(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.at + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.at));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
   }
   u8(n: number): void {
-    this.push(Uint8Array.of(n & 0xff));
+    this.reserve(1);
+    this.buf[this.at++] = n & 0xff;
   }
   u32(n: number): void {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, n);
-    this.push(b);
+    this.reserve(4);
+    this.view.setUint32(this.at, n);
+    this.at += 4;
   }
   i64(n: bigint): void {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigInt64(0, n);
-    this.push(b);
+    this.reserve(8);
+    this.view.setBigInt64(this.at, n);
+    this.at += 8;
   }
   raw(b: Uint8Array): void {
-    this.push(Uint8Array.from(b));
+    this.reserve(b.length);
+    this.buf.set(b, this.at);
+    this.at += b.length;
   }
   bytes(b: Uint8Array): void {
     this.u32(b.length);
     this.raw(b);
   }
   text(s: string): void {
-    this.bytes(enc.encode(s));
+    // ASCII fast path (table and column names, most states); UTF-8 otherwise.
+    let ascii = true;
+    for (let i = 0; i < s.length; i++)
+      if (s.charCodeAt(i) > 0x7f) {
+        ascii = false;
+        break;
+      }
+    if (!ascii) {
+      this.bytes(enc.encode(s));
+      return;
+    }
+    this.u32(s.length);
+    this.reserve(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[this.at++] = s.charCodeAt(i);
   }
   /** A tagged scalar: null, bytes, integer (bigint or number), text or boolean. */
   value(v: unknown): void {
@@ -63,13 +85,7 @@ export class Writer {
     } else throw new TypeError(`cannot encode a ${typeof v}`);
   }
   finish(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let at = 0;
-    for (const c of this.chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    return this.buf.slice(0, this.at);
   }
 }
 

@@ -13,10 +13,22 @@
 
 import type { Kysely } from 'kysely';
 import type { PersistError } from './errors.js';
+import type { SealCrypto } from './seal.js';
 import type { ColumnKind } from './tables.js';
 
 /** Kysely's view of the dynamic schema (tables are described at run time by `TABLE_SPECS`). */
 export type AnyDatabase = Record<string, Record<string, unknown>>;
+
+/** One SQL statement with positional parameters (placeholders from {@link Backend.placeholder}). */
+export type Statement = readonly [sql: string, params: readonly unknown[]];
+
+/** The update path's transaction: plain SQL, no query builder (it is the hot path). */
+export interface WriteTx {
+  /** Runs a query and returns its rows. */
+  query(sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  /** Runs statements in order. */
+  run(statements: readonly Statement[]): Promise<void>;
+}
 
 /** A database driver behind the store. Implemented by `./sqlite` and `./postgres`. */
 export interface Backend {
@@ -28,12 +40,18 @@ export interface Backend {
   readonly db: Kysely<AnyDatabase>;
   /** Runs `fn` in one write transaction (see the module contract). */
   write<T>(fn: (trx: Kysely<AnyDatabase>) => Promise<T>): Promise<T>;
+  /** Like `write`, for the update path: plain SQL statements (see {@link WriteTx}). */
+  writeRaw<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
   /** Runs `fn` in one consistent read-only snapshot. */
   snapshot<T>(fn: (trx: Kysely<AnyDatabase>) => Promise<T>): Promise<T>;
   /** Takes the lock that serialises migrations between processes (inside `write`). */
   lockForMigration(trx: Kysely<AnyDatabase>): Promise<void>;
   /** True when the table exists. */
   tableExists(name: string): Promise<boolean>;
+  /** Faster sealing primitives for this platform (default: the pure-JS ones). */
+  readonly crypto?: SealCrypto;
+  /** The `i`-th (1-based) parameter placeholder: `?` on SQLite, `$i` on PostgreSQL. */
+  placeholder(i: number): string;
   /** The SQL type of a column kind. */
   sqlType(kind: ColumnKind): string;
   /** Translates a driver error into a typed error when it means corruption or similar. */

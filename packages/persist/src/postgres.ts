@@ -8,9 +8,10 @@
  * @module
  */
 
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { AnyDatabase, Backend } from './backend.js';
+import { nodeSealCrypto } from './_nodeCrypto.js';
+import type { AnyDatabase, Backend, WriteTx } from './backend.js';
 import { BackendError, InvalidArgumentError, type PersistError } from './errors.js';
 import { SqlStore, type Store, type StoreOptions } from './store.js';
 import type { ColumnKind } from './tables.js';
@@ -50,6 +51,7 @@ function redact(url: string): string {
 }
 
 class PostgresBackend implements Backend {
+  readonly crypto = nodeSealCrypto;
   readonly kind = 'postgres' as const;
   readonly db: Kysely<AnyDatabase>;
   private closed = false;
@@ -81,6 +83,19 @@ class PostgresBackend implements Backend {
     }
   }
 
+  async writeRaw<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return this.write((trx) =>
+      fn({
+        query: async (text, params) =>
+          (await trx.executeQuery(CompiledQuery.raw(text, [...params]))).rows as Record<string, unknown>[],
+        run: async (statements) => {
+          for (const [text, params] of statements)
+            await trx.executeQuery(CompiledQuery.raw(text, [...params]));
+        },
+      }),
+    );
+  }
+
   async snapshot<T>(fn: (trx: Kysely<AnyDatabase>) => Promise<T>): Promise<T> {
     return this.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(fn);
   }
@@ -94,6 +109,10 @@ class PostgresBackend implements Backend {
   async tableExists(name: string): Promise<boolean> {
     const r = await sql<{ e: unknown }>`select to_regclass(${name}) is not null as e`.execute(this.db);
     return r.rows[0]?.e === true;
+  }
+
+  placeholder(i: number): string {
+    return `$${i}`;
   }
 
   sqlType(kind: ColumnKind): string {

@@ -42,6 +42,29 @@ const HEADER_LEN = 1 + KEY_ID_LEN + NONCE_LEN;
 const SALT = utf8('superscalar/persist');
 const AAD_PREFIX = utf8('superscalar/persist/seal/v1');
 
+/**
+ * The primitives sealing uses. The default is @noble (pure JS, browser-safe); the Node backends
+ * (`./sqlite`, `./postgres`) pass OpenSSL's through `node:crypto`, several times faster. Both produce
+ * identical bytes.
+ */
+export interface SealCrypto {
+  /** HMAC-SHA256. */
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** ChaCha20-Poly1305 (RFC 8439): ciphertext followed by the 16-byte tag. */
+  aeadEncrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** ChaCha20-Poly1305 decryption; throws when the tag does not verify. */
+  aeadDecrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array;
+}
+
+/** The pure-JS primitives (@noble/ciphers, @noble/hashes). */
+export const nobleSealCrypto: SealCrypto = Object.freeze({
+  hmacSha256: (key: Uint8Array, data: Uint8Array) => hmac(sha256, key, data),
+  aeadEncrypt: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array) =>
+    chacha20poly1305(key, nonce, aad).encrypt(pt),
+  aeadDecrypt: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array) =>
+    chacha20poly1305(key, nonce, aad).decrypt(ct),
+});
+
 /** Keys derived from a store key. Opaque: hold it, pass it to `open*Store`, never serialise it. */
 export interface SealingKeys {
   /** 8-byte public fingerprint of the store key (safe to log and store). */
@@ -52,6 +75,8 @@ export interface SealingKeys {
   readonly _mac: Uint8Array;
   /** @internal */
   readonly _rng: (n: number) => Uint8Array;
+  /** @internal */
+  readonly _crypto: SealCrypto;
 }
 
 /**
@@ -61,6 +86,7 @@ export interface SealingKeys {
 export function deriveSealingKeys(
   storeKey: Uint8Array,
   rng: (n: number) => Uint8Array = randomBytes,
+  primitives: SealCrypto = nobleSealCrypto,
 ): SealingKeys {
   if (!(storeKey instanceof Uint8Array) || storeKey.length !== 32)
     throw new InvalidArgumentError('sealingKey', 'expected 32 bytes');
@@ -71,6 +97,7 @@ export function deriveSealingKeys(
     _aead: hkdf(sha256, ikm, SALT, utf8('sealing-key/v1'), 32),
     _mac: hkdf(sha256, ikm, SALT, utf8('update-mac/v1'), 32),
     _rng: rng,
+    _crypto: primitives,
   };
   ikm.fill(0);
   return out;
@@ -85,7 +112,7 @@ export function sealValue(keys: SealingKeys, plaintext: Uint8Array, location: st
   const nonce = keys._rng(NONCE_LEN);
   if (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_LEN)
     throw new InvalidArgumentError('rng', `must return ${NONCE_LEN} bytes`);
-  const ct = chacha20poly1305(keys._aead, nonce, aad(SEAL_VERSION, keys.keyId, location)).encrypt(plaintext);
+  const ct = keys._crypto.aeadEncrypt(keys._aead, nonce, aad(SEAL_VERSION, keys.keyId, location), plaintext);
   return concatBytes(Uint8Array.of(SEAL_VERSION), keys.keyId, nonce, ct);
 }
 
@@ -104,7 +131,10 @@ export function openValue(keys: SealingKeys, envelope: Uint8Array, location: str
   if (!equalBytes(keyId, keys.keyId)) throw new WrongKeyError(Uint8Array.from(keyId), keys.keyId);
   const nonce = envelope.subarray(1 + KEY_ID_LEN, HEADER_LEN);
   try {
-    return chacha20poly1305(keys._aead, nonce, aad(version, keyId, location)).decrypt(
+    return keys._crypto.aeadDecrypt(
+      keys._aead,
+      nonce,
+      aad(version, keyId, location),
       envelope.subarray(HEADER_LEN),
     );
   } catch {
@@ -116,5 +146,5 @@ export function openValue(keys: SealingKeys, envelope: Uint8Array, location: str
 export function updateMac(keys: SealingKeys, id: bigint, encoded: Uint8Array): Uint8Array {
   const idBytes = new Uint8Array(8);
   new DataView(idBytes.buffer).setBigUint64(0, id);
-  return hmac(sha256, keys._mac, concatBytes(idBytes, encoded));
+  return keys._crypto.hmacSha256(keys._mac, concatBytes(idBytes, encoded));
 }

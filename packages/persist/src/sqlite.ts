@@ -11,7 +11,8 @@
 import { closeSync, constants, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import type { AnyDatabase, Backend } from './backend.js';
+import { nodeSealCrypto } from './_nodeCrypto.js';
+import type { AnyDatabase, Backend, WriteTx } from './backend.js';
 import { BackendError, CorruptDatabaseError, InvalidArgumentError, PersistError } from './errors.js';
 import { SqlStore, type Store, type StoreOptions } from './store.js';
 import type { ColumnKind } from './tables.js';
@@ -59,15 +60,18 @@ function cachedDatabase(db: Database.Database) {
 }
 
 class SqliteBackend implements Backend {
+  readonly crypto = nodeSealCrypto;
   readonly kind = 'sqlite' as const;
   readonly db: Kysely<AnyDatabase>;
+  private readonly cached: ReturnType<typeof cachedDatabase>;
   private closed = false;
 
   constructor(
     readonly location: string,
     private readonly raw: Database.Database,
   ) {
-    this.db = new Kysely<AnyDatabase>({ dialect: new SqliteDialect({ database: cachedDatabase(raw) }) });
+    this.cached = cachedDatabase(raw);
+    this.db = new Kysely<AnyDatabase>({ dialect: new SqliteDialect({ database: this.cached }) });
   }
 
   async write<T>(fn: (trx: Kysely<AnyDatabase>) => Promise<T>): Promise<T> {
@@ -81,6 +85,30 @@ class SqliteBackend implements Backend {
         return r;
       } catch (e) {
         if (this.raw.inTransaction) await sql`rollback`.execute(conn).catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  async writeRaw<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    // Holds Kysely's connection (so no read interleaves with the open transaction) and runs the
+    // statements synchronously on the cached prepared statements: no await per statement.
+    return this.db.connection().execute(async () => {
+      const raw = this.raw;
+      raw.prepare('begin immediate').run();
+      try {
+        const tx: WriteTx = {
+          query: async (text, params) =>
+            this.cached.prepare(text).all(...params) as Record<string, unknown>[],
+          run: async (statements) => {
+            for (const [text, params] of statements) this.cached.prepare(text).run(...params);
+          },
+        };
+        const r = await fn(tx);
+        raw.prepare('commit').run();
+        return r;
+      } catch (e) {
+        if (raw.inTransaction) raw.prepare('rollback').run();
         throw e;
       }
     });
@@ -106,6 +134,10 @@ class SqliteBackend implements Backend {
       n: unknown;
     }>`select count(*) as n from sqlite_master where type = 'table' and name = ${name}`.execute(this.db);
     return Number(r.rows[0]?.n ?? 0) > 0;
+  }
+
+  placeholder(): string {
+    return '?';
   }
 
   sqlType(kind: ColumnKind): string {

@@ -20,7 +20,7 @@
 
 import { type Kysely, sql } from 'kysely';
 import { equalBytes, toHex, Writer } from './_codec.js';
-import type { AnyDatabase, Backend } from './backend.js';
+import type { AnyDatabase, Backend, Statement, WriteTx } from './backend.js';
 import {
   type BackupOptions,
   decodeBackup,
@@ -179,6 +179,11 @@ export function sealLocation(spec: TableSpec, c: ColumnSpec, keyValues: readonly
   return `${spec.sqlName}.${c.column}/${toHex(w.finish())}`;
 }
 
+function toBigint(v: unknown): bigint {
+  if (v === null || v === undefined) return 0n;
+  return BigInt(v as bigint | string | number);
+}
+
 function isSealed(c: ColumnSpec, rec: Record<string, unknown>): boolean {
   return c.secret === true || (typeof c.secret === 'string' && rec[c.secret] === true);
 }
@@ -211,7 +216,7 @@ export class SqlStore implements Store {
     try {
       if (typeof options !== 'object' || options === null)
         throw new InvalidArgumentError('options', 'expected an object');
-      const keys = deriveSealingKeys(options.sealingKey, options.rng);
+      const keys = deriveSealingKeys(options.sealingKey, options.rng, backend.crypto);
       const maxBatch = options.maxBatch ?? 256;
       if (!Number.isSafeInteger(maxBatch) || maxBatch < 1)
         throw new InvalidArgumentError('options.maxBatch', 'expected a positive integer');
@@ -291,6 +296,7 @@ export class SqlStore implements Store {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
+
         await this.commitBatch(batch);
       }
     } finally {
@@ -301,7 +307,7 @@ export class SqlStore implements Store {
   private async commitBatch(batch: Pending[]): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await this.be.write((trx) => this.applyBatch(trx, batch));
+      outcomes = await this.be.writeRaw((tx) => this.applyBatch(tx, batch));
     } catch (e) {
       if (batch.length > 1) {
         // Isolate the update that failed: retry each alone, in order.
@@ -321,15 +327,17 @@ export class SqlStore implements Store {
     });
   }
 
-  private async applyBatch(trx: Kysely<AnyDatabase>, batch: readonly Pending[]): Promise<Outcome[]> {
-    let last = await this.readLast(trx);
+  private async applyBatch(tx: WriteTx, batch: readonly Pending[]): Promise<Outcome[]> {
+    const rows = await tx.query('select max(id) as v from updates', []);
+    let last = toBigint(rows[0]?.v);
     const out: Outcome[] = [];
+    const statements: Statement[] = [];
     for (const p of batch) {
       const id = p.update.id;
       if (id <= last) {
-        const row = await trx.selectFrom('updates').select('mac').where('id', '=', id).executeTakeFirst();
-        const same =
-          row !== undefined && row.mac instanceof Uint8Array && equalBytes(new Uint8Array(row.mac), p.mac);
+        const r = await tx.query(`select mac from updates where id = ${this.be.placeholder(1)}`, [id]);
+        const mac = r[0]?.mac;
+        const same = mac instanceof Uint8Array && equalBytes(new Uint8Array(mac), p.mac);
         out.push(same ? { ok: true } : { ok: false, error: new UpdateConflictError(id) });
         continue;
       }
@@ -337,38 +345,72 @@ export class SqlStore implements Store {
         out.push({ ok: false, error: new UpdateGapError(id, last) });
         continue;
       }
-      await this.applyOps(trx, p);
+      this.opsStatements(p, statements);
       last = id;
       out.push({ ok: true });
     }
+    await tx.run(statements);
     return out;
   }
 
   private async readLast(db: Kysely<AnyDatabase>): Promise<bigint> {
     const r = await sql<{ v: unknown }>`select max(id) as v from updates`.execute(db);
-    const v = r.rows[0]?.v;
-    return v === null || v === undefined ? 0n : BigInt(v as bigint | string | number);
+    return toBigint(r.rows[0]?.v);
   }
 
-  private async applyOps(trx: Kysely<AnyDatabase>, p: Pending): Promise<void> {
+  // The write path skips Kysely's query builder: one precompiled SQL text per table and operation
+  // (portable upsert syntax), executed with parameters. This is most of the write throughput.
+  private readonly sqlCache = new Map<string, string>();
+
+  private placeholders(n: number): string {
+    return Array.from({ length: n }, (_, i) => this.be.placeholder(i + 1)).join(', ');
+  }
+
+  private cachedSql(key: string, build: () => string): string {
+    let text = this.sqlCache.get(key);
+    if (text === undefined) {
+      text = build();
+      this.sqlCache.set(key, text);
+    }
+    return text;
+  }
+
+  private upsertSql(spec: TableSpec): string {
+    return this.cachedSql(`put:${spec.name}`, () => {
+      const cols = spec.columns.map((c) => c.column);
+      const keyCols = keyColumns(spec).map((c) => c.column);
+      const set = cols.filter((c) => !keyCols.includes(c)).map((c) => `${c} = excluded.${c}`);
+      return (
+        `insert into ${spec.sqlName} (${cols.join(', ')}) values (${this.placeholders(cols.length)}) ` +
+        `on conflict (${keyCols.join(', ')}) do ${set.length > 0 ? `update set ${set.join(', ')}` : 'nothing'}`
+      );
+    });
+  }
+
+  private deleteSql(spec: TableSpec): string {
+    return this.cachedSql(`delete:${spec.name}`, () => {
+      const where = keyColumns(spec).map((c, i) => `${c.column} = ${this.be.placeholder(i + 1)}`);
+      return `delete from ${spec.sqlName} where ${where.join(' and ')}`;
+    });
+  }
+
+  /** Appends the statements of one update (sealing secret fields) to `out`. */
+  private opsStatements(p: Pending, out: Statement[]): void {
     const { id, ops } = p.update;
     let eventIndex = 0;
+    const eventSql = this.cachedSql(
+      'event',
+      () => `insert into events (update_id, idx, kind, payload) values (${this.placeholders(4)})`,
+    );
     for (const o of ops) {
       if (o.op === 'event') {
-        await trx
-          .insertInto('events')
-          .values({ update_id: id, idx: eventIndex++, kind: o.kind, payload: o.payload })
-          .execute();
+        out.push([eventSql, [id, eventIndex++, o.kind, o.payload]]);
         continue;
       }
       const spec = o.spec;
       const keyCols = keyColumns(spec);
       if (o.op === 'delete') {
-        let q = trx.deleteFrom(spec.sqlName);
-        keyCols.forEach((c, i) => {
-          q = q.where(c.column, '=', toDb(c, o.values[i]));
-        });
-        await q.execute();
+        out.push([this.deleteSql(spec), keyCols.map((c, i) => toDb(c, o.values[i]))]);
         continue;
       }
       const rec: Record<string, unknown> = {};
@@ -376,25 +418,21 @@ export class SqlStore implements Store {
         rec[c.field] = o.values[i];
       });
       const keyValues = keyCols.map((c) => rec[c.field]);
-      const row: Record<string, unknown> = {};
-      const set: Record<string, unknown> = {};
-      for (const c of spec.columns) {
+      const params = spec.columns.map((c) => {
         let v = rec[c.field];
         if (v !== null && isSealed(c, rec))
           v = sealValue(this.keys, v as Uint8Array, sealLocation(spec, c, keyValues));
-        row[c.column] = toDb(c, v);
-        if (!spec.key.includes(c.field)) set[c.column] = row[c.column];
-      }
-      await trx
-        .insertInto(spec.sqlName)
-        .values(row)
-        .onConflict((oc) => oc.columns(keyCols.map((c) => c.column)).doUpdateSet(set))
-        .execute();
+        return toDb(c, v);
+      });
+      out.push([this.upsertSql(spec), params]);
     }
-    await trx
-      .insertInto('updates')
-      .values({ id, mac: p.mac, op_count: BigInt(ops.length) })
-      .execute();
+    out.push([
+      this.cachedSql(
+        'update',
+        () => `insert into updates (id, mac, op_count) values (${this.placeholders(3)})`,
+      ),
+      [id, p.mac, BigInt(ops.length)],
+    ]);
   }
 
   async lastUpdateId(): Promise<bigint> {
