@@ -91,7 +91,10 @@ export interface ChainSource {
   blocksSince(height: number, limit?: number): Promise<ChainBlock[]>;
   /** A transaction from the mempool or the active chain; `NotFound` otherwise. */
   getTransaction(txid: string): Promise<TxInfo>;
-  /** Whether `outpoint` is spent in the mempool or the active chain, and by what. */
+  /**
+   * Whether `outpoint` is spent in the mempool or the active chain, and by what; `NotFound` if the
+   * output never existed (or its transaction is unknown).
+   */
   getSpend(outpoint: OutPoint): Promise<SpendStatus>;
   /** Resolves once the active tip is at least `height`. */
   waitForHeight(height: number, options?: WaitOptions): Promise<ChainTip>;
