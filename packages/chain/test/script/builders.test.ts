@@ -47,15 +47,15 @@ describe('transactions signed by @scure/btc-signer verify here', () => {
           const others = [secretKey(seed + 2), secretKey(seed + 3)];
           const pays = [payment(k0, keys[0]!, others[0]!), payment(k1, keys[1]!, others[1]!)];
           const tx = new btc.Transaction({ version, lockTime: locktime, allowUnknownOutputs: true });
-          pays.forEach((p, i) =>
+          pays.forEach((p, i) => {
             tx.addInput({
               txid: new Uint8Array(32).fill(i + 1),
               index: i,
               sequence: 0xfffffffd,
               witnessUtxo: { script: p.script, amount },
               ...p,
-            }),
-          );
+            });
+          });
           tx.addOutput({ script: btc.p2tr(xonly(others[0]!)).script, amount: amount - 500n });
           tx.sign(keys[0]!);
           tx.sign(keys[1]!);
