@@ -38,7 +38,7 @@ import {
   taggedHash,
   xbytes,
 } from '@superscalar/musig2';
-import { assertBytes, concatBytes, describe, equalBytes } from './_assert.js';
+import { assertBytes, assertObject, concatBytes, describe, equalBytes } from './_assert.js';
 import {
   InvalidArgumentError,
   InvalidPresignatureError,
@@ -102,6 +102,7 @@ export function presigSign(
   assertBytes(msg, 'msg');
   assertBytes(secretKey, 'secretKey', 32);
   assertBytes(adaptor, 'adaptor', 33);
+  assertObject(options, 'options');
   const rng = options.rng ?? randomBytes;
   if (typeof rng !== 'function')
     throw new InvalidArgumentError('options.rng', `expected a function, got ${describe(rng)}`);

@@ -180,6 +180,7 @@ describe('single-signer adaptor signatures: edges and errors', () => {
       () => presigSign(msg, sk, T, { rng: () => new Uint8Array(16) }),
       'options.rng()',
     ],
+    ['null options', () => presigSign(msg, sk, T, null as never), 'options'],
     ['a string message', () => presigSign('hi' as unknown as Uint8Array, sk, T), 'msg'],
     ['adapting with t = 0', () => adapt(presig, new Uint8Array(32)), 'secadaptor'],
     ['adapting with t = n', () => adapt(presig, scalarBytes(N)), 'secadaptor'],

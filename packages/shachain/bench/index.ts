@@ -1,6 +1,7 @@
 // Benchmarks: `npx tsx --conditions=source bench/index.ts`
 import { Bench } from 'tinybench';
 import { FIRST_INDEX, generateFromSeed, ShachainStore } from '../src/index.js';
+import { encodedStoreAt } from '../test/_helpers.js';
 
 const seed = new Uint8Array(32).fill(0x42);
 // A store after 1,023 secrets received; its next insert (index 2^48 - 1024) has 10 trailing zeros.
@@ -9,6 +10,9 @@ const warm = 1023;
 for (let k = 0; k < warm; k++) deep.insertSecret(generateFromSeed(seed, FIRST_INDEX - k), FIRST_INDEX - k);
 const bytes = deep.serialize();
 const nextSecret = generateFromSeed(seed, FIRST_INDEX - warm);
+
+// Worst case for decoding: a complete store (index 0 received), whose 49 entries all get re-checked.
+const complete = encodedStoreAt(seed, 2 ** 48);
 
 const bench = new Bench({ time: 500 });
 bench
@@ -20,6 +24,9 @@ bench
   })
   .add('deserialize (1,023 received)', () => {
     ShachainStore.deserialize(bytes);
+  })
+  .add('deserialize (complete store, 49 entries: worst case)', () => {
+    ShachainStore.deserialize(complete);
   })
   .add('serialize (1,023 received)', () => {
     deep.serialize();
