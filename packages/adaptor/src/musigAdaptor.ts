@@ -21,11 +21,13 @@
 import {
   bytesToInt,
   cbytes,
+  G,
   getSessionValues,
   hasEvenY,
   InvalidContributionError,
   modN,
   mulPublic,
+  type Point,
   partialSigAggWithValues,
   partialSigVerifyInternal,
   pointFromCompressedExt,
@@ -61,14 +63,19 @@ export function adaptorSessionValues(ctx: AdaptorSessionContext, options?: Sessi
   assertBytes(ctx.adaptor, 'ctx.adaptor', 33);
   const T = pointOf(ctx.adaptor, 'ctx.adaptor');
   const base = getSessionValues(ctx, options);
-  // R' = R'_1 + b⋅R'_2, recomputed here because getSessionValues maps an infinite R' to G.
-  // (Both halves decoded in getSessionValues already, so these cannot throw.)
-  const R1 = pointFromCompressedExt(ctx.aggnonce.subarray(0, 33));
-  const R2 = pointFromCompressedExt(ctx.aggnonce.subarray(33, 66));
-  const R = R1.add(mulPublic(R2, base.b)).add(T);
+  // R' = R'_1 + b⋅R'_2 is base.R, except that getSessionValues maps an infinite R' to G: only then
+  // recompute it to tell the two apart. (Both halves decoded in getSessionValues, so this cannot throw.)
+  const Rp = base.R.equals(G) ? recomputeRp(ctx.aggnonce, base.b) : base.R;
+  const R = Rp.add(T);
   if (R.is0()) throw new InvalidContributionError(null, 'aggnonce');
   const e = modN(bytesToInt(taggedHash('BIP0340/challenge', xbytes(R), xbytes(base.Q), ctx.msg)));
   return { ...base, R, e };
+}
+
+function recomputeRp(aggnonce: Uint8Array, b: bigint): Point {
+  const R1 = pointFromCompressedExt(aggnonce.subarray(0, 33));
+  const R2 = pointFromCompressedExt(aggnonce.subarray(33, 66));
+  return R1.add(mulPublic(R2, b));
 }
 
 /**

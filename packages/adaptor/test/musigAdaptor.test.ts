@@ -220,6 +220,15 @@ describe('MuSig2 adaptor sessions: misuse and errors', () => {
     expect((e as InvalidContributionError).contrib).toBe('aggnonce');
   });
 
+  it("an aggregate nonce at infinity (R' = ∞) gives R = T, not BIP327's G + T", () => {
+    const s = signers(sks, new Uint8Array(32).fill(8));
+    const session = new AdaptorSession({
+      ...contextOf(s, msg, T, { tweaks: [], isXonly: [] }),
+      aggnonce: new Uint8Array(66),
+    });
+    expect(session.values.R.equals(secp256k1.Point.fromBytes(T))).toBe(true);
+  });
+
   it('blames the nonce contributor whose public nonce does not decode, and checks list sizes', () => {
     const s = signers(sks, new Uint8Array(32).fill(4));
     const session = new AdaptorSession(contextOf(s, msg, T, { tweaks: [], isXonly: [] }));
