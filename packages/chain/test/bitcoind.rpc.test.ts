@@ -293,6 +293,16 @@ describe('BitcoindRpc maps rejections to Core reject strings', () => {
       'mempool-script-verify-flag-failed (Invalid Schnorr signature)',
       txidHex(child),
     ]);
+    // Newer Cores mark transactions of an aborted package `package-not-validated`.
+    answer = {
+      package_msg: 'TRUC-violation, version=3 child tx x is too big',
+      'tx-results': {
+        [pw]: { txid: txidHex(tx), error: 'package-not-validated' },
+        [cw]: { txid: txidHex(child), error: 'package-not-validated' },
+      },
+    };
+    const e4 = (await caught(rpc.broadcastPackage(raw, encodeTx(child)))) as TxRejected;
+    expect([e4.reason, e4.detail]).toEqual(['TRUC-violation', 'version=3 child tx x is too big']);
     answer = { package_msg: 'success', 'tx-results': { ['ZZ'.repeat(32)]: {} } };
     expect(MalformedReply.isInstance(await caught(rpc.broadcastPackage(raw, encodeTx(child))))).toBe(true);
   });

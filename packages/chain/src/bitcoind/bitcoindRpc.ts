@@ -653,7 +653,8 @@ export class BitcoindRpc implements ChainBackend {
         const e = results.at(t.wtxid);
         if (e.value === undefined || !e.obj().has('error')) continue;
         const text = e.at('error').str();
-        if (text === 'unevaluated') continue;
+        // Core ≤ 30 says `unevaluated`, later Cores `package-not-validated`, for a tx it did not judge.
+        if (text === 'unevaluated' || text === 'package-not-validated') continue;
         const reason = splitReason(text).reason;
         const echo = FEE_REASONS.has(reason) || (t === c && reason === 'bad-txns-inputs-missingorspent');
         errors.push({ t, text, echo });
