@@ -179,6 +179,35 @@ export function sealLocation(spec: TableSpec, c: ColumnSpec, keyValues: readonly
   return `${spec.sqlName}.${c.column}/${toHex(w.finish())}`;
 }
 
+/** Parameters per statement, under SQLite's 32,766 and PostgreSQL's 65,535. */
+const MAX_PARAMS = 30_000;
+
+interface NetRow {
+  put: boolean;
+  params: unknown[];
+}
+
+/** The net effect of a batch: per table, the last operation per primary key; events; update rows. */
+class NetEffect {
+  readonly tables = new Map<TableSpec, Map<string, NetRow>>();
+  readonly events: unknown[][] = [];
+  readonly updates: unknown[][] = [];
+  set(spec: TableSpec, key: string, row: NetRow): void {
+    let m = this.tables.get(spec);
+    if (m === undefined) {
+      m = new Map();
+      this.tables.set(spec, m);
+    }
+    m.set(key, row);
+  }
+}
+
+function keyString(values: readonly unknown[]): string {
+  const w = new Writer();
+  for (const v of values) w.value(v);
+  return toHex(w.finish());
+}
+
 function toBigint(v: unknown): bigint {
   if (v === null || v === undefined) return 0n;
   return BigInt(v as bigint | string | number);
@@ -331,7 +360,7 @@ export class SqlStore implements Store {
     const rows = await tx.query('select max(id) as v from updates', []);
     let last = toBigint(rows[0]?.v);
     const out: Outcome[] = [];
-    const statements: Statement[] = [];
+    const net = new NetEffect();
     for (const p of batch) {
       const id = p.update.id;
       if (id <= last) {
@@ -345,11 +374,11 @@ export class SqlStore implements Store {
         out.push({ ok: false, error: new UpdateGapError(id, last) });
         continue;
       }
-      this.opsStatements(p, statements);
+      this.collect(p, net);
       last = id;
       out.push({ ok: true });
     }
-    await tx.run(statements);
+    await tx.run(this.statements(net));
     return out;
   }
 
@@ -358,59 +387,25 @@ export class SqlStore implements Store {
     return toBigint(r.rows[0]?.v);
   }
 
-  // The write path skips Kysely's query builder: one precompiled SQL text per table and operation
-  // (portable upsert syntax), executed with parameters. This is most of the write throughput.
-  private readonly sqlCache = new Map<string, string>();
-
-  private placeholders(n: number): string {
-    return Array.from({ length: n }, (_, i) => this.be.placeholder(i + 1)).join(', ');
-  }
-
-  private cachedSql(key: string, build: () => string): string {
-    let text = this.sqlCache.get(key);
-    if (text === undefined) {
-      text = build();
-      this.sqlCache.set(key, text);
-    }
-    return text;
-  }
-
-  private upsertSql(spec: TableSpec): string {
-    return this.cachedSql(`put:${spec.name}`, () => {
-      const cols = spec.columns.map((c) => c.column);
-      const keyCols = keyColumns(spec).map((c) => c.column);
-      const set = cols.filter((c) => !keyCols.includes(c)).map((c) => `${c} = excluded.${c}`);
-      return (
-        `insert into ${spec.sqlName} (${cols.join(', ')}) values (${this.placeholders(cols.length)}) ` +
-        `on conflict (${keyCols.join(', ')}) do ${set.length > 0 ? `update set ${set.join(', ')}` : 'nothing'}`
-      );
-    });
-  }
-
-  private deleteSql(spec: TableSpec): string {
-    return this.cachedSql(`delete:${spec.name}`, () => {
-      const where = keyColumns(spec).map((c, i) => `${c.column} = ${this.be.placeholder(i + 1)}`);
-      return `delete from ${spec.sqlName} where ${where.join(' and ')}`;
-    });
-  }
-
-  /** Appends the statements of one update (sealing secret fields) to `out`. */
-  private opsStatements(p: Pending, out: Statement[]): void {
+  /**
+   * Folds one update into the batch's net effect. Every put or delete replaces a whole row by primary
+   * key, so applying a batch in order equals applying, per key, its last operation: the batch becomes
+   * a few multi-row statements per table instead of one statement per row (one round trip each on
+   * PostgreSQL).
+   */
+  private collect(p: Pending, net: NetEffect): void {
     const { id, ops } = p.update;
     let eventIndex = 0;
-    const eventSql = this.cachedSql(
-      'event',
-      () => `insert into events (update_id, idx, kind, payload) values (${this.placeholders(4)})`,
-    );
     for (const o of ops) {
       if (o.op === 'event') {
-        out.push([eventSql, [id, eventIndex++, o.kind, o.payload]]);
+        net.events.push([id, eventIndex++, o.kind, o.payload]);
         continue;
       }
       const spec = o.spec;
       const keyCols = keyColumns(spec);
       if (o.op === 'delete') {
-        out.push([this.deleteSql(spec), keyCols.map((c, i) => toDb(c, o.values[i]))]);
+        const keyParams = keyCols.map((c, i) => toDb(c, o.values[i]));
+        net.set(spec, keyString(keyCols.map((_, i) => o.values[i])), { put: false, params: keyParams });
         continue;
       }
       const rec: Record<string, unknown> = {};
@@ -424,15 +419,48 @@ export class SqlStore implements Store {
           v = sealValue(this.keys, v as Uint8Array, sealLocation(spec, c, keyValues));
         return toDb(c, v);
       });
-      out.push([this.upsertSql(spec), params]);
+      net.set(spec, keyString(keyValues), { put: true, params });
     }
-    out.push([
-      this.cachedSql(
-        'update',
-        () => `insert into updates (id, mac, op_count) values (${this.placeholders(3)})`,
-      ),
-      [id, p.mac, BigInt(ops.length)],
-    ]);
+    net.updates.push([id, p.mac, BigInt(ops.length)]);
+  }
+
+  /** Multi-row statements for a batch's net effect, chunked under the backends' parameter limits. */
+  private statements(net: NetEffect): Statement[] {
+    const out: Statement[] = [];
+    let n = 0;
+    const ph = () => this.be.placeholder(++n);
+    const chunks = <T>(rows: T[], width: number): T[][] => {
+      const per = Math.max(1, Math.floor(MAX_PARAMS / width));
+      const r: T[][] = [];
+      for (let i = 0; i < rows.length; i += per) r.push(rows.slice(i, i + per));
+      return r;
+    };
+    const emit = (head: string, rows: (readonly unknown[])[], tail = '') => {
+      for (const chunk of chunks(rows, rows[0]?.length ?? 1)) {
+        n = 0;
+        const tuples = chunk.map((r) => `(${r.map(() => ph()).join(', ')})`).join(', ');
+        out.push([`${head}${tuples}${tail}`, chunk.flat()]);
+      }
+    };
+    for (const [spec, rows] of net.tables) {
+      const keyCols = keyColumns(spec).map((c) => c.column);
+      const puts: (readonly unknown[])[] = [];
+      const dels: (readonly unknown[])[] = [];
+      for (const r of rows.values()) (r.put ? puts : dels).push(r.params);
+      if (dels.length > 0) emit(`delete from ${spec.sqlName} where (${keyCols.join(', ')}) in (`, dels, ')');
+      if (puts.length > 0) {
+        const cols = spec.columns.map((c) => c.column);
+        const set = cols.filter((c) => !keyCols.includes(c)).map((c) => `${c} = excluded.${c}`);
+        emit(
+          `insert into ${spec.sqlName} (${cols.join(', ')}) values `,
+          puts,
+          ` on conflict (${keyCols.join(', ')}) do ${set.length > 0 ? `update set ${set.join(', ')}` : 'nothing'}`,
+        );
+      }
+    }
+    if (net.events.length > 0) emit('insert into events (update_id, idx, kind, payload) values ', net.events);
+    emit('insert into updates (id, mac, op_count) values ', net.updates);
+    return out;
   }
 
   async lastUpdateId(): Promise<bigint> {

@@ -240,6 +240,28 @@ export function storeConformance(name: string, make: () => Promise<StoreHarness>
       expect((await store.get('channels', { channelId: b(50) }))?.localSats).toBe(BigInt(n - 1));
     });
 
+    it('a group of updates touching the same rows ends as if applied one by one', async () => {
+      const del = (id: number) => ({
+        op: 'delete' as const,
+        table: 'channels' as const,
+        key: { channelId: b(id) },
+      });
+      const steps: Update['ops'][] = [
+        [channel(1, 'a'), channel(2, 'a')],
+        [del(1), channel(3, 'a')],
+        [channel(1, 'b'), del(2)],
+        [del(3), channel(3, 'c'), channel(1, 'c')],
+        [del(1)],
+        [channel(1, 'd'), del(4)],
+      ];
+      await Promise.all(steps.map((ops, i) => store.applyUpdate({ id: BigInt(i + 1), ops })));
+      const rows = await store.list('channels');
+      expect(rows.map((r) => [r.channelId[0], r.state])).toEqual([
+        [1, 'd'],
+        [3, 'c'],
+      ]);
+    });
+
     it('a gap inside a concurrent group fails alone; its neighbours commit', async () => {
       const r = await Promise.allSettled(
         [1n, 2n, 4n, 3n].map((id) => store.applyUpdate({ id, ops: [channel(Number(id))] })),
