@@ -16,8 +16,7 @@ import { defaultKeyAggCache, KeyAggCache } from './keyAggCache.js';
 import { aggregateNoncePoints } from './nonceAgg.js';
 import { concat, u64be, xor32 } from './nonceGen.js';
 import { bytesToInt, cbytes, mulG, n, type Point, pointFromCompressed } from './point.js';
-import { createSecretNonce } from './secretNonce.js';
-import { sessionValuesFor, signWithValues } from './session.js';
+import { sessionValuesFor, signMaterial } from './session.js';
 
 /** Inputs of {@link deterministicSign}. */
 export interface DeterministicSignOptions {
@@ -93,8 +92,9 @@ export function deterministicSign(options: DeterministicSignOptions): Determinis
   if (d === 0n || d >= n) throw new ValueError('secret key value is out of range.');
   const R1 = mulG(k1);
   const R2 = mulG(k2);
-  const pk = cbytes(mulG(d));
-  const secnonce = createSecretNonce({ k1, k2, pk, R1, R2 });
+  const P = mulG(d);
+  // "Let secnonce = bytes(32, k_1) || bytes(32, k_2) || pk" -- used right here, never stored.
+  const material = { k1, k2, pk: cbytes(P), R1, R2 };
   const pubnonce = concat(cbytes(R1), cbytes(R2));
   // "Let aggnonce = NonceAgg((pubnonce, aggothernonce)); fail if that fails and blame nobody"
   let other: [Point, Point];
@@ -109,6 +109,6 @@ export function deterministicSign(options: DeterministicSignOptions): Determinis
   const aggnonce = aggregateNoncePoints([[R1, R2], other]);
   // "Let session_ctx = SessionContext(aggnonce, ...)"; "Return (pubnonce, Sign(secnonce, sk, session_ctx))"
   const values = sessionValuesFor(keyCtx, aggnonce, msg);
-  const psig = signWithValues(secnonce, sk, values, { verify: options.verify !== false });
+  const psig = signMaterial(material, sk, values, options.verify !== false, P);
   return { pubnonce, psig };
 }

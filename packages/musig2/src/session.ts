@@ -38,7 +38,7 @@ import {
   scalarToBytes,
   xbytes,
 } from './point.js';
-import { consumeSecretNonce, type SecretNonce } from './secretNonce.js';
+import { consumeSecretNonce, type NonceMaterial, type SecretNonce } from './secretNonce.js';
 
 /**
  * BIP327 session context: `(aggnonce, pk_1..u, v, tweak_1..v, is_xonly_t_1..v, m)`. `tweaks` and
@@ -176,6 +176,20 @@ export function signWithValues(
 ): Uint8Array {
   const m = consumeSecretNonce(secnonce);
   assertBytes(sk, 'sk', 32);
+  return signMaterial(m, sk, values, options?.verify !== false);
+}
+
+/**
+ * @internal `Sign` on consumed nonce material. `P` may be passed when the caller has just computed
+ * `d'⋅G` from the same `sk` (DeterministicSign), saving one base multiplication.
+ */
+export function signMaterial(
+  m: NonceMaterial,
+  sk: Uint8Array,
+  values: SessionValues,
+  verify: boolean,
+  knownP?: Point,
+): Uint8Array {
   const { Q, gacc, b, R, e } = values;
   // "Let k'_1 = int(secnonce[0:32]), k'_2 = int(secnonce[32:64]); fail if k'_i = 0 or k'_i ≥ n"
   if (m.k1 === 0n || m.k1 >= n) throw new ValueError('first secnonce value is out of range.');
@@ -188,7 +202,7 @@ export function signWithValues(
   const dp = bytesToInt(sk);
   if (dp === 0n || dp >= n) throw new ValueError('secret key value is out of range.');
   // "Let P = d'⋅G"; "Let pk = cbytes(P)"; "Fail if pk ≠ secnonce[64:97]"
-  const P = mulG(dp);
+  const P = knownP ?? mulG(dp);
   const pk = cbytes(P);
   if (!equalBytes(pk, m.pk)) throw new ValueError('Public key does not match nonce_gen argument');
   // "Let a = GetSessionKeyAggCoeff(session_ctx, P); fail if that fails"
@@ -199,7 +213,7 @@ export function signWithValues(
   // "Let s = (k_1 + b⋅k_2 + e⋅a⋅d) mod n"
   const s = modN(k1 + b * k2 + modN(e * a) * d);
   const psig = scalarToBytes(s);
-  if (options?.verify !== false) {
+  if (verify) {
     // "If PartialSigVerifyInternal(psig, pubnonce, pk, session_ctx) (see below) returns failure, fail"
     const R1 = m.R1 ?? mulG(m.k1);
     const R2 = m.R2 ?? mulG(m.k2);
