@@ -16,6 +16,9 @@ import {
 import { encodedStoreAt, MAX } from './_helpers.js';
 
 const runs = propertyRuns();
+// Properties that generate whole secret sequences (~47 SHA256 per secret) run fewer cases locally.
+const heavyRuns = propertyRuns(200, 100);
+console.log(`[shachain] properties: ${runs} runs each, sequence-generating ones ${heavyRuns}`);
 const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 });
 /** Received counts spread over the whole range, with the edges (full store, index 0) well covered. */
 const receivedArb = fc.oneof(
@@ -49,7 +52,7 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
 }
 
 describe('ShachainStore properties', () => {
-  it(`any prefix of a generated sequence inserts and every received secret is recoverable (${runs} runs)`, () => {
+  it(`any prefix of a generated sequence inserts and every received secret is recoverable (${heavyRuns} runs)`, () => {
     fc.assert(
       fc.property(seedArb, fc.integer({ min: 1, max: 130 }), (seed, n) => {
         const secrets = sequence(seed, n);
@@ -63,7 +66,7 @@ describe('ShachainStore properties', () => {
         expect(store.getSecret(MAX - n)).toBeUndefined();
         return secrets.every((s, k) => sameBytes(store.getSecret(MAX - k), s));
       }),
-      { numRuns: runs },
+      { numRuns: heavyRuns },
     );
   });
 
@@ -125,7 +128,7 @@ describe('ShachainStore properties', () => {
     );
   });
 
-  it(`switching to another seed is rejected once an index must derive an original secret (${runs} runs)`, () => {
+  it(`switching to another seed is rejected once an index must derive an original secret (${heavyRuns} runs)`, () => {
     fc.assert(
       fc.property(seedArb, seedArb, fc.integer({ min: 1, max: 32 }), (seed, other, n) => {
         fc.pre(seed.some((b, i) => b !== other[i]));
@@ -145,11 +148,11 @@ describe('ShachainStore properties', () => {
         }
         expect.unreachable('a secret from another seed was never rejected');
       }),
-      { numRuns: runs },
+      { numRuns: heavyRuns },
     );
   });
 
-  it(`serialize/deserialize round-trips exactly and the copy behaves identically (${runs} runs)`, () => {
+  it(`serialize/deserialize round-trips exactly and the copy behaves identically (${heavyRuns} runs)`, () => {
     fc.assert(
       fc.property(seedArb, fc.integer({ min: 0, max: 64 }), (seed, n) => {
         const store = insertPrefix(seed, n);
@@ -166,7 +169,7 @@ describe('ShachainStore properties', () => {
         store.insertSecret(generateFromSeed(seed, next), next);
         expect(copy.serialize()).toEqual(store.serialize());
       }),
-      { numRuns: runs },
+      { numRuns: heavyRuns },
     );
   });
 });
