@@ -7,6 +7,8 @@
 //                    runs both ends),
 //     stream 1-proc  sender and receiver in this process (compare with seal+open),
 //     stream 2-proc  receiver in a child process, as real peers are (compare with seal).
+// Knobs: BENCH_QUICK=1 (smaller, one run), BENCH_ONLY=node-65535 (one row), BENCH_HWM=<bytes> (socket
+// write high-water mark).
 import { fork } from 'node:child_process';
 import { createServer, connect as netConnect } from 'node:net';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -20,6 +22,8 @@ const SERVER = new Uint8Array(32).fill(7);
 const SERVER_PUB = secp256k1.getPublicKey(SERVER, true);
 const MiB = 1 << 20;
 const quick = process.env.BENCH_QUICK === '1';
+const only = process.env.BENCH_ONLY; // e.g. 'node-65535' to run one row
+const socketOptions = { highWaterMark: Number(process.env.BENCH_HWM ?? 1 << 20) };
 
 function mbps(bytes: number, ms: number): number {
   return bytes / MiB / (ms / 1000);
@@ -75,7 +79,7 @@ async function streamInProcess(aead: Aead, size: number, total: number): Promise
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   const sock = netConnect({ port, host: '127.0.0.1' });
-  const c = await connect(socketChannel(sock), { remoteStatic: SERVER_PUB, aead });
+  const c = await connect(socketChannel(sock, socketOptions), { remoteStatic: SERVER_PUB, aead });
   const s = await serverSession;
   const t0 = performance.now();
   const writer = pump(c, size, total);
@@ -99,7 +103,7 @@ async function streamTwoProcess(backend: 'node' | 'noble', aead: Aead, size: num
   const next = () => new Promise<{ port?: number; done?: number }>((r) => child.once('message', r as never));
   const { port } = await next();
   const sock = netConnect({ port: port!, host: '127.0.0.1' });
-  const c = await connect(socketChannel(sock), { remoteStatic: SERVER_PUB, aead });
+  const c = await connect(socketChannel(sock, socketOptions), { remoteStatic: SERVER_PUB, aead });
   const results: number[] = [];
   for (let rep = 0; rep < (quick ? 1 : 3); rep++) {
     child.send({ expect: total });
@@ -138,6 +142,7 @@ for (const [backend, aead] of [
   ['noble', nobleAead],
 ] as const) {
   for (const size of [1024, 65535]) {
+    if (only !== undefined && only !== `${backend}-${size}`) continue;
     const total = (size === 1024 ? 4 : 32) * MiB * (backend === 'noble' ? 0.25 : 1) * (quick ? 0.25 : 1);
     const seal: number[] = [];
     const sealOpen: number[] = [];
