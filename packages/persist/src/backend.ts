@@ -44,8 +44,12 @@ export interface Backend {
   writeRaw<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
   /** Runs `fn` in one consistent read-only snapshot. */
   snapshot<T>(fn: (trx: Kysely<AnyDatabase>) => Promise<T>): Promise<T>;
-  /** Takes the lock that serialises migrations between processes (inside `write`). */
-  lockForMigration(trx: Kysely<AnyDatabase>): Promise<void>;
+  /**
+   * Runs `fn` in one write transaction that holds the cross-process migration lock and in which each
+   * statement sees what other processes committed before the lock was granted (so a second process
+   * opening a fresh database waits, then sees the first one's schema).
+   */
+  migrationTransaction<T>(fn: (trx: Kysely<AnyDatabase>) => Promise<T>): Promise<T>;
   /** True when the table exists. */
   tableExists(name: string): Promise<boolean>;
   /** Faster sealing primitives for this platform (default: the pure-JS ones). */

@@ -69,7 +69,7 @@ export async function readSchemaVersion(
 
 /**
  * Applies every pending migration inside `trx` (the caller's write transaction, after
- * `lockForMigration`). Returns the version before migrating.
+ * `migrationTransaction`). Returns the version before migrating.
  */
 export async function migrate(trx: Kysely<AnyDatabase>, backend: Backend): Promise<number> {
   await sql`create table if not exists schema_version (version integer primary key, name text not null)`.execute(

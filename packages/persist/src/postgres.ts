@@ -100,10 +100,18 @@ class PostgresBackend implements Backend {
     return this.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(fn);
   }
 
-  async lockForMigration(trx: Kysely<AnyDatabase>): Promise<void> {
-    await sql`select pg_advisory_xact_lock(hashtext('superscalar/persist/' || current_schema()))`.execute(
-      trx,
-    );
+  migrationTransaction<T>(fn: (trx: Kysely<AnyDatabase>) => Promise<T>): Promise<T> {
+    // READ COMMITTED, not SERIALIZABLE: a serializable snapshot would be taken before the lock is
+    // granted and hide the schema another process just created.
+    return this.db
+      .transaction()
+      .setIsolationLevel('read committed')
+      .execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(hashtext('superscalar/persist/' || current_schema()))`.execute(
+          trx,
+        );
+        return fn(trx);
+      });
   }
 
   async tableExists(name: string): Promise<boolean> {
@@ -167,7 +175,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     try {
       const c = await pool.connect();
       try {
-        await c.query(`create schema if not exists "${schema}"`);
+        try {
+          await c.query(`create schema if not exists "${schema}"`);
+        } catch (e) {
+          // Two processes creating the schema at once: one wins, the other sees a duplicate.
+          const code = pgCode(e);
+          if (code !== '23505' && code !== '42P06') throw e;
+        }
       } finally {
         c.release();
       }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { closeSync, constants, existsSync, openSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, realpathSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { nodeSealCrypto } from './_nodeCrypto.js';
@@ -59,6 +59,30 @@ function cachedDatabase(db: Database.Database) {
   };
 }
 
+// Write transactions of every store on one file in this process take turns. better-sqlite3 is
+// synchronous: a second connection's BEGIN IMMEDIATE would block the whole thread in busy_timeout
+// while the first connection's transaction waits for that same thread to finish (a self-deadlock).
+// Other processes are serialised by SQLite's own lock and busy_timeout.
+const fileTurns = new Map<string, Promise<void>>();
+
+async function inTurn<T>(key: string | undefined, fn: () => Promise<T>): Promise<T> {
+  if (key === undefined) return fn();
+  const prev = fileTurns.get(key) ?? Promise.resolve();
+  let release = () => {};
+  const mine = new Promise<void>((r) => {
+    release = r;
+  });
+  const tail = prev.then(() => mine);
+  fileTurns.set(key, tail);
+  await prev;
+  try {
+    return await fn();
+  } finally {
+    release();
+    if (fileTurns.get(key) === tail) fileTurns.delete(key);
+  }
+}
+
 class SqliteBackend implements Backend {
   readonly crypto = nodeSealCrypto;
   readonly kind = 'sqlite' as const;
@@ -69,6 +93,8 @@ class SqliteBackend implements Backend {
   constructor(
     readonly location: string,
     private readonly raw: Database.Database,
+    /** Real path of the file (undefined for `:memory:`), the key of {@link inTurn}. */
+    private readonly turnKey: string | undefined,
   ) {
     this.cached = cachedDatabase(raw);
     this.db = new Kysely<AnyDatabase>({ dialect: new SqliteDialect({ database: this.cached }) });
@@ -77,6 +103,10 @@ class SqliteBackend implements Backend {
   async write<T>(fn: (trx: Kysely<AnyDatabase>) => Promise<T>): Promise<T> {
     // BEGIN IMMEDIATE takes the write lock up front, so a read-then-write transaction never fails
     // half-way with SQLITE_BUSY when another process writes.
+    return inTurn(this.turnKey, () => this.writeNow(fn));
+  }
+
+  private writeNow<T>(fn: (trx: Kysely<AnyDatabase>) => Promise<T>): Promise<T> {
     return this.db.connection().execute(async (conn) => {
       await sql`begin immediate`.execute(conn);
       try {
@@ -93,6 +123,10 @@ class SqliteBackend implements Backend {
   async writeRaw<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     // Holds Kysely's connection (so no read interleaves with the open transaction) and runs the
     // statements synchronously on the cached prepared statements: no await per statement.
+    return inTurn(this.turnKey, () => this.writeRawNow(fn));
+  }
+
+  private writeRawNow<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     return this.db.connection().execute(async () => {
       const raw = this.raw;
       raw.prepare('begin immediate').run();
@@ -125,8 +159,9 @@ class SqliteBackend implements Backend {
     });
   }
 
-  async lockForMigration(): Promise<void> {
-    // BEGIN IMMEDIATE already serialises writers across processes.
+  migrationTransaction<T>(fn: (trx: Kysely<AnyDatabase>) => Promise<T>): Promise<T> {
+    // BEGIN IMMEDIATE takes the database's write lock before the first read.
+    return this.write(fn);
   }
 
   async tableExists(name: string): Promise<boolean> {
@@ -214,5 +249,5 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     if (PersistError.isInstance(e)) throw e;
     throw new BackendError(`opening ${path}`, e);
   }
-  return SqlStore.open(new SqliteBackend(path, raw), options);
+  return SqlStore.open(new SqliteBackend(path, raw, memory ? undefined : realpathSync(path)), options);
 }

@@ -256,8 +256,7 @@ export class SqlStore implements Store {
       if (found > 0) await SqlStore.checkCanary(backend, keys, backend.db);
       if (found < SCHEMA_VERSION) {
         await SqlStore.guard(backend, 'migrating the schema', () =>
-          backend.write(async (trx) => {
-            await backend.lockForMigration(trx);
+          backend.migrationTransaction(async (trx) => {
             const before = await migrate(trx, backend);
             if (before > SCHEMA_VERSION) throw new SchemaTooNewError(before, SCHEMA_VERSION);
             if (before === 0) {

@@ -135,6 +135,20 @@ export function storeConformance(name: string, make: () => Promise<StoreHarness>
       for (const t of TABLE_SPECS) expect(await store.list(t.name)).toEqual([]);
     });
 
+    it('several processes opening one fresh database at once all succeed on one schema', async () => {
+      const h2 = await make();
+      try {
+        const stores = await Promise.all([h2.open(), h2.open(), h2.open()]);
+        await stores[0]?.applyUpdate({ id: 1n, ops: [channel(1)] });
+        for (const s of stores) expect(await s.lastUpdateId()).toBe(1n);
+        await Promise.all(stores.map((s) => s.close()));
+        const versions = await h2.query('select version from schema_version');
+        expect(versions.length).toBe(SCHEMA_VERSION);
+      } finally {
+        await h2.destroy();
+      }
+    });
+
     it('every table round-trips arbitrary rows exactly, last write per key wins', async () => {
       let id = 0n;
       const model = new Map<string, Map<string, Record<string, unknown>>>();
