@@ -66,31 +66,26 @@ export function accept(channel: ByteChannel, options: AcceptOptions): Promise<No
 }
 
 function start(channel: ByteChannel, make: () => Handshake, o: SessionOptions): Promise<NoiseSession> {
-  const timeout = o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-  if (!Number.isFinite(timeout) || timeout <= 0)
-    throw new InvalidArgumentError('options.handshakeTimeoutMs', 'expected a positive number');
-  const closeTimeout = o.closeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-  if (!Number.isFinite(closeTimeout) || closeTimeout <= 0)
-    throw new InvalidArgumentError('options.closeTimeoutMs', 'expected a positive number');
-  const hwm = o.readHighWaterMark ?? 1 << 20;
-  if (!Number.isInteger(hwm) || hwm < 1)
-    throw new InvalidArgumentError('options.readHighWaterMark', 'expected a positive integer');
-  let hs: Handshake;
+  // Invalid options reject the returned promise (never a synchronous throw) and close the channel.
   try {
-    hs = make();
+    const timeout = o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    if (!Number.isFinite(timeout) || timeout <= 0)
+      throw new InvalidArgumentError('options.handshakeTimeoutMs', 'expected a positive number');
+    const closeTimeout = o.closeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    if (!Number.isFinite(closeTimeout) || closeTimeout <= 0)
+      throw new InvalidArgumentError('options.closeTimeoutMs', 'expected a positive number');
+    const hwm = o.readHighWaterMark ?? 1 << 20;
+    if (!Number.isInteger(hwm) || hwm < 1)
+      throw new InvalidArgumentError('options.readHighWaterMark', 'expected a positive integer');
+    const hs = make();
+    const limits = { timeout, closeTimeout, timers: o.timers ?? defaultTimers, hwm };
+    return new Promise<NoiseSession>((resolve, reject) => {
+      new NoiseSession(channel, hs, limits, resolve, reject);
+    });
   } catch (err) {
     channel.destroy();
-    throw err;
+    return Promise.reject(err);
   }
-  return new Promise<NoiseSession>((resolve, reject) => {
-    new NoiseSession(
-      channel,
-      hs,
-      { timeout, closeTimeout, timers: o.timers ?? defaultTimers, hwm },
-      resolve,
-      reject,
-    );
-  });
 }
 
 type Phase = 'handshake' | 'open' | 'closing' | 'closed';

@@ -8,6 +8,7 @@ import {
   FrameTooLargeError,
   HandshakeError,
   HandshakeTimeoutError,
+  InvalidArgumentError,
   NoiseError,
 } from '../src/errors.js';
 import { accept, connect, DEFAULT_HANDSHAKE_TIMEOUT_MS, type NoiseSession } from '../src/session.js';
@@ -195,6 +196,13 @@ describe('NoiseSession over a memory channel', () => {
     await closing;
     expect(a.destroyed).toBe(true);
     expect(await c.closed).toBeUndefined();
+  });
+
+  it('invalid options reject (not throw) with InvalidArgumentError and close the channel', async () => {
+    const [a] = memoryPair();
+    const p = connect(a, { remoteStatic: new Uint8Array(33) });
+    await expect(p).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(a.destroyed).toBe(true);
   });
 
   it('the peer ending mid-handshake rejects with ConnectionClosedError', async () => {
