@@ -1,3 +1,5 @@
 import { project } from '../../vitest.shared.js';
 
-export default project('adaptor');
+// Property suites do a lot of elliptic-curve or hashing work; on a shared, loaded 2-core machine a
+// single property can take tens of seconds, so allow 2 minutes per test (a guard, not an assertion).
+export default project('adaptor', 120_000);
