@@ -16,7 +16,8 @@
  * which would make the pre-signature uncompletable; if R' alone is infinity, R = T (the algebra holds).
  *
  * Secret nonces are `@superscalar/musig2` `SecretNonce`s from its `nonceGen`: owned, never
- * serialisable, consumed by the first signing attempt. Not done here: a DeterministicSign variant.
+ * serialisable, consumed by the first signing attempt. A stateless last signer is in
+ * `deterministicSign.ts`.
  */
 import {
   bytesToInt,
