@@ -13,7 +13,7 @@ import {
 } from '../src/index.js';
 import { bytes32, msgArb, N, scalarBytes, secretArb, seededRng, thrown } from './_arb.js';
 
-const runs = propertyRuns(40, 10);
+const runs = propertyRuns(40, 20);
 console.log(`[adaptor] deterministic last-signer properties: ${runs} runs each (signer sets of 2..8)`);
 
 const tweakArb = fc.oneof(

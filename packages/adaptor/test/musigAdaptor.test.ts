@@ -24,7 +24,7 @@ import {
 } from '../src/index.js';
 import { bytes32, msgArb, N, scalarBytes, secretArb, seededRng, thrown } from './_arb.js';
 
-const runs = propertyRuns(60, 12);
+const runs = propertyRuns(60, 25);
 console.log(`[adaptor] MuSig2 adaptor properties: ${runs} runs each (signer sets of 1..8)`);
 
 interface Signer {

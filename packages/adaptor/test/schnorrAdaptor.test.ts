@@ -16,7 +16,7 @@ import {
 } from '../src/index.js';
 import { bytes32, msgArb, N, scalarBytes, secretArb, thrown } from './_arb.js';
 
-const runs = propertyRuns(100, 20);
+const runs = propertyRuns(100, 50);
 console.log(`[adaptor] single-signer properties: ${runs} runs each`);
 
 describe('single-signer adaptor signatures: properties', () => {
