@@ -7,3 +7,6 @@ chainConformance('SimChain (Core 28 relay fees: 1,000 sat/kvB)', async () => ({
     policy: { coreVersion: 280000, minRelayFeeRate: 1000, incrementalRelayFeeRate: 1000 },
   }),
 }));
+chainConformance('SimChain (Core 31 cluster-mempool RBF)', async () => ({
+  backend: new SimChain({ policy: { coreVersion: 319900 } }),
+}));

@@ -315,6 +315,46 @@ describe('SimChain RBF (BIP125 as Core 30, full-RBF)', () => {
   });
 });
 
+describe('SimChain RBF as Core 31 (cluster mempool, policy.coreVersion ≥ 310000)', () => {
+  it('a replacement adding an unconfirmed input is judged by the feerate diagram, not rule 2; a worse diagram is replacement-failed', () => {
+    const c = new SimChain({
+      clock: (() => {
+        let t = T0;
+        return () => (t += 600);
+      })(),
+      policy: { coreVersion: 319900 },
+    });
+    const f = fundSync(c, 100_000n);
+    const g = fundSync(c, 100_000n);
+    const a = spend({ inputs: [{ from: f, signer }], outputs: [{ value: 98_000n, script: kp.script }] });
+    c.broadcastSync(a.raw);
+    const other = spend({ inputs: [{ from: g, signer }], outputs: [{ value: 99_000n, script: kp.script }] });
+    c.broadcastSync(other.raw);
+    // Bigger than `a`, more fee in total, but a lower feerate: the diagram gets worse at a's size.
+    const wider = spend({
+      inputs: [{ from: f, signer }],
+      outputs: [
+        { value: 96_500n, script: kp.script },
+        { value: 1_000n, script: kp.script },
+      ],
+    });
+    const w = rejected(() => c.broadcastSync(wider.raw));
+    expect([w.reason, w.detail]).toEqual([
+      'replacement-failed',
+      'insufficient feerate: does not improve feerate diagram',
+    ]);
+    const addsUnconfirmed = spend({
+      inputs: [
+        { from: f, signer },
+        { from: { txid: txidHex(other.tx), vout: 0, value: 99_000n, script: kp.script }, signer },
+      ],
+      outputs: [{ value: 150_000n, script: kp.script }],
+    });
+    c.broadcastSync(addsUnconfirmed.raw);
+    expect(c.mempool()).not.toContain(txidHex(a.tx));
+  });
+});
+
 describe('SimChain reorgs', () => {
   it('a reorg re-adds a confirmed parent under its mempool child, and both confirm again', () => {
     const c = chain();
@@ -400,7 +440,7 @@ describe('SimChain invariants', () => {
 });
 
 describe('SimChain mempool consistency', () => {
-  it('after any mix of spends, TRUC packages, replacements and reorgs the mempool is conflict-free, fully funded and mines into one valid block', async () => {
+  it('after any mix of spends, TRUC packages, replacements and reorgs (Core 30 or 31 rules) the mempool is conflict-free, fully funded and mines into one valid block', async () => {
     const runs = propertyRuns(25, 8);
     await fc.assert(
       fc.asyncProperty(
@@ -422,8 +462,17 @@ describe('SimChain mempool consistency', () => {
           ),
           { minLength: 4, maxLength: 14 },
         ),
-        async (ops) => {
-          const c = chain();
+        fc.boolean(),
+        async (ops, core31) => {
+          const c = core31
+            ? new SimChain({
+                clock: (() => {
+                  let t = T0;
+                  return () => (t += 600);
+                })(),
+                policy: { coreVersion: 319900 },
+              })
+            : chain();
           const coins: Spendable[] = [200_000n, 300_000n, 400_000n, 500_000n].map((v) => fundSync(c, v));
           const spentCoins: Spendable[] = [];
           const attempt = (f: () => unknown): boolean => {

@@ -40,6 +40,10 @@ export interface Coin {
 
 /** Core's MEMPOOL_HEIGHT marker for coins created by mempool transactions. */
 export const MEMPOOL_HEIGHT = 0x7fffffff;
+/** From Core 31 the mempool is clustered: RBF by feerate diagram, cluster limits instead of chains. */
+export const CLUSTER_MEMPOOL_VERSION = 310000;
+/** Core 31's DEFAULT_CLUSTER_LIMIT (transactions per cluster). */
+const CLUSTER_LIMIT = 64;
 /** Core's DEFAULT_ANCESTOR_LIMIT / DEFAULT_DESCENDANT_LIMIT (counts, including the tx itself). */
 const ANCESTOR_LIMIT = 25;
 const DESCENDANT_LIMIT = 25;
@@ -487,8 +491,62 @@ export class Mempool {
     return all;
   }
 
+  /**
+   * Core 31's `ReplacementChecks` (cluster mempool): rule 5, rules 3–4 (`PaysForRBF`), then the
+   * feerate-diagram check (`replacement-failed`) — here for clusters of at most 2 transactions, the
+   * TRUC shapes; larger clusters skip the diagram check (not modelled).
+   */
+  private replacementChecksCluster(chain: ChainView, ws: Workspace): Set<string> {
+    const { rec } = ws;
+    const all = this.allConflicts(ws.conflicts);
+    if (all.size > chain.policy.maxReplacementCandidates)
+      throw new Fail(
+        {
+          reason: `too many potential replacements${suffix(ws)}`,
+          txid: rec.txid,
+          detail: `rejecting replacement ${rec.txid}; too many potential replacements (${all.size} > ${chain.policy.maxReplacementCandidates})`,
+          rule: 'RBF rule 5',
+        },
+        'policy',
+      );
+    this.paysForRbf(
+      chain,
+      ws.fee,
+      rec.vsize,
+      all,
+      rec.txid,
+      `insufficient fee${suffix(ws)}`,
+      'reconsiderable',
+    );
+    const parents = ws.parents.filter((p) => !all.has(p));
+    const small =
+      parents.length <= 1 &&
+      [...ws.conflicts, ...parents].every((t) => this.cluster(t).size <= 2) &&
+      (parents.length === 0 || this.ancestors(parents[0]!).size === 0);
+    if (small) {
+      const info = (t: string): { fee: bigint; vsize: number } => {
+        const e = this.entries.get(t)!;
+        return { fee: e.fee, vsize: e.rec.vsize };
+      };
+      const mine = { fee: ws.fee, vsize: rec.vsize };
+      const pkg = parents.length === 1 ? [info(parents[0]!), mine] : [mine];
+      if (!this.improvesDiagram(ws.conflicts, all, pkg, parents))
+        throw new Fail(
+          {
+            reason: 'replacement-failed',
+            txid: rec.txid,
+            detail: 'insufficient feerate: does not improve feerate diagram',
+            rule: 'RBF feerate diagram',
+          },
+          'reconsiderable',
+        );
+    }
+    return all;
+  }
+
   /** Core 30's `ReplacementChecks` (BIP125 rules 6, 5, 2, 3, 4 under full-RBF). */
   private replacementChecks(chain: ChainView, ws: Workspace): Set<string> {
+    if (chain.policy.coreVersion >= CLUSTER_MEMPOOL_VERSION) return this.replacementChecksCluster(chain, ws);
     const { rec } = ws;
     const fail = (init: Omit<TxRejectedInit, 'txid'>, kind: FailKind): never => {
       throw new Fail({ ...init, txid: rec.txid }, kind);
@@ -579,7 +637,12 @@ export class Mempool {
   }
 
   /** Ancestor/descendant count limits (Core's 25/25) and spends-conflicting check. */
-  private limitChecks(ws: Workspace, extraAncestors: readonly string[] = []): void {
+  private limitChecks(
+    chain: ChainView,
+    ws: Workspace,
+    extraAncestors: readonly string[] = [],
+    removed: ReadonlySet<string> = new Set(),
+  ): void {
     const ancestors = new Set<string>(extraAncestors);
     for (const p of ws.parents) {
       ancestors.add(p);
@@ -595,6 +658,21 @@ export class Mempool {
           },
           'consensus',
         );
+    if (chain.policy.coreVersion >= CLUSTER_MEMPOOL_VERSION) {
+      // Core 31: the cluster the transaction joins (its parents' clusters, minus what it replaces).
+      const joined = new Set<string>(extraAncestors);
+      for (const p of ws.parents) for (const t of this.cluster(p)) if (!removed.has(t)) joined.add(t);
+      if (joined.size + 1 > CLUSTER_LIMIT)
+        throw new Fail(
+          {
+            reason: 'too-large-cluster',
+            txid: ws.rec.txid,
+            detail: `cluster of ${joined.size + 1} > ${CLUSTER_LIMIT}`,
+          },
+          'policy',
+        );
+      return;
+    }
     if (ancestors.size + 1 > ANCESTOR_LIMIT)
       throw new Fail(
         {
@@ -673,7 +751,7 @@ export class Mempool {
     const ws = this.preChecks(chain, rec, args);
     let replaced: Set<string> = new Set();
     if (ws.conflicts.size > 0) replaced = this.replacementChecks(chain, ws);
-    this.limitChecks(ws);
+    this.limitChecks(chain, ws, [], replaced);
     this.ephemeralSpends(chain, [rec]);
     this.scriptChecks(chain, ws);
     if (opts.test === true) return { txids: [rec.txid], replaced: [...replaced] };
@@ -778,8 +856,8 @@ export class Mempool {
     let all = new Set<string>();
     if (pws.conflicts.size > 0 || cws.conflicts.size > 0)
       all = this.packageRbfChecks(chain, pws, cws, totalFee, totalVsize);
-    this.limitChecks(pws);
-    this.limitChecks(cws, [parent.txid]);
+    this.limitChecks(chain, pws, [], all);
+    this.limitChecks(chain, cws, [parent.txid], all);
     this.ephemeralSpends(chain, [parent, child]);
     this.scriptChecks(chain, pws);
     this.scriptChecks(chain, cws);
@@ -909,9 +987,10 @@ export class Mempool {
     direct: ReadonlySet<string>,
     all: ReadonlySet<string>,
     pkg: { fee: bigint; vsize: number }[],
+    alsoAffected: readonly string[] = [],
   ): boolean {
     const clusters = new Map<string, string[]>();
-    for (const c of direct) {
+    for (const c of [...direct, ...alsoAffected]) {
       const cl = this.topoOf(this.cluster(c));
       clusters.set(cl.join(','), cl);
     }
@@ -923,7 +1002,7 @@ export class Mempool {
     const newChunks: { fee: bigint; vsize: number }[] = [...Mempool.chunks(pkg)];
     for (const cl of clusters.values()) {
       oldChunks.push(...Mempool.chunks(cl.map(info)));
-      const kept = cl.filter((t) => !all.has(t));
+      const kept = cl.filter((t) => !all.has(t) && !alsoAffected.includes(t));
       if (kept.length > 0) newChunks.push(...Mempool.chunks(kept.map(info)));
     }
     const diagram = (chunks: { fee: bigint; vsize: number }[]): [bigint, bigint][] => {
