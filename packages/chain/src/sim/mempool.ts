@@ -3,7 +3,8 @@
  * 1-parent-1-child package, in Core's order of checks and with Core's reject strings:
  * `PreChecks` (context-free checks, standardness, finality, inputs, BIP68, `CheckTxInputs`, input and
  * witness standardness, ephemeral dust, fees, TRUC with sibling eviction), `ReplacementChecks` (BIP125
- * as Core 30: full-RBF, rules 2–6), package feerate and package RBF (`PackageMempoolChecks`,
+ * as Core 30: full-RBF, rules 2–6; with `coreVersion` ≥ 310000 as Core 31: rules 3–5 and the feerate
+ * diagram), package feerate and package RBF (`PackageMempoolChecks`,
  * feerate-diagram check for clusters of ≤ 2), ephemeral spends, then the script checks (standard
  * flags; a failure is `mempool-script-verify-flag-failed (<script error>)`).
  *
