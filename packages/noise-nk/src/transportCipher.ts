@@ -26,6 +26,7 @@ export class TransportCipher {
   readonly #max: number;
   /** The header or body being assembled from several chunks. */
   #partial: Uint8Array | undefined;
+  #scratch: Uint8Array = new Uint8Array(0);
   #buffered = 0;
   /** Body length (including MAC) of the frame being read, or -1 while waiting for a header. */
   #bodyLen = -1;
@@ -87,7 +88,12 @@ export class TransportCipher {
           // Retained bytes are copied (once) into a buffer of the piece's exact size: the caller
           // may reuse its chunk.
           if (data.length === 0) break;
-          if (this.#partial === undefined) this.#partial = new Uint8Array(need);
+          if (this.#partial === undefined) {
+            // One scratch buffer per reader, grown to the largest piece seen: the AEAD never
+            // retains its input, so it is reused for every frame (no allocation per frame).
+            if (this.#scratch.length < need) this.#scratch = new Uint8Array(Math.max(need, 256));
+            this.#partial = this.#scratch.subarray(0, need);
+          }
           const take = Math.min(need - this.#buffered, data.length);
           this.#partial.set(data.subarray(0, take), this.#buffered);
           this.#buffered += take;
@@ -113,6 +119,7 @@ export class TransportCipher {
     } catch (err) {
       this.#error = err as NoiseError;
       this.#partial = undefined;
+      this.#scratch = new Uint8Array(0);
       this.#buffered = 0;
       throw err;
     }
