@@ -918,10 +918,16 @@ export class Mempool {
     if (all.size > chain.policy.maxReplacementCandidates)
       fail('too many potential replacements', `${all.size} > ${chain.policy.maxReplacementCandidates}`);
     // Core 28–30 CheckConflictTopology: every directly conflicting tx is in a cluster of at most 2.
+    // Core 31 linearises any cluster; SimChain then skips the diagram check for clusters above 2.
+    const cluster31 = chain.policy.coreVersion >= CLUSTER_MEMPOOL_VERSION;
+    let smallClusters = true;
     for (const c of direct) {
       const cluster = this.cluster(c);
-      if (cluster.size > 2)
-        fail('conflicting tx cluster too large', `${c} is in a cluster of ${cluster.size} > 2`);
+      if (cluster.size > 2) {
+        smallClusters = false;
+        if (!cluster31)
+          fail('conflicting tx cluster too large', `${c} is in a cluster of ${cluster.size} > 2`);
+      }
     }
     try {
       this.paysForRbf(
@@ -945,6 +951,7 @@ export class Mempool {
         `package feerate ${packageRate} sat/kvB <= parent feerate is ${parentRate} sat/kvB`,
       );
     if (
+      smallClusters &&
       !this.improvesDiagram(direct, all, [
         { fee: pws.fee, vsize: pws.rec.vsize },
         { fee: cws.fee, vsize: cws.rec.vsize },
