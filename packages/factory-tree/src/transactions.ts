@@ -1,0 +1,334 @@
+/**
+ * Every tree transaction of brief §4: version 3, nLockTime 0, one input, exact bottom-up amounts and
+ * fees (from `tree.ts`), P2A anchors, node outputs with the CLTV leaf `T_k`, channel outputs, L-stock
+ * outputs with the CSV leaf and the poison leaf, and the BIP86 funding output. Pure and deterministic:
+ * every party builds byte-identical transactions from the same proposal.
+ *
+ * Not built yet (see the README): advances and carries (§5), poison and stale-channel settlement
+ * transactions, the distribution transaction and the cooperative close (§6).
+ *
+ * @module
+ */
+import {
+  applyTweak,
+  getXonlyPubkey,
+  hasEvenY,
+  type KeyAggContext,
+  keyAgg,
+  keySort,
+  taggedHash,
+} from '@superscalar/musig2';
+import { assertBytes, assertInt } from './_assert.js';
+import {
+  concat,
+  fromDisplayHex,
+  type OneInputTx,
+  OP_CHECKLOCKTIMEVERIFY,
+  OP_CHECKSEQUENCEVERIFY,
+  OP_CHECKSIG,
+  OP_DROP,
+  OP_EQUALVERIFY,
+  OP_SHA256,
+  OP_SIZE,
+  P2A_SCRIPT,
+  p2trScript,
+  pushData,
+  pushNum,
+  serializeBase,
+  serializeWitness,
+  type TxOut,
+  tapBranchHash,
+  tapLeafHash,
+  taprootSighashOneInput,
+  toDisplayHex,
+  txidOf,
+} from './_tx.js';
+import { InvalidArgumentError } from './errors.js';
+import { type Proposal, validateProposal } from './proposal.js';
+import { layoutTree, type TreeLayout, type TxLayout } from './tree.js';
+
+export type { OneInputTx, TxOut };
+export { P2A_SCRIPT };
+
+/** A taproot output: its internal key, script leaves, tweak and output key. */
+export interface TaprootOutput {
+  /** The keys aggregated (KeySort order) — empty for a single plain internal key. */
+  readonly pubkeys: readonly Uint8Array[];
+  /** x-only internal key P. */
+  readonly internalKey: Uint8Array;
+  /** Leaf scripts (0, 1 or 2). */
+  readonly leaves: readonly Uint8Array[];
+  /** Merkle root, undefined for a key-path-only (BIP86) output. */
+  readonly merkleRoot: Uint8Array | undefined;
+  /** The 32-byte BIP341 TapTweak `t` (x-only tweak for MuSig2). */
+  readonly tweak: Uint8Array;
+  /** x-only output key Q. */
+  readonly outputKey: Uint8Array;
+  /** Parity of Q (0 even, 1 odd), for control blocks. */
+  readonly parity: 0 | 1;
+  /** `OP_1 <Q>`. */
+  readonly script: Uint8Array;
+}
+
+/**
+ * Builds a P2TR output whose internal key is `KeyAgg(KeySort(pubkeys))` (§1), with 0, 1 or 2 leaves
+ * (two leaves: one TapBranch).
+ */
+export function musigTaprootOutput(
+  pubkeys: readonly Uint8Array[],
+  leaves: readonly Uint8Array[],
+): TaprootOutput {
+  if (!Array.isArray(pubkeys) || pubkeys.length === 0)
+    throw new InvalidArgumentError('pubkeys', 'expected at least one key');
+  pubkeys.forEach((k, i) => {
+    assertBytes(k, `pubkeys[${i}]`, 33);
+  });
+  if (leaves.length > 2) throw new InvalidArgumentError('leaves', 'at most two leaves');
+  const sorted = keySort(pubkeys);
+  const ctx = keyAgg(sorted);
+  const internalKey = getXonlyPubkey(ctx);
+  const hashes = leaves.map(tapLeafHash);
+  const merkleRoot =
+    hashes.length === 0
+      ? undefined
+      : hashes.length === 1
+        ? hashes[0]
+        : tapBranchHash(hashes[0] as Uint8Array, hashes[1] as Uint8Array);
+  const tweak =
+    merkleRoot === undefined
+      ? taggedHash('TapTweak', internalKey)
+      : taggedHash('TapTweak', internalKey, merkleRoot);
+  const tweaked: KeyAggContext = applyTweak(ctx, tweak, true);
+  const outputKey = getXonlyPubkey(tweaked);
+  return Object.freeze({
+    pubkeys: Object.freeze(sorted),
+    internalKey,
+    leaves: Object.freeze(leaves.map((l) => Uint8Array.from(l))),
+    merkleRoot,
+    tweak,
+    outputKey,
+    parity: hasEvenY(tweaked.Q) ? 0 : 1,
+    script: p2trScript(outputKey),
+  });
+}
+
+/** x-only form of a 33-byte compressed key. */
+export function xonly(pk: Uint8Array): Uint8Array {
+  assertBytes(pk, 'pubkey', 33);
+  return pk.slice(1);
+}
+
+/** §4.3 timeout leaf: `<T_k> OP_CHECKLOCKTIMEVERIFY OP_DROP <LSP x-only> OP_CHECKSIG`. */
+export function timeoutLeaf(Tk: number, lspKey: Uint8Array): Uint8Array {
+  assertInt(Tk, 'Tk', 1, 499_999_999);
+  return concat(
+    pushNum(Tk),
+    Uint8Array.of(OP_CHECKLOCKTIMEVERIFY, OP_DROP),
+    pushData(xonly(lspKey)),
+    Uint8Array.of(OP_CHECKSIG),
+  );
+}
+
+/** §4.3 L-stock CSV leaf: `<lStockCsv> OP_CHECKSEQUENCEVERIFY OP_DROP <LSP x-only> OP_CHECKSIG`. */
+export function lStockCsvLeaf(lStockCsv: number, lspKey: Uint8Array): Uint8Array {
+  assertInt(lStockCsv, 'lStockCsv', 1, 65_535);
+  return concat(
+    pushNum(lStockCsv),
+    Uint8Array.of(OP_CHECKSEQUENCEVERIFY, OP_DROP),
+    pushData(xonly(lspKey)),
+    Uint8Array.of(OP_CHECKSIG),
+  );
+}
+
+/**
+ * §5.3 poison leaf: `OP_SIZE 32 OP_EQUALVERIFY OP_SHA256 <sha256(s_c)> OP_EQUALVERIFY
+ * <xonly(KeyAgg(leaf signers))> OP_CHECKSIG`.
+ */
+export function poisonLeaf(poisonHash: Uint8Array, leafAggXonly: Uint8Array): Uint8Array {
+  assertBytes(poisonHash, 'poisonHash', 32);
+  assertBytes(leafAggXonly, 'leafAggXonly', 32);
+  return concat(
+    Uint8Array.of(OP_SIZE),
+    pushNum(32),
+    Uint8Array.of(OP_EQUALVERIFY, OP_SHA256),
+    pushData(poisonHash),
+    Uint8Array.of(OP_EQUALVERIFY),
+    pushData(leafAggXonly),
+    Uint8Array.of(OP_CHECKSIG),
+  );
+}
+
+/** §4.3 funding output: `KeyAgg(all N+1)`, BIP86 tweak, key path only. */
+export function fundingOutput(lspKey: Uint8Array, clientKeys: readonly Uint8Array[]): TaprootOutput {
+  return musigTaprootOutput([lspKey, ...clientKeys], []);
+}
+
+/**
+ * §4.3 channel output: internal key `KeyAgg({LSP, client})` and the CLTV leaf with `T_m` (m = the
+ * leaf state's index on the path). This is the channel's funding output; poon-dryja reuses it.
+ */
+export function channelOutput(lspKey: Uint8Array, clientKey: Uint8Array, Tm: number): TaprootOutput {
+  return musigTaprootOutput([lspKey, clientKey], [timeoutLeaf(Tm, lspKey)]);
+}
+
+/** §4.3 L-stock output: internal key `KeyAgg(leaf signers)`, leaves [CSV leaf, poison leaf]. */
+export function lStockOutput(
+  leafKeys: readonly Uint8Array[],
+  lspKey: Uint8Array,
+  lStockCsv: number,
+  poisonHash: Uint8Array,
+): TaprootOutput {
+  const agg = getXonlyPubkey(keyAgg(keySort(leafKeys)));
+  return musigTaprootOutput(leafKeys, [lStockCsvLeaf(lStockCsv, lspKey), poisonLeaf(poisonHash, agg)]);
+}
+
+/** What an output of a tree transaction is. */
+export type OutputRole =
+  | { readonly kind: 'node'; readonly childTx: number; readonly Tk: number }
+  | { readonly kind: 'channel'; readonly client: number; readonly Tk: number }
+  | { readonly kind: 'lstock'; readonly leaf: number; readonly counter: number }
+  | { readonly kind: 'anchor' };
+
+/** A built tree transaction (unsigned). */
+export interface TreeTx extends TxLayout {
+  /** The unsigned transaction. */
+  readonly tx: OneInputTx;
+  /** Internal-order txid (the witness does not change it). */
+  readonly txid: Uint8Array;
+  /** The output this transaction spends. */
+  readonly spent: TxOut;
+  /** The taproot output it spends (for the signing key and tweak). */
+  readonly spentTaproot: TaprootOutput;
+  /** Taproot details of each P2TR output (undefined for the anchor), in output order. */
+  readonly outputTaproot: readonly (TaprootOutput | undefined)[];
+  /** What each output is. */
+  readonly outputRoles: readonly OutputRole[];
+  /** BIP341 key-path sighash (`SIGHASH_DEFAULT`) — the MuSig2 message. */
+  readonly sighash: Uint8Array;
+}
+
+/** A factory's full unsigned tree. */
+export interface FactoryTree {
+  readonly proposal: Proposal;
+  readonly layout: TreeLayout;
+  /** The funding output (BIP86 over all N+1). */
+  readonly funding: TaprootOutput;
+  /** Every transaction, in layout order. */
+  readonly txs: readonly TreeTx[];
+  /** Participant keys: [LSP, clients[0], …]. */
+  readonly keys: readonly Uint8Array[];
+}
+
+/**
+ * Builds every tree transaction of a validated proposal (§4). Validates the proposal first.
+ *
+ * @throws {InvalidProposalError} as {@link validateProposal}.
+ */
+export function buildTree(p: Proposal): FactoryTree {
+  validateProposal(p);
+  const layout = layoutTree(p);
+  const keys = [p.lsp.key, ...p.clients.map((c) => c.key)];
+  const lspKey = p.lsp.key;
+  const funding = fundingOutput(
+    lspKey,
+    p.clients.map((c) => c.key),
+  );
+  const Tk = (k: number) => p.T - k * p.timeoutStep;
+  // Taproot output for the spend of each tx's input, created when building the parent's outputs.
+  const inputTaproot: TaprootOutput[] = [];
+  inputTaproot[0] = funding;
+  const nodeOutputFor = new Map<string, TaprootOutput>();
+  const nodeOutput = (signers: readonly number[], T: number): TaprootOutput => {
+    const key = `${signers.join(',')}@${T}`;
+    let out = nodeOutputFor.get(key);
+    if (out === undefined) {
+      out = musigTaprootOutput(
+        signers.map((s) => keys[s] as Uint8Array),
+        [timeoutLeaf(T, lspKey)],
+      );
+      nodeOutputFor.set(key, out);
+    }
+    return out;
+  };
+  const built: TreeTx[] = [];
+  for (const t of layout.txs) {
+    const spentTaproot = inputTaproot[t.index] as TaprootOutput;
+    const prevTxid = t.parent < 0 ? fromDisplayHex(p.funding.txid) : (built[t.parent] as TreeTx).txid;
+    const vout = t.parent < 0 ? p.funding.vout : t.parentVout;
+    const spent: TxOut = { value: t.inputAmount, script: spentTaproot.script };
+    const outputs: TxOut[] = [];
+    const outputTaproot: (TaprootOutput | undefined)[] = [];
+    const roles: OutputRole[] = [];
+    const T = Tk(t.k);
+    if (t.kind === 'state' && t.leaf >= 0) {
+      const cl = layout.leafClients[t.leaf] as readonly number[];
+      cl.forEach((c, i) => {
+        const o = channelOutput(lspKey, keys[c + 1] as Uint8Array, T);
+        outputs.push({ value: t.outputAmounts[i] as bigint, script: o.script });
+        outputTaproot.push(o);
+        roles.push({ kind: 'channel', client: c, Tk: T });
+      });
+      const o = lStockOutput(
+        t.signers.map((s) => keys[s] as Uint8Array),
+        lspKey,
+        p.lStockCsv,
+        p.poisonHashes[t.leaf] as Uint8Array,
+      );
+      outputs.push({ value: t.outputAmounts[cl.length] as bigint, script: o.script });
+      outputTaproot.push(o);
+      roles.push({ kind: 'lstock', leaf: t.leaf, counter: t.leaf });
+    } else {
+      const children =
+        t.kind === 'kickoff' && t.childTxs.length === 0
+          ? [(layout.nodeTxs[t.node] as { state: number }).state]
+          : t.childTxs;
+      children.forEach((c, i) => {
+        const child = layout.txs[c] as TxLayout;
+        const o = nodeOutput(child.signers, T);
+        outputs.push({ value: t.outputAmounts[i] as bigint, script: o.script });
+        outputTaproot.push(o);
+        roles.push({ kind: 'node', childTx: c, Tk: T });
+        inputTaproot[c] = o;
+      });
+    }
+    outputs.push({ value: 240n, script: P2A_SCRIPT });
+    outputTaproot.push(undefined);
+    roles.push({ kind: 'anchor' });
+    const tx: OneInputTx = { version: 3, locktime: 0, prevTxid, vout, sequence: t.sequence, outputs };
+    built.push(
+      Object.freeze({
+        ...t,
+        tx,
+        txid: txidOf(tx),
+        spent,
+        spentTaproot,
+        outputTaproot: Object.freeze(outputTaproot),
+        outputRoles: Object.freeze(roles),
+        sighash: taprootSighashOneInput(tx, spent),
+      }),
+    );
+  }
+  return Object.freeze({
+    proposal: p,
+    layout,
+    funding,
+    txs: Object.freeze(built),
+    keys: Object.freeze(keys),
+  });
+}
+
+/** Serialises a tree transaction with its 64-byte key-path signature as the witness. */
+export function signedTxBytes(t: TreeTx, signature: Uint8Array): Uint8Array {
+  assertBytes(signature, 'signature', 64);
+  return serializeWitness(t.tx, [signature]);
+}
+
+/** Serialises without witness (the txid preimage). */
+export function unsignedTxBytes(t: TreeTx): Uint8Array {
+  return serializeBase(t.tx);
+}
+
+/** Display-order hex txid of a tree transaction. */
+export function txidHex(t: TreeTx): string {
+  return toDisplayHex(t.txid);
+}
