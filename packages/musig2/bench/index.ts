@@ -8,13 +8,13 @@
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import * as scure from '@scure/btc-signer/musig2.js';
 import { Bench } from 'tinybench';
-import { KeyAggCache, keyAgg, nonceAgg, nonceGen, Session } from '../src/index.js';
+import { aggregateBatch, KeyAggCache, keyAgg, nonceAgg, nonceGen, Session } from '../src/index.js';
 
-const sizes = process.argv
-  .slice(2)
-  .map(Number)
-  .filter((x) => x > 0);
-const ns = sizes.length > 0 ? sizes : [2, 16, 64, 256];
+// Arguments: signer counts (default 2 16 64 256, then the tree rows), or `tree` for the tree rows only.
+const args = process.argv.slice(2);
+const sizes = args.map(Number).filter((x) => x > 0);
+const treeOnly = args.includes('tree');
+const ns = treeOnly ? [] : sizes.length > 0 ? sizes : [2, 16, 64, 256];
 const msg = new Uint8Array(32).fill(7);
 
 function signers(n: number) {
@@ -119,6 +119,53 @@ for (const n of ns) {
   row('session', sessionHz.ours as number, sessionHz.scure as number);
   row('session (cached key ctx)', sessionHz.cached as number, sessionHz.scure as number);
   console.table(rows.slice(-3));
+}
+// Tree signing, the aggregator's verification only: 64 sessions of 4 signers each (like 64 tree
+// transactions), already signed. Ours: one BIP340 batch verification over all 64 (aggregateBatch), or
+// one verification per session (aggregateVerified). scure: PartialSigVerify of every partial signature.
+if (treeOnly || sizes.length === 0) {
+  const jobs = Array.from({ length: 64 }, (_, j) => {
+    const { sks, pks } = signers(4);
+    const m = Uint8Array.of(j, ...msg.subarray(1));
+    const nonces = pks.map((pk, i) => nonceGen({ pk, sk: sks[i], msg: m }));
+    const pubnonces = nonces.map((x) => x.pubnonce);
+    const session = new Session({ aggnonce: nonceAgg(pubnonces), pubkeys: pks, msg: m });
+    const psigs = nonces.map((x, i) => session.sign(x.secnonce, sks[i] as Uint8Array));
+    return { session, psigs, pubnonces, scureSession: new scure.Session(nonceAgg(pubnonces), pks, m) };
+  });
+  const hz = await paired(
+    {
+      batch: () => void aggregateBatch(jobs),
+      each: () => {
+        for (const j of jobs) j.session.aggregateVerified(j.psigs, j.pubnonces);
+      },
+      scure: () => {
+        for (const j of jobs) {
+          j.psigs.forEach((p, i) => {
+            if (!j.scureSession.partialSigVerify(p, j.pubnonces, i)) throw new Error('bad psig');
+          });
+          j.scureSession.partialSigAgg(j.psigs);
+        }
+      },
+    },
+    5,
+    1,
+  );
+  const vs = (x: number) => `${(x / (hz.scure as number)).toFixed(1)}x`;
+  console.log('tree verification: 64 sessions x 4 signers, aggregator side');
+  console.table([
+    {
+      what: 'aggregateBatch (one batch verification)',
+      'ops/s': fmt(hz.batch as number),
+      'vs scure': vs(hz.batch as number),
+    },
+    {
+      what: 'aggregateVerified per session',
+      'ops/s': fmt(hz.each as number),
+      'vs scure': vs(hz.each as number),
+    },
+    { what: 'scure: PartialSigVerify each + agg', 'ops/s': fmt(hz.scure as number), 'vs scure': '1.0x' },
+  ]);
 }
 console.log(
   `machine: ${(await import('node:os')).cpus().length}-core, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,

@@ -40,6 +40,8 @@ interface KeySet {
   readonly coeffs: readonly bigint[];
   /** hex(pk) → coefficient, for `KeyAggCoeff` lookups by key. */
   readonly byKey: ReadonlyMap<string, bigint>;
+  /** hex(pk) → decoded point. */
+  readonly pointByKey: ReadonlyMap<string, Point>;
 }
 
 // Tweaked copies share their parent's key set (read through this accessor, set in the class body).
@@ -91,6 +93,12 @@ export class KeyAggContext {
     const a = this.#keys.coeffs[i];
     if (a === undefined) throw new ValueError(`no key at position ${i}`);
     return a;
+  }
+
+  /** The decoded point of `pk` if it is one of the keys, else `undefined`. */
+  pointOf(pk: Uint8Array): Point | undefined {
+    assertBytes(pk, 'pk', 33);
+    return this.#keys.pointByKey.get(bytesToHex(pk));
   }
 
   /**
@@ -157,12 +165,14 @@ export function keyAgg(pubkeys: readonly Uint8Array[]): KeyAggContext {
   const L = taggedHash('KeyAgg list', ...keys);
   const pk2 = getSecondKey(keys);
   const byKey = new Map<string, bigint>();
-  const coeffs = keys.map((pk) => {
+  const pointByKey = new Map<string, Point>();
+  const coeffs = keys.map((pk, i) => {
     const hex = bytesToHex(pk);
     let a = byKey.get(hex);
     if (a === undefined) {
       a = coeffInternal(L, pk2, pk);
       byKey.set(hex, a);
+      pointByKey.set(hex, points[i] as Point);
     }
     return a;
   });
@@ -173,6 +183,7 @@ export function keyAgg(pubkeys: readonly Uint8Array[]): KeyAggContext {
     points: Object.freeze(points),
     coeffs: Object.freeze(coeffs),
     byKey,
+    pointByKey,
   });
 }
 

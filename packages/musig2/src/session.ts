@@ -202,10 +202,15 @@ export function signMaterial(
   const dp = bytesToInt(sk);
   if (dp === 0n || dp >= n) throw new ValueError('secret key value is out of range.');
   // "Let P = d'⋅G"; "Let pk = cbytes(P)"; "Fail if pk ≠ secnonce[64:97]"
-  const P = knownP ?? mulG(dp);
-  const pk = cbytes(P);
-  if (!equalBytes(pk, m.pk)) throw new ValueError('Public key does not match nonce_gen argument');
   // "Let a = GetSessionKeyAggCoeff(session_ctx, P); fail if that fails"
+  // With self-verification on, d'⋅G is not computed up front: the key P listed in the session for the
+  // nonce's pk is used, and the self-check s⋅G = Re* + e⋅a⋅g'⋅P fails unless d' is P's secret key;
+  // only then is d'⋅G computed, to report which check failed. Same outcome, one base multiplication
+  // fewer per signature.
+  const listed = verify && knownP === undefined ? values.keyAgg.pointOf(m.pk) : undefined;
+  const P = knownP ?? listed ?? mulG(dp);
+  const pk = listed === undefined ? cbytes(P) : m.pk;
+  if (!equalBytes(pk, m.pk)) throw new ValueError('Public key does not match nonce_gen argument');
   const a = values.keyAgg.keyAggCoeff(pk);
   // "Let g = 1 if has_even_y(Q), otherwise g = -1 mod n"; "Let d = g⋅gacc⋅d' mod n"
   const negQ = !hasEvenY(Q);
@@ -217,8 +222,11 @@ export function signMaterial(
     // "If PartialSigVerifyInternal(psig, pubnonce, pk, session_ctx) (see below) returns failure, fail"
     const R1 = m.R1 ?? mulG(m.k1);
     const R2 = m.R2 ?? mulG(m.k2);
-    if (!verifyPartialPoints(s, R1, R2, P, a, values))
+    if (!verifyPartialPoints(s, R1, R2, P, a, values)) {
+      if (listed !== undefined && !equalBytes(cbytes(mulG(dp)), m.pk))
+        throw new ValueError('Public key does not match nonce_gen argument');
       throw new ValueError('Partial signature does not verify (possible fault): discard this session');
+    }
   }
   return psig;
 }

@@ -75,4 +75,15 @@ describe('Session', () => {
     expect((thrown as InvalidContributionError).signer).toBe(2);
     expect((thrown as InvalidContributionError).contrib).toBe('pubnonce');
   });
+
+  it("a secret key that is not the nonce's key is refused with the BIP327 message, with or without self-check", () => {
+    for (const verify of [true, false]) {
+      const nonces = pks.map((pk, i) => nonceGen({ pk, sk: sks[i], msg }));
+      const session = new Session({ aggnonce: nonceAgg(nonces.map((x) => x.pubnonce)), pubkeys: pks, msg });
+      // Signer 0's nonce, signer 1's key (also in the session).
+      expect(() => session.sign(nonces[0]?.secnonce as never, sks[1] as Uint8Array, { verify })).toThrow(
+        'Public key does not match nonce_gen argument',
+      );
+    }
+  });
 });
