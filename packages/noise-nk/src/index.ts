@@ -1,3 +1,5 @@
+export type { AcceptorOptions, PeerInfo, UpgradeRequestLike } from './acceptor.js';
+export { Acceptor } from './acceptor.js';
 export type { Aead, AeadKey } from './aead.js';
 export { nobleAead } from './aead.js';
 export type {

@@ -4,6 +4,9 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { Acceptor } from '../src/acceptor.js';
+import { webSocketChannel } from '../src/byteChannel.js';
 import { HandshakeTimeoutError, NoiseError, RateLimitedError } from '../src/errors.js';
 import { listen, type NoiseListener } from '../src/node/listen.js';
 import { socketChannel } from '../src/node/socket.js';
@@ -118,5 +121,40 @@ describe('listen()', () => {
     expect(await c.receive()).toBeUndefined();
     await waitFor(() => errors.length > 0);
     expect(errors[0]?.code).toBe('NOISE_CONNECTION_CLOSED');
+  });
+});
+
+describe('Acceptor on a WebSocket server', () => {
+  it('applies the same per-IP limit to WebSocket clients (127.0.0.2 refused after 10, 127.0.0.3 admitted)', async () => {
+    const errors: NoiseError[] = [];
+    const sessions: NoiseSession[] = [];
+    const acceptor = new Acceptor({
+      localStatic: SERVER,
+      onSession: (s) => sessions.push(s),
+      onError: (e) => errors.push(e),
+      now: () => 0,
+    });
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1 << 17 });
+    await new Promise<void>((r) => wss.once('listening', () => r()));
+    wss.on('connection', acceptor.webSocketHandler());
+    cleanups.push(() => new Promise<void>((r) => wss.close(() => r())));
+    cleanups.push(() => acceptor.close());
+    const port = (wss.address() as { port: number }).port;
+    const wsClient = (localAddress: string) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}`, { localAddress });
+      ws.on('error', () => {});
+      cleanups.push(() => ws.terminate());
+      return connect(webSocketChannel(ws), { remoteStatic: SERVER_PUB });
+    };
+    for (let i = 0; i < 10; i++) await wsClient('127.0.0.2');
+    const refused = await wsClient('127.0.0.2').catch((e: unknown) => e);
+    expect(NoiseError.isInstance(refused)).toBe(true);
+    await waitFor(() => errors.length > 0);
+    expect(errors[0]).toBeInstanceOf(RateLimitedError);
+    expect((errors[0] as RateLimitedError).remoteAddress).toBe('127.0.0.2');
+    const ok = await wsClient('127.0.0.3');
+    await ok.send(Uint8Array.of(1));
+    await waitFor(() => sessions.length === 11);
+    expect(await sessions[10]!.receive()).toEqual(Uint8Array.of(1));
   });
 });

@@ -1,5 +1,5 @@
 export { nodeAead } from './aead.js';
-export type { ListenOptions, NoiseListener, PeerInfo } from './listen.js';
+export type { ListenOptions, NoiseListener } from './listen.js';
 export { listen } from './listen.js';
 export type { SocketChannelOptions } from './socket.js';
 export { socketChannel } from './socket.js';

@@ -2,33 +2,18 @@
  * A TCP listener that accepts Noise sessions (responder side) with brief §10's defaults: binds
  * 127.0.0.1 unless told otherwise, admits at most 10 connections per source IP per minute and at
  * most 4 concurrent handshakes (excess connections are closed unread and reported as
- * {@link RateLimitedError}), and closes a handshake that takes longer than 10 s.
+ * `RateLimitedError`), and closes a handshake that takes longer than 10 s. Built on {@link Acceptor}.
  */
-import { createServer, type Server, type Socket } from 'node:net';
-import { ConnectionLimiter, type ConnectionLimiterOptions } from '../connectionLimiter.js';
-import { ConnectionClosedError, InvalidArgumentError, type NoiseError, RateLimitedError } from '../errors.js';
-import { Handshake } from '../handshake.js';
-import { type AcceptOptions, accept, type NoiseSession } from '../session.js';
+import { createServer, type Server } from 'node:net';
+import { Acceptor, type AcceptorOptions } from '../acceptor.js';
 import { socketChannel } from './socket.js';
 
-/** The peer of a connection. */
-export interface PeerInfo {
-  readonly address: string;
-  readonly port: number;
-}
-
 /** Options of {@link listen}. */
-export interface ListenOptions extends AcceptOptions, ConnectionLimiterOptions {
+export interface ListenOptions extends AcceptorOptions {
   /** Address to bind (default `127.0.0.1`; pass `0.0.0.0` or `::` deliberately to expose it). */
   readonly host?: string | undefined;
   /** Port (default 0: an ephemeral port; read it from `listener.port`). */
   readonly port?: number | undefined;
-  /** Receives each established session. A throw destroys that session (reported to `onError`). */
-  readonly onSession: (session: NoiseSession, peer: PeerInfo) => void;
-  /** Receives each refused or failed connection's typed error (default: ignore). */
-  readonly onError?: ((error: NoiseError, peer: PeerInfo) => void) | undefined;
-  /** Clock for the rate limit, in milliseconds (default `Date.now`). */
-  readonly now?: (() => number) | undefined;
 }
 
 /** A running listener. */
@@ -43,65 +28,21 @@ export interface NoiseListener {
   close(): Promise<void>;
 }
 
-/** Starts a listener; resolves once it is bound. */
+/** Starts a listener; resolves once it is bound. Invalid options throw before anything is bound. */
 export function listen(options: ListenOptions): Promise<NoiseListener> {
-  if (typeof options?.onSession !== 'function')
-    throw new InvalidArgumentError('options.onSession', 'expected a function');
-  // Validate the responder options once, up front, instead of failing every connection.
-  Handshake.responder(options);
-  const limiter = new ConnectionLimiter(options);
-  const now = options.now ?? Date.now;
+  const acceptor = new Acceptor(options);
   const host = options.host ?? '127.0.0.1';
-  const onError = options.onError ?? (() => {});
-  const report = (e: NoiseError, peer: PeerInfo) => {
-    try {
-      onError(e, peer);
-    } catch {
-      // A faulty error callback must not take the listener down; the connection is already closed.
-    }
-  };
-  const handshaking = new Set<Socket>();
-  const sessions = new Set<NoiseSession>();
   const server: Server = createServer({ allowHalfOpen: false, pauseOnConnect: true }, (socket) => {
     socket.on('error', () => {}); // errors are reported through the session; never unhandled
-    const peer: PeerInfo = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-    const adm = limiter.admit(peer.address, now());
-    if (!adm.ok) {
-      socket.destroy();
-      report(new RateLimitedError(peer.address, adm.limit), peer);
-      return;
-    }
-    handshaking.add(socket);
-    const ch = socketChannel(socket);
-    let pending: Promise<NoiseSession>;
-    try {
-      pending = accept(ch, options);
-    } catch (e) {
-      adm.release();
-      handshaking.delete(socket);
-      socket.destroy();
-      report(e as NoiseError, peer);
-      return;
-    }
-    socket.resume();
-    pending.then(
-      (session) => {
-        adm.release();
-        handshaking.delete(socket);
-        sessions.add(session);
-        void session.closed.then(() => sessions.delete(session));
-        try {
-          options.onSession(session, peer);
-        } catch (cause) {
-          session.destroy();
-          report(new ConnectionClosedError('onSession threw; session destroyed', { cause }), peer);
-        }
+    const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    acceptor.handle(
+      peer,
+      () => {
+        const ch = socketChannel(socket);
+        socket.resume();
+        return ch;
       },
-      (e: NoiseError) => {
-        adm.release();
-        handshaking.delete(socket);
-        report(e, peer);
-      },
+      () => socket.destroy(),
     );
   });
   server.on('error', () => {}); // listen errors reject below; later ones cannot be acted upon
@@ -116,12 +57,11 @@ export function listen(options: ListenOptions): Promise<NoiseListener> {
         host,
         port,
         get activeHandshakes() {
-          return limiter.activeHandshakes;
+          return acceptor.activeHandshakes;
         },
         close: async () => {
           const done = new Promise<void>((r) => server.close(() => r()));
-          for (const s of handshaking) s.destroy();
-          await Promise.all([...sessions].map((s) => s.close()));
+          await acceptor.close();
           await done;
         },
       });
