@@ -11,8 +11,11 @@ const BRAND = Symbol.for('@superscalar/factory-tree/error');
 export type FactoryTreeErrorCode =
   | 'INVALID_ARGUMENT'
   | 'INVALID_PROPOSAL'
+  | 'INVALID_ALLOCATION'
+  | 'BELOW_DUST'
   | 'SIGNING_FAILED'
-  | 'PATH_VERIFICATION_FAILED';
+  | 'PATH_VERIFICATION_FAILED'
+  | 'DECODE_FAILED';
 
 /** Base class of every error this package throws. `isInstance` works across package copies. */
 export class FactoryTreeError extends Error {
@@ -89,19 +92,90 @@ export class SigningError extends FactoryTreeError {
   }
 }
 
-/** What a client's path check found wrong. */
-export type PathFault = 'missing-tx' | 'tx-mismatch' | 'signature-invalid' | 'funding-mismatch';
+/**
+ * A leaf allocation (§5.1) that breaks amount conservation or leaves an output below dust: `leaf` is
+ * the leaf (placement order), `field` the argument path, `figure` the offending amount.
+ */
+export class InvalidAllocationError extends FactoryTreeError {
+  /** The leaf. */
+  readonly leaf: number;
+  /** The argument path, e.g. `allocations[1].capacities[0]`. */
+  readonly field: string;
+  /** The offending amount (or sum). */
+  readonly figure: bigint;
+  constructor(leaf: number, field: string, figure: bigint, message: string, options?: { cause?: unknown }) {
+    super('INVALID_ALLOCATION', `${field} = ${figure}: ${message}`, options);
+    this.name = 'InvalidAllocationError';
+    this.leaf = leaf;
+    this.field = field;
+    this.figure = figure;
+  }
+}
 
-/** A client's check of its path (brief §8 step 3, §4.5) failed at transaction `tx`. */
+/** A transaction this package would build pays an output below dust (330 sats for P2TR). */
+export class BelowDustError extends FactoryTreeError {
+  /** What the output is, e.g. `settlement payout`. */
+  readonly output: string;
+  /** The amount it would have. */
+  readonly amount: bigint;
+  constructor(output: string, amount: bigint, message: string, options?: { cause?: unknown }) {
+    super('BELOW_DUST', `${output} = ${amount}: ${message}`, options);
+    this.name = 'BelowDustError';
+    this.output = output;
+    this.amount = amount;
+  }
+}
+
+/**
+ * What a client's check found wrong: a transaction missing, undecodable or not byte-identical to the
+ * rebuilt one (`tx-mismatch`: version, input, sequence, lock time, amounts or scripts differ; the
+ * message says which), a signature that does not verify against the spent output's key, a funding
+ * amount or output that does not match the tree, or a revealed L-stock secret that does not open its
+ * poison leaf.
+ */
+export type PathFault =
+  | 'missing-tx'
+  | 'undecodable'
+  | 'tx-mismatch'
+  | 'signature-invalid'
+  | 'funding-mismatch'
+  | 'secret-invalid';
+
+/**
+ * A client's check (brief §4.5, §8 steps 3–4, §5.1) failed at transaction `tx`: `tx` is the index in
+ * the tree's transaction list, -1 for the funding output, or -2 for a poison / settlement / secret
+ * (then `label` names it).
+ */
 export class PathVerificationError extends FactoryTreeError {
-  /** Index of the transaction in the tree's transaction list (-1 for the funding output). */
+  /** Index of the transaction in the tree's transaction list (-1 funding, -2 advance artefacts). */
   readonly tx: number;
   /** What was wrong. */
   readonly fault: PathFault;
-  constructor(tx: number, fault: PathFault, message: string, options?: { cause?: unknown }) {
-    super('PATH_VERIFICATION_FAILED', `tx ${tx}: ${fault}: ${message}`, options);
+  /** Human-readable name of the transaction at fault, e.g. `tx 3 (leaf 1 state)` or `poison c=4`. */
+  readonly label: string;
+  constructor(tx: number, fault: PathFault, message: string, options?: { cause?: unknown; label?: string }) {
+    const label = options?.label ?? `tx ${tx}`;
+    super('PATH_VERIFICATION_FAILED', `${label}: ${fault}: ${message}`, options);
     this.name = 'PathVerificationError';
     this.tx = tx;
     this.fault = fault;
+    this.label = label;
+  }
+}
+
+/** Why a factory record did not decode. */
+export type DecodeFault = 'magic' | 'version' | 'truncated' | 'trailing' | 'invalid' | 'unknown-even';
+
+/** A serialised factory (`serialize.ts`) failed to decode: `reason` and the byte `offset`. */
+export class FactoryDecodeError extends FactoryTreeError {
+  /** The fault. */
+  readonly reason: DecodeFault;
+  /** Byte offset where decoding stopped. */
+  readonly offset: number;
+  constructor(reason: DecodeFault, offset: number, message: string, options?: { cause?: unknown }) {
+    super('DECODE_FAILED', `offset ${offset}: ${reason}: ${message}`, options);
+    this.name = 'FactoryDecodeError';
+    this.reason = reason;
+    this.offset = offset;
   }
 }

@@ -4,11 +4,17 @@
  * outputs with the CSV leaf and the poison leaf, and the BIP86 funding output. Pure and deterministic:
  * every party builds byte-identical transactions from the same proposal.
  *
- * Not built yet (see the README): advances and carries (§5), poison and stale-channel settlement
- * transactions, the distribution transaction and the cooperative close (§6).
+ * `buildTree(p)` builds the initial tree; `buildTree(p, state)` builds the tree at any later state
+ * (§5): each state transaction's nSequence from the dw-counter `DwState`, each leaf's current
+ * allocation (channel capacities and L-stock) and the poison hash of its current counter `c`. Amounts
+ * of every transaction above the leaf outputs never change across advances (a leaf's total is fixed
+ * by its kickoff output), so one layout serves every state.
+ *
+ * Advances, poison and settlements: `advance.ts`, `poison.ts`, `settlement.ts`.
  *
  * @module
  */
+import { type DwState, initialState, nSequenceForState } from '@superscalar/dw-counter';
 import {
   applyTweak,
   getXonlyPubkey,
@@ -43,7 +49,7 @@ import {
   toDisplayHex,
   txidOf,
 } from './_tx.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidAllocationError, InvalidArgumentError } from './errors.js';
 import { type Proposal, validateProposal } from './proposal.js';
 import { layoutTree, type TreeLayout, type TxLayout } from './tree.js';
 
@@ -189,8 +195,12 @@ export type OutputRole =
   | { readonly kind: 'lstock'; readonly leaf: number; readonly counter: number }
   | { readonly kind: 'anchor' };
 
-/** A built tree transaction (unsigned). */
+/** A built tree transaction (unsigned). `sequence` and `outputAmounts` are those of the state built. */
 export interface TreeTx extends TxLayout {
+  /** The DW state of a state transaction (0..K−1), or -1 for a kickoff. */
+  readonly dwState: number;
+  /** The node's kickoff instance (dw-counter: how often its kickoff was rebuilt on a new outpoint). */
+  readonly instance: number;
   /** The unsigned transaction. */
   readonly tx: OneInputTx;
   /** Internal-order txid (the witness does not change it). */
@@ -217,16 +227,167 @@ export interface FactoryTree {
   readonly txs: readonly TreeTx[];
   /** Participant keys: [LSP, clients[0], …]. */
   readonly keys: readonly Uint8Array[];
+  /** The state this tree was built at (the initial state for `buildTree(p)`). */
+  readonly state: FactoryState;
+}
+
+/** One leaf's split of its fixed total (§5.1): channel capacities (placement order) and L-stock. */
+export interface LeafAllocation {
+  /** Channel output of each client of the leaf, in placement order. */
+  readonly capacities: readonly bigint[];
+  /** The leaf's L-stock output. */
+  readonly lStock: bigint;
 }
 
 /**
- * Builds every tree transaction of a validated proposal (§4). Validates the proposal first.
+ * The state a tree is built at: the DW odometer (per node its state and kickoff instance, per leaf
+ * its counter `c`), each leaf's current allocation, and the poison hash `sha256(s_c)` of each leaf's
+ * current counter.
+ */
+export interface FactoryState {
+  /** The dw-counter state (its shape must be the proposal's). */
+  readonly dw: DwState;
+  /** Per leaf (placement order). */
+  readonly allocations: readonly LeafAllocation[];
+  /** Per leaf: `sha256(s_c)` for its current counter `c = dw.leafCounters[leaf]`. */
+  readonly poisonHashes: readonly Uint8Array[];
+}
+
+/**
+ * The initial state of a proposal (§4.4): the DW initial state (every state 0, c = leaf index),
+ * capacities `c_i`, the L-stocks of §4.4 and the proposal's poison hashes.
+ */
+export function initialFactoryState(p: Proposal, layout: TreeLayout = layoutTree(p)): FactoryState {
+  const dw = initialState(layout.shape, p.dw);
+  const allocations = layout.leafClients.map((cl, j) =>
+    Object.freeze({
+      capacities: Object.freeze(cl.map((c) => (p.clients[c] as Proposal['clients'][number]).capacity)),
+      lStock: layout.lStock[j] as bigint,
+    }),
+  );
+  return Object.freeze({
+    dw,
+    allocations: Object.freeze(allocations),
+    poisonHashes: Object.freeze([...p.poisonHashes]),
+  });
+}
+
+/** The fixed total (Σ channel outputs + L-stock) of each leaf, from the layout. */
+export function leafTotals(layout: TreeLayout): bigint[] {
+  return layout.leafClients.map((cl, j) => {
+    const st = layout.txs[(layout.nodeTxs[layout.shape.leaves[j] as number] as { state: number }).state];
+    return (st as TxLayout).outputAmounts.slice(0, cl.length + 1).reduce((a, b) => a + b, 0n);
+  });
+}
+
+/**
+ * Checks a leaf allocation against the layout: one capacity per client of the leaf, the sum equal to
+ * the leaf's fixed total (its kickoff output fixes the leaf state's input), no output below dust.
+ *
+ * @throws {InvalidAllocationError} naming the leaf and the figure.
+ */
+export function checkAllocation(
+  layout: TreeLayout,
+  leaf: number,
+  a: LeafAllocation,
+  name = `allocations[${leaf}]`,
+): void {
+  const cl = layout.leafClients[leaf];
+  if (cl === undefined) throw new InvalidArgumentError(name, `no leaf ${leaf}`);
+  if (typeof a !== 'object' || a === null || !Array.isArray(a.capacities))
+    throw new InvalidArgumentError(name, 'expected { capacities, lStock }');
+  if (a.capacities.length !== cl.length)
+    throw new InvalidArgumentError(
+      `${name}.capacities`,
+      `expected ${cl.length} capacities (one per client of leaf ${leaf})`,
+    );
+  a.capacities.forEach((c, i) => {
+    if (typeof c !== 'bigint')
+      throw new InvalidArgumentError(`${name}.capacities[${i}]`, 'expected a bigint');
+    if (c < 330n)
+      throw new InvalidAllocationError(
+        leaf,
+        `${name}.capacities[${i}]`,
+        c,
+        'channel output below dust (330 sats)',
+      );
+  });
+  if (typeof a.lStock !== 'bigint') throw new InvalidArgumentError(`${name}.lStock`, 'expected a bigint');
+  if (a.lStock < 330n)
+    throw new InvalidAllocationError(
+      leaf,
+      `${name}.lStock`,
+      a.lStock,
+      'L-stock output below dust (330 sats)',
+    );
+  const total = leafTotals(layout)[leaf] as bigint;
+  const sum = a.capacities.reduce((x, y) => x + y, 0n) + a.lStock;
+  if (sum !== total)
+    throw new InvalidAllocationError(
+      leaf,
+      `${name}`,
+      sum,
+      `capacities + L-stock must equal the leaf's fixed total ${total} (its kickoff output)`,
+    );
+}
+
+function checkState(p: Proposal, layout: TreeLayout, s: FactoryState): void {
+  if (typeof s !== 'object' || s === null) throw new InvalidArgumentError('state', 'expected a FactoryState');
+  const dw = s.dw;
+  const nodes = layout.shape.nodes;
+  if (
+    typeof dw !== 'object' ||
+    dw === null ||
+    !Array.isArray(dw.states) ||
+    dw.shape?.nodes?.length !== nodes.length ||
+    dw.params?.K !== p.dw.K ||
+    dw.params?.S !== p.dw.S
+  )
+    throw new InvalidArgumentError(
+      'state.dw',
+      "expected a DwState of the proposal's shape and DW parameters",
+    );
+  nodes.forEach((n, i) => {
+    const m = dw.shape.nodes[i];
+    if (m === undefined || m.static !== n.static || m.children.length !== n.children.length)
+      throw new InvalidArgumentError('state.dw', `node ${i} differs from the proposal's shape`);
+  });
+  if (!Array.isArray(s.allocations) || s.allocations.length !== layout.leafClients.length)
+    throw new InvalidArgumentError(
+      'state.allocations',
+      `expected one allocation per leaf (${layout.leafClients.length})`,
+    );
+  s.allocations.forEach((a, j) => {
+    checkAllocation(layout, j, a, `state.allocations[${j}]`);
+  });
+  if (!Array.isArray(s.poisonHashes) || s.poisonHashes.length !== layout.leafClients.length)
+    throw new InvalidArgumentError(
+      'state.poisonHashes',
+      `expected one hash per leaf (${layout.leafClients.length})`,
+    );
+  s.poisonHashes.forEach((h, j) => {
+    assertBytes(h, `state.poisonHashes[${j}]`, 32);
+  });
+}
+
+/**
+ * Builds every tree transaction of a validated proposal (§4), at the initial state or at `state`
+ * (§5). Validates the proposal and the state first.
  *
  * @throws {InvalidProposalError} as {@link validateProposal}.
+ * @throws {InvalidAllocationError} an allocation that does not sum to its leaf's total or has dust.
+ * @throws {InvalidArgumentError} a state of another shape.
  */
-export function buildTree(p: Proposal): FactoryTree {
+export function buildTree(p: Proposal, state?: FactoryState): FactoryTree {
   validateProposal(p);
   const layout = layoutTree(p);
+  if (state !== undefined) checkState(p, layout, state);
+  return buildTreeWith(p, layout, state ?? initialFactoryState(p, layout));
+}
+
+/** @internal Builds a tree from a layout and a state already checked. */
+export function buildTreeWith(p: Proposal, layout: TreeLayout, state: FactoryState): FactoryTree {
+  const dw = state.dw;
   const keys = [p.lsp.key, ...p.clients.map((c) => c.key)];
   const lspKey = p.lsp.key;
   const funding = fundingOutput(
@@ -260,11 +421,17 @@ export function buildTree(p: Proposal): FactoryTree {
     const outputTaproot: (TaprootOutput | undefined)[] = [];
     const roles: OutputRole[] = [];
     const T = Tk(t.k);
+    let outputAmounts = t.outputAmounts;
+    let sequence = t.sequence;
+    const dwState = t.kind === 'state' ? (dw.states[t.node] as number) : -1;
+    if (t.kind === 'state') sequence = nSequenceForState(dw.params, dwState);
     if (t.kind === 'state' && t.leaf >= 0) {
       const cl = layout.leafClients[t.leaf] as readonly number[];
+      const alloc = state.allocations[t.leaf] as LeafAllocation;
+      outputAmounts = Object.freeze([...alloc.capacities, alloc.lStock, 240n]);
       cl.forEach((c, i) => {
         const o = channelOutput(lspKey, keys[c + 1] as Uint8Array, T);
-        outputs.push({ value: t.outputAmounts[i] as bigint, script: o.script });
+        outputs.push({ value: outputAmounts[i] as bigint, script: o.script });
         outputTaproot.push(o);
         roles.push({ kind: 'channel', client: c, Tk: T });
       });
@@ -272,11 +439,11 @@ export function buildTree(p: Proposal): FactoryTree {
         t.signers.map((s) => keys[s] as Uint8Array),
         lspKey,
         p.lStockCsv,
-        p.poisonHashes[t.leaf] as Uint8Array,
+        state.poisonHashes[t.leaf] as Uint8Array,
       );
-      outputs.push({ value: t.outputAmounts[cl.length] as bigint, script: o.script });
+      outputs.push({ value: outputAmounts[cl.length] as bigint, script: o.script });
       outputTaproot.push(o);
-      roles.push({ kind: 'lstock', leaf: t.leaf, counter: t.leaf });
+      roles.push({ kind: 'lstock', leaf: t.leaf, counter: dw.leafCounters[t.leaf] as number });
     } else {
       const children =
         t.kind === 'kickoff' && t.childTxs.length === 0
@@ -294,10 +461,14 @@ export function buildTree(p: Proposal): FactoryTree {
     outputs.push({ value: 240n, script: P2A_SCRIPT });
     outputTaproot.push(undefined);
     roles.push({ kind: 'anchor' });
-    const tx: OneInputTx = { version: 3, locktime: 0, prevTxid, vout, sequence: t.sequence, outputs };
+    const tx: OneInputTx = { version: 3, locktime: 0, prevTxid, vout, sequence, outputs };
     built.push(
       Object.freeze({
         ...t,
+        sequence,
+        outputAmounts,
+        dwState,
+        instance: dw.instances[t.node] as number,
         tx,
         txid: txidOf(tx),
         spent,
@@ -314,6 +485,7 @@ export function buildTree(p: Proposal): FactoryTree {
     funding,
     txs: Object.freeze(built),
     keys: Object.freeze(keys),
+    state,
   });
 }
 
