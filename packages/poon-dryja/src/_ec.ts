@@ -1,0 +1,44 @@
+// Internal: secp256k1 decoding helpers with typed errors naming the argument.
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { assertBytes } from './_assert.js';
+import { InvalidArgumentError } from './errors.js';
+
+const Point = secp256k1.Point;
+export type Pt = InstanceType<typeof Point>;
+/** The group order n. */
+export const N = Point.Fn.ORDER;
+
+/** Decodes a 33-byte compressed point, as a typed error naming the argument. */
+export function decodePoint(bytes: unknown, name: string): Pt {
+  assertBytes(bytes, name, 33);
+  try {
+    return Point.fromBytes(bytes);
+  } catch (cause) {
+    throw new InvalidArgumentError(name, 'not a valid compressed secp256k1 point', { cause });
+  }
+}
+
+/** Decodes a 32-byte secret scalar in 1..n-1. */
+export function decodeScalar(bytes: unknown, name: string): bigint {
+  assertBytes(bytes, name, 32);
+  const k = bytesToBigInt(bytes);
+  if (k === 0n || k >= N) throw new InvalidArgumentError(name, 'not a valid secret key (0 or ≥ n)');
+  return k;
+}
+
+export function bytesToBigInt(b: Uint8Array): bigint {
+  let k = 0n;
+  for (const x of b) k = (k << 8n) | BigInt(x);
+  return k;
+}
+
+/** 32-byte big-endian encoding of a scalar. */
+export function scalarBytes(k: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  let v = k;
+  for (let i = 31; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
