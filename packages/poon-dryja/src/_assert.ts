@@ -37,3 +37,10 @@ export function assertObject(v: unknown, name: string): asserts v is Record<stri
 export function assertFeeRate(v: unknown, name: string): asserts v is number {
   assertInt(v, name, 0, 100_000_000);
 }
+
+/** Checks a destination scriptPubKey. */
+export function assertDestination(script: unknown, name: string): asserts script is Uint8Array {
+  assertBytes(script, name);
+  if (script.length === 0 || script.length > 10_000)
+    throw new InvalidArgumentError(name, 'expected a scriptPubKey of 1..10,000 bytes');
+}

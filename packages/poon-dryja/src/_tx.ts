@@ -258,3 +258,97 @@ export function toHex(b: Uint8Array): string {
   for (const x of b) s += x.toString(16).padStart(2, '0');
   return s;
 }
+
+/** A decoded transaction: the unsigned form plus one witness stack per input. */
+export interface DecodedTx extends UnsignedTx {
+  /** One stack per input (empty stacks when the transaction has no witness). */
+  readonly witnesses: readonly (readonly Uint8Array[])[];
+}
+
+/**
+ * Decodes a serialised transaction (with or without witness). Strict: no scriptSig, no trailing
+ * bytes. Returns undefined for anything else (the caller names the argument in its error).
+ */
+export function decodeTx(bytes: Uint8Array): DecodedTx | undefined {
+  let pos = 0;
+  const need = (n: number) => {
+    if (pos + n > bytes.length) throw new RangeError('truncated');
+  };
+  const u8 = () => {
+    need(1);
+    return bytes[pos++] as number;
+  };
+  const u32 = () => {
+    need(4);
+    const v =
+      ((bytes[pos] as number) |
+        ((bytes[pos + 1] as number) << 8) |
+        ((bytes[pos + 2] as number) << 16) |
+        ((bytes[pos + 3] as number) << 24)) >>>
+      0;
+    pos += 4;
+    return v;
+  };
+  const u64 = () => {
+    const lo = BigInt(u32());
+    const hi = BigInt(u32());
+    return (hi << 32n) | lo;
+  };
+  const varint = () => {
+    const b = u8();
+    if (b < 0xfd) return b;
+    if (b === 0xfd) {
+      const v = u8() | (u8() << 8);
+      if (v < 0xfd) throw new RangeError('non-canonical varint');
+      return v;
+    }
+    if (b === 0xfe) {
+      const v = u32();
+      if (v <= 0xffff) throw new RangeError('non-canonical varint');
+      return v;
+    }
+    throw new RangeError('varint too large');
+  };
+  const take = (n: number) => {
+    need(n);
+    const out = bytes.slice(pos, pos + n);
+    pos += n;
+    return out;
+  };
+  try {
+    const version = u32();
+    let segwit = false;
+    if (bytes[pos] === 0 && bytes[pos + 1] === 1) {
+      segwit = true;
+      pos += 2;
+    }
+    const nIn = varint();
+    if (nIn === 0 || nIn > 100_000) return undefined;
+    const inputs: TxIn[] = [];
+    for (let i = 0; i < nIn; i++) {
+      const prevTxid = take(32);
+      const vout = u32();
+      if (varint() !== 0) return undefined; // a scriptSig: never ours
+      inputs.push({ prevTxid, vout, sequence: u32() });
+    }
+    const nOut = varint();
+    if (nOut > 100_000) return undefined;
+    const outputs: TxOut[] = [];
+    for (let i = 0; i < nOut; i++) {
+      const value = u64();
+      outputs.push({ value, script: take(varint()) });
+    }
+    const witnesses: Uint8Array[][] = inputs.map(() => []);
+    if (segwit) {
+      for (const stack of witnesses) {
+        const items = varint();
+        for (let j = 0; j < items; j++) stack.push(take(varint()));
+      }
+    }
+    const locktime = u32();
+    if (pos !== bytes.length) return undefined;
+    return { version, locktime, inputs, outputs, witnesses };
+  } catch {
+    return undefined;
+  }
+}

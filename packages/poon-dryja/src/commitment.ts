@@ -302,7 +302,11 @@ function validateBasepoints(b: unknown, name: string): void {
     decodePoint(b[k], `${name}.${k}`);
 }
 
-/** @internal Validates a channel config; returns its dust limit. */
+/**
+ * Validates a channel config (every key a valid point, distinct funding keys, `channelTimeout` a
+ * height, `toSelfDelay` 1..65,535, `dustLimit` ≥ 330) and returns its dust limit. Throws
+ * {@link InvalidArgumentError} naming the field.
+ */
 export function validateConfig(config: ChannelConfig): bigint {
   assertObject(config, 'config');
   decodePoint(config.lspFundingKey, 'config.lspFundingKey');

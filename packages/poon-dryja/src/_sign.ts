@@ -1,0 +1,30 @@
+// Internal: single-key BIP340 signing for claims and penalties, and the injected randomness.
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { randomBytes } from '@noble/hashes/utils.js';
+import { bytesToBigInt, N, scalarBytes } from './_ec.js';
+import { perCommitmentPoint } from './keys.js';
+
+/** Source of BIP340 auxiliary randomness: `n` fresh bytes per call. Default: the CSPRNG. */
+export type Rng = (n: number) => Uint8Array;
+
+export const defaultRng: Rng = (n) => randomBytes(n);
+
+/** BIP340 signature of `msg` with the 32-byte secret `sk` (noble negates for an odd-y key itself). */
+export function signSchnorr(msg: Uint8Array, sk: Uint8Array, rng: Rng): Uint8Array {
+  const aux = rng(32);
+  if (!(aux instanceof Uint8Array) || aux.length !== 32) throw new Error('rng must return 32 bytes');
+  const sig = schnorr.sign(msg, sk, aux);
+  // Verify-your-own-signature: a fault here must not reach the chain.
+  if (!schnorr.verify(sig, msg, schnorr.getPublicKey(sk))) throw new Error('BIP340 self-verification failed');
+  return sig;
+}
+
+/**
+ * The key-path secret of a taproot output with internal key `d·G` and tweak `t` (BIP341
+ * `taproot_tweak_seckey`): `d` negated when `d·G` has odd y, plus `t`, mod n.
+ */
+export function tweakSecret(sk: Uint8Array, tweak: Uint8Array): Uint8Array {
+  let d = bytesToBigInt(sk);
+  if ((perCommitmentPoint(sk)[0] as number) === 0x03) d = N - d;
+  return scalarBytes((d + bytesToBigInt(tweak)) % N);
+}

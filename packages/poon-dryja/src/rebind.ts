@@ -1,0 +1,182 @@
+/**
+ * Rebinding (brief §5.4): when a leaf state advances, each channel of the leaf gets a new channel
+ * outpoint, and both parties sign each holder's current commitment `n` again on it — the same
+ * per-commitment point, keys, outputs, nSequence and nLockTime; only the input differs. The
+ * superseded outpoint is covered by the stale-channel settlement the advance session signs
+ * (`@superscalar/factory-tree`); {@link checkStaleSettlement} verifies that a settlement pays the
+ * client what the brief requires before the client relies on it.
+ *
+ * Not here: the advance session, its nonces (a fresh verification nonce per rebound commitment) and
+ * the watch list of every outpoint copy (the state machine and the watchtower).
+ *
+ * @module
+ */
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { channelOutput } from '@superscalar/factory-tree';
+import { assertBytes, assertFeeRate, assertInt, assertObject } from './_assert.js';
+import { decodePoint } from './_ec.js';
+import { bytesEqual, decodeTx, fromDisplayHex, TaprootSighasher, vsizeWith } from './_tx.js';
+import { buildCommitment, type Commitment, type FundingOutpoint } from './commitment.js';
+import { InvalidArgumentError, InvalidCommitmentError, SettlementMismatchError } from './errors.js';
+import { ANCHOR_AMOUNT, DUST_LIMIT, feeForVsize } from './fees.js';
+import { P2A_SCRIPT } from './scripts.js';
+
+/** Options of {@link rebindCommitment}. */
+export interface RebindOptions {
+  /**
+   * `T_m` of the new channel output when it differs from the old one's (it does not in a per-leaf
+   * advance or carry: the leaf keeps its depth). Default: the commitment's `channelTimeout`.
+   */
+  readonly channelTimeout?: number;
+}
+
+/**
+ * Commitment `c` rebuilt on `newFunding`: same number, point, keys, outputs, nSequence and
+ * nLockTime; a new input, hence a new txid and sighash. The channel output's amount cannot change
+ * (the outputs would not add up): a capacity change is not a rebinding.
+ *
+ * @throws {InvalidCommitmentError} `newFunding.amount` differs, or `newFunding` is the same outpoint.
+ */
+export function rebindCommitment(
+  c: Commitment,
+  newFunding: FundingOutpoint,
+  options: RebindOptions = {},
+): Commitment {
+  assertObject(c, 'commitment');
+  assertObject(newFunding, 'newFunding');
+  if (newFunding.amount !== c.funding.amount)
+    throw new InvalidCommitmentError(
+      'newFunding.amount',
+      `the new channel output holds ${String(newFunding.amount)} sats, the commitment spends ${c.funding.amount}`,
+    );
+  if (
+    typeof newFunding.txid === 'string' &&
+    newFunding.txid.toLowerCase() === c.funding.txid &&
+    newFunding.vout === c.funding.vout
+  )
+    throw new InvalidCommitmentError('newFunding', 'is the outpoint the commitment already spends');
+  const config =
+    options.channelTimeout === undefined ? c.config : { ...c.config, channelTimeout: options.channelTimeout };
+  // The rebound copy is never larger than the original (same outputs), so the size check cannot fail
+  // differently; pass the original's oversize allowance through anyway.
+  const rebound = buildCommitment(config, newFunding, c.spec, { allowOversize: c.vsize > 10_000 });
+  const same =
+    rebound.tx.version === c.tx.version &&
+    rebound.tx.locktime === c.tx.locktime &&
+    rebound.tx.inputs[0]?.sequence === c.tx.inputs[0]?.sequence &&
+    rebound.tx.outputs.length === c.tx.outputs.length &&
+    rebound.tx.outputs.every(
+      (o, i) =>
+        o.value === c.tx.outputs[i]?.value &&
+        bytesEqual(o.script, c.tx.outputs[i]?.script ?? new Uint8Array()),
+    );
+  // An invariant of buildCommitment (outputs depend only on config and spec); fail loudly if broken.
+  if (!same)
+    throw new InvalidCommitmentError(
+      'commitment',
+      'the rebound copy differs from the original beyond its input',
+    );
+  return rebound;
+}
+
+/** Arguments of {@link checkStaleSettlement}. */
+export interface CheckSettlementArgs {
+  /** The settlement transaction's bytes (signed, or unsigned without witness). */
+  readonly settlement: Uint8Array;
+  /** The superseded channel outpoint it must spend. */
+  readonly oldFunding: FundingOutpoint;
+  /** The channel's funding keys (`lspFundingKey`, `clientFundingKey`). */
+  readonly lspFundingKey: Uint8Array;
+  /** The client's funding key. */
+  readonly clientFundingKey: Uint8Array;
+  /** `T_m` of the superseded channel output. */
+  readonly channelTimeout: number;
+  /** The client's close address (scriptPubKey) the settlement must pay. */
+  readonly clientCloseScript: Uint8Array;
+  /** `treeFeeRate`, sat/kvB. */
+  readonly treeFeeRate: number;
+}
+
+/** What a valid settlement pays. */
+export interface SettlementCheck {
+  /** What the client's close address receives: `channel output − 240 − fee`. */
+  readonly payout: bigint;
+  /** `ceil(treeFeeRate × vsize / 1000)`. */
+  readonly fee: bigint;
+  /** Its vsize with a 64-byte key-path witness. */
+  readonly vsize: number;
+  /** The key-path sighash (what the advance session signs). */
+  readonly sighash: Uint8Array;
+  /** True when the bytes carried a witness, which was checked to be a valid key-path signature. */
+  readonly signed: boolean;
+}
+
+/**
+ * Checks a stale-channel settlement of the superseded channel outpoint against brief §5.4: version 3,
+ * nLockTime 0, one input spending `oldFunding` with nSequence `0xFFFFFFFD`, outputs exactly
+ * `[client close address: channel output − 240 − fee, P2A anchor: 240]` with fee `ceil(treeFeeRate ×
+ * vsize / 1000)` for the 64-byte key-path witness, and a payout of at least 330 sats. With a witness,
+ * also checks it is one valid BIP340 signature by the channel output key.
+ *
+ * @throws {SettlementMismatchError} naming the first field that differs.
+ */
+export function checkStaleSettlement(args: CheckSettlementArgs): SettlementCheck {
+  assertObject(args, 'args');
+  assertBytes(args.settlement, 'args.settlement');
+  assertObject(args.oldFunding, 'args.oldFunding');
+  const oldTxid = typeof args.oldFunding.txid === 'string' ? fromDisplayHex(args.oldFunding.txid) : undefined;
+  if (oldTxid === undefined)
+    throw new InvalidArgumentError('args.oldFunding.txid', 'expected 64 hex characters');
+  assertInt(args.oldFunding.vout, 'args.oldFunding.vout', 0, 0xffffffff);
+  assertBytes(args.clientCloseScript, 'args.clientCloseScript');
+  assertFeeRate(args.treeFeeRate, 'args.treeFeeRate');
+  decodePoint(args.lspFundingKey, 'args.lspFundingKey');
+  decodePoint(args.clientFundingKey, 'args.clientFundingKey');
+  assertInt(args.channelTimeout, 'args.channelTimeout', 1, 499_999_999);
+  const channel = channelOutput(args.lspFundingKey, args.clientFundingKey, args.channelTimeout);
+  const tx = decodeTx(args.settlement);
+  if (tx === undefined) throw new SettlementMismatchError('settlement', 'not a decodable transaction');
+  const mismatch = (field: string, message: string) => new SettlementMismatchError(field, message);
+  if (tx.version !== 3) throw mismatch('version', `expected 3, got ${tx.version}`);
+  if (tx.locktime !== 0) throw mismatch('locktime', `expected 0, got ${tx.locktime}`);
+  if (tx.inputs.length !== 1) throw mismatch('inputs', `expected one input, got ${tx.inputs.length}`);
+  const input = tx.inputs[0] as (typeof tx.inputs)[number];
+  if (!bytesEqual(input.prevTxid, oldTxid) || input.vout !== args.oldFunding.vout)
+    throw mismatch('inputs[0]', 'does not spend the superseded channel outpoint');
+  if (input.sequence !== 0xfffffffd)
+    throw mismatch('inputs[0].sequence', `expected 0xfffffffd, got 0x${input.sequence.toString(16)}`);
+  if (tx.outputs.length !== 2) throw mismatch('outputs', `expected 2 outputs, got ${tx.outputs.length}`);
+  const [pay, anchor] = tx.outputs as [(typeof tx.outputs)[number], (typeof tx.outputs)[number]];
+  if (!bytesEqual(pay.script, args.clientCloseScript))
+    throw mismatch('outputs[0].script', "does not pay the client's close address");
+  if (anchor.value !== ANCHOR_AMOUNT || !bytesEqual(anchor.script, P2A_SCRIPT))
+    throw mismatch('outputs[1]', 'expected the 240-sat P2A anchor');
+  const vsize = vsizeWith(tx, [[new Uint8Array(64)]]);
+  const fee = feeForVsize(args.treeFeeRate, vsize);
+  const payout = args.oldFunding.amount - ANCHOR_AMOUNT - fee;
+  if (pay.value !== payout)
+    throw mismatch(
+      'outputs[0].value',
+      `expected channel output − 240 − fee = ${payout} sats, got ${pay.value}`,
+    );
+  if (payout < DUST_LIMIT)
+    throw mismatch('outputs[0].value', `${payout} sats is below dust: no settlement is valid`);
+  const sighash = new TaprootSighasher(tx, [
+    { value: args.oldFunding.amount, script: channel.script },
+  ]).sighash(0);
+  const witness = tx.witnesses[0] ?? [];
+  const signed = witness.length > 0;
+  if (signed) {
+    const sig = witness[0] as Uint8Array;
+    if (witness.length !== 1 || sig.length !== 64)
+      throw mismatch('witness', 'expected one 64-byte key-path signature');
+    let ok = false;
+    try {
+      ok = schnorr.verify(sig, sighash, channel.outputKey);
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw mismatch('witness', 'the signature does not verify against the channel output key');
+  }
+  return Object.freeze({ payout, fee, vsize, sighash, signed });
+}
