@@ -260,3 +260,79 @@ export function hex(b: Uint8Array): string {
   for (const x of b) s += x.toString(16).padStart(2, '0');
   return s;
 }
+
+/** A decoded one-input segwit transaction: the unsigned part and the input's witness stack. */
+export interface DecodedOneInputTx {
+  readonly tx: OneInputTx;
+  readonly witness: readonly Uint8Array[];
+}
+
+/**
+ * Strict decoder of a one-input segwit transaction with an empty scriptSig (every transaction this
+ * package builds): returns undefined for anything else (no witness, several inputs, a scriptSig,
+ * truncated or trailing bytes, non-minimal varints). Never throws, never allocates from an unchecked
+ * length.
+ */
+export function decodeOneInputTx(b: Uint8Array): DecodedOneInputTx | undefined {
+  let o = 0;
+  const need = (n: number) => o + n <= b.length;
+  const u8 = () => (need(1) ? (b[o++] as number) : -1);
+  const u32 = (): number => {
+    if (!need(4)) return -1;
+    const v =
+      ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16)) +
+      (b[o + 3] as number) * 2 ** 24;
+    o += 4;
+    return v;
+  };
+  const varint = (): number => {
+    const f = u8();
+    if (f < 0xfd) return f;
+    if (f === 0xfd) {
+      if (!need(2)) return -1;
+      const v = (b[o] as number) | ((b[o + 1] as number) << 8);
+      o += 2;
+      return v < 0xfd ? -1 : v;
+    }
+    if (f === 0xfe) {
+      const v = u32();
+      return v <= 0xffff ? -1 : v;
+    }
+    return -1;
+  };
+  const bytes = (n: number): Uint8Array | undefined => {
+    if (n < 0 || !need(n)) return undefined;
+    const r = b.slice(o, o + n);
+    o += n;
+    return r;
+  };
+  const version = u32();
+  if (version < 0 || u8() !== 0 || u8() !== 1 || varint() !== 1) return undefined;
+  const prevTxid = bytes(32);
+  const vout = u32();
+  if (prevTxid === undefined || vout < 0 || varint() !== 0) return undefined;
+  const sequence = u32();
+  const nOut = varint();
+  if (sequence < 0 || nOut < 0 || nOut > b.length) return undefined;
+  const outputs: TxOut[] = [];
+  for (let i = 0; i < nOut; i++) {
+    const lo = u32();
+    const hi = u32();
+    const len = varint();
+    if (lo < 0 || hi < 0 || len < 0) return undefined;
+    const script = bytes(len);
+    if (script === undefined) return undefined;
+    outputs.push({ value: (BigInt(hi) << 32n) | BigInt(lo), script });
+  }
+  const nWit = varint();
+  if (nWit < 1 || nWit > b.length) return undefined;
+  const witness: Uint8Array[] = [];
+  for (let i = 0; i < nWit; i++) {
+    const item = bytes(varint());
+    if (item === undefined) return undefined;
+    witness.push(item);
+  }
+  const locktime = u32();
+  if (locktime < 0 || o !== b.length) return undefined;
+  return { tx: { version, locktime, prevTxid, vout, sequence, outputs }, witness };
+}
