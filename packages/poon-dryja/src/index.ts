@@ -9,3 +9,8 @@ export type * from './messages.js';
 export * from './penalty.js';
 export * from './rebind.js';
 export * from './scripts.js';
+export * from './channel/channel.js';
+export type * from './channel/types.js';
+export * from './channelErrors.js';
+export * from './state.js';
+export * from './watchtower.js';
