@@ -23,6 +23,19 @@ export interface ChannelReady {
   readonly nextPerCommitmentPoint: Uint8Array;
   /** The sender's verification nonce for the next commitment it will hold (66 bytes). */
   readonly verificationNonce: Uint8Array;
+  /**
+   * Optional (added by the state machine): the sender's per-commitment point for its commitment 1.
+   * Commitment 0 is followed by no `revoke_and_ack`, so without it the signer of commitment 1 would
+   * have no point to build it on (BOLT 2's `second_per_commitment_point` plays this role). The channel
+   * state machine always sends it and refuses a `channel_ready` without it.
+   */
+  readonly secondPerCommitmentPoint?: Uint8Array;
+  /**
+   * Optional (added by the state machine): the sender's verification nonce for its commitment 1 (66
+   * bytes), for the same reason: the nonce in `verificationNonce` signs commitment 0 and is then gone.
+   * Always sent by the state machine, required on receipt.
+   */
+  readonly secondVerificationNonce?: Uint8Array;
 }
 
 /** `update_add_htlc`. */
