@@ -1,0 +1,176 @@
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { parseAsm } from '@superscalar/chain';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { propertyRuns } from '../../../test-utils/index.js';
+import {
+  BelowDustError,
+  buildClaim,
+  buildCommitment,
+  claimableOutputs,
+  InvalidArgumentError,
+  KeyMismatchError,
+  offeredHtlcSuccessLeaf,
+  offeredHtlcTimeoutLeaf,
+  receivedHtlcSuccessLeaf,
+  receivedHtlcTimeoutLeaf,
+  toLocalLeaf,
+  toRemoteLeaf,
+} from '../src/index.js';
+import { CLIENT, htlc, LSP, makeConfig, OFFCHAIN_FUNDING, p2tr, preimage, specFor } from './_channel.js';
+
+describe('claim arguments are checked before anything is signed', () => {
+  const config = makeConfig();
+  const c = buildCommitment(
+    config,
+    OFFCHAIN_FUNDING,
+    specFor('lsp', 3n, OFFCHAIN_FUNDING.amount, 200_000_000n, [
+      htlc('lsp', 0n, 20_000_000n, 500, 'k'),
+      htlc('client', 0n, 30_000_000n, 600, 'm'),
+    ]),
+  );
+  const vout = (role: string, offeredBy?: string) =>
+    c.outputs.find(
+      (o) => o.role === role && (offeredBy === undefined || (o.role === 'htlc' && o.offeredBy === offeredBy)),
+    )?.vout ?? -1;
+  const base = { commitment: c, destinationScript: p2tr('d'), feeRate: 1_000 };
+
+  it('claimableOutputs lists what each side can claim by a leaf', () => {
+    expect(
+      claimableOutputs(c, 'lsp')
+        .map((x) => x.kind)
+        .sort(),
+    ).toEqual(['htlc_success', 'htlc_timeout', 'to_local']);
+    expect(
+      claimableOutputs(c, 'client')
+        .map((x) => x.kind)
+        .sort(),
+    ).toEqual(['htlc_success', 'htlc_timeout', 'to_remote']);
+  });
+  it('the wrong basepoint secret is a KeyMismatchError', () => {
+    expect(() =>
+      buildClaim({
+        ...base,
+        inputs: [{ vout: vout('to_local'), kind: 'to_local', basepointSecret: CLIENT.delayedPayment }],
+      }),
+    ).toThrow(KeyMismatchError);
+    expect(() =>
+      buildClaim({
+        ...base,
+        inputs: [{ vout: vout('to_remote'), kind: 'to_remote', basepointSecret: LSP.payment }],
+      }),
+    ).toThrow(KeyMismatchError);
+    // The LSP's own HTLC key cannot take the client's success leaf.
+    expect(() =>
+      buildClaim({
+        ...base,
+        inputs: [
+          {
+            vout: vout('htlc', 'lsp'),
+            kind: 'htlc_success',
+            basepointSecret: LSP.htlc,
+            preimage: preimage('k').preimage,
+          },
+        ],
+      }),
+    ).toThrow(KeyMismatchError);
+  });
+  it('a wrong preimage, a wrong kind, a duplicate output, two claimants are refused', () => {
+    expect(() =>
+      buildClaim({
+        ...base,
+        inputs: [
+          {
+            vout: vout('htlc', 'lsp'),
+            kind: 'htlc_success',
+            basepointSecret: CLIENT.htlc,
+            preimage: preimage('x').preimage,
+          },
+        ],
+      }),
+    ).toThrow(/does not hash/);
+    expect(() =>
+      buildClaim({
+        ...base,
+        inputs: [{ vout: vout('to_local'), kind: 'to_remote', basepointSecret: CLIENT.payment }],
+      }),
+    ).toThrow(InvalidArgumentError);
+    const tl = { vout: vout('to_local'), kind: 'to_local', basepointSecret: LSP.delayedPayment } as const;
+    expect(() => buildClaim({ ...base, inputs: [tl, tl] })).toThrow(/claimed twice/);
+    expect(() =>
+      buildClaim({
+        ...base,
+        inputs: [tl, { vout: vout('to_remote'), kind: 'to_remote', basepointSecret: CLIENT.payment }],
+      }),
+    ).toThrow(/one claimant/);
+    expect(() => buildClaim({ ...base, inputs: [{ ...tl, vout: 99 }] })).toThrow(/inputs\[0\]\.vout/);
+  });
+  it('a claim whose fee eats the output below dust is a BelowDustError', () => {
+    expect(() =>
+      buildClaim({
+        ...base,
+        feeRate: 100_000_000,
+        inputs: [{ vout: vout('to_local'), kind: 'to_local', basepointSecret: LSP.delayedPayment }],
+      }),
+    ).toThrow(BelowDustError);
+  });
+  it('claims sign with injected randomness: the same rng gives the same bytes', () => {
+    const rng = (n: number) => new Uint8Array(n).fill(7);
+    const args = {
+      ...base,
+      rng,
+      inputs: [{ vout: vout('to_local'), kind: 'to_local', basepointSecret: LSP.delayedPayment }] as const,
+    };
+    expect(bytesToHex(buildClaim(args).bytes)).toBe(bytesToHex(buildClaim(args).bytes));
+  });
+});
+
+describe('leaf scripts equal the chain package’s assembly of brief §7’s text, for any numbers (minimal pushes)', () => {
+  const runs = propertyRuns(500, 50);
+  it(`${runs} runs`, () => {
+    console.log(`leaf script properties: ${runs} runs`);
+    const key = fc.uint8Array({ minLength: 32, maxLength: 32 });
+    fc.assert(
+      fc.property(
+        key,
+        key,
+        fc.integer({ min: 1, max: 0xffff }),
+        fc.integer({ min: 1, max: 499_999_999 }),
+        (k, h, csv, cltv) => {
+          const K = `0x20 0x${bytesToHex(k)}`;
+          const Hh = `0x20 0x${bytesToHex(h)}`;
+          expect(toLocalLeaf(csv, k)).toEqual(
+            parseAsm(`${csv} OP_CHECKSEQUENCEVERIFY OP_DROP ${K} OP_CHECKSIG`),
+          );
+          expect(toRemoteLeaf(k)).toEqual(parseAsm(`${K} OP_CHECKSIGVERIFY 1 OP_CHECKSEQUENCEVERIFY`));
+          expect(offeredHtlcSuccessLeaf(h, k)).toEqual(
+            parseAsm(
+              `OP_SIZE 32 OP_EQUALVERIFY OP_SHA256 ${Hh} OP_EQUALVERIFY ${K} OP_CHECKSIGVERIFY 1 OP_CHECKSEQUENCEVERIFY`,
+            ),
+          );
+          expect(offeredHtlcTimeoutLeaf(cltv, csv, k)).toEqual(
+            parseAsm(
+              `${cltv} OP_CHECKLOCKTIMEVERIFY OP_DROP ${csv} OP_CHECKSEQUENCEVERIFY OP_DROP ${K} OP_CHECKSIG`,
+            ),
+          );
+          expect(receivedHtlcSuccessLeaf(h, csv, k)).toEqual(
+            parseAsm(
+              `OP_SIZE 32 OP_EQUALVERIFY OP_SHA256 ${Hh} OP_EQUALVERIFY ${csv} OP_CHECKSEQUENCEVERIFY OP_DROP ${K} OP_CHECKSIG`,
+            ),
+          );
+          expect(receivedHtlcTimeoutLeaf(cltv, k)).toEqual(
+            parseAsm(
+              `${cltv} OP_CHECKLOCKTIMEVERIFY OP_DROP ${K} OP_CHECKSIGVERIFY 1 OP_CHECKSEQUENCEVERIFY`,
+            ),
+          );
+        },
+      ),
+      { numRuns: runs },
+    );
+  });
+  it('out-of-range locks are refused', () => {
+    const k = new Uint8Array(32);
+    expect(() => toLocalLeaf(0x10000, k)).toThrow(/toSelfDelay/);
+    expect(() => receivedHtlcTimeoutLeaf(500_000_000, k)).toThrow(/cltvExpiry/);
+  });
+});
