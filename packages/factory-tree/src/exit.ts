@@ -67,6 +67,8 @@ export function earliestInclusion(
 ): { readonly block: number; readonly broadcastTip: number } {
   assertInt(parentConfirmedAt, 'parentConfirmedAt', 0, 499_999_999);
   assertInt(sequence, 'sequence', 0, 0xffffffff);
+  if ((sequence & 0x80000000) === 0 && (sequence & 0x00400000) !== 0)
+    throw new InvalidArgumentError('sequence', 'a time-based relative lock (no tree transaction uses one)');
   // BIP68: valid in a block at height ≥ coinHeight + n; a confirmed parent is always one block back.
   const block = parentConfirmedAt + Math.max(1, relativeLockBlocks(sequence));
   return Object.freeze({ block, broadcastTip: block - 1 });
@@ -229,8 +231,19 @@ export interface AnchoredParent {
   readonly vsize: number;
 }
 
-/** The {@link AnchoredParent} of a tree transaction. */
-export function anchoredParent(t: TreeTx): AnchoredParent {
+/**
+ * The {@link AnchoredParent} of a pre-signed transaction whose last output is its P2A anchor: a tree
+ * transaction, a distribution transaction.
+ */
+export function anchoredParent(t: {
+  readonly txid: Uint8Array;
+  readonly tx: { readonly outputs: readonly TxOut[] };
+  readonly fee: bigint;
+  readonly vsize: number;
+}): AnchoredParent {
+  const anchor = t.tx.outputs[t.tx.outputs.length - 1];
+  if (anchor === undefined || !bytesEqual(anchor.script, P2A_SCRIPT))
+    throw new InvalidArgumentError('t.tx.outputs', 'the last output is not a P2A anchor');
   return Object.freeze({
     txid: t.txid,
     anchorVout: t.tx.outputs.length - 1,

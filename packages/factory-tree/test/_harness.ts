@@ -24,6 +24,7 @@ import {
   type FeeCoin,
   fundingOutput,
   layoutTree,
+  type PlacementProfile,
   type Proposal,
   type ProposalInput,
   poisonHashesFromSeed,
@@ -66,6 +67,8 @@ export interface FactorySpec {
   readonly tag?: string;
   /** Channel capacity of client i (default 100,000 sats). */
   readonly capacity?: (i: number) => bigint;
+  /** Placement profile of client i (default none). */
+  readonly profile?: (i: number) => PlacementProfile;
   /** L-stock budget per leaf added to the funding amount (default 50,000 sats). */
   readonly lStockPerLeaf?: bigint;
   /** Any §2 field to override. */
@@ -91,6 +94,7 @@ export function proposalFor(
       closeScript: who.closeScripts[i + 1] as Uint8Array,
       capacity: capacity(i),
       balance: capacity(i) / 2n,
+      ...(spec.profile ? { profile: spec.profile(i) } : {}),
     })),
     funding,
     poisonHashes: poisonHashesFromSeed(who.lStockSeed, leaves),

@@ -4,7 +4,7 @@ import { vsize as chainVsize, decodeTx, SimChain } from '@superscalar/chain';
 import { describe, expect, it } from 'vitest';
 import { toDisplayHex } from '../src/_tx.js';
 import {
-  type AnchoredParent,
+  anchoredParent,
   buildDistribution,
   type Distribution,
   type DistributionTx,
@@ -26,16 +26,6 @@ import {
 } from './_harness.js';
 
 const T_OUT = 240_000;
-
-function anchorOf(t: DistributionTx): AnchoredParent {
-  return {
-    txid: t.txid,
-    anchorVout: t.tx.outputs.length - 1,
-    anchorValue: t.tx.outputs[t.tx.outputs.length - 1]?.value as bigint,
-    fee: t.fee,
-    vsize: t.vsize,
-  };
-}
 
 function signAll(tree: FactoryTree, dist: Distribution, who: Participants): Uint8Array[] {
   const plan = distributionSigningPlan(tree, dist);
@@ -59,16 +49,21 @@ function runDistribution(chain: SimChain, tree: FactoryTree, dist: Distribution,
   expect(rejectReason(() => chain.testAccept(signed[0] as Uint8Array))).toBe('non-final');
   expect(
     rejectReason(() =>
-      broadcastWithCpfp(chain, signed[0] as Uint8Array, anchorOf(dist.txs[0] as DistributionTx), wallet),
+      broadcastWithCpfp(
+        chain,
+        signed[0] as Uint8Array,
+        anchoredParent(dist.txs[0] as DistributionTx),
+        wallet,
+      ),
     ),
   ).toBe('non-final');
   chain.mineSync(1);
   wallet.refresh(chain);
-  broadcastWithCpfp(chain, signed[0] as Uint8Array, anchorOf(dist.txs[0] as DistributionTx), wallet);
+  broadcastWithCpfp(chain, signed[0] as Uint8Array, anchoredParent(dist.txs[0] as DistributionTx), wallet);
   chain.mineSync(1);
   wallet.refresh(chain);
   for (let j = 1; j < dist.txs.length; j++)
-    broadcastWithCpfp(chain, signed[j] as Uint8Array, anchorOf(dist.txs[j] as DistributionTx), wallet);
+    broadcastWithCpfp(chain, signed[j] as Uint8Array, anchoredParent(dist.txs[j] as DistributionTx), wallet);
   if (dist.txs.length > 1) chain.mineSync(1);
   expect(chain.mempool()).toEqual([]);
   const paying = dist.txs.filter((t) => t.role !== 'top');
