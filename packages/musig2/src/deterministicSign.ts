@@ -13,17 +13,21 @@ import { taggedHash, taggedScalar } from './_hash.js';
 import { InvalidArgumentError, InvalidContributionError, ValueError } from './errors.js';
 import { applyTweaks, getXonlyPubkey, keyAgg } from './keyAgg.js';
 import { defaultKeyAggCache, KeyAggCache } from './keyAggCache.js';
-import { aggregateNoncePoints } from './nonceAgg.js';
+import { encodeNoncePoints, sumNoncePoints } from './nonceAgg.js';
 import { concat, u64be, xor32 } from './nonceGen.js';
-import { bytesToInt, cbytes, mulG, n, type Point, pointFromCompressed } from './point.js';
-import { sessionValuesFor, signMaterial } from './session.js';
+import { bytesToInt, cbytes, mulG, n, type Point, PointCons, pointFromCompressed } from './point.js';
+import { type Session, sessionValuesFromPoints, sessionWithValues, signMaterial } from './session.js';
 
 /** Inputs of {@link deterministicSign}. */
 export interface DeterministicSignOptions {
   /** The signer's 32-byte secret key. */
   sk: Uint8Array;
-  /** The 66-byte `NonceAgg` of every other signer's public nonce. */
-  aggothernonce: Uint8Array;
+  /**
+   * The 66-byte `NonceAgg` of every other signer's public nonce, or its two points when the caller
+   * aggregated decoded nonces itself (they are encoded here with `cbytes`, so the derivation hashes
+   * exactly the nonce that is used; saves two square roots).
+   */
+  aggothernonce: Uint8Array | readonly [Point, Point];
   /** Every signer's 33-byte public key, in aggregation order (the signer's own included). */
   pubkeys: readonly Uint8Array[];
   tweaks?: readonly Uint8Array[];
@@ -44,6 +48,13 @@ export interface DeterministicSignResult {
   pubnonce: Uint8Array;
   /** The 32-byte partial signature. */
   psig: Uint8Array;
+  /** The 66-byte aggregate nonce `NonceAgg((pubnonce, aggothernonce))` every signer signs with. */
+  aggnonce: Uint8Array;
+  /**
+   * The session this signature belongs to (aggregate nonce = NonceAgg(pubnonce, aggothernonce)),
+   * for the aggregator to verify and aggregate without computing the session values again.
+   */
+  session: Session;
 }
 
 /**
@@ -56,9 +67,58 @@ export interface DeterministicSignResult {
  */
 export function deterministicSign(options: DeterministicSignOptions): DeterministicSignResult {
   assertObject(options, 'options');
+  assertBytes(options.sk, 'options.sk', 32);
+  return deterministicSignImpl(options, undefined);
+}
+
+/**
+ * A signer that signs last with BIP327 `DeterministicSign` many times under one secret key (an LSP
+ * signing every transaction of a tree): the key's public point `d'⋅G` is computed once here instead
+ * of once per signature. Each {@link DeterministicSigner.sign} is exactly {@link deterministicSign}
+ * with this key. Holds the secret key in memory for its lifetime; drop it when the ceremony ends.
+ */
+export class DeterministicSigner {
+  readonly #sk: Uint8Array;
+  readonly #P: Point;
+  /** The signer's 33-byte compressed public key. */
+  readonly publicKey: Uint8Array;
+
+  /** @throws ValueError for an out-of-range secret key. */
+  constructor(sk: Uint8Array) {
+    assertBytes(sk, 'sk', 32);
+    const d = bytesToInt(sk);
+    if (d === 0n || d >= n) throw new ValueError('secret key value is out of range.');
+    this.#sk = Uint8Array.from(sk);
+    this.#P = mulG(d);
+    this.publicKey = cbytes(this.#P);
+  }
+
+  /** {@link deterministicSign} with this signer's key (`options` without `sk`). */
+  sign(options: Omit<DeterministicSignOptions, 'sk'>): DeterministicSignResult {
+    assertObject(options, 'options');
+    return deterministicSignImpl({ ...options, sk: this.#sk }, this.#P);
+  }
+}
+
+function deterministicSignImpl(
+  options: DeterministicSignOptions,
+  knownP: Point | undefined,
+): DeterministicSignResult {
   const { sk, aggothernonce, pubkeys, tweaks = [], isXonly = [], msg, rand } = options;
-  assertBytes(sk, 'options.sk', 32);
-  assertBytes(aggothernonce, 'options.aggothernonce', 66);
+  let other: [Point, Point] | undefined;
+  let aggothernonceBytes: Uint8Array;
+  if (Array.isArray(aggothernonce)) {
+    const [A, B] = aggothernonce as readonly [Point, Point];
+    if (aggothernonce.length !== 2 || !(A instanceof PointCons) || !(B instanceof PointCons))
+      throw new InvalidArgumentError('options.aggothernonce', 'expected 66 bytes or two points');
+    // NonceAgg((pubnonce, aggothernonce)) decodes aggothernonce with cpoint: infinity fails, blame nobody.
+    if (A.is0() || B.is0()) throw new InvalidContributionError(null, 'aggothernonce');
+    other = [A, B];
+    aggothernonceBytes = concat(cbytes(A), cbytes(B));
+  } else {
+    assertBytes(aggothernonce, 'options.aggothernonce', 66);
+    aggothernonceBytes = aggothernonce as Uint8Array;
+  }
   assertBytesArray(pubkeys, 'options.pubkeys', 33, 1);
   assertTweaks(tweaks, isXonly, 'options.tweaks');
   assertBytes(msg, 'options.msg');
@@ -78,7 +138,7 @@ export function deterministicSign(options: DeterministicSignOptions): Determinis
     taggedScalar(
       'MuSig/deterministic/nonce',
       skp,
-      aggothernonce,
+      aggothernonceBytes,
       aggpk,
       u64be(msg.length),
       msg,
@@ -92,23 +152,26 @@ export function deterministicSign(options: DeterministicSignOptions): Determinis
   if (d === 0n || d >= n) throw new ValueError('secret key value is out of range.');
   const R1 = mulG(k1);
   const R2 = mulG(k2);
-  const P = mulG(d);
+  const P = knownP ?? mulG(d);
   // "Let secnonce = bytes(32, k_1) || bytes(32, k_2) || pk" -- used right here, never stored.
   const material = { k1, k2, pk: cbytes(P), R1, R2 };
   const pubnonce = concat(cbytes(R1), cbytes(R2));
   // "Let aggnonce = NonceAgg((pubnonce, aggothernonce)); fail if that fails and blame nobody"
-  let other: [Point, Point];
-  try {
-    other = [
-      pointFromCompressed(aggothernonce.subarray(0, 33)),
-      pointFromCompressed(aggothernonce.subarray(33, 66)),
-    ];
-  } catch (cause) {
-    throw new InvalidContributionError(null, 'aggothernonce', { cause });
+  if (other === undefined) {
+    try {
+      other = [
+        pointFromCompressed(aggothernonceBytes.subarray(0, 33)),
+        pointFromCompressed(aggothernonceBytes.subarray(33, 66)),
+      ];
+    } catch (cause) {
+      throw new InvalidContributionError(null, 'aggothernonce', { cause });
+    }
   }
-  const aggnonce = aggregateNoncePoints([[R1, R2], other]);
+  const [aggR1, aggR2] = sumNoncePoints([[R1, R2], other]);
+  const aggnonce = encodeNoncePoints([aggR1, aggR2]);
   // "Let session_ctx = SessionContext(aggnonce, ...)"; "Return (pubnonce, Sign(secnonce, sk, session_ctx))"
-  const values = sessionValuesFor(keyCtx, aggnonce, msg);
+  const values = sessionValuesFromPoints(keyCtx, aggnonce, aggR1, aggR2, msg);
   const psig = signMaterial(material, sk, values, options.verify !== false, P);
-  return { pubnonce, psig };
+  const session = sessionWithValues({ aggnonce, pubkeys, tweaks, isXonly, msg }, values);
+  return { pubnonce, psig, aggnonce, session };
 }

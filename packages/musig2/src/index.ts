@@ -13,7 +13,7 @@ export { aggregateBatch, BatchAggregationError } from './batch.js';
 export type { SchnorrItem } from './bip340.js';
 export { schnorrBatchVerify, schnorrVerify } from './bip340.js';
 export type { DeterministicSignOptions, DeterministicSignResult } from './deterministicSign.js';
-export { deterministicSign } from './deterministicSign.js';
+export { DeterministicSigner, deterministicSign } from './deterministicSign.js';
 export type { Contribution, MuSig2ErrorCode } from './errors.js';
 export {
   InvalidArgumentError,
@@ -76,6 +76,7 @@ export {
   partialSigVerify,
   partialSigVerifyInternal,
   Session,
+  Signer,
   sessionValuesFor,
   sign,
   signWithValues,

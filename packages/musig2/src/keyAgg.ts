@@ -30,8 +30,44 @@ import {
   xbytes,
 } from './point.js';
 
-/** Above this many keys KeyAgg uses Pippenger's bucket method; at or below it, interleaved Straus. */
-const PIPPENGER_THRESHOLD = 128;
+/**
+ * Above this many terms an MSM uses Pippenger's bucket method; at or below it, interleaved Straus
+ * (measured on noble's secp256k1: Straus costs about 0.4 ms per term at every size, Pippenger falls
+ * below that only past roughly 768 terms).
+ */
+const PIPPENGER_THRESHOLD = 768;
+
+/**
+ * Decoded public keys by their 33-byte encoding (public data). A tree aggregates each participant's
+ * key into one set per level, so without this every occurrence paid a square root.
+ */
+const POINT_CACHE_MAX = 65_536;
+const pointCache = new Map<string, Point>();
+
+function decodeKeyCached(pk: Uint8Array, hex: string): Point {
+  let P = pointCache.get(hex);
+  if (P === undefined) {
+    P = pointFromCompressed(pk);
+    if (pointCache.size >= POINT_CACHE_MAX) pointCache.delete(pointCache.keys().next().value as string);
+    pointCache.set(hex, P);
+  }
+  return P;
+}
+
+/**
+ * Untweaked contexts by `HashKeys(pk_1..u)` (which KeyAgg computes anyway, and which commits to the
+ * exact ordered list), least recently used first out, bounded by the total number of keys held.
+ * `KeyAgg` is a pure function of the list and contexts are immutable, so a repeated aggregation of the
+ * same list (a node's kickoff and state outputs, a channel output equal to its leaf's set, every
+ * session over it) returns the same context instead of repeating the multi-scalar multiplication.
+ */
+const CONTEXT_CACHE_MAX_KEYS = 262_144;
+const contextCache = new Map<string, KeyAggContext>();
+let contextCacheKeys = 0;
+
+/** Tweaked children of a cached context, by `tweak || isXonly`, so each tweak costs one `t⋅G` per process. */
+const TWEAKS_PER_CONTEXT = 64;
+const tweakCache = new WeakMap<KeyAggContext, Map<string, KeyAggContext>>();
 
 /** The key list a context was built from, with its hash and every coefficient (shared by tweaked copies). */
 interface KeySet {
@@ -155,19 +191,27 @@ function coeffInternal(L: Uint8Array, pk2: Uint8Array, pk: Uint8Array): bigint {
 export function keyAgg(pubkeys: readonly Uint8Array[]): KeyAggContext {
   assertBytesArray(pubkeys, 'pubkeys', 33, 1);
   const keys = pubkeys.map((pk) => Uint8Array.from(pk));
+  const hexes = keys.map((pk) => bytesToHex(pk));
   const points = keys.map((pk, i) => {
     try {
-      return pointFromCompressed(pk);
+      return decodeKeyCached(pk, hexes[i] as string);
     } catch (cause) {
       throw new InvalidContributionError(i, 'pubkey', { cause });
     }
   });
   const L = taggedHash('KeyAgg list', ...keys);
+  const memoKey = bytesToHex(L);
+  const memo = contextCache.get(memoKey);
+  if (memo !== undefined) {
+    contextCache.delete(memoKey);
+    contextCache.set(memoKey, memo);
+    return memo;
+  }
   const pk2 = getSecondKey(keys);
   const byKey = new Map<string, bigint>();
   const pointByKey = new Map<string, Point>();
   const coeffs = keys.map((pk, i) => {
-    const hex = bytesToHex(pk);
+    const hex = hexes[i] as string;
     let a = byKey.get(hex);
     if (a === undefined) {
       a = coeffInternal(L, pk2, pk);
@@ -178,13 +222,21 @@ export function keyAgg(pubkeys: readonly Uint8Array[]): KeyAggContext {
   });
   const Q = msm(points, coeffs);
   if (Q.is0()) throw new ValueError('The aggregate public key cannot be infinity.');
-  return new KeyAggContext(Q, 1n, 0n, {
+  const ctx = new KeyAggContext(Q, 1n, 0n, {
     pubkeys: Object.freeze(keys),
     points: Object.freeze(points),
     coeffs: Object.freeze(coeffs),
     byKey,
     pointByKey,
   });
+  contextCache.set(memoKey, ctx);
+  contextCacheKeys += keys.length;
+  while (contextCacheKeys > CONTEXT_CACHE_MAX_KEYS && contextCache.size > 1) {
+    const oldest = contextCache.keys().next().value as string;
+    contextCacheKeys -= (contextCache.get(oldest) as KeyAggContext).size;
+    contextCache.delete(oldest);
+  }
+  return ctx;
 }
 
 /** `Σ scalars[i]⋅points[i]` for public inputs (scalars in [0, n)). */
@@ -221,6 +273,21 @@ export function applyTweak(ctx: KeyAggContext, tweak: Uint8Array, isXonly: boole
     throw new InvalidArgumentError('ctx', 'expected a KeyAggContext from keyAgg()');
   assertBytes(tweak, 'tweak', 32);
   if (typeof isXonly !== 'boolean') throw new InvalidArgumentError('isXonly', 'expected a boolean');
+  const memoKey = `${bytesToHex(tweak)}${isXonly ? 'x' : 'p'}`;
+  let children = tweakCache.get(ctx);
+  const memo = children?.get(memoKey);
+  if (memo !== undefined) return memo;
+  const tweaked = applyTweakUncached(ctx, tweak, isXonly);
+  if (children === undefined) {
+    children = new Map();
+    tweakCache.set(ctx, children);
+  }
+  if (children.size >= TWEAKS_PER_CONTEXT) children.clear();
+  children.set(memoKey, tweaked);
+  return tweaked;
+}
+
+function applyTweakUncached(ctx: KeyAggContext, tweak: Uint8Array, isXonly: boolean): KeyAggContext {
   // "Let g = -1 mod n if is_xonly_t and not has_even_y(Q), otherwise let g = 1"
   const negate = isXonly && !hasEvenY(ctx.Q);
   // "Let t = int(tweak); fail if t ≥ n"
@@ -228,7 +295,8 @@ export function applyTweak(ctx: KeyAggContext, tweak: Uint8Array, isXonly: boole
   if (t >= n) throw new ValueError('The tweak must be less than n.');
   // "Let Q' = g⋅Q + t⋅G; fail if is_infinite(Q')"
   const gQ = negate ? ctx.Q.negate() : ctx.Q;
-  const Q = t === 0n ? gQ : gQ.add(G.multiply(t));
+  // The tweak is public (a hash of public keys and scripts): variable-time multiplication is safe.
+  const Q = t === 0n ? gQ : gQ.add(G.multiplyUnsafe(t));
   if (Q.is0()) throw new ValueError('The result of tweaking cannot be infinity.');
   // "Let gacc' = g⋅gacc mod n", "Let tacc' = t + g⋅tacc mod n"
   const gacc = negate ? modN(-ctx.gacc) : ctx.gacc;

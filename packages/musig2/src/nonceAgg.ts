@@ -23,12 +23,22 @@ export function decodePubnonce(
 
 /** Sums decoded public nonces and encodes the aggregate nonce with `cbytes_ext`. */
 export function aggregateNoncePoints(nonces: readonly (readonly [Point, Point])[]): Uint8Array {
+  return encodeNoncePoints(sumNoncePoints(nonces));
+}
+
+/** @internal The two sums `(Σ R_i,1, Σ R_i,2)` of decoded public nonces (either may be infinity). */
+export function sumNoncePoints(nonces: readonly (readonly [Point, Point])[]): [Point, Point] {
   let R1 = INFINITY;
   let R2 = INFINITY;
   for (const [A, B] of nonces) {
     R1 = R1.add(A);
     R2 = R2.add(B);
   }
+  return [R1, R2];
+}
+
+/** @internal `cbytes_ext(R1) || cbytes_ext(R2)`. */
+export function encodeNoncePoints([R1, R2]: readonly [Point, Point]): Uint8Array {
   const out = new Uint8Array(66);
   out.set(cbytesExt(R1), 0);
   out.set(cbytesExt(R2), 33);

@@ -117,10 +117,6 @@ export function sessionValuesFor(
   aggnonce: Uint8Array,
   msg: Uint8Array,
 ): SessionValues {
-  const { Q, gacc, tacc } = keyCtx;
-  const xQ = xbytes(Q);
-  // "Let b = int(hash_MuSig/noncecoef(aggnonce || xbytes(Q) || m)) mod n"
-  const b = taggedScalar('MuSig/noncecoef', aggnonce, xQ, msg);
   // "Let R'_1 = cpoint_ext(aggnonce[0:33]), R'_2 = cpoint_ext(aggnonce[33:66]); fail if that fails
   //  and blame nobody"
   let R1: Point;
@@ -131,6 +127,24 @@ export function sessionValuesFor(
   } catch (cause) {
     throw new InvalidContributionError(null, 'aggnonce', { cause });
   }
+  return sessionValuesFromPoints(keyCtx, aggnonce, R1, R2, msg);
+}
+
+/**
+ * @internal {@link sessionValuesFor} when the caller already holds the aggregate nonce's two points
+ * (`aggnonce` must be their `cbytes_ext` encoding: the caller encoded them), saving two square roots.
+ */
+export function sessionValuesFromPoints(
+  keyCtx: KeyAggContext,
+  aggnonce: Uint8Array,
+  R1: Point,
+  R2: Point,
+  msg: Uint8Array,
+): SessionValues {
+  const { Q, gacc, tacc } = keyCtx;
+  const xQ = xbytes(Q);
+  // "Let b = int(hash_MuSig/noncecoef(aggnonce || xbytes(Q) || m)) mod n"
+  const b = taggedScalar('MuSig/noncecoef', aggnonce, xQ, msg);
   // "Let R' = R'_1 + b⋅R'_2"; "If is_infinite(R'): Let final nonce R = G"
   const Rp = R1.add(mulPublic(R2, b));
   const R = Rp.is0() ? G : Rp;
@@ -367,6 +381,18 @@ export function verifyAggregate(sig: Uint8Array, values: SessionValues): boolean
   return Rc.equals(hasEvenY(values.R) ? values.R : values.R.negate());
 }
 
+// Not exported from the package: lets this package's own DeterministicSign hand back the session it
+// computed instead of having the caller compute the same values again.
+const PRESET_VALUES = Symbol('presetSessionValues');
+
+/**
+ * @internal A {@link Session} over `ctx` whose values were computed by this package from the same
+ * context (`sessionValuesFromPoints`); not exported from the package entry point.
+ */
+export function sessionWithValues(ctx: SessionContext, values: SessionValues): Session {
+  return new Session(ctx, { [PRESET_VALUES]: values } as SessionOptions);
+}
+
 /**
  * One signing session with its values computed once: the signer's and the aggregator's view of a
  * BIP327 session context. Copies the caller's bytes.
@@ -384,6 +410,11 @@ export class Session {
     assertSessionContext(ctx, 'ctx');
     this.#pubkeys = ctx.pubkeys.map((pk) => Uint8Array.from(pk));
     this.#msg = Uint8Array.from(ctx.msg);
+    const preset = (options as { [PRESET_VALUES]?: SessionValues } | undefined)?.[PRESET_VALUES];
+    if (preset !== undefined) {
+      this.values = preset;
+      return;
+    }
     const keyCtx = keyAggFor(this.#pubkeys, ctx.tweaks ?? [], ctx.isXonly ?? [], options);
     this.values = sessionValuesFor(keyCtx, Uint8Array.from(ctx.aggnonce), this.#msg);
   }
@@ -470,6 +501,39 @@ export class Session {
         name,
         `expected one per signer (${this.#pubkeys.length}), got ${list.length}`,
       );
+  }
+}
+
+/**
+ * A signer holding one secret key for many `Sign` calls (a client signing every transaction of its
+ * tree path): the key's point `d'⋅G` is computed once here, so each signature skips that base
+ * multiplication while BIP327's check that the key is the nonce's (`pk = secnonce[64:97]`) still
+ * runs. Holds the secret key in memory for its lifetime; drop it when the session ends.
+ */
+export class Signer {
+  readonly #sk: Uint8Array;
+  readonly #P: Point;
+  /** The signer's 33-byte compressed public key. */
+  readonly publicKey: Uint8Array;
+
+  /** @throws ValueError for an out-of-range secret key. */
+  constructor(sk: Uint8Array) {
+    assertBytes(sk, 'sk', 32);
+    const d = bytesToInt(sk);
+    if (d === 0n || d >= n) throw new ValueError('secret key value is out of range.');
+    this.#sk = Uint8Array.from(sk);
+    this.#P = mulG(d);
+    this.publicKey = cbytes(this.#P);
+  }
+
+  /**
+   * BIP327 `Sign(secnonce, sk, session_ctx)` with this signer's key in `session`, as
+   * {@link Session.sign}. Consumes `secnonce`.
+   */
+  sign(secnonce: SecretNonce, session: Session, options?: { verify?: boolean }): Uint8Array {
+    if (!(session instanceof Session)) throw new InvalidArgumentError('session', 'expected a Session');
+    const m = consumeSecretNonce(secnonce);
+    return signMaterial(m, this.#sk, session.values, options?.verify !== false, this.#P);
   }
 }
 
