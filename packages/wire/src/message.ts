@@ -1,0 +1,217 @@
+/**
+ * Every message of brief §10 as one discriminated union, {@link Message}, with one strict, total codec:
+ * {@link encodeMessage} and {@link decodeMessage}. The type numbers are in {@link MESSAGE_TYPES} (and
+ * the README's table).
+ *
+ * @module
+ */
+import { type Extensible, MAX_MESSAGE_SIZE, type MessageCodec } from './codec.js';
+import { WireError } from './errors.js';
+import {
+  type AdvanceAggNonces,
+  type AdvanceDone,
+  type AdvanceNonces,
+  type AdvancePropose,
+  type AdvancePsigs,
+  advanceCodecs,
+  type LstockSecret,
+} from './messages/advance.js';
+import { type ChannelMessage, channelCodecs } from './messages/channel.js';
+import {
+  type CloseAggNonce,
+  type CloseDone,
+  type CloseNonce,
+  type ClosePropose,
+  type ClosePsig,
+  closeCodecs,
+} from './messages/close.js';
+import {
+  type FactoryAbort,
+  type FactoryAggNonces,
+  type FactoryFunded,
+  type FactoryNonces,
+  type FactoryPropose,
+  type FactoryPsigs,
+  type FactorySigned,
+  factoryCodecs,
+} from './messages/factory.js';
+import { type Invoice, type InvoiceRequest, invoiceCodecs } from './messages/invoice.js';
+import { type JitAccept, type JitMigrate, type JitOffer, type JitReady, jitCodecs } from './messages/jit.js';
+import {
+  type RotationBegin,
+  rotationCodecs,
+  type TurnoverComplete,
+  type TurnoverPresig,
+} from './messages/rotation.js';
+import {
+  type ErrorMessage,
+  type Fragment,
+  type Init,
+  type Ping,
+  type Pong,
+  setupCodecs,
+  type Warning,
+} from './messages/setup.js';
+
+/** Setup and control messages. */
+export type SetupMessage = Init | ErrorMessage | Warning | Ping | Pong | Fragment;
+/** Factory ceremony messages. */
+export type FactoryMessage =
+  | FactoryPropose
+  | FactoryNonces
+  | FactoryAggNonces
+  | FactoryPsigs
+  | FactorySigned
+  | FactoryAbort
+  | FactoryFunded;
+/** State-advance messages. */
+export type AdvanceMessage =
+  | AdvancePropose
+  | AdvanceNonces
+  | AdvanceAggNonces
+  | AdvancePsigs
+  | AdvanceDone
+  | LstockSecret;
+/** Cooperative-close messages. */
+export type CloseMessage = ClosePropose | CloseNonce | CloseAggNonce | ClosePsig | CloseDone;
+/** Rotation and key-turnover messages. */
+export type RotationMessage = RotationBegin | TurnoverPresig | TurnoverComplete;
+/** JIT-channel messages. */
+export type JitMessage = JitOffer | JitAccept | JitReady | JitMigrate;
+/** Invoice messages. */
+export type InvoiceMessage = InvoiceRequest | Invoice;
+
+/** Every message, discriminated by `type`; a decoded one may carry unknown odd records. */
+export type Message = (
+  | SetupMessage
+  | FactoryMessage
+  | AdvanceMessage
+  | ChannelMessage
+  | CloseMessage
+  | RotationMessage
+  | JitMessage
+  | InvoiceMessage
+) &
+  Extensible;
+
+/** The `type` strings. */
+export type MessageName = Message['type'];
+
+const ALL: readonly MessageCodec[] = [
+  ...setupCodecs,
+  ...factoryCodecs,
+  ...advanceCodecs,
+  ...channelCodecs,
+  ...closeCodecs,
+  ...rotationCodecs,
+  ...jitCodecs,
+  ...invoiceCodecs,
+];
+
+const byName = new Map<string, MessageCodec>();
+const byType = new Map<number, MessageCodec>();
+for (const c of ALL) {
+  if (byName.has(c.spec.name) || byType.has(c.spec.type)) throw new Error(`duplicate message ${c.spec.name}`);
+  byName.set(c.spec.name, c);
+  byType.set(c.spec.type, c);
+}
+
+/** Message name → 2-byte type, for every message this package knows. */
+export const MESSAGE_TYPES: Readonly<Record<MessageName, number>> = Object.freeze(
+  Object.fromEntries(ALL.map((c) => [c.spec.name, c.spec.type])) as Record<MessageName, number>,
+);
+
+/** Every message name, in type order. */
+export const MESSAGE_NAMES: readonly MessageName[] = Object.freeze(
+  [...ALL].sort((a, b) => a.spec.type - b.spec.type).map((c) => c.spec.name as MessageName),
+);
+
+/** @internal The compiled codec of a message name (tests, docs). */
+export function codecOf(name: string): MessageCodec | undefined {
+  return byName.get(name);
+}
+
+/** Options of {@link encodeMessage} and {@link decodeMessage}. */
+export interface SizeOptions {
+  /**
+   * Largest encoding accepted, bytes (default 65,535, one BOLT 8 frame). Larger messages travel as
+   * fragments: see `encodeFrames` and `Reassembler`.
+   */
+  readonly maxSize?: number;
+}
+
+function maxSizeOf(o: SizeOptions | undefined): number {
+  const m = o?.maxSize ?? MAX_MESSAGE_SIZE;
+  if (!Number.isSafeInteger(m) || m < 2)
+    throw new WireError('INVALID_ARGUMENT', `maxSize must be an integer ≥ 2, got ${String(m)}`);
+  return m;
+}
+
+function tag(e: unknown, messageType: number): never {
+  if (WireError.isInstance(e) && e.messageType === undefined)
+    (e as { messageType: number | undefined }).messageType = messageType;
+  throw e;
+}
+
+/**
+ * Encodes a message: its 2-byte type, then its TLV stream. Validates every field.
+ *
+ * @throws {WireError} `INVALID_ARGUMENT` naming the field for a value with no encoding (wrong type,
+ *   out of range, invalid point, unknown key); `MESSAGE_TOO_LARGE` above `maxSize`.
+ */
+export function encodeMessage(msg: Message, options?: SizeOptions): Uint8Array {
+  const max = maxSizeOf(options);
+  if (typeof msg !== 'object' || msg === null)
+    throw new WireError('INVALID_ARGUMENT', 'expected a message object');
+  const codec = typeof msg.type === 'string' ? byName.get(msg.type) : undefined;
+  if (codec === undefined)
+    throw new WireError('INVALID_ARGUMENT', `unknown message type ${JSON.stringify(String(msg.type))}`, {
+      field: 'type',
+    });
+  let out: Uint8Array;
+  try {
+    out = codec.encode(msg);
+  } catch (e) {
+    tag(e, codec.spec.type);
+  }
+  if (out.length > max)
+    throw new WireError('MESSAGE_TOO_LARGE', `${msg.type} encodes to ${out.length} bytes, above ${max}`, {
+      messageType: codec.spec.type,
+    });
+  return out;
+}
+
+/**
+ * Decodes one message. Total: any input either decodes or throws a {@link WireError}, and the result
+ * re-encodes to exactly `bytes`.
+ *
+ * @throws {WireError} `UNKNOWN_MESSAGE_TYPE` (ignore it when `ignorable`, i.e. odd; else close the
+ *   connection), `MESSAGE_TOO_LARGE`, or the decoding error of the field at fault.
+ */
+export function decodeMessage(bytes: Uint8Array, options?: SizeOptions): Message {
+  const max = maxSizeOf(options);
+  if (!(bytes instanceof Uint8Array)) throw new WireError('INVALID_ARGUMENT', 'expected a Uint8Array');
+  if (bytes.length > max)
+    throw new WireError('MESSAGE_TOO_LARGE', `${bytes.length} bytes, above ${max}`, { offset: max });
+  if (bytes.length < 2)
+    throw new WireError('TRUNCATED', 'a message starts with a 2-byte type', { offset: 0 });
+  const type = ((bytes[0] as number) << 8) | (bytes[1] as number);
+  const codec = byType.get(type);
+  if (codec === undefined)
+    throw new WireError(
+      'UNKNOWN_MESSAGE_TYPE',
+      `unknown message type ${type} (${type % 2 === 1 ? 'odd: ignore it' : 'even: close the connection'})`,
+      { messageType: type, offset: 0 },
+    );
+  try {
+    return codec.decode(bytes) as unknown as Message;
+  } catch (e) {
+    // No catch-all here: the fuzz suites must see any exception that is not a WireError.
+    tag(e, type);
+  }
+}
+
+/** The 2-byte type of an encoded message, or undefined when shorter than 2 bytes. */
+export function peekMessageType(bytes: Uint8Array): number | undefined {
+  return bytes.length < 2 ? undefined : ((bytes[0] as number) << 8) | (bytes[1] as number);
+}
