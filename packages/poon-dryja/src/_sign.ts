@@ -19,12 +19,20 @@ export function signSchnorr(msg: Uint8Array, sk: Uint8Array, rng: Rng): Uint8Arr
   return sig;
 }
 
-/**
- * The key-path secret of a taproot output with internal key `d·G` and tweak `t` (BIP341
- * `taproot_tweak_seckey`): `d` negated when `d·G` has odd y, plus `t`, mod n.
- */
-export function tweakSecret(sk: Uint8Array, tweak: Uint8Array): Uint8Array {
-  let d = bytesToBigInt(sk);
-  if ((perCommitmentPoint(sk)[0] as number) === 0x03) d = N - d;
-  return scalarBytes((d + bytesToBigInt(tweak)) % N);
+/** BIP340 signature without self-verification: the caller verifies (e.g. one batch for a whole penalty). */
+export function signSchnorrUnverified(msg: Uint8Array, sk: Uint8Array, rng: Rng): Uint8Array {
+  const aux = rng(32);
+  if (!(aux instanceof Uint8Array) || aux.length !== 32) throw new Error('rng must return 32 bytes');
+  return schnorr.sign(msg, sk, aux);
+}
+
+/** `sk` negated when `sk·G` has odd y (BIP340's even-y form of the secret). */
+export function evenYSecret(sk: Uint8Array): bigint {
+  const d = bytesToBigInt(sk);
+  return (perCommitmentPoint(sk)[0] as number) === 0x03 ? N - d : d;
+}
+
+/** `(d + t) mod n` as 32 bytes: BIP341 `taproot_tweak_seckey` for an even-y secret `d`. */
+export function addTweak(evenD: bigint, tweak: Uint8Array): Uint8Array {
+  return scalarBytes((evenD + bytesToBigInt(tweak)) % N);
 }

@@ -37,8 +37,13 @@ import {
   otherSide,
   type Side,
 } from './commitment.js';
-import { BelowDustError, InvalidArgumentError, KeyMismatchError } from './errors.js';
-import { DUST_LIMIT, feeForVsize } from './fees.js';
+import {
+  BelowDustError,
+  InvalidArgumentError,
+  KeyMismatchError,
+  TransactionTooLargeError,
+} from './errors.js';
+import { DUST_LIMIT, feeForVsize, TRUC_MAX_VSIZE } from './fees.js';
 import { derivePrivkey, perCommitmentPoint } from './keys.js';
 
 /** What a claim input spends, and by which leaf. */
@@ -211,6 +216,7 @@ function planInput(c: Commitment, input: ClaimInput, name: string): Plan {
  *   preimage that does not hash to the payment hash, or an output claimed twice.
  * @throws {KeyMismatchError} a basepoint secret that does not derive the leaf's key.
  * @throws {BelowDustError} the claimed amount minus the fee is below 330 sats.
+ * @throws {TransactionTooLargeError} a batch above 10,000 vB (TRUC): claim in several transactions.
  */
 export function buildClaim(args: BuildClaimArgs): Claim {
   assertObject(args, 'args');
@@ -247,6 +253,8 @@ export function buildClaim(args: BuildClaimArgs): Claim {
     sized,
     plans.map((p) => witnessFor(p, new Uint8Array(64))),
   );
+  // Version 3: a claim above TRUC's size would never relay (split a large batch).
+  if (vsize > TRUC_MAX_VSIZE) throw new TransactionTooLargeError('the claim', vsize, TRUC_MAX_VSIZE);
   const fee = feeForVsize(args.feeRate, vsize);
   const amount = total - fee;
   if (amount < DUST_LIMIT) throw new BelowDustError('the claim', amount);

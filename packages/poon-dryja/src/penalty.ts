@@ -17,9 +17,11 @@
  *
  * @module
  */
+
+import { schnorrBatchVerify } from '@superscalar/musig2';
 import { assertBytes, assertDestination, assertFeeRate, assertInt, assertObject } from './_assert.js';
 import { decodeScalar } from './_ec.js';
-import { defaultRng, type Rng, signSchnorr, tweakSecret } from './_sign.js';
+import { addTweak, defaultRng, evenYSecret, type Rng, signSchnorrUnverified } from './_sign.js';
 import {
   bytesEqual,
   serializeWitness,
@@ -125,6 +127,7 @@ export function buildPenalties(args: BuildPenaltiesArgs): PenaltySet {
       "does not derive the commitment's revocationpubkey",
     );
 
+  const evenD = evenYSecret(revocationSecret);
   const sweepable = c.outputs.filter((o): o is Sweepable => o.role === 'to_local' || o.role === 'htlc');
   const sweep = Uint8Array.from(args.sweepScript);
   const transactions: PenaltyTx[] = [];
@@ -155,9 +158,19 @@ export function buildPenalties(args: BuildPenaltiesArgs): PenaltySet {
     });
     const spent: TxOut[] = batch.map((o) => ({ value: o.amount, script: o.script }));
     const sighasher = new TaprootSighasher(tx, spent);
-    const witnesses = batch.map((o, i) => [
-      signSchnorr(sighasher.sighash(i), tweakSecret(revocationSecret, o.taproot.tweak), rng),
-    ]);
+    const msgs = batch.map((_, i) => sighasher.sighash(i));
+    const sigs = batch.map((o, i) =>
+      signSchnorrUnverified(msgs[i] as Uint8Array, addTweak(evenD, o.taproot.tweak), rng),
+    );
+    // Verify-your-own-signatures, against each output key, in one batch (the CSPRNG picks the batch
+    // multipliers, never the injected rng: a fixed rng would weaken the batch check).
+    const items = sigs.map((sig, i) => ({
+      sig,
+      msg: msgs[i] as Uint8Array,
+      pubkey: (batch[i] as Sweepable).taproot.outputKey,
+    }));
+    if (!schnorrBatchVerify(items)) throw new Error('penalty signatures failed self-verification');
+    const witnesses = sigs.map((sig) => [sig]);
     transactions.push(
       Object.freeze({
         tx,

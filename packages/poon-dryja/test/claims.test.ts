@@ -7,6 +7,8 @@ import {
   BelowDustError,
   buildClaim,
   buildCommitment,
+  buildPenalties,
+  type ClaimInput,
   claimableOutputs,
   InvalidArgumentError,
   KeyMismatchError,
@@ -14,10 +16,21 @@ import {
   offeredHtlcTimeoutLeaf,
   receivedHtlcSuccessLeaf,
   receivedHtlcTimeoutLeaf,
+  TransactionTooLargeError,
   toLocalLeaf,
   toRemoteLeaf,
 } from '../src/index.js';
-import { CLIENT, htlc, LSP, makeConfig, OFFCHAIN_FUNDING, p2tr, preimage, specFor } from './_channel.js';
+import {
+  CLIENT,
+  htlc,
+  LSP,
+  makeConfig,
+  OFFCHAIN_FUNDING,
+  p2tr,
+  pcSecret,
+  preimage,
+  specFor,
+} from './_channel.js';
 
 describe('claim arguments are checked before anything is signed', () => {
   const config = makeConfig();
@@ -172,5 +185,85 @@ describe('leaf scripts equal the chain package’s assembly of brief §7’s tex
     const k = new Uint8Array(32);
     expect(() => toLocalLeaf(0x10000, k)).toThrow(/toSelfDelay/);
     expect(() => receivedHtlcTimeoutLeaf(500_000_000, k)).toThrow(/cltvExpiry/);
+  });
+});
+
+describe('size and emptiness limits', () => {
+  it('a batched claim above 10,000 vB is refused (TRUC); split it', () => {
+    const cap = 10_000_000n;
+    const funding = { ...OFFCHAIN_FUNDING, amount: cap };
+    const htlcs = [
+      ...Array.from({ length: 114 }, (_, i) => htlc('lsp', BigInt(i), 10_000_000n, 500 + i)),
+      ...Array.from({ length: 114 }, (_, i) => htlc('client', BigInt(i), 10_000_000n, 700 + i)),
+    ];
+    const c = buildCommitment(makeConfig(), funding, specFor('lsp', 0n, cap, 1_000_000_000n, htlcs));
+    // Every HTLC the LSP can claim on its own commitment: 114 timeouts and 114 successes.
+    const inputs = c.outputs.flatMap((o): ClaimInput[] =>
+      o.role !== 'htlc'
+        ? []
+        : o.offeredBy === 'lsp'
+          ? [{ vout: o.vout, kind: 'htlc_timeout' as const, basepointSecret: LSP.htlc }]
+          : [
+              {
+                vout: o.vout,
+                kind: 'htlc_success' as const,
+                basepointSecret: LSP.htlc,
+                preimage: preimage(`client${o.htlcId}`).preimage,
+              },
+            ],
+    );
+    expect(inputs).toHaveLength(228);
+    let err: unknown;
+    try {
+      buildClaim({ commitment: c, inputs, destinationScript: p2tr('d'), feeRate: 1_000 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TransactionTooLargeError);
+    expect((err as TransactionTooLargeError).vsize).toBeGreaterThan(10_000);
+    // Half of them fit.
+    const half = buildClaim({
+      commitment: c,
+      inputs: inputs.slice(0, 20),
+      destinationScript: p2tr('d'),
+      feeRate: 1_000,
+    });
+    expect(half.vsize).toBeLessThanOrEqual(10_000);
+  });
+
+  it('a revoked commitment with nothing but to_remote has an empty penalty set', () => {
+    const c = buildCommitment(
+      makeConfig(),
+      OFFCHAIN_FUNDING,
+      specFor('client', 0n, OFFCHAIN_FUNDING.amount, 0n),
+    );
+    expect(c.outputs.map((o) => o.role).sort()).toEqual(['anchor', 'to_remote']);
+    const set = buildPenalties({
+      commitment: c,
+      perCommitmentSecret: pcSecret('client', 0n),
+      revocationBasepointSecret: LSP.revocation,
+      sweepScript: p2tr('s'),
+      feeRate: 1_000,
+    });
+    expect(set.transactions).toEqual([]);
+    expect(set.unswept).toEqual([]);
+  });
+
+  it('a penalty batch that would pay below dust is reported unswept, not signed', () => {
+    const c = buildCommitment(
+      makeConfig(),
+      OFFCHAIN_FUNDING,
+      specFor('client', 0n, OFFCHAIN_FUNDING.amount, 2_000_000n),
+    );
+    const set = buildPenalties({
+      commitment: c,
+      perCommitmentSecret: pcSecret('client', 0n),
+      revocationBasepointSecret: LSP.revocation,
+      sweepScript: p2tr('s'),
+      feeRate: 20_000,
+    });
+    // 2,000 sats to_local − 240 anchor − ~2,200 fee < 330.
+    expect(set.transactions).toEqual([]);
+    expect(set.unswept).toEqual([c.outputs.find((o) => o.role === 'to_local')?.vout]);
   });
 });
