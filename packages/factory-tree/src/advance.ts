@@ -260,7 +260,12 @@ export function planAdvance(tree: FactoryTree, request: AdvanceRequest): Advance
     allocations: Object.freeze(allocations),
     poisonHashes: Object.freeze(poisonHashes),
   });
-  const next = buildTreeWith(p, layout, state);
+  // Only the advanced node's state and its subtree change; in pre-order they are contiguous.
+  const top = layout.shape.nodes[result.advancedNode] as { end: number };
+  const from = (layout.nodeTxs[result.advancedNode] as { state: number }).state;
+  const lastNode = layout.nodeTxs[top.end - 1] as { kickoff: number; state: number };
+  const to = Math.max(lastNode.kickoff, lastNode.state) + 1;
+  const next = buildTreeWith(p, layout, state, { tree, from, to });
 
   const newTxs: TreeTx[] = [];
   for (const ch of result.changed) {

@@ -1,10 +1,23 @@
 // @superscalar/factory-tree: the transactions of a SuperScalar factory tree. Re-exports only.
+export * from './advance.js';
 export * from './close.js';
 export * from './distribution.js';
 export * from './errors.js';
 export * from './exit.js';
 export * from './exitErrors.js';
+export {
+  buildPoison,
+  type PoisonClient,
+  type PoisonOptions,
+  type PoisonTx,
+  parsePoisonLeaf,
+  poisonWitness,
+  signedPoisonBytes,
+  verifyLStockSecret,
+} from './poison.js';
 export * from './proposal.js';
+export * from './serialize.js';
+export * from './settlement.js';
 export * from './signingPlan.js';
 export * from './transactions.js';
 export {
@@ -17,3 +30,4 @@ export {
   type TxLayout,
   treeTxVsize,
 } from './tree.js';
+export * from './verify.js';

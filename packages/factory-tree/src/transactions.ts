@@ -385,19 +385,35 @@ export function buildTree(p: Proposal, state?: FactoryState): FactoryTree {
   return buildTreeWith(p, layout, state ?? initialFactoryState(p, layout));
 }
 
-/** @internal Builds a tree from a layout and a state already checked. */
-export function buildTreeWith(p: Proposal, layout: TreeLayout, state: FactoryState): FactoryTree {
+/**
+ * @internal Builds a tree from a layout and a state already checked. With `reuse`, only the
+ * transactions `reuse.from .. reuse.to − 1` (one subtree, contiguous in pre-order) are rebuilt and
+ * every other transaction is taken from `reuse.tree`, which must be the same proposal's tree at a
+ * state that differs only inside that range (an advance: the advanced node's state and everything
+ * below it).
+ */
+export function buildTreeWith(
+  p: Proposal,
+  layout: TreeLayout,
+  state: FactoryState,
+  reuse?: { readonly tree: FactoryTree; readonly from: number; readonly to: number },
+): FactoryTree {
   const dw = state.dw;
-  const keys = [p.lsp.key, ...p.clients.map((c) => c.key)];
+  const keys = reuse?.tree.keys ?? [p.lsp.key, ...p.clients.map((c) => c.key)];
   const lspKey = p.lsp.key;
-  const funding = fundingOutput(
-    lspKey,
-    p.clients.map((c) => c.key),
-  );
+  const funding =
+    reuse?.tree.funding ??
+    fundingOutput(
+      lspKey,
+      p.clients.map((c) => c.key),
+    );
   const Tk = (k: number) => p.T - k * p.timeoutStep;
   // Taproot output for the spend of each tx's input, created when building the parent's outputs.
   const inputTaproot: TaprootOutput[] = [];
   inputTaproot[0] = funding;
+  const from = reuse?.from ?? 0;
+  const to = reuse?.to ?? layout.txs.length;
+  if (reuse !== undefined) inputTaproot[from] = (reuse.tree.txs[from] as TreeTx).spentTaproot;
   const nodeOutputFor = new Map<string, TaprootOutput>();
   const nodeOutput = (signers: readonly number[], T: number): TaprootOutput => {
     const key = `${signers.join(',')}@${T}`;
@@ -411,8 +427,9 @@ export function buildTreeWith(p: Proposal, layout: TreeLayout, state: FactorySta
     }
     return out;
   };
-  const built: TreeTx[] = [];
-  for (const t of layout.txs) {
+  const built: TreeTx[] = reuse === undefined ? [] : [...reuse.tree.txs];
+  for (let ti = from; ti < to; ti++) {
+    const t = layout.txs[ti] as TxLayout;
     const spentTaproot = inputTaproot[t.index] as TaprootOutput;
     const prevTxid = t.parent < 0 ? fromDisplayHex(p.funding.txid) : (built[t.parent] as TreeTx).txid;
     const vout = t.parent < 0 ? p.funding.vout : t.parentVout;
@@ -462,22 +479,20 @@ export function buildTreeWith(p: Proposal, layout: TreeLayout, state: FactorySta
     outputTaproot.push(undefined);
     roles.push({ kind: 'anchor' });
     const tx: OneInputTx = { version: 3, locktime: 0, prevTxid, vout, sequence, outputs };
-    built.push(
-      Object.freeze({
-        ...t,
-        sequence,
-        outputAmounts,
-        dwState,
-        instance: dw.instances[t.node] as number,
-        tx,
-        txid: txidOf(tx),
-        spent,
-        spentTaproot,
-        outputTaproot: Object.freeze(outputTaproot),
-        outputRoles: Object.freeze(roles),
-        sighash: taprootSighashOneInput(tx, spent),
-      }),
-    );
+    built[t.index] = Object.freeze({
+      ...t,
+      sequence,
+      outputAmounts,
+      dwState,
+      instance: dw.instances[t.node] as number,
+      tx,
+      txid: txidOf(tx),
+      spent,
+      spentTaproot,
+      outputTaproot: Object.freeze(outputTaproot),
+      outputRoles: Object.freeze(roles),
+      sighash: taprootSighashOneInput(tx, spent),
+    });
   }
   return Object.freeze({
     proposal: p,

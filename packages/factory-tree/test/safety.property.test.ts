@@ -6,7 +6,7 @@ import { ExhaustedError } from '@superscalar/dw-counter';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { propertyRuns } from '../../../test-utils/index.js';
-import { bytesEqual } from '../src/_tx.js';
+import { bytesEqual, hex } from '../src/_tx.js';
 import { advanceCounters, planAdvance } from '../src/advance.js';
 import { poisonHashesFromSeed } from '../src/proposal.js';
 import { buildTree, type FactoryTree, type TreeTx } from '../src/transactions.js';
@@ -83,9 +83,15 @@ it(`§5.2 safety rule over random shapes and advance sequences (${runs} runs)`, 
           throw e;
         }
         const hs = poisonHashesFromSeed(LSTOCK_SEED, cs.length, cs[0]);
-        trees.push(
-          planAdvance(tree, { leaf, poisonHashes: new Map(cs.map((c, i) => [c, hs[i] as Uint8Array])) }).next,
-        );
+        const next = planAdvance(tree, {
+          leaf,
+          poisonHashes: new Map(cs.map((c, i) => [c, hs[i] as Uint8Array])),
+        }).next;
+        // The advance rebuilds only the advanced subtree: it must equal a full rebuild at the new state.
+        const full = buildTree(proposal, next.state);
+        expect(next.txs.map((t) => hex(t.txid))).toEqual(full.txs.map((t) => hex(t.txid)));
+        expect(next.txs.map((t) => hex(t.sighash))).toEqual(full.txs.map((t) => hex(t.sighash)));
+        trees.push(next);
       }
       for (let i = 0; i < trees.length; i++)
         for (let j = i + 1; j < trees.length; j++)
