@@ -74,6 +74,8 @@ export interface PeerRecord {
   readonly blobs: Map<string, Uint8Array>;
   readonly events: ChannelEvent[];
   readonly watches: WatchRequest[];
+  /** Every message this peer sent. */
+  readonly sent: ChannelMessage[];
   readonly options: ChannelOptions;
 }
 
@@ -123,6 +125,7 @@ export class Pair {
         blobs: new Map(),
         events: [],
         watches: [],
+        sent: [],
         options,
       };
       this.pendingOpen.push([side, actions]);
@@ -151,6 +154,7 @@ export class Pair {
     for (const a of actions) {
       switch (a.kind) {
         case 'send':
+          peer.sent.push(a.message);
           this.peers[this.other(side)].inbox.push(encodeMessage(a.message));
           break;
         case 'persist':

@@ -1374,8 +1374,9 @@ export class Channel {
     void initiator;
     this.s.remoteStfu = true;
     this.quiesceWanted = true;
-    this.tryStfu();
-    this.maybeQuiescent();
+    // Our own stfu, when it goes out now, announces quiescence itself.
+    if (this.s.localStfu) this.maybeQuiescent();
+    else this.tryStfu();
   }
 
   private maybeQuiescent() {
