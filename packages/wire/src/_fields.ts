@@ -30,6 +30,7 @@ export type CodecShape =
       readonly min: number;
       readonly max: number;
       readonly key?: (e: never) => number | bigint;
+      readonly keyName?: string;
     }
   | { readonly k: 'txid' }
   | { readonly k: 'p2tr' };
@@ -449,7 +450,7 @@ export function list<T>(elem: FieldCodec<T>, opts: ListOptions<T> = {}): FieldCo
       elem: elem as FieldCodec<unknown>,
       min,
       max,
-      ...(order ? { key: order as (e: never) => number | bigint } : {}),
+      ...(order ? { key: order as (e: never) => number | bigint, keyName: opts.keyName ?? 'key' } : {}),
     },
     minSize: cb,
     describe: `u${cb * 8} count + [${elem.describe}]${order ? ` by increasing ${opts.keyName ?? 'key'}` : ''}`,
