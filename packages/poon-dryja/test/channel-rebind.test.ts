@@ -1,0 +1,187 @@
+// Rebinding (brief §5.4) through the state machine, on SimChain: a quiescent channel signs each
+// holder's commitment n again on a new outpoint with fresh verification nonces, the number does not
+// advance, the nonce from the last revoke_and_ack still signs the next ordinary commitment, and when
+// commitment n is revoked the LSP holds penalties for both copies — each confirms on chain, from the
+// secret-free watchtower export alone.
+
+import { decodeTx } from '@superscalar/chain';
+import { describe, expect, it } from 'vitest';
+import {
+  type ChannelAction,
+  type ChannelEvent,
+  decodeWatchtowerExport,
+  decodeWatchtowerRecord,
+  encodeWatchtowerExport,
+  type FundingOutpoint,
+  IllegalStepError,
+  SignatureRejectedError,
+  watchtowerExport,
+} from '../src/index.js';
+import { CLIENT, cpfpChild, feeCoin, fundChannel, LSP, makeConfig, SimChain } from './_channel.js';
+import { agreement, CAPACITY, Pair, payment, SWEEP } from './channel-harness.js';
+
+function event<T extends ChannelEvent['type']>(
+  actions: ChannelAction[],
+  type: T,
+): Extract<ChannelEvent, { type: T }> {
+  for (const a of actions)
+    if (a.kind === 'emit' && a.event.type === type) return a.event as Extract<ChannelEvent, { type: T }>;
+  throw new Error(`no ${type} event`);
+}
+
+function rebind(pair: Pair, funding: FundingOutpoint): void {
+  const nonce = {
+    lsp: event(pair.do('lsp', { type: 'rebind_prepare', funding }), 'rebind_nonce').nonce,
+    client: event(pair.do('client', { type: 'rebind_prepare', funding }), 'rebind_nonce').nonce,
+  };
+  const partial = {
+    lsp: event(pair.do('lsp', { type: 'rebind_sign', peerNonce: nonce.client }), 'rebind_partial'),
+    client: event(pair.do('client', { type: 'rebind_sign', peerNonce: nonce.lsp }), 'rebind_partial'),
+  };
+  for (const side of ['lsp', 'client'] as const) {
+    const theirs = partial[side === 'lsp' ? 'client' : 'lsp'];
+    pair.do(side, {
+      type: 'rebind_complete',
+      partialSig: theirs.partialSig,
+      signingNonce: theirs.signingNonce,
+    });
+    pair.ack(side);
+    expect(pair.eventsOf(side, 'rebound')).toHaveLength(1);
+  }
+  for (const side of ['lsp', 'client'] as const) {
+    pair.do(side, { type: 'rebind_activate' });
+    pair.ack(side);
+  }
+}
+
+describe('rebinding (brief §5.4)', () => {
+  it('rebinds a quiescent channel, keeps the number, and penalises both copies of a revoked commitment', async () => {
+    const chain = new SimChain();
+    await chain.mine(101);
+    const config = makeConfig();
+    const fundA = await fundChannel(chain, config, CAPACITY);
+    const fundB = await fundChannel(chain, config, CAPACITY);
+    const uses = new Map<object, number>();
+    const observer = { signedWith: (n: object) => uses.set(n, (uses.get(n) ?? 0) + 1) };
+    const pair = new Pair({
+      funding: fundA,
+      options: { lsp: { nonceObserver: observer }, client: { nonceObserver: observer } },
+    });
+    pair.drive();
+    const p = payment('rebind');
+    pair.do('lsp', { type: 'add_htlc', amountMsat: 40_000_000n, paymentHash: p.hash, cltvExpiry: 1_200 });
+    pair.do('lsp', { type: 'commit' });
+    pair.drive();
+    expect(pair.errors).toEqual([]);
+    const n = pair.client.localCommitmentNumber;
+    const oldCopy = pair.client.forceCloseTransaction();
+
+    // Rebinding needs quiescence.
+    expect(() => pair.lsp.handle({ type: 'rebind_prepare', funding: fundB })).toThrow(IllegalStepError);
+    pair.do('lsp', { type: 'quiesce' });
+    pair.drive();
+    expect(pair.eventsOf('client', 'quiescent')).toHaveLength(1);
+
+    // A bad rebound partial signature aborts the rebinding, not the channel.
+    const nl = event(pair.lsp.handle({ type: 'rebind_prepare', funding: fundB }), 'rebind_nonce').nonce;
+    pair.client.handle({ type: 'rebind_prepare', funding: fundB });
+    const bad = event(pair.client.handle({ type: 'rebind_sign', peerNonce: nl }), 'rebind_partial');
+    const flipped = Uint8Array.from(bad.partialSig);
+    flipped[0] = (flipped[0] as number) ^ 1;
+    const e = (() => {
+      try {
+        pair.lsp.handle({ type: 'rebind_complete', partialSig: flipped, signingNonce: bad.signingNonce });
+      } catch (x) {
+        return x;
+      }
+    })();
+    expect(e).toBeInstanceOf(SignatureRejectedError);
+    expect((e as SignatureRejectedError).action).toBe('ignore');
+    expect(pair.lsp.phase).toBe('normal');
+
+    // The real rebinding: fresh nonces again from the start.
+    rebind(pair, fundB);
+    expect(pair.errors).toEqual([]);
+    expect(pair.client.localCommitmentNumber).toBe(n);
+    expect(pair.lsp.funding.txid).toBe(fundB.txid);
+    expect(pair.client.funding.txid).toBe(fundB.txid);
+    expect(
+      pair.peers.lsp.watches
+        .filter((w) => w.type === 'funding')
+        .map((w) => (w as { outpoint: FundingOutpoint }).outpoint.txid),
+    ).toEqual([fundA.txid, fundB.txid]);
+    const newCopy = pair.client.forceCloseTransaction();
+    expect(newCopy.commitment.txid).not.toBe(oldCopy.commitment.txid);
+    expect(newCopy.commitment.tx.locktime).toBe(oldCopy.commitment.tx.locktime);
+    expect(newCopy.commitment.tx.outputs).toEqual(oldCopy.commitment.tx.outputs);
+
+    // Ordinary updates continue on the new outpoint with the nonces reserved by the last revocation.
+    pair.do('client', { type: 'fulfill_htlc', id: 0n, preimage: p.preimage });
+    pair.do('client', { type: 'commit' });
+    pair.drive();
+    expect(pair.errors).toEqual([]);
+    expect(agreement(pair)).toEqual({ lsp: 660_000_000n, client: 340_000_000n });
+    expect([...uses.values()].every((k) => k === 1)).toBe(true);
+
+    // The client revoked n: the LSP pre-signed penalties for both copies.
+    const revoked = pair.peers.lsp.watches.find((w) => w.type === 'revoked' && w.commitmentNumber === n);
+    expect(revoked).toBeDefined();
+    const blob = pair.peers.lsp.blobs.get(`revoked/${n}`) as Uint8Array;
+    const record = decodeWatchtowerRecord(blob);
+    expect(record.copies.map((c) => c.funding.txid).sort()).toEqual([fundA.txid, fundB.txid].sort());
+    expect(record.copies.map((c) => c.commitmentTxid).sort()).toEqual(
+      [oldCopy.commitment.txid, newCopy.commitment.txid].sort(),
+    );
+
+    // A watchtower gets the export: every outpoint and every revoked record, and no secret.
+    const records = [...pair.peers.lsp.blobs.entries()]
+      .filter(([k]) => k.startsWith('revoked/'))
+      .map(([, b]) => decodeWatchtowerRecord(b));
+    const exported = encodeWatchtowerExport(watchtowerExport(pair.lsp.state, records));
+    const hex = Buffer.from(exported).toString('hex');
+    const secrets = [LSP, CLIENT].flatMap((k) => [
+      k.funding,
+      k.revocation,
+      k.payment,
+      k.delayedPayment,
+      k.htlc,
+      k.shachainSeed,
+    ]);
+    for (const side of ['lsp', 'client'] as const)
+      for (let i = 0n; i < pair.peers[side].channel.localCommitmentNumber; i++)
+        secrets.push(pair.peers[side].channel.revealedSecret(i) as Uint8Array);
+    for (const s of secrets) expect(hex.includes(Buffer.from(s).toString('hex'))).toBe(false);
+    const tower = decodeWatchtowerExport(exported);
+    expect(tower.outpoints.map((o) => o.txid)).toEqual([fundA.txid, fundB.txid]);
+
+    // Both copies of the revoked commitment confirm (they spend different outpoints); the tower's
+    // penalties for each confirm in turn.
+    for (const copy of [oldCopy, newCopy]) {
+      const anchor = copy.commitment.outputs.find((o) => o.role === 'anchor');
+      await chain.broadcastPackage(
+        copy.bytes,
+        cpfpChild(copy.commitment.txid, anchor?.vout as number, await feeCoin(chain)),
+      );
+    }
+    await chain.mine(1);
+    const towerRecord = tower.records.find((r) => r.commitmentNumber === n);
+    expect(towerRecord?.copies).toHaveLength(2);
+    const penaltyTxids: string[] = [];
+    for (const copy of towerRecord?.copies ?? []) {
+      expect(copy.penalties.length).toBeGreaterThan(0);
+      for (const penalty of copy.penalties) {
+        // Each penalty sweeps the revoked to_local and the HTLC output to the LSP's sweep script.
+        const tx = decodeTx(penalty);
+        expect(tx.inputs).toHaveLength(2);
+        expect(Buffer.from(tx.outputs[0]?.script as Uint8Array).equals(Buffer.from(SWEEP.lsp))).toBe(true);
+        penaltyTxids.push(await chain.broadcast(penalty));
+      }
+    }
+    await chain.mine(1);
+    for (const t of penaltyTxids) {
+      const info = await chain.getTransaction(t);
+      expect(info.confirmation?.confirmations).toBe(1);
+    }
+    expect(penaltyTxids).toHaveLength(2);
+  }, 120_000);
+});
