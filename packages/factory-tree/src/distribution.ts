@@ -22,6 +22,7 @@ import {
   type TxOut,
   taprootSighashOneInput,
   txidOf,
+  vsizeWith,
 } from './_tx.js';
 import { SpendError } from './exitErrors.js';
 import { ANCHOR_AMOUNT, MAX_FAN_OUT, MAX_TRUC_VSIZE, P2TR_DUST, tDist as tDistOf } from './proposal.js';
@@ -286,7 +287,15 @@ export function buildDistribution(tree: FactoryTree, options: DistributionOption
       ),
     ];
   }
-  for (const t of txs)
+  for (const t of txs) {
+    // Fees were computed from treeTxVsize, which assumes 34-byte P2TR close scripts (the proposal
+    // enforces them); a mismatch would make every fee wrong, so refuse rather than sign it.
+    if (vsizeWith(t.tx, [new Uint8Array(64)]) !== t.vsize)
+      throw new SpendError(
+        'too-large',
+        `distribution ${t.role}`,
+        'its size differs from the P2TR-output estimate',
+      );
     for (const o of t.tx.outputs)
       if (o.script !== P2A_SCRIPT && o.value < P2TR_DUST)
         throw new SpendError(
@@ -294,6 +303,7 @@ export function buildDistribution(tree: FactoryTree, options: DistributionOption
           `distribution ${t.role}`,
           `an output of ${o.value} sats is below dust`,
         );
+  }
   return Object.freeze({
     tDist,
     isTree,

@@ -14,6 +14,7 @@ import {
   verifyTaprootCommitment,
 } from '@superscalar/chain';
 import { describe, expect, it } from 'vitest';
+import { isCi } from '../../../test-utils/index.js';
 import { concat, pushNum, serializeWitness } from '../src/_tx.js';
 import {
   anchoredParent,
@@ -229,7 +230,13 @@ describe('whole trees on SimChain', () => {
       }
       const dplan = distributionSigningPlan(tree, dist);
       expect(dplan.byParticipant[1]).toEqual([0, 1]);
-      for (const j of dplan.byParticipant[1] as number[]) {
+      // Under CI only the sub-distribution is signed: the 1,025-signer top costs ~30 s on this machine
+      // with the simulated signer (its size and fee are checked above either way).
+      const toSign = isCi ? [1] : (dplan.byParticipant[1] as number[]);
+      console.log(
+        `N = 1,024 distribution: signed and verified ${toSign.map((j) => dplan.jobs[j]?.id).join(', ')}`,
+      );
+      for (const j of toSign) {
         const d = dist.txs[j] as DistributionTx;
         const bytes = signedDistributionBytes(d, signJob(dplan.jobs[j] as never, f.who.secretKeys));
         verifyStandard(bytes, [d.spent]);
