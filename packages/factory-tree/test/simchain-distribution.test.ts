@@ -2,7 +2,7 @@
 // distribution tree (top transaction, then one sub-distribution per run of clients).
 import { vsize as chainVsize, decodeTx, SimChain } from '@superscalar/chain';
 import { describe, expect, it } from 'vitest';
-import { toDisplayHex } from '../src/_tx.js';
+import { type OneInputTx, serializeWitness, taprootSighashOneInput, toDisplayHex } from '../src/_tx.js';
 import {
   anchoredParent,
   buildDistribution,
@@ -10,6 +10,7 @@ import {
   type DistributionTx,
   distributionSigningPlan,
   type FactoryTree,
+  type KeyPathSigningJob,
   signedDistributionBytes,
   treeTxVsize,
 } from '../src/index.js';
@@ -100,6 +101,16 @@ describe('distribution on SimChain', () => {
       ]);
       const signed = signAll(f.tree, dist, f.who);
       checkTx(d, signed[0] as Uint8Array, p.treeFeeRate);
+      // Why nSequence 0xFFFFFFFE: with 0xFFFFFFFF the same transaction ignores its nLockTime and
+      // clients could take the whole factory at once (here, 30+ blocks before T_dist).
+      const final: OneInputTx = { ...d.tx, sequence: 0xffffffff };
+      const job = { ...(distributionSigningPlan(f.tree, dist).jobs[0] as KeyPathSigningJob) };
+      const finalBytes = serializeWitness(final, [
+        signJob({ ...job, sighash: taprootSighashOneInput(final, d.spent) }, f.who.secretKeys),
+      ]);
+      expect(chain.height).toBeLessThan(dist.tDist - 20);
+      expect(rejectReason(() => chain.testAccept(finalBytes))).toBe('accepted');
+      expect(rejectReason(() => chain.testAccept(signed[0] as Uint8Array))).toBe('non-final');
       runDistribution(chain, f.tree, dist, signed);
     },
     T_OUT,
