@@ -1,6 +1,7 @@
 // Internal: secp256k1 decoding helpers with typed errors naming the argument.
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { assertBytes } from './_assert.js';
+import { hexKey, Lru } from './_cache.js';
 import { InvalidArgumentError } from './errors.js';
 
 const Point = secp256k1.Point;
@@ -11,12 +12,19 @@ export const N = Point.Fn.ORDER;
 /** Decodes a 33-byte compressed point, as a typed error naming the argument. */
 export function decodePoint(bytes: unknown, name: string): Pt {
   assertBytes(bytes, name, 33);
-  try {
-    return Point.fromBytes(bytes);
-  } catch (cause) {
-    throw new InvalidArgumentError(name, 'not a valid compressed secp256k1 point', { cause });
-  }
+  // Decompression costs a square root; channels decode the same few keys for every commitment.
+  const point = pointCache.get(hexKey(bytes), () => {
+    try {
+      return Point.fromBytes(bytes);
+    } catch {
+      return null;
+    }
+  });
+  if (point === null) throw new InvalidArgumentError(name, 'not a valid compressed secp256k1 point');
+  return point;
 }
+
+const pointCache = new Lru<Pt | null>(4096);
 
 /** Decodes a 32-byte secret scalar in 1..n-1. */
 export function decodeScalar(bytes: unknown, name: string): bigint {

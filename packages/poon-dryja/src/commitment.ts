@@ -26,6 +26,7 @@ import {
   assertObject,
   assertSats,
 } from './_assert.js';
+import { hexKey, Lru } from './_cache.js';
 import { decodePoint } from './_ec.js';
 import {
   compareBytes,
@@ -412,6 +413,21 @@ function freezeConfig(c: ChannelConfig): ChannelConfig {
 export function commitmentKeys(config: ChannelConfig, holder: Side, point: Uint8Array): CommitmentKeys {
   const local = holder === 'lsp' ? config.lspBasepoints : config.clientBasepoints;
   const remote = holder === 'lsp' ? config.clientBasepoints : config.lspBasepoints;
+  const key = hexKey(remote.revocation, local.delayedPayment, local.htlc, remote.htlc, remote.payment, point);
+  const k = keysCache.get(key, () => deriveKeys(local, remote, point));
+  // Fresh copies: the cached bytes must never be reachable by a caller that might write to them.
+  return Object.freeze({
+    revocationPubkey: Uint8Array.from(k.revocationPubkey),
+    localDelayedPubkey: Uint8Array.from(k.localDelayedPubkey),
+    localHtlcPubkey: Uint8Array.from(k.localHtlcPubkey),
+    remoteHtlcPubkey: Uint8Array.from(k.remoteHtlcPubkey),
+    remotePaymentKey: Uint8Array.from(k.remotePaymentKey),
+  });
+}
+
+const keysCache = new Lru<CommitmentKeys>(1024);
+
+function deriveKeys(local: Basepoints, remote: Basepoints, point: Uint8Array): CommitmentKeys {
   return Object.freeze({
     revocationPubkey: deriveRevocationPubkey(remote.revocation, point),
     localDelayedPubkey: derivePubkey(local.delayedPayment, point),
@@ -420,6 +436,8 @@ export function commitmentKeys(config: ChannelConfig, holder: Side, point: Uint8
     remotePaymentKey: Uint8Array.from(remote.payment),
   });
 }
+
+const channelOutputCache = new Lru<ReturnType<typeof channelOutput>>(256);
 
 const xonly = (pk: Uint8Array) => pk.slice(1);
 
@@ -551,7 +569,10 @@ export function buildCommitment(
 
   const factor = obscuringFactor(cfg.lspBasepoints.payment, cfg.clientBasepoints.payment);
   const locks = obscuredLocks(frozen.commitmentNumber, factor);
-  const fundingOut = channelOutput(cfg.lspFundingKey, cfg.clientFundingKey, cfg.channelTimeout);
+  const fundingOut = channelOutputCache.get(
+    hexKey(cfg.lspFundingKey, cfg.clientFundingKey, cfg.channelTimeout),
+    () => channelOutput(cfg.lspFundingKey, cfg.clientFundingKey, cfg.channelTimeout),
+  );
   const input = { prevTxid, vout: funding.vout, sequence: locks.sequence };
   const assemble = (ds: readonly Draft[]): UnsignedTx => ({
     version: 3,
@@ -591,7 +612,10 @@ export function buildCommitment(
   );
   const outputs = final.map((d, vout) => d.build(vout));
   const tx: UnsignedTx = Object.freeze(assemble(final));
-  const spentOutput: TxOut = Object.freeze({ value: funding.amount, script: fundingOut.script });
+  const spentOutput: TxOut = Object.freeze({
+    value: funding.amount,
+    script: Uint8Array.from(fundingOut.script),
+  });
   const sighash = new TaprootSighasher(tx, [spentOutput]).sighash(0);
   const txidBytes = txidOf(tx);
   const outSum = outputs.reduce((s, o) => s + o.amount, 0n);
@@ -611,8 +635,8 @@ export function buildCommitment(
     spentOutput,
     sighash,
     signingKeys: Object.freeze(keySort([cfg.lspFundingKey, cfg.clientFundingKey])),
-    tweak: fundingOut.tweak,
-    outputKey: fundingOut.outputKey,
+    tweak: Uint8Array.from(fundingOut.tweak),
+    outputKey: Uint8Array.from(fundingOut.outputKey),
     outputs: Object.freeze(outputs),
     fee: funding.amount - outSum,
     rateFee,

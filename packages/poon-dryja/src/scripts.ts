@@ -21,6 +21,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { taggedHash } from '@superscalar/musig2';
 import { assertBytes, assertInt } from './_assert.js';
+import { decodePoint } from './_ec.js';
 import { concatBytes, toHex, varintLen } from './_tx.js';
 import { InvalidArgumentError } from './errors.js';
 
@@ -240,12 +241,8 @@ export function tapscriptOutput(internalKey: Uint8Array, leaves: readonly Uint8A
   assertBytes(internalKey, 'internalKey', 32);
   if (!Array.isArray(leaves) || leaves.length < 1 || leaves.length > 2)
     throw new InvalidArgumentError('leaves', 'expected one or two leaf scripts');
-  let P: InstanceType<typeof Point>;
-  try {
-    P = Point.fromBytes(concatBytes(Uint8Array.of(0x02), internalKey));
-  } catch (cause) {
-    throw new InvalidArgumentError('internalKey', 'not the x coordinate of a curve point', { cause });
-  }
+  // lift_x (BIP340): the even-y point with this x; cached, as every HTLC output shares one key.
+  const P = decodePoint(concatBytes(Uint8Array.of(0x02), internalKey), 'internalKey');
   const leafHashes = leaves.map(tapLeafHash);
   const merkleRoot =
     leafHashes.length === 1
@@ -255,7 +252,7 @@ export function tapscriptOutput(internalKey: Uint8Array, leaves: readonly Uint8A
   let t = 0n;
   for (const x of tweak) t = (t << 8n) | BigInt(x);
   if (t >= N) throw new InvalidArgumentError('leaves', 'taproot tweak out of range');
-  const Q = P.add(Point.BASE.multiplyUnsafe(t));
+  const Q = P.add(Point.BASE.multiplyUnsafe(t)); // t is public
   const qBytes = Q.toBytes(true);
   const parity = qBytes[0] === 0x03 ? 1 : 0;
   const outputKey = qBytes.slice(1);

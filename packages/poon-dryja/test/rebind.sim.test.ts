@@ -9,7 +9,7 @@ import {
   type TxOut,
   taprootSighash,
 } from '@superscalar/chain';
-import { channelOutput } from '@superscalar/factory-tree';
+import { buildSettlement, channelOutput, signedSettlementBytes } from '@superscalar/factory-tree';
 import { nonceAgg, nonceGen, Session } from '@superscalar/musig2';
 import { describe, expect, it } from 'vitest';
 import {
@@ -204,5 +204,43 @@ describe('rebinding (brief §5.4) on SimChain', () => {
 
     expect(await rejectReason(chain.broadcast(bytes))).toBe('accepted');
     await chain.mine(1);
+  });
+
+  it('a settlement from @superscalar/factory-tree’s buildSettlement passes the check (same sighash) and confirms', async () => {
+    const chain = new SimChain();
+    const config = makeConfig();
+    const capacity = 750_000n;
+    const oldFunding = await fundChannel(chain, config, capacity);
+    const close = p2tr('client close address');
+    const treeFeeRate = 1_000;
+    const channel = channelOutput(config.lspFundingKey, config.clientFundingKey, config.channelTimeout);
+    const built = buildSettlement(channel, oldFunding, capacity, close, treeFeeRate);
+    const sks = [LSP.funding, CLIENT.funding];
+    const nonces = sks.map((sk) => nonceGen({ pk: pub(sk), sk, msg: built.sighash }));
+    const pubnonces = nonces.map((n) => n.pubnonce);
+    const session = new Session({
+      aggnonce: nonceAgg(pubnonces),
+      pubkeys: channel.pubkeys,
+      tweaks: [channel.tweak],
+      isXonly: [true],
+      msg: built.sighash,
+    });
+    const sig = session.aggregateVerified(
+      nonces.map((n, i) => session.sign(n.secnonce, sks[i] as Uint8Array)),
+      pubnonces,
+    );
+    const bytes = signedSettlementBytes(built, sig);
+    const check = checkStaleSettlement({
+      settlement: bytes,
+      oldFunding,
+      lspFundingKey: config.lspFundingKey,
+      clientFundingKey: config.clientFundingKey,
+      channelTimeout: config.channelTimeout,
+      clientCloseScript: close,
+      treeFeeRate,
+    });
+    expect(check).toMatchObject({ payout: built.payout, fee: built.fee, vsize: built.vsize, signed: true });
+    expect(check.sighash).toEqual(built.sighash);
+    expect(await rejectReason(chain.broadcast(bytes))).toBe('accepted');
   });
 });
