@@ -27,6 +27,7 @@ import {
   PathVerificationError,
   SpendError,
   signCpfpChildBip86,
+  signingPlan,
   signLspScriptPathSpend,
   signTreeSimulated,
   type TreeTx,
@@ -138,6 +139,46 @@ describe('exitPath', () => {
     expect(() => exitPath(tree, foreign, 0, { fundingConfirmedAt: 1 })).not.toThrow();
     expect(() => exitPath(tree, sigs, 5, { fundingConfirmedAt: 1 })).toThrow(InvalidArgumentError);
   });
+});
+
+describe('exitPath over random shapes', () => {
+  const runs = propertyRuns(20, 5);
+  it(`every client's exit path is its signing-plan path, scheduled by its locks, with the smallest T_k as deadline (${runs} runs)`, () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 7 }),
+        fc.constantFrom<1 | 2>(1, 2),
+        fc.constantFrom([2], [3], [2, 3]),
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        (n, leafArity, levelArity, staticLevels, fundingAt) => {
+          const tree = unfundedTree({
+            n,
+            tag: `shape${n}`,
+            overrides: { leafArity, levelArity, staticLevels },
+          });
+          const p = tree.proposal;
+          const sigs = signTreeSimulated(tree, participants(n, `shape${n}`).secretKeys);
+          const plan = signingPlan(tree);
+          for (let c = 0; c < n; c++) {
+            const e = exitPath(tree, sigs, c, { fundingConfirmedAt: fundingAt });
+            expect(e.steps.map((s) => s.tx)).toEqual(plan.byParticipant[c + 1]);
+            let h = fundingAt;
+            let minT = Number.POSITIVE_INFINITY;
+            for (const s of e.steps) {
+              const t = tree.txs[s.tx] as TreeTx;
+              h += t.kind === 'state' ? Math.max(1, t.tx.sequence) : 1;
+              expect(s.earliestBlock).toBe(h);
+              minT = Math.min(minT, p.T - t.k * p.timeoutStep);
+            }
+            expect(e.deadline).toBe(minT);
+            expect(e.deadline).toBe(p.T - (e.steps.length - 1) * p.timeoutStep);
+          }
+        },
+      ),
+      { numRuns: runs },
+    );
+  }, 120_000);
 });
 
 describe('buildCpfpChild', () => {
