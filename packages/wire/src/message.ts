@@ -188,9 +188,11 @@ export function encodeMessage(msg: Message, options?: SizeOptions): Uint8Array {
  * @throws {WireError} `UNKNOWN_MESSAGE_TYPE` (ignore it when `ignorable`, i.e. odd; else close the
  *   connection), `MESSAGE_TOO_LARGE`, or the decoding error of the field at fault.
  */
-export function decodeMessage(bytes: Uint8Array, options?: SizeOptions): Message {
+export function decodeMessage(input: Uint8Array, options?: SizeOptions): Message {
   const max = maxSizeOf(options);
-  if (!(bytes instanceof Uint8Array)) throw new WireError('INVALID_ARGUMENT', 'expected a Uint8Array');
+  if (!(input instanceof Uint8Array)) throw new WireError('INVALID_ARGUMENT', 'expected a Uint8Array');
+  // A Buffer's slice() is a view: decode through a plain Uint8Array so every returned field is a copy.
+  const bytes = plain(input);
   if (bytes.length > max)
     throw new WireError('MESSAGE_TOO_LARGE', `${bytes.length} bytes, above ${max}`, { offset: max });
   if (bytes.length < 2)
@@ -209,6 +211,11 @@ export function decodeMessage(bytes: Uint8Array, options?: SizeOptions): Message
     // No catch-all here: the fuzz suites must see any exception that is not a WireError.
     tag(e, type);
   }
+}
+
+/** @internal A plain Uint8Array view of `b` (whose `slice` copies), whatever its subclass. */
+export function plain(b: Uint8Array): Uint8Array {
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** The 2-byte type of an encoded message, or undefined when shorter than 2 bytes. */

@@ -282,3 +282,17 @@ describe('factory_propose carries the whole proposal', () => {
     expect(p2tr('x')).toHaveLength(34);
   });
 });
+
+describe('input ownership', () => {
+  it('a decoded message owns its bytes, also when decoded from a Buffer', () => {
+    const buf = Buffer.from(
+      encodeMessage({ type: 'update_fulfill_htlc', channelId: cid, id: 1n, paymentPreimage: hash('p') }),
+    );
+    const m = decodeMessage(buf);
+    if (m.type !== 'update_fulfill_htlc') throw new Error('wrong type');
+    expect(m.paymentPreimage.constructor).toBe(Uint8Array);
+    buf.fill(0);
+    expect(m.paymentPreimage).toEqual(hash('p'));
+    expect(m.channelId).toEqual(cid);
+  });
+});
