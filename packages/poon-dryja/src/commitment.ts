@@ -528,11 +528,13 @@ export function buildCommitment(
         }),
     });
   }
+  // A copy: the exported constant must not be reachable (and writable) through a commitment.
+  const anchorScript = Uint8Array.from(P2A_SCRIPT);
   drafts.push({
     role: 'anchor',
     amount: ANCHOR_AMOUNT,
-    script: P2A_SCRIPT,
-    build: (vout) => Object.freeze({ role: 'anchor', vout, amount: ANCHOR_AMOUNT, script: P2A_SCRIPT }),
+    script: anchorScript,
+    build: (vout) => Object.freeze({ role: 'anchor', vout, amount: ANCHOR_AMOUNT, script: anchorScript }),
   });
 
   const localBalance = (holder === 'lsp' ? frozen.lspBalanceMsat : frozen.clientBalanceMsat) / 1000n;
@@ -577,8 +579,8 @@ export function buildCommitment(
   const assemble = (ds: readonly Draft[]): UnsignedTx => ({
     version: 3,
     locktime: locks.locktime,
-    inputs: [input],
-    outputs: ds.map((d) => ({ value: d.amount, script: d.script })),
+    inputs: Object.freeze([Object.freeze(input)]),
+    outputs: Object.freeze(ds.map((d) => Object.freeze({ value: d.amount, script: d.script }))),
   });
   const keyPathWitness = [[new Uint8Array(64)]];
   const vsizeOf = (ds: readonly Draft[]) => vsizeWith(assemble(ds), keyPathWitness);

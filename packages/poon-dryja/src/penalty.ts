@@ -137,7 +137,7 @@ export function buildPenalties(args: BuildPenaltiesArgs): PenaltySet {
     const inputs = batch.map((o) => ({ prevTxid: c.txidBytes, vout: o.vout, sequence: PENALTY_SEQUENCE }));
     const outputsFor = (value: bigint) => [
       { value, script: sweep },
-      { value: ANCHOR_AMOUNT, script: P2A_SCRIPT },
+      { value: ANCHOR_AMOUNT, script: Uint8Array.from(P2A_SCRIPT) },
     ];
     const vsize = vsizeWith(
       { version: 3, locktime: 0, inputs, outputs: outputsFor(0n) },
