@@ -250,6 +250,21 @@ describe('signTreeSimulated', () => {
     );
   });
 
+  it('blames the LSP (participant 0) for its own bad partial signature, and reports every failing transaction', () => {
+    const t = tree(4, DEFAULT_SHAPE);
+    const sks = fixtureSecretKeys(4);
+    const last = t.txs.length - 1;
+    const err = catchError(() =>
+      signTreeSimulated(t, sks, {
+        tamper: (i, p, psig) => ((i === 1 && p === 0) || (i === last && p === 4) ? flip(psig) : psig),
+      }),
+    );
+    expect(err).toBeInstanceOf(SigningError);
+    expect((err as SigningError).tx).toBe(1);
+    expect((err as SigningError).signer).toBe(0);
+    expect((err as SigningError).message).toMatch(new RegExp(`tx ${last}: participant\\(s\\) 4`));
+  });
+
   it('rejects secret keys that do not match the proposal', () => {
     const t = tree(2, DEFAULT_SHAPE);
     const sks = fixtureSecretKeys(2);
