@@ -594,6 +594,29 @@ describe('illegal steps are rejected with what to do', () => {
   });
 });
 
+describe('deadlines (brief §7)', () => {
+  it('go on chain for an expired outgoing HTLC and for an incoming one fulfilled but not committed by its deadline', () => {
+    const pair = opened();
+    const h = committedHtlc(pair, 'lsp', 'deadline', 20_000_000n, 1_000);
+    pair.do('client', { type: 'fulfill_htlc', id: h.id, preimage: h.preimage });
+    // min(1,000 − (exitDelay 100 + toSelfDelay 6 + htlcBudget 72), 4,886) = 822.
+    expect(pair.do('client', { type: 'block', height: 821 })).toEqual([]);
+    expect(pair.do('client', { type: 'block', height: 822 })).toEqual([
+      {
+        kind: 'emit',
+        event: { type: 'go_on_chain', reason: 'incoming-htlc-deadline', htlcId: h.id, deadline: 822 },
+      },
+    ]);
+    expect(pair.do('lsp', { type: 'block', height: 999 })).toEqual([]);
+    expect(pair.do('lsp', { type: 'block', height: 1_000 })).toEqual([
+      {
+        kind: 'emit',
+        event: { type: 'go_on_chain', reason: 'outgoing-htlc-expired', htlcId: h.id, deadline: 1_000 },
+      },
+    ]);
+  });
+});
+
 describe('nonces', () => {
   it('no secret nonce signs twice; every nonce on the wire is fresh', () => {
     const uses = new Map<object, number>();

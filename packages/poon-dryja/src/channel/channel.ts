@@ -55,7 +55,7 @@ import {
   signedCommitmentBytes,
   validateConfig,
 } from '../commitment.js';
-import { maxCltvExpiry } from '../deadlines.js';
+import { goToChainHeight, maxCltvExpiry } from '../deadlines.js';
 import { InvalidArgumentError } from '../errors.js';
 import { dustExposure, lspCanAfford, msatToSat, untrimmedHtlcCount } from '../fees.js';
 import { perCommitmentPoint } from '../keys.js';
@@ -414,7 +414,7 @@ export class Channel {
         if (!Number.isInteger(input.height) || input.height < 0)
           throw new InvalidArgumentError('input.height', 'expected a height');
         if (input.height > this.s.height) this.s.height = input.height;
-        return;
+        return this.checkDeadlines();
       case 'disconnected':
         return this.disconnect();
       case 'connected':
@@ -1344,6 +1344,46 @@ export class Channel {
       commitmentTxid: set.commitmentTxid,
       penalties: set.transactions.map((t) => t.bytes),
     }));
+  }
+
+  /**
+   * Brief §7 deadlines, checked at each block: an incoming HTLC we fulfilled must be on chain by
+   * `min(cltv_expiry − (exitDelay + toSelfDelay + htlcBudget), T_m − exitDelay − pathTxs − exitMargin)`
+   * unless the fulfill is irrevocably committed; an outgoing HTLC still committed at its expiry must be
+   * timed out on chain (BOLT 2). Emitted at every block while it holds (handlers are idempotent).
+   */
+  private checkDeadlines() {
+    const lc = this.s.localCommit;
+    if (lc === null || this.s.phase !== 'normal') return;
+    const p = this.s.policy;
+    const params = {
+      exitDelay: p.exitDelay,
+      toSelfDelay: this.s.config.toSelfDelay,
+      htlcBudget: p.htlcBudget,
+      pathTxs: Math.max(1, p.pathTxs),
+      exitMargin: p.exitMargin,
+      channelTimeout: this.s.config.channelTimeout,
+    };
+    const h = this.s.height;
+    for (const htlc of lc.spec.htlcs) {
+      if (htlc.offeredBy === this.s.role) {
+        if (h >= htlc.cltvExpiry)
+          this.emit({
+            type: 'go_on_chain',
+            reason: 'outgoing-htlc-expired',
+            htlcId: htlc.id,
+            deadline: htlc.cltvExpiry,
+          });
+      } else if (this.removalPending(htlc.offeredBy, htlc.id)) {
+        const l = this.s.localChanges;
+        const fulfilled = [...l.proposed, ...l.signed, ...l.acked].some(
+          (u) => u.kind === 'fulfill' && u.id === htlc.id,
+        );
+        const deadline = goToChainHeight(htlc.cltvExpiry, params);
+        if (fulfilled && h >= deadline)
+          this.emit({ type: 'go_on_chain', reason: 'incoming-htlc-deadline', htlcId: htlc.id, deadline });
+      }
+    }
   }
 
   // --- quiescence (BOLT 2 stfu) ---

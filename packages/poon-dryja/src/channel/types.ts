@@ -135,7 +135,19 @@ export type ChannelEvent =
   /** Rebinding: our own rebound commitment is complete, verified and persisted (after the persist ack). */
   | { readonly type: 'rebound'; readonly funding: FundingOutpoint }
   /** A peer message was rejected: do what `error.action` says. */
-  | { readonly type: 'error'; readonly error: ChannelError };
+  | { readonly type: 'error'; readonly error: ChannelError }
+  /**
+   * Brief §7 deadline reached: broadcast the latest commitment now. `outgoing-htlc-expired`: an HTLC
+   * we offered is past its expiry and still committed; `incoming-htlc-deadline`: an HTLC we fulfilled
+   * has reached `min(cltv_expiry − (exitDelay + toSelfDelay + htlcBudget), T_m − exitDelay − pathTxs −
+   * exitMargin)` and the fulfill is not irrevocably committed yet.
+   */
+  | {
+      readonly type: 'go_on_chain';
+      readonly reason: 'outgoing-htlc-expired' | 'incoming-htlc-deadline';
+      readonly htlcId: bigint;
+      readonly deadline: number;
+    };
 
 /** Actions the embedder carries out, in order. */
 export type ChannelAction =
