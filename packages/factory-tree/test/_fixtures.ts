@@ -56,10 +56,18 @@ export interface FixtureOptions {
   readonly overrides?: Partial<ProposalInput>;
 }
 
-/** Participants' secret keys (0 = LSP, i + 1 = clients[i]) and public keys. */
+const participantCache = new Map<string, { sks: Uint8Array[]; pks: Uint8Array[] }>();
+
+/** Participants' secret keys (0 = LSP, i + 1 = clients[i]) and public keys (memoised: 1,025 keys cost seconds). */
 export function participants(N: number, tag = 'p'): { sks: Uint8Array[]; pks: Uint8Array[] } {
-  const sks = Array.from({ length: N + 1 }, (_, i) => secretKey(tag, i));
-  return { sks, pks: sks.map((sk) => secp256k1.getPublicKey(sk, true)) };
+  const id = `${tag}/${N}`;
+  let r = participantCache.get(id);
+  if (r === undefined) {
+    const sks = Array.from({ length: N + 1 }, (_, i) => secretKey(tag, i));
+    r = { sks, pks: sks.map((sk) => secp256k1.getPublicKey(sk, true)) };
+    participantCache.set(id, r);
+  }
+  return { sks: [...r.sks], pks: [...r.pks] };
 }
 
 /** The funding amount the fixtures use: Σ capacities + L-stock per leaf (fees come out of the L-stocks). */

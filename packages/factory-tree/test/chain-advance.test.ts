@@ -195,6 +195,64 @@ describe('(b) a stale leaf state is punished: poison with s_c and the settlement
   );
 });
 
+describe('(b) after a carry, every leaf below the advanced node is covered', () => {
+  it(
+    'the old root state and an old leaf path confirm; that leaf’s poison (lost = 0, equal shares) and settlements confirm',
+    TIMEOUT,
+    () => {
+      const chain = new SimChain();
+      const wallet = new FeeWallet(chain, 8);
+      const { proposal, sks } = fundedProposal(chain, { N: 4 });
+      const tree = buildTree(proposal);
+      const signed = signAll(tree, sks);
+      let t = tree;
+      let carry: AdvancePlan | undefined;
+      for (let i = 0; i < 4; i++) {
+        carry = adv(t, 0);
+        t = carry.next;
+      }
+      if (carry === undefined || carry.kind !== 'carry') throw new Error('expected a carry');
+      const sigs = signPlan(carry, sks);
+      // Leaf 1 never advanced itself: its initial state (c = 1) is superseded by the carry.
+      const stale = carry.superseded.find((s) => s.leaf === 1);
+      const poison = stale?.poison;
+      if (stale === undefined || poison === undefined)
+        throw new Error('expected leaf 1 superseded with a poison');
+      expect(stale.counter).toBe(1);
+      expect(stale.stateTx.txid).toEqual(tree.txs[stale.stateTx.index]?.txid);
+      const { S, K } = proposal.dw;
+      for (const i of tree.layout.leafPaths[1] as number[]) {
+        const tx = tree.txs[i] as TreeTx;
+        if (tx.kind === 'state') chain.mineSync(S * (K - 1) - 1);
+        wallet.broadcast(signed(tx));
+        chain.mineSync(1);
+      }
+      const poisonTxid = wallet.broadcast(
+        signedPoisonBytes(poison, sigs.get('poison c=1') as Uint8Array, lStockSecret(LSTOCK_SEED, 1)),
+      ).parentTxid;
+      const settled = stale.settlements.map(
+        (e) =>
+          wallet.broadcast(
+            signedSettlementBytes(
+              e.settlement as NonNullable<typeof e.settlement>,
+              sigs.get(`settlement c=1 client=${e.client}`) as Uint8Array,
+            ),
+          ).parentTxid,
+      );
+      chain.mineSync(1);
+      const R = poison.spent.value - 240n - poison.fee;
+      expect(poison.payouts.map((x) => x.lost)).toEqual([0n, 0n]);
+      poison.payouts.forEach((x, i) => {
+        expect(x.amount).toBe(i === 0 ? R / 2n : R - R / 2n);
+        expect(chain.utxo({ txid: poisonTxid, vout: i })?.value).toBe(x.amount);
+      });
+      settled.forEach((txid, i) => {
+        expect(chain.utxo({ txid, vout: 0 })?.scriptPubKey).toEqual(proposal.clients[2 + i]?.closeScript);
+      });
+    },
+  );
+});
+
 describe('(c) package RBF: a matured older state with a high-fee child evicts an unconfirmed newer state', () => {
   // Brief §5.2: once the older state matures it can replace an unconfirmed newer one by package RBF,
   // so whoever broadcast the newer state must re-bump its CPFP child every block until it confirms.
