@@ -19,7 +19,32 @@ export * from './proposal.js';
 export * from './serialize.js';
 export * from './settlement.js';
 export * from './signingPlan.js';
-export * from './transactions.js';
+export {
+  buildTree,
+  channelOutput,
+  checkAllocation,
+  type FactoryState,
+  type FactoryTree,
+  fundingOutput,
+  initialFactoryState,
+  type LeafAllocation,
+  leafTotals,
+  lStockCsvLeaf,
+  lStockOutput,
+  musigTaprootOutput,
+  type OneInputTx,
+  type OutputRole,
+  P2A_SCRIPT,
+  poisonLeaf,
+  signedTxBytes,
+  type TaprootOutput,
+  type TreeTx,
+  type TxOut,
+  timeoutLeaf,
+  txidHex,
+  unsignedTxBytes,
+  xonly,
+} from './transactions.js';
 export {
   feeFor,
   layoutTree,
