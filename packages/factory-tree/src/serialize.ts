@@ -475,11 +475,12 @@ function decodeHistory(r: In): AdvanceRecord[] {
     if (flags > 1) invalid(fAt, `history[${i}] flags ${flags}`);
     const allocations = new Map<number, LeafAllocation>();
     const na = r.count(4 + 1 + 8);
+    let lastLeaf = -1;
     for (let k = 0; k < na; k++) {
       const at = r.o;
       const l = r.u32();
-      if (allocations.size > 0 && l <= Math.max(...allocations.keys()))
-        invalid(at, 'allocation leaves not strictly increasing');
+      if (l <= lastLeaf) invalid(at, 'allocation leaves not strictly increasing');
+      lastLeaf = l;
       const nc = r.u8();
       if (nc < 1 || nc > 2) invalid(at + 4, `${nc} capacities`);
       const capacities: bigint[] = [];

@@ -272,12 +272,15 @@ export function initialFactoryState(p: Proposal, layout: TreeLayout = layoutTree
   });
 }
 
+function leafTotal(layout: TreeLayout, j: number): bigint {
+  const n = (layout.leafClients[j] as readonly number[]).length;
+  const st = layout.txs[(layout.nodeTxs[layout.shape.leaves[j] as number] as { state: number }).state];
+  return (st as TxLayout).outputAmounts.slice(0, n + 1).reduce((a, b) => a + b, 0n);
+}
+
 /** The fixed total (Σ channel outputs + L-stock) of each leaf, from the layout. */
 export function leafTotals(layout: TreeLayout): bigint[] {
-  return layout.leafClients.map((cl, j) => {
-    const st = layout.txs[(layout.nodeTxs[layout.shape.leaves[j] as number] as { state: number }).state];
-    return (st as TxLayout).outputAmounts.slice(0, cl.length + 1).reduce((a, b) => a + b, 0n);
-  });
+  return layout.leafClients.map((_, j) => leafTotal(layout, j));
 }
 
 /**
@@ -320,7 +323,7 @@ export function checkAllocation(
       a.lStock,
       'L-stock output below dust (330 sats)',
     );
-  const total = leafTotals(layout)[leaf] as bigint;
+  const total = leafTotal(layout, leaf);
   const sum = a.capacities.reduce((x, y) => x + y, 0n) + a.lStock;
   if (sum !== total)
     throw new InvalidAllocationError(
