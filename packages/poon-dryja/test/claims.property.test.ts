@@ -8,6 +8,7 @@ import {
   buildPenalties,
   type ClaimInput,
   claimableOutputs,
+  HTLC_CLAIM_VSIZE,
   type Side,
 } from '../src/index.js';
 import { htlc, keysOf, makeConfig, OFFCHAIN_FUNDING, p2tr, pcSecret, preimage, specFor } from './_channel.js';
@@ -66,6 +67,9 @@ describe('claims and penalties pass the chain package’s interpreter on random 
                 feeRate: 1_000,
               });
               verifyTx(decodeTx(claim.bytes), spentOf([input.vout]), STANDARD_FLAGS);
+              // The trim threshold budgets 156 vB per HTLC claim (brief §7): no claim is larger.
+              if (input.kind === 'htlc_success' || input.kind === 'htlc_timeout')
+                expect(claim.vsize).toBeLessThanOrEqual(HTLC_CLAIM_VSIZE);
             }
             const batch = buildClaim({ commitment: c, inputs, destinationScript: p2tr('p'), feeRate: 1_000 });
             verifyTx(decodeTx(batch.bytes), spentOf(inputs.map((i) => i.vout)), STANDARD_FLAGS);
