@@ -1,5 +1,7 @@
 import { schnorr } from '@noble/curves/secp256k1.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { propertyRuns } from '../../../test-utils/index.js';
 import { toDisplayHex } from '../src/_tx.js';
 import {
   type AdvancePlan,
@@ -8,9 +10,11 @@ import {
   planAdvance,
   signJobsSimulated,
 } from '../src/advance.js';
-import { InvalidAllocationError, InvalidArgumentError, SigningError } from '../src/errors.js';
+import { BelowDustError, InvalidAllocationError, InvalidArgumentError, SigningError } from '../src/errors.js';
+import { buildPoison } from '../src/poison.js';
 import { poisonHashesFromSeed } from '../src/proposal.js';
-import { buildTree, type FactoryTree, type LeafAllocation } from '../src/transactions.js';
+import { settlementPayout } from '../src/settlement.js';
+import { buildTree, type FactoryTree, type LeafAllocation, lStockOutput } from '../src/transactions.js';
 import { feeFor } from '../src/tree.js';
 import { LSTOCK_SEED, makeProposal, thrown } from './_fixtures.js';
 
@@ -218,5 +222,65 @@ describe('§5.2 carry', () => {
     expect(kept.txs).toBe(tree.txs);
     expect(kept.state.dw.nextCounter).toBe(plan.next.state.dw.nextCounter);
     expect(advanceCounters(kept, 1)).not.toEqual(plan.dw.created.map((c) => c.counter));
+  });
+});
+
+describe('poison and settlement amounts (property)', () => {
+  const runs = propertyRuns(300, 50);
+  const { proposal } = makeProposal({ N: 2 });
+  const keys = [proposal.lsp.key, ...proposal.clients.map((c) => c.key)];
+  const lStock = lStockOutput(keys, proposal.lsp.key, 10, new Uint8Array(32).fill(1));
+  const close = proposal.clients.map((c) => c.closeScript);
+  it(`Σ outputs + anchor + fee = the L-stock; each client gets ≥ lost_i; skipped exactly below dust (${runs} runs)`, () => {
+    console.log(`poison amounts: ${runs} runs`);
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 330n, max: 10_000_000n }),
+        fc.array(
+          fc.tuple(fc.bigInt({ min: 330n, max: 5_000_000n }), fc.bigInt({ min: 330n, max: 5_000_000n })),
+          { minLength: 1, maxLength: 2 },
+        ),
+        fc.integer({ min: 0, max: 50_000 }),
+        (amount, caps, feeRate) => {
+          const clients = caps.map(([oldCapacity, newCapacity], i) => ({
+            closeScript: close[i] as Uint8Array,
+            oldCapacity,
+            newCapacity,
+          }));
+          const lost = caps.map(([o, n]) => (n > o ? n - o : 0n));
+          let poison: ReturnType<typeof buildPoison> | undefined;
+          try {
+            poison = buildPoison({
+              lStock,
+              outpoint: { txid: new Uint8Array(32), vout: 2 },
+              amount,
+              clients,
+              feeRate,
+            });
+          } catch (e) {
+            if (!BelowDustError.isInstance(e)) throw e;
+          }
+          // The same figures computed independently: the fee from the final witness size.
+          const vsize =
+            4 + 1 + 41 + 1 + 43 * caps.length + 13 + 4 + Math.ceil((2 + 1 + 65 + 33 + 74 + 66) / 4);
+          const fee = feeFor(feeRate, vsize);
+          const R = amount - lost.reduce((a, b) => a + b, 0n) - 240n - fee;
+          const n = BigInt(caps.length);
+          const expected =
+            R < 0n
+              ? undefined
+              : lost.map((l, i) => l + R / n + (i === caps.length - 1 ? R - (R / n) * n : 0n));
+          const ok = expected?.every((x) => x >= 330n) === true;
+          expect(poison !== undefined).toBe(ok);
+          if (poison === undefined) return;
+          expect(poison.vsize).toBe(vsize);
+          expect(poison.payouts.map((p) => p.amount)).toEqual(expected);
+          expect(poison.tx.outputs.reduce((a, o) => a + o.value, 0n) + poison.fee).toBe(amount);
+          const s = settlementPayout(amount, close[0] as Uint8Array, feeRate);
+          expect(s.payout).toBe(amount - 240n - feeFor(feeRate, 4 + 1 + 41 + 1 + 43 + 13 + 4 + 17));
+        },
+      ),
+      { numRuns: runs },
+    );
   });
 });
