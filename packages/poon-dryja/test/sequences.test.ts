@@ -27,7 +27,10 @@ type Cmd =
   | { op: 'commit'; side: Side }
   | { op: 'deliver'; side: Side }
   | { op: 'ack'; side: Side }
-  | { op: 'settle' };
+  | { op: 'settle' }
+  | { op: 'resolve'; side: Side; fail: boolean }
+  | { op: 'disconnect' }
+  | { op: 'crash'; side: Side };
 
 const side = fc.constantFrom<Side>('lsp', 'client');
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
@@ -50,13 +53,25 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('deliver' as const), side }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('ack' as const), side }) },
   { weight: 2, arbitrary: fc.constant({ op: 'settle' as const }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('resolve' as const), side, fail: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'disconnect' as const }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('crash' as const), side }) },
 );
 
 /** Every payment hash used, by hash hex, so the payee can claim with the preimage. */
 const preimages = new Map<string, Uint8Array>();
 let counter = 0;
 /** What the runs did, printed at the end so a reader sees the property is not vacuous. */
-const stats = { accepted: 0, refused: 0, htlcOutputsClaimed: 0, fulfilled: 0, failed: 0, commitments: 0n };
+const stats = {
+  accepted: 0,
+  refused: 0,
+  htlcOutputsClaimed: 0,
+  fulfilled: 0,
+  failed: 0,
+  commitments: 0n,
+  reconnects: 0,
+  crashes: 0,
+};
 
 function run(pair: Pair, c: Cmd): void {
   const ignore = (f: () => void) => {
@@ -114,6 +129,35 @@ function run(pair: Pair, c: Cmd): void {
       return;
     case 'settle':
       settle(pair);
+      agreement(pair);
+      return;
+    case 'resolve': {
+      // Settle, then settle every incoming HTLC of one side (each is irrevocably committed now).
+      settle(pair);
+      const ch = pair.peers[c.side].channel;
+      for (const h of (ch.localSpec?.htlcs ?? []).filter((x) => x.offeredBy !== c.side)) {
+        const preimage = preimages.get(Buffer.from(h.paymentHash).toString('hex')) as Uint8Array;
+        pair.do(
+          c.side,
+          c.fail
+            ? { type: 'fail_htlc', id: h.id, reason: Uint8Array.of(4) }
+            : { type: 'fulfill_htlc', id: h.id, preimage },
+        );
+        stats.accepted++;
+      }
+      return;
+    }
+    case 'disconnect':
+      pair.do('lsp', { type: 'disconnected' });
+      pair.do('client', { type: 'disconnected' });
+      pair.reconnect();
+      stats.reconnects++;
+      return;
+    case 'crash':
+      // Restart from the last acknowledged state: secret nonces and unacknowledged work are gone.
+      pair.crash(c.side);
+      pair.reconnect();
+      stats.crashes++;
       return;
   }
 }

@@ -867,6 +867,15 @@ export class Channel {
       if (origin === 'peer') throw new PeerFault(e);
       throw e;
     }
+    // BOLT 2: after a reconnection, retransmissions come first; no new update before the
+    // channel_reestablish exchange is complete (nor while disconnected).
+    if (origin === 'local' && (!this.connected || this.awaitingReestablish))
+      throw new IllegalStepError(
+        'reestablish',
+        'ignore',
+        'local',
+        this.connected ? 'no update before channel_reestablish completes' : 'the peer is disconnected',
+      );
     const quiet = origin === 'local' ? this.s.localStfu || this.quiesceWanted : this.s.remoteStfu;
     if (quiet) {
       const e = new IllegalStepError(
