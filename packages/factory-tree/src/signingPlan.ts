@@ -444,8 +444,17 @@ export function lspSign(
     const lspPos = job.signers.indexOf(0);
     let R1: Point | undefined;
     let R2: Point | undefined;
-    for (const pts of decoded[job.tx] as ([Point, Point] | undefined)[]) {
-      if (pts === undefined) continue;
+    const row = decoded[job.tx] as ([Point, Point] | undefined)[];
+    for (let pos = 0; pos < job.signers.length; pos++) {
+      const pts = row[pos];
+      if (pos === lspPos) continue;
+      // DeterministicSign is safe only once every other signer's nonce is fixed: never sign without one.
+      if (pts === undefined)
+        throw new SigningError(
+          job.tx,
+          job.signers[pos] as number,
+          `tx ${job.tx}: no nonce from participant ${job.signers[pos]}`,
+        );
       R1 = R1 === undefined ? pts[0] : R1.add(pts[0]);
       R2 = R2 === undefined ? pts[1] : R2.add(pts[1]);
     }
