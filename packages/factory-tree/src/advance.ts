@@ -249,6 +249,13 @@ export function planAdvance(tree: FactoryTree, request: AdvanceRequest): Advance
   }
   if (!(request.poisonHashes instanceof Map))
     throw new InvalidArgumentError('request.poisonHashes', 'expected a Map counter → sha256(s_c)');
+  const createdCounters = new Set(result.created.map((c) => c.counter));
+  for (const c of request.poisonHashes.keys())
+    if (!createdCounters.has(c))
+      throw new InvalidArgumentError(
+        `request.poisonHashes[${String(c)}]`,
+        `this advance creates counters ${[...createdCounters].join(', ')} only`,
+      );
   const poisonHashes = [...tree.state.poisonHashes];
   for (const c of result.created) {
     const h = request.poisonHashes.get(c.counter);

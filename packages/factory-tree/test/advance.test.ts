@@ -155,6 +155,9 @@ describe('§5.1 per-leaf advance', () => {
     );
     const e5 = thrown(() => planAdvance(tree, { leaf: 0, poisonHashes: new Map() }));
     expect((e5 as InvalidArgumentError).argument).toBe('request.poisonHashes[2]');
+    const extra = new Map([...hashesFor(tree, 0), [7, new Uint8Array(32)]]);
+    const e6 = thrown(() => planAdvance(tree, { leaf: 0, poisonHashes: extra }));
+    expect((e6 as InvalidArgumentError).argument).toBe('request.poisonHashes[7]');
   });
 
   it('no poison when a client output would be below dust; no settlement below dust; both reported', () => {
