@@ -161,6 +161,29 @@ describe('role API (clientRound1, lspSign, clientRound2, lspAggregate)', () => {
     expect((err as SigningError).signer).toBe(victim);
   });
 
+  it('an out-of-range partial signature is blamed too; duplicated or missing messages are refused', () => {
+    const t = tree(4, DEFAULT_SHAPE);
+    const sks = fixtureSecretKeys(4);
+    const { lsp, partials } = ceremony(t, sks);
+    const m = partials[1];
+    if (m === undefined) throw new Error('no partials');
+    const forged = partials.map((p) =>
+      p === m ? { ...m, psigs: m.psigs.map((x, j) => (j === 0 ? new Uint8Array(32).fill(0xff) : x)) } : p,
+    );
+    const err = catchError(() => lspAggregate(lsp.state, forged));
+    expect(err).toBeInstanceOf(SigningError);
+    expect((err as SigningError).signer).toBe(m.participant);
+    expect((err as SigningError).tx).toBe(m.txs[0]);
+    expect(() => lspAggregate(lsp.state, [partials[0], ...partials.slice(0, 3)] as never)).toThrow(
+      /sent twice/,
+    );
+    expect(() => lspAggregate(lsp.state, partials.slice(1))).toThrow(InvalidArgumentError);
+    const short = partials.map((p) => (p === m ? { ...m, psigs: m.psigs.slice(1) } : p));
+    expect(() => lspAggregate(lsp.state, short)).toThrow(InvalidArgumentError);
+    // The valid set still aggregates after the refusals (the state is not consumed by a failure).
+    expectSignaturesValid(t, lspAggregate(lsp.state, partials));
+  });
+
   it('lspSign names the client whose nonce does not decode, and rejects missing or foreign path entries', () => {
     const t = tree(4, DEFAULT_SHAPE);
     const sks = fixtureSecretKeys(4);
