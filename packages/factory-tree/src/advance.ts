@@ -14,7 +14,9 @@
  * sum to the leaf's total, and no channel or L-stock output may be below dust
  * ({@link InvalidAllocationError}).
  *
- * Not here: the channels' rebound commitments (poon-dryja), nonce exchange and persistence (roles).
+ * Not here: the channels' rebound commitments (poon-dryja), nonce exchange and persistence (roles),
+ * and §5.1's refusal to advance a state whose kickoff or any ancestor is in the mempool or on chain
+ * (the roles know the chain; this module is pure).
  * {@link signJobsSimulated} runs the signing with every party in one process, for tests and demos.
  *
  * @module
