@@ -2,7 +2,7 @@
 // poison and settlements, and an older state can evict an unconfirmed newer one by package RBF.
 import { SimChain, TxRejected } from '@superscalar/chain';
 import { describe, expect, it } from 'vitest';
-import { toDisplayHex } from '../src/_tx.js';
+import { serializeWitness, toDisplayHex } from '../src/_tx.js';
 import { type AdvancePlan, advanceCounters, planAdvance, signJobsSimulated } from '../src/advance.js';
 import { _poisonBytesUnchecked, signedPoisonBytes } from '../src/poison.js';
 import { lStockSecret, poisonHashesFromSeed } from '../src/proposal.js';
@@ -161,6 +161,11 @@ describe('(b) a stale leaf state is punished: poison with s_c and the settlement
         expect(scriptError(wrong)).toMatch(
           /^mempool-script-verify-flag-failed \(Script failed an OP_EQUALVERIFY operation\)$/,
         );
+      // No secret item at all: OP_SIZE reads the 64-byte signature.
+      const noSecret = serializeWitness(poison.tx, [poisonSig, poison.leafScript, poison.controlBlock]);
+      expect(reason(() => chain.testAccept(noSecret))).toMatch(
+        /\(Script failed an OP_EQUALVERIFY operation\)$/,
+      );
       expect(() => signedPoisonBytes(poison, poisonSig, lStockSecret(LSTOCK_SEED, 2))).toThrow(
         /poison leaf's hash/,
       );
