@@ -71,6 +71,7 @@ const stats = {
   commitments: 0n,
   reconnects: 0,
   crashes: 0,
+  timeouts: 0,
 };
 
 function run(pair: Pair, c: Cmd): void {
@@ -130,6 +131,9 @@ function run(pair: Pair, c: Cmd): void {
     case 'settle':
       settle(pair);
       agreement(pair);
+      // Both hold a fully signed commitment (forceCloseTransaction verifies the aggregate signature).
+      pair.lsp.forceCloseTransaction();
+      pair.client.forceCloseTransaction();
       return;
     case 'resolve': {
       // Settle, then settle every incoming HTLC of one side (each is irrevocably committed now).
@@ -176,52 +180,78 @@ function settle(pair: Pair): void {
 const keysOf = (s: Side) => (s === 'lsp' ? LSP : CLIENT);
 
 /** Broadcasts `c` (signed) with a CPFP child, then every output's claim by its owner; all confirm. */
-async function confirmAndClaim(chain: SimChain, c: Commitment, signed: Uint8Array): Promise<void> {
+async function confirmAndClaim(
+  chain: SimChain,
+  c: Commitment,
+  signed: Uint8Array,
+  timeoutMask: number,
+): Promise<void> {
   const anchor = c.outputs.find((o) => o.role === 'anchor');
   if (anchor === undefined) throw new Error('no anchor');
   const coin = await feeCoin(chain);
   await chain.broadcastPackage(signed, cpfpChild(c.txid, anchor.vout, coin));
   await chain.mine(1);
   expect((await chain.getTransaction(c.txid)).confirmation?.confirmations).toBe(1);
-  const claims: { claimant: Side; input: ClaimInput; csv: number }[] = [];
+  // Each output's claim by the party it belongs to: the holder's to_local after toSelfDelay, the
+  // remote's to_remote after 1 block, each HTLC by its payee with the preimage or (bit i of
+  // timeoutMask) by its offerer after its expiry.
+  const claims: { claimant: Side; input: ClaimInput; csv: number; locktime: number }[] = [];
   const holder = c.holder;
   const remote: Side = holder === 'lsp' ? 'client' : 'lsp';
+  let i = 0;
   for (const o of c.outputs) {
     if (o.role === 'to_local')
       claims.push({
         claimant: holder,
         csv: c.config.toSelfDelay,
+        locktime: 0,
         input: { vout: o.vout, kind: 'to_local', basepointSecret: keysOf(holder).delayedPayment },
       });
     else if (o.role === 'to_remote')
       claims.push({
         claimant: remote,
         csv: 1,
+        locktime: 0,
         input: { vout: o.vout, kind: 'to_remote', basepointSecret: keysOf(remote).payment },
       });
     else if (o.role === 'htlc') {
-      const preimage = preimages.get(Buffer.from(o.paymentHash).toString('hex')) as Uint8Array;
-      claims.push({
-        claimant: o.successBy,
-        csv: o.successCsv,
-        input: { vout: o.vout, kind: 'htlc_success', basepointSecret: keysOf(o.successBy).htlc, preimage },
-      });
+      if ((timeoutMask >> i++) & 1) {
+        claims.push({
+          claimant: o.timeoutBy,
+          csv: o.timeoutCsv,
+          locktime: o.cltvExpiry,
+          input: { vout: o.vout, kind: 'htlc_timeout', basepointSecret: keysOf(o.timeoutBy).htlc },
+        });
+        stats.timeouts++;
+      } else {
+        const preimage = preimages.get(Buffer.from(o.paymentHash).toString('hex')) as Uint8Array;
+        claims.push({
+          claimant: o.successBy,
+          csv: o.successCsv,
+          locktime: 0,
+          input: { vout: o.vout, kind: 'htlc_success', basepointSecret: keysOf(o.successBy).htlc, preimage },
+        });
+      }
     }
   }
   const txids: string[] = [];
-  for (const wait of [1, c.config.toSelfDelay]) {
-    for (const cl of claims.filter((x) => x.csv === wait)) {
-      const claim = buildClaim({
-        commitment: c,
-        inputs: [cl.input],
-        destinationScript: p2tr(`${cl.claimant} claims`),
-        feeRate: 1_000,
-      });
-      expect(claim.claimant).toBe(cl.claimant);
-      txids.push(await chain.broadcast(claim.bytes));
-    }
-    await chain.mine(wait === 1 ? c.config.toSelfDelay - 1 : 1);
-  }
+  const broadcast = async (cl: (typeof claims)[number]) => {
+    const claim = buildClaim({
+      commitment: c,
+      inputs: [cl.input],
+      destinationScript: p2tr(`${cl.claimant} claims`),
+      feeRate: 1_000,
+    });
+    expect(claim.claimant).toBe(cl.claimant);
+    txids.push(await chain.broadcast(claim.bytes));
+  };
+  for (const cl of claims.filter((x) => x.csv === 1 && x.locktime === 0)) await broadcast(cl);
+  await chain.mine(c.config.toSelfDelay - 1);
+  for (const cl of claims.filter((x) => x.csv > 1 && x.locktime === 0)) await broadcast(cl);
+  const latest = Math.max(0, ...claims.map((x) => x.locktime));
+  if (chain.height < latest) await chain.mine(latest - chain.height);
+  for (const cl of claims.filter((x) => x.locktime > 0)) await broadcast(cl);
+  await chain.mine(1);
   for (const t of txids) expect((await chain.getTransaction(t)).confirmation).toBeDefined();
   stats.htlcOutputsClaimed += c.outputs.filter((o) => o.role === 'htlc').length;
   // Every non-anchor output was claimed.
@@ -239,34 +269,39 @@ describe('random update sequences between two peers', () => {
     console.log(`sequences property: ${runs} runs`);
     const config = makeConfig();
     await fc.assert(
-      fc.asyncProperty(fc.array(cmd, { minLength: 8, maxLength: 30 }), side, async (cmds, broadcaster) => {
-        const funding = await fundChannel(chain, config, CAPACITY);
-        const pair = new Pair({ funding });
-        pair.drive();
-        for (const c of cmds) {
-          run(pair, c);
+      fc.asyncProperty(
+        fc.array(cmd, { minLength: 8, maxLength: 30 }),
+        side,
+        fc.nat(),
+        async (cmds, broadcaster, timeoutMask) => {
+          const funding = await fundChannel(chain, config, CAPACITY);
+          const pair = new Pair({ funding });
+          pair.drive();
+          for (const c of cmds) {
+            run(pair, c);
+            expect(pair.errors).toEqual([]);
+          }
+          settle(pair);
           expect(pair.errors).toEqual([]);
-        }
-        settle(pair);
-        expect(pair.errors).toEqual([]);
-        const balances = agreement(pair);
-        const htlcSum = (pair.lsp.localSpec?.htlcs ?? []).reduce((s, h) => s + h.amountMsat, 0n);
-        expect(balances.lsp + balances.client + htlcSum).toBe(CAPACITY * 1000n);
-        const { commitment, bytes } = pair.peers[broadcaster].channel.forceCloseTransaction();
-        // The commitment pays what the spec says (the client's output exactly, the LSP's minus fee and anchor).
-        const clientOut = commitment.outputs.find(
-          (o) =>
-            (o.role === 'to_local' && broadcaster === 'client') ||
-            (o.role === 'to_remote' && broadcaster === 'lsp'),
-        );
-        if (balances.client / 1000n >= 330n) expect(clientOut?.amount).toBe(balances.client / 1000n);
-        stats.fulfilled +=
-          pair.eventsOf('lsp', 'htlc_fulfilled').length + pair.eventsOf('client', 'htlc_fulfilled').length;
-        stats.failed +=
-          pair.eventsOf('lsp', 'htlc_failed').length + pair.eventsOf('client', 'htlc_failed').length;
-        stats.commitments += pair.lsp.localCommitmentNumber + pair.client.localCommitmentNumber;
-        await confirmAndClaim(chain, commitment, bytes);
-      }),
+          const balances = agreement(pair);
+          const htlcSum = (pair.lsp.localSpec?.htlcs ?? []).reduce((s, h) => s + h.amountMsat, 0n);
+          expect(balances.lsp + balances.client + htlcSum).toBe(CAPACITY * 1000n);
+          const { commitment, bytes } = pair.peers[broadcaster].channel.forceCloseTransaction();
+          // The commitment pays what the spec says (the client's output exactly, the LSP's minus fee and anchor).
+          const clientOut = commitment.outputs.find(
+            (o) =>
+              (o.role === 'to_local' && broadcaster === 'client') ||
+              (o.role === 'to_remote' && broadcaster === 'lsp'),
+          );
+          if (balances.client / 1000n >= 330n) expect(clientOut?.amount).toBe(balances.client / 1000n);
+          stats.fulfilled +=
+            pair.eventsOf('lsp', 'htlc_fulfilled').length + pair.eventsOf('client', 'htlc_fulfilled').length;
+          stats.failed +=
+            pair.eventsOf('lsp', 'htlc_failed').length + pair.eventsOf('client', 'htlc_failed').length;
+          stats.commitments += pair.lsp.localCommitmentNumber + pair.client.localCommitmentNumber;
+          await confirmAndClaim(chain, commitment, bytes, timeoutMask);
+        },
+      ),
       { numRuns: runs },
     );
     console.log('sequences property stats', stats);
