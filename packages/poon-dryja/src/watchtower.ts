@@ -157,6 +157,8 @@ function readRecord(r: Reader): WatchtowerRecord {
 
 /** Decodes {@link encodeWatchtowerRecord}'s bytes (strict). */
 export function decodeWatchtowerRecord(bytes: Uint8Array): WatchtowerRecord {
+  if (!(bytes instanceof Uint8Array))
+    throw new StateEncodingError('watchtower record: expected a Uint8Array', 0);
   const r = new Reader(bytes, 'watchtower record');
   const record = readRecord(r);
   r.done();
@@ -201,6 +203,8 @@ export function encodeWatchtowerExport(x: WatchtowerExport): Uint8Array {
 
 /** Decodes {@link encodeWatchtowerExport}'s bytes (strict: every record must be of the same channel). */
 export function decodeWatchtowerExport(bytes: Uint8Array): WatchtowerExport {
+  if (!(bytes instanceof Uint8Array))
+    throw new StateEncodingError('watchtower export: expected a Uint8Array', 0);
   const r = new Reader(bytes, 'watchtower export');
   const version = Number(r.uint(1, 'version'));
   if (version !== WATCHTOWER_ENCODING_VERSION) r.fail(`unknown version ${version}`, 0);

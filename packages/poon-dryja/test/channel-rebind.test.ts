@@ -34,10 +34,18 @@ function rebind(pair: Pair, funding: FundingOutpoint): void {
     lsp: event(pair.do('lsp', { type: 'rebind_prepare', funding }), 'rebind_nonce').nonce,
     client: event(pair.do('client', { type: 'rebind_prepare', funding }), 'rebind_nonce').nonce,
   };
-  const partial = {
-    lsp: event(pair.do('lsp', { type: 'rebind_sign', peerNonce: nonce.client }), 'rebind_partial'),
-    client: event(pair.do('client', { type: 'rebind_sign', peerNonce: nonce.lsp }), 'rebind_partial'),
+  // Each partial is released once the new outpoint is durably tracked.
+  const sign = (side: 'lsp' | 'client', peerNonce: Uint8Array) => {
+    const before = pair.peers[side].events.length;
+    pair.do(side, { type: 'rebind_sign', peerNonce });
+    expect(pair.peers[side].events.slice(before).some((e) => e.type === 'rebind_partial')).toBe(false);
+    pair.ack(side);
+    return pair.peers[side].events.slice(before).find((e) => e.type === 'rebind_partial') as Extract<
+      ChannelEvent,
+      { type: 'rebind_partial' }
+    >;
   };
+  const partial = { lsp: sign('lsp', nonce.client), client: sign('client', nonce.lsp) };
   for (const side of ['lsp', 'client'] as const) {
     const theirs = partial[side === 'lsp' ? 'client' : 'lsp'];
     pair.do(side, {
@@ -55,6 +63,37 @@ function rebind(pair: Pair, funding: FundingOutpoint): void {
 }
 
 describe('rebinding (brief §5.4)', () => {
+  it('an aborted rebinding still leaves the new outpoint tracked: the revoked commitment is penalised there too', () => {
+    const fundA = { txid: 'a1'.repeat(32), vout: 0, amount: CAPACITY };
+    const fundB = { txid: 'b2'.repeat(32), vout: 1, amount: CAPACITY };
+    const pair = new Pair({ funding: fundA });
+    pair.drive();
+    pair.do('lsp', { type: 'quiesce' });
+    pair.drive();
+    const n = pair.client.localCommitmentNumber;
+    const nc = event(pair.do('client', { type: 'rebind_prepare', funding: fundB }), 'rebind_nonce').nonce;
+    event(pair.do('lsp', { type: 'rebind_prepare', funding: fundB }), 'rebind_nonce');
+    // The LSP signs the client's commitment n on fundB, then the advance is abandoned.
+    pair.do('lsp', { type: 'rebind_sign', peerNonce: nc });
+    pair.ack('lsp');
+    expect(pair.eventsOf('lsp', 'rebind_partial')).toHaveLength(1);
+    pair.do('lsp', { type: 'resume' });
+    pair.do('client', { type: 'resume' });
+    expect(pair.lsp.funding.txid).toBe(fundA.txid);
+    const p = payment('after abort');
+    for (let i = 0; i < 2; i++) {
+      pair.do('lsp', { type: 'add_htlc', amountMsat: 1_000_000n, paymentHash: p.hash, cltvExpiry: 900 });
+      pair.do('lsp', { type: 'commit' });
+      pair.drive();
+    }
+    expect(pair.errors).toEqual([]);
+    const record = decodeWatchtowerRecord(pair.peers.lsp.blobs.get(`revoked/${n}`) as Uint8Array);
+    expect(record.copies.map((c) => c.funding.txid).sort()).toEqual([fundA.txid, fundB.txid].sort());
+    // The next revoked number was signed on fundA only.
+    const next = decodeWatchtowerRecord(pair.peers.lsp.blobs.get(`revoked/${n + 1n}`) as Uint8Array);
+    expect(next.copies.map((c) => c.funding.txid)).toEqual([fundA.txid]);
+  });
+
   it('rebinds a quiescent channel, keeps the number, and penalises both copies of a revoked commitment', async () => {
     const chain = new SimChain();
     await chain.mine(101);
@@ -85,7 +124,12 @@ describe('rebinding (brief §5.4)', () => {
     // A bad rebound partial signature aborts the rebinding, not the channel.
     const nl = event(pair.lsp.handle({ type: 'rebind_prepare', funding: fundB }), 'rebind_nonce').nonce;
     pair.client.handle({ type: 'rebind_prepare', funding: fundB });
-    const bad = event(pair.client.handle({ type: 'rebind_sign', peerNonce: nl }), 'rebind_partial');
+    pair.do('client', { type: 'rebind_sign', peerNonce: nl });
+    pair.ack('client');
+    const bad = pair.eventsOf('client', 'rebind_partial')[0] as Extract<
+      ChannelEvent,
+      { type: 'rebind_partial' }
+    >;
     const flipped = Uint8Array.from(bad.partialSig);
     flipped[0] = (flipped[0] as number) ^ 1;
     const e = (() => {

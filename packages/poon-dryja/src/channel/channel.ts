@@ -1455,7 +1455,12 @@ export class Channel {
     )
       throw new InvalidArgumentError('input.funding', 'expected an outpoint holding the channel capacity');
     const outpoint = { txid: funding.txid.toLowerCase(), vout: funding.vout, amount: funding.amount };
-    if (this.s.fundings.some((f) => f.outpoint.txid === outpoint.txid && f.outpoint.vout === outpoint.vout))
+    // A retried rebinding to an outpoint we already signed on (and track) is allowed; any other
+    // outpoint the channel had is refused.
+    const known = this.s.fundings.find(
+      (f) => f.outpoint.txid === outpoint.txid && f.outpoint.vout === outpoint.vout,
+    );
+    if (known !== undefined && !this.isPendingRebindRecord(known))
       throw new InvalidArgumentError('input.funding', 'the channel already had this outpoint');
     // Checks the outpoint builds before any nonce leaves.
     const lc = this.requireLocal();
@@ -1471,6 +1476,13 @@ export class Channel {
     if (rb === null || this.rebindNonce === undefined)
       throw new IllegalStepError('phase', 'ignore', 'local', 'rebind_sign before rebind_prepare');
     if (!isBytes(peerNonce, 66)) throw new InvalidArgumentError('input.peerNonce', 'expected 66 bytes');
+    if (this.outstanding())
+      throw new IllegalStepError(
+        'phase',
+        'ignore',
+        'local',
+        'a persist is outstanding: acknowledge it first',
+      );
     if (this.peerRebindNonce !== undefined)
       throw new IllegalStepError(
         'phase',
@@ -1489,7 +1501,39 @@ export class Channel {
       throw e;
     }
     this.peerRebindNonce = Uint8Array.from(peerNonce);
-    this.emit({ type: 'rebind_partial', partialSig: signed.psig, signingNonce: signed.pubnonce });
+    // From this signature on, the counterparty's commitment n can exist on the new outpoint even if
+    // the advance never completes here: track the outpoint now (penalties cover this copy, brief §5.4)
+    // and release the partial only once that is durable.
+    const tracked = this.s.fundings.some(
+      (f) => f.outpoint.txid === rb.outpoint.txid && f.outpoint.vout === rb.outpoint.vout,
+    );
+    if (!tracked) {
+      this.s.fundings.splice(this.s.fundings.length - 1, 0, {
+        outpoint: rb.outpoint,
+        firstRemoteNumber: rc.number,
+        lastRemoteNumber: rc.number,
+        holder: null,
+      });
+      this.out.push({ kind: 'watch', watch: { type: 'funding', outpoint: rb.outpoint } });
+    }
+    this.persist([]);
+    this.emitDurable({ type: 'rebind_partial', partialSig: signed.psig, signingNonce: signed.pubnonce });
+  }
+
+  /** A funding record added by `rebind_sign` that has not become current (it holds commitment n only). */
+  private isPendingRebindRecord(f: FundingRecord): boolean {
+    const rc = this.s.remoteCommit;
+    const current = this.s.fundings[this.s.fundings.length - 1];
+    return (
+      f !== current &&
+      rc !== null &&
+      f.firstRemoteNumber === rc.number &&
+      f.lastRemoteNumber === rc.number &&
+      f.holder === null &&
+      this.s.rebind !== null &&
+      f.outpoint.txid === this.s.rebind.outpoint.txid &&
+      f.outpoint.vout === this.s.rebind.outpoint.vout
+    );
   }
 
   private rebindComplete(psig: Uint8Array, signingNonce: Uint8Array) {
@@ -1499,6 +1543,13 @@ export class Channel {
       throw new IllegalStepError('phase', 'ignore', 'local', 'rebind_complete before rebind_prepare');
     if (!isBytes(psig, 32) || !isBytes(signingNonce, 66))
       throw new InvalidArgumentError('input', 'partialSig must be 32 bytes, signingNonce 66');
+    if (this.outstanding())
+      throw new IllegalStepError(
+        'phase',
+        'ignore',
+        'local',
+        'a persist is outstanding: acknowledge it first',
+      );
     const lc = this.requireLocal();
     const c = this.build(this.s.role, lc.number, lc.point, lc.spec, rb.outpoint);
     let signature: Uint8Array;
@@ -1529,8 +1580,17 @@ export class Channel {
         'local',
         'rebind_activate before both rebound commitments are signed',
       );
+    if (this.outstanding())
+      throw new IllegalStepError(
+        'phase',
+        'ignore',
+        'local',
+        'a persist is outstanding: acknowledge it first',
+      );
     const lc = this.requireLocal();
     const rc = this.s.remoteCommit as CommitmentRecord;
+    // The pending record of the new outpoint (added by rebind_sign) becomes the current one.
+    this.s.fundings = this.s.fundings.filter((f) => !this.isPendingRebindRecord(f));
     const last = this.s.fundings.length - 1;
     const current = this.s.fundings[last] as FundingRecord;
     this.s.fundings[last] = {
@@ -1551,7 +1611,6 @@ export class Channel {
     this.s.remoteStfu = false;
     this.quiesceWanted = false;
     this.persist([]);
-    this.out.push({ kind: 'watch', watch: { type: 'funding', outpoint: rb.outpoint } });
   }
 
   // --- connection ---
