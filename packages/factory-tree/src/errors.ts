@@ -130,8 +130,8 @@ export class BelowDustError extends FactoryTreeError {
  * What a client's check found wrong: a transaction missing, undecodable or not byte-identical to the
  * rebuilt one (`tx-mismatch`: version, input, sequence, lock time, amounts or scripts differ; the
  * message says which), a signature that does not verify against the spent output's key, a funding
- * amount or output that does not match the tree, or a revealed L-stock secret that does not open its
- * poison leaf.
+ * amount or output that does not match the tree, the client's own entry in the proposal not being
+ * what it agreed (`client-mismatch`), or a revealed L-stock secret that does not open its poison leaf.
  */
 export type PathFault =
   | 'missing-tx'
@@ -139,6 +139,7 @@ export type PathFault =
   | 'tx-mismatch'
   | 'signature-invalid'
   | 'funding-mismatch'
+  | 'client-mismatch'
   | 'secret-invalid';
 
 /**

@@ -92,6 +92,15 @@ export interface PathVerificationOptions {
   readonly state?: FactoryState;
   /** The funding output as it appears in the LSP's funding transaction (checked when given). */
   readonly fundingOutput?: TxOut;
+  /**
+   * What the client agreed to (checked when given): its factory key, close address and channel
+   * capacity must be its entry in the proposal, so the path pays it what it expects.
+   */
+  readonly self?: {
+    readonly key: Uint8Array;
+    readonly closeScript?: Uint8Array;
+    readonly capacity?: bigint;
+  };
 }
 
 /** What {@link verifyPath} returns: the rebuilt tree, the client's path and its signatures. */
@@ -151,6 +160,25 @@ export function verifyPath(
       fail(w, 'funding-mismatch', 'the funding output is not KeyAgg(all N+1) with the BIP86 tweak');
   }
   const leaf = leafOfClient(tree, client);
+  if (options.self !== undefined) {
+    const me = proposal.clients[client] as Proposal['clients'][number];
+    const w = { tx: -2, label: `clients[${client}]` };
+    const want = options.self;
+    if (!(want.key instanceof Uint8Array) || !bytesEqual(want.key, me.key))
+      fail(w, 'client-mismatch', 'the proposal holds another factory key for this client');
+    if (want.closeScript !== undefined && !bytesEqual(want.closeScript, me.closeScript))
+      fail(w, 'client-mismatch', "the proposal pays another close address than the client's");
+    if (want.capacity !== undefined && want.capacity !== me.capacity)
+      fail(w, 'client-mismatch', `capacity ${me.capacity} in the proposal, ${want.capacity} agreed`);
+    const alloc = tree.state.allocations[leaf];
+    const pos = (tree.layout.leafClients[leaf] as readonly number[]).indexOf(client);
+    if (
+      want.capacity !== undefined &&
+      options.state === undefined &&
+      alloc?.capacities[pos] !== want.capacity
+    )
+      fail(w, 'client-mismatch', 'the channel output is not the agreed capacity');
+  }
   if (!Array.isArray(signedPath))
     throw new InvalidArgumentError('signedPath', 'expected an array of transactions');
   const path = (tree.layout.leafPaths[leaf] as readonly number[]).map((i) => tree.txs[i] as TreeTx);

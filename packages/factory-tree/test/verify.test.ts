@@ -91,6 +91,20 @@ describe('verifyPath: a client checks its signed path against the proposal', () 
     }
   });
 
+  it("the client's own entry: key, close address and capacity as agreed", () => {
+    const me = proposal.clients[3] as Proposal['clients'][number];
+    const self = { key: me.key, closeScript: me.closeScript, capacity: me.capacity };
+    expect(() => verifyPath(proposal, 3, signedPathOf(3), { self })).not.toThrow();
+    for (const bad of [
+      { ...self, key: proposal.clients[2]?.key as Uint8Array },
+      { ...self, closeScript: proposal.clients[2]?.closeScript as Uint8Array },
+      { ...self, capacity: me.capacity + 1n },
+    ]) {
+      const e = pathError(() => verifyPath(proposal, 3, signedPathOf(3), { self: bad }));
+      expect([e.fault, e.label]).toEqual(['client-mismatch', 'clients[3]']);
+    }
+  });
+
   it('truncated, trailing, missing and extra transactions', () => {
     const path = signedPathOf(0);
     const p0 = path[0] as Uint8Array;
