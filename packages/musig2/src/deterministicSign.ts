@@ -130,7 +130,9 @@ function deterministicSignImpl(
   if (cache !== false && !(cache instanceof KeyAggCache))
     throw new InvalidArgumentError('options.cache', 'expected a KeyAggCache or false');
   const keyCtx =
-    cache === false ? applyTweaks(keyAgg(pubkeys), tweaks, isXonly) : cache.get(pubkeys, tweaks, isXonly);
+    cache === false
+      ? applyTweaks(keyAgg(pubkeys, { memo: false }), tweaks, isXonly, { memo: false })
+      : cache.get(pubkeys, tweaks, isXonly);
   const aggpk = getXonlyPubkey(keyCtx);
   // "Let k_i = int(hash_MuSig/deterministic/nonce(sk' || aggothernonce || aggpk || bytes(8, len(m)) || m
   //  || bytes(1, i - 1))) mod n for i = 1,2"

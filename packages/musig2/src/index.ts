@@ -33,6 +33,7 @@ export {
   KeyAggContext,
   keyAgg,
   keyAggCoeff,
+  type MemoOptions,
   msm,
 } from './keyAgg.js';
 export { defaultKeyAggCache, KeyAggCache } from './keyAggCache.js';

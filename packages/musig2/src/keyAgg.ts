@@ -181,27 +181,38 @@ function coeffInternal(L: Uint8Array, pk2: Uint8Array, pk: Uint8Array): bigint {
   return taggedScalar('KeyAgg coefficient', L, pk);
 }
 
+/** Options of {@link keyAgg}, {@link applyTweak} and {@link applyTweaks}. */
+export interface MemoOptions {
+  /**
+   * Use (and fill) the process-wide memo of contexts, tweaked contexts and decoded keys. Default
+   * `true`; `false` computes afresh (benchmarks, or a caller that wants no shared state).
+   */
+  memo?: boolean;
+}
+
 /**
  * BIP327 `KeyAgg(pk_1..u)`: aggregates 33-byte compressed public keys, in the order given, into a
- * {@link KeyAggContext} with `gacc = 1`, `tacc = 0`.
+ * {@link KeyAggContext} with `gacc = 1`, `tacc = 0`. Memoised by `HashKeys(pk_1..u)` unless
+ * `options.memo` is false (the result is the same either way; contexts are immutable).
  *
  * @throws InvalidContributionError `{ signer: i, contrib: 'pubkey' }` if `pubkeys[i]` does not decode.
  * @throws ValueError if the aggregate is infinity (not reachable without a hash collision).
  */
-export function keyAgg(pubkeys: readonly Uint8Array[]): KeyAggContext {
+export function keyAgg(pubkeys: readonly Uint8Array[], options?: MemoOptions): KeyAggContext {
   assertBytesArray(pubkeys, 'pubkeys', 33, 1);
+  const useMemo = options?.memo !== false;
   const keys = pubkeys.map((pk) => Uint8Array.from(pk));
   const hexes = keys.map((pk) => bytesToHex(pk));
   const points = keys.map((pk, i) => {
     try {
-      return decodeKeyCached(pk, hexes[i] as string);
+      return useMemo ? decodeKeyCached(pk, hexes[i] as string) : pointFromCompressed(pk);
     } catch (cause) {
       throw new InvalidContributionError(i, 'pubkey', { cause });
     }
   });
   const L = taggedHash('KeyAgg list', ...keys);
   const memoKey = bytesToHex(L);
-  const memo = contextCache.get(memoKey);
+  const memo = useMemo ? contextCache.get(memoKey) : undefined;
   if (memo !== undefined) {
     contextCache.delete(memoKey);
     contextCache.set(memoKey, memo);
@@ -229,6 +240,7 @@ export function keyAgg(pubkeys: readonly Uint8Array[]): KeyAggContext {
     byKey,
     pointByKey,
   });
+  if (!useMemo) return ctx;
   contextCache.set(memoKey, ctx);
   contextCacheKeys += keys.length;
   while (contextCacheKeys > CONTEXT_CACHE_MAX_KEYS && contextCache.size > 1) {
@@ -268,11 +280,17 @@ export function msm(points: readonly Point[], scalars: readonly bigint[]): Point
  *
  * @throws ValueError `The tweak must be less than n.` or `The result of tweaking cannot be infinity.`
  */
-export function applyTweak(ctx: KeyAggContext, tweak: Uint8Array, isXonly: boolean): KeyAggContext {
+export function applyTweak(
+  ctx: KeyAggContext,
+  tweak: Uint8Array,
+  isXonly: boolean,
+  options?: MemoOptions,
+): KeyAggContext {
   if (!(ctx instanceof KeyAggContext))
     throw new InvalidArgumentError('ctx', 'expected a KeyAggContext from keyAgg()');
   assertBytes(tweak, 'tweak', 32);
   if (typeof isXonly !== 'boolean') throw new InvalidArgumentError('isXonly', 'expected a boolean');
+  if (options?.memo === false) return applyTweakUncached(ctx, tweak, isXonly);
   const memoKey = `${bytesToHex(tweak)}${isXonly ? 'x' : 'p'}`;
   let children = tweakCache.get(ctx);
   const memo = children?.get(memoKey);
@@ -309,10 +327,12 @@ export function applyTweaks(
   ctx: KeyAggContext,
   tweaks: readonly Uint8Array[],
   isXonly: readonly boolean[],
+  options?: MemoOptions,
 ): KeyAggContext {
   assertTweaks(tweaks, isXonly);
   let c = ctx;
-  for (let i = 0; i < tweaks.length; i++) c = applyTweak(c, tweaks[i] as Uint8Array, isXonly[i] as boolean);
+  for (let i = 0; i < tweaks.length; i++)
+    c = applyTweak(c, tweaks[i] as Uint8Array, isXonly[i] as boolean, options);
   return c;
 }
 

@@ -95,6 +95,8 @@ function assertSessionContext(ctx: SessionContext, name: string): void {
   assertBytes(ctx.msg, `${name}.msg`);
 }
 
+const NO_MEMO = { memo: false } as const;
+
 function keyAggFor(
   pubkeys: readonly Uint8Array[],
   tweaks: readonly Uint8Array[],
@@ -102,7 +104,8 @@ function keyAggFor(
   options: SessionOptions | undefined,
 ): KeyAggContext {
   const cache = options?.cache === undefined ? defaultKeyAggCache : options.cache;
-  if (cache === false) return applyTweaks(keyAgg(pubkeys), tweaks, isXonly);
+  // `cache: false` means afresh: no shared state at all, the process-wide memo included.
+  if (cache === false) return applyTweaks(keyAgg(pubkeys, NO_MEMO), tweaks, isXonly, NO_MEMO);
   if (!(cache instanceof KeyAggCache))
     throw new InvalidArgumentError(
       'options.cache',

@@ -118,6 +118,11 @@ describe('memoised KeyAgg and ApplyTweak', () => {
           const a = keyAgg(pks);
           const b = keyAgg(pks.map((pk) => Uint8Array.from(pk)));
           expect(b.Q.equals(a.Q)).toBe(true);
+          expect(b).toBe(a); // memoised: the same immutable context
+          const fresh = keyAgg(pks, { memo: false });
+          expect(fresh).not.toBe(a);
+          expect(fresh.Q.equals(a.Q)).toBe(true);
+          expect(applyTweak(fresh, t, true, { memo: false }).Q.equals(applyTweak(a, t, true).Q)).toBe(true);
           const rev = keyAgg([...pks].reverse());
           if (pks.length > 1) expect(getXonlyPubkey(rev)).not.toEqual(getXonlyPubkey(a)); // order-dependent
           for (let i = 0; i < pks.length; i++) expect(b.coeffAt(i)).toBe(a.coeffAt(i));
