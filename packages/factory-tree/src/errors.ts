@@ -15,7 +15,9 @@ export type FactoryTreeErrorCode =
   | 'BELOW_DUST'
   | 'SIGNING_FAILED'
   | 'PATH_VERIFICATION_FAILED'
-  | 'DECODE_FAILED';
+  | 'DECODE_FAILED'
+  | 'SPEND_INVALID'
+  | 'CLOSE_REJECTED';
 
 /** Base class of every error this package throws. `isInstance` works across package copies. */
 export class FactoryTreeError extends Error {

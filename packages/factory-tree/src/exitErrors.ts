@@ -6,14 +6,8 @@
  */
 import { FactoryTreeError, type FactoryTreeErrorCode } from './errors.js';
 
-/**
- * Codes of this file's errors. Not yet part of {@link FactoryTreeErrorCode} (owned by `errors.ts`);
- * the instances carry these strings in `code` at run time.
- */
-export type ExitErrorCode = 'SPEND_INVALID' | 'CLOSE_REJECTED';
-
-// The base class types `code` as its own union; these codes extend it (see the package README).
-const asCode = (c: ExitErrorCode) => c as unknown as FactoryTreeErrorCode;
+/** Codes of this file's errors (members of {@link FactoryTreeErrorCode}). */
+export type ExitErrorCode = Extract<FactoryTreeErrorCode, 'SPEND_INVALID' | 'CLOSE_REJECTED'>;
 
 /** What makes a requested spend impossible to build. */
 export type SpendFault =
@@ -36,7 +30,7 @@ export class SpendError extends FactoryTreeError {
   /** The output, transaction or argument concerned. */
   readonly what: string;
   constructor(fault: SpendFault, what: string, message: string, options?: { cause?: unknown }) {
-    super(asCode('SPEND_INVALID'), `${what}: ${fault}: ${message}`, options);
+    super('SPEND_INVALID', `${what}: ${fault}: ${message}`, options);
     this.name = 'SpendError';
     this.fault = fault;
     this.what = what;
@@ -57,7 +51,7 @@ export class CloseRejectedError extends FactoryTreeError {
   /** What was wrong. */
   readonly fault: CloseFault;
   constructor(client: number, fault: CloseFault, message: string, options?: { cause?: unknown }) {
-    super(asCode('CLOSE_REJECTED'), `client ${client}: ${fault}: ${message}`, options);
+    super('CLOSE_REJECTED', `client ${client}: ${fault}: ${message}`, options);
     this.name = 'CloseRejectedError';
     this.client = client;
     this.fault = fault;
