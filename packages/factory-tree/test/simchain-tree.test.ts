@@ -178,7 +178,7 @@ describe('whole trees on SimChain', () => {
       expect(tree.txs).toHaveLength(1171);
       expect(tree.layout.shape.layerCount).toBe(3);
       for (const t of tree.txs) checkUnsigned(tree, t);
-      // Sign only client 0's path (signing all 1,171 with the simulated signer takes ~90 s here).
+      // Client 0's exit path through exitPath; the next test signs and confirms all 1,171.
       const plan: SigningPlan = signingPlan(tree);
       const path = tree.layout.leafPaths[0] as readonly number[];
       expect(path.map((i) => tree.txs[i]?.kind)).toEqual([
@@ -241,6 +241,37 @@ describe('whole trees on SimChain', () => {
         const bytes = signedDistributionBytes(d, signJob(dplan.jobs[j] as never, f.who.secretKeys));
         verifyStandard(bytes, [d.spent]);
       }
+    },
+    T_OUT,
+  );
+
+  // Every transaction of the 1,024-client shape signed (the root has 1,025 signers), about 40 s on an
+  // idle 2-core machine.
+  it(
+    'N = 1,024, levelArity [2,4,8], staticLevels 2: all 1,171 transactions signed, and every one validates and confirms level by level',
+    () => {
+      const chain = new SimChain();
+      const wallet = FeeWallet.create(chain, 600);
+      const f = openFactory(chain, {
+        n: 1024,
+        capacity: () => 20_000n,
+        lStockPerLeaf: 5_000n,
+        overrides: { levelArity: [2, 4, 8], staticLevels: 2 },
+      });
+      const { tree } = f;
+      expect(tree.txs).toHaveLength(1171);
+      const sigs = signTreeSimulated(tree, f.who.secretKeys);
+      broadcastLevels(
+        chain,
+        tree,
+        tree.txs,
+        (t) => serializeWitness(t.tx, [sigs[t.index] as Uint8Array]),
+        wallet,
+      );
+      for (const t of tree.txs.filter((x) => x.leaf >= 0 && x.kind === 'state'))
+        t.tx.outputs.slice(0, -1).forEach((o, vout) => {
+          expect(chain.utxo({ txid: chainDisplayHex(t.txid), vout })?.value).toBe(o.value);
+        });
     },
     T_OUT,
   );
