@@ -12,7 +12,7 @@ import {
   taggedHash,
   xbytes,
 } from '@superscalar/musig2';
-import type { TxOut } from './_tx.js';
+import { outputsLen, type TxOut, varintLen, Writer, writeOutputs } from './_tx.js';
 
 /** An input of a multi-input transaction (txid in internal byte order). */
 export interface SpendInput {
@@ -29,55 +29,28 @@ export interface MultiInputTx {
   readonly outputs: readonly TxOut[];
 }
 
-function varint(n: number): number[] {
-  if (n < 0xfd) return [n];
-  if (n <= 0xffff) return [0xfd, n & 0xff, n >>> 8];
-  return [0xfe, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
+function inputsLen(inputs: readonly SpendInput[]): number {
+  return varintLen(inputs.length) + inputs.length * 41;
 }
 
-class Bytes {
-  readonly parts: number[] = [];
-  u32(x: number) {
-    this.parts.push(x & 0xff, (x >>> 8) & 0xff, (x >>> 16) & 0xff, (x >>> 24) & 0xff);
-  }
-  u64(x: bigint) {
-    this.u32(Number(x & 0xffffffffn));
-    this.u32(Number((x >> 32n) & 0xffffffffn));
-  }
-  raw(b: Uint8Array | readonly number[]) {
-    for (const x of b) this.parts.push(x);
-  }
-  vbytes(b: Uint8Array) {
-    this.raw(varint(b.length));
-    this.raw(b);
-  }
-  out(): Uint8Array {
-    return Uint8Array.from(this.parts);
-  }
-}
-
-function writeOutputs(w: Bytes, outputs: readonly TxOut[]) {
-  w.raw(varint(outputs.length));
-  for (const o of outputs) {
-    w.u64(o.value);
-    w.vbytes(o.script);
+function writeInputs(w: Writer, inputs: readonly SpendInput[]) {
+  w.varint(inputs.length);
+  for (const i of inputs) {
+    w.bytes(i.prevTxid);
+    w.u32(i.vout);
+    w.u8(0); // empty scriptSig
+    w.u32(i.sequence);
   }
 }
 
 /** Serialises without witnesses (the txid preimage). */
 export function serializeMultiBase(tx: MultiInputTx): Uint8Array {
-  const w = new Bytes();
+  const w = new Writer(4 + inputsLen(tx.inputs) + outputsLen(tx.outputs) + 4);
   w.u32(tx.version);
-  w.raw(varint(tx.inputs.length));
-  for (const i of tx.inputs) {
-    w.raw(i.prevTxid);
-    w.u32(i.vout);
-    w.raw([0]);
-    w.u32(i.sequence);
-  }
+  writeInputs(w, tx.inputs);
   writeOutputs(w, tx.outputs);
   w.u32(tx.locktime);
-  return w.out();
+  return w.buf;
 }
 
 /** Serialises with one witness stack per input (an empty stack for a P2A input). */
@@ -85,23 +58,23 @@ export function serializeMultiWitness(
   tx: MultiInputTx,
   witnesses: readonly (readonly Uint8Array[])[],
 ): Uint8Array {
-  const w = new Bytes();
-  w.u32(tx.version);
-  w.raw([0, 1]);
-  w.raw(varint(tx.inputs.length));
-  for (const i of tx.inputs) {
-    w.raw(i.prevTxid);
-    w.u32(i.vout);
-    w.raw([0]);
-    w.u32(i.sequence);
+  let witnessLen = 0;
+  for (const stack of witnesses) {
+    witnessLen += varintLen(stack.length);
+    for (const item of stack) witnessLen += varintLen(item.length) + item.length;
   }
+  const w = new Writer(4 + 2 + inputsLen(tx.inputs) + outputsLen(tx.outputs) + witnessLen + 4);
+  w.u32(tx.version);
+  w.u8(0); // segwit marker
+  w.u8(1); // flag
+  writeInputs(w, tx.inputs);
   writeOutputs(w, tx.outputs);
   for (const stack of witnesses) {
-    w.raw(varint(stack.length));
-    for (const item of stack) w.vbytes(item);
+    w.varint(stack.length);
+    for (const item of stack) w.varbytes(item);
   }
   w.u32(tx.locktime);
-  return w.out();
+  return w.buf;
 }
 
 /** BIP141 virtual size with the given witnesses. */
@@ -121,34 +94,38 @@ export function multiTxid(tx: MultiInputTx): Uint8Array {
  * `index`; `spent` holds the output spent by every input, in input order.
  */
 export function taprootKeyPathSighash(tx: MultiInputTx, spent: readonly TxOut[], index: number): Uint8Array {
-  const prevouts = new Bytes();
-  const amounts = new Bytes();
-  const scripts = new Bytes();
-  const sequences = new Bytes();
+  const count = tx.inputs.length;
+  let scriptsLen = 0;
+  for (let k = 0; k < count; k++) {
+    const script = (spent[k] as TxOut).script;
+    scriptsLen += varintLen(script.length) + script.length;
+  }
+  const prevouts = new Writer(36 * count);
+  const amounts = new Writer(8 * count);
+  const scripts = new Writer(scriptsLen);
+  const sequences = new Writer(4 * count);
   tx.inputs.forEach((i, k) => {
-    prevouts.raw(i.prevTxid);
+    prevouts.bytes(i.prevTxid);
     prevouts.u32(i.vout);
     amounts.u64((spent[k] as TxOut).value);
-    scripts.vbytes((spent[k] as TxOut).script);
+    scripts.varbytes((spent[k] as TxOut).script);
     sequences.u32(i.sequence);
   });
-  const outs = new Bytes();
-  for (const o of tx.outputs) {
-    outs.u64(o.value);
-    outs.vbytes(o.script);
-  }
-  const m = new Bytes();
-  m.raw([0, 0]); // epoch, hash_type SIGHASH_DEFAULT
+  const outs = new Writer(outputsLen(tx.outputs));
+  writeOutputs(outs, tx.outputs);
+  const m = new Writer(1 + 1 + 4 + 4 + 32 * 5 + 1 + 4);
+  m.u8(0); // epoch
+  m.u8(0); // hash_type SIGHASH_DEFAULT
   m.u32(tx.version);
   m.u32(tx.locktime);
-  m.raw(sha256(prevouts.out()));
-  m.raw(sha256(amounts.out()));
-  m.raw(sha256(scripts.out()));
-  m.raw(sha256(sequences.out()));
-  m.raw(sha256(outs.out()));
-  m.raw([0]); // spend_type: key path, no annex
+  m.bytes(sha256(prevouts.buf));
+  m.bytes(sha256(amounts.buf));
+  m.bytes(sha256(scripts.buf));
+  m.bytes(sha256(sequences.buf));
+  m.bytes(sha256(outs.buf.subarray(varintLen(tx.outputs.length)))); // sha_outputs excludes the count
+  m.u8(0); // spend_type: key path, no annex
   m.u32(index);
-  return taggedHash('TapSighash', m.out());
+  return taggedHash('TapSighash', m.buf);
 }
 
 /** x-only BIP86 output key of a single secret key: `P + TapTweak(xonly(P))·G`. */

@@ -19,7 +19,8 @@ export interface OneInputTx {
   readonly outputs: readonly TxOut[];
 }
 
-class Writer {
+/** A little-endian writer into a buffer of the exact final size. */
+export class Writer {
   buf: Uint8Array;
   pos = 0;
   constructor(size: number) {
@@ -59,17 +60,17 @@ class Writer {
   }
 }
 
-function varintLen(n: number): number {
+export function varintLen(n: number): number {
   return n < 0xfd ? 1 : n <= 0xffff ? 3 : 5;
 }
 
-function outputsLen(outputs: readonly TxOut[]): number {
+export function outputsLen(outputs: readonly TxOut[]): number {
   let n = varintLen(outputs.length);
   for (const o of outputs) n += 8 + varintLen(o.script.length) + o.script.length;
   return n;
 }
 
-function writeOutputs(w: Writer, outputs: readonly TxOut[]) {
+export function writeOutputs(w: Writer, outputs: readonly TxOut[]) {
   w.varint(outputs.length);
   for (const o of outputs) {
     w.u64(o.value);
