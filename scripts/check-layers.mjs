@@ -6,6 +6,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const LAYER = {
+  core: 1,
+  tx: 1,
   musig2: 1,
   adaptor: 1,
   shachain: 1,
@@ -17,6 +19,7 @@ const LAYER = {
   wire: 3,
   persist: 4,
   chain: 4,
+  wallet: 4,
   watchtower: 4,
   lsp: 5,
   client: 5,
@@ -24,6 +27,9 @@ const LAYER = {
 // Packages that must run in a browser: no node: built-ins in src/ (the Node-only parts of noise-nk,
 // chain and persist live behind their own subpaths and are listed in NODE_ONLY_FILES).
 const BROWSER_SAFE = new Set([
+  'core',
+  'tx',
+  'wallet',
   'musig2',
   'adaptor',
   'shachain',
