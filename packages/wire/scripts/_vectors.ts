@@ -29,94 +29,98 @@ export interface InvalidVector {
 
 export function invalidVectors(): InvalidVector[] {
   return [
-    { description: 'shorter than the 2-byte type', hex: '03', code: 'TRUNCATED' },
-    { description: 'unknown even message type', hex: '0ffe', code: 'UNKNOWN_MESSAGE_TYPE' },
-    { description: 'unknown odd message type (ignorable)', hex: '0fff00', code: 'UNKNOWN_MESSAGE_TYPE' },
-    { description: 'stfu: required field missing', hex: msg('stfu', rec(0, cid)), code: 'MISSING_FIELD' },
+    { description: 'shorter than the 2-byte type', hex: '03', code: 'WIRE_TRUNCATED' },
+    { description: 'unknown even message type', hex: '0ffe', code: 'WIRE_UNKNOWN_MESSAGE_TYPE' },
+    { description: 'unknown odd message type (ignorable)', hex: '0fff00', code: 'WIRE_UNKNOWN_MESSAGE_TYPE' },
+    {
+      description: 'stfu: required field missing',
+      hex: msg('stfu', rec(0, cid)),
+      code: 'WIRE_MISSING_FIELD',
+    },
     {
       description: 'stfu: boolean byte 2',
       hex: msg('stfu', rec(0, cid), rec(2, '02')),
-      code: 'INVALID_VALUE',
+      code: 'WIRE_INVALID_VALUE',
     },
     {
       description: 'stfu: unknown even TLV type 4',
       hex: msg('stfu', rec(0, cid), rec(2, '01'), rec(4, '')),
-      code: 'UNKNOWN_EVEN_TLV',
+      code: 'WIRE_UNKNOWN_EVEN_TLV',
     },
     {
       description: 'stfu: TLV types out of order',
       hex: msg('stfu', rec(2, '01'), rec(0, cid)),
-      code: 'TLV_ORDER',
+      code: 'WIRE_TLV_ORDER',
     },
     {
       description: 'stfu: duplicate TLV type',
       hex: msg('stfu', rec(0, cid), rec(2, '01'), rec(2, '01')),
-      code: 'TLV_ORDER',
+      code: 'WIRE_TLV_ORDER',
     },
     {
       description: 'stfu: duplicate unknown odd TLV type',
       hex: msg('stfu', rec(0, cid), rec(2, '01'), rec(5, ''), rec(5, '')),
-      code: 'TLV_ORDER',
+      code: 'WIRE_TLV_ORDER',
     },
     {
       description: 'stfu: non-minimal BigSize length (fd0001)',
       hex: `${msg('stfu', rec(0, cid))}02fd000101`,
-      code: 'NON_CANONICAL_BIGSIZE',
+      code: 'WIRE_NON_CANONICAL_BIGSIZE',
     },
     {
       description: 'stfu: non-minimal BigSize type (fd0002)',
       hex: `${msg('stfu', rec(0, cid))}fd00020101`,
-      code: 'NON_CANONICAL_BIGSIZE',
+      code: 'WIRE_NON_CANONICAL_BIGSIZE',
     },
     {
       description: 'stfu: a record length running past the end',
       hex: `${msg('stfu', rec(0, cid))}020501`,
-      code: 'TLV_LENGTH_OVERRUN',
+      code: 'WIRE_TLV_LENGTH_OVERRUN',
     },
     {
       description: 'stfu: a truncated BigSize type',
       hex: `${msg('stfu', rec(0, cid))}fd01`,
-      code: 'TRUNCATED',
+      code: 'WIRE_TRUNCATED',
     },
     {
       description: 'stfu: a record type without a length',
       hex: `${msg('stfu', rec(0, cid))}02`,
-      code: 'TRUNCATED',
+      code: 'WIRE_TRUNCATED',
     },
     {
       description: 'stfu: a 31-byte channel id',
       hex: msg('stfu', rec(0, cid.slice(2)), rec(2, '01')),
-      code: 'TRUNCATED',
+      code: 'WIRE_TRUNCATED',
     },
     {
       description: 'stfu: a 33-byte channel id',
       hex: msg('stfu', rec(0, `${cid}00`), rec(2, '01')),
-      code: 'TRAILING_BYTES',
+      code: 'WIRE_TRAILING_BYTES',
     },
     {
       description: 'update_fee: a 5-byte fee rate',
       hex: msg('update_fee', rec(0, cid), rec(2, '00000003e8')),
-      code: 'TRAILING_BYTES',
+      code: 'WIRE_TRAILING_BYTES',
     },
     {
       description: 'channel_ready: a point not on the curve',
       hex: msg('channel_ready', rec(0, cid), rec(2, `02${'00'.repeat(31)}07`), rec(4, vn)),
-      code: 'INVALID_POINT',
+      code: 'WIRE_INVALID_POINT',
     },
     {
       description: 'channel_ready: a point with prefix 04',
       hex: msg('channel_ready', rec(0, cid), rec(2, `04${pcp.slice(2)}`), rec(4, vn)),
-      code: 'INVALID_POINT',
+      code: 'WIRE_INVALID_POINT',
     },
     {
       description: 'channel_ready: an x coordinate ≥ p',
       hex: msg('channel_ready', rec(0, cid), rec(2, `02${'ff'.repeat(32)}`), rec(4, vn)),
-      code: 'INVALID_POINT',
+      code: 'WIRE_INVALID_POINT',
     },
     {
       description: 'commitment_signed: a partial signature equal to n',
       hex: msg('commitment_signed', rec(0, cid), rec(2, N), rec(4, vn)),
-      code: 'OUT_OF_RANGE',
+      code: 'WIRE_OUT_OF_RANGE',
     },
     {
       description: 'update_add_htlc: cltv_expiry 500,000,000 (a timestamp)',
@@ -129,7 +133,7 @@ export function invalidVectors(): InvalidVector[] {
         rec(8, u32(500_000_000)),
         rec(10, ''),
       ),
-      code: 'OUT_OF_RANGE',
+      code: 'WIRE_OUT_OF_RANGE',
     },
     {
       description: 'update_add_htlc: cltv_expiry 0',
@@ -142,7 +146,7 @@ export function invalidVectors(): InvalidVector[] {
         rec(8, u32(0)),
         rec(10, ''),
       ),
-      code: 'OUT_OF_RANGE',
+      code: 'WIRE_OUT_OF_RANGE',
     },
     {
       description: 'update_add_htlc: a 100-byte onion',
@@ -155,7 +159,7 @@ export function invalidVectors(): InvalidVector[] {
         rec(8, u32(800)),
         rec(10, '00'.repeat(100)),
       ),
-      code: 'BAD_LENGTH',
+      code: 'WIRE_BAD_LENGTH',
     },
     {
       description: 'channel_reestablish: commitment number 2^48',
@@ -168,28 +172,32 @@ export function invalidVectors(): InvalidVector[] {
         rec(8, pcp),
         rec(10, vn),
       ),
-      code: 'OUT_OF_RANGE',
+      code: 'WIRE_OUT_OF_RANGE',
     },
-    { description: 'error: malformed UTF-8 text', hex: msg('error', rec(0, 'c328')), code: 'INVALID_VALUE' },
+    {
+      description: 'error: malformed UTF-8 text',
+      hex: msg('error', rec(0, 'c328')),
+      code: 'WIRE_INVALID_VALUE',
+    },
     {
       description: 'init: feature bits with a leading zero byte',
       hex: msg('init', rec(0, '00010001'), rec(2, '0002'), rec(4, '04')),
-      code: 'INVALID_VALUE',
+      code: 'WIRE_INVALID_VALUE',
     },
     {
       description: 'init: network code 0',
       hex: msg('init', rec(0, '00010001'), rec(2, ''), rec(4, '00')),
-      code: 'INVALID_VALUE',
+      code: 'WIRE_INVALID_VALUE',
     },
     {
       description: 'init: versions not strictly increasing',
       hex: msg('init', rec(0, '000200010001'), rec(2, ''), rec(4, '04')),
-      code: 'INVALID_VALUE',
+      code: 'WIRE_INVALID_VALUE',
     },
     {
       description: 'init: a version count larger than the bytes present',
       hex: msg('init', rec(0, 'ffff0001'), rec(2, ''), rec(4, '04')),
-      code: 'OUT_OF_RANGE',
+      code: 'WIRE_OUT_OF_RANGE',
     },
     {
       description: 'factory_psigs: a psig count larger than the bytes present',
@@ -200,12 +208,12 @@ export function invalidVectors(): InvalidVector[] {
         rec(4, `0010${u32(0)}${'11'.repeat(32)}`),
         rec(6, '0000'),
       ),
-      code: 'TRUNCATED',
+      code: 'WIRE_TRUNCATED',
     },
     {
       description: 'lstock_secret: counter 2^48',
       hex: msg('lstock_secret', rec(0, cid), rec(2, u64(1n << 48n)), rec(4, '00'.repeat(32))),
-      code: 'OUT_OF_RANGE',
+      code: 'WIRE_OUT_OF_RANGE',
     },
     {
       description: 'fragment: part 2 of 2',
@@ -218,7 +226,7 @@ export function invalidVectors(): InvalidVector[] {
         rec(8, u32(70000)),
         rec(10, '01'),
       ),
-      code: 'INVALID_VALUE',
+      code: 'WIRE_INVALID_VALUE',
     },
   ];
 }

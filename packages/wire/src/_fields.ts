@@ -4,7 +4,7 @@
 // bytes present before any element is read, so no count is ever trusted.
 import { bytesToBigInt, isValidCompressedPoint, isValidX, N, P } from './_curve.js';
 import type { Reader, Writer } from './_io.js';
-import { WireError } from './errors.js';
+import { wireError } from './errors.js';
 
 /** What a codec encodes, for generated documentation and test-value generators. */
 export type CodecShape =
@@ -47,7 +47,7 @@ export interface FieldCodec<T> {
 }
 
 export function bad(field: string, message: string): never {
-  throw new WireError('INVALID_ARGUMENT', message, { field });
+  throw wireError('WIRE_INVALID_ARGUMENT', message, { field });
 }
 
 function show(v: unknown): string {
@@ -79,7 +79,7 @@ export function uint(
       const at = r.offset;
       const v = width === 1 ? r.u8(field) : width === 2 ? r.u16(field) : r.u32(field);
       if (v < min || v > max)
-        throw new WireError('OUT_OF_RANGE', `${v} is outside ${min}..${max}`, { field, offset: at });
+        throw wireError('WIRE_OUT_OF_RANGE', `${v} is outside ${min}..${max}`, { field, offset: at });
       return v;
     },
   } satisfies FieldCodec<number>;
@@ -100,7 +100,7 @@ export function u64(min = 0n, max = (1n << 64n) - 1n, describe = 'u64') {
       const at = r.offset;
       const v = r.u64(field);
       if (v < min || v > max)
-        throw new WireError('OUT_OF_RANGE', `${v} is outside ${min}..${max}`, { field, offset: at });
+        throw wireError('WIRE_OUT_OF_RANGE', `${v} is outside ${min}..${max}`, { field, offset: at });
       return v;
     },
   } satisfies FieldCodec<bigint>;
@@ -137,7 +137,7 @@ export function u48(min = 0) {
       const at = r.offset;
       const v = r.u64(field);
       if (v < BigInt(min) || v > BigInt(max))
-        throw new WireError('OUT_OF_RANGE', `${v} is outside ${min}..2^48 − 1`, { field, offset: at });
+        throw wireError('WIRE_OUT_OF_RANGE', `${v} is outside ${min}..2^48 − 1`, { field, offset: at });
       return Number(v);
     },
   } satisfies FieldCodec<number>;
@@ -156,7 +156,7 @@ export const f64: FieldCodec<number> = {
     const at = r.offset;
     const v = r.f64(field);
     if (!Number.isFinite(v))
-      throw new WireError('OUT_OF_RANGE', 'not a finite number', { field, offset: at });
+      throw wireError('WIRE_OUT_OF_RANGE', 'not a finite number', { field, offset: at });
     return v;
   },
 };
@@ -174,7 +174,7 @@ export const bool: FieldCodec<boolean> = {
     const at = r.offset;
     const v = r.u8(field);
     if (v > 1)
-      throw new WireError('INVALID_VALUE', `boolean byte ${v} is neither 0 nor 1`, { field, offset: at });
+      throw wireError('WIRE_INVALID_VALUE', `boolean byte ${v} is neither 0 nor 1`, { field, offset: at });
     return v === 1;
   },
 };
@@ -194,7 +194,7 @@ export function fixed(
   describe = `${n} bytes`,
   valid?: (b: Uint8Array, at: number) => boolean,
   what = '',
-  code: 'INVALID_POINT' | 'OUT_OF_RANGE' = 'OUT_OF_RANGE',
+  code: 'WIRE_INVALID_POINT' | 'WIRE_OUT_OF_RANGE' = 'WIRE_OUT_OF_RANGE',
 ): FieldCodec<Uint8Array> {
   return {
     shape: { k: 'fixed', n, rule },
@@ -208,7 +208,15 @@ export function fixed(
     read(r, field) {
       const at = r.offset;
       const b = r.take(n, field);
-      if (valid && !valid(b, 0)) throw new WireError(code, `not ${what}`, { field, offset: at });
+      if (valid !== undefined) {
+        const check = () => {
+          if (!valid(b, 0)) throw wireError(code, `not ${what}`, { field, offset: at });
+        };
+        // Curve checks wait for the whole structure; range checks are cheap and stay in place.
+        if (rule === 'point' || rule === 'pubnonce' || rule === 'aggnonce' || rule === 'presig')
+          r.defer(check);
+        else check();
+      }
       return b;
     },
   };
@@ -229,7 +237,7 @@ export const point = fixed(
   'point (33, checked)',
   isValidCompressedPoint,
   'a valid compressed secp256k1 point',
-  'INVALID_POINT',
+  'WIRE_INVALID_POINT',
 );
 /** BIP327 `pubnonce`: two valid compressed points. */
 export const pubnonce = fixed(
@@ -238,7 +246,7 @@ export const pubnonce = fixed(
   'pubnonce (66, both points checked)',
   (b) => isValidCompressedPoint(b, 0) && isValidCompressedPoint(b, 33),
   'a BIP327 public nonce (two valid compressed points)',
-  'INVALID_POINT',
+  'WIRE_INVALID_POINT',
 );
 /** BIP327 `aggnonce`: two points, each valid or 33 zero bytes (infinity). */
 export const aggnonce = fixed(
@@ -248,7 +256,7 @@ export const aggnonce = fixed(
   (b) =>
     (isZero33(b, 0) || isValidCompressedPoint(b, 0)) && (isZero33(b, 33) || isValidCompressedPoint(b, 33)),
   'a BIP327 aggregate nonce (each half a valid point or 33 zero bytes)',
-  'INVALID_POINT',
+  'WIRE_INVALID_POINT',
 );
 /** A 32-byte scalar below the group order (a MuSig2 partial signature). */
 export const scalar = fixed(32, 'scalar', 'scalar (32, < n)', isScalar, 'a scalar below the secp256k1 order');
@@ -267,7 +275,7 @@ export const presig65 = fixed(
   'pre-signature (65: point, s < n)',
   (b) => isValidCompressedPoint(b, 0) && isScalar(b, 33),
   "an adaptor pre-signature (a valid point R' then s' below n)",
-  'INVALID_POINT',
+  'WIRE_INVALID_POINT',
 );
 
 /**
@@ -290,7 +298,7 @@ export function restBytes(opts: { max?: number; lengths?: readonly number[]; des
     read(r, field) {
       const n = r.remaining;
       if (n > max || (opts.lengths && !opts.lengths.includes(n)))
-        throw new WireError('BAD_LENGTH', `expected ${rule}, got ${n}`, { field, offset: r.offset });
+        throw wireError('WIRE_BAD_LENGTH', `expected ${rule}, got ${n}`, { field, offset: r.offset });
       return r.rest();
     },
   } satisfies FieldCodec<Uint8Array>;
@@ -311,7 +319,7 @@ export function bytes16(max = 0xffff) {
     read(r, field) {
       const at = r.offset;
       const n = r.u16(field);
-      if (n > max) throw new WireError('OUT_OF_RANGE', `length ${n} above ${max}`, { field, offset: at });
+      if (n > max) throw wireError('WIRE_OUT_OF_RANGE', `length ${n} above ${max}`, { field, offset: at });
       return r.take(n, field);
     },
   } satisfies FieldCodec<Uint8Array>;
@@ -338,7 +346,7 @@ export const text: FieldCodec<string> = {
     try {
       return strictUtf8.decode(b);
     } catch (e) {
-      throw new WireError('INVALID_VALUE', 'malformed UTF-8', { field, offset: at, cause: e });
+      throw wireError('WIRE_INVALID_VALUE', 'malformed UTF-8', { field, offset: at, cause: e });
     }
   },
 };
@@ -362,7 +370,7 @@ export function enumU8<T extends string>(codes: Readonly<Record<T, number>>) {
       const c = r.u8(field);
       const v = names.get(c);
       if (v === undefined)
-        throw new WireError('INVALID_VALUE', `unknown code ${c} (${list})`, { field, offset: at });
+        throw wireError('WIRE_INVALID_VALUE', `unknown code ${c} (${list})`, { field, offset: at });
       return v;
     },
   } satisfies FieldCodec<T>;
@@ -411,7 +419,7 @@ export function struct<T>(members: readonly StructMember[], describe = 'struct')
           const at = r.offset;
           const flag = r.u8(`${field}.${key}`);
           if (flag > 1)
-            throw new WireError('INVALID_VALUE', `presence byte ${flag} is neither 0 nor 1`, {
+            throw wireError('WIRE_INVALID_VALUE', `presence byte ${flag} is neither 0 nor 1`, {
               field: `${field}.${key}`,
               offset: at,
             });
@@ -473,10 +481,10 @@ export function list<T>(elem: FieldCodec<T>, opts: ListOptions<T> = {}): FieldCo
       const at = r.offset;
       const n = cb === 2 ? r.u16(field) : r.u32(field);
       if (n < min || n > max)
-        throw new WireError('OUT_OF_RANGE', `${n} elements, expected ${min}..${max}`, { field, offset: at });
+        throw wireError('WIRE_OUT_OF_RANGE', `${n} elements, expected ${min}..${max}`, { field, offset: at });
       if (n * elem.minSize > r.remaining)
-        throw new WireError(
-          'TRUNCATED',
+        throw wireError(
+          'WIRE_TRUNCATED',
           `${n} elements need at least ${n * elem.minSize} bytes, ${r.remaining} remain`,
           {
             field,
@@ -491,7 +499,7 @@ export function list<T>(elem: FieldCodec<T>, opts: ListOptions<T> = {}): FieldCo
         if (order) {
           const k = order(e);
           if (prev !== undefined && k <= prev)
-            throw new WireError('INVALID_VALUE', orderFail(field), { field: `${field}[${i}]`, offset: eAt });
+            throw wireError('WIRE_INVALID_VALUE', orderFail(field), { field: `${field}[${i}]`, offset: eAt });
           prev = k;
         }
         out.push(e);
@@ -537,12 +545,14 @@ export const p2trScript: FieldCodec<Uint8Array> = {
   },
   read(r, field) {
     const at = r.offset;
-    const k = r.view(32, field);
-    if (!isValidX(bytesToBigInt(k)))
-      throw new WireError('INVALID_POINT', 'the P2TR output key is not a valid x coordinate', {
-        field,
-        offset: at,
-      });
+    const k = r.take(32, field);
+    r.defer(() => {
+      if (!isValidX(bytesToBigInt(k)))
+        throw wireError('WIRE_INVALID_POINT', 'the P2TR output key is not a valid x coordinate', {
+          field,
+          offset: at,
+        });
+    });
     const s = new Uint8Array(34);
     s[0] = 0x51;
     s[1] = 0x20;

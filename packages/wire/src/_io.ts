@@ -1,14 +1,25 @@
 // Byte reader and writer for field values. The reader checks every read against the bytes present
-// (a `TRUNCATED` WireError, never a RangeError) and copies what it returns.
-import { WireError } from './errors.js';
+// (a `WIRE_TRUNCATED` WireError, never a RangeError) and copies what it returns.
+import { type WireError, wireError } from './errors.js';
 
 export class Reader {
   private o = 0;
-  /** `base` is the offset of `bytes` inside the whole message, for error offsets. */
+  /**
+   * `base` is the offset of `bytes` inside the whole message, for error offsets. `deferred` collects
+   * the expensive checks (curve points) that run only once the whole message has decoded, so that a
+   * message with a bad count, length or trailing byte costs no curve arithmetic at all.
+   */
   constructor(
     private readonly bytes: Uint8Array,
     private readonly base: number,
+    private readonly deferred?: (() => void)[],
   ) {}
+
+  /** Runs `check` after the message's structure has decoded (now, when nothing collects checks). */
+  defer(check: () => void): void {
+    if (this.deferred === undefined) check();
+    else this.deferred.push(check);
+  }
 
   get remaining(): number {
     return this.bytes.length - this.o;
@@ -19,12 +30,12 @@ export class Reader {
   }
 
   fail(code: ConstructorParameters<typeof WireError>[0], message: string, field: string, at = this.o): never {
-    throw new WireError(code, message, { field, offset: this.base + at });
+    throw wireError(code, message, { field, offset: this.base + at });
   }
 
   need(n: number, field: string): void {
     if (this.bytes.length - this.o < n)
-      this.fail('TRUNCATED', `needs ${n} more bytes, ${this.bytes.length - this.o} remain`, field);
+      this.fail('WIRE_TRUNCATED', `needs ${n} more bytes, ${this.bytes.length - this.o} remain`, field);
   }
 
   u8(field: string): number {
@@ -86,7 +97,7 @@ export class Reader {
 
   end(field: string): void {
     if (this.o !== this.bytes.length)
-      this.fail('TRAILING_BYTES', `${this.bytes.length - this.o} bytes left after the value`, field);
+      this.fail('WIRE_TRAILING_BYTES', `${this.bytes.length - this.o} bytes left after the value`, field);
   }
 }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { WireError } from './errors.js';
+import { wireError } from './errors.js';
 
 /** The largest BigSize value, 2^64 − 1. */
 export const MAX_BIGSIZE = (1n << 64n) - 1n;
@@ -21,19 +21,20 @@ export function bigSizeLength(value: bigint): number {
 /**
  * The minimal BigSize encoding of `value`.
  *
- * @throws {WireError} `INVALID_ARGUMENT` unless `value` is an integer in 0..2^64 − 1.
+ * @throws {WireError} `WIRE_INVALID_ARGUMENT` unless `value` is an integer in 0..2^64 − 1.
  */
 export function encodeBigSize(value: bigint | number): Uint8Array {
   let v: bigint;
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value) || value < 0)
-      throw new WireError('INVALID_ARGUMENT', `BigSize: expected a non-negative safe integer, got ${value}`);
+      throw wireError('WIRE_INVALID_ARGUMENT', `BigSize: expected a non-negative safe integer, got ${value}`);
     v = BigInt(value);
   } else if (typeof value === 'bigint') {
     v = value;
-  } else throw new WireError('INVALID_ARGUMENT', `BigSize: expected a bigint or number, got ${typeof value}`);
+  } else
+    throw wireError('WIRE_INVALID_ARGUMENT', `BigSize: expected a bigint or number, got ${typeof value}`);
   if (v < 0n || v > MAX_BIGSIZE)
-    throw new WireError('INVALID_ARGUMENT', `BigSize: ${v} is outside 0..2^64 − 1`);
+    throw wireError('WIRE_INVALID_ARGUMENT', `BigSize: ${v} is outside 0..2^64 − 1`);
   const len = bigSizeLength(v);
   const out = new Uint8Array(len);
   const view = new DataView(out.buffer);
@@ -61,23 +62,23 @@ export interface DecodedBigSize {
 /**
  * Decodes the BigSize at `offset` of `bytes`.
  *
- * @throws {WireError} `TRUNCATED` when the input ends inside it, `NON_CANONICAL_BIGSIZE` when a shorter
+ * @throws {WireError} `WIRE_TRUNCATED` when the input ends inside it, `WIRE_NON_CANONICAL_BIGSIZE` when a shorter
  *   encoding exists.
  */
 export function decodeBigSize(bytes: Uint8Array, offset = 0, field = 'bigsize'): DecodedBigSize {
   if (!(bytes instanceof Uint8Array))
-    throw new WireError('INVALID_ARGUMENT', 'expected a Uint8Array', { field });
+    throw wireError('WIRE_INVALID_ARGUMENT', 'expected a Uint8Array', { field });
   if (!Number.isSafeInteger(offset) || offset < 0)
-    throw new WireError('INVALID_ARGUMENT', `offset must be a non-negative integer, got ${offset}`, {
+    throw wireError('WIRE_INVALID_ARGUMENT', `offset must be a non-negative integer, got ${offset}`, {
       field,
     });
   if (offset >= bytes.length)
-    throw new WireError('TRUNCATED', 'no byte left for a BigSize', { field, offset });
+    throw wireError('WIRE_TRUNCATED', 'no byte left for a BigSize', { field, offset });
   const first = bytes[offset] as number;
   if (first < 0xfd) return { value: BigInt(first), next: offset + 1 };
   const width = first === 0xfd ? 2 : first === 0xfe ? 4 : 8;
   if (offset + 1 + width > bytes.length)
-    throw new WireError('TRUNCATED', `a ${1 + width}-byte BigSize runs past the end`, { field, offset });
+    throw wireError('WIRE_TRUNCATED', `a ${1 + width}-byte BigSize runs past the end`, { field, offset });
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset + 1, width);
   let value: bigint;
   let min: bigint;
@@ -92,7 +93,7 @@ export function decodeBigSize(bytes: Uint8Array, offset = 0, field = 'bigsize'):
     min = 0x100000000n;
   }
   if (value < min)
-    throw new WireError('NON_CANONICAL_BIGSIZE', `BigSize ${value} is not minimally encoded`, {
+    throw wireError('WIRE_NON_CANONICAL_BIGSIZE', `BigSize ${value} is not minimally encoded`, {
       field,
       offset,
     });

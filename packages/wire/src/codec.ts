@@ -6,9 +6,9 @@
  *
  * Rules beyond BOLT 1 (stricter, so every value has exactly one encoding and decode∘encode is the
  * identity on accepted bytes):
- * - every known field's record has exactly the bytes its encoding needs (`BAD_LENGTH`,
- *   `TRAILING_BYTES`, `TRUNCATED`);
- * - a required field's record must be present (`MISSING_FIELD`); an optional field is present iff it
+ * - every known field's record has exactly the bytes its encoding needs (`WIRE_BAD_LENGTH`,
+ *   `WIRE_TRAILING_BYTES`, `WIRE_TRUNCATED`);
+ * - a required field's record must be present (`WIRE_MISSING_FIELD`); an optional field is present iff it
  *   is defined;
  * - unknown odd records are kept in {@link Extensible.unknownRecords} and re-emitted on encode, so a
  *   relay or a signer sees the same bytes.
@@ -18,7 +18,7 @@
 import type { FieldCodec } from './_fields.js';
 import { assertKeys, bad } from './_fields.js';
 import { Reader, Writer } from './_io.js';
-import { WireError } from './errors.js';
+import { wireError } from './errors.js';
 import { encodeTlvStream, parseTlvStream, type TlvRecord } from './tlv.js';
 
 /** BOLT 8's limit on one message. */
@@ -138,6 +138,7 @@ export function defineMessage(spec: MessageSpec): MessageCodec {
     const records = parseTlvStream(bytes, 2, isKnown, name);
     const flat: Record<string, unknown> = {};
     const unknown: TlvRecord[] = [];
+    const deferred: (() => void)[] = [];
     for (const rec of records) {
       const f = byTlv.get(rec.type);
       const at = rec.value.byteOffset - bytes.byteOffset;
@@ -146,7 +147,7 @@ export function defineMessage(spec: MessageSpec): MessageCodec {
         continue;
       }
       const path = `${spec.nested ? `${name}.${spec.nested}` : name}.${f.key}`;
-      const r = new Reader(rec.value, at);
+      const r = new Reader(rec.value, at, deferred);
       flat[f.key] = f.codec.read(r, path);
       r.end(path);
     }
@@ -154,16 +155,18 @@ export function defineMessage(spec: MessageSpec): MessageCodec {
       if (f.key in flat) continue;
       if (f.absentAsUndefined) flat[f.key] = undefined;
       else if (!f.optional)
-        throw new WireError('MISSING_FIELD', `required TLV ${f.tlv} is absent`, {
+        throw wireError('WIRE_MISSING_FIELD', `required TLV ${f.tlv} is absent`, {
           field: `${spec.nested ? `${name}.${spec.nested}` : name}.${f.key}`,
           tlvType: BigInt(f.tlv),
         });
     }
     spec.check?.(flat, (field, message) => {
-      throw new WireError('INVALID_VALUE', message, {
+      throw wireError('WIRE_INVALID_VALUE', message, {
         field: `${spec.nested ? `${name}.${spec.nested}` : name}.${field}`,
       });
     });
+    // Structure, counts, lengths and relations hold: only now spend curve arithmetic on the points.
+    for (const check of deferred) check();
     const msg: Record<string, unknown> & { type: string } = spec.nested
       ? { type: name, [spec.nested]: flat }
       : { type: name, ...flat };

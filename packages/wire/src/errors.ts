@@ -1,51 +1,51 @@
 /**
- * Errors of `@superscalar/wire`: one branded class, {@link WireError}, with a stable `code`. Every
+ * Errors of `@superscalar/wire`: {@link WireError} and its subclasses, with a stable `code`. Every
  * decoder and encoder of this package throws nothing else (the fuzz suite holds it to that).
  *
  * @module
  */
 
-const BRAND = Symbol.for('@superscalar/wire/error');
+import { SuperscalarError, tagError } from '@superscalar/core';
 
 /**
  * Stable error codes.
  *
- * Decoding: `TRUNCATED` (the input ends inside a field), `NON_CANONICAL_BIGSIZE`, `TLV_ORDER` (types
- * not strictly increasing), `TLV_LENGTH_OVERRUN` (a record's length runs past the end),
- * `UNKNOWN_EVEN_TLV`, `UNKNOWN_MESSAGE_TYPE` (see {@link WireError.ignorable}), `MISSING_FIELD`,
- * `BAD_LENGTH` (a fixed-width value of the wrong size), `TRAILING_BYTES` (bytes left inside a record
- * after its fields), `OUT_OF_RANGE`, `INVALID_POINT`, `INVALID_VALUE` (an enum code, a boolean, UTF-8,
- * ordering inside a list), `MESSAGE_TOO_LARGE`.
+ * Decoding: `WIRE_TRUNCATED` (the input ends inside a field), `WIRE_NON_CANONICAL_BIGSIZE`, `WIRE_TLV_ORDER` (types
+ * not strictly increasing), `WIRE_TLV_LENGTH_OVERRUN` (a record's length runs past the end),
+ * `WIRE_UNKNOWN_EVEN_TLV`, `WIRE_UNKNOWN_MESSAGE_TYPE` (see {@link WireError.ignorable}), `WIRE_MISSING_FIELD`,
+ * `WIRE_BAD_LENGTH` (a fixed-width value of the wrong size), `WIRE_TRAILING_BYTES` (bytes left inside a record
+ * after its fields), `WIRE_OUT_OF_RANGE`, `WIRE_INVALID_POINT`, `WIRE_INVALID_VALUE` (an enum code, a boolean, UTF-8,
+ * ordering inside a list), `WIRE_MESSAGE_TOO_LARGE`.
  *
- * Encoding: `INVALID_ARGUMENT` (a value that has no encoding: wrong type, out of range, unknown key).
+ * Encoding: `WIRE_INVALID_ARGUMENT` (a value that has no encoding: wrong type, out of range, unknown key).
  *
- * Fragments (brief §10, split messages): `FRAGMENT_OUT_OF_ORDER`, `FRAGMENT_DUPLICATE`,
- * `FRAGMENT_TOO_MANY_PARTS`, `FRAGMENT_TOO_LARGE`, `FRAGMENT_MISMATCH` (a part disagrees with the first
- * part of its message), `FRAGMENT_LENGTH_MISMATCH` (the parts do not add up to the declared length),
- * `FRAGMENT_INTERLEAVED` (a part of another message before the current one is complete).
+ * Fragments (brief §10, split messages): `WIRE_FRAGMENT_OUT_OF_ORDER`, `WIRE_FRAGMENT_DUPLICATE`,
+ * `WIRE_FRAGMENT_TOO_MANY_PARTS`, `WIRE_FRAGMENT_TOO_LARGE`, `WIRE_FRAGMENT_MISMATCH` (a part disagrees with the first
+ * part of its message), `WIRE_FRAGMENT_LENGTH_MISMATCH` (the parts do not add up to the declared length),
+ * `WIRE_FRAGMENT_INTERLEAVED` (a part of another message before the current one is complete).
  */
 export type WireErrorCode =
-  | 'TRUNCATED'
-  | 'NON_CANONICAL_BIGSIZE'
-  | 'TLV_ORDER'
-  | 'TLV_LENGTH_OVERRUN'
-  | 'UNKNOWN_EVEN_TLV'
-  | 'UNKNOWN_MESSAGE_TYPE'
-  | 'MISSING_FIELD'
-  | 'BAD_LENGTH'
-  | 'TRAILING_BYTES'
-  | 'OUT_OF_RANGE'
-  | 'INVALID_POINT'
-  | 'INVALID_VALUE'
-  | 'MESSAGE_TOO_LARGE'
-  | 'INVALID_ARGUMENT'
-  | 'FRAGMENT_OUT_OF_ORDER'
-  | 'FRAGMENT_DUPLICATE'
-  | 'FRAGMENT_TOO_MANY_PARTS'
-  | 'FRAGMENT_TOO_LARGE'
-  | 'FRAGMENT_MISMATCH'
-  | 'FRAGMENT_LENGTH_MISMATCH'
-  | 'FRAGMENT_INTERLEAVED';
+  | 'WIRE_TRUNCATED'
+  | 'WIRE_NON_CANONICAL_BIGSIZE'
+  | 'WIRE_TLV_ORDER'
+  | 'WIRE_TLV_LENGTH_OVERRUN'
+  | 'WIRE_UNKNOWN_EVEN_TLV'
+  | 'WIRE_UNKNOWN_MESSAGE_TYPE'
+  | 'WIRE_MISSING_FIELD'
+  | 'WIRE_BAD_LENGTH'
+  | 'WIRE_TRAILING_BYTES'
+  | 'WIRE_OUT_OF_RANGE'
+  | 'WIRE_INVALID_POINT'
+  | 'WIRE_INVALID_VALUE'
+  | 'WIRE_MESSAGE_TOO_LARGE'
+  | 'WIRE_INVALID_ARGUMENT'
+  | 'WIRE_FRAGMENT_OUT_OF_ORDER'
+  | 'WIRE_FRAGMENT_DUPLICATE'
+  | 'WIRE_FRAGMENT_TOO_MANY_PARTS'
+  | 'WIRE_FRAGMENT_TOO_LARGE'
+  | 'WIRE_FRAGMENT_MISMATCH'
+  | 'WIRE_FRAGMENT_LENGTH_MISMATCH'
+  | 'WIRE_FRAGMENT_INTERLEAVED';
 
 /** Where a {@link WireError} happened, as far as it is known. */
 export interface WireErrorContext {
@@ -61,12 +61,13 @@ export interface WireErrorContext {
 }
 
 /**
- * The one error class of this package. A peer's bytes that fail to decode mean: close that connection
- * (BOLT 1), except `UNKNOWN_MESSAGE_TYPE` with {@link ignorable} true, which the receiver ignores.
+ * Base of every error of this package. A peer's bytes that fail to decode mean: close that connection
+ * (BOLT 1), except `WIRE_UNKNOWN_MESSAGE_TYPE` with {@link ignorable} true, which the receiver ignores.
+ * Subclasses: {@link DecodeError} (a peer's bytes), {@link FragmentError} (a peer's fragments),
+ * {@link MessageTooLargeError} (above a size bound, either way) and {@link InvalidArgumentError} (a
+ * value the caller asked to encode has no encoding). Build one with {@link wireError}.
  */
-export class WireError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: WireErrorCode;
+export class WireError extends SuperscalarError<WireErrorCode> {
   /** The field path, when known. */
   readonly field: string | undefined;
   /** The message type, when known. */
@@ -75,16 +76,13 @@ export class WireError extends Error {
   readonly tlvType: bigint | undefined;
   /** Offset in the decoded input, when decoding. */
   readonly offset: number | undefined;
-  /** @internal brand */
-  readonly [BRAND] = true;
 
   constructor(code: WireErrorCode, message: string, context: WireErrorContext = {}) {
     super(
+      code,
       context.field === undefined ? message : `${context.field}: ${message}`,
       context.cause === undefined ? undefined : { cause: context.cause },
     );
-    this.name = 'WireError';
-    this.code = code;
     this.field = context.field;
     this.messageType = context.messageType;
     this.tlvType = context.tlvType;
@@ -92,17 +90,39 @@ export class WireError extends Error {
   }
 
   /**
-   * True only for `UNKNOWN_MESSAGE_TYPE` with an odd type: BOLT 1's "it's ok to be odd" — the receiver
-   * ignores such a message instead of closing the connection.
+   * True only for `WIRE_UNKNOWN_MESSAGE_TYPE` with an odd type: BOLT 1's "it's ok to be odd" — the
+   * receiver ignores such a message instead of closing the connection.
    */
   get ignorable(): boolean {
     return (
-      this.code === 'UNKNOWN_MESSAGE_TYPE' && this.messageType !== undefined && this.messageType % 2 === 1
+      this.code === 'WIRE_UNKNOWN_MESSAGE_TYPE' &&
+      this.messageType !== undefined &&
+      this.messageType % 2 === 1
     );
   }
+}
+tagError(WireError, '@superscalar/wire:WireError');
 
-  /** True for any error of this package (any copy of it). */
-  static isInstance(x: unknown): x is WireError {
-    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === true;
-  }
+/** A peer's bytes are not a valid encoding (any decoding code but fragments and size). */
+export class DecodeError extends WireError {}
+tagError(DecodeError, '@superscalar/wire:DecodeError');
+
+/** A peer's `fragment` messages break the reassembly rules (`WIRE_FRAGMENT_*`). */
+export class FragmentError extends DecodeError {}
+tagError(FragmentError, '@superscalar/wire:FragmentError');
+
+/** A message is larger than the bound for its type or for any message (`WIRE_MESSAGE_TOO_LARGE`). */
+export class MessageTooLargeError extends WireError {}
+tagError(MessageTooLargeError, '@superscalar/wire:MessageTooLargeError');
+
+/** A value to encode, or an option, has no valid form (`WIRE_INVALID_ARGUMENT`); `field` names it. */
+export class InvalidArgumentError extends WireError {}
+tagError(InvalidArgumentError, '@superscalar/wire:InvalidArgumentError');
+
+/** The error of the right class for `code`. */
+export function wireError(code: WireErrorCode, message: string, context: WireErrorContext = {}): WireError {
+  if (code === 'WIRE_INVALID_ARGUMENT') return new InvalidArgumentError(code, message, context);
+  if (code === 'WIRE_MESSAGE_TOO_LARGE') return new MessageTooLargeError(code, message, context);
+  if (code.startsWith('WIRE_FRAGMENT_')) return new FragmentError(code, message, context);
+  return new DecodeError(code, message, context);
 }

@@ -5,19 +5,26 @@
  *
  * Rules (each violation is a typed WireError, and the reassembler drops what it buffered):
  * - one fragmented message at a time per connection: parts 0..parts − 1 in order, all with the same
- *   `fragmentId`, `messageType`, `parts` and `totalLength` (`FRAGMENT_INTERLEAVED`,
- *   `FRAGMENT_OUT_OF_ORDER`, `FRAGMENT_DUPLICATE`, `FRAGMENT_MISMATCH`); other messages may arrive
+ *   `fragmentId`, `messageType`, `parts` and `totalLength` (`WIRE_FRAGMENT_INTERLEAVED`,
+ *   `WIRE_FRAGMENT_OUT_OF_ORDER`, `WIRE_FRAGMENT_DUPLICATE`, `WIRE_FRAGMENT_MISMATCH`); other messages may arrive
  *   between parts and pass through;
- * - memory is bounded before anything is buffered: `parts ≤ maxParts` (`FRAGMENT_TOO_MANY_PARTS`),
- *   `totalLength ≤ maxTotalSize` (`FRAGMENT_TOO_LARGE`); the parts' data must add up to exactly
- *   `totalLength` (`FRAGMENT_LENGTH_MISMATCH`, raised as soon as they exceed it);
+ * - memory is bounded before anything is buffered: `parts ≤ maxParts` (`WIRE_FRAGMENT_TOO_MANY_PARTS`),
+ *   `totalLength ≤ maxTotalSize` (`WIRE_FRAGMENT_TOO_LARGE`); the parts' data must add up to exactly
+ *   `totalLength` (`WIRE_FRAGMENT_LENGTH_MISMATCH`, raised as soon as they exceed it);
  * - the joined bytes start with `messageType` and decode as that message (never another fragment).
  *
  * @module
  */
 import { MAX_MESSAGE_SIZE } from './codec.js';
-import { WireError } from './errors.js';
-import { decodeMessage, encodeMessage, type Message } from './message.js';
+import { wireError } from './errors.js';
+import {
+  decodeMessage,
+  encodeMessage,
+  limitFor,
+  type Message,
+  messageNameOf,
+  type SizeLimits,
+} from './message.js';
 import { FRAGMENT_TYPE, type Fragment } from './messages/setup.js';
 
 /** Default bound on one reassembled message: 1 MiB. */
@@ -54,14 +61,14 @@ let overhead: number | undefined;
  * The frames that carry `msg`: the message itself when it fits `maxFrameSize`, else `fragment`
  * messages, each at most `maxFrameSize` bytes.
  *
- * @throws {WireError} `INVALID_ARGUMENT` for a bad message or option; `MESSAGE_TOO_LARGE` above
+ * @throws {WireError} `WIRE_INVALID_ARGUMENT` for a bad message or option; `WIRE_MESSAGE_TOO_LARGE` above
  *   `maxTotalSize` or 65,535 parts.
  */
 export function encodeFrames(msg: Message, options: EncodeFramesOptions = {}): Uint8Array[] {
   const maxFrame = options.maxFrameSize ?? MAX_MESSAGE_SIZE;
   if (!Number.isInteger(maxFrame) || maxFrame < 1024 || maxFrame > MAX_MESSAGE_SIZE)
-    throw new WireError(
-      'INVALID_ARGUMENT',
+    throw wireError(
+      'WIRE_INVALID_ARGUMENT',
       `maxFrameSize must be an integer in 1024..65535, got ${maxFrame}`,
       {
         field: 'maxFrameSize',
@@ -69,14 +76,14 @@ export function encodeFrames(msg: Message, options: EncodeFramesOptions = {}): U
     );
   const fragmentId = options.fragmentId ?? 0n;
   if (msg?.type === 'fragment')
-    throw new WireError('INVALID_ARGUMENT', 'a fragment is not fragmented again', { field: 'type' });
+    throw wireError('WIRE_INVALID_ARGUMENT', 'a fragment is not fragmented again', { field: 'type' });
   const full = encodeMessage(msg, { maxSize: options.maxTotalSize ?? DEFAULT_MAX_TOTAL_SIZE });
   if (full.length <= maxFrame) return [full];
   overhead ??= fragmentOverhead();
   const chunk = maxFrame - overhead;
   const parts = Math.ceil(full.length / chunk);
   if (parts > 0xffff)
-    throw new WireError('MESSAGE_TOO_LARGE', `${full.length} bytes need ${parts} parts, above 65,535`);
+    throw wireError('WIRE_MESSAGE_TOO_LARGE', `${full.length} bytes need ${parts} parts, above 65,535`);
   const messageType = ((full[0] as number) << 8) | (full[1] as number);
   const frames: Uint8Array[] = [];
   for (let part = 0; part < parts; part++)
@@ -100,6 +107,11 @@ export interface ReassemblerOptions {
   readonly maxParts?: number;
   /** Largest reassembled message, bytes (default {@link DEFAULT_MAX_TOTAL_SIZE}). */
   readonly maxTotalSize?: number;
+  /**
+   * Largest reassembled message per type, bytes: a first part declaring more for its `messageType`
+   * is refused before anything is buffered, and the joined message is decoded with the same bound.
+   */
+  readonly maxTotalSizeByType?: SizeLimits;
 }
 
 interface Pending {
@@ -116,18 +128,19 @@ interface Pending {
 export class Reassembler {
   private readonly maxParts: number;
   private readonly maxTotalSize: number;
+  private readonly byType: SizeLimits | undefined;
   private pending: Pending | undefined;
 
   constructor(options: ReassemblerOptions = {}) {
     const maxParts = options.maxParts ?? DEFAULT_MAX_PARTS;
     const maxTotalSize = options.maxTotalSize ?? DEFAULT_MAX_TOTAL_SIZE;
     if (!Number.isInteger(maxParts) || maxParts < 2 || maxParts > 0xffff)
-      throw new WireError('INVALID_ARGUMENT', `maxParts must be an integer in 2..65535, got ${maxParts}`, {
+      throw wireError('WIRE_INVALID_ARGUMENT', `maxParts must be an integer in 2..65535, got ${maxParts}`, {
         field: 'maxParts',
       });
     if (!Number.isInteger(maxTotalSize) || maxTotalSize < 3 || maxTotalSize > 0xffffffff)
-      throw new WireError(
-        'INVALID_ARGUMENT',
+      throw wireError(
+        'WIRE_INVALID_ARGUMENT',
         `maxTotalSize must be an integer in 3..2^32 − 1, got ${maxTotalSize}`,
         {
           field: 'maxTotalSize',
@@ -135,6 +148,7 @@ export class Reassembler {
       );
     this.maxParts = maxParts;
     this.maxTotalSize = maxTotalSize;
+    this.byType = options.maxTotalSizeByType;
   }
 
   /** True while a fragmented message is incomplete. */
@@ -179,15 +193,17 @@ export class Reassembler {
     let p = this.pending;
     if (p === undefined) {
       if (f.part !== 0)
-        throw new WireError('FRAGMENT_OUT_OF_ORDER', `part ${f.part} before part 0`, { field });
+        throw wireError('WIRE_FRAGMENT_OUT_OF_ORDER', `part ${f.part} before part 0`, { field });
       if (f.parts > this.maxParts)
-        throw new WireError('FRAGMENT_TOO_MANY_PARTS', `${f.parts} parts, above ${this.maxParts}`, { field });
-      if (f.totalLength > this.maxTotalSize)
-        throw new WireError('FRAGMENT_TOO_LARGE', `${f.totalLength} bytes, above ${this.maxTotalSize}`, {
+        throw wireError('WIRE_FRAGMENT_TOO_MANY_PARTS', `${f.parts} parts, above ${this.maxParts}`, {
           field,
         });
+      const name = messageNameOf(f.messageType);
+      const limit = name === undefined ? this.maxTotalSize : limitFor(this.byType, name, this.maxTotalSize);
+      if (f.totalLength > limit)
+        throw wireError('WIRE_FRAGMENT_TOO_LARGE', `${f.totalLength} bytes, above ${limit}`, { field });
       if (f.totalLength > f.parts * MAX_MESSAGE_SIZE)
-        throw new WireError('FRAGMENT_MISMATCH', `${f.totalLength} bytes cannot fit ${f.parts} parts`, {
+        throw wireError('WIRE_FRAGMENT_MISMATCH', `${f.totalLength} bytes cannot fit ${f.parts} parts`, {
           field,
         });
       p = { first: f, chunks: [], next: 0, received: 0 };
@@ -195,24 +211,24 @@ export class Reassembler {
     } else {
       const a = p.first;
       if (f.fragmentId !== a.fragmentId)
-        throw new WireError(
-          'FRAGMENT_INTERLEAVED',
+        throw wireError(
+          'WIRE_FRAGMENT_INTERLEAVED',
           `a part of fragment ${f.fragmentId} before fragment ${a.fragmentId} is complete`,
           { field },
         );
       if (f.messageType !== a.messageType || f.parts !== a.parts || f.totalLength !== a.totalLength)
-        throw new WireError('FRAGMENT_MISMATCH', 'messageType, parts or totalLength differ from part 0', {
+        throw wireError('WIRE_FRAGMENT_MISMATCH', 'messageType, parts or totalLength differ from part 0', {
           field,
         });
-      if (f.part < p.next) throw new WireError('FRAGMENT_DUPLICATE', `part ${f.part} again`, { field });
+      if (f.part < p.next) throw wireError('WIRE_FRAGMENT_DUPLICATE', `part ${f.part} again`, { field });
       if (f.part > p.next)
-        throw new WireError('FRAGMENT_OUT_OF_ORDER', `part ${f.part} where part ${p.next} was due`, {
+        throw wireError('WIRE_FRAGMENT_OUT_OF_ORDER', `part ${f.part} where part ${p.next} was due`, {
           field,
         });
     }
     if (p.received + f.data.length > p.first.totalLength)
-      throw new WireError(
-        'FRAGMENT_LENGTH_MISMATCH',
+      throw wireError(
+        'WIRE_FRAGMENT_LENGTH_MISMATCH',
         `the parts exceed the declared ${p.first.totalLength} bytes`,
         { field },
       );
@@ -222,8 +238,8 @@ export class Reassembler {
     if (p.next < p.first.parts) return undefined;
     this.pending = undefined;
     if (p.received !== p.first.totalLength)
-      throw new WireError(
-        'FRAGMENT_LENGTH_MISMATCH',
+      throw wireError(
+        'WIRE_FRAGMENT_LENGTH_MISMATCH',
         `the parts carry ${p.received} bytes, ${p.first.totalLength} declared`,
         { field },
       );
@@ -235,13 +251,16 @@ export class Reassembler {
     }
     const inner = ((full[0] as number) << 8) | (full[1] as number);
     if (inner !== p.first.messageType || inner === FRAGMENT_TYPE)
-      throw new WireError(
-        'FRAGMENT_MISMATCH',
+      throw wireError(
+        'WIRE_FRAGMENT_MISMATCH',
         `the joined message has type ${inner}, not ${p.first.messageType}`,
         {
           field: 'fragment',
         },
       );
-    return decodeMessage(full, { maxSize: this.maxTotalSize });
+    return decodeMessage(full, {
+      maxSize: this.maxTotalSize,
+      ...(this.byType === undefined ? {} : { maxSizeByType: this.byType }),
+    });
   }
 }

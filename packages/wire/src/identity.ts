@@ -10,14 +10,14 @@
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { isValidCompressedPoint } from './_curve.js';
-import { WireError } from './errors.js';
+import { wireError } from './errors.js';
 import type { IdentityProof } from './messages/setup.js';
 
 const TAG = sha256(new TextEncoder().encode('superscalar-ts/identity'));
 
 function bytesArg(v: unknown, len: number, field: string): asserts v is Uint8Array {
   if (!(v instanceof Uint8Array) || v.length !== len)
-    throw new WireError('INVALID_ARGUMENT', `expected ${len} bytes`, { field });
+    throw wireError('WIRE_INVALID_ARGUMENT', `expected ${len} bytes`, { field });
 }
 
 /** The signed message: `tagged_hash("superscalar-ts/identity", handshakeHash || nodePubkey)`. */
@@ -38,7 +38,7 @@ export function identityMessage(handshakeHash: Uint8Array, nodePubkey: Uint8Arra
  *
  * @param auxRand BIP340 auxiliary randomness (32 bytes). Injected; the default, 32 zero bytes, gives a
  *   deterministic signature, which BIP340 allows (fresh randomness only hardens against side channels).
- * @throws {WireError} `INVALID_ARGUMENT` for a malformed or invalid secret key or hash.
+ * @throws {WireError} `WIRE_INVALID_ARGUMENT` for a malformed or invalid secret key or hash.
  */
 export function signIdentity(
   secretKey: Uint8Array,
@@ -52,7 +52,7 @@ export function signIdentity(
   try {
     nodePubkey = secp256k1.getPublicKey(secretKey, true);
   } catch (e) {
-    throw new WireError('INVALID_ARGUMENT', 'not a valid secp256k1 secret key', {
+    throw wireError('WIRE_INVALID_ARGUMENT', 'not a valid secp256k1 secret key', {
       field: 'secretKey',
       cause: e,
     });
@@ -60,7 +60,7 @@ export function signIdentity(
   const signature = schnorr.sign(identityMessage(handshakeHash, nodePubkey), secretKey, auxRand);
   // Verify our own signature before it leaves (a fault here would otherwise look like a forgery).
   if (!schnorr.verify(signature, identityMessage(handshakeHash, nodePubkey), nodePubkey.subarray(1)))
-    throw new WireError('INVALID_VALUE', 'the identity signature did not verify', { field: 'signature' });
+    throw wireError('WIRE_INVALID_VALUE', 'the identity signature did not verify', { field: 'signature' });
   return { nodePubkey, signature };
 }
 
@@ -69,17 +69,17 @@ export function signIdentity(
  * a valid proof is never trusted.
  *
  * @returns false for a well-formed proof that does not verify.
- * @throws {WireError} `INVALID_ARGUMENT` when a field has the wrong size, `INVALID_POINT` when the key
+ * @throws {WireError} `WIRE_INVALID_ARGUMENT` when a field has the wrong size, `WIRE_INVALID_POINT` when the key
  *   is not a valid compressed point.
  */
 export function verifyIdentity(proof: IdentityProof, handshakeHash: Uint8Array): boolean {
   if (typeof proof !== 'object' || proof === null)
-    throw new WireError('INVALID_ARGUMENT', 'expected an identity proof');
+    throw wireError('WIRE_INVALID_ARGUMENT', 'expected an identity proof');
   bytesArg(proof.nodePubkey, 33, 'proof.nodePubkey');
   bytesArg(proof.signature, 64, 'proof.signature');
   bytesArg(handshakeHash, 32, 'handshakeHash');
   if (!isValidCompressedPoint(proof.nodePubkey))
-    throw new WireError('INVALID_POINT', 'not a valid compressed secp256k1 point', {
+    throw wireError('WIRE_INVALID_POINT', 'not a valid compressed secp256k1 point', {
       field: 'proof.nodePubkey',
     });
   try {

@@ -1,9 +1,35 @@
 // @superscalar/wire: SuperScalar protocol messages as typed values with one strict, total codec. Re-exports only.
-export * from './bigsize.js';
+export {
+  bigSizeLength,
+  type DecodedBigSize,
+  decodeBigSize,
+  encodeBigSize,
+  MAX_BIGSIZE,
+} from './bigsize.js';
 export { type Extensible, MAX_MESSAGE_SIZE } from './codec.js';
-export * from './errors.js';
-export * from './fragment.js';
-export * from './identity.js';
+export {
+  DecodeError,
+  FragmentError,
+  InvalidArgumentError,
+  MessageTooLargeError,
+  WireError,
+  type WireErrorCode,
+  type WireErrorContext,
+  wireError,
+} from './errors.js';
+export {
+  DEFAULT_MAX_PARTS,
+  DEFAULT_MAX_TOTAL_SIZE,
+  type EncodeFramesOptions,
+  encodeFrames,
+  Reassembler,
+  type ReassemblerOptions,
+} from './fragment.js';
+export {
+  identityMessage,
+  signIdentity,
+  verifyIdentity,
+} from './identity.js';
 export {
   type AdvanceMessage,
   type CloseMessage,
@@ -21,12 +47,99 @@ export {
   type SetupMessage,
   type SizeOptions,
 } from './message.js';
-export * from './messages/advance.js';
-export * from './messages/channel.js';
-export * from './messages/close.js';
-export * from './messages/factory.js';
-export * from './messages/invoice.js';
-export * from './messages/jit.js';
-export * from './messages/rotation.js';
-export * from './messages/setup.js';
-export * from './tlv.js';
+export type {
+  AdvanceAggNonces,
+  AdvanceDone,
+  AdvanceKind,
+  AdvanceNonces,
+  AdvancePropose,
+  AdvancePsigs,
+  AdvanceTxAggNonce,
+  AdvanceTxKind,
+  AdvanceTxNonce,
+  AdvanceTxPartialSig,
+  AdvanceTxRef,
+  AdvanceTxSignature,
+  ChannelAllocation,
+  CreatedLeafState,
+  LstockSecret,
+  RebindingNonce,
+  ReboundCommitmentSig,
+} from './messages/advance.js';
+export {
+  type ChannelMessage,
+  type ChannelReady,
+  type ChannelReestablish,
+  type CommitmentSigned,
+  ONION_PACKET_SIZE,
+  type RevokeAndAck,
+  type Stfu,
+  type UpdateAddHtlc,
+  type UpdateFailHtlc,
+  type UpdateFee,
+  type UpdateFulfillHtlc,
+} from './messages/channel.js';
+export type {
+  CloseAggNonce,
+  CloseDone,
+  CloseNonce,
+  CloseOutput,
+  ClosePropose,
+  ClosePsig,
+} from './messages/close.js';
+export {
+  type DistributionAggNonce,
+  type DistributionNonce,
+  type DistributionPartialSig,
+  type DistributionSignature,
+  type FactoryAbort,
+  FactoryAbortReason,
+  type FactoryAggNonces,
+  type FactoryFunded,
+  type FactoryNonces,
+  type FactoryPropose,
+  type FactoryPsigs,
+  type FactorySigned,
+  factoryIdOf,
+  type Proposal,
+  type TreeTxKind,
+  type TxAggNonce,
+  type TxNonce,
+  type TxPartialSig,
+  type TxSignature,
+} from './messages/factory.js';
+export type {
+  Invoice,
+  InvoiceRequest,
+} from './messages/invoice.js';
+export type {
+  JitAccept,
+  JitMigrate,
+  JitOffer,
+  JitReady,
+} from './messages/jit.js';
+export type {
+  RotationBegin,
+  TurnoverComplete,
+  TurnoverPresig,
+} from './messages/rotation.js';
+export {
+  type ErrorMessage,
+  type Fragment,
+  type IdentityProof,
+  type Init,
+  MAX_PONG_BYTES,
+  NETWORK_CODES,
+  type Network,
+  type Ping,
+  type Pong,
+  PROTOCOL_VERSION,
+  pongFor,
+  type Warning,
+} from './messages/setup.js';
+export {
+  type DecodeTlvOptions,
+  decodeTlvStream,
+  encodeTlvStream,
+  type TlvRecord,
+} from './tlv.js';

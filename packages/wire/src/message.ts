@@ -6,7 +6,7 @@
  * @module
  */
 import { type Extensible, MAX_MESSAGE_SIZE, type MessageCodec } from './codec.js';
-import { WireError } from './errors.js';
+import { WireError, wireError } from './errors.js';
 import {
   type AdvanceAggNonces,
   type AdvanceDone,
@@ -126,6 +126,11 @@ export const MESSAGE_NAMES: readonly MessageName[] = Object.freeze(
   [...ALL].sort((a, b) => a.spec.type - b.spec.type).map((c) => c.spec.name as MessageName),
 );
 
+/** The name of a 2-byte message type, or undefined for a type this package does not know. */
+export function messageNameOf(type: number): MessageName | undefined {
+  return byType.get(type)?.spec.name as MessageName | undefined;
+}
+
 /** @internal The compiled codec of a message name (tests, docs). */
 export function codecOf(name: string): MessageCodec | undefined {
   return byName.get(name);
@@ -138,12 +143,36 @@ export interface SizeOptions {
    * fragments: see `encodeFrames` and `Reassembler`.
    */
   readonly maxSize?: number;
+  /**
+   * Largest encoding accepted per message type, bytes, checked from the 2-byte type before any field
+   * is decoded (a role allows each peer only what its part of the protocol needs: a client's
+   * `factory_nonces` carries O(depth) entries). Types absent here are bounded by `maxSize` alone.
+   */
+  readonly maxSizeByType?: SizeLimits;
+}
+
+/** Per-type size bounds, bytes, by message name. */
+export type SizeLimits = Readonly<Partial<Record<MessageName, number>>>;
+
+/** The bound for a message type: the smaller of its per-type limit and `max`. */
+export function limitFor(limits: SizeLimits | undefined, name: string, max: number): number {
+  const l = limits?.[name as MessageName];
+  if (l === undefined) return max;
+  if (!Number.isSafeInteger(l) || l < 2)
+    throw wireError(
+      'WIRE_INVALID_ARGUMENT',
+      `maxSizeByType.${name} must be an integer ≥ 2, got ${String(l)}`,
+      {
+        field: `maxSizeByType.${name}`,
+      },
+    );
+  return Math.min(l, max);
 }
 
 function maxSizeOf(o: SizeOptions | undefined): number {
   const m = o?.maxSize ?? MAX_MESSAGE_SIZE;
   if (!Number.isSafeInteger(m) || m < 2)
-    throw new WireError('INVALID_ARGUMENT', `maxSize must be an integer ≥ 2, got ${String(m)}`);
+    throw wireError('WIRE_INVALID_ARGUMENT', `maxSize must be an integer ≥ 2, got ${String(m)}`);
   return m;
 }
 
@@ -156,16 +185,16 @@ function tag(e: unknown, messageType: number): never {
 /**
  * Encodes a message: its 2-byte type, then its TLV stream. Validates every field.
  *
- * @throws {WireError} `INVALID_ARGUMENT` naming the field for a value with no encoding (wrong type,
- *   out of range, invalid point, unknown key); `MESSAGE_TOO_LARGE` above `maxSize`.
+ * @throws {WireError} `WIRE_INVALID_ARGUMENT` naming the field for a value with no encoding (wrong type,
+ *   out of range, invalid point, unknown key); `WIRE_MESSAGE_TOO_LARGE` above `maxSize`.
  */
 export function encodeMessage(msg: Message, options?: SizeOptions): Uint8Array {
   const max = maxSizeOf(options);
   if (typeof msg !== 'object' || msg === null)
-    throw new WireError('INVALID_ARGUMENT', 'expected a message object');
+    throw wireError('WIRE_INVALID_ARGUMENT', 'expected a message object');
   const codec = typeof msg.type === 'string' ? byName.get(msg.type) : undefined;
   if (codec === undefined)
-    throw new WireError('INVALID_ARGUMENT', `unknown message type ${JSON.stringify(String(msg.type))}`, {
+    throw wireError('WIRE_INVALID_ARGUMENT', `unknown message type ${JSON.stringify(String(msg.type))}`, {
       field: 'type',
     });
   let out: Uint8Array;
@@ -175,7 +204,7 @@ export function encodeMessage(msg: Message, options?: SizeOptions): Uint8Array {
     tag(e, codec.spec.type);
   }
   if (out.length > max)
-    throw new WireError('MESSAGE_TOO_LARGE', `${msg.type} encodes to ${out.length} bytes, above ${max}`, {
+    throw wireError('WIRE_MESSAGE_TOO_LARGE', `${msg.type} encodes to ${out.length} bytes, above ${max}`, {
       messageType: codec.spec.type,
     });
   return out;
@@ -185,26 +214,32 @@ export function encodeMessage(msg: Message, options?: SizeOptions): Uint8Array {
  * Decodes one message. Total: any input either decodes or throws a {@link WireError}, and the result
  * re-encodes to exactly `bytes`.
  *
- * @throws {WireError} `UNKNOWN_MESSAGE_TYPE` (ignore it when `ignorable`, i.e. odd; else close the
- *   connection), `MESSAGE_TOO_LARGE`, or the decoding error of the field at fault.
+ * @throws {WireError} `WIRE_UNKNOWN_MESSAGE_TYPE` (ignore it when `ignorable`, i.e. odd; else close the
+ *   connection), `WIRE_MESSAGE_TOO_LARGE`, or the decoding error of the field at fault.
  */
 export function decodeMessage(input: Uint8Array, options?: SizeOptions): Message {
   const max = maxSizeOf(options);
-  if (!(input instanceof Uint8Array)) throw new WireError('INVALID_ARGUMENT', 'expected a Uint8Array');
+  if (!(input instanceof Uint8Array)) throw wireError('WIRE_INVALID_ARGUMENT', 'expected a Uint8Array');
   // A Buffer's slice() is a view: decode through a plain Uint8Array so every returned field is a copy.
   const bytes = plain(input);
   if (bytes.length > max)
-    throw new WireError('MESSAGE_TOO_LARGE', `${bytes.length} bytes, above ${max}`, { offset: max });
+    throw wireError('WIRE_MESSAGE_TOO_LARGE', `${bytes.length} bytes, above ${max}`, { offset: max });
   if (bytes.length < 2)
-    throw new WireError('TRUNCATED', 'a message starts with a 2-byte type', { offset: 0 });
+    throw wireError('WIRE_TRUNCATED', 'a message starts with a 2-byte type', { offset: 0 });
   const type = ((bytes[0] as number) << 8) | (bytes[1] as number);
   const codec = byType.get(type);
   if (codec === undefined)
-    throw new WireError(
-      'UNKNOWN_MESSAGE_TYPE',
+    throw wireError(
+      'WIRE_UNKNOWN_MESSAGE_TYPE',
       `unknown message type ${type} (${type % 2 === 1 ? 'odd: ignore it' : 'even: close the connection'})`,
       { messageType: type, offset: 0 },
     );
+  const limit = limitFor(options?.maxSizeByType, codec.spec.name, max);
+  if (bytes.length > limit)
+    throw wireError('WIRE_MESSAGE_TOO_LARGE', `${codec.spec.name} of ${bytes.length} bytes, above ${limit}`, {
+      messageType: type,
+      offset: limit,
+    });
   try {
     return codec.decode(bytes) as unknown as Message;
   } catch (e) {

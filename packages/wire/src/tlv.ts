@@ -8,7 +8,7 @@
  * @module
  */
 import { bigSizeLength, decodeBigSize, encodeBigSize, MAX_BIGSIZE } from './bigsize.js';
-import { WireError } from './errors.js';
+import { wireError } from './errors.js';
 
 /** One TLV record. */
 export interface TlvRecord {
@@ -22,7 +22,7 @@ export interface DecodeTlvOptions {
   /** Where the stream starts in the input (default 0); it runs to the end of the input. */
   readonly offset?: number;
   /**
-   * Which types the caller understands. An unknown even type fails the stream (`UNKNOWN_EVEN_TLV`);
+   * Which types the caller understands. An unknown even type fails the stream (`WIRE_UNKNOWN_EVEN_TLV`);
    * unknown odd records are returned like known ones. Default: every type is unknown.
    */
   readonly isKnown?: (type: bigint) => boolean;
@@ -33,23 +33,23 @@ export interface DecodeTlvOptions {
 /**
  * Encodes `records` as a TLV stream.
  *
- * @throws {WireError} `INVALID_ARGUMENT` when types do not strictly increase or a value is not bytes.
+ * @throws {WireError} `WIRE_INVALID_ARGUMENT` when types do not strictly increase or a value is not bytes.
  */
 export function encodeTlvStream(records: readonly TlvRecord[]): Uint8Array {
-  if (!Array.isArray(records)) throw new WireError('INVALID_ARGUMENT', 'records: expected an array');
+  if (!Array.isArray(records)) throw wireError('WIRE_INVALID_ARGUMENT', 'records: expected an array');
   let size = 0;
   let prev = -1n;
   records.forEach((r, i) => {
     if (typeof r !== 'object' || r === null)
-      throw new WireError('INVALID_ARGUMENT', 'expected a record', { field: `records[${i}]` });
+      throw wireError('WIRE_INVALID_ARGUMENT', 'expected a record', { field: `records[${i}]` });
     if (typeof r.type !== 'bigint' || r.type < 0n || r.type > MAX_BIGSIZE)
-      throw new WireError('INVALID_ARGUMENT', 'type: expected a bigint in 0..2^64 − 1', {
+      throw wireError('WIRE_INVALID_ARGUMENT', 'type: expected a bigint in 0..2^64 − 1', {
         field: `records[${i}]`,
       });
     if (!(r.value instanceof Uint8Array))
-      throw new WireError('INVALID_ARGUMENT', 'value: expected a Uint8Array', { field: `records[${i}]` });
+      throw wireError('WIRE_INVALID_ARGUMENT', 'value: expected a Uint8Array', { field: `records[${i}]` });
     if (r.type <= prev)
-      throw new WireError('INVALID_ARGUMENT', `type ${r.type} does not strictly increase (after ${prev})`, {
+      throw wireError('WIRE_INVALID_ARGUMENT', `type ${r.type} does not strictly increase (after ${prev})`, {
         field: `records[${i}]`,
       });
     prev = r.type;
@@ -73,8 +73,8 @@ export function encodeTlvStream(records: readonly TlvRecord[]): Uint8Array {
 /**
  * Decodes the TLV stream from `options.offset` to the end of `bytes`. Returned values are copies.
  *
- * @throws {WireError} `TRUNCATED`, `NON_CANONICAL_BIGSIZE`, `TLV_ORDER`, `TLV_LENGTH_OVERRUN`,
- *   `UNKNOWN_EVEN_TLV`.
+ * @throws {WireError} `WIRE_TRUNCATED`, `WIRE_NON_CANONICAL_BIGSIZE`, `WIRE_TLV_ORDER`, `WIRE_TLV_LENGTH_OVERRUN`,
+ *   `WIRE_UNKNOWN_EVEN_TLV`.
  */
 export function decodeTlvStream(bytes: Uint8Array, options: DecodeTlvOptions = {}): TlvRecord[] {
   return parseTlvStream(
@@ -96,7 +96,7 @@ export function parseTlvStream(
   field: string,
 ): TlvRecord[] {
   if (!(bytes instanceof Uint8Array))
-    throw new WireError('INVALID_ARGUMENT', 'expected a Uint8Array', { field });
+    throw wireError('WIRE_INVALID_ARGUMENT', 'expected a Uint8Array', { field });
   const out: TlvRecord[] = [];
   let o = offset;
   let prev = -1n;
@@ -106,26 +106,26 @@ export function parseTlvStream(
     const t = decodeBigSize(bytes, o, field);
     o = t.next;
     if (t.value <= prev)
-      throw new WireError(
-        'TLV_ORDER',
+      throw wireError(
+        'WIRE_TLV_ORDER',
         prev === t.value ? `TLV type ${t.value} appears twice` : `TLV type ${t.value} after ${prev}`,
         ctx(start, t.value),
       );
     prev = t.value;
     if (o >= bytes.length)
-      throw new WireError('TRUNCATED', `TLV record ${t.value} has no length`, ctx(o, t.value));
+      throw wireError('WIRE_TRUNCATED', `TLV record ${t.value} has no length`, ctx(o, t.value));
     const l = decodeBigSize(bytes, o, field);
     o = l.next;
     // Checked against the bytes present before it is used for anything: never an allocation from it.
     if (l.value > BigInt(bytes.length - o))
-      throw new WireError(
-        'TLV_LENGTH_OVERRUN',
+      throw wireError(
+        'WIRE_TLV_LENGTH_OVERRUN',
         `TLV record ${t.value} claims ${l.value} bytes, ${bytes.length - o} remain`,
         ctx(o, t.value),
       );
     const len = Number(l.value);
     if (!isKnown(t.value) && t.value % 2n === 0n)
-      throw new WireError('UNKNOWN_EVEN_TLV', `unknown even TLV type ${t.value}`, ctx(start, t.value));
+      throw wireError('WIRE_UNKNOWN_EVEN_TLV', `unknown even TLV type ${t.value}`, ctx(start, t.value));
     out.push({ type: t.value, value: bytes.subarray(o, o + len) });
     o += len;
   }

@@ -26,16 +26,16 @@ const bigSizeOk: [string, bigint, string][] = [
   ['eight byte high', 18446744073709551615n, 'ffffffffffffffffff'],
 ];
 const bigSizeBad: [string, string, string][] = [
-  ['two byte not canonical', 'fd00fc', 'NON_CANONICAL_BIGSIZE'],
-  ['four byte not canonical', 'fe0000ffff', 'NON_CANONICAL_BIGSIZE'],
-  ['eight byte not canonical', 'ff00000000ffffffff', 'NON_CANONICAL_BIGSIZE'],
-  ['two byte short read', 'fd00', 'TRUNCATED'],
-  ['four byte short read', 'feffff', 'TRUNCATED'],
-  ['eight byte short read', 'ffffffffff', 'TRUNCATED'],
-  ['one byte no read', '', 'TRUNCATED'],
-  ['two byte no read', 'fd', 'TRUNCATED'],
-  ['four byte no read', 'fe', 'TRUNCATED'],
-  ['eight byte no read', 'ff', 'TRUNCATED'],
+  ['two byte not canonical', 'fd00fc', 'WIRE_NON_CANONICAL_BIGSIZE'],
+  ['four byte not canonical', 'fe0000ffff', 'WIRE_NON_CANONICAL_BIGSIZE'],
+  ['eight byte not canonical', 'ff00000000ffffffff', 'WIRE_NON_CANONICAL_BIGSIZE'],
+  ['two byte short read', 'fd00', 'WIRE_TRUNCATED'],
+  ['four byte short read', 'feffff', 'WIRE_TRUNCATED'],
+  ['eight byte short read', 'ffffffffff', 'WIRE_TRUNCATED'],
+  ['one byte no read', '', 'WIRE_TRUNCATED'],
+  ['two byte no read', 'fd', 'WIRE_TRUNCATED'],
+  ['four byte no read', 'fe', 'WIRE_TRUNCATED'],
+  ['eight byte no read', 'ff', 'WIRE_TRUNCATED'],
 ];
 
 function code(f: () => unknown): string {
@@ -62,9 +62,9 @@ describe('BOLT 1 Appendix A: BigSize', () => {
   }
   it('encodes numbers like bigints and rejects values outside 0..2^64 − 1', () => {
     expect(encodeBigSize(253)).toEqual(encodeBigSize(253n));
-    expect(code(() => encodeBigSize(-1n))).toBe('INVALID_ARGUMENT');
-    expect(code(() => encodeBigSize(1n << 64n))).toBe('INVALID_ARGUMENT');
-    expect(code(() => encodeBigSize(1.5))).toBe('INVALID_ARGUMENT');
+    expect(code(() => encodeBigSize(-1n))).toBe('WIRE_INVALID_ARGUMENT');
+    expect(code(() => encodeBigSize(1n << 64n))).toBe('WIRE_INVALID_ARGUMENT');
+    expect(code(() => encodeBigSize(1.5))).toBe('WIRE_INVALID_ARGUMENT');
   });
 });
 
@@ -122,15 +122,15 @@ describe('BOLT 1 Appendix B: TLV streams', () => {
     `0f fd0201 ${'00'.repeat(256)}`,
   ];
   const codes = [
-    'TRUNCATED',
-    'TRUNCATED',
-    'NON_CANONICAL_BIGSIZE',
-    'TRUNCATED',
-    'TRUNCATED',
-    'TRUNCATED',
-    'TLV_LENGTH_OVERRUN',
-    'NON_CANONICAL_BIGSIZE',
-    'TLV_LENGTH_OVERRUN',
+    'WIRE_TRUNCATED',
+    'WIRE_TRUNCATED',
+    'WIRE_NON_CANONICAL_BIGSIZE',
+    'WIRE_TRUNCATED',
+    'WIRE_TRUNCATED',
+    'WIRE_TRUNCATED',
+    'WIRE_TLV_LENGTH_OVERRUN',
+    'WIRE_NON_CANONICAL_BIGSIZE',
+    'WIRE_TLV_LENGTH_OVERRUN',
   ];
   anyNamespace.forEach((s, i) => {
     it(`fails in any namespace: ${s.slice(0, 24)} (${codes[i]})`, () => {
@@ -140,8 +140,8 @@ describe('BOLT 1 Appendix B: TLV streams', () => {
   });
   for (const s of ['12 00', 'fd0102 00', 'fe01000002 00', 'ff0100000000000002 00']) {
     it(`fails on an unknown even type in either namespace: ${s}`, () => {
-      expect(code(() => decodeTlvStream(h(s), { isKnown: n1Known }))).toBe('UNKNOWN_EVEN_TLV');
-      expect(code(() => decodeTlvStream(h(s), { isKnown: n2Known }))).toBe('UNKNOWN_EVEN_TLV');
+      expect(code(() => decodeTlvStream(h(s), { isKnown: n1Known }))).toBe('WIRE_UNKNOWN_EVEN_TLV');
+      expect(code(() => decodeTlvStream(h(s), { isKnown: n2Known }))).toBe('WIRE_UNKNOWN_EVEN_TLV');
     });
   }
   it('fails on the n1 value rules of Appendix B', () => {
@@ -186,11 +186,11 @@ describe('BOLT 1 Appendix B: TLV streams', () => {
     ).toHaveProperty('tlv3');
   });
   it('fails on the ordering violations of Appendix B', () => {
-    expect(code(() => decodeN1(h('02 08 0000000000000226 01 01 2a')))).toBe('TLV_ORDER');
-    expect(code(() => decodeN1(h('02 08 0000000000000231 02 08 0000000000000451')))).toBe('TLV_ORDER');
-    expect(code(() => decodeN1(h('1f 00 0f 01 2a')))).toBe('TLV_ORDER');
-    expect(code(() => decodeN1(h('1f 00 1f 01 2a')))).toBe('TLV_ORDER');
-    expect(code(() => decodeN2(h('ffffffffffffffffff 00 00 00')))).toBe('TLV_ORDER');
+    expect(code(() => decodeN1(h('02 08 0000000000000226 01 01 2a')))).toBe('WIRE_TLV_ORDER');
+    expect(code(() => decodeN1(h('02 08 0000000000000231 02 08 0000000000000451')))).toBe('WIRE_TLV_ORDER');
+    expect(code(() => decodeN1(h('1f 00 0f 01 2a')))).toBe('WIRE_TLV_ORDER');
+    expect(code(() => decodeN1(h('1f 00 1f 01 2a')))).toBe('WIRE_TLV_ORDER');
+    expect(code(() => decodeN2(h('ffffffffffffffffff 00 00 00')))).toBe('WIRE_TLV_ORDER');
   });
   it('encodes records minimally and refuses types that do not strictly increase', () => {
     const recs: TlvRecord[] = [
@@ -201,7 +201,7 @@ describe('BOLT 1 Appendix B: TLV streams', () => {
     const s = encodeTlvStream(recs);
     expect(Buffer.from(s.subarray(0, 7)).toString('hex')).toBe('01012afd00fd00');
     expect(decodeTlvStream(s)).toEqual(recs);
-    expect(code(() => encodeTlvStream([recs[1]!, recs[0]!]))).toBe('INVALID_ARGUMENT');
-    expect(code(() => encodeTlvStream([recs[0]!, recs[0]!]))).toBe('INVALID_ARGUMENT');
+    expect(code(() => encodeTlvStream([recs[1]!, recs[0]!]))).toBe('WIRE_INVALID_ARGUMENT');
+    expect(code(() => encodeTlvStream([recs[0]!, recs[0]!]))).toBe('WIRE_INVALID_ARGUMENT');
   });
 });

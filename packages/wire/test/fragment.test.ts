@@ -65,9 +65,9 @@ describe('encodeFrames', () => {
     const frames = encodeFrames(failMsg(5000), { maxFrameSize: 1024 });
     expect(frames.length).toBe(6);
     for (const f of frames) expect(f.length).toBeLessThanOrEqual(1024);
-    expect(code(() => encodeFrames(decodeMessage(frames[0]!)))).toBe('INVALID_ARGUMENT');
-    expect(code(() => encodeFrames(failMsg(10), { maxFrameSize: 100 }))).toBe('INVALID_ARGUMENT');
-    expect(code(() => encodeFrames(failMsg(2_000_000)))).toBe('MESSAGE_TOO_LARGE');
+    expect(code(() => encodeFrames(decodeMessage(frames[0]!)))).toBe('WIRE_INVALID_ARGUMENT');
+    expect(code(() => encodeFrames(failMsg(10), { maxFrameSize: 100 }))).toBe('WIRE_INVALID_ARGUMENT');
+    expect(code(() => encodeFrames(failMsg(2_000_000)))).toBe('WIRE_MESSAGE_TOO_LARGE');
   });
 });
 
@@ -85,56 +85,56 @@ describe('Reassembler rules', () => {
     expect(out).toEqual(failMsg(5000));
   });
   it('rejects a part before part 0 (FRAGMENT_OUT_OF_ORDER)', () => {
-    expect(code(() => new Reassembler().push(parts()[1]!))).toBe('FRAGMENT_OUT_OF_ORDER');
+    expect(code(() => new Reassembler().push(parts()[1]!))).toBe('WIRE_FRAGMENT_OUT_OF_ORDER');
   });
   it('rejects a skipped part (FRAGMENT_OUT_OF_ORDER) and a repeated one (FRAGMENT_DUPLICATE)', () => {
     const ps = parts();
     const r = new Reassembler();
     r.push(ps[0]!);
-    expect(code(() => r.push(ps[2]!))).toBe('FRAGMENT_OUT_OF_ORDER');
+    expect(code(() => r.push(ps[2]!))).toBe('WIRE_FRAGMENT_OUT_OF_ORDER');
     expect(r.inProgress).toBe(false);
     r.push(ps[0]!);
     r.push(ps[1]!);
-    expect(code(() => r.push(ps[1]!))).toBe('FRAGMENT_DUPLICATE');
+    expect(code(() => r.push(ps[1]!))).toBe('WIRE_FRAGMENT_DUPLICATE');
   });
   it('bounds parts and total size before buffering anything', () => {
     const ps = parts();
-    expect(code(() => new Reassembler({ maxParts: 5 }).push(ps[0]!))).toBe('FRAGMENT_TOO_MANY_PARTS');
-    expect(code(() => new Reassembler({ maxTotalSize: 4000 }).push(ps[0]!))).toBe('FRAGMENT_TOO_LARGE');
+    expect(code(() => new Reassembler({ maxParts: 5 }).push(ps[0]!))).toBe('WIRE_FRAGMENT_TOO_MANY_PARTS');
+    expect(code(() => new Reassembler({ maxTotalSize: 4000 }).push(ps[0]!))).toBe('WIRE_FRAGMENT_TOO_LARGE');
     const r = new Reassembler();
-    expect(code(() => r.push(frag(ps[0]!, { totalLength: 0xffffffff })))).toBe('FRAGMENT_TOO_LARGE');
+    expect(code(() => r.push(frag(ps[0]!, { totalLength: 0xffffffff })))).toBe('WIRE_FRAGMENT_TOO_LARGE');
     expect(r.bufferedBytes).toBe(0);
     expect(
       code(() =>
         new Reassembler({ maxTotalSize: 1 << 30 }).push(frag(ps[0]!, { parts: 2, totalLength: 200_000 })),
       ),
-    ).toBe('FRAGMENT_MISMATCH');
+    ).toBe('WIRE_FRAGMENT_MISMATCH');
   });
   it('rejects parts of another message before the current one completes (FRAGMENT_INTERLEAVED)', () => {
     const ps = parts();
     const r = new Reassembler();
     r.push(ps[0]!);
-    expect(code(() => r.push(frag(ps[1]!, { fragmentId: 10n })))).toBe('FRAGMENT_INTERLEAVED');
+    expect(code(() => r.push(frag(ps[1]!, { fragmentId: 10n })))).toBe('WIRE_FRAGMENT_INTERLEAVED');
   });
   it('rejects parts that disagree with part 0 (FRAGMENT_MISMATCH)', () => {
     const ps = parts();
     for (const patch of [{ parts: 7 }, { totalLength: ps[0]!.totalLength + 1 }, { messageType: 0x0302 }]) {
       const r = new Reassembler();
       r.push(ps[0]!);
-      expect(code(() => r.push(frag(ps[1]!, patch)))).toBe('FRAGMENT_MISMATCH');
+      expect(code(() => r.push(frag(ps[1]!, patch)))).toBe('WIRE_FRAGMENT_MISMATCH');
     }
   });
   it('rejects data that exceeds or falls short of the declared length (FRAGMENT_LENGTH_MISMATCH)', () => {
     const ps = parts();
     const long = new Reassembler();
     long.push(frag(ps[0]!, { data: new Uint8Array(ps[0]!.totalLength) }));
-    expect(code(() => long.push(ps[1]!))).toBe('FRAGMENT_LENGTH_MISMATCH');
+    expect(code(() => long.push(ps[1]!))).toBe('WIRE_FRAGMENT_LENGTH_MISMATCH');
     const short = new Reassembler();
     let c = 'none';
     ps.forEach((p, i) => {
       if (c === 'none') c = code(() => short.push(i === 3 ? frag(p, { data: p.data.subarray(1) }) : p));
     });
-    expect(c).toBe('FRAGMENT_LENGTH_MISMATCH');
+    expect(c).toBe('WIRE_FRAGMENT_LENGTH_MISMATCH');
   });
   it('rejects a joined message whose type is not the declared one', () => {
     const ps = parts();
@@ -144,7 +144,7 @@ describe('Reassembler rules', () => {
     r.push(frag(ps[0]!, { data: first }));
     let c = 'none';
     for (const p of ps.slice(1)) if (c === 'none') c = code(() => r.push(p));
-    expect(c).toBe('FRAGMENT_MISMATCH');
+    expect(c).toBe('WIRE_FRAGMENT_MISMATCH');
   });
   it('reports a joined message that does not decode with its decoding error', () => {
     const ps = parts();
@@ -158,7 +158,7 @@ describe('Reassembler rules', () => {
     expect(c.startsWith('FRAGMENT_')).toBe(false);
   });
   it('validates its options', () => {
-    expect(code(() => new Reassembler({ maxParts: 1 }))).toBe('INVALID_ARGUMENT');
-    expect(code(() => new Reassembler({ maxTotalSize: -1 }))).toBe('INVALID_ARGUMENT');
+    expect(code(() => new Reassembler({ maxParts: 1 }))).toBe('WIRE_INVALID_ARGUMENT');
+    expect(code(() => new Reassembler({ maxTotalSize: -1 }))).toBe('WIRE_INVALID_ARGUMENT');
   });
 });

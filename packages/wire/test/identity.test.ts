@@ -82,14 +82,14 @@ describe('identity proof', () => {
       return 'none';
     };
     expect(code(() => verifyIdentity({ ...proof, nodePubkey: new Uint8Array(32) }, hh(8)))).toBe(
-      'INVALID_ARGUMENT',
+      'WIRE_INVALID_ARGUMENT',
     );
     expect(code(() => verifyIdentity({ ...proof, nodePubkey: new Uint8Array(33) }, hh(8)))).toBe(
-      'INVALID_POINT',
+      'WIRE_INVALID_POINT',
     );
-    expect(code(() => verifyIdentity(proof, new Uint8Array(31)))).toBe('INVALID_ARGUMENT');
-    expect(code(() => signIdentity(new Uint8Array(32), hh(1)))).toBe('INVALID_ARGUMENT');
-    expect(code(() => signIdentity(sk(1), hh(1), new Uint8Array(8)))).toBe('INVALID_ARGUMENT');
+    expect(code(() => verifyIdentity(proof, new Uint8Array(31)))).toBe('WIRE_INVALID_ARGUMENT');
+    expect(code(() => signIdentity(new Uint8Array(32), hh(1)))).toBe('WIRE_INVALID_ARGUMENT');
+    expect(code(() => signIdentity(sk(1), hh(1), new Uint8Array(8)))).toBe('WIRE_INVALID_ARGUMENT');
   });
 
   it('travels in init and verifies after decoding; aux randomness changes the signature, not its validity', () => {

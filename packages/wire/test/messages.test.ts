@@ -79,7 +79,7 @@ describe('encoders validate their input, naming the field', () => {
   } as const;
   it('rejects a field the format does not carry', () => {
     const e = err(() => encodeMessage({ ...ready, extra: 1 } as unknown as Message));
-    expect(e.code).toBe('INVALID_ARGUMENT');
+    expect(e.code).toBe('WIRE_INVALID_ARGUMENT');
     expect(e.message).toContain('extra');
     expect(e.messageType).toBe(MESSAGE_TYPES.channel_ready);
   });
@@ -152,7 +152,9 @@ describe('encoders validate their input, naming the field', () => {
   });
   it('rejects text that is not well-formed Unicode and an unknown message type', () => {
     expect(err(() => encodeMessage({ type: 'warning', text: 'a\ud800b' })).field).toBe('warning.text');
-    expect(err(() => encodeMessage({ type: 'nope' } as unknown as Message)).code).toBe('INVALID_ARGUMENT');
+    expect(err(() => encodeMessage({ type: 'nope' } as unknown as Message)).code).toBe(
+      'WIRE_INVALID_ARGUMENT',
+    );
   });
   it('rejects unknown records that are even, known, unordered or not bytes', () => {
     const base = { type: 'stfu', channelId: cid, initiator: false } as const;
@@ -165,7 +167,9 @@ describe('encoders validate their input, naming the field', () => {
       ],
       [{ type: 9n, value: 'x' }],
     ])
-      expect(err(() => encodeMessage({ ...base, unknownRecords } as never)).code).toBe('INVALID_ARGUMENT');
+      expect(err(() => encodeMessage({ ...base, unknownRecords } as never)).code).toBe(
+        'WIRE_INVALID_ARGUMENT',
+      );
   });
 });
 
@@ -184,22 +188,22 @@ describe('decoding', () => {
     const odd = err(() => decodeMessage(Uint8Array.from([0x7f, 0xff])));
     const even = err(() => decodeMessage(Uint8Array.from([0x7f, 0xfe])));
     expect([odd.code, odd.ignorable, even.code, even.ignorable]).toEqual([
-      'UNKNOWN_MESSAGE_TYPE',
+      'WIRE_UNKNOWN_MESSAGE_TYPE',
       true,
-      'UNKNOWN_MESSAGE_TYPE',
+      'WIRE_UNKNOWN_MESSAGE_TYPE',
       false,
     ]);
     expect(err(() => decodeMessage(Uint8Array.from([0x03, 0x02, 0x00]))).ignorable).toBe(false);
   });
   it('limits messages to 65,535 bytes unless told otherwise, on both sides', () => {
     const big = { type: 'update_fail_htlc', channelId: cid, id: 0n, reason: new Uint8Array(70_000) } as const;
-    expect(err(() => encodeMessage(big)).code).toBe('MESSAGE_TOO_LARGE');
+    expect(err(() => encodeMessage(big)).code).toBe('WIRE_MESSAGE_TOO_LARGE');
     const bytes = encodeMessage(big, BIG);
-    expect(err(() => decodeMessage(bytes)).code).toBe('MESSAGE_TOO_LARGE');
+    expect(err(() => decodeMessage(bytes)).code).toBe('WIRE_MESSAGE_TOO_LARGE');
     expect(decodeMessage(bytes, BIG)).toEqual(big);
   });
   it('rejects non-Uint8Array input with a WireError', () => {
-    expect(err(() => decodeMessage('0302' as never)).code).toBe('INVALID_ARGUMENT');
+    expect(err(() => decodeMessage('0302' as never)).code).toBe('WIRE_INVALID_ARGUMENT');
   });
   it('every message type is even (must be understood) and unique', () => {
     const types = MESSAGE_NAMES.map((n) => MESSAGE_TYPES[n]);
@@ -212,7 +216,7 @@ describe('ping and pong (BOLT 1)', () => {
   it('the largest pong fits one message exactly', () => {
     expect(encodeMessage({ type: 'pong', ignored: new Uint8Array(MAX_PONG_BYTES) }).length).toBe(65_535);
     expect(err(() => encodeMessage({ type: 'pong', ignored: new Uint8Array(MAX_PONG_BYTES + 1) })).code).toBe(
-      'INVALID_ARGUMENT',
+      'WIRE_INVALID_ARGUMENT',
     );
   });
   it('pongFor answers with zeros, and not at all above the limit', () => {
@@ -277,7 +281,7 @@ describe('factory_propose carries the whole proposal', () => {
     );
     const p2wpkh = { ...p, lsp: { ...p.lsp, closeScript: Uint8Array.from([0, 20, ...new Uint8Array(32)]) } };
     expect(err(() => encodeMessage({ type: 'factory_propose', proposal: p2wpkh })).code).toBe(
-      'INVALID_ARGUMENT',
+      'WIRE_INVALID_ARGUMENT',
     );
     expect(p2tr('x')).toHaveLength(34);
   });

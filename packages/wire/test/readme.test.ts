@@ -7,7 +7,7 @@ it('the README quickstart runs as written: a message round-trips and an identity
   expect(mod.hex).toMatch(/^030a0020/);
   expect(mod.decoded).toMatchObject({ type: 'update_fee', feeRate: 2500 });
   expect(mod.verified).toBe(true);
-  expect(mod.code).toBe('UNKNOWN_EVEN_TLV');
+  expect(mod.code).toBe('WIRE_UNKNOWN_EVEN_TLV');
 });
 
 it('the README message tables are the ones the codecs generate', async () => {

@@ -429,7 +429,7 @@ const TAG = sha256(new TextEncoder().encode('superscalar-ts/factory-id'));
  * every proposal field (the funding outpoint included), so two factories never share one. The
  * messages only carry 32 bytes; roles may use this or any other unique 32-byte id.
  *
- * @throws {WireError} `INVALID_ARGUMENT` when the proposal has no encoding.
+ * @throws {WireError} `WIRE_INVALID_ARGUMENT` when the proposal has no encoding.
  */
 export function factoryIdOf(proposal: Proposal): Uint8Array {
   const body = proposeCodec.encode({ type: 'factory_propose', proposal });
