@@ -35,7 +35,9 @@ export type ChainErrorCode =
   | 'RPC_ERROR'
   | 'RPC_MALFORMED_REPLY'
   | 'WRONG_NETWORK'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'FOLLOWER_SUBSCRIBER_FAILED'
+  | 'FOLLOWER_REORG_BEYOND_HISTORY';
 
 /** Base class of every error of `@superscalar/chain`; `code` is stable. */
 export class ChainError extends Error {
@@ -276,3 +278,69 @@ export class InvalidArgument extends ChainError {
   }
 }
 tag(InvalidArgument, 'InvalidArgument');
+
+/**
+ * A `BlockFollower` subscriber threw (or rejected) while handling an event. The follower did not
+ * advance that subscriber past the block: it gets the same event again on the next poll (delivery is
+ * at-least-once). Other subscribers are not affected. `cause` is what the subscriber threw.
+ */
+export class SubscriberFailed extends ChainError {
+  /** The subscriber's name. */
+  readonly subscriber: string;
+  /** The event it did not accept. */
+  readonly event: 'connected' | 'disconnected';
+  /** The block of that event. */
+  readonly block: { readonly height: number; readonly hash: string };
+
+  constructor(init: {
+    subscriber: string;
+    event: 'connected' | 'disconnected';
+    block: { readonly height: number; readonly hash: string };
+    cause: unknown;
+  }) {
+    super(
+      'FOLLOWER_SUBSCRIBER_FAILED',
+      `subscriber "${init.subscriber}" did not accept the ${init.event} block ${init.block.height} ` +
+        `(${init.block.hash}); it stays at its cursor and gets the block again on the next poll`,
+      { cause: init.cause },
+    );
+    this.subscriber = init.subscriber;
+    this.event = init.event;
+    this.block = { height: init.block.height, hash: init.block.hash };
+  }
+
+  static override isInstance(x: unknown): x is SubscriberFailed {
+    return branded(x, 'SubscriberFailed');
+  }
+}
+tag(SubscriberFailed, 'SubscriberFailed');
+
+/**
+ * A subscriber's cursor left the best chain below everything the follower knows of it: the fork
+ * point is deeper than the stored history (the checkpoint it resumed from, or `historyDepth`). Nothing
+ * is delivered to it (a partial rewind would leave it at a height whose hash nobody knows): it stays at
+ * its cursor and gets this error on every poll. What to do: re-subscribe from an older checkpoint or
+ * from a height below the fork (a rescan).
+ */
+export class ReorgBeyondHistory extends ChainError {
+  /** The subscriber's name. */
+  readonly subscriber: string;
+  /** The lowest block the follower knows on the subscriber's branch; it is not on the best chain. */
+  readonly lowestKnown: { readonly height: number; readonly hash: string };
+
+  constructor(subscriber: string, lowestKnown: { readonly height: number; readonly hash: string }) {
+    super(
+      'FOLLOWER_REORG_BEYOND_HISTORY',
+      `subscriber "${subscriber}": block ${lowestKnown.height} (${lowestKnown.hash}) is no longer on the ` +
+        'best chain and the follower knows no older block of that branch; re-subscribe from an older ' +
+        'checkpoint or rescan from below the fork',
+    );
+    this.subscriber = subscriber;
+    this.lowestKnown = { height: lowestKnown.height, hash: lowestKnown.hash };
+  }
+
+  static override isInstance(x: unknown): x is ReorgBeyondHistory {
+    return branded(x, 'ReorgBeyondHistory');
+  }
+}
+tag(ReorgBeyondHistory, 'ReorgBeyondHistory');

@@ -617,6 +617,18 @@ export class SimChain implements ChainBackend {
   /** Synchronous {@link fund}. */
   fundSync(scriptPubKey: Uint8Array, amount: bigint): FundedOutput {
     const script = assertBytes(scriptPubKey, 'scriptPubKey');
+    const txid = this.faucetSend(script, amount);
+    this.mineSync(1);
+    return { txid, vout: 0, amount, scriptPubKey: Uint8Array.from(script), height: this.tipBlock.height };
+  }
+
+  /**
+   * Pays `amount` to `scriptPubKey` from the faucet and leaves the transaction in the mempool (output
+   * 0), like a wallet's `sendtoaddress`; mines maturity blocks first if the faucet has too little.
+   * `fund` is this plus one block.
+   */
+  faucetSend(scriptPubKey: Uint8Array, amount: bigint): string {
+    const script = assertBytes(scriptPubKey, 'scriptPubKey');
     if (typeof amount !== 'bigint' || amount <= 0n)
       throw new InvalidArgument('amount', 'expected a positive bigint');
     for (let attempt = 0; attempt < 20; attempt++) {
@@ -654,9 +666,7 @@ export class SimChain implements ChainBackend {
       let change = total - amount - fee;
       if (change < 1000n) change = 0n;
       const tx = build(change);
-      const txid = this.broadcastSync(encodeTx(tx));
-      this.mineSync(1);
-      return { txid, vout: 0, amount, scriptPubKey: Uint8Array.from(script), height: this.tipBlock.height };
+      return this.broadcastSync(encodeTx(tx));
     }
     throw new ChainError('UNAVAILABLE', 'SimChain faucet could not gather enough matured coins');
   }
@@ -725,6 +735,23 @@ export class SimChain implements ChainBackend {
   /** The tip height, synchronously. */
   get height(): number {
     return this.tipBlock.height;
+  }
+
+  /**
+   * A block by hash, on the active chain or not (an invalidated or otherwise stale block), with
+   * whether it is active: what bitcoind's `getblock`/`getblockheader` serve for stale blocks.
+   */
+  blockByHash(hash: string): { block: ChainBlock; active: boolean } | undefined {
+    const b = this.blocks.get(assertHash(hash, 'hash'));
+    if (b === undefined) return undefined;
+    return { block: this.chainBlock(b), active: this.active[b.height] === b };
+  }
+
+  /** What the faucet can spend now: matured, confirmed faucet coins not spent in the mempool. */
+  faucetBalance(): bigint {
+    let total = 0n;
+    for (const c of this.faucetCoins()) total += c.coin.value;
+    return total;
   }
 
   /** Value of the outputs a transaction spends, from the UTXO set or the mempool (for fee math in tests). */
