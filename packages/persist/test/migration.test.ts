@@ -4,7 +4,7 @@
 // with its v1 original, secrets still open, replays of pre-migration updates are still recognised, and
 // a migration that cannot convert a row leaves the database exactly as it was.
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reversed, toHex } from '@superscalar/core';
@@ -26,6 +26,8 @@ import { freshSchema, PG_URL, pgQuery, requirePostgres } from './_pg.js';
 import { KEY } from './conformance.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'v1-store.db');
+const V1_BACKUP = readFileSync(join(import.meta.dirname, 'fixtures', 'v1-backup.sspb'));
+const RESTORE = { passphrase: 'v1 backup', allowWeakKdf: true } as const;
 const sha = (s: string) => new Uint8Array(createHash('sha256').update(s).digest());
 /** The display-order hex of the fixture's txid named `s` (it stored sha256(`tx/${s}`) as bytes). */
 const txid = (s: string) => toHex(reversed(sha(`tx/${s}`)));
@@ -188,6 +190,16 @@ describe('schema migration v1 → v2: SQLite', () => {
     }
   });
 
+  it('a backup taken at schema v1 restores into a v2 store with every row converted', async () => {
+    const store = await openSqliteStore({ path: join(dir, 'fresh.db'), sealingKey: KEY });
+    try {
+      expect(await store.restore(V1_BACKUP, RESTORE)).toEqual({ lastUpdateId: 12n, rows: 78 });
+      await checkMigrated(store, dumpSqlite(path));
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a row that cannot be converted refuses the migration and leaves the v1 database exactly as it was', async () => {
     // broadcasts is converted last: the three tables rebuilt before it must be rolled back too.
     const db = new Database(path);
@@ -267,6 +279,18 @@ if (requirePostgres('schema migration v1 → v2: PostgreSQL')) {
           `select indexname from pg_indexes where schemaname = '${schema}' and indexname like '%_pkey' order by 1`,
         );
         expect(pkeys.map((r) => r.indexname)).toContain('tree_txs_pkey');
+        // A v1 backup restores over it (overwrite) to the same converted contents.
+        const target = await openPostgresStore({
+          connectionString: PG_URL as string,
+          schema,
+          sealingKey: KEY,
+        });
+        try {
+          await target.restore(V1_BACKUP, { ...RESTORE, overwrite: true });
+          await checkMigrated(target, v1);
+        } finally {
+          await target.close();
+        }
         // A second open finds version 2 and migrates nothing.
         const again = await openPostgresStore({
           connectionString: PG_URL as string,
