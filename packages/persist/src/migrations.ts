@@ -263,17 +263,24 @@ const MIGRATIONS: readonly Migration[] = [
         const t = v2Table(name);
         const ddl = createTableSql(t, (k) => backend.sqlType(k), `${name}_v2`);
         await sql.raw(ddl.table).execute(trx);
-        for (let offset = 0; ; offset += COPY_PAGE) {
-          let q = trx.selectFrom(name).selectAll();
-          for (const k of t.key) q = q.orderBy(k);
-          const rows = await q.limit(COPY_PAGE).offset(offset).execute();
+        // Keyset pages in primary-key order (row-value comparison, portable): linear in the table.
+        const keys = sql.join(t.key.map((k) => sql.ref(k)));
+        let after: unknown[] | undefined;
+        for (let copied = 0; ; ) {
+          const where = after === undefined ? sql`` : sql`where (${keys}) > (${sql.join(after)})`;
+          const { rows } = await sql<
+            Record<string, unknown>
+          >`select * from ${sql.table(name)} ${where} order by ${keys} limit ${COPY_PAGE}`.execute(trx);
           if (rows.length === 0) break;
           const converted = rows.map((row, i) => {
             const out: Record<string, unknown> = { ...row };
-            for (const c of txidCols) out[c] = txidFromV1(row[c], `${name}.${c} of row ${offset + i + 1}`);
+            for (const c of txidCols) out[c] = txidFromV1(row[c], `${name}.${c} of row ${copied + i + 1}`);
             return out;
           });
           await trx.insertInto(`${name}_v2`).values(converted).execute();
+          copied += rows.length;
+          const lastRow = rows[rows.length - 1] as Record<string, unknown>;
+          after = t.key.map((k) => lastRow[k]);
           if (rows.length < COPY_PAGE) break;
         }
         await sql.raw(`drop table ${name}`).execute(trx);

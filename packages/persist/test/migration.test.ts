@@ -3,14 +3,17 @@
 // PostgreSQL gets the same rows loaded into a version-1 schema. Every row of every table is compared
 // with its v1 original, secrets still open, replays of pre-migration updates are still recognised, and
 // a migration that cannot convert a row leaves the database exactly as it was.
+
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reversed, toHex } from '@superscalar/core';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { crashKills, repoRoot } from '../../../test-utils/index.js';
 import {
   MigrationError,
   type PersistError,
@@ -221,6 +224,127 @@ describe('schema migration v1 → v2: SQLite', () => {
     fix.close();
     const store = await openSqliteStore({ path, sealingKey: KEY });
     await store.close();
+  });
+});
+
+describe('schema migration v1 → v2: SIGKILL while migrating', () => {
+  // crashKills() / 50 kills (6 locally, at least 2 under CI; CRASH_KILLS scales it).
+  const KILLS = Math.max(2, Math.ceil(crashKills() / 50));
+  console.log(`[persist migration crash] ${KILLS} SIGKILLs (crashKills() / 50)`);
+
+  it(`a migration killed at any point leaves v1 intact or v2 complete (${KILLS} kills)`, {
+    timeout: 120_000 + KILLS * 10_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'persist-migrate-kill-'));
+    const path = join(dir, 'store.db');
+    // Bundled beside node_modules, so the child resolves better-sqlite3 like the package does.
+    const bundleDir = join(import.meta.dirname, '..', 'node_modules', '.crash-child');
+    mkdirSync(bundleDir, { recursive: true });
+    const bundle = join(bundleDir, `migrate-child-${process.pid}.mjs`);
+    try {
+      const r = spawnSync(
+        join(repoRoot, 'node_modules', '.bin', 'esbuild'),
+        [
+          join(import.meta.dirname, 'migrate-child.ts'),
+          '--bundle',
+          '--platform=node',
+          '--format=esm',
+          '--target=node20',
+          '--conditions=source',
+          '--external:better-sqlite3',
+          '--external:pg',
+          `--outfile=${bundle}`,
+          '--log-level=warning',
+        ],
+        { encoding: 'utf8', cwd: join(import.meta.dirname, '..') },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      // A larger v1 store: the fixture plus 5,000 tree transactions, so the migration takes a while.
+      copyFileSync(FIXTURE, path);
+      const db = new Database(path);
+      const ins = db.prepare(
+        "insert into tree_txs (txid, factory_id, parent_txid, kind, signed_tx) values (?, ?, ?, 'state', ?)",
+      );
+      db.transaction(() => {
+        for (let i = 0; i < 5_000; i++)
+          ins.run(sha(`bulk/${i}`), sha('factory/1'), i === 0 ? null : sha(`bulk/${i - 1}`), sha(`tx/${i}`));
+      })();
+      db.close();
+      const v1 = dumpSqlite(path);
+      const pristine = join(dir, 'v1.db');
+      copyFileSync(path, pristine);
+      const run = (killAfterMs: number | undefined) =>
+        new Promise<'killed' | 'done'>((resolve, reject) => {
+          const child = spawn(process.execPath, [bundle, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          let err = '';
+          child.stderr.on('data', (d) => {
+            err += String(d);
+          });
+          child.stdout.on('data', (d) => {
+            out += String(d);
+            if (killAfterMs !== undefined && out.includes('opening\n'))
+              setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+          });
+          child.on('exit', (code, signal) => {
+            if (signal === 'SIGKILL') resolve('killed');
+            else if (code === 0 && out.includes('done')) resolve('done');
+            else reject(new Error(`child exited ${code} ${signal}: ${err}`));
+          });
+        });
+      // Time one migration of a copy (from `opening` to exit), to spread the kills over it.
+      const probe = join(dir, 'probe.db');
+      copyFileSync(path, probe);
+      let t0 = 0;
+      const p = spawn(process.execPath, [bundle, probe], { stdio: ['ignore', 'pipe', 'ignore'] });
+      p.stdout.on('data', (d) => {
+        if (t0 === 0 && String(d).includes('opening')) t0 = performance.now();
+      });
+      await new Promise((r) => p.on('exit', r));
+      const span = performance.now() - t0;
+      let seed = 0x6d16;
+      const rand = () => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed / 0x7fffffff;
+      };
+      const outcomes: string[] = [];
+      for (let k = 0; k < KILLS; k++) {
+        const outcome = await run(Math.floor(rand() * span));
+        const versions = dumpSqlite(path)
+          .get('schema_version')
+          ?.map((x) => Number(x.version));
+        outcomes.push(`${outcome}@v${versions?.join('+')}`);
+        if (versions?.length === 1) expect(dumpSqlite(path), `kill ${k}: v1 untouched`).toEqual(v1);
+        else {
+          // Migrated before the kill: it is complete; start the next round from v1 again.
+          expect(versions).toEqual([1, 2]);
+          const done = await openSqliteStore({ path, sealingKey: KEY });
+          expect(await done.list('treeTxs')).toHaveLength(21 + 5_000);
+          await done.close();
+          for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+          copyFileSync(pristine, path);
+        }
+      }
+      console.log(
+        `[persist migration crash] migration ${Math.round(span)} ms; rounds: ${outcomes.join(', ')}`,
+      );
+      expect(
+        outcomes.some((o) => o.endsWith('@v1')),
+        'at least one kill interrupted the migration',
+      ).toBe(true);
+      const store = await openSqliteStore({ path, sealingKey: KEY });
+      try {
+        expect(await store.list('treeTxs')).toHaveLength(21 + 5_000);
+        expect((await store.get('treeTxs', { txid: toHex(reversed(sha('bulk/5'))) }))?.parentTxid).toBe(
+          toHex(reversed(sha('bulk/4'))),
+        );
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(bundle, { force: true });
+    }
   });
 });
 
