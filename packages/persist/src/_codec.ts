@@ -1,5 +1,6 @@
 // Internal: a tiny length-prefixed binary writer/reader used for update digests and backup files.
 // Big-endian integers; every read is bounds-checked and reports through the caller's error factory.
+import { InvalidArgumentError } from './errors.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });
@@ -82,7 +83,7 @@ export class Writer {
     } else if (typeof v === 'boolean') {
       this.u8(TAG_BOOL);
       this.u8(v ? 1 : 0);
-    } else throw new TypeError(`cannot encode a ${typeof v}`);
+    } else throw new InvalidArgumentError('value', `cannot encode a ${typeof v}`);
   }
   finish(): Uint8Array {
     return this.buf.slice(0, this.at);
@@ -164,27 +165,4 @@ export class Reader {
 
 export function utf8(s: string): Uint8Array {
   return enc.encode(s);
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number);
-  return d === 0;
-}
-
-export function toHex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }

@@ -11,10 +11,11 @@
  * @module
  */
 
+import type { Rng } from '@superscalar/core';
 import { KeysError, openAsync, type ScryptParams, sealAsync } from '@superscalar/keys';
 import { Reader, Writer } from './_codec.js';
 import {
-  CorruptBackupError,
+  BackupDecodeError,
   InvalidArgumentError,
   PersistError,
   UnknownBackupVersionError,
@@ -36,7 +37,7 @@ export interface BackupOptions {
   /** Accept a scrypt cost below the production floor. **Tests only.** */
   readonly allowWeakKdf?: boolean;
   /** Randomness for the envelope; default a CSPRNG. */
-  readonly rng?: (n: number) => Uint8Array;
+  readonly rng?: Rng;
 }
 
 /** Options of `Store.restore` and {@link verifyBackup}. */
@@ -78,6 +79,11 @@ export interface Snapshot {
   tables: { name: string; columns: string[]; rows: unknown[][] }[];
 }
 
+/** `@superscalar/keys`' code without its package prefix (`KEYS_WRONG_PASSPHRASE` → `WRONG_PASSPHRASE`). */
+function keysCode(e: { readonly code: string }): string {
+  return e.code.replace(/^KEYS_/, '');
+}
+
 /** @internal */
 export async function encodeBackup(snap: Snapshot, options: BackupOptions): Promise<Uint8Array> {
   if (typeof options !== 'object' || options === null)
@@ -104,7 +110,7 @@ export async function encodeBackup(snap: Snapshot, options: BackupOptions): Prom
       ...(options.rng === undefined ? {} : { rng: options.rng }),
     });
   } catch (e) {
-    if (KeysError.isInstance(e) && e.code === 'INVALID_ARGUMENT')
+    if (KeysError.isInstance(e) && keysCode(e) === 'INVALID_ARGUMENT')
       throw new InvalidArgumentError('options', e.message);
     throw e;
   }
@@ -120,10 +126,10 @@ export async function decodeBackup(file: Uint8Array, options: RestoreOptions): P
   if (!(file instanceof Uint8Array)) throw new InvalidArgumentError('file', 'expected Uint8Array');
   if (typeof options !== 'object' || options === null)
     throw new InvalidArgumentError('options', 'expected an object');
-  if (file.length < BACKUP_MAGIC.length + 1) throw new CorruptBackupError(`only ${file.length} bytes`);
+  if (file.length < BACKUP_MAGIC.length + 1) throw new BackupDecodeError(`only ${file.length} bytes`);
   for (let i = 0; i < BACKUP_MAGIC.length; i++)
     if (file[i] !== BACKUP_MAGIC[i])
-      throw new CorruptBackupError('not a SuperScalar persist backup (bad magic)');
+      throw new BackupDecodeError('not a SuperScalar persist backup (bad magic)');
   const version = file[BACKUP_MAGIC.length] as number;
   if (version !== BACKUP_VERSION) throw new UnknownBackupVersionError(version);
   let plaintext: Uint8Array;
@@ -133,15 +139,15 @@ export async function decodeBackup(file: Uint8Array, options: RestoreOptions): P
     });
   } catch (e) {
     if (KeysError.isInstance(e)) {
-      if (e.code === 'WRONG_PASSPHRASE') throw new WrongPassphraseError(e);
-      if (e.code === 'INVALID_ARGUMENT') throw new InvalidArgumentError('options.passphrase', e.message);
-      throw new CorruptBackupError(e.message, e);
+      if (keysCode(e) === 'WRONG_PASSPHRASE') throw new WrongPassphraseError(e);
+      if (keysCode(e) === 'INVALID_ARGUMENT') throw new InvalidArgumentError('options.passphrase', e.message);
+      throw new BackupDecodeError(e.message, e);
     }
     throw e;
   }
-  const r = new Reader(plaintext, (d) => new CorruptBackupError(d));
+  const r = new Reader(plaintext, (d) => new BackupDecodeError(d));
   try {
-    if (r.text('label') !== LABEL) throw new CorruptBackupError('unexpected content label');
+    if (r.text('label') !== LABEL) throw new BackupDecodeError('unexpected content label');
     const schemaVersion = r.u32('schema version');
     const keyId = r.bytes('key id');
     const lastUpdateId = r.i64('last update id');
@@ -150,13 +156,13 @@ export async function decodeBackup(file: Uint8Array, options: RestoreOptions): P
     for (let t = 0; t < nTables; t++) {
       const name = r.text('table name');
       const nCols = r.u32(`${name} column count`);
-      if (nCols > 64) throw new CorruptBackupError(`${name} has ${nCols} columns`);
+      if (nCols > 64) throw new BackupDecodeError(`${name} has ${nCols} columns`);
       const columns: string[] = [];
       for (let c = 0; c < nCols; c++) columns.push(r.text(`${name} column name`));
       const nRows = r.u32(`${name} row count`);
       // Each row takes at least one byte per column: a hostile count cannot make us allocate much.
       if (nRows * Math.max(1, nCols) > r.remaining)
-        throw new CorruptBackupError(`${name} row count exceeds the file`);
+        throw new BackupDecodeError(`${name} row count exceeds the file`);
       const rows: unknown[][] = [];
       for (let i = 0; i < nRows; i++) {
         const row: unknown[] = [];
@@ -169,13 +175,13 @@ export async function decodeBackup(file: Uint8Array, options: RestoreOptions): P
     return { schemaVersion, keyId, lastUpdateId, tables };
   } catch (e) {
     if (PersistError.isInstance(e)) throw e;
-    throw new CorruptBackupError((e as Error).message, e);
+    throw new BackupDecodeError((e as Error).message, e);
   }
 }
 
 /**
  * Checks a backup file without a store: magic, version, passphrase, authentication and structure.
- * Returns what it holds; throws {@link CorruptBackupError}, {@link UnknownBackupVersionError} or
+ * Returns what it holds; throws {@link BackupDecodeError}, {@link UnknownBackupVersionError} or
  * {@link WrongPassphraseError}. `Store.restore` additionally checks the store key against every
  * sealed value before writing.
  */

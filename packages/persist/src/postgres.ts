@@ -124,7 +124,7 @@ class PostgresBackend implements Backend {
   }
 
   sqlType(kind: ColumnKind): string {
-    return kind === 'bytes' ? 'bytea' : kind === 'text' ? 'text' : 'bigint';
+    return kind === 'bytes' ? 'bytea' : kind === 'text' || kind === 'txid' ? 'text' : 'bigint';
   }
 
   classify(_e: unknown): PersistError | undefined {

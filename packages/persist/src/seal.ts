@@ -24,14 +24,9 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { randomBytes } from '@noble/hashes/utils.js';
-import { concatBytes, equalBytes, utf8 } from './_codec.js';
-import {
-  CorruptEnvelopeError,
-  InvalidArgumentError,
-  UnknownEnvelopeVersionError,
-  WrongKeyError,
-} from './errors.js';
+import { concatBytes, cryptoRng, equalBytes, type Rng } from '@superscalar/core';
+import { utf8 } from './_codec.js';
+import { DecodeError, InvalidArgumentError, UnknownEnvelopeVersionError, WrongKeyError } from './errors.js';
 
 /** The sealing envelope version this release writes and reads. */
 export const SEAL_VERSION = 1;
@@ -74,7 +69,7 @@ export interface SealingKeys {
   /** @internal */
   readonly _mac: Uint8Array;
   /** @internal */
-  readonly _rng: (n: number) => Uint8Array;
+  readonly _rng: Rng;
   /** @internal */
   readonly _crypto: SealCrypto;
 }
@@ -85,7 +80,7 @@ export interface SealingKeys {
  */
 export function deriveSealingKeys(
   storeKey: Uint8Array,
-  rng: (n: number) => Uint8Array = randomBytes,
+  rng: Rng = cryptoRng,
   primitives: SealCrypto = nobleSealCrypto,
 ): SealingKeys {
   if (!(storeKey instanceof Uint8Array) || storeKey.length !== 32)
@@ -118,15 +113,15 @@ export function sealValue(keys: SealingKeys, plaintext: Uint8Array, location: st
 
 /**
  * Opens a sealed value. Throws {@link UnknownEnvelopeVersionError} for another version,
- * {@link WrongKeyError} when it was sealed under another key, {@link CorruptEnvelopeError} when it is
+ * {@link WrongKeyError} when it was sealed under another key, {@link DecodeError} when it is
  * truncated or fails authentication (altered, or moved to another row).
  */
 export function openValue(keys: SealingKeys, envelope: Uint8Array, location: string): Uint8Array {
-  if (envelope.length < 1) throw new CorruptEnvelopeError(location, 'empty');
+  if (envelope.length < 1) throw new DecodeError(`sealed value ${location}`, 'empty');
   const version = envelope[0] as number;
   if (version !== SEAL_VERSION) throw new UnknownEnvelopeVersionError(location, version);
   if (envelope.length < HEADER_LEN + TAG_LEN)
-    throw new CorruptEnvelopeError(location, `truncated (${envelope.length} bytes)`);
+    throw new DecodeError(`sealed value ${location}`, `truncated (${envelope.length} bytes)`);
   const keyId = envelope.subarray(1, 1 + KEY_ID_LEN);
   if (!equalBytes(keyId, keys.keyId)) throw new WrongKeyError(Uint8Array.from(keyId), keys.keyId);
   const nonce = envelope.subarray(1 + KEY_ID_LEN, HEADER_LEN);
@@ -138,7 +133,7 @@ export function openValue(keys: SealingKeys, envelope: Uint8Array, location: str
       envelope.subarray(HEADER_LEN),
     );
   } catch {
-    throw new CorruptEnvelopeError(location, 'authentication failed (altered or moved)');
+    throw new DecodeError(`sealed value ${location}`, 'authentication failed (altered or moved)');
   }
 }
 

@@ -176,7 +176,7 @@ class SqliteBackend implements Backend {
   }
 
   sqlType(kind: ColumnKind): string {
-    return kind === 'bytes' ? 'blob' : kind === 'text' ? 'text' : 'integer';
+    return kind === 'bytes' ? 'blob' : kind === 'text' || kind === 'txid' ? 'text' : 'integer';
   }
 
   classify(e: unknown): PersistError | undefined {

@@ -1,16 +1,20 @@
 /**
  * The `Store` port and its SQL implementation over a {@link Backend}.
  *
- * **Order.** Updates are applied in id order: id `n + 1` only after `n`. `applyUpdate` resolves only
- * after the transaction holding the update has committed durably (WAL + `synchronous=FULL` on SQLite,
- * a committed SERIALIZABLE transaction on PostgreSQL); a read issued after that sees it, also after a
+ * **Order.** Updates are applied in id order: id `n + 1` only after `n`, whatever order the calls
+ * arrive in. An update whose predecessors have not arrived yet is held (at most `holdMs`, and at most
+ * `maxHeld` of them: beyond that the highest ids go first) until they do; one still missing its
+ * predecessors after that is refused with `UpdateGapError`. `applyUpdate` resolves only after the
+ * transaction holding the update has committed durably (WAL + `synchronous=FULL` on SQLite, a
+ * committed SERIALIZABLE transaction on PostgreSQL); a read issued after that sees it, also after a
  * crash. Concurrent `applyUpdate` calls are grouped into one transaction (group commit) while the
  * previous commit is in flight; each is still acknowledged only after that transaction commits, and a
- * failing update is retried alone so it cannot take its neighbours down with it.
+ * failing update is isolated so it cannot take its neighbours down with it (those after it wait for it
+ * again, as above).
  *
  * **Replays.** A replayed id whose operations match the stored MAC is a no-op returning the same ack
  * (a role that crashed between "persist" and "persisted" simply re-sends); with other operations it is
- * refused with `UpdateConflictError`. An id beyond `last + 1` is refused with `UpdateGapError`.
+ * refused with `UpdateConflictError`.
  *
  * **Reorg.** The store knows nothing of the chain: chain reorganisations are the roles' business and
  * reach the store as ordinary updates.
@@ -18,8 +22,9 @@
  * @module
  */
 
+import { equalBytes, equalBytesConstantTime, type Rng, toHex } from '@superscalar/core';
 import { type Kysely, sql } from 'kysely';
-import { equalBytes, toHex, Writer } from './_codec.js';
+import { Writer } from './_codec.js';
 import type { AnyDatabase, Backend, Statement, WriteTx } from './backend.js';
 import {
   type BackupOptions,
@@ -40,7 +45,7 @@ import {
   UpdateFailedError,
   UpdateGapError,
 } from './errors.js';
-import { migrate, readSchemaVersion, SCHEMA_VERSION } from './migrations.js';
+import { migrate, readSchemaVersion, SCHEMA_VERSION, upgradeSnapshot } from './migrations.js';
 import { deriveSealingKeys, openValue, type SealingKeys, sealValue, updateMac } from './seal.js';
 import {
   type ColumnSpec,
@@ -53,6 +58,7 @@ import {
   type Tables,
 } from './tables.js';
 import {
+  canonicalValue,
   checkValue,
   encodeOps,
   keyColumns,
@@ -78,7 +84,7 @@ export interface Store {
    * replays and grouping).
    *
    * @throws {InvalidArgumentError} a malformed update (nothing queued).
-   * @throws {UpdateGapError} `update.id` is not `lastUpdateId() + 1` (nor a replay).
+   * @throws {UpdateGapError} the updates before `update.id` did not arrive within the hold.
    * @throws {UpdateConflictError} `update.id` was applied with other operations.
    * @throws {UpdateFailedError} the backend refused it; nothing of it was written.
    */
@@ -115,9 +121,16 @@ export interface StoreOptions {
   /** The 32-byte store key (`@superscalar/keys`' store sealing key), from which sealing keys derive. */
   readonly sealingKey: Uint8Array;
   /** Nonce source for sealing; default a CSPRNG. */
-  readonly rng?: (n: number) => Uint8Array;
+  readonly rng?: Rng;
   /** Most updates grouped into one transaction; default 256. */
   readonly maxBatch?: number;
+  /**
+   * How long an update that arrived before its predecessors waits for them, in ms; then it is refused
+   * with `UpdateGapError`. Default 1000.
+   */
+  readonly holdMs?: number;
+  /** Most updates held waiting for their predecessors (the highest ids are refused first). Default 1024. */
+  readonly maxHeld?: number;
 }
 
 const CANARY = 'canary';
@@ -128,7 +141,11 @@ interface Pending {
   readonly mac: Uint8Array;
   readonly resolve: (ack: UpdateAck) => void;
   readonly reject: (e: unknown) => void;
+  /** When it stops waiting for its predecessors (performance.now() milliseconds). */
+  deadline: number;
 }
+
+const now = () => performance.now();
 
 type Outcome = { ok: true } | { ok: false; error: PersistError };
 
@@ -148,6 +165,9 @@ export function fromDb(c: ColumnSpec, v: unknown, location: string): unknown {
   switch (c.kind) {
     case 'bytes':
       if (v instanceof Uint8Array) return new Uint8Array(v);
+      break;
+    case 'txid':
+      if (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)) return v;
       break;
     case 'bigint':
       if (typeof v === 'bigint') return v;
@@ -175,7 +195,10 @@ export function fromDb(c: ColumnSpec, v: unknown, location: string): unknown {
 /** @internal Where a sealed value lives: bound into the AEAD so it cannot be moved. */
 export function sealLocation(spec: TableSpec, c: ColumnSpec, keyValues: readonly unknown[]): string {
   const w = new Writer();
-  for (const v of keyValues) w.value(v);
+  // Canonical values: a txid key seals to the same location in schema versions 1 and 2.
+  keyColumns(spec).forEach((k, i) => {
+    w.value(canonicalValue(k, keyValues[i]));
+  });
   return `${spec.sqlName}.${c.column}/${toHex(w.finish())}`;
 }
 
@@ -219,16 +242,29 @@ function isSealed(c: ColumnSpec, rec: Record<string, unknown>): boolean {
 
 /** @internal The SQL store. Use `openSqliteStore` / `openPostgresStore`. */
 export class SqlStore implements Store {
-  private queue: Pending[] = [];
+  /** Updates not yet in a transaction, by id (a replayed id may be submitted more than once). */
+  private readonly waiting = new Map<bigint, Pending[]>();
+  private waitingCount = 0;
+  /** Updates that stopped waiting for their predecessors: the database applies or refuses them. */
+  private released: Pending[] = [];
+  /** The highest applied id, as the last transaction saw it. */
+  private last: bigint;
+  /** The highest id of the contiguous run in the transaction in flight (`last` when idle). */
+  private committingTop: bigint;
   private flushing: Promise<void> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
   private constructor(
     private readonly be: Backend,
     private readonly keys: SealingKeys,
     readonly schemaVersion: number,
-    private readonly maxBatch: number,
-  ) {}
+    private readonly limits: { maxBatch: number; holdMs: number; maxHeld: number },
+    last: bigint,
+  ) {
+    this.last = last;
+    this.committingTop = last;
+  }
 
   get backend(): 'sqlite' | 'postgres' {
     return this.be.kind;
@@ -246,9 +282,17 @@ export class SqlStore implements Store {
       if (typeof options !== 'object' || options === null)
         throw new InvalidArgumentError('options', 'expected an object');
       const keys = deriveSealingKeys(options.sealingKey, options.rng, backend.crypto);
-      const maxBatch = options.maxBatch ?? 256;
-      if (!Number.isSafeInteger(maxBatch) || maxBatch < 1)
-        throw new InvalidArgumentError('options.maxBatch', 'expected a positive integer');
+      const limit = (name: 'maxBatch' | 'holdMs' | 'maxHeld', dflt: number, min: number) => {
+        const v = options[name] ?? dflt;
+        if (!Number.isSafeInteger(v) || v < min)
+          throw new InvalidArgumentError(`options.${name}`, `expected an integer of at least ${min}`);
+        return v;
+      };
+      const limits = {
+        maxBatch: limit('maxBatch', 256, 1),
+        holdMs: limit('holdMs', 1000, 0),
+        maxHeld: limit('maxHeld', 1024, 0),
+      };
       const found = await SqlStore.guard(backend, 'reading the schema version', () =>
         readSchemaVersion(backend),
       );
@@ -269,7 +313,11 @@ export class SqlStore implements Store {
         );
         await SqlStore.checkCanary(backend, keys, backend.db);
       }
-      return new SqlStore(backend, keys, SCHEMA_VERSION, maxBatch);
+      const last = await SqlStore.guard(backend, 'reading the last update id', async () => {
+        const r = await sql<{ v: unknown }>`select max(id) as v from updates`.execute(backend.db);
+        return toBigint(r.rows[0]?.v);
+      });
+      return new SqlStore(backend, keys, SCHEMA_VERSION, limits, last);
     } catch (e) {
       await backend.close().catch(() => undefined);
       throw e;
@@ -296,7 +344,7 @@ export class SqlStore implements Store {
     if (row === undefined || !(row.value instanceof Uint8Array))
       throw new CorruptDatabaseError(backend.location, 'the sealed key canary is missing');
     const pt = openValue(keys, new Uint8Array(row.value), `store_meta.${CANARY}`);
-    if (!equalBytes(pt, CANARY_TEXT))
+    if (!equalBytesConstantTime(pt, CANARY_TEXT))
       throw new CorruptDatabaseError(backend.location, 'the key canary is wrong');
   }
 
@@ -305,6 +353,12 @@ export class SqlStore implements Store {
   }
 
   // ---------------------------------------------------------------- updates
+  //
+  // An update waits in `waiting` until every id below it is applied or in the transaction in flight;
+  // the flusher takes the contiguous run after the last applied id (plus replays of applied ids) as
+  // one group. An update whose predecessors are missing is held until its deadline or until more than
+  // `maxHeld` are held, then released: it goes to the database, which applies it if its predecessors
+  // have arrived after all, and refuses it with UpdateGapError otherwise.
 
   applyUpdate(update: Update): Promise<UpdateAck> {
     try {
@@ -312,34 +366,137 @@ export class SqlStore implements Store {
       const n = normalizeUpdate(update);
       const mac = updateMac(this.keys, n.id, encodeOps(n.ops));
       return new Promise<UpdateAck>((resolve, reject) => {
-        this.queue.push({ update: n, mac, resolve, reject });
-        if (this.flushing === undefined) this.flushing = this.flush();
+        this.wait({ update: n, mac, resolve, reject, deadline: now() + this.limits.holdMs });
+        if (this.waitingCount > this.limits.maxHeld) this.releaseOverflow();
+        this.schedule();
       });
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  private async flush(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
+  private wait(p: Pending): void {
+    const list = this.waiting.get(p.update.id);
+    if (list === undefined) this.waiting.set(p.update.id, [p]);
+    else list.push(p);
+    this.waitingCount++;
+  }
 
-        await this.commitBatch(batch);
-      }
-    } finally {
-      this.flushing = undefined;
+  private unwait(id: bigint): Pending[] {
+    const list = this.waiting.get(id) ?? [];
+    this.waiting.delete(id);
+    this.waitingCount -= list.length;
+    return list;
+  }
+
+  /** The highest id up to which every id is applied, in flight or waiting. */
+  private frontier(): bigint {
+    let f = this.last;
+    if (this.committingTop > f) f = this.committingTop;
+    while (this.waiting.has(f + 1n)) f++;
+    return f;
+  }
+
+  /** Ids waiting for a missing predecessor, highest first. */
+  private blockedIds(): bigint[] {
+    const f = this.frontier();
+    return [...this.waiting.keys()].filter((id) => id > f).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+  }
+
+  /** Releases the highest blocked ids until at most `maxHeld` updates are held. */
+  private releaseOverflow(): void {
+    const blocked = this.blockedIds();
+    let held = blocked.reduce((n, id) => n + (this.waiting.get(id)?.length ?? 0), 0);
+    for (const id of blocked) {
+      if (held <= this.limits.maxHeld) break;
+      const list = this.unwait(id);
+      held -= list.length;
+      this.released.push(...list);
     }
   }
 
+  /** Releases the blocked updates whose deadline has passed (all of them when `all`). */
+  private releaseExpired(all: boolean): void {
+    const t = now();
+    for (const id of this.blockedIds()) {
+      const list = this.waiting.get(id) as Pending[];
+      if (!all && !list.some((p) => p.deadline <= t)) continue;
+      const keep = all ? [] : list.filter((p) => p.deadline > t);
+      this.unwait(id);
+      if (keep.length > 0) for (const p of keep) this.wait(p);
+      this.released.push(...list.filter((p) => !keep.includes(p)));
+    }
+  }
+
+  private schedule(): void {
+    if (this.flushing !== undefined) return;
+    this.flushing = (async () => {
+      await null; // let a synchronous burst of calls queue up first
+      try {
+        for (;;) {
+          const batch = this.takeBatch();
+          if (batch.length === 0) break;
+          await this.commitBatch(batch);
+        }
+      } finally {
+        this.committingTop = this.last;
+        this.flushing = undefined;
+      }
+      this.armTimer();
+    })();
+  }
+
+  /** The next group: replays and the contiguous run after the last applied id, then released ones. */
+  private takeBatch(): Pending[] {
+    const max = this.limits.maxBatch;
+    const f = this.frontier();
+    const ready = [...this.waiting.keys()].filter((id) => id <= f).sort((a, b) => (a < b ? -1 : 1));
+    const batch: Pending[] = [];
+    let top = this.last;
+    for (const id of ready) {
+      if (batch.length >= max) break;
+      const list = this.unwait(id);
+      const room = max - batch.length;
+      batch.push(...list.slice(0, room));
+      for (const p of list.slice(room)) this.wait(p);
+      if (id > top) top = id;
+    }
+    while (batch.length < max && this.released.length > 0) batch.push(this.released.shift() as Pending);
+    this.committingTop = top;
+    return batch.sort((a, b) => (a.update.id < b.update.id ? -1 : a.update.id > b.update.id ? 1 : 0));
+  }
+
+  private armTimer(): void {
+    if (this.timer !== undefined || this.waitingCount === 0) return;
+    let first = Number.POSITIVE_INFINITY;
+    for (const list of this.waiting.values())
+      for (const p of list) if (p.deadline < first) first = p.deadline;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.releaseExpired(false);
+        this.schedule();
+        if (this.flushing === undefined) this.armTimer();
+      },
+      Math.max(0, Math.ceil(first - now())),
+    );
+  }
+
   private async commitBatch(batch: Pending[]): Promise<void> {
-    let outcomes: Outcome[];
+    let result: { outcomes: Outcome[]; last: bigint };
     try {
-      outcomes = await this.be.writeRaw((tx) => this.applyBatch(tx, batch));
+      result = await this.be.writeRaw((tx) => this.applyBatch(tx, batch));
     } catch (e) {
       if (batch.length > 1) {
-        // Isolate the update that failed: retry each alone, in order.
-        for (const p of batch) await this.commitBatch([p]);
+        // Isolate the update that failed: the first goes alone; the others go back to the queue, where
+        // those after a refused one wait for it again.
+        const [first, ...rest] = batch as [Pending, ...Pending[]];
+        await this.commitBatch([first]);
+        const t = now() + this.limits.holdMs;
+        for (const p of rest) {
+          if (p.deadline < t) p.deadline = t;
+          this.wait(p);
+        }
         return;
       }
       const p = batch[0] as Pending;
@@ -348,37 +505,48 @@ export class SqlStore implements Store {
       );
       return;
     }
+    this.last = result.last;
     batch.forEach((p, i) => {
-      const o = outcomes[i] as Outcome;
+      const o = result.outcomes[i] as Outcome;
       if (o.ok) p.resolve(Object.freeze({ id: p.update.id }));
       else p.reject(o.error);
     });
   }
 
-  private async applyBatch(tx: WriteTx, batch: readonly Pending[]): Promise<Outcome[]> {
+  private async applyBatch(
+    tx: WriteTx,
+    batch: readonly Pending[],
+  ): Promise<{ outcomes: Outcome[]; last: bigint }> {
     const rows = await tx.query('select max(id) as v from updates', []);
     let last = toBigint(rows[0]?.v);
-    const out: Outcome[] = [];
+    const outcomes: Outcome[] = [];
     const net = new NetEffect();
+    // MACs of the updates this transaction applies: a replay inside the same group compares to these.
+    const macs = new Map<bigint, Uint8Array>();
     for (const p of batch) {
       const id = p.update.id;
       if (id <= last) {
-        const r = await tx.query(`select mac from updates where id = ${this.be.placeholder(1)}`, [id]);
-        const mac = r[0]?.mac;
-        const same = mac instanceof Uint8Array && equalBytes(new Uint8Array(mac), p.mac);
-        out.push(same ? { ok: true } : { ok: false, error: new UpdateConflictError(id) });
+        let mac = macs.get(id);
+        if (mac === undefined) {
+          const r = await tx.query(`select mac from updates where id = ${this.be.placeholder(1)}`, [id]);
+          const m = r[0]?.mac;
+          if (m instanceof Uint8Array) mac = new Uint8Array(m);
+        }
+        const same = mac !== undefined && equalBytesConstantTime(mac, p.mac);
+        outcomes.push(same ? { ok: true } : { ok: false, error: new UpdateConflictError(id) });
         continue;
       }
       if (id !== last + 1n) {
-        out.push({ ok: false, error: new UpdateGapError(id, last) });
+        outcomes.push({ ok: false, error: new UpdateGapError(id, last) });
         continue;
       }
       this.collect(p, net);
+      macs.set(id, p.mac);
       last = id;
-      out.push({ ok: true });
+      outcomes.push({ ok: true });
     }
     await tx.run(this.statements(net));
-    return out;
+    return { outcomes, last };
   }
 
   private async readLast(db: Kysely<AnyDatabase>): Promise<bigint> {
@@ -599,7 +767,13 @@ export class SqlStore implements Store {
 
   async restore(file: Uint8Array, options: RestoreOptions): Promise<RestoreResult> {
     this.assertOpen();
-    const snap = await decodeBackup(file, options);
+    const decoded = await decodeBackup(file, options);
+    let snap: typeof decoded;
+    try {
+      snap = upgradeSnapshot(decoded);
+    } catch (e) {
+      throw new RestoreRefusedError(`the backup does not convert to this schema: ${(e as Error).message}`);
+    }
     if (snap.schemaVersion !== this.schemaVersion)
       throw new RestoreRefusedError(
         `the backup has schema version ${snap.schemaVersion}, this store ${this.schemaVersion}; restore it with the release that wrote it`,
@@ -662,13 +836,22 @@ export class SqlStore implements Store {
         return this.readLast(trx);
       }),
     );
+    this.last = last;
+    this.committingTop = last;
     return { lastUpdateId: last, rows: snap.tables.reduce((n, t) => n + t.rows.length, 0) };
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.flushing !== undefined) await this.flushing;
+    // Held updates stop waiting: the database applies them if they fit, refuses them otherwise.
+    while (this.waitingCount > 0 || this.released.length > 0 || this.flushing !== undefined) {
+      this.releaseExpired(true);
+      this.schedule();
+      await this.flushing;
+    }
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
     await this.be.close();
   }
 }
@@ -691,7 +874,7 @@ function columnKinds(name: string): [string, RawKind][] {
   if (spec === undefined) throw new InvalidArgumentError('table', `unknown table ${name}`);
   return spec.columns.map((c) => [
     c.column,
-    c.kind === 'bytes' ? 'bytes' : c.kind === 'text' ? 'text' : 'int',
+    c.kind === 'bytes' ? 'bytes' : c.kind === 'text' || c.kind === 'txid' ? 'text' : 'int',
   ]);
 }
 

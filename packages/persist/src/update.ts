@@ -9,6 +9,7 @@
  * canonical encoding the store keys replays on.
  */
 
+import { fromHex, reversed } from '@superscalar/core';
 import { Writer } from './_codec.js';
 import { InvalidArgumentError } from './errors.js';
 import {
@@ -64,6 +65,9 @@ const I64_MIN = -(1n << 63n);
 /** Largest update id accepted (the backends store ids as signed 64-bit integers). */
 export const MAX_UPDATE_ID = I64_MAX;
 
+const TXID_HEX = /^[0-9a-f]{64}$/;
+const utf8 = new TextEncoder();
+
 /** @internal Validates and copies one field value. */
 export function checkValue(c: ColumnSpec, v: unknown, path: string): unknown {
   if (v === null && c.nullable) return null;
@@ -71,10 +75,24 @@ export function checkValue(c: ColumnSpec, v: unknown, path: string): unknown {
     case 'bytes':
       if (!(v instanceof Uint8Array))
         throw new InvalidArgumentError(path, `expected Uint8Array, got ${kind(v)}`);
+      if (c.maxBytes !== undefined && v.length > c.maxBytes)
+        throw new InvalidArgumentError(
+          path,
+          `${v.length} bytes is longer than a key or indexed field may be (${c.maxBytes} bytes)`,
+        );
       return Uint8Array.from(v);
+    case 'txid':
+      if (typeof v !== 'string' || !TXID_HEX.test(v))
+        throw new InvalidArgumentError(
+          path,
+          `expected a display-order txid (64 lower-case hex characters), got ${typeof v === 'string' ? `a string of ${v.length} characters` : kind(v)}`,
+        );
+      return v;
     case 'bigint':
       if (typeof v !== 'bigint') throw new InvalidArgumentError(path, `expected bigint, got ${kind(v)}`);
       if (v > I64_MAX || v < I64_MIN) throw new InvalidArgumentError(path, 'out of the signed 64-bit range');
+      if ((c.min !== undefined && v < c.min) || (c.max !== undefined && v > c.max))
+        throw new InvalidArgumentError(path, `${v} is outside [${c.min ?? I64_MIN}, ${c.max ?? I64_MAX}]`);
       return v;
     case 'int':
       if (typeof v !== 'number' || !Number.isSafeInteger(v))
@@ -84,6 +102,14 @@ export function checkValue(c: ColumnSpec, v: unknown, path: string): unknown {
       if (typeof v !== 'string') throw new InvalidArgumentError(path, `expected string, got ${kind(v)}`);
       if (v.includes('\u0000')) throw new InvalidArgumentError(path, 'contains a NUL character');
       if (LONE_SURROGATE.test(v)) throw new InvalidArgumentError(path, 'contains a lone surrogate');
+      if (c.maxBytes !== undefined && v.length > c.maxBytes / 3) {
+        const n = utf8.encode(v).length;
+        if (n > c.maxBytes)
+          throw new InvalidArgumentError(
+            path,
+            `${n} UTF-8 bytes is longer than a key or indexed field may be (${c.maxBytes} bytes)`,
+          );
+      }
       return v;
     case 'bool':
       if (typeof v !== 'boolean') throw new InvalidArgumentError(path, `expected boolean, got ${kind(v)}`);
@@ -152,6 +178,15 @@ export function normalizeUpdate(update: unknown, path = 'update'): NormalizedUpd
   return { id, ops };
 }
 
+/**
+ * @internal The value's canonical form for hashing and sealing: a `txid` column's internal-order
+ * bytes (what schema version 1 stored), anything else as it is. So an update's MAC and a sealed
+ * value's location are the same before and after the v1 → v2 migration.
+ */
+export function canonicalValue(c: ColumnSpec, v: unknown): unknown {
+  return c.kind === 'txid' && typeof v === 'string' ? reversed(fromHex(v)) : v;
+}
+
 /** @internal Canonical encoding of an update's operations (the replay check compares its MAC). */
 export function encodeOps(ops: readonly NormalizedOp[]): Uint8Array {
   const w = new Writer();
@@ -165,7 +200,10 @@ export function encodeOps(ops: readonly NormalizedOp[]): Uint8Array {
     } else {
       w.text(o.spec.name);
       w.u32(o.values.length);
-      for (const v of o.values) w.value(v);
+      const cols = o.op === 'put' ? o.spec.columns : keyColumns(o.spec);
+      o.values.forEach((v, i) => {
+        w.value(canonicalValue(cols[i] as ColumnSpec, v));
+      });
     }
   }
   return w.finish();

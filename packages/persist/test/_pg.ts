@@ -4,7 +4,7 @@ import pg from 'pg';
 import { describe, it } from 'vitest';
 import { isCi } from '../../../test-utils/index.js';
 import { openPostgresStore } from '../src/postgres.js';
-import { KEY, type StoreHarness } from './conformance.js';
+import { HOLD, KEY, type StoreHarness } from './conformance.js';
 
 export const PG_URL = process.env.SUPERSCALAR_PG_URL;
 
@@ -49,8 +49,15 @@ export function pgHarness(prefix = 'conf'): StoreHarness {
   const schema = freshSchema(prefix);
   return {
     kind: 'postgres',
-    open: (sealingKey = KEY) =>
-      openPostgresStore({ connectionString: PG_URL as string, schema, sealingKey, poolSize: 4 }),
+    open: (sealingKey = KEY, options = {}) =>
+      openPostgresStore({
+        connectionString: PG_URL as string,
+        schema,
+        sealingKey,
+        poolSize: 4,
+        ...HOLD,
+        ...options,
+      }),
     query: (text) => pgQuery(schema, text),
     async injectChannelFailure() {
       await pgQuery(

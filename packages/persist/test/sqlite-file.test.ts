@@ -94,7 +94,7 @@ describe('SQLite file handling', () => {
   it('refuses a file that is not a database, without modifying it', async () => {
     writeFileSync(path, Buffer.alloc(8192, 0x61));
     const before = digest(path);
-    expect(await code(openSqliteStore({ path, sealingKey: KEY }))).toBe('CORRUPT_DATABASE');
+    expect(await code(openSqliteStore({ path, sealingKey: KEY }))).toBe('PERSIST_CORRUPT_DATABASE');
     expect(digest(path)).toBe(before);
     expect(existsSync(`${path}-wal`)).toBe(false);
   });
@@ -105,7 +105,7 @@ describe('SQLite file handling', () => {
     expect(size).toBeGreaterThan(100_000);
     truncateSync(path, Math.floor(size / 3));
     const before = digest(path);
-    expect(await code(openSqliteStore({ path, sealingKey: KEY }))).toBe('CORRUPT_DATABASE');
+    expect(await code(openSqliteStore({ path, sealingKey: KEY }))).toBe('PERSIST_CORRUPT_DATABASE');
     expect(digest(path)).toBe(before);
   });
 
@@ -127,13 +127,13 @@ describe('SQLite file handling', () => {
         }
       })(),
     );
-    expect(['CORRUPT_DATABASE', 'CORRUPT_ENVELOPE']).toContain(c);
-    if (c === 'CORRUPT_DATABASE') expect(digest(path)).toBe(before);
+    expect(['PERSIST_CORRUPT_DATABASE', 'PERSIST_DECODE']).toContain(c);
+    if (c === 'PERSIST_CORRUPT_DATABASE') expect(digest(path)).toBe(before);
   });
 
   it('creates nothing and reports clearly when the directory does not exist', async () => {
     expect(await code(openSqliteStore({ path: join(dir, 'missing', 'x.db'), sealingKey: KEY }))).toBe(
-      'BACKEND',
+      'PERSIST_BACKEND',
     );
   });
 

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../src/sqlite.js';
-import { KEY, type StoreHarness, storeConformance } from './conformance.js';
+import { HOLD, KEY, type StoreHarness, storeConformance } from './conformance.js';
 
 export function sqliteHarness(): StoreHarness {
   const dir = mkdtempSync(join(tmpdir(), 'persist-sqlite-'));
   const path = join(dir, 'store.db');
   return {
     kind: 'sqlite',
-    open: (sealingKey = KEY) => openSqliteStore({ path, sealingKey }),
+    open: (sealingKey = KEY, options = {}) => openSqliteStore({ path, sealingKey, ...HOLD, ...options }),
     async query(text) {
       const db = new Database(path);
       try {
