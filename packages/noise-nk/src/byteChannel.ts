@@ -7,7 +7,7 @@
  * (the `ws` package in Node and the browser's `WebSocket` have the same shape), and `socketChannel`
  * for `node:net` sockets in `@superscalar/noise-nk/node`.
  */
-import { InvalidArgumentError, TransportError } from './errors.js';
+import { DecodeError, InvalidArgumentError, TransportError } from './errors.js';
 
 /** Callbacks a channel delivers to its one consumer. */
 export interface ByteChannelHandlers {
@@ -117,7 +117,7 @@ export function webSocketChannel(ws: WebSocketLike, options: WebSocketChannelOpt
     const d = (ev as { readonly data?: unknown }).data;
     if (d instanceof ArrayBuffer) fire((x) => x.data(new Uint8Array(d)));
     else if (ArrayBuffer.isView(d)) fire((x) => x.data(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)));
-    else fire((x) => x.error(new TransportError('WebSocket text message on a binary channel')));
+    else fire((x) => x.error(new DecodeError('NOISE_DECODE', 'WebSocket text message on a binary channel')));
   });
   ws.addEventListener('error', (ev: unknown) =>
     fire((x) => x.error(new TransportError('WebSocket error', { cause: ev }))),

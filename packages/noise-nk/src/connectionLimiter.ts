@@ -5,7 +5,7 @@
  * the time. Used by `listen` (`@superscalar/noise-nk/node`); usable with any server (e.g. a `ws`
  * server's upgrade handler).
  */
-import { InvalidArgumentError } from './errors.js';
+import { check } from './_assert.js';
 
 /** Options of {@link ConnectionLimiter}. */
 export interface ConnectionLimiterOptions {
@@ -81,8 +81,6 @@ export class ConnectionLimiter {
   }
 }
 
-function positive(v: number, name: string): number {
-  if (!Number.isSafeInteger(v) || v < 1)
-    throw new InvalidArgumentError(`options.${name}`, `expected a positive integer, got ${String(v)}`);
-  return v;
+function positive(v: unknown, name: string): number {
+  return check.int(v, 1, Number.MAX_SAFE_INTEGER, `options.${name}`);
 }

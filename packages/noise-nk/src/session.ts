@@ -8,6 +8,7 @@
  * `connect`/`accept`/`receive`/`send` promise and through `closed`; nothing else is affected and no
  * promise this package creates on its own behalf ever rejects unobserved.
  */
+import { concatBytes } from '@superscalar/core';
 import { assertBytes } from './_assert.js';
 import type { ByteChannel } from './byteChannel.js';
 import {
@@ -281,7 +282,7 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
 
   #handshakeData(bytes: Uint8Array): void {
     const hs = this.#hs!;
-    let buf = this.#hsBuf.length === 0 ? bytes : concat(this.#hsBuf, bytes);
+    let buf = this.#hsBuf.length === 0 ? bytes : concatBytes(this.#hsBuf, bytes);
     while (!hs.isComplete && !hs.isMyTurn) {
       const need = hs.nextActLength;
       if (buf.length < need) break;
@@ -366,11 +367,4 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
     this.#drainWaiters = [];
     for (const d of ds) d.reject(err);
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }

@@ -6,7 +6,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { webSocketChannel } from '../src/byteChannel.js';
-import { BadMacError, HandshakeError, NoiseError } from '../src/errors.js';
+import { BadMacError, DecodeError, HandshakeError, NoiseError } from '../src/errors.js';
 import { socketChannel } from '../src/node/socket.js';
 import { accept, connect, type NoiseSession } from '../src/session.js';
 import { key, same } from './_helpers.js';
@@ -160,7 +160,7 @@ describe('over WebSocket (ws)', () => {
     const s = await waitFor(() => srv.results[0]);
     ws.send('hello');
     const err = await s.receive().catch((e: unknown) => e);
-    expect(NoiseError.isInstance(err)).toBe(true);
+    expect(DecodeError.isInstance(err) && err.code).toBe('NOISE_DECODE');
 
     const ws2 = new WebSocket(srv.url);
     cleanups.push(() => ws2.terminate());

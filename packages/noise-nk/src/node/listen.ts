@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:net';
 import { Acceptor, type AcceptorOptions } from '../acceptor.js';
+import { TransportError } from '../errors.js';
 import { socketChannel } from './socket.js';
 
 /** Options of {@link listen}. */
@@ -28,7 +29,11 @@ export interface NoiseListener {
   close(): Promise<void>;
 }
 
-/** Starts a listener; resolves once it is bound. Invalid options throw before anything is bound. */
+/**
+ * Starts a listener; resolves once it is bound. Invalid options throw `InvalidArgumentError`
+ * before anything is bound; a failure to bind (address in use, permission) rejects with
+ * `TransportError` (its `cause` is Node's error).
+ */
 export function listen(options: ListenOptions): Promise<NoiseListener> {
   const acceptor = new Acceptor(options);
   const host = options.host ?? '127.0.0.1';
@@ -47,7 +52,8 @@ export function listen(options: ListenOptions): Promise<NoiseListener> {
   });
   server.on('error', () => {}); // listen errors reject below; later ones cannot be acted upon
   return new Promise((resolve, reject) => {
-    const onListenError = (err: Error) => reject(err);
+    const onListenError = (cause: Error) =>
+      reject(new TransportError(`could not listen on ${host}:${options.port ?? 0}`, { cause }));
     server.once('error', onListenError);
     server.listen(options.port ?? 0, host, () => {
       server.off('error', onListenError);
