@@ -1,11 +1,13 @@
 /**
  * Server-side admission and handshake for any transport: {@link Acceptor} applies the
- * {@link ConnectionLimiter} (10 connections per minute per IP, 4 concurrent handshakes), runs the
- * responder handshake with its deadline, and hands each session to `onSession`; every refused or
+ * {@link ConnectionLimiter} (brief §10 defaults: 10 connections per minute per IP, 2 handshakes in
+ * progress per IP, 64 in all), runs the responder handshake with its deadlines (act one within 2 s,
+ * the whole handshake within 10 s), and hands each session to `onSession`; every refused or
  * failed connection is closed and reported to `onError` with its typed error. The TCP `listen`
  * (`@superscalar/noise-nk/node`) is built on it; {@link Acceptor.webSocketHandler} plugs it into a
  * WebSocket server (e.g. `ws`'s `WebSocketServer` `connection` event).
  */
+import { type Clock, systemClock } from '@superscalar/core';
 import type { ByteChannel, WebSocketLike } from './byteChannel.js';
 import { webSocketChannel } from './byteChannel.js';
 import { ConnectionLimiter, type ConnectionLimiterOptions } from './connectionLimiter.js';
@@ -25,8 +27,8 @@ export interface AcceptorOptions extends AcceptOptions, ConnectionLimiterOptions
   readonly onSession: (session: NoiseSession, peer: PeerInfo) => void;
   /** Receives each refused or failed connection's typed error (default: ignore). */
   readonly onError?: ((error: NoiseError, peer: PeerInfo) => void) | undefined;
-  /** Clock for the rate limit, in milliseconds (default `Date.now`). */
-  readonly now?: (() => number) | undefined;
+  /** Clock for the rate limit, in milliseconds (default core's `systemClock()`). */
+  readonly clock?: Clock | undefined;
 }
 
 /** The part of an HTTP upgrade request the WebSocket handler reads (Node's `IncomingMessage`). */
@@ -38,7 +40,7 @@ export interface UpgradeRequestLike {
 export class Acceptor {
   readonly #o: AcceptorOptions;
   readonly #limiter: ConnectionLimiter;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #handshaking = new Set<ByteChannel>();
   readonly #sessions = new Set<NoiseSession>();
 
@@ -49,7 +51,7 @@ export class Acceptor {
     Handshake.responder(options);
     this.#o = options;
     this.#limiter = new ConnectionLimiter(options);
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock();
   }
 
   /** Handshakes in progress. */
@@ -62,7 +64,7 @@ export class Acceptor {
    * it); otherwise `channel` carries the handshake.
    */
   handle(peer: PeerInfo, channel: () => ByteChannel, refuse: () => void): void {
-    const adm = this.#limiter.admit(peer.address, this.#now());
+    const adm = this.#limiter.admit(peer.address, this.#clock.now());
     if (!adm.ok) {
       refuse();
       this.#report(new RateLimitedError(peer.address, adm.limit), peer);

@@ -6,6 +6,7 @@
  * already closed, nothing else is affected.
  */
 import { SuperscalarError, tagError } from '@superscalar/core';
+import type { AdmissionLimit } from './connectionLimiter.js';
 
 /** Codes of {@link DecodeError} and its subclasses: the peer's bytes could not be decoded. */
 export type NoiseDecodeCode = 'NOISE_DECODE' | 'NOISE_HANDSHAKE_FAILED' | 'NOISE_BAD_MAC';
@@ -91,16 +92,28 @@ export class HandshakeError extends DecodeError<'NOISE_HANDSHAKE_FAILED'> {
 }
 tagError(HandshakeError, '@superscalar/noise-nk:HandshakeError');
 
-/** The handshake did not finish within the configured time. The connection was closed. */
+/**
+ * A handshake deadline passed: act one did not arrive in time (`deadline: 'act_one'`, responders
+ * only, default 2 s) or the whole handshake did not finish in time (`'handshake'`, default 10 s).
+ * The connection was closed.
+ */
 export class HandshakeTimeoutError extends NoiseError<'NOISE_HANDSHAKE_TIMEOUT'> {
   /** The timeout that elapsed, in milliseconds. */
   readonly timeoutMs: number;
+  /** Which deadline passed. */
+  readonly deadline: 'act_one' | 'handshake';
   /** Always `disconnect`. */
   readonly action = 'disconnect' as const;
 
-  constructor(timeoutMs: number) {
-    super('NOISE_HANDSHAKE_TIMEOUT', `handshake did not complete within ${timeoutMs} ms; connection closed`);
+  constructor(timeoutMs: number, deadline: 'act_one' | 'handshake' = 'handshake') {
+    super(
+      'NOISE_HANDSHAKE_TIMEOUT',
+      deadline === 'act_one'
+        ? `act one did not arrive within ${timeoutMs} ms; connection closed`
+        : `handshake did not complete within ${timeoutMs} ms; connection closed`,
+    );
     this.timeoutMs = timeoutMs;
+    this.deadline = deadline;
   }
 }
 tagError(HandshakeTimeoutError, '@superscalar/noise-nk:HandshakeTimeoutError');
@@ -163,16 +176,17 @@ export class TransportError extends NoiseError<'NOISE_TRANSPORT_ERROR'> {
 tagError(TransportError, '@superscalar/noise-nk:TransportError');
 
 /**
- * A listener refused a connection: its source address exceeded the per-IP rate or the listener had
- * its maximum number of handshakes in progress. The connection was closed unread.
+ * A listener refused a connection: its source address exceeded the per-IP rate
+ * (`per_ip_rate`) or had its maximum of handshakes in progress (`per_ip_handshakes`), or the
+ * listener had its maximum in all (`concurrent_handshakes`). The connection was closed unread.
  */
 export class RateLimitedError extends NoiseError<'NOISE_RATE_LIMITED'> {
   /** The peer's address. */
   readonly remoteAddress: string;
   /** Which limit refused it. */
-  readonly limit: 'per_ip_rate' | 'concurrent_handshakes';
+  readonly limit: AdmissionLimit;
 
-  constructor(remoteAddress: string, limit: 'per_ip_rate' | 'concurrent_handshakes') {
+  constructor(remoteAddress: string, limit: AdmissionLimit) {
     super('NOISE_RATE_LIMITED', `connection from ${remoteAddress} refused: ${limit} limit reached`);
     this.remoteAddress = remoteAddress;
     this.limit = limit;

@@ -9,7 +9,15 @@ export {
   webSocketChannel,
 } from './byteChannel.js';
 export { CipherState, type KeyRotation } from './cipherState.js';
-export { type Admission, ConnectionLimiter, type ConnectionLimiterOptions } from './connectionLimiter.js';
+export {
+  type Admission,
+  type AdmissionLimit,
+  ConnectionLimiter,
+  type ConnectionLimiterOptions,
+  DEFAULT_MAX_CONCURRENT_HANDSHAKES,
+  DEFAULT_MAX_HANDSHAKES_PER_IP,
+  DEFAULT_PER_IP_PER_MINUTE,
+} from './connectionLimiter.js';
 export { type Dh, type KeyPair, secp256k1Dh, x25519Dh } from './dh.js';
 export {
   BadMacError,
@@ -51,6 +59,7 @@ export {
   accept,
   type ConnectOptions,
   connect,
+  DEFAULT_ACT_ONE_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   NoiseSession,
   type SessionOptions,

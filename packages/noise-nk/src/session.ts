@@ -42,10 +42,19 @@ export interface SessionOptions {
 /** Options of {@link connect}. */
 export interface ConnectOptions extends InitiatorOptions, SessionOptions {}
 /** Options of {@link accept}. */
-export interface AcceptOptions extends ResponderOptions, SessionOptions {}
+export interface AcceptOptions extends ResponderOptions, SessionOptions {
+  /**
+   * Deadline for the peer's act one, from the start of `accept` (default 2,000 ms; brief §10). An
+   * idle connection then holds a listener's handshake slot for 2 s, not for the whole handshake
+   * deadline. Must not exceed `handshakeTimeoutMs` to have an effect.
+   */
+  readonly actOneTimeoutMs?: number | undefined;
+}
 
-/** Default handshake timeout: 10 s (brief §10). */
+/** Default deadline for the whole handshake: 10 s (brief §10). */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Default deadline for a responder to receive act one: 2 s (brief §10, v2). */
+export const DEFAULT_ACT_ONE_TIMEOUT_MS = 2_000;
 
 const defaultTimers: Timers = {
   setTimeout: (cb, ms) => globalThis.setTimeout(cb, ms),
@@ -58,20 +67,34 @@ const defaultTimers: Timers = {
  * `TransportError`) after closing the channel.
  */
 export function connect(channel: ByteChannel, options: ConnectOptions): Promise<NoiseSession> {
-  return start(channel, () => Handshake.initiator(options), options);
+  return start(channel, () => Handshake.initiator(options), options, undefined);
 }
 
 /** Runs the responder's handshake over `channel`; see {@link connect}. */
 export function accept(channel: ByteChannel, options: AcceptOptions): Promise<NoiseSession> {
-  return start(channel, () => Handshake.responder(options), options);
+  return start(
+    channel,
+    () => Handshake.responder(options),
+    options,
+    options?.actOneTimeoutMs ?? DEFAULT_ACT_ONE_TIMEOUT_MS,
+  );
 }
 
-function start(channel: ByteChannel, make: () => Handshake, o: SessionOptions): Promise<NoiseSession> {
+function start(
+  channel: ByteChannel,
+  make: () => Handshake,
+  o: SessionOptions,
+  actOneTimeoutMs: number | undefined,
+): Promise<NoiseSession> {
   // Invalid options reject the returned promise (never a synchronous throw) and close the channel.
   try {
+    if (typeof o !== 'object' || o === null) throw new InvalidArgumentError('options', 'expected an object');
     const timeout = o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     if (!Number.isFinite(timeout) || timeout <= 0)
       throw new InvalidArgumentError('options.handshakeTimeoutMs', 'expected a positive number');
+    const actOne = actOneTimeoutMs ?? timeout;
+    if (!Number.isFinite(actOne) || actOne <= 0)
+      throw new InvalidArgumentError('options.actOneTimeoutMs', 'expected a positive number');
     const closeTimeout = o.closeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     if (!Number.isFinite(closeTimeout) || closeTimeout <= 0)
       throw new InvalidArgumentError('options.closeTimeoutMs', 'expected a positive number');
@@ -79,7 +102,7 @@ function start(channel: ByteChannel, make: () => Handshake, o: SessionOptions): 
     if (!Number.isInteger(hwm) || hwm < 1)
       throw new InvalidArgumentError('options.readHighWaterMark', 'expected a positive integer');
     const hs = make();
-    const limits = { timeout, closeTimeout, timers: o.timers ?? defaultTimers, hwm };
+    const limits = { timeout, actOne, closeTimeout, timers: o.timers ?? defaultTimers, hwm };
     return new Promise<NoiseSession>((resolve, reject) => {
       new NoiseSession(channel, hs, limits, resolve, reject);
     });
@@ -123,6 +146,7 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
   readonly #timers: Timers;
   readonly #closeTimeout: number;
   #timer: unknown;
+  #firstActTimer: unknown;
   #onOpen: ((s: NoiseSession) => void) | undefined;
   #onFail: ((e: unknown) => void) | undefined;
   #resolveClosed!: (e: NoiseError | undefined) => void;
@@ -135,7 +159,7 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
   constructor(
     channel: ByteChannel,
     hs: Handshake,
-    limits: { timeout: number; closeTimeout: number; timers: Timers; hwm: number },
+    limits: { timeout: number; actOne: number; closeTimeout: number; timers: Timers; hwm: number },
     onOpen: (s: NoiseSession) => void,
     onFail: (e: unknown) => void,
   ) {
@@ -151,6 +175,12 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
       this.#resolveClosed = r;
     });
     this.#timer = timers.setTimeout(() => this.#fail(new HandshakeTimeoutError(timeoutMs)), timeoutMs);
+    // The first act we read (a responder's act one) has its own, shorter deadline (brief §10).
+    if (limits.actOne < timeoutMs)
+      this.#firstActTimer = timers.setTimeout(
+        () => this.#fail(new HandshakeTimeoutError(limits.actOne, 'act_one')),
+        limits.actOne,
+      );
     channel.start({
       data: (b) => this.#onData(b),
       drain: () => this.#onDrain(),
@@ -288,6 +318,7 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
       if (buf.length < need) break;
       hs.readAct(buf.subarray(0, need));
       buf = buf.subarray(need);
+      this.#clearFirstActTimer();
       if (!hs.isComplete && hs.isMyTurn) this.#channel.write(hs.writeAct());
     }
     if (!hs.isComplete) {
@@ -307,6 +338,7 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
     this.#remoteStatic = out.remoteStatic;
     this.#phase = 'open';
     this.#timers.clearTimeout(this.#timer);
+    this.#clearFirstActTimer();
     const ok = this.#onOpen;
     this.#onOpen = undefined;
     this.#onFail = undefined;
@@ -345,6 +377,7 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
     this.#phase = 'closed';
     this.#error = error;
     this.#timers.clearTimeout(this.#timer);
+    this.#clearFirstActTimer();
     const reason = rejectWith ?? error ?? new ConnectionClosedError('connection closed');
     if (wasHandshake) {
       const fail = this.#onFail;
@@ -360,6 +393,12 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
       else w.resolve(undefined);
     }
     this.#resolveClosed(error);
+  }
+
+  #clearFirstActTimer(): void {
+    if (this.#firstActTimer === undefined) return;
+    this.#timers.clearTimeout(this.#firstActTimer);
+    this.#firstActTimer = undefined;
   }
 
   #rejectDrainWaiters(err: unknown): void {

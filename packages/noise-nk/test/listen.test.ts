@@ -1,6 +1,8 @@
 // The TCP listener: binds 127.0.0.1 by default, 10 connections per minute per IP (tested from
-// distinct loopback addresses 127.0.0.2 / 127.0.0.3), 4 concurrent handshakes, handshake timeout on an
-// injected timer, and typed errors for every refused or failed connection.
+// distinct loopback addresses 127.0.0.2 / 127.0.0.3), 2 handshakes in progress per IP and 64 in all,
+// act one within 2 s and the handshake within 10 s on injected timers, and typed errors for every
+// refused or failed connection. The starvation attack itself is simulated in starvation.test.ts; the
+// last test here is its short real-socket check.
 import { connect as netConnect, type Socket } from 'node:net';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +10,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { Acceptor } from '../src/acceptor.js';
 import { webSocketChannel } from '../src/byteChannel.js';
 import { HandshakeTimeoutError, NoiseError, RateLimitedError } from '../src/errors.js';
+import { Handshake } from '../src/handshake.js';
 import { listen, type NoiseListener } from '../src/node/listen.js';
 import { socketChannel } from '../src/node/socket.js';
 import { connect, type NoiseSession } from '../src/session.js';
@@ -47,7 +50,7 @@ async function start(extra: Partial<Parameters<typeof listen>[0]> = {}) {
     localStatic: SERVER,
     onSession: (s) => sessions.push(s),
     onError: (e) => errors.push(e),
-    now: () => clock,
+    clock: { now: () => clock },
     ...extra,
   });
   cleanups.push(() => l.close());
@@ -78,33 +81,66 @@ describe('listen()', () => {
     expect(errors).toHaveLength(1);
   });
 
-  it('allows 4 concurrent handshakes and refuses a 5th until one ends', async () => {
+  it('allows 2 handshakes in progress per IP and refuses a 3rd from that IP until one ends', async () => {
     const { l, errors } = await start();
     const idle: Socket[] = [];
-    for (let i = 0; i < 4; i++) idle.push(await rawSocket(l.port, '127.0.0.2'));
-    await waitFor(() => l.activeHandshakes === 4);
-    const refused = await client(l.port, '127.0.0.3').catch((e: unknown) => e);
+    for (let i = 0; i < 2; i++) idle.push(await rawSocket(l.port, '127.0.0.2'));
+    await waitFor(() => l.activeHandshakes === 2);
+    const refused = await client(l.port, '127.0.0.2').catch((e: unknown) => e);
+    expect(NoiseError.isInstance(refused)).toBe(true);
+    await waitFor(() => errors.length > 0);
+    expect((errors[0] as RateLimitedError).limit).toBe('per_ip_handshakes');
+    expect((await client(l.port, '127.0.0.3')).isOpen).toBe(true); // another address is unaffected
+    idle[0]!.destroy();
+    await waitFor(() => l.activeHandshakes === 1);
+    expect((await client(l.port, '127.0.0.2')).isOpen).toBe(true);
+  });
+
+  it('with maxConcurrentHandshakes: 3, refuses a 4th handshake in progress from any address', async () => {
+    const { l, errors } = await start({ maxConcurrentHandshakes: 3 });
+    await rawSocket(l.port, '127.0.0.2');
+    await rawSocket(l.port, '127.0.0.2');
+    const third = await rawSocket(l.port, '127.0.0.3');
+    await waitFor(() => l.activeHandshakes === 3);
+    const refused = await client(l.port, '127.0.0.4').catch((e: unknown) => e);
     expect(NoiseError.isInstance(refused)).toBe(true);
     await waitFor(() => errors.length > 0);
     expect((errors[0] as RateLimitedError).limit).toBe('concurrent_handshakes');
-    idle[0]!.destroy();
-    await waitFor(() => l.activeHandshakes === 3);
-    const ok = await client(l.port, '127.0.0.3');
-    expect(ok.isOpen).toBe(true);
+    third.destroy();
+    await waitFor(() => l.activeHandshakes === 2);
+    expect((await client(l.port, '127.0.0.4')).isOpen).toBe(true);
   });
 
-  it('closes a connection whose handshake does not finish in time (injected timer) with HandshakeTimeoutError', async () => {
+  it('closes a connection whose act one does not arrive within 2 s, and a handshake not done in 10 s (injected timers)', async () => {
     const timers = new FakeTimers();
-    const { l, errors } = await start({ timers });
+    const { l, errors } = await start({ timers, pattern: 'XK' });
     const sock = await rawSocket(l.port, '127.0.0.2');
     const closed = new Promise<void>((r) => sock.once('close', () => r()));
-    await waitFor(() => timers.pending.size === 1);
-    expect([...timers.pending.values()][0]!.ms).toBe(10_000);
-    timers.fire();
+    await waitFor(() => timers.pending.size === 2);
+    expect([...timers.pending.values()].map((t) => t.ms).sort((a, b) => a - b)).toEqual([2_000, 10_000]);
+    timers.advance(1_999);
+    expect(l.activeHandshakes).toBe(1);
+    timers.advance(1);
     await closed;
     await waitFor(() => errors.length > 0);
     expect(errors[0]).toBeInstanceOf(HandshakeTimeoutError);
+    expect((errors[0] as HandshakeTimeoutError).deadline).toBe('act_one');
+    expect((errors[0] as HandshakeTimeoutError).timeoutMs).toBe(2_000);
     expect(l.activeHandshakes).toBe(0);
+    // XK: act one sent on time, act three never: the whole-handshake deadline (10 s) closes it.
+    const s2 = await rawSocket(l.port, '127.0.0.2');
+    const closed2 = new Promise<void>((r) => s2.once('close', () => r()));
+    s2.resume(); // read act two, so that the socket can report its close
+    const initiator = Handshake.initiator({ remoteStatic: SERVER_PUB, pattern: 'XK', localStatic: key(9) });
+    s2.write(initiator.writeAct());
+    await waitFor(() => timers.pending.size === 1); // act one read: only the 10 s deadline is left
+    timers.advance(9_999);
+    expect(l.activeHandshakes).toBe(1);
+    timers.advance(1);
+    await closed2;
+    await waitFor(() => errors.length > 1);
+    expect((errors[1] as HandshakeTimeoutError).deadline).toBe('handshake');
+    expect((errors[1] as HandshakeTimeoutError).timeoutMs).toBe(10_000);
   });
 
   it('a throwing onSession destroys only that session and reports a typed error', async () => {
@@ -124,6 +160,36 @@ describe('listen()', () => {
   });
 });
 
+describe('listen() against the starvation attack (real sockets, issue 17.1)', () => {
+  it('idle connections from 127.0.0.2 and .3 take 2 slots each, an honest client from .4 still connects, and the idle ones are cut at 2 s', async () => {
+    const timers = new FakeTimers();
+    const { l, errors } = await start({ timers });
+    const idle: Socket[] = [];
+    for (const ip of ['127.0.0.2', '127.0.0.3'])
+      for (let i = 0; i < 3; i++) idle.push(await rawSocket(l.port, ip));
+    await waitFor(() => errors.length === 2 && l.activeHandshakes === 4);
+    expect(errors.map((e) => (e as RateLimitedError).limit)).toEqual([
+      'per_ip_handshakes',
+      'per_ip_handshakes',
+    ]);
+    const honest = await client(l.port, '127.0.0.4');
+    expect(honest.isOpen).toBe(true);
+    const allClosed = Promise.all(
+      idle.map((s) => new Promise<void>((r) => (s.destroyed ? r() : s.once('close', () => r())))),
+    );
+    timers.advance(2_000);
+    await allClosed;
+    await waitFor(() => errors.length === 6);
+    expect(errors.slice(2).map((e) => (e as HandshakeTimeoutError).deadline)).toEqual([
+      'act_one',
+      'act_one',
+      'act_one',
+      'act_one',
+    ]);
+    expect(l.activeHandshakes).toBe(0);
+  });
+});
+
 describe('Acceptor on a WebSocket server', () => {
   it('applies the same per-IP limit to WebSocket clients (127.0.0.2 refused after 10, 127.0.0.3 admitted)', async () => {
     const errors: NoiseError[] = [];
@@ -132,7 +198,7 @@ describe('Acceptor on a WebSocket server', () => {
       localStatic: SERVER,
       onSession: (s) => sessions.push(s),
       onError: (e) => errors.push(e),
-      now: () => 0,
+      clock: { now: () => 0 },
     });
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1 << 17 });
     await new Promise<void>((r) => wss.once('listening', () => r()));

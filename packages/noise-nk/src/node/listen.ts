@@ -1,8 +1,9 @@
 /**
  * A TCP listener that accepts Noise sessions (responder side) with brief §10's defaults: binds
- * 127.0.0.1 unless told otherwise, admits at most 10 connections per source IP per minute and at
- * most 4 concurrent handshakes (excess connections are closed unread and reported as
- * `RateLimitedError`), and closes a handshake that takes longer than 10 s. Built on {@link Acceptor}.
+ * 127.0.0.1 unless told otherwise, admits at most 10 connections per source IP per minute, at most
+ * 2 handshakes in progress per source IP and 64 in all (excess connections are closed unread and
+ * reported as `RateLimitedError`), and closes a connection whose act one has not arrived within 2 s
+ * or whose handshake has not finished within 10 s. Built on {@link Acceptor}.
  */
 import { createServer, type Server } from 'node:net';
 import { Acceptor, type AcceptorOptions } from '../acceptor.js';
