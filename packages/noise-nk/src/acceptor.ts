@@ -14,6 +14,7 @@ import { ConnectionLimiter, type ConnectionLimiterOptions } from './connectionLi
 import { ConnectionClosedError, InvalidArgumentError, NoiseError, RateLimitedError } from './errors.js';
 import { Handshake } from './handshake.js';
 import { type AcceptOptions, accept, type NoiseSession } from './session.js';
+import { MAX_FRAME_SIZE } from './transportCipher.js';
 
 /** The peer of a connection. */
 export interface PeerInfo {
@@ -34,6 +35,13 @@ export interface AcceptorOptions extends AcceptOptions, ConnectionLimiterOptions
 /** The part of an HTTP upgrade request the WebSocket handler reads (Node's `IncomingMessage`). */
 export interface UpgradeRequestLike {
   readonly socket: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined };
+}
+
+/** The part of a WebSocket server {@link Acceptor.serveWebSocket} uses (`ws`'s `WebSocketServer`). */
+export interface WebSocketServerLike {
+  /** The server's options; `maxPayload` is the largest message it buffers from a peer. */
+  readonly options?: { readonly maxPayload?: number | undefined } | undefined;
+  on(event: 'connection', listener: (ws: WebSocketLike, request: UpgradeRequestLike) => void): unknown;
 }
 
 /** Admits connections, runs the responder handshake and delivers sessions. */
@@ -115,9 +123,29 @@ export class Acceptor {
   }
 
   /**
+   * Serves a `ws` WebSocket server: checks that it buffers at most one frame from a peer
+   * (`options.maxPayload` in 1…{@link MAX_FRAME_SIZE}, 65,569 bytes; `ws`'s default is 100 MiB, and 0
+   * means unlimited) and registers {@link Acceptor.webSocketHandler} for its `connection` event.
+   * Throws `InvalidArgumentError` (`wss.options.maxPayload`) for a server that could make us buffer
+   * more from an unauthenticated peer (brief §10). Bind the server to 127.0.0.1 unless told otherwise.
+   */
+  serveWebSocket(wss: WebSocketServerLike): void {
+    if (typeof wss !== 'object' || wss === null || typeof wss.on !== 'function')
+      throw new InvalidArgumentError('wss', 'expected a WebSocket server (ws WebSocketServer)');
+    const max = wss.options?.maxPayload;
+    if (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 1 || max > MAX_FRAME_SIZE)
+      throw new InvalidArgumentError(
+        'wss.options.maxPayload',
+        `must be at most ${MAX_FRAME_SIZE} (one frame), got ${String(max)}: create the server with { maxPayload: MAX_FRAME_SIZE }`,
+      );
+    wss.on('connection', this.webSocketHandler());
+  }
+
+  /**
    * A `connection` handler for WebSocket servers: `wss.on('connection', acceptor.webSocketHandler())`.
-   * Set the server's `maxPayload` (frames are ≤ 65,569 bytes) and bind it to 127.0.0.1 unless told
-   * otherwise, as `listen` does.
+   * Prefer {@link Acceptor.serveWebSocket}, which checks the server's cap; with this handler, set
+   * the server's largest message to {@link MAX_FRAME_SIZE} yourself (`ws`: `maxPayload`). Messages
+   * larger than one frame that reach the handler close their connection with `FrameTooLargeError`.
    */
   webSocketHandler(): (ws: WebSocketLike, request: UpgradeRequestLike) => void {
     return (ws, request) => {

@@ -1,4 +1,10 @@
-export { Acceptor, type AcceptorOptions, type PeerInfo, type UpgradeRequestLike } from './acceptor.js';
+export {
+  Acceptor,
+  type AcceptorOptions,
+  type PeerInfo,
+  type UpgradeRequestLike,
+  type WebSocketServerLike,
+} from './acceptor.js';
 export { type Aead, type AeadKey, nobleAead } from './aead.js';
 export {
   type ByteChannel,
@@ -66,4 +72,10 @@ export {
   type Timers,
 } from './session.js';
 export { SymmetricState } from './symmetricState.js';
-export { FRAME_OVERHEAD, LENGTH_HEADER_SIZE, MAX_MESSAGE_SIZE, TransportCipher } from './transportCipher.js';
+export {
+  FRAME_OVERHEAD,
+  LENGTH_HEADER_SIZE,
+  MAX_FRAME_SIZE,
+  MAX_MESSAGE_SIZE,
+  TransportCipher,
+} from './transportCipher.js';

@@ -8,12 +8,19 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Acceptor } from '../src/acceptor.js';
-import { webSocketChannel } from '../src/byteChannel.js';
-import { HandshakeTimeoutError, NoiseError, RateLimitedError } from '../src/errors.js';
+import { type WebSocketEventLike, webSocketChannel } from '../src/byteChannel.js';
+import {
+  FrameTooLargeError,
+  HandshakeTimeoutError,
+  InvalidArgumentError,
+  NoiseError,
+  RateLimitedError,
+} from '../src/errors.js';
 import { Handshake } from '../src/handshake.js';
 import { listen, type NoiseListener } from '../src/node/listen.js';
 import { socketChannel } from '../src/node/socket.js';
-import { connect, type NoiseSession } from '../src/session.js';
+import { accept, connect, type NoiseSession } from '../src/session.js';
+import { MAX_FRAME_SIZE } from '../src/transportCipher.js';
 import { FakeTimers, key } from './_helpers.js';
 
 const SERVER = key(7);
@@ -200,9 +207,9 @@ describe('Acceptor on a WebSocket server', () => {
       onError: (e) => errors.push(e),
       clock: { now: () => 0 },
     });
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1 << 17 });
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: MAX_FRAME_SIZE });
     await new Promise<void>((r) => wss.once('listening', () => r()));
-    wss.on('connection', acceptor.webSocketHandler());
+    acceptor.serveWebSocket(wss);
     cleanups.push(() => new Promise<void>((r) => wss.close(() => r())));
     cleanups.push(() => acceptor.close());
     const port = (wss.address() as { port: number }).port;
@@ -222,5 +229,91 @@ describe('Acceptor on a WebSocket server', () => {
     await ok.send(Uint8Array.of(1));
     await waitFor(() => sessions.length === 11);
     expect(await sessions[10]!.receive()).toEqual(Uint8Array.of(1));
+  });
+});
+
+describe('WebSocket: an unauthenticated peer can make us buffer at most one frame (issue 17.1)', () => {
+  const acceptorFor = (errors: NoiseError[], sessions: NoiseSession[]) =>
+    new Acceptor({ localStatic: SERVER, onSession: (s) => sessions.push(s), onError: (e) => errors.push(e) });
+
+  it('serveWebSocket refuses a ws server with the default maxPayload (100 MiB), 0 (unlimited) or one frame + 1', async () => {
+    const acceptor = acceptorFor([], []);
+    for (const maxPayload of [undefined, 0, MAX_FRAME_SIZE + 1]) {
+      const wss = new WebSocketServer({
+        noServer: true,
+        ...(maxPayload === undefined ? {} : { maxPayload }),
+      });
+      let err: unknown;
+      try {
+        acceptor.serveWebSocket(wss);
+      } catch (e) {
+        err = e;
+      }
+      expect(InvalidArgumentError.isInstance(err) && err.argument).toBe('wss.options.maxPayload');
+      expect(wss.listenerCount('connection')).toBe(0);
+    }
+    const ok = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_SIZE });
+    acceptor.serveWebSocket(ok);
+    expect(ok.listenerCount('connection')).toBe(1);
+  });
+
+  it('with maxPayload = MAX_FRAME_SIZE: a 65,570-byte message before the handshake is refused by ws (1009) unread; a 65,535-byte message after it passes', async () => {
+    const errors: NoiseError[] = [];
+    const sessions: NoiseSession[] = [];
+    const acceptor = acceptorFor(errors, sessions);
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: MAX_FRAME_SIZE });
+    await new Promise<void>((r) => wss.once('listening', () => r()));
+    acceptor.serveWebSocket(wss);
+    cleanups.push(() => new Promise<void>((r) => wss.close(() => r())));
+    cleanups.push(() => acceptor.close());
+    const url = `ws://127.0.0.1:${(wss.address() as { port: number }).port}`;
+
+    const hostile = new WebSocket(url, { localAddress: '127.0.0.2' });
+    hostile.on('error', () => {});
+    cleanups.push(() => hostile.terminate());
+    await new Promise<void>((r) => hostile.once('open', () => r()));
+    const closeCode = new Promise<number>((r) => hostile.once('close', (code) => r(code)));
+    hostile.send(new Uint8Array(MAX_FRAME_SIZE + 1));
+    expect(await closeCode).toBe(1009);
+    await waitFor(() => errors.length > 0);
+    // ws reports its refusal as an error event: a TransportError for that connection only.
+    expect(errors.map((e) => e.code)).toEqual(['NOISE_TRANSPORT_ERROR']);
+    expect(sessions).toHaveLength(0);
+
+    const honest = new WebSocket(url, { localAddress: '127.0.0.3', maxPayload: MAX_FRAME_SIZE });
+    honest.on('error', () => {});
+    cleanups.push(() => honest.terminate());
+    const c = await connect(webSocketChannel(honest), { remoteStatic: SERVER_PUB });
+    await waitFor(() => sessions.length === 1);
+    const big = new Uint8Array(65_535).fill(5); // one frame of exactly MAX_FRAME_SIZE bytes
+    await c.send(big);
+    await sessions[0]!.send(big);
+    expect((await sessions[0]!.receive())?.length).toBe(65_535);
+    expect((await c.receive())?.length).toBe(65_535);
+  });
+
+  it('webSocketChannel closes the session with FrameTooLargeError for a message above one frame (a server that did not cap it)', async () => {
+    const listeners = new Map<string, (ev: WebSocketEventLike) => void>();
+    const fake = {
+      binaryType: 'blob',
+      readyState: 1,
+      bufferedAmount: 0,
+      send() {},
+      close() {},
+      terminate() {},
+      addEventListener(type: string, l: (ev: WebSocketEventLike) => void) {
+        listeners.set(type, l);
+      },
+    };
+    const p = accept(webSocketChannel(fake), { localStatic: SERVER });
+    listeners.get('message')!({
+      type: 'message',
+      data: new ArrayBuffer(MAX_FRAME_SIZE + 1),
+    } as WebSocketEventLike);
+    const err = await p.catch((e: unknown) => e);
+    expect(FrameTooLargeError.isInstance(err) && [err.length, err.limit]).toEqual([
+      MAX_FRAME_SIZE + 1,
+      MAX_FRAME_SIZE,
+    ]);
   });
 });
