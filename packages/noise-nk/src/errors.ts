@@ -16,6 +16,7 @@ export type NoiseErrorCode =
   | NoiseDecodeCode
   | 'NOISE_INVALID_ARGUMENT'
   | 'NOISE_HANDSHAKE_TIMEOUT'
+  | 'NOISE_IDLE_TIMEOUT'
   | 'NOISE_FRAME_TOO_LARGE'
   | 'NOISE_NONCE_EXHAUSTED'
   | 'NOISE_CONNECTION_CLOSED'
@@ -117,6 +118,23 @@ export class HandshakeTimeoutError extends NoiseError<'NOISE_HANDSHAKE_TIMEOUT'>
   }
 }
 tagError(HandshakeTimeoutError, '@superscalar/noise-nk:HandshakeTimeoutError');
+
+/**
+ * An established session received nothing from the peer for `idleTimeoutMs` (an option, off by
+ * default) and was closed. Action: disconnect; reconnect if the peer is still wanted.
+ */
+export class IdleTimeoutError extends NoiseError<'NOISE_IDLE_TIMEOUT'> {
+  /** The idle time that elapsed, in milliseconds. */
+  readonly timeoutMs: number;
+  /** Always `disconnect`. */
+  readonly action = 'disconnect' as const;
+
+  constructor(timeoutMs: number) {
+    super('NOISE_IDLE_TIMEOUT', `nothing received for ${timeoutMs} ms; session closed`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+tagError(IdleTimeoutError, '@superscalar/noise-nk:IdleTimeoutError');
 
 /**
  * A transport frame (its length prefix or its body) failed authentication: garbage, tampering or a

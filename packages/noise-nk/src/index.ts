@@ -33,6 +33,7 @@ export {
   HandshakeError,
   type HandshakeFailure,
   HandshakeTimeoutError,
+  IdleTimeoutError,
   InvalidArgumentError,
   type NoiseDecodeCode,
   NoiseError,

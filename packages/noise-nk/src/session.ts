@@ -14,6 +14,7 @@ import type { ByteChannel } from './byteChannel.js';
 import {
   ConnectionClosedError,
   HandshakeTimeoutError,
+  IdleTimeoutError,
   InvalidArgumentError,
   NoiseError,
   TransportError,
@@ -37,6 +38,13 @@ export interface SessionOptions {
   readonly readHighWaterMark?: number | undefined;
   /** After `close()`, how long to wait for the peer to close before destroying (default 10,000 ms). */
   readonly closeTimeoutMs?: number | undefined;
+  /**
+   * Closes an established session with `IdleTimeoutError` when nothing has been received from the
+   * peer for this long (default: off). Sending does not count, and neither does time spent paused
+   * because the application has not read what arrived. Pair it with application-level pings
+   * (BOLT 1 `ping`/`pong`) sent more often than the timeout.
+   */
+  readonly idleTimeoutMs?: number | undefined;
 }
 
 /** Options of {@link connect}. */
@@ -98,11 +106,17 @@ function start(
     const closeTimeout = o.closeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     if (!Number.isFinite(closeTimeout) || closeTimeout <= 0)
       throw new InvalidArgumentError('options.closeTimeoutMs', 'expected a positive number');
+    const idle = o.idleTimeoutMs;
+    if (idle !== undefined && (!Number.isFinite(idle) || idle <= 0))
+      throw new InvalidArgumentError(
+        'options.idleTimeoutMs',
+        'expected a positive number (or undefined: off)',
+      );
     const hwm = o.readHighWaterMark ?? 1 << 20;
     if (!Number.isInteger(hwm) || hwm < 1)
       throw new InvalidArgumentError('options.readHighWaterMark', 'expected a positive integer');
     const hs = make();
-    const limits = { timeout, actOne, closeTimeout, timers: o.timers ?? defaultTimers, hwm };
+    const limits = { timeout, actOne, closeTimeout, idle, timers: o.timers ?? defaultTimers, hwm };
     return new Promise<NoiseSession>((resolve, reject) => {
       new NoiseSession(channel, hs, limits, resolve, reject);
     });
@@ -147,6 +161,8 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
   readonly #closeTimeout: number;
   #timer: unknown;
   #firstActTimer: unknown;
+  readonly #idleTimeout: number | undefined;
+  #idleTimer: unknown;
   #onOpen: ((s: NoiseSession) => void) | undefined;
   #onFail: ((e: unknown) => void) | undefined;
   #resolveClosed!: (e: NoiseError | undefined) => void;
@@ -159,7 +175,14 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
   constructor(
     channel: ByteChannel,
     hs: Handshake,
-    limits: { timeout: number; actOne: number; closeTimeout: number; timers: Timers; hwm: number },
+    limits: {
+      timeout: number;
+      actOne: number;
+      closeTimeout: number;
+      idle: number | undefined;
+      timers: Timers;
+      hwm: number;
+    },
     onOpen: (s: NoiseSession) => void,
     onFail: (e: unknown) => void,
   ) {
@@ -169,6 +192,7 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
     this.#timers = timers;
     this.#hwm = limits.hwm;
     this.#closeTimeout = limits.closeTimeout;
+    this.#idleTimeout = limits.idle;
     this.#onOpen = onOpen;
     this.#onFail = onFail;
     this.closed = new Promise((r) => {
@@ -246,6 +270,7 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
   async close(): Promise<void> {
     if (this.#phase === 'open') {
       this.#phase = 'closing';
+      this.#clearIdle();
       // Frames already written are flushed by end(): their senders may proceed.
       this.#onDrain();
       this.#channel.end();
@@ -275,6 +300,7 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
     if (this.#paused && this.#inboxBytes <= this.#hwm / 2 && this.#phase !== 'closed') {
       this.#paused = false;
       this.#channel.resume();
+      this.#armIdle();
     }
     return m;
   }
@@ -291,6 +317,7 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
     if (!this.#paused && this.#inboxBytes > this.#hwm) {
       this.#paused = true;
       this.#channel.pause();
+      this.#clearIdle(); // the application is behind, not the peer
     }
   }
 
@@ -306,7 +333,10 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
     if (this.#phase === 'closed') return;
     this.#guard(() => {
       if (this.#phase === 'handshake') this.#handshakeData(bytes);
-      else this.#deliver(this.#transport!.push(bytes));
+      else {
+        this.#armIdle();
+        this.#deliver(this.#transport!.push(bytes));
+      }
     });
   }
 
@@ -339,6 +369,7 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
     this.#phase = 'open';
     this.#timers.clearTimeout(this.#timer);
     this.#clearFirstActTimer();
+    this.#armIdle();
     const ok = this.#onOpen;
     this.#onOpen = undefined;
     this.#onFail = undefined;
@@ -378,6 +409,7 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
     this.#error = error;
     this.#timers.clearTimeout(this.#timer);
     this.#clearFirstActTimer();
+    this.#clearIdle();
     const reason = rejectWith ?? error ?? new ConnectionClosedError('connection closed');
     if (wasHandshake) {
       const fail = this.#onFail;
@@ -393,6 +425,23 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
       else w.resolve(undefined);
     }
     this.#resolveClosed(error);
+  }
+
+  /** (Re)starts the idle deadline while the session is open and reading. */
+  #armIdle(): void {
+    const ms = this.#idleTimeout;
+    if (ms === undefined || this.#phase !== 'open' || this.#paused) return;
+    this.#clearIdle();
+    this.#idleTimer = this.#timers.setTimeout(() => {
+      this.#idleTimer = undefined;
+      this.#fail(new IdleTimeoutError(ms));
+    }, ms);
+  }
+
+  #clearIdle(): void {
+    if (this.#idleTimer === undefined) return;
+    this.#timers.clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
   }
 
   #clearFirstActTimer(): void {
