@@ -1,21 +1,19 @@
-// Boundary asserters (internal). Messages name the argument.
+// Boundary asserters (internal). Messages name the argument path.
+import { asserters } from '@superscalar/core';
 import { InvalidArgumentError } from './errors.js';
 
+/** `@superscalar/core`'s asserters, throwing this package's {@link InvalidArgumentError}. */
+export const check = asserters((argument, message) => new InvalidArgumentError(argument, message));
+
+/**
+ * A type check that does not copy, for the per-frame paths (messages up to 64 KiB): core's
+ * `check.bytes` returns a copy, which those paths must not pay for.
+ */
 export function assertBytes(value: unknown, name: string, length?: number): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array))
     throw new InvalidArgumentError(name, `expected a Uint8Array, got ${describe(value)}`);
   if (length !== undefined && value.length !== length)
     throw new InvalidArgumentError(name, `expected ${length} bytes, got ${value.length}`);
-}
-
-export function assertPositiveInt(value: unknown, name: string): asserts value is number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
-    throw new InvalidArgumentError(name, `expected a positive integer, got ${describe(value)}`);
-}
-
-export function assertFunction(value: unknown, name: string): void {
-  if (typeof value !== 'function')
-    throw new InvalidArgumentError(name, `expected a function, got ${describe(value)}`);
 }
 
 function describe(value: unknown): string {
@@ -27,15 +25,3 @@ function describe(value: unknown): string {
 }
 
 export const EMPTY = new Uint8Array(0);
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

@@ -1,17 +1,20 @@
 /**
  * Server-side admission and handshake for any transport: {@link Acceptor} applies the
- * {@link ConnectionLimiter} (10 connections per minute per IP, 4 concurrent handshakes), runs the
- * responder handshake with its deadline, and hands each session to `onSession`; every refused or
+ * {@link ConnectionLimiter} (brief §10 defaults: 10 connections per minute per IP, 2 handshakes in
+ * progress per IP, 64 in all), runs the responder handshake with its deadlines (act one within 2 s,
+ * the whole handshake within 10 s), and hands each session to `onSession`; every refused or
  * failed connection is closed and reported to `onError` with its typed error. The TCP `listen`
  * (`@superscalar/noise-nk/node`) is built on it; {@link Acceptor.webSocketHandler} plugs it into a
  * WebSocket server (e.g. `ws`'s `WebSocketServer` `connection` event).
  */
+import { type Clock, systemClock } from '@superscalar/core';
 import type { ByteChannel, WebSocketLike } from './byteChannel.js';
 import { webSocketChannel } from './byteChannel.js';
 import { ConnectionLimiter, type ConnectionLimiterOptions } from './connectionLimiter.js';
 import { ConnectionClosedError, InvalidArgumentError, NoiseError, RateLimitedError } from './errors.js';
 import { Handshake } from './handshake.js';
 import { type AcceptOptions, accept, type NoiseSession } from './session.js';
+import { MAX_FRAME_SIZE } from './transportCipher.js';
 
 /** The peer of a connection. */
 export interface PeerInfo {
@@ -25,8 +28,8 @@ export interface AcceptorOptions extends AcceptOptions, ConnectionLimiterOptions
   readonly onSession: (session: NoiseSession, peer: PeerInfo) => void;
   /** Receives each refused or failed connection's typed error (default: ignore). */
   readonly onError?: ((error: NoiseError, peer: PeerInfo) => void) | undefined;
-  /** Clock for the rate limit, in milliseconds (default `Date.now`). */
-  readonly now?: (() => number) | undefined;
+  /** Clock for the rate limit, in milliseconds (default core's `systemClock()`). */
+  readonly clock?: Clock | undefined;
 }
 
 /** The part of an HTTP upgrade request the WebSocket handler reads (Node's `IncomingMessage`). */
@@ -34,11 +37,18 @@ export interface UpgradeRequestLike {
   readonly socket: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined };
 }
 
+/** The part of a WebSocket server {@link Acceptor.serveWebSocket} uses (`ws`'s `WebSocketServer`). */
+export interface WebSocketServerLike {
+  /** The server's options; `maxPayload` is the largest message it buffers from a peer. */
+  readonly options?: { readonly maxPayload?: number | undefined } | undefined;
+  on(event: 'connection', listener: (ws: WebSocketLike, request: UpgradeRequestLike) => void): unknown;
+}
+
 /** Admits connections, runs the responder handshake and delivers sessions. */
 export class Acceptor {
   readonly #o: AcceptorOptions;
   readonly #limiter: ConnectionLimiter;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #handshaking = new Set<ByteChannel>();
   readonly #sessions = new Set<NoiseSession>();
 
@@ -49,7 +59,7 @@ export class Acceptor {
     Handshake.responder(options);
     this.#o = options;
     this.#limiter = new ConnectionLimiter(options);
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock();
   }
 
   /** Handshakes in progress. */
@@ -62,7 +72,7 @@ export class Acceptor {
    * it); otherwise `channel` carries the handshake.
    */
   handle(peer: PeerInfo, channel: () => ByteChannel, refuse: () => void): void {
-    const adm = this.#limiter.admit(peer.address, this.#now());
+    const adm = this.#limiter.admit(peer.address, this.#clock.now());
     if (!adm.ok) {
       refuse();
       this.#report(new RateLimitedError(peer.address, adm.limit), peer);
@@ -113,9 +123,29 @@ export class Acceptor {
   }
 
   /**
+   * Serves a `ws` WebSocket server: checks that it buffers at most one frame from a peer
+   * (`options.maxPayload` in 1…{@link MAX_FRAME_SIZE}, 65,569 bytes; `ws`'s default is 100 MiB, and 0
+   * means unlimited) and registers {@link Acceptor.webSocketHandler} for its `connection` event.
+   * Throws `InvalidArgumentError` (`wss.options.maxPayload`) for a server that could make us buffer
+   * more from an unauthenticated peer (brief §10). Bind the server to 127.0.0.1 unless told otherwise.
+   */
+  serveWebSocket(wss: WebSocketServerLike): void {
+    if (typeof wss !== 'object' || wss === null || typeof wss.on !== 'function')
+      throw new InvalidArgumentError('wss', 'expected a WebSocket server (ws WebSocketServer)');
+    const max = wss.options?.maxPayload;
+    if (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 1 || max > MAX_FRAME_SIZE)
+      throw new InvalidArgumentError(
+        'wss.options.maxPayload',
+        `must be at most ${MAX_FRAME_SIZE} (one frame), got ${String(max)}: create the server with { maxPayload: MAX_FRAME_SIZE }`,
+      );
+    wss.on('connection', this.webSocketHandler());
+  }
+
+  /**
    * A `connection` handler for WebSocket servers: `wss.on('connection', acceptor.webSocketHandler())`.
-   * Set the server's `maxPayload` (frames are ≤ 65,569 bytes) and bind it to 127.0.0.1 unless told
-   * otherwise, as `listen` does.
+   * Prefer {@link Acceptor.serveWebSocket}, which checks the server's cap; with this handler, set
+   * the server's largest message to {@link MAX_FRAME_SIZE} yourself (`ws`: `maxPayload`). Messages
+   * larger than one frame that reach the handler close their connection with `FrameTooLargeError`.
    */
   webSocketHandler(): (ws: WebSocketLike, request: UpgradeRequestLike) => void {
     return (ws, request) => {

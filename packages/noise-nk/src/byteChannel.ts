@@ -7,7 +7,8 @@
  * (the `ws` package in Node and the browser's `WebSocket` have the same shape), and `socketChannel`
  * for `node:net` sockets in `@superscalar/noise-nk/node`.
  */
-import { InvalidArgumentError, TransportError } from './errors.js';
+import { DecodeError, FrameTooLargeError, InvalidArgumentError, TransportError } from './errors.js';
+import { MAX_FRAME_SIZE } from './transportCipher.js';
 
 /** Callbacks a channel delivers to its one consumer. */
 export interface ByteChannelHandlers {
@@ -69,6 +70,13 @@ export interface WebSocketChannelOptions {
   readonly highWaterMark?: number | undefined;
   /** How often to poll `bufferedAmount` while waiting to drain (default 4 ms). */
   readonly drainPollMs?: number | undefined;
+  /**
+   * Largest WebSocket message accepted from the peer (default {@link MAX_FRAME_SIZE}, 65,569: one
+   * frame; we send one frame per message). A larger one fails the channel with
+   * `FrameTooLargeError`. This only bounds what is passed on: the WebSocket implementation has
+   * buffered the message by then, so cap it there too (`ws`: `maxPayload: MAX_FRAME_SIZE`).
+   */
+  readonly maxMessageBytes?: number | undefined;
 }
 
 const CONNECTING = 0;
@@ -84,6 +92,9 @@ export function webSocketChannel(ws: WebSocketLike, options: WebSocketChannelOpt
     throw new InvalidArgumentError('ws', 'expected a WebSocket-like object');
   const hwm = options.highWaterMark ?? 1 << 20;
   const poll = options.drainPollMs ?? 4;
+  const maxMessage = options.maxMessageBytes ?? MAX_FRAME_SIZE;
+  if (!Number.isSafeInteger(maxMessage) || maxMessage < 1)
+    throw new InvalidArgumentError('options.maxMessageBytes', 'expected a positive integer');
   ws.binaryType = 'arraybuffer';
   let h: ByteChannelHandlers | undefined;
   let pending: Uint8Array[] = [];
@@ -115,9 +126,11 @@ export function webSocketChannel(ws: WebSocketLike, options: WebSocketChannelOpt
   });
   ws.addEventListener('message', (ev) => {
     const d = (ev as { readonly data?: unknown }).data;
-    if (d instanceof ArrayBuffer) fire((x) => x.data(new Uint8Array(d)));
+    const size = d instanceof ArrayBuffer ? d.byteLength : ArrayBuffer.isView(d) ? d.byteLength : 0;
+    if (size > maxMessage) fire((x) => x.error(new FrameTooLargeError(size, maxMessage)));
+    else if (d instanceof ArrayBuffer) fire((x) => x.data(new Uint8Array(d)));
     else if (ArrayBuffer.isView(d)) fire((x) => x.data(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)));
-    else fire((x) => x.error(new TransportError('WebSocket text message on a binary channel')));
+    else fire((x) => x.error(new DecodeError('NOISE_DECODE', 'WebSocket text message on a binary channel')));
   });
   ws.addEventListener('error', (ev: unknown) =>
     fire((x) => x.error(new TransportError('WebSocket error', { cause: ev }))),

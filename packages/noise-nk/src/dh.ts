@@ -9,6 +9,7 @@
 import { x25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import type { Rng } from '@superscalar/core';
 import { InvalidArgumentError } from './errors.js';
 
 /** A key pair. `privateKey` is owned by the handshake that generated it. */
@@ -26,7 +27,7 @@ export interface Dh {
   /** Derives a key pair from a private key; throws if the private key is invalid. */
   keyPair(privateKey: Uint8Array): KeyPair;
   /** Generates a key pair from `rng`, retrying on the (negligible) invalid draws. */
-  generateKeyPair(rng: (n: number) => Uint8Array): KeyPair;
+  generateKeyPair(rng: Rng): KeyPair;
   /** True when `publicKey` is a valid encoding of a usable public key. */
   isValidPublicKey(publicKey: Uint8Array): boolean;
   /** The shared secret; throws when `publicKey` is unusable (callers validate first). */

@@ -1,18 +1,22 @@
 /**
  * Typed errors of `@superscalar/noise-nk`. Every error thrown (or reported through `closed`) by this
- * package is a {@link NoiseError} with a stable string `code`; match on `code` or on the subclass,
- * never on the message. Errors caused by the peer say so with `action: 'disconnect'`: the connection
- * they happened on is already closed, nothing else is affected.
+ * package is a {@link NoiseError} (a `SuperscalarError` of `@superscalar/core`) with a stable string
+ * `code` prefixed `NOISE_`; match on `code` or on the subclass's `isInstance`, never on the message.
+ * Errors caused by the peer say so with `action: 'disconnect'`: the connection they happened on is
+ * already closed, nothing else is affected.
  */
+import { SuperscalarError, tagError } from '@superscalar/core';
+import type { AdmissionLimit } from './connectionLimiter.js';
 
-const BRAND = Symbol.for('@superscalar/noise-nk/error');
+/** Codes of {@link DecodeError} and its subclasses: the peer's bytes could not be decoded. */
+export type NoiseDecodeCode = 'NOISE_DECODE' | 'NOISE_HANDSHAKE_FAILED' | 'NOISE_BAD_MAC';
 
 /** Stable codes of {@link NoiseError} subclasses. */
 export type NoiseErrorCode =
+  | NoiseDecodeCode
   | 'NOISE_INVALID_ARGUMENT'
-  | 'NOISE_HANDSHAKE_FAILED'
   | 'NOISE_HANDSHAKE_TIMEOUT'
-  | 'NOISE_BAD_MAC'
+  | 'NOISE_IDLE_TIMEOUT'
   | 'NOISE_FRAME_TOO_LARGE'
   | 'NOISE_NONCE_EXHAUSTED'
   | 'NOISE_CONNECTION_CLOSED'
@@ -21,36 +25,35 @@ export type NoiseErrorCode =
   | 'NOISE_STATE';
 
 /**
- * Base class of every error this package throws. `isInstance` works across duplicate copies of the
- * package (it checks a `Symbol.for` brand, not the prototype chain).
+ * Base class of every error this package throws. `NoiseError.isInstance(x)` (and each subclass's
+ * `isInstance`) is exact and works across duplicate copies of the package (core's kind tags).
  */
-export class NoiseError extends Error {
-  /** Stable, machine-readable code. */
-  readonly code: NoiseErrorCode;
-
-  constructor(code: NoiseErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = new.target.name;
-  }
-
-  /** True for any error thrown by any copy of `@superscalar/noise-nk`. */
-  static isInstance(x: unknown): x is NoiseError {
-    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === true;
-  }
-}
-Object.defineProperty(NoiseError.prototype, BRAND, { value: true });
+export class NoiseError<C extends NoiseErrorCode = NoiseErrorCode> extends SuperscalarError<C> {}
+tagError(NoiseError, '@superscalar/noise-nk:NoiseError');
 
 /** An argument had the wrong type, length or range. `argument` names it. Fix the call. */
-export class InvalidArgumentError extends NoiseError {
+export class InvalidArgumentError extends NoiseError<'NOISE_INVALID_ARGUMENT'> {
   /** The argument's name or path (e.g. `remoteStatic`, `options.prologue`). */
   readonly argument: string;
 
-  constructor(argument: string, message: string) {
-    super('NOISE_INVALID_ARGUMENT', `${argument}: ${message}`);
+  constructor(argument: string, message: string, options?: { cause?: unknown }) {
+    super('NOISE_INVALID_ARGUMENT', `${argument}: ${message}`, options);
     this.argument = argument;
   }
 }
+tagError(InvalidArgumentError, '@superscalar/noise-nk:InvalidArgumentError');
+
+/**
+ * The peer's bytes could not be decoded: a malformed or unauthentic handshake act
+ * ({@link HandshakeError}), a transport frame that failed authentication ({@link BadMacError}), or
+ * (code `NOISE_DECODE` on this class itself) bytes of the wrong kind, such as a WebSocket text
+ * message on a binary channel. Action: disconnect; the connection is already closed.
+ */
+export class DecodeError<C extends NoiseDecodeCode = NoiseDecodeCode> extends NoiseError<C> {
+  /** Always `disconnect`. */
+  readonly action = 'disconnect' as const;
+}
+tagError(DecodeError, '@superscalar/noise-nk:DecodeError');
 
 /**
  * Why a handshake message was rejected. The BOLT 8 labels map as: `short_read` → `ACTn_READ_FAILED`,
@@ -70,13 +73,11 @@ export type HandshakeFailure =
  * The peer's handshake message was malformed or did not authenticate (a wrong static key, a wrong
  * prologue or protocol name, or tampering). Action: disconnect; the handshake cannot continue.
  */
-export class HandshakeError extends NoiseError {
+export class HandshakeError extends DecodeError<'NOISE_HANDSHAKE_FAILED'> {
   /** The 1-based handshake message (BOLT 8 "act") that failed. */
   readonly act: number;
   /** What was wrong with it. */
   readonly reason: HandshakeFailure;
-  /** Always `disconnect`. */
-  readonly action = 'disconnect' as const;
 
   constructor(act: number, reason: HandshakeFailure, detail: string, options?: { cause?: unknown }) {
     super('NOISE_HANDSHAKE_FAILED', `handshake act ${act}: ${reason}: ${detail}`, options);
@@ -90,41 +91,71 @@ export class HandshakeError extends NoiseError {
     return `ACT${this.act}_${r.toUpperCase()}`;
   }
 }
+tagError(HandshakeError, '@superscalar/noise-nk:HandshakeError');
 
-/** The handshake did not finish within the configured time. The connection was closed. */
-export class HandshakeTimeoutError extends NoiseError {
+/**
+ * A handshake deadline passed: act one did not arrive in time (`deadline: 'act_one'`, responders
+ * only, default 2 s) or the whole handshake did not finish in time (`'handshake'`, default 10 s).
+ * The connection was closed.
+ */
+export class HandshakeTimeoutError extends NoiseError<'NOISE_HANDSHAKE_TIMEOUT'> {
   /** The timeout that elapsed, in milliseconds. */
+  readonly timeoutMs: number;
+  /** Which deadline passed. */
+  readonly deadline: 'act_one' | 'handshake';
+  /** Always `disconnect`. */
+  readonly action = 'disconnect' as const;
+
+  constructor(timeoutMs: number, deadline: 'act_one' | 'handshake' = 'handshake') {
+    super(
+      'NOISE_HANDSHAKE_TIMEOUT',
+      deadline === 'act_one'
+        ? `act one did not arrive within ${timeoutMs} ms; connection closed`
+        : `handshake did not complete within ${timeoutMs} ms; connection closed`,
+    );
+    this.timeoutMs = timeoutMs;
+    this.deadline = deadline;
+  }
+}
+tagError(HandshakeTimeoutError, '@superscalar/noise-nk:HandshakeTimeoutError');
+
+/**
+ * An established session received nothing from the peer for `idleTimeoutMs` (an option, off by
+ * default) and was closed. Action: disconnect; reconnect if the peer is still wanted.
+ */
+export class IdleTimeoutError extends NoiseError<'NOISE_IDLE_TIMEOUT'> {
+  /** The idle time that elapsed, in milliseconds. */
   readonly timeoutMs: number;
   /** Always `disconnect`. */
   readonly action = 'disconnect' as const;
 
   constructor(timeoutMs: number) {
-    super('NOISE_HANDSHAKE_TIMEOUT', `handshake did not complete within ${timeoutMs} ms; connection closed`);
+    super('NOISE_IDLE_TIMEOUT', `nothing received for ${timeoutMs} ms; session closed`);
     this.timeoutMs = timeoutMs;
   }
 }
+tagError(IdleTimeoutError, '@superscalar/noise-nk:IdleTimeoutError');
 
 /**
  * A transport frame (its length prefix or its body) failed authentication: garbage, tampering or a
  * desynchronised peer. Action: disconnect (the cipher state cannot recover).
  */
-export class BadMacError extends NoiseError {
+export class BadMacError extends DecodeError<'NOISE_BAD_MAC'> {
   /** Which part of the frame failed: the 18-byte encrypted length or the body. */
   readonly part: 'length' | 'body';
-  /** Always `disconnect`. */
-  readonly action = 'disconnect' as const;
 
   constructor(part: 'length' | 'body') {
     super('NOISE_BAD_MAC', `transport frame ${part} failed authentication; connection closed`);
     this.part = part;
   }
 }
+tagError(BadMacError, '@superscalar/noise-nk:BadMacError');
 
 /**
  * A message is larger than the frame limit (65,535 bytes in BOLT 8, or a smaller configured limit).
  * Sending one throws before anything is written; receiving one closes the connection.
  */
-export class FrameTooLargeError extends NoiseError {
+export class FrameTooLargeError extends NoiseError<'NOISE_FRAME_TOO_LARGE'> {
   /** The offending length in bytes. */
   readonly length: number;
   /** The limit in force. */
@@ -136,48 +167,55 @@ export class FrameTooLargeError extends NoiseError {
     this.limit = limit;
   }
 }
+tagError(FrameTooLargeError, '@superscalar/noise-nk:FrameTooLargeError');
 
 /** A cipher state without key rotation reached the largest nonce. Action: start a new session. */
-export class NonceExhaustedError extends NoiseError {
+export class NonceExhaustedError extends NoiseError<'NOISE_NONCE_EXHAUSTED'> {
   constructor() {
     super('NOISE_NONCE_EXHAUSTED', 'cipher nonce exhausted; re-handshake to continue');
   }
 }
+tagError(NonceExhaustedError, '@superscalar/noise-nk:NonceExhaustedError');
 
 /** The operation needs an open connection, and this one is closed (by either side or by an error). */
-export class ConnectionClosedError extends NoiseError {
+export class ConnectionClosedError extends NoiseError<'NOISE_CONNECTION_CLOSED'> {
   constructor(message = 'connection is closed', options?: { cause?: unknown }) {
     super('NOISE_CONNECTION_CLOSED', message, options);
   }
 }
+tagError(ConnectionClosedError, '@superscalar/noise-nk:ConnectionClosedError');
 
 /** The underlying byte transport reported an error (a socket reset, a WebSocket error). */
-export class TransportError extends NoiseError {
+export class TransportError extends NoiseError<'NOISE_TRANSPORT_ERROR'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('NOISE_TRANSPORT_ERROR', message, options);
   }
 }
+tagError(TransportError, '@superscalar/noise-nk:TransportError');
 
 /**
- * A listener refused a connection: its source address exceeded the per-IP rate or the listener had
- * its maximum number of handshakes in progress. The connection was closed unread.
+ * A listener refused a connection: its source address exceeded the per-IP rate
+ * (`per_ip_rate`) or had its maximum of handshakes in progress (`per_ip_handshakes`), or the
+ * listener had its maximum in all (`concurrent_handshakes`). The connection was closed unread.
  */
-export class RateLimitedError extends NoiseError {
+export class RateLimitedError extends NoiseError<'NOISE_RATE_LIMITED'> {
   /** The peer's address. */
   readonly remoteAddress: string;
   /** Which limit refused it. */
-  readonly limit: 'per_ip_rate' | 'concurrent_handshakes';
+  readonly limit: AdmissionLimit;
 
-  constructor(remoteAddress: string, limit: 'per_ip_rate' | 'concurrent_handshakes') {
+  constructor(remoteAddress: string, limit: AdmissionLimit) {
     super('NOISE_RATE_LIMITED', `connection from ${remoteAddress} refused: ${limit} limit reached`);
     this.remoteAddress = remoteAddress;
     this.limit = limit;
   }
 }
+tagError(RateLimitedError, '@superscalar/noise-nk:RateLimitedError');
 
 /** An API was called out of order (e.g. writing a handshake message when it is the peer's turn). */
-export class StateError extends NoiseError {
+export class StateError extends NoiseError<'NOISE_STATE'> {
   constructor(message: string) {
     super('NOISE_STATE', message);
   }
 }
+tagError(StateError, '@superscalar/noise-nk:StateError');

@@ -7,9 +7,9 @@
  * Defaults: pattern NK, protocol name `Noise_<pattern>_secp256k1_ChaChaPoly_SHA256`, prologue
  * `superscalar-ts/1`. BOLT 8 itself is XK with prologue `lightning`.
  */
-import { randomBytes } from '@noble/hashes/utils.js';
+import { cryptoRng, type Rng } from '@superscalar/core';
 import { defaultAead } from '#aead';
-import { assertBytes, EMPTY } from './_assert.js';
+import { check, EMPTY } from './_assert.js';
 import type { Aead } from './aead.js';
 import { type Dh, secp256k1Dh } from './dh.js';
 import { HandshakeError, InvalidArgumentError, StateError } from './errors.js';
@@ -37,7 +37,7 @@ export interface HandshakeCommonOptions {
   /** Protocol name; default `Noise_<pattern>_secp256k1_ChaChaPoly_SHA256`. */
   readonly protocolName?: string | undefined;
   /** Randomness for the ephemeral key; default a CSPRNG. Inject only in tests. */
-  readonly rng?: ((n: number) => Uint8Array) | undefined;
+  readonly rng?: Rng | undefined;
   /** AEAD backend; default `node:crypto` under Node, @noble/ciphers elsewhere. */
   readonly aead?: Aead | undefined;
   /** Largest transport message accepted and sent (≤ 65,535, the default). */
@@ -86,11 +86,13 @@ export class Handshake {
 
   /** Starts the initiator's side. */
   static initiator(options: InitiatorOptions): Handshake {
+    checkOptions(options);
     return Handshake.#create(true, options, options.localStatic, options.remoteStatic);
   }
 
   /** Starts the responder's side. */
   static responder(options: ResponderOptions): Handshake {
+    checkOptions(options);
     return Handshake.#create(false, options, options.localStatic, undefined);
   }
 
@@ -100,24 +102,23 @@ export class Handshake {
     localStatic: Uint8Array | undefined,
     remoteStatic: Uint8Array | undefined,
   ): Handshake {
-    if (typeof o !== 'object' || o === null) throw new InvalidArgumentError('options', 'expected an object');
     const pattern = o.pattern ?? 'NK';
     if (pattern !== 'NK' && pattern !== 'XK')
       throw new InvalidArgumentError('options.pattern', `expected NK or XK, got ${String(pattern)}`);
-    if (o.prologue !== undefined) assertBytes(o.prologue, 'options.prologue');
+    const prologue =
+      o.prologue === undefined ? DEFAULT_PROLOGUE : check.bytes(o.prologue, undefined, 'options.prologue');
     if (o.protocolName !== undefined && typeof o.protocolName !== 'string')
       throw new InvalidArgumentError('options.protocolName', 'expected a string');
-    const rng = o.rng ?? randomBytes;
-    if (typeof rng !== 'function') throw new InvalidArgumentError('options.rng', 'expected a function');
-    if (initiator) assertBytes(remoteStatic, 'options.remoteStatic', 33);
-    if (!initiator || pattern === 'XK') assertBytes(localStatic, 'options.localStatic', 32);
+    const rng = o.rng === undefined ? cryptoRng : check.fn<Rng>(o.rng, 'options.rng');
+    if (initiator) check.bytes(remoteStatic, 33, 'options.remoteStatic');
+    if (!initiator || pattern === 'XK') check.bytes(localStatic, 32, 'options.localStatic');
     const hs = new HandshakeState({
       pattern,
       initiator,
       dh: secp256k1Dh,
       aead: o.aead ?? defaultAead,
       protocolName: o.protocolName ?? protocolNameFor(pattern),
-      prologue: o.prologue ?? DEFAULT_PROLOGUE,
+      prologue,
       localStatic,
       remoteStatic,
       rng,
@@ -161,7 +162,7 @@ export class Handshake {
    * (`short_read`, `bad_length`, `bad_version`, `bad_pubkey`, `bad_ciphertext`, `bad_tag`).
    */
   readAct(act: Uint8Array): void {
-    assertBytes(act, 'act');
+    check.bytes(act, undefined, 'act');
     if (this.#hs.isComplete) throw new StateError('handshake is complete');
     if (this.#hs.isMyTurn) throw new StateError('it is our turn to send');
     const n = this.act;
@@ -190,4 +191,9 @@ export class Handshake {
       remoteStatic: r.remoteStatic,
     };
   }
+}
+
+function checkOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError('options', 'expected an object');
 }

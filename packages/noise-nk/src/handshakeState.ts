@@ -10,6 +10,7 @@
  * Not implemented: PSK modifiers, fallback, other patterns. Messages here carry no BOLT 8 version
  * byte; {@link Handshake} adds it.
  */
+import { concatBytes, type Rng } from '@superscalar/core';
 import { assertBytes } from './_assert.js';
 import type { Aead } from './aead.js';
 import type { CipherState } from './cipherState.js';
@@ -75,7 +76,7 @@ export interface HandshakeStateOptions {
   /** The responder's static public key, known to the initiator in NK/XK. */
   readonly remoteStatic?: Uint8Array | undefined;
   /** Source of ephemeral private keys. */
-  readonly rng: (n: number) => Uint8Array;
+  readonly rng: Rng;
   /** When set, `split()` enables BOLT 8 key rotation every this many uses (BOLT 8: 1,000). */
   readonly rotationInterval?: number | undefined;
 }
@@ -98,7 +99,7 @@ export class HandshakeState {
   readonly #initiator: boolean;
   readonly #dh: Dh;
   readonly #ss: SymmetricState;
-  readonly #rng: (n: number) => Uint8Array;
+  readonly #rng: Rng;
   readonly #rotation: number | undefined;
   readonly #s: KeyPair | undefined;
   #e: KeyPair | undefined;
@@ -202,15 +203,7 @@ export class HandshakeState {
     parts.push(this.#ss.encryptAndHash(payload));
     this.#index++;
     this.#finishIfDone();
-    let len = 0;
-    for (const p of parts) len += p.length;
-    const out = new Uint8Array(len);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return concatBytes(...parts);
   }
 
   /**

@@ -8,11 +8,13 @@
  * `connect`/`accept`/`receive`/`send` promise and through `closed`; nothing else is affected and no
  * promise this package creates on its own behalf ever rejects unobserved.
  */
+import { concatBytes } from '@superscalar/core';
 import { assertBytes } from './_assert.js';
 import type { ByteChannel } from './byteChannel.js';
 import {
   ConnectionClosedError,
   HandshakeTimeoutError,
+  IdleTimeoutError,
   InvalidArgumentError,
   NoiseError,
   TransportError,
@@ -36,15 +38,31 @@ export interface SessionOptions {
   readonly readHighWaterMark?: number | undefined;
   /** After `close()`, how long to wait for the peer to close before destroying (default 10,000 ms). */
   readonly closeTimeoutMs?: number | undefined;
+  /**
+   * Closes an established session with `IdleTimeoutError` when nothing has been received from the
+   * peer for this long (default: off). Sending does not count, and neither does time spent paused
+   * because the application has not read what arrived. Pair it with application-level pings
+   * (BOLT 1 `ping`/`pong`) sent more often than the timeout.
+   */
+  readonly idleTimeoutMs?: number | undefined;
 }
 
 /** Options of {@link connect}. */
 export interface ConnectOptions extends InitiatorOptions, SessionOptions {}
 /** Options of {@link accept}. */
-export interface AcceptOptions extends ResponderOptions, SessionOptions {}
+export interface AcceptOptions extends ResponderOptions, SessionOptions {
+  /**
+   * Deadline for the peer's act one, from the start of `accept` (default 2,000 ms; brief §10). An
+   * idle connection then holds a listener's handshake slot for 2 s, not for the whole handshake
+   * deadline. Must not exceed `handshakeTimeoutMs` to have an effect.
+   */
+  readonly actOneTimeoutMs?: number | undefined;
+}
 
-/** Default handshake timeout: 10 s (brief §10). */
+/** Default deadline for the whole handshake: 10 s (brief §10). */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Default deadline for a responder to receive act one: 2 s (brief §10, v2). */
+export const DEFAULT_ACT_ONE_TIMEOUT_MS = 2_000;
 
 const defaultTimers: Timers = {
   setTimeout: (cb, ms) => globalThis.setTimeout(cb, ms),
@@ -57,28 +75,48 @@ const defaultTimers: Timers = {
  * `TransportError`) after closing the channel.
  */
 export function connect(channel: ByteChannel, options: ConnectOptions): Promise<NoiseSession> {
-  return start(channel, () => Handshake.initiator(options), options);
+  return start(channel, () => Handshake.initiator(options), options, undefined);
 }
 
 /** Runs the responder's handshake over `channel`; see {@link connect}. */
 export function accept(channel: ByteChannel, options: AcceptOptions): Promise<NoiseSession> {
-  return start(channel, () => Handshake.responder(options), options);
+  return start(
+    channel,
+    () => Handshake.responder(options),
+    options,
+    options?.actOneTimeoutMs ?? DEFAULT_ACT_ONE_TIMEOUT_MS,
+  );
 }
 
-function start(channel: ByteChannel, make: () => Handshake, o: SessionOptions): Promise<NoiseSession> {
+function start(
+  channel: ByteChannel,
+  make: () => Handshake,
+  o: SessionOptions,
+  actOneTimeoutMs: number | undefined,
+): Promise<NoiseSession> {
   // Invalid options reject the returned promise (never a synchronous throw) and close the channel.
   try {
+    if (typeof o !== 'object' || o === null) throw new InvalidArgumentError('options', 'expected an object');
     const timeout = o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     if (!Number.isFinite(timeout) || timeout <= 0)
       throw new InvalidArgumentError('options.handshakeTimeoutMs', 'expected a positive number');
+    const actOne = actOneTimeoutMs ?? timeout;
+    if (!Number.isFinite(actOne) || actOne <= 0)
+      throw new InvalidArgumentError('options.actOneTimeoutMs', 'expected a positive number');
     const closeTimeout = o.closeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     if (!Number.isFinite(closeTimeout) || closeTimeout <= 0)
       throw new InvalidArgumentError('options.closeTimeoutMs', 'expected a positive number');
+    const idle = o.idleTimeoutMs;
+    if (idle !== undefined && (!Number.isFinite(idle) || idle <= 0))
+      throw new InvalidArgumentError(
+        'options.idleTimeoutMs',
+        'expected a positive number (or undefined: off)',
+      );
     const hwm = o.readHighWaterMark ?? 1 << 20;
     if (!Number.isInteger(hwm) || hwm < 1)
       throw new InvalidArgumentError('options.readHighWaterMark', 'expected a positive integer');
     const hs = make();
-    const limits = { timeout, closeTimeout, timers: o.timers ?? defaultTimers, hwm };
+    const limits = { timeout, actOne, closeTimeout, idle, timers: o.timers ?? defaultTimers, hwm };
     return new Promise<NoiseSession>((resolve, reject) => {
       new NoiseSession(channel, hs, limits, resolve, reject);
     });
@@ -122,6 +160,9 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
   readonly #timers: Timers;
   readonly #closeTimeout: number;
   #timer: unknown;
+  #firstActTimer: unknown;
+  readonly #idleTimeout: number | undefined;
+  #idleTimer: unknown;
   #onOpen: ((s: NoiseSession) => void) | undefined;
   #onFail: ((e: unknown) => void) | undefined;
   #resolveClosed!: (e: NoiseError | undefined) => void;
@@ -134,7 +175,14 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
   constructor(
     channel: ByteChannel,
     hs: Handshake,
-    limits: { timeout: number; closeTimeout: number; timers: Timers; hwm: number },
+    limits: {
+      timeout: number;
+      actOne: number;
+      closeTimeout: number;
+      idle: number | undefined;
+      timers: Timers;
+      hwm: number;
+    },
     onOpen: (s: NoiseSession) => void,
     onFail: (e: unknown) => void,
   ) {
@@ -144,12 +192,19 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
     this.#timers = timers;
     this.#hwm = limits.hwm;
     this.#closeTimeout = limits.closeTimeout;
+    this.#idleTimeout = limits.idle;
     this.#onOpen = onOpen;
     this.#onFail = onFail;
     this.closed = new Promise((r) => {
       this.#resolveClosed = r;
     });
     this.#timer = timers.setTimeout(() => this.#fail(new HandshakeTimeoutError(timeoutMs)), timeoutMs);
+    // The first act we read (a responder's act one) has its own, shorter deadline (brief §10).
+    if (limits.actOne < timeoutMs)
+      this.#firstActTimer = timers.setTimeout(
+        () => this.#fail(new HandshakeTimeoutError(limits.actOne, 'act_one')),
+        limits.actOne,
+      );
     channel.start({
       data: (b) => this.#onData(b),
       drain: () => this.#onDrain(),
@@ -215,6 +270,7 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
   async close(): Promise<void> {
     if (this.#phase === 'open') {
       this.#phase = 'closing';
+      this.#clearIdle();
       // Frames already written are flushed by end(): their senders may proceed.
       this.#onDrain();
       this.#channel.end();
@@ -244,6 +300,7 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
     if (this.#paused && this.#inboxBytes <= this.#hwm / 2 && this.#phase !== 'closed') {
       this.#paused = false;
       this.#channel.resume();
+      this.#armIdle();
     }
     return m;
   }
@@ -260,6 +317,7 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
     if (!this.#paused && this.#inboxBytes > this.#hwm) {
       this.#paused = true;
       this.#channel.pause();
+      this.#clearIdle(); // the application is behind, not the peer
     }
   }
 
@@ -275,18 +333,22 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
     if (this.#phase === 'closed') return;
     this.#guard(() => {
       if (this.#phase === 'handshake') this.#handshakeData(bytes);
-      else this.#deliver(this.#transport!.push(bytes));
+      else {
+        this.#armIdle();
+        this.#deliver(this.#transport!.push(bytes));
+      }
     });
   }
 
   #handshakeData(bytes: Uint8Array): void {
     const hs = this.#hs!;
-    let buf = this.#hsBuf.length === 0 ? bytes : concat(this.#hsBuf, bytes);
+    let buf = this.#hsBuf.length === 0 ? bytes : concatBytes(this.#hsBuf, bytes);
     while (!hs.isComplete && !hs.isMyTurn) {
       const need = hs.nextActLength;
       if (buf.length < need) break;
       hs.readAct(buf.subarray(0, need));
       buf = buf.subarray(need);
+      this.#clearFirstActTimer();
       if (!hs.isComplete && hs.isMyTurn) this.#channel.write(hs.writeAct());
     }
     if (!hs.isComplete) {
@@ -306,6 +368,8 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
     this.#remoteStatic = out.remoteStatic;
     this.#phase = 'open';
     this.#timers.clearTimeout(this.#timer);
+    this.#clearFirstActTimer();
+    this.#armIdle();
     const ok = this.#onOpen;
     this.#onOpen = undefined;
     this.#onFail = undefined;
@@ -344,6 +408,8 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
     this.#phase = 'closed';
     this.#error = error;
     this.#timers.clearTimeout(this.#timer);
+    this.#clearFirstActTimer();
+    this.#clearIdle();
     const reason = rejectWith ?? error ?? new ConnectionClosedError('connection closed');
     if (wasHandshake) {
       const fail = this.#onFail;
@@ -361,16 +427,32 @@ export class NoiseSession implements AsyncIterable<Uint8Array> {
     this.#resolveClosed(error);
   }
 
+  /** (Re)starts the idle deadline while the session is open and reading. */
+  #armIdle(): void {
+    const ms = this.#idleTimeout;
+    if (ms === undefined || this.#phase !== 'open' || this.#paused) return;
+    this.#clearIdle();
+    this.#idleTimer = this.#timers.setTimeout(() => {
+      this.#idleTimer = undefined;
+      this.#fail(new IdleTimeoutError(ms));
+    }, ms);
+  }
+
+  #clearIdle(): void {
+    if (this.#idleTimer === undefined) return;
+    this.#timers.clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+  }
+
+  #clearFirstActTimer(): void {
+    if (this.#firstActTimer === undefined) return;
+    this.#timers.clearTimeout(this.#firstActTimer);
+    this.#firstActTimer = undefined;
+  }
+
   #rejectDrainWaiters(err: unknown): void {
     const ds = this.#drainWaiters;
     this.#drainWaiters = [];
     for (const d of ds) d.reject(err);
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }

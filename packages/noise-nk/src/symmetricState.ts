@@ -3,7 +3,7 @@
  * HMAC-SHA256.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { concatBytes } from './_assert.js';
+import { concatBytes } from '@superscalar/core';
 import { hkdf2 } from './_hkdf.js';
 import type { Aead } from './aead.js';
 import { CipherState } from './cipherState.js';

@@ -18,6 +18,11 @@ export const MAX_MESSAGE_SIZE = 65535;
 export const LENGTH_HEADER_SIZE = 18;
 /** Bytes a frame adds to its message: the 18-byte header and the body's 16-byte MAC. */
 export const FRAME_OVERHEAD = 34;
+/**
+ * The largest frame: {@link MAX_MESSAGE_SIZE} + {@link FRAME_OVERHEAD} = 65,569 bytes. No transport
+ * needs to take more than this from a peer at once (set a WebSocket server's `maxPayload` to it).
+ */
+export const MAX_FRAME_SIZE = MAX_MESSAGE_SIZE + FRAME_OVERHEAD;
 
 /** A pair of rotating cipher states with BOLT 8 framing and an incremental frame reader. */
 export class TransportCipher {

@@ -1,10 +1,11 @@
 // Shared test helpers (not part of the package).
 
+import { fromHex, type Rng } from '@superscalar/core';
 import { type Aead, nobleAead } from '../src/aead.js';
 import { nodeAead } from '../src/node/aead.js';
 
-export const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
-export const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+export { toHex } from '@superscalar/core';
+export const hex = (s: string): Uint8Array => fromHex(s);
 export const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 /** Both AEAD backends: every vector test runs once per backend. */
@@ -14,7 +15,7 @@ export const BACKENDS: readonly [string, Aead][] = [
 ];
 
 /** An rng that hands out the given byte strings in order, then fails the test. */
-export function queuedRng(...keys: Uint8Array[]): (n: number) => Uint8Array {
+export function queuedRng(...keys: Uint8Array[]): Rng {
   const q = [...keys];
   return (n) => {
     const k = q.shift();

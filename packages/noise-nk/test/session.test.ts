@@ -8,6 +8,7 @@ import {
   FrameTooLargeError,
   HandshakeError,
   HandshakeTimeoutError,
+  IdleTimeoutError,
   InvalidArgumentError,
   NoiseError,
 } from '../src/errors.js';
@@ -217,5 +218,68 @@ describe('NoiseSession over a memory channel', () => {
     c.destroy();
     expect(await s.receive()).toBeUndefined();
     expect(c.isOpen).toBe(false);
+  });
+});
+
+describe('idle timeout of established sessions (optional, off by default)', () => {
+  async function idlePair(idleTimeoutMs: number | undefined, readHighWaterMark?: number) {
+    const [a, b] = memoryPair();
+    const timers = new FakeTimers();
+    const [c, s] = await Promise.all([
+      connect(a, { remoteStatic: SERVER_PUB }),
+      accept(b, { localStatic: SERVER, timers, idleTimeoutMs, readHighWaterMark }),
+    ]);
+    return { a, b, c, s, timers };
+  }
+  const settle = () => new Promise<void>((r) => setImmediate(r));
+
+  it('off by default: an established session has no timer pending, however long it is silent', async () => {
+    const { s, timers } = await idlePair(undefined);
+    expect(timers.pending.size).toBe(0);
+    timers.advance(24 * 3600_000);
+    expect(s.isOpen).toBe(true);
+  });
+
+  it('closes the session with IdleTimeoutError after idleTimeoutMs without receiving; each message restarts it', async () => {
+    const { c, s, timers } = await idlePair(30_000);
+    timers.advance(29_999);
+    expect(s.isOpen).toBe(true);
+    await c.send(Uint8Array.of(1));
+    await settle();
+    timers.advance(29_999); // 59,998 ms since open, 29,999 since the message
+    expect(s.isOpen).toBe(true);
+    await s.send(Uint8Array.of(2)); // sending does not count as activity
+    timers.advance(1);
+    expect(s.isOpen).toBe(false);
+    expect(await s.receive()).toEqual(Uint8Array.of(1));
+    const err = await s.receive().catch((e: unknown) => e);
+    expect(IdleTimeoutError.isInstance(err) && [err.code, err.timeoutMs]).toEqual([
+      'NOISE_IDLE_TIMEOUT',
+      30_000,
+    ]);
+    expect(await s.closed).toBe(err);
+    expect(await c.receive()).toEqual(Uint8Array.of(2));
+    expect(await c.receive()).toBeUndefined(); // the peer sees the connection end
+  });
+
+  it('time spent paused because the application is not reading does not count as idle', async () => {
+    const { b, c, s, timers } = await idlePair(30_000, 1000);
+    for (let i = 0; i < 20; i++) await c.send(new Uint8Array(100));
+    await settle();
+    expect(b.paused).toBe(true);
+    timers.advance(60_000);
+    expect(s.isOpen).toBe(true);
+    for (let i = 0; i < 20; i++) await s.receive(); // reading resumes the channel and the deadline
+    expect(b.paused).toBe(false);
+    timers.advance(29_999);
+    expect(s.isOpen).toBe(true);
+    timers.advance(1);
+    expect(s.isOpen).toBe(false);
+  });
+
+  it('a non-positive idleTimeoutMs is an InvalidArgumentError', async () => {
+    const [, b] = memoryPair();
+    const err = await accept(b, { localStatic: SERVER, idleTimeoutMs: 0 }).catch((e: unknown) => e);
+    expect(InvalidArgumentError.isInstance(err) && err.argument).toBe('options.idleTimeoutMs');
   });
 });

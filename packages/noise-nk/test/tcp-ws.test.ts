@@ -6,9 +6,10 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { webSocketChannel } from '../src/byteChannel.js';
-import { BadMacError, HandshakeError, NoiseError } from '../src/errors.js';
+import { BadMacError, DecodeError, HandshakeError, NoiseError } from '../src/errors.js';
 import { socketChannel } from '../src/node/socket.js';
 import { accept, connect, type NoiseSession } from '../src/session.js';
+import { MAX_FRAME_SIZE } from '../src/transportCipher.js';
 import { key, same } from './_helpers.js';
 
 const SERVER = key(7);
@@ -118,7 +119,7 @@ describe('over TCP (node:net)', () => {
 
 describe('over WebSocket (ws)', () => {
   async function wsServer() {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1 << 17 });
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: MAX_FRAME_SIZE });
     await new Promise<void>((r) => wss.once('listening', () => r()));
     cleanups.push(() => new Promise<void>((r) => wss.close(() => r())));
     const results: Promise<NoiseSession>[] = [];
@@ -160,7 +161,7 @@ describe('over WebSocket (ws)', () => {
     const s = await waitFor(() => srv.results[0]);
     ws.send('hello');
     const err = await s.receive().catch((e: unknown) => e);
-    expect(NoiseError.isInstance(err)).toBe(true);
+    expect(DecodeError.isInstance(err) && err.code).toBe('NOISE_DECODE');
 
     const ws2 = new WebSocket(srv.url);
     cleanups.push(() => ws2.terminate());

@@ -1,11 +1,13 @@
 /**
  * A TCP listener that accepts Noise sessions (responder side) with brief §10's defaults: binds
- * 127.0.0.1 unless told otherwise, admits at most 10 connections per source IP per minute and at
- * most 4 concurrent handshakes (excess connections are closed unread and reported as
- * `RateLimitedError`), and closes a handshake that takes longer than 10 s. Built on {@link Acceptor}.
+ * 127.0.0.1 unless told otherwise, admits at most 10 connections per source IP per minute, at most
+ * 2 handshakes in progress per source IP and 64 in all (excess connections are closed unread and
+ * reported as `RateLimitedError`), and closes a connection whose act one has not arrived within 2 s
+ * or whose handshake has not finished within 10 s. Built on {@link Acceptor}.
  */
 import { createServer, type Server } from 'node:net';
 import { Acceptor, type AcceptorOptions } from '../acceptor.js';
+import { TransportError } from '../errors.js';
 import { socketChannel } from './socket.js';
 
 /** Options of {@link listen}. */
@@ -28,7 +30,11 @@ export interface NoiseListener {
   close(): Promise<void>;
 }
 
-/** Starts a listener; resolves once it is bound. Invalid options throw before anything is bound. */
+/**
+ * Starts a listener; resolves once it is bound. Invalid options throw `InvalidArgumentError`
+ * before anything is bound; a failure to bind (address in use, permission) rejects with
+ * `TransportError` (its `cause` is Node's error).
+ */
 export function listen(options: ListenOptions): Promise<NoiseListener> {
   const acceptor = new Acceptor(options);
   const host = options.host ?? '127.0.0.1';
@@ -47,7 +53,8 @@ export function listen(options: ListenOptions): Promise<NoiseListener> {
   });
   server.on('error', () => {}); // listen errors reject below; later ones cannot be acted upon
   return new Promise((resolve, reject) => {
-    const onListenError = (err: Error) => reject(err);
+    const onListenError = (cause: Error) =>
+      reject(new TransportError(`could not listen on ${host}:${options.port ?? 0}`, { cause }));
     server.once('error', onListenError);
     server.listen(options.port ?? 0, host, () => {
       server.off('error', onListenError);

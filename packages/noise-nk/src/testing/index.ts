@@ -3,7 +3,9 @@
  * an in-memory {@link ByteChannel} pair and manually driven {@link Timers}. Deterministic: no
  * sockets, no real time. Not for production use.
  */
+import type { Clock } from '@superscalar/core';
 import type { ByteChannel, ByteChannelHandlers } from '../byteChannel.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { Timers } from '../session.js';
 
 /** One end of an in-memory channel: bytes written reach the peer on a microtask. */
@@ -81,15 +83,33 @@ export function memoryChannelPair(): [MemoryChannel, MemoryChannel] {
   return [a, b];
 }
 
-/** Manually driven timers: callbacks run only when `fire()` is called. */
-export class FakeTimers implements Timers {
-  /** Pending callbacks by handle, with their requested delay. */
-  readonly pending = new Map<number, { readonly cb: () => void; readonly ms: number }>();
+/**
+ * Manually driven timers on a virtual clock: callbacks run only when `advance(ms)` or `fire()` is
+ * called. Also a core `Clock` (`now()`), so one instance can drive both a session's timers and a
+ * listener's rate limit (`Acceptor`'s `clock`) on the same virtual time.
+ */
+export class FakeTimers implements Timers, Clock {
+  /** Pending callbacks by handle, with their requested delay and virtual due time. */
+  readonly pending = new Map<
+    number,
+    { readonly cb: () => void; readonly ms: number; readonly due: number }
+  >();
   #id = 0;
+  #now: number;
+
+  /** @param startMs - the virtual time to start at (default 0). */
+  constructor(startMs = 0) {
+    this.#now = startMs;
+  }
+
+  /** The virtual time in milliseconds. */
+  now(): number {
+    return this.#now;
+  }
 
   setTimeout(callback: () => void, ms: number): unknown {
     const id = ++this.#id;
-    this.pending.set(id, { cb: callback, ms });
+    this.pending.set(id, { cb: callback, ms, due: this.#now + ms });
     return id;
   }
 
@@ -97,7 +117,26 @@ export class FakeTimers implements Timers {
     this.pending.delete(handle as number);
   }
 
-  /** Runs every pending callback (as if their deadlines had all passed). */
+  /**
+   * Moves virtual time forward by `ms`, running every callback that falls due on the way, in due
+   * order (the clock reads each one's due time while it runs; timers set meanwhile run too if due).
+   */
+  advance(ms: number): void {
+    if (!(ms >= 0)) throw new InvalidArgumentError('ms', 'virtual time never goes backwards');
+    const end = this.#now + ms;
+    for (;;) {
+      let next: [number, { readonly cb: () => void; readonly due: number }] | undefined;
+      for (const e of this.pending)
+        if (e[1].due <= end && (next === undefined || e[1].due < next[1].due)) next = e;
+      if (next === undefined) break;
+      this.pending.delete(next[0]);
+      this.#now = Math.max(this.#now, next[1].due);
+      next[1].cb();
+    }
+    this.#now = end;
+  }
+
+  /** Runs every pending callback now, whatever its due time (virtual time does not move). */
   fire(): void {
     const all = [...this.pending.values()];
     this.pending.clear();
