@@ -94,7 +94,7 @@ export function chainConformance(name: string, make: () => Promise<ConformanceTa
       expect(out.value).toBe(123_456n);
       expect(Buffer.from(out.script).equals(Buffer.from(kp.script))).toBe(true);
       expect(await b.getSpend({ txid: f.txid, vout: f.vout })).toEqual({ spent: false });
-      await expect(b.getTransaction('00'.repeat(32))).rejects.toSatisfy(NotFound.isInstance);
+      await expect(b.getTransaction('00'.repeat(32))).rejects.toSatisfy((e) => NotFound.isInstance(e));
     });
 
     it('a P2TR key-path spend signed with noble schnorr is accepted, idempotent, then confirmed; a bad signature is refused', async () => {
@@ -194,7 +194,7 @@ export function chainConformance(name: string, make: () => Promise<ConformanceTa
       expect((await rejection(b.broadcast(same.raw))).reason).toBe('insufficient fee');
       const tx2 = spend({ inputs: [{ from: f, signer }], outputs: [{ value: 95_000n, script: kp.script }] });
       const t2 = await b.broadcast(tx2.raw);
-      await expect(b.getTransaction(txidHex(tx1.tx))).rejects.toSatisfy(NotFound.isInstance);
+      await expect(b.getTransaction(txidHex(tx1.tx))).rejects.toSatisfy((e) => NotFound.isInstance(e));
       await b.mine(1);
       expect((await b.getTransaction(t2)).confirmation?.confirmations).toBe(1);
       const tx3 = spend({ inputs: [{ from: f, signer }], outputs: [{ value: 90_000n, script: kp.script }] });
@@ -300,7 +300,7 @@ export function chainConformance(name: string, make: () => Promise<ConformanceTa
         outputs: [{ value: 90_000n, script: kp.script }],
       });
       await b.broadcast(rich.raw);
-      await expect(b.getTransaction(txidHex(first.tx))).rejects.toSatisfy(NotFound.isInstance);
+      await expect(b.getTransaction(txidHex(first.tx))).rejects.toSatisfy((e) => NotFound.isInstance(e));
       await b.mine(1);
       expect((await b.getTransaction(txidHex(rich.tx))).confirmation?.confirmations).toBe(1);
     });
@@ -386,7 +386,7 @@ export function chainConformance(name: string, make: () => Promise<ConformanceTa
       });
       const ok = await b.broadcastPackage(p2.raw, rich.raw);
       expect([...ok.replacedTxids].sort()).toEqual([p1id, txidHex(c1.tx)].sort());
-      await expect(b.getTransaction(p1id)).rejects.toSatisfy(NotFound.isInstance);
+      await expect(b.getTransaction(p1id)).rejects.toSatisfy((e) => NotFound.isInstance(e));
       await b.mine(1);
       expect((await b.getTransaction(p2id)).confirmation?.confirmations).toBe(1);
     });

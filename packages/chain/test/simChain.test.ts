@@ -86,7 +86,7 @@ describe('SimChain consensus rules', () => {
   it('an undecodable transaction is TX decode failed; an unknown txid is NotFound', async () => {
     const c = chain();
     expect(rejected(() => c.broadcastSync(Uint8Array.of(1, 2, 3))).reason).toBe('TX decode failed');
-    await expect(c.getTransaction('11'.repeat(32))).rejects.toSatisfy(NotFound.isInstance);
+    await expect(c.getTransaction('11'.repeat(32))).rejects.toSatisfy((e) => NotFound.isInstance(e));
   });
 });
 

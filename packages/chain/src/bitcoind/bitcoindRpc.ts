@@ -18,9 +18,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { isNetwork, type Network } from '@superscalar/core';
 import {
-  ChainError,
-  InvalidArgument,
+  InvalidArgumentError,
   MalformedReply,
   NotFound,
   RpcAuthFailed,
@@ -47,7 +47,7 @@ import type {
   WaitOptions,
 } from '../interfaces.js';
 import { scriptToAddress } from '../sim/_address.js';
-import { decodeTx, TxDecodeError, txidHex, wtxidHex } from '../tx/index.js';
+import { DecodeError, decodeTx, txidHex, wtxidHex } from '../tx/index.js';
 import { decodeReply, MAX_REPLY_BYTES, type Shape } from './_reply.js';
 
 /** Credentials: Core's `.cookie` file, or `-rpcuser`/`-rpcpassword` (or `-rpcauth`). */
@@ -55,16 +55,24 @@ export type BitcoindAuth =
   | { readonly cookieFile: string }
   | { readonly user: string; readonly password: string };
 
-/** Core's chain names as `getblockchaininfo.chain` reports them. */
-export type BitcoindChain = 'main' | 'test' | 'testnet4' | 'signet' | 'regtest';
+/** Core's name (`getblockchaininfo.chain`) for each {@link Network}. */
+const CORE_CHAIN: Readonly<Record<Network, string>> = {
+  mainnet: 'main',
+  testnet4: 'testnet4',
+  signet: 'signet',
+  regtest: 'regtest',
+};
 
 /** Options of {@link BitcoindRpc}. */
 export interface BitcoindRpcOptions {
   /** e.g. `http://127.0.0.1:18443`. Only `http:` (put TLS in front with a tunnel if needed). */
   readonly url: string;
   readonly auth: BitcoindAuth;
-  /** The chain the node must run; checked before the first call. */
-  readonly network: BitcoindChain;
+  /**
+   * The network the node must run (`getblockchaininfo.chain` is `main`, `testnet4`, `signet` or
+   * `regtest`); checked before every call until it has answered once, and never again trusted blindly.
+   */
+  readonly network: Network;
   /** Wallet name for wallet calls (`fund`, default mining address). */
   readonly wallet?: string;
   /** Per-call timeout, ms (default 30,000). */
@@ -148,12 +156,12 @@ function splitReason(message: string): { reason: string; detail?: string } {
 
 /** Parses a transaction we were handed, for ids; undecodable bytes are refused like Core does. */
 function ids(raw: Uint8Array, name: string): { txid: string; wtxid: string } {
-  if (!(raw instanceof Uint8Array)) throw new InvalidArgument(name, 'expected a Uint8Array');
+  if (!(raw instanceof Uint8Array)) throw new InvalidArgumentError(name, 'expected a Uint8Array');
   try {
     const tx = decodeTx(raw);
     return { txid: txidHex(tx), wtxid: wtxidHex(tx) };
   } catch (e) {
-    if (TxDecodeError.isInstance(e))
+    if (DecodeError.isInstance(e))
       throw new TxRejected({ reason: 'TX decode failed', detail: e.message, rule: 'decode', cause: e });
     throw e;
   }
@@ -177,14 +185,14 @@ export class BitcoindRpc implements ChainBackend {
 
   constructor(options: BitcoindRpcOptions) {
     if (typeof options !== 'object' || options === null)
-      throw new InvalidArgument('options', 'expected an object');
+      throw new InvalidArgumentError('options', 'expected an object');
     let url: URL;
     try {
       url = new URL(options.url);
     } catch {
-      throw new InvalidArgument('options.url', 'expected an http:// URL');
+      throw new InvalidArgumentError('options.url', 'expected an http:// URL');
     }
-    if (url.protocol !== 'http:') throw new InvalidArgument('options.url', 'only http: is supported');
+    if (url.protocol !== 'http:') throw new InvalidArgumentError('options.url', 'only http: is supported');
     const auth = options.auth as Partial<{ cookieFile: unknown; user: unknown; password: unknown }>;
     if (
       typeof auth !== 'object' ||
@@ -194,13 +202,13 @@ export class BitcoindRpc implements ChainBackend {
         (typeof auth.user === 'string' && typeof auth.password === 'string')
       )
     )
-      throw new InvalidArgument('options.auth', 'expected { cookieFile } or { user, password }');
-    if (!['main', 'test', 'testnet4', 'signet', 'regtest'].includes(options.network))
-      throw new InvalidArgument('options.network', 'expected main, test, testnet4, signet or regtest');
+      throw new InvalidArgumentError('options.auth', 'expected { cookieFile } or { user, password }');
+    if (!isNetwork(options.network))
+      throw new InvalidArgumentError('options.network', 'expected mainnet, testnet4, signet or regtest');
     const int = (v: number | undefined, d: number, name: string, min = 0): number => {
       if (v === undefined) return d;
       if (!Number.isInteger(v) || v < min)
-        throw new InvalidArgument(`options.${name}`, `expected an integer ≥ ${min}`);
+        throw new InvalidArgumentError(`options.${name}`, `expected an integer ≥ ${min}`);
       return v;
     };
     this.url = url;
@@ -368,7 +376,7 @@ export class BitcoindRpc implements ChainBackend {
     this.networkChecked ??= (async () => {
       const r = (await this.call('getblockchaininfo', [])).obj();
       const chain = r.at('chain').str();
-      if (chain !== this.opts.network) throw new WrongNetwork(this.opts.network, chain);
+      if (chain !== CORE_CHAIN[this.opts.network]) throw new WrongNetwork(this.opts.network, chain);
     })().catch((e) => {
       this.networkChecked = undefined;
       throw e;
@@ -379,7 +387,7 @@ export class BitcoindRpc implements ChainBackend {
   /** A raw call for anything this class does not wrap; the result is unvalidated JSON. */
   async rpc(method: string, params: unknown[] = [], options: { wallet?: boolean } = {}): Promise<unknown> {
     if (typeof method !== 'string' || !/^[a-z]+$/.test(method))
-      throw new InvalidArgument('method', 'expected an RPC name');
+      throw new InvalidArgumentError('method', 'expected an RPC name');
     return (await this.call(method, params, options)).value;
   }
 
@@ -392,7 +400,7 @@ export class BitcoindRpc implements ChainBackend {
 
   async blockHash(height: number): Promise<string> {
     if (!Number.isInteger(height) || height < 0)
-      throw new InvalidArgument('height', 'expected a non-negative integer');
+      throw new InvalidArgumentError('height', 'expected a non-negative integer');
     try {
       return (await this.call('getblockhash', [height])).hash();
     } catch (e) {
@@ -419,9 +427,9 @@ export class BitcoindRpc implements ChainBackend {
 
   async blocksSince(height: number, limit = 1000): Promise<ChainBlock[]> {
     if (!Number.isInteger(height) || height < -1)
-      throw new InvalidArgument('height', 'expected an integer ≥ -1');
+      throw new InvalidArgumentError('height', 'expected an integer ≥ -1');
     if (!Number.isInteger(limit) || limit < 1)
-      throw new InvalidArgument('limit', 'expected a positive integer');
+      throw new InvalidArgumentError('limit', 'expected a positive integer');
     const tip = await this.tip();
     const out: ChainBlock[] = [];
     for (let h = height + 1; h <= tip.height && out.length < limit; h++) {
@@ -448,7 +456,7 @@ export class BitcoindRpc implements ChainBackend {
 
   async getTransaction(txid: string): Promise<TxInfo> {
     if (typeof txid !== 'string' || !/^[0-9a-f]{64}$/.test(txid))
-      throw new InvalidArgument('txid', 'expected 64 hex');
+      throw new InvalidArgumentError('txid', 'expected 64 hex');
     let r: Shape;
     try {
       r = (await this.call('getrawtransaction', [txid, true])).obj();
@@ -469,9 +477,10 @@ export class BitcoindRpc implements ChainBackend {
   async getSpend(outpoint: OutPoint): Promise<SpendStatus> {
     const txid = outpoint?.txid;
     if (typeof txid !== 'string' || !/^[0-9a-f]{64}$/.test(txid))
-      throw new InvalidArgument('outpoint.txid', 'expected 64 hex');
+      throw new InvalidArgumentError('outpoint.txid', 'expected 64 hex');
     const vout = outpoint.vout;
-    if (!Number.isInteger(vout) || vout < 0) throw new InvalidArgument('outpoint.vout', 'expected an index');
+    if (!Number.isInteger(vout) || vout < 0)
+      throw new InvalidArgumentError('outpoint.vout', 'expected an index');
     const m = (await this.call('gettxspendingprevout', [[{ txid, vout }]])).arr(1);
     const entry = m[0]?.obj();
     if (entry?.has('spendingtxid') === true) {
@@ -534,7 +543,7 @@ export class BitcoindRpc implements ChainBackend {
 
   waitForHeight(height: number, options?: WaitOptions): Promise<ChainTip> {
     if (!Number.isInteger(height) || height < 0)
-      throw new InvalidArgument('height', 'expected a non-negative integer');
+      throw new InvalidArgumentError('height', 'expected a non-negative integer');
     return this.poll(async () => {
       const t = await this.tip();
       return t.height >= height ? t : undefined;
@@ -543,7 +552,7 @@ export class BitcoindRpc implements ChainBackend {
 
   waitForConfirmation(txid: string, confirmations = 1, options?: WaitOptions): Promise<Confirmation> {
     if (!Number.isInteger(confirmations) || confirmations < 1)
-      throw new InvalidArgument('confirmations', 'expected a positive integer');
+      throw new InvalidArgumentError('confirmations', 'expected a positive integer');
     return this.poll(async () => {
       try {
         const c = (await this.getTransaction(txid)).confirmation;
@@ -692,7 +701,8 @@ export class BitcoindRpc implements ChainBackend {
 
   async feeRate(purpose: FeePurpose): Promise<number> {
     const target = this.opts.feeTargets[purpose];
-    if (target === undefined) throw new InvalidArgument('purpose', `unknown fee purpose ${String(purpose)}`);
+    if (target === undefined)
+      throw new InvalidArgumentError('purpose', `unknown fee purpose ${String(purpose)}`);
     const est = (await this.call('estimatesmartfee', [target])).obj();
     const rate = est.has('feerate')
       ? btcPerKvbToSat(est.at('feerate').nonNegative())
@@ -714,9 +724,9 @@ export class BitcoindRpc implements ChainBackend {
 
   async mine(count: number, options?: MineOptions): Promise<string[]> {
     if (!Number.isInteger(count) || count < 0 || count > 100_000)
-      throw new InvalidArgument('count', 'expected an integer in [0, 100000]');
+      throw new InvalidArgumentError('count', 'expected an integer in [0, 100000]');
     if (options?.scriptPubKey !== undefined && options.address !== undefined)
-      throw new InvalidArgument('options', 'give either scriptPubKey or address, not both');
+      throw new InvalidArgumentError('options', 'give either scriptPubKey or address, not both');
     const target =
       options?.scriptPubKey !== undefined
         ? `raw(${hex(options.scriptPubKey)})`
@@ -734,12 +744,12 @@ export class BitcoindRpc implements ChainBackend {
 
   async fund(scriptPubKey: Uint8Array, amount: bigint): Promise<FundedOutput> {
     if (!(scriptPubKey instanceof Uint8Array))
-      throw new InvalidArgument('scriptPubKey', 'expected a Uint8Array');
+      throw new InvalidArgumentError('scriptPubKey', 'expected a Uint8Array');
     if (typeof amount !== 'bigint' || amount <= 0n)
-      throw new InvalidArgument('amount', 'expected a positive bigint');
+      throw new InvalidArgumentError('amount', 'expected a positive bigint');
     const address = scriptToAddress(scriptPubKey);
     if (address === null)
-      throw new InvalidArgument('scriptPubKey', 'has no address; the wallet can only pay addresses');
+      throw new InvalidArgumentError('scriptPubKey', 'has no address; the wallet can only pay addresses');
     const balance = (await this.call('getbalances', [], { wallet: true }))
       .obj()
       .at('mine')
@@ -757,10 +767,7 @@ export class BitcoindRpc implements ChainBackend {
       (o) => o.value === amount && Buffer.from(o.script).equals(Buffer.from(scriptPubKey)),
     );
     if (vout < 0 || info.confirmation === undefined)
-      throw new ChainError(
-        'UNAVAILABLE',
-        `funding transaction ${txid} has no confirmed output paying the script`,
-      );
+      throw new Unavailable(`funding transaction ${txid} has no confirmed output paying the script`);
     return {
       txid,
       vout,
@@ -772,7 +779,7 @@ export class BitcoindRpc implements ChainBackend {
 
   async invalidateBlock(hash: string): Promise<void> {
     if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash))
-      throw new InvalidArgument('hash', 'expected 64 hex');
+      throw new InvalidArgumentError('hash', 'expected 64 hex');
     try {
       await this.call('invalidateblock', [hash]);
     } catch (e) {
@@ -784,7 +791,7 @@ export class BitcoindRpc implements ChainBackend {
 
   async setMockTime(unixSeconds: number): Promise<void> {
     if (!Number.isInteger(unixSeconds) || unixSeconds < 0)
-      throw new InvalidArgument('unixSeconds', 'expected a non-negative integer');
+      throw new InvalidArgumentError('unixSeconds', 'expected a non-negative integer');
     await this.call('setmocktime', [unixSeconds]);
   }
 }

@@ -11,7 +11,7 @@
  */
 
 import { sha256 } from '@noble/hashes/sha2.js';
-import { ChainError, InvalidArgument, NotFound, TxRejected } from '../errors.js';
+import { InvalidArgumentError, NotFound, TxRejected, Unavailable } from '../errors.js';
 import type {
   ChainBackend,
   ChainBlock,
@@ -30,12 +30,12 @@ import type {
 import type { Tx, TxOut } from '../tx/index.js';
 import {
   createTx,
+  DecodeError,
   decodeTx,
   encodeTx,
   fromDisplayHex,
   isCoinbase,
   MAX_BLOCK_WEIGHT,
-  TxDecodeError,
   toDisplayHex,
   txidHex,
   vsize,
@@ -107,19 +107,19 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function assertBytes(v: unknown, name: string): Uint8Array {
-  if (!(v instanceof Uint8Array)) throw new InvalidArgument(name, 'expected a Uint8Array');
+  if (!(v instanceof Uint8Array)) throw new InvalidArgumentError(name, 'expected a Uint8Array');
   return Uint8Array.from(v);
 }
 
 function assertHash(v: unknown, name: string): string {
   if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v))
-    throw new InvalidArgument(name, 'expected 64 lowercase hex characters (display order)');
+    throw new InvalidArgumentError(name, 'expected 64 lowercase hex characters (display order)');
   return v;
 }
 
 function assertHeight(v: unknown, name: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < -1)
-    throw new InvalidArgument(name, 'expected an integer height ≥ -1');
+    throw new InvalidArgumentError(name, 'expected an integer height ≥ -1');
   return v;
 }
 
@@ -130,7 +130,7 @@ function record(raw: Uint8Array, name = 'tx'): TxRecord {
   try {
     tx = decodeTx(bytes);
   } catch (e) {
-    if (TxDecodeError.isInstance(e))
+    if (DecodeError.isInstance(e))
       throw new TxRejected({ reason: 'TX decode failed', detail: e.message, rule: 'decode', cause: e });
     throw e;
   }
@@ -254,8 +254,7 @@ export class SimChain implements ChainBackend {
       if (!isCoinbase(rec.tx)) {
         rec.inputKeys.forEach((k, vin) => {
           const coin = this.utxos.get(k);
-          if (coin === undefined)
-            throw new ChainError('UNAVAILABLE', `SimChain bug: block spends missing coin ${k}`);
+          if (coin === undefined) throw new Unavailable(`SimChain bug: block spends missing coin ${k}`);
           block.undo.set(k, coin);
           this.utxos.delete(k);
           this.spendIndex.set(k, { txid: rec.txid, vin, block });
@@ -298,7 +297,7 @@ export class SimChain implements ChainBackend {
 
   private coinbaseScript(options: MineOptions | undefined): Uint8Array {
     if (options?.scriptPubKey !== undefined && options.address !== undefined)
-      throw new InvalidArgument('options', 'give either scriptPubKey or address, not both');
+      throw new InvalidArgumentError('options', 'give either scriptPubKey or address, not both');
     if (options?.scriptPubKey !== undefined) return assertBytes(options.scriptPubKey, 'options.scriptPubKey');
     if (options?.address !== undefined) return addressToScript(options.address);
     return FAUCET_SCRIPT;
@@ -407,7 +406,7 @@ export class SimChain implements ChainBackend {
   async blocksSince(height: number, limit = 1000): Promise<ChainBlock[]> {
     assertHeight(height, 'height');
     if (!Number.isInteger(limit) || limit < 1)
-      throw new InvalidArgument('limit', 'expected a positive integer');
+      throw new InvalidArgumentError('limit', 'expected a positive integer');
     return this.active.slice(height + 1, height + 1 + limit).map((b) => this.chainBlock(b));
   }
 
@@ -489,7 +488,7 @@ export class SimChain implements ChainBackend {
   waitForConfirmation(txid: string, confirmations = 1, options?: WaitOptions): Promise<Confirmation> {
     assertHash(txid, 'txid');
     if (!Number.isInteger(confirmations) || confirmations < 1)
-      throw new InvalidArgument('confirmations', 'expected a positive integer');
+      throw new InvalidArgumentError('confirmations', 'expected a positive integer');
     return this.wait(() => {
       const c = this.txIndex.get(txid);
       if (c === undefined) return undefined;
@@ -577,7 +576,7 @@ export class SimChain implements ChainBackend {
 
   async feeRate(purpose: FeePurpose): Promise<number> {
     const r = this.feeRates[purpose];
-    if (r === undefined) throw new InvalidArgument('purpose', `unknown fee purpose ${String(purpose)}`);
+    if (r === undefined) throw new InvalidArgumentError('purpose', `unknown fee purpose ${String(purpose)}`);
     const floor =
       purpose === 'presigned'
         ? Math.max(this.presignedFloor, this.policy.minRelayFeeRate)
@@ -590,7 +589,7 @@ export class SimChain implements ChainBackend {
   /** Synchronous {@link mine}. */
   mineSync(count: number, options?: MineOptions): string[] {
     if (!Number.isInteger(count) || count < 0 || count > 100_000)
-      throw new InvalidArgument('count', 'expected an integer in [0, 100000]');
+      throw new InvalidArgumentError('count', 'expected an integer in [0, 100000]');
     const script = this.coinbaseScript(options);
     const hashes: string[] = [];
     for (let i = 0; i < count; i++) hashes.push(this.mineOne(script, options?.empty === true));
@@ -618,7 +617,7 @@ export class SimChain implements ChainBackend {
   fundSync(scriptPubKey: Uint8Array, amount: bigint): FundedOutput {
     const script = assertBytes(scriptPubKey, 'scriptPubKey');
     if (typeof amount !== 'bigint' || amount <= 0n)
-      throw new InvalidArgument('amount', 'expected a positive bigint');
+      throw new InvalidArgumentError('amount', 'expected a positive bigint');
     for (let attempt = 0; attempt < 20; attempt++) {
       const coins = this.faucetCoins();
       const picked: { key: string; coin: Coin }[] = [];
@@ -658,7 +657,7 @@ export class SimChain implements ChainBackend {
       this.mineSync(1);
       return { txid, vout: 0, amount, scriptPubKey: Uint8Array.from(script), height: this.tipBlock.height };
     }
-    throw new ChainError('UNAVAILABLE', 'SimChain faucet could not gather enough matured coins');
+    throw new Unavailable('SimChain faucet could not gather enough matured coins');
   }
 
   async fund(scriptPubKey: Uint8Array, amount: bigint): Promise<FundedOutput> {
@@ -670,7 +669,7 @@ export class SimChain implements ChainBackend {
     assertHash(hash, 'hash');
     const block = this.blocks.get(hash);
     if (block === undefined) throw new NotFound(`block ${hash}`);
-    if (block.height === 0) throw new InvalidArgument('hash', 'the genesis block cannot be invalidated');
+    if (block.height === 0) throw new InvalidArgumentError('hash', 'the genesis block cannot be invalidated');
     block.invalid = true;
     if (this.active[block.height]?.hash !== hash) return;
     const disconnected: SimBlock[] = [];
@@ -706,7 +705,7 @@ export class SimChain implements ChainBackend {
 
   async setMockTime(unixSeconds: number): Promise<void> {
     if (!Number.isInteger(unixSeconds) || unixSeconds < 0)
-      throw new InvalidArgument('unixSeconds', 'expected a non-negative integer');
+      throw new InvalidArgumentError('unixSeconds', 'expected a non-negative integer');
     this.mockTime = unixSeconds === 0 ? undefined : unixSeconds;
   }
 
