@@ -23,6 +23,7 @@ import {
   InvalidArgumentError,
   MalformedReply,
   NotFound,
+  ReplyTooLarge,
   RpcAuthFailed,
   RpcError,
   RpcTimeout,
@@ -47,8 +48,9 @@ import type {
   WaitOptions,
 } from '../interfaces.js';
 import { scriptToAddress } from '../sim/_address.js';
-import { DecodeError, decodeTx, txidHex, wtxidHex } from '../tx/index.js';
-import { decodeReply, MAX_REPLY_BYTES, type Shape } from './_reply.js';
+import { DecodeError, decodeTx, type Tx, toDisplayHex, txidHex, wtxidHex } from '../tx/index.js';
+import { decodeBlock } from './_block.js';
+import { boundsFor, decodeReply, type ReplyBounds, type Shape } from './_reply.js';
 
 /** Credentials: Core's `.cookie` file, or `-rpcuser`/`-rpcpassword` (or `-rpcauth`). */
 export type BitcoindAuth =
@@ -143,16 +145,51 @@ function satsToBtc(sats: bigint): string {
   return `${s.slice(0, -8)}.${s.slice(-8)}`;
 }
 
-/** sat/kvB from a BTC/kvB figure (rounded up: a floor must never fall below the node's). */
-function btcPerKvbToSat(v: number): number {
-  return Math.ceil(Math.round(v * 1e8 * 1000) / 1000);
+/**
+ * Integer sat/kvB from a node's BTC/kvB figure, checked: finite, ≥ 0 and at most 1 BTC/kvB (else
+ * {@link MalformedReply}); rounded up, so a floor never falls below the node's.
+ */
+function feeRateOf(field: Shape): number {
+  const v = field.nonNegative();
+  const sat = Math.ceil(Math.round(v * 1e8 * 1000) / 1000);
+  if (!Number.isSafeInteger(sat) || sat > MAX_BELIEVABLE_FEE_RATE)
+    throw new MalformedReply(field.method, field.path, `fee rate above ${MAX_BELIEVABLE_FEE_RATE} sat/kvB`);
+  return sat;
 }
 
-/** Splits Core's `reason, debug` text. */
-function splitReason(message: string): { reason: string; detail?: string } {
-  const at = message.indexOf(', ');
-  return at < 0 ? { reason: message } : { reason: message.slice(0, at), detail: message.slice(at + 2) };
+/**
+ * Splits Core's `TxValidationState::ToString()` text, `reason` or `reason, debug`, at the first `, `
+ * outside parentheses: a reason such as `mempool-script-verify-flag-failed (…)` is kept whole, and
+ * nothing is dropped (the rest is the detail).
+ */
+export function splitReason(message: string): { reason: string; detail?: string } {
+  let depth = 0;
+  for (let i = 0; i < message.length - 1; i++) {
+    const c = message[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && c === ',' && message[i + 1] === ' ')
+      return { reason: message.slice(0, i), detail: message.slice(i + 2) };
+  }
+  return { reason: message };
 }
+
+/**
+ * Core's `TransactionErrorString` texts that `sendrawtransaction` returns whole with RPC -25 (they are
+ * not `reason, debug` pairs), and the reject reason each is reported as: `max-fee-exceeded` is what
+ * `testmempoolaccept` says for the same transaction; `maxburnamount` has no testmempoolaccept name, so
+ * the reason is Core's message itself.
+ */
+const TRANSACTION_ERRORS: ReadonlyMap<string, string> = new Map([
+  ['Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)', 'max-fee-exceeded'],
+  [
+    'Unspendable output exceeds maximum configured by user (maxburnamount)',
+    'Unspendable output exceeds maximum configured by user (maxburnamount)',
+  ],
+]);
+
+/** Largest fee rate believed from a node, sat/kvB (1 BTC/kvB, the most `maxfeerate` accepts). */
+const MAX_BELIEVABLE_FEE_RATE = 100_000_000;
 
 /** Parses a transaction we were handed, for ids; undecodable bytes are refused like Core does. */
 function ids(raw: Uint8Array, name: string): { txid: string; wtxid: string } {
@@ -250,7 +287,12 @@ export class BitcoindRpc implements ChainBackend {
     return this.authHeader;
   }
 
-  private post(path: string, body: string, method: string): Promise<{ status: number; text: string }> {
+  private post(
+    path: string,
+    body: string,
+    method: string,
+    maxBytes: number,
+  ): Promise<{ status: number; text: string }> {
     const timeoutMs = this.opts.timeoutMs;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -277,9 +319,9 @@ export class BitcoindRpc implements ChainBackend {
           let size = 0;
           res.on('data', (c: Buffer) => {
             size += c.length;
-            if (size > MAX_REPLY_BYTES) {
+            if (size > maxBytes) {
               req.destroy();
-              done(() => reject(new MalformedReply(method, 'body', 'reply too large')));
+              done(() => reject(new ReplyTooLarge(method, 'bytes', maxBytes)));
               return;
             }
             chunks.push(c);
@@ -325,9 +367,10 @@ export class BitcoindRpc implements ChainBackend {
   private async call(
     method: string,
     params: unknown[] | Record<string, unknown>,
-    opts: { wallet?: boolean } = {},
+    opts: { wallet?: boolean; raw?: boolean } = {},
   ): Promise<Shape> {
     if (method !== 'getblockchaininfo') await this.checkNetwork();
+    const bounds: ReplyBounds = boundsFor(method, opts.raw !== true);
     const retries = NEVER_RETRY.has(method) ? 0 : this.opts.retries;
     let delay = this.opts.retryDelayMs;
     let cookieRetried = false;
@@ -342,7 +385,7 @@ export class BitcoindRpc implements ChainBackend {
             : '/';
         const res =
           this.opts.transport === undefined
-            ? await this.post(path, body, method)
+            ? await this.post(path, body, method, bounds.bytes)
             : await this.opts.transport({
                 path,
                 body,
@@ -363,7 +406,7 @@ export class BitcoindRpc implements ChainBackend {
         if (res.status === 503) throw new Unavailable(`bitcoind is busy (HTTP 503 during ${method})`);
         if (res.status !== 200 && res.status !== 500 && res.status !== 404)
           throw new MalformedReply(method, 'status', `unexpected HTTP status ${res.status}`);
-        return decodeReply(method, id, res.text);
+        return decodeReply(method, id, res.text, bounds);
       } catch (e) {
         if (attempt >= retries || !this.isTransient(e)) throw e;
         await this.opts.sleep(delay);
@@ -388,13 +431,20 @@ export class BitcoindRpc implements ChainBackend {
   async rpc(method: string, params: unknown[] = [], options: { wallet?: boolean } = {}): Promise<unknown> {
     if (typeof method !== 'string' || !/^[a-z]+$/.test(method))
       throw new InvalidArgumentError('method', 'expected an RPC name');
-    return (await this.call(method, params, options)).value;
+    return (await this.call(method, params, { ...options, raw: true })).value;
   }
 
   // ---- ChainSource ---------------------------------------------------------------------------
 
   async tip(): Promise<ChainTip> {
+    await this.checkNetwork();
     const r = (await this.call('getblockchaininfo', [])).obj();
+    // The same reply names the chain: check it on every call, not only the first.
+    const chain = r.at('chain').str();
+    if (chain !== CORE_CHAIN[this.opts.network]) {
+      this.networkChecked = undefined;
+      throw new WrongNetwork(this.opts.network, chain);
+    }
     return { height: r.at('blocks').int(0), hash: r.at('bestblockhash').hash() };
   }
 
@@ -410,18 +460,31 @@ export class BitcoindRpc implements ChainBackend {
     }
   }
 
-  private async block(hash: string): Promise<ChainBlock> {
-    const r = (await this.call('getblock', [hash, 2])).obj();
-    const height = r.at('height').int(0);
-    const txs = r.at('tx').arr();
+  /**
+   * A block by hash, checked: the raw block (`getblock` verbosity 0, one bounded hex string) must
+   * hash to `hash`, its transactions to its merkle root and their witnesses to its commitment; the
+   * txids are computed here, never taken from the node. Height and median time come from
+   * `getblockheader`, whose hash and previous hash must agree with the raw block's.
+   */
+  private async block(hash: string): Promise<ChainBlock & { decoded: Tx[] }> {
+    const raw = (await this.call('getblock', [hash, 0])).hexBytes(4_000_000);
+    const b = decodeBlock(raw, hash);
+    const h = (await this.call('getblockheader', [hash, true])).obj();
+    const height = h.at('height').int(0);
+    if (h.at('hash').hash() !== hash)
+      throw new MalformedReply('getblockheader', 'result.hash', 'header of another block');
+    const prevHash = height === 0 ? '0'.repeat(64) : h.at('previousblockhash').hash();
+    if (prevHash !== b.prevHash)
+      throw new MalformedReply('getblockheader', 'result.previousblockhash', "not the raw block's");
     return {
       height,
-      hash: r.at('hash').hash(),
-      prevHash: height === 0 ? '0'.repeat(64) : r.at('previousblockhash').hash(),
-      time: r.at('time').int(0),
-      mediantime: r.at('mediantime').int(0),
-      txs: txs.map((t) => t.obj().at('hex').hexBytes()),
-      txids: txs.map((t) => t.at('txid').hash()),
+      hash,
+      prevHash,
+      time: b.time,
+      mediantime: h.at('mediantime').int(0),
+      txs: b.txs,
+      txids: b.txids,
+      decoded: b.decoded,
     };
   }
 
@@ -440,7 +503,7 @@ export class BitcoindRpc implements ChainBackend {
         if (NotFound.isInstance(e)) break; // a reorg shortened the chain meanwhile
         throw e;
       }
-      const b = await this.block(hash);
+      const { decoded: _, ...b } = await this.block(hash);
       // Stop at a reorganisation that happened while reading: the caller re-reads from its tip.
       const prev = out[out.length - 1];
       if (prev !== undefined && b.prevHash !== prev.hash) break;
@@ -465,9 +528,22 @@ export class BitcoindRpc implements ChainBackend {
         throw new NotFound(`transaction ${txid}`);
       throw e;
     }
-    const tx = r.at('hex').hexBytes();
+    const tx = r.at('hex').hexBytes(4_000_000);
     if (r.at('txid').hash() !== txid)
       throw new MalformedReply('getrawtransaction', 'result.txid', 'another transaction');
+    // The bytes must be the transaction asked for: hash them, never trust the label.
+    let actual: string;
+    try {
+      actual = txidHex(decodeTx(tx));
+    } catch (e) {
+      throw new MalformedReply('getrawtransaction', 'result.hex', 'undecodable transaction', { cause: e });
+    }
+    if (actual !== txid)
+      throw new MalformedReply(
+        'getrawtransaction',
+        'result.hex',
+        `bytes of transaction ${actual}, not ${txid}`,
+      );
     if (!r.has('blockhash') || !r.has('confirmations')) return { txid, tx };
     const c = await this.confirmation(r.at('blockhash').hash());
     if (c.confirmations < 1) return { txid, tx };
@@ -511,19 +587,13 @@ export class BitcoindRpc implements ChainBackend {
     const last = Math.min(tip.height, created.confirmation.height + this.opts.maxSpendScanBlocks);
     for (let h = created.confirmation.height; h <= last; h++) {
       const hash = await this.blockHash(h);
-      const r = (await this.call('getblock', [hash, 2])).obj();
-      for (const t of r.at('tx').arr()) {
-        const vins = t.obj().at('vin').arr();
-        for (let i = 0; i < vins.length; i++) {
-          const v = vins[i]!.obj();
-          if (v.has('txid') && v.at('txid').hash() === txid && v.at('vout').int(0) === vout)
-            return {
-              spent: true,
-              txid: t.at('txid').hash(),
-              vin: i,
-              confirmation: await this.confirmation(hash),
-            };
-        }
+      const b = await this.block(hash);
+      for (let t = 1; t < b.decoded.length; t++) {
+        const vin = b.decoded[t]!.inputs.findIndex(
+          (i) => i.vout === vout && toDisplayHex(i.prevTxid) === txid,
+        );
+        if (vin >= 0)
+          return { spent: true, txid: b.txids[t]!, vin, confirmation: await this.confirmation(hash) };
       }
     }
     throw new Unavailable(
@@ -574,11 +644,16 @@ export class BitcoindRpc implements ChainBackend {
     switch (e.rpcCode) {
       case RPC_VERIFY_REJECTED:
         return new TxRejected({ ...base, reason });
-      case RPC_VERIFY_ERROR:
+      case RPC_VERIFY_ERROR: {
+        // sendrawtransaction's own checks (maxfeerate, maxburnamount): Core's message, whole.
+        const named = TRANSACTION_ERRORS.get(e.rpcMessage);
+        if (named !== undefined)
+          return new TxRejected({ txid, cause: e, reason: named, detail: e.rpcMessage });
         // Core ≥ 0.21 reports missing/spent inputs here; testmempoolaccept calls it missing-inputs.
         if (/missingorspent|missing inputs|inputs missing/i.test(e.rpcMessage))
           return new TxRejected({ ...base, reason: 'missing-inputs', detail: e.rpcMessage });
         return new TxRejected({ ...base, reason });
+      }
       case RPC_VERIFY_ALREADY_IN_CHAIN:
         return new TxRejected({ ...base, reason: 'txn-already-known', detail: e.rpcMessage });
       case RPC_DESERIALIZATION_ERROR:
@@ -693,9 +768,9 @@ export class BitcoindRpc implements ChainBackend {
   async policyInfo(): Promise<NodePolicyInfo> {
     const r = (await this.call('getnetworkinfo', [])).obj();
     return {
-      version: r.at('version').int(0),
-      minRelayFeeRate: btcPerKvbToSat(r.at('relayfee').nonNegative()),
-      incrementalRelayFeeRate: btcPerKvbToSat(r.at('incrementalfee').nonNegative()),
+      version: r.at('version').int(1, 99_999_999),
+      minRelayFeeRate: feeRateOf(r.at('relayfee')),
+      incrementalRelayFeeRate: feeRateOf(r.at('incrementalfee')),
     };
   }
 
@@ -704,9 +779,7 @@ export class BitcoindRpc implements ChainBackend {
     if (target === undefined)
       throw new InvalidArgumentError('purpose', `unknown fee purpose ${String(purpose)}`);
     const est = (await this.call('estimatesmartfee', [target])).obj();
-    const rate = est.has('feerate')
-      ? btcPerKvbToSat(est.at('feerate').nonNegative())
-      : this.opts.fallbackFeeRate;
+    const rate = est.has('feerate') ? feeRateOf(est.at('feerate')) : this.opts.fallbackFeeRate;
     const info = await this.policyInfo();
     const floor =
       purpose === 'presigned'

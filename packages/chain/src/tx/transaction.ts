@@ -123,6 +123,14 @@ export function hasWitness(tx: Tx): boolean {
 export function decodeTx(raw: Uint8Array): Tx {
   if (!(raw instanceof Uint8Array)) throw new InvalidArgumentError('raw', 'expected a Uint8Array');
   const r = new Reader(raw);
+  const tx = readTx(r);
+  if (r.remaining !== 0)
+    throw new DecodeError('TRAILING_DATA', r.pos, `${r.remaining} bytes after the locktime`);
+  return tx;
+}
+
+/** @internal Reads one transaction at the reader's position (a block's transactions follow each other). */
+export function readTx(r: Reader): Tx {
   const version = r.u32();
   let inputs = readInputs(r);
   let outputs: TxOut[];
@@ -157,8 +165,6 @@ export function decodeTx(raw: Uint8Array): Tx {
     outputs = readOutputs(r);
   }
   const locktime = r.u32();
-  if (r.remaining !== 0)
-    throw new DecodeError('TRAILING_DATA', r.pos, `${r.remaining} bytes after the locktime`);
   return Object.freeze({
     version,
     inputs: Object.freeze(inputs.map((i) => Object.freeze(i))),
