@@ -109,6 +109,7 @@ export {
   type SequenceLocks,
 } from './sim/locks.js';
 export {
+  DEFAULT_MAX_FEE_RATE,
   DEFAULT_POLICY,
   dustThreshold,
   feeAtRate,

@@ -494,5 +494,86 @@ export function chainConformance(name: string, make: () => Promise<ConformanceTa
       }
       expect(await b.feeRate('presigned')).toBeGreaterThanOrEqual(1000);
     });
+
+    it("maxfeerate: a fee above Core's default 0.10 BTC/kvB is max-fee-exceeded; just below it is accepted", async () => {
+      const f = await fundKey(2_000_000n);
+      // ~111 vB paying 1,999,000 sat: ~18,000 sat/vB, above 10,000 sat/vB (0.10 BTC/kvB).
+      const greedy = spend({
+        inputs: [{ from: f, signer }],
+        outputs: [{ value: 1_000n, script: kp.script }],
+      });
+      const r = await rejection(b.broadcast(greedy.raw));
+      expect(r.reason).toBe('max-fee-exceeded');
+      // 10,000 sat/vB exactly (fee = maxfeerate.GetFee(vsize)) is not above the maximum.
+      const probe = spend({
+        inputs: [{ from: f, signer }],
+        outputs: [{ value: 50_000n, script: kp.script }],
+      });
+      const atMax = spend({
+        inputs: [{ from: f, signer }],
+        outputs: [{ value: 2_000_000n - 10_000n * BigInt(probe.vsize), script: kp.script }],
+      });
+      expect(atMax.vsize).toBe(probe.vsize);
+      expect(await b.broadcast(atMax.raw)).toBe(txidHex(atMax.tx));
+    });
+
+    it('maxburnamount: an OP_RETURN output carrying value is refused by sendrawtransaction, before policy; with no value it relays', async () => {
+      const f = await fundKey(100_000n);
+      const opReturn = Uint8Array.of(0x6a, 0x01, 0x2a);
+      const burn = spend({
+        inputs: [{ from: f, signer }],
+        outputs: [
+          { value: 1n, script: opReturn },
+          { value: 98_000n, script: kp.script },
+        ],
+      });
+      expect((await rejection(b.broadcast(burn.raw))).reason).toBe(
+        'Unspendable output exceeds maximum configured by user (maxburnamount)',
+      );
+      // Checked before anything else: even a transaction that is also non-final is refused for it.
+      const early = spend({
+        locktime: (await b.tip()).height + 50,
+        inputs: [{ from: f, signer }],
+        outputs: [
+          { value: 1n, script: opReturn },
+          { value: 98_000n, script: kp.script },
+        ],
+      });
+      expect((await rejection(b.broadcast(early.raw))).reason).toBe(
+        'Unspendable output exceeds maximum configured by user (maxburnamount)',
+      );
+      const data = spend({
+        inputs: [{ from: f, signer }],
+        outputs: [
+          { value: 0n, script: opReturn },
+          { value: 98_000n, script: kp.script },
+        ],
+      });
+      expect(await b.broadcast(data.raw)).toBe(txidHex(data.tx));
+    });
+
+    it('a zero-fee version-2 parent: refused alone; in a 1-parent-1-child package accepted from Core 31, refused by Core 28–30', async () => {
+      const f = await fundKey(100_000n);
+      const parent = spend({
+        inputs: [{ from: f, signer }],
+        outputs: [{ value: 100_000n, script: kp.script }],
+      });
+      const pid = txidHex(parent.tx);
+      expect((await rejection(b.broadcast(parent.raw))).reason).toBe('min relay fee not met');
+      const child = spend({
+        inputs: [{ from: outOf(pid, 0, 100_000n), signer }],
+        outputs: [{ value: 98_000n, script: kp.script }],
+      });
+      if (coreVersion >= 310000) {
+        const r = await b.broadcastPackage(parent.raw, child.raw);
+        expect(r).toMatchObject({ parentTxid: pid, childTxid: txidHex(child.tx) });
+        await b.mine(1);
+        expect((await b.getTransaction(pid)).confirmation?.confirmations).toBe(1);
+      } else {
+        expect((await rejection(b.broadcastPackage(parent.raw, child.raw))).reason).toBe(
+          'min relay fee not met',
+        );
+      }
+    });
   });
 }

@@ -569,3 +569,34 @@ describe('browser safety', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe("SimChain's maxfeerate (Core's default 0.10 BTC/kvB)", () => {
+  it('a package child paying above it is max feerate exceeded; testAccept says max-fee-exceeded; 0 disables it', async () => {
+    const c = new SimChain();
+    const f = await c.fund(kp.script, 2_000_000n);
+    const from: Spendable = { txid: f.txid, vout: f.vout, value: f.amount, script: kp.script };
+    const parent = spend({
+      version: 3,
+      inputs: [{ from, signer }],
+      outputs: [
+        { value: 1_999_760n, script: kp.script },
+        { value: 240n, script: P2A },
+      ],
+    });
+    const pid = txidHex(parent.tx);
+    const child = spend({
+      version: 3,
+      inputs: [
+        { from: { txid: pid, vout: 0, value: 1_999_760n, script: kp.script }, signer },
+        { from: { txid: pid, vout: 1, value: 240n, script: P2A }, signer: { kind: 'anchor' } },
+      ],
+      outputs: [{ value: 1_000n, script: kp.script }],
+    });
+    const e = await c.broadcastPackage(parent.raw, child.raw).catch((x: unknown) => x);
+    expect(TxRejected.isInstance(e) && e.reason).toBe('max feerate exceeded');
+    const greedy = spend({ inputs: [{ from, signer }], outputs: [{ value: 1_000n, script: kp.script }] });
+    expect(() => c.testAccept(greedy.raw)).toThrow(/max-fee-exceeded/);
+    c.setPolicy({ maxFeeRate: 0 });
+    expect(c.testAccept(greedy.raw)).toBe(txidHex(greedy.tx));
+  });
+});

@@ -44,6 +44,7 @@ import {
 } from '../tx/index.js';
 import { addressToScript } from './_address.js';
 import { COINBASE_MATURITY, headerHash, makeCoinbase, merkleRoot, subsidy, txidBytes } from './_block.js';
+import { hasValidOps, isUnspendable } from './_script.js';
 import { verifyScripts } from './_scripts.js';
 import { calculateSequenceLocks, evaluateSequenceLocks, isFinalTx, medianTimePast } from './locks.js';
 import {
@@ -122,6 +123,26 @@ function assertHeight(v: unknown, name: string): number {
     throw new InvalidArgumentError(name, 'expected an integer height ≥ -1');
   return v;
 }
+
+/**
+ * `sendrawtransaction`'s and `submitpackage`'s `maxburnamount` (default 0), checked right after
+ * decoding, before anything else: an output that is provably unspendable (OP_RETURN, over 10,000
+ * bytes) or has invalid opcodes may carry no value. Core answers RPC -25 with this message.
+ */
+function checkBurn(rec: TxRecord): void {
+  rec.tx.outputs.forEach((o, i) => {
+    if (o.value > 0n && (isUnspendable(o.script) || !hasValidOps(o.script)))
+      throw new TxRejected({
+        reason: MAX_BURN_EXCEEDED,
+        txid: rec.txid,
+        detail: `output ${i} burns ${o.value} sat`,
+        rule: 'maxburnamount',
+      });
+  });
+}
+
+/** Core's `TransactionErrorString(MAX_BURN_EXCEEDED)`. */
+const MAX_BURN_EXCEEDED = 'Unspendable output exceeds maximum configured by user (maxburnamount)';
 
 /** Decodes raw bytes into a {@link TxRecord}; undecodable bytes are Core's `TX decode failed`. */
 function record(raw: Uint8Array, name = 'tx'): TxRecord {
@@ -510,7 +531,7 @@ export class SimChain implements ChainBackend {
   testAccept(tx: Uint8Array): string {
     const rec = record(tx);
     try {
-      this.pool.acceptSingle(this.view(), rec, { test: true });
+      this.pool.acceptSingle(this.view(), rec, { test: true, maxFee: 'single' });
     } catch (e) {
       throw this.toRejected(e, true);
     }
@@ -520,6 +541,7 @@ export class SimChain implements ChainBackend {
   /** Synchronous {@link broadcast}. */
   broadcastSync(tx: Uint8Array): string {
     const rec = record(tx);
+    checkBurn(rec);
     // Core's BroadcastTransaction: outputs already in the UTXO set → already confirmed.
     for (let v = 0; v < rec.tx.outputs.length; v++)
       if (this.utxos.has(outpointKey(rec.txid, v)))
@@ -530,7 +552,7 @@ export class SimChain implements ChainBackend {
         });
     if (this.pool.entries.has(rec.txid)) return rec.txid;
     try {
-      this.pool.acceptSingle(this.view(), rec);
+      this.pool.acceptSingle(this.view(), rec, { maxFee: 'single' });
     } catch (e) {
       throw this.toRejected(e, true);
     }
@@ -545,6 +567,8 @@ export class SimChain implements ChainBackend {
   broadcastPackageSync(parent: Uint8Array, child: Uint8Array): PackageAccepted {
     const p = record(parent, 'parent');
     const c = record(child, 'child');
+    checkBurn(p);
+    checkBurn(c);
     try {
       const r = this.pool.acceptPackage(this.view(), p, c);
       return { parentTxid: p.txid, childTxid: c.txid, replacedTxids: r.replaced };
