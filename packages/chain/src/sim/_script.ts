@@ -184,7 +184,7 @@ export function solve(s: Uint8Array): Solved {
  */
 export function hasValidOps(s: Uint8Array): boolean {
   const ops = parseScript(s);
-  return ops !== null && ops.every((o) => o.op <= MAX_OPCODE);
+  return ops?.every((o) => o.op <= MAX_OPCODE) === true;
 }
 
 /** Core's MAX_OPCODE: OP_CHECKSIGADD. */

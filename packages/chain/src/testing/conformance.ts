@@ -2,6 +2,7 @@
 // against every backend (SimChain here, a throwaway bitcoind -regtest in integration/). A scenario that
 // passes on one backend and fails on the other is a SimChain bug (or a Core version difference, which
 // the scenario then states).
+import { equalBytes } from '@superscalar/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ChainBackend,
@@ -10,7 +11,7 @@ import {
   SEQUENCE_LOCKTIME_TYPE_FLAG,
   TxRejected,
   txidHex,
-} from '../src/index.js';
+} from '../index.js';
 import {
   cltvLeaf,
   corruptSig,
@@ -92,7 +93,7 @@ export function chainConformance(name: string, make: () => Promise<ConformanceTa
       expect((await b.tip()).height).toBe(f.height);
       const out = decodeTx(info.tx).outputs[f.vout]!;
       expect(out.value).toBe(123_456n);
-      expect(Buffer.from(out.script).equals(Buffer.from(kp.script))).toBe(true);
+      expect(equalBytes(out.script, kp.script)).toBe(true);
       expect(await b.getSpend({ txid: f.txid, vout: f.vout })).toEqual({ spent: false });
       await expect(b.getTransaction('00'.repeat(32))).rejects.toSatisfy((e) => NotFound.isInstance(e));
     });
