@@ -2,8 +2,8 @@
 // (BITCOIND=/path/to/bitcoind or bitcoind on PATH), and against a SimChain whose relay policy is set
 // from that node's getnetworkinfo. Without bitcoind the suite is skipped and says why.
 import { SimChain } from '@superscalar/chain';
+import { chainConformance } from '@superscalar/chain/test';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { chainConformance } from '../../packages/chain/test/conformance.js';
 import { discoverBitcoind, type RegtestNode, startRegtestNode } from './_bitcoind.js';
 
 const found = discoverBitcoind();

@@ -8,7 +8,10 @@ export default defineConfig({
     // The SimChain server and its CLI: Node only, like the RPC backend.
     'sim-server/index': 'src/sim-server/index.ts',
     'sim-server/cli': 'src/sim-server/cli.ts',
+    // Test-only: the conformance suite (vitest stays external, an optional peer).
+    'testing/index': 'src/testing/index.ts',
   },
+  external: ['vitest'],
   format: ['esm'],
   dts: true,
   clean: true,

@@ -5,7 +5,7 @@
 // parent + P2A CPFP child package, mining a block holding those transactions, mining an empty block.
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { SimChain, txidHex } from '../src/index.js';
-import { key, P2A, p2trKeyPath, type Spendable, spend } from '../test/_txkit.js';
+import { key, P2A, p2trKeyPath, type Spendable, spend } from '../src/testing/_txkit.js';
 
 const N = Number(process.env.BENCH_N ?? 300);
 const kp = p2trKeyPath(key(1));

@@ -1,64 +1,50 @@
 /**
- * Errors of `@superscalar/chain`. Every error carries the package brand
- * `Symbol.for('@superscalar/chain/error')`, so `ChainError.isInstance(x)` (and each subclass's
- * `isInstance`) works across duplicated copies of the package. Match on `code`, never on the message.
+ * Errors of `@superscalar/chain`. Every error is a {@link ChainError}, which extends `SuperscalarError`
+ * from `@superscalar/core`: `code` is stable and prefixed `CHAIN_`, and `Cls.isInstance(x)` is exact
+ * (a sibling never matches, a subclass matches its ancestors) across duplicated copies of the package.
+ * Match on `code` or `isInstance`, never on the message.
+ *
+ * The codec's {@link DecodeError} lives in `tx/errors.ts`, the interpreter's `ScriptError` in
+ * `script/scriptError.ts` and `ScriptAsmError` in `script/asm.ts`; all extend {@link ChainError}.
  */
+import { SuperscalarError, tagError } from '@superscalar/core';
 
-const BRAND = Symbol.for('@superscalar/chain/error');
-
-/** Per-class tag on each prototype: survives minification, unlike constructor names. */
-const KIND = Symbol.for('@superscalar/chain/error-kind');
-
-function branded(x: unknown, kind: string | undefined): boolean {
-  if (typeof x !== 'object' || x === null) return false;
-  if ((x as Record<symbol, unknown>)[BRAND] !== true) return false;
-  if (kind === undefined) return true;
-  // A subclass instance is also an instance of its ancestors: walk the prototype chain's tags.
-  for (let p: object | null = x; p !== null; p = Object.getPrototypeOf(p)) {
-    if (Object.hasOwn(p, KIND) && (p as Record<symbol, unknown>)[KIND] === kind) return true;
-  }
-  return false;
-}
-
-function tag(cls: { prototype: object }, kind: string): void {
-  Object.defineProperty(cls.prototype, KIND, { value: kind });
-}
-
-/** Stable codes of every error this package throws. */
+/**
+ * Stable codes of every error this package throws. What a caller does with each:
+ * - `CHAIN_TX_REJECTED`: the node refused a transaction (fix it, or wait for `non-final`).
+ * - `CHAIN_NOT_FOUND`: the block, transaction or outpoint is unknown.
+ * - `CHAIN_UNAVAILABLE`, `CHAIN_RPC_TIMEOUT`, `CHAIN_RPC_WARMING_UP`: retry later.
+ * - `CHAIN_RPC_AUTH_FAILED`: fix the credentials.
+ * - `CHAIN_RPC_ERROR`: an RPC error with no more specific meaning.
+ * - `CHAIN_RPC_MALFORMED_REPLY`: the node's answer broke its documented shape or did not match what
+ *   was asked (a txid that does not hash its bytes): stop trusting that node.
+ * - `CHAIN_RPC_REPLY_TOO_LARGE`: a reply over the per-method size, depth or token bounds, refused
+ *   before parsing: stop trusting that node.
+ * - `CHAIN_WRONG_NETWORK`: the node runs another chain: never talk to it.
+ * - `CHAIN_INVALID_ARGUMENT`: a caller's bug.
+ * - `CHAIN_DECODE`: undecodable transaction bytes or script assembly.
+ * - `CHAIN_SCRIPT`: an input's scripts failed (Core's script error name in `scriptError`).
+ */
 export type ChainErrorCode =
-  | 'TX_REJECTED'
-  | 'NOT_FOUND'
-  | 'UNAVAILABLE'
-  | 'RPC_TIMEOUT'
-  | 'RPC_WARMING_UP'
-  | 'RPC_AUTH_FAILED'
-  | 'RPC_ERROR'
-  | 'RPC_MALFORMED_REPLY'
-  | 'WRONG_NETWORK'
-  | 'INVALID_ARGUMENT'
-  | 'FOLLOWER_SUBSCRIBER_FAILED'
-  | 'FOLLOWER_REORG_BEYOND_HISTORY';
+  | 'CHAIN_TX_REJECTED'
+  | 'CHAIN_NOT_FOUND'
+  | 'CHAIN_UNAVAILABLE'
+  | 'CHAIN_RPC_TIMEOUT'
+  | 'CHAIN_RPC_WARMING_UP'
+  | 'CHAIN_RPC_AUTH_FAILED'
+  | 'CHAIN_RPC_ERROR'
+  | 'CHAIN_RPC_MALFORMED_REPLY'
+  | 'CHAIN_RPC_REPLY_TOO_LARGE'
+  | 'CHAIN_WRONG_NETWORK'
+  | 'CHAIN_INVALID_ARGUMENT'
+  | 'CHAIN_DECODE'
+  | 'CHAIN_SCRIPT'
+  | 'CHAIN_FOLLOWER_SUBSCRIBER_FAILED'
+  | 'CHAIN_FOLLOWER_REORG_BEYOND_HISTORY';
 
 /** Base class of every error of `@superscalar/chain`; `code` is stable. */
-export class ChainError extends Error {
-  /** Stable, machine-readable code. */
-  readonly code: ChainErrorCode;
-
-  constructor(code: ChainErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name =
-      ((new.target.prototype as unknown as Record<symbol, unknown>)[KIND] as string | undefined) ??
-      'ChainError';
-  }
-
-  /** True for any error of this package, from any copy of it. */
-  static isInstance(x: unknown): x is ChainError {
-    return branded(x, undefined);
-  }
-}
-tag(ChainError, 'ChainError');
-Object.defineProperty(ChainError.prototype, BRAND, { value: true });
+export class ChainError<C extends ChainErrorCode = ChainErrorCode> extends SuperscalarError<C> {}
+tagError(ChainError, '@superscalar/chain:ChainError');
 
 /** Where a rejection came from and which rule it broke, beyond Core's reject string. */
 export interface TxRejectedInit {
@@ -78,9 +64,10 @@ export interface TxRejectedInit {
 /**
  * A node refused a transaction or package. `reason` is Bitcoin Core's reject string exactly as
  * `testmempoolaccept`/`submitpackage` report it (Core ≥ 30 forms), so a test can match it on either
- * backend. What to do: fix the transaction (or wait, for `non-final`/`non-BIP68-final`).
+ * backend; where only `sendrawtransaction` refuses (`maxburnamount`), Core's whole message. What to
+ * do: fix the transaction (or wait, for `non-final`/`non-BIP68-final`).
  */
-export class TxRejected extends ChainError {
+export class TxRejected extends ChainError<'CHAIN_TX_REJECTED'> {
   /** Core's reject string. */
   readonly reason: string;
   /** Core's debug message or SimChain's explanation. */
@@ -97,54 +84,43 @@ export class TxRejected extends ChainError {
     const rule = init.rule === undefined ? '' : ` [${init.rule}]`;
     const detail = init.detail === undefined || init.detail === '' ? '' : `: ${init.detail}`;
     const tx = init.txid === undefined ? 'transaction' : `transaction ${init.txid}`;
-    super('TX_REJECTED', `${tx} rejected: ${init.reason}${where}${rule}${detail}`, { cause: init.cause });
+    super('CHAIN_TX_REJECTED', `${tx} rejected: ${init.reason}${where}${rule}${detail}`, {
+      cause: init.cause,
+    });
     this.reason = init.reason;
     this.detail = init.detail;
     this.txid = init.txid;
     this.inputIndex = init.inputIndex;
     this.rule = init.rule;
   }
-
-  static override isInstance(x: unknown): x is TxRejected {
-    return branded(x, 'TxRejected');
-  }
 }
-tag(TxRejected, 'TxRejected');
+tagError(TxRejected, '@superscalar/chain:TxRejected');
 
 /** The block, transaction or outpoint asked for is unknown to the backend. */
-export class NotFound extends ChainError {
+export class NotFound extends ChainError<'CHAIN_NOT_FOUND'> {
   /** What was looked up, e.g. `transaction 12ab…`. */
   readonly what: string;
 
   constructor(what: string, options?: { cause?: unknown }) {
-    super('NOT_FOUND', `${what} not found`, options);
+    super('CHAIN_NOT_FOUND', `${what} not found`, options);
     this.what = what;
   }
-
-  static override isInstance(x: unknown): x is NotFound {
-    return branded(x, 'NotFound');
-  }
 }
-tag(NotFound, 'NotFound');
+tagError(NotFound, '@superscalar/chain:NotFound');
+
+type UnavailableCode = 'CHAIN_UNAVAILABLE' | 'CHAIN_RPC_TIMEOUT' | 'CHAIN_RPC_WARMING_UP';
 
 /**
  * The backend cannot answer now (connection refused, timeout, node warming up). Retry later; a
  * broadcast that failed this way may or may not have reached the node, so re-broadcast (it is
  * idempotent) rather than assume either.
  */
-export class Unavailable extends ChainError {
-  constructor(
-    message: string,
-    options?: { cause?: unknown; code?: 'UNAVAILABLE' | 'RPC_TIMEOUT' | 'RPC_WARMING_UP' },
-  ) {
-    super(options?.code ?? 'UNAVAILABLE', message, options);
-  }
-
-  static override isInstance(x: unknown): x is Unavailable {
-    return branded(x, 'Unavailable');
+export class Unavailable extends ChainError<UnavailableCode> {
+  constructor(message: string, options?: { cause?: unknown; code?: UnavailableCode }) {
+    super(options?.code ?? 'CHAIN_UNAVAILABLE', message, options);
   }
 }
-tag(Unavailable, 'Unavailable');
+tagError(Unavailable, '@superscalar/chain:Unavailable');
 
 /** An RPC did not answer within the configured timeout. */
 export class RpcTimeout extends Unavailable {
@@ -154,16 +130,12 @@ export class RpcTimeout extends Unavailable {
   readonly timeoutMs: number;
 
   constructor(method: string, timeoutMs: number) {
-    super(`bitcoind did not answer ${method} within ${timeoutMs} ms`, { code: 'RPC_TIMEOUT' });
+    super(`bitcoind did not answer ${method} within ${timeoutMs} ms`, { code: 'CHAIN_RPC_TIMEOUT' });
     this.method = method;
     this.timeoutMs = timeoutMs;
   }
-
-  static override isInstance(x: unknown): x is RpcTimeout {
-    return branded(x, 'RpcTimeout');
-  }
 }
-tag(RpcTimeout, 'RpcTimeout');
+tagError(RpcTimeout, '@superscalar/chain:RpcTimeout');
 
 /** bitcoind answered RPC error -28: it is still loading (block index, wallet, verifying blocks). */
 export class WarmingUp extends Unavailable {
@@ -171,120 +143,135 @@ export class WarmingUp extends Unavailable {
   readonly nodeMessage: string;
 
   constructor(nodeMessage: string) {
-    super(`bitcoind is warming up (${nodeMessage}); retry in a few seconds`, { code: 'RPC_WARMING_UP' });
+    super(`bitcoind is warming up (${nodeMessage}); retry in a few seconds`, {
+      code: 'CHAIN_RPC_WARMING_UP',
+    });
     this.nodeMessage = nodeMessage;
   }
-
-  static override isInstance(x: unknown): x is WarmingUp {
-    return branded(x, 'WarmingUp');
-  }
 }
-tag(WarmingUp, 'WarmingUp');
+tagError(WarmingUp, '@superscalar/chain:WarmingUp');
 
 /** HTTP 401/403 from bitcoind: wrong user/password or a stale cookie file. */
-export class RpcAuthFailed extends ChainError {
+export class RpcAuthFailed extends ChainError<'CHAIN_RPC_AUTH_FAILED'> {
   /** HTTP status (401 or 403). */
   readonly status: number;
 
   constructor(status: number) {
     super(
-      'RPC_AUTH_FAILED',
+      'CHAIN_RPC_AUTH_FAILED',
       `bitcoind refused the credentials (HTTP ${status}); check rpcuser/rpcpassword or re-read the cookie file`,
     );
     this.status = status;
   }
-
-  static override isInstance(x: unknown): x is RpcAuthFailed {
-    return branded(x, 'RpcAuthFailed');
-  }
 }
-tag(RpcAuthFailed, 'RpcAuthFailed');
+tagError(RpcAuthFailed, '@superscalar/chain:RpcAuthFailed');
 
 /** bitcoind returned a JSON-RPC error that has no more specific class. */
-export class RpcError extends ChainError {
+export class RpcError extends ChainError<'CHAIN_RPC_ERROR'> {
   /** The RPC method. */
   readonly method: string;
   /** bitcoind's numeric error code (e.g. -8 invalid parameter). */
   readonly rpcCode: number;
-  /** bitcoind's error message. */
+  /** bitcoind's error message, whole. */
   readonly rpcMessage: string;
 
   constructor(method: string, rpcCode: number, rpcMessage: string) {
-    super('RPC_ERROR', `bitcoind ${method} failed with ${rpcCode}: ${rpcMessage}`);
+    super('CHAIN_RPC_ERROR', `bitcoind ${method} failed with ${rpcCode}: ${rpcMessage}`);
     this.method = method;
     this.rpcCode = rpcCode;
     this.rpcMessage = rpcMessage;
   }
-
-  static override isInstance(x: unknown): x is RpcError {
-    return branded(x, 'RpcError');
-  }
 }
-tag(RpcError, 'RpcError');
+tagError(RpcError, '@superscalar/chain:RpcError');
 
-/** A reply did not have the shape bitcoind documents (or was not JSON at all): never trusted. */
-export class MalformedReply extends ChainError {
+/**
+ * A reply did not have the shape bitcoind documents (or was not JSON at all), or contradicted what
+ * was asked (a transaction whose bytes do not hash to its txid, a fee rate out of bounds): never
+ * trusted.
+ */
+export class MalformedReply extends ChainError<'CHAIN_RPC_MALFORMED_REPLY' | 'CHAIN_RPC_REPLY_TOO_LARGE'> {
   /** The RPC method. */
   readonly method: string;
   /** Path of the offending field, e.g. `result.tx-results[0].vsize`. */
   readonly path: string;
 
-  constructor(method: string, path: string, problem: string, options?: { cause?: unknown }) {
-    super('RPC_MALFORMED_REPLY', `bitcoind's ${method} reply is malformed at ${path}: ${problem}`, options);
+  constructor(
+    method: string,
+    path: string,
+    problem: string,
+    options?: { cause?: unknown; code?: 'CHAIN_RPC_REPLY_TOO_LARGE' },
+  ) {
+    super(
+      options?.code ?? 'CHAIN_RPC_MALFORMED_REPLY',
+      `bitcoind's ${method} reply is malformed at ${path}: ${problem}`,
+      options,
+    );
     this.method = method;
     this.path = path;
   }
+}
+tagError(MalformedReply, '@superscalar/chain:MalformedReply');
 
-  static override isInstance(x: unknown): x is MalformedReply {
-    return branded(x, 'MalformedReply');
+/** Which bound a refused reply crossed. */
+export type ReplyLimit = 'bytes' | 'depth' | 'tokens';
+
+/**
+ * A reply exceeded the work bound of its method (body size, JSON nesting depth or token count) and
+ * was refused before it was parsed, so a hostile or compromised node cannot exhaust memory or block
+ * the event loop. A {@link MalformedReply} with code `CHAIN_RPC_REPLY_TOO_LARGE`.
+ */
+export class ReplyTooLarge extends MalformedReply {
+  /** The bound crossed. */
+  readonly limit: ReplyLimit;
+  /** Its value for this method (bytes, nesting levels or tokens). */
+  readonly max: number;
+
+  constructor(method: string, limit: ReplyLimit, max: number) {
+    super(method, 'body', `more than ${max} ${limit === 'depth' ? 'nesting levels' : limit}`, {
+      code: 'CHAIN_RPC_REPLY_TOO_LARGE',
+    });
+    this.limit = limit;
+    this.max = max;
   }
 }
-tag(MalformedReply, 'MalformedReply');
+tagError(ReplyTooLarge, '@superscalar/chain:ReplyTooLarge');
 
 /** The node runs a different chain than the one configured (e.g. `main` instead of `regtest`). */
-export class WrongNetwork extends ChainError {
-  /** The configured chain. */
+export class WrongNetwork extends ChainError<'CHAIN_WRONG_NETWORK'> {
+  /** The configured network. */
   readonly expected: string;
-  /** The chain the node reports. */
+  /** The chain the node reports (Core's name: `main`, `test`, `testnet4`, `signet`, `regtest`). */
   readonly actual: string;
 
   constructor(expected: string, actual: string) {
     super(
-      'WRONG_NETWORK',
+      'CHAIN_WRONG_NETWORK',
       `bitcoind runs chain "${actual}" but "${expected}" was configured; refusing to talk to it`,
     );
     this.expected = expected;
     this.actual = actual;
   }
-
-  static override isInstance(x: unknown): x is WrongNetwork {
-    return branded(x, 'WrongNetwork');
-  }
 }
-tag(WrongNetwork, 'WrongNetwork');
+tagError(WrongNetwork, '@superscalar/chain:WrongNetwork');
 
 /** A caller passed a malformed value; `argument` names it (e.g. `outputs[2].amount`). */
-export class InvalidArgument extends ChainError {
+export class InvalidArgumentError extends ChainError<'CHAIN_INVALID_ARGUMENT'> {
   /** Path of the argument. */
   readonly argument: string;
 
-  constructor(argument: string, problem: string) {
-    super('INVALID_ARGUMENT', `${argument}: ${problem}`);
+  constructor(argument: string, problem: string, options?: { cause?: unknown }) {
+    super('CHAIN_INVALID_ARGUMENT', `${argument}: ${problem}`, options);
     this.argument = argument;
   }
-
-  static override isInstance(x: unknown): x is InvalidArgument {
-    return branded(x, 'InvalidArgument');
-  }
 }
-tag(InvalidArgument, 'InvalidArgument');
+tagError(InvalidArgumentError, '@superscalar/chain:InvalidArgumentError');
 
 /**
  * A `BlockFollower` subscriber threw (or rejected) while handling an event. The follower did not
  * advance that subscriber past the block: it gets the same event again on the next poll (delivery is
  * at-least-once). Other subscribers are not affected. `cause` is what the subscriber threw.
  */
-export class SubscriberFailed extends ChainError {
+export class SubscriberFailed extends ChainError<'CHAIN_FOLLOWER_SUBSCRIBER_FAILED'> {
   /** The subscriber's name. */
   readonly subscriber: string;
   /** The event it did not accept. */
@@ -299,7 +286,7 @@ export class SubscriberFailed extends ChainError {
     cause: unknown;
   }) {
     super(
-      'FOLLOWER_SUBSCRIBER_FAILED',
+      'CHAIN_FOLLOWER_SUBSCRIBER_FAILED',
       `subscriber "${init.subscriber}" did not accept the ${init.event} block ${init.block.height} ` +
         `(${init.block.hash}); it stays at its cursor and gets the block again on the next poll`,
       { cause: init.cause },
@@ -308,12 +295,8 @@ export class SubscriberFailed extends ChainError {
     this.event = init.event;
     this.block = { height: init.block.height, hash: init.block.hash };
   }
-
-  static override isInstance(x: unknown): x is SubscriberFailed {
-    return branded(x, 'SubscriberFailed');
-  }
 }
-tag(SubscriberFailed, 'SubscriberFailed');
+tagError(SubscriberFailed, '@superscalar/chain:SubscriberFailed');
 
 /**
  * A subscriber's cursor left the best chain below everything the follower knows of it: the fork
@@ -322,7 +305,7 @@ tag(SubscriberFailed, 'SubscriberFailed');
  * its cursor and gets this error on every poll. What to do: re-subscribe from an older checkpoint or
  * from a height below the fork (a rescan).
  */
-export class ReorgBeyondHistory extends ChainError {
+export class ReorgBeyondHistory extends ChainError<'CHAIN_FOLLOWER_REORG_BEYOND_HISTORY'> {
   /** The subscriber's name. */
   readonly subscriber: string;
   /** The lowest block the follower knows on the subscriber's branch; it is not on the best chain. */
@@ -330,7 +313,7 @@ export class ReorgBeyondHistory extends ChainError {
 
   constructor(subscriber: string, lowestKnown: { readonly height: number; readonly hash: string }) {
     super(
-      'FOLLOWER_REORG_BEYOND_HISTORY',
+      'CHAIN_FOLLOWER_REORG_BEYOND_HISTORY',
       `subscriber "${subscriber}": block ${lowestKnown.height} (${lowestKnown.hash}) is no longer on the ` +
         'best chain and the follower knows no older block of that branch; re-subscribe from an older ' +
         'checkpoint or rescan from below the fork',
@@ -338,9 +321,5 @@ export class ReorgBeyondHistory extends ChainError {
     this.subscriber = subscriber;
     this.lowestKnown = { height: lowestKnown.height, hash: lowestKnown.hash };
   }
-
-  static override isInstance(x: unknown): x is ReorgBeyondHistory {
-    return branded(x, 'ReorgBeyondHistory');
-  }
 }
-tag(ReorgBeyondHistory, 'ReorgBeyondHistory');
+tagError(ReorgBeyondHistory, '@superscalar/chain:ReorgBeyondHistory');

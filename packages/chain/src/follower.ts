@@ -32,7 +32,7 @@
  * tolerate an event it already applied (a `connected` block equal to its cursor, a `disconnected`
  * block above it).
  */
-import { InvalidArgument, NotFound, ReorgBeyondHistory, SubscriberFailed } from './errors.js';
+import { InvalidArgumentError, NotFound, ReorgBeyondHistory, SubscriberFailed } from './errors.js';
 import type { ChainBlock, ChainSource, ChainTip } from './interfaces.js';
 
 /** A block named by height and hash (display-order hex). */
@@ -170,17 +170,18 @@ const MOVED = Symbol('moved');
 function int(v: number | undefined, d: number, name: string, min: number): number {
   if (v === undefined) return d;
   if (!Number.isInteger(v) || v < min)
-    throw new InvalidArgument(`options.${name}`, `expected an integer ≥ ${min}`);
+    throw new InvalidArgumentError(`options.${name}`, `expected an integer ≥ ${min}`);
   return v;
 }
 
 function checkRef(r: unknown, name: string): BlockRef {
   const ref = r as Partial<BlockRef> | null;
-  if (typeof ref !== 'object' || ref === null) throw new InvalidArgument(name, 'expected { height, hash }');
+  if (typeof ref !== 'object' || ref === null)
+    throw new InvalidArgumentError(name, 'expected { height, hash }');
   if (!Number.isInteger(ref.height) || (ref.height as number) < 0)
-    throw new InvalidArgument(`${name}.height`, 'expected a non-negative integer');
+    throw new InvalidArgumentError(`${name}.height`, 'expected a non-negative integer');
   if (typeof ref.hash !== 'string' || !/^[0-9a-f]{64}$/.test(ref.hash))
-    throw new InvalidArgument(`${name}.hash`, 'expected 64 lowercase hex characters');
+    throw new InvalidArgumentError(`${name}.hash`, 'expected 64 lowercase hex characters');
   return { height: ref.height as number, hash: ref.hash };
 }
 
@@ -198,7 +199,7 @@ export class BlockFollower {
 
   constructor(source: ChainSource, options: BlockFollowerOptions = {}) {
     if (typeof source?.tip !== 'function' || typeof source.blocksSince !== 'function')
-      throw new InvalidArgument('source', 'expected a ChainSource');
+      throw new InvalidArgumentError('source', 'expected a ChainSource');
     this.source = source;
     this.historyDepth = int(options.historyDepth, 2016, 'historyDepth', 1);
     this.batchSize = int(options.batchSize, 100, 'batchSize', 1);
@@ -209,23 +210,26 @@ export class BlockFollower {
   /** Adds a subscriber; it takes part from the next poll on. */
   subscribe(options: SubscribeOptions): Subscription {
     if (typeof options !== 'object' || options === null)
-      throw new InvalidArgument('options', 'expected { name, from, onEvent }');
+      throw new InvalidArgumentError('options', 'expected { name, from, onEvent }');
     if (typeof options.name !== 'string' || options.name === '')
-      throw new InvalidArgument('options.name', 'expected a non-empty string');
+      throw new InvalidArgumentError('options.name', 'expected a non-empty string');
     if (typeof options.onEvent !== 'function')
-      throw new InvalidArgument('options.onEvent', 'expected a function');
+      throw new InvalidArgumentError('options.onEvent', 'expected a function');
     const sub: Sub = { name: options.name, onEvent: options.onEvent, cursor: undefined, active: true };
     const from = options.from;
     if (from === 'tip') {
       // resolved by the next poll
     } else if (Array.isArray(from)) {
       const refs = (from as readonly unknown[]).map((r, i) => checkRef(r, `options.from[${i}]`));
-      if (refs.length === 0) throw new InvalidArgument('options.from', 'expected at least one ref');
+      if (refs.length === 0) throw new InvalidArgumentError('options.from', 'expected at least one ref');
       let prev: Header | undefined;
       for (let i = 0; i < refs.length; i++) {
         const r = refs[i]!;
         if (prev !== undefined && r.height !== prev.height + 1)
-          throw new InvalidArgument(`options.from[${i}].height`, 'refs must be ascending and contiguous');
+          throw new InvalidArgumentError(
+            `options.from[${i}].height`,
+            'refs must be ascending and contiguous',
+          );
         const h: Header = { height: r.height, hash: r.hash, prevHash: prev?.hash };
         if (!this.known.has(h.hash) || h.prevHash !== undefined) this.known.set(h.hash, h);
         prev = h;
@@ -235,7 +239,7 @@ export class BlockFollower {
       const f = from as { height?: unknown; hash?: unknown };
       if (f.hash === undefined) {
         if (!Number.isInteger(f.height) || (f.height as number) < -1)
-          throw new InvalidArgument('options.from.height', 'expected an integer ≥ -1');
+          throw new InvalidArgumentError('options.from.height', 'expected an integer ≥ -1');
         sub.cursor = { height: f.height as number, hash: undefined, prevHash: undefined };
       } else {
         const r = checkRef(f, 'options.from');
@@ -248,7 +252,7 @@ export class BlockFollower {
         if (k === undefined) this.known.set(r.hash, { ...r, prevHash: undefined });
       }
     } else {
-      throw new InvalidArgument('options.from', "expected 'tip', { height, hash? } or a checkpoint");
+      throw new InvalidArgumentError('options.from', "expected 'tip', { height, hash? } or a checkpoint");
     }
     this.subs.push(sub);
     return {
@@ -266,7 +270,7 @@ export class BlockFollower {
 
   private checkpointOf(sub: Sub, depth: number): BlockRef[] {
     if (!Number.isInteger(depth) || depth < 1)
-      throw new InvalidArgument('depth', 'expected a positive integer');
+      throw new InvalidArgumentError('depth', 'expected a positive integer');
     const c = sub.cursor;
     if (c === undefined || c.hash === undefined) return [];
     const out: BlockRef[] = [{ height: c.height, hash: c.hash }];
@@ -292,9 +296,9 @@ export class BlockFollower {
   /** Polls every `intervalMs` until stopped (a convenience for runtimes without their own timer). */
   run(options: FollowerRunOptions): FollowerRunner {
     if (typeof options !== 'object' || options === null)
-      throw new InvalidArgument('options', 'expected { intervalMs }');
+      throw new InvalidArgumentError('options', 'expected { intervalMs }');
     if (!Number.isInteger(options.intervalMs) || options.intervalMs < 1)
-      throw new InvalidArgument('options.intervalMs', 'expected an integer ≥ 1');
+      throw new InvalidArgumentError('options.intervalMs', 'expected an integer ≥ 1');
     const intervalMs = options.intervalMs;
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -2,6 +2,18 @@
 // transport and parser, not a chain.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { merkleRoot } from '../src/sim/_block.js';
+import {
+  createTx,
+  encodeTx,
+  fromDisplayHex,
+  type Tx,
+  toDisplayHex,
+  txid,
+  txidHex,
+  wtxid,
+} from '../src/tx/index.js';
 
 /** What a handler answers: a JSON-RPC result, an RPC error, or a raw HTTP reply. */
 export type Answer =
@@ -90,4 +102,44 @@ export async function fakeNode(handlers: Record<string, Handler> = {}): Promise<
         server.close(() => resolve());
       }),
   });
+}
+
+/** A raw block (`getblock <hash> 0`) of a coinbase with a BIP141 witness commitment and `txs`. */
+export function rawBlock(
+  txs: readonly Tx[],
+  options: { prevHash?: string; time?: number } = {},
+): { hex: string; hash: string; txids: string[] } {
+  const dsha = (b: Uint8Array): Uint8Array => sha256(sha256(b));
+  const reserved = new Uint8Array(32);
+  const wroot = merkleRoot([new Uint8Array(32), ...txs.map((t) => wtxid(t))]);
+  const commitment = dsha(Uint8Array.from([...wroot, ...reserved]));
+  const coinbase = createTx({
+    version: 2,
+    inputs: [
+      {
+        prevTxid: new Uint8Array(32),
+        vout: 0xffffffff,
+        scriptSig: Uint8Array.of(0x01, 0x03, 0x51),
+        sequence: 0xffffffff,
+        witness: [reserved],
+      },
+    ],
+    outputs: [{ value: 0n, script: Uint8Array.of(0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed, ...commitment) }],
+    locktime: 0,
+  });
+  const all = [coinbase, ...txs];
+  const header = new Uint8Array(80);
+  const dv = new DataView(header.buffer);
+  dv.setUint32(0, 0x20000000, true);
+  header.set(fromDisplayHex(options.prevHash ?? '00'.repeat(32)), 4);
+  header.set(merkleRoot(all.map((t) => txid(t))), 36);
+  dv.setUint32(68, options.time ?? 1_700_000_000, true);
+  dv.setUint32(72, 0x207fffff, true);
+  const body = [header, Uint8Array.of(all.length), ...all.map((t) => encodeTx(t))];
+  const bytes = Uint8Array.from(body.flatMap((b) => [...b]));
+  return {
+    hex: Buffer.from(bytes).toString('hex'),
+    hash: toDisplayHex(dsha(header)),
+    txids: all.map((t) => txidHex(t)),
+  };
 }

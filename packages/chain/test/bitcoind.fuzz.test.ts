@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { fuzzIterations } from '../../../test-utils/index.js';
 import { BitcoindRpc, type BitcoindTransport } from '../src/bitcoind/index.js';
 import { ChainError, createTx, encodeTx, txidHex, wtxidHex } from '../src/index.js';
-import { fakeNode } from './_fakeNode.js';
+import { fakeNode, rawBlock } from './_fakeNode.js';
 
 /** xorshift32: a seeded PRNG so every failure is reproducible from its seed. */
 function prng(seed: number): () => number {
@@ -32,21 +32,15 @@ const raw = encodeTx(tx);
 const TXID = txidHex(tx);
 const WTXID = wtxidHex(tx);
 const HEX = Buffer.from(raw).toString('hex');
-const H = 'ab'.repeat(32);
+const BLOCK = rawBlock([tx], { prevHash: 'cd'.repeat(32) });
+const H = BLOCK.hash;
 
 /** Well-formed results per method, the seeds of the mutations. */
 const TEMPLATES: Record<string, unknown> = {
   getblockchaininfo: { chain: 'regtest', blocks: 5, bestblockhash: H },
   getblockhash: H,
-  getblock: {
-    hash: H,
-    height: 3,
-    previousblockhash: H,
-    time: 1,
-    mediantime: 1,
-    tx: [{ txid: TXID, hex: HEX, vin: [{ txid: TXID, vout: 1 }] }],
-  },
-  getblockheader: { height: 3, confirmations: 2 },
+  getblock: BLOCK.hex,
+  getblockheader: { hash: H, height: 3, previousblockhash: 'cd'.repeat(32), mediantime: 1, confirmations: 2 },
   getrawtransaction: { txid: TXID, hex: HEX, blockhash: H, confirmations: 2 },
   gettxspendingprevout: [{ txid: TXID, vout: 0, spendingtxid: TXID }],
   gettxout: null,

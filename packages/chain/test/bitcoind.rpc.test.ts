@@ -326,7 +326,7 @@ describe('BitcoindRpc validates every reply', () => {
       result: { chain: 'regtest', blocks: '7', bestblockhash: 'ab'.repeat(32) },
     });
     const e = await caught(rpc.tip());
-    expect(e).toMatchObject({ code: 'RPC_MALFORMED_REPLY', path: 'result.blocks' });
+    expect(e).toMatchObject({ code: 'CHAIN_RPC_MALFORMED_REPLY', path: 'result.blocks' });
   });
 
   it('an unknown height is NotFound; an unexpected HTTP status is MalformedReply', async () => {
@@ -347,7 +347,7 @@ describe('BitcoindRpc validates every reply', () => {
     const e = await caught(
       client(node, { wallet: 'w' }).fund(Uint8Array.of(0x51, 0x20, ...new Uint8Array(32)), 1000n),
     );
-    expect(e).toMatchObject({ code: 'RPC_MALFORMED_REPLY', path: 'result.mine.trusted' });
+    expect(e).toMatchObject({ code: 'CHAIN_RPC_MALFORMED_REPLY', path: 'result.mine.trusted' });
     expect(ChainError.isInstance(e)).toBe(true);
   });
 

@@ -146,7 +146,7 @@ describe('BlockFollower', () => {
       const rep = await f.poll();
       expect(rep.failures).toHaveLength(1);
       expect(ReorgBeyondHistory.isInstance(rep.failures[0])).toBe(true);
-      expect(rep.failures[0]!.code).toBe('FOLLOWER_REORG_BEYOND_HISTORY');
+      expect(rep.failures[0]!.code).toBe('CHAIN_FOLLOWER_REORG_BEYOND_HISTORY');
     }
     expect(r.log).toEqual([]);
     expect(r.view).toEqual(before);
@@ -236,7 +236,7 @@ describe('BlockFollower', () => {
     const err = rep.failures[0]!;
     expect(SubscriberFailed.isInstance(err)).toBe(true);
     expect(err).toMatchObject({
-      code: 'FOLLOWER_SUBSCRIBER_FAILED',
+      code: 'CHAIN_FOLLOWER_SUBSCRIBER_FAILED',
       event: 'connected',
       block: { height: 3 },
     });
@@ -418,7 +418,7 @@ describe('BlockFollower', () => {
     );
   });
 
-  it('bad arguments are InvalidArgument naming the field', () => {
+  it('bad arguments are InvalidArgumentError naming the field', () => {
     const f = new BlockFollower(new SimChain());
     const onEvent = () => {};
     expect(() => f.subscribe({ name: '', from: 'tip', onEvent })).toThrow(/options.name/);

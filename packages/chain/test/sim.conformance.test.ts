@@ -1,5 +1,5 @@
 import { SimChain } from '../src/index.js';
-import { chainConformance } from './conformance.js';
+import { chainConformance } from '../src/testing/index.js';
 
 chainConformance('SimChain (Core 29.1+ defaults)', async () => ({ backend: new SimChain() }));
 chainConformance('SimChain (Core 28 relay fees: 1,000 sat/kvB)', async () => ({

@@ -18,7 +18,7 @@ import {
   TxRejected,
   txidHex,
 } from '../src/index.js';
-import { key, P2A, p2trKeyPath, type Spendable, spend } from './_txkit.js';
+import { key, P2A, p2trKeyPath, type Spendable, spend } from '../src/testing/_txkit.js';
 
 const K = key(7);
 const kp = p2trKeyPath(K);
@@ -86,7 +86,7 @@ describe('SimChain consensus rules', () => {
   it('an undecodable transaction is TX decode failed; an unknown txid is NotFound', async () => {
     const c = chain();
     expect(rejected(() => c.broadcastSync(Uint8Array.of(1, 2, 3))).reason).toBe('TX decode failed');
-    await expect(c.getTransaction('11'.repeat(32))).rejects.toSatisfy(NotFound.isInstance);
+    await expect(c.getTransaction('11'.repeat(32))).rejects.toSatisfy((e) => NotFound.isInstance(e));
   });
 });
 
@@ -162,7 +162,8 @@ describe('SimChain standardness', () => {
     expect(rejected(() => c.broadcastSync(v4.raw)).reason).toBe('version');
     const small = spend({
       inputs: [{ from: f, signer }],
-      outputs: [{ value: 99_000n, script: Uint8Array.of(0x6a) }],
+      // No value on the OP_RETURN: with value, sendrawtransaction's maxburnamount would refuse it first.
+      outputs: [{ value: 0n, script: Uint8Array.of(0x6a) }],
     });
     expect(rejected(() => c.broadcastSync(small.raw)).reason).toBe('tx-size-small');
     const odd = spend({
@@ -567,5 +568,36 @@ describe('browser safety', () => {
     };
     walk(root);
     expect(offenders).toEqual([]);
+  });
+});
+
+describe("SimChain's maxfeerate (Core's default 0.10 BTC/kvB)", () => {
+  it('a package child paying above it is max feerate exceeded; testAccept says max-fee-exceeded; 0 disables it', async () => {
+    const c = new SimChain();
+    const f = await c.fund(kp.script, 2_000_000n);
+    const from: Spendable = { txid: f.txid, vout: f.vout, value: f.amount, script: kp.script };
+    const parent = spend({
+      version: 3,
+      inputs: [{ from, signer }],
+      outputs: [
+        { value: 1_999_760n, script: kp.script },
+        { value: 240n, script: P2A },
+      ],
+    });
+    const pid = txidHex(parent.tx);
+    const child = spend({
+      version: 3,
+      inputs: [
+        { from: { txid: pid, vout: 0, value: 1_999_760n, script: kp.script }, signer },
+        { from: { txid: pid, vout: 1, value: 240n, script: P2A }, signer: { kind: 'anchor' } },
+      ],
+      outputs: [{ value: 1_000n, script: kp.script }],
+    });
+    const e = await c.broadcastPackage(parent.raw, child.raw).catch((x: unknown) => x);
+    expect(TxRejected.isInstance(e) && e.reason).toBe('max feerate exceeded');
+    const greedy = spend({ inputs: [{ from, signer }], outputs: [{ value: 1_000n, script: kp.script }] });
+    expect(() => c.testAccept(greedy.raw)).toThrow(/max-fee-exceeded/);
+    c.setPolicy({ maxFeeRate: 0 });
+    expect(c.testAccept(greedy.raw)).toBe(txidHex(greedy.tx));
   });
 });

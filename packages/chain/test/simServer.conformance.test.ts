@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BitcoindRpc } from '../src/bitcoind/index.js';
 import { spawnSimServer, startSimServer } from '../src/sim-server/index.js';
-import { chainConformance } from './conformance.js';
+import { chainConformance } from '../src/testing/index.js';
 
 const rpc = (url: string, cookieFile: string) =>
   new BitcoindRpc({ url, auth: { cookieFile }, network: 'regtest', wallet: 'sim', pollIntervalMs: 20 });

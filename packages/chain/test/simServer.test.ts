@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BitcoindRpc } from '../src/bitcoind/index.js';
 import { BlockFollower, type ChainEvent, RpcAuthFailed, RpcError, scriptToAddress } from '../src/index.js';
 import { spawnSimServer, startSimServer } from '../src/sim-server/index.js';
-import { key, p2trKeyPath, spend } from './_txkit.js';
+import { key, p2trKeyPath, spend } from '../src/testing/_txkit.js';
 
 const dirs: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -36,14 +36,14 @@ describe('SimChain server', () => {
     const good = new BitcoindRpc({ url: server.url, auth: { user: 'u', password: 'p' }, network: 'regtest' });
     expect((await good.tip()).height).toBe(0);
     const bad = new BitcoindRpc({ url: server.url, auth: { user: 'u', password: 'x' }, network: 'regtest' });
-    await expect(bad.tip()).rejects.toSatisfy(RpcAuthFailed.isInstance);
+    await expect(bad.tip()).rejects.toSatisfy((e) => RpcAuthFailed.isInstance(e));
     const res = await fetch(server.url, { method: 'POST', body: '{}' });
     expect(res.status).toBe(401);
     const unknown = await good.rpc('getchaintips').catch((e) => e);
     expect(RpcError.isInstance(unknown) && unknown.rpcCode).toBe(-32601);
     // A wrong network is refused by the client, as against bitcoind.
-    const main = new BitcoindRpc({ url: server.url, auth: { user: 'u', password: 'p' }, network: 'main' });
-    await expect(main.blockHash(0)).rejects.toMatchObject({ code: 'WRONG_NETWORK' });
+    const main = new BitcoindRpc({ url: server.url, auth: { user: 'u', password: 'p' }, network: 'mainnet' });
+    await expect(main.blockHash(0)).rejects.toMatchObject({ code: 'CHAIN_WRONG_NETWORK' });
   });
 
   it('the block follower over BitcoindRpc → server follows a 3-block reorg in order', async () => {

@@ -43,6 +43,9 @@ export class SuperscalarError<C extends string = string> extends Error {
   ): x is InstanceType<T> {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass isInstance was called on.
     const cls = this as unknown as { prototype: object; name: string };
+    if (typeof (cls as unknown) !== 'function') {
+      throw new TypeError('isInstance was called detached from its class: write (x) => Cls.isInstance(x)');
+    }
     if (typeof x !== 'object' || x === null || (x as Tagged)[BRAND] !== true) return false;
     const want = ownKind(cls.prototype);
     if (want === undefined) {

@@ -83,3 +83,10 @@ describe('SuperscalarError.isInstance', () => {
     expect(e.message).toBe('clients[3].key: expected 33 bytes');
   });
 });
+
+describe('isInstance detached', () => {
+  it('says how to call it instead of failing obscurely', () => {
+    const detached = BError.isInstance as unknown as (x: unknown) => boolean;
+    expect(() => detached(new BError())).toThrow(/detached/);
+  });
+});

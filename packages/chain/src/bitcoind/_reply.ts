@@ -1,13 +1,88 @@
 // Internal: decoding and shape validation of bitcoind JSON-RPC replies. Pure (no I/O), so the fuzz
 // suite can drive it directly. Every deviation from the documented shape is a MalformedReply naming
 // the field; nothing from a reply is used before it is checked.
-import { MalformedReply, RpcError, WarmingUp } from '../errors.js';
+import { MalformedReply, ReplyTooLarge, RpcError, WarmingUp } from '../errors.js';
 
 /** A JSON value as parsed. */
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-/** Largest reply accepted (bytes); `getblock` at verbosity 2 of a full block is far below. */
+/** Largest reply accepted for any method (bytes): the `rpc()` escape hatch's bound. */
 export const MAX_REPLY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The work one reply may cost, checked before anything is allocated for it: its size while it
+ * streams in, then a linear pre-scan of nesting depth and tokens (`{`, `[`, strings and `,`) before
+ * `JSON.parse`. Parsing cost grows with tokens (about 90 bytes of heap per empty object), so the
+ * token bound is what keeps a hostile node from exhausting memory or blocking the event loop.
+ */
+export interface ReplyBounds {
+  readonly bytes: number;
+  readonly depth: number;
+  readonly tokens: number;
+}
+
+const MiB = 1024 * 1024;
+/** Small answers: chain info, a header, a hash, an estimate, a package result, a balance. */
+const SMALL: ReplyBounds = { bytes: MiB, depth: 16, tokens: 50_000 };
+
+/**
+ * Per-method bounds, each above the largest legitimate answer:
+ * - `getblock` is asked at verbosity 0: one hex string of a block of at most 4,000,000 bytes.
+ * - `getrawtransaction` (verbose) of a transaction of at most 4 MB: hex plus its decoding. A
+ *   non-standard mined transaction with over ~1M inputs, outputs or witness items would exceed the
+ *   token bound; no standard transaction comes near it (400,000 weight units).
+ * - `generatetodescriptor` of at most 100,000 blocks: that many hashes.
+ */
+const BOUNDS: Readonly<Record<string, ReplyBounds>> = {
+  getblock: { bytes: 8 * MiB + 4096, depth: 4, tokens: 100 },
+  getrawtransaction: { bytes: 32 * MiB, depth: 16, tokens: 3_000_000 },
+  generatetodescriptor: { bytes: 8 * MiB, depth: 4, tokens: 250_000 },
+};
+
+/** Bounds of the `rpc()` escape hatch and of any method not listed. */
+export const DEFAULT_BOUNDS: ReplyBounds = { bytes: MAX_REPLY_BYTES, depth: 64, tokens: 3_000_000 };
+
+/** The bounds of a reply to `method`; `wrapped` is false for the `rpc()` escape hatch. */
+export function boundsFor(method: string, wrapped: boolean): ReplyBounds {
+  if (!wrapped) return DEFAULT_BOUNDS;
+  return BOUNDS[method] ?? SMALL;
+}
+
+/**
+ * Refuses a body over `bounds` with {@link ReplyTooLarge}, in one pass over its characters and before
+ * anything is parsed or allocated. Strings are skipped (escapes included), so only JSON structure
+ * counts toward the depth.
+ */
+export function preScan(method: string, body: string, bounds: ReplyBounds): void {
+  if (body.length > bounds.bytes) throw new ReplyTooLarge(method, 'bytes', bounds.bytes);
+  const maxDepth = bounds.depth;
+  const maxTokens = bounds.tokens;
+  let depth = 0;
+  let tokens = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) {
+      inString = true;
+      tokens++;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) throw new ReplyTooLarge(method, 'depth', maxDepth);
+      tokens++;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    } else if (c === 0x2c) {
+      tokens++;
+    } else {
+      continue;
+    }
+    if (tokens > maxTokens) throw new ReplyTooLarge(method, 'tokens', maxTokens);
+  }
+}
 
 /** Field accessors that throw {@link MalformedReply} with the path. */
 export class Shape {
@@ -120,10 +195,16 @@ export const RPC_IN_WARMUP = -28;
 
 /**
  * Decodes a JSON-RPC 1.0 reply body for request `id`: returns the result as a {@link Shape}
- * rooted at `result`, or throws {@link RpcError}/{@link WarmingUp}/{@link MalformedReply}.
+ * rooted at `result`, or throws {@link RpcError}/{@link WarmingUp}/{@link MalformedReply} (a
+ * {@link ReplyTooLarge} before parsing when the body is over `bounds`).
  */
-export function decodeReply(method: string, id: number, body: string): Shape {
-  if (body.length > MAX_REPLY_BYTES) throw new MalformedReply(method, 'body', 'reply too large');
+export function decodeReply(
+  method: string,
+  id: number,
+  body: string,
+  bounds: ReplyBounds = DEFAULT_BOUNDS,
+): Shape {
+  preScan(method, body, bounds);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);

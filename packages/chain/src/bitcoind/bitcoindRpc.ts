@@ -18,11 +18,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { isNetwork, type Network } from '@superscalar/core';
 import {
-  ChainError,
-  InvalidArgument,
+  InvalidArgumentError,
   MalformedReply,
   NotFound,
+  ReplyTooLarge,
   RpcAuthFailed,
   RpcError,
   RpcTimeout,
@@ -47,24 +48,33 @@ import type {
   WaitOptions,
 } from '../interfaces.js';
 import { scriptToAddress } from '../sim/_address.js';
-import { decodeTx, TxDecodeError, txidHex, wtxidHex } from '../tx/index.js';
-import { decodeReply, MAX_REPLY_BYTES, type Shape } from './_reply.js';
+import { DecodeError, decodeTx, type Tx, toDisplayHex, txidHex, wtxidHex } from '../tx/index.js';
+import { decodeBlock } from './_block.js';
+import { boundsFor, decodeReply, type ReplyBounds, type Shape } from './_reply.js';
 
 /** Credentials: Core's `.cookie` file, or `-rpcuser`/`-rpcpassword` (or `-rpcauth`). */
 export type BitcoindAuth =
   | { readonly cookieFile: string }
   | { readonly user: string; readonly password: string };
 
-/** Core's chain names as `getblockchaininfo.chain` reports them. */
-export type BitcoindChain = 'main' | 'test' | 'testnet4' | 'signet' | 'regtest';
+/** Core's name (`getblockchaininfo.chain`) for each {@link Network}. */
+const CORE_CHAIN: Readonly<Record<Network, string>> = {
+  mainnet: 'main',
+  testnet4: 'testnet4',
+  signet: 'signet',
+  regtest: 'regtest',
+};
 
 /** Options of {@link BitcoindRpc}. */
 export interface BitcoindRpcOptions {
   /** e.g. `http://127.0.0.1:18443`. Only `http:` (put TLS in front with a tunnel if needed). */
   readonly url: string;
   readonly auth: BitcoindAuth;
-  /** The chain the node must run; checked before the first call. */
-  readonly network: BitcoindChain;
+  /**
+   * The network the node must run (`getblockchaininfo.chain` is `main`, `testnet4`, `signet` or
+   * `regtest`); checked before every call until it has answered once, and never again trusted blindly.
+   */
+  readonly network: Network;
   /** Wallet name for wallet calls (`fund`, default mining address). */
   readonly wallet?: string;
   /** Per-call timeout, ms (default 30,000). */
@@ -135,25 +145,60 @@ function satsToBtc(sats: bigint): string {
   return `${s.slice(0, -8)}.${s.slice(-8)}`;
 }
 
-/** sat/kvB from a BTC/kvB figure (rounded up: a floor must never fall below the node's). */
-function btcPerKvbToSat(v: number): number {
-  return Math.ceil(Math.round(v * 1e8 * 1000) / 1000);
+/**
+ * Integer sat/kvB from a node's BTC/kvB figure, checked: finite, ≥ 0 and at most 1 BTC/kvB (else
+ * {@link MalformedReply}); rounded up, so a floor never falls below the node's.
+ */
+function feeRateOf(field: Shape): number {
+  const v = field.nonNegative();
+  const sat = Math.ceil(Math.round(v * 1e8 * 1000) / 1000);
+  if (!Number.isSafeInteger(sat) || sat > MAX_BELIEVABLE_FEE_RATE)
+    throw new MalformedReply(field.method, field.path, `fee rate above ${MAX_BELIEVABLE_FEE_RATE} sat/kvB`);
+  return sat;
 }
 
-/** Splits Core's `reason, debug` text. */
-function splitReason(message: string): { reason: string; detail?: string } {
-  const at = message.indexOf(', ');
-  return at < 0 ? { reason: message } : { reason: message.slice(0, at), detail: message.slice(at + 2) };
+/**
+ * Splits Core's `TxValidationState::ToString()` text, `reason` or `reason, debug`, at the first `, `
+ * outside parentheses: a reason such as `mempool-script-verify-flag-failed (…)` is kept whole, and
+ * nothing is dropped (the rest is the detail).
+ */
+export function splitReason(message: string): { reason: string; detail?: string } {
+  let depth = 0;
+  for (let i = 0; i < message.length - 1; i++) {
+    const c = message[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && c === ',' && message[i + 1] === ' ')
+      return { reason: message.slice(0, i), detail: message.slice(i + 2) };
+  }
+  return { reason: message };
 }
+
+/**
+ * Core's `TransactionErrorString` texts that `sendrawtransaction` returns whole with RPC -25 (they are
+ * not `reason, debug` pairs), and the reject reason each is reported as: `max-fee-exceeded` is what
+ * `testmempoolaccept` says for the same transaction; `maxburnamount` has no testmempoolaccept name, so
+ * the reason is Core's message itself.
+ */
+const TRANSACTION_ERRORS: ReadonlyMap<string, string> = new Map([
+  ['Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)', 'max-fee-exceeded'],
+  [
+    'Unspendable output exceeds maximum configured by user (maxburnamount)',
+    'Unspendable output exceeds maximum configured by user (maxburnamount)',
+  ],
+]);
+
+/** Largest fee rate believed from a node, sat/kvB (1 BTC/kvB, the most `maxfeerate` accepts). */
+const MAX_BELIEVABLE_FEE_RATE = 100_000_000;
 
 /** Parses a transaction we were handed, for ids; undecodable bytes are refused like Core does. */
 function ids(raw: Uint8Array, name: string): { txid: string; wtxid: string } {
-  if (!(raw instanceof Uint8Array)) throw new InvalidArgument(name, 'expected a Uint8Array');
+  if (!(raw instanceof Uint8Array)) throw new InvalidArgumentError(name, 'expected a Uint8Array');
   try {
     const tx = decodeTx(raw);
     return { txid: txidHex(tx), wtxid: wtxidHex(tx) };
   } catch (e) {
-    if (TxDecodeError.isInstance(e))
+    if (DecodeError.isInstance(e))
       throw new TxRejected({ reason: 'TX decode failed', detail: e.message, rule: 'decode', cause: e });
     throw e;
   }
@@ -177,14 +222,14 @@ export class BitcoindRpc implements ChainBackend {
 
   constructor(options: BitcoindRpcOptions) {
     if (typeof options !== 'object' || options === null)
-      throw new InvalidArgument('options', 'expected an object');
+      throw new InvalidArgumentError('options', 'expected an object');
     let url: URL;
     try {
       url = new URL(options.url);
     } catch {
-      throw new InvalidArgument('options.url', 'expected an http:// URL');
+      throw new InvalidArgumentError('options.url', 'expected an http:// URL');
     }
-    if (url.protocol !== 'http:') throw new InvalidArgument('options.url', 'only http: is supported');
+    if (url.protocol !== 'http:') throw new InvalidArgumentError('options.url', 'only http: is supported');
     const auth = options.auth as Partial<{ cookieFile: unknown; user: unknown; password: unknown }>;
     if (
       typeof auth !== 'object' ||
@@ -194,13 +239,13 @@ export class BitcoindRpc implements ChainBackend {
         (typeof auth.user === 'string' && typeof auth.password === 'string')
       )
     )
-      throw new InvalidArgument('options.auth', 'expected { cookieFile } or { user, password }');
-    if (!['main', 'test', 'testnet4', 'signet', 'regtest'].includes(options.network))
-      throw new InvalidArgument('options.network', 'expected main, test, testnet4, signet or regtest');
+      throw new InvalidArgumentError('options.auth', 'expected { cookieFile } or { user, password }');
+    if (!isNetwork(options.network))
+      throw new InvalidArgumentError('options.network', 'expected mainnet, testnet4, signet or regtest');
     const int = (v: number | undefined, d: number, name: string, min = 0): number => {
       if (v === undefined) return d;
       if (!Number.isInteger(v) || v < min)
-        throw new InvalidArgument(`options.${name}`, `expected an integer ≥ ${min}`);
+        throw new InvalidArgumentError(`options.${name}`, `expected an integer ≥ ${min}`);
       return v;
     };
     this.url = url;
@@ -242,7 +287,12 @@ export class BitcoindRpc implements ChainBackend {
     return this.authHeader;
   }
 
-  private post(path: string, body: string, method: string): Promise<{ status: number; text: string }> {
+  private post(
+    path: string,
+    body: string,
+    method: string,
+    maxBytes: number,
+  ): Promise<{ status: number; text: string }> {
     const timeoutMs = this.opts.timeoutMs;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -269,9 +319,9 @@ export class BitcoindRpc implements ChainBackend {
           let size = 0;
           res.on('data', (c: Buffer) => {
             size += c.length;
-            if (size > MAX_REPLY_BYTES) {
+            if (size > maxBytes) {
               req.destroy();
-              done(() => reject(new MalformedReply(method, 'body', 'reply too large')));
+              done(() => reject(new ReplyTooLarge(method, 'bytes', maxBytes)));
               return;
             }
             chunks.push(c);
@@ -317,9 +367,10 @@ export class BitcoindRpc implements ChainBackend {
   private async call(
     method: string,
     params: unknown[] | Record<string, unknown>,
-    opts: { wallet?: boolean } = {},
+    opts: { wallet?: boolean; raw?: boolean } = {},
   ): Promise<Shape> {
     if (method !== 'getblockchaininfo') await this.checkNetwork();
+    const bounds: ReplyBounds = boundsFor(method, opts.raw !== true);
     const retries = NEVER_RETRY.has(method) ? 0 : this.opts.retries;
     let delay = this.opts.retryDelayMs;
     let cookieRetried = false;
@@ -334,7 +385,7 @@ export class BitcoindRpc implements ChainBackend {
             : '/';
         const res =
           this.opts.transport === undefined
-            ? await this.post(path, body, method)
+            ? await this.post(path, body, method, bounds.bytes)
             : await this.opts.transport({
                 path,
                 body,
@@ -355,7 +406,7 @@ export class BitcoindRpc implements ChainBackend {
         if (res.status === 503) throw new Unavailable(`bitcoind is busy (HTTP 503 during ${method})`);
         if (res.status !== 200 && res.status !== 500 && res.status !== 404)
           throw new MalformedReply(method, 'status', `unexpected HTTP status ${res.status}`);
-        return decodeReply(method, id, res.text);
+        return decodeReply(method, id, res.text, bounds);
       } catch (e) {
         if (attempt >= retries || !this.isTransient(e)) throw e;
         await this.opts.sleep(delay);
@@ -368,7 +419,7 @@ export class BitcoindRpc implements ChainBackend {
     this.networkChecked ??= (async () => {
       const r = (await this.call('getblockchaininfo', [])).obj();
       const chain = r.at('chain').str();
-      if (chain !== this.opts.network) throw new WrongNetwork(this.opts.network, chain);
+      if (chain !== CORE_CHAIN[this.opts.network]) throw new WrongNetwork(this.opts.network, chain);
     })().catch((e) => {
       this.networkChecked = undefined;
       throw e;
@@ -379,20 +430,27 @@ export class BitcoindRpc implements ChainBackend {
   /** A raw call for anything this class does not wrap; the result is unvalidated JSON. */
   async rpc(method: string, params: unknown[] = [], options: { wallet?: boolean } = {}): Promise<unknown> {
     if (typeof method !== 'string' || !/^[a-z]+$/.test(method))
-      throw new InvalidArgument('method', 'expected an RPC name');
-    return (await this.call(method, params, options)).value;
+      throw new InvalidArgumentError('method', 'expected an RPC name');
+    return (await this.call(method, params, { ...options, raw: true })).value;
   }
 
   // ---- ChainSource ---------------------------------------------------------------------------
 
   async tip(): Promise<ChainTip> {
+    await this.checkNetwork();
     const r = (await this.call('getblockchaininfo', [])).obj();
+    // The same reply names the chain: check it on every call, not only the first.
+    const chain = r.at('chain').str();
+    if (chain !== CORE_CHAIN[this.opts.network]) {
+      this.networkChecked = undefined;
+      throw new WrongNetwork(this.opts.network, chain);
+    }
     return { height: r.at('blocks').int(0), hash: r.at('bestblockhash').hash() };
   }
 
   async blockHash(height: number): Promise<string> {
     if (!Number.isInteger(height) || height < 0)
-      throw new InvalidArgument('height', 'expected a non-negative integer');
+      throw new InvalidArgumentError('height', 'expected a non-negative integer');
     try {
       return (await this.call('getblockhash', [height])).hash();
     } catch (e) {
@@ -402,26 +460,39 @@ export class BitcoindRpc implements ChainBackend {
     }
   }
 
-  private async block(hash: string): Promise<ChainBlock> {
-    const r = (await this.call('getblock', [hash, 2])).obj();
-    const height = r.at('height').int(0);
-    const txs = r.at('tx').arr();
+  /**
+   * A block by hash, checked: the raw block (`getblock` verbosity 0, one bounded hex string) must
+   * hash to `hash`, its transactions to its merkle root and their witnesses to its commitment; the
+   * txids are computed here, never taken from the node. Height and median time come from
+   * `getblockheader`, whose hash and previous hash must agree with the raw block's.
+   */
+  private async block(hash: string): Promise<ChainBlock & { decoded: Tx[] }> {
+    const raw = (await this.call('getblock', [hash, 0])).hexBytes(4_000_000);
+    const b = decodeBlock(raw, hash);
+    const h = (await this.call('getblockheader', [hash, true])).obj();
+    const height = h.at('height').int(0);
+    if (h.at('hash').hash() !== hash)
+      throw new MalformedReply('getblockheader', 'result.hash', 'header of another block');
+    const prevHash = height === 0 ? '0'.repeat(64) : h.at('previousblockhash').hash();
+    if (prevHash !== b.prevHash)
+      throw new MalformedReply('getblockheader', 'result.previousblockhash', "not the raw block's");
     return {
       height,
-      hash: r.at('hash').hash(),
-      prevHash: height === 0 ? '0'.repeat(64) : r.at('previousblockhash').hash(),
-      time: r.at('time').int(0),
-      mediantime: r.at('mediantime').int(0),
-      txs: txs.map((t) => t.obj().at('hex').hexBytes()),
-      txids: txs.map((t) => t.at('txid').hash()),
+      hash,
+      prevHash,
+      time: b.time,
+      mediantime: h.at('mediantime').int(0),
+      txs: b.txs,
+      txids: b.txids,
+      decoded: b.decoded,
     };
   }
 
   async blocksSince(height: number, limit = 1000): Promise<ChainBlock[]> {
     if (!Number.isInteger(height) || height < -1)
-      throw new InvalidArgument('height', 'expected an integer ≥ -1');
+      throw new InvalidArgumentError('height', 'expected an integer ≥ -1');
     if (!Number.isInteger(limit) || limit < 1)
-      throw new InvalidArgument('limit', 'expected a positive integer');
+      throw new InvalidArgumentError('limit', 'expected a positive integer');
     const tip = await this.tip();
     const out: ChainBlock[] = [];
     for (let h = height + 1; h <= tip.height && out.length < limit; h++) {
@@ -432,7 +503,7 @@ export class BitcoindRpc implements ChainBackend {
         if (NotFound.isInstance(e)) break; // a reorg shortened the chain meanwhile
         throw e;
       }
-      const b = await this.block(hash);
+      const { decoded: _, ...b } = await this.block(hash);
       // Stop at a reorganisation that happened while reading: the caller re-reads from its tip.
       const prev = out[out.length - 1];
       if (prev !== undefined && b.prevHash !== prev.hash) break;
@@ -448,7 +519,7 @@ export class BitcoindRpc implements ChainBackend {
 
   async getTransaction(txid: string): Promise<TxInfo> {
     if (typeof txid !== 'string' || !/^[0-9a-f]{64}$/.test(txid))
-      throw new InvalidArgument('txid', 'expected 64 hex');
+      throw new InvalidArgumentError('txid', 'expected 64 hex');
     let r: Shape;
     try {
       r = (await this.call('getrawtransaction', [txid, true])).obj();
@@ -457,9 +528,22 @@ export class BitcoindRpc implements ChainBackend {
         throw new NotFound(`transaction ${txid}`);
       throw e;
     }
-    const tx = r.at('hex').hexBytes();
+    const tx = r.at('hex').hexBytes(4_000_000);
     if (r.at('txid').hash() !== txid)
       throw new MalformedReply('getrawtransaction', 'result.txid', 'another transaction');
+    // The bytes must be the transaction asked for: hash them, never trust the label.
+    let actual: string;
+    try {
+      actual = txidHex(decodeTx(tx));
+    } catch (e) {
+      throw new MalformedReply('getrawtransaction', 'result.hex', 'undecodable transaction', { cause: e });
+    }
+    if (actual !== txid)
+      throw new MalformedReply(
+        'getrawtransaction',
+        'result.hex',
+        `bytes of transaction ${actual}, not ${txid}`,
+      );
     if (!r.has('blockhash') || !r.has('confirmations')) return { txid, tx };
     const c = await this.confirmation(r.at('blockhash').hash());
     if (c.confirmations < 1) return { txid, tx };
@@ -469,9 +553,10 @@ export class BitcoindRpc implements ChainBackend {
   async getSpend(outpoint: OutPoint): Promise<SpendStatus> {
     const txid = outpoint?.txid;
     if (typeof txid !== 'string' || !/^[0-9a-f]{64}$/.test(txid))
-      throw new InvalidArgument('outpoint.txid', 'expected 64 hex');
+      throw new InvalidArgumentError('outpoint.txid', 'expected 64 hex');
     const vout = outpoint.vout;
-    if (!Number.isInteger(vout) || vout < 0) throw new InvalidArgument('outpoint.vout', 'expected an index');
+    if (!Number.isInteger(vout) || vout < 0)
+      throw new InvalidArgumentError('outpoint.vout', 'expected an index');
     const m = (await this.call('gettxspendingprevout', [[{ txid, vout }]])).arr(1);
     const entry = m[0]?.obj();
     if (entry?.has('spendingtxid') === true) {
@@ -502,19 +587,13 @@ export class BitcoindRpc implements ChainBackend {
     const last = Math.min(tip.height, created.confirmation.height + this.opts.maxSpendScanBlocks);
     for (let h = created.confirmation.height; h <= last; h++) {
       const hash = await this.blockHash(h);
-      const r = (await this.call('getblock', [hash, 2])).obj();
-      for (const t of r.at('tx').arr()) {
-        const vins = t.obj().at('vin').arr();
-        for (let i = 0; i < vins.length; i++) {
-          const v = vins[i]!.obj();
-          if (v.has('txid') && v.at('txid').hash() === txid && v.at('vout').int(0) === vout)
-            return {
-              spent: true,
-              txid: t.at('txid').hash(),
-              vin: i,
-              confirmation: await this.confirmation(hash),
-            };
-        }
+      const b = await this.block(hash);
+      for (let t = 1; t < b.decoded.length; t++) {
+        const vin = b.decoded[t]!.inputs.findIndex(
+          (i) => i.vout === vout && toDisplayHex(i.prevTxid) === txid,
+        );
+        if (vin >= 0)
+          return { spent: true, txid: b.txids[t]!, vin, confirmation: await this.confirmation(hash) };
       }
     }
     throw new Unavailable(
@@ -534,7 +613,7 @@ export class BitcoindRpc implements ChainBackend {
 
   waitForHeight(height: number, options?: WaitOptions): Promise<ChainTip> {
     if (!Number.isInteger(height) || height < 0)
-      throw new InvalidArgument('height', 'expected a non-negative integer');
+      throw new InvalidArgumentError('height', 'expected a non-negative integer');
     return this.poll(async () => {
       const t = await this.tip();
       return t.height >= height ? t : undefined;
@@ -543,7 +622,7 @@ export class BitcoindRpc implements ChainBackend {
 
   waitForConfirmation(txid: string, confirmations = 1, options?: WaitOptions): Promise<Confirmation> {
     if (!Number.isInteger(confirmations) || confirmations < 1)
-      throw new InvalidArgument('confirmations', 'expected a positive integer');
+      throw new InvalidArgumentError('confirmations', 'expected a positive integer');
     return this.poll(async () => {
       try {
         const c = (await this.getTransaction(txid)).confirmation;
@@ -565,11 +644,16 @@ export class BitcoindRpc implements ChainBackend {
     switch (e.rpcCode) {
       case RPC_VERIFY_REJECTED:
         return new TxRejected({ ...base, reason });
-      case RPC_VERIFY_ERROR:
+      case RPC_VERIFY_ERROR: {
+        // sendrawtransaction's own checks (maxfeerate, maxburnamount): Core's message, whole.
+        const named = TRANSACTION_ERRORS.get(e.rpcMessage);
+        if (named !== undefined)
+          return new TxRejected({ txid, cause: e, reason: named, detail: e.rpcMessage });
         // Core ≥ 0.21 reports missing/spent inputs here; testmempoolaccept calls it missing-inputs.
         if (/missingorspent|missing inputs|inputs missing/i.test(e.rpcMessage))
           return new TxRejected({ ...base, reason: 'missing-inputs', detail: e.rpcMessage });
         return new TxRejected({ ...base, reason });
+      }
       case RPC_VERIFY_ALREADY_IN_CHAIN:
         return new TxRejected({ ...base, reason: 'txn-already-known', detail: e.rpcMessage });
       case RPC_DESERIALIZATION_ERROR:
@@ -684,19 +768,18 @@ export class BitcoindRpc implements ChainBackend {
   async policyInfo(): Promise<NodePolicyInfo> {
     const r = (await this.call('getnetworkinfo', [])).obj();
     return {
-      version: r.at('version').int(0),
-      minRelayFeeRate: btcPerKvbToSat(r.at('relayfee').nonNegative()),
-      incrementalRelayFeeRate: btcPerKvbToSat(r.at('incrementalfee').nonNegative()),
+      version: r.at('version').int(1, 99_999_999),
+      minRelayFeeRate: feeRateOf(r.at('relayfee')),
+      incrementalRelayFeeRate: feeRateOf(r.at('incrementalfee')),
     };
   }
 
   async feeRate(purpose: FeePurpose): Promise<number> {
     const target = this.opts.feeTargets[purpose];
-    if (target === undefined) throw new InvalidArgument('purpose', `unknown fee purpose ${String(purpose)}`);
+    if (target === undefined)
+      throw new InvalidArgumentError('purpose', `unknown fee purpose ${String(purpose)}`);
     const est = (await this.call('estimatesmartfee', [target])).obj();
-    const rate = est.has('feerate')
-      ? btcPerKvbToSat(est.at('feerate').nonNegative())
-      : this.opts.fallbackFeeRate;
+    const rate = est.has('feerate') ? feeRateOf(est.at('feerate')) : this.opts.fallbackFeeRate;
     const info = await this.policyInfo();
     const floor =
       purpose === 'presigned'
@@ -714,9 +797,9 @@ export class BitcoindRpc implements ChainBackend {
 
   async mine(count: number, options?: MineOptions): Promise<string[]> {
     if (!Number.isInteger(count) || count < 0 || count > 100_000)
-      throw new InvalidArgument('count', 'expected an integer in [0, 100000]');
+      throw new InvalidArgumentError('count', 'expected an integer in [0, 100000]');
     if (options?.scriptPubKey !== undefined && options.address !== undefined)
-      throw new InvalidArgument('options', 'give either scriptPubKey or address, not both');
+      throw new InvalidArgumentError('options', 'give either scriptPubKey or address, not both');
     const target =
       options?.scriptPubKey !== undefined
         ? `raw(${hex(options.scriptPubKey)})`
@@ -734,12 +817,12 @@ export class BitcoindRpc implements ChainBackend {
 
   async fund(scriptPubKey: Uint8Array, amount: bigint): Promise<FundedOutput> {
     if (!(scriptPubKey instanceof Uint8Array))
-      throw new InvalidArgument('scriptPubKey', 'expected a Uint8Array');
+      throw new InvalidArgumentError('scriptPubKey', 'expected a Uint8Array');
     if (typeof amount !== 'bigint' || amount <= 0n)
-      throw new InvalidArgument('amount', 'expected a positive bigint');
+      throw new InvalidArgumentError('amount', 'expected a positive bigint');
     const address = scriptToAddress(scriptPubKey);
     if (address === null)
-      throw new InvalidArgument('scriptPubKey', 'has no address; the wallet can only pay addresses');
+      throw new InvalidArgumentError('scriptPubKey', 'has no address; the wallet can only pay addresses');
     const balance = (await this.call('getbalances', [], { wallet: true }))
       .obj()
       .at('mine')
@@ -757,10 +840,7 @@ export class BitcoindRpc implements ChainBackend {
       (o) => o.value === amount && Buffer.from(o.script).equals(Buffer.from(scriptPubKey)),
     );
     if (vout < 0 || info.confirmation === undefined)
-      throw new ChainError(
-        'UNAVAILABLE',
-        `funding transaction ${txid} has no confirmed output paying the script`,
-      );
+      throw new Unavailable(`funding transaction ${txid} has no confirmed output paying the script`);
     return {
       txid,
       vout,
@@ -772,7 +852,7 @@ export class BitcoindRpc implements ChainBackend {
 
   async invalidateBlock(hash: string): Promise<void> {
     if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash))
-      throw new InvalidArgument('hash', 'expected 64 hex');
+      throw new InvalidArgumentError('hash', 'expected 64 hex');
     try {
       await this.call('invalidateblock', [hash]);
     } catch (e) {
@@ -784,7 +864,7 @@ export class BitcoindRpc implements ChainBackend {
 
   async setMockTime(unixSeconds: number): Promise<void> {
     if (!Number.isInteger(unixSeconds) || unixSeconds < 0)
-      throw new InvalidArgument('unixSeconds', 'expected a non-negative integer');
+      throw new InvalidArgumentError('unixSeconds', 'expected a non-negative integer');
     await this.call('setmocktime', [unixSeconds]);
   }
 }

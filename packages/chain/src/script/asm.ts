@@ -4,7 +4,10 @@
  * push, and opcode names are accepted with or without the `OP_` prefix.
  */
 import { hexToBytes } from '@noble/hashes/utils.js';
+import { tagError } from '@superscalar/core';
+import { InvalidArgumentError } from '../errors.js';
 import { concatBytes } from '../tx/_bytes.js';
+import { DecodeError } from '../tx/errors.js';
 import { MAX_OPCODE, OP, opcodeName } from './opcodes.js';
 import { pushData, pushNumber } from './script.js';
 
@@ -26,22 +29,28 @@ function names(): Map<string, number> {
 }
 
 /** Error for text that is not valid script assembly. */
-export class ScriptAsmError extends Error {
-  constructor(readonly token: string) {
-    super(`script parse error: '${token}'`);
-    this.name = 'ScriptAsmError';
+export class ScriptAsmError extends DecodeError {
+  /** The word that is not assembly. */
+  readonly token: string;
+
+  constructor(token: string, offset: number) {
+    super('ASM', offset, `script parse error: '${token.slice(0, 80)}'`);
+    this.token = token;
   }
 }
+tagError(ScriptAsmError, '@superscalar/chain:ScriptAsmError');
 
-/** Parses Core's script-assembly notation into script bytes. */
+/** Parses Core's script-assembly notation into script bytes; {@link ScriptAsmError} for a word it cannot read. */
 export function parseAsm(text: string): Uint8Array {
   const out: Uint8Array[] = [];
   const table = names();
-  for (const w of text.split(/[ \t\n]/)) {
-    if (w === '') continue;
+  if (typeof text !== 'string') throw new InvalidArgumentError('text', 'expected a string');
+  for (const m of text.matchAll(/[^ \t\n]+/g)) {
+    const w = m[0];
+    const at = m.index;
     if (/^-?\d+$/.test(w) && w !== '-') {
       const n = Number(w);
-      if (!Number.isSafeInteger(n) || n > 0xffffffff || n < -0xffffffff) throw new ScriptAsmError(w);
+      if (!Number.isSafeInteger(n) || n > 0xffffffff || n < -0xffffffff) throw new ScriptAsmError(w, at);
       out.push(pushNumber(n));
     } else if (/^0x[0-9a-fA-F]+$/.test(w) && w.length % 2 === 0) {
       out.push(hexToBytes(w.slice(2)));
@@ -50,7 +59,7 @@ export function parseAsm(text: string): Uint8Array {
     } else if (table.has(w)) {
       out.push(Uint8Array.of(table.get(w)!));
     } else {
-      throw new ScriptAsmError(w);
+      throw new ScriptAsmError(w, at);
     }
   }
   return concatBytes(...out);

@@ -21,8 +21,7 @@ export {
   pushNumber,
   witnessProgram,
 } from './script.js';
-export type { ScriptErrorCode } from './scriptError.js';
-export { SCRIPT_ERROR_REASONS, ScriptError } from './scriptError.js';
+export { SCRIPT_ERROR_REASONS, ScriptError, type ScriptErrorName } from './scriptError.js';
 export { castToBool, decodeScriptNum, encodeScriptNum } from './scriptNum.js';
 export type { TaprootSighashOptions } from './sighash.js';
 export { legacySighash, SighashCache, segwitV0Sighash, taprootSighash, taprootSigMsg } from './sighash.js';

@@ -8,6 +8,7 @@
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { ripemd160, sha1 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { InvalidArgumentError } from '../errors.js';
 import { compactSizeLength, concatBytes, equalBytes } from '../tx/_bytes.js';
 import type { Tx, TxOut } from '../tx/transaction.js';
 import { sigCacheAdd, sigCacheHas, sigCacheKey } from './_sigCache.js';
@@ -848,11 +849,11 @@ export function verifyScriptInternal(
 
   if (flags & F.CLEANSTACK) {
     if (!(flags & F.P2SH) || !(flags & F.WITNESS))
-      throw new RangeError('CLEANSTACK requires P2SH and WITNESS');
+      throw new InvalidArgumentError('flags', 'CLEANSTACK requires P2SH and WITNESS');
     if (stack.length !== 1) fail('CLEANSTACK');
   }
   if (flags & F.WITNESS) {
-    if (!(flags & F.P2SH)) throw new RangeError('WITNESS requires P2SH');
+    if (!(flags & F.P2SH)) throw new InvalidArgumentError('flags', 'WITNESS requires P2SH');
     if (!hadWitness && witness.length > 0) fail('WITNESS_UNEXPECTED');
   }
 }

@@ -2,6 +2,7 @@
  * Script bytes: opcode iteration (Core's `GetScriptOp`), minimal pushes, push-only and template
  * checks (P2SH, witness programs, P2A), `FindAndDelete`, and a small builder.
  */
+import { InvalidArgumentError } from '../errors.js';
 import { concatBytes, equalBytes } from '../tx/_bytes.js';
 import { OP } from './opcodes.js';
 import { encodeScriptNum } from './scriptNum.js';
@@ -133,7 +134,7 @@ export function pushData(data: Uint8Array): Uint8Array {
 
 /** The bytes of a number push as Core's `CScript << int64`: OP_0, OP_1NEGATE, OP_1..OP_16, or minimal data. */
 export function pushNumber(n: number): Uint8Array {
-  if (!Number.isSafeInteger(n)) throw new RangeError(`pushNumber: ${n} is not a safe integer`);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('n', `${n} is not a safe integer`);
   if (n === 0) return Uint8Array.of(OP.OP_0);
   if (n === -1 || (n >= 1 && n <= 16)) return Uint8Array.of(n + OP.OP_1 - 1);
   return pushData(encodeScriptNum(n));
@@ -146,16 +147,19 @@ export function pushNumber(n: number): Uint8Array {
  */
 export function compileScript(parts: readonly (number | bigint | Uint8Array)[]): Uint8Array {
   return concatBytes(
-    ...parts.map((p) => {
+    ...parts.map((p, i) => {
       if (typeof p === 'number') {
-        if (!Number.isInteger(p) || p < 0 || p > 0xff) throw new RangeError(`compileScript: bad opcode ${p}`);
+        if (!Number.isInteger(p) || p < 0 || p > 0xff)
+          throw new InvalidArgumentError(`parts[${i}]`, `bad opcode ${p}`);
         return Uint8Array.of(p);
       }
       if (typeof p === 'bigint') {
         if (p > BigInt(Number.MAX_SAFE_INTEGER) || p < -BigInt(Number.MAX_SAFE_INTEGER))
-          throw new RangeError(`compileScript: number ${p} out of range`);
+          throw new InvalidArgumentError(`parts[${i}]`, `number ${p} out of range`);
         return pushNumber(Number(p));
       }
+      if (!(p instanceof Uint8Array))
+        throw new InvalidArgumentError(`parts[${i}]`, 'expected a number, bigint or Uint8Array');
       return pushData(p);
     }),
   );

@@ -3,7 +3,8 @@
  * and `ScriptErrorString` (script_error.cpp), so a rejection reads the same as a node's.
  */
 
-const BRAND = Symbol.for('@superscalar/chain/error');
+import { tagError } from '@superscalar/core';
+import { ChainError } from '../errors.js';
 
 /** Core's script error enum names (without the `SCRIPT_ERR_` prefix; `SIG_NULLFAIL` is `NULLFAIL`, as in Core's test data). */
 export const SCRIPT_ERROR_REASONS = {
@@ -64,50 +65,43 @@ export const SCRIPT_ERROR_REASONS = {
 } as const;
 
 /** A Core script error name, e.g. `UNSATISFIED_LOCKTIME`. */
-export type ScriptErrorCode = keyof typeof SCRIPT_ERROR_REASONS;
+export type ScriptErrorName = keyof typeof SCRIPT_ERROR_REASONS;
 
 /**
- * An input's scripts failed verification. `code` is Core's error name (e.g. `UNSATISFIED_LOCKTIME`),
- * `reason` Core's text for it (e.g. `Locktime requirement not satisfied`), the text Core puts in
- * parentheses after `mempool-script-verify-flag-failed`. `inputIndex` is set by the transaction-level
- * entry points.
+ * An input's scripts failed verification. `code` is `CHAIN_SCRIPT`; `scriptError` is Core's error name
+ * (e.g. `UNSATISFIED_LOCKTIME`), `reason` Core's text for it (e.g. `Locktime requirement not
+ * satisfied`), the text Core puts in parentheses after `mempool-script-verify-flag-failed`.
+ * `inputIndex` is set by the transaction-level entry points.
  */
-export class ScriptError extends Error {
+export class ScriptError extends ChainError<'CHAIN_SCRIPT'> {
   /** Core's ScriptError name. */
-  readonly code: ScriptErrorCode;
+  readonly scriptError: ScriptErrorName;
   /** Core's ScriptErrorString text. */
   readonly reason: string;
   /** Index of the failing input, when known. */
   readonly inputIndex: number | undefined;
 
-  constructor(code: ScriptErrorCode, options?: { inputIndex?: number | undefined; cause?: unknown }) {
-    const reason = SCRIPT_ERROR_REASONS[code];
+  constructor(scriptError: ScriptErrorName, options?: { inputIndex?: number | undefined; cause?: unknown }) {
+    const reason = SCRIPT_ERROR_REASONS[scriptError];
     const where = options?.inputIndex === undefined ? '' : `input ${options.inputIndex}: `;
-    super(`${where}${reason} (${code})`, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(
+      'CHAIN_SCRIPT',
+      `${where}${reason} (${scriptError})`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.scriptError = scriptError;
     this.reason = reason;
     this.inputIndex = options?.inputIndex;
-    this.name = 'ScriptError';
-  }
-
-  /** True for a {@link ScriptError} from any copy of this package. */
-  static isInstance(x: unknown): x is ScriptError {
-    return (
-      typeof x === 'object' &&
-      x !== null &&
-      (x as Record<symbol, unknown>)[BRAND] === true &&
-      (x as { name?: unknown }).name === 'ScriptError'
-    );
   }
 }
-Object.defineProperty(ScriptError.prototype, BRAND, { value: true });
+tagError(ScriptError, '@superscalar/chain:ScriptError');
 
 /** Thrown inside the interpreter; converted to {@link ScriptError} at the boundary (cheap: no stack trace). */
 export class ScriptFailure {
-  constructor(readonly code: ScriptErrorCode) {}
+  constructor(readonly code: ScriptErrorName) {}
 }
 
 /** Throws the internal failure for `code`. */
-export function fail(code: ScriptErrorCode): never {
+export function fail(code: ScriptErrorName): never {
   throw new ScriptFailure(code);
 }

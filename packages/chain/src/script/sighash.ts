@@ -7,7 +7,9 @@
  * {@link SighashCache} holds the per-transaction hashes BIP143 and BIP341 share across inputs, so
  * verifying many inputs of one transaction hashes the transaction once.
  */
+
 import { sha256 } from '@noble/hashes/sha2.js';
+import { InvalidArgumentError } from '../errors.js';
 import { compactSizeLength, Writer } from '../tx/_bytes.js';
 import type { Tx, TxOut } from '../tx/transaction.js';
 import { OP } from './opcodes.js';
@@ -67,7 +69,7 @@ export class SighashCache {
   private spent(): readonly TxOut[] {
     const s = this.spentOutputs;
     if (!s || s.length !== this.tx.inputs.length)
-      throw new RangeError('BIP341 sighash needs the spent output of every input');
+      throw new InvalidArgumentError('spentOutputs', 'BIP341 sighash needs the spent output of every input');
     return s;
   }
 

@@ -3,8 +3,10 @@
  * blocks and their verification against a witness program. Helpers to build outputs and script-path
  * witnesses live here too, so tests and SimChain can construct spends independently of the builders.
  */
+
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { InvalidArgumentError } from '../errors.js';
 import { compactSizeLength, concatBytes, equalBytes, Writer } from '../tx/_bytes.js';
 
 const tagCache = new Map<string, Uint8Array>();
@@ -172,7 +174,7 @@ export function taprootOutput(
 } {
   const info = tree ? tapTreeInfo(tree) : undefined;
   const tweaked = taprootTweakPubkey(internalKey, info?.root);
-  if (!tweaked) throw new RangeError('taprootOutput: internal key is not a valid x-only public key');
+  if (!tweaked) throw new InvalidArgumentError('internalKey', 'not a valid x-only public key');
   const leaves = (info?.leaves ?? []).map((leaf) => ({
     ...leaf,
     controlBlock: concatBytes(Uint8Array.of(leaf.leafVersion | tweaked.parity), internalKey, ...leaf.path),

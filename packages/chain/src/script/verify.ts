@@ -2,7 +2,7 @@
  * Transaction-level script verification: {@link verifyInput} for one input and {@link verifyTx} for
  * every input with one shared {@link SighashCache} (BIP143/BIP341 hashes computed once per tx).
  */
-import { TxArgumentError } from '../tx/errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { Tx, TxOut } from '../tx/transaction.js';
 import { ScriptFailure, type SignatureContext, verifyScriptInternal } from './interpreter.js';
 import { ScriptError } from './scriptError.js';
@@ -15,12 +15,12 @@ function toScriptError(e: unknown, inputIndex: number | undefined): never {
 
 function checkArgs(tx: Tx, spentOutputs: readonly TxOut[], flags: number): void {
   if (!Array.isArray(spentOutputs) || spentOutputs.length !== tx.inputs.length)
-    throw new TxArgumentError(
+    throw new InvalidArgumentError(
       'spentOutputs',
       `expected one spent output per input (${tx.inputs.length}), got ${Array.isArray(spentOutputs) ? spentOutputs.length : typeof spentOutputs}`,
     );
   if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff)
-    throw new TxArgumentError('flags', 'expected a uint32 of SCRIPT_VERIFY bits');
+    throw new InvalidArgumentError('flags', 'expected a uint32 of SCRIPT_VERIFY bits');
 }
 
 /**
@@ -38,9 +38,9 @@ export function verifyInput(
 ): void {
   checkArgs(tx, spentOutputs, flags);
   if (!Number.isInteger(inputIndex) || inputIndex < 0 || inputIndex >= tx.inputs.length)
-    throw new TxArgumentError('inputIndex', `expected an index below ${tx.inputs.length}`);
+    throw new InvalidArgumentError('inputIndex', `expected an index below ${tx.inputs.length}`);
   if (cache && (cache.tx !== tx || cache.spentOutputs !== spentOutputs))
-    throw new TxArgumentError('cache', 'the cache was built for another transaction or spent outputs');
+    throw new InvalidArgumentError('cache', 'the cache was built for another transaction or spent outputs');
   const input = tx.inputs[inputIndex]!;
   const spent = spentOutputs[inputIndex]!;
   const ctx: SignatureContext = {

@@ -33,12 +33,14 @@ import {
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ChainError, InvalidArgument, NotFound, TxRejected } from '../errors.js';
+import { InvalidArgumentError, NotFound, TxRejected, Unavailable } from '../errors.js';
 import type { ChainBlock, FeePurpose, TxInfo } from '../interfaces.js';
 import { addressToScript, scriptToAddress } from '../sim/_address.js';
+import { headerBytes, merkleRoot } from '../sim/_block.js';
 import type { SimPolicy } from '../sim/policy.js';
 import { FAUCET_SCRIPT, SimChain } from '../sim/simChain.js';
-import { decodeTx, isCoinbase, txidHex, vsize, wtxidHex } from '../tx/index.js';
+import { Writer } from '../tx/_bytes.js';
+import { decodeTx, fromDisplayHex, isCoinbase, txidHex, vsize, wtxidHex } from '../tx/index.js';
 
 /** The SimChain settings a server starts with (and records in its journal). */
 export interface SimServerChainOptions {
@@ -204,7 +206,7 @@ function addressScript(a: unknown): Uint8Array {
   try {
     return addressToScript(a as string);
   } catch (e) {
-    if (InvalidArgument.isInstance(e)) throw new RpcFault(RPC_INVALID_ADDRESS_OR_KEY, 'Invalid address');
+    if (InvalidArgumentError.isInstance(e)) throw new RpcFault(RPC_INVALID_ADDRESS_OR_KEY, 'Invalid address');
     throw e;
   }
 }
@@ -255,12 +257,12 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new InvalidArgument('options.port', 'expected an integer in [0, 65535]');
+    throw new InvalidArgumentError('options.port', 'expected an integer in [0, 65535]');
   const datadir = options.datadir;
   if (datadir === undefined && options.auth === undefined)
-    throw new InvalidArgument('options', 'give a datadir (for the cookie) or auth { user, password }');
+    throw new InvalidArgumentError('options', 'give a datadir (for the cookie) or auth { user, password }');
   const persist = options.persist ?? datadir !== undefined;
-  if (persist && datadir === undefined) throw new InvalidArgument('options.persist', 'needs a datadir');
+  if (persist && datadir === undefined) throw new InvalidArgumentError('options.persist', 'needs a datadir');
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
   const maxRequestBytes = options.maxRequestBytes ?? 64 * 1024 * 1024;
   if (datadir !== undefined) mkdirSync(datadir, { recursive: true });
@@ -285,7 +287,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     }
     const header = parsed[0] as { simchainJournal?: number; chain?: SimServerChainOptions } | undefined;
     if (header !== undefined && header.simchainJournal !== 1)
-      throw new ChainError('UNAVAILABLE', `${path} is not a SimChain journal (version 1)`);
+      throw new Unavailable(`${path} is not a SimChain journal (version 1)`);
     machine = new Machine(header?.chain ?? options.chain ?? {});
     for (const op of parsed.slice(1) as JournalOp[]) {
       try {
@@ -391,6 +393,17 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     if (b === undefined) throw new RpcFault(RPC_INVALID_ADDRESS_OR_KEY, 'Block not found');
     return b;
   };
+  // The block exactly as SimChain mined it: its header (from which its hash comes) and transactions.
+  const rawHeader = (b: ChainBlock) =>
+    headerBytes(b.prevHash, merkleRoot(b.txids.map((t) => fromDisplayHex(t))), b.time);
+  const rawBlock = (b: ChainBlock) => {
+    const w = new Writer();
+    w.bytes(rawHeader(b));
+    w.compactSize(b.txs.length);
+    for (const t of b.txs) w.bytes(t);
+    return w.finish();
+  };
+
   const headerJson = (b: { block: ChainBlock; active: boolean }) => ({
     hash: b.block.hash,
     confirmations: b.active ? chain.height - b.block.height + 1 : -1,
@@ -429,14 +442,13 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     },
     getblockheader: ([hash, verbose = true]) => {
       const b = blockOr(hashParam(hash, 'blockhash'));
-      if (verbose === false)
-        throw new RpcFault(RPC_INVALID_PARAMETER, 'SimChain server serves verbose headers only');
+      if (verbose === false || verbose === 0) return hexOf(rawHeader(b.block));
       return headerJson(b);
     },
     getblock: ([hash, verbosity = 1]) => {
       const b = blockOr(hashParam(hash, 'blockhash'));
       const v = verbosity === true ? 1 : verbosity === false ? 0 : intParam(verbosity, 'verbosity');
-      if (v === 0) throw new RpcFault(RPC_INVALID_PARAMETER, 'SimChain server serves verbosity 1 and 2 only');
+      if (v === 0) return hexOf(rawBlock(b.block));
       return {
         ...headerJson(b),
         tx: v === 1 ? [...b.block.txids] : b.block.txs.map(txJson),
@@ -664,7 +676,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       return { status: 200, body: { result: (await m(params)) ?? null, error: null, id } };
     } catch (e) {
       if (e instanceof RpcFault) return fail(500, e.code, e.message);
-      if (InvalidArgument.isInstance(e)) return fail(500, RPC_INVALID_PARAMETER, e.message);
+      if (InvalidArgumentError.isInstance(e)) return fail(500, RPC_INVALID_PARAMETER, e.message);
       if (NotFound.isInstance(e)) return fail(500, RPC_INVALID_ADDRESS_OR_KEY, e.message);
       return fail(500, RPC_MISC_ERROR, e instanceof Error ? e.message : String(e));
     }

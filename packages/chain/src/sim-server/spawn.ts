@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ChainError } from '../errors.js';
+import { Unavailable } from '../errors.js';
 
 /** What the CLI prints once listening. */
 export interface SpawnedSimServer {
@@ -61,7 +61,7 @@ export function spawnSimServer(options: SpawnSimServerOptions): Promise<SpawnedS
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new ChainError('UNAVAILABLE', `SimChain server did not start: ${stderr}`));
+      reject(new Unavailable(`SimChain server did not start: ${stderr}`));
     }, options.startTimeoutMs ?? 30_000);
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', (line) => {
@@ -78,12 +78,12 @@ export function spawnSimServer(options: SpawnSimServerOptions): Promise<SpawnedS
         });
       } catch (e) {
         child.kill('SIGKILL');
-        reject(new ChainError('UNAVAILABLE', `SimChain server printed ${line.slice(0, 200)}`, { cause: e }));
+        reject(new Unavailable(`SimChain server printed ${line.slice(0, 200)}`, { cause: e }));
       }
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new ChainError('UNAVAILABLE', `SimChain server exited with ${code}: ${stderr}`));
+      reject(new Unavailable(`SimChain server exited with ${code}: ${stderr}`));
     });
   });
 }

@@ -2,15 +2,15 @@
 // P2PKH/P2SH with regtest versions 0x6f/0xc4). Used by `mine({ address })` and BitcoindRpc's `fund`.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bech32, bech32m, createBase58check } from '@scure/base';
-import { InvalidArgument } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { witnessProgram } from './_script.js';
 
 const b58 = createBase58check(sha256);
 const HRP = 'bcrt';
 
-/** The output script of a regtest address; throws {@link InvalidArgument} otherwise. */
+/** The output script of a regtest address; throws {@link InvalidArgumentError} otherwise. */
 export function addressToScript(address: string): Uint8Array {
-  if (typeof address !== 'string') throw new InvalidArgument('address', 'expected a string');
+  if (typeof address !== 'string') throw new InvalidArgumentError('address', 'expected a string');
   if (address.toLowerCase().startsWith(`${HRP}1`)) {
     const lower = address.toLowerCase();
     let decoded: { prefix: string; words: number[] } | undefined;
@@ -22,32 +22,33 @@ export function addressToScript(address: string): Uint8Array {
         decoded = bech32m.decode(lower as `${string}1${string}`);
         m = true;
       } catch (e) {
-        throw new InvalidArgument(
+        throw new InvalidArgumentError(
           'address',
           `not a valid bech32/bech32m regtest address (${(e as Error).message})`,
         );
       }
     }
     const [version, ...rest] = decoded.words;
-    if (version === undefined || version > 16) throw new InvalidArgument('address', 'bad witness version');
+    if (version === undefined || version > 16)
+      throw new InvalidArgumentError('address', 'bad witness version');
     if ((version === 0) === m)
-      throw new InvalidArgument('address', 'wrong checksum variant for the witness version');
+      throw new InvalidArgumentError('address', 'wrong checksum variant for the witness version');
     const program = bech32.fromWords(rest);
     if (program.length < 2 || program.length > 40)
-      throw new InvalidArgument('address', 'bad witness program length');
+      throw new InvalidArgumentError('address', 'bad witness program length');
     return Uint8Array.from([version === 0 ? 0 : 0x50 + version, program.length, ...program]);
   }
   let payload: Uint8Array;
   try {
     payload = b58.decode(address);
   } catch (e) {
-    throw new InvalidArgument('address', `not a regtest address (${(e as Error).message})`);
+    throw new InvalidArgumentError('address', `not a regtest address (${(e as Error).message})`);
   }
-  if (payload.length !== 21) throw new InvalidArgument('address', 'bad base58 payload length');
+  if (payload.length !== 21) throw new InvalidArgumentError('address', 'bad base58 payload length');
   const hash = payload.slice(1);
   if (payload[0] === 0x6f) return Uint8Array.from([0x76, 0xa9, 0x14, ...hash, 0x88, 0xac]);
   if (payload[0] === 0xc4) return Uint8Array.from([0xa9, 0x14, ...hash, 0x87]);
-  throw new InvalidArgument('address', 'not a regtest P2PKH/P2SH version byte');
+  throw new InvalidArgumentError('address', 'not a regtest P2PKH/P2SH version byte');
 }
 
 /** The regtest address of an output script, or null if it has none (bare scripts, OP_RETURN). */

@@ -1,7 +1,7 @@
 // Internal block helpers of SimChain: regtest subsidy, BIP34 coinbase, merkle root, header hash.
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Tx } from '../tx/index.js';
-import { createTx, toDisplayHex, txid } from '../tx/index.js';
+import { createTx, toDisplayHex, txid, wtxid } from '../tx/index.js';
 
 const sha256d = (b: Uint8Array): Uint8Array => sha256(sha256(b));
 
@@ -35,9 +35,17 @@ function pushNumber(n: number): Uint8Array {
 
 /**
  * A coinbase for `height` paying `value` to `script`. The scriptSig is the BIP34 height push and a
- * 4-byte extra nonce, so two blocks at one height (a reorg) never share a coinbase txid.
+ * 4-byte extra nonce, so two blocks at one height (a reorg) never share a coinbase txid. With
+ * `commitment` (a mined block's witness commitment script) it carries that output and the witness
+ * reserved value, as every block Core mines does.
  */
-export function makeCoinbase(height: number, value: bigint, script: Uint8Array, extraNonce: number): Tx {
+export function makeCoinbase(
+  height: number,
+  value: bigint,
+  script: Uint8Array,
+  extraNonce: number,
+  commitment?: Uint8Array,
+): Tx {
   const h = pushNumber(height);
   const nonce = Uint8Array.of(
     4,
@@ -51,8 +59,23 @@ export function makeCoinbase(height: number, value: bigint, script: Uint8Array, 
   scriptSig.set(nonce, h.length);
   return createTx({
     version: 2,
-    inputs: [{ prevTxid: new Uint8Array(32), vout: 0xffffffff, scriptSig, sequence: 0xffffffff }],
-    outputs: [{ value, script }],
+    inputs: [
+      {
+        prevTxid: new Uint8Array(32),
+        vout: 0xffffffff,
+        scriptSig,
+        sequence: 0xffffffff,
+        // BIP141: the witness reserved value, 32 zero bytes, committed to with the witness root.
+        ...(commitment === undefined ? {} : { witness: [new Uint8Array(32)] }),
+      },
+    ],
+    outputs:
+      commitment === undefined
+        ? [{ value, script }]
+        : [
+            { value, script },
+            { value: 0n, script: commitment },
+          ],
     locktime: 0,
   });
 }
@@ -76,8 +99,8 @@ export function merkleRoot(txids: readonly Uint8Array[]): Uint8Array {
   return level[0]!;
 }
 
-/** Display-hex hash of an 80-byte header (version 0x20000000, regtest bits, nonce 0). */
-export function headerHash(prevHashHex: string, root: Uint8Array, time: number): string {
+/** The 80-byte header SimChain mines: version 0x20000000, regtest bits, nonce 0. */
+export function headerBytes(prevHashHex: string, root: Uint8Array, time: number): Uint8Array {
   const h = new Uint8Array(80);
   const dv = new DataView(h.buffer);
   dv.setUint32(0, 0x20000000, true);
@@ -86,7 +109,27 @@ export function headerHash(prevHashHex: string, root: Uint8Array, time: number):
   dv.setUint32(68, time >>> 0, true);
   dv.setUint32(72, REGTEST_BITS, true);
   dv.setUint32(76, 0, true);
-  return toDisplayHex(sha256d(h));
+  return h;
+}
+
+/** Display-hex hash of the header {@link headerBytes} builds. */
+export function headerHash(prevHashHex: string, root: Uint8Array, time: number): string {
+  return toDisplayHex(sha256d(headerBytes(prevHashHex, root, time)));
+}
+
+/**
+ * The BIP141 witness commitment output script of a block whose non-coinbase transactions are `txs`:
+ * `OP_RETURN 0x24 aa21a9ed || SHA256d(witness merkle root || reserved)`, the coinbase's wtxid counting
+ * as zero and the reserved value 32 zero bytes (the coinbase's witness), as Core's miner builds it.
+ */
+export function witnessCommitmentScript(txs: readonly Tx[]): Uint8Array {
+  const root = merkleRoot([new Uint8Array(32), ...txs.map((t) => wtxid(t))]);
+  const both = new Uint8Array(64);
+  both.set(root, 0);
+  const script = new Uint8Array(38);
+  script.set([0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed], 0);
+  script.set(sha256d(both), 6);
+  return script;
 }
 
 /** Internal-order txid bytes of a transaction. */

@@ -178,6 +178,18 @@ export function solve(s: Uint8Array): Solved {
   return { type: 'nonstandard' };
 }
 
+/**
+ * Core's `CScript::HasValidOps`: every opcode parses (no push runs past the end) and none is above
+ * `MAX_OPCODE` (OP_CHECKSIGADD).
+ */
+export function hasValidOps(s: Uint8Array): boolean {
+  const ops = parseScript(s);
+  return ops?.every((o) => o.op <= MAX_OPCODE) === true;
+}
+
+/** Core's MAX_OPCODE: OP_CHECKSIGADD. */
+const MAX_OPCODE = 0xba;
+
 /** Core's `IsUnspendable`: OP_RETURN-prefixed or larger than MAX_SCRIPT_SIZE (10,000 bytes). */
 export function isUnspendable(s: Uint8Array): boolean {
   return (s.length > 0 && s[0] === OP_RETURN) || s.length > 10_000;

@@ -5,6 +5,7 @@
  *
  * The mempool judges a transaction for the next block: height `tip + 1`, time `MTP(tip)`.
  */
+import { InvalidArgumentError } from '../errors.js';
 import type { Tx } from '../tx/index.js';
 
 /** nLockTime values below this are block heights, at or above it unix times (BIP65/BIP113). */
@@ -63,7 +64,7 @@ export function calculateSequenceLocks(tx: Tx, coins: readonly CoinAge[]): Seque
   tx.inputs.forEach((input, i) => {
     if ((input.sequence & SEQUENCE_LOCKTIME_DISABLE_FLAG) !== 0) return;
     const coin = coins[i];
-    if (coin === undefined) throw new RangeError(`coins[${i}] is missing`);
+    if (coin === undefined) throw new InvalidArgumentError(`coins[${i}]`, 'is missing');
     const value = input.sequence & SEQUENCE_LOCKTIME_MASK;
     if ((input.sequence & SEQUENCE_LOCKTIME_TYPE_FLAG) !== 0) {
       minTime = Math.max(minTime, coin.prevMtp + value * 2 ** SEQUENCE_LOCKTIME_GRANULARITY - 1);
@@ -85,6 +86,6 @@ export function evaluateSequenceLocks(locks: SequenceLocks, height: number, prev
 /** Median of the timestamps of a block and up to 10 predecessors (BIP113), given oldest first. */
 export function medianTimePast(times: readonly number[]): number {
   const last = times.slice(-11).sort((a, b) => a - b);
-  if (last.length === 0) throw new RangeError('medianTimePast needs at least one timestamp');
+  if (last.length === 0) throw new InvalidArgumentError('times', 'needs at least one timestamp');
   return last[Math.floor(last.length / 2)]!;
 }

@@ -24,6 +24,7 @@ import {
   feeRateOf,
   isStandardTx,
   isWitnessStandard,
+  NON_TRUC_PACKAGE_PARENT_VERSION,
   type SimPolicy,
   TRUC_CHILD_MAX_VSIZE,
   TRUC_MAX_VSIZE,
@@ -411,7 +412,14 @@ export class Mempool {
     if (policy.requireStandard && dustOutputs(tx, policy.dustRelayFeeRate).length > 0 && fee !== 0n)
       fail({ reason: 'dust', detail: 'tx with dust output must be 0-fee', rule: 'ephemeral dust' }, 'policy');
     const minFee = feeAtRate(policy.minRelayFeeRate, vsize);
-    if (!args.bypassLimits && tx.version !== TRUC_VERSION && fee < minFee)
+    // Core 28–30 only (removed by PR #33892 in Core 31): below the minimum relay fee only a TRUC tx
+    // may be paid for by its package; any other is refused outright, alone or in a package.
+    if (
+      !args.bypassLimits &&
+      policy.coreVersion < NON_TRUC_PACKAGE_PARENT_VERSION &&
+      tx.version !== TRUC_VERSION &&
+      fee < minFee
+    )
       fail(
         { reason: 'min relay fee not met', detail: `${fee} < ${minFee}`, rule: 'minrelaytxfee' },
         'policy',
@@ -746,19 +754,51 @@ export class Mempool {
   acceptSingle(
     chain: ChainView,
     rec: TxRecord,
-    opts: { test?: boolean; bypassLimits?: boolean } = {},
+    opts: { test?: boolean; bypassLimits?: boolean; maxFee?: 'single' | 'package' } = {},
   ): Accepted {
     const args: AcceptArgs = { ...SINGLE, bypassLimits: opts.bypassLimits === true };
     const ws = this.preChecks(chain, rec, args);
     let replaced: Set<string> = new Set();
     if (ws.conflicts.size > 0) replaced = this.replacementChecks(chain, ws);
     this.limitChecks(chain, ws, [], replaced);
+    if (opts.maxFee === 'package') Mempool.packageMaxFeeRate(chain, ws);
     this.ephemeralSpends(chain, [rec]);
     this.scriptChecks(chain, ws);
+    // sendrawtransaction/testmempoolaccept: after a successful test acceptance, the fee against
+    // `maxfeerate.GetFee(vsize)` (node/transaction.cpp BroadcastTransaction, rpc/mempool.cpp).
+    const max = chain.policy.maxFeeRate;
+    if (opts.maxFee === 'single' && max > 0 && ws.fee > feeAtRate(max, rec.vsize))
+      throw new Fail(
+        {
+          reason: 'max-fee-exceeded',
+          txid: rec.txid,
+          detail: `${ws.fee} > ${feeAtRate(max, rec.vsize)} (maxfeerate ${max} sat/kvB)`,
+          rule: 'maxfeerate',
+        },
+        'policy',
+      );
     if (opts.test === true) return { txids: [rec.txid], replaced: [...replaced] };
     for (const r of replaced) this.remove(r);
     this.commit(ws);
     return { txids: [rec.txid], replaced: [...replaced] };
+  }
+
+  /**
+   * `submitpackage`'s `maxfeerate` (validation.cpp, `m_client_maxfeerate`): a transaction's own feerate
+   * above it is `max feerate exceeded`, checked before the ephemeral-spend and script checks.
+   */
+  private static packageMaxFeeRate(chain: ChainView, ws: Workspace): void {
+    const max = chain.policy.maxFeeRate;
+    if (max > 0 && ws.fee * 1000n > BigInt(max) * BigInt(ws.rec.vsize))
+      throw new Fail(
+        {
+          reason: 'max feerate exceeded',
+          txid: ws.rec.txid,
+          detail: `maxfeerate ${max} sat/kvB`,
+          rule: 'maxfeerate',
+        },
+        'policy',
+      );
   }
 
   /**
@@ -794,7 +834,7 @@ export class Mempool {
         continue;
       }
       try {
-        const r = this.acceptSingle(chain, rec);
+        const r = this.acceptSingle(chain, rec, { maxFee: 'package' });
         results.set(rec.txid, null);
         accepted.push(rec.txid);
         replaced.push(...r.replaced);
@@ -830,6 +870,7 @@ export class Mempool {
     };
     const temp = new Map<string, Coin>();
     const pws = this.preChecks(chain, parent, args, temp);
+    Mempool.packageMaxFeeRate(chain, pws);
     parent.tx.outputs.forEach((o, v) => {
       temp.set(outpointKey(parent.txid, v), {
         value: o.value,
@@ -839,6 +880,7 @@ export class Mempool {
       });
     });
     const cws = this.preChecks(chain, child, args, temp);
+    Mempool.packageMaxFeeRate(chain, cws);
     // Core's PackageTRUCChecks: the child's parent is in the package.
     this.packageTrucChecks(pws, cws);
     const totalFee = pws.fee + cws.fee;

@@ -36,6 +36,13 @@ export interface SimPolicy {
   readonly maxStandardTxWeight: number;
   /** BIP125 rule 5: most transactions one replacement may evict. */
   readonly maxReplacementCandidates: number;
+  /**
+   * The `maxfeerate` of `sendrawtransaction`, `testmempoolaccept` and `submitpackage`, sat/kvB: a
+   * transaction paying more is refused (`max-fee-exceeded` alone, `max feerate exceeded` in a package),
+   * as Core does with its default 0.10 BTC/kvB (`DEFAULT_MAX_RAW_TX_FEE_RATE`); 0 disables the check.
+   * Not node policy but the RPCs' default argument, which `BitcoindRpc` leaves unset.
+   */
+  readonly maxFeeRate: number;
 }
 
 /** Core ≥ 29.1 defaults (reject strings as Core 30). */
@@ -49,7 +56,17 @@ export const DEFAULT_POLICY: SimPolicy = Object.freeze({
   permitBareMultisig: true,
   maxStandardTxWeight: 400_000,
   maxReplacementCandidates: 100,
+  maxFeeRate: 10_000_000,
 });
+
+/** Core's `DEFAULT_MAX_RAW_TX_FEE_RATE`: 0.10 BTC/kvB, in sat/kvB. */
+export const DEFAULT_MAX_FEE_RATE = 10_000_000;
+
+/**
+ * From Core 31 (PR #33892) a transaction of any version below the minimum relay fee may enter in a
+ * 1-parent-1-child package whose feerate pays for it; Core 28–30 allowed only TRUC (v3) parents.
+ */
+export const NON_TRUC_PACKAGE_PARENT_VERSION = 310000;
 
 /** TRUC (BIP431) constants. */
 export const TRUC_VERSION = 3;

@@ -11,7 +11,7 @@
  */
 
 import { sha256 } from '@noble/hashes/sha2.js';
-import { ChainError, InvalidArgument, NotFound, TxRejected } from '../errors.js';
+import { InvalidArgumentError, NotFound, TxRejected, Unavailable } from '../errors.js';
 import type {
   ChainBackend,
   ChainBlock,
@@ -30,12 +30,12 @@ import type {
 import type { Tx, TxOut } from '../tx/index.js';
 import {
   createTx,
+  DecodeError,
   decodeTx,
   encodeTx,
   fromDisplayHex,
   isCoinbase,
   MAX_BLOCK_WEIGHT,
-  TxDecodeError,
   toDisplayHex,
   txidHex,
   vsize,
@@ -43,7 +43,16 @@ import {
   wtxidHex,
 } from '../tx/index.js';
 import { addressToScript } from './_address.js';
-import { COINBASE_MATURITY, headerHash, makeCoinbase, merkleRoot, subsidy, txidBytes } from './_block.js';
+import {
+  COINBASE_MATURITY,
+  headerHash,
+  makeCoinbase,
+  merkleRoot,
+  subsidy,
+  txidBytes,
+  witnessCommitmentScript,
+} from './_block.js';
+import { hasValidOps, isUnspendable } from './_script.js';
 import { verifyScripts } from './_scripts.js';
 import { calculateSequenceLocks, evaluateSequenceLocks, isFinalTx, medianTimePast } from './locks.js';
 import {
@@ -107,21 +116,41 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function assertBytes(v: unknown, name: string): Uint8Array {
-  if (!(v instanceof Uint8Array)) throw new InvalidArgument(name, 'expected a Uint8Array');
+  if (!(v instanceof Uint8Array)) throw new InvalidArgumentError(name, 'expected a Uint8Array');
   return Uint8Array.from(v);
 }
 
 function assertHash(v: unknown, name: string): string {
   if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v))
-    throw new InvalidArgument(name, 'expected 64 lowercase hex characters (display order)');
+    throw new InvalidArgumentError(name, 'expected 64 lowercase hex characters (display order)');
   return v;
 }
 
 function assertHeight(v: unknown, name: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < -1)
-    throw new InvalidArgument(name, 'expected an integer height ≥ -1');
+    throw new InvalidArgumentError(name, 'expected an integer height ≥ -1');
   return v;
 }
+
+/**
+ * `sendrawtransaction`'s and `submitpackage`'s `maxburnamount` (default 0), checked right after
+ * decoding, before anything else: an output that is provably unspendable (OP_RETURN, over 10,000
+ * bytes) or has invalid opcodes may carry no value. Core answers RPC -25 with this message.
+ */
+function checkBurn(rec: TxRecord): void {
+  rec.tx.outputs.forEach((o, i) => {
+    if (o.value > 0n && (isUnspendable(o.script) || !hasValidOps(o.script)))
+      throw new TxRejected({
+        reason: MAX_BURN_EXCEEDED,
+        txid: rec.txid,
+        detail: `output ${i} burns ${o.value} sat`,
+        rule: 'maxburnamount',
+      });
+  });
+}
+
+/** Core's `TransactionErrorString(MAX_BURN_EXCEEDED)`. */
+const MAX_BURN_EXCEEDED = 'Unspendable output exceeds maximum configured by user (maxburnamount)';
 
 /** Decodes raw bytes into a {@link TxRecord}; undecodable bytes are Core's `TX decode failed`. */
 function record(raw: Uint8Array, name = 'tx'): TxRecord {
@@ -130,7 +159,7 @@ function record(raw: Uint8Array, name = 'tx'): TxRecord {
   try {
     tx = decodeTx(bytes);
   } catch (e) {
-    if (TxDecodeError.isInstance(e))
+    if (DecodeError.isInstance(e))
       throw new TxRejected({ reason: 'TX decode failed', detail: e.message, rule: 'decode', cause: e });
     throw e;
   }
@@ -254,8 +283,7 @@ export class SimChain implements ChainBackend {
       if (!isCoinbase(rec.tx)) {
         rec.inputKeys.forEach((k, vin) => {
           const coin = this.utxos.get(k);
-          if (coin === undefined)
-            throw new ChainError('UNAVAILABLE', `SimChain bug: block spends missing coin ${k}`);
+          if (coin === undefined) throw new Unavailable(`SimChain bug: block spends missing coin ${k}`);
           block.undo.set(k, coin);
           this.utxos.delete(k);
           this.spendIndex.set(k, { txid: rec.txid, vin, block });
@@ -298,7 +326,7 @@ export class SimChain implements ChainBackend {
 
   private coinbaseScript(options: MineOptions | undefined): Uint8Array {
     if (options?.scriptPubKey !== undefined && options.address !== undefined)
-      throw new InvalidArgument('options', 'give either scriptPubKey or address, not both');
+      throw new InvalidArgumentError('options', 'give either scriptPubKey or address, not both');
     if (options?.scriptPubKey !== undefined) return assertBytes(options.scriptPubKey, 'options.scriptPubKey');
     if (options?.address !== undefined) return addressToScript(options.address);
     return FAUCET_SCRIPT;
@@ -322,7 +350,8 @@ export class SimChain implements ChainBackend {
         fees += e.fee;
       }
     }
-    const cb = recordOf(makeCoinbase(height, subsidy(height) + fees, script, this.extraNonce++));
+    const commitment = witnessCommitmentScript(txs.map((r) => r.tx));
+    const cb = recordOf(makeCoinbase(height, subsidy(height) + fees, script, this.extraNonce++, commitment));
     const all = [cb, ...txs];
     const root = merkleRoot(all.map((r) => txidBytes(r.tx)));
     const times = this.active.slice(-10).map((b) => b.time);
@@ -407,7 +436,7 @@ export class SimChain implements ChainBackend {
   async blocksSince(height: number, limit = 1000): Promise<ChainBlock[]> {
     assertHeight(height, 'height');
     if (!Number.isInteger(limit) || limit < 1)
-      throw new InvalidArgument('limit', 'expected a positive integer');
+      throw new InvalidArgumentError('limit', 'expected a positive integer');
     return this.active.slice(height + 1, height + 1 + limit).map((b) => this.chainBlock(b));
   }
 
@@ -489,7 +518,7 @@ export class SimChain implements ChainBackend {
   waitForConfirmation(txid: string, confirmations = 1, options?: WaitOptions): Promise<Confirmation> {
     assertHash(txid, 'txid');
     if (!Number.isInteger(confirmations) || confirmations < 1)
-      throw new InvalidArgument('confirmations', 'expected a positive integer');
+      throw new InvalidArgumentError('confirmations', 'expected a positive integer');
     return this.wait(() => {
       const c = this.txIndex.get(txid);
       if (c === undefined) return undefined;
@@ -511,7 +540,7 @@ export class SimChain implements ChainBackend {
   testAccept(tx: Uint8Array): string {
     const rec = record(tx);
     try {
-      this.pool.acceptSingle(this.view(), rec, { test: true });
+      this.pool.acceptSingle(this.view(), rec, { test: true, maxFee: 'single' });
     } catch (e) {
       throw this.toRejected(e, true);
     }
@@ -521,6 +550,7 @@ export class SimChain implements ChainBackend {
   /** Synchronous {@link broadcast}. */
   broadcastSync(tx: Uint8Array): string {
     const rec = record(tx);
+    checkBurn(rec);
     // Core's BroadcastTransaction: outputs already in the UTXO set → already confirmed.
     for (let v = 0; v < rec.tx.outputs.length; v++)
       if (this.utxos.has(outpointKey(rec.txid, v)))
@@ -531,7 +561,7 @@ export class SimChain implements ChainBackend {
         });
     if (this.pool.entries.has(rec.txid)) return rec.txid;
     try {
-      this.pool.acceptSingle(this.view(), rec);
+      this.pool.acceptSingle(this.view(), rec, { maxFee: 'single' });
     } catch (e) {
       throw this.toRejected(e, true);
     }
@@ -546,6 +576,8 @@ export class SimChain implements ChainBackend {
   broadcastPackageSync(parent: Uint8Array, child: Uint8Array): PackageAccepted {
     const p = record(parent, 'parent');
     const c = record(child, 'child');
+    checkBurn(p);
+    checkBurn(c);
     try {
       const r = this.pool.acceptPackage(this.view(), p, c);
       return { parentTxid: p.txid, childTxid: c.txid, replacedTxids: r.replaced };
@@ -577,7 +609,7 @@ export class SimChain implements ChainBackend {
 
   async feeRate(purpose: FeePurpose): Promise<number> {
     const r = this.feeRates[purpose];
-    if (r === undefined) throw new InvalidArgument('purpose', `unknown fee purpose ${String(purpose)}`);
+    if (r === undefined) throw new InvalidArgumentError('purpose', `unknown fee purpose ${String(purpose)}`);
     const floor =
       purpose === 'presigned'
         ? Math.max(this.presignedFloor, this.policy.minRelayFeeRate)
@@ -590,7 +622,7 @@ export class SimChain implements ChainBackend {
   /** Synchronous {@link mine}. */
   mineSync(count: number, options?: MineOptions): string[] {
     if (!Number.isInteger(count) || count < 0 || count > 100_000)
-      throw new InvalidArgument('count', 'expected an integer in [0, 100000]');
+      throw new InvalidArgumentError('count', 'expected an integer in [0, 100000]');
     const script = this.coinbaseScript(options);
     const hashes: string[] = [];
     for (let i = 0; i < count; i++) hashes.push(this.mineOne(script, options?.empty === true));
@@ -630,7 +662,7 @@ export class SimChain implements ChainBackend {
   faucetSend(scriptPubKey: Uint8Array, amount: bigint): string {
     const script = assertBytes(scriptPubKey, 'scriptPubKey');
     if (typeof amount !== 'bigint' || amount <= 0n)
-      throw new InvalidArgument('amount', 'expected a positive bigint');
+      throw new InvalidArgumentError('amount', 'expected a positive bigint');
     for (let attempt = 0; attempt < 20; attempt++) {
       const coins = this.faucetCoins();
       const picked: { key: string; coin: Coin }[] = [];
@@ -668,7 +700,7 @@ export class SimChain implements ChainBackend {
       const tx = build(change);
       return this.broadcastSync(encodeTx(tx));
     }
-    throw new ChainError('UNAVAILABLE', 'SimChain faucet could not gather enough matured coins');
+    throw new Unavailable('SimChain faucet could not gather enough matured coins');
   }
 
   async fund(scriptPubKey: Uint8Array, amount: bigint): Promise<FundedOutput> {
@@ -680,7 +712,7 @@ export class SimChain implements ChainBackend {
     assertHash(hash, 'hash');
     const block = this.blocks.get(hash);
     if (block === undefined) throw new NotFound(`block ${hash}`);
-    if (block.height === 0) throw new InvalidArgument('hash', 'the genesis block cannot be invalidated');
+    if (block.height === 0) throw new InvalidArgumentError('hash', 'the genesis block cannot be invalidated');
     block.invalid = true;
     if (this.active[block.height]?.hash !== hash) return;
     const disconnected: SimBlock[] = [];
@@ -716,7 +748,7 @@ export class SimChain implements ChainBackend {
 
   async setMockTime(unixSeconds: number): Promise<void> {
     if (!Number.isInteger(unixSeconds) || unixSeconds < 0)
-      throw new InvalidArgument('unixSeconds', 'expected a non-negative integer');
+      throw new InvalidArgumentError('unixSeconds', 'expected a non-negative integer');
     this.mockTime = unixSeconds === 0 ? undefined : unixSeconds;
   }
 

@@ -1,5 +1,5 @@
 // Internal byte helpers of the codec: a bounds-checked reader, a growable writer, CompactSize.
-import { TxDecodeError } from './errors.js';
+import { DecodeError } from './errors.js';
 
 /** Bitcoin Core's MAX_SIZE: no CompactSize length may exceed it. */
 export const MAX_SIZE = 0x02000000;
@@ -24,7 +24,7 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** A forward-only reader that throws {@link TxDecodeError} on truncation. */
+/** A forward-only reader that throws {@link DecodeError} on truncation. */
 export class Reader {
   pos = 0;
   constructor(readonly buf: Uint8Array) {}
@@ -35,7 +35,7 @@ export class Reader {
 
   private need(n: number): void {
     if (this.buf.length - this.pos < n)
-      throw new TxDecodeError('TX_TRUNCATED', this.pos, `need ${n} more bytes, have ${this.remaining}`);
+      throw new DecodeError('TRUNCATED', this.pos, `need ${n} more bytes, have ${this.remaining}`);
   }
 
   u8(): number {
@@ -75,18 +75,17 @@ export class Reader {
       this.need(2);
       n = this.buf[this.pos]! | (this.buf[this.pos + 1]! << 8);
       this.pos += 2;
-      if (n < 0xfd) throw new TxDecodeError('TX_NONCANONICAL_COMPACTSIZE', at, 'non-canonical CompactSize');
+      if (n < 0xfd) throw new DecodeError('NONCANONICAL_COMPACTSIZE', at, 'non-canonical CompactSize');
     } else if (first === 0xfe) {
       n = this.u32();
-      if (n < 0x10000)
-        throw new TxDecodeError('TX_NONCANONICAL_COMPACTSIZE', at, 'non-canonical CompactSize');
+      if (n < 0x10000) throw new DecodeError('NONCANONICAL_COMPACTSIZE', at, 'non-canonical CompactSize');
     } else {
       this.u32(); // low half: any value is either non-canonical or too large
       const hi = this.u32();
-      if (hi === 0) throw new TxDecodeError('TX_NONCANONICAL_COMPACTSIZE', at, 'non-canonical CompactSize');
-      throw new TxDecodeError('TX_SIZE_TOO_LARGE', at, 'CompactSize above MAX_SIZE');
+      if (hi === 0) throw new DecodeError('NONCANONICAL_COMPACTSIZE', at, 'non-canonical CompactSize');
+      throw new DecodeError('SIZE_TOO_LARGE', at, 'CompactSize above MAX_SIZE');
     }
-    if (n > MAX_SIZE) throw new TxDecodeError('TX_SIZE_TOO_LARGE', at, 'CompactSize above MAX_SIZE');
+    if (n > MAX_SIZE) throw new DecodeError('SIZE_TOO_LARGE', at, 'CompactSize above MAX_SIZE');
     return n;
   }
 

@@ -1,6 +1,5 @@
 export { checkTransaction, isCoinbase, MAX_BLOCK_WEIGHT, MAX_MONEY } from './checkTransaction.js';
-export type { TxDecodeErrorCode } from './errors.js';
-export { TxArgumentError, TxDecodeError } from './errors.js';
+export { DecodeError, type DecodeProblem } from './errors.js';
 export type { Tx, TxIn, TxInit, TxOut } from './transaction.js';
 export {
   baseSize,

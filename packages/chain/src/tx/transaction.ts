@@ -13,8 +13,9 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { InvalidArgumentError } from '../errors.js';
 import { compactSizeLength, Reader, Writer } from './_bytes.js';
-import { TxArgumentError, TxDecodeError } from './errors.js';
+import { DecodeError } from './errors.js';
 
 /** A transaction input. `prevTxid` is 32 bytes in internal (serialised) order. */
 export interface TxIn {
@@ -64,14 +65,14 @@ export interface TxInit {
 
 function u32(v: unknown, name: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff)
-    throw new TxArgumentError(name, `expected an integer in [0, 2^32), got ${String(v)}`);
+    throw new InvalidArgumentError(name, `expected an integer in [0, 2^32), got ${String(v)}`);
   return v;
 }
 
 function bytesArg(v: unknown, name: string, len?: number): Uint8Array {
-  if (!(v instanceof Uint8Array)) throw new TxArgumentError(name, 'expected a Uint8Array');
+  if (!(v instanceof Uint8Array)) throw new InvalidArgumentError(name, 'expected a Uint8Array');
   if (len !== undefined && v.length !== len)
-    throw new TxArgumentError(name, `expected ${len} bytes, got ${v.length}`);
+    throw new InvalidArgumentError(name, `expected ${len} bytes, got ${v.length}`);
   return Uint8Array.from(v);
 }
 
@@ -80,13 +81,13 @@ function bytesArg(v: unknown, name: string, len?: number): Uint8Array {
  * Values must be in [−2^63, 2^63) (consensus limits are {@link checkTransaction}'s job).
  */
 export function createTx(init: TxInit): Tx {
-  if (typeof init !== 'object' || init === null) throw new TxArgumentError('tx', 'expected an object');
-  if (!Array.isArray(init.inputs)) throw new TxArgumentError('tx.inputs', 'expected an array');
-  if (!Array.isArray(init.outputs)) throw new TxArgumentError('tx.outputs', 'expected an array');
+  if (typeof init !== 'object' || init === null) throw new InvalidArgumentError('tx', 'expected an object');
+  if (!Array.isArray(init.inputs)) throw new InvalidArgumentError('tx.inputs', 'expected an array');
+  if (!Array.isArray(init.outputs)) throw new InvalidArgumentError('tx.outputs', 'expected an array');
   const inputs = init.inputs.map((i, k) => {
     const at = `tx.inputs[${k}]`;
     const witness = i.witness ?? [];
-    if (!Array.isArray(witness)) throw new TxArgumentError(`${at}.witness`, 'expected an array');
+    if (!Array.isArray(witness)) throw new InvalidArgumentError(`${at}.witness`, 'expected an array');
     return Object.freeze({
       prevTxid: bytesArg(i.prevTxid, `${at}.prevTxid`, 32),
       vout: u32(i.vout, `${at}.vout`),
@@ -98,7 +99,7 @@ export function createTx(init: TxInit): Tx {
   const outputs = init.outputs.map((o, k) => {
     const at = `tx.outputs[${k}]`;
     if (typeof o.value !== 'bigint' || o.value !== BigInt.asIntN(64, o.value))
-      throw new TxArgumentError(`${at}.value`, 'expected a bigint in the int64 range');
+      throw new InvalidArgumentError(`${at}.value`, 'expected a bigint in the int64 range');
     return Object.freeze({ value: o.value, script: bytesArg(o.script, `${at}.script`) });
   });
   return Object.freeze({
@@ -117,11 +118,19 @@ export function hasWitness(tx: Tx): boolean {
 /**
  * Decodes a raw transaction (legacy or BIP144 segwit serialisation), strictly: canonical CompactSizes,
  * no superfluous witness flag, no unknown flag bits, no trailing bytes.
- * @throws {TxDecodeError} with a stable `code` and the failing byte offset.
+ * @throws {DecodeError} with a stable `code` and the failing byte offset.
  */
 export function decodeTx(raw: Uint8Array): Tx {
-  if (!(raw instanceof Uint8Array)) throw new TxArgumentError('raw', 'expected a Uint8Array');
+  if (!(raw instanceof Uint8Array)) throw new InvalidArgumentError('raw', 'expected a Uint8Array');
   const r = new Reader(raw);
+  const tx = readTx(r);
+  if (r.remaining !== 0)
+    throw new DecodeError('TRAILING_DATA', r.pos, `${r.remaining} bytes after the locktime`);
+  return tx;
+}
+
+/** @internal Reads one transaction at the reader's position (a block's transactions follow each other). */
+export function readTx(r: Reader): Tx {
   const version = r.u32();
   let inputs = readInputs(r);
   let outputs: TxOut[];
@@ -147,17 +156,15 @@ export function decodeTx(raw: Uint8Array): Tx {
         withWitness.push({ ...input, witness: Object.freeze(stack) });
       }
       if (withWitness.every((i) => i.witness.length === 0))
-        throw new TxDecodeError('TX_SUPERFLUOUS_WITNESS', flagAt, 'superfluous witness record');
+        throw new DecodeError('SUPERFLUOUS_WITNESS', flagAt, 'superfluous witness record');
       inputs = withWitness;
     }
     if (flags !== 0)
-      throw new TxDecodeError('TX_UNKNOWN_OPTIONAL_DATA', flagAt, 'unknown transaction optional data');
+      throw new DecodeError('UNKNOWN_OPTIONAL_DATA', flagAt, 'unknown transaction optional data');
   } else {
     outputs = readOutputs(r);
   }
   const locktime = r.u32();
-  if (r.remaining !== 0)
-    throw new TxDecodeError('TX_TRAILING_DATA', r.pos, `${r.remaining} bytes after the locktime`);
   return Object.freeze({
     version,
     inputs: Object.freeze(inputs.map((i) => Object.freeze(i))),
@@ -267,7 +274,7 @@ export function toDisplayHex(hash: Uint8Array): string {
 /** Parses display-order hex (as RPCs print txids) into internal-order bytes. */
 export function fromDisplayHex(hex: string): Uint8Array {
   if (typeof hex !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hex))
-    throw new TxArgumentError('hex', 'expected 64 hex characters');
+    throw new InvalidArgumentError('hex', 'expected 64 hex characters');
   const out = new Uint8Array(32);
   for (let i = 0; i < 32; i++) out[31 - i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return out;

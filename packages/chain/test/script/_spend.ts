@@ -115,7 +115,7 @@ export function check(tx: Tx, i: number, spent: readonly TxOut[], flags: number)
     verifyInput(tx, i, spent, flags);
     return 'OK';
   } catch (e) {
-    if (ScriptError.isInstance(e)) return e.code;
+    if (ScriptError.isInstance(e)) return e.scriptError;
     throw e;
   }
 }

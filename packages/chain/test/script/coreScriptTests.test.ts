@@ -35,7 +35,7 @@ function run(row: ScriptRow, flags: number): string {
     return 'OK';
   } catch (e) {
     if (!ScriptError.isInstance(e)) throw e;
-    return e.code;
+    return e.scriptError;
   }
 }
 

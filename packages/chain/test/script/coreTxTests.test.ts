@@ -87,7 +87,7 @@ function scriptsValid(r: TxRow, flags: number): { ok: boolean; code?: string } {
     return { ok: true };
   } catch (e) {
     if (!ScriptError.isInstance(e)) throw e;
-    return { ok: false, code: e.code };
+    return { ok: false, code: e.scriptError };
   }
 }
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzzIterations } from '../../../../test-utils/index.js';
 import { ALL_FLAGS, flagsAreConsistent, OP, ScriptError, verifyScript } from '../../src/script/index.js';
-import { decodeTx, encodeTx, TxDecodeError } from '../../src/tx/index.js';
+import { DecodeError, decodeTx, encodeTx } from '../../src/tx/index.js';
 import { creditingTx, spendingTx } from './_core.js';
 
 // Opcode-dense random scripts: mostly single opcodes, some small pushes, so execution goes deep.
@@ -55,7 +55,7 @@ describe('fuzz: only typed errors', () => {
             seen.add('OK');
           } catch (e) {
             expect(ScriptError.isInstance(e)).toBe(true);
-            seen.add((e as ScriptError).code);
+            seen.add((e as ScriptError).scriptError);
           }
         },
       ),
@@ -66,7 +66,7 @@ describe('fuzz: only typed errors', () => {
     expect(seen.size).toBeGreaterThan(10);
   });
 
-  it('random and mutated transaction bytes decode or throw a TxDecodeError', () => {
+  it('random and mutated transaction bytes decode or throw a DecodeError', () => {
     const runs = fuzzIterations(20_000, 5_000);
     console.log(`tx decoder fuzz: ${runs} runs`);
     const base = encodeTx(
@@ -94,7 +94,7 @@ describe('fuzz: only typed errors', () => {
             // Whatever decodes re-encodes to the same bytes (the codec is canonical).
             expect(encodeTx(tx)).toEqual(bytes);
           } catch (e) {
-            expect(TxDecodeError.isInstance(e)).toBe(true);
+            expect(DecodeError.isInstance(e)).toBe(true);
           }
         },
       ),

@@ -319,7 +319,7 @@ describe('timelocks (BIP65 CLTV, BIP112 CSV) in tapscript', () => {
     }
     expect(ScriptError.isInstance(caught)).toBe(true);
     const e = caught as ScriptError;
-    expect([e.code, e.reason, e.inputIndex]).toEqual([
+    expect([e.scriptError, e.reason, e.inputIndex]).toEqual([
       'UNSATISFIED_LOCKTIME',
       'Locktime requirement not satisfied',
       0,

@@ -1,5 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../src/index.js';
 import {
   compileScript,
   MANDATORY_FLAGS,
@@ -12,7 +13,7 @@ import {
   verifyInput,
   verifyTx,
 } from '../../src/script/index.js';
-import { createTx, TxArgumentError, type TxOut } from '../../src/tx/index.js';
+import { createTx, type TxOut } from '../../src/tx/index.js';
 import { compressed, hash160, secretKey, signTaproot, signV0, tweakSecretKey, xonly } from './_spend.js';
 
 const skT = secretKey(30);
@@ -81,8 +82,11 @@ describe('verifyTx / verifyInput', () => {
       }
       throw new Error('expected a failure');
     };
-    expect([failing(STANDARD_FLAGS).code, failing(STANDARD_FLAGS).inputIndex]).toEqual(['NULLFAIL', 2]);
-    expect(failing(MANDATORY_FLAGS).code).toBe('EVAL_FALSE');
+    expect([failing(STANDARD_FLAGS).scriptError, failing(STANDARD_FLAGS).inputIndex]).toEqual([
+      'NULLFAIL',
+      2,
+    ]);
+    expect(failing(MANDATORY_FLAGS).scriptError).toBe('EVAL_FALSE');
     let first: unknown;
     try {
       verifyTx(tx, wrong, STANDARD_FLAGS);
@@ -90,10 +94,13 @@ describe('verifyTx / verifyInput', () => {
       first = e;
     }
     // Input 0 (taproot) commits to all amounts, so it is the first to fail.
-    expect(ScriptError.isInstance(first) && [first.code, first.inputIndex]).toEqual(['SCHNORR_SIG', 0]);
+    expect(ScriptError.isInstance(first) && [first.scriptError, first.inputIndex]).toEqual([
+      'SCHNORR_SIG',
+      0,
+    ]);
   });
 
-  it('rejects malformed arguments with TxArgumentError naming them', () => {
+  it('rejects malformed arguments with InvalidArgumentError naming them', () => {
     const tx = signAll();
     expect(() => verifyInput(tx, 0, spent.slice(0, 2), STANDARD_FLAGS)).toThrow(/spentOutputs/);
     expect(() => verifyInput(tx, 3, spent, STANDARD_FLAGS)).toThrow(/inputIndex/);
@@ -104,7 +111,7 @@ describe('verifyTx / verifyInput', () => {
     try {
       verifyTx(tx, [], STANDARD_FLAGS);
     } catch (e) {
-      expect(TxArgumentError.isInstance(e)).toBe(true);
+      expect(InvalidArgumentError.isInstance(e)).toBe(true);
     }
     expect.assertions(5);
   });

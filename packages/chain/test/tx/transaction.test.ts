@@ -4,15 +4,15 @@ import { Transaction } from '@scure/btc-signer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propertyRuns, vectorJson } from '../../../../test-utils/index.js';
+import { InvalidArgumentError } from '../../src/index.js';
 import {
   checkTransaction,
   createTx,
+  DecodeError,
   decodeTx,
   encodeTx,
   fromDisplayHex,
   type Tx,
-  TxArgumentError,
-  TxDecodeError,
   toDisplayHex,
   txidHex,
   vsize,
@@ -114,23 +114,23 @@ describe('tx codec', () => {
   it('rejects malformed encodings with a typed, stable code', () => {
     const good = hexToBytes(coreRows('tx_valid.json')[0]![1]);
     const cases: [string, string][] = [
-      ['', 'TX_TRUNCATED'],
-      ['01000000', 'TX_TRUNCATED'],
-      [`${Buffer.from(good).toString('hex')}00`, 'TX_TRAILING_DATA'],
+      ['', 'TRUNCATED'],
+      ['01000000', 'TRUNCATED'],
+      [`${Buffer.from(good).toString('hex')}00`, 'TRAILING_DATA'],
       // segwit marker with flag 1 but every witness empty
       [
         '0100000000010100000000000000000000000000000000000000000000000000000000000000000000000000ffffffff0100000000000000000000000000',
-        'TX_SUPERFLUOUS_WITNESS',
+        'SUPERFLUOUS_WITNESS',
       ],
       // unknown flag bits
       [
         '0100000000020100000000000000000000000000000000000000000000000000000000000000000000000000ffffffff010000000000000000000000000000',
-        'TX_UNKNOWN_OPTIONAL_DATA',
+        'UNKNOWN_OPTIONAL_DATA',
       ],
       // input count 1 written as 0xfd 0x0100 (non-canonical)
-      ['01000000fd0100', 'TX_NONCANONICAL_COMPACTSIZE'],
-      ['01000000fe00000004', 'TX_SIZE_TOO_LARGE'],
-      ['01000000ff0000000000000000', 'TX_NONCANONICAL_COMPACTSIZE'],
+      ['01000000fd0100', 'NONCANONICAL_COMPACTSIZE'],
+      ['01000000fe00000004', 'SIZE_TOO_LARGE'],
+      ['01000000ff0000000000000000', 'NONCANONICAL_COMPACTSIZE'],
     ];
     for (const [hex, code] of cases) {
       let caught: unknown;
@@ -139,8 +139,8 @@ describe('tx codec', () => {
       } catch (e) {
         caught = e;
       }
-      expect(TxDecodeError.isInstance(caught), hex).toBe(true);
-      expect((caught as TxDecodeError).code, hex).toBe(code);
+      expect(DecodeError.isInstance(caught), hex).toBe(true);
+      expect((caught as DecodeError).problem, hex).toBe(code);
     }
   });
 
@@ -153,7 +153,7 @@ describe('tx codec', () => {
           decodeTx(raw.subarray(0, n));
           // A prefix can decode only by coincidence of the segwit-vs-legacy ambiguity: it must then re-encode.
         } catch (e) {
-          expect(TxDecodeError.isInstance(e)).toBe(true);
+          expect(DecodeError.isInstance(e)).toBe(true);
         }
       }),
       { numRuns: propertyRuns() },
@@ -179,7 +179,9 @@ describe('tx codec', () => {
         outputs: [],
       }),
     ).toThrow(/tx\.inputs\[0\]\.prevTxid/);
-    expect(() => createTx({ version: -1, locktime: 0, inputs: [], outputs: [] })).toThrow(TxArgumentError);
+    expect(() => createTx({ version: -1, locktime: 0, inputs: [], outputs: [] })).toThrow(
+      InvalidArgumentError,
+    );
   });
 
   it('display hex is the byte reverse of the internal order', () => {

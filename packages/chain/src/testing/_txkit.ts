@@ -3,14 +3,15 @@
 // signatures from noble's schnorr, serialisation with the package's codec.
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { SigHash, Transaction } from '@scure/btc-signer';
-import { createTx, encodeTx, fromDisplayHex, type Tx, type TxOut, vsize } from '../src/index.js';
+import { fromHex, toHex } from '@superscalar/core';
+import { createTx, encodeTx, fromDisplayHex, type Tx, type TxOut, vsize } from '../index.js';
 
 const { taggedHash, lift_x, pointToBytes } = schnorr.utils;
 const N = secp256k1.Point.CURVE().n;
 
 const mod = (a: bigint): bigint => ((a % N) + N) % N;
-const toBig = (b: Uint8Array): bigint => BigInt(`0x${Buffer.from(b).toString('hex') || '0'}`);
-const to32 = (n: bigint): Uint8Array => Uint8Array.from(Buffer.from(n.toString(16).padStart(64, '0'), 'hex'));
+const toBig = (b: Uint8Array): bigint => BigInt(`0x${toHex(b) || '0'}`);
+const to32 = (n: bigint): Uint8Array => fromHex(n.toString(16).padStart(64, '0'));
 
 /** P2A anchor output script `OP_1 <0x4e73>`. */
 export const P2A = Uint8Array.of(0x51, 0x02, 0x4e, 0x73);

@@ -2,6 +2,7 @@
 // against every backend (SimChain here, a throwaway bitcoind -regtest in integration/). A scenario that
 // passes on one backend and fails on the other is a SimChain bug (or a Core version difference, which
 // the scenario then states).
+import { equalBytes } from '@superscalar/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ChainBackend,
@@ -10,7 +11,7 @@ import {
   SEQUENCE_LOCKTIME_TYPE_FLAG,
   TxRejected,
   txidHex,
-} from '../src/index.js';
+} from '../index.js';
 import {
   cltvLeaf,
   corruptSig,
@@ -92,9 +93,9 @@ export function chainConformance(name: string, make: () => Promise<ConformanceTa
       expect((await b.tip()).height).toBe(f.height);
       const out = decodeTx(info.tx).outputs[f.vout]!;
       expect(out.value).toBe(123_456n);
-      expect(Buffer.from(out.script).equals(Buffer.from(kp.script))).toBe(true);
+      expect(equalBytes(out.script, kp.script)).toBe(true);
       expect(await b.getSpend({ txid: f.txid, vout: f.vout })).toEqual({ spent: false });
-      await expect(b.getTransaction('00'.repeat(32))).rejects.toSatisfy(NotFound.isInstance);
+      await expect(b.getTransaction('00'.repeat(32))).rejects.toSatisfy((e) => NotFound.isInstance(e));
     });
 
     it('a P2TR key-path spend signed with noble schnorr is accepted, idempotent, then confirmed; a bad signature is refused', async () => {
@@ -194,7 +195,7 @@ export function chainConformance(name: string, make: () => Promise<ConformanceTa
       expect((await rejection(b.broadcast(same.raw))).reason).toBe('insufficient fee');
       const tx2 = spend({ inputs: [{ from: f, signer }], outputs: [{ value: 95_000n, script: kp.script }] });
       const t2 = await b.broadcast(tx2.raw);
-      await expect(b.getTransaction(txidHex(tx1.tx))).rejects.toSatisfy(NotFound.isInstance);
+      await expect(b.getTransaction(txidHex(tx1.tx))).rejects.toSatisfy((e) => NotFound.isInstance(e));
       await b.mine(1);
       expect((await b.getTransaction(t2)).confirmation?.confirmations).toBe(1);
       const tx3 = spend({ inputs: [{ from: f, signer }], outputs: [{ value: 90_000n, script: kp.script }] });
@@ -300,7 +301,7 @@ export function chainConformance(name: string, make: () => Promise<ConformanceTa
         outputs: [{ value: 90_000n, script: kp.script }],
       });
       await b.broadcast(rich.raw);
-      await expect(b.getTransaction(txidHex(first.tx))).rejects.toSatisfy(NotFound.isInstance);
+      await expect(b.getTransaction(txidHex(first.tx))).rejects.toSatisfy((e) => NotFound.isInstance(e));
       await b.mine(1);
       expect((await b.getTransaction(txidHex(rich.tx))).confirmation?.confirmations).toBe(1);
     });
@@ -386,7 +387,7 @@ export function chainConformance(name: string, make: () => Promise<ConformanceTa
       });
       const ok = await b.broadcastPackage(p2.raw, rich.raw);
       expect([...ok.replacedTxids].sort()).toEqual([p1id, txidHex(c1.tx)].sort());
-      await expect(b.getTransaction(p1id)).rejects.toSatisfy(NotFound.isInstance);
+      await expect(b.getTransaction(p1id)).rejects.toSatisfy((e) => NotFound.isInstance(e));
       await b.mine(1);
       expect((await b.getTransaction(p2id)).confirmation?.confirmations).toBe(1);
     });
@@ -493,6 +494,87 @@ export function chainConformance(name: string, make: () => Promise<ConformanceTa
         expect(r).toBeGreaterThanOrEqual(info.minRelayFeeRate);
       }
       expect(await b.feeRate('presigned')).toBeGreaterThanOrEqual(1000);
+    });
+
+    it("maxfeerate: a fee above Core's default 0.10 BTC/kvB is max-fee-exceeded; just below it is accepted", async () => {
+      const f = await fundKey(2_000_000n);
+      // ~111 vB paying 1,999,000 sat: ~18,000 sat/vB, above 10,000 sat/vB (0.10 BTC/kvB).
+      const greedy = spend({
+        inputs: [{ from: f, signer }],
+        outputs: [{ value: 1_000n, script: kp.script }],
+      });
+      const r = await rejection(b.broadcast(greedy.raw));
+      expect(r.reason).toBe('max-fee-exceeded');
+      // 10,000 sat/vB exactly (fee = maxfeerate.GetFee(vsize)) is not above the maximum.
+      const probe = spend({
+        inputs: [{ from: f, signer }],
+        outputs: [{ value: 50_000n, script: kp.script }],
+      });
+      const atMax = spend({
+        inputs: [{ from: f, signer }],
+        outputs: [{ value: 2_000_000n - 10_000n * BigInt(probe.vsize), script: kp.script }],
+      });
+      expect(atMax.vsize).toBe(probe.vsize);
+      expect(await b.broadcast(atMax.raw)).toBe(txidHex(atMax.tx));
+    });
+
+    it('maxburnamount: an OP_RETURN output carrying value is refused by sendrawtransaction, before policy; with no value it relays', async () => {
+      const f = await fundKey(100_000n);
+      const opReturn = Uint8Array.of(0x6a, 0x01, 0x2a);
+      const burn = spend({
+        inputs: [{ from: f, signer }],
+        outputs: [
+          { value: 1n, script: opReturn },
+          { value: 98_000n, script: kp.script },
+        ],
+      });
+      expect((await rejection(b.broadcast(burn.raw))).reason).toBe(
+        'Unspendable output exceeds maximum configured by user (maxburnamount)',
+      );
+      // Checked before anything else: even a transaction that is also non-final is refused for it.
+      const early = spend({
+        locktime: (await b.tip()).height + 50,
+        inputs: [{ from: f, signer }],
+        outputs: [
+          { value: 1n, script: opReturn },
+          { value: 98_000n, script: kp.script },
+        ],
+      });
+      expect((await rejection(b.broadcast(early.raw))).reason).toBe(
+        'Unspendable output exceeds maximum configured by user (maxburnamount)',
+      );
+      const data = spend({
+        inputs: [{ from: f, signer }],
+        outputs: [
+          { value: 0n, script: opReturn },
+          { value: 98_000n, script: kp.script },
+        ],
+      });
+      expect(await b.broadcast(data.raw)).toBe(txidHex(data.tx));
+    });
+
+    it('a zero-fee version-2 parent: refused alone; in a 1-parent-1-child package accepted from Core 31, refused by Core 28–30', async () => {
+      const f = await fundKey(100_000n);
+      const parent = spend({
+        inputs: [{ from: f, signer }],
+        outputs: [{ value: 100_000n, script: kp.script }],
+      });
+      const pid = txidHex(parent.tx);
+      expect((await rejection(b.broadcast(parent.raw))).reason).toBe('min relay fee not met');
+      const child = spend({
+        inputs: [{ from: outOf(pid, 0, 100_000n), signer }],
+        outputs: [{ value: 98_000n, script: kp.script }],
+      });
+      if (coreVersion >= 310000) {
+        const r = await b.broadcastPackage(parent.raw, child.raw);
+        expect(r).toMatchObject({ parentTxid: pid, childTxid: txidHex(child.tx) });
+        await b.mine(1);
+        expect((await b.getTransaction(pid)).confirmation?.confirmations).toBe(1);
+      } else {
+        expect((await rejection(b.broadcastPackage(parent.raw, child.raw))).reason).toBe(
+          'min relay fee not met',
+        );
+      }
     });
   });
 }
