@@ -21,6 +21,7 @@
  */
 
 import { randomBytes } from '@noble/hashes/utils.js';
+import type { Rng } from '@superscalar/core';
 import {
   bytesToInt,
   cbytes,
@@ -33,7 +34,6 @@ import {
   n,
   type Point,
   pointFromCompressed,
-  type Rng,
   scalarToBytes,
   taggedHash,
   xbytes,

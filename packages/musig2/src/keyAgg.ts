@@ -13,6 +13,7 @@
  */
 import { mulAddUnsafe, pippenger } from '@noble/curves/abstract/curve.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { equalBytes } from '@superscalar/core';
 import { assertBytes, assertBytesArray, assertTweaks } from './_assert.js';
 import { taggedHash, taggedScalar } from './_hash.js';
 import { InvalidArgumentError, InvalidContributionError, ValueError } from './errors.js';
@@ -161,7 +162,7 @@ export function getSecondKey(pubkeys: readonly Uint8Array[]): Uint8Array {
   const first = pubkeys[0] as Uint8Array;
   for (let j = 1; j < pubkeys.length; j++) {
     const pk = pubkeys[j] as Uint8Array;
-    if (!equal(pk, first)) return Uint8Array.from(pk);
+    if (!equalBytes(pk, first)) return Uint8Array.from(pk);
   }
   return new Uint8Array(33);
 }
@@ -177,7 +178,7 @@ export function keyAggCoeff(pubkeys: readonly Uint8Array[], pk: Uint8Array): big
 }
 
 function coeffInternal(L: Uint8Array, pk2: Uint8Array, pk: Uint8Array): bigint {
-  if (equal(pk, pk2)) return 1n;
+  if (equalBytes(pk, pk2)) return 1n;
   return taggedScalar('KeyAgg coefficient', L, pk);
 }
 
@@ -344,11 +345,4 @@ export function getXonlyPubkey(ctx: KeyAggContext): Uint8Array {
 /** BIP327 `GetPlainPubkey(keygen_ctx)`: `cbytes(Q)`, the 33-byte compressed key (for further plain tweaking). */
 export function getPlainPubkey(ctx: KeyAggContext): Uint8Array {
   return cbytes(ctx.Q);
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number);
-  return d === 0;
 }

@@ -27,12 +27,12 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
+import type { Rng } from '@superscalar/core';
 import {
   deterministicSign,
   type NonceGenResult,
   nonceAgg,
   nonceGen,
-  type Rng,
   Session,
   schnorrVerify,
 } from '@superscalar/musig2';
