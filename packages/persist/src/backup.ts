@@ -104,7 +104,7 @@ export async function encodeBackup(snap: Snapshot, options: BackupOptions): Prom
       ...(options.rng === undefined ? {} : { rng: options.rng }),
     });
   } catch (e) {
-    if (KeysError.isInstance(e) && e.code === 'INVALID_ARGUMENT')
+    if (KeysError.isInstance(e) && e.code === 'KEYS_INVALID_ARGUMENT')
       throw new InvalidArgumentError('options', e.message);
     throw e;
   }
@@ -133,8 +133,8 @@ export async function decodeBackup(file: Uint8Array, options: RestoreOptions): P
     });
   } catch (e) {
     if (KeysError.isInstance(e)) {
-      if (e.code === 'WRONG_PASSPHRASE') throw new WrongPassphraseError(e);
-      if (e.code === 'INVALID_ARGUMENT') throw new InvalidArgumentError('options.passphrase', e.message);
+      if (e.code === 'KEYS_WRONG_PASSPHRASE') throw new WrongPassphraseError(e);
+      if (e.code === 'KEYS_INVALID_ARGUMENT') throw new InvalidArgumentError('options.passphrase', e.message);
       throw new CorruptBackupError(e.message, e);
     }
     throw e;
