@@ -12,8 +12,7 @@
  * @see https://github.com/bitcoin/bips/blob/master/bip-0327.mediawiki#key-generation-and-aggregation
  */
 import { mulAddUnsafe, pippenger } from '@noble/curves/abstract/curve.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
-import { equalBytes } from '@superscalar/core';
+import { equalBytes, toHex } from '@superscalar/core';
 import { assertBytes, assertBytesArray, assertTweaks } from './_assert.js';
 import { taggedHash, taggedScalar } from './_hash.js';
 import { InvalidArgumentError, InvalidContributionError, ValueError } from './errors.js';
@@ -135,7 +134,7 @@ export class KeyAggContext {
   /** The decoded point of `pk` if it is one of the keys, else `undefined`. */
   pointOf(pk: Uint8Array): Point | undefined {
     assertBytes(pk, 'pk', 33);
-    return this.#keys.pointByKey.get(bytesToHex(pk));
+    return this.#keys.pointByKey.get(toHex(pk));
   }
 
   /**
@@ -144,7 +143,7 @@ export class KeyAggContext {
    */
   keyAggCoeff(pk: Uint8Array): bigint {
     assertBytes(pk, 'pk', 33);
-    const a = this.#keys.byKey.get(bytesToHex(pk));
+    const a = this.#keys.byKey.get(toHex(pk));
     if (a === undefined) throw new ValueError("The signer's pubkey must be included in the list of pubkeys.");
     return a;
   }
@@ -203,7 +202,7 @@ export function keyAgg(pubkeys: readonly Uint8Array[], options?: MemoOptions): K
   assertBytesArray(pubkeys, 'pubkeys', 33, 1);
   const useMemo = options?.memo !== false;
   const keys = pubkeys.map((pk) => Uint8Array.from(pk));
-  const hexes = keys.map((pk) => bytesToHex(pk));
+  const hexes = keys.map((pk) => toHex(pk));
   const points = keys.map((pk, i) => {
     try {
       return useMemo ? decodeKeyCached(pk, hexes[i] as string) : pointFromCompressed(pk);
@@ -212,7 +211,7 @@ export function keyAgg(pubkeys: readonly Uint8Array[], options?: MemoOptions): K
     }
   });
   const L = taggedHash('KeyAgg list', ...keys);
-  const memoKey = bytesToHex(L);
+  const memoKey = toHex(L);
   const memo = useMemo ? contextCache.get(memoKey) : undefined;
   if (memo !== undefined) {
     contextCache.delete(memoKey);
@@ -292,7 +291,7 @@ export function applyTweak(
   assertBytes(tweak, 'tweak', 32);
   if (typeof isXonly !== 'boolean') throw new InvalidArgumentError('isXonly', 'expected a boolean');
   if (options?.memo === false) return applyTweakUncached(ctx, tweak, isXonly);
-  const memoKey = `${bytesToHex(tweak)}${isXonly ? 'x' : 'p'}`;
+  const memoKey = `${toHex(tweak)}${isXonly ? 'x' : 'p'}`;
   let children = tweakCache.get(ctx);
   const memo = children?.get(memoKey);
   if (memo !== undefined) return memo;
