@@ -46,7 +46,7 @@ bench
     presigSign(msg, sk, T);
   })
   .add('presigVerify', () => {
-    presigVerify(msg, T, pk, presig);
+    presigVerify({ msg, adaptor: T, pubkey: pk, presig });
   })
   .add('adapt', () => {
     adapt(presig, t);

@@ -222,12 +222,12 @@ const verify = [
     presig: `02${base.signature}`,
   },
 ].map((v) => {
-  const result = presigVerify(
-    Buffer.from(v.message, 'hex'),
-    Buffer.from(v.adaptor, 'hex'),
-    Buffer.from(v.publicKey, 'hex'),
-    Buffer.from(v.presig, 'hex'),
-  );
+  const result = presigVerify({
+    msg: Buffer.from(v.message, 'hex'),
+    adaptor: Buffer.from(v.adaptor, 'hex'),
+    pubkey: Buffer.from(v.publicKey, 'hex'),
+    presig: Buffer.from(v.presig, 'hex'),
+  });
   return { ...v, result };
 });
 

@@ -1,4 +1,4 @@
-// Boundary asserters and small byte helpers (internal). Messages name the argument.
+// Boundary asserters (internal); byte helpers come from @superscalar/core. Messages name the argument.
 import { InvalidArgumentError } from './errors.js';
 
 export function describe(value: unknown): string {
@@ -21,21 +21,4 @@ export function assertBytes(value: unknown, name: string, length?: number): asse
 export function assertObject(value: unknown, name: string): asserts value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null)
     throw new InvalidArgumentError(name, `expected an object, got ${describe(value)}`);
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number);
-  return d === 0;
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

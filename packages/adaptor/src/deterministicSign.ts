@@ -14,6 +14,7 @@
  * Safe only when the signer really is last: it must have every other signer's public nonce (through
  * `aggothernonce`) before it derives its own.
  */
+import { concatBytes } from '@superscalar/core';
 import {
   aggregateNoncePoints,
   applyTweaks,
@@ -34,7 +35,7 @@ import {
   verifyPartialPoints,
   xbytes,
 } from '@superscalar/musig2';
-import { assertBytes, assertObject, concatBytes, describe } from './_assert.js';
+import { assertBytes, assertObject, describe } from './_assert.js';
 import { InvalidArgumentError, SigningFailedError } from './errors.js';
 import { adaptorSessionValues } from './musigAdaptor.js';
 import { pointOf } from './schnorrAdaptor.js';

@@ -6,7 +6,7 @@
  * unchanged, so a caller handles a faulty co-signer the same way in plain and adaptor sessions.
  */
 
-const BRAND = Symbol.for('@superscalar/adaptor/error');
+import { SuperscalarError, tagError } from '@superscalar/core';
 
 /** Stable codes of {@link AdaptorError} subclasses. */
 export type AdaptorErrorCode =
@@ -16,25 +16,11 @@ export type AdaptorErrorCode =
   | 'ADAPTOR_SIGNING_FAILED';
 
 /**
- * Base class of every error this package throws. `isInstance` works across duplicate copies of the
- * package (it checks a `Symbol.for` brand, not the prototype chain).
+ * Base class of every error this package throws (a `SuperscalarError` of `@superscalar/core`).
+ * `isInstance` is exact and works across duplicate copies of the package.
  */
-export class AdaptorError extends Error {
-  /** Stable, machine-readable code. */
-  readonly code: AdaptorErrorCode;
-
-  constructor(code: AdaptorErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = new.target.name;
-  }
-
-  /** True for any error thrown by any copy of `@superscalar/adaptor`. */
-  static isInstance(x: unknown): x is AdaptorError {
-    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === true;
-  }
-}
-Object.defineProperty(AdaptorError.prototype, BRAND, { value: true });
+export class AdaptorError extends SuperscalarError<AdaptorErrorCode> {}
+tagError(AdaptorError, '@superscalar/adaptor:AdaptorError');
 
 /**
  * An argument had the wrong type or length, or a value out of range (a secret key or secret adaptor
@@ -49,6 +35,7 @@ export class InvalidArgumentError extends AdaptorError {
     this.argument = argument;
   }
 }
+tagError(InvalidArgumentError, '@superscalar/adaptor:InvalidArgumentError');
 
 /**
  * A 65-byte pre-signature is malformed where {@link adapt} or {@link extractSecadaptor} need it
@@ -60,6 +47,7 @@ export class InvalidPresignatureError extends AdaptorError {
     super('ADAPTOR_INVALID_PRESIGNATURE', `invalid pre-signature: ${reason}`);
   }
 }
+tagError(InvalidPresignatureError, '@superscalar/adaptor:InvalidPresignatureError');
 
 /**
  * A completed signature does not belong to the pre-signature (its R differs), or the secret extracted
@@ -70,6 +58,7 @@ export class SignatureMismatchError extends AdaptorError {
     super('ADAPTOR_SIGNATURE_MISMATCH', `signature does not complete this pre-signature: ${reason}`);
   }
 }
+tagError(SignatureMismatchError, '@superscalar/adaptor:SignatureMismatchError');
 
 /**
  * Signing could not produce a valid pre-signature: a derived nonce was zero or `R + T` was infinity
@@ -81,3 +70,4 @@ export class SigningFailedError extends AdaptorError {
     super('ADAPTOR_SIGNING_FAILED', `pre-signing failed: ${reason}`);
   }
 }
+tagError(SigningFailedError, '@superscalar/adaptor:SigningFailedError');

@@ -17,7 +17,7 @@ export {
 } from './errors.js';
 export type { AdaptorSessionContext } from './musigAdaptor.js';
 export { AdaptorSession, adaptorSessionValues } from './musigAdaptor.js';
-export type { PresigSignOptions } from './schnorrAdaptor.js';
+export type { PresigSignOptions, PresigVerifyOptions } from './schnorrAdaptor.js';
 export {
   adapt,
   adaptorPoint,

@@ -19,6 +19,7 @@
  * serialisable, consumed by the first signing attempt. A stateless last signer is in
  * `deterministicSign.ts`.
  */
+import { concatBytes } from '@superscalar/core';
 import {
   bytesToInt,
   cbytes,
@@ -40,7 +41,7 @@ import {
   taggedHash,
   xbytes,
 } from '@superscalar/musig2';
-import { assertBytes, assertObject, concatBytes, describe } from './_assert.js';
+import { assertBytes, assertObject, describe } from './_assert.js';
 import { InvalidArgumentError } from './errors.js';
 import { pointOf, presigVerify } from './schnorrAdaptor.js';
 
@@ -194,7 +195,7 @@ export class AdaptorSession {
 
   /** True if `presig` is a valid pre-signature of this session's message, key and adaptor point. */
   presigVerify(presig: Uint8Array): boolean {
-    return presigVerify(this.#msg, this.#adaptor, this.xonlyPubkey, presig);
+    return presigVerify({ msg: this.#msg, adaptor: this.#adaptor, pubkey: this.xonlyPubkey, presig });
   }
 
   /**

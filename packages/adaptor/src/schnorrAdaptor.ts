@@ -20,7 +20,7 @@
  * caller-supplied nonce.
  */
 
-import { randomBytes } from '@noble/hashes/utils.js';
+import { concatBytes, cryptoRng, equalBytes, type Rng } from '@superscalar/core';
 import {
   bytesToInt,
   cbytes,
@@ -33,12 +33,11 @@ import {
   n,
   type Point,
   pointFromCompressed,
-  type Rng,
   scalarToBytes,
   taggedHash,
   xbytes,
 } from '@superscalar/musig2';
-import { assertBytes, assertObject, concatBytes, describe, equalBytes } from './_assert.js';
+import { assertBytes, assertObject, describe } from './_assert.js';
 import {
   InvalidArgumentError,
   InvalidPresignatureError,
@@ -103,7 +102,7 @@ export function presigSign(
   assertBytes(secretKey, 'secretKey', 32);
   assertBytes(adaptor, 'adaptor', 33);
   assertObject(options, 'options');
-  const rng = options.rng ?? randomBytes;
+  const rng = options.rng ?? cryptoRng;
   if (typeof rng !== 'function')
     throw new InvalidArgumentError('options.rng', `expected a function, got ${describe(rng)}`);
   const auxRand = options.auxRand ?? rng(32);
@@ -133,7 +132,7 @@ export function presigSign(
   // "Let presig = cbytes(R0) || bytes((k + e⋅d) mod n)"
   const presig = concatBytes(cbytes(R0), scalarToBytes(modN(k + e * d)));
   // "If schnorr_presig_verify(...) fails, fail"
-  if (!presigVerify(msg, adaptor, px, presig))
+  if (!presigVerify({ msg, adaptor, pubkey: px, presig }))
     throw new SigningFailedError('the pre-signature does not verify (possible fault): discard it');
   return presig;
 }
@@ -179,6 +178,18 @@ export function extractAdaptor(
   return cbytes(T);
 }
 
+/** Inputs of {@link presigVerify}: four byte strings, named so that they cannot be swapped. */
+export interface PresigVerifyOptions {
+  /** The signed message (any length; a BIP341 sighash is 32 bytes). */
+  msg: Uint8Array;
+  /** The 33-byte compressed adaptor point T. */
+  adaptor: Uint8Array;
+  /** The 32-byte x-only public key (for a MuSig2 session, the tweaked aggregate key). */
+  pubkey: Uint8Array;
+  /** The 65-byte pre-signature. */
+  presig: Uint8Array;
+}
+
 /**
  * `schnorr_presig_verify(msg, T, pubkey, presig)`: true when `presig` is a valid pre-signature of
  * `msg` under `pubkey` for the adaptor point `adaptor`, i.e. adapting it with the discrete log of
@@ -187,13 +198,13 @@ export function extractAdaptor(
  *
  * @throws {InvalidArgumentError} only for wrong types or lengths.
  */
-export function presigVerify(
-  msg: Uint8Array,
-  adaptor: Uint8Array,
-  pubkey: Uint8Array,
-  presig: Uint8Array,
-): boolean {
-  assertBytes(adaptor, 'adaptor', 33);
+export function presigVerify(options: PresigVerifyOptions): boolean {
+  assertObject(options, 'options');
+  const { msg, adaptor, pubkey, presig } = options;
+  assertBytes(msg, 'options.msg');
+  assertBytes(adaptor, 'options.adaptor', 33);
+  assertBytes(pubkey, 'options.pubkey', 32);
+  assertBytes(presig, 'options.presig', PRESIG_LENGTH);
   const T = extractAdaptor(msg, pubkey, presig);
   return T !== undefined && equalBytes(T, adaptor);
 }

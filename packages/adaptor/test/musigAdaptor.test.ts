@@ -92,7 +92,7 @@ describe('MuSig2 adaptor sessions: properties', () => {
           );
           const Q = agg.xonlyPubkey;
           // the MuSig2 pre-signature is a plain single-signer pre-signature under the aggregate key
-          expect(presigVerify(msg, T, Q, presig)).toBe(true);
+          expect(presigVerify({ msg, adaptor: T, pubkey: Q, presig })).toBe(true);
           expect(extractAdaptor(msg, Q, presig)).toEqual(T);
           expect(presig[0]).toBe(agg.nonceParity ? 3 : 2);
           // not a signature before adapting; a valid BIP340 signature (noble) after

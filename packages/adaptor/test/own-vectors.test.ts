@@ -73,7 +73,7 @@ describe('own vectors: single-signer pre-signatures', () => {
       expect(adaptorPoint(h(c.secadaptor))).toEqual(h(c.adaptor));
       const presig = presigSign(msg, h(c.secretKey), h(c.adaptor), { auxRand: h(c.auxRand) });
       expect(presig).toEqual(h(c.presig));
-      expect(presigVerify(msg, h(c.adaptor), h(c.publicKey), presig)).toBe(true);
+      expect(presigVerify({ msg, adaptor: h(c.adaptor), pubkey: h(c.publicKey), presig })).toBe(true);
       expect(extractAdaptor(msg, h(c.publicKey), presig)).toEqual(h(c.adaptor));
       const sig = adapt(presig, h(c.secadaptor));
       expect(sig).toEqual(h(c.signature));
@@ -90,7 +90,14 @@ describe('own vectors: pre-signature verification', () => {
   });
   for (const c of v.verify) {
     it(`presigVerify is ${c.result}: ${c.comment}`, () => {
-      expect(presigVerify(h(c.message), h(c.adaptor), h(c.publicKey), h(c.presig))).toBe(c.result);
+      expect(
+        presigVerify({
+          msg: h(c.message),
+          adaptor: h(c.adaptor),
+          pubkey: h(c.publicKey),
+          presig: h(c.presig),
+        }),
+      ).toBe(c.result);
     });
   }
 });
@@ -127,7 +134,14 @@ describe('own vectors: MuSig2 adaptor sessions', () => {
         nonces.map((x) => x.pubnonce),
       );
       expect(presig).toEqual(h(c.presig));
-      expect(presigVerify(h(c.message), h(c.adaptor), h(c.aggregateXonlyKey), presig)).toBe(true);
+      expect(
+        presigVerify({
+          msg: h(c.message),
+          adaptor: h(c.adaptor),
+          pubkey: h(c.aggregateXonlyKey),
+          presig,
+        }),
+      ).toBe(true);
       const sig = adapt(presig, h(c.secadaptor));
       expect(sig).toEqual(h(c.signature));
       expect(schnorr.verify(sig, h(c.message), h(c.aggregateXonlyKey))).toBe(true);

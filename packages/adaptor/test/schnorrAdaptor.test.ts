@@ -27,7 +27,7 @@ describe('single-signer adaptor signatures: properties', () => {
         const T = adaptorPoint(t);
         const presig = presigSign(msg, sk, T, { auxRand: aux });
         expect(presig).toHaveLength(65);
-        expect(presigVerify(msg, T, pk, presig)).toBe(true);
+        expect(presigVerify({ msg, adaptor: T, pubkey: pk, presig })).toBe(true);
         expect(extractAdaptor(msg, pk, presig)).toEqual(T);
         const sig = adapt(presig, t);
         expect(schnorr.verify(sig, msg, pk)).toBe(true);
@@ -65,10 +65,14 @@ describe('single-signer adaptor signatures: properties', () => {
           const pk = schnorr.getPublicKey(sk);
           const T = adaptorPoint(t);
           const presig = presigSign(msg, sk, T, { auxRand: aux });
-          expect(presigVerify(msg, adaptorPoint(other), pk, presig)).toBe(false);
+          expect(presigVerify({ msg, adaptor: adaptorPoint(other), pubkey: pk, presig })).toBe(false);
           if (msg2.length !== msg.length || msg2.some((b, i) => b !== msg[i]))
-            expect(presigVerify(msg2, T, pk, presig)).toBe(false);
-          expect(presigVerify(msg, T, schnorr.getPublicKey(other), presig)).toBe(false);
+            expect(presigVerify({ msg: msg2, adaptor: T, pubkey: pk, presig })).toBe(false);
+          // (`other` may equal `sk`: then it is the same key, which of course verifies.)
+          if (other.some((b, i) => b !== sk[i]))
+            expect(presigVerify({ msg, adaptor: T, pubkey: schnorr.getPublicKey(other), presig })).toBe(
+              false,
+            );
         },
       ),
       { numRuns: runs },
@@ -89,7 +93,7 @@ describe('single-signer adaptor signatures: properties', () => {
           const presig = presigSign(msg, sk, T, { auxRand: new Uint8Array(32) });
           const bad = Uint8Array.from(presig);
           bad[at] = (bad[at] as number) ^ x;
-          expect(presigVerify(msg, T, pk, bad)).toBe(false);
+          expect(presigVerify({ msg, adaptor: T, pubkey: pk, presig: bad })).toBe(false);
         },
       ),
       { numRuns: runs },
@@ -106,7 +110,7 @@ describe('single-signer adaptor signatures: properties', () => {
         fc.boolean(),
         (presig, pk, T, msg, validPrefix) => {
           if (validPrefix) presig[0] = 2 + ((presig[0] as number) % 2);
-          expect(typeof presigVerify(msg, T, pk, presig)).toBe('boolean');
+          expect(typeof presigVerify({ msg, adaptor: T, pubkey: pk, presig })).toBe('boolean');
           const got = extractAdaptor(msg, pk, presig);
           expect(got === undefined || got.length === 33).toBe(true);
         },
@@ -156,7 +160,7 @@ describe('single-signer adaptor signatures: edges and errors', () => {
     expect(asked).toBe(32);
     expect(viaRng).toEqual(presig);
     const random = presigSign(msg, sk, T);
-    expect(presigVerify(msg, T, schnorr.getPublicKey(sk), random)).toBe(true);
+    expect(presigVerify({ msg, adaptor: T, pubkey: schnorr.getPublicKey(sk), presig: random })).toBe(true);
     expect(random).not.toEqual(presig);
   });
 
@@ -235,9 +239,17 @@ describe('single-signer adaptor signatures: edges and errors', () => {
   });
 
   it('isInstance recognises the brand across copies and nothing else', () => {
-    expect(AdaptorError.isInstance(Object.create({ [Symbol.for('@superscalar/adaptor/error')]: true }))).toBe(
-      true,
-    );
+    // An error as another copy of the package makes it: core's brand and each class's kind tag on
+    // another prototype chain (base first).
+    let proto = Object.create(Error.prototype);
+    Object.defineProperty(proto, Symbol.for('@superscalar/error'), { value: true });
+    for (const kind of ['@superscalar/adaptor:AdaptorError', '@superscalar/adaptor:SignatureMismatchError']) {
+      proto = Object.create(proto);
+      Object.defineProperty(proto, Symbol.for('@superscalar/error-kind'), { value: kind });
+    }
+    expect(AdaptorError.isInstance(Object.create(proto))).toBe(true);
+    expect(SignatureMismatchError.isInstance(Object.create(proto))).toBe(true);
+    expect(InvalidPresignatureError.isInstance(Object.create(proto))).toBe(false);
     expect(AdaptorError.isInstance(new Error('x'))).toBe(false);
     expect(AdaptorError.isInstance(undefined)).toBe(false);
   });

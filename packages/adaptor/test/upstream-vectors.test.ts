@@ -32,7 +32,7 @@ describe.skipIf(!upstreamPresent)(
         const adaptor = h(r.adaptor);
         const pubkey = h(r['public key']);
         const presig = h(r['pre-signature']);
-        expect(presigVerify(msg, adaptor, pubkey, presig)).toBe(expected);
+        expect(presigVerify({ msg, adaptor, pubkey, presig })).toBe(expected);
         if (r['secret key']) {
           expect(schnorr.getPublicKey(h(r['secret key']))).toEqual(pubkey);
           expect(presigSign(msg, h(r['secret key']), adaptor, { auxRand: h(r.aux_rand) })).toEqual(presig);
@@ -75,13 +75,28 @@ describe.skipIf(!upstreamPresent)('upstream vectors: argument errors the referen
     const [r] = upstreamPresent ? readCsv('presig_vectors.csv') : [];
     const msg = h(r?.message);
     expect(() =>
-      presigVerify(msg, new Uint8Array(32), h(r?.['public key']), h(r?.['pre-signature'])),
+      presigVerify({
+        msg,
+        adaptor: new Uint8Array(32),
+        pubkey: h(r?.['public key']),
+        presig: h(r?.['pre-signature']),
+      }),
     ).toThrow(InvalidArgumentError);
-    expect(() => presigVerify(msg, h(r?.adaptor), new Uint8Array(33), h(r?.['pre-signature']))).toThrow(
-      InvalidArgumentError,
-    );
-    expect(() => presigVerify(msg, h(r?.adaptor), h(r?.['public key']), new Uint8Array(64))).toThrow(
-      InvalidArgumentError,
-    );
+    expect(() =>
+      presigVerify({
+        msg,
+        adaptor: h(r?.adaptor),
+        pubkey: new Uint8Array(33),
+        presig: h(r?.['pre-signature']),
+      }),
+    ).toThrow(InvalidArgumentError);
+    expect(() =>
+      presigVerify({
+        msg,
+        adaptor: h(r?.adaptor),
+        pubkey: h(r?.['public key']),
+        presig: new Uint8Array(64),
+      }),
+    ).toThrow(InvalidArgumentError);
   });
 });

@@ -1,6 +1,6 @@
 // @superscalar/dw-counter: the multi-layer Decker-Wattenhofer odometer of a SuperScalar factory tree.
 // Re-exports only.
-export * from './codec.js';
+export { decodeState, encodeState } from './codec.js';
 export {
   type AdvanceResult,
   abandonAdvance,
@@ -18,6 +18,31 @@ export {
   type PathStep,
   pathOf,
 } from './counter.js';
-export * from './errors.js';
-export * from './params.js';
-export * from './shape.js';
+export {
+  CounterExhaustedError,
+  DecodeError,
+  DwCounterError,
+  type DwCounterErrorCode,
+  ExhaustedError,
+  InvalidArgumentError,
+  InvalidDwParamsError,
+  InvalidShapeError,
+} from './errors.js';
+export {
+  BIP68_MAX_BLOCKS,
+  bip68Blocks,
+  DEFAULT_DW_PARAMS,
+  type DwParams,
+  dwExitDelay,
+  nSequenceForState,
+  validateDwParams,
+} from './params.js';
+export {
+  type BuildShapeOptions,
+  buildShape,
+  type NodeSpec,
+  type ShapeNode,
+  shapeFromSpec,
+  shapeToSpec,
+  type TreeShape,
+} from './shape.js';

@@ -55,7 +55,7 @@ describe('DW parameters (brief §2, §3.3)', () => {
     expect(paramsError(4, 0)).toMatchObject({ field: 'S', figure: 0 });
     expect(paramsError(4, 1.5)).toMatchObject({ field: 'S', figure: 1.5 });
     const e = paramsError(256, 258);
-    expect(e).toMatchObject({ field: 'S·(K−1)', figure: 65_790, code: 'INVALID_DW_PARAMS' });
+    expect(e).toMatchObject({ field: 'S·(K−1)', figure: 65_790, code: 'DW_INVALID_PARAMS' });
     expect(e.message).toContain('65790');
     expect(validateDwParams({ K: 256, S: 257 })).toEqual({ K: 256, S: 257 });
   });

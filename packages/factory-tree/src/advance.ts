@@ -22,6 +22,7 @@
  * @module
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import type { Rng } from '@superscalar/core';
 import { type AdvanceResult, abandonAdvance, advance as dwAdvance } from '@superscalar/dw-counter';
 import {
   deterministicSign,
@@ -30,7 +31,6 @@ import {
   MuSig2Error,
   nonceAgg,
   nonceGen,
-  type Rng,
   Session,
 } from '@superscalar/musig2';
 import { assertBytes, assertInt } from './_assert.js';

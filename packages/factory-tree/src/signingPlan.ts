@@ -22,6 +22,7 @@
  *
  * @module
  */
+import type { Rng } from '@superscalar/core';
 import {
   aggregateBatch,
   BatchAggregationError,
@@ -32,7 +33,6 @@ import {
   MuSig2Error,
   nonceGen,
   type Point,
-  type Rng,
   type SecretNonce,
   Session,
   Signer,

@@ -4,7 +4,8 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { vsize as chainVsize, decodeTx, type SimChain, STANDARD_FLAGS, verifyTx } from '@superscalar/chain';
-import { deterministicSign, nonceAgg, nonceGen, type Rng, Session } from '@superscalar/musig2';
+import type { Rng } from '@superscalar/core';
+import { deterministicSign, nonceAgg, nonceGen, Session } from '@superscalar/musig2';
 import { bip86OutputKey, signBip86 } from '../src/_spendTx.js';
 import {
   concat,

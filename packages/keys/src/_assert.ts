@@ -1,4 +1,5 @@
 // Small boundary asserters. Internal: not exported from the package.
+import type { Rng } from '@superscalar/core';
 import { InvalidArgumentError } from './errors.js';
 
 /** Asserts `value` is a Uint8Array (of `length` bytes when given) and returns a copy. */
@@ -41,16 +42,8 @@ export function text(value: unknown, name: string): string {
   return value;
 }
 
-/** Constant-time equality of two byte arrays of equal length (false when lengths differ). */
-export function equalCt(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number);
-  return d === 0;
-}
-
 /** Calls an injected rng and checks it returned exactly `n` bytes. */
-export function randomFrom(rng: (n: number) => Uint8Array, n: number, name: string): Uint8Array {
+export function randomFrom(rng: Rng, n: number, name: string): Uint8Array {
   const out = rng(n);
   if (!(out instanceof Uint8Array) || out.length !== n)
     throw new InvalidArgumentError(name, `rng(${n}) must return ${n} bytes`);

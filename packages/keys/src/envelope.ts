@@ -31,8 +31,8 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { scrypt, scryptAsync } from '@noble/hashes/scrypt.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { randomBytes } from '@noble/hashes/utils.js';
-import { bytes, equalCt, int, randomFrom, text } from './_assert.js';
+import { cryptoRng, equalBytesConstantTime, type Rng } from '@superscalar/core';
+import { bytes, int, randomFrom, text } from './_assert.js';
 import {
   EnvelopeCorruptedError,
   EnvelopeTruncatedError,
@@ -67,13 +67,30 @@ export const DEFAULT_SCRYPT: ScryptParams = Object.freeze({ log2N: 17, r: 8, p: 
  */
 export const TEST_SCRYPT: ScryptParams = Object.freeze({ log2N: 10, r: 8, p: 1 });
 
-// Bounds every header must satisfy before any KDF work (a hostile header must not cost more than
-// 1 GiB of memory or 16x the default work). The floor applies unless allowWeakKdf.
-const MAX_LOG2N = 20;
-const MAX_R = 32;
-const MAX_P = 16;
-const MAX_MEMORY = 2 ** 30; // 128 · N · r bytes
-const MAX_WORK = 2 ** 24; // N · r · p
+/**
+ * The most scrypt cost this release writes or reads: twice {@link DEFAULT_SCRYPT}, in memory
+ * (`128 · N · r` ≤ 256 MiB) and in work (`N · r · p` ≤ 2^21), with `log2N` ≤ 18, `r` ≤ 16, `p` ≤ 4.
+ * The library writes {@link DEFAULT_SCRYPT} unless told otherwise; the factor of two is headroom for a
+ * caller who raises the cost one step. Every header is checked against these bounds before any KDF
+ * work, so a hostile or damaged header costs at most twice an honest open (not the 1 GiB and 16x the
+ * work the bounds of earlier releases let a header ask for) before "wrong passphrase".
+ */
+export const MAX_SCRYPT = Object.freeze({
+  log2N: 18,
+  r: 16,
+  p: 4,
+  /** Bytes of scrypt memory, `128 · N · r`. */
+  memoryBytes: 2 ** 28,
+  /** `N · r · p`. */
+  work: 2 ** 21,
+} as const);
+
+// The floor applies unless allowWeakKdf.
+const MAX_LOG2N = MAX_SCRYPT.log2N;
+const MAX_R = MAX_SCRYPT.r;
+const MAX_P = MAX_SCRYPT.p;
+const MAX_MEMORY = MAX_SCRYPT.memoryBytes; // 128 · N · r bytes
+const MAX_WORK = MAX_SCRYPT.work; // N · r · p
 const FLOOR_MEMORY = 2 ** 27; // 128 · N · r ≥ 128 MiB
 
 const HEADER_LEN = 57; // through the check value
@@ -95,7 +112,7 @@ export interface SealOptions {
    */
   readonly allowWeakKdf?: boolean;
   /** Randomness for the salt and nonce; default a CSPRNG (`crypto.getRandomValues`). */
-  readonly rng?: (n: number) => Uint8Array;
+  readonly rng?: Rng;
 }
 
 /** Options of {@link open} and {@link openAsync}. */
@@ -129,8 +146,10 @@ function checkParams(p: ScryptParams, name: string): void {
   int(p.r, `${name}.r`, 1, MAX_R);
   int(p.p, `${name}.p`, 1, MAX_P);
   const n = 2 ** p.log2N;
-  if (128 * n * p.r > MAX_MEMORY) throw new InvalidArgumentError(name, 'needs more than 1 GiB of memory');
-  if (n * p.r * p.p > MAX_WORK) throw new InvalidArgumentError(name, 'costs more than 16x the default');
+  if (128 * n * p.r > MAX_MEMORY)
+    throw new InvalidArgumentError(name, 'needs more than 256 MiB of memory (MAX_SCRYPT: twice the default)');
+  if (n * p.r * p.p > MAX_WORK)
+    throw new InvalidArgumentError(name, 'costs more than twice the default work (MAX_SCRYPT)');
 }
 
 function isWeak(p: ScryptParams): boolean {
@@ -160,7 +179,7 @@ function planSeal(plaintext: unknown, passphrase: unknown, options: SealOptions 
   const params = options?.kdf ?? DEFAULT_SCRYPT;
   checkParams(params, 'options.kdf');
   if (isWeak(params) && options?.allowWeakKdf !== true) throw new WeakKdfError(params, 'options.kdf');
-  const rng = options?.rng ?? randomBytes;
+  const rng = options?.rng ?? cryptoRng;
   const salt = randomFrom(rng, SALT_LEN, 'options.rng');
   const nonce = randomFrom(rng, NONCE_LEN, 'options.rng');
   const head = new Uint8Array(HEADER_LEN);
@@ -240,7 +259,7 @@ function parse(envelope: unknown, name: string): Parsed {
   if (env.length > total)
     throw new EnvelopeCorruptedError('length', `${env.length - total} unexpected trailing bytes`);
   const sum = sha256(env.subarray(0, total - SUM_LEN)).subarray(0, SUM_LEN);
-  if (!equalCt(sum, env.subarray(total - SUM_LEN)))
+  if (!equalBytesConstantTime(sum, env.subarray(total - SUM_LEN)))
     throw new EnvelopeCorruptedError('checksum', 'checksum mismatch; restore the file from a backup');
   const scryptParams = { log2N: env[6] as number, r: env[7] as number, p: env[8] as number };
   try {
@@ -274,7 +293,10 @@ function planOpen(envelope: unknown, passphrase: unknown, options: OpenOptions |
 
 function finishOpen(env: Uint8Array, info: EnvelopeInfo, dk: Uint8Array): Uint8Array {
   const head = env.subarray(0, HEADER_LEN);
-  const ok = equalCt(checkValue(dk.subarray(32, 64), head), head.subarray(CHECK_START, HEADER_LEN));
+  const ok = equalBytesConstantTime(
+    checkValue(dk.subarray(32, 64), head),
+    head.subarray(CHECK_START, HEADER_LEN),
+  );
   if (!ok) {
     dk.fill(0);
     throw new WrongPassphraseError();

@@ -1,7 +1,76 @@
 // @superscalar/keys: BIP39/BIP32 keychain, one derivation scheme for every key, the password envelope
-// and the keyfile pattern. Re-exports only.
-export * from './envelope.js';
-export * from './errors.js';
-export * from './keychain.js';
-export * from './keyfile.js';
-export * from './mnemonic.js';
+// and the keyfile pattern. Re-exports only. `Network` and `Rng` are `@superscalar/core`'s.
+export {
+  DEFAULT_SCRYPT,
+  ENVELOPE_MAGIC,
+  ENVELOPE_VERSION,
+  type EnvelopeInfo,
+  inspectEnvelope,
+  KDF_SCRYPT,
+  MAX_PLAINTEXT,
+  MAX_SCRYPT,
+  type OpenOptions,
+  open,
+  openAsync,
+  type ScryptParams,
+  type SealOptions,
+  seal,
+  sealAsync,
+  TEST_SCRYPT,
+} from './envelope.js';
+export {
+  DecodeError,
+  EnvelopeCorruptedError,
+  EnvelopeTruncatedError,
+  EnvelopeVersionError,
+  InvalidArgumentError,
+  InvalidExtendedKeyError,
+  InvalidMnemonicError,
+  KeychainWipedError,
+  KeyfileVerifyError,
+  type KeysDecodeErrorCode,
+  KeysError,
+  type KeysErrorCode,
+  type MnemonicProblem,
+  WeakKdfError,
+  WrongPassphraseError,
+} from './errors.js';
+export {
+  bip32Derive,
+  type ChannelKeys,
+  type CloseAddressKey,
+  type DerivedKey,
+  type DerivedSecret,
+  decodeExtendedKey,
+  derivationPath,
+  type ExtendedKeyInfo,
+  KEY_PURPOSES,
+  Keychain,
+  type KeychainOptions,
+  type KeyPurpose,
+  type PathIndices,
+  PURPOSE,
+  STORE_SEALING_VERSION,
+} from './keychain.js';
+export {
+  type KeyfileIo,
+  type KeyfileResult,
+  type OpenOrCreateKeyfileOptions,
+  openOrCreateKeyfile,
+} from './keyfile.js';
+export {
+  checkMnemonic,
+  ENGLISH_WORDLIST,
+  entropyToMnemonic,
+  type GenerateMnemonicOptions,
+  generateMnemonic,
+  MNEMONIC_WORD_COUNTS,
+  type MnemonicToSeedOptions,
+  type MnemonicWordCount,
+  mnemonicToEntropy,
+  mnemonicToSeed,
+  mnemonicToSeedUnchecked,
+  normalizeMnemonic,
+  verifyMnemonic,
+  type WordlistOption,
+} from './mnemonic.js';

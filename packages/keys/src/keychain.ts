@@ -27,14 +27,11 @@
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { HARDENED_OFFSET as HARDENED, HDKey } from '@scure/bip32';
+import { coinType, isNetwork, NETWORKS, type Network } from '@superscalar/core';
 import { bytes, index, int } from './_assert.js';
 import { bip86 } from './_taproot.js';
 import { InvalidArgumentError, InvalidExtendedKeyError, KeychainWipedError } from './errors.js';
 import { type MnemonicToSeedOptions, mnemonicToSeed } from './mnemonic.js';
-
-/** The Bitcoin networks the keychain derives for. */
-export type Network = 'mainnet' | 'testnet4' | 'signet' | 'regtest';
-const NETWORKS: readonly Network[] = ['mainnet', 'testnet4', 'signet', 'regtest'];
 
 /** The BIP43 purpose number of the scheme: `8383'` (ASCII "SS"). */
 export const PURPOSE = 8383;
@@ -76,11 +73,11 @@ export interface PathIndices {
   readonly channelIndex?: number;
 }
 
-/** BIP44 coin type: 0 on mainnet, 1 on every test network. */
-export function coinType(network: Network): number {
-  if (!NETWORKS.includes(network))
+/** Core's BIP44 coin type of `network`, after checking that it names a network. */
+function checkedCoinType(network: Network): 0 | 1 {
+  if (!isNetwork(network))
     throw new InvalidArgumentError('network', `expected one of ${NETWORKS.join(', ')}`);
-  return network === 'mainnet' ? 0 : 1;
+  return coinType(network);
 }
 
 /**
@@ -92,7 +89,7 @@ export function coinType(network: Network): number {
 export function derivationPath(purpose: KeyPurpose, network: Network, indices: PathIndices = {}): string {
   const branch = BRANCH[purpose];
   if (branch === undefined) throw new InvalidArgumentError('purpose', `unknown purpose ${String(purpose)}`);
-  const steps = [PURPOSE, coinType(network), branch[0]];
+  const steps = [PURPOSE, checkedCoinType(network), branch[0]];
   const needsFactory = purpose !== 'node-identity';
   const needsChannel = branch[1] !== undefined;
   if (needsFactory) steps.push(index(indices.factoryIndex, 'factoryIndex'));
@@ -187,12 +184,12 @@ export class Keychain {
   #prefix: string;
 
   private constructor(seed: Uint8Array, network: Network) {
-    coinType(network);
+    checkedCoinType(network);
     this.network = network;
     this.#seed = seed;
     this.#root = HDKey.fromMasterSeed(seed);
     this.fingerprint = this.#root.fingerprint >>> 0;
-    this.#prefix = `m/${PURPOSE}'/${coinType(network)}'`;
+    this.#prefix = `m/${PURPOSE}'/${checkedCoinType(network)}'`;
     this.#account = this.#root.derive(this.#prefix);
   }
 
@@ -352,7 +349,7 @@ export function bip32Derive(seed: Uint8Array, path: string, network: Network = '
   const s = bytes(seed, 'seed');
   if (s.length < 16 || s.length > 64)
     throw new InvalidArgumentError('seed', `expected 16 to 64 bytes, got ${s.length}`);
-  const versions = coinType(network) === 0 ? MAIN_VERSIONS : TEST_VERSIONS;
+  const versions = checkedCoinType(network) === 0 ? MAIN_VERSIONS : TEST_VERSIONS;
   try {
     return info(HDKey.fromMasterSeed(s, versions).derive(path));
   } catch (e) {
@@ -361,13 +358,13 @@ export function bip32Derive(seed: Uint8Array, path: string, network: Network = '
 }
 
 /**
- * Parses and validates a Base58Check extended key (xprv/xpub on mainnet, tprv/tpub otherwise).
+ * Decodes and validates a Base58Check extended key (xprv/xpub on mainnet, tprv/tpub otherwise).
  *
  * @throws {InvalidExtendedKeyError} a bad checksum, version, length, key or depth/index combination.
  */
-export function parseExtendedKey(key: string, network: Network = 'mainnet'): ExtendedKeyInfo {
+export function decodeExtendedKey(key: string, network: Network = 'mainnet'): ExtendedKeyInfo {
   if (typeof key !== 'string') throw new InvalidArgumentError('key', 'expected a string');
-  const versions = coinType(network) === 0 ? MAIN_VERSIONS : TEST_VERSIONS;
+  const versions = checkedCoinType(network) === 0 ? MAIN_VERSIONS : TEST_VERSIONS;
   try {
     return info(HDKey.fromExtendedKey(key, versions));
   } catch (e) {

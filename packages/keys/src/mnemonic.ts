@@ -13,13 +13,13 @@
  * @module
  */
 
-import { randomBytes } from '@noble/hashes/utils.js';
 import {
   entropyToMnemonic as scureEntropyToMnemonic,
   mnemonicToEntropy as scureMnemonicToEntropy,
   mnemonicToSeedSync as scureMnemonicToSeed,
 } from '@scure/bip39';
 import { wordlist as english } from '@scure/bip39/wordlists/english.js';
+import { cryptoRng, type Rng } from '@superscalar/core';
 import { bytes, randomFrom, text } from './_assert.js';
 import { InvalidArgumentError, InvalidMnemonicError } from './errors.js';
 
@@ -42,7 +42,7 @@ export interface GenerateMnemonicOptions extends WordlistOption {
   /** Number of words: 12, 15, 18, 21 or 24 (default 24, i.e. 256 bits of entropy). */
   readonly words?: MnemonicWordCount;
   /** Randomness; default a CSPRNG (`crypto.getRandomValues`). */
-  readonly rng?: (n: number) => Uint8Array;
+  readonly rng?: Rng;
 }
 
 /** Options of {@link mnemonicToSeed}. */
@@ -117,7 +117,7 @@ export function generateMnemonic(options?: GenerateMnemonicOptions): string {
   const words = options?.words ?? 24;
   if (!(MNEMONIC_WORD_COUNTS as readonly number[]).includes(words))
     throw new InvalidArgumentError('options.words', `expected 12, 15, 18, 21 or 24, got ${String(words)}`);
-  const entropy = randomFrom(options?.rng ?? randomBytes, (words / 3) * 4, 'options.rng');
+  const entropy = randomFrom(options?.rng ?? cryptoRng, (words / 3) * 4, 'options.rng');
   try {
     return entropyToMnemonic(entropy, options);
   } finally {
@@ -148,14 +148,18 @@ export function mnemonicToEntropy(mnemonic: string, options?: WordlistOption): U
 }
 
 /**
- * Throws a typed {@link InvalidMnemonicError} unless the mnemonic is valid for the wordlist.
+ * Throws a typed {@link InvalidMnemonicError} unless the mnemonic is valid for the wordlist; returns
+ * nothing.
  */
-export function validateMnemonic(mnemonic: string, options?: WordlistOption): void {
+export function checkMnemonic(mnemonic: string, options?: WordlistOption): void {
   checked(mnemonic, options?.wordlist);
 }
 
-/** True when the mnemonic is valid for the wordlist (never throws for a string). */
-export function isValidMnemonic(mnemonic: string, options?: WordlistOption): boolean {
+/**
+ * True when the mnemonic is valid for the wordlist, false when it is not (never throws for a string);
+ * throws {@link InvalidArgumentError} only for a malformed `options.wordlist`.
+ */
+export function verifyMnemonic(mnemonic: string, options?: WordlistOption): boolean {
   try {
     checked(mnemonic, options?.wordlist);
     return true;

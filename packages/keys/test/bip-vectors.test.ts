@@ -12,14 +12,14 @@ import { describe, expect, it } from 'vitest';
 import { vectorJson, vectorText } from '../../../test-utils/index.js';
 import {
   bip32Derive,
+  checkMnemonic,
+  decodeExtendedKey,
   ENGLISH_WORDLIST,
   entropyToMnemonic,
   InvalidExtendedKeyError,
   mnemonicToEntropy,
   mnemonicToSeed,
   mnemonicToSeedUnchecked,
-  parseExtendedKey,
-  validateMnemonic,
 } from '../src/index.js';
 
 type Bip39Entry = [entropy: string, mnemonic: string, seed: string, xprv: string];
@@ -66,7 +66,7 @@ describe('BIP39 official vectors (trezor/python-mnemonic, passphrase TREZOR)', (
           expect(entropyToMnemonic(hexToBytes(entropy), { wordlist }).normalize('NFKD')).toBe(
             mnemonic.normalize('NFKD'),
           );
-          validateMnemonic(mnemonic, { wordlist });
+          checkMnemonic(mnemonic, { wordlist });
           expect(bytesToHex(mnemonicToEntropy(mnemonic, { wordlist }))).toBe(entropy);
           got = mnemonicToSeed(mnemonic, { passphrase: 'TREZOR', wordlist });
         } else {
@@ -94,8 +94,8 @@ describe('BIP32 official vectors', () => {
         expect(node.privateExtendedKey, `${v.name} ${c.path}`).toBe(c.ext_prv);
         expect(node.publicExtendedKey, `${v.name} ${c.path}`).toBe(c.ext_pub);
         // and the serialisations parse back to the same node
-        expect(parseExtendedKey(c.ext_prv).publicExtendedKey).toBe(c.ext_pub);
-        expect(parseExtendedKey(c.ext_pub).secretKey).toBeUndefined();
+        expect(decodeExtendedKey(c.ext_prv).publicExtendedKey).toBe(c.ext_pub);
+        expect(decodeExtendedKey(c.ext_pub).secretKey).toBeUndefined();
         chains++;
       }
     }
@@ -105,7 +105,7 @@ describe('BIP32 official vectors', () => {
   it('rejects every key of test vector 5 with InvalidExtendedKeyError', () => {
     expect(bip32.invalid.keys.length).toBe(16);
     for (const { key, reason } of bip32.invalid.keys) {
-      expect(() => parseExtendedKey(key), reason).toThrow(InvalidExtendedKeyError);
+      expect(() => decodeExtendedKey(key), reason).toThrow(InvalidExtendedKeyError);
     }
   });
 });

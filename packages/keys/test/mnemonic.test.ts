@@ -2,21 +2,21 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propertyRuns } from '../../../test-utils/index.js';
 import {
+  checkMnemonic,
   ENGLISH_WORDLIST,
   entropyToMnemonic,
   generateMnemonic,
   InvalidArgumentError,
   InvalidMnemonicError,
-  isValidMnemonic,
   KeysError,
   mnemonicToEntropy,
   mnemonicToSeed,
-  validateMnemonic,
+  verifyMnemonic,
 } from '../src/index.js';
 
 function problemOf(phrase: string): string | undefined {
   try {
-    validateMnemonic(phrase);
+    checkMnemonic(phrase);
     return undefined;
   } catch (e) {
     expect(e).toBeInstanceOf(InvalidMnemonicError);
@@ -47,7 +47,7 @@ describe('mnemonic generation', () => {
         fc.constantFrom(16, 20, 24, 28, 32).chain((n) => fc.uint8Array({ minLength: n, maxLength: n })),
         (entropy) => {
           const phrase = entropyToMnemonic(entropy);
-          expect(isValidMnemonic(phrase)).toBe(true);
+          expect(verifyMnemonic(phrase)).toBe(true);
           expect(mnemonicToEntropy(phrase)).toEqual(entropy);
         },
       ),
@@ -66,7 +66,7 @@ describe('mnemonic validation names the problem', () => {
     const words = abandon24.split(' ');
     words[5] = 'bitcoinz';
     try {
-      validateMnemonic(words.join(' '));
+      checkMnemonic(words.join(' '));
       expect.unreachable();
     } catch (e) {
       expect((e as InvalidMnemonicError).problem).toBe('unknown-word');
@@ -92,7 +92,7 @@ describe('mnemonic validation names the problem', () => {
           const i = ENGLISH_WORDLIST.indexOf(words[at] as string);
           words[at] = ENGLISH_WORDLIST[(i + delta) % 2048] as string;
           total++;
-          if (isValidMnemonic(words.join(' '))) undetected++;
+          if (verifyMnemonic(words.join(' '))) undetected++;
           else expect(problemOf(words.join(' '))).toBe('checksum');
         },
       ),
@@ -116,7 +116,7 @@ describe('mnemonic validation names the problem', () => {
   });
 
   it('rejects a bad wordlist as an argument error', () => {
-    expect(() => validateMnemonic(abandon24, { wordlist: ['a', 'b'] })).toThrow(InvalidArgumentError);
-    expect(() => isValidMnemonic(abandon24, { wordlist: ['a', 'b'] })).toThrow(InvalidArgumentError);
+    expect(() => checkMnemonic(abandon24, { wordlist: ['a', 'b'] })).toThrow(InvalidArgumentError);
+    expect(() => verifyMnemonic(abandon24, { wordlist: ['a', 'b'] })).toThrow(InvalidArgumentError);
   });
 });

@@ -5,11 +5,10 @@
  * hold (no decoding). Only when the batch fails are sessions verified one by one, and only in a
  * failing session are partial signatures verified one by one, to blame signers.
  */
-import { randomBytes } from '@noble/hashes/utils.js';
+import { cryptoRng, type Rng, tagError } from '@superscalar/core';
 import { assertFunction } from './_assert.js';
 import { InvalidArgumentError, InvalidContributionError, MuSig2Error } from './errors.js';
 import { msm } from './keyAgg.js';
-import type { Rng } from './nonceGen.js';
 import { bytesToInt, G, hasEvenY, modN, n, type Point } from './point.js';
 import { partialSigAggWithValues, Session, verifyAggregate } from './session.js';
 
@@ -51,6 +50,7 @@ export class BatchAggregationError extends MuSig2Error {
     this.sigs = sigs;
   }
 }
+tagError(BatchAggregationError, '@superscalar/musig2:BatchAggregationError');
 
 /**
  * Aggregates every job's partial signatures into its BIP340 signature and verifies all of them with
@@ -58,7 +58,7 @@ export class BatchAggregationError extends MuSig2Error {
  *
  * @throws BatchAggregationError listing the faulty signers of every failing job.
  */
-export function aggregateBatch(jobs: readonly AggregateJob[], rng: Rng = randomBytes): Uint8Array[] {
+export function aggregateBatch(jobs: readonly AggregateJob[], rng: Rng = cryptoRng): Uint8Array[] {
   if (!Array.isArray(jobs)) throw new InvalidArgumentError('jobs', 'expected an array');
   assertFunction(rng, 'rng');
   const sigs: (Uint8Array | undefined)[] = [];

@@ -7,12 +7,11 @@
  * @see https://github.com/bitcoin/bips/blob/master/bip-0340.mediawiki#verification
  * @see https://github.com/bitcoin/bips/blob/master/bip-0340.mediawiki#batch-verification
  */
-import { randomBytes } from '@noble/hashes/utils.js';
+import { cryptoRng, type Rng } from '@superscalar/core';
 import { assertBytes, assertFunction } from './_assert.js';
 import { taggedScalar } from './_hash.js';
 import { InvalidArgumentError } from './errors.js';
 import { msm } from './keyAgg.js';
-import type { Rng } from './nonceGen.js';
 import {
   bytesToInt,
   G,
@@ -77,7 +76,7 @@ export function schnorrVerify(sig: Uint8Array, msg: Uint8Array, pubkey: Uint8Arr
  * false answer means at least one is invalid — verify them one by one to find which). Uses random
  * 128-bit-or-more multipliers from `rng` (default: the CSPRNG). An empty batch is valid.
  */
-export function schnorrBatchVerify(items: readonly SchnorrItem[], rng: Rng = randomBytes): boolean {
+export function schnorrBatchVerify(items: readonly SchnorrItem[], rng: Rng = cryptoRng): boolean {
   if (!Array.isArray(items)) throw new InvalidArgumentError('items', 'expected an array');
   assertFunction(rng, 'rng');
   if (items.length === 0) return true;

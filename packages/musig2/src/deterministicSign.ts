@@ -8,13 +8,14 @@
  *
  * @see https://github.com/bitcoin/bips/blob/master/bip-0327.mediawiki#signing-with-deterministic-nonces
  */
+import { concatBytes } from '@superscalar/core';
 import { assertBytes, assertBytesArray, assertObject, assertTweaks } from './_assert.js';
 import { taggedHash, taggedScalar } from './_hash.js';
 import { InvalidArgumentError, InvalidContributionError, ValueError } from './errors.js';
 import { applyTweaks, getXonlyPubkey, keyAgg } from './keyAgg.js';
 import { defaultKeyAggCache, KeyAggCache } from './keyAggCache.js';
 import { encodeNoncePoints, sumNoncePoints } from './nonceAgg.js';
-import { concat, u64be, xor32 } from './nonceGen.js';
+import { u64be, xor32 } from './nonceGen.js';
 import { bytesToInt, cbytes, mulG, n, type Point, PointCons, pointFromCompressed } from './point.js';
 import { type Session, sessionValuesFromPoints, sessionWithValues, signMaterial } from './session.js';
 
@@ -114,7 +115,7 @@ function deterministicSignImpl(
     // NonceAgg((pubnonce, aggothernonce)) decodes aggothernonce with cpoint: infinity fails, blame nobody.
     if (A.is0() || B.is0()) throw new InvalidContributionError(null, 'aggothernonce');
     other = [A, B];
-    aggothernonceBytes = concat(cbytes(A), cbytes(B));
+    aggothernonceBytes = concatBytes(cbytes(A), cbytes(B));
   } else {
     assertBytes(aggothernonce, 'options.aggothernonce', 66);
     aggothernonceBytes = aggothernonce as Uint8Array;
@@ -157,7 +158,7 @@ function deterministicSignImpl(
   const P = knownP ?? mulG(d);
   // "Let secnonce = bytes(32, k_1) || bytes(32, k_2) || pk" -- used right here, never stored.
   const material = { k1, k2, pk: cbytes(P), R1, R2 };
-  const pubnonce = concat(cbytes(R1), cbytes(R2));
+  const pubnonce = concatBytes(cbytes(R1), cbytes(R2));
   // "Let aggnonce = NonceAgg((pubnonce, aggothernonce)); fail if that fails and blame nobody"
   if (other === undefined) {
     try {

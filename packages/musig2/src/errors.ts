@@ -8,7 +8,7 @@
  * list, a malformed secret nonce). Wrong argument types and lengths are {@link InvalidArgumentError}.
  */
 
-const BRAND = Symbol.for('@superscalar/musig2/error');
+import { SuperscalarError, tagError } from '@superscalar/core';
 
 /** Stable codes of {@link MuSig2Error} subclasses. */
 export type MuSig2ErrorCode =
@@ -17,28 +17,15 @@ export type MuSig2ErrorCode =
   | 'MUSIG2_VALUE'
   | 'MUSIG2_NONCE_REUSE'
   | 'MUSIG2_SECRET_NONCE_NOT_SERIALISABLE'
-  | 'MUSIG2_BATCH_FAULTS';
+  | 'MUSIG2_BATCH_FAULTS'
+  | 'MUSIG2_INFINITE_NONCE';
 
 /**
- * Base class of every error this package throws. `isInstance` works across duplicate copies of the
- * package (it checks a `Symbol.for` brand, not the prototype chain).
+ * Base class of every error this package throws (a `SuperscalarError` of `@superscalar/core`).
+ * `isInstance` is exact and works across duplicate copies of the package.
  */
-export class MuSig2Error extends Error {
-  /** Stable, machine-readable code. */
-  readonly code: MuSig2ErrorCode;
-
-  constructor(code: MuSig2ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = new.target.name;
-  }
-
-  /** True for any error thrown by any copy of `@superscalar/musig2`. */
-  static isInstance(x: unknown): x is MuSig2Error {
-    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === true;
-  }
-}
-Object.defineProperty(MuSig2Error.prototype, BRAND, { value: true });
+export class MuSig2Error extends SuperscalarError<MuSig2ErrorCode> {}
+tagError(MuSig2Error, '@superscalar/musig2:MuSig2Error');
 
 /** An argument had the wrong type or length. `argument` names it (e.g. `pubkeys[3]`). */
 export class InvalidArgumentError extends MuSig2Error {
@@ -50,6 +37,7 @@ export class InvalidArgumentError extends MuSig2Error {
     this.argument = argument;
   }
 }
+tagError(InvalidArgumentError, '@superscalar/musig2:InvalidArgumentError');
 
 /**
  * Which contribution was invalid: a participant's public key, public nonce or partial signature, the
@@ -82,6 +70,7 @@ export class InvalidContributionError extends MuSig2Error {
     this.contrib = contrib;
   }
 }
+tagError(InvalidContributionError, '@superscalar/musig2:InvalidContributionError');
 
 /**
  * A value is invalid for a reason BIP327 reports as a `ValueError`: a tweak ≥ n, tweaking to infinity,
@@ -93,6 +82,7 @@ export class ValueError extends MuSig2Error {
     super('MUSIG2_VALUE', message, options);
   }
 }
+tagError(ValueError, '@superscalar/musig2:ValueError');
 
 /**
  * A {@link SecretNonce} was used a second time. Nothing was signed. Reusing a secret nonce for two
@@ -106,6 +96,7 @@ export class NonceReuseError extends MuSig2Error {
     );
   }
 }
+tagError(NonceReuseError, '@superscalar/musig2:NonceReuseError');
 
 /** Someone tried to serialise a {@link SecretNonce} (e.g. `JSON.stringify`). Secret nonces never leave memory. */
 export class SecretNonceNotSerialisableError extends MuSig2Error {
@@ -116,3 +107,22 @@ export class SecretNonceNotSerialisableError extends MuSig2Error {
     );
   }
 }
+tagError(SecretNonceNotSerialisableError, '@superscalar/musig2:SecretNonceNotSerialisableError');
+
+/**
+ * The signers' public nonces sum to infinity (`R'_1 + b⋅R'_2` is the point at infinity). BIP327 then
+ * signs with the final nonce `R = G`, so every honest partial signature verifies and the aggregate
+ * signature still cannot: the nonces were chosen to cancel, which an honest signer never does, and no
+ * single signer can be blamed. What to do: abort the session and restart it with fresh nonces (and
+ * treat a repetition by the same set of peers as an attack).
+ */
+export class InfiniteNonceError extends MuSig2Error {
+  constructor() {
+    super(
+      'MUSIG2_INFINITE_NONCE',
+      "the aggregate nonce R'_1 + b⋅R'_2 is infinity (BIP327 falls back to R = G, so the signature cannot verify): " +
+        'some signer chose its nonce to cancel the others; abort the session and restart it with fresh nonces',
+    );
+  }
+}
+tagError(InfiniteNonceError, '@superscalar/musig2:InfiniteNonceError');

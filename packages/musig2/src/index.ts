@@ -16,6 +16,7 @@ export type { DeterministicSignOptions, DeterministicSignResult } from './determ
 export { DeterministicSigner, deterministicSign } from './deterministicSign.js';
 export type { Contribution, MuSig2ErrorCode } from './errors.js';
 export {
+  InfiniteNonceError,
   InvalidArgumentError,
   InvalidContributionError,
   MuSig2Error,
@@ -37,9 +38,9 @@ export {
   msm,
 } from './keyAgg.js';
 export { defaultKeyAggCache, KeyAggCache } from './keyAggCache.js';
-export { compareBytes, keySort, keySortWithOrder } from './keySort.js';
+export { keySort, keySortWithOrder } from './keySort.js';
 export { aggregateNoncePoints, decodePubnonce, nonceAgg } from './nonceAgg.js';
-export type { NonceGenOptions, NonceGenResult, Rng } from './nonceGen.js';
+export type { NonceGenOptions, NonceGenResult } from './nonceGen.js';
 export { nonceGen } from './nonceGen.js';
 export type { Point } from './point.js';
 export {

@@ -12,7 +12,7 @@
  * @see https://github.com/bitcoin/bips/blob/master/bip-0327.mediawiki#key-generation-and-aggregation
  */
 import { mulAddUnsafe, pippenger } from '@noble/curves/abstract/curve.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { equalBytes, toHex } from '@superscalar/core';
 import { assertBytes, assertBytesArray, assertTweaks } from './_assert.js';
 import { taggedHash, taggedScalar } from './_hash.js';
 import { InvalidArgumentError, InvalidContributionError, ValueError } from './errors.js';
@@ -134,7 +134,7 @@ export class KeyAggContext {
   /** The decoded point of `pk` if it is one of the keys, else `undefined`. */
   pointOf(pk: Uint8Array): Point | undefined {
     assertBytes(pk, 'pk', 33);
-    return this.#keys.pointByKey.get(bytesToHex(pk));
+    return this.#keys.pointByKey.get(toHex(pk));
   }
 
   /**
@@ -143,7 +143,7 @@ export class KeyAggContext {
    */
   keyAggCoeff(pk: Uint8Array): bigint {
     assertBytes(pk, 'pk', 33);
-    const a = this.#keys.byKey.get(bytesToHex(pk));
+    const a = this.#keys.byKey.get(toHex(pk));
     if (a === undefined) throw new ValueError("The signer's pubkey must be included in the list of pubkeys.");
     return a;
   }
@@ -161,7 +161,7 @@ export function getSecondKey(pubkeys: readonly Uint8Array[]): Uint8Array {
   const first = pubkeys[0] as Uint8Array;
   for (let j = 1; j < pubkeys.length; j++) {
     const pk = pubkeys[j] as Uint8Array;
-    if (!equal(pk, first)) return Uint8Array.from(pk);
+    if (!equalBytes(pk, first)) return Uint8Array.from(pk);
   }
   return new Uint8Array(33);
 }
@@ -177,7 +177,7 @@ export function keyAggCoeff(pubkeys: readonly Uint8Array[], pk: Uint8Array): big
 }
 
 function coeffInternal(L: Uint8Array, pk2: Uint8Array, pk: Uint8Array): bigint {
-  if (equal(pk, pk2)) return 1n;
+  if (equalBytes(pk, pk2)) return 1n;
   return taggedScalar('KeyAgg coefficient', L, pk);
 }
 
@@ -202,7 +202,7 @@ export function keyAgg(pubkeys: readonly Uint8Array[], options?: MemoOptions): K
   assertBytesArray(pubkeys, 'pubkeys', 33, 1);
   const useMemo = options?.memo !== false;
   const keys = pubkeys.map((pk) => Uint8Array.from(pk));
-  const hexes = keys.map((pk) => bytesToHex(pk));
+  const hexes = keys.map((pk) => toHex(pk));
   const points = keys.map((pk, i) => {
     try {
       return useMemo ? decodeKeyCached(pk, hexes[i] as string) : pointFromCompressed(pk);
@@ -211,7 +211,7 @@ export function keyAgg(pubkeys: readonly Uint8Array[], options?: MemoOptions): K
     }
   });
   const L = taggedHash('KeyAgg list', ...keys);
-  const memoKey = bytesToHex(L);
+  const memoKey = toHex(L);
   const memo = useMemo ? contextCache.get(memoKey) : undefined;
   if (memo !== undefined) {
     contextCache.delete(memoKey);
@@ -291,7 +291,7 @@ export function applyTweak(
   assertBytes(tweak, 'tweak', 32);
   if (typeof isXonly !== 'boolean') throw new InvalidArgumentError('isXonly', 'expected a boolean');
   if (options?.memo === false) return applyTweakUncached(ctx, tweak, isXonly);
-  const memoKey = `${bytesToHex(tweak)}${isXonly ? 'x' : 'p'}`;
+  const memoKey = `${toHex(tweak)}${isXonly ? 'x' : 'p'}`;
   let children = tweakCache.get(ctx);
   const memo = children?.get(memoKey);
   if (memo !== undefined) return memo;
@@ -344,11 +344,4 @@ export function getXonlyPubkey(ctx: KeyAggContext): Uint8Array {
 /** BIP327 `GetPlainPubkey(keygen_ctx)`: `cbytes(Q)`, the 33-byte compressed key (for further plain tweaking). */
 export function getPlainPubkey(ctx: KeyAggContext): Uint8Array {
   return cbytes(ctx.Q);
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number);
-  return d === 0;
 }

@@ -10,7 +10,7 @@
  * order-dependent): sort with `keySort` first, as the project always does.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { toHex } from '@superscalar/core';
 import { assertBytesArray, assertTweaks } from './_assert.js';
 import { InvalidArgumentError } from './errors.js';
 import { applyTweaks, type KeyAggContext, keyAgg } from './keyAgg.js';
@@ -103,7 +103,7 @@ function cacheKey(
     h.update(t);
     h.update(Uint8Array.of(isXonly[j] ? 1 : 0));
   });
-  return bytesToHex(h.digest());
+  return toHex(h.digest());
 }
 
 /** The cache used by sessions unless they are given another (or `cache: false`). 1024 contexts. */

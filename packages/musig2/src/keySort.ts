@@ -5,17 +5,8 @@
  *
  * @see https://github.com/bitcoin/bips/blob/master/bip-0327.mediawiki#key-sorting
  */
+import { compareBytes } from '@superscalar/core';
 import { assertBytesArray } from './_assert.js';
-
-/** Compares two byte strings lexicographically (like `memcmp`, shorter first on a common prefix). */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const len = Math.min(a.length, b.length);
-  for (let i = 0; i < len; i++) {
-    const d = (a[i] as number) - (b[i] as number);
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
-}
 
 /**
  * BIP327 `KeySort(pk_1..u)`: returns copies of the 33-byte public keys sorted lexicographically. The

@@ -5,15 +5,12 @@
  *
  * @see https://github.com/bitcoin/bips/blob/master/bip-0327.mediawiki#nonce-generation
  */
-import { randomBytes } from '@noble/hashes/utils.js';
+import { concatBytes, cryptoRng, type Rng } from '@superscalar/core';
 import { assertBytes, assertFunction, assertObject } from './_assert.js';
 import { taggedHash, taggedScalar } from './_hash.js';
 import { InvalidArgumentError, ValueError } from './errors.js';
 import { cbytes, mulG } from './point.js';
 import { createSecretNonce, type SecretNonce } from './secretNonce.js';
-
-/** A source of random bytes: returns `n` fresh bytes. Defaults to the platform CSPRNG. */
-export type Rng = (n: number) => Uint8Array;
 
 /** Inputs of {@link nonceGen}; every optional input of BIP327 NonceGen. */
 export interface NonceGenOptions {
@@ -53,7 +50,7 @@ export function nonceGen(options: NonceGenOptions): NonceGenResult {
   if (aggpk !== undefined) assertBytes(aggpk, 'options.aggpk', 32);
   if (msg !== undefined) assertBytes(msg, 'options.msg');
   if (extraIn !== undefined) assertBytes(extraIn, 'options.extraIn');
-  const rng = options.rng ?? randomBytes;
+  const rng = options.rng ?? cryptoRng;
   assertFunction(rng, 'options.rng');
   // "Let rand' be a 32-byte array freshly drawn uniformly at random"
   const randPrime = rng(32);
@@ -64,7 +61,8 @@ export function nonceGen(options: NonceGenOptions): NonceGenResult {
   const aggpkBytes = aggpk ?? new Uint8Array(0);
   // "If the optional argument m is not present: Let m_prefixed = bytes(1, 0)
   //  Else: Let m_prefixed = bytes(1, 1) || bytes(8, len(m)) || m"
-  const msgPrefixed = msg === undefined ? Uint8Array.of(0) : concat(Uint8Array.of(1), u64be(msg.length), msg);
+  const msgPrefixed =
+    msg === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), u64be(msg.length), msg);
   const extra = extraIn ?? new Uint8Array(0);
   // "Let k_i = int(hash_MuSig/nonce(rand || bytes(1, len(pk)) || pk || bytes(1, len(aggpk)) || aggpk
   //  || m_prefixed || bytes(4, len(extra_in)) || extra_in || bytes(1, i - 1))) mod n for i = 1,2"
@@ -88,7 +86,7 @@ export function nonceGen(options: NonceGenOptions): NonceGenResult {
   if (k1 === 0n || k2 === 0n) throw new ValueError('NonceGen derived a zero nonce scalar; retry');
   const R1 = mulG(k1);
   const R2 = mulG(k2);
-  const pubnonce = concat(cbytes(R1), cbytes(R2));
+  const pubnonce = concatBytes(cbytes(R1), cbytes(R2));
   return { secnonce: createSecretNonce({ k1, k2, pk, R1, R2 }), pubnonce };
 }
 
@@ -109,18 +107,5 @@ export function u64be(x: number): Uint8Array {
 function u32be(x: number): Uint8Array {
   const out = new Uint8Array(4);
   new DataView(out.buffer).setUint32(0, x);
-  return out;
-}
-
-/** @internal */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
   return out;
 }

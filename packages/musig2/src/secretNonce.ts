@@ -25,6 +25,7 @@ export interface NonceMaterial {
 const TOKEN = Symbol('SecretNonce');
 let create: (m: NonceMaterial) => SecretNonce;
 let take: (sn: SecretNonce) => NonceMaterial;
+let owned: (x: unknown) => x is SecretNonce;
 
 /**
  * A secret nonce from {@link nonceGen}, usable for exactly one partial signature. It holds no public
@@ -41,6 +42,9 @@ export class SecretNonce {
 
   static {
     create = (m) => new SecretNonce(TOKEN, m);
+    // A brand check on the private field: an object made with `Object.create(SecretNonce.prototype)`
+    // (or by another copy of this class) passes `instanceof` but has no private fields.
+    owned = (x): x is SecretNonce => typeof x === 'object' && x !== null && #used in x;
     take = (sn) => {
       if (sn.#used) throw new NonceReuseError();
       // Consume before anything can fail: a nonce whose use was attempted is never used again.
@@ -55,7 +59,11 @@ export class SecretNonce {
   }
 
   private constructor(token: symbol, m: NonceMaterial) {
-    if (token !== TOKEN) throw new TypeError('SecretNonce: create secret nonces with nonceGen()');
+    if (token !== TOKEN)
+      throw new InvalidArgumentError(
+        'SecretNonce',
+        'create secret nonces with nonceGen(), not new SecretNonce()',
+      );
     this.#k1 = m.k1;
     this.#k2 = m.k2;
     this.#pk = Uint8Array.from(m.pk);
@@ -65,12 +73,12 @@ export class SecretNonce {
 
   /** True once the nonce has been used (or a use was attempted); it can never sign again. */
   get used(): boolean {
-    return this.#used;
+    return ownedOrThrow(this).#used;
   }
 
   /** A copy of the 33-byte individual public key this nonce was generated for. */
   get publicKey(): Uint8Array {
-    return Uint8Array.from(this.#pk);
+    return Uint8Array.from(ownedOrThrow(this).#pk);
   }
 
   /** Always throws {@link SecretNonceNotSerialisableError}: a secret nonce is never serialised. */
@@ -80,7 +88,7 @@ export class SecretNonce {
 
   /** A redacted description. */
   toString(): string {
-    return `SecretNonce { used: ${this.#used} }`;
+    return owned(this) ? `SecretNonce { used: ${this.#used} }` : 'SecretNonce { forged }';
   }
 
   /** Node's `util.inspect` shows the redacted description only. */
@@ -91,7 +99,12 @@ export class SecretNonce {
 
 /** True if `x` is a {@link SecretNonce} of this copy of the package. */
 export function isSecretNonce(x: unknown): x is SecretNonce {
-  return x instanceof SecretNonce;
+  return owned(x);
+}
+
+function ownedOrThrow(x: SecretNonce, name = 'this'): SecretNonce {
+  if (!owned(x)) throw new InvalidArgumentError(name, 'expected a SecretNonce from nonceGen()');
+  return x;
 }
 
 /** @internal Wraps nonce material in a new {@link SecretNonce}. Not exported from the package. */
@@ -104,7 +117,5 @@ export function createSecretNonce(m: NonceMaterial): SecretNonce {
  * the second call. Not exported from the package.
  */
 export function consumeSecretNonce(sn: SecretNonce, name = 'secnonce'): NonceMaterial {
-  if (!(sn instanceof SecretNonce))
-    throw new InvalidArgumentError(name, 'expected a SecretNonce from nonceGen()');
-  return take(sn);
+  return take(ownedOrThrow(sn, name));
 }

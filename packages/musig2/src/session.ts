@@ -9,6 +9,7 @@
  *
  * @see https://github.com/bitcoin/bips/blob/master/bip-0327.mediawiki#signing
  */
+import { equalBytesConstantTime } from '@superscalar/core';
 import {
   assertBytes,
   assertBytesArray,
@@ -18,7 +19,7 @@ import {
   describe,
 } from './_assert.js';
 import { taggedScalar } from './_hash.js';
-import { InvalidArgumentError, InvalidContributionError, ValueError } from './errors.js';
+import { InfiniteNonceError, InvalidArgumentError, InvalidContributionError, ValueError } from './errors.js';
 import { applyTweaks, type KeyAggContext, keyAgg } from './keyAgg.js';
 import { defaultKeyAggCache, KeyAggCache } from './keyAggCache.js';
 import { decodePubnonce, nonceAgg } from './nonceAgg.js';
@@ -227,7 +228,7 @@ export function signMaterial(
   const listed = verify && knownP === undefined ? values.keyAgg.pointOf(m.pk) : undefined;
   const P = knownP ?? listed ?? mulG(dp);
   const pk = listed === undefined ? cbytes(P) : m.pk;
-  if (!equalBytes(pk, m.pk)) throw new ValueError('Public key does not match nonce_gen argument');
+  if (!equalBytesConstantTime(pk, m.pk)) throw new ValueError('Public key does not match nonce_gen argument');
   const a = values.keyAgg.keyAggCoeff(pk);
   // "Let g = 1 if has_even_y(Q), otherwise g = -1 mod n"; "Let d = g⋅gacc⋅d' mod n"
   const negQ = !hasEvenY(Q);
@@ -240,7 +241,7 @@ export function signMaterial(
     const R1 = m.R1 ?? mulG(m.k1);
     const R2 = m.R2 ?? mulG(m.k2);
     if (!verifyPartialPoints(s, R1, R2, P, a, values)) {
-      if (listed !== undefined && !equalBytes(cbytes(mulG(dp)), m.pk))
+      if (listed !== undefined && !equalBytesConstantTime(cbytes(mulG(dp)), m.pk))
         throw new ValueError('Public key does not match nonce_gen argument');
       throw new ValueError('Partial signature does not verify (possible fault): discard this session');
     }
@@ -376,7 +377,7 @@ export function verifyAggregate(sig: Uint8Array, values: SessionValues): boolean
   assertBytes(sig, 'sig', 64);
   const s = bytesToInt(sig.subarray(32, 64));
   if (s >= n) return false;
-  if (!equalBytes(sig.subarray(0, 32), xbytes(values.R))) return false;
+  if (!equalBytesConstantTime(sig.subarray(0, 32), xbytes(values.R))) return false;
   const Qe = hasEvenY(values.Q) ? values.Q : values.Q.negate();
   const negE = modN(-values.e);
   const Rc = (s === 0n ? INFINITY : G.multiplyUnsafe(s)).add(mulPublic(Qe, negE));
@@ -405,6 +406,7 @@ export class Session {
   readonly values: SessionValues;
   readonly #pubkeys: readonly Uint8Array[];
   readonly #msg: Uint8Array;
+  readonly #aggnonce: Uint8Array;
 
   /**
    * @throws what {@link getSessionValues} throws.
@@ -413,13 +415,14 @@ export class Session {
     assertSessionContext(ctx, 'ctx');
     this.#pubkeys = ctx.pubkeys.map((pk) => Uint8Array.from(pk));
     this.#msg = Uint8Array.from(ctx.msg);
+    this.#aggnonce = Uint8Array.from(ctx.aggnonce);
     const preset = (options as { [PRESET_VALUES]?: SessionValues } | undefined)?.[PRESET_VALUES];
     if (preset !== undefined) {
       this.values = preset;
       return;
     }
     const keyCtx = keyAggFor(this.#pubkeys, ctx.tweaks ?? [], ctx.isXonly ?? [], options);
-    this.values = sessionValuesFor(keyCtx, Uint8Array.from(ctx.aggnonce), this.#msg);
+    this.values = sessionValuesFor(keyCtx, this.#aggnonce, this.#msg);
   }
 
   /** Number of signers. */
@@ -472,8 +475,10 @@ export class Session {
    * @param pubnonces - every signer's public nonce (used only to blame).
    * @throws InvalidContributionError `{ signer: i, contrib: 'psig' }` naming the first faulty signer
    *   (or `'pubnonce'` if its nonce does not decode).
-   * @throws ValueError if every partial signature verifies but the aggregate does not (the public
-   *   nonces do not aggregate to this session's aggregate nonce).
+   * @throws InfiniteNonceError if every partial signature verifies but the session's aggregate nonce
+   *   `R'_1 + b⋅R'_2` is infinity (the nonces were chosen to cancel; nobody can be blamed).
+   * @throws ValueError if every partial signature verifies but the aggregate does not otherwise (the
+   *   public nonces do not aggregate to this session's aggregate nonce).
    */
   aggregateVerified(psigs: readonly Uint8Array[], pubnonces: readonly Uint8Array[]): Uint8Array {
     this.#assertOnePerSigner(psigs, 'psigs');
@@ -482,6 +487,7 @@ export class Session {
     if (verifyAggregate(sig, this.values)) return sig;
     const faulty = this.blame(psigs, pubnonces);
     if (faulty.length > 0) throw new InvalidContributionError(faulty[0] as number, 'psig');
+    if (this.#nonceIsInfinite()) throw new InfiniteNonceError();
     throw new ValueError(
       'every partial signature verifies but the aggregate does not: the public nonces do not match the aggregate nonce',
     );
@@ -495,6 +501,14 @@ export class Session {
     for (let i = 0; i < psigs.length; i++)
       if (!this.partialSigVerify(psigs[i] as Uint8Array, pubnonces[i] as Uint8Array, i)) out.push(i);
     return out;
+  }
+
+  // BIP327 replaces an infinite R' by G, after which no set of partial signatures can verify: the one
+  // cause of an aggregate failure other than nonces that are not this session's.
+  #nonceIsInfinite(): boolean {
+    const R1 = pointFromCompressedExt(this.#aggnonce.subarray(0, 33));
+    const R2 = pointFromCompressedExt(this.#aggnonce.subarray(33, 66));
+    return R1.add(mulPublic(R2, this.values.b)).is0();
   }
 
   #assertOnePerSigner(list: readonly Uint8Array[], name: string, len = 32): void {
@@ -577,11 +591,4 @@ export function partialSigAgg(
 ): Uint8Array {
   const session = ctx instanceof Session ? ctx : new Session(ctx, options);
   return session.partialSigAgg(psigs);
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number);
-  return d === 0;
 }

@@ -87,7 +87,7 @@ describe('SecretNonce', () => {
   it('cannot be constructed outside the library', () => {
     const Ctor = SecretNonce as unknown as new (...args: unknown[]) => SecretNonce;
     expect(() => new Ctor(Symbol('SecretNonce'), { k1: 1n, k2: 1n, pk: new Uint8Array(33) })).toThrow(
-      TypeError,
+      InvalidArgumentError,
     );
   });
 

@@ -79,11 +79,6 @@ export interface Snapshot {
   tables: { name: string; columns: string[]; rows: unknown[][] }[];
 }
 
-/** `@superscalar/keys`' code without its package prefix (`KEYS_WRONG_PASSPHRASE` → `WRONG_PASSPHRASE`). */
-function keysCode(e: { readonly code: string }): string {
-  return e.code.replace(/^KEYS_/, '');
-}
-
 /** @internal */
 export async function encodeBackup(snap: Snapshot, options: BackupOptions): Promise<Uint8Array> {
   if (typeof options !== 'object' || options === null)
@@ -110,7 +105,7 @@ export async function encodeBackup(snap: Snapshot, options: BackupOptions): Prom
       ...(options.rng === undefined ? {} : { rng: options.rng }),
     });
   } catch (e) {
-    if (KeysError.isInstance(e) && keysCode(e) === 'INVALID_ARGUMENT')
+    if (KeysError.isInstance(e) && e.code === 'KEYS_INVALID_ARGUMENT')
       throw new InvalidArgumentError('options', e.message);
     throw e;
   }
@@ -139,8 +134,8 @@ export async function decodeBackup(file: Uint8Array, options: RestoreOptions): P
     });
   } catch (e) {
     if (KeysError.isInstance(e)) {
-      if (keysCode(e) === 'WRONG_PASSPHRASE') throw new WrongPassphraseError(e);
-      if (keysCode(e) === 'INVALID_ARGUMENT') throw new InvalidArgumentError('options.passphrase', e.message);
+      if (e.code === 'KEYS_WRONG_PASSPHRASE') throw new WrongPassphraseError(e);
+      if (e.code === 'KEYS_INVALID_ARGUMENT') throw new InvalidArgumentError('options.passphrase', e.message);
       throw new BackupDecodeError(e.message, e);
     }
     throw e;

@@ -462,7 +462,7 @@ export function encodeChannelState(s: ChannelState): Uint8Array {
   writeUpdates(w, s.remoteChanges.signed);
   w.u64(s.localNextHtlcId);
   w.u64(s.remoteNextHtlcId);
-  w.varbytes(s.remoteSecrets.serialize());
+  w.varbytes(s.remoteSecrets.encode());
   w.bool(s.localStfu);
   w.bool(s.remoteStfu);
   w.u8(LAST_SENT.indexOf(s.lastSent));
@@ -570,7 +570,7 @@ export function decodeChannelState(bytes: Uint8Array): ChannelState {
   const secretBytes = r.varbytes('remoteSecrets');
   let remoteSecrets: ShachainStore;
   try {
-    remoteSecrets = ShachainStore.deserialize(secretBytes);
+    remoteSecrets = ShachainStore.decode(secretBytes);
   } catch (cause) {
     throw new StateEncodingError(`remoteSecrets: ${(cause as Error).message}`, secretsAt, { cause });
   }

@@ -177,7 +177,7 @@ const stateArb: fc.Arbitrary<ChannelState> = fc
 
 /** A comparable form: the shachain store as its bytes. */
 function plain(s: ChannelState): unknown {
-  return { ...s, remoteSecrets: s.remoteSecrets.serialize() };
+  return { ...s, remoteSecrets: s.remoteSecrets.encode() };
 }
 
 /** A real state: a channel with HTLCs both ways, a fee update in flight and revocations received. */

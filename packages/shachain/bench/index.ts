@@ -8,7 +8,7 @@ const seed = new Uint8Array(32).fill(0x42);
 const deep = new ShachainStore();
 const warm = 1023;
 for (let k = 0; k < warm; k++) deep.insertSecret(generateFromSeed(seed, FIRST_INDEX - k), FIRST_INDEX - k);
-const bytes = deep.serialize();
+const bytes = deep.encode();
 const nextSecret = generateFromSeed(seed, FIRST_INDEX - warm);
 
 // Worst case for decoding: a complete store (index 0 received), whose 49 entries all get re-checked.
@@ -20,16 +20,16 @@ bench
     generateFromSeed(seed, FIRST_INDEX);
   })
   .add('insertSecret (position 10, 10 checks) on a copy', () => {
-    ShachainStore.deserialize(bytes).insertSecret(nextSecret, FIRST_INDEX - warm);
+    ShachainStore.decode(bytes).insertSecret(nextSecret, FIRST_INDEX - warm);
   })
-  .add('deserialize (1,023 received)', () => {
-    ShachainStore.deserialize(bytes);
+  .add('decode (1,023 received)', () => {
+    ShachainStore.decode(bytes);
   })
-  .add('deserialize (complete store, 49 entries: worst case)', () => {
-    ShachainStore.deserialize(complete);
+  .add('decode (complete store, 49 entries: worst case)', () => {
+    ShachainStore.decode(complete);
   })
-  .add('serialize (1,023 received)', () => {
-    deep.serialize();
+  .add('encode (1,023 received)', () => {
+    deep.encode();
   })
   .add('getSecret (oldest index of 1,023)', () => {
     deep.getSecret(FIRST_INDEX);

@@ -3,35 +3,21 @@
  * with a stable string `code`; match on `code` or on the subclass, never on the message.
  */
 
-const BRAND = Symbol.for('@superscalar/shachain/error');
+import { SuperscalarError, tagError } from '@superscalar/core';
 
 /** Stable codes of {@link ShachainError} subclasses. */
 export type ShachainErrorCode =
   | 'SHACHAIN_INVALID_ARGUMENT'
   | 'SHACHAIN_INCONSISTENT_SECRET'
   | 'SHACHAIN_UNEXPECTED_INDEX'
-  | 'SHACHAIN_INVALID_ENCODING';
+  | 'SHACHAIN_DECODE';
 
 /**
- * Base class of every error this package throws. `isInstance` works across duplicate copies of the
- * package (it checks a `Symbol.for` brand, not the prototype chain).
+ * Base class of every error this package throws (a `SuperscalarError` of `@superscalar/core`).
+ * `isInstance` is exact and works across duplicate copies of the package.
  */
-export class ShachainError extends Error {
-  /** Stable, machine-readable code. */
-  readonly code: ShachainErrorCode;
-
-  constructor(code: ShachainErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = new.target.name;
-  }
-
-  /** True for any error thrown by any copy of `@superscalar/shachain`. */
-  static isInstance(x: unknown): x is ShachainError {
-    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === true;
-  }
-}
-Object.defineProperty(ShachainError.prototype, BRAND, { value: true });
+export class ShachainError extends SuperscalarError<ShachainErrorCode> {}
+tagError(ShachainError, '@superscalar/shachain:ShachainError');
 
 /** An argument had the wrong type, length or range. `argument` names it. */
 export class InvalidArgumentError extends ShachainError {
@@ -43,6 +29,7 @@ export class InvalidArgumentError extends ShachainError {
     this.argument = argument;
   }
 }
+tagError(InvalidArgumentError, '@superscalar/shachain:InvalidArgumentError');
 
 /**
  * A received secret cannot have come from the same seed as a secret received earlier: the sender
@@ -64,6 +51,7 @@ export class InconsistentSecretError extends ShachainError {
     this.conflictsWith = conflictsWith;
   }
 }
+tagError(InconsistentSecretError, '@superscalar/shachain:InconsistentSecretError');
 
 /**
  * A secret arrived out of order. The compact store accepts secrets only in strictly decreasing index
@@ -87,14 +75,16 @@ export class UnexpectedIndexError extends ShachainError {
     this.expected = expected;
   }
 }
+tagError(UnexpectedIndexError, '@superscalar/shachain:UnexpectedIndexError');
 
-/** Bytes given to {@link ShachainStore.deserialize} are not a valid store encoding. */
-export class InvalidEncodingError extends ShachainError {
+/** Bytes given to `ShachainStore.decode` are not a valid store encoding. */
+export class DecodeError extends ShachainError {
   /** What was wrong, in a few words. */
   readonly reason: string;
 
   constructor(reason: string, options?: { cause?: unknown }) {
-    super('SHACHAIN_INVALID_ENCODING', `invalid shachain store encoding: ${reason}`, options);
+    super('SHACHAIN_DECODE', `invalid shachain store encoding: ${reason}`, options);
     this.reason = reason;
   }
 }
+tagError(DecodeError, '@superscalar/shachain:DecodeError');

@@ -1,7 +1,7 @@
 export {
+  DecodeError,
   InconsistentSecretError,
   InvalidArgumentError,
-  InvalidEncodingError,
   ShachainError,
   type ShachainErrorCode,
   UnexpectedIndexError,

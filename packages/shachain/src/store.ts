@@ -9,7 +9,7 @@
  * only order in which BOLT 2 reveals them); a gap or repeat is an {@link UnexpectedIndexError}. A
  * rejected insert leaves the store unchanged.
  *
- * Serialised form (version 1), used by `persist`:
+ * Encoding (version 1), written by {@link ShachainStore.encode} and stored by the channel state:
  * ```
  * 0x01                          version
  * received   7 bytes, big-endian number of secrets received, 0 ..= 2^48
@@ -18,19 +18,20 @@
  * The occupied positions and their indices follow from `received`, so the encoding is canonical: one
  * byte string per store state.
  */
+import { equalBytesConstantTime } from '@superscalar/core';
 import { assertBytes, assertIndex, MAX_INDEX } from './_assert.js';
 import { deriveSecret, INDEX_BITS, samePrefix, trailingZeros } from './_derive.js';
 import {
+  DecodeError,
   InconsistentSecretError,
   InvalidArgumentError,
-  InvalidEncodingError,
   UnexpectedIndexError,
 } from './errors.js';
 
 /** Number of positions (and so the most secrets) the compact store holds: 49. */
 export const MAX_STORED_SECRETS = INDEX_BITS + 1;
 
-/** Version byte of the serialised form written by {@link ShachainStore.serialize}. */
+/** Version byte of the encoding written by {@link ShachainStore.encode}. */
 export const STORE_ENCODING_VERSION = 1;
 
 const TOTAL = 2 ** 48; // number of indices, so the largest possible `received`
@@ -55,7 +56,7 @@ function indexAt(position: number, lowest: number): number | undefined {
  * received so far and a canonical, versioned byte encoding.
  *
  * Mutable: {@link insertSecret} updates the store in place when it succeeds, and not at all when it
- * throws. Persist {@link serialize}'s output before acting on a new secret.
+ * throws. Persist {@link ShachainStore.encode}'s output before acting on a new secret.
  */
 export class ShachainStore {
   /** `secrets[p]`: the secret whose index has exactly p trailing zeros, if any. */
@@ -106,7 +107,7 @@ export class ShachainStore {
     for (let b = 0; b < position; b++) {
       const known = this.#secrets[b];
       const knownIndex = this.#indices[b] as number;
-      if (known !== undefined && !equal(deriveSecret(secret, position, knownIndex), known))
+      if (known !== undefined && !equalBytesConstantTime(deriveSecret(secret, position, knownIndex), known))
         throw new InconsistentSecretError(index, knownIndex);
     }
     this.#secrets[position] = Uint8Array.from(secret);
@@ -133,7 +134,7 @@ export class ShachainStore {
   }
 
   /** The canonical version-1 encoding (see the module comment). */
-  serialize(): Uint8Array {
+  encode(): Uint8Array {
     const count = this.storedCount;
     const out = new Uint8Array(HEADER + 32 * count);
     out[0] = STORE_ENCODING_VERSION;
@@ -152,21 +153,22 @@ export class ShachainStore {
   }
 
   /**
-   * Decodes {@link serialize}'s output strictly: known version, `received` ≤ 2^48, exactly the secrets
+   * Decodes {@link ShachainStore.encode}'s output strictly: known version, `received` ≤ 2^48, exactly the secrets
    * that count implies, and every consistency check between the stored secrets that insertion made
    * and that still applies (a newer entry with more trailing zeros must derive the older ones under it).
    *
-   * @throws {InvalidEncodingError} on any deviation.
+   * @throws {DecodeError} on any deviation (code `SHACHAIN_DECODE`).
+   * @throws {InvalidArgumentError} when `bytes` is not a Uint8Array.
    */
-  static deserialize(bytes: Uint8Array): ShachainStore {
+  static decode(bytes: Uint8Array): ShachainStore {
     if (!(bytes instanceof Uint8Array))
       throw new InvalidArgumentError('bytes', `expected a Uint8Array, got ${typeof bytes}`);
-    if (bytes.length < HEADER) throw new InvalidEncodingError(`${bytes.length} bytes, need at least 8`);
+    if (bytes.length < HEADER) throw new DecodeError(`${bytes.length} bytes, need at least 8`);
     if (bytes[0] !== STORE_ENCODING_VERSION)
-      throw new InvalidEncodingError(`unsupported version ${bytes[0]}, this code reads version 1`);
+      throw new DecodeError(`unsupported version ${bytes[0]}, this code reads version 1`);
     let received = 0;
     for (let i = 1; i < HEADER; i++) received = received * 256 + (bytes[i] as number);
-    if (received > TOTAL) throw new InvalidEncodingError(`received count ${received} exceeds 2^48`);
+    if (received > TOTAL) throw new DecodeError(`received count ${received} exceeds 2^48`);
     const store = new ShachainStore();
     const lowest = TOTAL - received;
     let at = HEADER;
@@ -175,16 +177,14 @@ export class ShachainStore {
         const index = indexAt(p, lowest);
         if (index === undefined) continue;
         if (at + 32 > bytes.length)
-          throw new InvalidEncodingError(`truncated: ${bytes.length} bytes, secret at position ${p} missing`);
+          throw new DecodeError(`truncated: ${bytes.length} bytes, secret at position ${p} missing`);
         store.#secrets[p] = bytes.slice(at, at + 32);
         store.#indices[p] = index;
         at += 32;
       }
     }
     if (at !== bytes.length)
-      throw new InvalidEncodingError(
-        `${bytes.length - at} trailing bytes after ${received} secrets' entries`,
-      );
+      throw new DecodeError(`${bytes.length - at} trailing bytes after ${received} secrets' entries`);
     store.#received = received;
     for (let p = 1; p < MAX_STORED_SECRETS; p++) {
       const high = store.#secrets[p];
@@ -194,8 +194,8 @@ export class ShachainStore {
         const low = store.#secrets[b];
         const lowIndex = store.#indices[b] as number;
         if (low === undefined || !samePrefix(lowIndex, highIndex, p)) continue;
-        if (!equal(deriveSecret(high, p, lowIndex), low))
-          throw new InvalidEncodingError(
+        if (!equalBytesConstantTime(deriveSecret(high, p, lowIndex), low))
+          throw new DecodeError(
             `stored secret for index ${highIndex} does not derive the stored secret for index ${lowIndex}`,
             { cause: new InconsistentSecretError(highIndex, lowIndex) },
           );
@@ -203,11 +203,4 @@ export class ShachainStore {
     }
     return store;
   }
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
-  return diff === 0;
 }

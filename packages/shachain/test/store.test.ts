@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { propertyRuns } from '../../../test-utils/index.js';
 import {
   commitmentIndex,
+  DecodeError,
   FIRST_INDEX,
   generateFromSeed,
   InconsistentSecretError,
   InvalidArgumentError,
-  InvalidEncodingError,
   MAX_STORED_SECRETS,
   ShachainError,
   ShachainStore,
@@ -77,7 +77,7 @@ describe('ShachainStore properties', () => {
         receivedArb,
         fc.array(fc.double({ min: 0, max: 1, noNaN: true })),
         (seed, n, picks) => {
-          const store = ShachainStore.deserialize(encodedStoreAt(seed, n));
+          const store = ShachainStore.decode(encodedStoreAt(seed, n));
           expect(store.received).toBe(n);
           expect(store.storedCount).toBeLessThanOrEqual(MAX_STORED_SECRETS);
           const lowest = MAX + 1 - n;
@@ -103,18 +103,18 @@ describe('ShachainStore properties', () => {
     fc.assert(
       fc.property(seedArb, receivedArb, fc.nat(255), (seed, n, bit) => {
         fc.pre(n <= MAX); // room for one more
-        const store = ShachainStore.deserialize(encodedStoreAt(seed, n));
+        const store = ShachainStore.decode(encodedStoreAt(seed, n));
         const index = MAX - n;
         const bad = generateFromSeed(seed, index);
         bad[bit >> 3] = (bad[bit >> 3] as number) ^ (1 << (bit & 7));
-        const before = store.serialize();
+        const before = store.encode();
         if (index % 2 === 0 && n > 0) {
           // an index with trailing zeros must derive the stored secret just before it
           const e = thrown(() => store.insertSecret(bad, index));
           expect(e).toBeInstanceOf(InconsistentSecretError);
           expect((e as InconsistentSecretError).index).toBe(index);
           expect((e as InconsistentSecretError).conflictsWith).toBe(index + 1);
-          expect(store.serialize()).toEqual(before);
+          expect(store.encode()).toEqual(before);
         } else {
           // nothing to check it against yet: accepted, and caught by the very next insert
           store.insertSecret(bad, index);
@@ -152,14 +152,14 @@ describe('ShachainStore properties', () => {
     );
   });
 
-  it(`serialize/deserialize round-trips exactly and the copy behaves identically (${heavyRuns} runs)`, () => {
+  it(`encode/decode round-trips exactly and the copy behaves identically (${heavyRuns} runs)`, () => {
     fc.assert(
       fc.property(seedArb, fc.integer({ min: 0, max: 64 }), (seed, n) => {
         const store = insertPrefix(seed, n);
-        const bytes = store.serialize();
+        const bytes = store.encode();
         expect(bytes).toEqual(encodedStoreAt(seed, n));
-        const copy = ShachainStore.deserialize(bytes);
-        expect(copy.serialize()).toEqual(bytes);
+        const copy = ShachainStore.decode(bytes);
+        expect(copy.encode()).toEqual(bytes);
         expect(copy.received).toBe(n);
         expect(copy.nextIndex).toBe(store.nextIndex);
         for (let k = 0; k < n; k++)
@@ -167,7 +167,7 @@ describe('ShachainStore properties', () => {
         const next = MAX - n;
         copy.insertSecret(generateFromSeed(seed, next), next);
         store.insertSecret(generateFromSeed(seed, next), next);
-        expect(copy.serialize()).toEqual(store.serialize());
+        expect(copy.encode()).toEqual(store.encode());
       }),
       { numRuns: heavyRuns },
     );
@@ -195,7 +195,7 @@ describe('ShachainStore ordering and edges', () => {
   });
 
   it('after index 0 the store is complete, holds 49 secrets and accepts nothing more', () => {
-    const store = ShachainStore.deserialize(encodedStoreAt(seed, MAX));
+    const store = ShachainStore.decode(encodedStoreAt(seed, MAX));
     expect(store.nextIndex).toBe(0);
     store.insertSecret(generateFromSeed(seed, 0), 0);
     expect(store.storedCount).toBe(49);
@@ -205,7 +205,7 @@ describe('ShachainStore ordering and edges', () => {
     const e = thrown(() => store.insertSecret(generateFromSeed(seed, 0), 0));
     expect(e).toBeInstanceOf(UnexpectedIndexError);
     expect((e as UnexpectedIndexError).expected).toBeUndefined();
-    expect(ShachainStore.deserialize(store.serialize()).serialize()).toEqual(store.serialize());
+    expect(ShachainStore.decode(store.encode()).encode()).toEqual(store.encode());
   });
 
   it('an empty store returns undefined for every index', () => {
@@ -213,7 +213,7 @@ describe('ShachainStore ordering and edges', () => {
     expect(store.getSecret(MAX)).toBeUndefined();
     expect(store.getSecret(0)).toBeUndefined();
     expect(store.nextIndex).toBe(MAX);
-    expect(store.serialize()).toEqual(new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]));
+    expect(store.encode()).toEqual(new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]));
   });
 
   it('stored secrets are copies: mutating the inserted or returned bytes changes nothing', () => {
@@ -256,8 +256,14 @@ describe('argument validation', () => {
     expect(commitmentIndex(FIRST_INDEX)).toBe(0);
   });
 
-  it('isInstance recognises the brand, not just the prototype', () => {
-    const foreign = Object.create({ [Symbol.for('@superscalar/shachain/error')]: true });
+  it('isInstance recognises the brand and kind tag of another copy, not just the prototype', () => {
+    // As another copy of the package makes it: core's brand and the base class's kind tag.
+    const proto = Object.create(Error.prototype);
+    Object.defineProperty(proto, Symbol.for('@superscalar/error'), { value: true });
+    Object.defineProperty(proto, Symbol.for('@superscalar/error-kind'), {
+      value: '@superscalar/shachain:ShachainError',
+    });
+    const foreign = Object.create(proto);
     expect(ShachainError.isInstance(foreign)).toBe(true);
     expect(ShachainError.isInstance(new Error('x'))).toBe(false);
     expect(ShachainError.isInstance(null)).toBe(false);
@@ -268,11 +274,11 @@ describe('strict decoding', () => {
   const seed = new Uint8Array(32).fill(9);
   const good = encodedStoreAt(seed, 12); // 12 received: positions 0, 2, 3 (indices …f4, …f4+…)
 
-  function decodeError(bytes: Uint8Array): InvalidEncodingError {
-    const e = thrown(() => ShachainStore.deserialize(bytes));
-    expect(e).toBeInstanceOf(InvalidEncodingError);
-    expect((e as InvalidEncodingError).code).toBe('SHACHAIN_INVALID_ENCODING');
-    return e as InvalidEncodingError;
+  function decodeError(bytes: Uint8Array): DecodeError {
+    const e = thrown(() => ShachainStore.decode(bytes));
+    expect(e).toBeInstanceOf(DecodeError);
+    expect((e as DecodeError).code).toBe('SHACHAIN_DECODE');
+    return e as DecodeError;
   }
 
   it('rejects an unknown version', () => {
@@ -302,7 +308,7 @@ describe('strict decoding', () => {
     b[8] = (b[8] as number) ^ 1;
     expect(decodeError(b).cause).toBeInstanceOf(InconsistentSecretError);
   });
-  it(`random byte strings decode only to valid stores or InvalidEncodingError (${runs} runs)`, () => {
+  it(`random byte strings decode only to valid stores or DecodeError (${runs} runs)`, () => {
     fc.assert(
       fc.property(
         fc.oneof(
@@ -315,10 +321,10 @@ describe('strict decoding', () => {
         ),
         (bytes) => {
           try {
-            const s = ShachainStore.deserialize(bytes);
-            expect(s.serialize()).toEqual(bytes);
+            const s = ShachainStore.decode(bytes);
+            expect(s.encode()).toEqual(bytes);
           } catch (e) {
-            expect(e).toBeInstanceOf(InvalidEncodingError);
+            expect(e).toBeInstanceOf(DecodeError);
           }
         },
       ),

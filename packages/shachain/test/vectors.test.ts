@@ -40,7 +40,7 @@ describe('BOLT 3 Appendix D storage vectors', () => {
           for (const earlier of c.steps.slice(0, i + 1))
             expect(store.getSecret(earlier.I)).toEqual(hexToBytes(earlier.secret));
         } else {
-          const before = store.serialize();
+          const before = store.encode();
           let thrown: unknown;
           try {
             store.insertSecret(secret, step.I);
@@ -51,7 +51,7 @@ describe('BOLT 3 Appendix D storage vectors', () => {
           expect((thrown as InconsistentSecretError).code).toBe('SHACHAIN_INCONSISTENT_SECRET');
           expect((thrown as InconsistentSecretError).index).toBe(step.I);
           // a rejected insert leaves the store unchanged
-          expect(store.serialize()).toEqual(before);
+          expect(store.encode()).toEqual(before);
           expect(i).toBe(c.steps.length - 1);
         }
       }

@@ -27,12 +27,12 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
+import type { Rng } from '@superscalar/core';
 import {
   deterministicSign,
   type NonceGenResult,
   nonceAgg,
   nonceGen,
-  type Rng,
   Session,
   schnorrVerify,
 } from '@superscalar/musig2';
@@ -168,7 +168,7 @@ export class Channel {
         acked: [...state.remoteChanges.acked],
         signed: [...state.remoteChanges.signed],
       },
-      remoteSecrets: ShachainStore.deserialize(state.remoteSecrets.serialize()),
+      remoteSecrets: ShachainStore.decode(state.remoteSecrets.encode()),
     };
     this.secrets = secrets;
     this.options = options;
@@ -1286,7 +1286,7 @@ export class Channel {
       throw new PeerFault(
         new RevocationRejectedError('wrong-point', rc.number, "the secret is not the revoked commitment's"),
       );
-    const secrets = ShachainStore.deserialize(this.s.remoteSecrets.serialize());
+    const secrets = ShachainStore.decode(this.s.remoteSecrets.encode());
     try {
       secrets.insertSecret(m.perCommitmentSecret, commitmentIndex(Number(rc.number)));
     } catch (cause) {
