@@ -3,7 +3,7 @@
 // machine read the figures as orders of magnitude.
 import { cpus } from 'node:os';
 import { Bench } from 'tinybench';
-import { pubnonce, sampleMessages, sampleProposal } from '../scripts/_samples.js';
+import { proposeOf, pubnonce, sampleMessages, sampleProposal } from '../scripts/_samples.js';
 import { decodeMessage, encodeFrames, encodeMessage, type Message, Reassembler } from '../src/index.js';
 
 const time = Number(process.env.BENCH_TIME ?? 300);
@@ -20,7 +20,7 @@ const nonces: Message = {
   })),
   distributionNonces: [{ index: 0, pubnonce: pubnonce('d') }],
 };
-const proposal: Message = { type: 'factory_propose', proposal: sampleProposal(1024, 'mainnet') };
+const proposal: Message = proposeOf(sampleProposal(1024, 'mainnet'));
 const frames = encodeFrames(proposal);
 
 const bench = new Bench({ time });

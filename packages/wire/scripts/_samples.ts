@@ -5,12 +5,21 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
   createProposal,
+  fundingOutput,
   type Network,
   type Proposal,
   poisonHashesFromSeed,
   suggestShape,
 } from '@superscalar/factory-tree';
-import { type Message, signIdentity } from '../src/index.js';
+import { txidOfUnsigned } from '../src/_tx.js';
+import {
+  channelIdOf,
+  type FactoryPropose,
+  factoryIdOf,
+  type Message,
+  scidAliasOf,
+  signIdentity,
+} from '../src/index.js';
 
 const enc = new TextEncoder();
 export const hash = (tag: string): Uint8Array => sha256(enc.encode(`superscalar-ts wire sample ${tag}`));
@@ -36,7 +45,68 @@ export const sig = (tag: string): Uint8Array =>
   Uint8Array.from([...point(`${tag}/sigR`).subarray(1), ...scalar(`${tag}/sigs`)]);
 const txid = (tag: string): string => Buffer.from(hash(`txid ${tag}`)).toString('hex');
 
-/** A valid proposal of N clients over deterministic keys. */
+const le = (v: bigint | number, n: number): number[] => {
+  let x = BigInt(v);
+  return Array.from({ length: n }, () => {
+    const b = Number(x & 0xffn);
+    x >>= 8n;
+    return b;
+  });
+};
+
+/**
+ * A witness-free transaction: version 2, one input per prevout tag (empty scriptSig, as for native
+ * segwit coins; sequence 0xfffffffd), the given outputs, lock time `locktime`.
+ */
+export function sampleTx(
+  inputs: readonly string[],
+  outputs: readonly { value: bigint; script: Uint8Array }[],
+  locktime = 0,
+): Uint8Array {
+  const bytes: number[] = [...le(2, 4), inputs.length];
+  for (const tag of inputs) bytes.push(...hash(`prevout ${tag}`), ...le(0, 4), 0, ...le(0xfffffffd, 4));
+  bytes.push(outputs.length);
+  for (const o of outputs) bytes.push(...le(o.value, 8), o.script.length, ...o.script);
+  bytes.push(...le(locktime, 4));
+  return Uint8Array.from(bytes);
+}
+
+/**
+ * The LSP's unsigned funding transaction for a proposal's keys and funding amount: two confirmed
+ * native-segwit inputs, a P2WPKH change output 0 and the factory's funding output 1 (brief §8 step 1).
+ */
+export function fundingTxFor(
+  p: Pick<Proposal, 'lsp' | 'clients' | 'funding' | 'proposalHeight'>,
+): Uint8Array {
+  const change = Uint8Array.from([0x00, 0x14, ...hash('lsp change').subarray(0, 20)]);
+  const script = fundingOutput(
+    p.lsp.key,
+    p.clients.map((c) => c.key),
+  ).script;
+  return sampleTx(
+    ['lsp coin 0', 'lsp coin 1'],
+    [
+      { value: 123_456n, script: change },
+      { value: p.funding.amount, script },
+    ],
+    p.proposalHeight,
+  );
+}
+
+/** A `factory_propose` of N clients: {@link sampleProposal} and its {@link fundingTxFor}. */
+export function sampleFactoryPropose(N: number, network: Network = 'regtest'): FactoryPropose {
+  const proposal = sampleProposal(N, network);
+  return { type: 'factory_propose', proposal, fundingTx: fundingTxFor(proposal) };
+}
+
+/** `factory_propose` of a proposal built by {@link sampleProposal} (or one with the same keys and amount). */
+export const proposeOf = (proposal: Proposal): FactoryPropose => ({
+  type: 'factory_propose',
+  proposal,
+  fundingTx: fundingTxFor(proposal),
+});
+
+/** A valid proposal of N clients over deterministic keys, funded by {@link fundingTxFor}. */
 export function sampleProposal(N: number, network: Network = 'regtest'): Proposal {
   const dw = network === 'regtest' ? { K: 4, S: 10 } : { K: 4, S: 144 };
   const toSelfDelay = network === 'regtest' ? 6 : 144;
@@ -44,31 +114,39 @@ export function sampleProposal(N: number, network: Network = 'regtest'): Proposa
   if (shape === undefined) throw new Error(`no shape for N = ${N}`);
   const leaves = Math.ceil(N / shape.leafArity);
   const capacity = 100_000n;
+  const lsp = { key: point('lsp'), closeScript: p2tr('lsp/close') };
+  const clients = Array.from({ length: N }, (_, i) => ({
+    key: point(`client ${i}`),
+    closeScript: p2tr(`client ${i}/close`),
+    capacity,
+    balance: 40_000n + BigInt(i),
+    ...(i % 3 === 1
+      ? { profile: { contribution: BigInt(i * 1000), uptime: 0.5 + i / 8, timezone: (i % 24) - 12 } }
+      : {}),
+  }));
+  const amount = BigInt(N) * capacity + BigInt(leaves) * 60_000n;
+  const proposalHeight = 1000;
+  const tx = fundingTxFor({ lsp, clients, proposalHeight, funding: { txid: '', vout: 1, amount } });
   return createProposal({
     network,
-    proposalHeight: 1000,
-    lsp: { key: point('lsp'), closeScript: p2tr('lsp/close') },
-    clients: Array.from({ length: N }, (_, i) => ({
-      key: point(`client ${i}`),
-      closeScript: p2tr(`client ${i}/close`),
-      capacity,
-      balance: 40_000n + BigInt(i),
-      ...(i % 3 === 1
-        ? { profile: { contribution: BigInt(i * 1000), uptime: 0.5 + i / 8, timezone: (i % 24) - 12 } }
-        : {}),
-    })),
+    proposalHeight,
+    lsp,
+    clients,
     leafArity: shape.leafArity,
     levelArity: shape.levelArity,
     staticLevels: shape.staticLevels,
     dw,
     toSelfDelay,
-    funding: { txid: txid('funding'), vout: 1, amount: BigInt(N) * capacity + BigInt(leaves) * 60_000n },
+    funding: { txid: txidOfUnsigned(tx), vout: 1, amount },
     poisonHashes: poisonHashesFromSeed(hash('l-stock seed'), leaves),
   });
 }
 
 const channelId = hash('channel');
 const factoryId = hash('factory');
+/** The factory id of `sampleFactoryPropose(5)` and the channel id of its client 3. */
+export const sampleFactoryId = factoryIdOf(sampleProposal(5));
+export const sampleChannelId = channelIdOf(sampleFactoryId, 3);
 
 /** One or more sample values of every message type. */
 export function sampleMessages(): Message[] {
@@ -90,7 +168,7 @@ export function sampleMessages(): Message[] {
       totalLength: 150_000,
       data: Uint8Array.from([1, 2, 3, 4]),
     },
-    { type: 'factory_propose', proposal: sampleProposal(5) },
+    sampleFactoryPropose(5),
     {
       type: 'factory_nonces',
       factoryId,
@@ -277,6 +355,101 @@ export function sampleMessages(): Message[] {
     },
     { type: 'invoice_request', requestId: 10n, descriptionHash: hash('donation'), expirySeconds: 86_400 },
     { type: 'invoice', requestId: 9n, paymentHash: hash('invoice payment') },
+    // Issue 20: registration, channel setup, hop payloads, factory reestablish.
+    {
+      type: 'factory_register',
+      factoryKey: point('client 0 factory 2'),
+      closeScript: p2tr('client 0/close 2'),
+      capacity: 200_000n,
+      balance: 50_000n,
+      profile: { contribution: 5000n, uptime: 0.98, timezone: 1 },
+    },
+    {
+      type: 'factory_register',
+      factoryKey: point('client 1 factory 2'),
+      closeScript: p2tr('client 1/close 2'),
+      capacity: 100_000n,
+      balance: 0n,
+    },
+    {
+      type: 'factory_register_response',
+      factoryKey: point('client 0 factory 2'),
+      grant: {
+        capacity: 150_000n,
+        balance: 50_000n,
+        feeBaseMsat: 1000,
+        feeProportionalMillionths: 100,
+        htlcMinimumMsat: 1000n,
+        htlcMaximumMsat: 140_000_000n,
+      },
+    },
+    {
+      type: 'factory_register_response',
+      factoryKey: point('client 1 factory 2'),
+      refusal: { reason: 4, text: 'factory key used before: register with a fresh key' },
+    },
+    {
+      type: 'channel_setup',
+      channelId: sampleChannelId,
+      factoryId: sampleFactoryId,
+      clientIndex: 3,
+      basepoints: {
+        revocation: point('bp revocation'),
+        payment: point('bp payment'),
+        delayedPayment: point('bp delayed'),
+        htlc: point('bp htlc'),
+      },
+      firstPerCommitmentPoint: point('setup pcp 0'),
+      secondPerCommitmentPoint: point('setup pcp 1'),
+    },
+    {
+      type: 'update_add_htlc',
+      channelId: sampleChannelId,
+      id: 7n,
+      amountMsat: 1_001_000n,
+      paymentHash: hash('payment'),
+      cltvExpiry: 1300,
+      onion: new Uint8Array(0),
+      hopPayload: {
+        amtToForward: 1_000_000n,
+        outgoingCltvValue: 1200,
+        shortChannelId: scidAliasOf(channelIdOf(sampleFactoryId, 4)),
+      },
+    },
+    {
+      type: 'update_add_htlc',
+      channelId: channelIdOf(sampleFactoryId, 4),
+      id: 2n,
+      amountMsat: 1_000_000n,
+      paymentHash: hash('payment'),
+      cltvExpiry: 1200,
+      onion: new Uint8Array(0),
+      hopPayload: {
+        amtToForward: 1_000_000n,
+        outgoingCltvValue: 1200,
+        paymentData: { paymentSecret: hash('payment secret'), totalMsat: 1_000_000n },
+      },
+    },
+    {
+      type: 'factory_reestablish',
+      factoryId: sampleFactoryId,
+      phase: 'ceremony',
+      ceremony: { attempt: 1, step: 'psigs' },
+    },
+    {
+      type: 'factory_reestablish',
+      factoryId: sampleFactoryId,
+      phase: 'advance',
+      advance: { advanceId: 3, step: 'agg_nonces' },
+    },
+    {
+      type: 'factory_reestablish',
+      factoryId: sampleFactoryId,
+      phase: 'close',
+      advance: { advanceId: 2, step: 'complete' },
+      close: { attempt: 0, step: 'nonce' },
+    },
+    { type: 'factory_reestablish', factoryId: sampleFactoryId, phase: 'open' },
     // An unknown odd record is kept and re-emitted (BOLT 1: "it's ok to be odd").
     {
       type: 'stfu',

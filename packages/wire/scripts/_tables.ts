@@ -8,7 +8,7 @@ const GROUPS: [string, number][] = [
   ['setup and control', 0x00],
   ['factory ceremony', 0x01],
   ['state advance', 0x02],
-  ['channel (poon-dryja)', 0x03],
+  ['channel', 0x03],
   ['cooperative close', 0x04],
   ['rotation and turnover', 0x05],
   ['JIT channels (provisional)', 0x06],
@@ -43,7 +43,9 @@ export function messageTables(): string {
     const where = c.spec.nested ? ` (fields of \`${c.spec.nested}\`)` : '';
     out.push(`- \`${n}\`${where}:`);
     for (const f of c.spec.fields)
-      out.push(`  - ${f.tlv} \`${f.key}${f.optional ? '?' : ''}\`: ${describe(f.codec)}`);
+      out.push(
+        `  - ${f.tlv} \`${f.key}${f.optional ? '?' : ''}\`${c.spec.nested && f.outer ? ` (on the message, beside \`${c.spec.nested}\`)` : ''}: ${describe(f.codec)}`,
+      );
   }
   return out.join('\n');
 }

@@ -1,9 +1,29 @@
 // Builds the content of vectors/messages.json: every sample message's encoding, and invalid
 // encodings with the WireError code a decoder must give. The invalid ones are assembled record by
 // record here (not by the encoder), so they test the decoder against the format as written down.
-import { encodeMessage, MESSAGE_TYPES, type Message } from '../src/index.js';
+import {
+  channelIdOf,
+  decodeTlvStream,
+  encodeMessage,
+  encodeTlvStream,
+  factoryIdOf,
+  MESSAGE_TYPES,
+  type Message,
+  scidAliasOf,
+  type TlvRecord,
+} from '../src/index.js';
 import { toJson } from './_json.js';
-import { hash, point, pubnonce, sampleMessages } from './_samples.js';
+import {
+  hash,
+  p2tr,
+  point,
+  pubnonce,
+  sampleChannelId,
+  sampleFactoryId,
+  sampleFactoryPropose,
+  sampleMessages,
+  sampleProposal,
+} from './_samples.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const u16 = (n: number) => n.toString(16).padStart(4, '0');
@@ -25,6 +45,178 @@ export interface InvalidVector {
   readonly description: string;
   readonly hex: string;
   readonly code: string;
+}
+
+/** `factory_propose` of the 5-client sample with its records edited (`edit` maps the record list). */
+function proposeWith(edit: (records: TlvRecord[]) => TlvRecord[]): string {
+  const b = encodeMessage(sampleFactoryPropose(5));
+  return hex(
+    Uint8Array.from([
+      ...b.subarray(0, 2),
+      ...encodeTlvStream(edit(decodeTlvStream(b, { offset: 2, isKnown: () => true }))),
+    ]),
+  );
+}
+const withFundingTx = (f: (tx: Uint8Array) => Uint8Array) => (rs: TlvRecord[]) =>
+  rs.map((r) => (r.type === 48n ? { type: 48n, value: f(r.value) } : r));
+
+const fid = hex(sampleFactoryId);
+const bp = hex(
+  Uint8Array.from([
+    ...point('bp revocation'),
+    ...point('bp payment'),
+    ...point('bp delayed'),
+    ...point('bp htlc'),
+  ]),
+);
+const htlc = (hop: string, onion = '') =>
+  msg(
+    'update_add_htlc',
+    rec(0, cid),
+    rec(2, u64(0n)),
+    rec(4, u64(1_001_000n)),
+    rec(6, hex(hash('payment'))),
+    rec(8, u32(1300)),
+    rec(10, onion),
+    rec(12, hop),
+  );
+const scid = hex(scidAliasOf(channelIdOf(sampleFactoryId, 4)));
+
+/** Issue 20's invalid encodings: funding transaction, registration, channel setup, hop payload, reestablish. */
+function issue20Vectors(): InvalidVector[] {
+  return [
+    {
+      description: 'factory_propose as encoded before issue 20 (no fundingTx record, TLV 48)',
+      hex: proposeWith((rs) => rs.filter((r) => r.type !== 48n)),
+      code: 'WIRE_MISSING_FIELD',
+    },
+    {
+      description:
+        'factory_propose: a funding transaction whose txid is not proposal.funding.txid (lock time changed)',
+      hex: proposeWith(
+        withFundingTx((tx) => {
+          const c = Uint8Array.from(tx);
+          c[c.length - 1] = (c[c.length - 1] as number) ^ 1;
+          return c;
+        }),
+      ),
+      code: 'WIRE_INVALID_VALUE',
+    },
+    {
+      description: 'factory_propose: a funding transaction in witness serialization (marker 00 01)',
+      hex: proposeWith(
+        withFundingTx((tx) => Uint8Array.from([...tx.subarray(0, 4), 0x00, 0x01, ...tx.subarray(4)])),
+      ),
+      code: 'WIRE_INVALID_VALUE',
+    },
+    {
+      description: 'factory_propose: a funding transaction with a byte after the lock time',
+      hex: proposeWith(withFundingTx((tx) => Uint8Array.from([...tx, 0]))),
+      code: 'WIRE_TRAILING_BYTES',
+    },
+    {
+      description: 'factory_register: balance above capacity',
+      hex: msg(
+        'factory_register',
+        rec(0, hex(point('client 0 factory 2'))),
+        rec(2, hex(p2tr('client 0/close 2').subarray(2))),
+        rec(4, u64(100_000n)),
+        rec(6, u64(100_001n)),
+      ),
+      code: 'WIRE_INVALID_VALUE',
+    },
+    {
+      description: 'factory_register_response: neither grant nor refusal',
+      hex: msg('factory_register_response', rec(0, hex(point('client 0 factory 2')))),
+      code: 'WIRE_INVALID_VALUE',
+    },
+    {
+      description:
+        'channel_setup: channelId is not channelIdOf(factoryId, clientIndex) (client 4 for channel 3)',
+      hex: msg(
+        'channel_setup',
+        rec(0, hex(sampleChannelId)),
+        rec(2, fid),
+        rec(4, u32(4)),
+        rec(6, bp),
+        rec(8, hex(point('setup pcp 0'))),
+        rec(10, hex(point('setup pcp 1'))),
+      ),
+      code: 'WIRE_INVALID_VALUE',
+    },
+    {
+      description: 'update_add_htlc: hop payload amt_to_forward (tu64) with a leading zero byte',
+      hex: htlc(rec(2, '000f4240') + rec(4, '04b0') + rec(6, scid)),
+      code: 'WIRE_INVALID_VALUE',
+    },
+    {
+      description: 'update_add_htlc: hop payload outgoing_cltv_value (tu32) of 5 bytes',
+      hex: htlc(rec(2, '0f4240') + rec(4, '00000004b0') + rec(6, scid)),
+      code: 'WIRE_BAD_LENGTH',
+    },
+    {
+      description: 'update_add_htlc: hop payload without outgoing_cltv_value',
+      hex: htlc(rec(2, '0f4240') + rec(6, scid)),
+      code: 'WIRE_MISSING_FIELD',
+    },
+    {
+      description: 'update_add_htlc: hop payload with both short_channel_id and payment_data',
+      hex: htlc(
+        rec(2, '0f4240') + rec(4, '04b0') + rec(6, scid) + rec(8, `${hex(hash('payment secret'))}0f4240`),
+      ),
+      code: 'WIRE_INVALID_VALUE',
+    },
+    {
+      description: 'update_add_htlc: hop payload with an unknown even type (10, encrypted_recipient_data)',
+      hex: htlc(rec(2, '0f4240') + rec(4, '04b0') + rec(6, scid) + rec(10, '00')),
+      code: 'WIRE_UNKNOWN_EVEN_TLV',
+    },
+    {
+      description: 'update_add_htlc: a hop payload beside a 1,366-byte onion',
+      hex:
+        u16(MESSAGE_TYPES.update_add_htlc) +
+        rec(0, cid) +
+        rec(2, u64(0n)) +
+        rec(4, u64(1_001_000n)) +
+        rec(6, hex(hash('payment'))) +
+        rec(8, u32(1300)) +
+        `0afd0556${'ab'.repeat(1366)}` +
+        rec(12, rec(2, '0f4240') + rec(4, '04b0') + rec(6, scid)),
+      code: 'WIRE_INVALID_VALUE',
+    },
+    {
+      description: 'factory_reestablish: phase open with a ceremony record',
+      hex: msg('factory_reestablish', rec(0, fid), rec(2, '02'), rec(4, '0001')),
+      code: 'WIRE_INVALID_VALUE',
+    },
+    {
+      description: 'factory_reestablish: phase advance with a complete advance',
+      hex: msg('factory_reestablish', rec(0, fid), rec(2, '03'), rec(6, `${u32(3)}06`)),
+      code: 'WIRE_INVALID_VALUE',
+    },
+    {
+      description: 'factory_reestablish: unknown phase code 7',
+      hex: msg('factory_reestablish', rec(0, fid), rec(2, '07')),
+      code: 'WIRE_INVALID_VALUE',
+    },
+  ];
+}
+
+/**
+ * The ids derived from a proposal (for another implementation to reproduce): `factoryIdOf` of the
+ * 5-client sample proposal, `channelIdOf` of its client 3 and `scidAliasOf` that channel.
+ */
+export function derivedVectors() {
+  const factoryId = factoryIdOf(sampleProposal(5));
+  const channelId = channelIdOf(factoryId, 3);
+  return {
+    description:
+      'factoryId = tagged_hash("superscalar-ts/factory-id", factory_propose without TLV 48) of the factory_propose vector; channelId = tagged_hash("superscalar-ts/channel-id", factoryId || u32be(clientIndex)); scidAlias = first 8 bytes of tagged_hash("superscalar-ts/scid-alias", channelId) with bit 7 of byte 0 set',
+    factoryId: hex(factoryId),
+    clientIndex: 3,
+    channelId: hex(channelId),
+    scidAlias: hex(scidAliasOf(channelId)),
+  };
 }
 
 export function invalidVectors(): InvalidVector[] {
@@ -228,6 +420,7 @@ export function invalidVectors(): InvalidVector[] {
       ),
       code: 'WIRE_INVALID_VALUE',
     },
+    ...issue20Vectors(),
   ];
 }
 
@@ -243,5 +436,6 @@ export function buildVectors() {
       value: toJson(m),
     })),
     invalid: invalidVectors(),
+    derived: derivedVectors(),
   };
 }

@@ -33,7 +33,11 @@ export type CodecShape =
       readonly keyName?: string;
     }
   | { readonly k: 'txid' }
-  | { readonly k: 'p2tr' };
+  | { readonly k: 'p2tr' }
+  /** A witness-free transaction (`_tx.ts`). */
+  | { readonly k: 'tx'; readonly max: number }
+  /** The hop payload of `update_add_htlc` (`messages/channel.ts`). */
+  | { readonly k: 'hop' };
 
 /** One field's encoding. */
 export interface FieldCodec<T> {

@@ -41,6 +41,11 @@ export interface FieldSpec {
   readonly absentAsUndefined?: boolean;
   /** One line for the README. */
   readonly doc?: string;
+  /**
+   * With a `nested` message, the field lives on the message itself beside the nested object (e.g.
+   * `factory_propose.fundingTx` beside `factory_propose.proposal`).
+   */
+  readonly outer?: boolean;
 }
 
 /** A message's codec definition. */
@@ -52,7 +57,10 @@ export interface MessageSpec {
   readonly fields: readonly FieldSpec[];
   /** When set, the fields live in `message[nested]` (e.g. `factory_propose.proposal`). */
   readonly nested?: string;
-  /** Rules across fields, checked on encode and decode; `fail` throws the right error for each. */
+  /**
+   * Rules across fields, checked on encode and decode; `fail` throws the right error for each. `flat`
+   * holds every field (nested and outer ones alike) by key.
+   */
   readonly check?: (flat: Record<string, unknown>, fail: (field: string, message: string) => never) => void;
 }
 
@@ -74,9 +82,22 @@ export function defineMessage(spec: MessageSpec): MessageCodec {
       throw new Error(`${spec.name}.${f.key}: a required field needs an even type`);
   });
   const byTlv = new Map<bigint, FieldSpec>(fields.map((f) => [BigInt(f.tlv), f]));
-  const flatKeys = new Set(fields.map((f) => f.key));
-  const msgKeys = new Set(['type', 'unknownRecords', ...(spec.nested ? [spec.nested] : flatKeys)]);
+  const innerKeys = new Set(fields.filter((f) => !(spec.nested && f.outer)).map((f) => f.key));
+  const outerKeys = spec.nested ? fields.filter((f) => f.outer).map((f) => f.key) : [];
+  const msgKeys = new Set([
+    'type',
+    'unknownRecords',
+    ...(spec.nested ? [spec.nested, ...outerKeys] : innerKeys),
+  ]);
+  const pathOf = (f: FieldSpec) =>
+    spec.nested && !f.outer ? `${spec.name}.${spec.nested}.${f.key}` : `${spec.name}.${f.key}`;
   const isKnown = (t: bigint) => byTlv.has(t);
+  const byKey = new Map(fields.map((f) => [f.key, f]));
+  // A check names a field by key, or a sub-path starting with one (`clients[3].key`, `hopPayload.x`).
+  const pathOfKey = (field: string) => {
+    const f = byKey.get(field.split(/[.[]/)[0] as string);
+    return f ? `${pathOf(f).slice(0, -f.key.length)}${field}` : `${spec.name}.${field}`;
+  };
 
   function encode(msg: unknown): Uint8Array {
     const name = spec.name;
@@ -85,27 +106,27 @@ export function defineMessage(spec: MessageSpec): MessageCodec {
     if (m.type !== name) bad(`${name}.type`, `expected "${name}"`);
     assertKeys(m, msgKeys, name);
     let flat = m;
-    let base = name;
     if (spec.nested) {
-      base = `${name}.${spec.nested}`;
+      const base = `${name}.${spec.nested}`;
       const inner = m[spec.nested];
       if (typeof inner !== 'object' || inner === null || Array.isArray(inner))
         bad(base, 'expected an object');
-      assertKeys(inner, flatKeys, base);
-      flat = inner as Record<string, unknown>;
+      assertKeys(inner, innerKeys, base);
+      flat = { ...(inner as Record<string, unknown>) };
+      for (const k of outerKeys) flat[k] = m[k];
     }
     const records: TlvRecord[] = [];
     for (const f of fields) {
       const v = flat[f.key];
       if (v === undefined) {
         if (f.optional) continue;
-        bad(`${base}.${f.key}`, 'missing');
+        bad(pathOf(f), 'missing');
       }
       const w = new Writer();
-      f.codec.write(w, v, `${base}.${f.key}`);
+      f.codec.write(w, v, pathOf(f));
       records.push({ type: BigInt(f.tlv), value: w.finish() });
     }
-    spec.check?.(flat, (field, message) => bad(`${base}.${field}`, message));
+    spec.check?.(flat, (field, message) => bad(pathOfKey(field), message));
     const extra = m.unknownRecords;
     let all = records;
     if (extra !== undefined) {
@@ -146,7 +167,7 @@ export function defineMessage(spec: MessageSpec): MessageCodec {
         unknown.push({ type: rec.type, value: rec.value.slice() });
         continue;
       }
-      const path = `${spec.nested ? `${name}.${spec.nested}` : name}.${f.key}`;
+      const path = pathOf(f);
       const r = new Reader(rec.value, at, deferred);
       flat[f.key] = f.codec.read(r, path);
       r.end(path);
@@ -156,20 +177,23 @@ export function defineMessage(spec: MessageSpec): MessageCodec {
       if (f.absentAsUndefined) flat[f.key] = undefined;
       else if (!f.optional)
         throw wireError('WIRE_MISSING_FIELD', `required TLV ${f.tlv} is absent`, {
-          field: `${spec.nested ? `${name}.${spec.nested}` : name}.${f.key}`,
+          field: pathOf(f),
           tlvType: BigInt(f.tlv),
         });
     }
-    spec.check?.(flat, (field, message) => {
-      throw wireError('WIRE_INVALID_VALUE', message, {
-        field: `${spec.nested ? `${name}.${spec.nested}` : name}.${field}`,
-      });
-    });
     // Structure, counts, lengths and relations hold: only now spend curve arithmetic on the points.
+    // (Cross-field rules first: they are cheap, and a check may rely on the fields being present.)
+    spec.check?.(flat, (field, message) => {
+      throw wireError('WIRE_INVALID_VALUE', message, { field: pathOfKey(field) });
+    });
     for (const check of deferred) check();
-    const msg: Record<string, unknown> & { type: string } = spec.nested
-      ? { type: name, [spec.nested]: flat }
-      : { type: name, ...flat };
+    let msg: Record<string, unknown> & { type: string };
+    if (spec.nested) {
+      const inner: Record<string, unknown> = {};
+      const outer: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(flat)) (outerKeys.includes(k) ? outer : inner)[k] = v;
+      msg = { type: name, [spec.nested]: inner, ...outer };
+    } else msg = { type: name, ...flat };
     if (unknown.length > 0) msg.unknownRecords = unknown;
     return msg;
   }

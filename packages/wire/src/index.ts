@@ -1,4 +1,6 @@
 // @superscalar/wire: SuperScalar protocol messages as typed values with one strict, total codec. Re-exports only.
+
+export { MAX_FUNDING_TX_SIZE } from './_tx.js';
 export {
   bigSizeLength,
   type DecodedBigSize,
@@ -31,6 +33,12 @@ export {
   verifyIdentity,
 } from './identity.js';
 export {
+  clientLimits,
+  type LspLimitsOptions,
+  lspLimits,
+  type ShapeLimitsOptions,
+} from './limits.js';
+export {
   type AdvanceMessage,
   type CloseMessage,
   decodeMessage,
@@ -38,6 +46,7 @@ export {
   type FactoryMessage,
   type InvoiceMessage,
   type JitMessage,
+  limitFor,
   MESSAGE_NAMES,
   MESSAGE_TYPES,
   type Message,
@@ -45,6 +54,7 @@ export {
   peekMessageType,
   type RotationMessage,
   type SetupMessage,
+  type SizeLimits,
   type SizeOptions,
 } from './message.js';
 export type {
@@ -67,13 +77,17 @@ export type {
   ReboundCommitmentSig,
 } from './messages/advance.js';
 export {
+  type ChannelBasepoints,
   type ChannelMessage,
   type ChannelReady,
   type ChannelReestablish,
+  type ChannelSetup,
   type CommitmentSigned,
+  type HopPayload,
   ONION_PACKET_SIZE,
   type RevokeAndAck,
   type Stfu,
+  scidAliasOf,
   type UpdateAddHtlc,
   type UpdateFailHtlc,
   type UpdateFee,
@@ -88,6 +102,10 @@ export type {
   ClosePsig,
 } from './messages/close.js';
 export {
+  type AdvanceStep,
+  type CeremonyStep,
+  type CloseStep,
+  channelIdOf,
   type DistributionAggNonce,
   type DistributionNonce,
   type DistributionPartialSig,
@@ -97,11 +115,19 @@ export {
   type FactoryAggNonces,
   type FactoryFunded,
   type FactoryNonces,
+  type FactoryPhase,
   type FactoryPropose,
   type FactoryPsigs,
+  type FactoryReestablish,
+  type FactoryRegister,
+  type FactoryRegisterResponse,
   type FactorySigned,
   factoryIdOf,
+  type PlacementProfile,
   type Proposal,
+  type RegistrationGrant,
+  RegistrationRefusal,
+  type RegistrationRefusalInfo,
   type TreeTxKind,
   type TxAggNonce,
   type TxNonce,

@@ -32,6 +32,9 @@ import {
   type FactoryNonces,
   type FactoryPropose,
   type FactoryPsigs,
+  type FactoryReestablish,
+  type FactoryRegister,
+  type FactoryRegisterResponse,
   type FactorySigned,
   factoryCodecs,
 } from './messages/factory.js';
@@ -63,7 +66,10 @@ export type FactoryMessage =
   | FactoryPsigs
   | FactorySigned
   | FactoryAbort
-  | FactoryFunded;
+  | FactoryFunded
+  | FactoryRegister
+  | FactoryRegisterResponse
+  | FactoryReestablish;
 /** State-advance messages. */
 export type AdvanceMessage =
   | AdvancePropose

@@ -5,7 +5,9 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import fc from 'fast-check';
 import { N, P } from '../src/_curve.js';
 import type { CodecShape, FieldCodec } from '../src/_fields.js';
+import { parseUnsignedTx, txidOfUnsigned } from '../src/_tx.js';
 import { codecOf, MESSAGE_NAMES, type Message } from '../src/message.js';
+import { channelIdOf } from '../src/messages/factory.js';
 
 const POOL = Array.from({ length: 64 }, (_, i) => {
   const sk = new Uint8Array(32);
@@ -100,9 +102,74 @@ export function arbOfShape(s: CodecShape): fc.Arbitrary<unknown> {
       return bytes(32, 32).map((b) => Buffer.from(b).toString('hex'));
     case 'p2tr':
       return poolPoint.map((p) => cat(Uint8Array.from([0x51, 0x20]), p.subarray(1)));
+    case 'tx':
+      return txArb;
+    case 'hop':
+      return hopArb;
   }
   throw new Error(`no arbitrary for ${JSON.stringify(s)}`);
 }
+
+const le = (v: bigint, n: number) => {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = Number((v >> BigInt(8 * i)) & 0xffn);
+  return b;
+};
+/** A witness-free transaction: 1–3 inputs, 1–4 outputs, short scripts. */
+const txArb: fc.Arbitrary<Uint8Array> = fc
+  .record({
+    version: fc.bigInt(0n, 0xffffffffn),
+    inputs: fc.array(
+      fc.record({ prev: bytes(36, 36), script: bytes(0, 30), seq: fc.bigInt(0n, 0xffffffffn) }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    outputs: fc.array(fc.record({ value: fc.bigInt(0n, 2_100_000_000_000_000n), script: bytes(0, 40) }), {
+      minLength: 1,
+      maxLength: 4,
+    }),
+    locktime: fc.bigInt(0n, 0xffffffffn),
+  })
+  .map((t) =>
+    cat(
+      le(t.version, 4),
+      Uint8Array.from([t.inputs.length]),
+      ...t.inputs.flatMap((i) => [i.prev, Uint8Array.from([i.script.length]), i.script, le(i.seq, 4)]),
+      Uint8Array.from([t.outputs.length]),
+      ...t.outputs.flatMap((o) => [le(o.value, 8), Uint8Array.from([o.script.length]), o.script]),
+      le(t.locktime, 4),
+    ),
+  );
+const u64Arb = fc.oneof(
+  fc.bigInt(0n, (1n << 64n) - 1n),
+  fc.constantFrom(0n, 1n, 255n, 256n, (1n << 64n) - 1n),
+);
+/** A BOLT 4 hop payload: forward (short_channel_id) or final (payment_data), maybe with odd records. */
+const hopArb = fc
+  .record({
+    amtToForward: u64Arb,
+    outgoingCltvValue: fc.oneof(fc.integer({ min: 1, max: 499_999_999 }), fc.constantFrom(1, 255, 256)),
+    final: fc.boolean(),
+    scid: bytes(8, 8),
+    paymentSecret: bytes(32, 32),
+    totalMsat: u64Arb,
+    odd: fc.uniqueArray(
+      fc.integer({ min: 0, max: 40 }).map((t) => BigInt(t * 2 + 1)),
+      { maxLength: 2 },
+    ),
+  })
+  .chain((h) =>
+    fc.tuple(...h.odd.map(() => bytes(0, 6))).map((values) => {
+      const types = [...h.odd].sort((a, b) => (a < b ? -1 : 1));
+      return {
+        amtToForward: h.amtToForward,
+        outgoingCltvValue: h.outgoingCltvValue,
+        ...(h.final
+          ? { paymentData: { paymentSecret: h.paymentSecret, totalMsat: h.totalMsat } }
+          : { shortChannelId: h.scid }),
+        ...(types.length > 0 ? { unknownRecords: types.map((type, i) => ({ type, value: values[i] })) } : {}),
+      };
+    }),
+  );
 
 export function arbOf(c: FieldCodec<unknown>): fc.Arbitrary<unknown> {
   return arbOfShape(c.shape);
@@ -145,6 +212,51 @@ const fixups: Record<string, (m: Record<string, unknown>) => Record<string, unkn
   jit_offer: (m) => ((m.feeMsat as bigint) > (m.amountMsat as bigint) ? { ...m, feeMsat: m.amountMsat } : m),
   jit_migrate: (m) =>
     (m.feeMsat as bigint) > (m.amountMsat as bigint) ? { ...m, feeMsat: m.amountMsat } : m,
+  factory_propose: (m) => {
+    const tx = m.fundingTx as Uint8Array;
+    const outputs = parseUnsignedTx(tx, 'fundingTx').outputs;
+    const f = m.funding as { vout: number };
+    const vout = f.vout % outputs.length;
+    return {
+      ...m,
+      funding: { txid: txidOfUnsigned(tx), vout, amount: (outputs[vout] as { value: bigint }).value },
+    };
+  },
+  factory_register: (m) =>
+    (m.balance as bigint) > (m.capacity as bigint) ? { ...m, balance: m.capacity } : m,
+  factory_register_response: (m) => {
+    const { grant, refusal, ...rest } = m as {
+      grant?: Record<string, bigint>;
+      refusal?: unknown;
+    } & Record<string, unknown>;
+    if (grant === undefined) return { ...rest, refusal: refusal ?? { reason: 1, text: '' } };
+    const g = { ...grant };
+    if ((g.balance as bigint) > (g.capacity as bigint)) g.balance = g.capacity as bigint;
+    if ((g.htlcMinimumMsat as bigint) > (g.htlcMaximumMsat as bigint))
+      g.htlcMaximumMsat = g.htlcMinimumMsat as bigint;
+    return { ...rest, grant: g };
+  },
+  factory_reestablish: (m) => {
+    const { ceremony, advance, close, ...rest } = m as Record<string, unknown> & {
+      ceremony?: object;
+      advance?: { advanceId: number; step: string };
+      close?: object;
+    };
+    const phase = rest.phase as string;
+    const out: Record<string, unknown> = { ...rest };
+    if (phase === 'ceremony') out.ceremony = ceremony ?? { attempt: 0, step: 'proposed' };
+    if (phase === 'close') out.close = close ?? { attempt: 0, step: 'proposed' };
+    const adv = advance ?? { advanceId: 0, step: 'proposed' };
+    if (phase === 'advance') out.advance = adv.step === 'complete' ? { ...adv, step: 'signed' } : adv;
+    else if (advance !== undefined && phase !== 'ceremony' && phase !== 'aborted')
+      out.advance = { ...advance, step: 'complete' };
+    return out;
+  },
+  update_add_htlc: (m) => (m.hopPayload !== undefined ? { ...m, onion: new Uint8Array(0) } : m),
+  channel_setup: (m) => ({
+    ...m,
+    channelId: channelIdOf(m.factoryId as Uint8Array, m.clientIndex as number),
+  }),
   close_propose: (m) => ({
     ...m,
     outputs: (m.outputs as { script: Uint8Array; amount: bigint }[]).map((o) =>
@@ -167,9 +279,14 @@ export function messageArb(name: string, withUnknown = true): fc.Arbitrary<Messa
   const fields = fc.record(rec, { requiredKeys: required, noNullPrototype: true });
   const fix = fixups[name] ?? ((m) => m);
   const base = fields.map((f) => fix(f));
-  const withType = base.map((f) =>
-    codec.spec.nested ? { type: name, [codec.spec.nested]: f } : { type: name, ...f },
-  );
+  const outer = new Set(codec.spec.fields.filter((f) => f.outer).map((f) => f.key));
+  const withType = base.map((f) => {
+    if (!codec.spec.nested) return { type: name, ...f };
+    const inner: Record<string, unknown> = {};
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(f)) (outer.has(k) ? out : inner)[k] = v;
+    return { type: name, [codec.spec.nested]: inner, ...out };
+  });
   if (!withUnknown) return withType as unknown as fc.Arbitrary<Message>;
   return fc
     .tuple(withType, fc.option(unknownRecords, { nil: undefined }))

@@ -3,7 +3,7 @@
 // and memory stays bounded by the configured limits.
 import { buildTree, txidHex } from '@superscalar/factory-tree';
 import { describe, expect, it } from 'vitest';
-import { sampleProposal } from '../scripts/_samples.js';
+import { proposeOf, sampleProposal } from '../scripts/_samples.js';
 import {
   decodeMessage,
   encodeFrames,
@@ -38,8 +38,8 @@ const frag = (f: Fragment, patch: Partial<Fragment>): Message => ({ ...f, ...pat
 describe('factory_propose for N = 1,024', () => {
   it('is split into frames of at most 65,535 bytes and reassembles into the same proposal and tree', () => {
     const proposal = sampleProposal(1024, 'mainnet');
-    const frames = encodeFrames({ type: 'factory_propose', proposal }, { fragmentId: 1n });
-    const whole = encodeMessage({ type: 'factory_propose', proposal }, { maxSize: 1 << 22 });
+    const frames = encodeFrames(proposeOf(proposal), { fragmentId: 1n });
+    const whole = encodeMessage(proposeOf(proposal), { maxSize: 1 << 22 });
     console.log(`factory_propose N = 1,024: ${whole.length} bytes in ${frames.length} frames`);
     expect(frames.length).toBe(Math.ceil(whole.length / (MAX_MESSAGE_SIZE - 34)));
     for (const f of frames) expect(f.length).toBeLessThanOrEqual(MAX_MESSAGE_SIZE);

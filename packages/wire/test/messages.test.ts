@@ -4,7 +4,7 @@
 import { buildTree, createProposal, txidHex, validateProposal } from '@superscalar/factory-tree';
 import type { UpdateAddHtlc } from '@superscalar/poon-dryja';
 import { describe, expect, it } from 'vitest';
-import { hash, p2tr, point, pubnonce, sampleProposal } from '../scripts/_samples.js';
+import { hash, p2tr, point, proposeOf, pubnonce, sampleProposal } from '../scripts/_samples.js';
 import {
   decodeMessage,
   encodeMessage,
@@ -143,12 +143,10 @@ describe('encoders validate their input, naming the field', () => {
   it('names the nested proposal field at fault', () => {
     const p = sampleProposal(5);
     const clients = p.clients.map((c, i) => (i === 2 ? { ...c, capacity: 21_000_000_00_000_001n } : c));
-    expect(err(() => encodeMessage({ type: 'factory_propose', proposal: { ...p, clients } })).field).toBe(
+    expect(err(() => encodeMessage(proposeOf({ ...p, clients }))).field).toBe(
       'factory_propose.proposal.clients[2].capacity',
     );
-    expect(
-      err(() => encodeMessage({ type: 'factory_propose', proposal: { ...p, future: 1 } as never })).message,
-    ).toContain('future');
+    expect(err(() => encodeMessage(proposeOf({ ...p, future: 1 } as never))).message).toContain('future');
   });
   it('rejects text that is not well-formed Unicode and an unknown message type', () => {
     expect(err(() => encodeMessage({ type: 'warning', text: 'a\ud800b' })).field).toBe('warning.text');
@@ -233,7 +231,7 @@ describe('ping and pong (BOLT 1)', () => {
 describe('factory_propose carries the whole proposal', () => {
   it('a decoded proposal validates and rebuilds the same tree (same txids)', () => {
     const p = sampleProposal(7);
-    const d = decodeMessage(encodeMessage({ type: 'factory_propose', proposal: p }));
+    const d = decodeMessage(encodeMessage(proposeOf(p)));
     if (d.type !== 'factory_propose') throw new Error('wrong type');
     expect(d.proposal).toEqual(p);
     expect(() => validateProposal(d.proposal)).not.toThrow();
@@ -253,14 +251,13 @@ describe('factory_propose carries the whole proposal', () => {
       poisonHashes: base.poisonHashes,
       placement: 'inward',
     });
-    const d = decodeMessage(encodeMessage({ type: 'factory_propose', proposal: { ...p, lStock: [1n, 2n] } }));
+    const d = decodeMessage(encodeMessage(proposeOf({ ...p, lStock: [1n, 2n] })));
     if (d.type !== 'factory_propose') throw new Error('wrong type');
     expect(d.proposal).toEqual({ ...p, lStock: [1n, 2n] });
     expect(Object.is(d.proposal.clients[0]?.profile?.uptime, -0)).toBe(true);
   });
   it('costs 82 bytes per client without a profile (key 33, close key 32, capacity 8, balance 8, presence byte 1), 106 with one, plus 32 per leaf (poison hash)', () => {
-    const size = (n: number) =>
-      encodeMessage({ type: 'factory_propose', proposal: sampleProposal(n, 'mainnet') }, BIG).length;
+    const size = (n: number) => encodeMessage(proposeOf(sampleProposal(n, 'mainnet')), BIG).length;
     // sampleProposal gives clients 1, 4, 7, … a profile; N = 64 → 66 adds clients 64 (none) and 65 (profile) and one leaf.
     expect(size(66) - size(64)).toBe(82 + 106 + 32);
   });
@@ -276,13 +273,9 @@ describe('factory_propose carries the whole proposal', () => {
       ...p,
       lsp: { ...p.lsp, closeScript: Uint8Array.from([0x51, 0x20, ...new Uint8Array(32).fill(0xff)]) },
     };
-    expect(err(() => encodeMessage({ type: 'factory_propose', proposal: bad })).field).toBe(
-      'factory_propose.proposal.lsp.closeScript',
-    );
+    expect(err(() => encodeMessage(proposeOf(bad))).field).toBe('factory_propose.proposal.lsp.closeScript');
     const p2wpkh = { ...p, lsp: { ...p.lsp, closeScript: Uint8Array.from([0, 20, ...new Uint8Array(32)]) } };
-    expect(err(() => encodeMessage({ type: 'factory_propose', proposal: p2wpkh })).code).toBe(
-      'WIRE_INVALID_ARGUMENT',
-    );
+    expect(err(() => encodeMessage(proposeOf(p2wpkh))).code).toBe('WIRE_INVALID_ARGUMENT');
     expect(p2tr('x')).toHaveLength(34);
   });
 });

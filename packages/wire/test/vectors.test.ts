@@ -7,17 +7,21 @@ import { describe, expect, it } from 'vitest';
 import { fromJson } from '../scripts/_json.js';
 import { buildVectors } from '../scripts/_vectors.js';
 import {
+  channelIdOf,
   decodeMessage,
   encodeMessage,
+  factoryIdOf,
   MESSAGE_NAMES,
   MESSAGE_TYPES,
   type Message,
+  scidAliasOf,
   WireError,
 } from '../src/index.js';
 
 interface File {
   valid: { name: string; type: number; hex: string; value: unknown }[];
   invalid: { description: string; hex: string; code: string }[];
+  derived: { factoryId: string; clientIndex: number; channelId: string; scidAlias: string };
 }
 const path = fileURLToPath(new URL('../vectors/messages.json', import.meta.url));
 const text = readFileSync(path, 'utf8');
@@ -45,6 +49,17 @@ describe('vectors/messages.json', () => {
       expect(Buffer.from(encodeMessage(fromJson(v.value) as Message)).toString('hex')).toBe(v.hex);
     });
   }
+
+  it('derived ids: factoryIdOf the factory_propose vector, channelIdOf its client, scidAliasOf that channel', () => {
+    const v = file.valid.find((x) => x.name === 'factory_propose');
+    const m = decodeMessage(h(v?.hex ?? ''));
+    if (m.type !== 'factory_propose') throw new Error('no factory_propose vector');
+    const d = file.derived;
+    expect(Buffer.from(factoryIdOf(m.proposal)).toString('hex')).toBe(d.factoryId);
+    const channelId = channelIdOf(h(d.factoryId), d.clientIndex);
+    expect(Buffer.from(channelId).toString('hex')).toBe(d.channelId);
+    expect(Buffer.from(scidAliasOf(channelId)).toString('hex')).toBe(d.scidAlias);
+  });
 
   for (const v of file.invalid) {
     it(`invalid: ${v.description} → ${v.code}`, () => {

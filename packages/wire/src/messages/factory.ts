@@ -18,6 +18,7 @@ import {
   f64,
   height,
   list,
+  msat,
   p2trScript,
   point,
   pubnonce,
@@ -30,15 +31,27 @@ import {
   txidHex,
   uint,
 } from '../_fields.js';
+import { parseUnsignedTx, txidOfUnsigned, unsignedTx } from '../_tx.js';
 import { defineMessage, type MessageCodec } from '../codec.js';
+import { wireError } from '../errors.js';
 import { NETWORK_CODES } from './setup.js';
 
 export type { Proposal, TreeTxKind };
 
-/** `factory_propose` (LSP → each client, §8 step 1). Usually fragmented for large N. */
+/**
+ * `factory_propose` (LSP → each client, §8 step 1). Usually fragmented for large N.
+ *
+ * Carries the proposal and the **unsigned funding transaction** (witness-free serialization): the
+ * client recomputes its txid and checks its funding output. Decoding already checks that the
+ * transaction parses, that its txid is `proposal.funding.txid` and that output `funding.vout` exists
+ * and pays exactly `funding.amount`; the output's script (the tree's funding key) is the client's
+ * check, with factory-tree, since it needs the key aggregation of every participant.
+ */
 export interface FactoryPropose {
   readonly type: 'factory_propose';
   readonly proposal: Proposal;
+  /** The unsigned funding transaction, witness-free (its inputs are confirmed segwit coins, §8). */
+  readonly fundingTx: Uint8Array;
 }
 
 /** A public nonce for one tree transaction of the client's path. */
@@ -173,6 +186,129 @@ export interface FactoryFunded {
   readonly vout: number;
 }
 
+/** A client's placement profile (brief §2), as in factory-tree's `ClientSpec.profile`. */
+export interface PlacementProfile {
+  readonly contribution: bigint;
+  readonly uptime: number;
+  readonly timezone: number;
+}
+
+/**
+ * `factory_register` (client → LSP, before the proposal): what the client brings to the next
+ * factory. Everything here becomes the client's entry of `proposal.clients[]` if the LSP grants it.
+ *
+ * `factoryKey` is a fresh per-factory key (brief §1): a client never reuses a key in a second
+ * proposal, so when a ceremony restarts (an abort, a crash, a failed signing round) the client
+ * **registers again with a fresh factory key**, and the LSP refuses a key it has seen before
+ * (`RegistrationRefusal.KEY_REUSED`). The key also names the registration: the response echoes it.
+ *
+ * No `cltv_expiry_delta` travels here: every party derives it from the proposal's shape (brief §7,
+ * `exitDelay + toSelfDelay + htlcBudget`), since a delta too small for the shape loses funds.
+ */
+export interface FactoryRegister {
+  readonly type: 'factory_register';
+  /** The client's fresh per-factory key (33-byte compressed). */
+  readonly factoryKey: Uint8Array;
+  /** The client's close address for this factory: a P2TR scriptPubKey (34 bytes). */
+  readonly closeScript: Uint8Array;
+  /** Requested channel capacity `c_i`, sats. */
+  readonly capacity: bigint;
+  /** Requested initial client balance `b_i`, sats (at most `capacity`). */
+  readonly balance: bigint;
+  /** Placement profile, when the client has one. */
+  readonly profile?: PlacementProfile;
+}
+
+/** What the LSP grants a registration: amounts (its policy may lower them) and its routing terms. */
+export interface RegistrationGrant {
+  /** Granted capacity `c_i`, sats (the proposal will carry it). */
+  readonly capacity: bigint;
+  /** Granted initial client balance `b_i`, sats (at most `capacity`). */
+  readonly balance: bigint;
+  /** BOLT 7 `fee_base_msat` the LSP charges to forward over this client's channel. */
+  readonly feeBaseMsat: number;
+  /** BOLT 7 `fee_proportional_millionths`. */
+  readonly feeProportionalMillionths: number;
+  /** Smallest HTLC the LSP forwards, msat. */
+  readonly htlcMinimumMsat: bigint;
+  /** Largest HTLC the LSP forwards, msat (at least `htlcMinimumMsat`). */
+  readonly htlcMaximumMsat: bigint;
+}
+
+/** Reason codes of a refused registration (any other u16 is allowed and means "other"). */
+export const RegistrationRefusal = {
+  /** The LSP cannot fund the requested capacity now. */
+  CAPACITY_UNAVAILABLE: 1,
+  /** Capacity or balance below the LSP's minimum or above its maximum. */
+  AMOUNT_OUT_OF_RANGE: 2,
+  /** The next factory is full. */
+  FACTORY_FULL: 3,
+  /** The factory key was used before (brief §1: register again with a fresh key). */
+  KEY_REUSED: 4,
+  /** The LSP is not accepting registrations now (no ceremony planned, rate limit). */
+  NOT_ACCEPTING: 5,
+} as const;
+
+/** Why a registration was refused. */
+export interface RegistrationRefusalInfo {
+  /** A {@link RegistrationRefusal} code. */
+  readonly reason: number;
+  readonly text: string;
+}
+
+/**
+ * `factory_register_response` (LSP → client): exactly one of `grant` (the amounts the LSP's policy
+ * grants, possibly below the request, and its routing fees and limits) or `refusal`.
+ */
+export interface FactoryRegisterResponse {
+  readonly type: 'factory_register_response';
+  /** The `factoryKey` of the registration answered. */
+  readonly factoryKey: Uint8Array;
+  readonly grant?: RegistrationGrant;
+  readonly refusal?: RegistrationRefusalInfo;
+}
+
+/** Phase of a factory, as a reconnecting peer holds it. */
+export type FactoryPhase = 'ceremony' | 'open' | 'advance' | 'close' | 'aborted' | 'closed';
+/**
+ * The last ceremony step a peer completed and persisted (§8): `proposed` (holds the proposal),
+ * `nonces` (round 1 sent or received), `agg_nonces`, `psigs` (round 2), `signed` (holds the signed
+ * path and distribution), `channels` (initial commitments exchanged), `funded` (funding broadcast,
+ * waiting for `minimumDepth`).
+ */
+export type CeremonyStep = 'proposed' | 'nonces' | 'agg_nonces' | 'psigs' | 'signed' | 'channels' | 'funded';
+/**
+ * The last step of an advance a peer completed and persisted: `proposed`, `nonces`, `agg_nonces`,
+ * `psigs`, `signed` (holds every signature, `advance_done`), `complete` (the superseded state's
+ * secrets revealed; the advance is over).
+ */
+export type AdvanceStep = 'proposed' | 'nonces' | 'agg_nonces' | 'psigs' | 'signed' | 'complete';
+/** The last step of a cooperative close: `proposed`, `nonce`, `agg_nonce`, `psig`, `signed`. */
+export type CloseStep = 'proposed' | 'nonce' | 'agg_nonce' | 'psig' | 'signed';
+
+/**
+ * `factory_reestablish` (either way, once per factory after every reconnection, before any other
+ * message of that factory): the phase and step this peer holds, so that an interrupted ceremony,
+ * advance or close resumes or aborts the same way on both sides. Rules (the roles apply them):
+ * secret nonces never survive a disconnection, so a signing round that was not complete restarts
+ * with fresh nonces under a new `attempt` (ceremony, close) or is abandoned (advance: the old state
+ * stays valid until `signed`); a peer ahead resends what the other lacks (`factory_signed`,
+ * `advance_done`, `close_done`); a peer that answers `aborted` ends the factory for both.
+ *
+ * Record presence follows the phase: `ceremony` iff phase `ceremony`; `close` iff phase `close`;
+ * `advance` required in phase `advance` (any step but `complete`), allowed in `open`, `close` and
+ * `closed` as the last advance (step `complete`), absent in `ceremony` and `aborted`. Later issues
+ * extend this message with odd TLV records, never with a second message.
+ */
+export interface FactoryReestablish {
+  readonly type: 'factory_reestablish';
+  readonly factoryId: Uint8Array;
+  readonly phase: FactoryPhase;
+  readonly ceremony?: { readonly attempt: number; readonly step: CeremonyStep };
+  readonly advance?: { readonly advanceId: number; readonly step: AdvanceStep };
+  readonly close?: { readonly attempt: number; readonly step: CloseStep };
+}
+
 const PLACEMENT_CODES: Readonly<Record<Placement, number>> = {
   sequential: 0,
   inward: 1,
@@ -274,12 +410,72 @@ const byIndex = ((e: { index: number }) => e.index) as (e: unknown) => number;
 const factoryId = { tlv: 0, key: 'factoryId', codec: bytes32 };
 const attempt = { tlv: 2, key: 'attempt', codec: uint(1) };
 
-const proposeCodec = defineMessage({
+/** @internal The proposal alone (what {@link factoryIdOf} hashes: the encoding before issue 20). */
+const proposalOnlyCodec = defineMessage({
   name: 'factory_propose',
   type: 0x0100,
   nested: 'proposal',
   fields: proposalFields,
 });
+
+const proposeCodec = defineMessage({
+  name: 'factory_propose',
+  type: 0x0100,
+  nested: 'proposal',
+  fields: [...proposalFields, { tlv: 48, key: 'fundingTx', codec: unsignedTx, outer: true }],
+  check(f, fail) {
+    const tx = f.fundingTx as Uint8Array;
+    const funding = f.funding as Proposal['funding'];
+    const txid = txidOfUnsigned(tx);
+    if (txid !== funding.txid)
+      fail('fundingTx', `its txid ${txid} is not proposal.funding.txid ${funding.txid}`);
+    const outputs = parseUnsignedTx(tx, 'fundingTx').outputs;
+    const out = outputs[funding.vout];
+    if (out === undefined)
+      return fail(
+        'fundingTx',
+        `has ${outputs.length} outputs: proposal.funding.vout ${funding.vout} does not exist`,
+      );
+    if (out.value !== funding.amount)
+      fail(
+        'fundingTx',
+        `output ${funding.vout} pays ${out.value} sats, proposal.funding.amount is ${funding.amount}`,
+      );
+  },
+});
+
+const ceremonySteps: Readonly<Record<CeremonyStep, number>> = {
+  proposed: 1,
+  nonces: 2,
+  agg_nonces: 3,
+  psigs: 4,
+  signed: 5,
+  channels: 6,
+  funded: 7,
+};
+const advanceSteps: Readonly<Record<AdvanceStep, number>> = {
+  proposed: 1,
+  nonces: 2,
+  agg_nonces: 3,
+  psigs: 4,
+  signed: 5,
+  complete: 6,
+};
+const closeSteps: Readonly<Record<CloseStep, number>> = {
+  proposed: 1,
+  nonce: 2,
+  agg_nonce: 3,
+  psig: 4,
+  signed: 5,
+};
+const PHASE_CODES: Readonly<Record<FactoryPhase, number>> = {
+  ceremony: 1,
+  open: 2,
+  advance: 3,
+  close: 4,
+  aborted: 5,
+  closed: 6,
+};
 
 /** @internal */
 export const factoryCodecs: MessageCodec[] = [
@@ -420,22 +616,175 @@ export const factoryCodecs: MessageCodec[] = [
     type: 0x010c,
     fields: [factoryId, { tlv: 2, key: 'txid', codec: txidHex }, { tlv: 4, key: 'vout', codec: uint(4) }],
   }),
+  defineMessage({
+    name: 'factory_register',
+    type: 0x010e,
+    fields: [
+      { tlv: 0, key: 'factoryKey', codec: point },
+      { tlv: 2, key: 'closeScript', codec: p2trScript },
+      { tlv: 4, key: 'capacity', codec: sats },
+      { tlv: 6, key: 'balance', codec: sats },
+      { tlv: 8, key: 'profile', codec: profile, optional: true },
+    ],
+    check(f, fail) {
+      if ((f.balance as bigint) > (f.capacity as bigint))
+        fail('balance', `${f.balance} sats exceed the requested capacity ${f.capacity}`);
+    },
+  }),
+  defineMessage({
+    name: 'factory_register_response',
+    type: 0x0110,
+    fields: [
+      { tlv: 0, key: 'factoryKey', codec: point },
+      {
+        tlv: 2,
+        key: 'grant',
+        optional: true,
+        codec: struct(
+          [
+            ['capacity', sats],
+            ['balance', sats],
+            ['feeBaseMsat', uint(4)],
+            ['feeProportionalMillionths', uint(4)],
+            ['htlcMinimumMsat', msat],
+            ['htlcMaximumMsat', msat],
+          ],
+          'grant',
+        ),
+      },
+      {
+        tlv: 4,
+        key: 'refusal',
+        optional: true,
+        codec: struct(
+          [
+            ['reason', uint(2)],
+            ['text', text],
+          ],
+          'refusal',
+        ),
+      },
+    ],
+    check(f, fail) {
+      const g = f.grant as RegistrationGrant | undefined;
+      if ((g === undefined) === (f.refusal === undefined))
+        fail('grant', 'exactly one of grant and refusal must be present');
+      if (g !== undefined) {
+        if (g.balance > g.capacity)
+          fail('grant.balance', `${g.balance} sats exceed the capacity ${g.capacity}`);
+        if (g.htlcMinimumMsat > g.htlcMaximumMsat)
+          fail('grant.htlcMaximumMsat', `${g.htlcMaximumMsat} is below htlcMinimumMsat ${g.htlcMinimumMsat}`);
+      }
+    },
+  }),
+  defineMessage({
+    name: 'factory_reestablish',
+    type: 0x0112,
+    fields: [
+      factoryId,
+      { tlv: 2, key: 'phase', codec: enumU8(PHASE_CODES) },
+      {
+        tlv: 4,
+        key: 'ceremony',
+        optional: true,
+        codec: struct(
+          [
+            ['attempt', uint(1)],
+            ['step', enumU8(ceremonySteps)],
+          ],
+          'ceremony round',
+        ),
+      },
+      {
+        tlv: 6,
+        key: 'advance',
+        optional: true,
+        codec: struct(
+          [
+            ['advanceId', uint(4)],
+            ['step', enumU8(advanceSteps)],
+          ],
+          'advance id and step',
+        ),
+      },
+      {
+        tlv: 8,
+        key: 'close',
+        optional: true,
+        codec: struct(
+          [
+            ['attempt', uint(2)],
+            ['step', enumU8(closeSteps)],
+          ],
+          'close attempt and step',
+        ),
+      },
+    ],
+    check(f, fail) {
+      const phase = f.phase as FactoryPhase;
+      const adv = f.advance as FactoryReestablish['advance'];
+      if ((f.ceremony !== undefined) !== (phase === 'ceremony'))
+        fail('ceremony', `present iff phase is "ceremony" (phase "${phase}")`);
+      if ((f.close !== undefined) !== (phase === 'close'))
+        fail('close', `present iff phase is "close" (phase "${phase}")`);
+      if (phase === 'advance') {
+        if (adv === undefined) return fail('advance', 'required in phase "advance"');
+        if (adv.step === 'complete') fail('advance.step', 'an advance in progress is not "complete"');
+      } else if (adv !== undefined) {
+        if (phase === 'ceremony' || phase === 'aborted') fail('advance', `absent in phase "${phase}"`);
+        if (adv.step !== 'complete')
+          fail('advance.step', `phase "${phase}" holds only a complete advance (step "${adv.step}")`);
+      }
+    },
+  }),
 ];
 
-const TAG = sha256(new TextEncoder().encode('superscalar-ts/factory-id'));
+const enc = new TextEncoder();
+const TAG = sha256(enc.encode('superscalar-ts/factory-id'));
+const CHANNEL_TAG = sha256(enc.encode('superscalar-ts/channel-id'));
 
 /**
- * A factory id: `tagged_hash("superscalar-ts/factory-id", encoding of factory_propose)` — it commits to
- * every proposal field (the funding outpoint included), so two factories never share one. The
- * messages only carry 32 bytes; roles may use this or any other unique 32-byte id.
+ * The factory id every message's `factoryId` carries: `tagged_hash("superscalar-ts/factory-id",
+ * encoding of factory_propose without its fundingTx record)`, i.e. the 2-byte type and the proposal's
+ * TLV records 0..46. It commits to every proposal field, the funding txid included (which commits to
+ * the funding transaction), so two factories never share one; it is the same id as before
+ * `factory_propose` carried the funding transaction.
  *
  * @throws {WireError} `WIRE_INVALID_ARGUMENT` when the proposal has no encoding.
  */
 export function factoryIdOf(proposal: Proposal): Uint8Array {
-  const body = proposeCodec.encode({ type: 'factory_propose', proposal });
+  const body = proposalOnlyCodec.encode({ type: 'factory_propose', proposal });
   const buf = new Uint8Array(64 + body.length);
   buf.set(TAG, 0);
   buf.set(TAG, 32);
   buf.set(body, 64);
+  return sha256(buf);
+}
+
+/**
+ * The channel id of client `clientIndex`'s leaf channel (its index in `proposal.clients[]`, not its
+ * placement position): `tagged_hash("superscalar-ts/channel-id", factoryId || u32be(clientIndex))`,
+ * with `factoryId = factoryIdOf(proposal)`. It depends on nothing an advance or a rebinding changes
+ * (brief §5.4), so it is stable for the channel's life.
+ *
+ * @throws {WireError} `WIRE_INVALID_ARGUMENT` for a factory id that is not 32 bytes or an index
+ *   outside 0..2^32 − 1.
+ */
+export function channelIdOf(factoryId: Uint8Array, clientIndex: number): Uint8Array {
+  if (!(factoryId instanceof Uint8Array) || factoryId.length !== 32)
+    throw wireError('WIRE_INVALID_ARGUMENT', 'expected 32 bytes', { field: 'factoryId' });
+  if (!Number.isInteger(clientIndex) || clientIndex < 0 || clientIndex > 0xffffffff)
+    throw wireError(
+      'WIRE_INVALID_ARGUMENT',
+      `expected an integer in 0..2^32 − 1, got ${String(clientIndex)}`,
+      {
+        field: 'clientIndex',
+      },
+    );
+  const buf = new Uint8Array(64 + 36);
+  buf.set(CHANNEL_TAG, 0);
+  buf.set(CHANNEL_TAG, 32);
+  buf.set(factoryId, 64);
+  new DataView(buf.buffer).setUint32(96, clientIndex);
   return sha256(buf);
 }
