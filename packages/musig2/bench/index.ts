@@ -182,7 +182,12 @@ if (treeOnly || sizes.length === 0) {
     { what: 'scure: PartialSigVerify each + agg', 'ops/s': fmt(hz.scure as number), 'vs scure': '1.0x' },
   ]);
 }
+const os = await import('node:os');
+const load = os
+  .loadavg()
+  .map((x) => x.toFixed(1))
+  .join(' ');
 console.log(
-  `machine: ${(await import('node:os')).cpus().length}-core, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, backend: ${backendName}, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+  `machine: ${os.cpus().length}-core, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, backend: ${backendName}, load average ${load}`,
 );
 console.table(rows);
