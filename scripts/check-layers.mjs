@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 
 const LAYER = {
   core: 1,
+  secp: 1,
   tx: 1,
   musig2: 1,
   adaptor: 1,
@@ -28,6 +29,7 @@ const LAYER = {
 // chain and persist live behind their own subpaths and are listed in NODE_ONLY_FILES).
 const BROWSER_SAFE = new Set([
   'core',
+  'secp',
   'tx',
   'wallet',
   'musig2',
@@ -40,6 +42,9 @@ const BROWSER_SAFE = new Set([
   'wire',
   'client',
 ]);
+// Files of browser-safe packages that only a `node` export condition selects (their browser twin is
+// chosen otherwise): they may import Node built-ins.
+const NODE_ONLY_FILES = new Set(['packages/secp/src/_backend-node.ts']);
 // Independent implementations used only for differential tests: never imported from src/.
 const TEST_ONLY = ['@scure/btc-signer/musig2'];
 
@@ -86,6 +91,7 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
         problems.push(`${where}: imports ${spec}, a test-only independent implementation`);
       if (
         BROWSER_SAFE.has(pkg) &&
+        !NODE_ONLY_FILES.has(where) &&
         (spec.startsWith('node:') || /^(fs|path|crypto|net|os|child_process)$/.test(spec))
       )
         problems.push(`${where}: browser-safe package imports the Node built-in ${spec}`);

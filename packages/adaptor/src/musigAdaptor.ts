@@ -28,7 +28,6 @@ import {
   hasEvenY,
   InvalidContributionError,
   modN,
-  mulPublic,
   type Point,
   partialSigAggWithValues,
   partialSigVerifyInternal,
@@ -41,6 +40,7 @@ import {
   taggedHash,
   xbytes,
 } from '@superscalar/musig2';
+import { curve } from '@superscalar/secp';
 import { assertBytes, assertObject, describe } from './_assert.js';
 import { InvalidArgumentError } from './errors.js';
 import { pointOf, presigVerify } from './schnorrAdaptor.js';
@@ -68,7 +68,7 @@ export function adaptorSessionValues(ctx: AdaptorSessionContext, options?: Sessi
   // R' = R'_1 + b⋅R'_2 is base.R, except that getSessionValues maps an infinite R' to G: only then
   // recompute it to tell the two apart. (Both halves decoded in getSessionValues, so this cannot throw.)
   const Rp = base.R.equals(G) ? recomputeRp(ctx.aggnonce, base.b) : base.R;
-  const R = Rp.add(T);
+  const R = curve().add(Rp, T);
   if (R.is0()) throw new InvalidContributionError(null, 'aggnonce');
   const e = modN(bytesToInt(taggedHash('BIP0340/challenge', xbytes(R), xbytes(base.Q), ctx.msg)));
   return { ...base, R, e };
@@ -77,7 +77,7 @@ export function adaptorSessionValues(ctx: AdaptorSessionContext, options?: Sessi
 function recomputeRp(aggnonce: Uint8Array, b: bigint): Point {
   const R1 = pointFromCompressedExt(aggnonce.subarray(0, 33));
   const R2 = pointFromCompressedExt(aggnonce.subarray(33, 66));
-  return R1.add(mulPublic(R2, b));
+  return curve().msm([R1, R2], [1n, b]);
 }
 
 /**

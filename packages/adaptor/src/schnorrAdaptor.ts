@@ -24,12 +24,10 @@ import { concatBytes, cryptoRng, equalBytes, type Rng } from '@superscalar/core'
 import {
   bytesToInt,
   cbytes,
-  G,
   hasEvenY,
   liftX,
   modN,
   mulG,
-  mulPublic,
   n,
   type Point,
   pointFromCompressed,
@@ -37,6 +35,7 @@ import {
   taggedHash,
   xbytes,
 } from '@superscalar/musig2';
+import { curve } from '@superscalar/secp';
 import { assertBytes, assertObject, describe } from './_assert.js';
 import {
   InvalidArgumentError,
@@ -124,7 +123,7 @@ export function presigSign(
   t.fill(0);
   if (k0 === 0n) throw new SigningFailedError('derived nonce is zero; retry with fresh auxRand');
   // "Let R = k'⋅G"; "Let R0 = R + T; fail if infinite"
-  const R0 = mulG(k0).add(T);
+  const R0 = curve().add(mulG(k0), T);
   if (R0.is0()) throw new SigningFailedError('R + T is infinity; retry with fresh auxRand');
   // "Let k = k' if has_even_y(R0), otherwise let k = n - k'"
   const k = hasEvenY(R0) ? k0 : n - k0;
@@ -170,10 +169,10 @@ export function extractAdaptor(
   }
   const e = challenge(presig.subarray(1, 33), pubkey, msg);
   // "Let R = s'⋅G - e⋅P; fail if infinite"
-  const R = mulPublic(G, s0).add(mulPublic(P, modN(-e)));
+  const R = curve().mulAddG(P, modN(-e), s0);
   if (R.is0()) return undefined;
   // "Let T = R0 - R if has_even_y(R0), otherwise T = R0 + R; fail if infinite"
-  const T = hasEvenY(R0) ? R0.subtract(R) : R0.add(R);
+  const T = curve().add(R0, hasEvenY(R0) ? R.negate() : R);
   if (T.is0()) return undefined;
   return cbytes(T);
 }

@@ -198,3 +198,8 @@ describe('own vectors: deterministic last signer', () => {
     });
   }
 });
+
+// Asserts which curve backend this file ran on (noble-backend.test.ts reruns it on noble).
+import { runOnBackend } from './_backend.js';
+
+runOnBackend('auto');

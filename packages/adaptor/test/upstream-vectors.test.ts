@@ -100,3 +100,8 @@ describe.skipIf(!upstreamPresent)('upstream vectors: argument errors the referen
     ).toThrow(InvalidArgumentError);
   });
 });
+
+// Asserts which curve backend this file ran on (noble-backend.test.ts reruns it on noble).
+import { runOnBackend } from './_backend.js';
+
+runOnBackend('auto');

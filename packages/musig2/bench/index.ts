@@ -7,6 +7,7 @@
 // ours (`cache: false`) unless the row says "cached".
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import * as scure from '@scure/btc-signer/musig2.js';
+import { curve, setCurveBackend } from '@superscalar/secp';
 import { Bench } from 'tinybench';
 import { aggregateBatch, KeyAggCache, keyAgg, nonceAgg, nonceGen, Session } from '../src/index.js';
 
@@ -16,6 +17,18 @@ const sizes = args.map(Number).filter((x) => x > 0);
 const treeOnly = args.includes('tree');
 const ns = treeOnly ? [] : sizes.length > 0 ? sizes : [2, 16, 64, 256];
 const msg = new Uint8Array(32).fill(7);
+// The curve backend of the "ours" rows (libsecp256k1 in Node where it loads); the "ours on noble" rows
+// switch to @noble/curves for the call, so both backends are measured against scure in the same run.
+const backendName = curve().name;
+console.log(`curve backend: ${backendName}`);
+function onNoble<T>(fn: () => T): T {
+  setCurveBackend('noble');
+  try {
+    return fn();
+  } finally {
+    setCurveBackend('auto');
+  }
+}
 
 function signers(n: number) {
   const sks = Array.from({ length: n }, () => secp256k1.utils.randomSecretKey());
@@ -100,6 +113,7 @@ for (const n of ns) {
   const sessionHz = await paired(
     {
       ours: () => void oursSession(sks, pks, false),
+      noble: () => void onNoble(() => oursSession(sks, pks, false)),
       cached: () => void oursSession(sks, pks, cache),
       scure: () => void scureSession(sks, pks),
     },
@@ -117,8 +131,9 @@ for (const n of ns) {
     });
   row('keyAgg', keyHz.ours as number, keyHz.scure as number);
   row('session', sessionHz.ours as number, sessionHz.scure as number);
+  row('session, ours on @noble/curves', sessionHz.noble as number, sessionHz.scure as number);
   row('session (cached key ctx)', sessionHz.cached as number, sessionHz.scure as number);
-  console.table(rows.slice(-3));
+  console.table(rows.slice(-4));
 }
 // Tree signing, the aggregator's verification only: 64 sessions of 4 signers each (like 64 tree
 // transactions), already signed. Ours: one BIP340 batch verification over all 64 (aggregateBatch), or
@@ -167,7 +182,12 @@ if (treeOnly || sizes.length === 0) {
     { what: 'scure: PartialSigVerify each + agg', 'ops/s': fmt(hz.scure as number), 'vs scure': '1.0x' },
   ]);
 }
+const os = await import('node:os');
+const load = os
+  .loadavg()
+  .map((x) => x.toFixed(1))
+  .join(' ');
 console.log(
-  `machine: ${(await import('node:os')).cpus().length}-core, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
+  `machine: ${os.cpus().length}-core, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, backend: ${backendName}, load average ${load}`,
 );
 console.table(rows);

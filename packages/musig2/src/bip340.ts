@@ -12,18 +12,7 @@ import { assertBytes, assertFunction } from './_assert.js';
 import { taggedScalar } from './_hash.js';
 import { InvalidArgumentError } from './errors.js';
 import { msm } from './keyAgg.js';
-import {
-  bytesToInt,
-  G,
-  hasEvenY,
-  liftX,
-  modN,
-  mulPublic,
-  n,
-  type Point,
-  PointCons,
-  xbytes,
-} from './point.js';
+import { bytesToInt, G, hasEvenY, liftX, modN, mulAddG, n, type Point, PointCons, xbytes } from './point.js';
 
 const p = PointCons.Fp.ORDER;
 
@@ -66,7 +55,7 @@ export function schnorrVerify(sig: Uint8Array, msg: Uint8Array, pubkey: Uint8Arr
   // "Let e = int(hash_BIP0340/challenge(bytes(r) || bytes(P) || m)) mod n"
   const e = taggedScalar('BIP0340/challenge', sig.subarray(0, 32), xbytes(P), msg);
   // "Let R = s⋅G - e⋅P"; "Fail if is_infinite(R), not has_even_y(R), or x(R) ≠ r"
-  const R = mulPublic(G, s).add(mulPublic(P, modN(-e)));
+  const R = mulAddG(P, modN(-e), s);
   if (R.is0() || !hasEvenY(R)) return false;
   return R.toAffine().x === r;
 }

@@ -2,8 +2,9 @@
  * BIP327 key generation and aggregation: `KeyAgg`, `KeyAggCoeff`, `ApplyTweak`, `GetXonlyPubkey`,
  * `GetPlainPubkey`, plus a cache of key-aggregation contexts for tree signing.
  *
- * KeyAgg computes `Q = Σ a_i⋅P_i` as one multi-scalar multiplication (Straus for small sets, Pippenger
- * for large ones) instead of u separate multiplications; the coefficients are public, so variable-time
+ * KeyAgg computes `Q = Σ a_i⋅P_i` as one multi-scalar multiplication on the active `@superscalar/secp`
+ * backend (with @noble/curves: Straus for small sets, Pippenger for large ones; with libsecp256k1: one
+ * multiplication per term in C and one combined sum); the coefficients are public, so variable-time
  * arithmetic is safe. The context also keeps every coefficient, so signing and verification never
  * re-hash the key list.
  *
@@ -11,31 +12,12 @@
  *
  * @see https://github.com/bitcoin/bips/blob/master/bip-0327.mediawiki#key-generation-and-aggregation
  */
-import { mulAddUnsafe, pippenger } from '@noble/curves/abstract/curve.js';
 import { equalBytes, toHex } from '@superscalar/core';
+import { curve } from '@superscalar/secp';
 import { assertBytes, assertBytesArray, assertTweaks } from './_assert.js';
 import { taggedHash, taggedScalar } from './_hash.js';
 import { InvalidArgumentError, InvalidContributionError, ValueError } from './errors.js';
-import {
-  bytesToInt,
-  cbytes,
-  G,
-  hasEvenY,
-  INFINITY,
-  modN,
-  n,
-  type Point,
-  PointCons,
-  pointFromCompressed,
-  xbytes,
-} from './point.js';
-
-/**
- * Above this many terms an MSM uses Pippenger's bucket method; at or below it, interleaved Straus
- * (measured on noble's secp256k1: Straus costs about 0.4 ms per term at every size, Pippenger falls
- * below that only past roughly 768 terms).
- */
-const PIPPENGER_THRESHOLD = 768;
+import { bytesToInt, cbytes, hasEvenY, modN, n, type Point, pointFromCompressed, xbytes } from './point.js';
 
 /**
  * Decoded public keys by their 33-byte encoding (public data). A tree aggregates each participant's
@@ -251,27 +233,9 @@ export function keyAgg(pubkeys: readonly Uint8Array[], options?: MemoOptions): K
   return ctx;
 }
 
-/** `Σ scalars[i]⋅points[i]` for public inputs (scalars in [0, n)). */
+/** `Σ scalars[i]⋅points[i]` for public inputs (scalars in [0, n)), on the active curve backend. */
 export function msm(points: readonly Point[], scalars: readonly bigint[]): Point {
-  // Terms with coefficient 1 (the second key) need no multiplication.
-  const ps: Point[] = [];
-  const ss: bigint[] = [];
-  let acc = INFINITY;
-  for (let i = 0; i < points.length; i++) {
-    const s = scalars[i] as bigint;
-    const P = points[i] as Point;
-    if (s === 0n) continue;
-    if (s === 1n) acc = acc.add(P);
-    else {
-      ps.push(P);
-      ss.push(s);
-    }
-  }
-  if (ps.length === 0) return acc;
-  if (ps.length === 1) return acc.add((ps[0] as Point).multiplyUnsafe(ss[0] as bigint));
-  const sum =
-    ps.length > PIPPENGER_THRESHOLD ? pippenger(PointCons, ps, ss) : mulAddUnsafe(PointCons, ps, ss);
-  return acc.add(sum);
+  return curve().msm(points, scalars);
 }
 
 /**
@@ -314,7 +278,7 @@ function applyTweakUncached(ctx: KeyAggContext, tweak: Uint8Array, isXonly: bool
   // "Let Q' = g⋅Q + t⋅G; fail if is_infinite(Q')"
   const gQ = negate ? ctx.Q.negate() : ctx.Q;
   // The tweak is public (a hash of public keys and scripts): variable-time multiplication is safe.
-  const Q = t === 0n ? gQ : gQ.add(G.multiplyUnsafe(t));
+  const Q = t === 0n ? gQ : curve().mulAddG(gQ, 1n, t);
   if (Q.is0()) throw new ValueError('The result of tweaking cannot be infinity.');
   // "Let gacc' = g⋅gacc mod n", "Let tacc' = t + g⋅tacc mod n"
   const gacc = negate ? modN(-ctx.gacc) : ctx.gacc;

@@ -4,9 +4,11 @@
  *
  * @see https://github.com/bitcoin/bips/blob/master/bip-0327.mediawiki#nonce-aggregation
  */
+
+import { curve } from '@superscalar/secp';
 import { assertBytesArray } from './_assert.js';
 import { InvalidContributionError } from './errors.js';
-import { cbytesExt, INFINITY, type Point, pointFromCompressed } from './point.js';
+import { cbytesExt, type Point, pointFromCompressed } from './point.js';
 
 /** Decodes a 66-byte public nonce into its two points, blaming `signer` (with `contrib`) on failure. */
 export function decodePubnonce(
@@ -28,13 +30,8 @@ export function aggregateNoncePoints(nonces: readonly (readonly [Point, Point])[
 
 /** @internal The two sums `(Σ R_i,1, Σ R_i,2)` of decoded public nonces (either may be infinity). */
 export function sumNoncePoints(nonces: readonly (readonly [Point, Point])[]): [Point, Point] {
-  let R1 = INFINITY;
-  let R2 = INFINITY;
-  for (const [A, B] of nonces) {
-    R1 = R1.add(A);
-    R2 = R2.add(B);
-  }
-  return [R1, R2];
+  const backend = curve();
+  return [backend.sum(nonces.map((x) => x[0])), backend.sum(nonces.map((x) => x[1]))];
 }
 
 /** @internal `cbytes_ext(R1) || cbytes_ext(R2)`. */

@@ -3,26 +3,34 @@
  * 33-byte compressed points, the `_ext` variants that map the point at infinity to 33 zero bytes,
  * `xbytes` for BIP340 x-only encodings, and scalar helpers modulo the group order `n`.
  *
- * Points are `@noble/curves` secp256k1 points (projective). These helpers are the encoding layer every
- * other module uses, exported for packages that build on MuSig2 (adaptor signatures).
+ * Points are `@noble/curves` secp256k1 points. These helpers are the encoding layer every other module
+ * uses, exported for packages that build on MuSig2 (adaptor signatures). Decoding and every
+ * multiplication run on the active `@superscalar/secp` backend (libsecp256k1 in Node where it loads,
+ * @noble/curves otherwise); the results are the same points either way.
  */
-import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
+import {
+  curve,
+  type Point as SecpPoint,
+  PointCons as SecpPointCons,
+  G as secpG,
+  INFINITY as secpInfinity,
+  n as secpN,
+} from '@superscalar/secp';
 import { assertBytes } from './_assert.js';
 import { InvalidArgumentError, ValueError } from './errors.js';
 
 /** A secp256k1 point (projective coordinates; may be the point at infinity). */
-export type Point = WeierstrassPoint<bigint>;
+export type Point = SecpPoint;
 
 /** The `@noble/curves` secp256k1 point constructor. */
-export const PointCons = secp256k1.Point;
+export const PointCons = SecpPointCons;
 /** The generator G. */
-export const G: Point = PointCons.BASE;
+export const G: Point = secpG;
 /** The point at infinity. */
-export const INFINITY: Point = PointCons.ZERO;
+export const INFINITY: Point = secpInfinity;
 /** The group order n. */
-export const n: bigint = PointCons.Fn.ORDER;
+export const n: bigint = secpN;
 
 /** `a mod n`, in [0, n). */
 export function modN(a: bigint): bigint {
@@ -64,11 +72,9 @@ export function xbytes(P: Point): Uint8Array {
 export function pointFromCompressed(bytes: Uint8Array): Point {
   assertBytes(bytes, 'bytes', 33);
   if (bytes[0] !== 2 && bytes[0] !== 3) throw new ValueError('cpoint: prefix must be 0x02 or 0x03');
-  try {
-    return PointCons.fromBytes(bytes);
-  } catch (cause) {
-    throw new ValueError('cpoint: not a valid compressed point', { cause });
-  }
+  const P = curve().decompress(bytes);
+  if (P === undefined) throw new ValueError('cpoint: not a valid compressed point');
+  return P;
 }
 
 /** BIP327 `cpoint_ext(x)`: like {@link pointFromCompressed}, but 33 zero bytes decode as infinity. */
@@ -84,11 +90,9 @@ export function liftX(bytes: Uint8Array): Point {
   const c = new Uint8Array(33);
   c[0] = 2;
   c.set(bytes, 1);
-  try {
-    return PointCons.fromBytes(c);
-  } catch (cause) {
-    throw new ValueError('lift_x: not the x coordinate of a curve point', { cause });
-  }
+  const P = curve().decompress(c);
+  if (P === undefined) throw new ValueError('lift_x: not the x coordinate of a curve point');
+  return P;
 }
 
 /** BIP340 `int(x)`: a 32-byte big-endian integer (not reduced). */
@@ -104,12 +108,22 @@ export function scalarToBytes(x: bigint): Uint8Array {
 
 /** `d⋅G` for a secret scalar (constant-time base multiplication); `d` in [1, n). */
 export function mulG(d: bigint): Point {
-  return G.multiply(d);
+  return curve().mulG(d);
 }
 
 /** `k⋅P` for public values (variable time); `k` in [0, n), 0 giving infinity. */
 export function mulPublic(P: Point, k: bigint): Point {
-  return k === 0n ? INFINITY : P.multiplyUnsafe(k);
+  return curve().mul(P, k);
+}
+
+/** @internal `a⋅P + b⋅G` for public `a`, `b` in [0, n). */
+export function mulAddG(P: Point, a: bigint, b: bigint): Point {
+  return curve().mulAddG(P, a, b);
+}
+
+/** @internal `P + Q` on the active backend (either may be infinity). */
+export function addPoints(P: Point, Q: Point): Point {
+  return curve().add(P, Q);
 }
 
 function isZeroBytes(b: Uint8Array): boolean {

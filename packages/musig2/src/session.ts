@@ -20,7 +20,7 @@ import {
 } from './_assert.js';
 import { taggedScalar } from './_hash.js';
 import { InfiniteNonceError, InvalidArgumentError, InvalidContributionError, ValueError } from './errors.js';
-import { applyTweaks, type KeyAggContext, keyAgg } from './keyAgg.js';
+import { applyTweaks, type KeyAggContext, keyAgg, msm } from './keyAgg.js';
 import { defaultKeyAggCache, KeyAggCache } from './keyAggCache.js';
 import { decodePubnonce, nonceAgg } from './nonceAgg.js';
 import {
@@ -28,8 +28,8 @@ import {
   cbytes,
   G,
   hasEvenY,
-  INFINITY,
   modN,
+  mulAddG,
   mulG,
   mulPublic,
   n,
@@ -150,7 +150,7 @@ export function sessionValuesFromPoints(
   // "Let b = int(hash_MuSig/noncecoef(aggnonce || xbytes(Q) || m)) mod n"
   const b = taggedScalar('MuSig/noncecoef', aggnonce, xQ, msg);
   // "Let R' = R'_1 + b⋅R'_2"; "If is_infinite(R'): Let final nonce R = G"
-  const Rp = R1.add(mulPublic(R2, b));
+  const Rp = msm([R1, R2], [1n, b]);
   const R = Rp.is0() ? G : Rp;
   // "Let e = int(hash_BIP0340/challenge(xbytes(R) || xbytes(Q) || m)) mod n"
   const e = taggedScalar('BIP0340/challenge', xbytes(R), xQ, msg);
@@ -268,9 +268,8 @@ export function verifyPartialPoints(
   const c = modN(modN(e * a) * gp);
   // s⋅G == sign⋅(R1 + b⋅R2) + c⋅P, computed as sign⋅R1 + [(sign⋅b)⋅R2 + c⋅P] (one Straus pass).
   const bb = evenR ? b : modN(-b);
-  const mixed = bb !== 0n && c !== 0n ? R2.mulAddUnsafe(bb, P, c) : mulPublic(R2, bb).add(mulPublic(P, c));
-  const rhs = (evenR ? R1 : R1.negate()).add(mixed);
-  const lhs = s === 0n ? INFINITY : G.multiplyUnsafe(s);
+  const rhs = msm([evenR ? R1 : R1.negate(), R2, P], [1n, bb, c]);
+  const lhs = mulAddG(G, 0n, s);
   return lhs.equals(rhs);
 }
 
@@ -380,7 +379,7 @@ export function verifyAggregate(sig: Uint8Array, values: SessionValues): boolean
   if (!equalBytesConstantTime(sig.subarray(0, 32), xbytes(values.R))) return false;
   const Qe = hasEvenY(values.Q) ? values.Q : values.Q.negate();
   const negE = modN(-values.e);
-  const Rc = (s === 0n ? INFINITY : G.multiplyUnsafe(s)).add(mulPublic(Qe, negE));
+  const Rc = mulAddG(Qe, negE, s);
   if (Rc.is0() || !hasEvenY(Rc)) return false;
   return Rc.equals(hasEvenY(values.R) ? values.R : values.R.negate());
 }

@@ -119,3 +119,8 @@ describe('BIP340 properties', () => {
     );
   }, 600_000);
 });
+
+// Asserts which curve backend this file ran on (noble-backend.test.ts reruns it on noble).
+import { runOnBackend } from './_backend.js';
+
+runOnBackend('auto');

@@ -254,3 +254,8 @@ function onCurve(pk: Uint8Array): boolean {
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
+
+// Asserts which curve backend this file ran on (noble-backend.test.ts reruns it on noble).
+import { runOnBackend } from './_backend.js';
+
+runOnBackend('auto');

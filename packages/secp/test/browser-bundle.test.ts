@@ -1,0 +1,46 @@
+// The backend is chosen by export condition: a browser-platform bundle of the package's main entry
+// contains neither the native module nor any `node:` import, and runs on @noble/curves.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../../../test-utils/index.js';
+
+const pkgDir = join(repoRoot, 'packages', 'secp');
+
+describe('browser bundle', () => {
+  it('has no native module and no node: import, and selects noble', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'secp-browser-'));
+    try {
+      const out = join(dir, 'bundle.mjs');
+      execFileSync(
+        join(repoRoot, 'node_modules', '.bin', 'esbuild'),
+        [
+          join(pkgDir, 'src', 'index.ts'),
+          '--bundle',
+          '--platform=browser',
+          '--format=esm',
+          '--conditions=source',
+          `--outfile=${out}`,
+          '--log-level=error',
+        ],
+        { cwd: pkgDir },
+      );
+      const code = readFileSync(out, 'utf8');
+      expect(code).not.toMatch(/from\s*["']node:|require\(["']node:/);
+      expect(code).not.toContain('secp256k1/bindings');
+      expect(code).not.toContain('publicKeyTweakMul');
+      const browser = (await import(out)) as typeof import('../src/index.js');
+      expect(browser.curve().id).toBe('noble');
+      expect(browser.nativeBackendStatus().loaded).toBe(false);
+      expect(() => browser.setCurveBackend('native')).toThrow();
+      const sk = new Uint8Array(32);
+      sk[31] = 1; // d = 1, P = G
+      const sig = browser.schnorrSign(new Uint8Array(32), sk);
+      expect(browser.schnorrVerify(sig, new Uint8Array(32), browser.G.toBytes(true).subarray(1))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
