@@ -11,13 +11,14 @@
  * {@link ChannelState}; optional values are a presence byte (0 or 1) and the value; lists a 2-byte
  * count; variable bytes a 2-byte length. Decoding is strict: unknown version, out-of-range values,
  * invalid enums, flags other than 0/1, balances that do not add up to the channel output, trailing
- * bytes — each is a {@link StateEncodingError} naming the byte offset.
+ * bytes — each is a {@link DecodeError} naming the byte offset.
  *
  * @module
  */
+import { toHex } from '@superscalar/core';
 import { ShachainStore } from '@superscalar/shachain';
+import { txidHexBytes } from './_hex.js';
 import type { Spec, Update } from './channel/_log.js';
-import { StateEncodingError } from './channelErrors.js';
 import {
   type Basepoints,
   type ChannelConfig,
@@ -25,6 +26,7 @@ import {
   type Side,
   validateConfig,
 } from './commitment.js';
+import { DecodeError, InvalidArgumentError } from './errors.js';
 
 /** A commitment's balances (msat, HTLCs excluded), its HTLCs and its fee rate, in absolute terms. */
 export type ChannelSpec = Spec;
@@ -194,7 +196,7 @@ class Reader {
   pos = 0;
   constructor(private readonly buf: Uint8Array) {}
   fail(reason: string, at = this.pos): never {
-    throw new StateEncodingError(reason, at);
+    throw new DecodeError(reason, at);
   }
   need(n: number, what: string) {
     if (this.pos + n > this.buf.length) this.fail(`truncated: ${what} needs ${n} bytes`);
@@ -280,14 +282,14 @@ function readBasepoints(r: Reader, what: string): Basepoints {
   };
 }
 
-function writeOutpoint(w: Writer, o: FundingOutpoint) {
-  w.bytes(hexToBytes(o.txid));
+function writeOutpoint(w: Writer, o: FundingOutpoint, what: string) {
+  w.bytes(txidHexBytes(o.txid, `${what}.txid`));
   w.u32(o.vout);
   w.u64(o.amount);
 }
 
 function readOutpoint(r: Reader, what: string): FundingOutpoint {
-  const txid = bytesToHex(r.bytes(32, `${what}.txid`));
+  const txid = toHex(r.bytes(32, `${what}.txid`));
   const vout = r.u32(`${what}.vout`);
   const amount = r.u64(`${what}.amount`, 2_100_000_000_000_000n);
   return { txid, vout, amount };
@@ -436,8 +438,8 @@ export function encodeChannelState(s: ChannelState): Uint8Array {
   w.u8(PHASES.indexOf(s.phase));
   w.u32(s.height);
   w.u16(s.fundings.length);
-  for (const f of s.fundings) {
-    writeOutpoint(w, f.outpoint);
+  for (const [i, f] of s.fundings.entries()) {
+    writeOutpoint(w, f.outpoint, `state.fundings[${i}].outpoint`);
     w.u64(f.firstRemoteNumber);
     w.bool(f.lastRemoteNumber !== null);
     if (f.lastRemoteNumber !== null) w.u64(f.lastRemoteNumber);
@@ -468,7 +470,7 @@ export function encodeChannelState(s: ChannelState): Uint8Array {
   w.u8(LAST_SENT.indexOf(s.lastSent));
   w.bool(s.rebind !== null);
   if (s.rebind !== null) {
-    writeOutpoint(w, s.rebind.outpoint);
+    writeOutpoint(w, s.rebind.outpoint, 'state.rebind.outpoint');
     w.bool(s.rebind.signature !== null);
     if (s.rebind.signature !== null) w.bytes(s.rebind.signature);
   }
@@ -476,12 +478,12 @@ export function encodeChannelState(s: ChannelState): Uint8Array {
 }
 
 /**
- * Decodes {@link encodeChannelState}'s bytes. Strict: any deviation is a {@link StateEncodingError}
+ * Decodes {@link encodeChannelState}'s bytes. Strict: any deviation is a {@link DecodeError}
  * with the byte offset; keys and points of the config are checked as the commitment builder checks
  * them, every spec must add up to the channel output.
  */
 export function decodeChannelState(bytes: Uint8Array): ChannelState {
-  if (!(bytes instanceof Uint8Array)) throw new StateEncodingError('expected a Uint8Array', 0);
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('bytes', 'expected a Uint8Array');
   const r = new Reader(bytes);
   const version = r.u8('version');
   if (version !== CHANNEL_STATE_VERSION) r.fail(`unknown version ${version}`, 0);
@@ -508,7 +510,7 @@ export function decodeChannelState(bytes: Uint8Array): ChannelState {
   try {
     validateConfig(config);
   } catch (cause) {
-    throw new StateEncodingError(`config: ${(cause as Error).message}`, cfgAt, { cause });
+    throw new DecodeError(`config: ${(cause as Error).message}`, cfgAt, { cause });
   }
   const policy: ChannelPolicy = {
     reserve: r.u64('policy.reserve'),
@@ -572,7 +574,7 @@ export function decodeChannelState(bytes: Uint8Array): ChannelState {
   try {
     remoteSecrets = ShachainStore.deserialize(secretBytes);
   } catch (cause) {
-    throw new StateEncodingError(`remoteSecrets: ${(cause as Error).message}`, secretsAt, { cause });
+    throw new DecodeError(`remoteSecrets: ${(cause as Error).message}`, secretsAt, { cause });
   }
   const localStfu = r.bool('localStfu');
   const remoteStfu = r.bool('remoteStfu');
@@ -608,16 +610,4 @@ export function decodeChannelState(bytes: Uint8Array): ChannelState {
     lastSent,
     rebind,
   };
-}
-
-function hexToBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function bytesToHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Rng } from '@superscalar/musig2';
+import type { Rng } from '@superscalar/core';
 import type { ChannelError } from '../channelErrors.js';
 import type { ChannelConfig, FundingOutpoint, Side } from '../commitment.js';
 import type { ChannelMessage } from '../messages.js';
