@@ -144,10 +144,10 @@ export class SignatureRejectedError extends ChannelError {
   /** `partial`: the peer's partial signature failed BIP327 PartialSigVerify; `aggregate`: the BIP340 check. */
   readonly which: 'partial' | 'aggregate' | 'nonce';
   /** The commitment number concerned. */
-  readonly commitmentNumber: bigint;
+  readonly commitmentNumber: number;
   constructor(
     which: 'partial' | 'aggregate' | 'nonce',
-    commitmentNumber: bigint,
+    commitmentNumber: number,
     message: string,
     options?: { cause?: unknown; action?: ChannelErrorAction },
   ) {
@@ -170,10 +170,10 @@ export class RevocationRejectedError extends ChannelError {
   /** `unexpected`: no commitment awaits revocation; `wrong-point`: the secret is not the commitment's; `shachain`: inconsistent with the secrets received before. */
   readonly rule: 'unexpected' | 'wrong-point' | 'shachain';
   /** The commitment number the secret should revoke. */
-  readonly commitmentNumber: bigint;
+  readonly commitmentNumber: number;
   constructor(
     rule: 'unexpected' | 'wrong-point' | 'shachain',
-    commitmentNumber: bigint,
+    commitmentNumber: number,
     message: string,
     options?: { cause?: unknown },
   ) {

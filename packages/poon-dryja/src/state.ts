@@ -8,7 +8,8 @@
  * (the compact shachain store) and every signature the holder relies on.
  *
  * Encoding, version 1 (all integers big-endian): `0x01`, then the fields in the order of
- * {@link ChannelState}; optional values are a presence byte (0 or 1) and the value; lists a 2-byte
+ * {@link ChannelState} (`revision` in 4 bytes, where earlier releases wrote the same count as the
+ * persist's `updateId`: the bytes are unchanged); commitment numbers are 8 bytes below 2^48; optional values are a presence byte (0 or 1) and the value; lists a 2-byte
  * count; variable bytes a 2-byte length. Decoding is strict: unknown version, out-of-range values,
  * invalid enums, flags other than 0/1, balances that do not add up to the channel output, trailing
  * bytes — each is a {@link DecodeError} naming the byte offset.
@@ -56,7 +57,7 @@ export interface ChannelPolicy {
 
 /** A commitment the channel knows: its number, its spec and the holder's per-commitment point. */
 export interface CommitmentRecord {
-  readonly number: bigint;
+  readonly number: number;
   readonly spec: ChannelSpec;
   readonly point: Uint8Array;
 }
@@ -71,11 +72,11 @@ export interface HolderCommitmentRecord extends CommitmentRecord {
 export interface FundingRecord {
   readonly outpoint: FundingOutpoint;
   /** The first counterparty commitment number signed on this outpoint. */
-  readonly firstRemoteNumber: bigint;
+  readonly firstRemoteNumber: number;
   /** The last counterparty commitment number signed on it (`null` while it is the current outpoint). */
-  readonly lastRemoteNumber: bigint | null;
+  readonly lastRemoteNumber: number | null;
   /** Once superseded: the holder's last commitment on it and its signature (still broadcastable). */
-  readonly holder: { readonly number: bigint; readonly signature: Uint8Array } | null;
+  readonly holder: { readonly number: number; readonly signature: Uint8Array } | null;
 }
 
 /** A rebinding in progress (brief §5.4): the new outpoint and, once complete, the holder's signature on it. */
@@ -93,8 +94,12 @@ export type LastSent = 'none' | 'commit' | 'revoke';
 
 /** Everything the state machine persists. */
 export interface ChannelState {
-  /** Id of the persist action that carried this state (strictly increasing). */
-  readonly updateId: number;
+  /**
+   * How many times this channel's state has been persisted (0 when opened): a newer state has a
+   * higher revision, so a runtime can refuse to restore a state older than one it has seen. Not a
+   * store update id (the runtime that owns the store assigns those, DESIGN §4).
+   */
+  readonly revision: number;
   readonly channelId: Uint8Array;
   /** This side. */
   readonly role: Side;
@@ -398,14 +403,14 @@ function readUpdates(r: Reader, what: string): Update[] {
 function writeCommit(w: Writer, c: CommitmentRecord | null) {
   w.bool(c !== null);
   if (c === null) return;
-  w.u64(c.number);
+  w.u64(BigInt(c.number));
   writeSpec(w, c.spec);
   w.bytes(c.point);
 }
 
 function readCommit(r: Reader, what: string, capacityMsat: bigint): CommitmentRecord | null {
   if (!r.bool(`${what} presence`)) return null;
-  const number = r.u64(`${what}.number`, U48);
+  const number = Number(r.u64(`${what}.number`, U48));
   const spec = readSpec(r, `${what}.spec`, capacityMsat);
   const point = r.bytes(33, `${what}.point`);
   return { number, spec, point };
@@ -415,7 +420,7 @@ function readCommit(r: Reader, what: string, capacityMsat: bigint): CommitmentRe
 export function encodeChannelState(s: ChannelState): Uint8Array {
   const w = new Writer();
   w.u8(CHANNEL_STATE_VERSION);
-  w.u32(s.updateId);
+  w.u32(s.revision);
   w.bytes(s.channelId);
   w.u8(SIDES.indexOf(s.role));
   const c = s.config;
@@ -440,12 +445,12 @@ export function encodeChannelState(s: ChannelState): Uint8Array {
   w.u16(s.fundings.length);
   for (const [i, f] of s.fundings.entries()) {
     writeOutpoint(w, f.outpoint, `state.fundings[${i}].outpoint`);
-    w.u64(f.firstRemoteNumber);
+    w.u64(BigInt(f.firstRemoteNumber));
     w.bool(f.lastRemoteNumber !== null);
-    if (f.lastRemoteNumber !== null) w.u64(f.lastRemoteNumber);
+    if (f.lastRemoteNumber !== null) w.u64(BigInt(f.lastRemoteNumber));
     w.bool(f.holder !== null);
     if (f.holder !== null) {
-      w.u64(f.holder.number);
+      w.u64(BigInt(f.holder.number));
       w.bytes(f.holder.signature);
     }
   }
@@ -487,7 +492,7 @@ export function decodeChannelState(bytes: Uint8Array): ChannelState {
   const r = new Reader(bytes);
   const version = r.u8('version');
   if (version !== CHANNEL_STATE_VERSION) r.fail(`unknown version ${version}`, 0);
-  const updateId = r.int('updateId', 0, 0xffffffff);
+  const revision = r.int('revision', 0, 0xffffffff);
   const channelId = r.bytes(32, 'channelId');
   const role = r.enumOf(SIDES, 'role');
   const cfgAt = r.pos;
@@ -529,13 +534,13 @@ export function decodeChannelState(bytes: Uint8Array): ChannelState {
   const fundings: FundingRecord[] = [];
   for (let i = 0; i < nFundings; i++) {
     const outpoint = readOutpoint(r, `fundings[${i}].outpoint`);
-    const firstRemoteNumber = r.u64(`fundings[${i}].firstRemoteNumber`, U48);
+    const firstRemoteNumber = Number(r.u64(`fundings[${i}].firstRemoteNumber`, U48));
     const lastRemoteNumber = r.bool(`fundings[${i}].lastRemoteNumber presence`)
-      ? r.u64(`fundings[${i}].lastRemoteNumber`, U48)
+      ? Number(r.u64(`fundings[${i}].lastRemoteNumber`, U48))
       : null;
     const holder = r.bool(`fundings[${i}].holder presence`)
       ? {
-          number: r.u64(`fundings[${i}].holder.number`, U48),
+          number: Number(r.u64(`fundings[${i}].holder.number`, U48)),
           signature: r.bytes(64, `fundings[${i}].holder.signature`),
         }
       : null;
@@ -587,7 +592,7 @@ export function decodeChannelState(bytes: Uint8Array): ChannelState {
   }
   r.done();
   return {
-    updateId,
+    revision,
     channelId,
     role,
     config,

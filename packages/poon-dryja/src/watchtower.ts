@@ -24,7 +24,7 @@ import type { ChannelState } from './state.js';
 /** What a watchtower holds for one revoked counterparty commitment. */
 export interface WatchtowerRecord {
   readonly channelId: Uint8Array;
-  readonly commitmentNumber: bigint;
+  readonly commitmentNumber: number;
   /** One entry per outpoint copy of the revoked commitment. */
   readonly copies: readonly RevokedCopy[];
 }
@@ -90,7 +90,7 @@ export function encodeWatchtowerRecord(record: WatchtowerRecord): Uint8Array {
   const parts: Uint8Array[] = [
     Uint8Array.of(WATCHTOWER_ENCODING_VERSION),
     record.channelId,
-    u64(record.commitmentNumber),
+    u64(BigInt(record.commitmentNumber)),
   ];
   parts.push(te(record.copies.length, 2));
   for (const c of record.copies) {
@@ -109,9 +109,9 @@ function readRecord(r: Reader): WatchtowerRecord {
   const version = Number(r.uint(1, 'version'));
   if (version !== WATCHTOWER_ENCODING_VERSION) r.fail(`unknown version ${version}`, r.pos - 1);
   const channelId = r.take(32, 'channelId');
-  const commitmentNumber = r.uint(8, 'commitmentNumber');
-  if (commitmentNumber >= 1n << 48n)
-    r.fail(`commitment number ${commitmentNumber} above 2^48 − 1`, r.pos - 8);
+  const number = r.uint(8, 'commitmentNumber');
+  if (number >= 1n << 48n) r.fail(`commitment number ${number} above 2^48 − 1`, r.pos - 8);
+  const commitmentNumber = Number(number);
   const n = Number(r.uint(2, 'copies count'));
   if (n === 0) r.fail('no copies', r.pos - 2);
   const copies: RevokedCopy[] = [];
@@ -156,9 +156,7 @@ export function watchtowerExport(
   return {
     channelId: Uint8Array.from(state.channelId),
     outpoints: state.fundings.map((f) => ({ ...f.outpoint })),
-    records: [...records].sort((a, b) =>
-      a.commitmentNumber < b.commitmentNumber ? -1 : a.commitmentNumber > b.commitmentNumber ? 1 : 0,
-    ),
+    records: [...records].sort((a, b) => a.commitmentNumber - b.commitmentNumber),
   };
 }
 

@@ -16,7 +16,7 @@ describe('errors', () => {
       new mod.DecodeError('truncated', 3),
       new mod.SelfVerificationError('penalty'),
       new mod.IllegalStepError('phase', 'disconnect', 'peer', 'unexpected'),
-      new mod.SignatureRejectedError('partial', 5n, 'does not verify'),
+      new mod.SignatureRejectedError('partial', 5, 'does not verify'),
       new mod.ChannelClosedError('closed'),
     ];
     for (const e of errors) {

@@ -24,6 +24,7 @@ import { Pair, payment } from './channel-harness.js';
 const runs = propertyRuns(1000, 100);
 const U48 = (1n << 48n) - 1n;
 const U64 = (1n << 64n) - 1n;
+const commitmentNumberArb = fc.bigInt({ min: 0n, max: U48 }).map(Number);
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
 const sideArb = fc.constantFrom('lsp' as const, 'client' as const);
@@ -95,13 +96,13 @@ const stateArb: fc.Arbitrary<ChannelState> = fc
   .chain((capacity) => {
     const cap = capacity * 1000n;
     const commit = fc.record({
-      number: fc.bigInt({ min: 0n, max: U48 }),
+      number: commitmentNumberArb,
       spec: specArb(cap),
       point: bytes(33),
     });
     const outpoint = fc.record({ txid: hex32, vout: fc.nat(), amount: fc.constant(capacity) });
     return fc.record({
-      updateId: fc.nat(),
+      revision: fc.nat(),
       channelId: bytes(32),
       role: sideArb,
       config: fc
@@ -127,9 +128,9 @@ const stateArb: fc.Arbitrary<ChannelState> = fc
         .array(
           fc.record({
             outpoint,
-            firstRemoteNumber: fc.bigInt({ min: 0n, max: U48 }),
-            last: fc.bigInt({ min: 0n, max: U48 }),
-            holder: fc.option(fc.record({ number: fc.bigInt({ min: 0n, max: U48 }), signature: bytes(64) }), {
+            firstRemoteNumber: commitmentNumberArb,
+            last: commitmentNumberArb,
+            holder: fc.option(fc.record({ number: commitmentNumberArb, signature: bytes(64) }), {
               nil: null,
             }),
           }),
@@ -146,7 +147,7 @@ const stateArb: fc.Arbitrary<ChannelState> = fc
       initialSpec: specArb(cap),
       localCommit: fc.option(
         fc.record({
-          number: fc.bigInt({ min: 0n, max: U48 }),
+          number: commitmentNumberArb,
           spec: specArb(cap),
           point: bytes(33),
           signature: bytes(64),
@@ -285,7 +286,7 @@ describe('persisted channel state', () => {
 describe('watchtower records', () => {
   const recordArb: fc.Arbitrary<WatchtowerRecord> = fc.record({
     channelId: bytes(32),
-    commitmentNumber: fc.bigInt({ min: 0n, max: U48 }),
+    commitmentNumber: commitmentNumberArb,
     copies: fc.array(
       fc.record({
         funding: fc.record({ txid: hex32, vout: fc.nat() }),

@@ -82,6 +82,7 @@ export class ChannelCore {
   awaitingReestablish = false;
   commitWanted = false;
   quiesceWanted = false;
+  /** Token of the last `persist` issued, and of the last one acknowledged (the state's revision). */
   lastIssued: number;
   lastAcked: number;
   inbox: ChannelMessage[] = [];
@@ -107,13 +108,13 @@ export class ChannelCore {
       },
       remoteSecrets: ShachainStore.deserialize(state.remoteSecrets.serialize()),
     };
+    this.lastIssued = state.revision;
+    this.lastAcked = state.revision;
     this.secrets = secrets;
     this.options = options;
     this.rng = options.rng ?? randomBytes;
     const cfg = state.config;
     this.localFundingKey = state.role === 'lsp' ? cfg.lspFundingKey : cfg.clientFundingKey;
-    this.lastIssued = state.updateId;
-    this.lastAcked = state.updateId;
     const derived = secp256k1.getPublicKey(secrets.fundingSecret, true);
     if (!equalBytes(derived, this.localFundingKey))
       throw new InvalidArgumentError('secrets.fundingSecret', `is not the secret of this side's funding key`);
@@ -145,11 +146,11 @@ export class ChannelCore {
   }
 
   persist(blobs: { key: string; bytes: Uint8Array }[]) {
-    this.s.updateId = this.lastIssued + 1;
-    this.lastIssued = this.s.updateId;
+    this.s.revision = this.lastIssued + 1;
+    this.lastIssued = this.s.revision;
     this.out.push({
       kind: 'persist',
-      updateId: this.s.updateId,
+      token: this.s.revision,
       state: encodeChannelState(this.snapshot()),
       blobs,
     });
@@ -174,7 +175,7 @@ export class ChannelCore {
     throw new PeerFault(make('peer'));
   }
 
-  build(holder: Side, number: bigint, point: Uint8Array, spec: Spec, funding: FundingOutpoint): Commitment {
+  build(holder: Side, number: number, point: Uint8Array, spec: Spec, funding: FundingOutpoint): Commitment {
     return buildCommitment(this.s.config, funding, {
       holder,
       commitmentNumber: number,
@@ -186,11 +187,11 @@ export class ChannelCore {
     });
   }
 
-  localSecret(number: bigint): Uint8Array {
-    return generateFromSeed(this.secrets.shachainSeed, commitmentIndex(Number(number)));
+  localSecret(number: number): Uint8Array {
+    return generateFromSeed(this.secrets.shachainSeed, commitmentIndex(number));
   }
 
-  localPoint(number: bigint): Uint8Array {
+  localPoint(number: number): Uint8Array {
     return perCommitmentPoint(this.localSecret(number));
   }
 

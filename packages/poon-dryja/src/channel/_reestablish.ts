@@ -61,12 +61,10 @@ export function connect(ch: ChannelCore) {
   ch.send({
     type: 'channel_reestablish',
     channelId: ch.s.channelId,
-    nextCommitmentNumber: lc.number + 1n,
+    nextCommitmentNumber: lc.number + 1,
     nextRevocationNumber: rc.number,
     yourLastPerCommitmentSecret:
-      rc.number > 0n
-        ? (ch.s.remoteSecrets.getSecret(commitmentIndex(Number(rc.number - 1n))) ?? ZERO32)
-        : ZERO32,
+      rc.number > 0 ? (ch.s.remoteSecrets.getSecret(commitmentIndex(rc.number - 1)) ?? ZERO32) : ZERO32,
     myCurrentPerCommitmentPoint: lc.point,
     verificationNonce: (ch.myNonces[0] as NonceGenResult).pubnonce,
   });
@@ -79,15 +77,15 @@ export function onReestablish(ch: ChannelCore, m: Extract<ChannelMessage, { type
     );
   if (
     !isBytes(m.verificationNonce, 66) ||
-    typeof m.nextCommitmentNumber !== 'bigint' ||
-    typeof m.nextRevocationNumber !== 'bigint' ||
+    !Number.isInteger(m.nextCommitmentNumber) ||
+    !Number.isInteger(m.nextRevocationNumber) ||
     !isBytes(m.yourLastPerCommitmentSecret, 32)
   )
     ch.peerError((o) => new IllegalStepError('malformed', 'disconnect', o, 'channel_reestablish fields'));
   const lc = ch.requireLocal();
   const rc = ch.s.remoteCommit as CommitmentRecord;
   // The peer's view of our commitments: it holds our revocations below nextRevocationNumber.
-  const needRevocation = m.nextRevocationNumber === lc.number - 1n;
+  const needRevocation = m.nextRevocationNumber === lc.number - 1;
   if (!needRevocation && m.nextRevocationNumber !== lc.number)
     ch.peerError(
       (o) =>
@@ -99,8 +97,8 @@ export function onReestablish(ch: ChannelCore, m: Extract<ChannelMessage, { type
         ),
     );
   if (
-    m.nextRevocationNumber > 0n &&
-    !equalBytes(m.yourLastPerCommitmentSecret, ch.localSecret(m.nextRevocationNumber - 1n))
+    m.nextRevocationNumber > 0 &&
+    !equalBytes(m.yourLastPerCommitmentSecret, ch.localSecret(m.nextRevocationNumber - 1))
   )
     ch.peerError(
       (o) =>
@@ -114,8 +112,8 @@ export function onReestablish(ch: ChannelCore, m: Extract<ChannelMessage, { type
   const next = ch.s.nextRemoteCommit;
   let resendCommit = false;
   if (next !== null && m.nextCommitmentNumber === next.number) resendCommit = true;
-  else if (next !== null && m.nextCommitmentNumber === next.number + 1n) resendCommit = false;
-  else if (next === null && m.nextCommitmentNumber === rc.number + 1n) resendCommit = false;
+  else if (next !== null && m.nextCommitmentNumber === next.number + 1) resendCommit = false;
+  else if (next === null && m.nextCommitmentNumber === rc.number + 1) resendCommit = false;
   else
     ch.peerError(
       (o) =>

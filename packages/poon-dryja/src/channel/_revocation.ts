@@ -28,8 +28,8 @@ export function sendRevocation(ch: ChannelCore, retransmit = false) {
   ch.send({
     type: 'revoke_and_ack',
     channelId: ch.s.channelId,
-    perCommitmentSecret: ch.localSecret(lc.number - 1n),
-    nextPerCommitmentPoint: ch.localPoint(lc.number + 1n),
+    perCommitmentSecret: ch.localSecret(lc.number - 1),
+    nextPerCommitmentPoint: ch.localPoint(lc.number + 1),
     nextVerificationNonce: nonce.pubnonce,
   });
 }
@@ -41,7 +41,7 @@ export function onRevokeAndAck(ch: ChannelCore, m: RevokeAndAck) {
     throw new PeerFault(
       new RevocationRejectedError(
         'unexpected',
-        rc?.number ?? 0n,
+        rc?.number ?? 0,
         'no counterparty commitment awaits revocation',
       ),
     );
@@ -63,7 +63,7 @@ export function onRevokeAndAck(ch: ChannelCore, m: RevokeAndAck) {
     );
   const secrets = ShachainStore.deserialize(ch.s.remoteSecrets.serialize());
   try {
-    secrets.insertSecret(m.perCommitmentSecret, commitmentIndex(Number(rc.number)));
+    secrets.insertSecret(m.perCommitmentSecret, commitmentIndex(rc.number));
   } catch (cause) {
     throw new PeerFault(
       new RevocationRejectedError(

@@ -54,10 +54,10 @@ export function signInitial(ch: ChannelCore) {
   if (ch.openingSentCommit || ch.outstanding()) return;
   const point = ch.s.remoteNextPoints.shift() as Uint8Array;
   const spec = ch.s.initialSpec;
-  const c = ch.build(other(ch.s.role), 0n, point, spec, ch.funding);
+  const c = ch.build(other(ch.s.role), 0, point, spec, ch.funding);
   const { psig, pubnonce } = signAsSigner(ch, c);
   ch.openingSentCommit = true;
-  ch.s.remoteCommit = { number: 0n, spec, point };
+  ch.s.remoteCommit = { number: 0, spec, point };
   ch.s.lastSent = 'commit';
   ch.persist([]);
   ch.send({
@@ -187,7 +187,7 @@ export function trySign(ch: ChannelCore) {
     ...by(remote, ch.s.remoteChanges.acked),
     ...by(ch.s.role, ch.s.localChanges.proposed),
   ]);
-  const number = rc.number + 1n;
+  const number = rc.number + 1;
   const c = ch.build(remote, number, point, spec, ch.funding);
   const { psig, pubnonce } = signAsSigner(ch, c);
   ch.s.remoteNextPoints.shift();
@@ -226,11 +226,11 @@ export function onCommitmentSigned(ch: ChannelCore, m: CommitmentSigned) {
       ch.peerError(
         (o) => new IllegalStepError('phase', 'disconnect', o, 'a second commitment_signed while opening'),
       );
-    const point = ch.localPoint(0n);
-    const c = ch.build(ch.s.role, 0n, point, ch.s.initialSpec, ch.funding);
+    const point = ch.localPoint(0);
+    const c = ch.build(ch.s.role, 0, point, ch.s.initialSpec, ch.funding);
     const signature = completeAsHolder(ch, c, mine, m.partialSig, m.signingNonce);
     ch.myNonces.shift();
-    ch.s.localCommit = { number: 0n, spec: ch.s.initialSpec, point, signature };
+    ch.s.localCommit = { number: 0, spec: ch.s.initialSpec, point, signature };
     ch.persist([]);
     return;
   }
@@ -244,7 +244,7 @@ export function onCommitmentSigned(ch: ChannelCore, m: CommitmentSigned) {
     ...by(ch.s.role, ch.s.localChanges.acked),
     ...by(remote, ch.s.remoteChanges.proposed),
   ]);
-  const number = lc.number + 1n;
+  const number = lc.number + 1;
   const point = ch.localPoint(number);
   let c: Commitment;
   try {

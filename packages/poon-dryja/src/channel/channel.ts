@@ -88,7 +88,7 @@ const ON_INPUT: { readonly [T in ChannelInput['type']]: Step<InputOf<T>> } = {
     ch.s.remoteStfu = false;
     ch.quiesceWanted = false;
   },
-  persisted: (ch, i) => persisted(ch, i.updateId),
+  persisted: (ch, i) => persisted(ch, i.token),
   block: (ch, i) => {
     if (!Number.isInteger(i.height) || i.height < 0)
       throw new InvalidArgumentError('input.height', 'expected a height');
@@ -154,14 +154,14 @@ export class Channel {
     };
     const funding = { ...setup.funding, txid: setup.funding.txid.toLowerCase() };
     const state: ChannelState = {
-      updateId: 0,
+      revision: 0,
       channelId: Uint8Array.from(setup.channelId),
       role: setup.role,
       config: setup.config,
       policy: setup.policy,
       phase: 'opening',
       height: setup.height,
-      fundings: [{ outpoint: funding, firstRemoteNumber: 0n, lastRemoteNumber: null, holder: null }],
+      fundings: [{ outpoint: funding, firstRemoteNumber: 0, lastRemoteNumber: null, holder: null }],
       initialSpec,
       localCommit: null,
       remoteCommit: null,
@@ -179,15 +179,15 @@ export class Channel {
     };
     const ch = new ChannelCore(state, secrets, options);
     // Building commitment 0 now checks that the LSP can pay its fee and anchor (brief §2 b_i bound).
-    ch.build('lsp', 0n, ch.localPoint(0n), initialSpec, funding);
+    ch.build('lsp', 0, ch.localPoint(0), initialSpec, funding);
     const actions = run(ch, () => {
       ch.myNonces = [ch.freshNonce(), ch.freshNonce()];
       ch.send({
         type: 'channel_ready',
         channelId: ch.s.channelId,
-        nextPerCommitmentPoint: ch.localPoint(0n),
+        nextPerCommitmentPoint: ch.localPoint(0),
         verificationNonce: (ch.myNonces[0] as NonceGenResult).pubnonce,
-        secondPerCommitmentPoint: ch.localPoint(1n),
+        secondPerCommitmentPoint: ch.localPoint(1),
         secondVerificationNonce: (ch.myNonces[1] as NonceGenResult).pubnonce,
       });
       ch.out.push({ kind: 'watch', watch: { type: 'funding', outpoint: funding } });
@@ -224,14 +224,14 @@ export class Channel {
     return this.ch.s.phase;
   }
 
-  /** The holder's current commitment number (`-1n` before commitment 0). */
-  get localCommitmentNumber(): bigint {
-    return this.ch.s.localCommit?.number ?? -1n;
+  /** The holder's current commitment number (`-1` before commitment 0). */
+  get localCommitmentNumber(): number {
+    return this.ch.s.localCommit?.number ?? -1;
   }
 
-  /** The counterparty's current commitment number (`-1n` before commitment 0). */
-  get remoteCommitmentNumber(): bigint {
-    return this.ch.s.remoteCommit?.number ?? -1n;
+  /** The counterparty's current commitment number (`-1` before commitment 0). */
+  get remoteCommitmentNumber(): number {
+    return this.ch.s.remoteCommit?.number ?? -1;
   }
 
   /** The holder's current commitment's spec (balances, HTLCs, fee rate). */
@@ -288,7 +288,7 @@ export class Channel {
   }
 
   /** Our per-commitment secret of a commitment we have revoked (tests, watchtowers of our own). */
-  revealedSecret(number: bigint): Uint8Array | undefined {
+  revealedSecret(number: number): Uint8Array | undefined {
     const lc = this.ch.s.localCommit;
     if (lc === null || number >= lc.number) return undefined;
     return this.ch.localSecret(number);
@@ -318,15 +318,16 @@ function dispatch(ch: ChannelCore, input: ChannelInput) {
   step(ch, input);
 }
 
-function persisted(ch: ChannelCore, updateId: number) {
-  if (!Number.isInteger(updateId) || updateId <= ch.lastAcked || updateId > ch.lastIssued)
+/** A `persist` is durable: release what waited for it (in order), then resume. Tokens come back in order. */
+function persisted(ch: ChannelCore, token: number) {
+  if (!Number.isInteger(token) || token <= ch.lastAcked || token > ch.lastIssued)
     throw new IllegalStepError(
       'phase',
       'ignore',
       'local',
-      `persisted(${updateId}): not an outstanding update id (last issued ${ch.lastIssued}, acknowledged ${ch.lastAcked})`,
+      `persisted(${token}): not the token of an outstanding persist (last issued ${ch.lastIssued}, acknowledged ${ch.lastAcked})`,
     );
-  ch.lastAcked = updateId;
+  ch.lastAcked = token;
   while (ch.outbox.length > 0 && (ch.outbox[0] as { after: number }).after <= ch.lastAcked)
     ch.out.push((ch.outbox.shift() as { action: ChannelAction }).action);
   while (ch.onAck.length > 0 && (ch.onAck[0] as { id: number }).id <= ch.lastAcked)
