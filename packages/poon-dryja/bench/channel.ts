@@ -93,7 +93,7 @@ function openPair() {
         if (a.kind === 'send')
           queue.push([other, channels[other].handle({ type: 'message', message: a.message })]);
         else if (a.kind === 'persist')
-          queue.push([side, channels[side].handle({ type: 'persisted', updateId: a.updateId })]);
+          queue.push([side, channels[side].handle({ type: 'persisted', token: a.token })]);
         else if (a.kind === 'emit' && a.event.type === 'error') throw a.event.error;
       }
     }
@@ -170,7 +170,7 @@ function timeAlone(n: number, f: () => void): number {
 const secret = (n: number) => generateFromSeed(keys.client.seed, commitmentIndex(n));
 const spec = {
   holder: 'client' as const,
-  commitmentNumber: 5n,
+  commitmentNumber: 5,
   perCommitmentPoint: perCommitmentPoint(secret(5)),
   lspBalanceMsat: 690_000_000n,
   clientBalanceMsat: 300_000_000n,

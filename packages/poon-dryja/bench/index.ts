@@ -46,7 +46,7 @@ function spec(perDirection: number) {
   const inHtlcs = htlcs.reduce((s, h) => s + h.amountMsat, 0n);
   return {
     holder: 'client' as const,
-    commitmentNumber: 5n,
+    commitmentNumber: 5,
     perCommitmentPoint: perCommitmentPoint(pcs),
     lspBalanceMsat: capacity * 1000n - 1_000_000_000n - inHtlcs,
     clientBalanceMsat: 1_000_000_000n,

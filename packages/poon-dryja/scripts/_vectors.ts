@@ -168,7 +168,7 @@ export function computeVector(v: VectorInput): Record<string, unknown> {
   const pcs = hexToBytes(v.secrets.perCommitmentSecret);
   const spec: CommitmentSpec = {
     holder: v.spec.holder,
-    commitmentNumber: BigInt(v.spec.commitmentNumber),
+    commitmentNumber: Number(v.spec.commitmentNumber),
     perCommitmentPoint: perCommitmentPoint(pcs),
     lspBalanceMsat: BigInt(v.spec.lspBalanceMsat),
     clientBalanceMsat: BigInt(v.spec.clientBalanceMsat),

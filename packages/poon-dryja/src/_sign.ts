@@ -1,28 +1,31 @@
 // Internal: single-key BIP340 signing for claims and penalties, and the injected randomness.
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { randomBytes } from '@noble/hashes/utils.js';
+import type { Rng } from '@superscalar/core';
 import { bytesToBigInt, N, scalarBytes } from './_ec.js';
+import { InvalidArgumentError, SelfVerificationError } from './errors.js';
 import { perCommitmentPoint } from './keys.js';
 
-/** Source of BIP340 auxiliary randomness: `n` fresh bytes per call. Default: the CSPRNG. */
-export type Rng = (n: number) => Uint8Array;
+export type { Rng };
 
 export const defaultRng: Rng = (n) => randomBytes(n);
 
 /** BIP340 signature of `msg` with the 32-byte secret `sk` (noble negates for an odd-y key itself). */
 export function signSchnorr(msg: Uint8Array, sk: Uint8Array, rng: Rng): Uint8Array {
   const aux = rng(32);
-  if (!(aux instanceof Uint8Array) || aux.length !== 32) throw new Error('rng must return 32 bytes');
+  if (!(aux instanceof Uint8Array) || aux.length !== 32)
+    throw new InvalidArgumentError('rng', 'must return the 32 bytes asked for');
   const sig = schnorr.sign(msg, sk, aux);
   // Verify-your-own-signature: a fault here must not reach the chain.
-  if (!schnorr.verify(sig, msg, schnorr.getPublicKey(sk))) throw new Error('BIP340 self-verification failed');
+  if (!schnorr.verify(sig, msg, schnorr.getPublicKey(sk))) throw new SelfVerificationError('BIP340');
   return sig;
 }
 
 /** BIP340 signature without self-verification: the caller verifies (e.g. one batch for a whole penalty). */
 export function signSchnorrUnverified(msg: Uint8Array, sk: Uint8Array, rng: Rng): Uint8Array {
   const aux = rng(32);
-  if (!(aux instanceof Uint8Array) || aux.length !== 32) throw new Error('rng must return 32 bytes');
+  if (!(aux instanceof Uint8Array) || aux.length !== 32)
+    throw new InvalidArgumentError('rng', 'must return the 32 bytes asked for');
   return schnorr.sign(msg, sk, aux);
 }
 

@@ -13,7 +13,8 @@
  *
  * @module
  */
-import { PoonDryjaError } from './errors.js';
+import { tagError } from '@superscalar/core';
+import { type ChannelErrorCode, PoonDryjaError } from './errors.js';
 
 /** What the caller should do after a rejected input. */
 export type ChannelErrorAction = 'ignore' | 'disconnect' | 'force-close';
@@ -21,18 +22,8 @@ export type ChannelErrorAction = 'ignore' | 'disconnect' | 'force-close';
 /** Who is at fault: the peer's message or the local caller's command. */
 export type ChannelErrorOrigin = 'peer' | 'local';
 
-/** Stable codes of the state machine's errors. */
-export type ChannelErrorCode =
-  | 'CHANNEL_ILLEGAL_STEP'
-  | 'CHANNEL_HTLC_REJECTED'
-  | 'CHANNEL_FEE_REJECTED'
-  | 'CHANNEL_BAD_SIGNATURE'
-  | 'CHANNEL_BAD_REVOCATION'
-  | 'CHANNEL_CLOSED'
-  | 'CHANNEL_BAD_STATE_ENCODING';
-
-/** Base class of the state machine's rejections. */
-export class ChannelError extends PoonDryjaError {
+/** Base class of the state machine's rejections: `action` says what to do, `origin` whose fault it is. */
+export class ChannelError extends PoonDryjaError<ChannelErrorCode> {
   /** What to do: ignore, disconnect or force-close. */
   readonly action: ChannelErrorAction;
   /** Whose input was rejected. */
@@ -45,20 +36,11 @@ export class ChannelError extends PoonDryjaError {
     options?: { cause?: unknown },
   ) {
     super(code, `${message} (${origin}; ${action})`, options);
-    this.name = 'ChannelError';
     this.action = action;
     this.origin = origin;
   }
-
-  /** True for any channel error of this package (any copy of it). */
-  static isChannelError(x: unknown): x is ChannelError {
-    return (
-      PoonDryjaError.isInstance(x) &&
-      typeof (x as { action?: unknown }).action === 'string' &&
-      String((x as { code: string }).code).startsWith('CHANNEL_')
-    );
-  }
 }
+tagError(ChannelError, '@superscalar/poon-dryja:ChannelError');
 
 /**
  * What kind of illegal step: an input the channel's phase does not allow (`phase`), an update or
@@ -83,10 +65,10 @@ export class IllegalStepError extends ChannelError {
   readonly step: IllegalStep;
   constructor(step: IllegalStep, action: ChannelErrorAction, origin: ChannelErrorOrigin, message: string) {
     super('CHANNEL_ILLEGAL_STEP', action, origin, `${step}: ${message}`);
-    this.name = 'IllegalStepError';
     this.step = step;
   }
 }
+tagError(IllegalStepError, '@superscalar/poon-dryja:IllegalStepError');
 
 /** Which HTLC rule an add, fulfill or fail broke. */
 export type HtlcRule =
@@ -121,13 +103,13 @@ export class HtlcRejectedError extends ChannelError {
     details: { htlcId?: bigint; figure?: bigint | number; limit?: bigint | number } = {},
   ) {
     super('CHANNEL_HTLC_REJECTED', action, origin, `${rule}: ${message}`);
-    this.name = 'HtlcRejectedError';
     this.rule = rule;
     this.htlcId = details.htlcId;
     this.figure = details.figure;
     this.limit = details.limit;
   }
 }
+tagError(HtlcRejectedError, '@superscalar/poon-dryja:HtlcRejectedError');
 
 /** Which rule an `update_fee` broke. */
 export type FeeRule = 'not-funder' | 'fee-rate' | 'affordability' | 'dust-exposure';
@@ -145,88 +127,73 @@ export class FeeUpdateRejectedError extends ChannelError {
     feeRate: number,
     message: string,
   ) {
-    super('CHANNEL_FEE_REJECTED', action, origin, `${rule}: update_fee ${feeRate} sat/kvB: ${message}`);
-    this.name = 'FeeUpdateRejectedError';
+    super(
+      'CHANNEL_FEE_UPDATE_REJECTED',
+      action,
+      origin,
+      `${rule}: update_fee ${feeRate} sat/kvB: ${message}`,
+    );
     this.rule = rule;
     this.feeRate = feeRate;
   }
 }
+tagError(FeeUpdateRejectedError, '@superscalar/poon-dryja:FeeUpdateRejectedError');
 
 /** A `commitment_signed` (or rebinding) whose partial or aggregate signature does not verify. */
 export class SignatureRejectedError extends ChannelError {
   /** `partial`: the peer's partial signature failed BIP327 PartialSigVerify; `aggregate`: the BIP340 check. */
   readonly which: 'partial' | 'aggregate' | 'nonce';
   /** The commitment number concerned. */
-  readonly commitmentNumber: bigint;
+  readonly commitmentNumber: number;
   constructor(
     which: 'partial' | 'aggregate' | 'nonce',
-    commitmentNumber: bigint,
+    commitmentNumber: number,
     message: string,
     options?: { cause?: unknown; action?: ChannelErrorAction },
   ) {
     // A rebinding signature that fails aborts the advance only (brief §5.1): the caller passes `ignore`.
     super(
-      'CHANNEL_BAD_SIGNATURE',
+      'CHANNEL_SIGNATURE_REJECTED',
       options?.action ?? 'force-close',
       'peer',
       `${which}: commitment ${commitmentNumber}: ${message}`,
       options,
     );
-    this.name = 'SignatureRejectedError';
     this.which = which;
     this.commitmentNumber = commitmentNumber;
   }
 }
+tagError(SignatureRejectedError, '@superscalar/poon-dryja:SignatureRejectedError');
 
 /** A `revoke_and_ack` that cannot be accepted. */
 export class RevocationRejectedError extends ChannelError {
   /** `unexpected`: no commitment awaits revocation; `wrong-point`: the secret is not the commitment's; `shachain`: inconsistent with the secrets received before. */
   readonly rule: 'unexpected' | 'wrong-point' | 'shachain';
   /** The commitment number the secret should revoke. */
-  readonly commitmentNumber: bigint;
+  readonly commitmentNumber: number;
   constructor(
     rule: 'unexpected' | 'wrong-point' | 'shachain',
-    commitmentNumber: bigint,
+    commitmentNumber: number,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(
-      'CHANNEL_BAD_REVOCATION',
+      'CHANNEL_REVOCATION_REJECTED',
       'force-close',
       'peer',
       `${rule}: commitment ${commitmentNumber}: ${message}`,
       options,
     );
-    this.name = 'RevocationRejectedError';
     this.rule = rule;
     this.commitmentNumber = commitmentNumber;
   }
 }
+tagError(RevocationRejectedError, '@superscalar/poon-dryja:RevocationRejectedError');
 
 /** Any input to a channel that has failed (after a `force-close` error) or closed. */
 export class ChannelClosedError extends ChannelError {
   constructor(message: string) {
     super('CHANNEL_CLOSED', 'ignore', 'local', message);
-    this.name = 'ChannelClosedError';
   }
 }
-
-/** Persisted channel state bytes that do not decode (strict decoder, {@link decodeChannelState}). */
-export class StateEncodingError extends ChannelError {
-  /** Byte offset where decoding failed. */
-  readonly offset: number;
-  /** What was wrong. */
-  readonly reason: string;
-  constructor(reason: string, offset: number, options?: { cause?: unknown }) {
-    super(
-      'CHANNEL_BAD_STATE_ENCODING',
-      'ignore',
-      'local',
-      `channel state at byte ${offset}: ${reason}`,
-      options,
-    );
-    this.name = 'StateEncodingError';
-    this.offset = offset;
-    this.reason = reason;
-  }
-}
+tagError(ChannelClosedError, '@superscalar/poon-dryja:ChannelClosedError');

@@ -137,7 +137,7 @@ export interface CommitmentSpec {
   /** Whose commitment (the broadcaster). */
   readonly holder: Side;
   /** Commitment number, 0 .. 2^48 − 1. */
-  readonly commitmentNumber: bigint;
+  readonly commitmentNumber: number;
   /** The holder's per-commitment point for this number (33 bytes). */
   readonly perCommitmentPoint: Uint8Array;
   /** The LSP's balance in msat, HTLCs excluded, before the fee and anchor it pays. */
@@ -249,7 +249,7 @@ export interface Commitment {
   /** Whose commitment. */
   readonly holder: Side;
   /** Commitment number. */
-  readonly commitmentNumber: bigint;
+  readonly commitmentNumber: number;
   /** The holder's per-commitment point. */
   readonly perCommitmentPoint: Uint8Array;
   /** The per-commitment keys. */
@@ -338,7 +338,7 @@ function validateSpec(spec: CommitmentSpec): void {
   assertObject(spec, 'spec');
   if (spec.holder !== 'lsp' && spec.holder !== 'client')
     throw new InvalidArgumentError('spec.holder', "expected 'lsp' or 'client'");
-  assertBigInt(spec.commitmentNumber, 'spec.commitmentNumber', 0n, MAX_COMMITMENT_NUMBER);
+  assertInt(spec.commitmentNumber, 'spec.commitmentNumber', 0, MAX_COMMITMENT_NUMBER);
   decodePoint(spec.perCommitmentPoint, 'spec.perCommitmentPoint');
   assertMsat(spec.lspBalanceMsat, 'spec.lspBalanceMsat');
   assertMsat(spec.clientBalanceMsat, 'spec.clientBalanceMsat');

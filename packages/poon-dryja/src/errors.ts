@@ -1,59 +1,59 @@
 /**
- * Errors of `@superscalar/poon-dryja`: one branded base class, {@link PoonDryjaError}, with a stable
- * `code` and a cross-copy `isInstance`, and specific subclasses that name the argument, the output or
- * the figure at fault. The channel state machine adds its own subclasses (in its own file) on the same
- * base, so `PoonDryjaError.isInstance(e)` catches everything this package throws.
+ * Errors of `@superscalar/poon-dryja`: one base class, {@link PoonDryjaError} (a `SuperscalarError` of
+ * `@superscalar/core`), with a stable `CHANNEL_` code, and specific subclasses that name the argument,
+ * the output or the figure at fault. Every class is tagged, so `Sub.isInstance(e)` is exact and works
+ * across package copies. The channel state machine adds its own subclasses (`channelErrors.ts`) on
+ * the same base, so `PoonDryjaError.isInstance(e)` catches everything this package throws.
  *
  * @module
  */
 
-const BRAND = Symbol.for('@superscalar/poon-dryja/error');
+import { SuperscalarError, tagError } from '@superscalar/core';
 
 /**
- * Stable codes of the transaction layer (this file). Subclasses defined elsewhere in the package may
- * use further codes; the type stays open for them.
+ * Stable codes of every error this package throws, prefixed `CHANNEL_`. Each names one meaning, so a
+ * caller maps a fault to a consequence from `code` alone; the state machine's rejections
+ * ({@link ChannelError}) also carry the `action` to take.
  */
 export type PoonDryjaErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'INVALID_COMMITMENT'
-  | 'FEE_UNAFFORDABLE'
-  | 'COMMITMENT_TOO_LARGE'
-  | 'INVALID_SIGNATURE'
-  | 'KEY_MISMATCH'
-  | 'BELOW_DUST'
-  | 'SETTLEMENT_MISMATCH'
-  // Open for the state machine's codes (`string & {}` keeps editor completion for the ones above).
-  | (string & {});
+  | 'CHANNEL_INVALID_ARGUMENT'
+  | 'CHANNEL_INVALID_COMMITMENT'
+  | 'CHANNEL_FEE_UNAFFORDABLE'
+  | 'CHANNEL_TX_TOO_LARGE'
+  | 'CHANNEL_INVALID_SIGNATURE'
+  | 'CHANNEL_KEY_MISMATCH'
+  | 'CHANNEL_BELOW_DUST'
+  | 'CHANNEL_SETTLEMENT_MISMATCH'
+  | 'CHANNEL_SELF_VERIFICATION'
+  | 'CHANNEL_DECODE'
+  | ChannelErrorCode;
 
-/** Base class of every error this package throws. `isInstance` works across package copies. */
-export class PoonDryjaError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: PoonDryjaErrorCode;
-  /** @internal brand */
-  readonly [BRAND] = true;
+/** Stable codes of the state machine's rejections ({@link ChannelError} and its subclasses). */
+export type ChannelErrorCode =
+  | 'CHANNEL_ILLEGAL_STEP'
+  | 'CHANNEL_HTLC_REJECTED'
+  | 'CHANNEL_FEE_UPDATE_REJECTED'
+  | 'CHANNEL_SIGNATURE_REJECTED'
+  | 'CHANNEL_REVOCATION_REJECTED'
+  | 'CHANNEL_CLOSED';
 
-  constructor(code: PoonDryjaErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'PoonDryjaError';
-    this.code = code;
-  }
-
-  /** True for any error of this package (any copy of it). */
-  static isInstance(x: unknown): x is PoonDryjaError {
-    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === true;
-  }
-}
+/**
+ * Base class of every error this package throws. `PoonDryjaError.isInstance(e)` is true for any of
+ * them, from any copy of the package; `Sub.isInstance(e)` is exact for each subclass.
+ */
+export class PoonDryjaError<C extends PoonDryjaErrorCode = PoonDryjaErrorCode> extends SuperscalarError<C> {}
+tagError(PoonDryjaError, '@superscalar/poon-dryja:PoonDryjaError');
 
 /** A malformed argument (wrong type, length, range or an invalid point), named by its path. */
 export class InvalidArgumentError extends PoonDryjaError {
   /** The argument path, e.g. `spec.htlcs[3].paymentHash`. */
   readonly argument: string;
   constructor(argument: string, message: string, options?: { cause?: unknown }) {
-    super('INVALID_ARGUMENT', `${argument}: ${message}`, options);
-    this.name = 'InvalidArgumentError';
+    super('CHANNEL_INVALID_ARGUMENT', `${argument}: ${message}`, options);
     this.argument = argument;
   }
 }
+tagError(InvalidArgumentError, '@superscalar/poon-dryja:InvalidArgumentError');
 
 /**
  * A well-formed commitment spec that cannot be a commitment of this channel: balances and HTLCs that
@@ -63,11 +63,11 @@ export class InvalidCommitmentError extends PoonDryjaError {
   /** The spec field (or derived figure) at fault. */
   readonly field: string;
   constructor(field: string, message: string, options?: { cause?: unknown }) {
-    super('INVALID_COMMITMENT', `${field}: ${message}`, options);
-    this.name = 'InvalidCommitmentError';
+    super('CHANNEL_INVALID_COMMITMENT', `${field}: ${message}`, options);
     this.field = field;
   }
 }
+tagError(InvalidCommitmentError, '@superscalar/poon-dryja:InvalidCommitmentError');
 
 /**
  * The funder (the LSP, brief §7) cannot pay the commitment's fee and anchor from its balance.
@@ -80,14 +80,14 @@ export class FeeUnaffordableError extends PoonDryjaError {
   readonly available: bigint;
   constructor(required: bigint, available: bigint) {
     super(
-      'FEE_UNAFFORDABLE',
+      'CHANNEL_FEE_UNAFFORDABLE',
       `the LSP's balance ${available} sats cannot pay the commitment fee and anchor (${required} sats)`,
     );
-    this.name = 'FeeUnaffordableError';
     this.required = required;
     this.available = available;
   }
 }
+tagError(FeeUnaffordableError, '@superscalar/poon-dryja:FeeUnaffordableError');
 
 /** A transaction above TRUC's 10,000 vB (BIP431): it would not relay. */
 export class TransactionTooLargeError extends PoonDryjaError {
@@ -96,23 +96,23 @@ export class TransactionTooLargeError extends PoonDryjaError {
   /** The limit it broke. */
   readonly limit: number;
   constructor(what: string, vsize: number, limit: number) {
-    super('COMMITMENT_TOO_LARGE', `${what} is ${vsize} vB, above the ${limit} vB TRUC limit`);
-    this.name = 'TransactionTooLargeError';
+    super('CHANNEL_TX_TOO_LARGE', `${what} is ${vsize} vB, above the ${limit} vB TRUC limit`);
     this.vsize = vsize;
     this.limit = limit;
   }
 }
+tagError(TransactionTooLargeError, '@superscalar/poon-dryja:TransactionTooLargeError');
 
 /** A signature that does not verify against the key it must verify against. */
 export class InvalidSignatureError extends PoonDryjaError {
   /** What was being verified (e.g. `commitment 5 of the client`). */
   readonly what: string;
   constructor(what: string) {
-    super('INVALID_SIGNATURE', `the signature of ${what} does not verify`);
-    this.name = 'InvalidSignatureError';
+    super('CHANNEL_INVALID_SIGNATURE', `the signature of ${what} does not verify`);
     this.what = what;
   }
 }
+tagError(InvalidSignatureError, '@superscalar/poon-dryja:InvalidSignatureError');
 
 /**
  * A secret (a basepoint secret or a per-commitment secret) that does not match the public key the
@@ -122,30 +122,61 @@ export class KeyMismatchError extends PoonDryjaError {
   /** The argument holding the wrong secret. */
   readonly argument: string;
   constructor(argument: string, message: string) {
-    super('KEY_MISMATCH', `${argument}: ${message}`);
-    this.name = 'KeyMismatchError';
+    super('CHANNEL_KEY_MISMATCH', `${argument}: ${message}`);
     this.argument = argument;
   }
 }
+tagError(KeyMismatchError, '@superscalar/poon-dryja:KeyMismatchError');
 
 /** A claim, penalty or settlement whose output would fall below the 330-sat P2TR dust limit. */
 export class BelowDustError extends PoonDryjaError {
   /** The output amount it would have had (may be negative). */
   readonly amount: bigint;
   constructor(what: string, amount: bigint) {
-    super('BELOW_DUST', `${what} would pay ${amount} sats, below the 330-sat dust limit`);
-    this.name = 'BelowDustError';
+    super('CHANNEL_BELOW_DUST', `${what} would pay ${amount} sats, below the 330-sat dust limit`);
     this.amount = amount;
   }
 }
+tagError(BelowDustError, '@superscalar/poon-dryja:BelowDustError');
 
 /** A stale-channel settlement (brief §5.4) that does not pay what the brief requires. */
 export class SettlementMismatchError extends PoonDryjaError {
   /** The field that differs (`outputs[0].value`, `sequence`, …). */
   readonly field: string;
   constructor(field: string, message: string) {
-    super('SETTLEMENT_MISMATCH', `${field}: ${message}`);
-    this.name = 'SettlementMismatchError';
+    super('CHANNEL_SETTLEMENT_MISMATCH', `${field}: ${message}`);
     this.field = field;
   }
 }
+tagError(SettlementMismatchError, '@superscalar/poon-dryja:SettlementMismatchError');
+
+/**
+ * Bytes that do not decode: a persisted channel state ({@link decodeChannelState}), a watchtower
+ * record or export. Strict decoders: `offset` is the byte where decoding failed.
+ */
+export class DecodeError extends PoonDryjaError {
+  /** Byte offset where decoding failed. */
+  readonly offset: number;
+  /** What was wrong. */
+  readonly reason: string;
+  constructor(reason: string, offset: number, options?: { cause?: unknown }) {
+    super('CHANNEL_DECODE', `at byte ${offset}: ${reason}`, options);
+    this.offset = offset;
+    this.reason = reason;
+  }
+}
+tagError(DecodeError, '@superscalar/poon-dryja:DecodeError');
+
+/**
+ * A signature this package just made does not verify (verify-your-own-signature): a faulty signer,
+ * memory or RNG. Nothing was returned; do not retry with the same inputs before investigating.
+ */
+export class SelfVerificationError extends PoonDryjaError {
+  /** What was signed (`claim`, `penalty`). */
+  readonly what: string;
+  constructor(what: string) {
+    super('CHANNEL_SELF_VERIFICATION', `the ${what} signature failed self-verification`);
+    this.what = what;
+  }
+}
+tagError(SelfVerificationError, '@superscalar/poon-dryja:SelfVerificationError');

@@ -1,17 +1,180 @@
 // @superscalar/poon-dryja: the leaf channels of a SuperScalar factory. Re-exports only.
 
-export * from './channel/channel.js';
-export type * from './channel/types.js';
-export * from './channelErrors.js';
-export * from './claims.js';
-export * from './commitment.js';
-export * from './deadlines.js';
-export * from './errors.js';
-export * from './fees.js';
-export * from './keys.js';
-export type * from './messages.js';
-export * from './penalty.js';
-export * from './rebind.js';
-export * from './scripts.js';
-export * from './state.js';
-export * from './watchtower.js';
+export { Channel, MAX_ACCEPTED_HTLCS_LIMIT } from './channel/channel.js';
+export type {
+  ChannelAction,
+  ChannelEvent,
+  ChannelInput,
+  ChannelOptions,
+  ChannelSecrets,
+  ChannelSetup,
+  NonceObserver,
+  RevokedCopy,
+  WatchRequest,
+} from './channel/types.js';
+export {
+  ChannelClosedError,
+  ChannelError,
+  type ChannelErrorAction,
+  type ChannelErrorOrigin,
+  type FeeRule,
+  FeeUpdateRejectedError,
+  HtlcRejectedError,
+  type HtlcRule,
+  type IllegalStep,
+  IllegalStepError,
+  RevocationRejectedError,
+  SignatureRejectedError,
+} from './channelErrors.js';
+export {
+  type BuildClaimArgs,
+  buildClaim,
+  type Claim,
+  type ClaimInput,
+  type ClaimKind,
+  claimableOutputs,
+} from './claims.js';
+export {
+  type AnchorOutput,
+  type Basepoints,
+  type BuildCommitmentOptions,
+  buildCommitment,
+  type ChannelConfig,
+  type Commitment,
+  type CommitmentKeys,
+  type CommitmentOutput,
+  type CommitmentSpec,
+  commitmentKeys,
+  type FundingOutpoint,
+  type HtlcOutput,
+  type HtlcSpec,
+  otherSide,
+  type Side,
+  signedCommitmentBytes,
+  type ToLocalOutput,
+  type ToRemoteOutput,
+  type TxIn,
+  type TxOut,
+  type UnsignedTx,
+  validateConfig,
+  verifyCommitmentSignature,
+} from './commitment.js';
+export {
+  type DeadlineParams,
+  goToChainHeight,
+  maxCltvExpiry,
+  minCltvExpiryDelta,
+} from './deadlines.js';
+export {
+  BelowDustError,
+  type ChannelErrorCode,
+  DecodeError,
+  FeeUnaffordableError,
+  InvalidArgumentError,
+  InvalidCommitmentError,
+  InvalidSignatureError,
+  KeyMismatchError,
+  PoonDryjaError,
+  type PoonDryjaErrorCode,
+  SelfVerificationError,
+  SettlementMismatchError,
+  TransactionTooLargeError,
+} from './errors.js';
+export {
+  ANCHOR_AMOUNT,
+  commitmentFee,
+  commitmentVsize,
+  DUST_LIMIT,
+  defaultMaxDustExposure,
+  defaultReserve,
+  dustExposure,
+  feeForVsize,
+  HTLC_CLAIM_VSIZE,
+  htlcTrimThreshold,
+  isTrimmed,
+  lspCanAfford,
+  lspRequiredBalance,
+  MAX_UNTRIMMED_HTLCS_PER_DIRECTION,
+  maxInitialClientBalance,
+  msatToSat,
+  TRUC_MAX_VSIZE,
+  untrimmedHtlcCount,
+} from './fees.js';
+export {
+  commitmentNumberFromLocks,
+  derivePrivkey,
+  derivePubkey,
+  deriveRevocationPrivkey,
+  deriveRevocationPubkey,
+  MAX_COMMITMENT_NUMBER,
+  obscuredLocks,
+  obscuringFactor,
+  perCommitmentPoint,
+} from './keys.js';
+export type {
+  ChannelMessage,
+  ChannelReady,
+  ChannelReestablish,
+  CommitmentSigned,
+  RevokeAndAck,
+  Stfu,
+  UpdateAddHtlc,
+  UpdateFailHtlc,
+  UpdateFee,
+  UpdateFulfillHtlc,
+} from './messages.js';
+export {
+  type BuildPenaltiesArgs,
+  buildPenalties,
+  buildPenaltiesForCopies,
+  MAX_PENALTY_INPUTS,
+  PENALTY_SEQUENCE,
+  type PenaltySet,
+  type PenaltyTx,
+} from './penalty.js';
+export {
+  type CheckSettlementArgs,
+  checkStaleSettlement,
+  type RebindOptions,
+  rebindCommitment,
+  type SettlementCheck,
+} from './rebind.js';
+export {
+  NUMS_XONLY,
+  offeredHtlcSuccessLeaf,
+  offeredHtlcTimeoutLeaf,
+  P2A_SCRIPT,
+  receivedHtlcSuccessLeaf,
+  receivedHtlcTimeoutLeaf,
+  TAPSCRIPT_LEAF_VERSION,
+  type TapscriptOutput,
+  tapLeafHash,
+  tapscriptOutput,
+  toLocalLeaf,
+  toRemoteLeaf,
+} from './scripts.js';
+export {
+  CHANNEL_STATE_VERSION,
+  type ChannelPhase,
+  type ChannelPolicy,
+  type ChannelSpec,
+  type ChannelState,
+  type ChannelUpdate,
+  type CommitmentRecord,
+  decodeChannelState,
+  encodeChannelState,
+  type FundingRecord,
+  type HolderCommitmentRecord,
+  type LastSent,
+  type RebindRecord,
+} from './state.js';
+export {
+  decodeWatchtowerExport,
+  decodeWatchtowerRecord,
+  encodeWatchtowerExport,
+  encodeWatchtowerRecord,
+  WATCHTOWER_ENCODING_VERSION,
+  type WatchtowerExport,
+  type WatchtowerRecord,
+  watchtowerExport,
+} from './watchtower.js';

@@ -18,7 +18,7 @@
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { assertBigInt, assertBytes } from './_assert.js';
+import { assertBigInt, assertBytes, assertInt } from './_assert.js';
 import { bytesToBigInt, decodePoint, decodeScalar, scalarBytes } from './_ec.js';
 import { concatBytes } from './_tx.js';
 import { InvalidArgumentError } from './errors.js';
@@ -113,7 +113,9 @@ export function obscuringFactor(lspPaymentBasepoint: Uint8Array, clientPaymentBa
 }
 
 /** Largest commitment number: 2^48 − 1. */
-export const MAX_COMMITMENT_NUMBER = (1n << 48n) - 1n;
+export const MAX_COMMITMENT_NUMBER = 2 ** 48 - 1;
+
+const MAX_OBSCURING_FACTOR = (1n << 48n) - 1n;
 
 /**
  * The commitment input's nSequence and the commitment's nLockTime for commitment number `n`:
@@ -122,12 +124,12 @@ export const MAX_COMMITMENT_NUMBER = (1n << 48n) - 1n;
  * lock, and the 0x20 prefix makes the nLockTime a time in 1987, always final).
  */
 export function obscuredLocks(
-  commitmentNumber: bigint,
+  commitmentNumber: number,
   factor: bigint,
 ): { readonly obscured: bigint; readonly sequence: number; readonly locktime: number } {
-  assertBigInt(commitmentNumber, 'commitmentNumber', 0n, MAX_COMMITMENT_NUMBER);
-  assertBigInt(factor, 'factor', 0n, MAX_COMMITMENT_NUMBER);
-  const obscured = commitmentNumber ^ factor;
+  assertInt(commitmentNumber, 'commitmentNumber', 0, MAX_COMMITMENT_NUMBER);
+  assertBigInt(factor, 'factor', 0n, MAX_OBSCURING_FACTOR);
+  const obscured = BigInt(commitmentNumber) ^ factor;
   return {
     obscured,
     sequence: (0x80000000 | Number(obscured >> 24n)) >>> 0,
@@ -136,11 +138,12 @@ export function obscuredLocks(
 }
 
 /** The commitment number hidden in a commitment's nSequence and nLockTime (inverse of {@link obscuredLocks}). */
-export function commitmentNumberFromLocks(sequence: number, locktime: number, factor: bigint): bigint {
+export function commitmentNumberFromLocks(sequence: number, locktime: number, factor: bigint): number {
   assertInt32(sequence, 'sequence');
   assertInt32(locktime, 'locktime');
+  assertBigInt(factor, 'factor', 0n, MAX_OBSCURING_FACTOR);
   const obscured = (BigInt(sequence & 0xffffff) << 24n) | BigInt(locktime & 0xffffff);
-  return obscured ^ factor;
+  return Number(obscured ^ factor);
 }
 
 function assertInt32(v: unknown, name: string): asserts v is number {

@@ -9,7 +9,7 @@
  * - Public nonces are 66 bytes (BIP327 `pubnonce`), partial signatures 32 bytes, points 33 bytes
  *   compressed, secrets and hashes 32 bytes.
  * - Amounts are millisatoshis (`bigint`, 0 ≤ x < 2^64), HTLC ids `bigint` (0 ≤ id < 2^64), commitment
- *   numbers `bigint` (0 ≤ n < 2^48), `cltvExpiry` a block height (0 < h < 500,000,000), fee rates
+ *   numbers `number` (safe integers, 0 ≤ n < 2^48), `cltvExpiry` a block height (0 < h < 500,000,000), fee rates
  *   integer sat/kvB (brief §1, not BOLT 2's sat/kw).
  *
  * @module
@@ -106,8 +106,8 @@ export interface Stfu {
 export interface ChannelReestablish {
   readonly type: 'channel_reestablish';
   readonly channelId: Uint8Array;
-  readonly nextCommitmentNumber: bigint;
-  readonly nextRevocationNumber: bigint;
+  readonly nextCommitmentNumber: number;
+  readonly nextRevocationNumber: number;
   /** The last per-commitment secret received from the peer (32 zero bytes if none). */
   readonly yourLastPerCommitmentSecret: Uint8Array;
   /** The sender's current per-commitment point. */

@@ -33,7 +33,7 @@ import {
   vsizeWith,
 } from './_tx.js';
 import type { Commitment, HtlcOutput, ToLocalOutput } from './commitment.js';
-import { InvalidArgumentError, KeyMismatchError } from './errors.js';
+import { InvalidArgumentError, KeyMismatchError, SelfVerificationError } from './errors.js';
 import { ANCHOR_AMOUNT, DUST_LIMIT, feeForVsize } from './fees.js';
 import { deriveRevocationPrivkey, perCommitmentPoint } from './keys.js';
 import { P2A_SCRIPT } from './scripts.js';
@@ -169,7 +169,7 @@ export function buildPenalties(args: BuildPenaltiesArgs): PenaltySet {
       msg: msgs[i] as Uint8Array,
       pubkey: (batch[i] as Sweepable).taproot.outputKey,
     }));
-    if (!schnorrBatchVerify(items)) throw new Error('penalty signatures failed self-verification');
+    if (!schnorrBatchVerify(items)) throw new SelfVerificationError('penalty');
     const witnesses = sigs.map((sig) => [sig]);
     transactions.push(
       Object.freeze({

@@ -8,16 +8,18 @@
  * (the compact shachain store) and every signature the holder relies on.
  *
  * Encoding, version 1 (all integers big-endian): `0x01`, then the fields in the order of
- * {@link ChannelState}; optional values are a presence byte (0 or 1) and the value; lists a 2-byte
+ * {@link ChannelState} (`revision` in 4 bytes, where earlier releases wrote the same count as the
+ * persist's `updateId`: the bytes are unchanged); commitment numbers are 8 bytes below 2^48; optional values are a presence byte (0 or 1) and the value; lists a 2-byte
  * count; variable bytes a 2-byte length. Decoding is strict: unknown version, out-of-range values,
  * invalid enums, flags other than 0/1, balances that do not add up to the channel output, trailing
- * bytes — each is a {@link StateEncodingError} naming the byte offset.
+ * bytes — each is a {@link DecodeError} naming the byte offset.
  *
  * @module
  */
+import { toHex } from '@superscalar/core';
 import { ShachainStore } from '@superscalar/shachain';
+import { txidHexBytes } from './_hex.js';
 import type { Spec, Update } from './channel/_log.js';
-import { StateEncodingError } from './channelErrors.js';
 import {
   type Basepoints,
   type ChannelConfig,
@@ -25,6 +27,7 @@ import {
   type Side,
   validateConfig,
 } from './commitment.js';
+import { DecodeError, InvalidArgumentError } from './errors.js';
 
 /** A commitment's balances (msat, HTLCs excluded), its HTLCs and its fee rate, in absolute terms. */
 export type ChannelSpec = Spec;
@@ -54,7 +57,7 @@ export interface ChannelPolicy {
 
 /** A commitment the channel knows: its number, its spec and the holder's per-commitment point. */
 export interface CommitmentRecord {
-  readonly number: bigint;
+  readonly number: number;
   readonly spec: ChannelSpec;
   readonly point: Uint8Array;
 }
@@ -69,11 +72,11 @@ export interface HolderCommitmentRecord extends CommitmentRecord {
 export interface FundingRecord {
   readonly outpoint: FundingOutpoint;
   /** The first counterparty commitment number signed on this outpoint. */
-  readonly firstRemoteNumber: bigint;
+  readonly firstRemoteNumber: number;
   /** The last counterparty commitment number signed on it (`null` while it is the current outpoint). */
-  readonly lastRemoteNumber: bigint | null;
+  readonly lastRemoteNumber: number | null;
   /** Once superseded: the holder's last commitment on it and its signature (still broadcastable). */
-  readonly holder: { readonly number: bigint; readonly signature: Uint8Array } | null;
+  readonly holder: { readonly number: number; readonly signature: Uint8Array } | null;
 }
 
 /** A rebinding in progress (brief §5.4): the new outpoint and, once complete, the holder's signature on it. */
@@ -91,8 +94,12 @@ export type LastSent = 'none' | 'commit' | 'revoke';
 
 /** Everything the state machine persists. */
 export interface ChannelState {
-  /** Id of the persist action that carried this state (strictly increasing). */
-  readonly updateId: number;
+  /**
+   * How many times this channel's state has been persisted (0 when opened): a newer state has a
+   * higher revision, so a runtime can refuse to restore a state older than one it has seen. Not a
+   * store update id (the runtime that owns the store assigns those, DESIGN §4).
+   */
+  readonly revision: number;
   readonly channelId: Uint8Array;
   /** This side. */
   readonly role: Side;
@@ -194,7 +201,7 @@ class Reader {
   pos = 0;
   constructor(private readonly buf: Uint8Array) {}
   fail(reason: string, at = this.pos): never {
-    throw new StateEncodingError(reason, at);
+    throw new DecodeError(reason, at);
   }
   need(n: number, what: string) {
     if (this.pos + n > this.buf.length) this.fail(`truncated: ${what} needs ${n} bytes`);
@@ -280,14 +287,14 @@ function readBasepoints(r: Reader, what: string): Basepoints {
   };
 }
 
-function writeOutpoint(w: Writer, o: FundingOutpoint) {
-  w.bytes(hexToBytes(o.txid));
+function writeOutpoint(w: Writer, o: FundingOutpoint, what: string) {
+  w.bytes(txidHexBytes(o.txid, `${what}.txid`));
   w.u32(o.vout);
   w.u64(o.amount);
 }
 
 function readOutpoint(r: Reader, what: string): FundingOutpoint {
-  const txid = bytesToHex(r.bytes(32, `${what}.txid`));
+  const txid = toHex(r.bytes(32, `${what}.txid`));
   const vout = r.u32(`${what}.vout`);
   const amount = r.u64(`${what}.amount`, 2_100_000_000_000_000n);
   return { txid, vout, amount };
@@ -396,14 +403,14 @@ function readUpdates(r: Reader, what: string): Update[] {
 function writeCommit(w: Writer, c: CommitmentRecord | null) {
   w.bool(c !== null);
   if (c === null) return;
-  w.u64(c.number);
+  w.u64(BigInt(c.number));
   writeSpec(w, c.spec);
   w.bytes(c.point);
 }
 
 function readCommit(r: Reader, what: string, capacityMsat: bigint): CommitmentRecord | null {
   if (!r.bool(`${what} presence`)) return null;
-  const number = r.u64(`${what}.number`, U48);
+  const number = Number(r.u64(`${what}.number`, U48));
   const spec = readSpec(r, `${what}.spec`, capacityMsat);
   const point = r.bytes(33, `${what}.point`);
   return { number, spec, point };
@@ -413,7 +420,7 @@ function readCommit(r: Reader, what: string, capacityMsat: bigint): CommitmentRe
 export function encodeChannelState(s: ChannelState): Uint8Array {
   const w = new Writer();
   w.u8(CHANNEL_STATE_VERSION);
-  w.u32(s.updateId);
+  w.u32(s.revision);
   w.bytes(s.channelId);
   w.u8(SIDES.indexOf(s.role));
   const c = s.config;
@@ -436,14 +443,14 @@ export function encodeChannelState(s: ChannelState): Uint8Array {
   w.u8(PHASES.indexOf(s.phase));
   w.u32(s.height);
   w.u16(s.fundings.length);
-  for (const f of s.fundings) {
-    writeOutpoint(w, f.outpoint);
-    w.u64(f.firstRemoteNumber);
+  for (const [i, f] of s.fundings.entries()) {
+    writeOutpoint(w, f.outpoint, `state.fundings[${i}].outpoint`);
+    w.u64(BigInt(f.firstRemoteNumber));
     w.bool(f.lastRemoteNumber !== null);
-    if (f.lastRemoteNumber !== null) w.u64(f.lastRemoteNumber);
+    if (f.lastRemoteNumber !== null) w.u64(BigInt(f.lastRemoteNumber));
     w.bool(f.holder !== null);
     if (f.holder !== null) {
-      w.u64(f.holder.number);
+      w.u64(BigInt(f.holder.number));
       w.bytes(f.holder.signature);
     }
   }
@@ -468,7 +475,7 @@ export function encodeChannelState(s: ChannelState): Uint8Array {
   w.u8(LAST_SENT.indexOf(s.lastSent));
   w.bool(s.rebind !== null);
   if (s.rebind !== null) {
-    writeOutpoint(w, s.rebind.outpoint);
+    writeOutpoint(w, s.rebind.outpoint, 'state.rebind.outpoint');
     w.bool(s.rebind.signature !== null);
     if (s.rebind.signature !== null) w.bytes(s.rebind.signature);
   }
@@ -476,16 +483,16 @@ export function encodeChannelState(s: ChannelState): Uint8Array {
 }
 
 /**
- * Decodes {@link encodeChannelState}'s bytes. Strict: any deviation is a {@link StateEncodingError}
+ * Decodes {@link encodeChannelState}'s bytes. Strict: any deviation is a {@link DecodeError}
  * with the byte offset; keys and points of the config are checked as the commitment builder checks
  * them, every spec must add up to the channel output.
  */
 export function decodeChannelState(bytes: Uint8Array): ChannelState {
-  if (!(bytes instanceof Uint8Array)) throw new StateEncodingError('expected a Uint8Array', 0);
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('bytes', 'expected a Uint8Array');
   const r = new Reader(bytes);
   const version = r.u8('version');
   if (version !== CHANNEL_STATE_VERSION) r.fail(`unknown version ${version}`, 0);
-  const updateId = r.int('updateId', 0, 0xffffffff);
+  const revision = r.int('revision', 0, 0xffffffff);
   const channelId = r.bytes(32, 'channelId');
   const role = r.enumOf(SIDES, 'role');
   const cfgAt = r.pos;
@@ -508,7 +515,7 @@ export function decodeChannelState(bytes: Uint8Array): ChannelState {
   try {
     validateConfig(config);
   } catch (cause) {
-    throw new StateEncodingError(`config: ${(cause as Error).message}`, cfgAt, { cause });
+    throw new DecodeError(`config: ${(cause as Error).message}`, cfgAt, { cause });
   }
   const policy: ChannelPolicy = {
     reserve: r.u64('policy.reserve'),
@@ -527,13 +534,13 @@ export function decodeChannelState(bytes: Uint8Array): ChannelState {
   const fundings: FundingRecord[] = [];
   for (let i = 0; i < nFundings; i++) {
     const outpoint = readOutpoint(r, `fundings[${i}].outpoint`);
-    const firstRemoteNumber = r.u64(`fundings[${i}].firstRemoteNumber`, U48);
+    const firstRemoteNumber = Number(r.u64(`fundings[${i}].firstRemoteNumber`, U48));
     const lastRemoteNumber = r.bool(`fundings[${i}].lastRemoteNumber presence`)
-      ? r.u64(`fundings[${i}].lastRemoteNumber`, U48)
+      ? Number(r.u64(`fundings[${i}].lastRemoteNumber`, U48))
       : null;
     const holder = r.bool(`fundings[${i}].holder presence`)
       ? {
-          number: r.u64(`fundings[${i}].holder.number`, U48),
+          number: Number(r.u64(`fundings[${i}].holder.number`, U48)),
           signature: r.bytes(64, `fundings[${i}].holder.signature`),
         }
       : null;
@@ -572,7 +579,7 @@ export function decodeChannelState(bytes: Uint8Array): ChannelState {
   try {
     remoteSecrets = ShachainStore.decode(secretBytes);
   } catch (cause) {
-    throw new StateEncodingError(`remoteSecrets: ${(cause as Error).message}`, secretsAt, { cause });
+    throw new DecodeError(`remoteSecrets: ${(cause as Error).message}`, secretsAt, { cause });
   }
   const localStfu = r.bool('localStfu');
   const remoteStfu = r.bool('remoteStfu');
@@ -585,7 +592,7 @@ export function decodeChannelState(bytes: Uint8Array): ChannelState {
   }
   r.done();
   return {
-    updateId,
+    revision,
     channelId,
     role,
     config,
@@ -608,16 +615,4 @@ export function decodeChannelState(bytes: Uint8Array): ChannelState {
     lastSent,
     rebind,
   };
-}
-
-function hexToBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function bytesToHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
 }

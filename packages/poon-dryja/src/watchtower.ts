@@ -5,7 +5,7 @@
  * own fee wallet). Nothing in it is a key, a per-commitment secret or a nonce: a watchtower holding it
  * can only publish penalties that pay the channel party.
  *
- * Encodings (version 1, big-endian, strict decoders with {@link StateEncodingError}):
+ * Encodings (version 1, big-endian, strict decoders with {@link DecodeError}):
  * - record: `0x01 || channelId (32) || commitmentNumber (8) || copies (2-byte count)`, each copy
  *   `fundingTxid (32) || vout (4) || commitmentTxid (32) || penalties (2-byte count)`, each penalty a
  *   4-byte length and the transaction bytes;
@@ -14,15 +14,17 @@
  *
  * @module
  */
+import { concatBytes, equalBytes, toHex } from '@superscalar/core';
+import { txidHexBytes } from './_hex.js';
 import type { RevokedCopy } from './channel/types.js';
-import { StateEncodingError } from './channelErrors.js';
 import type { FundingOutpoint } from './commitment.js';
+import { DecodeError, InvalidArgumentError } from './errors.js';
 import type { ChannelState } from './state.js';
 
 /** What a watchtower holds for one revoked counterparty commitment. */
 export interface WatchtowerRecord {
   readonly channelId: Uint8Array;
-  readonly commitmentNumber: bigint;
+  readonly commitmentNumber: number;
   /** One entry per outpoint copy of the revoked commitment. */
   readonly copies: readonly RevokedCopy[];
 }
@@ -58,30 +60,6 @@ function u64(v: bigint): Uint8Array {
   return b;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function hexBytes(hex: string, what: string): Uint8Array {
-  if (!/^[0-9a-f]{64}$/.test(hex))
-    throw new StateEncodingError(`${what}: expected 64 lowercase hex characters`, 0);
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function bytesHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
-
 class Reader {
   pos = 0;
   constructor(
@@ -89,7 +67,7 @@ class Reader {
     private readonly what: string,
   ) {}
   fail(reason: string, at = this.pos): never {
-    throw new StateEncodingError(`${this.what}: ${reason}`, at);
+    throw new DecodeError(`${this.what}: ${reason}`, at);
   }
   take(n: number, field: string): Uint8Array {
     if (this.pos + n > this.buf.length) this.fail(`truncated at ${field}`);
@@ -112,35 +90,35 @@ export function encodeWatchtowerRecord(record: WatchtowerRecord): Uint8Array {
   const parts: Uint8Array[] = [
     Uint8Array.of(WATCHTOWER_ENCODING_VERSION),
     record.channelId,
-    u64(record.commitmentNumber),
+    u64(BigInt(record.commitmentNumber)),
   ];
   parts.push(te(record.copies.length, 2));
   for (const c of record.copies) {
     parts.push(
-      hexBytes(c.funding.txid, 'funding.txid'),
+      txidHexBytes(c.funding.txid, 'funding.txid'),
       te(c.funding.vout, 4),
-      hexBytes(c.commitmentTxid, 'commitmentTxid'),
+      txidHexBytes(c.commitmentTxid, 'commitmentTxid'),
     );
     parts.push(te(c.penalties.length, 2));
     for (const p of c.penalties) parts.push(te(p.length, 4), p);
   }
-  return concat(parts);
+  return concatBytes(...parts);
 }
 
 function readRecord(r: Reader): WatchtowerRecord {
   const version = Number(r.uint(1, 'version'));
   if (version !== WATCHTOWER_ENCODING_VERSION) r.fail(`unknown version ${version}`, r.pos - 1);
   const channelId = r.take(32, 'channelId');
-  const commitmentNumber = r.uint(8, 'commitmentNumber');
-  if (commitmentNumber >= 1n << 48n)
-    r.fail(`commitment number ${commitmentNumber} above 2^48 − 1`, r.pos - 8);
+  const number = r.uint(8, 'commitmentNumber');
+  if (number >= 1n << 48n) r.fail(`commitment number ${number} above 2^48 − 1`, r.pos - 8);
+  const commitmentNumber = Number(number);
   const n = Number(r.uint(2, 'copies count'));
   if (n === 0) r.fail('no copies', r.pos - 2);
   const copies: RevokedCopy[] = [];
   for (let i = 0; i < n; i++) {
-    const txid = bytesHex(r.take(32, `copies[${i}].funding.txid`));
+    const txid = toHex(r.take(32, `copies[${i}].funding.txid`));
     const vout = Number(r.uint(4, `copies[${i}].funding.vout`));
-    const commitmentTxid = bytesHex(r.take(32, `copies[${i}].commitmentTxid`));
+    const commitmentTxid = toHex(r.take(32, `copies[${i}].commitmentTxid`));
     const k = Number(r.uint(2, `copies[${i}].penalties count`));
     const penalties: Uint8Array[] = [];
     for (let j = 0; j < k; j++) {
@@ -157,8 +135,7 @@ function readRecord(r: Reader): WatchtowerRecord {
 
 /** Decodes {@link encodeWatchtowerRecord}'s bytes (strict). */
 export function decodeWatchtowerRecord(bytes: Uint8Array): WatchtowerRecord {
-  if (!(bytes instanceof Uint8Array))
-    throw new StateEncodingError('watchtower record: expected a Uint8Array', 0);
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('bytes', 'expected a Uint8Array');
   const r = new Reader(bytes, 'watchtower record');
   const record = readRecord(r);
   r.done();
@@ -174,14 +151,12 @@ export function watchtowerExport(
   records: readonly WatchtowerRecord[],
 ): WatchtowerExport {
   for (const [i, rec] of records.entries())
-    if (!sameBytes(rec.channelId, state.channelId))
-      throw new StateEncodingError(`records[${i}] belongs to another channel`, 0);
+    if (!equalBytes(rec.channelId, state.channelId))
+      throw new InvalidArgumentError(`records[${i}]`, 'belongs to another channel');
   return {
     channelId: Uint8Array.from(state.channelId),
     outpoints: state.fundings.map((f) => ({ ...f.outpoint })),
-    records: [...records].sort((a, b) =>
-      a.commitmentNumber < b.commitmentNumber ? -1 : a.commitmentNumber > b.commitmentNumber ? 1 : 0,
-    ),
+    records: [...records].sort((a, b) => a.commitmentNumber - b.commitmentNumber),
   };
 }
 
@@ -192,19 +167,19 @@ export function encodeWatchtowerExport(x: WatchtowerExport): Uint8Array {
     x.channelId,
     te(x.outpoints.length, 2),
   ];
-  for (const o of x.outpoints) parts.push(hexBytes(o.txid, 'outpoint.txid'), te(o.vout, 4), u64(o.amount));
+  for (const o of x.outpoints)
+    parts.push(txidHexBytes(o.txid, 'outpoint.txid'), te(o.vout, 4), u64(o.amount));
   parts.push(te(x.records.length, 2));
   for (const rec of x.records) {
     const b = encodeWatchtowerRecord(rec);
     parts.push(te(b.length, 4), b);
   }
-  return concat(parts);
+  return concatBytes(...parts);
 }
 
 /** Decodes {@link encodeWatchtowerExport}'s bytes (strict: every record must be of the same channel). */
 export function decodeWatchtowerExport(bytes: Uint8Array): WatchtowerExport {
-  if (!(bytes instanceof Uint8Array))
-    throw new StateEncodingError('watchtower export: expected a Uint8Array', 0);
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('bytes', 'expected a Uint8Array');
   const r = new Reader(bytes, 'watchtower export');
   const version = Number(r.uint(1, 'version'));
   if (version !== WATCHTOWER_ENCODING_VERSION) r.fail(`unknown version ${version}`, 0);
@@ -214,7 +189,7 @@ export function decodeWatchtowerExport(bytes: Uint8Array): WatchtowerExport {
   const outpoints: FundingOutpoint[] = [];
   for (let i = 0; i < n; i++)
     outpoints.push({
-      txid: bytesHex(r.take(32, `outpoints[${i}].txid`)),
+      txid: toHex(r.take(32, `outpoints[${i}].txid`)),
       vout: Number(r.uint(4, `outpoints[${i}].vout`)),
       amount: r.uint(8, `outpoints[${i}].amount`),
     });
@@ -226,13 +201,9 @@ export function decodeWatchtowerExport(bytes: Uint8Array): WatchtowerExport {
     const inner = new Reader(r.take(len, `records[${i}]`), `watchtower export records[${i}]`);
     const rec = readRecord(inner);
     inner.done();
-    if (!sameBytes(rec.channelId, channelId)) r.fail(`records[${i}] belongs to another channel`, at);
+    if (!equalBytes(rec.channelId, channelId)) r.fail(`records[${i}] belongs to another channel`, at);
     records.push(rec);
   }
   r.done();
   return { channelId, outpoints, records };
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -65,10 +65,10 @@ export const CLIENT = partyKeys('client');
 export const keysOf = (side: Side): PartyKeys => (side === 'lsp' ? LSP : CLIENT);
 
 /** The holder's per-commitment secret of number n (BOLT 3 shachain, index 2^48 − 1 − n). */
-export function pcSecret(side: Side, n: bigint): Uint8Array {
-  return generateFromSeed(keysOf(side).shachainSeed, commitmentIndex(Number(n)));
+export function pcSecret(side: Side, n: number): Uint8Array {
+  return generateFromSeed(keysOf(side).shachainSeed, commitmentIndex(n));
 }
-export function pcPoint(side: Side, n: bigint): Uint8Array {
+export function pcPoint(side: Side, n: number): Uint8Array {
   return perCommitmentPoint(pcSecret(side, n));
 }
 
@@ -103,7 +103,7 @@ export function htlc(
 /** A spec whose balances fill the channel: `clientMsat` to the client, the rest (minus HTLCs) to the LSP. */
 export function specFor(
   holder: Side,
-  n: bigint,
+  n: number,
   capacity: bigint,
   clientMsat: bigint,
   htlcs: readonly HtlcSpec[] = [],

@@ -65,11 +65,11 @@ export interface PeerRecord {
   channel: Channel;
   /** Serialised messages sent to this peer, not yet delivered. */
   readonly inbox: string[];
-  /** Persist ids issued and not yet acknowledged, in order. */
+  /** Persist tokens issued and not yet acknowledged, in order. */
   readonly pendingPersists: number[];
   /** The last acknowledged state bytes. */
   durable: Uint8Array | undefined;
-  /** Every persisted state by id. */
+  /** Every persisted state by token. */
   readonly states: Map<number, Uint8Array>;
   readonly blobs: Map<string, Uint8Array>;
   readonly events: ChannelEvent[];
@@ -158,8 +158,8 @@ export class Pair {
           this.peers[this.other(side)].inbox.push(encodeMessage(a.message));
           break;
         case 'persist':
-          peer.pendingPersists.push(a.updateId);
-          peer.states.set(a.updateId, a.state);
+          peer.pendingPersists.push(a.token);
+          peer.states.set(a.token, a.state);
           for (const b of a.blobs) peer.blobs.set(b.key, b.bytes);
           break;
         case 'watch':
@@ -185,7 +185,7 @@ export class Pair {
     const id = peer.pendingPersists.shift();
     if (id === undefined) return false;
     peer.durable = peer.states.get(id);
-    this.do(side, { type: 'persisted', updateId: id });
+    this.do(side, { type: 'persisted', token: id });
     return true;
   }
 

@@ -16,9 +16,9 @@ it('the README state machine example runs: an HTLC paid, both sides at commitmen
   const file = join(out, `state-machine-${process.pid}-${Date.now()}.ts`);
   writeFileSync(file, block as string);
   try {
-    const mod = (await import(file)) as { clientMsat: bigint; numbers: bigint[] };
+    const mod = (await import(file)) as { clientMsat: bigint; numbers: number[] };
     expect(mod.clientMsat).toBe(350_000_000n);
-    expect(mod.numbers).toEqual([2n, 2n]);
+    expect(mod.numbers).toEqual([2, 2]);
   } finally {
     rmSync(file, { force: true });
   }

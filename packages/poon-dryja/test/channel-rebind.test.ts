@@ -90,7 +90,7 @@ describe('rebinding (brief §5.4)', () => {
     const record = decodeWatchtowerRecord(pair.peers.lsp.blobs.get(`revoked/${n}`) as Uint8Array);
     expect(record.copies.map((c) => c.funding.txid).sort()).toEqual([fundA.txid, fundB.txid].sort());
     // The next revoked number was signed on fundA only.
-    const next = decodeWatchtowerRecord(pair.peers.lsp.blobs.get(`revoked/${n + 1n}`) as Uint8Array);
+    const next = decodeWatchtowerRecord(pair.peers.lsp.blobs.get(`revoked/${n + 1}`) as Uint8Array);
     expect(next.copies.map((c) => c.funding.txid)).toEqual([fundA.txid]);
   });
 
@@ -192,7 +192,7 @@ describe('rebinding (brief §5.4)', () => {
       k.shachainSeed,
     ]);
     for (const side of ['lsp', 'client'] as const)
-      for (let i = 0n; i < pair.peers[side].channel.localCommitmentNumber; i++)
+      for (let i = 0; i < pair.peers[side].channel.localCommitmentNumber; i++)
         secrets.push(pair.peers[side].channel.revealedSecret(i) as Uint8Array);
     for (const s of secrets) expect(hex.includes(Buffer.from(s).toString('hex'))).toBe(false);
     const tower = decodeWatchtowerExport(exported);

@@ -109,8 +109,8 @@ describe('channel state machine: flow', () => {
       { type: 'htlc_fulfilled', id: 0n, preimage: h.preimage },
     ]);
     expect(agreement(pair)).toEqual({ lsp: 650_000_000n, client: 350_000_000n });
-    expect(pair.lsp.localCommitmentNumber).toBe(2n);
-    expect(pair.client.localCommitmentNumber).toBe(2n);
+    expect(pair.lsp.localCommitmentNumber).toBe(2);
+    expect(pair.client.localCommitmentNumber).toBe(2);
   });
 
   it('both directions with several HTLCs in flight and crossing commitment_signed', () => {
@@ -172,8 +172,8 @@ describe('persist before progress', () => {
     });
     expect(onCommit.map((a) => a.kind)).toEqual(['persist']);
     const persist = onCommit[0] as Extract<ChannelAction, { kind: 'persist' }>;
-    pair.peers.client.states.set(persist.updateId, persist.state);
-    const released = pair.client.handle({ type: 'persisted', updateId: persist.updateId });
+    pair.peers.client.states.set(persist.token, persist.state);
+    const released = pair.client.handle({ type: 'persisted', token: persist.token });
     // The revocation leaves; the client's own commitment_signed (for the LSP's acked add) changes
     // state again, so it is persisted first and leaves only after that acknowledgement.
     expect(released.map((a) => (a.kind === 'send' ? a.message.type : a.kind))).toEqual([
@@ -209,9 +209,7 @@ describe('persist before progress', () => {
     // A second commit with the first persist unacknowledged produces nothing (and no second signature).
     expect(pair.do('lsp', { type: 'commit' })).toEqual([]);
     // A persist acknowledgement that was never issued is refused.
-    expect(thrown(() => pair.lsp.handle({ type: 'persisted', updateId: 99 }))).toBeInstanceOf(
-      IllegalStepError,
-    );
+    expect(thrown(() => pair.lsp.handle({ type: 'persisted', token: 99 }))).toBeInstanceOf(IllegalStepError);
     pair.drive();
     expect(pair.errors).toEqual([]);
     agreement(pair);
@@ -460,7 +458,7 @@ describe('illegal steps are rejected with what to do', () => {
     expect(err.which).toBe('partial');
     expect(err.action).toBe('force-close');
     expect(pair.client.phase).toBe('failed');
-    expect(pair.client.forceCloseTransaction().commitment.commitmentNumber).toBe(0n);
+    expect(pair.client.forceCloseTransaction().commitment.commitmentNumber).toBe(0);
     expect(thrown(() => pair.client.handle({ type: 'commit' }))).toBeInstanceOf(ChannelClosedError);
   });
 
@@ -490,8 +488,8 @@ describe('illegal steps are rejected with what to do', () => {
     const e = peerFault(other, 'lsp', {
       type: 'revoke_and_ack',
       channelId: CHANNEL_ID,
-      perCommitmentSecret: pcSecret('client', 0n),
-      nextPerCommitmentPoint: pcPoint('client', 2n),
+      perCommitmentSecret: pcSecret('client', 0),
+      nextPerCommitmentPoint: pcPoint('client', 2),
       nextVerificationNonce: nonceGen({ pk: pub(CLIENT.funding) }).pubnonce,
     });
     expect((e as RevocationRejectedError).rule).toBe('unexpected');
@@ -530,8 +528,8 @@ describe('illegal steps are rejected with what to do', () => {
       message: {
         type: 'revoke_and_ack',
         channelId: CHANNEL_ID,
-        perCommitmentSecret: pcSecret('client', 1n),
-        nextPerCommitmentPoint: pcPoint('client', 3n),
+        perCommitmentSecret: pcSecret('client', 1),
+        nextPerCommitmentPoint: pcPoint('client', 3),
         nextVerificationNonce: nonceGen({ pk: pub(CLIENT.funding) }).pubnonce,
       },
     });

@@ -40,7 +40,7 @@ describe('claims and penalties pass the chain package’s interpreter on random 
           const c = buildCommitment(
             config,
             OFFCHAIN_FUNDING,
-            specFor(holder, BigInt(n), OFFCHAIN_FUNDING.amount, 300_000_000n, htlcs),
+            specFor(holder, n, OFFCHAIN_FUNDING.amount, 300_000_000n, htlcs),
           );
           const spentOf = (vouts: readonly number[]) =>
             vouts.map((v) => ({
@@ -77,7 +77,7 @@ describe('claims and penalties pass the chain package’s interpreter on random 
           const remote: Side = holder === 'lsp' ? 'client' : 'lsp';
           const set = buildPenalties({
             commitment: c,
-            perCommitmentSecret: pcSecret(holder, BigInt(n)),
+            perCommitmentSecret: pcSecret(holder, n),
             revocationBasepointSecret: keysOf(remote).revocation,
             sweepScript: p2tr('p'),
             feeRate: 1_000,

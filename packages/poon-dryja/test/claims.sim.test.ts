@@ -88,7 +88,7 @@ describe.each(['lsp', 'client'] as const)(
         htlc(remote, 0n, 42_000_000n, cltv, 'B1'),
         htlc(remote, 1n, 43_000_000n, cltv, 'B2'),
       ];
-      const c = buildCommitment(config, funding, specFor(holder, 7n, capacity, 700_000_000n, htlcs));
+      const c = buildCommitment(config, funding, specFor(holder, 7, capacity, 700_000_000n, htlcs));
       const vout = (label: 'A1' | 'A2' | 'B1' | 'B2') => {
         const hash = preimage(label).hash;
         const o = c.outputs.find(
@@ -254,7 +254,7 @@ describe('batched claims', () => {
       htlc('lsp', 1n, 41_000_000n, h0 + 12, 'Y'),
       htlc('client', 0n, 9_000_000n, h0 + 3, 'Z'),
     ];
-    const c = buildCommitment(config, funding, specFor('lsp', 1n, capacity, 500_000_000n, htlcs));
+    const c = buildCommitment(config, funding, specFor('lsp', 1, capacity, 500_000_000n, htlcs));
     const mine = c.outputs
       .filter((o) => o.role === 'to_local' || (o.role === 'htlc' && o.offeredBy === 'lsp'))
       .map((o) =>

@@ -37,7 +37,7 @@ describe('claim arguments are checked before anything is signed', () => {
   const c = buildCommitment(
     config,
     OFFCHAIN_FUNDING,
-    specFor('lsp', 3n, OFFCHAIN_FUNDING.amount, 200_000_000n, [
+    specFor('lsp', 3, OFFCHAIN_FUNDING.amount, 200_000_000n, [
       htlc('lsp', 0n, 20_000_000n, 500, 'k'),
       htlc('client', 0n, 30_000_000n, 600, 'm'),
     ]),
@@ -196,7 +196,7 @@ describe('size and emptiness limits', () => {
       ...Array.from({ length: 114 }, (_, i) => htlc('lsp', BigInt(i), 10_000_000n, 500 + i)),
       ...Array.from({ length: 114 }, (_, i) => htlc('client', BigInt(i), 10_000_000n, 700 + i)),
     ];
-    const c = buildCommitment(makeConfig(), funding, specFor('lsp', 0n, cap, 1_000_000_000n, htlcs));
+    const c = buildCommitment(makeConfig(), funding, specFor('lsp', 0, cap, 1_000_000_000n, htlcs));
     // Every HTLC the LSP can claim on its own commitment: 114 timeouts and 114 successes.
     const inputs = c.outputs.flatMap((o): ClaimInput[] =>
       o.role !== 'htlc'
@@ -235,12 +235,12 @@ describe('size and emptiness limits', () => {
     const c = buildCommitment(
       makeConfig(),
       OFFCHAIN_FUNDING,
-      specFor('client', 0n, OFFCHAIN_FUNDING.amount, 0n),
+      specFor('client', 0, OFFCHAIN_FUNDING.amount, 0n),
     );
     expect(c.outputs.map((o) => o.role).sort()).toEqual(['anchor', 'to_remote']);
     const set = buildPenalties({
       commitment: c,
-      perCommitmentSecret: pcSecret('client', 0n),
+      perCommitmentSecret: pcSecret('client', 0),
       revocationBasepointSecret: LSP.revocation,
       sweepScript: p2tr('s'),
       feeRate: 1_000,
@@ -253,11 +253,11 @@ describe('size and emptiness limits', () => {
     const c = buildCommitment(
       makeConfig(),
       OFFCHAIN_FUNDING,
-      specFor('client', 0n, OFFCHAIN_FUNDING.amount, 2_000_000n),
+      specFor('client', 0, OFFCHAIN_FUNDING.amount, 2_000_000n),
     );
     const set = buildPenalties({
       commitment: c,
-      perCommitmentSecret: pcSecret('client', 0n),
+      perCommitmentSecret: pcSecret('client', 0),
       revocationBasepointSecret: LSP.revocation,
       sweepScript: p2tr('s'),
       feeRate: 20_000,

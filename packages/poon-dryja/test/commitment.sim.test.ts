@@ -21,7 +21,7 @@ describe('commitments on SimChain', () => {
       htlc('client', 0n, 30_000_500n, 410),
       htlc('lsp', 1n, 200_000n, 420), // 200 sats: trimmed
     ];
-    const c = buildCommitment(config, funding, specFor('client', 0n, 1_000_000n, 400_000_777n, htlcs));
+    const c = buildCommitment(config, funding, specFor('client', 0, 1_000_000n, 400_000_777n, htlcs));
     const signed = signCommitment(c);
     const decoded = decodeTx(signed);
     expect(txidHex(decoded)).toBe(c.txid);
@@ -45,14 +45,14 @@ describe('commitments on SimChain', () => {
       ...Array.from({ length: offered }, (_, i) => htlc('lsp', BigInt(i), 10_000_000n, 500 + i)),
       ...Array.from({ length: received }, (_, i) => htlc('client', BigInt(i), 10_000_000n, 700 + i)),
     ];
-    const ok = buildCommitment(config, funding, specFor('lsp', 3n, capacity, 1_000_000_000n, many(114, 114)));
+    const ok = buildCommitment(config, funding, specFor('lsp', 3, capacity, 1_000_000_000n, many(114, 114)));
     expect(ok.outputs.length).toBe(231);
     expect(ok.vsize).toBe(9_971);
     const okSigned = signCommitment(ok);
     expect(chainVsize(decodeTx(okSigned))).toBe(9_971);
     expect(chain.testAccept(okSigned)).toBe(ok.txid);
 
-    const spec = specFor('lsp', 3n, capacity, 1_000_000_000n, many(115, 114));
+    const spec = specFor('lsp', 3, capacity, 1_000_000_000n, many(115, 114));
     let err: unknown;
     try {
       buildCommitment(config, funding, spec);

@@ -53,7 +53,7 @@ describe('fees.ts', () => {
     const b = maxInitialClientBalance(cap, reserve, 1000);
     expect(b).toBe(cap - reserve - 167n - 240n);
     // The initial commitment with that balance leaves the LSP exactly its reserve.
-    const c = buildCommitment(makeConfig(), OFFCHAIN_FUNDING, specFor('client', 0n, cap, b * 1000n));
+    const c = buildCommitment(makeConfig(), OFFCHAIN_FUNDING, specFor('client', 0, cap, b * 1000n));
     expect(c.outputs.find((o) => o.role === 'to_remote')?.amount).toBe(reserve);
   });
 
@@ -117,7 +117,7 @@ describe('a commitment at the affordability limit still builds', () => {
     const more = [...htlcs, htlc('lsp', 1n, 2_000_000n, 100), htlc('client', 0n, 2_000_000n, 100)];
     const inHtlcs = more.reduce((s, h) => s + h.amountMsat, 0n);
     const spec = {
-      ...specFor('client', 0n, cap, 0n, more, feeRate),
+      ...specFor('client', 0, cap, 0n, more, feeRate),
       lspBalanceMsat: required * 1000n,
       clientBalanceMsat: cap * 1000n - required * 1000n - inHtlcs,
     };

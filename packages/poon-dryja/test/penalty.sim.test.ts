@@ -36,13 +36,13 @@ describe('penalties of a revoked commitment on SimChain', () => {
       htlc('client', 0n, 70_000_000n, 905),
       htlc('client', 1n, 3_000_000n, 906),
     ];
-    const revoked = buildCommitment(config, funding, specFor('client', 0n, capacity, 600_000_000n, htlcs));
+    const revoked = buildCommitment(config, funding, specFor('client', 0, capacity, 600_000_000n, htlcs));
     const signed = signCommitment(revoked);
     // The secret of commitment 0 arrives (revoke_and_ack): the LSP signs its penalties at once.
     const sweep = p2tr('lsp penalty sweep');
     const set = buildPenalties({
       commitment: revoked,
-      perCommitmentSecret: pcSecret('client', 0n),
+      perCommitmentSecret: pcSecret('client', 0),
       revocationBasepointSecret: LSP.revocation,
       sweepScript: sweep,
       feeRate: 1_000,
@@ -99,10 +99,10 @@ describe('penalties of a revoked commitment on SimChain', () => {
       ...Array.from({ length: 114 }, (_, i) => htlc('lsp', BigInt(i), 10_000_000n, 500 + i)),
       ...Array.from({ length: 114 }, (_, i) => htlc('client', BigInt(i), 10_000_000n, 700 + i)),
     ];
-    const revoked = buildCommitment(config, funding, specFor('lsp', 2n, capacity, 1_000_000_000n, htlcs));
+    const revoked = buildCommitment(config, funding, specFor('lsp', 2, capacity, 1_000_000_000n, htlcs));
     const set = buildPenalties({
       commitment: revoked,
-      perCommitmentSecret: pcSecret('lsp', 2n),
+      perCommitmentSecret: pcSecret('lsp', 2),
       revocationBasepointSecret: CLIENT.revocation,
       sweepScript: p2tr('client penalty sweep'),
       feeRate: 1_000,
@@ -123,11 +123,11 @@ describe('penalties of a revoked commitment on SimChain', () => {
     const capacity = 800_000n;
     const oldFunding = await fundChannel(chain, config, capacity);
     const newFunding = await fundChannel(chain, config, capacity);
-    const spec = specFor('client', 4n, capacity, 300_000_000n, [htlc('client', 9n, 20_000_000n, 950)]);
+    const spec = specFor('client', 4, capacity, 300_000_000n, [htlc('client', 9n, 20_000_000n, 950)]);
     const original = buildCommitment(config, oldFunding, spec);
     const copy = rebindCommitment(original, newFunding);
     const sets = buildPenaltiesForCopies([original, copy], {
-      perCommitmentSecret: pcSecret('client', 4n),
+      perCommitmentSecret: pcSecret('client', 4),
       revocationBasepointSecret: LSP.revocation,
       sweepScript: p2tr('lsp'),
       feeRate: 1_000,
@@ -146,19 +146,19 @@ describe('penalties of a revoked commitment on SimChain', () => {
   it('refuses a secret that is not the commitment’s, and a revocation basepoint secret of the wrong party', () => {
     const config = makeConfig();
     const funding = { txid: '22'.repeat(32), vout: 0, amount: 500_000n };
-    const c = buildCommitment(config, funding, specFor('client', 5n, 500_000n, 100_000_000n));
+    const c = buildCommitment(config, funding, specFor('client', 5, 500_000n, 100_000_000n));
     const base = { commitment: c, sweepScript: p2tr('x'), feeRate: 1_000 };
     expect(() =>
       buildPenalties({
         ...base,
-        perCommitmentSecret: pcSecret('client', 6n),
+        perCommitmentSecret: pcSecret('client', 6),
         revocationBasepointSecret: LSP.revocation,
       }),
     ).toThrow(KeyMismatchError);
     expect(() =>
       buildPenalties({
         ...base,
-        perCommitmentSecret: pcSecret('client', 5n),
+        perCommitmentSecret: pcSecret('client', 5),
         revocationBasepointSecret: CLIENT.revocation,
       }),
     ).toThrow(KeyMismatchError);

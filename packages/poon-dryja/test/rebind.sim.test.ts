@@ -107,7 +107,7 @@ describe('rebinding (brief §5.4) on SimChain', () => {
     const capacity = 900_000n;
     const oldFunding = await fundChannel(chain, config, capacity);
     const newFunding = await fundChannel(chain, config, capacity);
-    const spec = specFor('lsp', 12n, capacity, 250_000_000n, [
+    const spec = specFor('lsp', 12, capacity, 250_000_000n, [
       htlc('lsp', 3n, 30_000_000n, 1_000),
       htlc('client', 8n, 20_000_000n, 1_010),
     ]);
@@ -120,7 +120,7 @@ describe('rebinding (brief §5.4) on SimChain', () => {
     expect(rebound.tx.inputs[0]?.sequence).toBe(old.tx.inputs[0]?.sequence);
     expect(rebound.keys).toEqual(old.keys);
     expect(rebound.perCommitmentPoint).toEqual(old.perCommitmentPoint);
-    expect(rebound.commitmentNumber).toBe(12n);
+    expect(rebound.commitmentNumber).toBe(12);
     expect(decodeTx(rebound.unsignedBytes).inputs[0]?.prevTxid).toEqual(fromDisplayHex(newFunding.txid));
     // A signature of the old copy does not complete the new one.
     const oldSigned = signCommitment(old);
@@ -137,7 +137,7 @@ describe('rebinding (brief §5.4) on SimChain', () => {
   it('refuses a new outpoint of another amount, or the same outpoint', () => {
     const config = makeConfig();
     const funding = { txid: '33'.repeat(32), vout: 0, amount: 700_000n };
-    const c = buildCommitment(config, funding, specFor('client', 1n, 700_000n, 100_000_000n));
+    const c = buildCommitment(config, funding, specFor('client', 1, 700_000n, 100_000_000n));
     expect(() => rebindCommitment(c, { ...funding, txid: '44'.repeat(32), amount: 700_001n })).toThrow(
       InvalidCommitmentError,
     );

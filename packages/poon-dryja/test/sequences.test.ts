@@ -68,7 +68,7 @@ const stats = {
   htlcOutputsClaimed: 0,
   fulfilled: 0,
   failed: 0,
-  commitments: 0n,
+  commitments: 0,
   reconnects: 0,
   crashes: 0,
   timeouts: 0,

@@ -1,6 +1,6 @@
 // The persisted channel state: a versioned, canonical, strictly decoded byte encoding. Round trip
 // over arbitrary states; every truncation, extension and byte mutation either fails with a typed
-// StateEncodingError or decodes to a state that re-encodes to exactly those bytes. Same for the
+// DecodeError or decodes to a state that re-encodes to exactly those bytes. Same for the
 // watchtower records.
 import { commitmentIndex, generateFromSeed, ShachainStore } from '@superscalar/shachain';
 import fc from 'fast-check';
@@ -11,11 +11,11 @@ import {
   type ChannelSpec,
   type ChannelState,
   type ChannelUpdate,
+  DecodeError,
   decodeChannelState,
   decodeWatchtowerRecord,
   encodeChannelState,
   encodeWatchtowerRecord,
-  StateEncodingError,
   type WatchtowerRecord,
 } from '../src/index.js';
 import { makeConfig } from './_channel.js';
@@ -24,6 +24,7 @@ import { Pair, payment } from './channel-harness.js';
 const runs = propertyRuns(1000, 100);
 const U48 = (1n << 48n) - 1n;
 const U64 = (1n << 64n) - 1n;
+const commitmentNumberArb = fc.bigInt({ min: 0n, max: U48 }).map(Number);
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
 const sideArb = fc.constantFrom('lsp' as const, 'client' as const);
@@ -95,13 +96,13 @@ const stateArb: fc.Arbitrary<ChannelState> = fc
   .chain((capacity) => {
     const cap = capacity * 1000n;
     const commit = fc.record({
-      number: fc.bigInt({ min: 0n, max: U48 }),
+      number: commitmentNumberArb,
       spec: specArb(cap),
       point: bytes(33),
     });
     const outpoint = fc.record({ txid: hex32, vout: fc.nat(), amount: fc.constant(capacity) });
     return fc.record({
-      updateId: fc.nat(),
+      revision: fc.nat(),
       channelId: bytes(32),
       role: sideArb,
       config: fc
@@ -127,9 +128,9 @@ const stateArb: fc.Arbitrary<ChannelState> = fc
         .array(
           fc.record({
             outpoint,
-            firstRemoteNumber: fc.bigInt({ min: 0n, max: U48 }),
-            last: fc.bigInt({ min: 0n, max: U48 }),
-            holder: fc.option(fc.record({ number: fc.bigInt({ min: 0n, max: U48 }), signature: bytes(64) }), {
+            firstRemoteNumber: commitmentNumberArb,
+            last: commitmentNumberArb,
+            holder: fc.option(fc.record({ number: commitmentNumberArb, signature: bytes(64) }), {
               nil: null,
             }),
           }),
@@ -146,7 +147,7 @@ const stateArb: fc.Arbitrary<ChannelState> = fc
       initialSpec: specArb(cap),
       localCommit: fc.option(
         fc.record({
-          number: fc.bigInt({ min: 0n, max: U48 }),
+          number: commitmentNumberArb,
           spec: specArb(cap),
           point: bytes(33),
           signature: bytes(64),
@@ -227,17 +228,17 @@ describe('persisted channel state', () => {
     expect(Buffer.from(encodeChannelState(s)).equals(Buffer.from(b))).toBe(true);
   });
 
-  it('every truncation and any trailing byte is a StateEncodingError', () => {
+  it('every truncation and any trailing byte is a DecodeError', () => {
     const b = realState();
     for (let n = 0; n < b.length; n++)
-      expect(() => decodeChannelState(b.subarray(0, n))).toThrow(StateEncodingError);
+      expect(() => decodeChannelState(b.subarray(0, n))).toThrow(DecodeError);
     expect(() => decodeChannelState(Uint8Array.of(...b, 0))).toThrow(/trailing/);
     const v2 = Uint8Array.from(b);
     v2[0] = 2;
     expect(() => decodeChannelState(v2)).toThrow(/unknown version 2/);
   });
 
-  it(`a mutated byte is a StateEncodingError or a canonical state (${runs} runs)`, () => {
+  it(`a mutated byte is a DecodeError or a canonical state (${runs} runs)`, () => {
     const b = realState();
     fc.assert(
       fc.property(fc.nat(b.length - 1), fc.integer({ min: 1, max: 255 }), (at, x) => {
@@ -247,8 +248,8 @@ describe('persisted channel state', () => {
         try {
           decoded = decodeChannelState(m);
         } catch (e) {
-          expect(e).toBeInstanceOf(StateEncodingError);
-          expect((e as StateEncodingError).offset).toBeGreaterThanOrEqual(0);
+          expect(e).toBeInstanceOf(DecodeError);
+          expect((e as DecodeError).offset).toBeGreaterThanOrEqual(0);
           return;
         }
         expect(Buffer.from(encodeChannelState(decoded)).equals(Buffer.from(m))).toBe(true);
@@ -285,7 +286,7 @@ describe('persisted channel state', () => {
 describe('watchtower records', () => {
   const recordArb: fc.Arbitrary<WatchtowerRecord> = fc.record({
     channelId: bytes(32),
-    commitmentNumber: fc.bigInt({ min: 0n, max: U48 }),
+    commitmentNumber: commitmentNumberArb,
     copies: fc.array(
       fc.record({
         funding: fc.record({ txid: hex32, vout: fc.nat() }),
@@ -302,7 +303,7 @@ describe('watchtower records', () => {
         const b = encodeWatchtowerRecord(r);
         expect(decodeWatchtowerRecord(b)).toEqual(r);
         const n = cut % b.length;
-        expect(() => decodeWatchtowerRecord(b.subarray(0, n))).toThrow(StateEncodingError);
+        expect(() => decodeWatchtowerRecord(b.subarray(0, n))).toThrow(DecodeError);
       }),
       { numRuns: runs },
     );

@@ -302,8 +302,8 @@ export function sampleMessages(): Message[] {
     {
       type: 'channel_reestablish',
       channelId,
-      nextCommitmentNumber: 5n,
-      nextRevocationNumber: 4n,
+      nextCommitmentNumber: 5,
+      nextRevocationNumber: 4,
       yourLastPerCommitmentSecret: hash('last pcs'),
       myCurrentPerCommitmentPoint: point('pcp 4'),
       verificationNonce: pubnonce('vn 5'),

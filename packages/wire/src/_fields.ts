@@ -574,6 +574,6 @@ export const msat = u64(0n, (1n << 64n) - 1n, 'u64 msat');
 /** A block height below 500,000,000 (the lock-time threshold). */
 export const height = uint(4, 0, 499_999_999);
 /** A commitment number below 2^48. */
-export const commitmentNumber = u64(0n, (1n << 48n) - 1n, 'u64 < 2^48');
+export const commitmentNumber = u48();
 /** A fee rate, integer sat/kvB. */
 export const feeRate = uint(4);

@@ -118,8 +118,8 @@ describe('encoders validate their input, naming the field', () => {
         encodeMessage({
           type: 'channel_reestablish',
           channelId: cid,
-          nextCommitmentNumber: 1n << 48n,
-          nextRevocationNumber: 0n,
+          nextCommitmentNumber: 2 ** 48,
+          nextRevocationNumber: 0,
           yourLastPerCommitmentSecret: cid,
           myCurrentPerCommitmentPoint: point('a'),
           verificationNonce: pubnonce('b'),

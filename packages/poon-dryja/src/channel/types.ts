@@ -78,7 +78,8 @@ export type ChannelInput =
   | { readonly type: 'quiesce' }
   /** End quiescence (after a rebinding, or to give up on one). */
   | { readonly type: 'resume' }
-  | { readonly type: 'persisted'; readonly updateId: number }
+  /** The `persist` action carrying `token` is durable. Acknowledge persists in the order issued. */
+  | { readonly type: 'persisted'; readonly token: number }
   | { readonly type: 'block'; readonly height: number }
   | { readonly type: 'disconnected' }
   | { readonly type: 'connected' }
@@ -105,7 +106,7 @@ export type WatchRequest =
   /** A channel outpoint (brief §5.4: every outpoint the channel ever had, until the factory closes). */
   | { readonly type: 'funding'; readonly outpoint: FundingOutpoint }
   /** A revoked counterparty commitment, on every outpoint copy. */
-  | { readonly type: 'revoked'; readonly commitmentNumber: bigint; readonly copies: readonly RevokedCopy[] };
+  | { readonly type: 'revoked'; readonly commitmentNumber: number; readonly copies: readonly RevokedCopy[] };
 
 /** Events for the embedder. */
 export type ChannelEvent =
@@ -154,8 +155,12 @@ export type ChannelAction =
   | { readonly kind: 'send'; readonly message: ChannelMessage }
   | {
       readonly kind: 'persist';
-      /** Strictly increasing; acknowledge with `{ type: 'persisted', updateId }` once durable. */
-      readonly updateId: number;
+      /**
+       * Opaque: hand it back in `{ type: 'persisted', token }` once the state is durable. It is not a
+       * store update id: the runtime that owns the store assigns those (DESIGN §4, one sequencer per
+       * store) and applies the channel's persists in the order they were issued.
+       */
+      readonly token: number;
       /** The whole channel state ({@link encodeChannelState}). */
       readonly state: Uint8Array;
       /** Append-only records to store with it (e.g. `revoked/<n>`: a watchtower record). */

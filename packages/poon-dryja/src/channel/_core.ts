@@ -1,0 +1,215 @@
+/**
+ * Internal: the channel state machine's state and plumbing, shared by the files that handle one
+ * concern each (`_updates.ts`, `_signing.ts`, `_revocation.ts`, `_rebind.ts`, `_reestablish.ts`).
+ * {@link ChannelCore} holds the persisted state (`s`), what lives in memory only (secret nonces, the
+ * connection, queued messages and held actions) and the primitives every step uses: `send`, `emit`,
+ * `persist` (persist before progress: a send issued while a persist is outstanding is held until it
+ * is acknowledged), building a commitment and deriving this side's per-commitment secrets.
+ *
+ * @module
+ */
+
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { randomBytes } from '@noble/hashes/utils.js';
+import { equalBytes, type Rng } from '@superscalar/core';
+import { type NonceGenResult, nonceGen } from '@superscalar/musig2';
+import { commitmentIndex, generateFromSeed, ShachainStore } from '@superscalar/shachain';
+import { type ChannelError, type ChannelErrorOrigin, IllegalStepError } from '../channelErrors.js';
+import { buildCommitment, type Commitment, type FundingOutpoint } from '../commitment.js';
+import { InvalidArgumentError } from '../errors.js';
+import { perCommitmentPoint } from '../keys.js';
+import type { ChannelMessage } from '../messages.js';
+import {
+  type ChannelState,
+  encodeChannelState,
+  type FundingRecord,
+  type HolderCommitmentRecord,
+} from '../state.js';
+import type { LocalChanges, RemoteChanges, Side, Spec } from './_log.js';
+import type { ChannelAction, ChannelEvent, ChannelOptions, ChannelSecrets } from './types.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The persisted state, mutable while a step runs. */
+export interface MutState
+  extends Mutable<Omit<ChannelState, 'localChanges' | 'remoteChanges' | 'fundings' | 'remoteNextPoints'>> {
+  localChanges: LocalChanges;
+  remoteChanges: RemoteChanges;
+  fundings: FundingRecord[];
+  remoteNextPoints: Uint8Array[];
+}
+
+export const ZERO32 = new Uint8Array(32);
+
+export function isBytes(v: unknown, len?: number): v is Uint8Array {
+  return v instanceof Uint8Array && (len === undefined || v.length === len);
+}
+
+export function validPoint(p: unknown): p is Uint8Array {
+  if (!isBytes(p, 33)) return false;
+  try {
+    secp256k1.Point.fromBytes(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Thrown inside a step to reject a peer message; turned into an `error` event at the boundary. */
+export class PeerFault extends Error {
+  constructor(readonly error: ChannelError) {
+    super(error.message);
+  }
+}
+
+/** One channel's state and plumbing (see the module comment). */
+export class ChannelCore {
+  s: MutState;
+  readonly secrets: ChannelSecrets;
+  readonly rng: Rng;
+  readonly options: ChannelOptions;
+  readonly localFundingKey: Uint8Array;
+
+  // In memory only (brief §7: secret nonces never touch disk; a crash loses them).
+  /** Our verification nonces for our next commitments, oldest first. */
+  myNonces: NonceGenResult[] = [];
+  /** The counterparty's verification nonces for its next commitments, oldest first. */
+  peerNonces: Uint8Array[] = [];
+  rebindNonce: NonceGenResult | undefined;
+  peerRebindNonce: Uint8Array | undefined;
+  connected = true;
+  reestablishSent = false;
+  awaitingReestablish = false;
+  commitWanted = false;
+  quiesceWanted = false;
+  /** Token of the last `persist` issued, and of the last one acknowledged (the state's revision). */
+  lastIssued: number;
+  lastAcked: number;
+  inbox: ChannelMessage[] = [];
+  outbox: { after: number; action: ChannelAction }[] = [];
+  onAck: { id: number; events: ChannelEvent[] }[] = [];
+  out: ChannelAction[] = [];
+  openingSentCommit = false;
+
+  constructor(state: ChannelState, secrets: ChannelSecrets, options: ChannelOptions) {
+    this.s = {
+      ...state,
+      fundings: [...state.fundings],
+      remoteNextPoints: [...state.remoteNextPoints],
+      localChanges: {
+        proposed: [...state.localChanges.proposed],
+        signed: [...state.localChanges.signed],
+        acked: [...state.localChanges.acked],
+      },
+      remoteChanges: {
+        proposed: [...state.remoteChanges.proposed],
+        acked: [...state.remoteChanges.acked],
+        signed: [...state.remoteChanges.signed],
+      },
+      remoteSecrets: ShachainStore.decode(state.remoteSecrets.encode()),
+    };
+    this.lastIssued = state.revision;
+    this.lastAcked = state.revision;
+    this.secrets = secrets;
+    this.options = options;
+    this.rng = options.rng ?? randomBytes;
+    const cfg = state.config;
+    this.localFundingKey = state.role === 'lsp' ? cfg.lspFundingKey : cfg.clientFundingKey;
+    const derived = secp256k1.getPublicKey(secrets.fundingSecret, true);
+    if (!equalBytes(derived, this.localFundingKey))
+      throw new InvalidArgumentError('secrets.fundingSecret', `is not the secret of this side's funding key`);
+  }
+
+  /** The current channel outpoint. */
+  get funding(): FundingOutpoint {
+    return (this.s.fundings[this.s.fundings.length - 1] as FundingRecord).outpoint;
+  }
+
+  outstanding(): boolean {
+    return this.lastIssued !== this.lastAcked;
+  }
+
+  send(message: ChannelMessage) {
+    const action: ChannelAction = { kind: 'send', message };
+    if (this.outbox.length > 0 || this.outstanding()) this.outbox.push({ after: this.lastIssued, action });
+    else this.out.push(action);
+  }
+
+  emit(event: ChannelEvent) {
+    this.out.push({ kind: 'emit', event });
+  }
+
+  /** Emits once the latest persist is acknowledged (events that announce durable state). */
+  emitDurable(event: ChannelEvent) {
+    if (!this.outstanding()) this.emit(event);
+    else this.onAck.push({ id: this.lastIssued, events: [event] });
+  }
+
+  persist(blobs: { key: string; bytes: Uint8Array }[]) {
+    this.s.revision = this.lastIssued + 1;
+    this.lastIssued = this.s.revision;
+    this.out.push({
+      kind: 'persist',
+      token: this.s.revision,
+      state: encodeChannelState(this.snapshot()),
+      blobs,
+    });
+  }
+
+  snapshot(): ChannelState {
+    return { ...this.s, fundings: [...this.s.fundings], remoteNextPoints: [...this.s.remoteNextPoints] };
+  }
+
+  requireNormal() {
+    if (this.s.phase !== 'normal')
+      throw new IllegalStepError('phase', 'ignore', 'local', `the channel is ${this.s.phase}, not open`);
+  }
+
+  requireLocal(): HolderCommitmentRecord {
+    const lc = this.s.localCommit;
+    if (lc === null) throw new IllegalStepError('phase', 'ignore', 'local', 'no holder commitment yet');
+    return lc;
+  }
+
+  peerError(make: (origin: ChannelErrorOrigin) => ChannelError): never {
+    throw new PeerFault(make('peer'));
+  }
+
+  build(holder: Side, number: number, point: Uint8Array, spec: Spec, funding: FundingOutpoint): Commitment {
+    return buildCommitment(this.s.config, funding, {
+      holder,
+      commitmentNumber: number,
+      perCommitmentPoint: point,
+      lspBalanceMsat: spec.lspMsat,
+      clientBalanceMsat: spec.clientMsat,
+      htlcs: spec.htlcs,
+      feeRate: spec.feeRate,
+    });
+  }
+
+  localSecret(number: number): Uint8Array {
+    return generateFromSeed(this.secrets.shachainSeed, commitmentIndex(number));
+  }
+
+  localPoint(number: number): Uint8Array {
+    return perCommitmentPoint(this.localSecret(number));
+  }
+
+  freshNonce(): NonceGenResult {
+    return nonceGen({ pk: this.localFundingKey, sk: this.secrets.fundingSecret, rng: this.rng });
+  }
+
+  noPendingUpdates(): boolean {
+    const l = this.s.localChanges;
+    const r = this.s.remoteChanges;
+    return (
+      l.proposed.length +
+        l.signed.length +
+        l.acked.length +
+        r.proposed.length +
+        r.acked.length +
+        r.signed.length ===
+        0 && this.s.nextRemoteCommit === null
+    );
+  }
+}

@@ -1,0 +1,39 @@
+// The error pattern of issue 16: every exported class tagged with its own kind, codes prefixed
+// CHANNEL_, `isInstance` exact between siblings, and the state machine's `action` kept.
+import { SuperscalarError } from '@superscalar/core';
+import { errorClassProblems } from '@superscalar/core/test';
+import { describe, expect, it } from 'vitest';
+import * as mod from '../src/index.js';
+
+describe('errors', () => {
+  it('every exported error class is tagged with its own kind', () => {
+    expect(errorClassProblems(mod, 'poon-dryja')).toEqual([]);
+  });
+
+  it('codes are prefixed CHANNEL_; isInstance is exact between siblings; action is kept', () => {
+    const errors = [
+      new mod.InvalidArgumentError('x', 'bad'),
+      new mod.DecodeError('truncated', 3),
+      new mod.SelfVerificationError('penalty'),
+      new mod.IllegalStepError('phase', 'disconnect', 'peer', 'unexpected'),
+      new mod.SignatureRejectedError('partial', 5, 'does not verify'),
+      new mod.ChannelClosedError('closed'),
+    ];
+    for (const e of errors) {
+      expect(e.code.startsWith('CHANNEL_')).toBe(true);
+      expect(mod.PoonDryjaError.isInstance(e)).toBe(true);
+      expect(SuperscalarError.isInstance(e)).toBe(true);
+    }
+    const [arg, dec, , step, sig, closed] = errors;
+    expect(mod.DecodeError.isInstance(arg)).toBe(false);
+    expect(mod.InvalidArgumentError.isInstance(dec)).toBe(false);
+    expect(mod.ChannelError.isInstance(dec)).toBe(false);
+    expect(mod.ChannelError.isInstance(step)).toBe(true);
+    expect(mod.SignatureRejectedError.isInstance(step)).toBe(false);
+    expect(mod.IllegalStepError.isInstance(sig)).toBe(false);
+    expect((step as mod.ChannelError).action).toBe('disconnect');
+    expect((sig as mod.ChannelError).action).toBe('force-close');
+    expect((closed as mod.ChannelError).action).toBe('ignore');
+    expect(new Set(errors.map((e) => e.code)).size).toBe(errors.length);
+  });
+});
