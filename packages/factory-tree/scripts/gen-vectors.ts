@@ -17,14 +17,7 @@ import {
   LSTOCK_SEED,
   type Shape,
 } from '../bench/_fixture.js';
-import {
-  buildTree,
-  createProposal,
-  type FactoryTree,
-  type Proposal,
-  txidHex,
-  unsignedTxBytes,
-} from '../src/index.js';
+import { buildTree, createProposal, type FactoryTree, type Proposal, unsignedTxBytes } from '../src/index.js';
 
 /** One vector file. */
 export interface VectorSpec {
@@ -146,11 +139,11 @@ export function treeJson(t: FactoryTree) {
       parent: tx.parent,
       parentVout: tx.parentVout,
       signers: [...tx.signers],
-      txid: txidHex(tx),
+      txid: tx.txid,
       sighash: hex(tx.sighash),
       version: tx.tx.version,
       locktime: tx.tx.locktime,
-      nSequence: tx.tx.sequence,
+      nSequence: tx.tx.inputs[0]?.sequence,
       inputAmount: tx.inputAmount.toString(),
       spentScript: hex(tx.spent.script),
       spentInternalKey: hex(tx.spentTaproot.internalKey),

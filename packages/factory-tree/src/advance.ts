@@ -22,7 +22,7 @@
  * @module
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import type { Rng } from '@superscalar/core';
+import { equalBytes as bytesEqual, type Rng } from '@superscalar/core';
 import { type AdvanceResult, abandonAdvance, advance as dwAdvance } from '@superscalar/dw-counter';
 import {
   deterministicSign,
@@ -33,9 +33,9 @@ import {
   nonceGen,
   Session,
 } from '@superscalar/musig2';
+import { BelowDustError } from '@superscalar/tx';
 import { assertBytes, assertInt } from './_assert.js';
-import { bytesEqual, toDisplayHex } from './_tx.js';
-import { BelowDustError, InvalidArgumentError, SigningError } from './errors.js';
+import { InvalidArgumentError, SigningError } from './errors.js';
 import { buildPoison, type PoisonTx } from './poison.js';
 import type { Proposal } from './proposal.js';
 import { buildSettlement, type SettlementTx } from './settlement.js';
@@ -216,8 +216,8 @@ export function settlementJob(
   );
 }
 
-function reason(e: unknown): string {
-  if (BelowDustError.isInstance(e)) return (e as Error).message;
+function reason(e: unknown, what: string): string {
+  if (BelowDustError.isInstance(e)) return `${e.message}: no ${what} is signed`;
   throw e;
 }
 
@@ -304,20 +304,20 @@ export function planAdvance(tree: FactoryTree, request: AdvanceRequest): Advance
         feeRate: p.treeFeeRate,
       });
     } catch (e) {
-      poisonSkipped = reason(e);
+      poisonSkipped = reason(e, 'poison');
     }
     const settlements = clients.map((c, i): SettlementEntry => {
       try {
         const settlement = buildSettlement(
           stateTx.outputTaproot[i] as NonNullable<TreeTx['outputTaproot'][number]>,
-          { txid: toDisplayHex(stateTx.txid), vout: i },
+          { txid: stateTx.txid, vout: i },
           stateTx.tx.outputs[i]?.value as bigint,
           (p.clients[c] as Proposal['clients'][number]).closeScript,
           p.treeFeeRate,
         );
         return Object.freeze({ client: c, vout: i, settlement, skipped: undefined });
       } catch (e) {
-        return Object.freeze({ client: c, vout: i, settlement: undefined, skipped: reason(e) });
+        return Object.freeze({ client: c, vout: i, settlement: undefined, skipped: reason(e, 'settlement') });
       }
     });
     return Object.freeze({

@@ -9,21 +9,23 @@
  *
  * @module
  */
-import { assertBytes, assertInt, assertSats } from './_assert.js';
+import { equalBytes as bytesEqual } from '@superscalar/core';
 import {
-  bytesEqual,
-  fromDisplayHex,
-  type OneInputTx,
-  serializeWitness,
+  displayHex,
+  encodeTx,
+  LOCKTIME_THRESHOLD,
+  P2TR_DUST,
+  TaprootSighasher,
+  type Tx,
   type TxOut,
-  taprootSighashOneInput,
-  txidOf,
-  vsizeWith,
-} from './_tx.js';
+  txidBytes,
+  txidBytesOf,
+  txVsize,
+} from '@superscalar/tx';
+import { assertBytes, assertInt, assertSats } from './_assert.js';
 import { type KeyPathSigningJob, keyPathSigningJob } from './distribution.js';
 import { InvalidArgumentError } from './errors.js';
 import { CloseRejectedError, SpendError } from './exitErrors.js';
-import { LOCKTIME_THRESHOLD, P2TR_DUST } from './proposal.js';
 import type { FactoryTree } from './transactions.js';
 import { feeFor } from './tree.js';
 
@@ -53,9 +55,11 @@ export interface CloseOutput {
 
 /** A built (unsigned) cooperative close. */
 export interface CooperativeClose {
-  readonly tx: OneInputTx;
-  /** Internal-order txid. */
-  readonly txid: Uint8Array;
+  readonly tx: Tx;
+  /** Display-order hex txid. */
+  readonly txid: string;
+  /** The txid in internal byte order. */
+  readonly txidBytes: Uint8Array;
   /** The funding output it spends. */
   readonly spent: TxOut;
   /** BIP341 key-path sighash: the MuSig2 message of all N+1. */
@@ -100,12 +104,11 @@ export function buildCooperativeClose(tree: FactoryTree, request: CooperativeClo
     if (b >= P2TR_DUST) paid.push(Object.freeze({ owner: c, value: b }));
     else if (b > 0n) dustBalances.push(Object.freeze({ client: c, balance: b }));
   }
-  const draft = (lsp: bigint): OneInputTx => ({
+  const fundingTxid = txidBytes(p.funding.txid, 'tree.proposal.funding.txid');
+  const draft = (lsp: bigint): Tx => ({
     version: COOPERATIVE_CLOSE_VERSION,
     locktime: tipHeight,
-    prevTxid: fromDisplayHex(p.funding.txid),
-    vout: p.funding.vout,
-    sequence: COOPERATIVE_CLOSE_SEQUENCE,
+    inputs: [{ txidBytes: fundingTxid, vout: p.funding.vout, sequence: COOPERATIVE_CLOSE_SEQUENCE }],
     outputs: [
       ...paid.map((o) => ({
         value: o.value,
@@ -114,7 +117,7 @@ export function buildCooperativeClose(tree: FactoryTree, request: CooperativeClo
       { value: lsp, script: p.lsp.closeScript },
     ],
   });
-  const vsize = vsizeWith(draft(0n), [new Uint8Array(64)]);
+  const vsize = txVsize(draft(0n), [[new Uint8Array(64)]]);
   if (vsize > MAX_STANDARD_VSIZE)
     throw new SpendError(
       'too-large',
@@ -131,10 +134,12 @@ export function buildCooperativeClose(tree: FactoryTree, request: CooperativeClo
     );
   const tx = draft(lspAmount);
   const spent: TxOut = { value: p.funding.amount, script: tree.funding.script };
-  const sighash = taprootSighashOneInput(tx, spent);
+  const sighash = new TaprootSighasher(tx, [spent]).sighash(0);
+  const id = txidBytesOf(tx);
   return Object.freeze({
     tx,
-    txid: txidOf(tx),
+    txid: displayHex(id),
+    txidBytes: id,
     spent,
     sighash,
     fee,
@@ -166,21 +171,27 @@ export function checkCooperativeClose(
   tree: FactoryTree,
   client: number,
   balance: bigint,
-  tx: OneInputTx,
+  tx: Tx,
 ): Uint8Array {
   const p = tree.proposal;
   assertInt(client, 'client', 0, p.clients.length - 1);
   assertSats(balance, 'balance');
-  if (typeof tx !== 'object' || tx === null || !Array.isArray(tx.outputs))
+  if (typeof tx !== 'object' || tx === null || !Array.isArray(tx.outputs) || !Array.isArray(tx.inputs))
     throw new InvalidArgumentError('tx', 'expected a one-input transaction');
-  assertBytes(tx.prevTxid, 'tx.prevTxid', 32);
-  if (!bytesEqual(tx.prevTxid, fromDisplayHex(p.funding.txid)) || tx.vout !== p.funding.vout)
+  if (tx.inputs.length !== 1)
+    throw new CloseRejectedError(client, 'wrong-input', `it has ${tx.inputs.length} inputs, expected one`);
+  const input = tx.inputs[0] as Tx['inputs'][number];
+  assertBytes(input.txidBytes, 'tx.inputs[0].txidBytes', 32);
+  if (
+    !bytesEqual(input.txidBytes, txidBytes(p.funding.txid, 'tree.proposal.funding.txid')) ||
+    input.vout !== p.funding.vout
+  )
     throw new CloseRejectedError(client, 'wrong-input', 'it does not spend the factory funding output');
-  if (tx.version !== COOPERATIVE_CLOSE_VERSION || tx.sequence !== COOPERATIVE_CLOSE_SEQUENCE)
+  if (tx.version !== COOPERATIVE_CLOSE_VERSION || input.sequence !== COOPERATIVE_CLOSE_SEQUENCE)
     throw new CloseRejectedError(
       client,
       'wrong-form',
-      `expected version 2 and nSequence 0xfffffffd, got version ${tx.version}, nSequence ${tx.sequence}`,
+      `expected version 2 and nSequence 0xfffffffd, got version ${tx.version}, nSequence ${input.sequence}`,
     );
   if (balance >= P2TR_DUST) {
     const own = (p.clients[client] as (typeof p.clients)[number]).closeScript;
@@ -200,11 +211,11 @@ export function checkCooperativeClose(
         `its close address gets ${best} sats, its balance is ${balance}`,
       );
   }
-  return taprootSighashOneInput(tx, { value: p.funding.amount, script: tree.funding.script });
+  return new TaprootSighasher(tx, [{ value: p.funding.amount, script: tree.funding.script }]).sighash(0);
 }
 
 /** Serialises the cooperative close with the aggregate 64-byte key-path signature. */
 export function signedCloseBytes(close: CooperativeClose, signature: Uint8Array): Uint8Array {
   assertBytes(signature, 'signature', 64);
-  return serializeWitness(close.tx, [signature]);
+  return encodeTx(close.tx, [[signature]]);
 }

@@ -13,19 +13,23 @@
  * @module
  */
 import { keySortWithOrder } from '@superscalar/musig2';
-import { assertBytes, assertInt } from './_assert.js';
 import {
-  fromDisplayHex,
-  type OneInputTx,
+  ANCHOR_AMOUNT,
+  displayHex,
+  encodeTx,
   P2A_SCRIPT,
-  serializeWitness,
+  P2TR_DUST,
+  TaprootSighasher,
+  TRUC_MAX_VSIZE,
+  type Tx,
   type TxOut,
-  taprootSighashOneInput,
-  txidOf,
-  vsizeWith,
-} from './_tx.js';
+  txidBytes,
+  txidBytesOf,
+  txVsize,
+} from '@superscalar/tx';
+import { assertBytes, assertInt } from './_assert.js';
 import { SpendError } from './exitErrors.js';
-import { ANCHOR_AMOUNT, MAX_FAN_OUT, MAX_TRUC_VSIZE, P2TR_DUST, tDist as tDistOf } from './proposal.js';
+import { MAX_FAN_OUT, tDist as tDistOf } from './proposal.js';
 import { type FactoryTree, musigTaprootOutput, type TaprootOutput } from './transactions.js';
 import { feeFor, treeTxVsize } from './tree.js';
 
@@ -80,9 +84,11 @@ export interface DistributionTx {
   /** For a `sub`, its run's index; otherwise -1. */
   readonly group: number;
   /** Version 3, nLockTime `T_dist`, one input with nSequence `0xFFFFFFFE`, P2A anchor last. */
-  readonly tx: OneInputTx;
-  /** Internal-order txid. */
-  readonly txid: Uint8Array;
+  readonly tx: Tx;
+  /** Display-order hex txid. */
+  readonly txid: string;
+  /** The txid in internal byte order. */
+  readonly txidBytes: Uint8Array;
   /** The output it spends. */
   readonly spent: TxOut;
   /** The taproot output it spends (funding output, or a sub-distribution output). */
@@ -149,8 +155,8 @@ function splitRuns(order: readonly number[], maxPer: number): number[][] {
  */
 export function buildDistribution(tree: FactoryTree, options: DistributionOptions = {}): Distribution {
   const p = tree.proposal;
-  const maxVsize = options.maxVsize ?? MAX_TRUC_VSIZE;
-  assertInt(maxVsize, 'options.maxVsize', treeTxVsize(1), MAX_TRUC_VSIZE);
+  const maxVsize = options.maxVsize ?? TRUC_MAX_VSIZE;
+  assertInt(maxVsize, 'options.maxVsize', treeTxVsize(1), TRUC_MAX_VSIZE);
   const order = tree.layout.order;
   const N = order.length;
   const tDist = tDistOf(p);
@@ -187,7 +193,7 @@ export function buildDistribution(tree: FactoryTree, options: DistributionOption
 
   const keys = tree.keys;
   const fundingSpent: TxOut = { value: p.funding.amount, script: tree.funding.script };
-  const fundingPrev = fromDisplayHex(p.funding.txid);
+  const fundingPrev = txidBytes(p.funding.txid, 'tree.proposal.funding.txid');
   const payTx = (
     role: 'distribution' | 'sub',
     group: number,
@@ -203,25 +209,25 @@ export function buildDistribution(tree: FactoryTree, options: DistributionOption
       script: (p.clients[c] as (typeof p.clients)[number]).closeScript,
     }));
     outputs.push({ value: ANCHOR_AMOUNT, script: P2A_SCRIPT });
-    const tx: OneInputTx = {
+    const tx: Tx = {
       version: 3,
       locktime: tDist,
-      prevTxid,
-      vout,
-      sequence: DISTRIBUTION_SEQUENCE,
+      inputs: [{ txidBytes: prevTxid, vout, sequence: DISTRIBUTION_SEQUENCE }],
       outputs,
     };
+    const id = txidBytesOf(tx);
     return Object.freeze({
       role,
       group,
       tx,
-      txid: txidOf(tx),
+      txid: displayHex(id),
+      txidBytes: id,
       spent,
       spentTaproot,
       outputTaproot: Object.freeze([]),
       clients: Object.freeze([...clients]),
       signers: Object.freeze([0, ...clients.map((c) => c + 1)]),
-      sighash: taprootSighashOneInput(tx, spent),
+      sighash: new TaprootSighasher(tx, [spent]).sighash(0),
       fee,
       vsize: treeTxVsize(clients.length),
     });
@@ -249,25 +255,25 @@ export function buildDistribution(tree: FactoryTree, options: DistributionOption
     );
     const outputs: TxOut[] = subOutputs.map((o, i) => ({ value: subAmounts[i] as bigint, script: o.script }));
     outputs.push({ value: ANCHOR_AMOUNT, script: P2A_SCRIPT });
-    const topTx: OneInputTx = {
+    const topTx: Tx = {
       version: 3,
       locktime: tDist,
-      prevTxid: fundingPrev,
-      vout: p.funding.vout,
-      sequence: DISTRIBUTION_SEQUENCE,
+      inputs: [{ txidBytes: fundingPrev, vout: p.funding.vout, sequence: DISTRIBUTION_SEQUENCE }],
       outputs,
     };
+    const topId = txidBytesOf(topTx);
     const top: DistributionTx = Object.freeze({
       role: 'top',
       group: -1,
       tx: topTx,
-      txid: txidOf(topTx),
+      txid: displayHex(topId),
+      txidBytes: topId,
       spent: fundingSpent,
       spentTaproot: tree.funding,
       outputTaproot: Object.freeze(subOutputs),
       clients: Object.freeze([...order]),
       signers: Object.freeze([0, ...order.map((c) => c + 1)]),
-      sighash: taprootSighashOneInput(topTx, fundingSpent),
+      sighash: new TaprootSighasher(topTx, [fundingSpent]).sighash(0),
       fee: topFee,
       vsize: treeTxVsize(groups.length),
     });
@@ -277,7 +283,7 @@ export function buildDistribution(tree: FactoryTree, options: DistributionOption
         payTx(
           'sub',
           i,
-          top.txid,
+          top.txidBytes,
           i,
           outputs[i] as TxOut,
           subOutputs[i] as TaprootOutput,
@@ -290,7 +296,7 @@ export function buildDistribution(tree: FactoryTree, options: DistributionOption
   for (const t of txs) {
     // Fees were computed from treeTxVsize, which assumes 34-byte P2TR close scripts (the proposal
     // enforces them); a mismatch would make every fee wrong, so refuse rather than sign it.
-    if (vsizeWith(t.tx, [new Uint8Array(64)]) !== t.vsize)
+    if (txVsize(t.tx, [[new Uint8Array(64)]]) !== t.vsize)
       throw new SpendError(
         'too-large',
         `distribution ${t.role}`,
@@ -352,5 +358,5 @@ export function distributionSigningPlan(tree: FactoryTree, dist: Distribution): 
 /** Serialises a distribution transaction with its 64-byte key-path signature. */
 export function signedDistributionBytes(t: DistributionTx, signature: Uint8Array): Uint8Array {
   assertBytes(signature, 'signature', 64);
-  return serializeWitness(t.tx, [signature]);
+  return encodeTx(t.tx, [[signature]]);
 }

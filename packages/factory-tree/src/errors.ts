@@ -12,7 +12,6 @@ export type FactoryTreeErrorCode =
   | 'INVALID_ARGUMENT'
   | 'INVALID_PROPOSAL'
   | 'INVALID_ALLOCATION'
-  | 'BELOW_DUST'
   | 'SIGNING_FAILED'
   | 'PATH_VERIFICATION_FAILED'
   | 'DECODE_FAILED'
@@ -111,20 +110,6 @@ export class InvalidAllocationError extends FactoryTreeError {
     this.leaf = leaf;
     this.field = field;
     this.figure = figure;
-  }
-}
-
-/** A transaction this package would build pays an output below dust (330 sats for P2TR). */
-export class BelowDustError extends FactoryTreeError {
-  /** What the output is, e.g. `settlement payout`. */
-  readonly output: string;
-  /** The amount it would have. */
-  readonly amount: bigint;
-  constructor(output: string, amount: bigint, message: string, options?: { cause?: unknown }) {
-    super('BELOW_DUST', `${output} = ${amount}: ${message}`, options);
-    this.name = 'BelowDustError';
-    this.output = output;
-    this.amount = amount;
   }
 }
 

@@ -15,40 +15,29 @@
  *
  * @module
  */
+
+import { equalBytes as bytesEqual, concatBytes } from '@superscalar/core';
 import { schnorrVerify } from '@superscalar/musig2';
-import { assertBytes, assertInt, assertSats } from './_assert.js';
 import {
-  bip86OutputKey,
-  type MultiInputTx,
-  multiTxid,
-  multiVsize,
-  relativeLockBlocks,
-  serializeMultiWitness,
-  signBip86,
-  signPlain,
-  taprootKeyPathSighash,
-} from './_spendTx.js';
-import {
-  bytesEqual,
-  concat,
-  fromDisplayHex,
-  type OneInputTx,
+  displayHex,
+  encodeTx,
   P2A_SCRIPT,
-  serializeWitness,
+  P2TR_DUST,
+  TaprootSighasher,
+  type Tx,
   type TxOut,
   tapLeafHash,
-  taprootSighashOneInput,
-  toDisplayHex,
-  txidOf,
-  vsizeWith,
-} from './_tx.js';
+  txidBytes,
+  txidBytesOf,
+  txVsize,
+} from '@superscalar/tx';
+import { assertBytes, assertInt, assertSats } from './_assert.js';
+import { relativeLockBlocks } from './_script.js';
+import { bip86OutputKey, signBip86, signPlain } from './_sign.js';
 import { InvalidArgumentError, PathVerificationError } from './errors.js';
 import { SpendError } from './exitErrors.js';
-import { P2TR_DUST } from './proposal.js';
 import type { FactoryTree, TreeTx } from './transactions.js';
 import { feeFor } from './tree.js';
-
-export type { MultiInputTx, SpendInput } from './_spendTx.js';
 
 /** TRUC (BIP431): the largest child of an unconfirmed v3 parent, in vB. */
 export const CPFP_CHILD_MAX_VSIZE = 1000;
@@ -170,14 +159,15 @@ export function exitPath(
         'signature-invalid',
         "the signature does not verify against the spent output's key",
       );
-    const at = earliestInclusion(parentAt, t.tx.sequence);
+    const sequence = (t.tx.inputs[0] as Tx['inputs'][number]).sequence;
+    const at = earliestInclusion(parentAt, sequence);
     steps.push(
       Object.freeze({
         tx: ti,
         kind: t.kind,
-        txid: toDisplayHex(t.txid),
-        bytes: serializeWitness(t.tx, [sig]),
-        relativeLock: relativeLockBlocks(t.tx.sequence),
+        txid: t.txid,
+        bytes: encodeTx(t.tx, [[sig]]),
+        relativeLock: relativeLockBlocks(sequence),
         parentConfirmedAt: parentAt,
         earliestBlock: at.block,
         earliestBroadcastTip: at.broadcastTip,
@@ -207,7 +197,7 @@ export function exitPath(
     steps: Object.freeze(steps),
     deadline,
     channel: Object.freeze({
-      txid: toDisplayHex(leafState.txid),
+      txid: leafState.txid,
       vout,
       value: (leafState.tx.outputs[vout] as TxOut).value,
       Tk: role.Tk,
@@ -219,8 +209,8 @@ export function exitPath(
 
 /** What a CPFP child needs to know of its v3 parent. */
 export interface AnchoredParent {
-  /** Internal-order txid. */
-  readonly txid: Uint8Array;
+  /** Display-order hex txid. */
+  readonly txid: string;
   /** Output index of the P2A anchor. */
   readonly anchorVout: number;
   /** The anchor's amount (240 sats for every pre-signed transaction of this package). */
@@ -236,7 +226,7 @@ export interface AnchoredParent {
  * transaction, a distribution transaction.
  */
 export function anchoredParent(t: {
-  readonly txid: Uint8Array;
+  readonly txid: string;
   readonly tx: { readonly outputs: readonly TxOut[] };
   readonly fee: bigint;
   readonly vsize: number;
@@ -266,9 +256,11 @@ export interface FeeCoin {
 /** An unsigned CPFP child. */
 export interface CpfpChild {
   /** Version 3, inputs [parent's P2A anchor, fee coin], one change output. */
-  readonly tx: MultiInputTx;
-  /** Internal-order txid (the witness does not change it). */
-  readonly txid: Uint8Array;
+  readonly tx: Tx;
+  /** Display-order hex txid (the witness does not change it). */
+  readonly txid: string;
+  /** The txid in internal byte order. */
+  readonly txidBytes: Uint8Array;
   /** The outputs its inputs spend, in input order (for the BIP341 sighash). */
   readonly spent: readonly TxOut[];
   /** The child's fee. */
@@ -302,7 +294,7 @@ export interface CpfpOptions {
  */
 export function buildCpfpChild(options: CpfpOptions): CpfpChild {
   const { parent, feeCoin, changeScript, feeRate } = options;
-  assertBytes(parent.txid, 'parent.txid', 32);
+  const parentTxid = txidBytes(parent.txid, 'parent.txid');
   assertInt(parent.anchorVout, 'parent.anchorVout', 0, 0xffff);
   assertSats(parent.anchorValue, 'parent.anchorValue');
   assertSats(parent.fee, 'parent.fee');
@@ -315,21 +307,21 @@ export function buildCpfpChild(options: CpfpOptions): CpfpChild {
   assertBytes(changeScript, 'changeScript');
   assertInt(feeRate, 'feeRate', 0, 100_000_000);
   const inputs = [
-    { prevTxid: Uint8Array.from(parent.txid), vout: parent.anchorVout, sequence: 0xfffffffd },
-    { prevTxid: fromDisplayHex(feeCoin.txid), vout: feeCoin.vout, sequence: 0xfffffffd },
+    { txidBytes: parentTxid, vout: parent.anchorVout, sequence: 0xfffffffd },
+    { txidBytes: txidBytes(feeCoin.txid, 'feeCoin.txid'), vout: feeCoin.vout, sequence: 0xfffffffd },
   ];
   const spent: TxOut[] = [
     { value: parent.anchorValue, script: P2A_SCRIPT },
     { value: feeCoin.value, script: Uint8Array.from(feeCoin.script) },
   ];
-  const draft = (change: bigint): MultiInputTx => ({
+  const draft = (change: bigint): Tx => ({
     version: 3,
     locktime: 0,
     inputs,
     outputs: [{ value: change, script: Uint8Array.from(changeScript) }],
   });
   // Amounts are fixed-width, so the size does not depend on the change.
-  const vsize = multiVsize(draft(0n), [[], [new Uint8Array(64)]]);
+  const vsize = txVsize(draft(0n), [[], [new Uint8Array(64)]]);
   if (vsize > CPFP_CHILD_MAX_VSIZE)
     throw new SpendError(
       'too-large',
@@ -349,21 +341,23 @@ export function buildCpfpChild(options: CpfpOptions): CpfpChild {
     );
   const tx = draft(change);
   const packageFeeRate = Number(((parent.fee + fee) * 1000n) / BigInt(parent.vsize + vsize));
+  const id = txidBytesOf(tx);
   return Object.freeze({
     tx,
-    txid: multiTxid(tx),
+    txid: displayHex(id),
+    txidBytes: id,
     spent: Object.freeze(spent),
     fee,
     vsize,
     packageFeeRate,
-    sighash: taprootKeyPathSighash(tx, spent, 1),
+    sighash: new TaprootSighasher(tx, spent).sighash(1),
   });
 }
 
 /** Serialises a CPFP child: an empty witness on the anchor, `signature` on the fee coin. */
 export function finalizeCpfpChild(child: CpfpChild, signature: Uint8Array): Uint8Array {
   assertBytes(signature, 'signature', 64);
-  return serializeMultiWitness(child.tx, [[], [signature]]);
+  return encodeTx(child.tx, [[], [signature]]);
 }
 
 /**
@@ -391,9 +385,11 @@ export interface ScriptPathSpend {
   /** `timeout`: a node or channel output by its CLTV leaf; `lstock`: an L-stock output by its CSV leaf. */
   readonly kind: 'timeout' | 'lstock';
   /** Version 3, one input, one output, no anchor. */
-  readonly tx: OneInputTx;
-  /** Internal-order txid. */
-  readonly txid: Uint8Array;
+  readonly tx: Tx;
+  /** Display-order hex txid. */
+  readonly txid: string;
+  /** The txid in internal byte order. */
+  readonly txidBytes: Uint8Array;
   /** The output spent. */
   readonly spent: TxOut;
   /** The leaf script executed. */
@@ -431,15 +427,13 @@ function scriptPathSpend(
   const destination = options.destination ?? tree.proposal.lsp.closeScript;
   assertBytes(destination, 'options.destination');
   const spent = t.tx.outputs[vout] as TxOut;
-  const draft = (value: bigint): OneInputTx => ({
+  const draft = (value: bigint): Tx => ({
     version: 3,
     locktime,
-    prevTxid: t.txid,
-    vout,
-    sequence,
+    inputs: [{ txidBytes: t.txidBytes, vout, sequence }],
     outputs: [{ value, script: Uint8Array.from(destination) }],
   });
-  const vsize = vsizeWith(draft(0n), [new Uint8Array(64), leafScript, controlBlock]);
+  const vsize = txVsize(draft(0n), [[new Uint8Array(64), leafScript, controlBlock]]);
   const fee = feeFor(options.feeRate, vsize);
   const value = spent.value - fee;
   if (value < P2TR_DUST)
@@ -449,14 +443,16 @@ function scriptPathSpend(
       `${spent.value} sats minus a ${fee}-sat fee is below dust`,
     );
   const tx = draft(value);
+  const id = txidBytesOf(tx);
   return Object.freeze({
     kind,
     tx,
-    txid: txidOf(tx),
+    txid: displayHex(id),
+    txidBytes: id,
     spent,
     leafScript,
     controlBlock,
-    sighash: taprootSighashOneInput(tx, spent, tapLeafHash(leafScript)),
+    sighash: new TaprootSighasher(tx, [spent]).sighash(0, { leafHash: tapLeafHash(leafScript) }),
     fee,
     vsize,
   });
@@ -492,7 +488,7 @@ export function timeoutRecovery(
       `a ${role?.kind ?? 'missing'} output has no CLTV timeout leaf`,
     );
   const leafScript = tap.leaves[0] as Uint8Array;
-  const controlBlock = concat(Uint8Array.of(0xc0 | tap.parity), tap.internalKey);
+  const controlBlock = concatBytes(Uint8Array.of(0xc0 | tap.parity), tap.internalKey);
   return scriptPathSpend(
     'timeout',
     tree,
@@ -518,7 +514,7 @@ export function lStockSpend(tree: FactoryTree, leaf: number, options: LspSpendOp
   const vout = t.outputRoles.findIndex((r) => r.kind === 'lstock');
   const tap = t.outputTaproot[vout] as NonNullable<TreeTx['outputTaproot'][number]>;
   const [csvLeaf, poison] = tap.leaves as [Uint8Array, Uint8Array];
-  const controlBlock = concat(Uint8Array.of(0xc0 | tap.parity), tap.internalKey, tapLeafHash(poison));
+  const controlBlock = concatBytes(Uint8Array.of(0xc0 | tap.parity), tap.internalKey, tapLeafHash(poison));
   const csv = tree.proposal.lStockCsv;
   return scriptPathSpend('lstock', tree, t, vout, csvLeaf, controlBlock, 0, csv, options);
 }
@@ -526,7 +522,7 @@ export function lStockSpend(tree: FactoryTree, leaf: number, options: LspSpendOp
 /** Serialises a script-path spend with the LSP's 64-byte BIP340 signature. */
 export function finalizeScriptPathSpend(spend: ScriptPathSpend, signature: Uint8Array): Uint8Array {
   assertBytes(signature, 'signature', 64);
-  return serializeWitness(spend.tx, [signature, spend.leafScript, spend.controlBlock]);
+  return encodeTx(spend.tx, [[signature, spend.leafScript, spend.controlBlock]]);
 }
 
 /**

@@ -9,26 +9,30 @@
  * block]`. It needs the secret `s_c` the LSP reveals after the advance, so a poison signed for a state
  * that never took effect is useless.
  *
- * If any client output would be below 330 sats, no poison is signed ({@link BelowDustError}; the
- * advance reports it).
+ * If any client output would be below 330 sats, no poison is signed (`@superscalar/tx`'s
+ * `BelowDustError`; the advance reports it).
  *
  * @module
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { assertBytes, assertInt, assertSats } from './_assert.js';
+import { concatBytes, equalBytes } from '@superscalar/core';
 import {
-  bytesEqual,
-  concat,
-  type OneInputTx,
+  ANCHOR_AMOUNT,
+  checkDust,
+  displayHex,
+  encodeTx,
+  type OutPoint,
   P2A_SCRIPT,
-  serializeWitness,
+  TaprootSighasher,
+  type Tx,
   type TxOut,
   tapLeafHash,
-  taprootSighashOneInput,
-  txidOf,
-  vsizeWith,
-} from './_tx.js';
-import { BelowDustError, InvalidArgumentError } from './errors.js';
+  txidBytes,
+  txidBytesOf,
+  txVsize,
+} from '@superscalar/tx';
+import { assertBytes, assertInt, assertSats } from './_assert.js';
+import { InvalidArgumentError } from './errors.js';
 import { SETTLEMENT_SEQUENCE } from './settlement.js';
 import type { TaprootOutput } from './transactions.js';
 import { feeFor } from './tree.js';
@@ -47,8 +51,8 @@ export interface PoisonClient {
 export interface PoisonOptions {
   /** The superseded L-stock output (`lStockOutput`: leaves [CSV leaf, poison leaf]). */
   readonly lStock: TaprootOutput;
-  /** Its outpoint: internal-order txid of the superseded leaf state and the output index. */
-  readonly outpoint: { readonly txid: Uint8Array; readonly vout: number };
+  /** Its outpoint: the superseded leaf state's display-order txid and the output index. */
+  readonly outpoint: OutPoint;
   /** Its value. */
   readonly amount: bigint;
   /** The leaf's clients in placement order. */
@@ -60,9 +64,11 @@ export interface PoisonOptions {
 /** A built, unsigned poison transaction. */
 export interface PoisonTx {
   /** The unsigned transaction. */
-  readonly tx: OneInputTx;
-  /** Internal-order txid. */
-  readonly txid: Uint8Array;
+  readonly tx: Tx;
+  /** Display-order hex txid. */
+  readonly txid: string;
+  /** The txid in internal byte order. */
+  readonly txidBytes: Uint8Array;
   /** The superseded L-stock output. */
   readonly spent: TxOut;
   /** Its taproot details. */
@@ -108,24 +114,22 @@ export function verifyLStockSecret(secret: Uint8Array, poison: Uint8Array | Pois
   else if (typeof poison === 'object' && poison !== null) hash = poison.poisonHash;
   if (hash === undefined)
     throw new InvalidArgumentError('poison', 'expected a poison leaf, a 32-byte hash or a PoisonTx');
-  return bytesEqual(sha256(secret), hash);
+  return equalBytes(sha256(secret), hash);
 }
 
-function poisonTx(prevTxid: Uint8Array, vout: number, outs: readonly TxOut[]): OneInputTx {
+function poisonTx(prevTxid: Uint8Array, vout: number, outs: readonly TxOut[]): Tx {
   return {
     version: 3,
     locktime: 0,
-    prevTxid,
-    vout,
-    sequence: SETTLEMENT_SEQUENCE,
-    outputs: [...outs, { value: 240n, script: P2A_SCRIPT }],
+    inputs: [{ txidBytes: prevTxid, vout, sequence: SETTLEMENT_SEQUENCE }],
+    outputs: [...outs, { value: ANCHOR_AMOUNT, script: P2A_SCRIPT }],
   };
 }
 
 /**
  * Builds the poison of a superseded L-stock (§5.3).
  *
- * @throws {BelowDustError} some client output would be below 330 sats (or R < 0): no poison is signed.
+ * @throws {BelowDustError} (`@superscalar/tx`) some client output would be below 330 sats (or R < 0): no poison is signed.
  * @throws {InvalidArgumentError} an L-stock output without the poison leaf, or malformed options.
  */
 export function buildPoison(o: PoisonOptions): PoisonTx {
@@ -135,9 +139,11 @@ export function buildPoison(o: PoisonOptions): PoisonTx {
     throw new InvalidArgumentError('lStock', 'expected an L-stock TaprootOutput (two leaves)');
   const leafScript = lStock.leaves[1] as Uint8Array;
   const parsed = parsePoisonLeaf(leafScript);
-  if (parsed === undefined || !bytesEqual(parsed.key, lStock.internalKey))
+  if (parsed === undefined || !equalBytes(parsed.key, lStock.internalKey))
     throw new InvalidArgumentError('lStock.leaves[1]', 'not a poison leaf over the L-stock internal key');
-  assertBytes(o.outpoint?.txid, 'outpoint.txid', 32);
+  if (typeof o.outpoint !== 'object' || o.outpoint === null)
+    throw new InvalidArgumentError('outpoint', 'expected { txid, vout }');
+  const prevTxid = txidBytes(o.outpoint.txid, 'outpoint.txid');
   assertInt(o.outpoint.vout, 'outpoint.vout', 0, 0xffffffff);
   assertSats(o.amount, 'amount');
   assertInt(o.feeRate, 'feeRate', 0, 100_000_000);
@@ -148,7 +154,7 @@ export function buildPoison(o: PoisonOptions): PoisonTx {
     assertSats(c.oldCapacity, `clients[${i}].oldCapacity`);
     assertSats(c.newCapacity, `clients[${i}].newCapacity`);
   });
-  const controlBlock = concat(
+  const controlBlock = concatBytes(
     Uint8Array.of(0xc0 | lStock.parity),
     lStock.internalKey,
     tapLeafHash(lStock.leaves[0] as Uint8Array),
@@ -160,39 +166,32 @@ export function buildPoison(o: PoisonOptions): PoisonTx {
   }
   const witness = [new Uint8Array(64), new Uint8Array(32), leafScript, controlBlock];
   const sized = poisonTx(
-    o.outpoint.txid,
+    prevTxid,
     o.outpoint.vout,
     o.clients.map((c) => ({ value: 0n, script: c.closeScript })),
   );
-  const vsize = vsizeWith(sized, witness);
+  const vsize = txVsize(sized, [witness]);
   const fee = feeFor(o.feeRate, vsize);
   const n = BigInt(o.clients.length);
-  const R = o.amount - lost.reduce((a, b) => a + b, 0n) - 240n - fee;
-  if (R < 0n)
-    throw new BelowDustError(
-      'poison remainder R',
-      R,
-      'the L-stock does not cover Σ lost_i + anchor + fee: no poison is signed',
-    );
+  const R = o.amount - lost.reduce((a, b) => a + b, 0n) - ANCHOR_AMOUNT - fee;
+  // R < 0: the L-stock does not cover Σ lost_i + anchor + fee, so no poison is signed.
+  checkDust(R, 'poison remainder R', 0n);
   const share = R / n;
   const amounts = lost.map((l, i) => l + share + (i === lost.length - 1 ? R - share * n : 0n));
   amounts.forEach((a, i) => {
-    if (a < 330n)
-      throw new BelowDustError(
-        `poison output ${i}`,
-        a,
-        'a client output below 330 sats: no poison is signed',
-      );
+    checkDust(a, `poison output ${i}`);
   });
   const tx = poisonTx(
-    Uint8Array.from(o.outpoint.txid),
+    prevTxid,
     o.outpoint.vout,
     o.clients.map((c, i) => ({ value: amounts[i] as bigint, script: Uint8Array.from(c.closeScript) })),
   );
   const spent: TxOut = { value: o.amount, script: lStock.script };
+  const id = txidBytesOf(tx);
   return Object.freeze({
     tx,
-    txid: txidOf(tx),
+    txid: displayHex(id),
+    txidBytes: id,
     spent,
     lStock,
     leafScript,
@@ -202,7 +201,7 @@ export function buildPoison(o: PoisonOptions): PoisonTx {
     payouts: Object.freeze(amounts.map((amount, i) => Object.freeze({ lost: lost[i] as bigint, amount }))),
     vsize,
     fee,
-    sighash: taprootSighashOneInput(tx, spent, tapLeafHash(leafScript)),
+    sighash: new TaprootSighasher(tx, [spent]).sighash(0, { leafHash: tapLeafHash(leafScript) }),
   });
 }
 
@@ -222,7 +221,7 @@ export function poisonWitness(poison: PoisonTx, signature: Uint8Array, secret: U
 
 /** Serialises a poison with its final witness (see {@link poisonWitness}). */
 export function signedPoisonBytes(poison: PoisonTx, signature: Uint8Array, secret: Uint8Array): Uint8Array {
-  return serializeWitness(poison.tx, poisonWitness(poison, signature, secret));
+  return encodeTx(poison.tx, [poisonWitness(poison, signature, secret)]);
 }
 
 /**
@@ -232,5 +231,5 @@ export function signedPoisonBytes(poison: PoisonTx, signature: Uint8Array, secre
  * @internal
  */
 export function _poisonBytesUnchecked(poison: PoisonTx, signature: Uint8Array, item: Uint8Array): Uint8Array {
-  return serializeWitness(poison.tx, [signature, item, poison.leafScript, poison.controlBlock]);
+  return encodeTx(poison.tx, [[signature, item, poison.leafScript, poison.controlBlock]]);
 }

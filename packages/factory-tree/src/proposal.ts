@@ -10,11 +10,12 @@
  */
 
 import { sha256 } from '@noble/hashes/sha2.js';
+import { toHex as hex } from '@superscalar/core';
 import { buildShape, type DwParams, dwExitDelay, validateDwParams } from '@superscalar/dw-counter';
 import { pointFromCompressed } from '@superscalar/musig2';
 import { generateFromSeed } from '@superscalar/shachain';
+import { LOCKTIME_THRESHOLD, P2TR_DUST } from '@superscalar/tx';
 import { assertBytes, assertInt, assertObject, assertSats } from './_assert.js';
-import { hex } from './_tx.js';
 import { InvalidArgumentError, InvalidProposalError } from './errors.js';
 import { layoutTree, shapeMetrics } from './tree.js';
 
@@ -136,16 +137,8 @@ export function proposalDefaults(network: Network) {
 export const MAX_DW_SPAN = 65_535;
 /** §2: `exitDelay + toSelfDelay + htlcBudget` at most 2,016 − 432. */
 export const MAX_EXIT_BUDGET = 1584;
-/** TRUC (BIP431) size limit for every pre-signed v3 transaction. */
-export const MAX_TRUC_VSIZE = 10_000;
 /** Largest interior fan-out (≤ 201 outputs with the anchor). */
 export const MAX_FAN_OUT = 200;
-/** Dust limit of a P2TR output. */
-export const P2TR_DUST = 330n;
-/** P2A anchor amount. */
-export const ANCHOR_AMOUNT = 240n;
-/** Largest block-height lock time. */
-export const LOCKTIME_THRESHOLD = 500_000_000;
 
 /** The shape figures §2's checks and §6's `T` depend on. */
 export interface ShapeFigures {

@@ -24,8 +24,10 @@
  *
  * @module
  */
+
+import { toHex as hex } from '@superscalar/core';
 import { abandonAdvance, advance as dwAdvance } from '@superscalar/dw-counter';
-import { fromDisplayHex, hex, toDisplayHex } from './_tx.js';
+import { displayHex as toDisplayHex, txidBytes } from '@superscalar/tx';
 import { type AdvancePlan, planAdvance } from './advance.js';
 import { FactoryDecodeError, FactoryTreeError, InvalidArgumentError } from './errors.js';
 import {
@@ -163,7 +165,7 @@ function encodeProposal(p: Proposal): Uint8Array {
   w.u16(p.dw.K);
   w.u16(p.dw.S);
   for (const f of U32_FIELDS) w.u32(p[f]);
-  w.bytes(fromDisplayHex(p.funding.txid).reverse());
+  w.bytes(txidBytes(p.funding.txid, 'record.proposal.funding.txid').reverse());
   w.u32(p.funding.vout);
   w.u64(p.funding.amount);
   w.u32(p.clients.length);
@@ -248,7 +250,7 @@ function encodeSignatures(m: ReadonlyMap<string, Uint8Array>): Uint8Array {
     const sig = m.get(txid) as Uint8Array;
     if (!/^[0-9a-f]{64}$/.test(txid) || !(sig instanceof Uint8Array) || sig.length !== 64)
       throw new InvalidArgumentError('signatures', 'expected display-order hex txid → 64-byte signature');
-    w.bytes(fromDisplayHex(txid).reverse());
+    w.bytes(txidBytes(txid, 'record.signatures').reverse());
     w.bytes(sig);
   }
   return w.done();

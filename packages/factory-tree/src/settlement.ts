@@ -3,24 +3,28 @@
  * outputs is covered by a version-3 key-path transaction, signed in the advance session, that pays the
  * client's close address `channel output − 240 − fee` and then a 240-sat P2A anchor; nLockTime 0,
  * nSequence `0xFFFFFFFD`, fee `ceil(treeFeeRate × vsize / 1000)` with the 64-byte key-path witness.
- * Below 330 sats no settlement is signed ({@link BelowDustError}; the advance reports it).
+ * Below 330 sats no settlement is signed (`@superscalar/tx`'s `BelowDustError`; the advance reports it).
  *
  * The poon-dryja package reuses {@link buildSettlement} for every superseded channel outpoint.
  *
  * @module
  */
-import { assertBytes, assertInt, assertSats } from './_assert.js';
 import {
-  fromDisplayHex,
-  type OneInputTx,
+  ANCHOR_AMOUNT,
+  checkDust,
+  displayHex,
+  encodeTx,
+  type OutPoint,
   P2A_SCRIPT,
-  serializeWitness,
+  TaprootSighasher,
+  type Tx,
   type TxOut,
-  taprootSighashOneInput,
-  txidOf,
-  vsizeWith,
-} from './_tx.js';
-import { BelowDustError, InvalidArgumentError } from './errors.js';
+  txidBytes,
+  txidBytesOf,
+  txVsize,
+} from '@superscalar/tx';
+import { assertBytes, assertInt, assertSats } from './_assert.js';
+import { InvalidArgumentError } from './errors.js';
 import type { TaprootOutput } from './transactions.js';
 import { feeFor } from './tree.js';
 
@@ -30,9 +34,11 @@ export const SETTLEMENT_SEQUENCE = 0xfffffffd;
 /** A built, unsigned stale-channel settlement. */
 export interface SettlementTx {
   /** The unsigned transaction. */
-  readonly tx: OneInputTx;
-  /** Internal-order txid. */
-  readonly txid: Uint8Array;
+  readonly tx: Tx;
+  /** Display-order hex txid. */
+  readonly txid: string;
+  /** The txid in internal byte order. */
+  readonly txidBytes: Uint8Array;
   /** The superseded channel output it spends. */
   readonly spent: TxOut;
   /** That output's taproot details (`KeyAgg({LSP, client})`, CLTV leaf): the signing key and tweak. */
@@ -49,21 +55,14 @@ export interface SettlementTx {
 
 const KEY_PATH_WITNESS = [new Uint8Array(64)];
 
-function settlementTx(
-  prevTxid: Uint8Array,
-  vout: number,
-  payout: bigint,
-  closeScript: Uint8Array,
-): OneInputTx {
+function settlementTx(prevTxid: Uint8Array, vout: number, payout: bigint, closeScript: Uint8Array): Tx {
   return {
     version: 3,
     locktime: 0,
-    prevTxid,
-    vout,
-    sequence: SETTLEMENT_SEQUENCE,
+    inputs: [{ txidBytes: prevTxid, vout, sequence: SETTLEMENT_SEQUENCE }],
     outputs: [
       { value: payout, script: closeScript },
-      { value: 240n, script: P2A_SCRIPT },
+      { value: ANCHOR_AMOUNT, script: P2A_SCRIPT },
     ],
   };
 }
@@ -74,9 +73,9 @@ export function settlementPayout(
   closeScript: Uint8Array,
   feeRate: number,
 ): { fee: bigint; payout: bigint; vsize: number } {
-  const vsize = vsizeWith(settlementTx(new Uint8Array(32), 0, 0n, closeScript), KEY_PATH_WITNESS);
+  const vsize = txVsize(settlementTx(new Uint8Array(32), 0, 0n, closeScript), [KEY_PATH_WITNESS]);
   const fee = feeFor(feeRate, vsize);
-  return { fee, payout: amount - 240n - fee, vsize };
+  return { fee, payout: amount - ANCHOR_AMOUNT - fee, vsize };
 }
 
 /**
@@ -87,11 +86,11 @@ export function settlementPayout(
  * @param amount the channel output's value.
  * @param closeScript the client's close address (P2TR scriptPubKey).
  * @param feeRate `treeFeeRate`, sat/kvB.
- * @throws {BelowDustError} the payout would be below 330 sats: no settlement is signed.
+ * @throws {BelowDustError} (`@superscalar/tx`) the payout would be below 330 sats: no settlement is signed.
  */
 export function buildSettlement(
   channel: TaprootOutput,
-  outpoint: { readonly txid: string; readonly vout: number },
+  outpoint: OutPoint,
   amount: bigint,
   closeScript: Uint8Array,
   feeRate: number,
@@ -109,28 +108,30 @@ export function buildSettlement(
     throw new InvalidArgumentError('closeScript', 'expected a P2TR scriptPubKey');
   assertInt(feeRate, 'feeRate', 0, 100_000_000);
   const { fee, payout, vsize } = settlementPayout(amount, closeScript, feeRate);
-  if (payout < 330n)
-    throw new BelowDustError(
-      'settlement payout',
-      payout,
-      'below 330 sats: no settlement is signed for this channel output',
-    );
-  const tx = settlementTx(fromDisplayHex(outpoint.txid), outpoint.vout, payout, Uint8Array.from(closeScript));
+  checkDust(payout, 'settlement payout');
+  const tx = settlementTx(
+    txidBytes(outpoint.txid, 'outpoint.txid'),
+    outpoint.vout,
+    payout,
+    Uint8Array.from(closeScript),
+  );
   const spent: TxOut = { value: amount, script: channel.script };
+  const id = txidBytesOf(tx);
   return Object.freeze({
     tx,
-    txid: txidOf(tx),
+    txid: displayHex(id),
+    txidBytes: id,
     spent,
     channel,
     payout,
     vsize,
     fee,
-    sighash: taprootSighashOneInput(tx, spent),
+    sighash: new TaprootSighasher(tx, [spent]).sighash(0),
   });
 }
 
 /** Serialises a settlement with its 64-byte key-path signature. */
 export function signedSettlementBytes(s: SettlementTx, signature: Uint8Array): Uint8Array {
   assertBytes(signature, 'signature', 64);
-  return serializeWitness(s.tx, [signature]);
+  return encodeTx(s.tx, [[signature]]);
 }

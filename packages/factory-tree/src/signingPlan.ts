@@ -22,7 +22,8 @@
  *
  * @module
  */
-import type { Rng } from '@superscalar/core';
+
+import { equalBytes as bytesEqual, type Rng } from '@superscalar/core';
 import {
   aggregateBatch,
   BatchAggregationError,
@@ -38,7 +39,6 @@ import {
   Signer,
 } from '@superscalar/musig2';
 import { assertBytes, assertInt, assertObject } from './_assert.js';
-import { bytesEqual } from './_tx.js';
 import { InvalidArgumentError, SigningError } from './errors.js';
 import type { FactoryTree } from './transactions.js';
 

@@ -14,6 +14,8 @@
  *
  * @module
  */
+
+import { concatBytes } from '@superscalar/core';
 import { type DwState, initialState, nSequenceForState } from '@superscalar/dw-counter';
 import {
   applyTweak,
@@ -22,13 +24,26 @@ import {
   type KeyAggContext,
   keyAgg,
   keySort,
-  taggedHash,
 } from '@superscalar/musig2';
+import {
+  ANCHOR_AMOUNT,
+  displayHex,
+  encodeTx,
+  encodeTxNoWitness,
+  P2A_SCRIPT,
+  P2TR_DUST,
+  p2trScript,
+  TaprootSighasher,
+  type Tx,
+  type TxOut,
+  tapBranchHash,
+  tapLeafHash,
+  taprootTweak,
+  txidBytes,
+  txidBytesOf,
+} from '@superscalar/tx';
 import { assertBytes, assertInt } from './_assert.js';
 import {
-  concat,
-  fromDisplayHex,
-  type OneInputTx,
   OP_CHECKLOCKTIMEVERIFY,
   OP_CHECKSEQUENCEVERIFY,
   OP_CHECKSIG,
@@ -36,25 +51,12 @@ import {
   OP_EQUALVERIFY,
   OP_SHA256,
   OP_SIZE,
-  P2A_SCRIPT,
-  p2trScript,
   pushData,
   pushNum,
-  serializeBase,
-  serializeWitness,
-  type TxOut,
-  tapBranchHash,
-  tapLeafHash,
-  taprootSighashOneInput,
-  toDisplayHex,
-  txidOf,
-} from './_tx.js';
+} from './_script.js';
 import { InvalidAllocationError, InvalidArgumentError } from './errors.js';
 import { type Proposal, validateProposal } from './proposal.js';
 import { layoutTree, type TreeLayout, type TxLayout } from './tree.js';
-
-export type { OneInputTx, TxOut };
-export { P2A_SCRIPT };
 
 /** A taproot output: its internal key, script leaves, tweak and output key. */
 export interface TaprootOutput {
@@ -93,17 +95,14 @@ export function musigTaprootOutput(
   const sorted = keySort(pubkeys);
   const ctx = keyAgg(sorted);
   const internalKey = getXonlyPubkey(ctx);
-  const hashes = leaves.map(tapLeafHash);
+  const hashes = leaves.map((l) => tapLeafHash(l));
   const merkleRoot =
     hashes.length === 0
       ? undefined
       : hashes.length === 1
         ? hashes[0]
         : tapBranchHash(hashes[0] as Uint8Array, hashes[1] as Uint8Array);
-  const tweak =
-    merkleRoot === undefined
-      ? taggedHash('TapTweak', internalKey)
-      : taggedHash('TapTweak', internalKey, merkleRoot);
+  const tweak = taprootTweak(internalKey, merkleRoot);
   const tweaked: KeyAggContext = applyTweak(ctx, tweak, true);
   const outputKey = getXonlyPubkey(tweaked);
   return Object.freeze({
@@ -127,7 +126,7 @@ export function xonly(pk: Uint8Array): Uint8Array {
 /** §4.3 timeout leaf: `<T_k> OP_CHECKLOCKTIMEVERIFY OP_DROP <LSP x-only> OP_CHECKSIG`. */
 export function timeoutLeaf(Tk: number, lspKey: Uint8Array): Uint8Array {
   assertInt(Tk, 'Tk', 1, 499_999_999);
-  return concat(
+  return concatBytes(
     pushNum(Tk),
     Uint8Array.of(OP_CHECKLOCKTIMEVERIFY, OP_DROP),
     pushData(xonly(lspKey)),
@@ -138,7 +137,7 @@ export function timeoutLeaf(Tk: number, lspKey: Uint8Array): Uint8Array {
 /** §4.3 L-stock CSV leaf: `<lStockCsv> OP_CHECKSEQUENCEVERIFY OP_DROP <LSP x-only> OP_CHECKSIG`. */
 export function lStockCsvLeaf(lStockCsv: number, lspKey: Uint8Array): Uint8Array {
   assertInt(lStockCsv, 'lStockCsv', 1, 65_535);
-  return concat(
+  return concatBytes(
     pushNum(lStockCsv),
     Uint8Array.of(OP_CHECKSEQUENCEVERIFY, OP_DROP),
     pushData(xonly(lspKey)),
@@ -153,7 +152,7 @@ export function lStockCsvLeaf(lStockCsv: number, lspKey: Uint8Array): Uint8Array
 export function poisonLeaf(poisonHash: Uint8Array, leafAggXonly: Uint8Array): Uint8Array {
   assertBytes(poisonHash, 'poisonHash', 32);
   assertBytes(leafAggXonly, 'leafAggXonly', 32);
-  return concat(
+  return concatBytes(
     Uint8Array.of(OP_SIZE),
     pushNum(32),
     Uint8Array.of(OP_EQUALVERIFY, OP_SHA256),
@@ -201,10 +200,12 @@ export interface TreeTx extends TxLayout {
   readonly dwState: number;
   /** The node's kickoff instance (dw-counter: how often its kickoff was rebuilt on a new outpoint). */
   readonly instance: number;
-  /** The unsigned transaction. */
-  readonly tx: OneInputTx;
-  /** Internal-order txid (the witness does not change it). */
-  readonly txid: Uint8Array;
+  /** The unsigned transaction (one input). */
+  readonly tx: Tx;
+  /** Display-order hex txid (the witness does not change it). */
+  readonly txid: string;
+  /** The txid in internal byte order (what a spending input references). */
+  readonly txidBytes: Uint8Array;
   /** The output this transaction spends. */
   readonly spent: TxOut;
   /** The taproot output it spends (for the signing key and tweak). */
@@ -307,7 +308,7 @@ export function checkAllocation(
   a.capacities.forEach((c, i) => {
     if (typeof c !== 'bigint')
       throw new InvalidArgumentError(`${name}.capacities[${i}]`, 'expected a bigint');
-    if (c < 330n)
+    if (c < P2TR_DUST)
       throw new InvalidAllocationError(
         leaf,
         `${name}.capacities[${i}]`,
@@ -316,7 +317,7 @@ export function checkAllocation(
       );
   });
   if (typeof a.lStock !== 'bigint') throw new InvalidArgumentError(`${name}.lStock`, 'expected a bigint');
-  if (a.lStock < 330n)
+  if (a.lStock < P2TR_DUST)
     throw new InvalidAllocationError(
       leaf,
       `${name}.lStock`,
@@ -434,7 +435,8 @@ export function buildTreeWith(
   for (let ti = from; ti < to; ti++) {
     const t = layout.txs[ti] as TxLayout;
     const spentTaproot = inputTaproot[t.index] as TaprootOutput;
-    const prevTxid = t.parent < 0 ? fromDisplayHex(p.funding.txid) : (built[t.parent] as TreeTx).txid;
+    const prevTxid =
+      t.parent < 0 ? txidBytes(p.funding.txid, 'funding.txid') : (built[t.parent] as TreeTx).txidBytes;
     const vout = t.parent < 0 ? p.funding.vout : t.parentVout;
     const spent: TxOut = { value: t.inputAmount, script: spentTaproot.script };
     const outputs: TxOut[] = [];
@@ -448,7 +450,7 @@ export function buildTreeWith(
     if (t.kind === 'state' && t.leaf >= 0) {
       const cl = layout.leafClients[t.leaf] as readonly number[];
       const alloc = state.allocations[t.leaf] as LeafAllocation;
-      outputAmounts = Object.freeze([...alloc.capacities, alloc.lStock, 240n]);
+      outputAmounts = Object.freeze([...alloc.capacities, alloc.lStock, ANCHOR_AMOUNT]);
       cl.forEach((c, i) => {
         const o = channelOutput(lspKey, keys[c + 1] as Uint8Array, T);
         outputs.push({ value: outputAmounts[i] as bigint, script: o.script });
@@ -478,10 +480,11 @@ export function buildTreeWith(
         inputTaproot[c] = o;
       });
     }
-    outputs.push({ value: 240n, script: P2A_SCRIPT });
+    outputs.push({ value: ANCHOR_AMOUNT, script: P2A_SCRIPT });
     outputTaproot.push(undefined);
     roles.push({ kind: 'anchor' });
-    const tx: OneInputTx = { version: 3, locktime: 0, prevTxid, vout, sequence, outputs };
+    const tx: Tx = { version: 3, locktime: 0, inputs: [{ txidBytes: prevTxid, vout, sequence }], outputs };
+    const txidB = txidBytesOf(tx);
     built[t.index] = Object.freeze({
       ...t,
       sequence,
@@ -489,12 +492,13 @@ export function buildTreeWith(
       dwState,
       instance: dw.instances[t.node] as number,
       tx,
-      txid: txidOf(tx),
+      txid: displayHex(txidB),
+      txidBytes: txidB,
       spent,
       spentTaproot,
       outputTaproot: Object.freeze(outputTaproot),
       outputRoles: Object.freeze(roles),
-      sighash: taprootSighashOneInput(tx, spent),
+      sighash: new TaprootSighasher(tx, [spent]).sighash(0),
     });
   }
   return Object.freeze({
@@ -510,15 +514,10 @@ export function buildTreeWith(
 /** Serialises a tree transaction with its 64-byte key-path signature as the witness. */
 export function signedTxBytes(t: TreeTx, signature: Uint8Array): Uint8Array {
   assertBytes(signature, 'signature', 64);
-  return serializeWitness(t.tx, [signature]);
+  return encodeTx(t.tx, [[signature]]);
 }
 
 /** Serialises without witness (the txid preimage). */
 export function unsignedTxBytes(t: TreeTx): Uint8Array {
-  return serializeBase(t.tx);
-}
-
-/** Display-order hex txid of a tree transaction. */
-export function txidHex(t: TreeTx): string {
-  return toDisplayHex(t.txid);
+  return encodeTxNoWitness(t.tx);
 }

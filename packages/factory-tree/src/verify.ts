@@ -11,9 +11,11 @@
  *
  * @module
  */
+
+import { equalBytes as bytesEqual, toHex as hex } from '@superscalar/core';
 import { schnorrVerify } from '@superscalar/musig2';
+import { decodeTx, encodeTx, type Tx, type TxIn, type TxOut } from '@superscalar/tx';
 import { assertBytes, assertInt } from './_assert.js';
-import { bytesEqual, decodeOneInputTx, hex, type OneInputTx, serializeWitness, type TxOut } from './_tx.js';
 import type { AdvancePlan } from './advance.js';
 import { InvalidArgumentError, InvalidProposalError, PathVerificationError } from './errors.js';
 import { type PoisonTx, verifyLStockSecret } from './poison.js';
@@ -23,7 +25,7 @@ import { buildTree, type FactoryState, type FactoryTree, type TreeTx } from './t
 /** What {@link verifySignedTx} checks a received transaction against. */
 export interface ExpectedTx {
   /** The rebuilt unsigned transaction. */
-  readonly tx: OneInputTx;
+  readonly tx: Tx;
   /** Its key-path sighash. */
   readonly sighash: Uint8Array;
   /** The x-only key the signature must verify against (the spent output's tweaked key). */
@@ -40,11 +42,12 @@ function fail(w: Where, fault: PathVerificationError['fault'], message: string):
   throw new PathVerificationError(w.tx, fault, message, { label: w.label });
 }
 
-function describeMismatch(exp: OneInputTx, got: OneInputTx): string | undefined {
+function describeMismatch(exp: Tx, got: Tx): string | undefined {
   if (got.version !== exp.version) return `version ${got.version}, expected ${exp.version}`;
-  if (!bytesEqual(got.prevTxid, exp.prevTxid) || got.vout !== exp.vout) return 'spends another outpoint';
-  if (got.sequence !== exp.sequence)
-    return `nSequence ${got.sequence}, expected ${exp.sequence} (relative lock)`;
+  const ei = exp.inputs[0] as TxIn;
+  const gi = got.inputs[0] as TxIn;
+  if (!bytesEqual(gi.txidBytes, ei.txidBytes) || gi.vout !== ei.vout) return 'spends another outpoint';
+  if (gi.sequence !== ei.sequence) return `nSequence ${gi.sequence}, expected ${ei.sequence} (relative lock)`;
   if (got.locktime !== exp.locktime) return `nLockTime ${got.locktime}, expected ${exp.locktime}`;
   if (got.outputs.length !== exp.outputs.length)
     return `${got.outputs.length} outputs, expected ${exp.outputs.length}`;
@@ -72,14 +75,28 @@ export function verifySignedTx(
 ): Uint8Array {
   const w: Where = { tx: where.tx ?? -2, label: where.label ?? `tx ${where.tx ?? '?'}` };
   if (!(signed instanceof Uint8Array)) fail(w, 'missing-tx', 'expected the signed transaction bytes');
-  const d = decodeOneInputTx(signed);
-  if (d === undefined) fail(w, 'undecodable', 'not a one-input segwit transaction');
-  const m = describeMismatch(expected.tx, d.tx);
+  let d: Tx | undefined;
+  try {
+    d = decodeTx(signed);
+  } catch {
+    d = undefined;
+  }
+  const input = d?.inputs[0];
+  if (
+    d === undefined ||
+    d.inputs.length !== 1 ||
+    input === undefined ||
+    (input.scriptSig?.length ?? 0) !== 0 ||
+    (input.witness?.length ?? 0) === 0
+  )
+    fail(w, 'undecodable', 'not a one-input segwit transaction');
+  const m = describeMismatch(expected.tx, d);
   if (m !== undefined) fail(w, 'tx-mismatch', m);
-  if (d.witness.length !== 1 || d.witness[0]?.length !== 64)
+  const witness = input.witness as readonly Uint8Array[];
+  if (witness.length !== 1 || witness[0]?.length !== 64)
     fail(w, 'tx-mismatch', 'the witness is not one 64-byte key-path signature');
-  const sig = d.witness[0] as Uint8Array;
-  if (!bytesEqual(serializeWitness(expected.tx, [sig]), signed))
+  const sig = witness[0] as Uint8Array;
+  if (!bytesEqual(encodeTx(expected.tx, [[sig]]), signed))
     fail(w, 'tx-mismatch', 'not byte-identical to the rebuilt transaction');
   if (!schnorrVerify(sig, expected.sighash, expected.outputKey))
     fail(w, 'signature-invalid', "the signature does not verify against the spent output's key");

@@ -4,18 +4,10 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { vsize as chainVsize, decodeTx, type SimChain, STANDARD_FLAGS, verifyTx } from '@superscalar/chain';
-import type { Rng } from '@superscalar/core';
+import { concatBytes as concat, type Rng } from '@superscalar/core';
 import { deterministicSign, nonceAgg, nonceGen, Session } from '@superscalar/musig2';
-import { bip86OutputKey, signBip86 } from '../src/_spendTx.js';
-import {
-  concat,
-  fromDisplayHex,
-  type OneInputTx,
-  serializeWitness,
-  taprootSighashOneInput,
-  toDisplayHex,
-  txidOf,
-} from '../src/_tx.js';
+import { encodeTx, type Tx, txidBytes, txidOf } from '@superscalar/tx';
+import { bip86OutputKey, signBip86 } from '../src/_sign.js';
 import {
   type AnchoredParent,
   buildCpfpChild,
@@ -32,6 +24,7 @@ import {
   shapeFigures,
   signCpfpChildBip86,
 } from '../src/index.js';
+import { sighashOne } from './_txkit.js';
 
 /** A deterministic 32-byte secret key for `label`. */
 export function testSecretKey(label: string): Uint8Array {
@@ -224,16 +217,14 @@ export class FeeWallet {
     const w = new FeeWallet(label);
     const splitFee = BigInt(200 + 43 * count);
     const coin = chain.fundSync(w.script, value * BigInt(count) + splitFee);
-    const tx: OneInputTx = {
+    const tx: Tx = {
       version: 2,
       locktime: 0,
-      prevTxid: fromDisplayHex(coin.txid),
-      vout: coin.vout,
-      sequence: 0xfffffffd,
+      inputs: [{ txidBytes: txidBytes(coin.txid), vout: coin.vout, sequence: 0xfffffffd }],
       outputs: Array.from({ length: count }, () => ({ value, script: w.script })),
     };
-    const sig = signBip86(taprootSighashOneInput(tx, { value: coin.amount, script: w.script }), w.secretKey);
-    const txid = chain.broadcastSync(serializeWitness(tx, [sig]));
+    const sig = signBip86(sighashOne(tx, { value: coin.amount, script: w.script }), w.secretKey);
+    const txid = chain.broadcastSync(encodeTx(tx, [[sig]]));
     chain.mineSync(1);
     for (let v = 0; v < count; v++) w.confirmed.push({ txid, vout: v, value, script: w.script });
     return w;
@@ -286,7 +277,7 @@ export function broadcastWithCpfp(
   try {
     const r = chain.broadcastPackageSync(parentBytes, bytes);
     wallet.addPending({
-      txid: toDisplayHex(child.txid),
+      txid: child.txid,
       vout: 0,
       value: child.tx.outputs[0]?.value as bigint,
       script: wallet.script,
@@ -324,8 +315,8 @@ export function feePaid(bytes: Uint8Array, spent: readonly { value: bigint }[]):
 }
 
 /** Display txid of a one-input tx. */
-export function displayTxid(tx: OneInputTx): string {
-  return toDisplayHex(txidOf(tx));
+export function displayTxid(tx: Tx): string {
+  return txidOf(tx);
 }
 
 /** The reject reason of `f()`, or 'accepted' when it does not throw. */

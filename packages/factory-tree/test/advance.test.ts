@@ -1,8 +1,8 @@
 import { schnorr } from '@noble/curves/secp256k1.js';
+import { BelowDustError } from '@superscalar/tx';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propertyRuns } from '../../../test-utils/index.js';
-import { toDisplayHex } from '../src/_tx.js';
 import {
   type AdvancePlan,
   abandonPlan,
@@ -10,7 +10,7 @@ import {
   planAdvance,
   signJobsSimulated,
 } from '../src/advance.js';
-import { BelowDustError, InvalidAllocationError, InvalidArgumentError, SigningError } from '../src/errors.js';
+import { InvalidAllocationError, InvalidArgumentError, SigningError } from '../src/errors.js';
 import { buildPoison } from '../src/poison.js';
 import { poisonHashesFromSeed } from '../src/proposal.js';
 import { settlementPayout } from '../src/settlement.js';
@@ -51,9 +51,9 @@ describe('§5.1 per-leaf advance', () => {
     ]);
     const [n] = plan.newTxs;
     const old = tree.txs[n?.index as number];
-    expect(n?.tx.sequence).toBe((old?.tx.sequence as number) - proposal.dw.S);
-    expect(n?.tx.prevTxid).toEqual(old?.tx.prevTxid);
-    expect(n?.tx.vout).toBe(old?.tx.vout);
+    expect(n?.tx.inputs[0]?.sequence).toBe((old?.tx.inputs[0]?.sequence as number) - proposal.dw.S);
+    expect(n?.tx.inputs[0]?.txidBytes).toEqual(old?.tx.inputs[0]?.txidBytes);
+    expect(n?.tx.inputs[0]?.vout).toBe(old?.tx.inputs[0]?.vout);
     expect(n?.dwState).toBe(1);
     expect(n?.tx.outputs.map((o) => o.value)).toEqual([
       110_000n,
@@ -83,8 +83,8 @@ describe('§5.1 per-leaf advance', () => {
       proposal.clients[1]?.closeScript,
       Uint8Array.of(0x51, 0x02, 0x4e, 0x73),
     ]);
-    expect(poison.tx).toMatchObject({ version: 3, locktime: 0, sequence: 0xfffffffd, vout: 2 });
-    expect(poison.tx.prevTxid).toEqual(s?.stateTx.txid);
+    expect(poison.tx).toMatchObject({ version: 3, locktime: 0, inputs: [{ sequence: 0xfffffffd, vout: 2 }] });
+    expect(poison.tx.inputs[0]?.txidBytes).toEqual(s?.stateTx.txidBytes);
     // [64-byte sig, 32-byte secret, 73-byte leaf, 65-byte control]: 1 + 65 + 33 + 74 + 66 = 239 witness bytes.
     expect(poison.controlBlock.length).toBe(65);
     expect(poison.fee).toBe(feeFor(proposal.treeFeeRate, poison.vsize));
@@ -99,7 +99,11 @@ describe('§5.1 per-leaf advance', () => {
       if (!st) continue;
       expect(st.tx.outputs[0]?.value).toBe(100_000n - 240n - st.fee);
       expect(st.tx.outputs[1]?.value).toBe(240n);
-      expect(st.tx).toMatchObject({ version: 3, locktime: 0, sequence: 0xfffffffd, vout: e.vout });
+      expect(st.tx).toMatchObject({
+        version: 3,
+        locktime: 0,
+        inputs: [{ sequence: 0xfffffffd, vout: e.vout }],
+      });
       expect(st.fee).toBe(feeFor(proposal.treeFeeRate, st.vsize));
     }
   });
@@ -206,17 +210,15 @@ describe('§5.2 carry', () => {
       '2:kickoff',
       '2:state',
     ]);
-    expect(carry.newTxs.map((t) => t.tx.sequence)).toEqual([20, 0xffffffff, 30, 0xffffffff, 30]);
+    expect(carry.newTxs.map((t) => t.tx.inputs[0]?.sequence)).toEqual([20, 0xffffffff, 30, 0xffffffff, 30]);
     // Both leaves are superseded; each gets a fresh counter.
     expect(carry.superseded.map((s) => s.counter)).toEqual([4, 1]);
     expect(carry.dw.created.map((c) => c.counter)).toEqual([5, 6]);
     // The new root state spends the same root kickoff output as the old one.
-    expect(carry.newTxs[0]?.tx.prevTxid).toEqual(carry.previous.txs[1]?.tx.prevTxid);
+    expect(carry.newTxs[0]?.tx.inputs[0]?.txidBytes).toEqual(carry.previous.txs[1]?.tx.inputs[0]?.txidBytes);
     // Every kickoff below spends a new outpoint.
-    expect(carry.newTxs[1]?.tx.prevTxid).toEqual(carry.newTxs[0]?.txid);
-    expect(toDisplayHex(carry.newTxs[1]?.txid as Uint8Array)).not.toBe(
-      toDisplayHex(carry.previous.txs[2]?.txid as Uint8Array),
-    );
+    expect(carry.newTxs[1]?.tx.inputs[0]?.txidBytes).toEqual(carry.newTxs[0]?.txidBytes);
+    expect(carry.newTxs[1]?.txid).not.toBe(carry.previous.txs[2]?.txid);
   });
 
   it('abandoning a plan keeps the previous tree but retires its counters', () => {
@@ -255,7 +257,7 @@ describe('poison and settlement amounts (property)', () => {
           try {
             poison = buildPoison({
               lStock,
-              outpoint: { txid: new Uint8Array(32), vout: 2 },
+              outpoint: { txid: '00'.repeat(32), vout: 2 },
               amount,
               clients,
               feeRate,

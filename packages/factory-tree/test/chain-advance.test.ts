@@ -1,8 +1,8 @@
 // SimChain scenarios of brief §5: the newer state wins a race, a stale state is punished by its
 // poison and settlements, and an older state can evict an unconfirmed newer one by package RBF.
 import { SimChain, TxRejected } from '@superscalar/chain';
+import { encodeTx } from '@superscalar/tx';
 import { describe, expect, it } from 'vitest';
-import { serializeWitness, toDisplayHex } from '../src/_tx.js';
 import { type AdvancePlan, advanceCounters, planAdvance, signJobsSimulated } from '../src/advance.js';
 import { _poisonBytesUnchecked, signedPoisonBytes } from '../src/poison.js';
 import { lStockSecret, poisonHashesFromSeed } from '../src/proposal.js';
@@ -81,7 +81,7 @@ describe('(a) the old state loses: the newer state is valid S blocks earlier, th
     chain.mineSync(1);
     // S·(K−2) blocks after the kickoff the newer state (nSequence 20) is final; the old (30) is not.
     expect(reason(() => chain.testAccept(signed(oldLeaf as TreeTx)))).toBe('non-BIP68-final');
-    expect(wallet.broadcast(newTxBytes(sigs, newLeaf)).parentTxid).toBe(toDisplayHex(newLeaf.txid));
+    expect(wallet.broadcast(newTxBytes(sigs, newLeaf)).parentTxid).toBe(newLeaf.txid);
     chain.mineSync(1);
     chain.mineSync(S);
     // The old state is now BIP68-final, but its input is spent.
@@ -122,9 +122,7 @@ describe('(a) the old state loses: the newer state is valid S blocks earlier, th
       const oldLeafKickoff = tree.txs[2] as TreeTx;
       const newLeafKickoff = carry.newTxs.find((x) => x.index === 2) as TreeTx;
       expect(reason(() => chain.testAccept(signed(oldLeafKickoff)))).toBe('missing-inputs');
-      expect(wallet.broadcast(newTxBytes(sigs, newLeafKickoff)).parentTxid).toBe(
-        toDisplayHex(newLeafKickoff.txid),
-      );
+      expect(wallet.broadcast(newTxBytes(sigs, newLeafKickoff)).parentTxid).toBe(newLeafKickoff.txid);
     },
   );
 });
@@ -152,7 +150,7 @@ describe('(b) a stale leaf state is punished: poison with s_c and the settlement
       const stale = plan.superseded[0];
       const poison = stale?.poison;
       if (stale === undefined || poison === undefined) throw new Error('expected a poison');
-      expect(chain.utxo({ txid: toDisplayHex(stale.stateTx.txid), vout: 2 })?.value).toBe(poison.spent.value);
+      expect(chain.utxo({ txid: stale.stateTx.txid, vout: 2 })?.value).toBe(poison.spent.value);
       const poisonSig = sigs.get(`poison c=${stale.counter}`) as Uint8Array;
       const scriptError = (item: Uint8Array) =>
         reason(() => chain.testAccept(_poisonBytesUnchecked(poison, poisonSig, item)));
@@ -162,7 +160,7 @@ describe('(b) a stale leaf state is punished: poison with s_c and the settlement
           /^mempool-script-verify-flag-failed \(Script failed an OP_EQUALVERIFY operation\)$/,
         );
       // No secret item at all: OP_SIZE reads the 64-byte signature.
-      const noSecret = serializeWitness(poison.tx, [poisonSig, poison.leafScript, poison.controlBlock]);
+      const noSecret = encodeTx(poison.tx, [[poisonSig, poison.leafScript, poison.controlBlock]]);
       expect(reason(() => chain.testAccept(noSecret))).toMatch(
         /\(Script failed an OP_EQUALVERIFY operation\)$/,
       );
@@ -286,8 +284,6 @@ describe('(c) package RBF: a matured older state with a high-fee child evicts an
     const rebump = wallet.broadcast(newTxBytes(sigs, newState), 50_000n);
     expect(rebump.replacedTxids).toEqual(expect.arrayContaining([evict.parentTxid]));
     chain.mineSync(1);
-    expect(chain.utxo({ txid: toDisplayHex(newState.txid), vout: 0 })?.value).toBe(
-      newState.tx.outputs[0]?.value,
-    );
+    expect(chain.utxo({ txid: newState.txid, vout: 0 })?.value).toBe(newState.tx.outputs[0]?.value);
   });
 });

@@ -3,7 +3,6 @@
 // confirm on SimChain with the stored signatures.
 import { SimChain } from '@superscalar/chain';
 import { expect, it } from 'vitest';
-import { toDisplayHex } from '../src/_tx.js';
 import { advanceCounters, planAdvance, signJobsSimulated } from '../src/advance.js';
 import { signedPoisonBytes } from '../src/poison.js';
 import { lStockSecret, poisonHashesFromSeed } from '../src/proposal.js';
@@ -23,7 +22,7 @@ it('encode → decode → replay: the stored signatures and secret punish a stal
   const tree = buildTree(proposal);
   const signatures = new Map<string, Uint8Array>();
   signTreeSimulated(tree, sks).forEach((sig, i) => {
-    signatures.set(toDisplayHex((tree.txs[i] as TreeTx).txid), sig);
+    signatures.set((tree.txs[i] as TreeTx).txid, sig);
   });
   const cs = advanceCounters(tree, 1);
   const hs = poisonHashesFromSeed(LSTOCK_SEED, cs.length, cs[0]);
@@ -43,16 +42,16 @@ it('encode → decode → replay: the stored signatures and secret punish a stal
   // Store each job's signature under the txid it signs.
   const stale = plan.superseded[0];
   if (stale?.poison === undefined) throw new Error('expected a poison');
-  const txidOfJob = new Map<string, Uint8Array>([
-    ...plan.newTxs.map((t): [string, Uint8Array] => [`tx ${t.index}`, t.txid]),
+  const txidOfJob = new Map<string, string>([
+    ...plan.newTxs.map((t): [string, string] => [`tx ${t.index}`, t.txid]),
     [`poison c=${stale.counter}`, stale.poison.txid],
-    ...stale.settlements.map((e): [string, Uint8Array] => [
+    ...stale.settlements.map((e): [string, string] => [
       `settlement c=${stale.counter} client=${e.client}`,
-      e.settlement?.txid as Uint8Array,
+      e.settlement?.txid as string,
     ]),
   ]);
   plan.jobs.forEach((j, i) => {
-    signatures.set(toDisplayHex(txidOfJob.get(j.id) as Uint8Array), jobSigs[i] as Uint8Array);
+    signatures.set(txidOfJob.get(j.id) as string, jobSigs[i] as Uint8Array);
   });
   const secret = lStockSecret(LSTOCK_SEED, stale.counter);
   verifyRevealedSecret(stale.poison, stale.counter, secret);
@@ -68,10 +67,8 @@ it('encode → decode → replay: the stored signatures and secret punish a stal
   const { plans, tree: current } = replayFactory(record);
   const replayed = plans[0];
   const initial = replayed?.previous as typeof tree;
-  expect(current.txs.map((t) => toDisplayHex(t.txid))).toEqual(
-    plan.next.txs.map((t) => toDisplayHex(t.txid)),
-  );
-  const sigOf = (txid: Uint8Array) => record.signatures.get(toDisplayHex(txid)) as Uint8Array;
+  expect(current.txs.map((t) => t.txid)).toEqual(plan.next.txs.map((t) => t.txid));
+  const sigOf = (txid: string) => record.signatures.get(txid) as Uint8Array;
   const { S, K } = record.proposal.dw;
   for (const i of initial.layout.leafPaths[1] as number[]) {
     const t = initial.txs[i] as TreeTx;

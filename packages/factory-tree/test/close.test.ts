@@ -1,9 +1,10 @@
 // Unit and property tests of the cooperative close and the client's check (brief §6).
 import { vsize as chainVsize, decodeTx } from '@superscalar/chain';
+import { equalBytes as bytesEqual } from '@superscalar/core';
+import { encodeTx, type Tx } from '@superscalar/tx';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { propertyRuns } from '../../../test-utils/index.js';
-import { bytesEqual, type OneInputTx, serializeWitness } from '../src/_tx.js';
 import {
   buildCooperativeClose,
   CloseRejectedError,
@@ -42,7 +43,11 @@ describe('buildCooperativeClose', () => {
         fc.integer({ min: 1, max: 499_999_999 }),
         (balances, closeFeeRate, tipHeight) => {
           const close = buildCooperativeClose(tree, { balances, tipHeight, closeFeeRate });
-          expect(close.tx).toMatchObject({ version: 2, locktime: tipHeight, sequence: 0xfffffffd });
+          expect(close.tx).toMatchObject({
+            version: 2,
+            locktime: tipHeight,
+            inputs: [{ sequence: 0xfffffffd }],
+          });
           const paidOrder = tree.layout.order.filter((c) => (balances[c] as bigint) >= 330n);
           expect(close.outputs.map((o) => o.owner)).toEqual([...paidOrder, -1]);
           close.tx.outputs.forEach((o, i) => {
@@ -55,7 +60,7 @@ describe('buildCooperativeClose', () => {
               .filter((c) => (balances[c] as bigint) > 0n && (balances[c] as bigint) < 330n)
               .map((c) => ({ client: c, balance: balances[c] })),
           );
-          const v = chainVsize(decodeTx(serializeWitness(close.tx, [new Uint8Array(64)])));
+          const v = chainVsize(decodeTx(encodeTx(close.tx, [[new Uint8Array(64)]])));
           expect(v).toBe(close.vsize);
           expect(close.fee).toBe((BigInt(closeFeeRate) * BigInt(v) + 999n) / 1000n);
           expect(close.tx.outputs.reduce((a, o) => a + o.value, 0n) + close.fee).toBe(p.funding.amount);
@@ -89,7 +94,7 @@ describe('buildCooperativeClose', () => {
             (outputs[i] as { value: bigint }).value -= cut;
             (outputs[lsp] as { value: bigint }).value += cut;
           }
-          const bad: OneInputTx = { ...close.tx, outputs };
+          const bad: Tx = { ...close.tx, outputs };
           for (let c = 0; c < 7; c++) {
             if (c !== victim) {
               expect(() => checkCooperativeClose(tree, c, balances[c] as bigint, bad)).not.toThrow();

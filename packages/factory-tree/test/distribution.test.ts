@@ -1,9 +1,9 @@
 // Unit and property tests of the distribution and the distribution tree (brief §6).
 import { vsize as chainVsize, decodeTx } from '@superscalar/chain';
+import { encodeTx } from '@superscalar/tx';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { propertyRuns } from '../../../test-utils/index.js';
-import { serializeWitness } from '../src/_tx.js';
 import {
   buildDistribution,
   type Distribution,
@@ -45,8 +45,8 @@ function checkInvariants(tree: FactoryTree, dist: Distribution, maxVsize: number
   expect(lastExtra >= share && lastExtra < share + BigInt(N)).toBe(true);
   // Every transaction: the §6 form, exact size and fee, value conserved, outputs in order.
   for (const t of dist.txs) {
-    expect(t.tx).toMatchObject({ version: 3, locktime: dist.tDist, sequence: 0xfffffffe });
-    const bytes = serializeWitness(t.tx, [new Uint8Array(64)]);
+    expect(t.tx).toMatchObject({ version: 3, locktime: dist.tDist, inputs: [{ sequence: 0xfffffffe }] });
+    const bytes = encodeTx(t.tx, [[new Uint8Array(64)]]);
     const v = chainVsize(decodeTx(bytes));
     expect(v).toBe(t.vsize);
     expect(v).toBeLessThanOrEqual(maxVsize);
@@ -63,8 +63,8 @@ function checkInvariants(tree: FactoryTree, dist: Distribution, maxVsize: number
   if (dist.isTree)
     dist.txs.slice(1).forEach((s, g) => {
       expect(s.role).toBe('sub');
-      expect(s.tx.prevTxid).toEqual(first?.txid);
-      expect(s.tx.vout).toBe(g);
+      expect(s.tx.inputs[0]?.txidBytes).toEqual(first?.txidBytes);
+      expect(s.tx.inputs[0]?.vout).toBe(g);
       expect(first?.tx.outputs[g]).toEqual(s.spent);
       const keys = [p.lsp.key, ...(dist.groups[g] as number[]).map((c) => p.clients[c]?.key as Uint8Array)];
       expect(s.spentTaproot.outputKey).toEqual(musigTaprootOutput(keys, []).outputKey);

@@ -10,10 +10,10 @@ import {
   verifyTaprootCommitment,
   verifyTx,
 } from '@superscalar/chain';
+import { displayHex } from '@superscalar/tx';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { propertyRuns } from '../../../test-utils/index.js';
-import { toDisplayHex } from '../src/_tx.js';
 import {
   anchoredParent,
   buildCpfpChild,
@@ -98,7 +98,7 @@ describe('exitPath', () => {
       expect(e.deadline).toBe(p.T - (e.steps.length - 1) * p.timeoutStep);
       expect(e.channel.Tk).toBe(e.deadline);
       const st = tree.txs[e.steps.at(-1)?.tx as number] as TreeTx;
-      expect(e.channel.txid).toBe(toDisplayHex(st.txid));
+      expect(e.channel.txid).toBe(st.txid);
       expect(st.outputRoles[e.channel.vout]).toMatchObject({ kind: 'channel', client: c });
     }
   });
@@ -167,7 +167,7 @@ describe('exitPath over random shapes', () => {
             let minT = Number.POSITIVE_INFINITY;
             for (const s of e.steps) {
               const t = tree.txs[s.tx] as TreeTx;
-              h += t.kind === 'state' ? Math.max(1, t.tx.sequence) : 1;
+              h += t.kind === 'state' ? Math.max(1, t.tx.inputs[0]?.sequence as number) : 1;
               expect(s.earliestBlock).toBe(h);
               minT = Math.min(minT, p.T - t.k * p.timeoutStep);
             }
@@ -191,7 +191,7 @@ describe('buildCpfpChild', () => {
         fc.integer({ min: 100, max: 10_000 }),
         fc.bigInt({ min: 0n, max: 50_000n }),
         fc.integer({ min: 0, max: 200_000 }),
-        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => displayHex(b)),
         (parentVsize, parentFee, feeRate, parentTxid) => {
           const feeCoin = { txid: 'cd'.repeat(32), vout: 1, value: 5_000_000n, script };
           const parent = {
@@ -226,7 +226,7 @@ describe('buildCpfpChild', () => {
   });
 
   it('refuses a fee coin that cannot pay, a non-P2TR coin, and a key that does not own the coin', () => {
-    const parent = { txid: new Uint8Array(32), anchorVout: 1, anchorValue: 240n, fee: 0n, vsize: 500 };
+    const parent = { txid: '00'.repeat(32), anchorVout: 1, anchorValue: 240n, fee: 0n, vsize: 500 };
     const coin = { txid: 'cd'.repeat(32), vout: 0, value: 600n, script };
     expect(() => buildCpfpChild({ parent, feeCoin: coin, changeScript: script, feeRate: 5_000 })).toThrow(
       expect.objectContaining({ fault: 'fee-coin-too-small' }),
@@ -277,7 +277,7 @@ describe('LSP script-path spends', () => {
       t.outputRoles.forEach((role, vout) => {
         if (role.kind !== 'node' && role.kind !== 'channel') return;
         const rec = timeoutRecovery(tree, { tx: t.index, vout }, { feeRate: 1_234 });
-        expect(rec.tx).toMatchObject({ version: 3, locktime: role.Tk, sequence: 0xfffffffe });
+        expect(rec.tx).toMatchObject({ version: 3, locktime: role.Tk, inputs: [{ sequence: 0xfffffffe }] });
         expect(rec.tx.outputs).toHaveLength(1);
         expect(rec.tx.outputs[0]?.script).toEqual(p.lsp.closeScript);
         const out = t.tx.outputs[vout] as { value: bigint; script: Uint8Array };
@@ -301,7 +301,11 @@ describe('LSP script-path spends', () => {
       const st = tree.txs[tree.layout.leafPaths[leaf]?.at(-1) as number] as TreeTx;
       const vout = st.outputRoles.findIndex((r) => r.kind === 'lstock');
       const tap = st.outputTaproot[vout];
-      expect(ls.tx).toMatchObject({ version: 3, locktime: 0, sequence: tree.proposal.lStockCsv });
+      expect(ls.tx).toMatchObject({
+        version: 3,
+        locktime: 0,
+        inputs: [{ sequence: tree.proposal.lStockCsv }],
+      });
       expect(ls.leafScript).toEqual(tap?.leaves[0]);
       expect(ls.controlBlock).toHaveLength(65);
       expect(ls.controlBlock.subarray(33)).toEqual(chainTapLeafHash(tap?.leaves[1] as Uint8Array));

@@ -2,11 +2,12 @@
 // sequences: for any two signed root-to-leaf paths, at the top-most node where they use different
 // state transactions, both spend the same kickoff output and the newer one's nSequence is smaller by
 // at least S.
+
+import { equalBytes as bytesEqual, toHex } from '@superscalar/core';
 import { ExhaustedError } from '@superscalar/dw-counter';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { propertyRuns } from '../../../test-utils/index.js';
-import { bytesEqual, hex } from '../src/_tx.js';
 import { advanceCounters, planAdvance } from '../src/advance.js';
 import { poisonHashesFromSeed } from '../src/proposal.js';
 import { buildTree, type FactoryTree, type TreeTx } from '../src/transactions.js';
@@ -34,18 +35,19 @@ function violation(older: FactoryTree, a: number, newer: FactoryTree, b: number)
     const ko = older.txs[nt.kickoff] as TreeTx;
     const kn = newer.txs[nt.kickoff] as TreeTx;
     if (nt.state < 0) {
-      if (!bytesEqual(ko.txid, kn.txid)) return `static kickoff of node ${node} differs`;
+      if (ko.txid !== kn.txid) return `static kickoff of node ${node} differs`;
       continue;
     }
     const so = older.txs[nt.state] as TreeTx;
     const sn = newer.txs[nt.state] as TreeTx;
-    if (bytesEqual(so.txid, sn.txid)) continue;
-    if (!bytesEqual(ko.txid, kn.txid))
-      return `node ${node}: the kickoffs differ at the top-most differing state`;
-    if (!bytesEqual(so.tx.prevTxid, sn.tx.prevTxid) || so.tx.vout !== sn.tx.vout)
+    if (so.txid === sn.txid) continue;
+    if (ko.txid !== kn.txid) return `node ${node}: the kickoffs differ at the top-most differing state`;
+    const io = so.tx.inputs[0] as TreeTx['tx']['inputs'][number];
+    const inn = sn.tx.inputs[0] as TreeTx['tx']['inputs'][number];
+    if (!bytesEqual(io.txidBytes, inn.txidBytes) || io.vout !== inn.vout)
       return `node ${node}: the states spend different outpoints`;
-    if (sn.tx.sequence + S > so.tx.sequence)
-      return `node ${node}: newer nSequence ${sn.tx.sequence} not smaller than ${so.tx.sequence} by S = ${S}`;
+    if (inn.sequence + S > io.sequence)
+      return `node ${node}: newer nSequence ${inn.sequence} not smaller than ${io.sequence} by S = ${S}`;
     return undefined;
   }
   return undefined;
@@ -89,8 +91,8 @@ it(`§5.2 safety rule over random shapes and advance sequences (${runs} runs)`, 
         }).next;
         // The advance rebuilds only the advanced subtree: it must equal a full rebuild at the new state.
         const full = buildTree(proposal, next.state);
-        expect(next.txs.map((t) => hex(t.txid))).toEqual(full.txs.map((t) => hex(t.txid)));
-        expect(next.txs.map((t) => hex(t.sighash))).toEqual(full.txs.map((t) => hex(t.sighash)));
+        expect(next.txs.map((t) => t.txid)).toEqual(full.txs.map((t) => t.txid));
+        expect(next.txs.map((t) => toHex(t.sighash))).toEqual(full.txs.map((t) => toHex(t.sighash)));
         trees.push(next);
       }
       for (let i = 0; i < trees.length; i++)

@@ -1,7 +1,7 @@
+import { toHex as hex } from '@superscalar/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzzIterations, propertyRuns } from '../../../test-utils/index.js';
-import { hex } from '../src/_tx.js';
 import { abandonPlan, advanceCounters, planAdvance } from '../src/advance.js';
 import { FactoryDecodeError } from '../src/errors.js';
 import { verifyLStockSecret } from '../src/poison.js';
@@ -227,7 +227,7 @@ describe('replay', () => {
           }
           const record: FactoryRecord = { proposal, history, signatures: new Map(), secrets };
           const replayed = replayFactory(decodeFactory(encodeFactory(record)));
-          expect(replayed.tree.txs.map((t) => hex(t.txid))).toEqual(tree.txs.map((t) => hex(t.txid)));
+          expect(replayed.tree.txs.map((t) => t.txid)).toEqual(tree.txs.map((t) => t.txid));
           expect(replayed.tree.state.dw.nextCounter).toBe(tree.state.dw.nextCounter);
           expect(replayed.tree.state.allocations).toEqual(tree.state.allocations);
           for (const p of replayed.plans)

@@ -1,8 +1,8 @@
 // Brief §6 on SimChain: the cooperative close confirms and pays the right amounts; a close that
 // underpays a client is refused by that client's check.
 import { vsize as chainVsize, decodeTx, SimChain } from '@superscalar/chain';
+import type { Tx } from '@superscalar/tx';
 import { describe, expect, it } from 'vitest';
-import { type OneInputTx, toDisplayHex } from '../src/_tx.js';
 import {
   buildCooperativeClose,
   CloseRejectedError,
@@ -11,6 +11,7 @@ import {
   signedCloseBytes,
 } from '../src/index.js';
 import { feePaid, openFactory, signJob, verifyStandard } from './_harness.js';
+import { withInput0 } from './_txkit.js';
 
 describe('cooperative close on SimChain', () => {
   it('confirms at the proposed tip and pays every client its balance at its close address, the LSP the rest minus the fee', () => {
@@ -20,7 +21,11 @@ describe('cooperative close on SimChain', () => {
     const p = tree.proposal;
     const balances = [61_234n, 250n, 100_000n, 0n];
     const close = buildCooperativeClose(tree, { balances, tipHeight: chain.height, closeFeeRate: 1_500 });
-    expect(close.tx).toMatchObject({ version: 2, locktime: chain.height, sequence: 0xfffffffd });
+    expect(close.tx).toMatchObject({
+      version: 2,
+      locktime: chain.height,
+      inputs: [{ sequence: 0xfffffffd }],
+    });
     expect(close.dustBalances).toEqual([{ client: 1, balance: 250n }]);
     expect(close.outputs.map((o) => o.owner)).toEqual([0, 2, -1]);
     expect(close.lspAmount).toBe(p.funding.amount - 61_234n - 100_000n - close.fee);
@@ -35,7 +40,7 @@ describe('cooperative close on SimChain', () => {
     expect(v).toBe(close.vsize);
     expect(feePaid(bytes, [close.spent])).toBe((1_500n * BigInt(v) + 999n) / 1000n);
     const txid = chain.broadcastSync(bytes);
-    expect(txid).toBe(toDisplayHex(close.txid));
+    expect(txid).toBe(close.txid);
     chain.mineSync(1);
     const scripts = [p.clients[0]?.closeScript, p.clients[2]?.closeScript, p.lsp.closeScript];
     [61_234n, 100_000n, close.lspAmount].forEach((value, vout) => {
@@ -51,7 +56,7 @@ describe('cooperative close on SimChain', () => {
     const close = buildCooperativeClose(tree, { balances, tipHeight: chain.height, closeFeeRate: 1_000 });
     const outs = close.tx.outputs;
     // Client 0's output dropped, its balance added to the LSP's output (the C client would sign this).
-    const robbed: OneInputTx = {
+    const robbed: Tx = {
       ...close.tx,
       outputs: [
         ...outs.slice(1, -1),
@@ -72,7 +77,7 @@ describe('cooperative close on SimChain', () => {
     for (const i of [1, 2, 3])
       expect(() => checkCooperativeClose(tree, i, balances[i] as bigint, robbed)).not.toThrow();
     // One sat short at its own address: underpaid.
-    const short: OneInputTx = {
+    const short: Tx = {
       ...close.tx,
       outputs: [{ ...(outs[0] as (typeof outs)[number]), value: 59_999n }, ...outs.slice(1)],
     };
@@ -80,11 +85,16 @@ describe('cooperative close on SimChain', () => {
       expect.objectContaining({ client: 0, fault: 'underpaid' }),
     );
     // Another factory's outpoint, or the wrong nSequence.
-    expect(() => checkCooperativeClose(tree, 0, 60_000n, { ...close.tx, vout: close.tx.vout + 1 })).toThrow(
-      expect.objectContaining({ fault: 'wrong-input' }),
-    );
-    expect(() => checkCooperativeClose(tree, 0, 60_000n, { ...close.tx, sequence: 0xffffffff })).toThrow(
-      expect.objectContaining({ fault: 'wrong-form' }),
-    );
+    expect(() =>
+      checkCooperativeClose(
+        tree,
+        0,
+        60_000n,
+        withInput0(close.tx, { vout: (close.tx.inputs[0]?.vout as number) + 1 }),
+      ),
+    ).toThrow(expect.objectContaining({ fault: 'wrong-input' }));
+    expect(() =>
+      checkCooperativeClose(tree, 0, 60_000n, withInput0(close.tx, { sequence: 0xffffffff })),
+    ).toThrow(expect.objectContaining({ fault: 'wrong-form' }));
   });
 });

@@ -1,8 +1,8 @@
 // Brief §6 on SimChain: the distribution transaction at T_dist (early: non-final), and the
 // distribution tree (top transaction, then one sub-distribution per run of clients).
 import { vsize as chainVsize, decodeTx, SimChain } from '@superscalar/chain';
+import { encodeTx, type Tx } from '@superscalar/tx';
 import { describe, expect, it } from 'vitest';
-import { type OneInputTx, serializeWitness, taprootSighashOneInput, toDisplayHex } from '../src/_tx.js';
 import {
   anchoredParent,
   buildDistribution,
@@ -25,6 +25,7 @@ import {
   signJob,
   verifyStandard,
 } from './_harness.js';
+import { sighashOne, withInput0 } from './_txkit.js';
 
 const T_OUT = 240_000;
 
@@ -69,7 +70,7 @@ function runDistribution(chain: SimChain, tree: FactoryTree, dist: Distribution,
   expect(chain.mempool()).toEqual([]);
   const paying = dist.txs.filter((t) => t.role !== 'top');
   for (const t of paying) {
-    const txid = toDisplayHex(t.txid);
+    const txid = t.txid;
     t.clients.forEach((c, vout) => {
       const out = chain.utxo({ txid, vout });
       expect(out?.scriptPubKey).toEqual(p.clients[c]?.closeScript);
@@ -89,7 +90,7 @@ describe('distribution on SimChain', () => {
       expect(dist.isTree).toBe(false);
       expect(dist.tDist).toBe(p.proposalHeight + p.activeBlocks + p.dyingBlocks + 10);
       const [d] = dist.txs as [DistributionTx];
-      expect(d.tx).toMatchObject({ version: 3, locktime: dist.tDist, sequence: 0xfffffffe });
+      expect(d.tx).toMatchObject({ version: 3, locktime: dist.tDist, inputs: [{ sequence: 0xfffffffe }] });
       expect(d.tx.outputs.map((o) => o.value)).toEqual([...dist.payouts, 240n]);
       const rest = p.funding.amount - p.clients.reduce((a, c) => a + c.capacity, 0n) - 240n - d.fee;
       const share = rest / 4n;
@@ -103,10 +104,10 @@ describe('distribution on SimChain', () => {
       checkTx(d, signed[0] as Uint8Array, p.treeFeeRate);
       // Why nSequence 0xFFFFFFFE: with 0xFFFFFFFF the same transaction ignores its nLockTime and
       // clients could take the whole factory at once (here, 30+ blocks before T_dist).
-      const final: OneInputTx = { ...d.tx, sequence: 0xffffffff };
+      const final: Tx = withInput0(d.tx, { sequence: 0xffffffff });
       const job = { ...(distributionSigningPlan(f.tree, dist).jobs[0] as KeyPathSigningJob) };
-      const finalBytes = serializeWitness(final, [
-        signJob({ ...job, sighash: taprootSighashOneInput(final, d.spent) }, f.who.secretKeys),
+      const finalBytes = encodeTx(final, [
+        [signJob({ ...job, sighash: sighashOne(final, d.spent) }, f.who.secretKeys)],
       ]);
       expect(chain.height).toBeLessThan(dist.tDist - 20);
       expect(rejectReason(() => chain.testAccept(finalBytes))).toBe('accepted');

@@ -1,9 +1,9 @@
 // Brief §6 on SimChain: a client's unilateral exit (relative locks, TRUC packages with CPFP children),
 // the LSP's L-stock spend by its CSV leaf, and the LSP's timeout recovery by the CLTV leaf.
 import { vsize as chainVsize, decodeTx, SimChain } from '@superscalar/chain';
+import { encodeTx, type Tx, tapLeafHash } from '@superscalar/tx';
 import { describe, expect, it } from 'vitest';
-import { signPlain } from '../src/_spendTx.js';
-import { type OneInputTx, serializeWitness, tapLeafHash, taprootSighashOneInput } from '../src/_tx.js';
+import { signPlain } from '../src/_sign.js';
 import {
   anchoredParent,
   exitPath,
@@ -23,6 +23,7 @@ import {
   rejectReason,
   verifyStandard,
 } from './_harness.js';
+import { sighashOne } from './_txkit.js';
 
 const T_OUT = 120_000;
 
@@ -92,7 +93,7 @@ describe('unilateral exit on SimChain (N = 4, regtest defaults)', () => {
 
       // The LSP's L-stock spend: nSequence lStockCsv, valid once the leaf state has lStockCsv confirmations.
       const ls = lStockSpend(tree, 0, { feeRate: 1000 });
-      expect(ls.tx.sequence).toBe(p.lStockCsv);
+      expect(ls.tx.inputs[0]?.sequence).toBe(p.lStockCsv);
       expect(ls.tx.locktime).toBe(0);
       expect(ls.controlBlock).toHaveLength(65);
       const lsBytes = signLspScriptPathSpend(ls, lsp);
@@ -153,7 +154,7 @@ describe('unilateral exit on SimChain (N = 4, regtest defaults)', () => {
           });
           const bytes =
             paths.steps.find((s) => s.tx === t.index)?.bytes ??
-            serializeWitness(t.tx, [sigs[t.index] as Uint8Array]);
+            encodeTx(t.tx, [[sigs[t.index] as Uint8Array]]);
           const r = broadcastWithCpfp(chain, bytes, anchoredParent(t), wallet, 5_000);
           expect(chain.mempool()).toContain(r.parentTxid);
           expect(chain.mempool()).toContain(r.childTxid);
@@ -178,16 +179,11 @@ describe('timeout recovery on SimChain', () => {
       const sigs = signTreeSimulated(tree, who.secretKeys);
       const wallet = FeeWallet.create(chain, 2);
       const root = tree.txs[0] as TreeTx;
-      broadcastWithCpfp(
-        chain,
-        serializeWitness(root.tx, [sigs[0] as Uint8Array]),
-        anchoredParent(root),
-        wallet,
-      );
+      broadcastWithCpfp(chain, encodeTx(root.tx, [[sigs[0] as Uint8Array]]), anchoredParent(root), wallet);
       chain.mineSync(1);
 
       const rec = timeoutRecovery(tree, { tx: 0, vout: 0 }, { feeRate: 2_000 });
-      expect(rec.tx).toMatchObject({ version: 3, locktime: p.T, sequence: 0xfffffffe });
+      expect(rec.tx).toMatchObject({ version: 3, locktime: p.T, inputs: [{ sequence: 0xfffffffe }] });
       expect(rec.controlBlock).toHaveLength(33);
       expect(rec.controlBlock[0]).toBe(0xc0 | (root.outputTaproot[0]?.parity as number));
       const lsp = who.secretKeys[0] as Uint8Array;
@@ -196,9 +192,9 @@ describe('timeout recovery on SimChain', () => {
       expect(rejectReason(() => chain.broadcastSync(bytes))).toBe('non-final');
 
       // nLockTime the current tip (final) but the leaf demands T: the script fails on CLTV.
-      const early: OneInputTx = { ...rec.tx, locktime: chain.height };
-      const earlySig = signPlain(taprootSighashOneInput(early, rec.spent, tapLeafHash(rec.leafScript)), lsp);
-      const earlyBytes = serializeWitness(early, [earlySig, rec.leafScript, rec.controlBlock]);
+      const early: Tx = { ...rec.tx, locktime: chain.height };
+      const earlySig = signPlain(sighashOne(early, rec.spent, tapLeafHash(rec.leafScript)), lsp);
+      const earlyBytes = encodeTx(early, [[earlySig, rec.leafScript, rec.controlBlock]]);
       expect(rejectReason(() => chain.broadcastSync(earlyBytes))).toMatch(
         /^mempool-script-verify-flag-failed \(Locktime requirement not satisfied\)$/,
       );

@@ -13,9 +13,11 @@ import {
   SimChain,
   verifyTaprootCommitment,
 } from '@superscalar/chain';
+import { concatBytes as concat } from '@superscalar/core';
+import { encodeTx } from '@superscalar/tx';
 import { describe, expect, it } from 'vitest';
 import { isCi } from '../../../test-utils/index.js';
-import { concat, pushNum, serializeWitness } from '../src/_tx.js';
+import { pushNum } from '../src/_script.js';
 import {
   anchoredParent,
   buildDistribution,
@@ -45,10 +47,10 @@ const T_OUT = 600_000;
 /** Checks one tree transaction without its signature: form, exact size and fee, outputs, timeout leaves. */
 function checkUnsigned(tree: FactoryTree, t: TreeTx) {
   const p = tree.proposal;
-  const bytes = serializeWitness(t.tx, [new Uint8Array(64)]);
+  const bytes = encodeTx(t.tx, [[new Uint8Array(64)]]);
   const tx = decodeTx(bytes);
   expect(checkTransaction(tx)).toBeNull();
-  expect(chainDisplayHex(chainTxid(tx))).toBe(chainDisplayHex(t.txid));
+  expect(chainDisplayHex(chainTxid(tx))).toBe(t.txid);
   expect(tx.version).toBe(3);
   expect(tx.locktime).toBe(0);
   expect(tx.inputs).toHaveLength(1);
@@ -61,7 +63,7 @@ function checkUnsigned(tree: FactoryTree, t: TreeTx) {
   // Linkage: it spends its parent's output of exactly this value and script.
   if (t.parent >= 0) {
     const parent = tree.txs[t.parent] as TreeTx;
-    expect(tx.inputs[0]?.prevTxid).toEqual(parent.txid);
+    expect(tx.inputs[0]?.prevTxid).toEqual(parent.txidBytes);
     expect(tx.inputs[0]?.vout).toBe(t.parentVout);
     expect(parent.tx.outputs[t.parentVout]).toEqual(t.spent);
   } else expect(t.spent.value).toBe(p.funding.amount);
@@ -130,8 +132,7 @@ function broadcastLevels(
     }
     chain.mineSync(1);
     parentAt = chain.height;
-    for (const t of level)
-      expect(chain.utxo({ txid: chainDisplayHex(t.txid), vout: 0 })?.height).toBe(parentAt);
+    for (const t of level) expect(chain.utxo({ txid: t.txid, vout: 0 })?.height).toBe(parentAt);
   }
   expect(chain.mempool()).toEqual([]);
 }
@@ -147,17 +148,11 @@ describe('whole trees on SimChain', () => {
       expect(tree.txs).toHaveLength(126);
       for (const t of tree.txs) checkUnsigned(tree, t);
       const sigs = signTreeSimulated(tree, f.who.secretKeys);
-      broadcastLevels(
-        chain,
-        tree,
-        tree.txs,
-        (t) => serializeWitness(t.tx, [sigs[t.index] as Uint8Array]),
-        wallet,
-      );
+      broadcastLevels(chain, tree, tree.txs, (t) => encodeTx(t.tx, [[sigs[t.index] as Uint8Array]]), wallet);
       // Every leaf output (channels and L-stocks) is now confirmed, with the exact bottom-up amounts.
       for (const t of tree.txs.filter((x) => x.leaf >= 0 && x.kind === 'state'))
         t.tx.outputs.slice(0, -1).forEach((o, vout) => {
-          expect(chain.utxo({ txid: chainDisplayHex(t.txid), vout })?.value).toBe(o.value);
+          expect(chain.utxo({ txid: t.txid, vout })?.value).toBe(o.value);
         });
     },
     T_OUT,
@@ -221,7 +216,7 @@ describe('whole trees on SimChain', () => {
       const total = dist.txs[0]?.tx.outputs.reduce((a, o) => a + o.value, 0n) as bigint;
       expect(total + (dist.txs[0]?.fee as bigint)).toBe(tree.proposal.funding.amount);
       for (const d of dist.txs) {
-        const bytes = serializeWitness(d.tx, [new Uint8Array(64)]);
+        const bytes = encodeTx(d.tx, [[new Uint8Array(64)]]);
         expect(chainVsize(decodeTx(bytes))).toBe(d.vsize);
         expect(d.vsize).toBeLessThanOrEqual(10_000);
         expect(feePaid(bytes, [d.spent])).toBe(
@@ -261,16 +256,10 @@ describe('whole trees on SimChain', () => {
       const { tree } = f;
       expect(tree.txs).toHaveLength(1171);
       const sigs = signTreeSimulated(tree, f.who.secretKeys);
-      broadcastLevels(
-        chain,
-        tree,
-        tree.txs,
-        (t) => serializeWitness(t.tx, [sigs[t.index] as Uint8Array]),
-        wallet,
-      );
+      broadcastLevels(chain, tree, tree.txs, (t) => encodeTx(t.tx, [[sigs[t.index] as Uint8Array]]), wallet);
       for (const t of tree.txs.filter((x) => x.leaf >= 0 && x.kind === 'state'))
         t.tx.outputs.slice(0, -1).forEach((o, vout) => {
-          expect(chain.utxo({ txid: chainDisplayHex(t.txid), vout })?.value).toBe(o.value);
+          expect(chain.utxo({ txid: t.txid, vout })?.value).toBe(o.value);
         });
     },
     T_OUT,

@@ -1,14 +1,7 @@
 import { txidHex as chainTxidHex, decodeTx, SimChain, TxRejected, vsize } from '@superscalar/chain';
+import { P2A_SCRIPT } from '@superscalar/tx';
 import { describe, expect, it } from 'vitest';
-import {
-  buildTree,
-  feeFor,
-  layoutTree,
-  P2A_SCRIPT,
-  signedTxBytes,
-  signTreeSimulated,
-  txidHex,
-} from '../src/index.js';
+import { buildTree, feeFor, layoutTree, signedTxBytes, signTreeSimulated } from '../src/index.js';
 import { FeeWallet, fundedProposal, makeProposal, thrown } from './_fixtures.js';
 
 describe('§3.1 node and transaction counts', () => {
@@ -66,7 +59,7 @@ describe('§4.4 amounts bottom-up and exact fees', () => {
           const parent = tree.txs[t.parent];
           expect(parent?.tx.outputs[t.parentVout]?.value).toBe(t.inputAmount);
           expect(parent?.tx.outputs[t.parentVout]?.script).toEqual(t.spentTaproot.script);
-          expect(t.tx.prevTxid).toEqual(parent?.txid);
+          expect(t.tx.inputs[0]?.txidBytes).toEqual(parent?.txidBytes);
         }
         fees += t.fee;
       }
@@ -91,7 +84,7 @@ describe('§4.4 amounts bottom-up and exact fees', () => {
         const signed = decodeTx(signedTxBytes(t, sigs[i] as Uint8Array));
         expect(vsize(signed)).toBe(t.vsize);
         expect(t.fee).toBe(feeFor(treeFeeRate, vsize(signed)));
-        expect(chainTxidHex(signed)).toBe(txidHex(t));
+        expect(chainTxidHex(signed)).toBe(t.txid);
       });
     }
   });
@@ -101,7 +94,9 @@ describe('§4.4 amounts bottom-up and exact fees', () => {
     for (const t of buildTree(proposal).txs) {
       expect(t.tx.version).toBe(3);
       expect(t.tx.locktime).toBe(0);
-      expect(t.tx.sequence).toBe(t.kind === 'kickoff' ? 0xffffffff : proposal.dw.S * (proposal.dw.K - 1));
+      expect(t.tx.inputs[0]?.sequence).toBe(
+        t.kind === 'kickoff' ? 0xffffffff : proposal.dw.S * (proposal.dw.K - 1),
+      );
     }
   });
 
@@ -136,15 +131,15 @@ describe('SimChain: the initial path confirms, each state only once its relative
         expect(TxRejected.isInstance(early) && early.reason).toBe('non-BIP68-final');
         chain.mineSync(1);
       }
-      expect(wallet.broadcast(signed(i)).parentTxid).toBe(txidHex(t));
+      expect(wallet.broadcast(signed(i)).parentTxid).toBe(t.txid);
       chain.mineSync(1);
-      expect(chain.utxo({ txid: txidHex(t), vout: 0 })?.value).toBe(t.tx.outputs[0]?.value);
+      expect(chain.utxo({ txid: t.txid, vout: 0 })?.value).toBe(t.tx.outputs[0]?.value);
     }
     // The leaf state's outputs: the channel outputs, the L-stock, the anchor spent by the child.
     const leafState = tree.txs[path.at(-1) as number] as (typeof tree.txs)[number];
     expect(leafState.outputRoles.map((r) => r.kind)).toEqual(['channel', 'channel', 'lstock', 'anchor']);
     for (let v = 0; v < 3; v++)
-      expect(chain.utxo({ txid: txidHex(leafState), vout: v })?.scriptPubKey).toEqual(
+      expect(chain.utxo({ txid: leafState.txid, vout: v })?.scriptPubKey).toEqual(
         leafState.tx.outputs[v]?.script,
       );
   });

@@ -1,5 +1,5 @@
+import { decodeTx, encodeTx } from '@superscalar/tx';
 import { describe, expect, it } from 'vitest';
-import { decodeOneInputTx, serializeWitness } from '../src/_tx.js';
 import { advanceCounters, planAdvance, signJobsSimulated } from '../src/advance.js';
 import { PathVerificationError } from '../src/errors.js';
 import { lStockSecret, type Proposal, poisonHashesFromSeed } from '../src/proposal.js';
@@ -9,6 +9,7 @@ import { buildTree, type LeafAllocation, signedTxBytes, type TreeTx } from '../s
 import { layoutTree } from '../src/tree.js';
 import { verifyAdvance, verifyPath, verifyRevealedSecret } from '../src/verify.js';
 import { LSTOCK_SEED, makeProposal, thrown } from './_fixtures.js';
+import { withInput0 } from './_txkit.js';
 
 function pathError(f: () => unknown): PathVerificationError {
   const e = thrown(f);
@@ -27,13 +28,9 @@ const signedPathOf = (client: number) => {
 };
 
 /** Re-serialises a signed transaction after `edit` changes its unsigned part. */
-function edited(
-  bytes: Uint8Array,
-  edit: (tx: ReturnType<typeof decodeOneInputTx> & object) => object,
-): Uint8Array {
-  const d = decodeOneInputTx(bytes);
-  if (d === undefined) throw new Error('undecodable');
-  return serializeWitness(edit(d) as never, d.witness);
+function edited(bytes: Uint8Array, edit: (d: { tx: TreeTx['tx'] }) => object): Uint8Array {
+  const tx = decodeTx(bytes);
+  return encodeTx(edit({ tx }) as never);
 }
 
 describe('verifyPath: a client checks its signed path against the proposal', () => {
@@ -77,9 +74,9 @@ describe('verifyPath: a client checks its signed path against the proposal', () 
         }),
         /output 0 script/,
       ],
-      ['sequence', (d) => ({ ...d.tx, sequence: 0 }), /nSequence 0/],
+      ['sequence', (d) => withInput0(d.tx, { sequence: 0 }), /nSequence 0/],
       ['locktime', (d) => ({ ...d.tx, locktime: 5 }), /nLockTime 5/],
-      ['outpoint', (d) => ({ ...d.tx, vout: 1 }), /another outpoint/],
+      ['outpoint', (d) => withInput0(d.tx, { vout: 1 }), /another outpoint/],
       ['version', (d) => ({ ...d.tx, version: 2 }), /version 2/],
     ];
     for (const [, edit, msg] of cases) {

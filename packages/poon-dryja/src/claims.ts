@@ -16,20 +16,21 @@
  * @module
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { equalBytes as bytesEqual } from '@superscalar/core';
+import {
+  checkDust,
+  encodeTx,
+  TaprootSighasher,
+  TRUC_MAX_VSIZE,
+  type Tx,
+  type TxIn,
+  type TxOut,
+  txidOf,
+  txVsize,
+} from '@superscalar/tx';
 import { assertBytes, assertDestination, assertFeeRate, assertInt, assertObject } from './_assert.js';
 import { decodeScalar } from './_ec.js';
 import { defaultRng, type Rng, signSchnorr } from './_sign.js';
-import {
-  bytesEqual,
-  serializeWitness,
-  TaprootSighasher,
-  type TxIn,
-  type TxOut,
-  toDisplayHex,
-  txidOf,
-  type UnsignedTx,
-  vsizeWith,
-} from './_tx.js';
 import {
   type Commitment,
   type CommitmentOutput,
@@ -37,13 +38,8 @@ import {
   otherSide,
   type Side,
 } from './commitment.js';
-import {
-  BelowDustError,
-  InvalidArgumentError,
-  KeyMismatchError,
-  TransactionTooLargeError,
-} from './errors.js';
-import { DUST_LIMIT, feeForVsize, TRUC_MAX_VSIZE } from './fees.js';
+import { InvalidArgumentError, KeyMismatchError, TransactionTooLargeError } from './errors.js';
+import { feeForVsize } from './fees.js';
 import { derivePrivkey, perCommitmentPoint } from './keys.js';
 
 /** What a claim input spends, and by which leaf. */
@@ -85,7 +81,7 @@ export interface BuildClaimArgs {
 /** A signed claim transaction. */
 export interface Claim {
   /** The transaction without witnesses. */
-  readonly tx: UnsignedTx;
+  readonly tx: Tx;
   /** Broadcastable bytes (with witnesses). */
   readonly bytes: Uint8Array;
   /** Display-order txid. */
@@ -215,7 +211,7 @@ function planInput(c: Commitment, input: ClaimInput, name: string): Plan {
  * @throws {InvalidArgumentError} a malformed input, an output of another kind, two claimants, a
  *   preimage that does not hash to the payment hash, or an output claimed twice.
  * @throws {KeyMismatchError} a basepoint secret that does not derive the leaf's key.
- * @throws {BelowDustError} the claimed amount minus the fee is below 330 sats.
+ * @throws {BelowDustError} (`@superscalar/tx`, `TX_BELOW_DUST`) the claimed amount minus the fee is below 330 sats.
  * @throws {TransactionTooLargeError} a batch above 10,000 vB (TRUC): claim in several transactions.
  */
 export function buildClaim(args: BuildClaimArgs): Claim {
@@ -240,7 +236,7 @@ export function buildClaim(args: BuildClaimArgs): Claim {
   });
   const locktime = plans.reduce((m, p) => Math.max(m, p.locktime), 0);
   const inputs: TxIn[] = plans.map((p) => ({
-    prevTxid: c.txidBytes,
+    txidBytes: c.txidBytes,
     vout: p.output.vout,
     sequence: p.sequence,
   }));
@@ -248,8 +244,8 @@ export function buildClaim(args: BuildClaimArgs): Claim {
   const destination = Uint8Array.from(args.destinationScript);
   const witnessFor = (p: Plan, sig: Uint8Array) =>
     p.preimage === undefined ? [sig, p.leaf, p.control] : [sig, p.preimage, p.leaf, p.control];
-  const sized: UnsignedTx = { version: 3, locktime, inputs, outputs: [{ value: 0n, script: destination }] };
-  const vsize = vsizeWith(
+  const sized: Tx = { version: 3, locktime, inputs, outputs: [{ value: 0n, script: destination }] };
+  const vsize = txVsize(
     sized,
     plans.map((p) => witnessFor(p, new Uint8Array(64))),
   );
@@ -257,8 +253,8 @@ export function buildClaim(args: BuildClaimArgs): Claim {
   if (vsize > TRUC_MAX_VSIZE) throw new TransactionTooLargeError('the claim', vsize, TRUC_MAX_VSIZE);
   const fee = feeForVsize(args.feeRate, vsize);
   const amount = total - fee;
-  if (amount < DUST_LIMIT) throw new BelowDustError('the claim', amount);
-  const tx: UnsignedTx = Object.freeze({
+  checkDust(amount, 'the claim');
+  const tx: Tx = Object.freeze({
     version: 3,
     locktime,
     inputs: Object.freeze(inputs),
@@ -267,12 +263,12 @@ export function buildClaim(args: BuildClaimArgs): Claim {
   const spent: TxOut[] = plans.map((p) => ({ value: p.output.amount, script: p.output.script }));
   const sighasher = new TaprootSighasher(tx, spent);
   const witnesses = plans.map((p, i) =>
-    witnessFor(p, signSchnorr(sighasher.sighash(i, p.leafHash), p.secret, rng)),
+    witnessFor(p, signSchnorr(sighasher.sighash(i, { leafHash: p.leafHash }), p.secret, rng)),
   );
   return Object.freeze({
     tx,
-    bytes: serializeWitness(tx, witnesses),
-    txid: toDisplayHex(txidOf(tx)),
+    bytes: encodeTx(tx, witnesses),
+    txid: txidOf(tx),
     claimant: (plans[0] as Plan).claimant,
     vsize,
     fee,

@@ -15,8 +15,24 @@
  * @module
  */
 import { schnorr } from '@noble/curves/secp256k1.js';
+import { compareBytes } from '@superscalar/core';
 import { channelOutput } from '@superscalar/factory-tree';
 import { keySort } from '@superscalar/musig2';
+import {
+  ANCHOR_AMOUNT,
+  P2TR_DUST as DUST_LIMIT,
+  displayHex,
+  encodeTx,
+  encodeTxNoWitness,
+  P2A_SCRIPT,
+  TaprootSighasher,
+  TRUC_MAX_VSIZE,
+  type Tx,
+  type TxOut,
+  txidBytesOf,
+  txidBytes as txidFromHex,
+  txVsize,
+} from '@superscalar/tx';
 import {
   assertBigInt,
   assertBytes,
@@ -29,25 +45,13 @@ import {
 import { hexKey, Lru } from './_cache.js';
 import { decodePoint } from './_ec.js';
 import {
-  compareBytes,
-  fromDisplayHex,
-  serializeBase,
-  serializeWitness,
-  TaprootSighasher,
-  type TxOut,
-  toDisplayHex,
-  txidOf,
-  type UnsignedTx,
-  vsizeWith,
-} from './_tx.js';
-import {
   FeeUnaffordableError,
   InvalidArgumentError,
   InvalidCommitmentError,
   InvalidSignatureError,
   TransactionTooLargeError,
 } from './errors.js';
-import { ANCHOR_AMOUNT, DUST_LIMIT, feeForVsize, htlcTrimThreshold, TRUC_MAX_VSIZE } from './fees.js';
+import { feeForVsize, htlcTrimThreshold } from './fees.js';
 import {
   derivePubkey,
   deriveRevocationPubkey,
@@ -59,7 +63,6 @@ import {
   NUMS_XONLY,
   offeredHtlcSuccessLeaf,
   offeredHtlcTimeoutLeaf,
-  P2A_SCRIPT,
   receivedHtlcSuccessLeaf,
   receivedHtlcTimeoutLeaf,
   type TapscriptOutput,
@@ -67,8 +70,6 @@ import {
   toLocalLeaf,
   toRemoteLeaf,
 } from './scripts.js';
-
-export type { TxIn, TxOut, UnsignedTx } from './_tx.js';
 
 /** A channel party. The LSP is always the funder. */
 export type Side = 'lsp' | 'client';
@@ -257,7 +258,7 @@ export interface Commitment {
   /** `n XOR obscuring factor` (48 bits). */
   readonly obscuredNumber: bigint;
   /** The unsigned transaction: version 3, the obscured locks, one input, the outputs in BIP69 order. */
-  readonly tx: UnsignedTx;
+  readonly tx: Tx;
   /** Its serialisation without witness. */
   readonly unsignedBytes: Uint8Array;
   /** Txid, display-order hex (the witness does not change it). */
@@ -327,7 +328,10 @@ export function validateConfig(config: ChannelConfig): bigint {
 
 function validateFunding(funding: FundingOutpoint): Uint8Array {
   assertObject(funding, 'funding');
-  const txid = typeof funding.txid === 'string' ? fromDisplayHex(funding.txid) : undefined;
+  const txid =
+    typeof funding.txid === 'string' && /^[0-9a-fA-F]{64}$/.test(funding.txid)
+      ? txidFromHex(funding.txid)
+      : undefined;
   if (txid === undefined) throw new InvalidArgumentError('funding.txid', 'expected 64 hex characters');
   assertInt(funding.vout, 'funding.vout', 0, 0xffffffff);
   assertSats(funding.amount, 'funding.amount');
@@ -575,15 +579,15 @@ export function buildCommitment(
     hexKey(cfg.lspFundingKey, cfg.clientFundingKey, cfg.channelTimeout),
     () => channelOutput(cfg.lspFundingKey, cfg.clientFundingKey, cfg.channelTimeout),
   );
-  const input = { prevTxid, vout: funding.vout, sequence: locks.sequence };
-  const assemble = (ds: readonly Draft[]): UnsignedTx => ({
+  const input = { txidBytes: prevTxid, vout: funding.vout, sequence: locks.sequence };
+  const assemble = (ds: readonly Draft[]): Tx => ({
     version: 3,
     locktime: locks.locktime,
     inputs: Object.freeze([Object.freeze(input)]),
     outputs: Object.freeze(ds.map((d) => Object.freeze({ value: d.amount, script: d.script }))),
   });
   const keyPathWitness = [[new Uint8Array(64)]];
-  const vsizeOf = (ds: readonly Draft[]) => vsizeWith(assemble(ds), keyPathWitness);
+  const vsizeOf = (ds: readonly Draft[]) => txVsize(assemble(ds), keyPathWitness);
 
   // First with the LSP's output (its amount does not change the size), else without it.
   let final: Draft[];
@@ -613,13 +617,13 @@ export function buildCommitment(
       Number((a.htlcId ?? 0n) - (b.htlcId ?? 0n) > 0n) - Number((a.htlcId ?? 0n) - (b.htlcId ?? 0n) < 0n),
   );
   const outputs = final.map((d, vout) => d.build(vout));
-  const tx: UnsignedTx = Object.freeze(assemble(final));
+  const tx: Tx = Object.freeze(assemble(final));
   const spentOutput: TxOut = Object.freeze({
     value: funding.amount,
     script: Uint8Array.from(fundingOut.script),
   });
   const sighash = new TaprootSighasher(tx, [spentOutput]).sighash(0);
-  const txidBytes = txidOf(tx);
+  const txidBytes = txidBytesOf(tx);
   const outSum = outputs.reduce((s, o) => s + o.amount, 0n);
   return Object.freeze({
     config: cfg,
@@ -631,8 +635,8 @@ export function buildCommitment(
     keys,
     obscuredNumber: locks.obscured,
     tx,
-    unsignedBytes: serializeBase(tx),
-    txid: toDisplayHex(txidBytes),
+    unsignedBytes: encodeTxNoWitness(tx),
+    txid: displayHex(txidBytes),
     txidBytes,
     spentOutput,
     sighash,
@@ -665,5 +669,5 @@ export function verifyCommitmentSignature(c: Commitment, signature: Uint8Array):
 export function signedCommitmentBytes(c: Commitment, signature: Uint8Array): Uint8Array {
   if (!verifyCommitmentSignature(c, signature))
     throw new InvalidSignatureError(`commitment ${c.commitmentNumber} of the ${c.holder}`);
-  return serializeWitness(c.tx, [[Uint8Array.from(signature)]]);
+  return encodeTx(c.tx, [[Uint8Array.from(signature)]]);
 }

@@ -22,7 +22,6 @@ export type PoonDryjaErrorCode =
   | 'CHANNEL_TX_TOO_LARGE'
   | 'CHANNEL_INVALID_SIGNATURE'
   | 'CHANNEL_KEY_MISMATCH'
-  | 'CHANNEL_BELOW_DUST'
   | 'CHANNEL_SETTLEMENT_MISMATCH'
   | 'CHANNEL_SELF_VERIFICATION'
   | 'CHANNEL_DECODE'
@@ -127,17 +126,6 @@ export class KeyMismatchError extends PoonDryjaError {
   }
 }
 tagError(KeyMismatchError, '@superscalar/poon-dryja:KeyMismatchError');
-
-/** A claim, penalty or settlement whose output would fall below the 330-sat P2TR dust limit. */
-export class BelowDustError extends PoonDryjaError {
-  /** The output amount it would have had (may be negative). */
-  readonly amount: bigint;
-  constructor(what: string, amount: bigint) {
-    super('CHANNEL_BELOW_DUST', `${what} would pay ${amount} sats, below the 330-sat dust limit`);
-    this.amount = amount;
-  }
-}
-tagError(BelowDustError, '@superscalar/poon-dryja:BelowDustError');
 
 /** A stale-channel settlement (brief §5.4) that does not pay what the brief requires. */
 export class SettlementMismatchError extends PoonDryjaError {

@@ -10,15 +10,9 @@
  *
  * @module
  */
-import { assertFeeRate, assertInt, assertMsat, assertSats } from './_assert.js';
-import { varintLen } from './_tx.js';
 
-/** P2TR dust limit (sats): `to_local`/`to_remote` below it are left out, and no output is built below it. */
-export const DUST_LIMIT = 330n;
-/** The P2A anchor's amount (sats), paid by the funder (the LSP). */
-export const ANCHOR_AMOUNT = 240n;
-/** TRUC's (BIP431) largest version-3 transaction, vB. */
-export const TRUC_MAX_VSIZE = 10_000;
+import { ANCHOR_AMOUNT, P2TR_DUST as DUST_LIMIT, compactSizeLen as varintLen } from '@superscalar/tx';
+import { assertFeeRate, assertInt, assertMsat, assertSats } from './_assert.js';
 /** `max_accepted_htlcs`: untrimmed HTLC outputs per direction (brief §7); a peer asking more is refused. */
 export const MAX_UNTRIMMED_HTLCS_PER_DIRECTION = 114;
 /** The vsize an HTLC claim is budgeted at when trimming (the local success leaf, `toSelfDelay` ≥ 17). */

@@ -53,9 +53,6 @@ export {
   signedCommitmentBytes,
   type ToLocalOutput,
   type ToRemoteOutput,
-  type TxIn,
-  type TxOut,
-  type UnsignedTx,
   validateConfig,
   verifyCommitmentSignature,
 } from './commitment.js';
@@ -66,7 +63,6 @@ export {
   minCltvExpiryDelta,
 } from './deadlines.js';
 export {
-  BelowDustError,
   type ChannelErrorCode,
   DecodeError,
   FeeUnaffordableError,
@@ -81,10 +77,8 @@ export {
   TransactionTooLargeError,
 } from './errors.js';
 export {
-  ANCHOR_AMOUNT,
   commitmentFee,
   commitmentVsize,
-  DUST_LIMIT,
   defaultMaxDustExposure,
   defaultReserve,
   dustExposure,
@@ -97,7 +91,6 @@ export {
   MAX_UNTRIMMED_HTLCS_PER_DIRECTION,
   maxInitialClientBalance,
   msatToSat,
-  TRUC_MAX_VSIZE,
   untrimmedHtlcCount,
 } from './fees.js';
 export {
@@ -143,12 +136,9 @@ export {
   NUMS_XONLY,
   offeredHtlcSuccessLeaf,
   offeredHtlcTimeoutLeaf,
-  P2A_SCRIPT,
   receivedHtlcSuccessLeaf,
   receivedHtlcTimeoutLeaf,
-  TAPSCRIPT_LEAF_VERSION,
   type TapscriptOutput,
-  tapLeafHash,
   tapscriptOutput,
   toLocalLeaf,
   toRemoteLeaf,

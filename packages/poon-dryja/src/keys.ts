@@ -18,9 +18,9 @@
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '@superscalar/core';
 import { assertBigInt, assertBytes, assertInt } from './_assert.js';
 import { bytesToBigInt, decodePoint, decodeScalar, scalarBytes } from './_ec.js';
-import { concatBytes } from './_tx.js';
 import { InvalidArgumentError } from './errors.js';
 
 const Point = secp256k1.Point;

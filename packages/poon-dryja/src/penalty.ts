@@ -18,25 +18,26 @@
  * @module
  */
 
+import { equalBytes as bytesEqual } from '@superscalar/core';
 import { schnorrBatchVerify } from '@superscalar/musig2';
+import {
+  ANCHOR_AMOUNT,
+  P2TR_DUST as DUST_LIMIT,
+  encodeTx,
+  P2A_SCRIPT,
+  TaprootSighasher,
+  type Tx,
+  type TxOut,
+  txidOf,
+  txVsize,
+} from '@superscalar/tx';
 import { assertBytes, assertDestination, assertFeeRate, assertInt, assertObject } from './_assert.js';
 import { decodeScalar } from './_ec.js';
 import { addTweak, defaultRng, evenYSecret, type Rng, signSchnorrUnverified } from './_sign.js';
-import {
-  bytesEqual,
-  serializeWitness,
-  TaprootSighasher,
-  type TxOut,
-  toDisplayHex,
-  txidOf,
-  type UnsignedTx,
-  vsizeWith,
-} from './_tx.js';
 import type { Commitment, HtlcOutput, ToLocalOutput } from './commitment.js';
 import { InvalidArgumentError, KeyMismatchError, SelfVerificationError } from './errors.js';
-import { ANCHOR_AMOUNT, DUST_LIMIT, feeForVsize } from './fees.js';
+import { feeForVsize } from './fees.js';
 import { deriveRevocationPrivkey, perCommitmentPoint } from './keys.js';
-import { P2A_SCRIPT } from './scripts.js';
 
 /** Most inputs in one penalty transaction (≈ 9,842 vB: inside TRUC's 10,000). */
 export const MAX_PENALTY_INPUTS = 170;
@@ -65,7 +66,7 @@ export interface BuildPenaltiesArgs {
 /** One signed penalty transaction. */
 export interface PenaltyTx {
   /** The transaction without witnesses. */
-  readonly tx: UnsignedTx;
+  readonly tx: Tx;
   /** Broadcastable bytes (with witnesses). */
   readonly bytes: Uint8Array;
   /** Display-order txid. */
@@ -134,12 +135,12 @@ export function buildPenalties(args: BuildPenaltiesArgs): PenaltySet {
   const unswept: number[] = [];
   for (let at = 0; at < sweepable.length; at += maxInputs) {
     const batch = sweepable.slice(at, at + maxInputs);
-    const inputs = batch.map((o) => ({ prevTxid: c.txidBytes, vout: o.vout, sequence: PENALTY_SEQUENCE }));
+    const inputs = batch.map((o) => ({ txidBytes: c.txidBytes, vout: o.vout, sequence: PENALTY_SEQUENCE }));
     const outputsFor = (value: bigint) => [
       { value, script: sweep },
       { value: ANCHOR_AMOUNT, script: Uint8Array.from(P2A_SCRIPT) },
     ];
-    const vsize = vsizeWith(
+    const vsize = txVsize(
       { version: 3, locktime: 0, inputs, outputs: outputsFor(0n) },
       batch.map(() => [new Uint8Array(64)]),
     );
@@ -150,7 +151,7 @@ export function buildPenalties(args: BuildPenaltiesArgs): PenaltySet {
       unswept.push(...batch.map((o) => o.vout));
       continue;
     }
-    const tx: UnsignedTx = Object.freeze({
+    const tx: Tx = Object.freeze({
       version: 3,
       locktime: 0,
       inputs: Object.freeze(inputs),
@@ -174,8 +175,8 @@ export function buildPenalties(args: BuildPenaltiesArgs): PenaltySet {
     transactions.push(
       Object.freeze({
         tx,
-        bytes: serializeWitness(tx, witnesses),
-        txid: toDisplayHex(txidOf(tx)),
+        bytes: encodeTx(tx, witnesses),
+        txid: txidOf(tx),
         vouts: Object.freeze(batch.map((o) => o.vout)),
         vsize,
         fee,

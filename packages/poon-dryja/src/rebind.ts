@@ -12,14 +12,23 @@
  * @module
  */
 import { schnorr } from '@noble/curves/secp256k1.js';
+import { equalBytes as bytesEqual } from '@superscalar/core';
 import { channelOutput } from '@superscalar/factory-tree';
+import {
+  ANCHOR_AMOUNT,
+  P2TR_DUST as DUST_LIMIT,
+  decodeTx,
+  P2A_SCRIPT,
+  TaprootSighasher,
+  type Tx,
+  txidBytes,
+  txVsize,
+} from '@superscalar/tx';
 import { assertBytes, assertFeeRate, assertInt, assertObject } from './_assert.js';
 import { decodePoint } from './_ec.js';
-import { bytesEqual, decodeTx, fromDisplayHex, TaprootSighasher, vsizeWith } from './_tx.js';
 import { buildCommitment, type Commitment, type FundingOutpoint } from './commitment.js';
 import { InvalidArgumentError, InvalidCommitmentError, SettlementMismatchError } from './errors.js';
-import { ANCHOR_AMOUNT, DUST_LIMIT, feeForVsize } from './fees.js';
-import { P2A_SCRIPT } from './scripts.js';
+import { feeForVsize } from './fees.js';
 
 /** Options of {@link rebindCommitment}. */
 export interface RebindOptions {
@@ -124,7 +133,10 @@ export function checkStaleSettlement(args: CheckSettlementArgs): SettlementCheck
   assertObject(args, 'args');
   assertBytes(args.settlement, 'args.settlement');
   assertObject(args.oldFunding, 'args.oldFunding');
-  const oldTxid = typeof args.oldFunding.txid === 'string' ? fromDisplayHex(args.oldFunding.txid) : undefined;
+  const oldTxid =
+    typeof args.oldFunding.txid === 'string' && /^[0-9a-fA-F]{64}$/.test(args.oldFunding.txid)
+      ? txidBytes(args.oldFunding.txid)
+      : undefined;
   if (oldTxid === undefined)
     throw new InvalidArgumentError('args.oldFunding.txid', 'expected 64 hex characters');
   assertInt(args.oldFunding.vout, 'args.oldFunding.vout', 0, 0xffffffff);
@@ -134,14 +146,21 @@ export function checkStaleSettlement(args: CheckSettlementArgs): SettlementCheck
   decodePoint(args.clientFundingKey, 'args.clientFundingKey');
   assertInt(args.channelTimeout, 'args.channelTimeout', 1, 499_999_999);
   const channel = channelOutput(args.lspFundingKey, args.clientFundingKey, args.channelTimeout);
-  const tx = decodeTx(args.settlement);
-  if (tx === undefined) throw new SettlementMismatchError('settlement', 'not a decodable transaction');
+  let tx: Tx;
+  try {
+    tx = decodeTx(args.settlement);
+  } catch (e) {
+    void e;
+    throw new SettlementMismatchError('settlement', 'not a decodable transaction');
+  }
+  if (tx.inputs.some((i) => (i.scriptSig?.length ?? 0) > 0))
+    throw new SettlementMismatchError('settlement', 'not a decodable transaction (a scriptSig)');
   const mismatch = (field: string, message: string) => new SettlementMismatchError(field, message);
   if (tx.version !== 3) throw mismatch('version', `expected 3, got ${tx.version}`);
   if (tx.locktime !== 0) throw mismatch('locktime', `expected 0, got ${tx.locktime}`);
   if (tx.inputs.length !== 1) throw mismatch('inputs', `expected one input, got ${tx.inputs.length}`);
   const input = tx.inputs[0] as (typeof tx.inputs)[number];
-  if (!bytesEqual(input.prevTxid, oldTxid) || input.vout !== args.oldFunding.vout)
+  if (!bytesEqual(input.txidBytes, oldTxid) || input.vout !== args.oldFunding.vout)
     throw mismatch('inputs[0]', 'does not spend the superseded channel outpoint');
   if (input.sequence !== 0xfffffffd)
     throw mismatch('inputs[0].sequence', `expected 0xfffffffd, got 0x${input.sequence.toString(16)}`);
@@ -151,7 +170,7 @@ export function checkStaleSettlement(args: CheckSettlementArgs): SettlementCheck
     throw mismatch('outputs[0].script', "does not pay the client's close address");
   if (anchor.value !== ANCHOR_AMOUNT || !bytesEqual(anchor.script, P2A_SCRIPT))
     throw mismatch('outputs[1]', 'expected the 240-sat P2A anchor');
-  const vsize = vsizeWith(tx, [[new Uint8Array(64)]]);
+  const vsize = txVsize(tx, [[new Uint8Array(64)]]);
   const fee = feeForVsize(args.treeFeeRate, vsize);
   const payout = args.oldFunding.amount - ANCHOR_AMOUNT - fee;
   if (pay.value !== payout)
@@ -164,7 +183,7 @@ export function checkStaleSettlement(args: CheckSettlementArgs): SettlementCheck
   const sighash = new TaprootSighasher(tx, [
     { value: args.oldFunding.amount, script: channel.script },
   ]).sighash(0);
-  const witness = tx.witnesses[0] ?? [];
+  const witness = tx.inputs[0]?.witness ?? [];
   const signed = witness.length > 0;
   if (signed) {
     const sig = witness[0] as Uint8Array;

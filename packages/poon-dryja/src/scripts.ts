@@ -10,23 +10,18 @@
  *   (local) {@link offeredHtlcTimeoutLeaf};
  * - received HTLC (offered by the remote): success (local) {@link receivedHtlcSuccessLeaf}, timeout
  *   (remote) {@link receivedHtlcTimeoutLeaf}; both HTLC kinds with internal key `revocationpubkey`;
- * - the P2A anchor `OP_1 <0x4e73>` ({@link P2A_SCRIPT}).
+ * - the P2A anchor `OP_1 <0x4e73>` (`@superscalar/tx`'s `P2A_SCRIPT`).
  *
  * The payment hash is the SHA256 of the preimage (`OP_SHA256`; no RIPEMD160 as in BOLT 3's segwit-v0
  * scripts).
  *
  * @module
  */
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { taggedHash } from '@superscalar/musig2';
+import { concatBytes } from '@superscalar/core';
+import { controlBlock, type TapTree, taprootOutput, tapTree } from '@superscalar/tx';
 import { assertBytes, assertInt } from './_assert.js';
-import { decodePoint } from './_ec.js';
-import { concatBytes, toHex, varintLen } from './_tx.js';
 import { InvalidArgumentError } from './errors.js';
-
-const Point = secp256k1.Point;
-const N = Point.Fn.ORDER;
 
 const OP_0 = 0x00;
 const OP_1 = 0x51;
@@ -38,12 +33,6 @@ const OP_CHECKSIG = 0xac;
 const OP_CHECKSIGVERIFY = 0xad;
 const OP_CHECKLOCKTIMEVERIFY = 0xb1;
 const OP_CHECKSEQUENCEVERIFY = 0xb2;
-
-/** Tapscript leaf version. */
-export const TAPSCRIPT_LEAF_VERSION = 0xc0;
-
-/** The P2A anchor scriptPubKey `OP_1 <0x4e73>` (`51 02 4e 73`). */
-export const P2A_SCRIPT: Uint8Array = Uint8Array.of(0x51, 0x02, 0x4e, 0x73);
 
 /**
  * BIP341's NUMS point H, x-only: `lift_x(0x50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0)`
@@ -191,23 +180,6 @@ export function receivedHtlcTimeoutLeaf(cltvExpiry: number, remoteHtlcXonly: Uin
   );
 }
 
-/** BIP341 TapLeaf hash with leaf version `0xc0`. */
-export function tapLeafHash(script: Uint8Array): Uint8Array {
-  assertBytes(script, 'script');
-  const len = new Uint8Array(varintLen(script.length));
-  if (script.length < 0xfd) len[0] = script.length;
-  else {
-    len[0] = 0xfd;
-    len[1] = script.length & 0xff;
-    len[2] = script.length >>> 8;
-  }
-  return taggedHash('TapLeaf', Uint8Array.of(TAPSCRIPT_LEAF_VERSION), len, script);
-}
-
-function tapBranch(a: Uint8Array, b: Uint8Array): Uint8Array {
-  return toHex(a) < toHex(b) ? taggedHash('TapBranch', a, b) : taggedHash('TapBranch', b, a);
-}
-
 /** A P2TR output with a single-key internal key and one or two tapscript leaves. */
 export interface TapscriptOutput {
   /** x-only internal key P. */
@@ -241,27 +213,28 @@ export function tapscriptOutput(internalKey: Uint8Array, leaves: readonly Uint8A
   assertBytes(internalKey, 'internalKey', 32);
   if (!Array.isArray(leaves) || leaves.length < 1 || leaves.length > 2)
     throw new InvalidArgumentError('leaves', 'expected one or two leaf scripts');
-  // lift_x (BIP340): the even-y point with this x; cached, as every HTLC output shares one key.
-  const P = decodePoint(concatBytes(Uint8Array.of(0x02), internalKey), 'internalKey');
-  const leafHashes = leaves.map(tapLeafHash);
-  const merkleRoot =
-    leafHashes.length === 1
-      ? (leafHashes[0] as Uint8Array)
-      : tapBranch(leafHashes[0] as Uint8Array, leafHashes[1] as Uint8Array);
-  const tweak = taggedHash('TapTweak', internalKey, merkleRoot);
-  let t = 0n;
-  for (const x of tweak) t = (t << 8n) | BigInt(x);
-  if (t >= N) throw new InvalidArgumentError('leaves', 'taproot tweak out of range');
-  const Q = P.add(Point.BASE.multiplyUnsafe(t)); // t is public
-  const qBytes = Q.toBytes(true);
-  const parity = qBytes[0] === 0x03 ? 1 : 0;
-  const outputKey = qBytes.slice(1);
-  const controlBlocks = leafHashes.map((_, i) => {
-    const head = Uint8Array.of(TAPSCRIPT_LEAF_VERSION | parity);
-    return leafHashes.length === 1
-      ? concatBytes(head, internalKey)
-      : concatBytes(head, internalKey, leafHashes[1 - i] as Uint8Array);
+  leaves.forEach((l, i) => {
+    assertBytes(l, `leaves[${i}]`);
   });
+  const tree: TapTree =
+    leaves.length === 1
+      ? { script: leaves[0] as Uint8Array }
+      : [{ script: leaves[0] as Uint8Array }, { script: leaves[1] as Uint8Array }];
+  const built = tapTree(tree);
+  let key: ReturnType<typeof taprootOutput>;
+  try {
+    key = taprootOutput(internalKey, built.merkleRoot);
+  } catch (e) {
+    const tweakFault = (e as { argument?: string }).argument === 'merkleRoot';
+    throw new InvalidArgumentError(
+      tweakFault ? 'leaves' : 'internalKey',
+      tweakFault ? 'taproot tweak out of range' : 'not a valid compressed secp256k1 point',
+    );
+  }
+  const leafHashes = built.leaves.map((l) => l.leafHash);
+  const merkleRoot = built.merkleRoot;
+  const { tweak, outputKey, parity } = key;
+  const controlBlocks = built.leaves.map((l) => controlBlock(key, l));
   return Object.freeze({
     internalKey: Uint8Array.from(internalKey),
     leaves: Object.freeze(leaves.map((l) => Uint8Array.from(l))),
@@ -270,7 +243,7 @@ export function tapscriptOutput(internalKey: Uint8Array, leaves: readonly Uint8A
     tweak,
     outputKey,
     parity,
-    script: concatBytes(Uint8Array.of(OP_1, 0x20), outputKey),
+    script: key.script,
     controlBlocks: Object.freeze(controlBlocks),
   });
 }

@@ -10,6 +10,7 @@ import {
   taprootSighash,
   txidHex,
 } from '@superscalar/chain';
+import { tapLeafHash } from '@superscalar/tx';
 import { describe, expect, it } from 'vitest';
 import {
   buildClaim,
@@ -19,7 +20,6 @@ import {
   derivePrivkey,
   type HtlcOutput,
   type Side,
-  tapLeafHash,
 } from '../src/index.js';
 import {
   broadcastCommitment,

@@ -1,10 +1,10 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { parseAsm } from '@superscalar/chain';
+import { BelowDustError } from '@superscalar/tx';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propertyRuns } from '../../../test-utils/index.js';
 import {
-  BelowDustError,
   buildClaim,
   buildCommitment,
   buildPenalties,

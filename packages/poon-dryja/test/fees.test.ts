@@ -1,6 +1,6 @@
+import { ANCHOR_AMOUNT, TRUC_MAX_VSIZE } from '@superscalar/tx';
 import { describe, expect, it } from 'vitest';
 import {
-  ANCHOR_AMOUNT,
   buildCommitment,
   commitmentFee,
   commitmentVsize,
@@ -17,7 +17,6 @@ import {
   maxCltvExpiry,
   maxInitialClientBalance,
   minCltvExpiryDelta,
-  TRUC_MAX_VSIZE,
   untrimmedHtlcCount,
 } from '../src/index.js';
 import { htlc, makeConfig, OFFCHAIN_FUNDING, specFor } from './_channel.js';

@@ -55,7 +55,11 @@ export class BelowDustError extends TxError {
   readonly limit: bigint;
 
   constructor(output: string, amount: bigint, limit: bigint, options?: { cause?: unknown }) {
-    super('TX_BELOW_DUST', `${output} would pay ${amount} sats, below the ${limit}-sat dust limit`, options);
+    super(
+      'TX_BELOW_DUST',
+      `${output} would pay ${amount} sats, below ${limit} sats (the dust limit)`,
+      options,
+    );
     this.output = output;
     this.amount = amount;
     this.limit = limit;

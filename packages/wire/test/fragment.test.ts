@@ -1,7 +1,7 @@
 // Fragmentation (brief §10: messages over 65,535 bytes are split): a 1,024-client proposal crosses in
 // parts and reassembles into the same proposal; every rule of the reassembler has its typed error,
 // and memory stays bounded by the configured limits.
-import { buildTree, txidHex } from '@superscalar/factory-tree';
+import { buildTree } from '@superscalar/factory-tree';
 import { describe, expect, it } from 'vitest';
 import { proposeOf, sampleProposal } from '../scripts/_samples.js';
 import {
@@ -49,8 +49,14 @@ describe('factory_propose for N = 1,024', () => {
     const m = out.at(-1);
     if (m?.type !== 'factory_propose') throw new Error('not reassembled');
     expect(m.proposal).toEqual(proposal);
-    expect(buildTree(m.proposal).txs.slice(0, 8).map(txidHex)).toEqual(
-      buildTree(proposal).txs.slice(0, 8).map(txidHex),
+    expect(
+      buildTree(m.proposal)
+        .txs.slice(0, 8)
+        .map((t) => t.txid),
+    ).toEqual(
+      buildTree(proposal)
+        .txs.slice(0, 8)
+        .map((t) => t.txid),
     );
     expect(r.inProgress).toBe(false);
   }, 120_000);

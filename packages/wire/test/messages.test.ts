@@ -1,7 +1,7 @@
 // Message-level behaviour: bytes assembled by hand from the format (independent of the encoder), the
 // encoder's validation with field paths, unknown odd records, size limits, ping/pong, and the factory
 // proposal rebuilt into the same tree.
-import { buildTree, createProposal, txidHex, validateProposal } from '@superscalar/factory-tree';
+import { buildTree, createProposal, validateProposal } from '@superscalar/factory-tree';
 import type { UpdateAddHtlc } from '@superscalar/poon-dryja';
 import { describe, expect, it } from 'vitest';
 import { hash, p2tr, point, proposeOf, pubnonce, sampleProposal } from '../scripts/_samples.js';
@@ -235,7 +235,7 @@ describe('factory_propose carries the whole proposal', () => {
     if (d.type !== 'factory_propose') throw new Error('wrong type');
     expect(d.proposal).toEqual(p);
     expect(() => validateProposal(d.proposal)).not.toThrow();
-    expect(buildTree(d.proposal).txs.map(txidHex)).toEqual(buildTree(p).txs.map(txidHex));
+    expect(buildTree(d.proposal).txs.map((t) => t.txid)).toEqual(buildTree(p).txs.map((t) => t.txid));
   });
   it('an explicit lStock and every placement profile survive', () => {
     const base = sampleProposal(4);
