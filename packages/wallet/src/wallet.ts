@@ -280,9 +280,9 @@ export class Wallet {
     return height === null ? 0 : Math.max(0, this.tipHeight - height + 1);
   }
 
-  /** Every coin the wallet holds or held (spent coins stay until pruned), in outpoint order. */
+  /** Every coin the wallet holds or held (spent coins stay: there is no pruning yet), in "txid:vout" order. */
   coins(): WalletCoin[] {
-    return [...this.#coins.values()];
+    return [...this.#coins.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
   }
 
   /** One coin, or undefined. */
@@ -295,9 +295,9 @@ export class Wallet {
     return this.#txs.get(txid);
   }
 
-  /** Tracked transactions, optionally of some states. */
+  /** Tracked transactions, optionally of some states, in txid order. */
   txs(states?: readonly WalletTx['state'][]): WalletTx[] {
-    const all = [...this.#txs.values()];
+    const all = [...this.#txs.values()].sort((a, b) => (a.txid < b.txid ? -1 : 1));
     return states === undefined ? all : all.filter((t) => states.includes(t.state));
   }
 
@@ -1015,8 +1015,8 @@ export class Wallet {
   /**
    * Splits the largest spendable coin into `count` fee coins of `value` sats each (P2TR change-chain
    * outputs) plus change, signed and recorded `pending`; broadcast `raw` once `ops` are durable. The
-   * new coins join the pool when confirmed. Undefined when the pool already holds `count` coins of at
-   * least `value`.
+   * new coins join the pool when confirmed. Undefined when the pool already holds `count` coins of
+   * `value` to `2·value` sats (the useful sizes; larger coins are what splits consume).
    */
   splitFeeCoins(options: { count: number; value: bigint; feeRate: number }): SignedTx | undefined {
     const feeRate = this.#checkRate(options?.feeRate);
@@ -1025,7 +1025,8 @@ export class Wallet {
       throw new InvalidArgumentError('options.count', 'expected an integer in [1, 200]');
     if (typeof options.value !== 'bigint' || options.value < P2TR_DUST)
       throw new InvalidArgumentError('options.value', `expected a bigint ≥ ${P2TR_DUST}`);
-    const have = this.feeCoins({ minValue: options.value }).length;
+    // the pool: coins of a useful size, [value, 2·value]; anything larger is what splits feed on
+    const have = this.feeCoins({ minValue: options.value, maxValue: options.value * 2n }).length;
     if (have >= count) return undefined;
     const n = count - have;
     const outputs: TxOut[] = [];
