@@ -17,6 +17,7 @@ export {
   selectCoins,
   selectionWaste,
 } from './coinSelection.js';
+export { type CoreFundingTx, type CoreRpcClient, CoreWallet } from './coreWallet.js';
 export {
   CoinSpentError,
   CoreRpcError,
