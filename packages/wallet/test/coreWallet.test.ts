@@ -1,21 +1,32 @@
 // The Core-wallet adapter. The regtest suite needs a `bitcoind` binary (BITCOIND or PATH); without one
 // it is skipped with the reason printed. The fake-RPC suite checks the adapter's own logic everywhere.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BitcoindRpc } from '@superscalar/chain/bitcoind';
-import { encodeTxNoWitness, txidBytes } from '@superscalar/tx';
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { BlockFollower } from '@superscalar/chain';
+import {
+  displayHex,
+  encodeTx,
+  encodeTxNoWitness,
+  P2A_SCRIPT,
+  TaprootSighasher,
+  type Tx,
+  txidBytes,
+  txidBytesOf,
+  txidOf,
+} from '@superscalar/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CoreRpcClient, CoreWallet, FeeRateTooLowError } from '../src/index.js';
-import { foreignScript } from './_harness.js';
+import {
+  broadcastPending,
+  type CoreRpcClient,
+  CoreWallet,
+  FeeRateTooLowError,
+  followWallet,
+  Wallet,
+} from '../src/index.js';
+import { haveBitcoind, type Regtest, skipReason, startRegtest } from './_bitcoind.js';
+import { account, foreignScript, MemoryBlobs } from './_harness.js';
 
-const bitcoind = process.env.BITCOIND ?? 'bitcoind';
-const haveBitcoind = spawnSync(bitcoind, ['-version'], { encoding: 'utf8' }).status === 0;
 if (!haveBitcoind)
-  console.warn(
-    `SKIPPED: Core-wallet adapter regtest suite — no bitcoind binary (set BITCOIND=/path/to/bitcoind, Core ≥ 28)${process.env.CI === 'true' ? ' [CI]' : ''}`,
-  );
+  console.warn(`SKIPPED: wallet regtest suites (CoreWallet, Wallet over bitcoind) — ${skipReason}`);
 
 describe('CoreWallet with a fake RPC', () => {
   it('locks away a non-segwit input Core picked, retries, then locks the chosen inputs and unlocks the temporary ones', async () => {
@@ -81,64 +92,107 @@ describe('CoreWallet with a fake RPC', () => {
   });
 });
 
-describe.skipIf(!haveBitcoind)('CoreWallet on bitcoind regtest', () => {
-  let node: ChildProcess | undefined;
-  let dir = '';
-  let rpc: BitcoindRpc;
+describe.skipIf(!haveBitcoind)('on bitcoind regtest', () => {
+  let node: Regtest;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'wallet-core-'));
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    node = spawn(bitcoind, [
-      '-regtest',
-      `-datadir=${dir}`,
-      `-rpcport=${port}`,
-      '-port=0',
-      '-listen=0',
-      '-txindex=1',
-      '-fallbackfee=0.0001',
-      '-server=1',
-    ]);
-    rpc = new BitcoindRpc({
-      url: `http://127.0.0.1:${port}`,
-      auth: { cookieFile: join(dir, 'regtest', '.cookie') },
-      network: 'regtest',
-      wallet: 'w',
-    });
-    for (let i = 0; ; i++) {
-      try {
-        await rpc.rpc('getblockcount');
-        break;
-      } catch (e) {
-        if (i > 100) throw e;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    await rpc.rpc('createwallet', ['w']);
+    node = await startRegtest();
+    const address = (await node.rpc.rpc('getnewaddress', ['', 'bech32m'], { wallet: true })) as string;
+    await node.rpc.rpc('generatetoaddress', [110, address]); // mature coins for Core's wallet and fund()
   }, 60_000);
-  afterAll(async () => {
-    try {
-      await rpc.rpc('stop');
-    } catch {}
-    await new Promise((r) => (node?.exitCode === null ? node.once('exit', r) : r(undefined)));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => node?.stop());
 
-  it('funds at a fee rate from confirmed segwit inputs with change, signs, abandons by double-spend', async () => {
+  it('CoreWallet funds at a fee rate from confirmed segwit inputs with change, signs, abandons by double-spend', async () => {
+    const { rpc } = node;
     const w = new CoreWallet({ rpc, network: 'regtest' });
-    const { address } = await w.newAddress();
-    await rpc.rpc('generatetoaddress', [101, address]);
     const t0 = performance.now();
     const f = await w.buildFunding({
       outputs: [{ script: foreignScript(), value: 1_000_000n }],
       feeRate: 2_000,
     });
     const signed = await w.sign(f.hex);
-    const ms = performance.now() - t0;
-    console.log(`Core wallet: fund + sign in ${ms.toFixed(0)} ms, fee ${f.fee} sats`);
+    console.log(`Core wallet: fund + sign in ${(performance.now() - t0).toFixed(0)} ms, fee ${f.fee} sats`);
+    expect(f.changeVout).toBe(1);
     expect(await rpc.broadcast(Buffer.from(signed, 'hex'))).toBe(f.txid);
     const ds = await w.abandon(f, { feeRate: 2_000 });
     expect(await rpc.broadcast(Buffer.from(ds.hex, 'hex'))).toBe(ds.txid);
     await rpc.mine(1);
     expect((await rpc.getTransaction(ds.txid)).confirmation).toBeDefined();
+  });
+
+  it('CoreWallet signs its input of a v3 CPFP child that also spends a P2A anchor; submitpackage takes it', async () => {
+    const { rpc } = node;
+    const w = new CoreWallet({ rpc, network: 'regtest' });
+    const k = account(7).deriveSecret(0, 0);
+    const funded = await rpc.fund(k.scriptPubKey, 50_000n);
+    const parent: Tx = {
+      version: 3,
+      locktime: 0,
+      inputs: [{ txidBytes: txidBytes(funded.txid), vout: funded.vout, sequence: 0xfffffffd }],
+      outputs: [
+        { value: 49_760n, script: k.scriptPubKey },
+        { value: 240n, script: P2A_SCRIPT },
+      ],
+    };
+    const sig = schnorr.sign(
+      new TaprootSighasher(parent, [{ value: 50_000n, script: k.scriptPubKey }]).sighash(0),
+      k.tweakedSecretKey,
+      new Uint8Array(32),
+    );
+    const parentRaw = encodeTx(parent, [[sig]]);
+    const coin = (
+      (await rpc.rpc('listunspent', [1], { wallet: true })) as {
+        txid: string;
+        vout: number;
+        amount: number;
+      }[]
+    )[0]!;
+    const { script: change } = await w.newAddress();
+    const child: Tx = {
+      version: 3,
+      locktime: 0,
+      inputs: [
+        { txidBytes: txidBytesOf(parent), vout: 1, sequence: 0xfffffffd },
+        { txidBytes: txidBytes(coin.txid), vout: coin.vout, sequence: 0xfffffffd },
+      ],
+      outputs: [{ value: BigInt(Math.round(coin.amount * 1e8)) + 240n - 5_000n, script: change }],
+    };
+    const hex = await w.sign(Buffer.from(encodeTxNoWitness(child)).toString('hex'), [
+      { txid: txidOf(parent), vout: 1, scriptPubKey: '51024e73', amount: 240n },
+    ]);
+    const t0 = performance.now();
+    const r = await rpc.broadcastPackage(parentRaw, Buffer.from(hex, 'hex'));
+    console.log(`Core wallet: CPFP package accepted in ${(performance.now() - t0).toFixed(0)} ms`);
+    expect(r.parentTxid).toBe(txidOf(parent));
+    expect(displayHex(txidBytesOf(child))).toBe(r.childTxid);
+  });
+
+  it('the BIP86 Wallet runs over BitcoindRpc unchanged: receives, funds at an exact fee, confirms', async () => {
+    const { rpc } = node;
+    const store = new MemoryBlobs();
+    const created = Wallet.create({ account: account(3), birthHeight: (await rpc.tip()).height + 1 });
+    store.apply(created.ops);
+    const wallet = created.wallet;
+    const follower = new BlockFollower(rpc);
+    followWallet({ wallet, follower, commit: store.commit });
+    const a = wallet.newAddress();
+    store.apply(a.ops);
+    await rpc.fund(a.script, 300_000n);
+    await follower.poll();
+    expect(wallet.balance().confirmed).toBe(300_000n);
+    const { funding, ops } = wallet.buildFunding({
+      outputs: [{ script: foreignScript(), value: 200_000n }],
+      feeRate: 2_000,
+      owner: 'f',
+      expiresAtHeight: wallet.tipHeight + 10,
+    });
+    store.apply(ops);
+    store.apply(wallet.sign(funding.txid).ops);
+    expect(await broadcastPending({ wallet, chain: rpc, txid: funding.txid, commit: store.commit })).toBe(
+      funding.txid,
+    );
+    await rpc.mine(1);
+    await follower.poll();
+    expect(wallet.tx(funding.txid)?.state).toBe('confirmed');
+    expect(wallet.balance().confirmed).toBe(100_000n - funding.fee);
   });
 });

@@ -248,6 +248,25 @@ describe('wallet on SimChain', () => {
     expect(TxRejected).toBeDefined();
   });
 
+  it('resumes from its stored checkpoint after a restart, across a reorg that happened while it was down', async () => {
+    const r = await rig();
+    await r.chain.mine(110);
+    await r.poll();
+    const a = await r.receive(10_000n);
+    await r.receive(20_000n);
+    await r.mine(1);
+    // "crash": only the stored blobs survive; meanwhile the last 3 blocks are replaced
+    await r.chain.invalidateBlock(await r.chain.blockHash(a.height + 1));
+    await r.chain.mine(4);
+    const { attach } = await import('./_harness.js');
+    const w2 = Wallet.load(r.store.list(), { account: account(0) });
+    const r2 = attach(r.chain, r.store, w2);
+    await r2.poll();
+    expect(w2.tipHeight).toBe(r.chain.height);
+    expect(w2.balance()).toEqual({ confirmed: 30_000n, unconfirmed: 0n, reserved: 0n });
+    for (const c of w2.coins()) expect(await r.chain.blockHash(c.height!)).toBe(c.blockHash);
+  });
+
   it('restores the same state from the stored blobs', async () => {
     const r = await rig();
     await r.receive(100_000n);
