@@ -156,6 +156,12 @@ function isSegwitSpendable(script: Uint8Array): boolean {
   return (op === 0 || (op >= 0x51 && op <= 0x60)) && script.length >= 4 && script[1] === script.length - 2;
 }
 
+/** True when the wallet's own transaction was signed (it has witnesses; every input is P2TR). */
+function wasSigned(t: WalletTx): boolean {
+  if (t.kind === 'receive' || t.kind === 'external') return true;
+  return decodeTx(t.raw).inputs.some((i) => (i.witness?.length ?? 0) > 0);
+}
+
 function hexOf(b: Uint8Array): string {
   let s = '';
   for (const x of b) s += x.toString(16).padStart(2, '0');
@@ -531,12 +537,17 @@ export class Wallet {
     const hash = ref.hash;
     // 1. conflicts this block caused are undone: the loser is open again, its outputs come back
     for (const t of [...this.#txs.values()]) {
-      if (t.state === 'conflicted' && t.conflictBlockHash === hash) {
-        const back: WalletTx = { ...t, state: 'pending', conflictedBy: null, conflictBlockHash: null };
-        this.#putTx(back);
-        this.#index(back);
-        this.#restoreOutputs(back);
+      if (t.state !== 'conflicted' || t.conflictBlockHash !== hash) continue;
+      if (!wasSigned(t)) {
+        // An unsigned transaction lost its reservation with the conflict: it stays dead (its owner
+        // builds again), so no coin can be selected twice.
+        this.#putTx({ ...t, state: 'abandoned', conflictedBy: null, conflictBlockHash: null });
+        continue;
       }
+      const back: WalletTx = { ...t, state: 'pending', conflictedBy: null, conflictBlockHash: null };
+      this.#putTx(back);
+      this.#index(back);
+      this.#restoreOutputs(back);
     }
     // 2. what the block confirmed is unconfirmed again
     for (const c of [...this.#coins.values()]) {
@@ -806,6 +817,13 @@ export class Wallet {
       if (c === undefined || (c.spentBy !== null && c.spentBy !== txid))
         throw new CoinSpentError(o, c?.spentBy ?? undefined);
       if (t.kind === 'funding' && c.height === null) throw new InputUnconfirmedError(o);
+      const r = this.#reservedBy(coinKey(o));
+      if (t.owner !== null && r?.owner !== t.owner)
+        throw new WrongStateError(
+          txid,
+          r === undefined ? 'no longer reserved (expired)' : `reserved by ${r.owner}`,
+          'sign',
+        );
     }
     const tx = decodeTx(t.raw);
     const raw = this.#signTx(tx, t.inputs);

@@ -8,6 +8,7 @@ import {
   InsufficientFundsError,
   Wallet,
   WrongNetworkError,
+  WrongStateError,
 } from '../src/index.js';
 import { account, foreignScript, MemoryBlobs, rig } from './_harness.js';
 
@@ -265,6 +266,52 @@ describe('wallet on SimChain', () => {
     expect(w2.tipHeight).toBe(r.chain.height);
     expect(w2.balance()).toEqual({ confirmed: 30_000n, unconfirmed: 0n, reserved: 0n });
     for (const c of w2.coins()) expect(await r.chain.blockHash(c.height!)).toBe(c.blockHash);
+  });
+
+  it('an unsigned funding conflicted by a block stays dead when that block is disconnected; signing after the reservation expired is refused', async () => {
+    const r = await rig();
+    await r.chain.mine(110);
+    await r.poll();
+    await r.receive(100_000n);
+    await r.receive(90_000n);
+    const other = Wallet.create({ account: account(0), birthHeight: r.wallet.tipHeight - 1 });
+    const s2 = new MemoryBlobs();
+    s2.apply(other.ops);
+    const { attach } = await import('./_harness.js');
+    const r2 = attach(r.chain, s2, other.wallet);
+    await r2.poll();
+    const built = r.wallet.buildFunding({
+      outputs: [{ script: foreignScript(), value: 150_000n }],
+      feeRate: 1_000,
+      owner: 'a',
+      expiresAtHeight: r.chain.height + 3,
+    });
+    r.store.apply(built.ops);
+    const theirs = r2.wallet.buildFunding({
+      outputs: [{ script: foreignScript(), value: 20_000n }],
+      feeRate: 1_000,
+      owner: 'b',
+      expiresAtHeight: r.chain.height + 3,
+    });
+    const sig = r2.wallet.sign(theirs.funding.txid);
+    await r.chain.broadcast(sig.raw);
+    const [spendBlock] = await r.mine(1);
+    expect(r.wallet.tx(built.funding.txid)?.state).toBe('conflicted');
+    await r.chain.invalidateBlock(spendBlock!);
+    await r.chain.mine(2, { empty: true }); // the conflicting spend is not mined again
+    await r.poll();
+    expect(r.wallet.tx(built.funding.txid)?.state).toBe('abandoned');
+    expect(r.wallet.spendableCoins()).toHaveLength(2); // free again, and reserved by nobody
+    // a fresh build whose reservation lapses cannot be signed afterwards
+    const again = r.wallet.buildFunding({
+      outputs: [{ script: foreignScript(), value: 30_000n }],
+      feeRate: 1_000,
+      owner: 'c',
+      expiresAtHeight: r.chain.height + 1,
+    });
+    r.store.apply(again.ops);
+    await r.mine(1);
+    expect(() => r.wallet.sign(again.funding.txid)).toThrow(WrongStateError);
   });
 
   it('restores the same state from the stored blobs', async () => {
