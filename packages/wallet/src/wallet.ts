@@ -38,6 +38,8 @@ import {
   txidOf,
   txVsize,
 } from '@superscalar/tx';
+import { conflict, connectBlock, disconnectBlock, restoreOutputs } from './_chainView.js';
+import { hexOf, WalletState } from './_state.js';
 import { addressToScript, scriptToAddress } from './address.js';
 import { feeForVsize, P2TR_OUTPUT_WEIGHT, type Selection, selectCoins } from './coinSelection.js';
 import {
@@ -51,11 +53,8 @@ import {
   WrongStateError,
 } from './errors.js';
 import {
-  type CheckpointRef,
   coinKey,
   decodeBlob,
-  deleteOp,
-  putOp,
   type Reservation,
   type WalletCoin,
   type WalletMeta,
@@ -144,7 +143,6 @@ export interface SignedTx extends WalletChange {
 }
 
 const SEQUENCE_RBF = 0xfffffffd;
-const CHECKPOINT_DEPTH = 12;
 /** version, locktime (8 bytes), marker and flag (2 WU), input and output counts (1 byte each). */
 const TX_OVERHEAD_WEIGHT = (4 + 4 + 1 + 1) * 4 + 2;
 const OPEN: ReadonlySet<string> = new Set(['built', 'pending']);
@@ -154,18 +152,6 @@ function isSegwitSpendable(script: Uint8Array): boolean {
   // wallet that holds it (Bitcoin Core's, through the adapter) can use.
   const op = script[0] as number;
   return (op === 0 || (op >= 0x51 && op <= 0x60)) && script.length >= 4 && script[1] === script.length - 2;
-}
-
-/** True when the wallet's own transaction was signed (it has witnesses; every input is P2TR). */
-function wasSigned(t: WalletTx): boolean {
-  if (t.kind === 'receive' || t.kind === 'external') return true;
-  return decodeTx(t.raw).inputs.some((i) => (i.witness?.length ?? 0) > 0);
-}
-
-function hexOf(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
 }
 
 /**
@@ -180,16 +166,7 @@ export class Wallet {
   readonly incrementalRelayFeeRate: number;
   readonly longTermFeeRate: number;
   #rng: Rng;
-  #meta: WalletMeta;
-  #coins = new Map<string, WalletCoin>();
-  #txs = new Map<string, WalletTx>();
-  #reservations = new Map<string, Reservation>();
-  /** Script hex → BIP86 (change, index) for every derived address (gap limit included). */
-  #scripts = new Map<string, { change: 0 | 1; index: number }>();
-  #derived: [number, number] = [0, 0];
-  /** Outpoint → open (built/pending/unconfirmed) tracked txs spending it. */
-  #spenders = new Map<string, Set<string>>();
-  #dirty = new Map<string, Op>();
+  #st: WalletState;
 
   private constructor(options: WalletOptions, meta: WalletMeta) {
     if (typeof options?.account?.deriveKey !== 'function')
@@ -210,13 +187,13 @@ export class Wallet {
     this.incrementalRelayFeeRate = rate(options.incrementalRelayFeeRate, 'incrementalRelayFeeRate', 1000);
     this.longTermFeeRate = rate(options.longTermFeeRate, 'longTermFeeRate', 10_000);
     this.#rng = options.rng ?? cryptoRng;
-    this.#meta = meta;
     if (meta.account !== options.account.account || meta.network !== options.account.network)
       throw new InvalidArgumentError(
         'options.account',
         `the store holds account ${meta.account} on ${meta.network}, not ${options.account.account} on ${options.account.network}`,
       );
-    this.#extend();
+    this.#st = new WalletState(id, options.account, meta);
+    this.#st.extend();
   }
 
   /** A new wallet; store `ops` before using it. */
@@ -237,8 +214,8 @@ export class Wallet {
       checkpoint: [],
     };
     const wallet = new Wallet(options, meta);
-    wallet.#touchMeta();
-    return { wallet, ops: wallet.#flush() };
+    wallet.#st.touchMeta();
+    return { wallet, ops: wallet.#st.flush() };
   }
 
   /**
@@ -256,12 +233,12 @@ export class Wallet {
     const w = new Wallet(options, meta);
     for (const b of mine) {
       const { kind, id, record } = decodeBlob(walletId, b);
-      if (kind === 'c') w.#coins.set(id, record as WalletCoin);
-      else if (kind === 't') w.#txs.set(id, record as WalletTx);
-      else if (kind === 'r') w.#reservations.set(id, record as Reservation);
+      if (kind === 'c') w.#st.coins.set(id, record as WalletCoin);
+      else if (kind === 't') w.#st.txs.set(id, record as WalletTx);
+      else if (kind === 'r') w.#st.reservations.set(id, record as Reservation);
     }
-    for (const t of w.#txs.values()) if (OPEN.has(t.state)) w.#index(t);
-    w.#extend();
+    for (const t of w.#st.txs.values()) if (OPEN.has(t.state)) w.#st.index(t);
+    w.#st.extend();
     return w;
   }
 
@@ -269,15 +246,14 @@ export class Wallet {
 
   /** Height of the wallet's tip (the last block applied); `birthHeight − 1` before any. */
   get tipHeight(): number {
-    const c = this.#meta.checkpoint;
-    return c.length === 0 ? this.#meta.birthHeight - 1 : (c[c.length - 1] as CheckpointRef).height;
+    return this.#st.tipHeight;
   }
 
   /** Where the block follower should resume this wallet from: its checkpoint, or the birth height. */
   followFrom(): readonly BlockRef[] | { readonly height: number } {
-    const c = this.#meta.checkpoint;
+    const c = this.#st.meta.checkpoint;
     return c.length === 0
-      ? { height: this.#meta.birthHeight - 1 }
+      ? { height: this.#st.meta.birthHeight - 1 }
       : c.map((r) => ({ height: r.height, hash: r.hash }));
   }
 
@@ -288,22 +264,22 @@ export class Wallet {
 
   /** Every coin the wallet holds or held (spent coins stay: there is no pruning yet), in "txid:vout" order. */
   coins(): WalletCoin[] {
-    return [...this.#coins.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
+    return [...this.#st.coins.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
   }
 
   /** One coin, or undefined. */
   coin(outpoint: OutPoint): WalletCoin | undefined {
-    return this.#coins.get(coinKey(outpoint));
+    return this.#st.coins.get(coinKey(outpoint));
   }
 
   /** One tracked transaction, or undefined. */
   tx(txid: string): WalletTx | undefined {
-    return this.#txs.get(txid);
+    return this.#st.txs.get(txid);
   }
 
   /** Tracked transactions, optionally of some states, in txid order. */
   txs(states?: readonly WalletTx['state'][]): WalletTx[] {
-    const all = [...this.#txs.values()].sort((a, b) => (a.txid < b.txid ? -1 : 1));
+    const all = [...this.#st.txs.values()].sort((a, b) => (a.txid < b.txid ? -1 : 1));
     return states === undefined ? all : all.filter((t) => states.includes(t.state));
   }
 
@@ -314,7 +290,7 @@ export class Wallet {
 
   /** Live reservations (expired ones are ignored, and dropped at the next block). */
   reservations(): Reservation[] {
-    return [...this.#reservations.values()].filter((r) => r.expiresAtHeight > this.tipHeight);
+    return [...this.#st.reservations.values()].filter((r) => r.expiresAtHeight > this.tipHeight);
   }
 
   /** Balances (see {@link WalletBalance}). */
@@ -322,12 +298,12 @@ export class Wallet {
     let confirmed = 0n;
     let unconfirmed = 0n;
     let reserved = 0n;
-    for (const [k, c] of this.#coins) {
+    for (const [k, c] of this.#st.coins) {
       if (c.spentBy !== null) continue;
       if (c.height === null) unconfirmed += c.value;
       else {
         confirmed += c.value;
-        if (this.#reservedBy(k) !== undefined) reserved += c.value;
+        if (this.#st.reservedBy(k) !== undefined) reserved += c.value;
       }
     }
     return { confirmed, unconfirmed, reserved };
@@ -336,10 +312,10 @@ export class Wallet {
   /** Coins funding may use: confirmed ≥ `minConfirmations`, unspent, unreserved, segwit. */
   spendableCoins(minConfirmations = 1): WalletCoin[] {
     const out: WalletCoin[] = [];
-    for (const [k, c] of this.#coins) {
+    for (const [k, c] of this.#st.coins) {
       if (c.spentBy !== null || c.height === null) continue;
       if (this.confirmations(c.height) < minConfirmations) continue;
-      if (this.#reservedBy(k) !== undefined || !isSegwitSpendable(c.script)) continue;
+      if (this.#st.reservedBy(k) !== undefined || !isSegwitSpendable(c.script)) continue;
       out.push(c);
     }
     return out;
@@ -354,42 +330,19 @@ export class Wallet {
 
   /** The next receive address (BIP86 `…/0/i`); store `ops`, then hand it out. */
   newAddress(): { address: string; script: Uint8Array; index: number; ops: readonly Op[] } {
-    const { script, index } = this.#next(0);
-    return { address: this.addressOf(script) as string, script, index, ops: this.#flush() };
+    const { script, index } = this.#st.next(0);
+    return { address: this.addressOf(script) as string, script, index, ops: this.#st.flush() };
   }
 
   /** The next change script (BIP86 `…/1/i`), e.g. for a CPFP child's change. */
   changeScript(): { script: Uint8Array; index: number; ops: readonly Op[] } {
-    const r = this.#next(1);
-    return { ...r, ops: this.#flush() };
-  }
-
-  #next(change: 0 | 1): { script: Uint8Array; index: number } {
-    const next = [...this.#meta.nextIndex] as [number, number];
-    const index = next[change];
-    next[change] = index + 1;
-    this.#meta = { ...this.#meta, nextIndex: next };
-    this.#touchMeta();
-    this.#extend();
-    return { script: this.account.deriveKey(change, index).scriptPubKey, index };
-  }
-
-  /** Derives scripts up to max(next, used + 1) + gapLimit on both chains. */
-  #extend(): void {
-    for (const change of [0, 1] as const) {
-      const want =
-        Math.max(this.#meta.nextIndex[change], this.#meta.usedIndex[change] + 1) + this.#meta.gapLimit;
-      while (this.#derived[change] < want) {
-        const i = this.#derived[change];
-        this.#scripts.set(hexOf(this.account.deriveKey(change, i).scriptPubKey), { change, index: i });
-        this.#derived[change] = i + 1;
-      }
-    }
+    const r = this.#st.next(1);
+    return { ...r, ops: this.#st.flush() };
   }
 
   /** True when `script` is one of the wallet's (within the gap limit). */
   isMine(script: Uint8Array): boolean {
-    return this.#scripts.has(hexOf(script));
+    return this.#st.scripts.has(hexOf(script));
   }
 
   // ---------------------------------------------------------------- chain events
@@ -399,231 +352,13 @@ export class Wallet {
    * checkpoint they include, before accepting the next event).
    */
   applyEvent(event: ChainEvent): readonly Op[] {
-    if (event?.type === 'connected') this.#connect(event.block);
-    else if (event?.type === 'disconnected') this.#disconnect(event.block);
+    if (event?.type === 'connected') connectBlock(this.#st, event.block);
+    else if (event?.type === 'disconnected') disconnectBlock(this.#st, event.block);
     else throw new InvalidArgumentError('event', "expected a 'connected' or 'disconnected' chain event");
-    return this.#flush();
-  }
-
-  #connect(block: {
-    height: number;
-    hash: string;
-    prevHash: string;
-    txs: readonly Uint8Array[];
-    txids: readonly string[];
-  }): void {
-    const cp = this.#meta.checkpoint;
-    const last = cp[cp.length - 1];
-    if (last !== undefined) {
-      if (block.height <= last.height) return; // already applied (at-least-once delivery)
-      if (block.height !== last.height + 1 || block.prevHash !== last.hash)
-        throw new InvalidArgumentError(
-          'event.block',
-          `does not extend the wallet's tip ${last.height}:${last.hash}`,
-        );
-    } else if (block.height < this.#meta.birthHeight) {
-      return;
-    }
-    for (let i = 0; i < block.txs.length; i++) {
-      const raw = block.txs[i] as Uint8Array;
-      const txid = block.txids[i] as string;
-      this.#connectTx(raw, txid, block.height, block.hash);
-    }
-    // expired reservations go with the block that expires them
-    for (const [k, r] of this.#reservations) if (r.expiresAtHeight <= block.height) this.#dropReservation(k);
-    const next = [...cp, { height: block.height, hash: block.hash, prevHash: block.prevHash }].slice(
-      -CHECKPOINT_DEPTH,
-    );
-    this.#meta = { ...this.#meta, checkpoint: next };
-    this.#touchMeta();
-  }
-
-  #connectTx(raw: Uint8Array, txid: string, height: number, hash: string): void {
-    const t = decodeTx(raw);
-    const inputs = t.inputs.map((i) => ({ txid: displayHex(i.txidBytes), vout: i.vout }));
-    let touches = this.#txs.has(txid);
-    for (const o of inputs) {
-      const k = coinKey(o);
-      const spenders = this.#spenders.get(k);
-      if (spenders !== undefined)
-        for (const other of [...spenders]) if (other !== txid) this.#conflict(other, txid, hash);
-      const c = this.#coins.get(k);
-      if (c !== undefined) {
-        touches = true;
-        this.#putCoin({ ...c, spentBy: txid, spentHeight: height, spentBlockHash: hash });
-        if (this.#reservations.has(k)) this.#dropReservation(k);
-      }
-    }
-    t.outputs.forEach((o, vout) => {
-      const at = this.#scripts.get(hexOf(o.script));
-      if (at === undefined) return;
-      touches = true;
-      this.#markUsed(at.change, at.index);
-      const k = coinKey({ txid, vout });
-      const prev = this.#coins.get(k);
-      this.#putCoin({
-        txid,
-        vout,
-        value: o.value,
-        script: o.script,
-        change: at.change,
-        index: at.index,
-        height,
-        blockHash: hash,
-        spentBy: prev?.spentBy ?? null,
-        spentHeight: prev?.spentHeight ?? null,
-        spentBlockHash: prev?.spentBlockHash ?? null,
-      });
-    });
-    if (!touches) return;
-    const known = this.#txs.get(txid);
-    if (known !== undefined) {
-      this.#unindex(known);
-      this.#putTx({
-        ...known,
-        state: 'confirmed',
-        height,
-        blockHash: hash,
-        conflictedBy: null,
-        conflictBlockHash: null,
-      });
-    } else {
-      const paysUs = t.outputs.some((o) => this.#scripts.has(hexOf(o.script)));
-      const spendsUs = inputs.some((o) => this.#coins.has(coinKey(o)));
-      this.#putTx({
-        txid,
-        kind: spendsUs ? 'external' : paysUs ? 'receive' : 'external',
-        state: 'confirmed',
-        raw: Uint8Array.from(raw),
-        inputs,
-        owner: null,
-        fee: null,
-        fundingVout: null,
-        replaces: null,
-        height,
-        blockHash: hash,
-        conflictedBy: null,
-        conflictBlockHash: null,
-      });
-    }
-  }
-
-  /** `txid` lost to the confirmed `by` (in block `hash`): it and its descendants are conflicted. */
-  #conflict(txid: string, by: string, hash: string): void {
-    const t = this.#txs.get(txid);
-    if (t === undefined || t.state === 'conflicted' || t.state === 'confirmed') return;
-    this.#unindex(t);
-    this.#putTx({ ...t, state: 'conflicted', conflictedBy: by, conflictBlockHash: hash });
-    for (const o of t.inputs) {
-      const c = this.#coins.get(coinKey(o));
-      if (c?.spentBy === txid)
-        this.#putCoin({ ...c, spentBy: null, spentHeight: null, spentBlockHash: null });
-    }
-    if (t.owner !== null) this.#releaseOwnerOf(t);
-    // its outputs vanish, and whatever spent them
-    for (const [k, c] of [...this.#coins]) {
-      if (c.txid !== txid) continue;
-      if (c.spentBy !== null) this.#conflict(c.spentBy, by, hash);
-      this.#deleteCoin(k);
-    }
-  }
-
-  #disconnect(ref: BlockRef): void {
-    const cp = this.#meta.checkpoint;
-    const last = cp[cp.length - 1];
-    if (last === undefined || ref.height > last.height) return; // above the view: already undone
-    if (ref.height !== last.height || ref.hash !== last.hash)
-      throw new InvalidArgumentError('event.block', `is not the wallet's tip ${last.height}:${last.hash}`);
-    const hash = ref.hash;
-    // 1. conflicts this block caused are undone: the loser is open again, its outputs come back
-    for (const t of [...this.#txs.values()]) {
-      if (t.state !== 'conflicted' || t.conflictBlockHash !== hash) continue;
-      if (!wasSigned(t)) {
-        // An unsigned transaction lost its reservation with the conflict: it stays dead (its owner
-        // builds again), so no coin can be selected twice.
-        this.#putTx({ ...t, state: 'abandoned', conflictedBy: null, conflictBlockHash: null });
-        continue;
-      }
-      const back: WalletTx = { ...t, state: 'pending', conflictedBy: null, conflictBlockHash: null };
-      this.#putTx(back);
-      this.#index(back);
-      this.#restoreOutputs(back);
-    }
-    // 2. what the block confirmed is unconfirmed again
-    for (const c of [...this.#coins.values()]) {
-      let n = c;
-      if (c.blockHash === hash) n = { ...n, height: null, blockHash: null };
-      if (c.spentBlockHash === hash) {
-        const spender = this.#txs.get(c.spentBy as string);
-        const ours = spender !== undefined && spender.kind !== 'receive' && spender.kind !== 'external';
-        // A spend that disappears frees the coin, unless the wallet made it (it goes back to pending).
-        n = ours
-          ? { ...n, spentHeight: null, spentBlockHash: null }
-          : { ...n, spentBy: null, spentHeight: null, spentBlockHash: null };
-      }
-      if (n !== c) this.#putCoin(n);
-    }
-    for (const t of [...this.#txs.values()]) {
-      if (t.blockHash !== hash) continue;
-      // Back to pending: the wallet's own are re-broadcast; one seen only in a block stays tracked
-      // (its coins unconfirmed) until it confirms again or a conflict confirms.
-      const n: WalletTx = { ...t, state: 'pending', height: null, blockHash: null };
-      this.#putTx(n);
-      this.#index(n);
-    }
-    const next = cp.slice(0, -1);
-    if (next.length === 0 && last.prevHash !== undefined)
-      next.push({ height: last.height - 1, hash: last.prevHash });
-    this.#meta = { ...this.#meta, checkpoint: next };
-    this.#touchMeta();
-  }
-
-  /** Re-adds the wallet outputs of an open transaction as unconfirmed coins and marks its spends. */
-  #restoreOutputs(t: WalletTx): void {
-    const tx = decodeTx(t.raw);
-    tx.outputs.forEach((o, vout) => {
-      const at = this.#scripts.get(hexOf(o.script));
-      if (at === undefined) return;
-      const k = coinKey({ txid: t.txid, vout });
-      if (this.#coins.has(k)) return;
-      this.#putCoin({
-        txid: t.txid,
-        vout,
-        value: o.value,
-        script: o.script,
-        change: at.change,
-        index: at.index,
-        height: null,
-        blockHash: null,
-        spentBy: null,
-        spentHeight: null,
-        spentBlockHash: null,
-      });
-    });
-    if (t.state === 'pending')
-      for (const o of t.inputs) {
-        const c = this.#coins.get(coinKey(o));
-        if (c !== undefined && c.spentBy === null) this.#putCoin({ ...c, spentBy: t.txid });
-      }
-  }
-
-  #markUsed(change: 0 | 1, index: number): void {
-    if (index <= this.#meta.usedIndex[change]) return;
-    const used = [...this.#meta.usedIndex] as [number, number];
-    used[change] = index;
-    const next = [...this.#meta.nextIndex] as [number, number];
-    if (next[change] <= index) next[change] = index + 1;
-    this.#meta = { ...this.#meta, usedIndex: used, nextIndex: next };
-    this.#touchMeta();
-    this.#extend();
+    return this.#st.flush();
   }
 
   // ---------------------------------------------------------------- reservations
-
-  #reservedBy(key: string): Reservation | undefined {
-    const r = this.#reservations.get(key);
-    return r !== undefined && r.expiresAtHeight > this.tipHeight ? r : undefined;
-  }
 
   /**
    * Reserves coins for `owner` until `expiresAtHeight`.
@@ -639,39 +374,32 @@ export class Wallet {
     const exp = this.#expiry(options.expiresAtHeight);
     const keys = (options.outpoints ?? []).map((o, i) => {
       const k = coinKey(o);
-      const c = this.#coins.get(k);
+      const c = this.#st.coins.get(k);
       if (c === undefined)
         throw new InvalidArgumentError(`options.outpoints[${i}]`, 'not a coin of this wallet');
       if (c.spentBy !== null) throw new CoinSpentError(o, c.spentBy);
-      const r = this.#reservedBy(k);
+      const r = this.#st.reservedBy(k);
       if (r !== undefined && r.owner !== owner)
         throw new InvalidArgumentError(`options.outpoints[${i}]`, `reserved by ${r.owner}`);
       return k;
     });
     for (const k of keys) {
       const [txid, vout] = k.split(':') as [string, string];
-      this.#putReservation({ txid, vout: Number(vout), owner, expiresAtHeight: exp });
+      this.#st.putReservation({ txid, vout: Number(vout), owner, expiresAtHeight: exp });
     }
-    return this.#flush();
+    return this.#st.flush();
   }
 
   /** Releases every reservation of `owner` (and abandons its unsigned transactions). */
   release(owner: string): readonly Op[] {
     this.#owner(owner);
-    for (const [k, r] of this.#reservations) if (r.owner === owner) this.#dropReservation(k);
-    for (const t of this.#txs.values())
+    for (const [k, r] of this.#st.reservations) if (r.owner === owner) this.#st.dropReservation(k);
+    for (const t of this.#st.txs.values())
       if (t.owner === owner && t.state === 'built') {
-        this.#unindex(t);
-        this.#putTx({ ...t, state: 'abandoned' });
+        this.#st.unindex(t);
+        this.#st.putTx({ ...t, state: 'abandoned' });
       }
-    return this.#flush();
-  }
-
-  #releaseOwnerOf(t: WalletTx): void {
-    for (const o of t.inputs) {
-      const k = coinKey(o);
-      if (this.#reservations.get(k)?.owner === t.owner) this.#dropReservation(k);
-    }
+    return this.#st.flush();
   }
 
   #owner(owner: unknown): string {
@@ -749,7 +477,7 @@ export class Wallet {
       changeOutputWeight: P2TR_OUTPUT_WEIGHT,
       requireChange: true,
     });
-    const { script: changeScript } = this.#next(1);
+    const { script: changeScript } = this.#st.next(1);
     const tx: Tx = {
       version: 2,
       locktime: 0,
@@ -769,7 +497,7 @@ export class Wallet {
       throw new InvalidArgumentError('options', `internal size mismatch ${vsize}/${sel.vsize}`);
     const txid = txidOf(tx);
     for (const c of sel.selected)
-      this.#putReservation({ txid: c.txid, vout: c.vout, owner, expiresAtHeight: exp });
+      this.#st.putReservation({ txid: c.txid, vout: c.vout, owner, expiresAtHeight: exp });
     const record: WalletTx = {
       txid,
       kind: 'funding',
@@ -785,8 +513,8 @@ export class Wallet {
       conflictedBy: null,
       conflictBlockHash: null,
     };
-    this.#putTx(record);
-    this.#index(record);
+    this.#st.putTx(record);
+    this.#st.index(record);
     const funding: FundingTx = {
       txid,
       tx,
@@ -797,7 +525,7 @@ export class Wallet {
       vsize,
       selection: { algorithm: sel.algorithm, waste: sel.waste },
     };
-    return { funding, ops: this.#flush() };
+    return { funding, ops: this.#st.flush() };
   }
 
   /**
@@ -808,16 +536,16 @@ export class Wallet {
    * @throws {CoinSpentError} an input was spent by another transaction (it is then conflicted).
    */
   sign(txid: string): SignedTx {
-    const t = this.#txs.get(txid);
+    const t = this.#st.txs.get(txid);
     if (t === undefined) throw new UnknownTxError(txid);
     if (t.state === 'pending' || t.state === 'confirmed') return { txid, raw: t.raw, ops: [] };
     if (t.state !== 'built') throw new WrongStateError(txid, t.state, 'sign');
     for (const o of t.inputs) {
-      const c = this.#coins.get(coinKey(o));
+      const c = this.#st.coins.get(coinKey(o));
       if (c === undefined || (c.spentBy !== null && c.spentBy !== txid))
         throw new CoinSpentError(o, c?.spentBy ?? undefined);
       if (t.kind === 'funding' && c.height === null) throw new InputUnconfirmedError(o);
-      const r = this.#reservedBy(coinKey(o));
+      const r = this.#st.reservedBy(coinKey(o));
       if (t.owner !== null && r?.owner !== t.owner)
         throw new WrongStateError(
           txid,
@@ -828,14 +556,14 @@ export class Wallet {
     const tx = decodeTx(t.raw);
     const raw = this.#signTx(tx, t.inputs);
     const n: WalletTx = { ...t, state: 'pending', raw };
-    this.#putTx(n);
-    this.#index(n);
-    this.#restoreOutputs(n);
-    return { txid, raw, ops: this.#flush() };
+    this.#st.putTx(n);
+    this.#st.index(n);
+    restoreOutputs(this.#st, n);
+    return { txid, raw, ops: this.#st.flush() };
   }
 
   #signTx(tx: Tx, inputs: readonly OutPoint[]): Uint8Array {
-    const coins = inputs.map((o) => this.#coins.get(coinKey(o)) as WalletCoin);
+    const coins = inputs.map((o) => this.#st.coins.get(coinKey(o)) as WalletCoin);
     const sighasher = new TaprootSighasher(
       tx,
       coins.map((c) => ({ value: c.value, script: c.script })),
@@ -862,7 +590,7 @@ export class Wallet {
    * transaction built elsewhere (factory-tree's `buildCpfpChild` gives the fee input's sighash).
    */
   signInput(outpoint: OutPoint, sighash: Uint8Array): Uint8Array {
-    const c = this.#coins.get(coinKey(outpoint));
+    const c = this.#st.coins.get(coinKey(outpoint));
     if (c === undefined) throw new InvalidArgumentError('outpoint', 'not a coin of this wallet');
     if (!(sighash instanceof Uint8Array) || sighash.length !== 32)
       throw new InvalidArgumentError('sighash', 'expected 32 bytes');
@@ -883,12 +611,12 @@ export class Wallet {
       throw new InvalidArgumentError('raw', 'not a transaction', { cause });
     }
     const txid = txidOf(tx);
-    const known = this.#txs.get(txid);
+    const known = this.#st.txs.get(txid);
     if (known !== undefined && known.state !== 'built' && known.state !== 'abandoned')
       return { txid, raw: known.raw, ops: [] };
     const inputs = tx.inputs.map((i) => ({ txid: displayHex(i.txidBytes), vout: i.vout }));
     inputs.forEach((o) => {
-      const c = this.#coins.get(coinKey(o));
+      const c = this.#st.coins.get(coinKey(o));
       if (c !== undefined && c.spentBy !== null && c.spentBy !== txid) throw new CoinSpentError(o, c.spentBy);
     });
     const n: WalletTx = {
@@ -906,10 +634,10 @@ export class Wallet {
       conflictedBy: null,
       conflictBlockHash: null,
     };
-    this.#putTx(n);
-    this.#index(n);
-    this.#restoreOutputs(n);
-    return { txid, raw: n.raw, ops: this.#flush() };
+    this.#st.putTx(n);
+    this.#st.index(n);
+    restoreOutputs(this.#st, n);
+    return { txid, raw: n.raw, ops: this.#st.flush() };
   }
 
   /**
@@ -922,24 +650,24 @@ export class Wallet {
     txid: string,
     options: { feeRate: number },
   ): { doubleSpend: SignedTx | undefined; ops: readonly Op[] } {
-    const t = this.#txs.get(txid);
+    const t = this.#st.txs.get(txid);
     if (t === undefined) throw new UnknownTxError(txid);
     const feeRate = this.#checkRate(options?.feeRate);
     if (t.state === 'built') {
-      this.#unindex(t);
-      this.#putTx({ ...t, state: 'abandoned' });
-      this.#releaseOwnerOf(t);
-      return { doubleSpend: undefined, ops: this.#flush() };
+      this.#st.unindex(t);
+      this.#st.putTx({ ...t, state: 'abandoned' });
+      this.#st.releaseOwnerOf(t);
+      return { doubleSpend: undefined, ops: this.#st.flush() };
     }
     if (t.state !== 'pending') throw new WrongStateError(txid, t.state, 'abandon');
     const coins = t.inputs.map((o) => {
-      const c = this.#coins.get(coinKey(o));
+      const c = this.#st.coins.get(coinKey(o));
       if (c === undefined) throw new CoinSpentError(o, undefined);
       if (c.spentBy !== null && c.spentBy !== txid) throw new CoinSpentError(o, c.spentBy);
       return c;
     });
     const total = coins.reduce((s, c) => s + c.value, 0n);
-    const { script } = this.#next(1);
+    const { script } = this.#st.next(1);
     const draft = (value: bigint): Tx => ({
       version: 2,
       locktime: 0,
@@ -957,7 +685,7 @@ export class Wallet {
     const tx = draft(total - fee);
     const newTxid = txidOf(tx);
     // The coins are the original's until the replacement is recorded: free them, then spend them.
-    for (const c of coins) this.#putCoin({ ...c, spentBy: null });
+    for (const c of coins) this.#st.putCoin({ ...c, spentBy: null });
     const raw = this.#signTx(tx, t.inputs);
     const n: WalletTx = {
       txid: newTxid,
@@ -974,13 +702,13 @@ export class Wallet {
       conflictedBy: null,
       conflictBlockHash: null,
     };
-    this.#putTx(n);
-    this.#index(n);
-    this.#restoreOutputs(n);
+    this.#st.putTx(n);
+    this.#st.index(n);
+    restoreOutputs(this.#st, n);
     for (const c of coins)
-      this.#putCoin({ ...(this.#coins.get(coinKey(c)) as WalletCoin), spentBy: newTxid });
-    this.#releaseOwnerOf(t);
-    return { doubleSpend: { txid: newTxid, raw, ops: [] }, ops: this.#flush() };
+      this.#st.putCoin({ ...(this.#st.coins.get(coinKey(c)) as WalletCoin), spentBy: newTxid });
+    this.#st.releaseOwnerOf(t);
+    return { doubleSpend: { txid: newTxid, raw, ops: [] }, ops: this.#st.flush() };
   }
 
   /**
@@ -990,13 +718,13 @@ export class Wallet {
    */
   markSpentElsewhere(outpoint: OutPoint, spentBy: string): readonly Op[] {
     const k = coinKey(outpoint);
-    const c = this.#coins.get(k);
+    const c = this.#st.coins.get(k);
     if (c === undefined) throw new InvalidArgumentError('outpoint', 'not a coin of this wallet');
-    for (const other of [...(this.#spenders.get(k) ?? [])])
-      if (other !== spentBy) this.#conflict(other, spentBy, '');
-    this.#putCoin({ ...(this.#coins.get(k) as WalletCoin), spentBy });
-    if (this.#reservations.has(k)) this.#dropReservation(k);
-    return this.#flush();
+    for (const other of [...(this.#st.spenders.get(k) ?? [])])
+      if (other !== spentBy) conflict(this.#st, other, spentBy, '');
+    this.#st.putCoin({ ...(this.#st.coins.get(k) as WalletCoin), spentBy });
+    if (this.#st.reservations.has(k)) this.#st.dropReservation(k);
+    return this.#st.flush();
   }
 
   // ---------------------------------------------------------------- fee coins (brief §6, §11)
@@ -1026,8 +754,8 @@ export class Wallet {
     );
     const coin = pool[0];
     if (coin === undefined) return undefined;
-    this.#putReservation({ txid: coin.txid, vout: coin.vout, owner, expiresAtHeight: exp });
-    return { coin, ops: this.#flush() };
+    this.#st.putReservation({ txid: coin.txid, vout: coin.vout, owner, expiresAtHeight: exp });
+    return { coin, ops: this.#st.flush() };
   }
 
   /**
@@ -1048,7 +776,7 @@ export class Wallet {
     if (have >= count) return undefined;
     const n = count - have;
     const outputs: TxOut[] = [];
-    for (let i = 0; i < n; i++) outputs.push({ value: options.value, script: this.#next(1).script });
+    for (let i = 0; i < n; i++) outputs.push({ value: options.value, script: this.#st.next(1).script });
     let fixedWeight = TX_OVERHEAD_WEIGHT; // ≤ 201 outputs: a one-byte count
     for (const o of outputs) fixedWeight += (8 + 1 + o.script.length) * 4;
     // largest coin first: the split should not consume the pool it refills
@@ -1060,7 +788,7 @@ export class Wallet {
       longTermFeeRate: this.longTermFeeRate,
       requireChange: true,
     });
-    const { script: changeScript } = this.#next(1);
+    const { script: changeScript } = this.#st.next(1);
     const tx: Tx = {
       version: 2,
       locktime: 0,
@@ -1088,70 +816,11 @@ export class Wallet {
       conflictedBy: null,
       conflictBlockHash: null,
     };
-    this.#putTx(rec);
-    this.#index(rec);
-    this.#restoreOutputs(rec);
-    return { txid, raw, ops: this.#flush() };
+    this.#st.putTx(rec);
+    this.#st.index(rec);
+    restoreOutputs(this.#st, rec);
+    return { txid, raw, ops: this.#st.flush() };
   }
 
   // ---------------------------------------------------------------- bookkeeping
-
-  #index(t: WalletTx): void {
-    for (const o of t.inputs) {
-      const k = coinKey(o);
-      let s = this.#spenders.get(k);
-      if (s === undefined) {
-        s = new Set();
-        this.#spenders.set(k, s);
-      }
-      s.add(t.txid);
-    }
-  }
-
-  #unindex(t: WalletTx): void {
-    for (const o of t.inputs) {
-      const k = coinKey(o);
-      const s = this.#spenders.get(k);
-      s?.delete(t.txid);
-      if (s?.size === 0) this.#spenders.delete(k);
-    }
-  }
-
-  #putCoin(c: WalletCoin): void {
-    const k = coinKey(c);
-    this.#coins.set(k, c);
-    this.#dirty.set(`c/${k}`, putOp(this.walletId, 'c', k, c));
-  }
-
-  #deleteCoin(k: string): void {
-    this.#coins.delete(k);
-    this.#dirty.set(`c/${k}`, deleteOp(this.walletId, 'c', k));
-    if (this.#reservations.has(k)) this.#dropReservation(k);
-  }
-
-  #putTx(t: WalletTx): void {
-    this.#txs.set(t.txid, t);
-    this.#dirty.set(`t/${t.txid}`, putOp(this.walletId, 't', t.txid, t));
-  }
-
-  #putReservation(r: Reservation): void {
-    const k = coinKey(r);
-    this.#reservations.set(k, r);
-    this.#dirty.set(`r/${k}`, putOp(this.walletId, 'r', k, r));
-  }
-
-  #dropReservation(k: string): void {
-    this.#reservations.delete(k);
-    this.#dirty.set(`r/${k}`, deleteOp(this.walletId, 'r', k));
-  }
-
-  #touchMeta(): void {
-    this.#dirty.set('m/meta', putOp(this.walletId, 'm', 'meta', this.#meta));
-  }
-
-  #flush(): readonly Op[] {
-    const ops = [...this.#dirty.values()];
-    this.#dirty.clear();
-    return ops;
-  }
 }
