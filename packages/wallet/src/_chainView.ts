@@ -57,13 +57,7 @@ export function connectBlock(
   st.touchMeta();
 }
 
-function connectTx(
-  st: WalletState,
-  raw: Uint8Array,
-  txid: string,
-  height: number,
-  hash: string,
-): void {
+function connectTx(st: WalletState, raw: Uint8Array, txid: string, height: number, hash: string): void {
   const t = decodeTx(raw);
   const inputs = t.inputs.map((i) => ({ txid: displayHex(i.txidBytes), vout: i.vout }));
   let touches = st.txs.has(txid);
