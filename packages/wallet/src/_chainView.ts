@@ -15,6 +15,26 @@ import { coinKey, type WalletTx } from './records.js';
 /** Blocks of the wallet's checkpoint (its resume point for the follower). */
 const CHECKPOINT_DEPTH = 12;
 
+/** Pruning runs on blocks whose height is a multiple of this (it scans every record). */
+const PRUNE_EVERY = 16;
+
+/**
+ * Forgets what no reorg the wallet follows can bring back: coins whose spend confirmed at or below
+ * `floor`, and confirmed transactions at or below it that no remaining coin comes from or goes into.
+ * Conflicted and abandoned transactions are kept.
+ */
+function prune(st: WalletState, floor: number): void {
+  for (const [k, c] of [...st.coins]) if (c.spentHeight !== null && c.spentHeight <= floor) st.deleteCoin(k);
+  const live = new Set<string>();
+  for (const c of st.coins.values()) {
+    live.add(c.txid);
+    if (c.spentBy !== null) live.add(c.spentBy);
+  }
+  for (const t of [...st.txs.values()])
+    if (t.state === 'confirmed' && t.height !== null && t.height <= floor && !live.has(t.txid))
+      st.deleteTx(t.txid);
+}
+
 /** True when the wallet's own transaction was signed (it has witnesses; every input is P2TR). */
 function wasSigned(t: WalletTx): boolean {
   if (t.kind === 'receive' || t.kind === 'external') return true;
@@ -50,6 +70,7 @@ export function connectBlock(
   }
   // expired reservations go with the block that expires them
   for (const [k, r] of st.reservations) if (r.expiresAtHeight <= block.height) st.dropReservation(k);
+  if (st.pruneDepth !== null && block.height % PRUNE_EVERY === 0) prune(st, block.height - st.pruneDepth);
   const next = [...cp, { height: block.height, hash: block.hash, prevHash: block.prevHash }].slice(
     -CHECKPOINT_DEPTH,
   );

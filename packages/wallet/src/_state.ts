@@ -40,10 +40,19 @@ export class WalletState {
   readonly spenders = new Map<string, Set<string>>();
   readonly dirty = new Map<string, Op>();
 
-  constructor(walletId: string, account: Bip86Account, meta: WalletMeta) {
+  /** Spent coins and settled transactions this many blocks deep are forgotten; null keeps all. */
+  readonly pruneDepth: number | null;
+
+  constructor(walletId: string, account: Bip86Account, meta: WalletMeta, pruneDepth: number | null) {
     this.walletId = walletId;
     this.account = account;
     this.meta = meta;
+    this.pruneDepth = pruneDepth;
+  }
+
+  deleteTx(txid: string): void {
+    this.txs.delete(txid);
+    this.dirty.set(`t/${txid}`, deleteOp(this.walletId, 't', txid));
   }
 
   /** Height of the last block applied; `birthHeight − 1` before any. */

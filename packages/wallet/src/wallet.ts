@@ -79,6 +79,12 @@ export interface WalletOptions {
   readonly longTermFeeRate?: number;
   /** BIP340 auxiliary randomness for signatures (default: the platform CSPRNG). */
   readonly rng?: Rng;
+  /**
+   * Spent coins whose spend is this many blocks deep, and confirmed transactions as deep that no
+   * remaining coin refers to, are deleted (default 1,008, about a week; at least 100); `null` keeps
+   * everything. A reorg deeper than this needs a rescan.
+   */
+  readonly pruneDepth?: number | null;
 }
 
 /** Options of {@link Wallet.create}. */
@@ -192,7 +198,10 @@ export class Wallet {
         'options.account',
         `the store holds account ${meta.account} on ${meta.network}, not ${options.account.account} on ${options.account.network}`,
       );
-    this.#st = new WalletState(id, options.account, meta);
+    const prune = options.pruneDepth === undefined ? 1_008 : options.pruneDepth;
+    if (prune !== null && (!Number.isInteger(prune) || prune < 100))
+      throw new InvalidArgumentError('options.pruneDepth', 'expected an integer ≥ 100, or null');
+    this.#st = new WalletState(id, options.account, meta, prune);
     this.#st.extend();
   }
 
@@ -262,7 +271,7 @@ export class Wallet {
     return height === null ? 0 : Math.max(0, this.tipHeight - height + 1);
   }
 
-  /** Every coin the wallet holds or held (spent coins stay: there is no pruning yet), in "txid:vout" order. */
+  /** Every coin the wallet holds or held (spent coins stay until pruned, see `pruneDepth`), in "txid:vout" order. */
   coins(): WalletCoin[] {
     return [...this.#st.coins.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
   }

@@ -314,6 +314,39 @@ describe('wallet on SimChain', () => {
     expect(() => r.wallet.sign(again.funding.txid)).toThrow(WrongStateError);
   });
 
+  it('prunes spent coins and settled transactions pruneDepth blocks deep, in memory and in the store', async () => {
+    const chain = new SimChain();
+    const store = new MemoryBlobs();
+    const created = Wallet.create({ account: account(0), birthHeight: 1, pruneDepth: 100 });
+    store.apply(created.ops);
+    const { attach } = await import('./_harness.js');
+    const r = attach(chain, store, created.wallet);
+    const got = await r.receive(100_000n);
+    const { funding, ops } = r.wallet.buildFunding({
+      outputs: [{ script: foreignScript(), value: 30_000n }],
+      feeRate: 1_000,
+      owner: 'f',
+      expiresAtHeight: chain.height + 10,
+    });
+    r.store.apply(ops);
+    const s = r.wallet.sign(funding.txid);
+    r.store.apply(s.ops);
+    await chain.broadcast(s.raw);
+    await r.mine(1);
+    const balance = r.wallet.balance();
+    await r.mine(99);
+    expect(r.wallet.coin(got)).toBeDefined(); // 99 deep: kept
+    await r.mine(17); // past 100 deep and a pruning height
+    expect(r.wallet.coin(got)).toBeUndefined();
+    expect(r.wallet.tx(got.txid)).toBeUndefined();
+    expect(r.wallet.tx(funding.txid)?.state).toBe('confirmed'); // its change is still a coin
+    expect(r.wallet.balance()).toEqual(balance);
+    expect([...store.rows.keys()].some((k) => k.includes(got.txid))).toBe(false);
+    const reloaded = Wallet.load(store.list(), { account: account(0), pruneDepth: 100 });
+    expect(reloaded.coins()).toEqual(r.wallet.coins());
+    expect(() => Wallet.load(store.list(), { account: account(0), pruneDepth: 5 })).toThrow(/pruneDepth/);
+  });
+
   it('restores the same state from the stored blobs', async () => {
     const r = await rig();
     await r.receive(100_000n);
