@@ -1,6 +1,14 @@
 // @superscalar/keys: BIP39/BIP32 keychain, one derivation scheme for every key, the password envelope
 // and the keyfile pattern. Re-exports only. `Network` and `Rng` are `@superscalar/core`'s.
 export {
+  BIP86_PURPOSE,
+  Bip86Account,
+  type Bip86AccountOptions,
+  type Bip86Key,
+  type Bip86SecretKey,
+  bip86Path,
+} from './bip86.js';
+export {
   DEFAULT_SCRYPT,
   ENVELOPE_MAGIC,
   ENVELOPE_VERSION,

@@ -1,0 +1,97 @@
+/**
+ * The wallet's I/O glue, still without Node built-ins: subscribing it to the chain's block follower
+ * and broadcasting its pending transactions. Each takes a `commit` callback — the caller's runtime
+ * puts the operations in its next store update and resolves once that update is durable (DESIGN §4:
+ * one sequencer per store) — and acts only after it resolved (persist before you act).
+ *
+ * If `commit` fails, the wallet's memory is ahead of the store: reload it with `Wallet.load` before
+ * going on (the follower will deliver the event again).
+ *
+ * @module
+ */
+import {
+  type BlockFollower,
+  type Broadcaster,
+  type ChainSource,
+  type Subscription,
+  TxRejected,
+} from '@superscalar/chain';
+import type { Op } from '@superscalar/persist';
+import { CoinSpentError, UnknownTxError, WrongStateError } from './errors.js';
+import type { Wallet } from './wallet.js';
+
+/** Makes operations durable in the runtime's update sequence; resolves once they are. */
+export type Commit = (ops: readonly Op[]) => Promise<void>;
+
+/**
+ * Subscribes `wallet` to `follower`, from its stored checkpoint (or its birth height: a rescan).
+ * Every event's operations are committed before the event is accepted.
+ */
+export function followWallet(options: {
+  readonly wallet: Wallet;
+  readonly follower: BlockFollower;
+  readonly commit: Commit;
+  readonly name?: string;
+}): Subscription {
+  const { wallet, commit } = options;
+  return options.follower.subscribe({
+    name: options.name ?? `wallet/${wallet.walletId}`,
+    from: wallet.followFrom(),
+    onEvent: async (event) => {
+      const ops = wallet.applyEvent(event);
+      if (ops.length > 0) await commit(ops);
+    },
+  });
+}
+
+const MISSING = new Set(['missing-inputs', 'bad-txns-inputs-missingorspent']);
+
+/**
+ * Broadcasts the wallet's pending transaction `txid`. A rejection for a spent input is resolved
+ * against the chain: each input's spender is looked up (`getSpend`), a spend by another transaction
+ * is recorded (the wallet's transaction is conflicted, the coin marked spent; committed), and
+ * {@link CoinSpentError} is thrown. Other rejections are rethrown as `TxRejected`.
+ */
+export async function broadcastPending(options: {
+  readonly wallet: Wallet;
+  readonly chain: ChainSource & Broadcaster;
+  readonly txid: string;
+  readonly commit: Commit;
+}): Promise<string> {
+  const { wallet, chain, txid, commit } = options;
+  const t = wallet.tx(txid);
+  if (t === undefined) throw new UnknownTxError(txid);
+  if (t.state !== 'pending' && t.state !== 'confirmed') throw new WrongStateError(txid, t.state, 'broadcast');
+  try {
+    return await chain.broadcast(t.raw);
+  } catch (e) {
+    if (TxRejected.isInstance(e) && e.reason === 'txn-already-known') return txid; // already confirmed
+    if (!TxRejected.isInstance(e) || !MISSING.has(e.reason)) throw e;
+    for (const o of t.inputs) {
+      const s = await chain.getSpend(o);
+      if (s.spent && s.txid !== txid) {
+        await commit(wallet.markSpentElsewhere(o, s.txid));
+        throw new CoinSpentError(o, s.txid);
+      }
+    }
+    throw e;
+  }
+}
+
+/** Re-broadcasts every pending transaction (after a restart or a reorg); returns what each did. */
+export async function rebroadcastPending(options: {
+  readonly wallet: Wallet;
+  readonly chain: ChainSource & Broadcaster;
+  readonly commit: Commit;
+}): Promise<{ txid: string; error?: unknown }[]> {
+  const out: { txid: string; error?: unknown }[] = [];
+  for (const t of options.wallet.pendingBroadcasts()) {
+    try {
+      await broadcastPending({ ...options, txid: t.txid });
+      out.push({ txid: t.txid });
+    } catch (error) {
+      out.push({ txid: t.txid, error });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,93 @@
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { buildCpfpChild, finalizeCpfpChild } from '@superscalar/factory-tree';
+import { encodeTx, P2A_SCRIPT, TaprootSighasher, type Tx, txidBytes, txidOf, txVsize } from '@superscalar/tx';
+import { describe, expect, it } from 'vitest';
+import { account, rig } from './_harness.js';
+
+describe('fee coins and CPFP', () => {
+  it('CPFPs a zero-fee v3 parent through broadcastPackage with a fee coin from the pool; the change comes back', async () => {
+    const r = await rig();
+    // the parent: a v3 transaction with a 240-sat P2A anchor and no fee, spending some other key's coin
+    const k = account(7).deriveSecret(0, 0);
+    const funded = await r.chain.fund(k.scriptPubKey, 50_000n);
+    const parent: Tx = {
+      version: 3,
+      locktime: 0,
+      inputs: [{ txidBytes: txidBytes(funded.txid), vout: funded.vout, sequence: 0xfffffffd }],
+      outputs: [
+        { value: 49_760n, script: k.scriptPubKey },
+        { value: 240n, script: P2A_SCRIPT },
+      ],
+    };
+    const sig = schnorr.sign(
+      new TaprootSighasher(parent, [{ value: 50_000n, script: k.scriptPubKey }]).sighash(0),
+      k.tweakedSecretKey,
+      new Uint8Array(32),
+    );
+    const parentRaw = encodeTx(parent, [[sig]]);
+    await expect(r.chain.broadcast(parentRaw)).rejects.toThrow(/min relay fee not met|fee/);
+
+    // the pool: one large coin split into fee coins
+    await r.receive(500_000n);
+    const split = r.wallet.splitFeeCoins({ count: 3, value: 20_000n, feeRate: 1_000 })!;
+    r.store.apply(split.ops);
+    await r.chain.broadcast(split.raw);
+    await r.mine(1);
+    expect(r.wallet.feeCoins({ minValue: 20_000n, maxValue: 20_000n })).toHaveLength(3);
+    expect(r.wallet.splitFeeCoins({ count: 3, value: 20_000n, feeRate: 1_000 })).toBeUndefined();
+
+    const taken = r.wallet.takeFeeCoin({
+      owner: 'exit-1',
+      minValue: 10_000n,
+      expiresAtHeight: r.chain.height + 6,
+    })!;
+    r.store.apply(taken.ops);
+    expect(taken.coin.value).toBe(20_000n);
+    const change = r.wallet.changeScript();
+    r.store.apply(change.ops);
+    // factory-tree's builder takes the wallet coin as its FeeCoin unchanged
+    const child = buildCpfpChild({
+      parent: {
+        txid: txidOf(parent),
+        anchorVout: 1,
+        anchorValue: 240n,
+        fee: 0n,
+        vsize: txVsize(parent, [[sig]]),
+      },
+      feeCoin: taken.coin,
+      changeScript: change.script,
+      feeRate: 2_000,
+    });
+    const childRaw = finalizeCpfpChild(child, r.wallet.signInput(taken.coin, child.sighash));
+    const rec = r.wallet.recordBroadcast(childRaw, { kind: 'cpfp', owner: 'exit-1' });
+    r.store.apply(rec.ops);
+    const accepted = await r.chain.broadcastPackage(parentRaw, childRaw);
+    expect(accepted.parentTxid).toBe(txidOf(parent));
+    expect(accepted.childTxid).toBe(rec.txid);
+    await r.mine(1);
+    expect(r.wallet.tx(rec.txid)?.state).toBe('confirmed');
+    const back = r.wallet.coin({ txid: rec.txid, vout: 0 })!;
+    expect(back.height).toBe(r.chain.height);
+    expect(back.value).toBe(20_000n + 240n - child.fee);
+    expect(r.wallet.coin(taken.coin)?.spentBy).toBe(rec.txid);
+    expect(r.wallet.reservations().filter((x) => x.owner === 'exit-1')).toHaveLength(0);
+  });
+
+  it('never hands out a fee coin twice', async () => {
+    const r = await rig();
+    await r.receive(30_000n);
+    const a = r.wallet.takeFeeCoin({ owner: 'a', minValue: 1_000n, expiresAtHeight: r.chain.height + 3 });
+    expect(a).toBeDefined();
+    expect(
+      r.wallet.takeFeeCoin({ owner: 'b', minValue: 1_000n, expiresAtHeight: r.chain.height + 3 }),
+    ).toBeUndefined();
+    r.store.apply(r.wallet.release('a'));
+    expect(
+      r.wallet.takeFeeCoin({ owner: 'b', minValue: 1_000n, expiresAtHeight: r.chain.height + 3 }),
+    ).toBeDefined();
+    // expiry: after the height, the reservation lapses
+    await r.mine(3);
+    expect(r.wallet.reservations()).toHaveLength(0);
+    expect(r.wallet.spendableCoins()).toHaveLength(1);
+  });
+});
