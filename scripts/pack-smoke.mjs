@@ -106,8 +106,9 @@ for (const name of names) {
     const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
     if (!named.has(pkg))
       problems.push(`${name}: the quickstart imports ${pkg}, which its install line does not name`);
-    if (!pkg.startsWith('@superscalar/')) extraDeps.add(pkg);
   }
+  // The scratch project installs what the install line names, as a user following the README would.
+  for (const pkg of named) if (!pkg.startsWith('@superscalar/')) extraDeps.add(pkg);
   quickstarts.push({ name, code });
 }
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -133,7 +134,7 @@ writeFileSync(
       dependencies,
       pnpm: {
         overrides: Object.fromEntries(Object.entries(tgz).map(([k, v]) => [k, `file:${v}`])),
-        onlyBuiltDependencies: rootPkg.pnpm?.onlyBuiltDependencies ?? ['better-sqlite3'],
+        onlyBuiltDependencies: ['better-sqlite3', 'esbuild'],
       },
     },
     null,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Keeps every package's published manifest what an outside developer needs (issue 17.6):
-// - `publishConfig.exports` mirrors `exports` without the `source` condition (pnpm applies publishConfig
-//   when it packs), so a consumer whose tools set `source` never resolves shipped TypeScript;
+// - `publishConfig.exports` (and `.imports`) mirror `exports` (`imports`) without the `source`
+//   condition (pnpm applies publishConfig when it packs), so a consumer whose tools set `source` never resolves shipped TypeScript;
 // - `files` ships dist/, README.md, CHANGELOG.md, LICENSE and any data the package lists (vectors/),
 //   no src/ (the source maps embed their sources), and a LICENSE copy of the root's sits beside each package.json;
 // - `prepublishOnly` refuses a publish that does not go through pnpm (npm would keep `workspace:^`).
@@ -36,7 +36,11 @@ for (const name of readdirSync(join(root, 'packages'))) {
   );
   pkg.files = ['dist', ...extra, 'README.md', 'CHANGELOG.md', 'LICENSE'];
   pkg.scripts = { ...pkg.scripts, prepublishOnly: 'node ../../scripts/publish-guard.mjs' };
-  pkg.publishConfig = { access: 'public', exports: withoutSource(pkg.exports) };
+  pkg.publishConfig = {
+    access: 'public',
+    exports: withoutSource(pkg.exports),
+    ...(pkg.imports === undefined ? {} : { imports: withoutSource(pkg.imports) }),
+  };
   const after = `${JSON.stringify(pkg, null, 2)}\n`;
   const licensePath = join(dir, 'LICENSE');
   const licenseOk = existsSync(licensePath) && readFileSync(licensePath, 'utf8') === license;
