@@ -23,7 +23,7 @@ function rejects(f: () => unknown, field: string | RegExp, figure?: number | big
   if (typeof field === 'string') expect(err.field).toBe(field);
   else expect(err.field).toMatch(field);
   if (figure !== undefined) expect(err.figure).toBe(figure);
-  expect(err.code).toBe('INVALID_PROPOSAL');
+  expect(err.code).toBe('TREE_INVALID_PROPOSAL');
   expect(err.message).toContain(String(err.figure));
   return err;
 }

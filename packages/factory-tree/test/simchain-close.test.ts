@@ -72,7 +72,7 @@ describe('cooperative close on SimChain', () => {
     })();
     expect(CloseRejectedError.isInstance(err) && err instanceof CloseRejectedError).toBe(true);
     expect(FactoryTreeError.isInstance(err)).toBe(true);
-    expect(err).toMatchObject({ client: 0, fault: 'no-own-output', code: 'CLOSE_REJECTED' });
+    expect(err).toMatchObject({ client: 0, fault: 'no-own-output', code: 'TREE_CLOSE_REJECTED' });
     // The others are still paid: they would sign.
     for (const i of [1, 2, 3])
       expect(() => checkCooperativeClose(tree, i, balances[i] as bigint, robbed)).not.toThrow();
