@@ -246,7 +246,7 @@ export function planAdvance(tree: FactoryTree, request: AdvanceRequest): Advance
         `request.allocations[${leaf}]`,
         `leaf ${leaf} is not below the advanced node ${result.advancedNode}: it is not re-signed in this advance`,
       );
-    checkAllocation(layout, leaf, a, `request.allocations[${leaf}]`);
+    checkAllocation(layout, leaf, a, { argument: `request.allocations[${leaf}]` });
     allocations[leaf] = Object.freeze({ capacities: Object.freeze([...a.capacities]), lStock: a.lStock });
   }
   if (!(request.poisonHashes instanceof Map))
@@ -308,13 +308,13 @@ export function planAdvance(tree: FactoryTree, request: AdvanceRequest): Advance
     }
     const settlements = clients.map((c, i): SettlementEntry => {
       try {
-        const settlement = buildSettlement(
-          stateTx.outputTaproot[i] as NonNullable<TreeTx['outputTaproot'][number]>,
-          { txid: stateTx.txid, vout: i },
-          stateTx.tx.outputs[i]?.value as bigint,
-          (p.clients[c] as Proposal['clients'][number]).closeScript,
-          p.treeFeeRate,
-        );
+        const settlement = buildSettlement({
+          channel: stateTx.outputTaproot[i] as NonNullable<TreeTx['outputTaproot'][number]>,
+          outpoint: { txid: stateTx.txid, vout: i },
+          amount: stateTx.tx.outputs[i]?.value as bigint,
+          closeScript: (p.clients[c] as Proposal['clients'][number]).closeScript,
+          feeRate: p.treeFeeRate,
+        });
         return Object.freeze({ client: c, vout: i, settlement, skipped: undefined });
       } catch (e) {
         return Object.freeze({ client: c, vout: i, settlement: undefined, skipped: reason(e, 'settlement') });

@@ -123,27 +123,38 @@ export interface ExitHeights {
   readonly confirmedAt?: readonly (number | undefined)[];
 }
 
+/** What {@link exitPath} needs besides the tree and the client. */
+export interface ExitPathOptions {
+  /** One 64-byte signature per tree transaction, indexed like `tree.txs` (undefined where not held). */
+  readonly signatures: readonly (Uint8Array | undefined)[];
+  /** Heights the exit schedule starts from. */
+  readonly heights: ExitHeights;
+}
+
 /**
  * The exit path of `client`: its root-to-leaf transactions with their signed bytes and the earliest
  * height each becomes valid, given the confirmation heights known so far (§6). Each signature is
  * verified against the spent output's tweaked key first (§4.5).
  *
- * @param signatures one 64-byte signature per tree transaction, indexed like `tree.txs`.
+ * @param client index into `clients[]`.
+ * @param options.signatures one 64-byte signature per tree transaction, indexed like `tree.txs`.
  * @throws {PathVerificationError} a missing or invalid signature on the path.
  */
-export function exitPath(
-  tree: FactoryTree,
-  signatures: readonly (Uint8Array | undefined)[],
-  client: number,
-  heights: ExitHeights,
-): ExitPath {
+export function exitPath(tree: FactoryTree, client: number, options: ExitPathOptions): ExitPath {
   assertInt(client, 'client', 0, tree.proposal.clients.length - 1);
-  assertInt(heights.fundingConfirmedAt, 'heights.fundingConfirmedAt', 0, 499_999_999);
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError('options', 'expected { signatures, heights }');
+  const { signatures, heights } = options;
+  if (!Array.isArray(signatures))
+    throw new InvalidArgumentError('options.signatures', 'expected one signature per tree transaction');
+  if (typeof heights !== 'object' || heights === null)
+    throw new InvalidArgumentError('options.heights', 'expected { fundingConfirmedAt, confirmedAt? }');
+  assertInt(heights.fundingConfirmedAt, 'options.heights.fundingConfirmedAt', 0, 499_999_999);
   const leaf = tree.layout.leafClients.findIndex((cl) => cl.includes(client));
   const path = tree.layout.leafPaths[leaf] as readonly number[];
   const confirmedAt = heights.confirmedAt ?? [];
   if (!Array.isArray(confirmedAt) || confirmedAt.length > path.length)
-    throw new InvalidArgumentError('heights.confirmedAt', `expected at most ${path.length} heights`);
+    throw new InvalidArgumentError('options.heights.confirmedAt', `expected at most ${path.length} heights`);
   const steps: ExitStep[] = [];
   let parentAt = heights.fundingConfirmedAt;
   let projected = false;
@@ -181,7 +192,7 @@ export function exitPath(
       if (r.kind === 'node' || r.kind === 'channel') deadline = Math.min(deadline, r.Tk);
     const known = confirmedAt[i];
     if (known !== undefined) {
-      assertInt(known, `heights.confirmedAt[${i}]`, at.block, 499_999_999);
+      assertInt(known, `options.heights.confirmedAt[${i}]`, at.block, 499_999_999);
       parentAt = known;
     } else {
       parentAt = at.block;
@@ -355,7 +366,7 @@ export function buildCpfpChild(options: CpfpOptions): CpfpChild {
 }
 
 /** Serialises a CPFP child: an empty witness on the anchor, `signature` on the fee coin. */
-export function finalizeCpfpChild(child: CpfpChild, signature: Uint8Array): Uint8Array {
+export function signedCpfpChildBytes(child: CpfpChild, signature: Uint8Array): Uint8Array {
   assertBytes(signature, 'signature', 64);
   return encodeTx(child.tx, [[], [signature]]);
 }
@@ -375,7 +386,7 @@ export function signCpfpChildBip86(
   const q = bip86OutputKey(secretKey);
   if (!bytesEqual((child.spent[1] as TxOut).script.subarray(2), q))
     throw new InvalidArgumentError('secretKey', "the fee coin is not this key's BIP86 output");
-  return finalizeCpfpChild(child, signBip86(child.sighash, secretKey, auxRand));
+  return signedCpfpChildBytes(child, signBip86(child.sighash, secretKey, auxRand));
 }
 
 // ---- script-path spends by the LSP -------------------------------------------------------------
@@ -520,7 +531,7 @@ export function lStockSpend(tree: FactoryTree, leaf: number, options: LspSpendOp
 }
 
 /** Serialises a script-path spend with the LSP's 64-byte BIP340 signature. */
-export function finalizeScriptPathSpend(spend: ScriptPathSpend, signature: Uint8Array): Uint8Array {
+export function signedScriptPathSpendBytes(spend: ScriptPathSpend, signature: Uint8Array): Uint8Array {
   assertBytes(signature, 'signature', 64);
   return encodeTx(spend.tx, [[signature, spend.leafScript, spend.controlBlock]]);
 }
@@ -543,5 +554,5 @@ export function signLspScriptPathSpend(
   const key = spend.leafScript.subarray(spend.leafScript.length - 33, spend.leafScript.length - 1);
   if (!schnorrVerify(sig, spend.sighash, key))
     throw new InvalidArgumentError('lspSecretKey', "not the LSP key of this output's leaf");
-  return finalizeScriptPathSpend(spend, sig);
+  return signedScriptPathSpendBytes(spend, sig);
 }

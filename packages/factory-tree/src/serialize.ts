@@ -19,24 +19,18 @@
  *
  * Decoding is strict and total: a {@link DecodeError} (`magic`, `version`, `truncated`,
  * `trailing`, `invalid`, `unknown-even`) with the byte offset, never another exception, and no
- * allocation from an unchecked length. The decoded proposal is validated (`validateProposal`); the
+ * allocation from an unchecked length. The decoded proposal is validated (`checkProposal`); the
  * history is checked when replayed.
  *
  * @module
  */
 
-import { toHex as hex } from '@superscalar/core';
+import { toHex as hex, type Network } from '@superscalar/core';
 import { abandonAdvance, advance as dwAdvance } from '@superscalar/dw-counter';
 import { displayHex as toDisplayHex, txidBytes } from '@superscalar/tx';
 import { type AdvancePlan, planAdvance } from './advance.js';
 import { DecodeError, FactoryTreeError, InvalidArgumentError } from './errors.js';
-import {
-  type ClientSpec,
-  type Network,
-  type Placement,
-  type Proposal,
-  validateProposal,
-} from './proposal.js';
+import { type ClientSpec, checkProposal, type Placement, type Proposal } from './proposal.js';
 import { buildTree, type FactoryTree, type LeafAllocation } from './transactions.js';
 
 /** Current format version. */
@@ -67,17 +61,21 @@ export interface FactoryRecord {
   readonly history: readonly AdvanceRecord[];
   /** Signatures held, by display-order txid (tree, poison and settlement transactions alike). */
   readonly signatures: ReadonlyMap<string, Uint8Array>;
-  /** Revealed L-stock secrets `s_c`, by counter `c` (check each with `verifyRevealedSecret` first). */
+  /** Revealed L-stock secrets `s_c`, by counter `c` (check each with `checkRevealedSecret` first). */
   readonly secrets: ReadonlyMap<number, Uint8Array>;
 }
 
-/** The record of a completed advance (pass the request given to `planAdvance`). */
+/**
+ * The record of a completed advance (pass the request given to `planAdvance`); `options.abandoned`
+ * records an abandoned one (default false).
+ */
 export function advanceRecord(
   leaf: number,
   allocations: ReadonlyMap<number, LeafAllocation> | undefined,
   poisonHashes: ReadonlyMap<number, Uint8Array>,
-  abandoned = false,
+  options: { readonly abandoned?: boolean } = {},
 ): AdvanceRecord {
+  const abandoned = options.abandoned ?? false;
   return Object.freeze({
     leaf,
     allocations: new Map(allocations ?? []),
@@ -133,6 +131,7 @@ class Out {
   }
 }
 
+/** The record's network byte is the index here (its own order, not core's `NETWORKS`). */
 const NETWORKS: readonly Network[] = ['regtest', 'signet', 'testnet4', 'mainnet'];
 const PLACEMENTS: readonly Placement[] = ['sequential', 'inward', 'outward', 'timezone'];
 const U32_FIELDS = [
@@ -277,7 +276,7 @@ function encodeSecrets(m: ReadonlyMap<number, Uint8Array>): Uint8Array {
 export function encodeFactory(r: FactoryRecord): Uint8Array {
   if (typeof r !== 'object' || r === null)
     throw new InvalidArgumentError('record', 'expected a FactoryRecord');
-  validateProposal(r.proposal);
+  checkProposal(r.proposal);
   if (!Array.isArray(r.history)) throw new InvalidArgumentError('record.history', 'expected an array');
   if (!(r.signatures instanceof Map) || !(r.secrets instanceof Map))
     throw new InvalidArgumentError('record', 'signatures and secrets must be Maps');
@@ -457,7 +456,7 @@ function decodeProposal(r: In): Proposal {
     poisonHashes: Object.freeze(poisonHashes),
   }) as Proposal;
   try {
-    validateProposal(p);
+    checkProposal(p);
   } catch (e) {
     if (FactoryTreeError.isInstance(e))
       throw new DecodeError('invalid', start, `proposal: ${(e as Error).message}`, { cause: e });

@@ -55,7 +55,7 @@ import {
   pushNum,
 } from './_script.js';
 import { InvalidAllocationError, InvalidArgumentError } from './errors.js';
-import { type Proposal, validateProposal } from './proposal.js';
+import { checkProposal, type Proposal } from './proposal.js';
 import { layoutTree, type TreeLayout, type TxLayout } from './tree.js';
 
 /** A taproot output: its internal key, script leaves, tweak and output key. */
@@ -176,13 +176,21 @@ export function channelOutput(lspKey: Uint8Array, clientKey: Uint8Array, Tm: num
   return musigTaprootOutput([lspKey, clientKey], [timeoutLeaf(Tm, lspKey)]);
 }
 
+/** What {@link lStockOutput} builds from. */
+export interface LStockOutputOptions {
+  /** The leaf's signers' factory keys (LSP first), as in the leaf state's signer list. */
+  readonly leafKeys: readonly Uint8Array[];
+  /** The LSP's factory key (the CSV leaf's key). */
+  readonly lspKey: Uint8Array;
+  /** The CSV leaf's relative delay, blocks. */
+  readonly lStockCsv: number;
+  /** `sha256(s_c)` of the leaf state's poison leaf. */
+  readonly poisonHash: Uint8Array;
+}
+
 /** §4.3 L-stock output: internal key `KeyAgg(leaf signers)`, leaves [CSV leaf, poison leaf]. */
-export function lStockOutput(
-  leafKeys: readonly Uint8Array[],
-  lspKey: Uint8Array,
-  lStockCsv: number,
-  poisonHash: Uint8Array,
-): TaprootOutput {
+export function lStockOutput(options: LStockOutputOptions): TaprootOutput {
+  const { leafKeys, lspKey, lStockCsv, poisonHash } = options;
   const agg = getXonlyPubkey(keyAgg(keySort(leafKeys)));
   return musigTaprootOutput(leafKeys, [lStockCsvLeaf(lStockCsv, lspKey), poisonLeaf(poisonHash, agg)]);
 }
@@ -288,14 +296,16 @@ export function leafTotals(layout: TreeLayout): bigint[] {
  * Checks a leaf allocation against the layout: one capacity per client of the leaf, the sum equal to
  * the leaf's fixed total (its kickoff output fixes the leaf state's input), no output below dust.
  *
+ * @param options.argument the allocation's path in errors (default `allocations[leaf]`).
  * @throws {InvalidAllocationError} naming the leaf and the figure.
  */
 export function checkAllocation(
   layout: TreeLayout,
   leaf: number,
   a: LeafAllocation,
-  name = `allocations[${leaf}]`,
+  options: { readonly argument?: string } = {},
 ): void {
+  const name = options.argument ?? `allocations[${leaf}]`;
   const cl = layout.leafClients[leaf];
   if (cl === undefined) throw new InvalidArgumentError(name, `no leaf ${leaf}`);
   if (typeof a !== 'object' || a === null || !Array.isArray(a.capacities))
@@ -362,7 +372,7 @@ function checkState(p: Proposal, layout: TreeLayout, s: FactoryState): void {
       `expected one allocation per leaf (${layout.leafClients.length})`,
     );
   s.allocations.forEach((a, j) => {
-    checkAllocation(layout, j, a, `state.allocations[${j}]`);
+    checkAllocation(layout, j, a, { argument: `state.allocations[${j}]` });
   });
   if (!Array.isArray(s.poisonHashes) || s.poisonHashes.length !== layout.leafClients.length)
     throw new InvalidArgumentError(
@@ -378,12 +388,12 @@ function checkState(p: Proposal, layout: TreeLayout, s: FactoryState): void {
  * Builds every tree transaction of a validated proposal (§4), at the initial state or at `state`
  * (§5). Validates the proposal and the state first.
  *
- * @throws {InvalidProposalError} as {@link validateProposal}.
+ * @throws {InvalidProposalError} as {@link checkProposal}.
  * @throws {InvalidAllocationError} an allocation that does not sum to its leaf's total or has dust.
  * @throws {InvalidArgumentError} a state of another shape.
  */
 export function buildTree(p: Proposal, state?: FactoryState): FactoryTree {
-  validateProposal(p);
+  checkProposal(p);
   const layout = layoutTree(p);
   if (state !== undefined) checkState(p, layout, state);
   return buildTreeWith(p, layout, state ?? initialFactoryState(p, layout));
@@ -457,12 +467,12 @@ export function buildTreeWith(
         outputTaproot.push(o);
         roles.push({ kind: 'channel', client: c, Tk: T });
       });
-      const o = lStockOutput(
-        t.signers.map((s) => keys[s] as Uint8Array),
+      const o = lStockOutput({
+        leafKeys: t.signers.map((s) => keys[s] as Uint8Array),
         lspKey,
-        p.lStockCsv,
-        state.poisonHashes[t.leaf] as Uint8Array,
-      );
+        lStockCsv: p.lStockCsv,
+        poisonHash: state.poisonHashes[t.leaf] as Uint8Array,
+      });
       outputs.push({ value: outputAmounts[cl.length] as bigint, script: o.script });
       outputTaproot.push(o);
       roles.push({ kind: 'lstock', leaf: t.leaf, counter: dw.leafCounters[t.leaf] as number });

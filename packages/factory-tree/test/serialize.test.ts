@@ -217,7 +217,7 @@ describe('replay', () => {
             const allocations = new Map([[leaf, alloc]]);
             const plan = planAdvance(tree, { leaf, allocations, poisonHashes });
             if (abandon) {
-              history.push(advanceRecord(leaf, allocations, poisonHashes, true));
+              history.push(advanceRecord(leaf, allocations, poisonHashes, { abandoned: true }));
               tree = abandonPlan(plan);
               continue;
             }

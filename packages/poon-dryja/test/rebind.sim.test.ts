@@ -214,7 +214,13 @@ describe('rebinding (brief §5.4) on SimChain', () => {
     const close = p2tr('client close address');
     const treeFeeRate = 1_000;
     const channel = channelOutput(config.lspFundingKey, config.clientFundingKey, config.channelTimeout);
-    const built = buildSettlement(channel, oldFunding, capacity, close, treeFeeRate);
+    const built = buildSettlement({
+      channel,
+      outpoint: oldFunding,
+      amount: capacity,
+      closeScript: close,
+      feeRate: treeFeeRate,
+    });
     const sks = [LSP.funding, CLIENT.funding];
     const nonces = sks.map((sk) => nonceGen({ pk: pub(sk), sk, msg: built.sighash }));
     const pubnonces = nonces.map((n) => n.pubnonce);
