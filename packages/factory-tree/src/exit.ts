@@ -34,7 +34,7 @@ import {
 import { assertBytes, assertInt, assertSats } from './_assert.js';
 import { relativeLockBlocks } from './_script.js';
 import { bip86OutputKey, signBip86, signPlain } from './_sign.js';
-import { InvalidArgumentError, PathVerificationError } from './errors.js';
+import { FactoryTreeError, InvalidArgumentError, PathVerificationError } from './errors.js';
 import { SpendError } from './exitErrors.js';
 import type { FactoryTree, TreeTx } from './transactions.js';
 import { feeFor } from './tree.js';
@@ -365,6 +365,19 @@ export function buildCpfpChild(options: CpfpOptions): CpfpChild {
   });
 }
 
+/**
+ * Runs a curve operation on a caller's secret key: the curve's (or @superscalar/tx's) rejection of the
+ * key (zero, >= n) becomes this package's `InvalidArgumentError`.
+ */
+function curveCall<T>(argument: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (FactoryTreeError.isInstance(e)) throw e;
+    throw new InvalidArgumentError(argument, 'not a valid secp256k1 secret key', { cause: e });
+  }
+}
+
 /** Serialises a CPFP child: an empty witness on the anchor, `signature` on the fee coin. */
 export function signedCpfpChildBytes(child: CpfpChild, signature: Uint8Array): Uint8Array {
   assertBytes(signature, 'signature', 64);
@@ -383,7 +396,8 @@ export function signCpfpChildBip86(
   auxRand?: Uint8Array,
 ): Uint8Array {
   assertBytes(secretKey, 'secretKey', 32);
-  const q = bip86OutputKey(secretKey);
+  if (auxRand !== undefined) assertBytes(auxRand, 'auxRand', 32);
+  const q = curveCall('secretKey', () => bip86OutputKey(secretKey));
   if (!bytesEqual((child.spent[1] as TxOut).script.subarray(2), q))
     throw new InvalidArgumentError('secretKey', "the fee coin is not this key's BIP86 output");
   return signedCpfpChildBytes(child, signBip86(child.sighash, secretKey, auxRand));
@@ -549,7 +563,8 @@ export function signLspScriptPathSpend(
   auxRand?: Uint8Array,
 ): Uint8Array {
   assertBytes(lspSecretKey, 'lspSecretKey', 32);
-  const sig = signPlain(spend.sighash, lspSecretKey, auxRand);
+  if (auxRand !== undefined) assertBytes(auxRand, 'auxRand', 32);
+  const sig = curveCall('lspSecretKey', () => signPlain(spend.sighash, lspSecretKey, auxRand));
   // The leaf is `… <LSP x-only> OP_CHECKSIG`: its last 33 bytes are the push and the opcode.
   const key = spend.leafScript.subarray(spend.leafScript.length - 33, spend.leafScript.length - 1);
   if (!schnorrVerify(sig, spend.sighash, key))

@@ -262,6 +262,11 @@ describe('buildCpfpChild', () => {
       feeRate: 1000,
     });
     expect(() => signCpfpChildBip86(child, testSecretKey('other'))).toThrow(InvalidArgumentError);
+    // A secret key the curve rejects (zero) and a short auxRand are argument errors, not the curve's.
+    expect(() => signCpfpChildBip86(child, new Uint8Array(32))).toThrow(InvalidArgumentError);
+    expect(() => signCpfpChildBip86(child, testSecretKey('other'), new Uint8Array(31))).toThrow(
+      InvalidArgumentError,
+    );
     expect(() => signedCpfpChildBytes(child, new Uint8Array(63))).toThrow(InvalidArgumentError);
   });
 
@@ -339,5 +344,6 @@ describe('LSP script-path spends', () => {
     );
     const rec = timeoutRecovery(tree, { tx: 0, vout: 0 }, { feeRate: 1000 });
     expect(() => signLspScriptPathSpend(rec, testSecretKey('not the lsp'))).toThrow(InvalidArgumentError);
+    expect(() => signLspScriptPathSpend(rec, new Uint8Array(32).fill(0xff))).toThrow(InvalidArgumentError);
   });
 });
