@@ -18,13 +18,16 @@ describe('errors', () => {
       new mod.IllegalStepError('phase', 'disconnect', 'peer', 'unexpected'),
       new mod.SignatureRejectedError('partial', 5, 'does not verify'),
       new mod.ChannelClosedError('closed'),
+      new mod.InvariantError('update-log', 'removal of unknown HTLC'),
     ];
     for (const e of errors) {
       expect(e.code.startsWith('CHANNEL_')).toBe(true);
       expect(mod.PoonDryjaError.isInstance(e)).toBe(true);
       expect(SuperscalarError.isInstance(e)).toBe(true);
     }
-    const [arg, dec, , step, sig, closed] = errors;
+    const [arg, dec, , step, sig, closed, invariant] = errors;
+    expect(mod.ChannelError.isInstance(invariant)).toBe(false);
+    expect((invariant as mod.InvariantError).invariant).toBe('update-log');
     expect(mod.DecodeError.isInstance(arg)).toBe(false);
     expect(mod.InvalidArgumentError.isInstance(dec)).toBe(false);
     expect(mod.ChannelError.isInstance(dec)).toBe(false);
