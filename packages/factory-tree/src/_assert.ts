@@ -21,3 +21,9 @@ export function assertInt(v: unknown, name: string, min: number, max: number): a
 export function assertObject(v: unknown, name: string): asserts v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null) throw new InvalidArgumentError(name, 'expected an object');
 }
+
+/** A `FactoryTree` from `buildTree` (checked shallowly: the package trusts what it built). */
+export function assertTree(v: unknown, name = 'tree'): void {
+  if (typeof v !== 'object' || v === null || !('proposal' in v) || !('layout' in v) || !('txs' in v))
+    throw new InvalidArgumentError(name, 'expected a FactoryTree (buildTree)');
+}

@@ -22,7 +22,7 @@ import {
   txidBytesOf,
   txVsize,
 } from '@superscalar/tx';
-import { assertBytes, assertInt, assertSats } from './_assert.js';
+import { assertBytes, assertInt, assertSats, assertTree } from './_assert.js';
 import { type KeyPathSigningJob, keyPathSigningJob } from './distribution.js';
 import { InvalidArgumentError } from './errors.js';
 import { CloseRejectedError, SpendError } from './exitErrors.js';
@@ -85,6 +85,7 @@ export interface CooperativeClose {
  *   when the LSP's output would be below 330 sats, `too-large` above 100,000 vB.
  */
 export function buildCooperativeClose(tree: FactoryTree, request: CooperativeCloseRequest): CooperativeClose {
+  assertTree(tree);
   const p = tree.proposal;
   const { balances, tipHeight, closeFeeRate } = request;
   if (!Array.isArray(balances) || balances.length !== p.clients.length)
@@ -178,6 +179,7 @@ export interface CooperativeCloseCheck {
  * @throws {CloseRejectedError} naming the client and the fault.
  */
 export function checkCooperativeClose(tree: FactoryTree, check: CooperativeCloseCheck): void {
+  assertTree(tree);
   const p = tree.proposal;
   if (typeof check !== 'object' || check === null)
     throw new InvalidArgumentError('check', 'expected { client, balance, tx }');
@@ -226,6 +228,7 @@ export function checkCooperativeClose(tree: FactoryTree, check: CooperativeClose
  * the message all N+1 sign. A client computes it itself, after {@link checkCooperativeClose} passed.
  */
 export function cooperativeCloseSighash(tree: FactoryTree, tx: Tx): Uint8Array {
+  assertTree(tree);
   if (typeof tx !== 'object' || tx === null || !Array.isArray(tx.inputs) || tx.inputs.length !== 1)
     throw new InvalidArgumentError('tx', 'expected a one-input transaction');
   return new TaprootSighasher(tx, [

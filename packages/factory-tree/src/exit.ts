@@ -31,7 +31,7 @@ import {
   txidBytesOf,
   txVsize,
 } from '@superscalar/tx';
-import { assertBytes, assertInt, assertSats } from './_assert.js';
+import { assertBytes, assertInt, assertObject, assertSats, assertTree } from './_assert.js';
 import { relativeLockBlocks } from './_script.js';
 import { bip86OutputKey, signBip86, signPlain } from './_sign.js';
 import { FactoryTreeError, InvalidArgumentError, PathVerificationError } from './errors.js';
@@ -141,6 +141,7 @@ export interface ExitPathOptions {
  * @throws {PathVerificationError} a missing or invalid signature on the path.
  */
 export function exitPath(tree: FactoryTree, client: number, options: ExitPathOptions): ExitPath {
+  assertTree(tree);
   assertInt(client, 'client', 0, tree.proposal.clients.length - 1);
   if (typeof options !== 'object' || options === null)
     throw new InvalidArgumentError('options', 'expected { signatures, heights }');
@@ -242,6 +243,8 @@ export function anchoredParent(t: {
   readonly fee: bigint;
   readonly vsize: number;
 }): AnchoredParent {
+  assertObject(t, 't');
+  assertObject(t.tx, 't.tx');
   const anchor = t.tx.outputs[t.tx.outputs.length - 1];
   if (anchor === undefined || !bytesEqual(anchor.script, P2A_SCRIPT))
     throw new InvalidArgumentError('t.tx.outputs', 'the last output is not a P2A anchor');
@@ -304,6 +307,7 @@ export interface CpfpOptions {
  * @throws {SpendError} `fee-coin-too-small` when the change would fall below 330 sats.
  */
 export function buildCpfpChild(options: CpfpOptions): CpfpChild {
+  assertObject(options, 'options');
   const { parent, feeCoin, changeScript, feeRate } = options;
   const parentTxid = txidBytes(parent.txid, 'parent.txid');
   assertInt(parent.anchorVout, 'parent.anchorVout', 0, 0xffff);
@@ -503,6 +507,8 @@ export function timeoutRecovery(
   output: { readonly tx: number; readonly vout: number },
   options: LspSpendOptions,
 ): ScriptPathSpend {
+  assertTree(tree);
+  assertObject(output, 'output');
   const t = outputOf(tree, output.tx, output.vout);
   const role = t.outputRoles[output.vout];
   const tap = t.outputTaproot[output.vout];
@@ -533,6 +539,7 @@ export function timeoutRecovery(
  * the poison leaf's hash]`, no anchor. Valid once the leaf state has `lStockCsv` confirmations.
  */
 export function lStockSpend(tree: FactoryTree, leaf: number, options: LspSpendOptions): ScriptPathSpend {
+  assertTree(tree);
   assertInt(leaf, 'leaf', 0, tree.layout.leafPaths.length - 1);
   const path = tree.layout.leafPaths[leaf] as readonly number[];
   const t = tree.txs[path[path.length - 1] as number] as TreeTx;

@@ -155,12 +155,14 @@ export interface ShapeFigures {
  * (the longest path's transaction count − 1).
  */
 export function deriveT(p: Omit<Proposal, 'T'>): number {
+  assertObject(p, 'p');
   const f = shapeFigures(p);
   return tDist(p) + f.exitDelay + p.exitMargin + (f.maxPathTxs - 1) * p.timeoutStep;
 }
 
 /** §6: the distribution transaction's nLockTime. */
 export function tDist(p: Pick<Proposal, 'proposalHeight' | 'activeBlocks' | 'dyingBlocks'>): number {
+  assertObject(p, 'p');
   return p.proposalHeight + p.activeBlocks + p.dyingBlocks + 10;
 }
 
@@ -168,6 +170,7 @@ export function tDist(p: Pick<Proposal, 'proposalHeight' | 'activeBlocks' | 'dyi
 export function shapeFigures(
   p: Pick<Proposal, 'clients' | 'leafArity' | 'levelArity' | 'staticLevels' | 'dw'>,
 ): ShapeFigures {
+  assertObject(p, 'p');
   const leaves = Math.ceil(p.clients.length / p.leafArity);
   const shape = buildShape({ leaves, levelArity: p.levelArity, staticLevels: p.staticLevels });
   const m = shapeMetrics(shape);

@@ -28,6 +28,7 @@
 import { toHex as hex, type Network } from '@superscalar/core';
 import { abandonAdvance, advance as dwAdvance } from '@superscalar/dw-counter';
 import { displayHex as toDisplayHex, txidBytes } from '@superscalar/tx';
+import { assertObject } from './_assert.js';
 import { type AdvancePlan, planAdvance } from './advance.js';
 import { DecodeError, FactoryTreeError, InvalidArgumentError } from './errors.js';
 import { type ClientSpec, checkProposal, type Placement, type Proposal } from './proposal.js';
@@ -606,6 +607,7 @@ export interface ReplayedFactory {
  * @throws the typed errors of `buildTree` and `planAdvance` for a history that does not apply.
  */
 export function replayFactory(r: FactoryRecord): ReplayedFactory {
+  assertObject(r, 'record');
   let tree = buildTree(r.proposal);
   const plans: AdvancePlan[] = [];
   for (const h of r.history) {

@@ -73,6 +73,9 @@ export function settlementPayout(
   closeScript: Uint8Array,
   feeRate: number,
 ): { fee: bigint; payout: bigint; vsize: number } {
+  assertSats(amount, 'amount');
+  assertBytes(closeScript, 'closeScript');
+  assertInt(feeRate, 'feeRate', 0, 100_000_000);
   const vsize = txVsize(settlementTx(new Uint8Array(32), 0, 0n, closeScript), [KEY_PATH_WITNESS]);
   const fee = feeFor(feeRate, vsize);
   return { fee, payout: amount - ANCHOR_AMOUNT - fee, vsize };

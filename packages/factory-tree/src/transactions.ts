@@ -42,7 +42,7 @@ import {
   txidBytes,
   txidBytesOf,
 } from '@superscalar/tx';
-import { assertBytes, assertInt } from './_assert.js';
+import { assertBytes, assertInt, assertObject } from './_assert.js';
 import {
   OP_CHECKLOCKTIMEVERIFY,
   OP_CHECKSEQUENCEVERIFY,
@@ -165,6 +165,7 @@ export function poisonLeaf(poisonHash: Uint8Array, leafAggXonly: Uint8Array): Ui
 
 /** §4.3 funding output: `KeyAgg(all N+1)`, BIP86 tweak, key path only. */
 export function fundingOutput(lspKey: Uint8Array, clientKeys: readonly Uint8Array[]): TaprootOutput {
+  if (!Array.isArray(clientKeys)) throw new InvalidArgumentError('clientKeys', 'expected an array of keys');
   return musigTaprootOutput([lspKey, ...clientKeys], []);
 }
 
@@ -190,6 +191,7 @@ export interface LStockOutputOptions {
 
 /** §4.3 L-stock output: internal key `KeyAgg(leaf signers)`, leaves [CSV leaf, poison leaf]. */
 export function lStockOutput(options: LStockOutputOptions): TaprootOutput {
+  assertObject(options, 'options');
   const { leafKeys, lspKey, lStockCsv, poisonHash } = options;
   const agg = getXonlyPubkey(keyAgg(keySort(leafKeys)));
   return musigTaprootOutput(leafKeys, [lStockCsvLeaf(lStockCsv, lspKey), poisonLeaf(poisonHash, agg)]);
@@ -289,6 +291,7 @@ function leafTotal(layout: TreeLayout, j: number): bigint {
 
 /** The fixed total (Σ channel outputs + L-stock) of each leaf, from the layout. */
 export function leafTotals(layout: TreeLayout): bigint[] {
+  assertObject(layout, 'layout');
   return layout.leafClients.map((_, j) => leafTotal(layout, j));
 }
 
@@ -305,6 +308,7 @@ export function checkAllocation(
   a: LeafAllocation,
   options: { readonly argument?: string } = {},
 ): void {
+  assertObject(layout, 'layout');
   const name = options.argument ?? `allocations[${leaf}]`;
   const cl = layout.leafClients[leaf];
   if (cl === undefined) throw new InvalidArgumentError(name, `no leaf ${leaf}`);
@@ -523,11 +527,13 @@ export function buildTreeWith(
 
 /** Serialises a tree transaction with its 64-byte key-path signature as the witness. */
 export function signedTxBytes(t: TreeTx, signature: Uint8Array): Uint8Array {
+  assertObject(t, 't');
   assertBytes(signature, 'signature', 64);
   return encodeTx(t.tx, [[signature]]);
 }
 
 /** Serialises without witness (the txid preimage). */
 export function unsignedTxBytes(t: TreeTx): Uint8Array {
+  assertObject(t, 't');
   return encodeTxNoWitness(t.tx);
 }

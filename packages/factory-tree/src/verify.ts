@@ -15,7 +15,7 @@
 import { equalBytes as bytesEqual, toHex as hex } from '@superscalar/core';
 import { schnorrVerify } from '@superscalar/musig2';
 import { decodeTx, encodeTx, type Tx, type TxIn, type TxOut } from '@superscalar/tx';
-import { assertBytes, assertInt } from './_assert.js';
+import { assertBytes, assertInt, assertObject, assertTree } from './_assert.js';
 import type { AdvancePlan } from './advance.js';
 import { InvalidArgumentError, InvalidProposalError, PathVerificationError } from './errors.js';
 import { type PoisonTx, verifyLStockSecret } from './poison.js';
@@ -73,6 +73,7 @@ export function validateSignedTx(
   signed: Uint8Array,
   where: { readonly tx?: number; readonly label?: string } = {},
 ): Uint8Array {
+  assertObject(expected, 'expected');
   const w: Where = { tx: where.tx ?? -2, label: where.label ?? `tx ${where.tx ?? '?'}` };
   if (!(signed instanceof Uint8Array)) fail(w, 'missing-tx', 'expected the signed transaction bytes');
   let d: Tx | undefined;
@@ -133,6 +134,7 @@ export interface VerifiedPath {
 
 /** The leaf (placement order) holding `client` (index into `clients[]`). */
 export function leafOfClient(tree: FactoryTree, client: number): number {
+  assertTree(tree);
   assertInt(client, 'client', 0, tree.proposal.clients.length - 1);
   return tree.layout.leafClients.findIndex((cl) => cl.includes(client));
 }
@@ -251,6 +253,7 @@ export function validateAdvance(
   client: number,
   received: ReceivedAdvance,
 ): VerifiedAdvance {
+  assertObject(plan, 'plan');
   const tree = plan.next;
   const leaf = leafOfClient(tree, client);
   const onPath = new Set(tree.layout.leafPaths[leaf]);

@@ -39,4 +39,36 @@ describe('errors', () => {
     expect(path).toMatchObject({ tx: 3, fault: 'tx-mismatch', label: 'tx 3' });
     expect(dec).toMatchObject({ reason: 'truncated', offset: 7, code: 'TREE_DECODE', name: 'DecodeError' });
   });
+
+  it('no exported function lets a RangeError, TypeError or bare Error escape on missing arguments', () => {
+    // The signing-job API (signingPlan.ts, advance.ts' jobs) is being reworked elsewhere: not probed.
+    const skip = new Set([
+      'clientRound1',
+      'clientRound2',
+      'lspSign',
+      'lspAggregate',
+      'signingPlan',
+      'signTreeSimulated',
+      'signJobsSimulated',
+      'keyPathSigningJob',
+      'poisonJob',
+      'settlementJob',
+      'distributionSigningPlan',
+    ]);
+    const escaped: string[] = [];
+    let probed = 0;
+    for (const [name, f] of Object.entries(mod)) {
+      if (typeof f !== 'function' || skip.has(name) || /^[A-Z]/.test(name)) continue;
+      probed++;
+      for (const args of [[], [undefined, undefined, undefined]]) {
+        try {
+          (f as (...a: unknown[]) => unknown)(...args);
+        } catch (e) {
+          if (!SuperscalarError.isInstance(e)) escaped.push(`${name}: ${String(e)}`);
+        }
+      }
+    }
+    expect(probed).toBeGreaterThan(50);
+    expect(escaped).toEqual([]);
+  });
 });
