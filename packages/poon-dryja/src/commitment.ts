@@ -415,6 +415,7 @@ function freezeConfig(c: ChannelConfig): ChannelConfig {
  * remote's HTLC key tweaked by the point, the remote's payment key untweaked.
  */
 export function commitmentKeys(config: ChannelConfig, holder: Side, point: Uint8Array): CommitmentKeys {
+  assertObject(config, 'config');
   const local = holder === 'lsp' ? config.lspBasepoints : config.clientBasepoints;
   const remote = holder === 'lsp' ? config.clientBasepoints : config.lspBasepoints;
   const key = hexKey(remote.revocation, local.delayedPayment, local.htlc, remote.htlc, remote.payment, point);

@@ -39,4 +39,22 @@ describe('errors', () => {
     expect((closed as mod.ChannelError).action).toBe('ignore');
     expect(new Set(errors.map((e) => e.code)).size).toBe(errors.length);
   });
+
+  it('no exported function lets a RangeError, TypeError or bare Error escape on missing arguments', () => {
+    const escaped: string[] = [];
+    let probed = 0;
+    for (const [name, f] of Object.entries(mod)) {
+      if (typeof f !== 'function' || /^[A-Z]/.test(name)) continue;
+      probed++;
+      for (const args of [[], [undefined, undefined, undefined]]) {
+        try {
+          (f as (...a: unknown[]) => unknown)(...args);
+        } catch (e) {
+          if (!SuperscalarError.isInstance(e)) escaped.push(`${name}: ${String(e)}`);
+        }
+      }
+    }
+    expect(probed).toBeGreaterThan(30);
+    expect(escaped).toEqual([]);
+  });
 });
