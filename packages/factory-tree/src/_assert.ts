@@ -1,23 +1,29 @@
-// Small boundary asserters; messages name the argument path.
+// Boundary asserters (STYLE.md §3) on @superscalar/core's `asserters`, throwing this package's
+// InvalidArgumentError (TREE_INVALID_ARGUMENT) with core's messages; the message names the argument.
+import { asserters } from '@superscalar/core';
 import { InvalidArgumentError } from './errors.js';
 
+const A = asserters((argument, message) => new InvalidArgumentError(argument, message));
+
 export function assertBytes(v: unknown, name: string, len?: number): asserts v is Uint8Array {
-  if (!(v instanceof Uint8Array)) throw new InvalidArgumentError(name, 'expected a Uint8Array');
-  if (len !== undefined && v.length !== len)
-    throw new InvalidArgumentError(name, `expected ${len} bytes, got ${v.length}`);
+  // Core's `bytes` returns a copy; only a failing value is handed to it (for its error).
+  if (!(v instanceof Uint8Array) || (len !== undefined && v.length !== len)) A.bytes(v, len, name);
 }
 
 export function assertSats(v: unknown, name: string): asserts v is bigint {
-  if (typeof v !== 'bigint') throw new InvalidArgumentError(name, 'expected a bigint amount in sats');
-  if (v < 0n || v > 2_100_000_000_000_000n)
-    throw new InvalidArgumentError(name, `expected 0..21e14 sats, got ${v}`);
+  A.sats(v, name);
 }
 
 export function assertInt(v: unknown, name: string, min: number, max: number): asserts v is number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    throw new InvalidArgumentError(name, `expected an integer in ${min}..${max}, got ${String(v)}`);
+  A.int(v, min, max, name);
 }
 
 export function assertObject(v: unknown, name: string): asserts v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null) throw new InvalidArgumentError(name, 'expected an object');
+}
+
+/** A `FactoryTree` from `buildTree` (checked shallowly: the package trusts what it built). */
+export function assertTree(v: unknown, name = 'tree'): void {
+  if (typeof v !== 'object' || v === null || !('proposal' in v) || !('layout' in v) || !('txs' in v))
+    throw new InvalidArgumentError(name, 'expected a FactoryTree (buildTree)');
 }

@@ -34,7 +34,7 @@ import {
   Session,
 } from '@superscalar/musig2';
 import { BelowDustError } from '@superscalar/tx';
-import { assertBytes, assertInt } from './_assert.js';
+import { assertBytes, assertInt, assertObject, assertTree } from './_assert.js';
 import { InvalidArgumentError, SigningError } from './errors.js';
 import { buildPoison, type PoisonTx } from './poison.js';
 import type { Proposal } from './proposal.js';
@@ -140,6 +140,7 @@ export interface AdvanceRequest {
 
 /** The counters `c` an advance of `leaf` would create (to derive their poison hashes first). */
 export function advanceCounters(tree: FactoryTree, leaf: number): number[] {
+  assertTree(tree);
   return dwAdvance(tree.state.dw, leaf).created.map((c) => c.counter);
 }
 
@@ -229,6 +230,7 @@ function reason(e: unknown, what: string): string {
  * @throws {InvalidArgumentError} an allocation for a leaf not re-signed, or a missing poison hash.
  */
 export function planAdvance(tree: FactoryTree, request: AdvanceRequest): AdvancePlan {
+  assertTree(tree);
   if (typeof request !== 'object' || request === null)
     throw new InvalidArgumentError('request', 'expected { leaf, allocations?, poisonHashes }');
   const p: Proposal = tree.proposal;
@@ -246,7 +248,7 @@ export function planAdvance(tree: FactoryTree, request: AdvanceRequest): Advance
         `request.allocations[${leaf}]`,
         `leaf ${leaf} is not below the advanced node ${result.advancedNode}: it is not re-signed in this advance`,
       );
-    checkAllocation(layout, leaf, a, `request.allocations[${leaf}]`);
+    checkAllocation(layout, leaf, a, { argument: `request.allocations[${leaf}]` });
     allocations[leaf] = Object.freeze({ capacities: Object.freeze([...a.capacities]), lStock: a.lStock });
   }
   if (!(request.poisonHashes instanceof Map))
@@ -308,13 +310,13 @@ export function planAdvance(tree: FactoryTree, request: AdvanceRequest): Advance
     }
     const settlements = clients.map((c, i): SettlementEntry => {
       try {
-        const settlement = buildSettlement(
-          stateTx.outputTaproot[i] as NonNullable<TreeTx['outputTaproot'][number]>,
-          { txid: stateTx.txid, vout: i },
-          stateTx.tx.outputs[i]?.value as bigint,
-          (p.clients[c] as Proposal['clients'][number]).closeScript,
-          p.treeFeeRate,
-        );
+        const settlement = buildSettlement({
+          channel: stateTx.outputTaproot[i] as NonNullable<TreeTx['outputTaproot'][number]>,
+          outpoint: { txid: stateTx.txid, vout: i },
+          amount: stateTx.tx.outputs[i]?.value as bigint,
+          closeScript: (p.clients[c] as Proposal['clients'][number]).closeScript,
+          feeRate: p.treeFeeRate,
+        });
         return Object.freeze({ client: c, vout: i, settlement, skipped: undefined });
       } catch (e) {
         return Object.freeze({ client: c, vout: i, settlement: undefined, skipped: reason(e, 'settlement') });
@@ -356,6 +358,7 @@ export function planAdvance(tree: FactoryTree, request: AdvanceRequest): Advance
  * retired (dw-counter's `abandonAdvance`), so no `c` is ever reused for another L-stock (§5.3).
  */
 export function abandonPlan(plan: AdvancePlan): FactoryTree {
+  assertObject(plan, 'plan');
   const prev = plan.previous;
   return Object.freeze({
     ...prev,

@@ -22,7 +22,7 @@ import {
   txidBytesOf,
   txVsize,
 } from '@superscalar/tx';
-import { assertBytes, assertInt, assertSats } from './_assert.js';
+import { assertBytes, assertInt, assertSats, assertTree } from './_assert.js';
 import { type KeyPathSigningJob, keyPathSigningJob } from './distribution.js';
 import { InvalidArgumentError } from './errors.js';
 import { CloseRejectedError, SpendError } from './exitErrors.js';
@@ -85,6 +85,7 @@ export interface CooperativeClose {
  *   when the LSP's output would be below 330 sats, `too-large` above 100,000 vB.
  */
 export function buildCooperativeClose(tree: FactoryTree, request: CooperativeCloseRequest): CooperativeClose {
+  assertTree(tree);
   const p = tree.proposal;
   const { balances, tipHeight, closeFeeRate } = request;
   if (!Array.isArray(balances) || balances.length !== p.clients.length)
@@ -157,31 +158,40 @@ export function buildCooperativeClose(tree: FactoryTree, request: CooperativeClo
   });
 }
 
+/** What a client checks a proposed cooperative close against: itself, its balance and the transaction. */
+export interface CooperativeCloseCheck {
+  /** The client (index into `clients[]`). */
+  readonly client: number;
+  /** Its balance, sats. */
+  readonly balance: bigint;
+  /** The proposed (unsigned) close transaction. */
+  readonly tx: Tx;
+}
+
 /**
  * The client-side check of a proposed cooperative close (§6), run before the client releases a partial
  * signature: the transaction must spend the factory's funding output in the §6 form (version 2, one
  * input with nSequence `0xFFFFFFFD`), and, when `balance` is at least 330 sats, an output paying the
  * client's **own** close address at least `balance` — an output of that size to anyone else does not
- * count. A balance below dust goes to the LSP's output and needs no output.
+ * count. A balance below dust goes to the LSP's output and needs no output. Once it passes, the client
+ * signs {@link cooperativeCloseSighash} of the same transaction, computed by itself.
  *
- * @returns the BIP341 key-path sighash the client then signs, computed by the client itself.
  * @throws {CloseRejectedError} naming the client and the fault.
  */
-export function checkCooperativeClose(
-  tree: FactoryTree,
-  client: number,
-  balance: bigint,
-  tx: Tx,
-): Uint8Array {
+export function checkCooperativeClose(tree: FactoryTree, check: CooperativeCloseCheck): void {
+  assertTree(tree);
   const p = tree.proposal;
-  assertInt(client, 'client', 0, p.clients.length - 1);
-  assertSats(balance, 'balance');
+  if (typeof check !== 'object' || check === null)
+    throw new InvalidArgumentError('check', 'expected { client, balance, tx }');
+  const { client, balance, tx } = check;
+  assertInt(client, 'check.client', 0, p.clients.length - 1);
+  assertSats(balance, 'check.balance');
   if (typeof tx !== 'object' || tx === null || !Array.isArray(tx.outputs) || !Array.isArray(tx.inputs))
-    throw new InvalidArgumentError('tx', 'expected a one-input transaction');
+    throw new InvalidArgumentError('check.tx', 'expected a one-input transaction');
   if (tx.inputs.length !== 1)
     throw new CloseRejectedError(client, 'wrong-input', `it has ${tx.inputs.length} inputs, expected one`);
   const input = tx.inputs[0] as Tx['inputs'][number];
-  assertBytes(input.txidBytes, 'tx.inputs[0].txidBytes', 32);
+  assertBytes(input.txidBytes, 'check.tx.inputs[0].txidBytes', 32);
   if (
     !bytesEqual(input.txidBytes, txidBytes(p.funding.txid, 'tree.proposal.funding.txid')) ||
     input.vout !== p.funding.vout
@@ -211,7 +221,19 @@ export function checkCooperativeClose(
         `its close address gets ${best} sats, its balance is ${balance}`,
       );
   }
-  return new TaprootSighasher(tx, [{ value: p.funding.amount, script: tree.funding.script }]).sighash(0);
+}
+
+/**
+ * The BIP341 key-path sighash of a one-input cooperative close `tx` spending `tree`'s funding output:
+ * the message all N+1 sign. A client computes it itself, after {@link checkCooperativeClose} passed.
+ */
+export function cooperativeCloseSighash(tree: FactoryTree, tx: Tx): Uint8Array {
+  assertTree(tree);
+  if (typeof tx !== 'object' || tx === null || !Array.isArray(tx.inputs) || tx.inputs.length !== 1)
+    throw new InvalidArgumentError('tx', 'expected a one-input transaction');
+  return new TaprootSighasher(tx, [
+    { value: tree.proposal.funding.amount, script: tree.funding.script },
+  ]).sighash(0);
 }
 
 /** Serialises the cooperative close with the aggregate 64-byte key-path signature. */

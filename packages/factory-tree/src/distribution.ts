@@ -27,7 +27,7 @@ import {
   txidBytesOf,
   txVsize,
 } from '@superscalar/tx';
-import { assertBytes, assertInt } from './_assert.js';
+import { assertBytes, assertInt, assertTree } from './_assert.js';
 import { SpendError } from './exitErrors.js';
 import { MAX_FAN_OUT, tDist as tDistOf } from './proposal.js';
 import { type FactoryTree, musigTaprootOutput, type TaprootOutput } from './transactions.js';
@@ -154,6 +154,7 @@ function splitRuns(order: readonly number[], maxPer: number): number[][] {
  * @throws {SpendError} `too-many-clients` (more than 200 runs needed), `rest-negative`.
  */
 export function buildDistribution(tree: FactoryTree, options: DistributionOptions = {}): Distribution {
+  assertTree(tree);
   const p = tree.proposal;
   const maxVsize = options.maxVsize ?? TRUC_MAX_VSIZE;
   assertInt(maxVsize, 'options.maxVsize', treeTxVsize(1), TRUC_MAX_VSIZE);

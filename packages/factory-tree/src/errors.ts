@@ -1,52 +1,56 @@
 /**
- * Errors of `@superscalar/factory-tree`: one branded base class with a stable `code`, and specific
- * subclasses that name the field, the transaction or the signer at fault.
+ * Errors of `@superscalar/factory-tree`: one base class, {@link FactoryTreeError} (a `SuperscalarError`
+ * of `@superscalar/core`), with a stable `TREE_` code, and specific subclasses that name the field, the
+ * transaction or the signer at fault. Every class is tagged, so `Sub.isInstance(e)` is exact and works
+ * across package copies.
  *
  * @module
  */
 
-const BRAND = Symbol.for('@superscalar/factory-tree/error');
+import { SuperscalarError, tagError } from '@superscalar/core';
 
-/** Stable error codes. */
+/**
+ * Stable codes of every error this package throws, prefixed `TREE_`. Each names one meaning:
+ *
+ * - `TREE_INVALID_ARGUMENT`: a malformed argument (a caller's bug).
+ * - `TREE_INVALID_PROPOSAL`: a well-formed proposal that brief §2 rejects (refuse the factory).
+ * - `TREE_INVALID_ALLOCATION`: a leaf allocation that breaks conservation or dust (refuse the advance).
+ * - `TREE_SIGNING_FAILED`: a MuSig2 session over the tree failed (restart with fresh nonces).
+ * - `TREE_PATH_VERIFICATION_FAILED`: a received transaction, signature or secret is wrong (do not sign
+ *   on; the peer is at fault).
+ * - `TREE_DECODE`: a stored factory record does not decode.
+ * - `TREE_SPEND_INVALID`: an exit, recovery, distribution or close cannot be built as asked.
+ * - `TREE_CLOSE_REJECTED`: a client refuses a proposed cooperative close.
+ */
 export type FactoryTreeErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'INVALID_PROPOSAL'
-  | 'INVALID_ALLOCATION'
-  | 'SIGNING_FAILED'
-  | 'PATH_VERIFICATION_FAILED'
-  | 'DECODE_FAILED'
-  | 'SPEND_INVALID'
-  | 'CLOSE_REJECTED';
+  | 'TREE_INVALID_ARGUMENT'
+  | 'TREE_INVALID_PROPOSAL'
+  | 'TREE_INVALID_ALLOCATION'
+  | 'TREE_SIGNING_FAILED'
+  | 'TREE_PATH_VERIFICATION_FAILED'
+  | 'TREE_DECODE'
+  | 'TREE_SPEND_INVALID'
+  | 'TREE_CLOSE_REJECTED';
 
-/** Base class of every error this package throws. `isInstance` works across package copies. */
-export class FactoryTreeError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: FactoryTreeErrorCode;
-  /** @internal brand */
-  readonly [BRAND] = true;
-
-  constructor(code: FactoryTreeErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'FactoryTreeError';
-    this.code = code;
-  }
-
-  /** True for any error of this package (any copy of it). */
-  static isInstance(x: unknown): x is FactoryTreeError {
-    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === true;
-  }
-}
+/**
+ * Base class of every error this package throws. `FactoryTreeError.isInstance(e)` is true for any of
+ * them, from any copy of the package; `Sub.isInstance(e)` is exact for each subclass.
+ */
+export class FactoryTreeError<
+  C extends FactoryTreeErrorCode = FactoryTreeErrorCode,
+> extends SuperscalarError<C> {}
+tagError(FactoryTreeError, '@superscalar/factory-tree:FactoryTreeError');
 
 /** A malformed argument (wrong type or length), named by its path, e.g. `clients[3].key`. */
 export class InvalidArgumentError extends FactoryTreeError {
   /** The argument path. */
   readonly argument: string;
   constructor(argument: string, message: string, options?: { cause?: unknown }) {
-    super('INVALID_ARGUMENT', `${argument}: ${message}`, options);
-    this.name = 'InvalidArgumentError';
+    super('TREE_INVALID_ARGUMENT', `${argument}: ${message}`, options);
     this.argument = argument;
   }
 }
+tagError(InvalidArgumentError, '@superscalar/factory-tree:InvalidArgumentError');
 
 /**
  * A well-formed proposal that brief §2 rejects. `field` names the proposal field (or the derived
@@ -67,13 +71,13 @@ export class InvalidProposalError extends FactoryTreeError {
     limit?: number | bigint | string,
     options?: { cause?: unknown },
   ) {
-    super('INVALID_PROPOSAL', `${field} = ${String(figure)}: ${message}`, options);
-    this.name = 'InvalidProposalError';
+    super('TREE_INVALID_PROPOSAL', `${field} = ${String(figure)}: ${message}`, options);
     this.field = field;
     this.figure = figure;
     this.limit = limit;
   }
 }
+tagError(InvalidProposalError, '@superscalar/factory-tree:InvalidProposalError');
 
 /**
  * A tree signing session failed: the aggregate signature of transaction `tx` did not verify and
@@ -86,12 +90,12 @@ export class SigningError extends FactoryTreeError {
   /** The blamed participant (0 = LSP, i + 1 = clients[i]), or null. */
   readonly signer: number | null;
   constructor(tx: number, signer: number | null, message: string, options?: { cause?: unknown }) {
-    super('SIGNING_FAILED', message, options);
-    this.name = 'SigningError';
+    super('TREE_SIGNING_FAILED', message, options);
     this.tx = tx;
     this.signer = signer;
   }
 }
+tagError(SigningError, '@superscalar/factory-tree:SigningError');
 
 /**
  * A leaf allocation (§5.1) that breaks amount conservation or leaves an output below dust: `leaf` is
@@ -105,13 +109,13 @@ export class InvalidAllocationError extends FactoryTreeError {
   /** The offending amount (or sum). */
   readonly figure: bigint;
   constructor(leaf: number, field: string, figure: bigint, message: string, options?: { cause?: unknown }) {
-    super('INVALID_ALLOCATION', `${field} = ${figure}: ${message}`, options);
-    this.name = 'InvalidAllocationError';
+    super('TREE_INVALID_ALLOCATION', `${field} = ${figure}: ${message}`, options);
     this.leaf = leaf;
     this.field = field;
     this.figure = figure;
   }
 }
+tagError(InvalidAllocationError, '@superscalar/factory-tree:InvalidAllocationError');
 
 /**
  * What a client's check found wrong: a transaction missing, undecodable or not byte-identical to the
@@ -143,27 +147,27 @@ export class PathVerificationError extends FactoryTreeError {
   readonly label: string;
   constructor(tx: number, fault: PathFault, message: string, options?: { cause?: unknown; label?: string }) {
     const label = options?.label ?? `tx ${tx}`;
-    super('PATH_VERIFICATION_FAILED', `${label}: ${fault}: ${message}`, options);
-    this.name = 'PathVerificationError';
+    super('TREE_PATH_VERIFICATION_FAILED', `${label}: ${fault}: ${message}`, options);
     this.tx = tx;
     this.fault = fault;
     this.label = label;
   }
 }
+tagError(PathVerificationError, '@superscalar/factory-tree:PathVerificationError');
 
 /** Why a factory record did not decode. */
 export type DecodeFault = 'magic' | 'version' | 'truncated' | 'trailing' | 'invalid' | 'unknown-even';
 
-/** A serialised factory (`serialize.ts`) failed to decode: `reason` and the byte `offset`. */
-export class FactoryDecodeError extends FactoryTreeError {
+/** A serialised factory (`encodeFactory`) failed to decode: `reason` and the byte `offset`. */
+export class DecodeError extends FactoryTreeError {
   /** The fault. */
   readonly reason: DecodeFault;
   /** Byte offset where decoding stopped. */
   readonly offset: number;
   constructor(reason: DecodeFault, offset: number, message: string, options?: { cause?: unknown }) {
-    super('DECODE_FAILED', `offset ${offset}: ${reason}: ${message}`, options);
-    this.name = 'FactoryDecodeError';
+    super('TREE_DECODE', `offset ${offset}: ${reason}: ${message}`, options);
     this.reason = reason;
     this.offset = offset;
   }
 }
+tagError(DecodeError, '@superscalar/factory-tree:DecodeError');

@@ -31,10 +31,10 @@ import {
   txidBytesOf,
   txVsize,
 } from '@superscalar/tx';
-import { assertBytes, assertInt, assertSats } from './_assert.js';
+import { assertBytes, assertInt, assertObject, assertSats, assertTree } from './_assert.js';
 import { relativeLockBlocks } from './_script.js';
 import { bip86OutputKey, signBip86, signPlain } from './_sign.js';
-import { InvalidArgumentError, PathVerificationError } from './errors.js';
+import { FactoryTreeError, InvalidArgumentError, PathVerificationError } from './errors.js';
 import { SpendError } from './exitErrors.js';
 import type { FactoryTree, TreeTx } from './transactions.js';
 import { feeFor } from './tree.js';
@@ -123,27 +123,39 @@ export interface ExitHeights {
   readonly confirmedAt?: readonly (number | undefined)[];
 }
 
+/** What {@link exitPath} needs besides the tree and the client. */
+export interface ExitPathOptions {
+  /** One 64-byte signature per tree transaction, indexed like `tree.txs` (undefined where not held). */
+  readonly signatures: readonly (Uint8Array | undefined)[];
+  /** Heights the exit schedule starts from. */
+  readonly heights: ExitHeights;
+}
+
 /**
  * The exit path of `client`: its root-to-leaf transactions with their signed bytes and the earliest
  * height each becomes valid, given the confirmation heights known so far (§6). Each signature is
  * verified against the spent output's tweaked key first (§4.5).
  *
- * @param signatures one 64-byte signature per tree transaction, indexed like `tree.txs`.
+ * @param client index into `clients[]`.
+ * @param options.signatures one 64-byte signature per tree transaction, indexed like `tree.txs`.
  * @throws {PathVerificationError} a missing or invalid signature on the path.
  */
-export function exitPath(
-  tree: FactoryTree,
-  signatures: readonly (Uint8Array | undefined)[],
-  client: number,
-  heights: ExitHeights,
-): ExitPath {
+export function exitPath(tree: FactoryTree, client: number, options: ExitPathOptions): ExitPath {
+  assertTree(tree);
   assertInt(client, 'client', 0, tree.proposal.clients.length - 1);
-  assertInt(heights.fundingConfirmedAt, 'heights.fundingConfirmedAt', 0, 499_999_999);
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError('options', 'expected { signatures, heights }');
+  const { signatures, heights } = options;
+  if (!Array.isArray(signatures))
+    throw new InvalidArgumentError('options.signatures', 'expected one signature per tree transaction');
+  if (typeof heights !== 'object' || heights === null)
+    throw new InvalidArgumentError('options.heights', 'expected { fundingConfirmedAt, confirmedAt? }');
+  assertInt(heights.fundingConfirmedAt, 'options.heights.fundingConfirmedAt', 0, 499_999_999);
   const leaf = tree.layout.leafClients.findIndex((cl) => cl.includes(client));
   const path = tree.layout.leafPaths[leaf] as readonly number[];
   const confirmedAt = heights.confirmedAt ?? [];
   if (!Array.isArray(confirmedAt) || confirmedAt.length > path.length)
-    throw new InvalidArgumentError('heights.confirmedAt', `expected at most ${path.length} heights`);
+    throw new InvalidArgumentError('options.heights.confirmedAt', `expected at most ${path.length} heights`);
   const steps: ExitStep[] = [];
   let parentAt = heights.fundingConfirmedAt;
   let projected = false;
@@ -181,7 +193,7 @@ export function exitPath(
       if (r.kind === 'node' || r.kind === 'channel') deadline = Math.min(deadline, r.Tk);
     const known = confirmedAt[i];
     if (known !== undefined) {
-      assertInt(known, `heights.confirmedAt[${i}]`, at.block, 499_999_999);
+      assertInt(known, `options.heights.confirmedAt[${i}]`, at.block, 499_999_999);
       parentAt = known;
     } else {
       parentAt = at.block;
@@ -231,6 +243,8 @@ export function anchoredParent(t: {
   readonly fee: bigint;
   readonly vsize: number;
 }): AnchoredParent {
+  assertObject(t, 't');
+  assertObject(t.tx, 't.tx');
   const anchor = t.tx.outputs[t.tx.outputs.length - 1];
   if (anchor === undefined || !bytesEqual(anchor.script, P2A_SCRIPT))
     throw new InvalidArgumentError('t.tx.outputs', 'the last output is not a P2A anchor');
@@ -293,6 +307,7 @@ export interface CpfpOptions {
  * @throws {SpendError} `fee-coin-too-small` when the change would fall below 330 sats.
  */
 export function buildCpfpChild(options: CpfpOptions): CpfpChild {
+  assertObject(options, 'options');
   const { parent, feeCoin, changeScript, feeRate } = options;
   const parentTxid = txidBytes(parent.txid, 'parent.txid');
   assertInt(parent.anchorVout, 'parent.anchorVout', 0, 0xffff);
@@ -354,8 +369,21 @@ export function buildCpfpChild(options: CpfpOptions): CpfpChild {
   });
 }
 
+/**
+ * Runs a curve operation on a caller's secret key: the curve's (or @superscalar/tx's) rejection of the
+ * key (zero, >= n) becomes this package's `InvalidArgumentError`.
+ */
+function curveCall<T>(argument: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (FactoryTreeError.isInstance(e)) throw e;
+    throw new InvalidArgumentError(argument, 'not a valid secp256k1 secret key', { cause: e });
+  }
+}
+
 /** Serialises a CPFP child: an empty witness on the anchor, `signature` on the fee coin. */
-export function finalizeCpfpChild(child: CpfpChild, signature: Uint8Array): Uint8Array {
+export function signedCpfpChildBytes(child: CpfpChild, signature: Uint8Array): Uint8Array {
   assertBytes(signature, 'signature', 64);
   return encodeTx(child.tx, [[], [signature]]);
 }
@@ -372,10 +400,11 @@ export function signCpfpChildBip86(
   auxRand?: Uint8Array,
 ): Uint8Array {
   assertBytes(secretKey, 'secretKey', 32);
-  const q = bip86OutputKey(secretKey);
+  if (auxRand !== undefined) assertBytes(auxRand, 'auxRand', 32);
+  const q = curveCall('secretKey', () => bip86OutputKey(secretKey));
   if (!bytesEqual((child.spent[1] as TxOut).script.subarray(2), q))
     throw new InvalidArgumentError('secretKey', "the fee coin is not this key's BIP86 output");
-  return finalizeCpfpChild(child, signBip86(child.sighash, secretKey, auxRand));
+  return signedCpfpChildBytes(child, signBip86(child.sighash, secretKey, auxRand));
 }
 
 // ---- script-path spends by the LSP -------------------------------------------------------------
@@ -478,6 +507,8 @@ export function timeoutRecovery(
   output: { readonly tx: number; readonly vout: number },
   options: LspSpendOptions,
 ): ScriptPathSpend {
+  assertTree(tree);
+  assertObject(output, 'output');
   const t = outputOf(tree, output.tx, output.vout);
   const role = t.outputRoles[output.vout];
   const tap = t.outputTaproot[output.vout];
@@ -508,6 +539,7 @@ export function timeoutRecovery(
  * the poison leaf's hash]`, no anchor. Valid once the leaf state has `lStockCsv` confirmations.
  */
 export function lStockSpend(tree: FactoryTree, leaf: number, options: LspSpendOptions): ScriptPathSpend {
+  assertTree(tree);
   assertInt(leaf, 'leaf', 0, tree.layout.leafPaths.length - 1);
   const path = tree.layout.leafPaths[leaf] as readonly number[];
   const t = tree.txs[path[path.length - 1] as number] as TreeTx;
@@ -520,7 +552,7 @@ export function lStockSpend(tree: FactoryTree, leaf: number, options: LspSpendOp
 }
 
 /** Serialises a script-path spend with the LSP's 64-byte BIP340 signature. */
-export function finalizeScriptPathSpend(spend: ScriptPathSpend, signature: Uint8Array): Uint8Array {
+export function signedScriptPathSpendBytes(spend: ScriptPathSpend, signature: Uint8Array): Uint8Array {
   assertBytes(signature, 'signature', 64);
   return encodeTx(spend.tx, [[signature, spend.leafScript, spend.controlBlock]]);
 }
@@ -538,10 +570,11 @@ export function signLspScriptPathSpend(
   auxRand?: Uint8Array,
 ): Uint8Array {
   assertBytes(lspSecretKey, 'lspSecretKey', 32);
-  const sig = signPlain(spend.sighash, lspSecretKey, auxRand);
+  if (auxRand !== undefined) assertBytes(auxRand, 'auxRand', 32);
+  const sig = curveCall('lspSecretKey', () => signPlain(spend.sighash, lspSecretKey, auxRand));
   // The leaf is `… <LSP x-only> OP_CHECKSIG`: its last 33 bytes are the push and the opcode.
   const key = spend.leafScript.subarray(spend.leafScript.length - 33, spend.leafScript.length - 1);
   if (!schnorrVerify(sig, spend.sighash, key))
     throw new InvalidArgumentError('lspSecretKey', "not the LSP key of this output's leaf");
-  return finalizeScriptPathSpend(spend, sig);
+  return signedScriptPathSpendBytes(spend, sig);
 }

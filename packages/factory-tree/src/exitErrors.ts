@@ -4,10 +4,11 @@
  *
  * @module
  */
+import { tagError } from '@superscalar/core';
 import { FactoryTreeError, type FactoryTreeErrorCode } from './errors.js';
 
 /** Codes of this file's errors (members of {@link FactoryTreeErrorCode}). */
-export type ExitErrorCode = Extract<FactoryTreeErrorCode, 'SPEND_INVALID' | 'CLOSE_REJECTED'>;
+export type ExitErrorCode = Extract<FactoryTreeErrorCode, 'TREE_SPEND_INVALID' | 'TREE_CLOSE_REJECTED'>;
 
 /** What makes a requested spend impossible to build. */
 export type SpendFault =
@@ -30,12 +31,12 @@ export class SpendError extends FactoryTreeError {
   /** The output, transaction or argument concerned. */
   readonly what: string;
   constructor(fault: SpendFault, what: string, message: string, options?: { cause?: unknown }) {
-    super('SPEND_INVALID', `${what}: ${fault}: ${message}`, options);
-    this.name = 'SpendError';
+    super('TREE_SPEND_INVALID', `${what}: ${fault}: ${message}`, options);
     this.fault = fault;
     this.what = what;
   }
 }
+tagError(SpendError, '@superscalar/factory-tree:SpendError');
 
 /** What a client's check of a cooperative close found wrong. */
 export type CloseFault = 'wrong-input' | 'wrong-form' | 'no-own-output' | 'underpaid';
@@ -51,9 +52,9 @@ export class CloseRejectedError extends FactoryTreeError {
   /** What was wrong. */
   readonly fault: CloseFault;
   constructor(client: number, fault: CloseFault, message: string, options?: { cause?: unknown }) {
-    super('CLOSE_REJECTED', `client ${client}: ${fault}: ${message}`, options);
-    this.name = 'CloseRejectedError';
+    super('TREE_CLOSE_REJECTED', `client ${client}: ${fault}: ${message}`, options);
     this.client = client;
     this.fault = fault;
   }
 }
+tagError(CloseRejectedError, '@superscalar/factory-tree:CloseRejectedError');

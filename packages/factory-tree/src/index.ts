@@ -1,10 +1,86 @@
 // @superscalar/factory-tree: the transactions of a SuperScalar factory tree. Re-exports only.
-export * from './advance.js';
-export * from './close.js';
-export * from './distribution.js';
-export * from './errors.js';
-export * from './exit.js';
-export * from './exitErrors.js';
+export {
+  type AdvancePlan,
+  type AdvanceRequest,
+  abandonPlan,
+  advanceCounters,
+  planAdvance,
+  poisonJob,
+  type SettlementEntry,
+  type SigningJob,
+  type SimulatedJobOptions,
+  type SupersededLeafState,
+  settlementJob,
+  signJobsSimulated,
+} from './advance.js';
+export {
+  buildCooperativeClose,
+  type CloseOutput,
+  COOPERATIVE_CLOSE_SEQUENCE,
+  COOPERATIVE_CLOSE_VERSION,
+  type CooperativeClose,
+  type CooperativeCloseCheck,
+  type CooperativeCloseRequest,
+  checkCooperativeClose,
+  cooperativeCloseSighash,
+  MAX_STANDARD_VSIZE,
+  signedCloseBytes,
+} from './close.js';
+export {
+  buildDistribution,
+  DISTRIBUTION_SEQUENCE,
+  type Distribution,
+  type DistributionOptions,
+  type DistributionSigningPlan,
+  type DistributionTx,
+  distributionSigningPlan,
+  type KeyPathSigningJob,
+  keyPathSigningJob,
+  signedDistributionBytes,
+} from './distribution.js';
+export {
+  DecodeError,
+  type DecodeFault,
+  FactoryTreeError,
+  type FactoryTreeErrorCode,
+  InvalidAllocationError,
+  InvalidArgumentError,
+  InvalidProposalError,
+  type PathFault,
+  PathVerificationError,
+  SigningError,
+} from './errors.js';
+export {
+  type AnchoredParent,
+  anchoredParent,
+  buildCpfpChild,
+  CPFP_CHILD_MAX_VSIZE,
+  type CpfpChild,
+  type CpfpOptions,
+  type ExitHeights,
+  type ExitPath,
+  type ExitPathOptions,
+  type ExitStep,
+  earliestInclusion,
+  exitPath,
+  type FeeCoin,
+  type LspSpendOptions,
+  lStockSpend,
+  type ScriptPathSpend,
+  signCpfpChildBip86,
+  signedCpfpChildBytes,
+  signedScriptPathSpendBytes,
+  signLspScriptPathSpend,
+  TIMEOUT_RECOVERY_SEQUENCE,
+  timeoutRecovery,
+} from './exit.js';
+export {
+  type CloseFault,
+  CloseRejectedError,
+  type ExitErrorCode,
+  SpendError,
+  type SpendFault,
+} from './exitErrors.js';
 export {
   buildPoison,
   type PoisonClient,
@@ -15,10 +91,68 @@ export {
   signedPoisonBytes,
   verifyLStockSecret,
 } from './poison.js';
-export * from './proposal.js';
-export * from './serialize.js';
-export * from './settlement.js';
-export * from './signingPlan.js';
+export {
+  type ClientSpec,
+  checkProposal,
+  createProposal,
+  deriveT,
+  type FundingSpec,
+  type LspSpec,
+  lStockSecret,
+  MAX_DW_SPAN,
+  MAX_EXIT_BUDGET,
+  MAX_FAN_OUT,
+  type Placement,
+  type PlacementProfile,
+  type Proposal,
+  type ProposalInput,
+  poisonHashesFromSeed,
+  proposalDefaults,
+  type ShapeFigures,
+  type SuggestedShape,
+  shapeFigures,
+  suggestShape,
+  tDist,
+} from './proposal.js';
+export {
+  type AdvanceRecord,
+  advanceRecord,
+  decodeFactory,
+  encodeFactory,
+  FACTORY_RECORD_VERSION,
+  type FactoryRecord,
+  type ReplayedFactory,
+  replayFactory,
+} from './serialize.js';
+export {
+  buildSettlement,
+  SETTLEMENT_SEQUENCE,
+  type SettlementOptions,
+  type SettlementTx,
+  settlementPayout,
+  signedSettlementBytes,
+} from './settlement.js';
+export {
+  type ClientAggNonces,
+  type ClientNonces,
+  type ClientPartialSigs,
+  type ClientRound1Options,
+  type ClientRound2Options,
+  ClientSigningState,
+  clientRound1,
+  clientRound2,
+  type LspAggregateOptions,
+  LspSigningState,
+  type LspSignOptions,
+  lspAggregate,
+  lspSign,
+  type SigningPhase,
+  type SigningPlan,
+  type SimulatedSigningOptions,
+  signingPlan,
+  signTreeSimulated,
+  type TxSigningPlan,
+} from './signingPlan.js';
 export {
   buildTree,
   channelOutput,
@@ -28,6 +162,7 @@ export {
   fundingOutput,
   initialFactoryState,
   type LeafAllocation,
+  type LStockOutputOptions,
   leafTotals,
   lStockCsvLeaf,
   lStockOutput,
@@ -51,4 +186,15 @@ export {
   type TxLayout,
   treeTxVsize,
 } from './tree.js';
-export * from './verify.js';
+export {
+  checkRevealedSecret,
+  type ExpectedTx,
+  leafOfClient,
+  type PathVerificationOptions,
+  type ReceivedAdvance,
+  type VerifiedAdvance,
+  type VerifiedPath,
+  validateAdvance,
+  validatePath,
+  validateSignedTx,
+} from './verify.js';

@@ -31,7 +31,7 @@ import {
   txidBytesOf,
   txVsize,
 } from '@superscalar/tx';
-import { assertBytes, assertInt, assertSats } from './_assert.js';
+import { assertBytes, assertInt, assertObject, assertSats } from './_assert.js';
 import { InvalidArgumentError } from './errors.js';
 import { SETTLEMENT_SEQUENCE } from './settlement.js';
 import type { TaprootOutput } from './transactions.js';
@@ -212,6 +212,7 @@ export function buildPoison(o: PoisonOptions): PoisonTx {
  *   poison leaf (checked here, so a watchtower never broadcasts a poison that cannot be valid).
  */
 export function poisonWitness(poison: PoisonTx, signature: Uint8Array, secret: Uint8Array): Uint8Array[] {
+  assertObject(poison, 'poison');
   assertBytes(signature, 'signature', 64);
   assertBytes(secret, 'secret', 32);
   if (!verifyLStockSecret(secret, poison))
@@ -221,6 +222,7 @@ export function poisonWitness(poison: PoisonTx, signature: Uint8Array, secret: U
 
 /** Serialises a poison with its final witness (see {@link poisonWitness}). */
 export function signedPoisonBytes(poison: PoisonTx, signature: Uint8Array, secret: Uint8Array): Uint8Array {
+  assertObject(poison, 'poison');
   return encodeTx(poison.tx, [poisonWitness(poison, signature, secret)]);
 }
 

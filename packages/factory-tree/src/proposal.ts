@@ -1,6 +1,6 @@
 /**
  * The factory proposal (protocol brief §2): a typed value with the per-network defaults of §2's table,
- * `validateProposal` with every rejection of §2 as an {@link InvalidProposalError} naming the field and
+ * `checkProposal` with every rejection of §2 as an {@link InvalidProposalError} naming the field and
  * the figure, `deriveT` (§6) and `suggestShape` (§3.4).
  *
  * Not here: the channel limits of §7 (`reserve`, `maxDustExposure`, `maxAcceptedHtlcs`) and the
@@ -10,7 +10,7 @@
  */
 
 import { sha256 } from '@noble/hashes/sha2.js';
-import { toHex as hex } from '@superscalar/core';
+import { toHex as hex, type Network } from '@superscalar/core';
 import { buildShape, type DwParams, dwExitDelay, validateDwParams } from '@superscalar/dw-counter';
 import { pointFromCompressed } from '@superscalar/musig2';
 import { generateFromSeed } from '@superscalar/shachain';
@@ -18,9 +18,6 @@ import { LOCKTIME_THRESHOLD, P2TR_DUST } from '@superscalar/tx';
 import { assertBytes, assertInt, assertObject, assertSats } from './_assert.js';
 import { InvalidArgumentError, InvalidProposalError } from './errors.js';
 import { layoutTree, shapeMetrics } from './tree.js';
-
-/** Networks. */
-export type Network = 'regtest' | 'signet' | 'testnet4' | 'mainnet';
 
 /** Placement rules (§2). */
 export type Placement = 'sequential' | 'inward' | 'outward' | 'timezone';
@@ -158,12 +155,14 @@ export interface ShapeFigures {
  * (the longest path's transaction count − 1).
  */
 export function deriveT(p: Omit<Proposal, 'T'>): number {
+  assertObject(p, 'p');
   const f = shapeFigures(p);
   return tDist(p) + f.exitDelay + p.exitMargin + (f.maxPathTxs - 1) * p.timeoutStep;
 }
 
 /** §6: the distribution transaction's nLockTime. */
 export function tDist(p: Pick<Proposal, 'proposalHeight' | 'activeBlocks' | 'dyingBlocks'>): number {
+  assertObject(p, 'p');
   return p.proposalHeight + p.activeBlocks + p.dyingBlocks + 10;
 }
 
@@ -171,6 +170,7 @@ export function tDist(p: Pick<Proposal, 'proposalHeight' | 'activeBlocks' | 'dyi
 export function shapeFigures(
   p: Pick<Proposal, 'clients' | 'leafArity' | 'levelArity' | 'staticLevels' | 'dw'>,
 ): ShapeFigures {
+  assertObject(p, 'p');
   const leaves = Math.ceil(p.clients.length / p.leafArity);
   const shape = buildShape({ leaves, levelArity: p.levelArity, staticLevels: p.staticLevels });
   const m = shapeMetrics(shape);
@@ -198,7 +198,7 @@ export function createProposal(input: ProposalInput): Proposal {
   checkShapeFields(base);
   const T = base.T ?? deriveT(base);
   const p: Proposal = Object.freeze({ ...base, T });
-  validateProposal(p);
+  checkProposal(p);
   return p;
 }
 
@@ -259,7 +259,7 @@ function checkShapeFields(p: Omit<Proposal, 'T'>) {
  * Every rejection of brief §2, in order; the first one found is thrown as an
  * {@link InvalidProposalError} naming the field and the figure.
  */
-export function validateProposal(p: Proposal): void {
+export function checkProposal(p: Proposal): void {
   assertObject(p, 'proposal');
   if (!['regtest', 'signet', 'testnet4', 'mainnet'].includes(p.network))
     throw new InvalidArgumentError('network', `unknown network ${String(p.network)}`);

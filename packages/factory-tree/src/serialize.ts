@@ -17,26 +17,21 @@
  * odd type is skipped, an unknown even type rejected (BOLT 1's rule), so later versions can add
  * optional records that version-1 readers ignore. Value layouts are in the code below, field by field.
  *
- * Decoding is strict and total: a {@link FactoryDecodeError} (`magic`, `version`, `truncated`,
+ * Decoding is strict and total: a {@link DecodeError} (`magic`, `version`, `truncated`,
  * `trailing`, `invalid`, `unknown-even`) with the byte offset, never another exception, and no
- * allocation from an unchecked length. The decoded proposal is validated (`validateProposal`); the
+ * allocation from an unchecked length. The decoded proposal is validated (`checkProposal`); the
  * history is checked when replayed.
  *
  * @module
  */
 
-import { toHex as hex } from '@superscalar/core';
+import { toHex as hex, type Network } from '@superscalar/core';
 import { abandonAdvance, advance as dwAdvance } from '@superscalar/dw-counter';
 import { displayHex as toDisplayHex, txidBytes } from '@superscalar/tx';
+import { assertObject } from './_assert.js';
 import { type AdvancePlan, planAdvance } from './advance.js';
-import { FactoryDecodeError, FactoryTreeError, InvalidArgumentError } from './errors.js';
-import {
-  type ClientSpec,
-  type Network,
-  type Placement,
-  type Proposal,
-  validateProposal,
-} from './proposal.js';
+import { DecodeError, FactoryTreeError, InvalidArgumentError } from './errors.js';
+import { type ClientSpec, checkProposal, type Placement, type Proposal } from './proposal.js';
 import { buildTree, type FactoryTree, type LeafAllocation } from './transactions.js';
 
 /** Current format version. */
@@ -67,17 +62,21 @@ export interface FactoryRecord {
   readonly history: readonly AdvanceRecord[];
   /** Signatures held, by display-order txid (tree, poison and settlement transactions alike). */
   readonly signatures: ReadonlyMap<string, Uint8Array>;
-  /** Revealed L-stock secrets `s_c`, by counter `c` (check each with `verifyRevealedSecret` first). */
+  /** Revealed L-stock secrets `s_c`, by counter `c` (check each with `checkRevealedSecret` first). */
   readonly secrets: ReadonlyMap<number, Uint8Array>;
 }
 
-/** The record of a completed advance (pass the request given to `planAdvance`). */
+/**
+ * The record of a completed advance (pass the request given to `planAdvance`); `options.abandoned`
+ * records an abandoned one (default false).
+ */
 export function advanceRecord(
   leaf: number,
   allocations: ReadonlyMap<number, LeafAllocation> | undefined,
   poisonHashes: ReadonlyMap<number, Uint8Array>,
-  abandoned = false,
+  options: { readonly abandoned?: boolean } = {},
 ): AdvanceRecord {
+  const abandoned = options.abandoned ?? false;
   return Object.freeze({
     leaf,
     allocations: new Map(allocations ?? []),
@@ -133,6 +132,7 @@ class Out {
   }
 }
 
+/** The record's network byte is the index here (its own order, not core's `NETWORKS`). */
 const NETWORKS: readonly Network[] = ['regtest', 'signet', 'testnet4', 'mainnet'];
 const PLACEMENTS: readonly Placement[] = ['sequential', 'inward', 'outward', 'timezone'];
 const U32_FIELDS = [
@@ -277,7 +277,7 @@ function encodeSecrets(m: ReadonlyMap<number, Uint8Array>): Uint8Array {
 export function encodeFactory(r: FactoryRecord): Uint8Array {
   if (typeof r !== 'object' || r === null)
     throw new InvalidArgumentError('record', 'expected a FactoryRecord');
-  validateProposal(r.proposal);
+  checkProposal(r.proposal);
   if (!Array.isArray(r.history)) throw new InvalidArgumentError('record.history', 'expected an array');
   if (!(r.signatures instanceof Map) || !(r.secrets instanceof Map))
     throw new InvalidArgumentError('record', 'signatures and secrets must be Maps');
@@ -311,7 +311,7 @@ class In {
   ) {}
   private need(n: number) {
     if (n > this.end - this.o)
-      throw new FactoryDecodeError('truncated', this.o, `needs ${n} more bytes, ${this.end - this.o} left`);
+      throw new DecodeError('truncated', this.o, `needs ${n} more bytes, ${this.end - this.o} left`);
   }
   get left() {
     return this.end - this.o;
@@ -356,9 +356,8 @@ class In {
   count(minSize: number, max = 0xffffffff): number {
     const at = this.o;
     const n = this.u32();
-    if (n > max) throw new FactoryDecodeError('invalid', at, `count ${n} above ${max}`);
-    if (n * minSize > this.left)
-      throw new FactoryDecodeError('truncated', at, `count ${n} exceeds the bytes left`);
+    if (n > max) throw new DecodeError('invalid', at, `count ${n} above ${max}`);
+    if (n * minSize > this.left) throw new DecodeError('truncated', at, `count ${n} exceeds the bytes left`);
     return n;
   }
   bigSize(): number {
@@ -367,26 +366,26 @@ class In {
     if (f < 0xfd) return f;
     if (f === 0xfd) {
       const v = this.u16();
-      if (v < 0xfd) throw new FactoryDecodeError('invalid', at, 'non-minimal BigSize');
+      if (v < 0xfd) throw new DecodeError('invalid', at, 'non-minimal BigSize');
       return v;
     }
     if (f === 0xfe) {
       const v = this.u32();
-      if (v <= 0xffff) throw new FactoryDecodeError('invalid', at, 'non-minimal BigSize');
+      if (v <= 0xffff) throw new DecodeError('invalid', at, 'non-minimal BigSize');
       return v;
     }
     const v = this.u64();
-    if (v <= 0xffffffffn) throw new FactoryDecodeError('invalid', at, 'non-minimal BigSize');
-    throw new FactoryDecodeError('invalid', at, 'BigSize above 2^32 is not used by this format');
+    if (v <= 0xffffffffn) throw new DecodeError('invalid', at, 'non-minimal BigSize');
+    throw new DecodeError('invalid', at, 'BigSize above 2^32 is not used by this format');
   }
   finish(what: string) {
     if (this.o !== this.end)
-      throw new FactoryDecodeError('trailing', this.o, `${this.end - this.o} bytes after ${what}`);
+      throw new DecodeError('trailing', this.o, `${this.end - this.o} bytes after ${what}`);
   }
 }
 
 function invalid(at: number, message: string): never {
-  throw new FactoryDecodeError('invalid', at, message);
+  throw new DecodeError('invalid', at, message);
 }
 
 function decodeProposal(r: In): Proposal {
@@ -458,11 +457,11 @@ function decodeProposal(r: In): Proposal {
     poisonHashes: Object.freeze(poisonHashes),
   }) as Proposal;
   try {
-    validateProposal(p);
+    checkProposal(p);
   } catch (e) {
     if (FactoryTreeError.isInstance(e))
-      throw new FactoryDecodeError('invalid', start, `proposal: ${(e as Error).message}`, { cause: e });
-    throw new FactoryDecodeError('invalid', start, 'proposal rejected', { cause: e });
+      throw new DecodeError('invalid', start, `proposal: ${(e as Error).message}`, { cause: e });
+    throw new DecodeError('invalid', start, 'proposal rejected', { cause: e });
   }
   return p;
 }
@@ -538,27 +537,22 @@ function decodeSecrets(r: In): Map<number, Uint8Array> {
 /**
  * Decodes a factory record.
  *
- * @throws {FactoryDecodeError} and nothing else.
+ * @throws {DecodeError} and nothing else.
  */
 export function decodeFactory(bytes: Uint8Array): FactoryRecord {
-  if (!(bytes instanceof Uint8Array)) throw new FactoryDecodeError('invalid', 0, 'expected a Uint8Array');
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError('invalid', 0, 'expected a Uint8Array');
   const head = new In(bytes, 0, bytes.length);
   for (const m of MAGIC)
-    if (head.u8() !== m)
-      throw new FactoryDecodeError('magic', head.o - 1, 'not a SuperScalar factory record');
+    if (head.u8() !== m) throw new DecodeError('magic', head.o - 1, 'not a SuperScalar factory record');
   const version = head.u8();
   if (version !== FACTORY_RECORD_VERSION)
-    throw new FactoryDecodeError(
-      'version',
-      4,
-      `version ${version}; this reader knows ${FACTORY_RECORD_VERSION}`,
-    );
+    throw new DecodeError('version', 4, `version ${version}; this reader knows ${FACTORY_RECORD_VERSION}`);
   const len = head.u32();
   if (len > head.left)
-    throw new FactoryDecodeError('truncated', 5, `the record stream needs ${len} bytes, ${head.left} left`);
+    throw new DecodeError('truncated', 5, `the record stream needs ${len} bytes, ${head.left} left`);
   const end = head.o + len;
   if (end !== bytes.length)
-    throw new FactoryDecodeError('trailing', end, `${bytes.length - end} bytes after the record stream`);
+    throw new DecodeError('trailing', end, `${bytes.length - end} bytes after the record stream`);
   const s = new In(bytes, head.o, end);
   let lastType = -1;
   let proposal: Proposal | undefined;
@@ -571,8 +565,7 @@ export function decodeFactory(bytes: Uint8Array): FactoryRecord {
     if (type <= lastType) invalid(at, `record type ${type} after ${lastType}: types must strictly increase`);
     lastType = type;
     const length = s.bigSize();
-    if (length > s.left)
-      throw new FactoryDecodeError('truncated', s.o, `record ${type} needs ${length} bytes`);
+    if (length > s.left) throw new DecodeError('truncated', s.o, `record ${type} needs ${length} bytes`);
     const r = new In(bytes, s.o, s.o + length);
     switch (type) {
       case T_PROPOSAL:
@@ -588,8 +581,7 @@ export function decodeFactory(bytes: Uint8Array): FactoryRecord {
         secrets = decodeSecrets(r);
         break;
       default:
-        if (type % 2 === 0)
-          throw new FactoryDecodeError('unknown-even', at, `unknown required record type ${type}`);
+        if (type % 2 === 0) throw new DecodeError('unknown-even', at, `unknown required record type ${type}`);
         r.o += length; // unknown odd: skip
     }
     r.finish(`record ${type}`);
@@ -615,6 +607,7 @@ export interface ReplayedFactory {
  * @throws the typed errors of `buildTree` and `planAdvance` for a history that does not apply.
  */
 export function replayFactory(r: FactoryRecord): ReplayedFactory {
+  assertObject(r, 'record');
   let tree = buildTree(r.proposal);
   const plans: AdvancePlan[] = [];
   for (const h of r.history) {

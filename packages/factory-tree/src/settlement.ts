@@ -73,44 +73,56 @@ export function settlementPayout(
   closeScript: Uint8Array,
   feeRate: number,
 ): { fee: bigint; payout: bigint; vsize: number } {
+  assertSats(amount, 'amount');
+  assertBytes(closeScript, 'closeScript');
+  assertInt(feeRate, 'feeRate', 0, 100_000_000);
   const vsize = txVsize(settlementTx(new Uint8Array(32), 0, 0n, closeScript), [KEY_PATH_WITNESS]);
   const fee = feeFor(feeRate, vsize);
   return { fee, payout: amount - ANCHOR_AMOUNT - fee, vsize };
 }
 
+/** What {@link buildSettlement} builds from. */
+export interface SettlementOptions {
+  /** The channel output's taproot details (from `channelOutput`). */
+  readonly channel: TaprootOutput;
+  /** The superseded channel outpoint (display-order hex txid). */
+  readonly outpoint: OutPoint;
+  /** The channel output's value, sats. */
+  readonly amount: bigint;
+  /** The client's close address (P2TR scriptPubKey). */
+  readonly closeScript: Uint8Array;
+  /** `treeFeeRate`, sat/kvB. */
+  readonly feeRate: number;
+}
+
 /**
  * Builds the stale-channel settlement of one superseded channel output (§5.4).
  *
- * @param channel the channel output's taproot details (from `channelOutput`).
- * @param outpoint the superseded channel outpoint (display-order hex txid).
- * @param amount the channel output's value.
- * @param closeScript the client's close address (P2TR scriptPubKey).
- * @param feeRate `treeFeeRate`, sat/kvB.
  * @throws {BelowDustError} (`@superscalar/tx`) the payout would be below 330 sats: no settlement is signed.
  */
-export function buildSettlement(
-  channel: TaprootOutput,
-  outpoint: OutPoint,
-  amount: bigint,
-  closeScript: Uint8Array,
-  feeRate: number,
-): SettlementTx {
+export function buildSettlement(options: SettlementOptions): SettlementTx {
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError('options', 'expected { channel, outpoint, amount, closeScript, feeRate }');
+  const { channel, outpoint, amount, closeScript, feeRate } = options;
   if (typeof channel !== 'object' || channel === null || !(channel.script instanceof Uint8Array))
-    throw new InvalidArgumentError('channel', 'expected a TaprootOutput (channelOutput)');
+    throw new InvalidArgumentError('options.channel', 'expected a TaprootOutput (channelOutput)');
   if (typeof outpoint !== 'object' || outpoint === null || typeof outpoint.txid !== 'string')
-    throw new InvalidArgumentError('outpoint', 'expected { txid, vout }');
+    throw new InvalidArgumentError('options.outpoint', 'expected { txid, vout }');
   if (!/^[0-9a-f]{64}$/.test(outpoint.txid))
-    throw new InvalidArgumentError('outpoint.txid', 'expected 64 lower-case hex characters (display order)');
-  assertInt(outpoint.vout, 'outpoint.vout', 0, 0xffffffff);
-  assertSats(amount, 'amount');
-  assertBytes(closeScript, 'closeScript', 34);
+    throw new InvalidArgumentError(
+      'options.outpoint.txid',
+      'expected 64 lower-case hex characters (display order)',
+    );
+  assertInt(outpoint.vout, 'options.outpoint.vout', 0, 0xffffffff);
+  assertSats(amount, 'options.amount');
+  assertBytes(closeScript, 'options.closeScript', 34);
   if (closeScript[0] !== 0x51 || closeScript[1] !== 0x20)
-    throw new InvalidArgumentError('closeScript', 'expected a P2TR scriptPubKey');
-  assertInt(feeRate, 'feeRate', 0, 100_000_000);
+    throw new InvalidArgumentError('options.closeScript', 'expected a P2TR scriptPubKey');
+  assertInt(feeRate, 'options.feeRate', 0, 100_000_000);
   const { fee, payout, vsize } = settlementPayout(amount, closeScript, feeRate);
   checkDust(payout, 'settlement payout');
   const tx = settlementTx(
-    txidBytes(outpoint.txid, 'outpoint.txid'),
+    txidBytes(outpoint.txid, 'options.outpoint.txid'),
     outpoint.vout,
     payout,
     Uint8Array.from(closeScript),

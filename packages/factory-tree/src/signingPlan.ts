@@ -167,7 +167,8 @@ export class ClientSigningState {
     txs: readonly number[],
     secnonces: SecretNonce[],
   ) {
-    if (token !== STATE_TOKEN) throw new TypeError('ClientSigningState: use clientRound1()');
+    if (token !== STATE_TOKEN)
+      throw new InvalidArgumentError('token', 'ClientSigningState: use clientRound1()');
     this.#tree = tree;
     this.participant = participant;
     this.#signer = signer;
@@ -361,7 +362,7 @@ export class LspSigningState {
 
   /** @internal Built by {@link lspSign}. */
   constructor(token: symbol, tree: FactoryTree, txs: readonly LspTxState[]) {
-    if (token !== LSP_TOKEN) throw new TypeError('LspSigningState: use lspSign()');
+    if (token !== LSP_TOKEN) throw new InvalidArgumentError('token', 'LspSigningState: use lspSign()');
     this.#tree = tree;
     this.#txs = txs;
   }

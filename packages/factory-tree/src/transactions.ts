@@ -42,7 +42,7 @@ import {
   txidBytes,
   txidBytesOf,
 } from '@superscalar/tx';
-import { assertBytes, assertInt } from './_assert.js';
+import { assertBytes, assertInt, assertObject } from './_assert.js';
 import {
   OP_CHECKLOCKTIMEVERIFY,
   OP_CHECKSEQUENCEVERIFY,
@@ -55,7 +55,7 @@ import {
   pushNum,
 } from './_script.js';
 import { InvalidAllocationError, InvalidArgumentError } from './errors.js';
-import { type Proposal, validateProposal } from './proposal.js';
+import { checkProposal, type Proposal } from './proposal.js';
 import { layoutTree, type TreeLayout, type TxLayout } from './tree.js';
 
 /** A taproot output: its internal key, script leaves, tweak and output key. */
@@ -165,6 +165,7 @@ export function poisonLeaf(poisonHash: Uint8Array, leafAggXonly: Uint8Array): Ui
 
 /** §4.3 funding output: `KeyAgg(all N+1)`, BIP86 tweak, key path only. */
 export function fundingOutput(lspKey: Uint8Array, clientKeys: readonly Uint8Array[]): TaprootOutput {
+  if (!Array.isArray(clientKeys)) throw new InvalidArgumentError('clientKeys', 'expected an array of keys');
   return musigTaprootOutput([lspKey, ...clientKeys], []);
 }
 
@@ -176,13 +177,22 @@ export function channelOutput(lspKey: Uint8Array, clientKey: Uint8Array, Tm: num
   return musigTaprootOutput([lspKey, clientKey], [timeoutLeaf(Tm, lspKey)]);
 }
 
+/** What {@link lStockOutput} builds from. */
+export interface LStockOutputOptions {
+  /** The leaf's signers' factory keys (LSP first), as in the leaf state's signer list. */
+  readonly leafKeys: readonly Uint8Array[];
+  /** The LSP's factory key (the CSV leaf's key). */
+  readonly lspKey: Uint8Array;
+  /** The CSV leaf's relative delay, blocks. */
+  readonly lStockCsv: number;
+  /** `sha256(s_c)` of the leaf state's poison leaf. */
+  readonly poisonHash: Uint8Array;
+}
+
 /** §4.3 L-stock output: internal key `KeyAgg(leaf signers)`, leaves [CSV leaf, poison leaf]. */
-export function lStockOutput(
-  leafKeys: readonly Uint8Array[],
-  lspKey: Uint8Array,
-  lStockCsv: number,
-  poisonHash: Uint8Array,
-): TaprootOutput {
+export function lStockOutput(options: LStockOutputOptions): TaprootOutput {
+  assertObject(options, 'options');
+  const { leafKeys, lspKey, lStockCsv, poisonHash } = options;
   const agg = getXonlyPubkey(keyAgg(keySort(leafKeys)));
   return musigTaprootOutput(leafKeys, [lStockCsvLeaf(lStockCsv, lspKey), poisonLeaf(poisonHash, agg)]);
 }
@@ -281,6 +291,7 @@ function leafTotal(layout: TreeLayout, j: number): bigint {
 
 /** The fixed total (Σ channel outputs + L-stock) of each leaf, from the layout. */
 export function leafTotals(layout: TreeLayout): bigint[] {
+  assertObject(layout, 'layout');
   return layout.leafClients.map((_, j) => leafTotal(layout, j));
 }
 
@@ -288,14 +299,17 @@ export function leafTotals(layout: TreeLayout): bigint[] {
  * Checks a leaf allocation against the layout: one capacity per client of the leaf, the sum equal to
  * the leaf's fixed total (its kickoff output fixes the leaf state's input), no output below dust.
  *
+ * @param options.argument the allocation's path in errors (default `allocations[leaf]`).
  * @throws {InvalidAllocationError} naming the leaf and the figure.
  */
 export function checkAllocation(
   layout: TreeLayout,
   leaf: number,
   a: LeafAllocation,
-  name = `allocations[${leaf}]`,
+  options: { readonly argument?: string } = {},
 ): void {
+  assertObject(layout, 'layout');
+  const name = options.argument ?? `allocations[${leaf}]`;
   const cl = layout.leafClients[leaf];
   if (cl === undefined) throw new InvalidArgumentError(name, `no leaf ${leaf}`);
   if (typeof a !== 'object' || a === null || !Array.isArray(a.capacities))
@@ -362,7 +376,7 @@ function checkState(p: Proposal, layout: TreeLayout, s: FactoryState): void {
       `expected one allocation per leaf (${layout.leafClients.length})`,
     );
   s.allocations.forEach((a, j) => {
-    checkAllocation(layout, j, a, `state.allocations[${j}]`);
+    checkAllocation(layout, j, a, { argument: `state.allocations[${j}]` });
   });
   if (!Array.isArray(s.poisonHashes) || s.poisonHashes.length !== layout.leafClients.length)
     throw new InvalidArgumentError(
@@ -378,12 +392,12 @@ function checkState(p: Proposal, layout: TreeLayout, s: FactoryState): void {
  * Builds every tree transaction of a validated proposal (§4), at the initial state or at `state`
  * (§5). Validates the proposal and the state first.
  *
- * @throws {InvalidProposalError} as {@link validateProposal}.
+ * @throws {InvalidProposalError} as {@link checkProposal}.
  * @throws {InvalidAllocationError} an allocation that does not sum to its leaf's total or has dust.
  * @throws {InvalidArgumentError} a state of another shape.
  */
 export function buildTree(p: Proposal, state?: FactoryState): FactoryTree {
-  validateProposal(p);
+  checkProposal(p);
   const layout = layoutTree(p);
   if (state !== undefined) checkState(p, layout, state);
   return buildTreeWith(p, layout, state ?? initialFactoryState(p, layout));
@@ -457,12 +471,12 @@ export function buildTreeWith(
         outputTaproot.push(o);
         roles.push({ kind: 'channel', client: c, Tk: T });
       });
-      const o = lStockOutput(
-        t.signers.map((s) => keys[s] as Uint8Array),
+      const o = lStockOutput({
+        leafKeys: t.signers.map((s) => keys[s] as Uint8Array),
         lspKey,
-        p.lStockCsv,
-        state.poisonHashes[t.leaf] as Uint8Array,
-      );
+        lStockCsv: p.lStockCsv,
+        poisonHash: state.poisonHashes[t.leaf] as Uint8Array,
+      });
       outputs.push({ value: outputAmounts[cl.length] as bigint, script: o.script });
       outputTaproot.push(o);
       roles.push({ kind: 'lstock', leaf: t.leaf, counter: dw.leafCounters[t.leaf] as number });
@@ -513,11 +527,13 @@ export function buildTreeWith(
 
 /** Serialises a tree transaction with its 64-byte key-path signature as the witness. */
 export function signedTxBytes(t: TreeTx, signature: Uint8Array): Uint8Array {
+  assertObject(t, 't');
   assertBytes(signature, 'signature', 64);
   return encodeTx(t.tx, [[signature]]);
 }
 
 /** Serialises without witness (the txid preimage). */
 export function unsignedTxBytes(t: TreeTx): Uint8Array {
+  assertObject(t, 't');
   return encodeTxNoWitness(t.tx);
 }

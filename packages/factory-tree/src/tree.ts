@@ -7,6 +7,7 @@
  * @module
  */
 import { buildShape, dwExitDelay, nSequenceForState, type TreeShape } from '@superscalar/dw-counter';
+import { assertInt, assertObject } from './_assert.js';
 import { InvalidProposalError } from './errors.js';
 import type { Proposal } from './proposal.js';
 
@@ -69,6 +70,7 @@ export interface TreeLayout {
 
 /** Transactions on the longest path of a shape (static kickoffs count 1, other nodes 2). */
 export function shapeMetrics(shape: TreeShape): { maxPathTxs: number } {
+  assertObject(shape, 'shape');
   const txsTo: number[] = [];
   let maxPathTxs = 0;
   for (const n of shape.nodes) {
@@ -82,6 +84,7 @@ export function shapeMetrics(shape: TreeShape): { maxPathTxs: number } {
 
 /** §2's placement rule: a stable sort of client indices (ties keep `clients[]` order). */
 export function placementOrder(p: Pick<Proposal, 'clients' | 'placement'>): number[] {
+  assertObject(p, 'p');
   const idx = p.clients.map((_, i) => i);
   const prof = (i: number) => p.clients[i]?.profile;
   switch (p.placement) {
@@ -116,6 +119,8 @@ export function treeTxVsize(p2tr: number): number {
 
 /** `ceil(rate × vsize / 1000)` (§1). */
 export function feeFor(rate: number, vsize: number): bigint {
+  assertInt(rate, 'rate', 0, Number.MAX_SAFE_INTEGER);
+  assertInt(vsize, 'vsize', 0, Number.MAX_SAFE_INTEGER);
   return (BigInt(rate) * BigInt(vsize) + 999n) / 1000n;
 }
 
@@ -125,6 +130,7 @@ export function feeFor(rate: number, vsize: number): bigint {
  * @throws {InvalidProposalError}
  */
 export function layoutTree(p: Proposal): TreeLayout {
+  assertObject(p, 'p');
   const N = p.clients.length;
   const order = placementOrder(p);
   const leafClients: number[][] = [];

@@ -15,14 +15,14 @@
 import { equalBytes as bytesEqual, toHex as hex } from '@superscalar/core';
 import { schnorrVerify } from '@superscalar/musig2';
 import { decodeTx, encodeTx, type Tx, type TxIn, type TxOut } from '@superscalar/tx';
-import { assertBytes, assertInt } from './_assert.js';
+import { assertBytes, assertInt, assertObject, assertTree } from './_assert.js';
 import type { AdvancePlan } from './advance.js';
 import { InvalidArgumentError, InvalidProposalError, PathVerificationError } from './errors.js';
 import { type PoisonTx, verifyLStockSecret } from './poison.js';
 import type { Proposal } from './proposal.js';
 import { buildTree, type FactoryState, type FactoryTree, type TreeTx } from './transactions.js';
 
-/** What {@link verifySignedTx} checks a received transaction against. */
+/** What {@link validateSignedTx} checks a received transaction against. */
 export interface ExpectedTx {
   /** The rebuilt unsigned transaction. */
   readonly tx: Tx;
@@ -68,11 +68,12 @@ function describeMismatch(exp: Tx, got: Tx): string | undefined {
  *
  * @throws {PathVerificationError} `undecodable`, `tx-mismatch` or `signature-invalid`.
  */
-export function verifySignedTx(
+export function validateSignedTx(
   expected: ExpectedTx,
   signed: Uint8Array,
   where: { readonly tx?: number; readonly label?: string } = {},
 ): Uint8Array {
+  assertObject(expected, 'expected');
   const w: Where = { tx: where.tx ?? -2, label: where.label ?? `tx ${where.tx ?? '?'}` };
   if (!(signed instanceof Uint8Array)) fail(w, 'missing-tx', 'expected the signed transaction bytes');
   let d: Tx | undefined;
@@ -103,7 +104,7 @@ export function verifySignedTx(
   return sig;
 }
 
-/** Options of {@link verifyPath}. */
+/** Options of {@link validatePath}. */
 export interface PathVerificationOptions {
   /** The state the path was signed at (default: the initial tree). */
   readonly state?: FactoryState;
@@ -120,7 +121,7 @@ export interface PathVerificationOptions {
   };
 }
 
-/** What {@link verifyPath} returns: the rebuilt tree, the client's path and its signatures. */
+/** What {@link validatePath} returns: the rebuilt tree, the client's path and its signatures. */
 export interface VerifiedPath {
   readonly tree: FactoryTree;
   /** The client's leaf (placement order). */
@@ -133,6 +134,7 @@ export interface VerifiedPath {
 
 /** The leaf (placement order) holding `client` (index into `clients[]`). */
 export function leafOfClient(tree: FactoryTree, client: number): number {
+  assertTree(tree);
   assertInt(client, 'client', 0, tree.proposal.clients.length - 1);
   return tree.layout.leafClients.findIndex((cl) => cl.includes(client));
 }
@@ -147,7 +149,7 @@ export function leafOfClient(tree: FactoryTree, client: number): number {
  * @throws {PathVerificationError} naming the transaction and the fault (`funding-mismatch` at -1).
  * @throws {InvalidProposalError} any other rejection of §2.
  */
-export function verifyPath(
+export function validatePath(
   proposal: Proposal,
   client: number,
   signedPath: readonly Uint8Array[],
@@ -203,7 +205,7 @@ export function verifyPath(
     const label = `tx ${t.index} (node ${t.node} ${t.kind})`;
     const bytes = signedPath[k];
     if (bytes === undefined) fail({ tx: t.index, label }, 'missing-tx', `path position ${k} not received`);
-    return verifySignedTx({ tx: t.tx, sighash: t.sighash, outputKey: t.spentTaproot.outputKey }, bytes, {
+    return validateSignedTx({ tx: t.tx, sighash: t.sighash, outputKey: t.spentTaproot.outputKey }, bytes, {
       tx: t.index,
       label,
     });
@@ -227,7 +229,7 @@ export interface ReceivedAdvance {
   readonly settlement?: Uint8Array;
 }
 
-/** What {@link verifyAdvance} returns. */
+/** What {@link validateAdvance} returns. */
 export interface VerifiedAdvance {
   /** The new transactions on the client's path and their signatures. */
   readonly txs: readonly TreeTx[];
@@ -246,7 +248,12 @@ export interface VerifiedAdvance {
  *
  * @throws {PathVerificationError} naming the transaction and the fault.
  */
-export function verifyAdvance(plan: AdvancePlan, client: number, received: ReceivedAdvance): VerifiedAdvance {
+export function validateAdvance(
+  plan: AdvancePlan,
+  client: number,
+  received: ReceivedAdvance,
+): VerifiedAdvance {
+  assertObject(plan, 'plan');
   const tree = plan.next;
   const leaf = leafOfClient(tree, client);
   const onPath = new Set(tree.layout.leafPaths[leaf]);
@@ -257,7 +264,7 @@ export function verifyAdvance(plan: AdvancePlan, client: number, received: Recei
     const label = `new tx ${t.index} (node ${t.node} ${t.kind})`;
     const bytes = received.txs[k];
     if (bytes === undefined) fail({ tx: t.index, label }, 'missing-tx', 'not received');
-    return verifySignedTx({ tx: t.tx, sighash: t.sighash, outputKey: t.spentTaproot.outputKey }, bytes, {
+    return validateSignedTx({ tx: t.tx, sighash: t.sighash, outputKey: t.spentTaproot.outputKey }, bytes, {
       tx: t.index,
       label,
     });
@@ -285,7 +292,7 @@ export function verifyAdvance(plan: AdvancePlan, client: number, received: Recei
     const s = entry.settlement;
     const label = `settlement c=${mine?.counter} client=${client}`;
     if (received.settlement === undefined) fail({ tx: -2, label }, 'missing-tx', 'not received');
-    settlementSignature = verifySignedTx(
+    settlementSignature = validateSignedTx(
       { tx: s.tx, sighash: s.sighash, outputKey: s.channel.outputKey },
       received.settlement,
       { tx: -2, label },
@@ -305,7 +312,7 @@ export function verifyAdvance(plan: AdvancePlan, client: number, received: Recei
  *
  * @throws {PathVerificationError} `secret-invalid`.
  */
-export function verifyRevealedSecret(
+export function checkRevealedSecret(
   poison: PoisonTx | Uint8Array,
   counter: number,
   secret: Uint8Array,

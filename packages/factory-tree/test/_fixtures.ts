@@ -13,10 +13,10 @@ import {
   type SimChain,
   vsize,
 } from '@superscalar/chain';
+import type { Network } from '@superscalar/core';
 import {
   createProposal,
   fundingOutput,
-  type Network,
   type Proposal,
   type ProposalInput,
   poisonHashesFromSeed,

@@ -234,7 +234,12 @@ describe('poison and settlement amounts (property)', () => {
   const runs = propertyRuns(300, 50);
   const { proposal } = makeProposal({ N: 2 });
   const keys = [proposal.lsp.key, ...proposal.clients.map((c) => c.key)];
-  const lStock = lStockOutput(keys, proposal.lsp.key, 10, new Uint8Array(32).fill(1));
+  const lStock = lStockOutput({
+    leafKeys: keys,
+    lspKey: proposal.lsp.key,
+    lStockCsv: 10,
+    poisonHash: new Uint8Array(32).fill(1),
+  });
   const close = proposal.clients.map((c) => c.closeScript);
   it(`Σ outputs + anchor + fee = the L-stock; each client gets ≥ lost_i; skipped exactly below dust (${runs} runs)`, () => {
     console.log(`poison amounts: ${runs} runs`);

@@ -10,7 +10,7 @@ import { advanceRecord, decodeFactory, encodeFactory, replayFactory } from '../s
 import { signedSettlementBytes } from '../src/settlement.js';
 import { signTreeSimulated } from '../src/signingPlan.js';
 import { buildTree, type LeafAllocation, signedTxBytes, type TreeTx } from '../src/transactions.js';
-import { verifyRevealedSecret } from '../src/verify.js';
+import { checkRevealedSecret } from '../src/verify.js';
 import { FeeWallet, fundedProposal, LSTOCK_SEED } from './_fixtures.js';
 
 it('encode → decode → replay: the stored signatures and secret punish a stale state on chain', {
@@ -54,7 +54,7 @@ it('encode → decode → replay: the stored signatures and secret punish a stal
     signatures.set(txidOfJob.get(j.id) as string, jobSigs[i] as Uint8Array);
   });
   const secret = lStockSecret(LSTOCK_SEED, stale.counter);
-  verifyRevealedSecret(stale.poison, stale.counter, secret);
+  checkRevealedSecret(stale.poison, stale.counter, secret);
   const bytes = encodeFactory({
     proposal,
     history: [advanceRecord(1, allocations, poisonHashes)],

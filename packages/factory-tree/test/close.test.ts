@@ -9,6 +9,7 @@ import {
   buildCooperativeClose,
   CloseRejectedError,
   checkCooperativeClose,
+  cooperativeCloseSighash,
   type FactoryTree,
   InvalidArgumentError,
   SpendError,
@@ -65,7 +66,8 @@ describe('buildCooperativeClose', () => {
           expect(close.fee).toBe((BigInt(closeFeeRate) * BigInt(v) + 999n) / 1000n);
           expect(close.tx.outputs.reduce((a, o) => a + o.value, 0n) + close.fee).toBe(p.funding.amount);
           balances.forEach((b, c) => {
-            expect(checkCooperativeClose(tree, c, b, close.tx)).toEqual(close.sighash);
+            checkCooperativeClose(tree, { client: c, balance: b, tx: close.tx });
+            expect(cooperativeCloseSighash(tree, close.tx)).toEqual(close.sighash);
           });
         },
       ),
@@ -97,12 +99,14 @@ describe('buildCooperativeClose', () => {
           const bad: Tx = { ...close.tx, outputs };
           for (let c = 0; c < 7; c++) {
             if (c !== victim) {
-              expect(() => checkCooperativeClose(tree, c, balances[c] as bigint, bad)).not.toThrow();
+              expect(() =>
+                checkCooperativeClose(tree, { client: c, balance: balances[c] as bigint, tx: bad }),
+              ).not.toThrow();
               continue;
             }
             let err: unknown;
             try {
-              checkCooperativeClose(tree, c, balances[c] as bigint, bad);
+              checkCooperativeClose(tree, { client: c, balance: balances[c] as bigint, tx: bad });
             } catch (e) {
               err = e;
             }
@@ -131,12 +135,11 @@ describe('buildCooperativeClose', () => {
       SpendError,
     );
     expect(() =>
-      checkCooperativeClose(
-        tree,
-        7,
-        0n,
-        buildCooperativeClose(tree, { balances: zero, tipHeight: 1, closeFeeRate: 0 }).tx,
-      ),
+      checkCooperativeClose(tree, {
+        client: 7,
+        balance: 0n,
+        tx: buildCooperativeClose(tree, { balances: zero, tipHeight: 1, closeFeeRate: 0 }).tx,
+      }),
     ).toThrow(InvalidArgumentError);
   });
 });

@@ -160,7 +160,7 @@ describe('buildDistribution', () => {
     expect(() => buildDistribution(tree, { maxVsize: treeTxVsize(1) - 1 })).toThrow(/maxVsize/);
     expect(() => buildDistribution(tree, { maxVsize: 10_001 })).toThrow(/maxVsize/);
     expect(() => buildDistribution(tree, { maxVsize: treeTxVsize(1) })).toThrow(
-      expect.objectContaining({ fault: 'too-many-clients', code: 'SPEND_INVALID' }),
+      expect.objectContaining({ fault: 'too-many-clients', code: 'TREE_SPEND_INVALID' }),
     );
   });
 });

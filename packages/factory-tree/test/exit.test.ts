@@ -21,12 +21,12 @@ import {
   exitPath,
   type FactoryTree,
   FactoryTreeError,
-  finalizeCpfpChild,
   InvalidArgumentError,
   lStockSpend,
   PathVerificationError,
   SpendError,
   signCpfpChildBip86,
+  signedCpfpChildBytes,
   signingPlan,
   signLspScriptPathSpend,
   signTreeSimulated,
@@ -80,7 +80,7 @@ describe('exitPath', () => {
   it("lists each client's own path, with projected heights and the smallest T_k as deadline", () => {
     const p = tree.proposal;
     for (let c = 0; c < 5; c++) {
-      const e = exitPath(tree, sigs, c, { fundingConfirmedAt: 300 });
+      const e = exitPath(tree, c, { signatures: sigs, heights: { fundingConfirmedAt: 300 } });
       const leaf = tree.layout.leafClients.findIndex((l) => l.includes(c));
       expect(e.leaf).toBe(leaf);
       expect(e.steps.map((s) => s.tx)).toEqual(tree.layout.leafPaths[leaf]);
@@ -104,21 +104,24 @@ describe('exitPath', () => {
   });
 
   it('uses known confirmation heights and rejects one before the earliest block', () => {
-    const e = exitPath(tree, sigs, 0, { fundingConfirmedAt: 300, confirmedAt: [305, 400] });
+    const e = exitPath(tree, 0, {
+      signatures: sigs,
+      heights: { fundingConfirmedAt: 300, confirmedAt: [305, 400] },
+    });
     expect(e.steps[1]?.parentConfirmedAt).toBe(305);
     expect(e.steps[1]?.earliestBlock).toBe(335);
     expect(e.steps[2]?.parentConfirmedAt).toBe(400);
     expect(e.steps[2]?.projected).toBe(false);
     expect(e.steps[3]?.projected).toBe(true);
-    expect(() => exitPath(tree, sigs, 0, { fundingConfirmedAt: 300, confirmedAt: [305, 334] })).toThrow(
-      /confirmedAt\[1\]/,
-    );
+    expect(() =>
+      exitPath(tree, 0, { signatures: sigs, heights: { fundingConfirmedAt: 300, confirmedAt: [305, 334] } }),
+    ).toThrow(/confirmedAt\[1\]/);
   });
 
   it('refuses a missing or invalid signature on the path, naming the transaction', () => {
     const path = tree.layout.leafPaths[0] as readonly number[];
     const missing = sigs.map((s, i) => (i === path[2] ? undefined : s));
-    expect(() => exitPath(tree, missing, 0, { fundingConfirmedAt: 1 })).toThrow(
+    expect(() => exitPath(tree, 0, { signatures: missing, heights: { fundingConfirmedAt: 1 } })).toThrow(
       expect.objectContaining({ tx: path[2], fault: 'missing-tx' }),
     );
     const bad = sigs.map((s, i) =>
@@ -126,7 +129,7 @@ describe('exitPath', () => {
     );
     const err = (() => {
       try {
-        exitPath(tree, bad, 0, { fundingConfirmedAt: 1 });
+        exitPath(tree, 0, { signatures: bad, heights: { fundingConfirmedAt: 1 } });
       } catch (e) {
         return e;
       }
@@ -136,8 +139,12 @@ describe('exitPath', () => {
     // Another leaf's signatures do not matter to client 0.
     const other = tree.layout.leafPaths[2] as readonly number[];
     const foreign = sigs.map((s, i) => (i === other.at(-1) ? undefined : s));
-    expect(() => exitPath(tree, foreign, 0, { fundingConfirmedAt: 1 })).not.toThrow();
-    expect(() => exitPath(tree, sigs, 5, { fundingConfirmedAt: 1 })).toThrow(InvalidArgumentError);
+    expect(() =>
+      exitPath(tree, 0, { signatures: foreign, heights: { fundingConfirmedAt: 1 } }),
+    ).not.toThrow();
+    expect(() => exitPath(tree, 5, { signatures: sigs, heights: { fundingConfirmedAt: 1 } })).toThrow(
+      InvalidArgumentError,
+    );
   });
 });
 
@@ -161,7 +168,7 @@ describe('exitPath over random shapes', () => {
           const sigs = signTreeSimulated(tree, participants(n, `shape${n}`).secretKeys);
           const plan = signingPlan(tree);
           for (let c = 0; c < n; c++) {
-            const e = exitPath(tree, sigs, c, { fundingConfirmedAt: fundingAt });
+            const e = exitPath(tree, c, { signatures: sigs, heights: { fundingConfirmedAt: fundingAt } });
             expect(e.steps.map((s) => s.tx)).toEqual(plan.byParticipant[c + 1]);
             let h = fundingAt;
             let minT = Number.POSITIVE_INFINITY;
@@ -255,7 +262,12 @@ describe('buildCpfpChild', () => {
       feeRate: 1000,
     });
     expect(() => signCpfpChildBip86(child, testSecretKey('other'))).toThrow(InvalidArgumentError);
-    expect(() => finalizeCpfpChild(child, new Uint8Array(63))).toThrow(InvalidArgumentError);
+    // A secret key the curve rejects (zero) and a short auxRand are argument errors, not the curve's.
+    expect(() => signCpfpChildBip86(child, new Uint8Array(32))).toThrow(InvalidArgumentError);
+    expect(() => signCpfpChildBip86(child, testSecretKey('other'), new Uint8Array(31))).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => signedCpfpChildBytes(child, new Uint8Array(63))).toThrow(InvalidArgumentError);
   });
 
   it('anchoredParent reads the anchor, fee and size of a tree transaction', () => {
@@ -332,5 +344,6 @@ describe('LSP script-path spends', () => {
     );
     const rec = timeoutRecovery(tree, { tx: 0, vout: 0 }, { feeRate: 1000 });
     expect(() => signLspScriptPathSpend(rec, testSecretKey('not the lsp'))).toThrow(InvalidArgumentError);
+    expect(() => signLspScriptPathSpend(rec, new Uint8Array(32).fill(0xff))).toThrow(InvalidArgumentError);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  checkProposal,
   createProposal,
   deriveT,
   InvalidArgumentError,
@@ -11,7 +12,6 @@ import {
   suggestShape,
   tDist,
   treeTxVsize,
-  validateProposal,
 } from '../src/index.js';
 import { makeProposal, participants, thrown } from './_fixtures.js';
 
@@ -23,7 +23,7 @@ function rejects(f: () => unknown, field: string | RegExp, figure?: number | big
   if (typeof field === 'string') expect(err.field).toBe(field);
   else expect(err.field).toMatch(field);
   if (figure !== undefined) expect(err.figure).toBe(figure);
-  expect(err.code).toBe('INVALID_PROPOSAL');
+  expect(err.code).toBe('TREE_INVALID_PROPOSAL');
   expect(err.message).toContain(String(err.figure));
   return err;
 }
@@ -82,11 +82,11 @@ describe('§2 rejections: a typed error naming the field and the figure', () => 
       ...(clients[2] as Proposal['clients'][number]),
       key: (clients[0] as Proposal['clients'][number]).key,
     };
-    const e = rejects(() => validateProposal(withFields(p, { clients })), 'clients[2].key');
+    const e = rejects(() => checkProposal(withFields(p, { clients })), 'clients[2].key');
     expect(e.message).toContain('clients[0].key');
     const c2 = [...p.clients];
     c2[1] = { ...(c2[1] as Proposal['clients'][number]), key: p.lsp.key };
-    rejects(() => validateProposal(withFields(p, { clients: c2 })), 'clients[1].key');
+    rejects(() => checkProposal(withFields(p, { clients: c2 })), 'clients[1].key');
   });
 
   it('a channel output below dust', () => {
@@ -101,15 +101,13 @@ describe('§2 rejections: a typed error naming the field and the figure', () => 
     const p = base();
     const need = p.funding.amount - layoutTree(p).lStock.reduce((a, b) => a + b, 0n);
     rejects(
-      () => validateProposal(withFields(p, { funding: { ...p.funding, amount: need + 2n * 329n } })),
+      () => checkProposal(withFields(p, { funding: { ...p.funding, amount: need + 2n * 329n } })),
       'lStock[0]',
       329n,
     );
     rejects(
       () =>
-        validateProposal(
-          withFields(p, { lStock: [100n, p.funding.amount - need - 100n], funding: p.funding }),
-        ),
+        checkProposal(withFields(p, { lStock: [100n, p.funding.amount - need - 100n], funding: p.funding })),
       'lStock[0]',
       100n,
     );
@@ -119,13 +117,13 @@ describe('§2 rejections: a typed error naming the field and the figure', () => 
     const p = base();
     const ls = layoutTree(p).lStock;
     rejects(
-      () => validateProposal(withFields(p, { funding: { ...p.funding, amount: 1_000n } })),
+      () => checkProposal(withFields(p, { funding: { ...p.funding, amount: 1_000n } })),
       'funding.amount',
       1_000n,
     );
     const e = rejects(
       () =>
-        validateProposal(
+        checkProposal(
           withFields(p, { lStock: [...ls], funding: { ...p.funding, amount: p.funding.amount + 1n } }),
         ),
       'funding.amount',
@@ -133,7 +131,7 @@ describe('§2 rejections: a typed error naming the field and the figure', () => 
     );
     expect(e.limit).toBe(p.funding.amount);
     // Exactly the requirement is accepted.
-    expect(() => validateProposal(withFields(p, { lStock: [...ls] }))).not.toThrow();
+    expect(() => checkProposal(withFields(p, { lStock: [...ls] }))).not.toThrow();
   });
 
   it('S·(K−1) above 65,535 (BIP68 holds 16 bits)', () => {
@@ -166,7 +164,7 @@ describe('§2 rejections: a typed error naming the field and the figure', () => 
 
   it('a T that is not exactly the derived value; a T at or above 500,000,000', () => {
     const p = base();
-    rejects(() => validateProposal(withFields(p, { T: p.T + 1 })), 'T', p.T + 1);
+    rejects(() => checkProposal(withFields(p, { T: p.T + 1 })), 'T', p.T + 1);
     rejects(() => makeProposal({ N: 2, proposalHeight: 499_999_950 }), 'T');
   });
 
@@ -197,18 +195,18 @@ describe('§2 rejections: a typed error naming the field and the figure', () => 
     const p = base();
     const bad = [...p.clients];
     bad[1] = { ...(bad[1] as Proposal['clients'][number]), closeScript: new Uint8Array(34) };
-    const e = thrown(() => validateProposal(withFields(p, { clients: bad })));
+    const e = thrown(() => checkProposal(withFields(p, { clients: bad })));
     expect(InvalidArgumentError.isInstance(e) && (e as InvalidArgumentError).argument).toBe(
       'clients[1].closeScript',
     );
-    const e2 = thrown(() => validateProposal(withFields(p, { poisonHashes: p.poisonHashes.slice(1) })));
+    const e2 = thrown(() => checkProposal(withFields(p, { poisonHashes: p.poisonHashes.slice(1) })));
     expect((e2 as InvalidArgumentError).argument).toBe('poisonHashes');
     const badKey = [...p.clients];
     badKey[0] = {
       ...(badKey[0] as Proposal['clients'][number]),
       key: Uint8Array.of(5, ...new Uint8Array(32).fill(2)),
     };
-    const e3 = thrown(() => validateProposal(withFields(p, { clients: badKey })));
+    const e3 = thrown(() => checkProposal(withFields(p, { clients: badKey })));
     expect((e3 as InvalidArgumentError).argument).toBe('clients[0].key');
   });
 

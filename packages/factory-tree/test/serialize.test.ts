@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzzIterations, propertyRuns } from '../../../test-utils/index.js';
 import { abandonPlan, advanceCounters, planAdvance } from '../src/advance.js';
-import { FactoryDecodeError } from '../src/errors.js';
+import { DecodeError } from '../src/errors.js';
 import { verifyLStockSecret } from '../src/poison.js';
 import { lStockSecret, type Proposal, poisonHashesFromSeed } from '../src/proposal.js';
 import {
@@ -20,10 +20,10 @@ import { LSTOCK_SEED, makeProposal, thrown } from './_fixtures.js';
 const codecRuns = propertyRuns(300, 50);
 const replayRuns = propertyRuns(40, 10);
 
-function decodeError(b: Uint8Array): FactoryDecodeError {
+function decodeError(b: Uint8Array): DecodeError {
   const e = thrown(() => decodeFactory(b));
-  if (!FactoryDecodeError.isInstance(e)) throw e;
-  return e as FactoryDecodeError;
+  if (!DecodeError.isInstance(e)) throw e;
+  return e as DecodeError;
 }
 
 // A few proposals covering every optional field: profiles, explicit L-stocks, placements, networks.
@@ -151,7 +151,7 @@ describe('factory record codec', () => {
     expect(e.message).toMatch(/T = /);
   });
 
-  it(`fuzz: mutated records give a FactoryDecodeError or decode, never another exception`, {
+  it(`fuzz: mutated records give a DecodeError or decode, never another exception`, {
     timeout: 120_000,
   }, () => {
     const iterations = fuzzIterations(3_000, 500);
@@ -177,7 +177,7 @@ describe('factory record codec', () => {
         decodeFactory(cut);
         decoded++;
       } catch (e) {
-        if (!FactoryDecodeError.isInstance(e)) throw e;
+        if (!DecodeError.isInstance(e)) throw e;
       }
     }
     expect(decoded).toBeLessThan(iterations);
@@ -217,7 +217,7 @@ describe('replay', () => {
             const allocations = new Map([[leaf, alloc]]);
             const plan = planAdvance(tree, { leaf, allocations, poisonHashes });
             if (abandon) {
-              history.push(advanceRecord(leaf, allocations, poisonHashes, true));
+              history.push(advanceRecord(leaf, allocations, poisonHashes, { abandoned: true }));
               tree = abandonPlan(plan);
               continue;
             }

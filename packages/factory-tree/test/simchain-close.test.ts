@@ -7,6 +7,7 @@ import {
   buildCooperativeClose,
   CloseRejectedError,
   checkCooperativeClose,
+  cooperativeCloseSighash,
   FactoryTreeError,
   signedCloseBytes,
 } from '../src/index.js';
@@ -31,7 +32,8 @@ describe('cooperative close on SimChain', () => {
     expect(close.lspAmount).toBe(p.funding.amount - 61_234n - 100_000n - close.fee);
     // Every client's own check passes, each computing the same message.
     balances.forEach((b, i) => {
-      expect(checkCooperativeClose(tree, i, b, close.tx)).toEqual(close.sighash);
+      checkCooperativeClose(tree, { client: i, balance: b, tx: close.tx });
+      expect(cooperativeCloseSighash(tree, close.tx)).toEqual(close.sighash);
     });
     expect(close.job.signers).toHaveLength(5);
     const bytes = signedCloseBytes(close, signJob(close.job, f.who.secretKeys));
@@ -65,36 +67,41 @@ describe('cooperative close on SimChain', () => {
     };
     const err = (() => {
       try {
-        checkCooperativeClose(tree, 0, 60_000n, robbed);
+        checkCooperativeClose(tree, { client: 0, balance: 60_000n, tx: robbed });
       } catch (e) {
         return e;
       }
     })();
     expect(CloseRejectedError.isInstance(err) && err instanceof CloseRejectedError).toBe(true);
     expect(FactoryTreeError.isInstance(err)).toBe(true);
-    expect(err).toMatchObject({ client: 0, fault: 'no-own-output', code: 'CLOSE_REJECTED' });
+    expect(err).toMatchObject({ client: 0, fault: 'no-own-output', code: 'TREE_CLOSE_REJECTED' });
     // The others are still paid: they would sign.
     for (const i of [1, 2, 3])
-      expect(() => checkCooperativeClose(tree, i, balances[i] as bigint, robbed)).not.toThrow();
+      expect(() =>
+        checkCooperativeClose(tree, { client: i, balance: balances[i] as bigint, tx: robbed }),
+      ).not.toThrow();
     // One sat short at its own address: underpaid.
     const short: Tx = {
       ...close.tx,
       outputs: [{ ...(outs[0] as (typeof outs)[number]), value: 59_999n }, ...outs.slice(1)],
     };
-    expect(() => checkCooperativeClose(tree, 0, 60_000n, short)).toThrow(
+    expect(() => checkCooperativeClose(tree, { client: 0, balance: 60_000n, tx: short })).toThrow(
       expect.objectContaining({ client: 0, fault: 'underpaid' }),
     );
     // Another factory's outpoint, or the wrong nSequence.
     expect(() =>
-      checkCooperativeClose(
-        tree,
-        0,
-        60_000n,
-        withInput0(close.tx, { vout: (close.tx.inputs[0]?.vout as number) + 1 }),
-      ),
+      checkCooperativeClose(tree, {
+        client: 0,
+        balance: 60_000n,
+        tx: withInput0(close.tx, { vout: (close.tx.inputs[0]?.vout as number) + 1 }),
+      }),
     ).toThrow(expect.objectContaining({ fault: 'wrong-input' }));
     expect(() =>
-      checkCooperativeClose(tree, 0, 60_000n, withInput0(close.tx, { sequence: 0xffffffff })),
+      checkCooperativeClose(tree, {
+        client: 0,
+        balance: 60_000n,
+        tx: withInput0(close.tx, { sequence: 0xffffffff }),
+      }),
     ).toThrow(expect.objectContaining({ fault: 'wrong-form' }));
   });
 });

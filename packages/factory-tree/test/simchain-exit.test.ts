@@ -48,7 +48,7 @@ describe('unilateral exit on SimChain (N = 4, regtest defaults)', () => {
       const sigs = signTreeSimulated(tree, who.secretKeys);
       const lsp = who.secretKeys[0] as Uint8Array;
 
-      const first = exitPath(tree, sigs, 0, { fundingConfirmedAt: f.fundingHeight });
+      const first = exitPath(tree, 0, { signatures: sigs, heights: { fundingConfirmedAt: f.fundingHeight } });
       expect(first.steps.map((s) => s.tx)).toEqual(tree.layout.leafPaths[0]);
       expect(first.steps.map((s) => s.kind)).toEqual(['kickoff', 'state', 'kickoff', 'state']);
       expect(first.steps.map((s) => s.relativeLock)).toEqual([0, 30, 0, 30]);
@@ -60,7 +60,10 @@ describe('unilateral exit on SimChain (N = 4, regtest defaults)', () => {
 
       const confirmedAt: number[] = [];
       for (let i = 0; i < first.steps.length; i++) {
-        const path = exitPath(tree, sigs, 0, { fundingConfirmedAt: f.fundingHeight, confirmedAt });
+        const path = exitPath(tree, 0, {
+          signatures: sigs,
+          heights: { fundingConfirmedAt: f.fundingHeight, confirmedAt },
+        });
         const step = path.steps[i] as (typeof path.steps)[number];
         expect(step.projected).toBe(false);
         const t = tree.txs[step.tx] as TreeTx;
@@ -84,7 +87,10 @@ describe('unilateral exit on SimChain (N = 4, regtest defaults)', () => {
         expect(conf?.height).toBe(step.earliestBlock);
         confirmedAt.push(chain.height);
       }
-      const done = exitPath(tree, sigs, 0, { fundingConfirmedAt: f.fundingHeight, confirmedAt });
+      const done = exitPath(tree, 0, {
+        signatures: sigs,
+        heights: { fundingConfirmedAt: f.fundingHeight, confirmedAt },
+      });
       expect(done.channel.txid).toBe(done.steps[3]?.txid);
       expect(chain.utxo({ txid: done.channel.txid, vout: done.channel.vout })?.value).toBe(
         p.clients[0]?.capacity,
@@ -149,8 +155,11 @@ describe('unilateral exit on SimChain (N = 4, regtest defaults)', () => {
         if (lock > 0) chain.mineSync(lock - 1);
         wallet.refresh(chain);
         for (const t of level) {
-          const paths = exitPath(f.tree, sigs, f.tree.layout.leafClients[Math.max(0, t.leaf)]?.[0] ?? 0, {
-            fundingConfirmedAt: f.fundingHeight,
+          const paths = exitPath(f.tree, f.tree.layout.leafClients[Math.max(0, t.leaf)]?.[0] ?? 0, {
+            signatures: sigs,
+            heights: {
+              fundingConfirmedAt: f.fundingHeight,
+            },
           });
           const bytes =
             paths.steps.find((s) => s.tx === t.index)?.bytes ??

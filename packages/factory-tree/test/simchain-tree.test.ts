@@ -188,14 +188,12 @@ describe('whole trees on SimChain', () => {
       ]);
       const sigs = new Map<number, Uint8Array>();
       for (const i of path) sigs.set(i, signJob(plan.txs[i] as never, f.who.secretKeys));
-      const ep = exitPath(
-        tree,
-        [...Array(tree.txs.length)].map((_, i) => sigs.get(i)),
-        0,
-        {
+      const ep = exitPath(tree, 0, {
+        signatures: [...Array(tree.txs.length)].map((_, i) => sigs.get(i)),
+        heights: {
           fundingConfirmedAt: f.fundingHeight,
         },
-      );
+      });
       expect(ep.deadline).toBe(tree.proposal.T - 7 * tree.proposal.timeoutStep);
       broadcastLevels(
         chain,

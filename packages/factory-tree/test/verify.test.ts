@@ -7,7 +7,7 @@ import { signedSettlementBytes } from '../src/settlement.js';
 import { signTreeSimulated } from '../src/signingPlan.js';
 import { buildTree, type LeafAllocation, signedTxBytes, type TreeTx } from '../src/transactions.js';
 import { layoutTree } from '../src/tree.js';
-import { verifyAdvance, verifyPath, verifyRevealedSecret } from '../src/verify.js';
+import { checkRevealedSecret, validateAdvance, validatePath } from '../src/verify.js';
 import { LSTOCK_SEED, makeProposal, thrown } from './_fixtures.js';
 import { withInput0 } from './_txkit.js';
 
@@ -33,10 +33,10 @@ function edited(bytes: Uint8Array, edit: (d: { tx: TreeTx['tx'] }) => object): U
   return encodeTx(edit({ tx }) as never);
 }
 
-describe('verifyPath: a client checks its signed path against the proposal', () => {
+describe('validatePath: a client checks its signed path against the proposal', () => {
   it('every client accepts its own path', () => {
     for (let c = 0; c < proposal.clients.length; c++) {
-      const v = verifyPath(proposal, c, signedPathOf(c), {
+      const v = validatePath(proposal, c, signedPathOf(c), {
         fundingOutput: { value: proposal.funding.amount, script: tree.funding.script },
       });
       expect(v.path.map((t) => t.index)).toEqual(tree.layout.leafPaths[v.leaf]);
@@ -48,7 +48,7 @@ describe('verifyPath: a client checks its signed path against the proposal', () 
     const path = signedPathOf(2);
     const bad = Uint8Array.from(path[2] as Uint8Array);
     bad[bad.length - 10] = (bad[bad.length - 10] as number) ^ 0x01; // inside the signature
-    const e = pathError(() => verifyPath(proposal, 2, [...path.slice(0, 2), bad, ...path.slice(3)]));
+    const e = pathError(() => validatePath(proposal, 2, [...path.slice(0, 2), bad, ...path.slice(3)]));
     expect(e.fault).toBe('signature-invalid');
     expect(e.tx).toBe(tree.layout.leafPaths[1]?.[2]);
   });
@@ -81,7 +81,7 @@ describe('verifyPath: a client checks its signed path against the proposal', () 
     ];
     for (const [, edit, msg] of cases) {
       const bad = edited(path[1] as Uint8Array, edit);
-      const e = pathError(() => verifyPath(proposal, 0, [path[0] as Uint8Array, bad, ...path.slice(2)]));
+      const e = pathError(() => validatePath(proposal, 0, [path[0] as Uint8Array, bad, ...path.slice(2)]));
       expect(e.fault).toBe('tx-mismatch');
       expect(e.message).toMatch(msg);
       expect(e.tx).toBe(1);
@@ -91,13 +91,13 @@ describe('verifyPath: a client checks its signed path against the proposal', () 
   it("the client's own entry: key, close address and capacity as agreed", () => {
     const me = proposal.clients[3] as Proposal['clients'][number];
     const self = { key: me.key, closeScript: me.closeScript, capacity: me.capacity };
-    expect(() => verifyPath(proposal, 3, signedPathOf(3), { self })).not.toThrow();
+    expect(() => validatePath(proposal, 3, signedPathOf(3), { self })).not.toThrow();
     for (const bad of [
       { ...self, key: proposal.clients[2]?.key as Uint8Array },
       { ...self, closeScript: proposal.clients[2]?.closeScript as Uint8Array },
       { ...self, capacity: me.capacity + 1n },
     ]) {
-      const e = pathError(() => verifyPath(proposal, 3, signedPathOf(3), { self: bad }));
+      const e = pathError(() => validatePath(proposal, 3, signedPathOf(3), { self: bad }));
       expect([e.fault, e.label]).toEqual(['client-mismatch', 'clients[3]']);
     }
   });
@@ -105,32 +105,32 @@ describe('verifyPath: a client checks its signed path against the proposal', () 
   it('truncated, trailing, missing and extra transactions', () => {
     const path = signedPathOf(0);
     const p0 = path[0] as Uint8Array;
-    expect(pathError(() => verifyPath(proposal, 0, [p0.slice(0, -1), ...path.slice(1)])).fault).toBe(
+    expect(pathError(() => validatePath(proposal, 0, [p0.slice(0, -1), ...path.slice(1)])).fault).toBe(
       'undecodable',
     );
-    expect(pathError(() => verifyPath(proposal, 0, [Uint8Array.of(...p0, 0), ...path.slice(1)])).fault).toBe(
-      'undecodable',
-    );
-    expect(pathError(() => verifyPath(proposal, 0, path.slice(0, -1))).fault).toBe('missing-tx');
-    expect(pathError(() => verifyPath(proposal, 0, [...path, p0])).fault).toBe('tx-mismatch');
+    expect(
+      pathError(() => validatePath(proposal, 0, [Uint8Array.of(...p0, 0), ...path.slice(1)])).fault,
+    ).toBe('undecodable');
+    expect(pathError(() => validatePath(proposal, 0, path.slice(0, -1))).fault).toBe('missing-tx');
+    expect(pathError(() => validatePath(proposal, 0, [...path, p0])).fault).toBe('tx-mismatch');
     // Another client's path does not verify as this client's.
-    expect(pathError(() => verifyPath(proposal, 0, signedPathOf(4))).fault).not.toBe('missing-tx');
+    expect(pathError(() => validatePath(proposal, 0, signedPathOf(4))).fault).not.toBe('missing-tx');
   });
 
   it('a proposal whose funding amount does not match the tree, or a funding output that differs', () => {
     const withL: Proposal = { ...proposal, lStock: [...layoutTree(proposal).lStock] };
-    expect(() => verifyPath(withL, 0, signedPathOf(0))).not.toThrow();
+    expect(() => validatePath(withL, 0, signedPathOf(0))).not.toThrow();
     const off: Proposal = { ...withL, funding: { ...withL.funding, amount: withL.funding.amount + 1n } };
-    const e = pathError(() => verifyPath(off, 0, signedPathOf(0)));
+    const e = pathError(() => validatePath(off, 0, signedPathOf(0)));
     expect([e.fault, e.tx]).toEqual(['funding-mismatch', -1]);
     const e2 = pathError(() =>
-      verifyPath(proposal, 0, signedPathOf(0), {
+      validatePath(proposal, 0, signedPathOf(0), {
         fundingOutput: { value: proposal.funding.amount - 1n, script: tree.funding.script },
       }),
     );
     expect(e2.fault).toBe('funding-mismatch');
     const e3 = pathError(() =>
-      verifyPath(proposal, 0, signedPathOf(0), {
+      validatePath(proposal, 0, signedPathOf(0), {
         fundingOutput: {
           value: proposal.funding.amount,
           script: tree.txs[0]?.outputTaproot[0]?.script as Uint8Array,
@@ -141,7 +141,7 @@ describe('verifyPath: a client checks its signed path against the proposal', () 
   });
 });
 
-describe('verifyAdvance: the new states, the poison and the settlement', () => {
+describe('validateAdvance: the new states, the poison and the settlement', () => {
   const cs = advanceCounters(tree, 0);
   const hs = poisonHashesFromSeed(LSTOCK_SEED, cs.length, cs[0]);
   const a = tree.state.allocations[0] as LeafAllocation;
@@ -171,7 +171,7 @@ describe('verifyAdvance: the new states, the poison and the settlement', () => {
 
   it('both clients of the leaf accept; the new path verifies at the new state', () => {
     for (const c of [0, 1]) {
-      const v = verifyAdvance(plan, c, received(c));
+      const v = validateAdvance(plan, c, received(c));
       expect(v.txs.map((t) => t.index)).toEqual(plan.newTxs.map((t) => t.index));
       expect(v.poisonSignature).toEqual(sigOf('poison c=0'));
     }
@@ -180,38 +180,38 @@ describe('verifyAdvance: the new states, the poison and the settlement', () => {
       const fresh = plan.newTxs.some((n) => n.index === i);
       return signedTxBytes(t, fresh ? sigOf(`tx ${i}`) : (sigs[i] as Uint8Array));
     });
-    expect(verifyPath(proposal, 1, path, { state: plan.next.state }).path.map((t) => t.dwState)).toEqual([
+    expect(validatePath(proposal, 1, path, { state: plan.next.state }).path.map((t) => t.dwState)).toEqual([
       -1, 0, -1, 0, -1, 1,
     ]);
     // The old path does not verify at the new state.
-    expect(pathError(() => verifyPath(proposal, 1, signedPathOf(1), { state: plan.next.state })).tx).toBe(
+    expect(pathError(() => validatePath(proposal, 1, signedPathOf(1), { state: plan.next.state })).tx).toBe(
       tree.layout.leafPaths[0]?.at(-1),
     );
   });
 
   it('a client of another leaf expects nothing', () => {
-    expect(verifyAdvance(plan, 3, { txs: [] }).txs).toEqual([]);
+    expect(validateAdvance(plan, 3, { txs: [] }).txs).toEqual([]);
   });
 
   it('a tampered poison signature, a settlement for the other client, a missing settlement', () => {
     const r = received(0);
     const badPoison = Uint8Array.from(r.poisonSignature);
     badPoison[0] = (badPoison[0] as number) ^ 1;
-    const e1 = pathError(() => verifyAdvance(plan, 0, { ...r, poisonSignature: badPoison }));
+    const e1 = pathError(() => validateAdvance(plan, 0, { ...r, poisonSignature: badPoison }));
     expect([e1.fault, e1.label]).toEqual(['signature-invalid', 'poison c=0']);
-    const e2 = pathError(() => verifyAdvance(plan, 0, { ...r, settlement: received(1).settlement }));
+    const e2 = pathError(() => validateAdvance(plan, 0, { ...r, settlement: received(1).settlement }));
     expect([e2.fault, e2.label]).toEqual(['tx-mismatch', 'settlement c=0 client=0']);
-    const e3 = pathError(() => verifyAdvance(plan, 0, { txs: r.txs, poisonSignature: r.poisonSignature }));
+    const e3 = pathError(() => validateAdvance(plan, 0, { txs: r.txs, poisonSignature: r.poisonSignature }));
     expect(e3.fault).toBe('missing-tx');
-    const e4 = pathError(() => verifyAdvance(plan, 0, { ...r, txs: [] }));
+    const e4 = pathError(() => validateAdvance(plan, 0, { ...r, txs: [] }));
     expect(e4.fault).toBe('missing-tx');
   });
 
   it('a revealed s_c is checked against its poison leaf', () => {
     const poison = plan.superseded[0]?.poison as NonNullable<(typeof plan.superseded)[number]['poison']>;
-    expect(() => verifyRevealedSecret(poison, 0, lStockSecret(LSTOCK_SEED, 0))).not.toThrow();
-    expect(() => verifyRevealedSecret(poison.leafScript, 0, lStockSecret(LSTOCK_SEED, 0))).not.toThrow();
-    const e = pathError(() => verifyRevealedSecret(poison, 1, lStockSecret(LSTOCK_SEED, 1)));
+    expect(() => checkRevealedSecret(poison, 0, lStockSecret(LSTOCK_SEED, 0))).not.toThrow();
+    expect(() => checkRevealedSecret(poison.leafScript, 0, lStockSecret(LSTOCK_SEED, 0))).not.toThrow();
+    const e = pathError(() => checkRevealedSecret(poison, 1, lStockSecret(LSTOCK_SEED, 1)));
     expect([e.fault, e.label]).toEqual(['secret-invalid', 'secret c=1']);
   });
 });

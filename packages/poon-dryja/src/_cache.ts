@@ -2,6 +2,8 @@
 // decoding, per-commitment keys, channel outputs). Keys are the inputs' bytes, so a cache hit is
 // always the value the computation would return; values are frozen or treated as immutable.
 
+import { toHex } from '@superscalar/core';
+
 export class Lru<V> {
   readonly #map = new Map<string, V>();
   readonly #limit: number;
@@ -29,7 +31,7 @@ export class Lru<V> {
 export function hexKey(...parts: (Uint8Array | string | number)[]): string {
   let s = '';
   for (const p of parts) {
-    if (p instanceof Uint8Array) for (const b of p) s += b.toString(16).padStart(2, '0');
+    if (p instanceof Uint8Array) s += toHex(p);
     else s += String(p);
     s += ':';
   }

@@ -283,6 +283,7 @@ export function buildClaim(args: BuildClaimArgs): Claim {
  * leaf (the offerer). Returned as `{ vout, kind }` pairs, for the caller to add secrets and preimages.
  */
 export function claimableOutputs(c: Commitment, side: Side): readonly { vout: number; kind: ClaimKind }[] {
+  assertObject(c, 'c');
   const out: { vout: number; kind: ClaimKind }[] = [];
   for (const o of c.outputs) {
     if (o.role === 'to_local' && side === c.holder) out.push({ vout: o.vout, kind: 'to_local' });

@@ -306,10 +306,10 @@ function validateBasepoints(b: unknown, name: string): void {
 
 /**
  * Validates a channel config (every key a valid point, distinct funding keys, `channelTimeout` a
- * height, `toSelfDelay` 1..65,535, `dustLimit` ≥ 330) and returns its dust limit. Throws
- * {@link InvalidArgumentError} naming the field.
+ * height, `toSelfDelay` 1..65,535, `dustLimit` ≥ 330) and returns it normalised: a frozen copy with
+ * `dustLimit` filled in (330 when absent). Throws {@link InvalidArgumentError} naming the field.
  */
-export function validateConfig(config: ChannelConfig): bigint {
+export function validateConfig(config: ChannelConfig): ChannelConfig & { readonly dustLimit: bigint } {
   assertObject(config, 'config');
   decodePoint(config.lspFundingKey, 'config.lspFundingKey');
   decodePoint(config.clientFundingKey, 'config.clientFundingKey');
@@ -323,7 +323,7 @@ export function validateConfig(config: ChannelConfig): bigint {
   assertSats(dust, 'config.dustLimit');
   if (dust < DUST_LIMIT)
     throw new InvalidArgumentError('config.dustLimit', 'below the 330-sat P2TR dust limit');
-  return dust;
+  return Object.freeze({ ...config, dustLimit: dust });
 }
 
 function validateFunding(funding: FundingOutpoint): Uint8Array {
@@ -415,6 +415,7 @@ function freezeConfig(c: ChannelConfig): ChannelConfig {
  * remote's HTLC key tweaked by the point, the remote's payment key untweaked.
  */
 export function commitmentKeys(config: ChannelConfig, holder: Side, point: Uint8Array): CommitmentKeys {
+  assertObject(config, 'config');
   const local = holder === 'lsp' ? config.lspBasepoints : config.clientBasepoints;
   const remote = holder === 'lsp' ? config.clientBasepoints : config.lspBasepoints;
   const key = hexKey(remote.revocation, local.delayedPayment, local.htlc, remote.htlc, remote.payment, point);
@@ -468,7 +469,7 @@ export function buildCommitment(
   spec: CommitmentSpec,
   options: BuildCommitmentOptions = {},
 ): Commitment {
-  const dustLimit = validateConfig(config);
+  const { dustLimit } = validateConfig(config);
   const prevTxid = validateFunding(funding);
   validateSpec(spec);
   const total =

@@ -25,6 +25,7 @@ export type PoonDryjaErrorCode =
   | 'CHANNEL_SETTLEMENT_MISMATCH'
   | 'CHANNEL_SELF_VERIFICATION'
   | 'CHANNEL_DECODE'
+  | 'CHANNEL_INVARIANT'
   | ChannelErrorCode;
 
 /** Stable codes of the state machine's rejections ({@link ChannelError} and its subclasses). */
@@ -168,3 +169,19 @@ export class SelfVerificationError extends PoonDryjaError {
   }
 }
 tagError(SelfVerificationError, '@superscalar/poon-dryja:SelfVerificationError');
+
+/**
+ * An internal invariant of the channel state machine broke (an update log removing an HTLC it never
+ * added, a signature with no counterparty nonce queued): a bug in this package, not a peer's fault.
+ * The in-memory channel cannot be trusted; stop it and recover from the last persisted state (force-
+ * close from the latest holder commitment if in doubt). `invariant` names what broke.
+ */
+export class InvariantError extends PoonDryjaError {
+  /** The invariant that broke, e.g. `update-log: removal of a known HTLC`. */
+  readonly invariant: string;
+  constructor(invariant: string, message: string) {
+    super('CHANNEL_INVARIANT', `internal: ${invariant}: ${message}`);
+    this.invariant = invariant;
+  }
+}
+tagError(InvariantError, '@superscalar/poon-dryja:InvariantError');

@@ -12,7 +12,7 @@
  */
 
 import { ANCHOR_AMOUNT, P2TR_DUST as DUST_LIMIT, compactSizeLen as varintLen } from '@superscalar/tx';
-import { assertFeeRate, assertInt, assertMsat, assertSats } from './_assert.js';
+import { assertFeeRate, assertInt, assertMsat, assertObject, assertSats } from './_assert.js';
 /** `max_accepted_htlcs`: untrimmed HTLC outputs per direction (brief §7); a peer asking more is refused. */
 export const MAX_UNTRIMMED_HTLCS_PER_DIRECTION = 114;
 /** The vsize an HTLC claim is budgeted at when trimming (the local success leaf, `toSelfDelay` ≥ 17). */
@@ -126,6 +126,7 @@ export function lspCanAfford(args: {
   readonly feeRate: number;
   readonly reserve: bigint;
 }): boolean {
+  assertObject(args, 'args');
   return msatToSat(args.lspBalanceMsat) >= lspRequiredBalance(args.htlcs, args.feeRate, args.reserve);
 }
 

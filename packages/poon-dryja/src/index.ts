@@ -69,6 +69,7 @@ export {
   InvalidArgumentError,
   InvalidCommitmentError,
   InvalidSignatureError,
+  InvariantError,
   KeyMismatchError,
   PoonDryjaError,
   type PoonDryjaErrorCode,
@@ -126,11 +127,11 @@ export {
   type PenaltyTx,
 } from './penalty.js';
 export {
-  type CheckSettlementArgs,
-  checkStaleSettlement,
   type RebindOptions,
   rebindCommitment,
-  type SettlementCheck,
+  type StaleSettlementArgs,
+  type ValidatedSettlement,
+  validateStaleSettlement,
 } from './rebind.js';
 export {
   NUMS_XONLY,

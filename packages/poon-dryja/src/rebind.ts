@@ -3,7 +3,7 @@
  * outpoint, and both parties sign each holder's current commitment `n` again on it — the same
  * per-commitment point, keys, outputs, nSequence and nLockTime; only the input differs. The
  * superseded outpoint is covered by the stale-channel settlement the advance session signs
- * (`@superscalar/factory-tree`); {@link checkStaleSettlement} verifies that a settlement pays the
+ * (`@superscalar/factory-tree`); {@link validateStaleSettlement} verifies that a settlement pays the
  * client what the brief requires before the client relies on it.
  *
  * Not here: the advance session, its nonces (a fresh verification nonce per rebound commitment) and
@@ -88,8 +88,8 @@ export function rebindCommitment(
   return rebound;
 }
 
-/** Arguments of {@link checkStaleSettlement}. */
-export interface CheckSettlementArgs {
+/** Arguments of {@link validateStaleSettlement}. */
+export interface StaleSettlementArgs {
   /** The settlement transaction's bytes (signed, or unsigned without witness). */
   readonly settlement: Uint8Array;
   /** The superseded channel outpoint it must spend. */
@@ -107,7 +107,7 @@ export interface CheckSettlementArgs {
 }
 
 /** What a valid settlement pays. */
-export interface SettlementCheck {
+export interface ValidatedSettlement {
   /** What the client's close address receives: `channel output − 240 − fee`. */
   readonly payout: bigint;
   /** `ceil(treeFeeRate × vsize / 1000)`. */
@@ -121,7 +121,8 @@ export interface SettlementCheck {
 }
 
 /**
- * Checks a stale-channel settlement of the superseded channel outpoint against brief §5.4: version 3,
+ * Validates a stale-channel settlement of the superseded channel outpoint against brief §5.4 and
+ * returns what it pays: version 3,
  * nLockTime 0, one input spending `oldFunding` with nSequence `0xFFFFFFFD`, outputs exactly
  * `[client close address: channel output − 240 − fee, P2A anchor: 240]` with fee `ceil(treeFeeRate ×
  * vsize / 1000)` for the 64-byte key-path witness, and a payout of at least 330 sats. With a witness,
@@ -129,7 +130,7 @@ export interface SettlementCheck {
  *
  * @throws {SettlementMismatchError} naming the first field that differs.
  */
-export function checkStaleSettlement(args: CheckSettlementArgs): SettlementCheck {
+export function validateStaleSettlement(args: StaleSettlementArgs): ValidatedSettlement {
   assertObject(args, 'args');
   assertBytes(args.settlement, 'args.settlement');
   assertObject(args.oldFunding, 'args.oldFunding');

@@ -17,8 +17,7 @@
  *
  * @module
  */
-import { hexToBytes } from '@noble/hashes/utils.js';
-import { concatBytes } from '@superscalar/core';
+import { concatBytes, fromHex } from '@superscalar/core';
 import { controlBlock, type TapTree, taprootOutput, tapTree } from '@superscalar/tx';
 import { assertBytes, assertInt } from './_assert.js';
 import { InvalidArgumentError } from './errors.js';
@@ -38,7 +37,7 @@ const OP_CHECKSEQUENCEVERIFY = 0xb2;
  * BIP341's NUMS point H, x-only: `lift_x(0x50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0)`
  * — nobody knows its discrete logarithm, so an output with this internal key has no key path.
  */
-export const NUMS_XONLY: Uint8Array = hexToBytes(
+export const NUMS_XONLY: Uint8Array = fromHex(
   '50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0',
 );
 

@@ -18,6 +18,7 @@
  */
 import { toHex } from '@superscalar/core';
 import { ShachainStore } from '@superscalar/shachain';
+import { assertObject } from './_assert.js';
 import { txidHexBytes } from './_hex.js';
 import type { Spec, Update } from './channel/_log.js';
 import {
@@ -418,6 +419,7 @@ function readCommit(r: Reader, what: string, capacityMsat: bigint): CommitmentRe
 
 /** Encodes a channel state (version {@link CHANNEL_STATE_VERSION}). */
 export function encodeChannelState(s: ChannelState): Uint8Array {
+  assertObject(s, 's');
   const w = new Writer();
   w.u8(CHANNEL_STATE_VERSION);
   w.u32(s.revision);

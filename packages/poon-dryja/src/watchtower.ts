@@ -15,6 +15,7 @@
  * @module
  */
 import { concatBytes, equalBytes, toHex } from '@superscalar/core';
+import { assertObject } from './_assert.js';
 import { txidHexBytes } from './_hex.js';
 import type { RevokedCopy } from './channel/types.js';
 import type { FundingOutpoint } from './commitment.js';
@@ -87,6 +88,7 @@ class Reader {
 
 /** Encodes one revoked-commitment record (what a `revoked/<n>` blob holds). */
 export function encodeWatchtowerRecord(record: WatchtowerRecord): Uint8Array {
+  assertObject(record, 'record');
   const parts: Uint8Array[] = [
     Uint8Array.of(WATCHTOWER_ENCODING_VERSION),
     record.channelId,
@@ -150,6 +152,8 @@ export function watchtowerExport(
   state: Pick<ChannelState, 'channelId' | 'fundings'>,
   records: readonly WatchtowerRecord[],
 ): WatchtowerExport {
+  assertObject(state, 'state');
+  if (!Array.isArray(records)) throw new InvalidArgumentError('records', 'expected an array of records');
   for (const [i, rec] of records.entries())
     if (!equalBytes(rec.channelId, state.channelId))
       throw new InvalidArgumentError(`records[${i}]`, 'belongs to another channel');
@@ -162,6 +166,7 @@ export function watchtowerExport(
 
 /** Encodes a {@link WatchtowerExport}. */
 export function encodeWatchtowerExport(x: WatchtowerExport): Uint8Array {
+  assertObject(x, 'x');
   const parts: Uint8Array[] = [
     Uint8Array.of(WATCHTOWER_ENCODING_VERSION),
     x.channelId,

@@ -18,13 +18,16 @@ describe('errors', () => {
       new mod.IllegalStepError('phase', 'disconnect', 'peer', 'unexpected'),
       new mod.SignatureRejectedError('partial', 5, 'does not verify'),
       new mod.ChannelClosedError('closed'),
+      new mod.InvariantError('update-log', 'removal of unknown HTLC'),
     ];
     for (const e of errors) {
       expect(e.code.startsWith('CHANNEL_')).toBe(true);
       expect(mod.PoonDryjaError.isInstance(e)).toBe(true);
       expect(SuperscalarError.isInstance(e)).toBe(true);
     }
-    const [arg, dec, , step, sig, closed] = errors;
+    const [arg, dec, , step, sig, closed, invariant] = errors;
+    expect(mod.ChannelError.isInstance(invariant)).toBe(false);
+    expect((invariant as mod.InvariantError).invariant).toBe('update-log');
     expect(mod.DecodeError.isInstance(arg)).toBe(false);
     expect(mod.InvalidArgumentError.isInstance(dec)).toBe(false);
     expect(mod.ChannelError.isInstance(dec)).toBe(false);
@@ -35,5 +38,23 @@ describe('errors', () => {
     expect((sig as mod.ChannelError).action).toBe('force-close');
     expect((closed as mod.ChannelError).action).toBe('ignore');
     expect(new Set(errors.map((e) => e.code)).size).toBe(errors.length);
+  });
+
+  it('no exported function lets a RangeError, TypeError or bare Error escape on missing arguments', () => {
+    const escaped: string[] = [];
+    let probed = 0;
+    for (const [name, f] of Object.entries(mod)) {
+      if (typeof f !== 'function' || /^[A-Z]/.test(name)) continue;
+      probed++;
+      for (const args of [[], [undefined, undefined, undefined]]) {
+        try {
+          (f as (...a: unknown[]) => unknown)(...args);
+        } catch (e) {
+          if (!SuperscalarError.isInstance(e)) escaped.push(`${name}: ${String(e)}`);
+        }
+      }
+    }
+    expect(probed).toBeGreaterThan(30);
+    expect(escaped).toEqual([]);
   });
 });

@@ -14,11 +14,11 @@ import { nonceAgg, nonceGen, Session } from '@superscalar/musig2';
 import { describe, expect, it } from 'vitest';
 import {
   buildCommitment,
-  checkStaleSettlement,
   type FundingOutpoint,
   InvalidCommitmentError,
   rebindCommitment,
   SettlementMismatchError,
+  validateStaleSettlement,
   verifyCommitmentSignature,
 } from '../src/index.js';
 import {
@@ -161,7 +161,7 @@ describe('rebinding (brief §5.4) on SimChain', () => {
       clientCloseScript: close,
       treeFeeRate,
     };
-    const check = checkStaleSettlement(args);
+    const check = validateStaleSettlement(args);
     expect(check.signed).toBe(true);
     expect(check.vsize).toBe(chainVsize(decodeTx(bytes)));
     expect(check.fee).toBe(BigInt(Math.ceil((treeFeeRate * check.vsize) / 1000)));
@@ -170,7 +170,7 @@ describe('rebinding (brief §5.4) on SimChain', () => {
     const unsigned = encodeTx(
       createTx({ ...decodeTx(bytes), inputs: decodeTx(bytes).inputs.map((i) => ({ ...i, witness: [] })) }),
     );
-    expect(checkStaleSettlement({ ...args, settlement: unsigned }).signed).toBe(false);
+    expect(validateStaleSettlement({ ...args, settlement: unsigned }).signed).toBe(false);
 
     const field = (f: () => unknown) => {
       try {
@@ -183,24 +183,24 @@ describe('rebinding (brief §5.4) on SimChain', () => {
     };
     const variant = (t: Parameters<typeof settlement>[3]) =>
       field(() =>
-        checkStaleSettlement({ ...args, settlement: settlement(oldFunding, close, treeFeeRate, t) }),
+        validateStaleSettlement({ ...args, settlement: settlement(oldFunding, close, treeFeeRate, t) }),
       );
     expect(variant((t) => (t.payout -= 1n))).toBe('outputs[0].value');
     expect(variant((t) => (t.version = 2))).toBe('version');
     expect(variant((t) => (t.sequence = 0xffffffff))).toBe('inputs[0].sequence');
     expect(variant((t) => (t.locktime = 1))).toBe('locktime');
     expect(variant((t) => (t.anchor = 330n))).toBe('outputs[1]');
-    expect(field(() => checkStaleSettlement({ ...args, clientCloseScript: p2tr('someone else') }))).toBe(
+    expect(field(() => validateStaleSettlement({ ...args, clientCloseScript: p2tr('someone else') }))).toBe(
       'outputs[0].script',
     );
-    expect(field(() => checkStaleSettlement({ ...args, treeFeeRate: 2_000 }))).toBe('outputs[0].value');
+    expect(field(() => validateStaleSettlement({ ...args, treeFeeRate: 2_000 }))).toBe('outputs[0].value');
     const badSig = decodeTx(bytes);
     const sig = Uint8Array.from(badSig.inputs[0]?.witness[0] ?? []);
     sig[5] = (sig[5] ?? 0) ^ 1;
     const forged = encodeTx(
       createTx({ ...badSig, inputs: badSig.inputs.map((i) => ({ ...i, witness: [sig] })) }),
     );
-    expect(field(() => checkStaleSettlement({ ...args, settlement: forged }))).toBe('witness');
+    expect(field(() => validateStaleSettlement({ ...args, settlement: forged }))).toBe('witness');
 
     expect(await rejectReason(chain.broadcast(bytes))).toBe('accepted');
     await chain.mine(1);
@@ -214,7 +214,13 @@ describe('rebinding (brief §5.4) on SimChain', () => {
     const close = p2tr('client close address');
     const treeFeeRate = 1_000;
     const channel = channelOutput(config.lspFundingKey, config.clientFundingKey, config.channelTimeout);
-    const built = buildSettlement(channel, oldFunding, capacity, close, treeFeeRate);
+    const built = buildSettlement({
+      channel,
+      outpoint: oldFunding,
+      amount: capacity,
+      closeScript: close,
+      feeRate: treeFeeRate,
+    });
     const sks = [LSP.funding, CLIENT.funding];
     const nonces = sks.map((sk) => nonceGen({ pk: pub(sk), sk, msg: built.sighash }));
     const pubnonces = nonces.map((n) => n.pubnonce);
@@ -230,7 +236,7 @@ describe('rebinding (brief §5.4) on SimChain', () => {
       pubnonces,
     );
     const bytes = signedSettlementBytes(built, sig);
-    const check = checkStaleSettlement({
+    const check = validateStaleSettlement({
       settlement: bytes,
       oldFunding,
       lspFundingKey: config.lspFundingKey,

@@ -1,5 +1,5 @@
 import { schnorr } from '@noble/curves/secp256k1.js';
-import { buildCpfpChild, finalizeCpfpChild } from '@superscalar/factory-tree';
+import { buildCpfpChild, signedCpfpChildBytes } from '@superscalar/factory-tree';
 import { encodeTx, P2A_SCRIPT, TaprootSighasher, type Tx, txidBytes, txidOf, txVsize } from '@superscalar/tx';
 import { describe, expect, it } from 'vitest';
 import { account, rig } from './_harness.js';
@@ -58,7 +58,7 @@ describe('fee coins and CPFP', () => {
       changeScript: change.script,
       feeRate: 2_000,
     });
-    const childRaw = finalizeCpfpChild(child, r.wallet.signInput(taken.coin, child.sighash));
+    const childRaw = signedCpfpChildBytes(child, r.wallet.signInput(taken.coin, child.sighash));
     const rec = r.wallet.recordBroadcast(childRaw, { kind: 'cpfp', owner: 'exit-1' });
     r.store.apply(rec.ops);
     const accepted = await r.chain.broadcastPackage(parentRaw, childRaw);

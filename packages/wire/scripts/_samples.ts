@@ -3,10 +3,10 @@
 // the published vectors never change unless the format does.
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import type { Network } from '@superscalar/core';
 import {
   createProposal,
   fundingOutput,
-  type Network,
   type Proposal,
   poisonHashesFromSeed,
   suggestShape,

@@ -1,7 +1,7 @@
 // Message-level behaviour: bytes assembled by hand from the format (independent of the encoder), the
 // encoder's validation with field paths, unknown odd records, size limits, ping/pong, and the factory
 // proposal rebuilt into the same tree.
-import { buildTree, createProposal, validateProposal } from '@superscalar/factory-tree';
+import { buildTree, checkProposal, createProposal } from '@superscalar/factory-tree';
 import type { UpdateAddHtlc } from '@superscalar/poon-dryja';
 import { describe, expect, it } from 'vitest';
 import { hash, p2tr, point, proposeOf, pubnonce, sampleProposal } from '../scripts/_samples.js';
@@ -234,7 +234,7 @@ describe('factory_propose carries the whole proposal', () => {
     const d = decodeMessage(encodeMessage(proposeOf(p)));
     if (d.type !== 'factory_propose') throw new Error('wrong type');
     expect(d.proposal).toEqual(p);
-    expect(() => validateProposal(d.proposal)).not.toThrow();
+    expect(() => checkProposal(d.proposal)).not.toThrow();
     expect(buildTree(d.proposal).txs.map((t) => t.txid)).toEqual(buildTree(p).txs.map((t) => t.txid));
   });
   it('an explicit lStock and every placement profile survive', () => {

@@ -10,8 +10,7 @@
  */
 
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { randomBytes } from '@noble/hashes/utils.js';
-import { equalBytes, type Rng } from '@superscalar/core';
+import { cryptoRng, equalBytes, type Rng } from '@superscalar/core';
 import { type NonceGenResult, nonceGen } from '@superscalar/musig2';
 import { commitmentIndex, generateFromSeed, ShachainStore } from '@superscalar/shachain';
 import { type ChannelError, type ChannelErrorOrigin, IllegalStepError } from '../channelErrors.js';
@@ -112,7 +111,7 @@ export class ChannelCore {
     this.lastAcked = state.revision;
     this.secrets = secrets;
     this.options = options;
-    this.rng = options.rng ?? randomBytes;
+    this.rng = options.rng ?? cryptoRng;
     const cfg = state.config;
     this.localFundingKey = state.role === 'lsp' ? cfg.lspFundingKey : cfg.clientFundingKey;
     const derived = secp256k1.getPublicKey(secrets.fundingSecret, true);

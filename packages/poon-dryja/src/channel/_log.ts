@@ -3,6 +3,7 @@
 // log with the four life stages of an update (proposed → signed → acked → in both commitments).
 
 import { type HtlcSpec, otherSide as other, type Side } from '../commitment.js';
+import { InvariantError } from '../errors.js';
 
 export type { Side };
 export { other };
@@ -72,7 +73,7 @@ export function reduce(spec: Spec, updates: readonly { readonly by: Side; readon
     const offerer = other(by);
     const key = htlcKey(offerer, u.id);
     const h = htlcs.get(key);
-    if (h === undefined) throw new Error(`internal: removal of unknown HTLC ${key}`);
+    if (h === undefined) throw new InvariantError('update-log', `removal of unknown HTLC ${key}`);
     htlcs.delete(key);
     // A fulfill pays the HTLC to the party that fulfilled it; a fail returns it to its offerer.
     credit(u.kind === 'fulfill' ? by : offerer, h.amountMsat);

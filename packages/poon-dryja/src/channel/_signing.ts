@@ -18,6 +18,7 @@ import {
 } from '@superscalar/musig2';
 import { IllegalStepError, SignatureRejectedError } from '../channelErrors.js';
 import type { Commitment } from '../commitment.js';
+import { InvariantError } from '../errors.js';
 import type { ChannelMessage, CommitmentSigned } from '../messages.js';
 import type { CommitmentRecord } from '../state.js';
 import { type ChannelCore, isBytes, PeerFault, validPoint } from './_core.js';
@@ -83,7 +84,7 @@ export function signAsSigner(
   peerNonce?: Uint8Array,
 ): { psig: Uint8Array; pubnonce: Uint8Array } {
   const nonce = peerNonce ?? ch.peerNonces.shift();
-  if (nonce === undefined) throw new Error('internal: no counterparty verification nonce');
+  if (nonce === undefined) throw new InvariantError('signing', 'no counterparty verification nonce');
   try {
     return deterministicSign({
       sk: ch.secrets.fundingSecret,

@@ -5,7 +5,7 @@
  *
  * `factory_propose` carries every field of `@superscalar/factory-tree`'s `Proposal`, so a client
  * rebuilds the tree from it; decoding checks each field's range, and the client then runs
- * `validateProposal` (the tree-level rules of §2 belong to factory-tree).
+ * `checkProposal` (the tree-level rules of §2 belong to factory-tree).
  *
  * @module
  */
@@ -154,7 +154,7 @@ export interface FactorySigned {
 export const FactoryAbortReason = {
   /** A party did not answer in time. */
   TIMEOUT: 1,
-  /** The proposal failed `validateProposal` or the funding check. */
+  /** The proposal failed `checkProposal` or the funding check. */
   INVALID_PROPOSAL: 2,
   /** An aggregate signature failed after the allowed retries. */
   SIGNING_FAILED: 3,

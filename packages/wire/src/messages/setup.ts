@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Network } from '@superscalar/factory-tree';
+import type { Network } from '@superscalar/core';
 import { bytes32, enumU8, list, point, restBytes, sig64, struct, text, u64, uint } from '../_fields.js';
 import { defineMessage, MAX_MESSAGE_SIZE } from '../codec.js';
 
