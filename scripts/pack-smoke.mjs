@@ -95,6 +95,8 @@ for (const name of names) {
   }
   const named = new Set(
     install
+      .split('#')[0]
+      .split('&&')[0]
       .trim()
       .split(/\s+/)
       .filter((w) => !w.startsWith('-'))
