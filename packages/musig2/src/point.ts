@@ -11,6 +11,7 @@
 import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
 import {
   curve,
+  encodePoint,
   type Point as SecpPoint,
   PointCons as SecpPointCons,
   G as secpG,
@@ -51,12 +52,12 @@ export function hasEvenY(P: Point): boolean {
 /** BIP327 `cbytes(P)`: 33-byte compressed encoding. Throws {@link ValueError} for infinity. */
 export function cbytes(P: Point): Uint8Array {
   if (P.is0()) throw new ValueError('cbytes: the point at infinity has no compressed encoding');
-  return P.toBytes(true);
+  return encodePoint(P);
 }
 
 /** BIP327 `cbytes_ext(P)`: like {@link cbytes}, but infinity encodes as 33 zero bytes. */
 export function cbytesExt(P: Point): Uint8Array {
-  return P.is0() ? new Uint8Array(33) : P.toBytes(true);
+  return P.is0() ? new Uint8Array(33) : encodePoint(P);
 }
 
 /** BIP340 `bytes(P)` / BIP327 `xbytes(P)`: the 32-byte x coordinate. Throws {@link ValueError} for infinity. */

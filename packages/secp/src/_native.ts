@@ -11,10 +11,18 @@
 // `secp256k1_ec_pubkey_create`, and zeroes the buffer before returning (also on failure). The bigint
 // itself cannot be wiped (JavaScript), and the addon does not copy the buffer. libsecp256k1's
 // `ecmult_gen` is constant time, and the context is randomised (blinded) with 32 fresh random bytes at
-// load. `mul`, `mulAddG` and `msm` are for public scalars; they use `pubkey_tweak_mul` (libsecp256k1's
+// load. `mulSecret` (ECDH) does the same with `pubkey_tweak_mul` (constant-time `ecmult_const`).
+// `mul`, `mulAddG` and `msm` are for public scalars; they use `pubkey_tweak_mul` (libsecp256k1's
 // constant-time `ecmult_const`) and `pubkey_tweak_add` (variable-time `ecmult`).
 import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
-import { type CurveBackend, INFINITY, type Point, PointCons } from './backend.js';
+import {
+  type CurveBackend,
+  uncompressedOf as enc,
+  INFINITY,
+  type Point,
+  PointCons,
+  rememberEncoding,
+} from './backend.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** The part of `secp256k1@5`'s API (`require('secp256k1/bindings')`) this backend uses. */
@@ -27,20 +35,9 @@ export interface Secp256k1Addon {
   publicKeyTweakMul(pubkey: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array;
 }
 
-const encodings = new WeakMap<Point, Uint8Array>();
-
-function enc(P: Point): Uint8Array {
-  let b = encodings.get(P);
-  if (b === undefined) {
-    b = P.toBytes(false);
-    encodings.set(P, b);
-  }
-  return b;
-}
-
 function dec(b: Uint8Array): Point {
   const P = new PointCons(bytesToNumberBE(b.subarray(1, 33)), bytesToNumberBE(b.subarray(33, 65)), 1n);
-  encodings.set(P, b);
+  rememberEncoding(P, b);
   return P;
 }
 
@@ -87,6 +84,17 @@ export function createNativeBackend(addon: Secp256k1Addon, seed: Uint8Array): Cu
       try {
         scratch.set(numberToBytesBE(k, 32));
         return dec(addon.publicKeyCreate(scratch, false));
+      } finally {
+        scratch.fill(0);
+      }
+    },
+    mulSecret(P: Point, k: bigint): Point {
+      if (k <= 0n || k >= PointCons.Fn.ORDER)
+        throw new InvalidArgumentError('k', 'expected a scalar in [1, n)');
+      if (P.is0()) return INFINITY;
+      try {
+        scratch.set(numberToBytesBE(k, 32));
+        return dec(addon.publicKeyTweakMul(enc(P), scratch, false));
       } finally {
         scratch.fill(0);
       }

@@ -67,6 +67,29 @@ describe.skipIf(addon === undefined)('native backend', () => {
     expect(seen[0]?.every((x) => x === 0)).toBe(true);
   });
 
+  it('zeroes the secret scalar buffer of mulSecret (ECDH), also when C throws', () => {
+    const tweaks: Uint8Array[] = [];
+    let fail = false;
+    const wrapped: Secp256k1Addon = {
+      ...real,
+      publicKeyTweakMul: (P, t, c) => {
+        tweaks.push(t);
+        if (fail) throw new Error('boom');
+        return real.publicKeyTweakMul(P, t, c);
+      },
+    };
+    const b = createNativeBackend(wrapped, new Uint8Array(32).fill(9));
+    const P = G.multiply(77n);
+    tweaks.length = 0;
+    const k = 0xfedcba9876543210fedcba9876543210n;
+    expect(b.mulSecret(P, k).equals(P.multiply(k))).toBe(true);
+    expect(tweaks).toHaveLength(1);
+    expect(tweaks[0]?.every((x) => x === 0)).toBe(true);
+    fail = true;
+    expect(() => b.mulSecret(P, k)).toThrow('boom');
+    expect(tweaks[1]?.every((x) => x === 0)).toBe(true);
+  });
+
   it('randomises the context with the seed it is given', () => {
     const { wrapped, seeds } = recording();
     createNativeBackend(wrapped, new Uint8Array(32).fill(7));
