@@ -14,7 +14,6 @@
 // load. `mulSecret` (ECDH) does the same with `pubkey_tweak_mul` (constant-time `ecmult_const`).
 // `mul`, `mulAddG` and `msm` are for public scalars; they use `pubkey_tweak_mul` (libsecp256k1's
 // constant-time `ecmult_const`) and `pubkey_tweak_add` (variable-time `ecmult`).
-import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
 import {
   type CurveBackend,
   uncompressedOf as enc,
@@ -35,8 +34,29 @@ export interface Secp256k1Addon {
   publicKeyTweakMul(pubkey: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array;
 }
 
+// Big-endian 32 bytes at `at` as a bigint, four 64-bit reads (noble's bytesToNumberBE goes through hex).
+function read256(b: Uint8Array, at: number): bigint {
+  const v = new DataView(b.buffer, b.byteOffset + at, 32);
+  return (
+    (v.getBigUint64(0) << 192n) |
+    (v.getBigUint64(8) << 128n) |
+    (v.getBigUint64(16) << 64n) |
+    v.getBigUint64(24)
+  );
+}
+
+// Writes k (in [0, 2^256)) big-endian into out[0..32).
+function write256(out: Uint8Array, k: bigint): Uint8Array {
+  const v = new DataView(out.buffer, out.byteOffset, 32);
+  v.setBigUint64(0, k >> 192n);
+  v.setBigUint64(8, (k >> 128n) & 0xffffffffffffffffn);
+  v.setBigUint64(16, (k >> 64n) & 0xffffffffffffffffn);
+  v.setBigUint64(24, k & 0xffffffffffffffffn);
+  return out;
+}
+
 function dec(b: Uint8Array): Point {
-  const P = new PointCons(bytesToNumberBE(b.subarray(1, 33)), bytesToNumberBE(b.subarray(33, 65)), 1n);
+  const P = new PointCons(read256(b, 1), read256(b, 33), 1n);
   rememberEncoding(P, b);
   return P;
 }
@@ -50,7 +70,7 @@ export function createNativeBackend(addon: Secp256k1Addon, seed: Uint8Array): Cu
   const scratch = new Uint8Array(32);
 
   function scalar(k: bigint): Uint8Array {
-    return numberToBytesBE(k, 32);
+    return write256(new Uint8Array(32), k);
   }
 
   function mul(P: Point, k: bigint): Point {
@@ -82,7 +102,7 @@ export function createNativeBackend(addon: Secp256k1Addon, seed: Uint8Array): Cu
       if (k <= 0n || k >= PointCons.Fn.ORDER)
         throw new InvalidArgumentError('k', 'expected a scalar in [1, n)');
       try {
-        scratch.set(numberToBytesBE(k, 32));
+        write256(scratch, k);
         return dec(addon.publicKeyCreate(scratch, false));
       } finally {
         scratch.fill(0);
@@ -93,7 +113,7 @@ export function createNativeBackend(addon: Secp256k1Addon, seed: Uint8Array): Cu
         throw new InvalidArgumentError('k', 'expected a scalar in [1, n)');
       if (P.is0()) return INFINITY;
       try {
-        scratch.set(numberToBytesBE(k, 32));
+        write256(scratch, k);
         return dec(addon.publicKeyTweakMul(enc(P), scratch, false));
       } finally {
         scratch.fill(0);
