@@ -42,7 +42,7 @@ export interface CurveBackend {
   mulG(k: bigint): Point;
   /**
    * `k⋅P` for a **secret** `k` in `[1, n)` and a public `P` (ECDH): the constant-time path
-   * (libsecp256k1's `ecmult_const` through `pubkey_tweak_mul`, the scalar in a buffer wiped before
+   * (libsecp256k1's `ecmult_const` through `secp256k1_ecdh`, the scalar in a buffer wiped before
    * return; noble's constant-time `multiply`). Infinity for `P` at infinity.
    */
   mulSecret(P: Point, k: bigint): Point;
