@@ -17,6 +17,7 @@ import {
   G as secpG,
   INFINITY as secpInfinity,
   n as secpN,
+  xOnlyBytes,
 } from '@superscalar/secp';
 import { assertBytes } from './_assert.js';
 import { InvalidArgumentError, ValueError } from './errors.js';
@@ -63,7 +64,7 @@ export function cbytesExt(P: Point): Uint8Array {
 /** BIP340 `bytes(P)` / BIP327 `xbytes(P)`: the 32-byte x coordinate. Throws {@link ValueError} for infinity. */
 export function xbytes(P: Point): Uint8Array {
   if (P.is0()) throw new ValueError('xbytes: the point at infinity has no x coordinate');
-  return numberToBytesBE(P.toAffine().x, 32);
+  return xOnlyBytes(P);
 }
 
 /**
@@ -98,7 +99,15 @@ export function liftX(bytes: Uint8Array): Point {
 
 /** BIP340 `int(x)`: a 32-byte big-endian integer (not reduced). */
 export function bytesToInt(bytes: Uint8Array): bigint {
-  return bytesToNumberBE(bytes);
+  if (bytes.length !== 32) return bytesToNumberBE(bytes);
+  // Four 64-bit reads; noble's bytesToNumberBE goes through a hex string.
+  const v = new DataView(bytes.buffer, bytes.byteOffset, 32);
+  return (
+    (v.getBigUint64(0) << 192n) |
+    (v.getBigUint64(8) << 128n) |
+    (v.getBigUint64(16) << 64n) |
+    v.getBigUint64(24)
+  );
 }
 
 /** BIP340 `bytes(32, x)`: a scalar in [0, 2^256) as 32 big-endian bytes. */

@@ -96,3 +96,20 @@ export function encodePoint(P: Point, compressed = true): Uint8Array {
   out.set(b.subarray(1, 33), 1);
   return out;
 }
+
+/**
+ * BIP340 `bytes(P)`: the 32-byte x coordinate of `P` (not infinity). Copied from the remembered
+ * encoding for a point a backend returned; otherwise from its affine x.
+ */
+export function xOnlyBytes(P: Point): Uint8Array {
+  const b = encodings.get(P);
+  if (b !== undefined) return b.slice(1, 33);
+  const x = P.toAffine().x;
+  const out = new Uint8Array(32);
+  const v = new DataView(out.buffer);
+  v.setBigUint64(0, x >> 192n);
+  v.setBigUint64(8, (x >> 128n) & 0xffffffffffffffffn);
+  v.setBigUint64(16, (x >> 64n) & 0xffffffffffffffffn);
+  v.setBigUint64(24, x & 0xffffffffffffffffn);
+  return out;
+}

@@ -23,6 +23,7 @@ import {
   schnorrSign,
   schnorrVerify,
   setCurveBackend,
+  xOnlyBytes,
 } from '../src/index.js';
 import { backendsUnderTest, nativeExpected } from '../src/testing/index.js';
 
@@ -115,6 +116,7 @@ describe.each(backends.map((b) => [b.id, b] as const))('backend %s', (_, b: Curv
           expect(encodePoint(X)).toEqual(X.toBytes(true));
           expect(encodePoint(X, true)).toEqual(X.toBytes(true));
           expect(encodePoint(X, false)).toEqual(X.toBytes(false));
+          expect(xOnlyBytes(X)).toEqual(X.toBytes(true).subarray(1));
         }
       }),
       { numRuns: Math.min(runs, 50) },
