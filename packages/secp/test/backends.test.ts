@@ -112,7 +112,8 @@ describe.each(backends.map((b) => [b.id, b] as const))('backend %s', (_, b: Curv
         const P = b.mulG(k);
         const Q = b.mulSecret(P, c);
         const R = G.multiply(k).add(G); // a projective noble point
-        for (const X of [P, Q, R, b.add(P, R)]) {
+        // P + R = (2k + 1)⋅G is infinity for k = (n − 1) / 2, which has no encoding: skipped.
+        for (const X of [P, Q, R, b.add(P, R)].filter((X) => !X.is0())) {
           expect(encodePoint(X)).toEqual(X.toBytes(true));
           expect(encodePoint(X, true)).toEqual(X.toBytes(true));
           expect(encodePoint(X, false)).toEqual(X.toBytes(false));
