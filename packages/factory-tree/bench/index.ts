@@ -11,6 +11,7 @@ import { fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { type CurveBackend, curve } from '@superscalar/secp';
 import {
   buildTree,
   createProposal,
@@ -115,7 +116,7 @@ function runChild(N: number, shapeName: string, runs: number): Promise<Result> {
 // Unit costs of the primitives the ceremony is made of, on this machine now (so figures taken under
 // different load can be compared): constant-time k⋅G (nonces), variable-time k⋅P (session nonce R),
 // point decompression (every received nonce).
-function unitCosts(): { mulG: number; mulP: number; decompress: number } {
+function unitCosts(backend?: CurveBackend): { mulG: number; mulP: number; decompress: number } {
   const { Point } = secp256k1;
   const ks = Array.from(
     { length: 64 },
@@ -129,6 +130,12 @@ function unitCosts(): { mulG: number; mulP: number; decompress: number } {
     for (let i = 0; i < ks.length; i++) f(i);
     return ((performance.now() - t) / ks.length) * 1000;
   };
+  if (backend !== undefined)
+    return {
+      mulG: time((i) => backend.mulG(ks[i] as bigint)),
+      mulP: time((i) => backend.mul(P, ks[i] as bigint)),
+      decompress: time((i) => backend.decompress(enc[i] as Uint8Array)),
+    };
   return {
     mulG: time((i) => Point.BASE.multiply(ks[i] as bigint)),
     mulP: time((i) => P.multiplyUnsafe(ks[i] as bigint)),
@@ -156,8 +163,15 @@ async function main() {
     `@superscalar/factory-tree bench — ${new Date().toISOString()} — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}; load average ${load0.toFixed(1)} at start`,
   );
   console.log(
-    `unit costs now: k⋅G (constant-time) ${u.mulG.toFixed(0)} µs, k⋅P (variable-time) ${u.mulP.toFixed(0)} µs, point decompression ${u.decompress.toFixed(0)} µs`,
+    `unit costs now (@noble/curves): k⋅G (constant-time) ${u.mulG.toFixed(0)} µs, k⋅P (variable-time) ${u.mulP.toFixed(0)} µs, point decompression ${u.decompress.toFixed(0)} µs`,
   );
+  const b = curve();
+  if (b.id !== 'noble') {
+    const v = unitCosts(b);
+    console.log(
+      `unit costs now (${b.name}, the backend in use): k⋅G ${v.mulG.toFixed(1)} µs, k⋅P ${v.mulP.toFixed(1)} µs, point decompression ${v.decompress.toFixed(1)} µs`,
+    );
+  } else console.log('curve backend in use: @noble/curves');
   console.log('build + full signing, every party simulated in one process; regtest (S = 10, toSelfDelay 6)');
   const header = [
     'N',

@@ -21,7 +21,6 @@
  *
  * @module
  */
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { equalBytes as bytesEqual, type Rng } from '@superscalar/core';
 import { type AdvanceResult, abandonAdvance, advance as dwAdvance } from '@superscalar/dw-counter';
 import {
@@ -35,6 +34,7 @@ import {
 } from '@superscalar/musig2';
 import { BelowDustError } from '@superscalar/tx';
 import { assertBytes, assertInt, assertObject, assertTree } from './_assert.js';
+import { publicKeyOf } from './_sign.js';
 import { InvalidArgumentError, SigningError } from './errors.js';
 import { buildPoison, type PoisonTx } from './poison.js';
 import type { Proposal } from './proposal.js';
@@ -394,7 +394,7 @@ export function signJobsSimulated(
     throw new InvalidArgumentError('secretKeys', `expected ${keys.length} keys (LSP first)`);
   secretKeys.forEach((sk, i) => {
     assertBytes(sk, `secretKeys[${i}]`, 32);
-    if (!bytesEqual(secp256k1.getPublicKey(sk, true), keys[i] as Uint8Array))
+    if (!bytesEqual(publicKeyOf(sk, `secretKeys[${i}]`), keys[i] as Uint8Array))
       throw new InvalidArgumentError(`secretKeys[${i}]`, 'does not match the key of that participant');
   });
   return jobs.map((j, idx) => signJob(j, idx, secretKeys, options));

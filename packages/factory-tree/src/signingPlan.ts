@@ -38,6 +38,7 @@ import {
   Session,
   Signer,
 } from '@superscalar/musig2';
+import { curve } from '@superscalar/secp';
 import { assertBytes, assertInt, assertObject } from './_assert.js';
 import { InvalidArgumentError, SigningError } from './errors.js';
 import type { FactoryTree } from './transactions.js';
@@ -443,8 +444,8 @@ export function lspSign(
   const verify = options.selfVerify === true;
   const states: LspTxState[] = plan.txs.map((job) => {
     const lspPos = job.signers.indexOf(0);
-    let R1: Point | undefined;
-    let R2: Point | undefined;
+    const R1s: Point[] = [];
+    const R2s: Point[] = [];
     const row = decoded[job.tx] as ([Point, Point] | undefined)[];
     for (let pos = 0; pos < job.signers.length; pos++) {
       const pts = row[pos];
@@ -456,15 +457,18 @@ export function lspSign(
           job.signers[pos] as number,
           `tx ${job.tx}: no nonce from participant ${job.signers[pos]}`,
         );
-      R1 = R1 === undefined ? pts[0] : R1.add(pts[0]);
-      R2 = R2 === undefined ? pts[1] : R2.add(pts[1]);
+      R1s.push(pts[0]);
+      R2s.push(pts[1]);
     }
-    if (R1 === undefined || R2 === undefined)
+    if (R1s.length === 0)
       throw new SigningError(
         job.tx,
         null,
         `tx ${job.tx}: no client nonce (a transaction the LSP signs alone)`,
       );
+    // One sum per nonce half on the curve backend (affine results, no per-term inversion).
+    const R1 = curve().sum(R1s);
+    const R2 = curve().sum(R2s);
     let r: ReturnType<DeterministicSigner['sign']>;
     try {
       r = signer.sign({

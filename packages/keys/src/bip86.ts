@@ -11,9 +11,9 @@
  *
  * @module
  */
-import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { HARDENED_OFFSET as HARDENED, HDKey } from '@scure/bip32';
 import { coinType, isNetwork, type Network } from '@superscalar/core';
+import { curve, encodePoint, n as N, taggedHash } from '@superscalar/secp';
 import { bytes, index, int } from './_assert.js';
 import { bip86 } from './_taproot.js';
 import { InvalidArgumentError } from './errors.js';
@@ -228,11 +228,13 @@ function p2tr(q: Uint8Array): Uint8Array {
 
 /** `internal_key + int(HashTapTweak(bytes(internal_key)))G`, x-only. */
 function taprootOutputKey(internalKey: Uint8Array): Uint8Array {
-  const P = secp256k1.Point.fromHex(`02${hex(internalKey)}`);
-  const t = BigInt(`0x${hex(schnorr.utils.taggedHash('TapTweak', internalKey))}`);
-  if (t >= secp256k1.Point.Fn.ORDER) throw new InvalidArgumentError('addressIndex', 'TapTweak out of range');
-  const Q = P.add(secp256k1.Point.BASE.multiply(t));
-  return Q.toBytes(true).slice(1);
+  const P = curve().decompress(Uint8Array.of(0x02, ...internalKey));
+  if (P === undefined) throw new InvalidArgumentError('internalKey', 'not the x coordinate of a curve point');
+  const t = BigInt(`0x${hex(taggedHash('TapTweak', internalKey))}`);
+  if (t >= N) throw new InvalidArgumentError('addressIndex', 'TapTweak out of range');
+  const Q = curve().mulAddG(P, 1n, t); // t is public
+  if (Q.is0()) throw new InvalidArgumentError('addressIndex', 'tweaked key is infinity');
+  return encodePoint(Q).slice(1);
 }
 
 function hex(b: Uint8Array): string {

@@ -11,11 +11,13 @@
 import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
 import {
   curve,
+  encodePoint,
   type Point as SecpPoint,
   PointCons as SecpPointCons,
   G as secpG,
   INFINITY as secpInfinity,
   n as secpN,
+  xOnlyBytes,
 } from '@superscalar/secp';
 import { assertBytes } from './_assert.js';
 import { InvalidArgumentError, ValueError } from './errors.js';
@@ -51,18 +53,18 @@ export function hasEvenY(P: Point): boolean {
 /** BIP327 `cbytes(P)`: 33-byte compressed encoding. Throws {@link ValueError} for infinity. */
 export function cbytes(P: Point): Uint8Array {
   if (P.is0()) throw new ValueError('cbytes: the point at infinity has no compressed encoding');
-  return P.toBytes(true);
+  return encodePoint(P);
 }
 
 /** BIP327 `cbytes_ext(P)`: like {@link cbytes}, but infinity encodes as 33 zero bytes. */
 export function cbytesExt(P: Point): Uint8Array {
-  return P.is0() ? new Uint8Array(33) : P.toBytes(true);
+  return P.is0() ? new Uint8Array(33) : encodePoint(P);
 }
 
 /** BIP340 `bytes(P)` / BIP327 `xbytes(P)`: the 32-byte x coordinate. Throws {@link ValueError} for infinity. */
 export function xbytes(P: Point): Uint8Array {
   if (P.is0()) throw new ValueError('xbytes: the point at infinity has no x coordinate');
-  return numberToBytesBE(P.toAffine().x, 32);
+  return xOnlyBytes(P);
 }
 
 /**
@@ -97,7 +99,15 @@ export function liftX(bytes: Uint8Array): Point {
 
 /** BIP340 `int(x)`: a 32-byte big-endian integer (not reduced). */
 export function bytesToInt(bytes: Uint8Array): bigint {
-  return bytesToNumberBE(bytes);
+  if (bytes.length !== 32) return bytesToNumberBE(bytes);
+  // Four 64-bit reads; noble's bytesToNumberBE goes through a hex string.
+  const v = new DataView(bytes.buffer, bytes.byteOffset, 32);
+  return (
+    (v.getBigUint64(0) << 192n) |
+    (v.getBigUint64(8) << 128n) |
+    (v.getBigUint64(16) << 64n) |
+    v.getBigUint64(24)
+  );
 }
 
 /** BIP340 `bytes(32, x)`: a scalar in [0, 2^256) as 32 big-endian bytes. */

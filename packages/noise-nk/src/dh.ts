@@ -7,9 +7,9 @@
  *   published Noise test vectors. Not used by the transport.
  */
 import { x25519 } from '@noble/curves/ed25519.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Rng } from '@superscalar/core';
+import { curve, encodePoint, n } from '@superscalar/secp';
 import { InvalidArgumentError } from './errors.js';
 
 /** A key pair. `privateKey` is owned by the handshake that generated it. */
@@ -34,35 +34,59 @@ export interface Dh {
   dh(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
 }
 
-/** secp256k1 with BOLT 8's ECDH: SHA256 of the compressed shared point. */
+// A secret key as a scalar in [1, n), or undefined. (The bigint cannot be wiped; the curve backend
+// wipes its own copy of the scalar bytes after each multiplication.)
+function secretScalar(sk: Uint8Array): bigint | undefined {
+  if (sk.length !== 32) return undefined;
+  let k = 0n;
+  for (const b of sk) k = (k << 8n) | BigInt(b);
+  return k === 0n || k >= n ? undefined : k;
+}
+
+function secretScalarArg(sk: Uint8Array, argument: string): bigint {
+  const k = secretScalar(sk);
+  if (k === undefined) throw new InvalidArgumentError(argument, 'not a valid secp256k1 secret key');
+  return k;
+}
+
+/**
+ * secp256k1 with BOLT 8's ECDH: SHA256 of the compressed shared point. Runs on the active
+ * `@superscalar/secp` curve backend (libsecp256k1 in Node where it loads): `k⋅G` and `k⋅P` for the
+ * secret `k` on its constant-time paths.
+ */
 export const secp256k1Dh: Dh = {
   name: 'secp256k1',
   publicKeyLength: 33,
   keyPair(privateKey) {
     const sk = Uint8Array.from(privateKey);
-    return { privateKey: sk, publicKey: secp256k1.getPublicKey(sk, true) };
+    return { privateKey: sk, publicKey: encodePoint(curve().mulG(secretScalarArg(sk, 'privateKey'))) };
   },
   generateKeyPair(rng) {
     for (let i = 0; i < 64; i++) {
       const sk = Uint8Array.from(rng(32));
-      if (sk.length === 32 && secp256k1.utils.isValidSecretKey(sk))
-        return { privateKey: sk, publicKey: secp256k1.getPublicKey(sk, true) };
+      const k = secretScalar(sk);
+      if (k !== undefined) return { privateKey: sk, publicKey: encodePoint(curve().mulG(k)) };
+      sk.fill(0);
     }
     throw new InvalidArgumentError('rng', 'produced 64 invalid secp256k1 secret keys in a row; it is broken');
   },
   isValidPublicKey(publicKey) {
     // BOLT 8: keys are always the 33-byte compressed form; 0x04 (uncompressed) and off-curve x fail.
     if (publicKey.length !== 33 || (publicKey[0] !== 2 && publicKey[0] !== 3)) return false;
-    try {
-      secp256k1.Point.fromBytes(publicKey);
-      return true;
-    } catch {
-      return false;
-    }
+    return curve().decompress(publicKey) !== undefined;
   },
   dh(privateKey, publicKey) {
     // "ECDH(k, rk): ... returns the SHA256 of the DER-compressed format of the generated point" (BOLT 8).
-    return sha256(secp256k1.getSharedSecret(privateKey, publicKey, true));
+    const k = secretScalarArg(privateKey, 'privateKey');
+    const P = publicKey.length === 33 ? curve().decompress(publicKey) : undefined;
+    if (P === undefined)
+      throw new InvalidArgumentError('publicKey', 'not a valid compressed secp256k1 point');
+    const shared = encodePoint(curve().mulSecret(P, k));
+    try {
+      return sha256(shared);
+    } finally {
+      shared.fill(0);
+    }
   },
 };
 

@@ -1,6 +1,10 @@
 // BOLT 8 Appendix A (vectors/bolt8/transport.json): every handshake case, including the error cases,
-// and the message-encryption test with key rotation, for both AEAD backends.
-import { describe, expect, it } from 'vitest';
+// and the message-encryption test with key rotation, for both AEAD backends and every secp256k1 curve
+// backend (`@superscalar/secp`: noble, and libsecp256k1 where it loaded; under CI=true it must).
+
+import { setCurveBackend } from '@superscalar/secp';
+import { backendsUnderTest } from '@superscalar/secp/test';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vectorJson } from '../../../test-utils/index.js';
 import { hkdf2 } from '../src/_hkdf.js';
 import { CipherState } from '../src/cipherState.js';
@@ -37,7 +41,13 @@ interface Vectors {
 
 const V = vectorJson<Vectors>('bolt8/transport.json');
 
-describe.each(BACKENDS)('BOLT 8 transport vectors (%s)', (_name, aead) => {
+const CASES = BACKENDS.flatMap(([name, aead]) =>
+  backendsUnderTest().map((c) => [`${name}, curve ${c.id}`, aead, c] as const),
+);
+
+describe.each(CASES)('BOLT 8 transport vectors (%s)', (_name, aead, curveBackend) => {
+  beforeAll(() => void setCurveBackend(curveBackend));
+  afterAll(() => void setCurveBackend('auto'));
   const rot = (ck: string) => ({ chainingKey: hex(ck), interval: 1000 });
   const cipherFromKeys = (sk: string, rk: string, ck: string) =>
     new TransportCipher(new CipherState(aead, hex(sk), rot(ck)), new CipherState(aead, hex(rk), rot(ck)));

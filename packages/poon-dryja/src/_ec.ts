@@ -1,25 +1,19 @@
-// Internal: secp256k1 decoding helpers with typed errors naming the argument.
-import { secp256k1 } from '@noble/curves/secp256k1.js';
+// Internal: secp256k1 decoding helpers with typed errors naming the argument, on the active
+// `@superscalar/secp` curve backend.
+import { curve, encodePoint, n, type Point } from '@superscalar/secp';
 import { assertBytes } from './_assert.js';
 import { hexKey, Lru } from './_cache.js';
 import { InvalidArgumentError } from './errors.js';
 
-const Point = secp256k1.Point;
-export type Pt = InstanceType<typeof Point>;
+export type Pt = Point;
 /** The group order n. */
-export const N = Point.Fn.ORDER;
+export const N = n;
 
 /** Decodes a 33-byte compressed point, as a typed error naming the argument. */
 export function decodePoint(bytes: unknown, name: string): Pt {
   assertBytes(bytes, name, 33);
   // Decompression costs a square root; channels decode the same few keys for every commitment.
-  const point = pointCache.get(hexKey(bytes), () => {
-    try {
-      return Point.fromBytes(bytes);
-    } catch {
-      return null;
-    }
-  });
+  const point = pointCache.get(hexKey(bytes), () => curve().decompress(bytes) ?? null);
   if (point === null) throw new InvalidArgumentError(name, 'not a valid compressed secp256k1 point');
   return point;
 }
@@ -49,4 +43,9 @@ export function scalarBytes(k: bigint): Uint8Array {
     v >>= 8n;
   }
   return out;
+}
+
+/** `k⋅G` for a secret `k` in 1..n-1 (constant time), as 33 compressed bytes. */
+export function secretToPoint(k: bigint): Uint8Array {
+  return encodePoint(curve().mulG(k));
 }

@@ -1,8 +1,9 @@
-// Internal: single-key BIP340 signing for claims and penalties, and the injected randomness.
-import { schnorr } from '@noble/curves/secp256k1.js';
+// Internal: single-key BIP340 signing for claims and penalties (on the active `@superscalar/secp`
+// curve backend), and the injected randomness.
 import { randomBytes } from '@noble/hashes/utils.js';
 import type { Rng } from '@superscalar/core';
-import { bytesToBigInt, N, scalarBytes } from './_ec.js';
+import { schnorrSign, schnorrVerify } from '@superscalar/secp';
+import { bytesToBigInt, decodeScalar, N, scalarBytes, secretToPoint } from './_ec.js';
 import { InvalidArgumentError, SelfVerificationError } from './errors.js';
 import { perCommitmentPoint } from './keys.js';
 
@@ -10,14 +11,15 @@ export type { Rng };
 
 export const defaultRng: Rng = (n) => randomBytes(n);
 
-/** BIP340 signature of `msg` with the 32-byte secret `sk` (noble negates for an odd-y key itself). */
+/** BIP340 signature of `msg` with the 32-byte secret `sk` (BIP340 negates for an odd-y key itself). */
 export function signSchnorr(msg: Uint8Array, sk: Uint8Array, rng: Rng): Uint8Array {
   const aux = rng(32);
   if (!(aux instanceof Uint8Array) || aux.length !== 32)
     throw new InvalidArgumentError('rng', 'must return the 32 bytes asked for');
-  const sig = schnorr.sign(msg, sk, aux);
+  const sig = schnorrSign(msg, sk, aux);
   // Verify-your-own-signature: a fault here must not reach the chain.
-  if (!schnorr.verify(sig, msg, schnorr.getPublicKey(sk))) throw new SelfVerificationError('BIP340');
+  const pub = secretToPoint(decodeScalar(sk, 'sk')).subarray(1);
+  if (!schnorrVerify(sig, msg, pub)) throw new SelfVerificationError('BIP340');
   return sig;
 }
 
@@ -26,7 +28,7 @@ export function signSchnorrUnverified(msg: Uint8Array, sk: Uint8Array, rng: Rng)
   const aux = rng(32);
   if (!(aux instanceof Uint8Array) || aux.length !== 32)
     throw new InvalidArgumentError('rng', 'must return the 32 bytes asked for');
-  return schnorr.sign(msg, sk, aux);
+  return schnorrSign(msg, sk, aux);
 }
 
 /** `sk` negated when `sk·G` has odd y (BIP340's even-y form of the secret). */

@@ -14,10 +14,10 @@
  *
  * @module
  */
-import { schnorr } from '@noble/curves/secp256k1.js';
 import { compareBytes } from '@superscalar/core';
 import { channelOutput } from '@superscalar/factory-tree';
 import { keySort } from '@superscalar/musig2';
+import { schnorrVerify } from '@superscalar/secp';
 import {
   ANCHOR_AMOUNT,
   P2TR_DUST as DUST_LIMIT,
@@ -657,7 +657,7 @@ export function buildCommitment(
 export function verifyCommitmentSignature(c: Commitment, signature: Uint8Array): boolean {
   assertBytes(signature, 'signature', 64);
   try {
-    return schnorr.verify(signature, c.sighash, c.outputKey);
+    return schnorrVerify(signature, c.sighash, c.outputKey);
   } catch {
     return false;
   }

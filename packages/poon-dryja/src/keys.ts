@@ -16,15 +16,12 @@
  *
  * @module
  */
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '@superscalar/core';
+import { curve, encodePoint } from '@superscalar/secp';
 import { assertBigInt, assertBytes, assertInt } from './_assert.js';
-import { bytesToBigInt, decodePoint, decodeScalar, scalarBytes } from './_ec.js';
+import { bytesToBigInt, decodePoint, decodeScalar, N, scalarBytes, secretToPoint } from './_ec.js';
 import { InvalidArgumentError } from './errors.js';
-
-const Point = secp256k1.Point;
-const N = Point.Fn.ORDER;
 
 function hashScalar(...parts: Uint8Array[]): bigint {
   // A SHA256 output ≥ n has probability ~2^-128; reduce like BOLT 3's reference (mod n).
@@ -34,7 +31,7 @@ function hashScalar(...parts: Uint8Array[]): bigint {
 /** The compressed public key of a per-commitment secret: `per_commitment_secret·G` (33 bytes). */
 export function perCommitmentPoint(perCommitmentSecret: Uint8Array): Uint8Array {
   const k = decodeScalar(perCommitmentSecret, 'perCommitmentSecret');
-  return Point.BASE.multiply(k).toBytes(true);
+  return secretToPoint(k);
 }
 
 /**
@@ -45,8 +42,9 @@ export function derivePubkey(basepoint: Uint8Array, perCommitmentPointBytes: Uin
   const B = decodePoint(basepoint, 'basepoint');
   decodePoint(perCommitmentPointBytes, 'perCommitmentPoint');
   const t = hashScalar(perCommitmentPointBytes, basepoint);
-  const P = t === 0n ? B : B.add(Point.BASE.multiply(t));
-  return P.toBytes(true);
+  const P = t === 0n ? B : curve().mulAddG(B, 1n, t); // t is public
+  if (P.is0()) throw new InvalidArgumentError('perCommitmentPoint', 'derives the point at infinity');
+  return encodePoint(P);
 }
 
 /**
@@ -56,7 +54,7 @@ export function derivePubkey(basepoint: Uint8Array, perCommitmentPointBytes: Uin
 export function derivePrivkey(basepointSecret: Uint8Array, perCommitmentPointBytes: Uint8Array): Uint8Array {
   const b = decodeScalar(basepointSecret, 'basepointSecret');
   decodePoint(perCommitmentPointBytes, 'perCommitmentPoint');
-  const basepoint = Point.BASE.multiply(b).toBytes(true);
+  const basepoint = secretToPoint(b);
   const k = (b + hashScalar(perCommitmentPointBytes, basepoint)) % N;
   if (k === 0n) throw new InvalidArgumentError('basepointSecret', 'derives the zero key');
   return scalarBytes(k);
@@ -76,10 +74,9 @@ export function deriveRevocationPubkey(
   const a = hashScalar(revocationBasepoint, perCommitmentPointBytes);
   const b = hashScalar(perCommitmentPointBytes, revocationBasepoint);
   // Public inputs only: variable-time multiplication is fine here.
-  const sum = R.multiplyUnsafe(a).add(P.multiplyUnsafe(b));
-  if (sum.equals(Point.ZERO))
-    throw new InvalidArgumentError('perCommitmentPoint', 'derives the point at infinity');
-  return sum.toBytes(true);
+  const sum = curve().msm([R, P], [a, b]);
+  if (sum.is0()) throw new InvalidArgumentError('perCommitmentPoint', 'derives the point at infinity');
+  return encodePoint(sum);
 }
 
 /**
@@ -94,8 +91,8 @@ export function deriveRevocationPrivkey(
 ): Uint8Array {
   const r = decodeScalar(revocationBasepointSecret, 'revocationBasepointSecret');
   const p = decodeScalar(perCommitmentSecret, 'perCommitmentSecret');
-  const R = Point.BASE.multiply(r).toBytes(true);
-  const P = Point.BASE.multiply(p).toBytes(true);
+  const R = secretToPoint(r);
+  const P = secretToPoint(p);
   const k = (r * hashScalar(R, P) + p * hashScalar(P, R)) % N;
   if (k === 0n) throw new InvalidArgumentError('perCommitmentSecret', 'derives the zero key');
   return scalarBytes(k);

@@ -11,9 +11,9 @@
  *
  * @module
  */
-import { schnorr } from '@noble/curves/secp256k1.js';
 import { equalBytes as bytesEqual } from '@superscalar/core';
 import { channelOutput } from '@superscalar/factory-tree';
+import { schnorrVerify } from '@superscalar/secp';
 import {
   ANCHOR_AMOUNT,
   P2TR_DUST as DUST_LIMIT,
@@ -192,7 +192,7 @@ export function validateStaleSettlement(args: StaleSettlementArgs): ValidatedSet
       throw mismatch('witness', 'expected one 64-byte key-path signature');
     let ok = false;
     try {
-      ok = schnorr.verify(sig, sighash, channel.outputKey);
+      ok = schnorrVerify(sig, sighash, channel.outputKey);
     } catch {
       ok = false;
     }

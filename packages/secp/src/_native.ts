@@ -11,10 +11,18 @@
 // `secp256k1_ec_pubkey_create`, and zeroes the buffer before returning (also on failure). The bigint
 // itself cannot be wiped (JavaScript), and the addon does not copy the buffer. libsecp256k1's
 // `ecmult_gen` is constant time, and the context is randomised (blinded) with 32 fresh random bytes at
-// load. `mul`, `mulAddG` and `msm` are for public scalars; they use `pubkey_tweak_mul` (libsecp256k1's
-// constant-time `ecmult_const`) and `pubkey_tweak_add` (variable-time `ecmult`).
-import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
-import { type CurveBackend, INFINITY, type Point, PointCons } from './backend.js';
+// load. `mulSecret` (ECDH) does the same with `secp256k1_ecdh` (constant-time `ecmult_const`), its
+// hash callback returning the shared point itself. `mul`, `mulAddG` and `msm` are for public scalars
+// only: `pubkey_tweak_mul` and `pubkey_tweak_add` both run libsecp256k1's variable-time `ecmult` (in
+// this libsecp256k1 version `eckey_pubkey_tweak_mul` calls `secp256k1_ecmult`, not `ecmult_const`).
+import {
+  type CurveBackend,
+  uncompressedOf as enc,
+  INFINITY,
+  type Point,
+  PointCons,
+  rememberEncoding,
+} from './backend.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** The part of `secp256k1@5`'s API (`require('secp256k1/bindings')`) this backend uses. */
@@ -25,22 +33,42 @@ export interface Secp256k1Addon {
   publicKeyCombine(pubkeys: Uint8Array[], compressed?: boolean): Uint8Array;
   publicKeyTweakAdd(pubkey: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array;
   publicKeyTweakMul(pubkey: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array;
+  ecdh(
+    pubkey: Uint8Array,
+    seckey: Uint8Array,
+    options: {
+      hashfn: (x: Uint8Array, y: Uint8Array, data: unknown) => Uint8Array;
+      xbuf: Uint8Array;
+      ybuf: Uint8Array;
+    },
+    output: Uint8Array,
+  ): Uint8Array;
 }
 
-const encodings = new WeakMap<Point, Uint8Array>();
+// Big-endian 32 bytes at `at` as a bigint, four 64-bit reads (noble's bytesToNumberBE goes through hex).
+function read256(b: Uint8Array, at: number): bigint {
+  const v = new DataView(b.buffer, b.byteOffset + at, 32);
+  return (
+    (v.getBigUint64(0) << 192n) |
+    (v.getBigUint64(8) << 128n) |
+    (v.getBigUint64(16) << 64n) |
+    v.getBigUint64(24)
+  );
+}
 
-function enc(P: Point): Uint8Array {
-  let b = encodings.get(P);
-  if (b === undefined) {
-    b = P.toBytes(false);
-    encodings.set(P, b);
-  }
-  return b;
+// Writes k (in [0, 2^256)) big-endian into out[0..32).
+function write256(out: Uint8Array, k: bigint): Uint8Array {
+  const v = new DataView(out.buffer, out.byteOffset, 32);
+  v.setBigUint64(0, k >> 192n);
+  v.setBigUint64(8, (k >> 128n) & 0xffffffffffffffffn);
+  v.setBigUint64(16, (k >> 64n) & 0xffffffffffffffffn);
+  v.setBigUint64(24, k & 0xffffffffffffffffn);
+  return out;
 }
 
 function dec(b: Uint8Array): Point {
-  const P = new PointCons(bytesToNumberBE(b.subarray(1, 33)), bytesToNumberBE(b.subarray(33, 65)), 1n);
-  encodings.set(P, b);
+  const P = new PointCons(read256(b, 1), read256(b, 33), 1n);
+  rememberEncoding(P, b);
   return P;
 }
 
@@ -51,9 +79,20 @@ function dec(b: Uint8Array): Point {
 export function createNativeBackend(addon: Secp256k1Addon, seed: Uint8Array): CurveBackend {
   addon.contextRandomize(seed);
   const scratch = new Uint8Array(32);
+  // mulSecret's buffers: libsecp256k1 hands the shared point's coordinates to `hashfn` through xs/ys,
+  // which returns them as one 65-byte encoding (shared); all three are zeroed after each call.
+  const xs = new Uint8Array(32);
+  const ys = new Uint8Array(32);
+  const shared = new Uint8Array(65);
+  const hashfn = (x: Uint8Array, y: Uint8Array): Uint8Array => {
+    shared[0] = 4;
+    shared.set(x, 1);
+    shared.set(y, 33);
+    return shared;
+  };
 
   function scalar(k: bigint): Uint8Array {
-    return numberToBytesBE(k, 32);
+    return write256(new Uint8Array(32), k);
   }
 
   function mul(P: Point, k: bigint): Point {
@@ -85,10 +124,27 @@ export function createNativeBackend(addon: Secp256k1Addon, seed: Uint8Array): Cu
       if (k <= 0n || k >= PointCons.Fn.ORDER)
         throw new InvalidArgumentError('k', 'expected a scalar in [1, n)');
       try {
-        scratch.set(numberToBytesBE(k, 32));
+        write256(scratch, k);
         return dec(addon.publicKeyCreate(scratch, false));
       } finally {
         scratch.fill(0);
+      }
+    },
+    mulSecret(P: Point, k: bigint): Point {
+      if (k <= 0n || k >= PointCons.Fn.ORDER)
+        throw new InvalidArgumentError('k', 'expected a scalar in [1, n)');
+      if (P.is0()) return INFINITY;
+      // secp256k1_ecdh (constant-time ecmult_const), not pubkey_tweak_mul (variable-time ecmult).
+      const out = new Uint8Array(65);
+      try {
+        write256(scratch, k);
+        addon.ecdh(enc(P), scratch, { hashfn, xbuf: xs, ybuf: ys }, out);
+        return dec(out);
+      } finally {
+        scratch.fill(0);
+        xs.fill(0);
+        ys.fill(0);
+        shared.fill(0);
       }
     },
     mul,

@@ -23,6 +23,10 @@ export const nobleBackend: CurveBackend = Object.freeze({
     if (k <= 0n || k >= n) throw new InvalidArgumentError('k', 'expected a scalar in [1, n)');
     return G.multiply(k);
   },
+  mulSecret(P: Point, k: bigint): Point {
+    if (k <= 0n || k >= n) throw new InvalidArgumentError('k', 'expected a scalar in [1, n)');
+    return P.is0() ? INFINITY : P.multiply(k);
+  },
   mul,
   mulAddG(P: Point, a: bigint, b: bigint): Point {
     return mul(G, b).add(mul(P, a));

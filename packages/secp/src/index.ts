@@ -8,7 +8,17 @@
  * @packageDocumentation
  */
 export { nobleBackend } from './_noble.js';
-export { type CurveBackend, G, INFINITY, n, type Point, PointCons, p } from './backend.js';
+export {
+  type CurveBackend,
+  encodePoint,
+  G,
+  INFINITY,
+  n,
+  type Point,
+  PointCons,
+  p,
+  xOnlyBytes,
+} from './backend.js';
 export { liftX, schnorrSign, schnorrVerify, taggedHash } from './bip340.js';
 export { BackendUnavailableError, InvalidArgumentError, SecpError, type SecpErrorCode } from './errors.js';
 export {

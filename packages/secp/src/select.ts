@@ -50,7 +50,7 @@ export function nativeBackendStatus(): { loaded: boolean; error?: unknown } {
   return nativeBackend === undefined ? { loaded: false, error: nativeLoadError } : { loaded: true };
 }
 
-const METHODS = ['mulG', 'mul', 'mulAddG', 'add', 'msm', 'sum', 'decompress'] as const;
+const METHODS = ['mulG', 'mulSecret', 'mul', 'mulAddG', 'add', 'msm', 'sum', 'decompress'] as const;
 
 function isBackend(x: unknown): x is CurveBackend {
   if (typeof x !== 'object' || x === null) return false;

@@ -11,6 +11,7 @@ import {
   BackendUnavailableError,
   type CurveBackend,
   curve,
+  encodePoint,
   G,
   INFINITY,
   liftX,
@@ -22,6 +23,7 @@ import {
   schnorrSign,
   schnorrVerify,
   setCurveBackend,
+  xOnlyBytes,
 } from '../src/index.js';
 import { backendsUnderTest, nativeExpected } from '../src/testing/index.js';
 
@@ -71,6 +73,7 @@ describe.each(backends.map((b) => [b.id, b] as const))('backend %s', (_, b: Curv
       fc.property(scalar, point, scalar, (k, P, c) => {
         expect(b.mulG(k).equals(G.multiply(k))).toBe(true);
         expect(b.mul(P, k).equals(P.multiply(k))).toBe(true);
+        expect(b.mulSecret(P, k).equals(P.multiply(k))).toBe(true);
         expect(b.mulAddG(P, k, c).equals(P.multiply(k).add(G.multiply(c)))).toBe(true);
       }),
       { numRuns: runs },
@@ -96,6 +99,29 @@ describe.each(backends.map((b) => [b.id, b] as const))('backend %s', (_, b: Curv
     expect(b.msm([P, P], [1n, n - 1n]).is0()).toBe(true);
     expect(() => b.mulG(0n)).toThrow(mod.InvalidArgumentError);
     expect(() => b.mulG(n)).toThrow(mod.InvalidArgumentError);
+    expect(b.mulSecret(INFINITY, 3n).is0()).toBe(true);
+    expect(b.mulSecret(P, 1n).equals(P)).toBe(true);
+    expect(b.mulSecret(P, n - 1n).equals(P.negate())).toBe(true);
+    expect(() => b.mulSecret(P, 0n)).toThrow(mod.InvalidArgumentError);
+    expect(() => b.mulSecret(P, n)).toThrow(mod.InvalidArgumentError);
+  });
+
+  it('encodePoint gives toBytes’ bytes for its results and for foreign points', () => {
+    fc.assert(
+      fc.property(scalar, scalar, (k, c) => {
+        const P = b.mulG(k);
+        const Q = b.mulSecret(P, c);
+        const R = G.multiply(k).add(G); // a projective noble point
+        // P + R = (2k + 1)⋅G is infinity for k = (n − 1) / 2, which has no encoding: skipped.
+        for (const X of [P, Q, R, b.add(P, R)].filter((X) => !X.is0())) {
+          expect(encodePoint(X)).toEqual(X.toBytes(true));
+          expect(encodePoint(X, true)).toEqual(X.toBytes(true));
+          expect(encodePoint(X, false)).toEqual(X.toBytes(false));
+          expect(xOnlyBytes(X)).toEqual(X.toBytes(true).subarray(1));
+        }
+      }),
+      { numRuns: Math.min(runs, 50) },
+    );
   });
 
   it('msm and sum equal noble (zeros, ones, repeated points, infinity)', () => {

@@ -67,6 +67,36 @@ describe.skipIf(addon === undefined)('native backend', () => {
     expect(seen[0]?.every((x) => x === 0)).toBe(true);
   });
 
+  it('mulSecret (ECDH) goes through secp256k1_ecdh and zeroes the scalar and the shared point, also when C throws', () => {
+    const seen: { sk: Uint8Array; x: Uint8Array; y: Uint8Array; out: Uint8Array }[] = [];
+    let tweakMuls = 0;
+    let fail = false;
+    const wrapped: Secp256k1Addon = {
+      ...real,
+      publicKeyTweakMul: (P, t, c) => {
+        tweakMuls++;
+        return real.publicKeyTweakMul(P, t, c);
+      },
+      ecdh: (P, sk, o, out) => {
+        seen.push({ sk, x: o.xbuf, y: o.ybuf, out });
+        if (fail) throw new Error('boom');
+        return real.ecdh(P, sk, o, out);
+      },
+    };
+    const b = createNativeBackend(wrapped, new Uint8Array(32).fill(9));
+    const P = G.multiply(77n);
+    tweakMuls = 0;
+    const k = 0xfedcba9876543210fedcba9876543210n;
+    expect(b.mulSecret(P, k).equals(P.multiply(k))).toBe(true);
+    expect(tweakMuls).toBe(0); // never the variable-time path
+    expect(seen).toHaveLength(1);
+    const zero = (a: Uint8Array | undefined) => a?.every((x) => x === 0);
+    expect(zero(seen[0]?.sk) && zero(seen[0]?.x) && zero(seen[0]?.y)).toBe(true);
+    fail = true;
+    expect(() => b.mulSecret(P, k)).toThrow('boom');
+    expect(zero(seen[1]?.sk)).toBe(true);
+  });
+
   it('randomises the context with the seed it is given', () => {
     const { wrapped, seeds } = recording();
     createNativeBackend(wrapped, new Uint8Array(32).fill(7));

@@ -8,15 +8,10 @@
  *
  * @module
  */
-import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { curve, encodePoint, n as N, p as P, type Point as Pt } from '@superscalar/secp';
 import { taggedHash } from './_hash.js';
 import { InvalidArgumentError } from './errors.js';
 import { compactSizeLen, Writer } from './io.js';
-
-const Point = secp256k1.Point;
-type Pt = InstanceType<typeof Point>;
-const N = Point.Fn.ORDER;
-const P = Point.Fp.ORDER;
 
 /** The tapscript leaf version (BIP342). */
 export const TAPSCRIPT_LEAF_VERSION = 0xc0;
@@ -60,11 +55,10 @@ function liftX(x: Uint8Array, argument: string): Pt {
     const v = bytesToBigInt(x);
     pt = null;
     if (v < P) {
-      try {
-        pt = Point.fromBytes(Uint8Array.of(0x02, ...x));
-      } catch {
-        pt = null;
-      }
+      const c = new Uint8Array(33);
+      c[0] = 0x02;
+      c.set(x, 1);
+      pt = curve().decompress(c) ?? null;
     }
     if (lifted.size >= LIFT_CACHE) lifted.delete(lifted.keys().next().value as string);
     lifted.set(key, pt);
@@ -193,9 +187,9 @@ export function taprootOutput(internalKey: Uint8Array, merkleRoot?: Uint8Array):
   const tweak = taprootTweak(internalKey, merkleRoot);
   const t = bytesToBigInt(tweak);
   if (t >= N) throw new InvalidArgumentError('merkleRoot', 'taproot tweak out of range');
-  const Q = liftX(internalKey, 'internalKey').add(Point.BASE.multiplyUnsafe(t)); // t is public
-  if (Q.equals(Point.ZERO)) throw new InvalidArgumentError('internalKey', 'tweaked key is infinity');
-  const q = Q.toBytes(true);
+  const Q = curve().mulAddG(liftX(internalKey, 'internalKey'), 1n, t); // t is public
+  if (Q.is0()) throw new InvalidArgumentError('internalKey', 'tweaked key is infinity');
+  const q = encodePoint(Q);
   const outputKey = q.slice(1);
   return Object.freeze({
     internalKey: Uint8Array.from(internalKey),
@@ -249,7 +243,7 @@ export function tweakSecretKey(secretKey: Uint8Array, merkleRoot?: Uint8Array): 
   assertBytes(secretKey, 32, 'secretKey');
   const d0 = bytesToBigInt(secretKey);
   if (d0 === 0n || d0 >= N) throw new InvalidArgumentError('secretKey', 'not a valid secret key (0 or ≥ n)');
-  const p = Point.BASE.multiply(d0).toBytes(true);
+  const p = encodePoint(curve().mulG(d0)); // constant time: d0 is secret
   const d = p[0] === 0x02 ? d0 : N - d0;
   const t = bytesToBigInt(taprootTweak(p.subarray(1), merkleRoot));
   if (t >= N) throw new InvalidArgumentError('merkleRoot', 'taproot tweak out of range');

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { curve, encodePoint, n, schnorrSign, schnorrVerify } from '@superscalar/secp';
 import { isValidCompressedPoint } from './_curve.js';
 import { wireError } from './errors.js';
 import type { IdentityProof } from './messages/setup.js';
@@ -48,18 +48,14 @@ export function signIdentity(
   bytesArg(secretKey, 32, 'secretKey');
   bytesArg(handshakeHash, 32, 'handshakeHash');
   bytesArg(auxRand, 32, 'auxRand');
-  let nodePubkey: Uint8Array;
-  try {
-    nodePubkey = secp256k1.getPublicKey(secretKey, true);
-  } catch (e) {
-    throw wireError('WIRE_INVALID_ARGUMENT', 'not a valid secp256k1 secret key', {
-      field: 'secretKey',
-      cause: e,
-    });
-  }
-  const signature = schnorr.sign(identityMessage(handshakeHash, nodePubkey), secretKey, auxRand);
+  let d = 0n;
+  for (const b of secretKey) d = (d << 8n) | BigInt(b);
+  if (d === 0n || d >= n)
+    throw wireError('WIRE_INVALID_ARGUMENT', 'not a valid secp256k1 secret key', { field: 'secretKey' });
+  const nodePubkey = encodePoint(curve().mulG(d));
+  const signature = schnorrSign(identityMessage(handshakeHash, nodePubkey), secretKey, auxRand);
   // Verify our own signature before it leaves (a fault here would otherwise look like a forgery).
-  if (!schnorr.verify(signature, identityMessage(handshakeHash, nodePubkey), nodePubkey.subarray(1)))
+  if (!schnorrVerify(signature, identityMessage(handshakeHash, nodePubkey), nodePubkey.subarray(1)))
     throw wireError('WIRE_INVALID_VALUE', 'the identity signature did not verify', { field: 'signature' });
   return { nodePubkey, signature };
 }
@@ -82,14 +78,10 @@ export function verifyIdentity(proof: IdentityProof, handshakeHash: Uint8Array):
     throw wireError('WIRE_INVALID_POINT', 'not a valid compressed secp256k1 point', {
       field: 'proof.nodePubkey',
     });
-  try {
-    return schnorr.verify(
-      proof.signature,
-      identityMessage(handshakeHash, proof.nodePubkey),
-      proof.nodePubkey.subarray(1),
-    );
-  } catch {
-    // noble throws on an out-of-range r or s: a malformed signature does not verify.
-    return false;
-  }
+  // An out-of-range r or s does not verify (false, not a throw); the lengths are checked above.
+  return schnorrVerify(
+    proof.signature,
+    identityMessage(handshakeHash, proof.nodePubkey),
+    proof.nodePubkey.subarray(1),
+  );
 }

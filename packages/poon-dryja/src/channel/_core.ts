@@ -9,10 +9,11 @@
  * @module
  */
 
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { cryptoRng, equalBytes, type Rng } from '@superscalar/core';
 import { type NonceGenResult, nonceGen } from '@superscalar/musig2';
+import { curve } from '@superscalar/secp';
 import { commitmentIndex, generateFromSeed, ShachainStore } from '@superscalar/shachain';
+import { decodeScalar, secretToPoint } from '../_ec.js';
 import { type ChannelError, type ChannelErrorOrigin, IllegalStepError } from '../channelErrors.js';
 import { buildCommitment, type Commitment, type FundingOutpoint } from '../commitment.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -46,12 +47,7 @@ export function isBytes(v: unknown, len?: number): v is Uint8Array {
 
 export function validPoint(p: unknown): p is Uint8Array {
   if (!isBytes(p, 33)) return false;
-  try {
-    secp256k1.Point.fromBytes(p);
-    return true;
-  } catch {
-    return false;
-  }
+  return curve().decompress(p) !== undefined;
 }
 
 /** Thrown inside a step to reject a peer message; turned into an `error` event at the boundary. */
@@ -114,7 +110,7 @@ export class ChannelCore {
     this.rng = options.rng ?? cryptoRng;
     const cfg = state.config;
     this.localFundingKey = state.role === 'lsp' ? cfg.lspFundingKey : cfg.clientFundingKey;
-    const derived = secp256k1.getPublicKey(secrets.fundingSecret, true);
+    const derived = secretToPoint(decodeScalar(secrets.fundingSecret, 'secrets.fundingSecret'));
     if (!equalBytes(derived, this.localFundingKey))
       throw new InvalidArgumentError('secrets.fundingSecret', `is not the secret of this side's funding key`);
   }
