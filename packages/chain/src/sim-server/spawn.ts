@@ -40,7 +40,8 @@ export function spawnSimServer(options: SpawnSimServerOptions): Promise<SpawnedS
   const child = spawn(
     process.execPath,
     [
-      ...(fromSource ? ['--import', 'tsx'] : []),
+      // From sources, sibling packages resolve through their `source` condition (no dist/ in a clone).
+      ...(fromSource ? ['--conditions=source', '--import', 'tsx'] : []),
       cli,
       '--datadir',
       options.datadir,
