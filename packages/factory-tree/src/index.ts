@@ -6,6 +6,31 @@ export * from './errors.js';
 export * from './exit.js';
 export * from './exitErrors.js';
 export {
+  type ClientJobsRound1Options,
+  type ClientJobsRound2Options,
+  ClientSigningState,
+  clientJobsRound1,
+  clientJobsRound2,
+  type IndexedJob,
+  type JobAggNonces,
+  type JobNonces,
+  type JobPartialSigs,
+  jobsByParticipant,
+  keyPathJob,
+  type LspAggregateJobsOptions,
+  LspSigningState,
+  type LspSignJobsOptions,
+  lspAggregateJobs,
+  lspSignJobs,
+  type SigningJob,
+  type SigningJobInput,
+  type SigningJobKind,
+  type SigningPhase,
+  type SplitSimulationOptions,
+  signingJob,
+  signJobsSplitSimulated,
+} from './jobs.js';
+export {
   buildPoison,
   type PoisonClient,
   type PoisonOptions,
