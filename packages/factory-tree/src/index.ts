@@ -1,5 +1,19 @@
 // @superscalar/factory-tree: the transactions of a SuperScalar factory tree. Re-exports only.
 export * from './advance.js';
+export {
+  type AgreedTerms,
+  buildClientPath,
+  type ClientDistribution,
+  type ClientDistributionOptions,
+  type ClientPath,
+  type ClientPathOptions,
+  ceremonyJobs,
+  checkSignedDistribution,
+  checkUnsignedPath,
+  clientDistribution,
+  type DistributionSignatureEntry,
+  type UnsignedPathCheckOptions,
+} from './clientPath.js';
 export * from './close.js';
 export * from './distribution.js';
 export * from './errors.js';
