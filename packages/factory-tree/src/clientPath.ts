@@ -23,7 +23,7 @@
  * @module
  */
 import { equalBytes as bytesEqual, toHex as hex } from '@superscalar/core';
-import { nSequenceForState } from '@superscalar/dw-counter';
+import { abandonAdvance, advance as dwAdvance, nSequenceForState } from '@superscalar/dw-counter';
 import { schnorrVerify } from '@superscalar/musig2';
 import { decodeTx, displayHex, encodeTx, type Tx, type TxIn, type TxOut, txidBytesOf } from '@superscalar/tx';
 import { assertBytes, assertInt } from './_assert.js';
@@ -38,9 +38,11 @@ import {
 import { InvalidArgumentError, InvalidProposalError, PathVerificationError } from './errors.js';
 import { type IndexedJob, keyPathJob } from './jobs.js';
 import { type Proposal, validateProposal } from './proposal.js';
+import type { FactoryRecord } from './serialize.js';
 import { signingPlan } from './signingPlan.js';
 import {
   buildTreeWith,
+  checkAllocation,
   checkState,
   type FactoryState,
   type FactoryTree,
@@ -127,6 +129,55 @@ export function buildClientPath(
     txs: Object.freeze(txs),
     jobs: Object.freeze(jobs),
   });
+}
+
+/**
+ * A client's replay after a restart: the state a factory record's advance history leads to (the
+ * dw-counter odometer, allocations and poison hashes: arithmetic, no transaction), then the client's
+ * path at that state — never the whole tree (`replayFactory` is the LSP's, which needs every
+ * transaction). The same checks as `planAdvance` apply to each recorded advance.
+ *
+ * @throws as {@link buildClientPath}; {@link InvalidArgumentError} or `InvalidAllocationError` for
+ *   a record whose history `planAdvance` would refuse.
+ */
+export function replayClientPath(record: FactoryRecord, client: number): ClientPath {
+  if (typeof record !== 'object' || record === null || !Array.isArray(record.history))
+    throw new InvalidArgumentError('record', 'expected a FactoryRecord');
+  const p = record.proposal;
+  const first = buildClientPath(p, client);
+  if (record.history.length === 0) return first;
+  const layout = first.layout;
+  let state: FactoryState = first.state;
+  record.history.forEach((h, k) => {
+    const result = dwAdvance(state.dw, h.leaf);
+    if (h.abandoned) {
+      state = Object.freeze({ ...state, dw: abandonAdvance(state.dw, result) });
+      return;
+    }
+    const created = new Map(result.created.map((c) => [c.leaf, c.counter]));
+    const allocations = [...state.allocations];
+    for (const [leaf, a] of h.allocations) {
+      if (!created.has(leaf))
+        throw new InvalidArgumentError(
+          `record.history[${k}].allocations[${leaf}]`,
+          'a leaf not re-signed by that advance',
+        );
+      checkAllocation(layout, leaf, a, `record.history[${k}].allocations[${leaf}]`);
+      allocations[leaf] = Object.freeze({ capacities: Object.freeze([...a.capacities]), lStock: a.lStock });
+    }
+    const poisonHashes = [...state.poisonHashes];
+    for (const [leaf, c] of created) {
+      const hash = h.poisonHashes.get(c);
+      assertBytes(hash, `record.history[${k}].poisonHashes[${c}]`, 32);
+      poisonHashes[leaf] = Uint8Array.from(hash);
+    }
+    state = Object.freeze({
+      dw: result.next,
+      allocations: Object.freeze(allocations),
+      poisonHashes: Object.freeze(poisonHashes),
+    });
+  });
+  return buildClientPath(p, client, { state });
 }
 
 /** What the client agreed to (its registration): checked against its entry in the proposal. */

@@ -12,6 +12,7 @@ export {
   checkUnsignedPath,
   clientDistribution,
   type DistributionSignatureEntry,
+  replayClientPath,
   type UnsignedPathCheckOptions,
 } from './clientPath.js';
 export * from './close.js';
