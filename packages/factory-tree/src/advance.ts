@@ -26,7 +26,6 @@ import { type AdvanceResult, abandonAdvance, advance as dwAdvance } from '@super
 import {
   deterministicSign,
   InvalidContributionError,
-  keySortWithOrder,
   MuSig2Error,
   nonceAgg,
   nonceGen,
@@ -36,6 +35,7 @@ import { BelowDustError } from '@superscalar/tx';
 import { assertBytes, assertInt, assertObject, assertTree } from './_assert.js';
 import { publicKeyOf } from './_sign.js';
 import { InvalidArgumentError, SigningError } from './errors.js';
+import { keyPathJob, type SigningJob, signingJob } from './jobs.js';
 import { buildPoison, type PoisonTx } from './poison.js';
 import type { Proposal } from './proposal.js';
 import { buildSettlement, type SettlementTx } from './settlement.js';
@@ -47,30 +47,6 @@ import {
   type LeafAllocation,
   type TreeTx,
 } from './transactions.js';
-
-/**
- * One MuSig2 signing job: the same fields as the tree's signing plan, for any transaction an advance
- * signs. `tweak` is the BIP341 TapTweak applied as an x-only tweak (key-path spends), or undefined
- * for the poison's script-path spend, signed with the untweaked leaf key.
- */
-export interface SigningJob {
-  /** Stable name: `tx <index>` (a tree transaction of the new tree), `poison c=<c>`, `settlement c=<c> client=<i>`. */
-  readonly id: string;
-  /** What is signed. */
-  readonly kind: 'tree' | 'poison' | 'settlement';
-  /** The MuSig2 message (BIP341 sighash, key path or script path). */
-  readonly sighash: Uint8Array;
-  /** Participants (0 = LSP, i + 1 = clients[i]) in the order of `pubkeys`. */
-  readonly signers: readonly number[];
-  /** `KeySort` of the signers' keys. */
-  readonly pubkeys: readonly Uint8Array[];
-  /** The x-only taproot tweak, or undefined (poison: untweaked key). */
-  readonly tweak: Uint8Array | undefined;
-  /** x-only `KeyAgg(pubkeys)`. */
-  readonly internalKey: Uint8Array;
-  /** x-only key the final BIP340 signature must verify against. */
-  readonly outputKey: Uint8Array;
-}
 
 /** A stale-channel settlement of a superseded leaf state, or why none is signed. */
 export interface SettlementEntry {
@@ -145,56 +121,31 @@ export function advanceCounters(tree: FactoryTree, leaf: number): number[] {
 }
 
 function treeJob(tree: FactoryTree, t: TreeTx): SigningJob {
-  const keys = t.signers.map((s) => tree.keys[s] as Uint8Array);
-  const { sorted, order } = keySortWithOrder(keys);
-  return Object.freeze({
+  return keyPathJob({
     id: `tx ${t.index}`,
-    kind: 'tree' as const,
+    kind: 'tree',
     sighash: t.sighash,
-    signers: Object.freeze(order.map((o) => t.signers[o] as number)),
-    pubkeys: Object.freeze(sorted),
-    tweak: t.spentTaproot.tweak,
-    internalKey: t.spentTaproot.internalKey,
-    outputKey: t.spentTaproot.outputKey,
-  });
-}
-
-function job(
-  tree: FactoryTree,
-  id: string,
-  kind: 'poison' | 'settlement',
-  sighash: Uint8Array,
-  participants: readonly number[],
-  tweak: Uint8Array | undefined,
-  internalKey: Uint8Array,
-  outputKey: Uint8Array,
-): SigningJob {
-  const { sorted, order } = keySortWithOrder(participants.map((s) => tree.keys[s] as Uint8Array));
-  return Object.freeze({
-    id,
-    kind,
-    sighash,
-    signers: Object.freeze(order.map((o) => participants[o] as number)),
-    pubkeys: Object.freeze(sorted),
-    tweak,
-    internalKey,
-    outputKey,
+    participants: t.signers,
+    keys: tree.keys,
+    spent: t.spentTaproot,
   });
 }
 
 /** The signing job of a poison (script path, untweaked `KeyAgg(leaf signers)`). */
 export function poisonJob(tree: FactoryTree, s: SupersededLeafState): SigningJob | undefined {
+  assertTree(tree);
+  assertObject(s, 's');
   if (s.poison === undefined) return undefined;
-  return job(
-    tree,
-    `poison c=${s.counter}`,
-    'poison',
-    s.poison.sighash,
-    s.stateTx.signers,
-    undefined,
-    s.poison.signingKey,
-    s.poison.signingKey,
-  );
+  return signingJob({
+    id: `poison c=${s.counter}`,
+    kind: 'poison',
+    sighash: s.poison.sighash,
+    participants: s.stateTx.signers,
+    keys: tree.keys,
+    tweak: undefined,
+    internalKey: s.poison.signingKey,
+    outputKey: s.poison.signingKey,
+  });
 }
 
 /** The signing job of a settlement (key path of `KeyAgg({LSP, client})` with its taproot tweak). */
@@ -203,18 +154,17 @@ export function settlementJob(
   counter: number,
   e: SettlementEntry,
 ): SigningJob | undefined {
+  assertTree(tree);
+  assertObject(e, 'e');
   if (e.settlement === undefined) return undefined;
-  const ch = e.settlement.channel;
-  return job(
-    tree,
-    `settlement c=${counter} client=${e.client}`,
-    'settlement',
-    e.settlement.sighash,
-    [0, e.client + 1],
-    ch.tweak,
-    ch.internalKey,
-    ch.outputKey,
-  );
+  return keyPathJob({
+    id: `settlement c=${counter} client=${e.client}`,
+    kind: 'settlement',
+    sighash: e.settlement.sighash,
+    participants: [0, e.client + 1],
+    keys: tree.keys,
+    spent: e.settlement.channel,
+  });
 }
 
 function reason(e: unknown, what: string): string {
@@ -390,6 +340,8 @@ export function signJobsSimulated(
   secretKeys: readonly Uint8Array[],
   options: SimulatedJobOptions = {},
 ): Uint8Array[] {
+  if (!Array.isArray(jobs) || !Array.isArray(keys) || !Array.isArray(secretKeys))
+    throw new InvalidArgumentError('jobs', 'expected arrays of jobs, keys and secret keys');
   if (!Array.isArray(secretKeys) || secretKeys.length !== keys.length)
     throw new InvalidArgumentError('secretKeys', `expected ${keys.length} keys (LSP first)`);
   secretKeys.forEach((sk, i) => {

@@ -23,9 +23,9 @@ import {
   txVsize,
 } from '@superscalar/tx';
 import { assertBytes, assertInt, assertSats, assertTree } from './_assert.js';
-import { type KeyPathSigningJob, keyPathSigningJob } from './distribution.js';
 import { InvalidArgumentError } from './errors.js';
 import { CloseRejectedError, SpendError } from './exitErrors.js';
+import { keyPathJob, type SigningJob } from './jobs.js';
 import type { FactoryTree } from './transactions.js';
 import { feeFor } from './tree.js';
 
@@ -75,7 +75,7 @@ export interface CooperativeClose {
   /** The LSP's output. */
   readonly lspAmount: bigint;
   /** The signing job (all N+1, funding key, BIP86 tweak). */
-  readonly job: KeyPathSigningJob;
+  readonly job: SigningJob;
 }
 
 /**
@@ -148,13 +148,14 @@ export function buildCooperativeClose(tree: FactoryTree, request: CooperativeClo
     outputs: Object.freeze([...paid, Object.freeze({ owner: -1, value: lspAmount })]),
     dustBalances: Object.freeze(dustBalances),
     lspAmount,
-    job: keyPathSigningJob(
-      'cooperative-close',
+    job: keyPathJob({
+      id: 'cooperative-close',
+      kind: 'close',
       sighash,
-      tree.keys.map((_, i) => i),
-      tree.keys,
-      tree.funding,
-    ),
+      participants: tree.keys.map((_, i) => i),
+      keys: tree.keys,
+      spent: tree.funding,
+    }),
   });
 }
 

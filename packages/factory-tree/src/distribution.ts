@@ -12,7 +12,6 @@
  *
  * @module
  */
-import { keySortWithOrder } from '@superscalar/musig2';
 import {
   ANCHOR_AMOUNT,
   displayHex,
@@ -27,55 +26,15 @@ import {
   txidBytesOf,
   txVsize,
 } from '@superscalar/tx';
-import { assertBytes, assertInt, assertTree } from './_assert.js';
+import { assertBytes, assertInt, assertObject, assertTree } from './_assert.js';
 import { SpendError } from './exitErrors.js';
+import { keyPathJob, type SigningJob } from './jobs.js';
 import { MAX_FAN_OUT, tDist as tDistOf } from './proposal.js';
 import { type FactoryTree, musigTaprootOutput, type TaprootOutput } from './transactions.js';
 import { feeFor, treeTxVsize } from './tree.js';
 
 /** nSequence of every distribution input: non-final, so nLockTime `T_dist` binds (§6). */
 export const DISTRIBUTION_SEQUENCE = 0xfffffffe;
-
-/**
- * A key-path signing job for a transaction outside the tree (distribution, cooperative close): the
- * same fields as a tree transaction's signing plan entry.
- */
-export interface KeyPathSigningJob {
-  /** `distribution`, `distribution-top`, `distribution-sub[g]` or `cooperative-close`. */
-  readonly id: string;
-  /** The MuSig2 message: the BIP341 key-path sighash. */
-  readonly sighash: Uint8Array;
-  /** Participants (0 = LSP, i + 1 = clients[i]) in the order of `pubkeys`. */
-  readonly signers: readonly number[];
-  /** `KeySort` of the signers' keys: the aggregation order. */
-  readonly pubkeys: readonly Uint8Array[];
-  /** The BIP341 TapTweak (BIP86: no script tree), applied as an x-only tweak. */
-  readonly tweak: Uint8Array;
-  /** x-only internal key `KeyAgg(pubkeys)`. */
-  readonly internalKey: Uint8Array;
-  /** x-only output key the final signature must verify against. */
-  readonly outputKey: Uint8Array;
-}
-
-/** Builds the signing job of a key-path spend of `spent` by `signers`. */
-export function keyPathSigningJob(
-  id: string,
-  sighash: Uint8Array,
-  signers: readonly number[],
-  keys: readonly Uint8Array[],
-  spent: TaprootOutput,
-): KeyPathSigningJob {
-  const { sorted, order } = keySortWithOrder(signers.map((s) => keys[s] as Uint8Array));
-  return Object.freeze({
-    id,
-    sighash,
-    signers: Object.freeze(order.map((o) => signers[o] as number)),
-    pubkeys: Object.freeze(sorted),
-    tweak: spent.tweak,
-    internalKey: spent.internalKey,
-    outputKey: spent.outputKey,
-  });
-}
 
 /** One transaction of the distribution. */
 export interface DistributionTx {
@@ -323,7 +282,7 @@ export function buildDistribution(tree: FactoryTree, options: DistributionOption
 /** The signing plan of a distribution: one job per transaction, and each participant's jobs. */
 export interface DistributionSigningPlan {
   /** One job per `distribution.txs` entry, same order. */
-  readonly jobs: readonly KeyPathSigningJob[];
+  readonly jobs: readonly SigningJob[];
   /**
    * Per participant (0 = LSP, i + 1 = clients[i]): the indices into `jobs` it signs — the LSP all,
    * a client the top (or single) distribution and its own sub-distribution (two nonces, §8).
@@ -333,18 +292,22 @@ export interface DistributionSigningPlan {
 
 /** The signing plan of a distribution (§6, §8 round 1). */
 export function distributionSigningPlan(tree: FactoryTree, dist: Distribution): DistributionSigningPlan {
+  assertTree(tree);
+  assertObject(dist, 'dist');
   const jobs = dist.txs.map((t) =>
-    keyPathSigningJob(
-      t.role === 'sub'
-        ? `distribution-sub[${t.group}]`
-        : t.role === 'top'
-          ? 'distribution-top'
-          : 'distribution',
-      t.sighash,
-      t.signers,
-      tree.keys,
-      t.spentTaproot,
-    ),
+    keyPathJob({
+      id:
+        t.role === 'sub'
+          ? `distribution-sub[${t.group}]`
+          : t.role === 'top'
+            ? 'distribution-top'
+            : 'distribution',
+      kind: 'distribution',
+      sighash: t.sighash,
+      participants: t.signers,
+      keys: tree.keys,
+      spent: t.spentTaproot,
+    }),
   );
   const byParticipant: number[][] = tree.keys.map(() => []);
   dist.txs.forEach((t, j) => {

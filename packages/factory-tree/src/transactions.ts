@@ -349,7 +349,8 @@ export function checkAllocation(
     );
 }
 
-function checkState(p: Proposal, layout: TreeLayout, s: FactoryState): void {
+/** @internal Checks a state against the proposal's layout (shape, allocations, poison hashes). */
+export function checkState(p: Proposal, layout: TreeLayout, s: FactoryState): void {
   if (typeof s !== 'object' || s === null) throw new InvalidArgumentError('state', 'expected a FactoryState');
   const dw = s.dw;
   const nodes = layout.shape.nodes;
@@ -408,13 +409,15 @@ export function buildTree(p: Proposal, state?: FactoryState): FactoryTree {
  * transactions `reuse.from .. reuse.to − 1` (one subtree, contiguous in pre-order) are rebuilt and
  * every other transaction is taken from `reuse.tree`, which must be the same proposal's tree at a
  * state that differs only inside that range (an advance: the advanced node's state and everything
- * below it).
+ * below it). With `only` (no `reuse`), only the transactions listed are built, in the order given,
+ * each after its parent (a client's root-to-leaf path): the others stay holes in `txs`.
  */
 export function buildTreeWith(
   p: Proposal,
   layout: TreeLayout,
   state: FactoryState,
   reuse?: { readonly tree: FactoryTree; readonly from: number; readonly to: number },
+  only?: readonly number[],
 ): FactoryTree {
   const dw = state.dw;
   const keys = reuse?.tree.keys ?? [p.lsp.key, ...p.clients.map((c) => c.key)];
@@ -446,7 +449,8 @@ export function buildTreeWith(
     return out;
   };
   const built: TreeTx[] = reuse === undefined ? [] : [...reuse.tree.txs];
-  for (let ti = from; ti < to; ti++) {
+  const indices = only ?? Array.from({ length: to - from }, (_, i) => from + i);
+  for (const ti of indices) {
     const t = layout.txs[ti] as TxLayout;
     const spentTaproot = inputTaproot[t.index] as TaprootOutput;
     const prevTxid =

@@ -17,10 +17,11 @@ import { schnorrVerify } from '@superscalar/musig2';
 import { decodeTx, encodeTx, type Tx, type TxIn, type TxOut } from '@superscalar/tx';
 import { assertBytes, assertInt, assertObject, assertTree } from './_assert.js';
 import type { AdvancePlan } from './advance.js';
-import { InvalidArgumentError, InvalidProposalError, PathVerificationError } from './errors.js';
+import { buildClientPath, type ClientPath } from './clientPath.js';
+import { InvalidArgumentError, PathVerificationError } from './errors.js';
 import { type PoisonTx, verifyLStockSecret } from './poison.js';
 import type { Proposal } from './proposal.js';
-import { buildTree, type FactoryState, type FactoryTree, type TreeTx } from './transactions.js';
+import type { FactoryState, FactoryTree, TreeTx } from './transactions.js';
 
 /** What {@link validateSignedTx} checks a received transaction against. */
 export interface ExpectedTx {
@@ -121,9 +122,10 @@ export interface PathVerificationOptions {
   };
 }
 
-/** What {@link validatePath} returns: the rebuilt tree, the client's path and its signatures. */
+/** What {@link validatePath} returns: the client's rebuilt path (never the whole tree) and its signatures. */
 export interface VerifiedPath {
-  readonly tree: FactoryTree;
+  /** The client's path as rebuilt from the proposal (see `buildClientPath`). */
+  readonly clientPath: ClientPath;
   /** The client's leaf (placement order). */
   readonly leaf: number;
   /** The path's transactions, root first. */
@@ -140,8 +142,8 @@ export function leafOfClient(tree: FactoryTree, client: number): number {
 }
 
 /**
- * A client's check of its signed path (§8 step 4): rebuilds the tree from `proposal` (at
- * `options.state`), checks the funding amount matches the tree's root requirement (and the funding
+ * A client's check of its signed path (§8 step 4): rebuilds its own path from `proposal` (at
+ * `options.state`; O(depth) transactions, see `buildClientPath`), checks the funding amount matches the tree's root requirement (and the funding
  * output, when given), then each transaction of its root-to-leaf path, in broadcast order.
  *
  * @param client index into `clients[]`.
@@ -155,17 +157,8 @@ export function validatePath(
   signedPath: readonly Uint8Array[],
   options: PathVerificationOptions = {},
 ): VerifiedPath {
-  let tree: FactoryTree;
-  try {
-    tree = buildTree(proposal, options.state);
-  } catch (e) {
-    if (InvalidProposalError.isInstance(e) && (e as InvalidProposalError).field === 'funding.amount')
-      throw new PathVerificationError(-1, 'funding-mismatch', (e as Error).message, {
-        cause: e,
-        label: 'funding',
-      });
-    throw e;
-  }
+  // Only the client's path is built (O(depth) transactions), never the whole tree.
+  const cp = buildClientPath(proposal, client, options.state === undefined ? {} : { state: options.state });
   if (options.fundingOutput !== undefined) {
     const f = options.fundingOutput;
     const w = { tx: -1, label: 'funding' };
@@ -175,10 +168,10 @@ export function validatePath(
         'funding-mismatch',
         `the funding output pays ${f.value}, the proposal says ${proposal.funding.amount}`,
       );
-    if (!(f.script instanceof Uint8Array) || !bytesEqual(f.script, tree.funding.script))
+    if (!(f.script instanceof Uint8Array) || !bytesEqual(f.script, cp.funding.script))
       fail(w, 'funding-mismatch', 'the funding output is not KeyAgg(all N+1) with the BIP86 tweak');
   }
-  const leaf = leafOfClient(tree, client);
+  const leaf = cp.leaf;
   if (options.self !== undefined) {
     const me = proposal.clients[client] as Proposal['clients'][number];
     const w = { tx: -2, label: `clients[${client}]` };
@@ -189,8 +182,8 @@ export function validatePath(
       fail(w, 'client-mismatch', "the proposal pays another close address than the client's");
     if (want.capacity !== undefined && want.capacity !== me.capacity)
       fail(w, 'client-mismatch', `capacity ${me.capacity} in the proposal, ${want.capacity} agreed`);
-    const alloc = tree.state.allocations[leaf];
-    const pos = (tree.layout.leafClients[leaf] as readonly number[]).indexOf(client);
+    const alloc = cp.state.allocations[leaf];
+    const pos = (cp.layout.leafClients[leaf] as readonly number[]).indexOf(client);
     if (
       want.capacity !== undefined &&
       options.state === undefined &&
@@ -200,7 +193,7 @@ export function validatePath(
   }
   if (!Array.isArray(signedPath))
     throw new InvalidArgumentError('signedPath', 'expected an array of transactions');
-  const path = (tree.layout.leafPaths[leaf] as readonly number[]).map((i) => tree.txs[i] as TreeTx);
+  const path = cp.txs;
   const signatures = path.map((t, k) => {
     const label = `tx ${t.index} (node ${t.node} ${t.kind})`;
     const bytes = signedPath[k];
@@ -216,7 +209,7 @@ export function validatePath(
       'tx-mismatch',
       `${signedPath.length} transactions, the path has ${path.length}`,
     );
-  return Object.freeze({ tree, leaf, path: Object.freeze(path), signatures: Object.freeze(signatures) });
+  return Object.freeze({ clientPath: cp, leaf, path, signatures: Object.freeze(signatures) });
 }
 
 /** What a client receives at the end of an advance (§5.1). */

@@ -143,12 +143,12 @@ export function unfundedTree(spec: FactorySpec, proposalHeight = 200): FactoryTr
   return buildTree(p);
 }
 
-/** What a key-path signing job needs (a tree `TxSigningPlan` or a `KeyPathSigningJob`). */
+/** What a key-path signing job needs (a key-path `SigningJob`). */
 export interface SignableJob {
   readonly sighash: Uint8Array;
   readonly signers: readonly number[];
   readonly pubkeys: readonly Uint8Array[];
-  readonly tweak: Uint8Array;
+  readonly tweak: Uint8Array | undefined;
   readonly outputKey: Uint8Array;
 }
 
@@ -157,8 +157,8 @@ export interface SignableJob {
  * last with `DeterministicSign`, the aggregate is verified against the job's output key.
  */
 export function signJob(job: SignableJob, secretKeys: readonly Uint8Array[], rng?: Rng): Uint8Array {
-  const tweaks = [job.tweak];
-  const isXonly = [true];
+  const tweaks = job.tweak === undefined ? [] : [job.tweak];
+  const isXonly = job.tweak === undefined ? [] : [true];
   const lspPos = job.signers.indexOf(0);
   const pubnonces: Uint8Array[] = new Array(job.signers.length);
   const secnonces = new Map<number, ReturnType<typeof nonceGen>['secnonce']>();

@@ -41,20 +41,7 @@ describe('errors', () => {
   });
 
   it('no exported function lets a RangeError, TypeError or bare Error escape on missing arguments', () => {
-    // The signing-job API (signingPlan.ts, advance.ts' jobs) is being reworked elsewhere: not probed.
-    const skip = new Set([
-      'clientRound1',
-      'clientRound2',
-      'lspSign',
-      'lspAggregate',
-      'signingPlan',
-      'signTreeSimulated',
-      'signJobsSimulated',
-      'keyPathSigningJob',
-      'poisonJob',
-      'settlementJob',
-      'distributionSigningPlan',
-    ]);
+    const skip = new Set<string>();
     const escaped: string[] = [];
     let probed = 0;
     for (const [name, f] of Object.entries(mod)) {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzzIterations, propertyRuns } from '../../../test-utils/index.js';
 import { abandonPlan, advanceCounters, planAdvance } from '../src/advance.js';
+import { replayClientPath } from '../src/clientPath.js';
 import { DecodeError } from '../src/errors.js';
 import { verifyLStockSecret } from '../src/poison.js';
 import { lStockSecret, type Proposal, poisonHashesFromSeed } from '../src/proposal.js';
@@ -230,6 +231,12 @@ describe('replay', () => {
           expect(replayed.tree.txs.map((t) => t.txid)).toEqual(tree.txs.map((t) => t.txid));
           expect(replayed.tree.state.dw.nextCounter).toBe(tree.state.dw.nextCounter);
           expect(replayed.tree.state.allocations).toEqual(tree.state.allocations);
+          // A client's replay builds its own path only, at the same state.
+          for (let c = 0; c < N; c++) {
+            const cp = replayClientPath(record, c);
+            expect(cp.txs.map((t) => t.index)).toEqual(tree.layout.leafPaths[cp.leaf]);
+            expect(cp.txs.map((t) => t.txid)).toEqual(cp.txs.map((t) => tree.txs[t.index]?.txid));
+          }
           for (const p of replayed.plans)
             for (const s of p.superseded)
               if (s.poison)

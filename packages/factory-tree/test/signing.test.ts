@@ -208,7 +208,7 @@ describe('role API (clientRound1, lspSign, clientRound2, lspAggregate)', () => {
     expect(() => lspSign(t, sks[0] as Uint8Array, nonces.slice(1))).toThrow(InvalidArgumentError);
     const foreign = { ...(nonces[0] as ClientNonces), txs: (nonces[3] as ClientNonces).txs };
     expect(() => lspSign(t, sks[0] as Uint8Array, [foreign, ...nonces.slice(1)])).toThrow(
-      /path transactions/,
+      /the participant.s jobs/,
     );
     expect(() => lspSign(t, sks[1] as Uint8Array, nonces)).toThrow(/LSP key/);
     expect(() => clientRound1(t, 1, sks[2] as Uint8Array)).toThrow(InvalidArgumentError);
@@ -249,8 +249,8 @@ describe('signTreeSimulated', () => {
     const sks = fixtureSecretKeys(6);
     const plan = signingPlan(t);
     // The test is only meaningful if KeySort moves some participants: check that it does.
-    const moved = plan.txs.some((j) =>
-      j.signers.some((s, pos) => s !== (t.txs[j.tx]?.signers[pos] as number)),
+    const moved = plan.txs.some((j, ji) =>
+      j.signers.some((s, pos) => s !== (t.txs[ji]?.signers[pos] as number)),
     );
     expect(moved).toBe(true);
     const runs = propertyRuns(20, 6);

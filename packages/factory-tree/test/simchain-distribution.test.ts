@@ -10,7 +10,7 @@ import {
   type DistributionTx,
   distributionSigningPlan,
   type FactoryTree,
-  type KeyPathSigningJob,
+  type SigningJob,
   signedDistributionBytes,
   treeTxVsize,
 } from '../src/index.js';
@@ -105,7 +105,7 @@ describe('distribution on SimChain', () => {
       // Why nSequence 0xFFFFFFFE: with 0xFFFFFFFF the same transaction ignores its nLockTime and
       // clients could take the whole factory at once (here, 30+ blocks before T_dist).
       const final: Tx = withInput0(d.tx, { sequence: 0xffffffff });
-      const job = { ...(distributionSigningPlan(f.tree, dist).jobs[0] as KeyPathSigningJob) };
+      const job = { ...(distributionSigningPlan(f.tree, dist).jobs[0] as SigningJob) };
       const finalBytes = encodeTx(final, [
         [signJob({ ...job, sighash: sighashOne(final, d.spent) }, f.who.secretKeys)],
       ]);
