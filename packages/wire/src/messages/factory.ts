@@ -64,7 +64,10 @@ export interface TxNonce {
   readonly pubnonce: Uint8Array;
 }
 
-/** A public nonce for a distribution transaction (0 = the top one, k = sub-distribution k). */
+/**
+ * A public nonce for a distribution transaction, named by its position in `buildDistribution(…).txs`:
+ * 0 = the top (or single) one, 1 + g = sub-distribution g.
+ */
 export interface DistributionNonce {
   readonly index: number;
   readonly pubnonce: Uint8Array;
