@@ -199,9 +199,24 @@ export class CoreWallet {
     }
   }
 
-  /** Releases a reservation (Core's locks on `outpoints`). */
+  /**
+   * Releases a reservation (Core's locks on `outpoints`). Only outputs Core still lists as locked are
+   * unlocked: Core refuses to unlock an output a wallet transaction already spends ("expected unspent
+   * output", e.g. a broadcast funding's inputs), and such a lock no longer reserves anything.
+   */
   async release(outpoints: readonly OutPoint[]): Promise<void> {
-    await this.#call('lockunspent', [true, outpoints.map((o) => ({ txid: o.txid, vout: o.vout }))]);
+    const locked = await this.#call<{ txid: string; vout: number }[]>('listlockunspent', []);
+    const held = new Set(locked.map((o) => `${o.txid}:${o.vout}`));
+    const mine = outpoints.filter((o) => held.has(`${o.txid}:${o.vout}`));
+    for (const o of mine) {
+      try {
+        await this.#call('lockunspent', [true, [{ txid: o.txid, vout: o.vout }]]);
+      } catch (e) {
+        // Spent by a wallet transaction since it was locked: nothing left to release.
+        if (CoreRpcError.isInstance(e) && /expected unspent output/.test(e.message)) continue;
+        throw e;
+      }
+    }
   }
 
   /**

@@ -119,6 +119,27 @@ describe.skipIf(!haveBitcoind)('on bitcoind regtest', () => {
     expect((await rpc.getTransaction(ds.txid)).confirmation).toBeDefined();
   });
 
+  it('CoreWallet.release unlocks the inputs of an unbroadcast funding, and skips inputs a broadcast already spent', async () => {
+    const { rpc } = node;
+    const w = new CoreWallet({ rpc, network: 'regtest' });
+    const locked = async () => ((await rpc.rpc('listlockunspent', [], { wallet: true })) as unknown[]).length;
+    const before = await locked();
+    const f = await w.buildFunding({
+      outputs: [{ script: foreignScript(), value: 500_000n }],
+      feeRate: 2_000,
+    });
+    expect(await locked()).toBe(before + f.inputs.length);
+    await w.release(f.inputs);
+    expect(await locked()).toBe(before);
+    const g = await w.buildFunding({
+      outputs: [{ script: foreignScript(), value: 500_000n }],
+      feeRate: 2_000,
+    });
+    await rpc.broadcast(Buffer.from(await w.sign(g.hex), 'hex'));
+    await w.release(g.inputs); // spent by the broadcast: Core refuses to unlock them, release skips them
+    await rpc.mine(1);
+  });
+
   it('CoreWallet signs its input of a v3 CPFP child that also spends a P2A anchor; submitpackage takes it', async () => {
     const { rpc } = node;
     const w = new CoreWallet({ rpc, network: 'regtest' });
