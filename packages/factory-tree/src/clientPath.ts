@@ -38,7 +38,7 @@ import {
 import { InvalidArgumentError, InvalidProposalError, PathVerificationError } from './errors.js';
 import { type IndexedJob, keyPathJob } from './jobs.js';
 import { checkProposal, type Proposal } from './proposal.js';
-import type { FactoryRecord } from './serialize.js';
+import type { StoredFactory } from './serialize.js';
 import { signingPlan } from './signingPlan.js';
 import {
   buildTreeWith,
@@ -147,9 +147,9 @@ export function buildClientPath(
  * @throws as {@link buildClientPath}; {@link InvalidArgumentError} or `InvalidAllocationError` for
  *   a record whose history `planAdvance` would refuse.
  */
-export function replayClientPath(record: FactoryRecord, client: number): ClientPath {
+export function replayClientPath(record: StoredFactory, client: number): ClientPath {
   if (typeof record !== 'object' || record === null || !Array.isArray(record.history))
-    throw new InvalidArgumentError('record', 'expected a FactoryRecord');
+    throw new InvalidArgumentError('record', 'expected a StoredFactory');
   const p = record.proposal;
   const first = buildClientPath(p, client);
   if (record.history.length === 0) return first;

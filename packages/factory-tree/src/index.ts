@@ -158,9 +158,9 @@ export {
   decodeFactory,
   encodeFactory,
   FACTORY_RECORD_VERSION,
-  type FactoryRecord,
   type ReplayedFactory,
   replayFactory,
+  type StoredFactory,
 } from './serialize.js';
 export {
   buildSettlement,

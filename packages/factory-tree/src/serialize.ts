@@ -56,7 +56,7 @@ export interface AdvanceRecord {
 }
 
 /** Everything a party persists about one factory. */
-export interface FactoryRecord {
+export interface StoredFactory {
   readonly proposal: Proposal;
   /** Every advance since creation, in order. */
   readonly history: readonly AdvanceRecord[];
@@ -274,9 +274,9 @@ function encodeSecrets(m: ReadonlyMap<number, Uint8Array>): Uint8Array {
  *
  * @throws {InvalidProposalError}, {@link InvalidArgumentError} malformed parts.
  */
-export function encodeFactory(r: FactoryRecord): Uint8Array {
+export function encodeFactory(r: StoredFactory): Uint8Array {
   if (typeof r !== 'object' || r === null)
-    throw new InvalidArgumentError('record', 'expected a FactoryRecord');
+    throw new InvalidArgumentError('record', 'expected a StoredFactory');
   checkProposal(r.proposal);
   if (!Array.isArray(r.history)) throw new InvalidArgumentError('record.history', 'expected an array');
   if (!(r.signatures instanceof Map) || !(r.secrets instanceof Map))
@@ -539,7 +539,7 @@ function decodeSecrets(r: In): Map<number, Uint8Array> {
  *
  * @throws {DecodeError} and nothing else.
  */
-export function decodeFactory(bytes: Uint8Array): FactoryRecord {
+export function decodeFactory(bytes: Uint8Array): StoredFactory {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError('invalid', 0, 'expected a Uint8Array');
   const head = new In(bytes, 0, bytes.length);
   for (const m of MAGIC)
@@ -606,7 +606,7 @@ export interface ReplayedFactory {
  *
  * @throws the typed errors of `buildTree` and `planAdvance` for a history that does not apply.
  */
-export function replayFactory(r: FactoryRecord): ReplayedFactory {
+export function replayFactory(r: StoredFactory): ReplayedFactory {
   assertObject(r, 'record');
   let tree = buildTree(r.proposal);
   const plans: AdvancePlan[] = [];

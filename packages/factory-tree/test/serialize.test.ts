@@ -12,8 +12,8 @@ import {
   advanceRecord,
   decodeFactory,
   encodeFactory,
-  type FactoryRecord,
   replayFactory,
+  type StoredFactory,
 } from '../src/serialize.js';
 import { buildTree, type FactoryTree, type LeafAllocation } from '../src/transactions.js';
 import { LSTOCK_SEED, makeProposal, thrown } from './_fixtures.js';
@@ -63,7 +63,7 @@ const historyArb: fc.Arbitrary<AdvanceRecord[]> = fc.array(
   }),
   { maxLength: 4 },
 );
-const recordArb: fc.Arbitrary<FactoryRecord> = fc.record({
+const recordArb: fc.Arbitrary<StoredFactory> = fc.record({
   proposal: fc.constantFrom(...proposals),
   history: historyArb,
   signatures: fc.array(fc.tuple(bytes(32).map(hex), bytes(64)), { maxLength: 5 }).map((xs) => new Map(xs)),
@@ -108,7 +108,7 @@ describe('factory record codec', () => {
   });
 
   it('even/odd: an unknown odd record is skipped, an unknown even one rejected; types must increase', () => {
-    const r: FactoryRecord = {
+    const r: StoredFactory = {
       proposal: proposals[0] as Proposal,
       history: [],
       signatures: new Map(),
@@ -226,7 +226,7 @@ describe('replay', () => {
             for (const s of plan.superseded) secrets.set(s.counter, lStockSecret(LSTOCK_SEED, s.counter));
             tree = plan.next;
           }
-          const record: FactoryRecord = { proposal, history, signatures: new Map(), secrets };
+          const record: StoredFactory = { proposal, history, signatures: new Map(), secrets };
           const replayed = replayFactory(decodeFactory(encodeFactory(record)));
           expect(replayed.tree.txs.map((t) => t.txid)).toEqual(tree.txs.map((t) => t.txid));
           expect(replayed.tree.state.dw.nextCounter).toBe(tree.state.dw.nextCounter);

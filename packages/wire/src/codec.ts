@@ -15,14 +15,16 @@
  *
  * @module
  */
+
+// BOLT 8's largest message: one definition, noise-nk's (the transport that carries these messages).
+import { MAX_MESSAGE_SIZE } from '@superscalar/noise-nk';
 import type { FieldCodec } from './_fields.js';
 import { assertKeys, bad } from './_fields.js';
 import { Reader, Writer } from './_io.js';
 import { wireError } from './errors.js';
 import { encodeTlvStream, parseTlvStream, type TlvRecord } from './tlv.js';
 
-/** BOLT 8's limit on one message. */
-export const MAX_MESSAGE_SIZE = 65_535;
+export { MAX_MESSAGE_SIZE };
 
 /** Unknown odd records a message carried; kept so that re-encoding gives the same bytes. */
 export interface Extensible {

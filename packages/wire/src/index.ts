@@ -97,9 +97,9 @@ export type {
   CloseAggNonce,
   CloseDone,
   CloseNonce,
-  CloseOutput,
   ClosePropose,
   ClosePsig,
+  CloseTxOutput,
 } from './messages/close.js';
 export {
   type AdvanceStep,
@@ -156,7 +156,6 @@ export {
   type Init,
   MAX_PONG_BYTES,
   NETWORK_CODES,
-  type Network,
   type Ping,
   type Pong,
   PROTOCOL_VERSION,

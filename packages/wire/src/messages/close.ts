@@ -23,7 +23,7 @@ import {
 import { defineMessage, type MessageCodec } from '../codec.js';
 
 /** One output of the close transaction. */
-export interface CloseOutput {
+export interface CloseTxOutput {
   /** scriptPubKey (1..10,000 bytes). */
   readonly script: Uint8Array;
   readonly amount: bigint;
@@ -39,7 +39,7 @@ export interface ClosePropose {
   /** sat/kvB. */
   readonly closeFeeRate: number;
   /** In transaction order (clients in placement order, then the LSP). */
-  readonly outputs: readonly CloseOutput[];
+  readonly outputs: readonly CloseTxOutput[];
 }
 
 /** `close_nonce` (client → LSP). */
@@ -101,7 +101,7 @@ export const closeCodecs: MessageCodec[] = [
       },
     ],
     check: (m, fail) => {
-      (m.outputs as CloseOutput[]).forEach((o, i) => {
+      (m.outputs as CloseTxOutput[]).forEach((o, i) => {
         if (o.script.length === 0) fail(`outputs[${i}].script`, 'an output script has at least one byte');
       });
     },

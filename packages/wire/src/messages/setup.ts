@@ -9,8 +9,6 @@ import type { Network } from '@superscalar/core';
 import { bytes32, enumU8, list, point, restBytes, sig64, struct, text, u64, uint } from '../_fields.js';
 import { defineMessage, MAX_MESSAGE_SIZE } from '../codec.js';
 
-export type { Network };
-
 /** Wire codes of the networks. */
 export const NETWORK_CODES: Readonly<Record<Network, number>> = {
   mainnet: 1,
