@@ -30,7 +30,7 @@ function step(id: bigint): Op[] {
         factoryId: null,
         localSats: id,
         remoteSats: 1000n,
-        commitmentNumber: id,
+        commitmentNumber: Number(id),
         state: 'open',
       },
     },

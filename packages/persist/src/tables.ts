@@ -68,7 +68,8 @@ export interface ChannelRecord {
   factoryId: Uint8Array | null;
   localSats: bigint;
   remoteSats: bigint;
-  commitmentNumber: bigint;
+  /** The channel's commitment number (48-bit, a `number` like every counter). */
+  commitmentNumber: number;
   state: string;
 }
 
@@ -117,7 +118,8 @@ export interface WatchEntryRecord {
 /** A revealed L-stock secret `s_c` of a factory (brief §5.3), keyed by the counter `c`. */
 export interface LStockSecretRecord {
   factoryId: Uint8Array;
-  c: bigint;
+  /** The L-stock counter (a `number` like every counter). */
+  c: number;
   /** Sealed at rest. */
   secret: Uint8Array;
 }
@@ -306,7 +308,7 @@ export const TABLE_SPECS: readonly TableSpec[] = (
         col('factoryId', 'bytes', N),
         col('localSats', 'bigint', SATS),
         col('remoteSats', 'bigint', SATS),
-        col('commitmentNumber', 'bigint'),
+        col('commitmentNumber', 'int'),
         col('state', 'text'),
       ],
       key: ['channelId'],
@@ -359,7 +361,7 @@ export const TABLE_SPECS: readonly TableSpec[] = (
     {
       name: 'lstockSecrets',
       sqlName: 'lstock_secrets',
-      columns: [col('factoryId', 'bytes'), col('c', 'bigint'), col('secret', 'bytes', { secret: true })],
+      columns: [col('factoryId', 'bytes'), col('c', 'int'), col('secret', 'bytes', { secret: true })],
       key: ['factoryId', 'c'],
       indexes: [],
     },

@@ -21,7 +21,7 @@ export function crashOps(id: bigint): Op[] {
         factoryId: b(7),
         localSats: id * 1000n,
         remoteSats: 10n ** 8n - id,
-        commitmentNumber: id,
+        commitmentNumber: Number(id),
         state: `s${n}`,
       },
     },
@@ -49,7 +49,11 @@ export function crashOps(id: bigint): Op[] {
       key: { channelId: b((n - 4) % 5), direction: 'offered', htlcId: id - 4n },
     });
   if (n % 10 === 0)
-    ops.push({ op: 'put', table: 'lstockSecrets', row: { factoryId: b(7), c: id, secret: b(n + 1) } });
+    ops.push({
+      op: 'put',
+      table: 'lstockSecrets',
+      row: { factoryId: b(7), c: Number(id), secret: b(n + 1) },
+    });
   return ops;
 }
 

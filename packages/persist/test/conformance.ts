@@ -68,7 +68,7 @@ function channel(id: number, state = 'open', local = 1000n) {
   return {
     op: 'put' as const,
     table: 'channels' as const,
-    row: { channelId: b(id), factoryId: null, localSats: local, remoteSats: 5n, commitmentNumber: 1n, state },
+    row: { channelId: b(id), factoryId: null, localSats: local, remoteSats: 5n, commitmentNumber: 1, state },
   };
 }
 
@@ -572,7 +572,7 @@ export function storeConformance(name: string, make: () => Promise<StoreHarness>
         id: 1n,
         ops: [
           invoice(1, secret),
-          { op: 'put', table: 'lstockSecrets', row: { factoryId: b(1), c: 5n, secret } },
+          { op: 'put', table: 'lstockSecrets', row: { factoryId: b(1), c: 5, secret } },
           { op: 'put', table: 'blobs', row: { key: 's', version: 1, data: secret, secret: true } },
           { op: 'put', table: 'blobs', row: { key: 'p', version: 1, data: secret, secret: false } },
         ],
@@ -589,7 +589,7 @@ export function storeConformance(name: string, make: () => Promise<StoreHarness>
       }
       const plain = await h.query("select data as v from blobs where blob_key = 'p'");
       expect(new Uint8Array(plain[0]?.v as Uint8Array)).toEqual(secret);
-      expect((await store.get('lstockSecrets', { factoryId: b(1), c: 5n }))?.secret).toEqual(secret);
+      expect((await store.get('lstockSecrets', { factoryId: b(1), c: 5 }))?.secret).toEqual(secret);
     });
 
     it('a sealed value moved to another row, or of an unknown version, is refused by type', async () => {

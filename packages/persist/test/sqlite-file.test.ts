@@ -80,12 +80,20 @@ describe('SQLite file handling', () => {
         ops: [
           {
             op: 'put',
-            table: 'lstockSecrets',
-            row: { factoryId: new Uint8Array(1), c: 2n ** 62n + 1n, secret: new Uint8Array(32) },
+            table: 'htlcs',
+            row: {
+              channelId: new Uint8Array(1),
+              direction: 'offered',
+              htlcId: 2n ** 62n + 1n,
+              amountMsat: 1n,
+              paymentHash: new Uint8Array(32),
+              cltvExpiry: 1,
+              state: 'added',
+            },
           },
         ],
       });
-      expect((await s.list('lstockSecrets'))[0]?.c).toBe(2n ** 62n + 1n);
+      expect((await s.list('htlcs'))[0]?.htlcId).toBe(2n ** 62n + 1n);
     } finally {
       await s.close();
     }
