@@ -486,17 +486,7 @@ export class Wallet {
       changeOutputWeight: P2TR_OUTPUT_WEIGHT,
       requireChange: true,
     });
-    const { script: changeScript } = this.#st.next(1);
-    const tx: Tx = {
-      version: 2,
-      locktime: 0,
-      inputs: sel.selected.map((c) => ({
-        txidBytes: txidBytes(c.txid),
-        vout: c.vout,
-        sequence: SEQUENCE_RBF,
-      })),
-      outputs: [...outputs, { value: sel.change, script: changeScript }],
-    };
+    const tx = this.#spendWithChange(sel, outputs);
     const vsize = txVsize(
       tx,
       tx.inputs.map(() => [new Uint8Array(64)]),
@@ -569,6 +559,22 @@ export class Wallet {
     this.#st.index(n);
     restoreOutputs(this.#st, n);
     return { txid, raw, ops: this.#st.flush() };
+  }
+
+  // The unsigned v2 transaction of a selection: its coins (RBF-signalling), `outputs`, then the
+  // change to a fresh internal address (always last).
+  #spendWithChange(sel: { selected: readonly WalletCoin[]; change: bigint }, outputs: readonly TxOut[]): Tx {
+    const { script } = this.#st.next(1);
+    return {
+      version: 2,
+      locktime: 0,
+      inputs: sel.selected.map((c) => ({
+        txidBytes: txidBytes(c.txid),
+        vout: c.vout,
+        sequence: SEQUENCE_RBF,
+      })),
+      outputs: [...outputs, { value: sel.change, script }],
+    };
   }
 
   #signTx(tx: Tx, inputs: readonly OutPoint[]): Uint8Array {
@@ -797,17 +803,7 @@ export class Wallet {
       longTermFeeRate: this.longTermFeeRate,
       requireChange: true,
     });
-    const { script: changeScript } = this.#st.next(1);
-    const tx: Tx = {
-      version: 2,
-      locktime: 0,
-      inputs: sel.selected.map((c) => ({
-        txidBytes: txidBytes(c.txid),
-        vout: c.vout,
-        sequence: SEQUENCE_RBF,
-      })),
-      outputs: [...outputs, { value: sel.change, script: changeScript }],
-    };
+    const tx = this.#spendWithChange(sel, outputs);
     const raw = this.#signTx(tx, sel.selected);
     const txid = txidOf(tx);
     const rec: WalletTx = {
