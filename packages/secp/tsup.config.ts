@@ -9,5 +9,5 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
-  external: ['#backend', 'secp256k1'],
+  external: ['#backend', 'secp256k1', 'vitest'],
 });

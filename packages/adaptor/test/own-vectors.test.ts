@@ -200,6 +200,6 @@ describe('own vectors: deterministic last signer', () => {
 });
 
 // Asserts which curve backend this file ran on (noble-backend.test.ts reruns it on noble).
-import { runOnBackend } from './_backend.js';
+import { runOnBackend } from '@superscalar/secp/test';
 
 runOnBackend('auto');

@@ -102,6 +102,6 @@ describe.skipIf(!upstreamPresent)('upstream vectors: argument errors the referen
 });
 
 // Asserts which curve backend this file ran on (noble-backend.test.ts reruns it on noble).
-import { runOnBackend } from './_backend.js';
+import { runOnBackend } from '@superscalar/secp/test';
 
 runOnBackend('auto');

@@ -398,6 +398,6 @@ describe('BIP327 sig_agg_vectors', () => {
 });
 
 // Asserts which curve backend this file ran on (noble-backend.test.ts reruns it on noble).
-import { runOnBackend } from './_backend.js';
+import { runOnBackend } from '@superscalar/secp/test';
 
 runOnBackend('auto');

@@ -121,6 +121,6 @@ describe('BIP340 properties', () => {
 });
 
 // Asserts which curve backend this file ran on (noble-backend.test.ts reruns it on noble).
-import { runOnBackend } from './_backend.js';
+import { runOnBackend } from '@superscalar/secp/test';
 
 runOnBackend('auto');

@@ -256,6 +256,6 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 // Asserts which curve backend this file ran on (noble-backend.test.ts reruns it on noble).
-import { runOnBackend } from './_backend.js';
+import { runOnBackend } from '@superscalar/secp/test';
 
 runOnBackend('auto');

@@ -44,3 +44,5 @@ export function withBackend<T>(backend: CurveBackend, fn: () => T): T {
     setCurveBackend('auto');
   }
 }
+
+export { forceBackend, runOnBackend } from './runOnBackend.js';

@@ -1,22 +1,25 @@
-// Runs the current test file on one curve backend and asserts that it really is the one running.
-// The vector, BIP340 and differential suites call `runOnBackend('auto')` (the Node default:
-// libsecp256k1 where it loads); noble-backend.test.ts calls `forceBackend('noble')` and then imports
-// the same suites, so they run again on @noble/curves. Under CI=true a native backend that did not
-// load fails the suite (see @superscalar/secp/test).
-import { curve, nativeBackendStatus, setCurveBackend } from '@superscalar/secp';
-import { backendsUnderTest, nativeExpected } from '@superscalar/secp/test';
+// Vitest helpers for suites that rerun on each backend: vitest is an optional peer of this subpath.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { curve, nativeBackendStatus, setCurveBackend } from '../select.js';
+import { backendsUnderTest, nativeExpected } from './index.js';
 
 type Choice = 'auto' | 'noble' | 'native';
 let forced: Choice | undefined;
 let registered = false;
 
-/** Makes every later {@link runOnBackend} in this file use `choice` (call before importing suites). */
+/**
+ * Makes every later {@link runOnBackend} in this test file use `choice`. A file that reruns other
+ * suites on noble calls `forceBackend('noble')`, then imports them.
+ */
 export function forceBackend(choice: Choice): void {
   forced = choice;
 }
 
-/** Runs this file's tests on `choice` (or the forced backend) and asserts that it is the one running. */
+/**
+ * Runs this test file's tests on `choice` (or the forced backend) and adds a test asserting that it
+ * is the one running; under `CI=true`, a native backend that did not load fails the suite
+ * ({@link backendsUnderTest}). Registers once per file.
+ */
 export function runOnBackend(choice: Choice): void {
   if (registered) return;
   registered = true;
