@@ -1,5 +1,7 @@
 // Shared test helpers for every package's tests (never imported from src/).
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,4 +61,32 @@ export async function runReadmeQuickstart(packageDir: string): Promise<Record<st
   } finally {
     rmSync(file, { force: true });
   }
+}
+
+/**
+ * Bundles `packages/<pkg>/src/index.ts` for the browser (esbuild, `--platform=browser`, the `source`
+ * condition) into a fresh temporary directory. Returns the bundle's path and text and a `cleanup`.
+ */
+export function browserBundle(pkg: string): { path: string; code: string; cleanup(): void } {
+  const pkgDir = join(repoRoot, 'packages', pkg);
+  const dir = mkdtempSync(join(tmpdir(), `${pkg}-browser-`));
+  const path = join(dir, 'bundle.mjs');
+  execFileSync(
+    join(repoRoot, 'node_modules', '.bin', 'esbuild'),
+    [
+      join(pkgDir, 'src', 'index.ts'),
+      '--bundle',
+      '--platform=browser',
+      '--format=esm',
+      '--conditions=source',
+      `--outfile=${path}`,
+      '--log-level=error',
+    ],
+    { cwd: pkgDir },
+  );
+  return {
+    path,
+    code: readFileSync(path, 'utf8'),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

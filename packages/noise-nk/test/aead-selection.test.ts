@@ -1,18 +1,12 @@
 // The AEAD backend is chosen by export condition: node:crypto under `node`, @noble/ciphers otherwise.
 // A browser-platform bundle of the package's main entry contains no `node:` import, picks
 // @noble/ciphers, and completes a handshake with a Node peer.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { describe, expect, it } from 'vitest';
 import { defaultAead } from '#aead';
-import { repoRoot } from '../../../test-utils/index.js';
+import { browserBundle } from '../../../test-utils/index.js';
 import { Handshake } from '../src/handshake.js';
 import { key } from './_helpers.js';
-
-const pkgDir = join(repoRoot, 'packages', 'noise-nk');
 
 describe('AEAD selection', () => {
   it('under the node condition the default AEAD is node:crypto', () => {
@@ -20,23 +14,9 @@ describe('AEAD selection', () => {
   });
 
   it('a browser bundle has no node: imports, uses @noble/ciphers, and interoperates with Node', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'noise-nk-browser-'));
+    const bundle = browserBundle('noise-nk');
     try {
-      const out = join(dir, 'bundle.mjs');
-      execFileSync(
-        join(repoRoot, 'node_modules', '.bin', 'esbuild'),
-        [
-          join(pkgDir, 'src', 'index.ts'),
-          '--bundle',
-          '--platform=browser',
-          '--format=esm',
-          '--conditions=source',
-          `--outfile=${out}`,
-          '--log-level=error',
-        ],
-        { cwd: pkgDir },
-      );
-      const code = readFileSync(out, 'utf8');
+      const { code, path: out } = bundle;
       expect(code).not.toMatch(/from\s*["']node:|require\(["']node:/);
       expect(code).not.toContain('createCipheriv');
       const browser = (await import(out)) as typeof import('../src/index.js');
@@ -48,7 +28,7 @@ describe('AEAD selection', () => {
       const m = Uint8Array.of(4, 5, 6);
       expect(resp.outcome.transport.push(client.outcome.transport.encrypt(m))).toEqual([m]);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      bundle.cleanup();
     }
   }, 120_000);
 });

@@ -1,33 +1,13 @@
 // The backend is chosen by export condition: a browser-platform bundle of the package's main entry
 // contains neither the native module nor any `node:` import, and runs on @noble/curves.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../../../test-utils/index.js';
-
-const pkgDir = join(repoRoot, 'packages', 'secp');
+import { browserBundle } from '../../../test-utils/index.js';
 
 describe('browser bundle', () => {
   it('has no native module and no node: import, and selects noble', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'secp-browser-'));
+    const bundle = browserBundle('secp');
     try {
-      const out = join(dir, 'bundle.mjs');
-      execFileSync(
-        join(repoRoot, 'node_modules', '.bin', 'esbuild'),
-        [
-          join(pkgDir, 'src', 'index.ts'),
-          '--bundle',
-          '--platform=browser',
-          '--format=esm',
-          '--conditions=source',
-          `--outfile=${out}`,
-          '--log-level=error',
-        ],
-        { cwd: pkgDir },
-      );
-      const code = readFileSync(out, 'utf8');
+      const { code, path: out } = bundle;
       expect(code).not.toMatch(/from\s*["']node:|require\(["']node:/);
       expect(code).not.toContain('secp256k1/bindings');
       expect(code).not.toContain('publicKeyTweakMul');
@@ -40,7 +20,7 @@ describe('browser bundle', () => {
       const sig = browser.schnorrSign(new Uint8Array(32), sk);
       expect(browser.schnorrVerify(sig, new Uint8Array(32), browser.G.toBytes(true).subarray(1))).toBe(true);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      bundle.cleanup();
     }
   }, 120_000);
 });
