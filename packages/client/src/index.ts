@@ -1,0 +1,2 @@
+// @superscalar/client: the client role (browser-safe). Re-exports only.
+export { ClientError, type ClientErrorCode, InvalidArgumentError } from './errors.js';
