@@ -1,0 +1,64 @@
+/**
+ * The inputs and actions of the LSP's sans-IO machine (DESIGN §4): what a runtime — the Node runtime
+ * of `@superscalar/lsp/node`, or a test harness — feeds it and carries out for it.
+ *
+ * **Execution contract.** Inputs are handled one at a time; the actions of each `handle` call are
+ * executed in order, after those of earlier calls; a `persist` is durable (`Store.applyUpdate`
+ * resolved, under the id the runtime's sequencer assigns) before any later action executes, so a
+ * `send` or `broadcast` never leaves before the state it depends on (brief §11). If a persist fails,
+ * the runtime stops the machine and restarts it from the store.
+ *
+ * @module
+ */
+import type { Op } from '@superscalar/persist';
+import type { Message } from '@superscalar/wire';
+
+/** A peer: lower-case hex of its 33-byte node public key. */
+export type PeerId = string;
+
+/** Fee rates by purpose, sat/kvB (brief §1), as the runtime's estimator answers them. */
+export interface FeeRates {
+  /** The funding transaction. */
+  readonly funding: number;
+  /** Pre-signed tree transactions (floored at 1,000 by the machine unless configured). */
+  readonly tree: number;
+  /** Channels' initial commitments and `update_fee`. */
+  readonly commitment: number;
+  /** The cooperative close. */
+  readonly close: number;
+}
+
+/** What happened outside the machine. */
+export type RuntimeInput =
+  /** The transport is up, `init` was exchanged and the peer's identity proven (brief §10). */
+  | { readonly type: 'peer_connected'; readonly peer: PeerId }
+  | { readonly type: 'peer_disconnected'; readonly peer: PeerId }
+  /** A decoded message from an identified peer (size-bounded by type before decoding). */
+  | { readonly type: 'message'; readonly peer: PeerId; readonly message: Message }
+  /** A block the follower connected, with the txids it contains (display hex). */
+  | {
+      readonly type: 'block_connected';
+      readonly height: number;
+      readonly hash: string;
+      readonly txids: readonly string[];
+    }
+  /** A block the follower disconnected (a reorg). */
+  | { readonly type: 'block_disconnected'; readonly height: number; readonly hash: string }
+  /** The result of a `broadcast` action: accepted, or refused with the backend's code and reason. */
+  | {
+      readonly type: 'broadcast_result';
+      readonly txid: string;
+      readonly error?: { readonly code: string; readonly reason: string };
+    }
+  | { readonly type: 'fee_rates'; readonly rates: FeeRates }
+  /** Timers: the runtime ticks about once a second; `now` of `handle` says when. */
+  | { readonly type: 'tick' };
+
+/** What the machine asks its runtime to do, in order. */
+export type Action =
+  /** Apply these operations as one durable store update before any later action. */
+  | { readonly kind: 'persist'; readonly ops: readonly Op[] }
+  | { readonly kind: 'send'; readonly peer: PeerId; readonly message: Message }
+  | { readonly kind: 'disconnect'; readonly peer: PeerId; readonly reason: string }
+  /** Broadcast a fully signed transaction; the result comes back as `broadcast_result`. */
+  | { readonly kind: 'broadcast'; readonly raw: Uint8Array; readonly txid: string; readonly label: string };
