@@ -1,6 +1,6 @@
 /**
  * The inputs and actions of the client's sans-IO machine (DESIGN §4): what a runtime — the Node runtime
- * of `@superscalar/lsp/node`, or a test harness — feeds it and carries out for it.
+ * of `@superscalar/client/node`, or a test harness — feeds it and carries out for it.
  *
  * **Execution contract.** Inputs are handled one at a time; the actions of each `handle` call are
  * executed in order, after those of earlier calls; a `persist` is durable (`Store.applyUpdate`
