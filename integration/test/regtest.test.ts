@@ -2,9 +2,9 @@
 // (BITCOIND=/path/to/bitcoind or bitcoind on PATH), and against a SimChain whose relay policy is set
 // from that node's getnetworkinfo. Without bitcoind the suite is skipped and says why.
 import { SimChain } from '@superscalar/chain';
+import { discoverBitcoind, type RegtestNode, startRegtestNode } from '@superscalar/chain/bitcoind';
 import { chainConformance } from '@superscalar/chain/test';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { discoverBitcoind, type RegtestNode, startRegtestNode } from './_bitcoind.js';
 
 const found = discoverBitcoind();
 if (found.ok) console.log(`regtest suite: running against ${found.versionText} (${found.bin})`);
@@ -17,7 +17,7 @@ describe.skipIf(!found.ok)('bitcoind regtest', () => {
     return node;
   };
   beforeAll(async () => {
-    if (found.ok) node = await startRegtestNode(found.bin);
+    if (found.ok) node = await startRegtestNode({ bin: found.bin, wallet: 'conformance' });
   }, 120_000);
   afterAll(async () => {
     await node?.stop();

@@ -2,6 +2,7 @@
 // it is skipped with the reason printed. The fake-RPC suite checks the adapter's own logic everywhere.
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { BlockFollower } from '@superscalar/chain';
+import { discoverBitcoind, type RegtestNode, startRegtestNode } from '@superscalar/chain/bitcoind';
 import {
   displayHex,
   encodeTx,
@@ -22,11 +23,14 @@ import {
   followWallet,
   Wallet,
 } from '../src/index.js';
-import { haveBitcoind, type Regtest, skipReason, startRegtest } from './_bitcoind.js';
 import { account, foreignScript, MemoryBlobs } from './_harness.js';
 
-if (!haveBitcoind)
-  console.warn(`SKIPPED: wallet regtest suites (CoreWallet, Wallet over bitcoind) — ${skipReason}`);
+const found = discoverBitcoind();
+const haveBitcoind = found.ok;
+if (!found.ok)
+  console.warn(
+    `SKIPPED: wallet regtest suites (CoreWallet, Wallet over bitcoind) — ${found.why}${process.env.CI === 'true' ? ' [CI]' : ''}`,
+  );
 
 describe('CoreWallet with a fake RPC', () => {
   it('locks away a non-segwit input Core picked, retries, then locks the chosen inputs and unlocks the temporary ones', async () => {
@@ -93,9 +97,10 @@ describe('CoreWallet with a fake RPC', () => {
 });
 
 describe.skipIf(!haveBitcoind)('on bitcoind regtest', () => {
-  let node: Regtest;
+  let node: RegtestNode;
   beforeAll(async () => {
-    node = await startRegtest();
+    if (!found.ok) return;
+    node = await startRegtestNode({ bin: found.bin, wallet: 'w' });
     const address = (await node.rpc.rpc('getnewaddress', ['', 'bech32m'], { wallet: true })) as string;
     await node.rpc.rpc('generatetoaddress', [110, address]); // mature coins for Core's wallet and fund()
   }, 60_000);

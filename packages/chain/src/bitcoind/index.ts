@@ -5,3 +5,11 @@ export {
   type BitcoindRpcOptions,
   type BitcoindTransport,
 } from './bitcoindRpc.js';
+export {
+  type BitcoindDiscovery,
+  discoverBitcoind,
+  MIN_CORE_VERSION,
+  type RegtestNode,
+  type RegtestNodeOptions,
+  startRegtestNode,
+} from './regtestNode.js';
