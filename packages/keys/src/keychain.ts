@@ -90,6 +90,8 @@ export function derivationPath(purpose: KeyPurpose, network: Network, indices: P
   const branch = BRANCH[purpose];
   if (branch === undefined) throw new InvalidArgumentError('purpose', `unknown purpose ${String(purpose)}`);
   const steps = [PURPOSE, checkedCoinType(network), branch[0]];
+  if (typeof indices !== 'object' || indices === null)
+    throw new InvalidArgumentError('indices', 'must be an object ({ factoryIndex?, channelIndex? })');
   const needsFactory = purpose !== 'node-identity';
   const needsChannel = branch[1] !== undefined;
   if (needsFactory) steps.push(index(indices.factoryIndex, 'factoryIndex'));

@@ -77,6 +77,14 @@ describe('derivation scheme', () => {
     }
   });
 
+  it('refuses indices that are not an object with a typed error, not a TypeError', () => {
+    for (const bad of [null, 7, 'x']) {
+      const call = () => derivationPath('factory', 'regtest', bad as never);
+      expect(call).toThrow(InvalidArgumentError);
+      expect(call).toThrow(/indices/);
+    }
+  });
+
   it('derives exactly what plain BIP32 derives at the documented path', () => {
     const seed = mnemonicToSeed(MNEMONIC);
     const k = kc.factoryKey(9);
