@@ -4,8 +4,8 @@ export {
   type ClientClosePhase,
   type ClientCloseResult,
   ClientCloseSession,
-  closeRequest,
 } from './close.js';
+export { closeRequest } from './closeRequest.js';
 export {
   ClientError,
   type ClientErrorCode,
