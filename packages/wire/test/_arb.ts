@@ -259,6 +259,8 @@ const fixups: Record<string, (m: Record<string, unknown>) => Record<string, unkn
   }),
   close_propose: (m) => ({
     ...m,
+    // No outputs: a client's close request, always attempt 0.
+    ...((m.outputs as unknown[]).length === 0 ? { attempt: 0 } : {}),
     outputs: (m.outputs as { script: Uint8Array; amount: bigint }[]).map((o) =>
       o.script.length === 0 ? { ...o, script: Uint8Array.from([0x6a]) } : o,
     ),

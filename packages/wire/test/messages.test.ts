@@ -140,6 +140,23 @@ describe('encoders validate their input, naming the field', () => {
     } as const;
     expect(err(() => encodeMessage(m)).field).toBe('factory_psigs.psigs[1]');
   });
+  it('close_propose: no outputs only in a close request (attempt 0), on both sides', () => {
+    const request = {
+      type: 'close_propose',
+      factoryId: cid,
+      attempt: 0,
+      tipHeight: 800,
+      closeFeeRate: 0,
+      outputs: [],
+    } as const;
+    const bytes = encodeMessage(request);
+    expect(hex(bytes)).toBe(`04000020${hex(cid)}0202000004040000032006040000000008020000`);
+    expect(decodeMessage(bytes)).toEqual(request);
+    expect(err(() => encodeMessage({ ...request, attempt: 1 })).field).toBe('close_propose.outputs');
+    const forged = Uint8Array.from(bytes);
+    forged.set([0x00, 0x01], 38); // attempt 1, still no outputs
+    expect(err(() => decodeMessage(forged)).field).toBe('close_propose.outputs');
+  });
   it('names the nested proposal field at fault', () => {
     const p = sampleProposal(5);
     const clients = p.clients.map((c, i) => (i === 2 ? { ...c, capacity: 21_000_000_00_000_001n } : c));

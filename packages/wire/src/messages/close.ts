@@ -2,7 +2,8 @@
  * Cooperative close (brief §6): one version-2 transaction spending the funding output by key path,
  * signed by all N + 1 with one MuSig2 session. `close_propose` fixes the transaction (nLockTime = the
  * tip height, the fee rate, the outputs); each later message names the proposal by `attempt` (a
- * re-proposal to bump the fee increments it).
+ * re-proposal to bump the fee increments it). A client asks the LSP to close with a `close_propose`
+ * of `attempt` 0 and no outputs (a close request, roles memo §3 step 11); a proposal has outputs.
  *
  * @module
  */
@@ -38,7 +39,10 @@ export interface ClosePropose {
   readonly tipHeight: number;
   /** sat/kvB. */
   readonly closeFeeRate: number;
-  /** In transaction order (clients in placement order, then the LSP). */
+  /**
+   * In transaction order (clients in placement order, then the LSP). Empty only in a client's close
+   * request, whose `attempt` is 0.
+   */
   readonly outputs: readonly CloseTxOutput[];
 }
 
@@ -96,11 +100,12 @@ export const closeCodecs: MessageCodec[] = [
             ['amount', sats],
             ['script', bytes16(MAX_SCRIPT)],
           ]),
-          { min: 1 },
         ),
       },
     ],
     check: (m, fail) => {
+      if ((m.outputs as CloseTxOutput[]).length === 0 && m.attempt !== 0)
+        fail('outputs', 'only a close request (attempt 0) has no outputs');
       (m.outputs as CloseTxOutput[]).forEach((o, i) => {
         if (o.script.length === 0) fail(`outputs[${i}].script`, 'an output script has at least one byte');
       });
