@@ -13,18 +13,19 @@ export {
   signJobsSimulated,
 } from './advance.js';
 export {
-  type AgreedTerms,
-  buildClientPath,
   type ClientDistribution,
   type ClientDistributionOptions,
-  type ClientPath,
-  type ClientPathOptions,
   ceremonyJobs,
   checkSignedDistribution,
-  checkUnsignedPath,
   clientDistribution,
   type DistributionSignatureEntry,
-  replayClientPath,
+} from './clientDistribution.js';
+export {
+  type AgreedTerms,
+  buildClientPath,
+  type ClientPath,
+  type ClientPathOptions,
+  checkUnsignedPath,
   type UnsignedPathCheckOptions,
 } from './clientPath.js';
 export {
@@ -46,6 +47,7 @@ export {
   type Distribution,
   type DistributionOptions,
   type DistributionSigningPlan,
+  type DistributionSource,
   type DistributionTx,
   distributionSigningPlan,
   signedDistributionBytes,
@@ -119,6 +121,12 @@ export {
   signingJob,
   signJobsSplitSimulated,
 } from './jobs.js';
+export {
+  advanceClientPathState,
+  type ClientPathState,
+  clientPathState,
+  type PathAdvance,
+} from './pathState.js';
 export {
   buildPoison,
   type PoisonClient,
