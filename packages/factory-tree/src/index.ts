@@ -29,6 +29,15 @@ export {
   type UnsignedPathCheckOptions,
 } from './clientPath.js';
 export {
+  type ClientFactoryRecord,
+  type ClientRecordSignatures,
+  type ClientReplayOptions,
+  clientFactoryRecord,
+  type ReplayedClientFactory,
+  replayClientFactory,
+} from './clientRecord.js';
+export { CLIENT_RECORD_VERSION, decodeClientFactory, encodeClientFactory } from './clientRecordCodec.js';
+export {
   buildCooperativeClose,
   type CloseOutput,
   COOPERATIVE_CLOSE_SEQUENCE,
