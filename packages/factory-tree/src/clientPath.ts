@@ -10,46 +10,37 @@
  * messages and signatures are O(depth): {@link buildClientPath} builds only the transactions of its
  * path, and `jobs.ts` signs only its jobs.
  *
- * - {@link buildClientPath}: its path's transactions and signing jobs, at the initial or any state.
+ * - {@link buildClientPath}: its path's transactions and signing jobs, at the initial or any later
+ *   state (an O(depth) `ClientPathState`, never a whole `FactoryState`).
  * - {@link checkUnsignedPath}: what a client checks before round 2 — the unsigned funding
  *   transaction (bytes, decoded with `@superscalar/tx`: txid, funding output script and amount), its
  *   own entry in the proposal (key, close address, capacity), its deadline, and any unsigned path the
  *   LSP sent (amounts, scripts, locks, timeouts, field by field).
- * - {@link clientDistribution} and {@link checkSignedDistribution}: the distribution jobs a client
- *   signs (the top or single distribution and its own sub-distribution) and its verifier.
+ *
+ * The distribution's client side is `clientDistribution.ts`; the client's stored record and its
+ * replay after a restart are `clientRecord.ts`; the O(depth) state a path is built at is
+ * `pathState.ts`.
  *
  * Every refusal is a {@link PathVerificationError} (fault and label say what and where).
  *
  * @module
  */
 import { equalBytes as bytesEqual, toHex as hex } from '@superscalar/core';
-import { abandonAdvance, advance as dwAdvance, nSequenceForState } from '@superscalar/dw-counter';
-import { schnorrVerify } from '@superscalar/musig2';
-import { decodeTx, displayHex, encodeTx, type Tx, type TxIn, type TxOut, txidBytesOf } from '@superscalar/tx';
-import { assertBytes, assertInt, assertObject, assertTree } from './_assert.js';
-import {
-  buildDistribution,
-  DISTRIBUTION_SEQUENCE,
-  type Distribution,
-  type DistributionOptions,
-  type DistributionTx,
-  distributionSigningPlan,
-} from './distribution.js';
+import { nSequenceForState } from '@superscalar/dw-counter';
+import { decodeTx, displayHex, type Tx, type TxIn, type TxOut, txidBytesOf } from '@superscalar/tx';
+import { assertBytes, assertInt } from './_assert.js';
 import { InvalidArgumentError, InvalidProposalError, PathVerificationError } from './errors.js';
 import { type IndexedJob, keyPathJob } from './jobs.js';
-import { checkProposal, type Proposal } from './proposal.js';
-import type { StoredFactory } from './serialize.js';
-import { signingPlan } from './signingPlan.js';
 import {
-  buildTreeWith,
-  checkAllocation,
-  checkState,
-  type FactoryState,
-  type FactoryTree,
-  initialFactoryState,
-  type TaprootOutput,
-  type TreeTx,
-} from './transactions.js';
+  type ClientPathState,
+  checkPathState,
+  initialClientPathState,
+  leafOf,
+  pathStateNodes,
+  pathStateReader,
+} from './pathState.js';
+import { checkProposal, type Proposal } from './proposal.js';
+import { buildTxs, type TaprootOutput, type TreeTx } from './transactions.js';
 import { feeFor, layoutTree, type TreeLayout } from './tree.js';
 
 /** A client's path: what it signs, checks, stores and broadcasts of the tree. */
@@ -57,8 +48,8 @@ export interface ClientPath {
   readonly proposal: Proposal;
   /** The layout (amounts, fees, signer sets: arithmetic only). */
   readonly layout: TreeLayout;
-  /** The state the path is built at. */
-  readonly state: FactoryState;
+  /** The O(depth) state the path is built at (its nodes' DW states, its leaf's counter and allocation). */
+  readonly state: ClientPathState;
   /** The client (index into `clients[]`); its participant index is `client + 1`. */
   readonly client: number;
   /** Its leaf (placement order). */
@@ -75,18 +66,24 @@ export interface ClientPath {
 
 /** Options of {@link buildClientPath}. */
 export interface ClientPathOptions {
-  /** The state to build at (default: the initial state). */
-  readonly state?: FactoryState;
+  /**
+   * The O(depth) state to build at (default: the initial state): from the client's record
+   * (`decodeClientFactory`), its own step after an advance (`advanceClientPathState`), or a whole
+   * tree's state projected on its path (`clientPathState`).
+   */
+  readonly state?: ClientPathState;
 }
 
 /**
  * Builds client `client`'s root-to-leaf path from the proposal (§4) — byte-identical to the same
- * transactions of `buildTree(proposal, state)` — without building any other transaction.
+ * transactions of `buildTree(proposal, state)` at the whole state `state` is the projection of —
+ * without building any other transaction and without any other node's or leaf's state.
  *
  * @throws {PathVerificationError} `funding-mismatch` when the funding amount is not the tree's root
  *   requirement.
  * @throws {InvalidProposalError} any other rejection of §2.
- * @throws {InvalidArgumentError} a client index out of range or a state of another shape.
+ * @throws {InvalidArgumentError} a client index out of range or a state of another path;
+ *   `InvalidAllocationError` for an allocation that breaks its leaf's total or dust.
  */
 export function buildClientPath(
   proposal: Proposal,
@@ -106,12 +103,14 @@ export function buildClientPath(
     throw e;
   }
   assertInt(client, 'client', 0, proposal.clients.length - 1);
-  if (options.state !== undefined) checkState(proposal, layout, options.state);
-  const state = options.state ?? initialFactoryState(proposal, layout);
-  const leaf = layout.leafClients.findIndex((cl) => cl.includes(client));
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError('options', 'expected { state? }');
+  const leaf = leafOf(layout, client);
+  if (options.state !== undefined) checkPathState(proposal, layout, leaf, options.state, 'options.state');
+  const state = options.state ?? initialClientPathState(proposal, layout, leaf);
   const indices = layout.leafPaths[leaf] as readonly number[];
-  const partial = buildTreeWith(proposal, layout, state, undefined, indices);
-  const txs = indices.map((i) => partial.txs[i] as TreeTx);
+  const built = buildTxs(proposal, layout, pathStateReader(layout, leaf, state), { only: indices });
+  const txs = indices.map((i) => built.txs[i] as TreeTx);
   const jobs = txs.map((t) =>
     Object.freeze({
       index: t.index,
@@ -120,7 +119,7 @@ export function buildClientPath(
         kind: 'tree',
         sighash: t.sighash,
         participants: t.signers,
-        keys: partial.keys,
+        keys: built.keys,
         spent: t.spentTaproot,
       }),
     }),
@@ -131,60 +130,11 @@ export function buildClientPath(
     state,
     client,
     leaf,
-    funding: partial.funding,
-    keys: partial.keys,
+    funding: built.funding,
+    keys: Object.freeze(built.keys),
     txs: Object.freeze(txs),
     jobs: Object.freeze(jobs),
   });
-}
-
-/**
- * A client's replay after a restart: the state a factory record's advance history leads to (the
- * dw-counter odometer, allocations and poison hashes: arithmetic, no transaction), then the client's
- * path at that state — never the whole tree (`replayFactory` is the LSP's, which needs every
- * transaction). The same checks as `planAdvance` apply to each recorded advance.
- *
- * @throws as {@link buildClientPath}; {@link InvalidArgumentError} or `InvalidAllocationError` for
- *   a record whose history `planAdvance` would refuse.
- */
-export function replayClientPath(record: StoredFactory, client: number): ClientPath {
-  if (typeof record !== 'object' || record === null || !Array.isArray(record.history))
-    throw new InvalidArgumentError('record', 'expected a StoredFactory');
-  const p = record.proposal;
-  const first = buildClientPath(p, client);
-  if (record.history.length === 0) return first;
-  const layout = first.layout;
-  let state: FactoryState = first.state;
-  record.history.forEach((h, k) => {
-    const result = dwAdvance(state.dw, h.leaf);
-    if (h.abandoned) {
-      state = Object.freeze({ ...state, dw: abandonAdvance(state.dw, result) });
-      return;
-    }
-    const created = new Map(result.created.map((c) => [c.leaf, c.counter]));
-    const allocations = [...state.allocations];
-    for (const [leaf, a] of h.allocations) {
-      if (!created.has(leaf))
-        throw new InvalidArgumentError(
-          `record.history[${k}].allocations[${leaf}]`,
-          'a leaf not re-signed by that advance',
-        );
-      checkAllocation(layout, leaf, a, { argument: `record.history[${k}].allocations[${leaf}]` });
-      allocations[leaf] = Object.freeze({ capacities: Object.freeze([...a.capacities]), lStock: a.lStock });
-    }
-    const poisonHashes = [...state.poisonHashes];
-    for (const [leaf, c] of created) {
-      const hash = h.poisonHashes.get(c);
-      assertBytes(hash, `record.history[${k}].poisonHashes[${c}]`, 32);
-      poisonHashes[leaf] = Uint8Array.from(hash);
-    }
-    state = Object.freeze({
-      dw: result.next,
-      allocations: Object.freeze(allocations),
-      poisonHashes: Object.freeze(poisonHashes),
-    });
-  });
-  return buildClientPath(p, client, { state });
 }
 
 /** What the client agreed to (its registration): checked against its entry in the proposal. */
@@ -333,11 +283,15 @@ function checkSelf(path: Pick<ClientPath, 'proposal' | 'client' | 'txs'>, want: 
     fail(-2, label, 'client-mismatch', `balance ${me.balance} in the proposal, ${want.balance} agreed`);
 }
 
-/** The path's locks, amounts, fees and timeouts against the proposal (and the client's channel output). */
-function checkPathSoundness(path: ClientPath, minDeadline: number | undefined): void {
+/**
+ * @internal The path's locks, amounts, fees and timeouts against the proposal (and the client's
+ * channel output against its allocation); see {@link checkUnsignedPath}.
+ */
+export function checkPathSoundness(path: ClientPath, minDeadline: number | undefined): void {
   const p = path.proposal;
   const me = p.clients[path.client] as Proposal['clients'][number];
   let deadline = Number.POSITIVE_INFINITY;
+  const stateNodes = pathStateNodes(path.layout, path.leaf);
   path.txs.forEach((t, k) => {
     const label = `tx ${t.index} (node ${t.node} ${t.kind})`;
     const input = t.tx.inputs[0] as TxIn;
@@ -355,7 +309,9 @@ function checkPathSoundness(path: ClientPath, minDeadline: number | undefined): 
     if (t.tx.version !== 3 || t.tx.locktime !== 0 || t.tx.inputs.length !== 1)
       fail(t.index, label, 'tx-mismatch', 'not version 3, nLockTime 0, one input');
     const seq =
-      t.kind === 'kickoff' ? 0xffffffff : nSequenceForState(p.dw, path.state.dw.states[t.node] as number);
+      t.kind === 'kickoff'
+        ? 0xffffffff
+        : nSequenceForState(p.dw, path.state.states[stateNodes.indexOf(t.node)] as number);
     if (input.sequence !== seq)
       fail(t.index, label, 'tx-mismatch', `nSequence ${input.sequence}, expected ${seq}`);
     const out = t.tx.outputs.reduce((a, o) => a + o.value, 0n);
@@ -369,9 +325,9 @@ function checkPathSoundness(path: ClientPath, minDeadline: number | undefined): 
         const tap = t.outputTaproot[i] as TaprootOutput;
         if (!tap.pubkeys.some((k2) => bytesEqual(k2, me.key)))
           fail(t.index, label, 'client-mismatch', 'the channel output is not keyed to the client');
-        const alloc = path.state.allocations[path.leaf];
+        const alloc = path.state.allocation;
         const pos = (path.layout.leafClients[path.leaf] as readonly number[]).indexOf(path.client);
-        if ((t.tx.outputs[i] as TxOut).value !== alloc?.capacities[pos])
+        if ((t.tx.outputs[i] as TxOut).value !== alloc.capacities[pos])
           fail(t.index, label, 'client-mismatch', 'the channel output is not the allocated capacity');
       }
     });
@@ -385,125 +341,4 @@ function checkPathSoundness(path: ClientPath, minDeadline: number | undefined): 
       'client-mismatch',
       `the path times out at ${deadline}, before the agreed ${minDeadline}`,
     );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Distribution
-
-/** The distribution as one client sees it. */
-export interface ClientDistribution {
-  readonly distribution: Distribution;
-  /** The client (index into `clients[]`). */
-  readonly client: number;
-  /** The distribution transactions it signs: the top (or single) one and its own sub-distribution. */
-  readonly txs: readonly DistributionTx[];
-  /** Their positions in `distribution.txs` (the wire's distribution index). */
-  readonly positions: readonly number[];
-  /** Their signing jobs; `index` = `firstIndex + position` (the session's job index). */
-  readonly jobs: readonly IndexedJob[];
-}
-
-/** Options of {@link clientDistribution}. */
-export interface ClientDistributionOptions extends DistributionOptions {
-  /**
-   * The session index of the first distribution job (default: the number of tree transactions, the
-   * distribution's jobs coming right after the tree's, as `ceremonyJobs` lists them).
-   */
-  readonly firstIndex?: number;
-}
-
-/**
- * Builds the distribution (§6) from the client's path (no tree transaction needed) and the jobs the
- * client signs in it. Refuses a distribution that does not pay the client at least its capacity at
- * its close address, or whose lock time or nSequence is not §6's.
- *
- * @throws {PathVerificationError} `client-mismatch` or `tx-mismatch` (tx -2, labelled by role).
- */
-export function clientDistribution(
-  path: ClientPath,
-  options: ClientDistributionOptions = {},
-): ClientDistribution {
-  assertObject(path, 'path');
-  const shell = treeShell(path);
-  const dist = buildDistribution(shell, options.maxVsize === undefined ? {} : { maxVsize: options.maxVsize });
-  const first = options.firstIndex ?? path.layout.txs.length;
-  assertInt(first, 'options.firstIndex', 0, 2 ** 31 - 1);
-  const plan = distributionSigningPlan(shell, dist);
-  const positions = plan.byParticipant[path.client + 1] as readonly number[];
-  const me = path.proposal.clients[path.client] as Proposal['clients'][number];
-  for (const t of dist.txs) {
-    const label = `distribution ${t.role}${t.role === 'sub' ? `[${t.group}]` : ''}`;
-    const input = t.tx.inputs[0] as TxIn;
-    if (t.tx.locktime !== dist.tDist || input.sequence !== DISTRIBUTION_SEQUENCE)
-      fail(-2, label, 'tx-mismatch', 'not nLockTime T_dist with nSequence 0xFFFFFFFE');
-  }
-  const mine = dist.txs.find((t) => t.role !== 'top' && t.clients.includes(path.client)) as DistributionTx;
-  const out = mine.tx.outputs[mine.clients.indexOf(path.client)] as TxOut;
-  if (!bytesEqual(out.script, me.closeScript) || out.value < me.capacity)
-    fail(
-      -2,
-      'distribution',
-      'client-mismatch',
-      "does not pay the client's close address at least its capacity",
-    );
-  return Object.freeze({
-    distribution: dist,
-    client: path.client,
-    txs: Object.freeze(positions.map((j) => dist.txs[j] as DistributionTx)),
-    positions,
-    jobs: Object.freeze(
-      positions.map((j) => Object.freeze({ index: first + j, job: plan.jobs[j] as IndexedJob['job'] })),
-    ),
-  });
-}
-
-/** A final signature for a distribution transaction, by its position in `distribution.txs`. */
-export interface DistributionSignatureEntry {
-  readonly index: number;
-  readonly signature: Uint8Array;
-}
-
-/**
- * The client's distribution verifier (§8 step 4): each distribution transaction it signed must come
- * back with a 64-byte BIP340 signature that verifies against the spent output's tweaked key. Returns
- * the signed transactions, in `cd.txs` order, ready to store and broadcast from `T_dist`.
- *
- * @throws {PathVerificationError} `missing-tx` or `signature-invalid`, labelled by role.
- */
-export function checkSignedDistribution(
-  cd: ClientDistribution,
-  signatures: readonly DistributionSignatureEntry[],
-): Uint8Array[] {
-  if (!Array.isArray(signatures))
-    throw new InvalidArgumentError('signatures', 'expected an array of { index, signature }');
-  return cd.txs.map((t, k) => {
-    const pos = cd.positions[k] as number;
-    const label = `distribution ${t.role}${t.role === 'sub' ? `[${t.group}]` : ''}`;
-    const entry = signatures.find((s) => s?.index === pos);
-    if (entry === undefined || !(entry.signature instanceof Uint8Array) || entry.signature.length !== 64)
-      fail(-2, label, 'missing-tx', 'no 64-byte signature');
-    if (!schnorrVerify(entry.signature, t.sighash, t.spentTaproot.outputKey))
-      fail(-2, label, 'signature-invalid', "the signature does not verify against the spent output's key");
-    return encodeTx(t.tx, [[entry.signature]]);
-  });
-}
-
-/** The LSP's session jobs for the ceremony: every tree transaction, then the distribution's (§8 round 1). */
-export function ceremonyJobs(tree: FactoryTree, dist: Distribution): IndexedJob['job'][] {
-  assertTree(tree);
-  assertObject(dist, 'dist');
-  return [...signingPlan(tree).txs, ...distributionSigningPlan(tree, dist).jobs];
-}
-
-// A FactoryTree without transactions: what buildDistribution and its signing plan read (proposal,
-// layout order, keys, funding output).
-function treeShell(path: ClientPath): FactoryTree {
-  return Object.freeze({
-    proposal: path.proposal,
-    layout: path.layout,
-    funding: path.funding,
-    txs: Object.freeze([]),
-    keys: path.keys,
-    state: path.state,
-  });
 }

@@ -26,7 +26,8 @@ import {
   txidBytesOf,
   txVsize,
 } from '@superscalar/tx';
-import { assertBytes, assertInt, assertObject, assertTree } from './_assert.js';
+import { assertBytes, assertInt, assertObject } from './_assert.js';
+import { InvalidArgumentError } from './errors.js';
 import { SpendError } from './exitErrors.js';
 import { keyPathJob, type SigningJob } from './jobs.js';
 import { MAX_FAN_OUT, tDist as tDistOf } from './proposal.js';
@@ -105,6 +106,27 @@ function splitRuns(order: readonly number[], maxPer: number): number[][] {
 }
 
 /**
+ * What the distribution is built from: a `FactoryTree` or a client's `ClientPath` (both carry the
+ * proposal, the layout, the participant keys and the funding output; no tree transaction is read).
+ */
+export type DistributionSource = Pick<FactoryTree, 'proposal' | 'layout' | 'keys' | 'funding'>;
+
+function assertSource(v: unknown): asserts v is DistributionSource {
+  if (
+    typeof v !== 'object' ||
+    v === null ||
+    !('proposal' in v) ||
+    !('layout' in v) ||
+    !('keys' in v) ||
+    !('funding' in v)
+  )
+    throw new InvalidArgumentError(
+      'tree',
+      'expected a FactoryTree (buildTree) or a ClientPath (buildClientPath)',
+    );
+}
+
+/**
  * Builds the distribution of a tree's factory (§6): clients paid in placement order at their close
  * addresses, each `c_i` plus an equal share of `rest = funding − Σ c_i − anchors − fees` (the
  * remainder to the last client), then one P2A anchor; a distribution tree when one transaction would
@@ -112,8 +134,8 @@ function splitRuns(order: readonly number[], maxPer: number): number[][] {
  *
  * @throws {SpendError} `too-many-clients` (more than 200 runs needed), `rest-negative`.
  */
-export function buildDistribution(tree: FactoryTree, options: DistributionOptions = {}): Distribution {
-  assertTree(tree);
+export function buildDistribution(tree: DistributionSource, options: DistributionOptions = {}): Distribution {
+  assertSource(tree);
   const p = tree.proposal;
   const maxVsize = options.maxVsize ?? TRUC_MAX_VSIZE;
   assertInt(maxVsize, 'options.maxVsize', treeTxVsize(1), TRUC_MAX_VSIZE);
@@ -291,8 +313,11 @@ export interface DistributionSigningPlan {
 }
 
 /** The signing plan of a distribution (§6, §8 round 1). */
-export function distributionSigningPlan(tree: FactoryTree, dist: Distribution): DistributionSigningPlan {
-  assertTree(tree);
+export function distributionSigningPlan(
+  tree: DistributionSource,
+  dist: Distribution,
+): DistributionSigningPlan {
+  assertSource(tree);
   assertObject(dist, 'dist');
   const jobs = dist.txs.map((t) =>
     keyPathJob({

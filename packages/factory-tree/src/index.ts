@@ -13,20 +13,30 @@ export {
   signJobsSimulated,
 } from './advance.js';
 export {
-  type AgreedTerms,
-  buildClientPath,
   type ClientDistribution,
   type ClientDistributionOptions,
-  type ClientPath,
-  type ClientPathOptions,
   ceremonyJobs,
   checkSignedDistribution,
-  checkUnsignedPath,
   clientDistribution,
   type DistributionSignatureEntry,
-  replayClientPath,
+} from './clientDistribution.js';
+export {
+  type AgreedTerms,
+  buildClientPath,
+  type ClientPath,
+  type ClientPathOptions,
+  checkUnsignedPath,
   type UnsignedPathCheckOptions,
 } from './clientPath.js';
+export {
+  type ClientFactoryRecord,
+  type ClientRecordSignatures,
+  type ClientReplayOptions,
+  clientFactoryRecord,
+  type ReplayedClientFactory,
+  replayClientFactory,
+} from './clientRecord.js';
+export { CLIENT_RECORD_VERSION, decodeClientFactory, encodeClientFactory } from './clientRecordCodec.js';
 export {
   buildCooperativeClose,
   type CloseOutput,
@@ -46,6 +56,7 @@ export {
   type Distribution,
   type DistributionOptions,
   type DistributionSigningPlan,
+  type DistributionSource,
   type DistributionTx,
   distributionSigningPlan,
   signedDistributionBytes,
@@ -119,6 +130,12 @@ export {
   signingJob,
   signJobsSplitSimulated,
 } from './jobs.js';
+export {
+  advanceClientPathState,
+  type ClientPathState,
+  clientPathState,
+  type PathAdvance,
+} from './pathState.js';
 export {
   buildPoison,
   type PoisonClient,

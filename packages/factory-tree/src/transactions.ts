@@ -405,21 +405,82 @@ export function buildTree(p: Proposal, state?: FactoryState): FactoryTree {
 }
 
 /**
+ * @internal What the transaction builder reads of a state, node by node and leaf by leaf: a whole
+ * {@link FactoryState} ({@link fullStateReader}) or a client's O(depth) path state (`pathState.ts`),
+ * which answers only for the nodes and the leaf of its path.
+ */
+export interface StateReader {
+  /** The DW state of a state node (0..K−1). */
+  readonly dwState: (node: number) => number;
+  /** The kickoff instance of a node. */
+  readonly instance: (node: number) => number;
+  /** The current counter `c` of a leaf. */
+  readonly counter: (leaf: number) => number;
+  /** The current allocation of a leaf. */
+  readonly allocation: (leaf: number) => LeafAllocation;
+  /** `sha256(s_c)` of a leaf's current counter. */
+  readonly poisonHash: (leaf: number) => Uint8Array;
+}
+
+/** @internal A {@link StateReader} over a whole factory state. */
+export function fullStateReader(state: FactoryState): StateReader {
+  const dw = state.dw;
+  return {
+    dwState: (node) => dw.states[node] as number,
+    instance: (node) => dw.instances[node] as number,
+    counter: (leaf) => dw.leafCounters[leaf] as number,
+    allocation: (leaf) => state.allocations[leaf] as LeafAllocation,
+    poisonHash: (leaf) => state.poisonHashes[leaf] as Uint8Array,
+  };
+}
+
+/**
  * @internal Builds a tree from a layout and a state already checked. With `reuse`, only the
  * transactions `reuse.from .. reuse.to − 1` (one subtree, contiguous in pre-order) are rebuilt and
  * every other transaction is taken from `reuse.tree`, which must be the same proposal's tree at a
  * state that differs only inside that range (an advance: the advanced node's state and everything
- * below it). With `only` (no `reuse`), only the transactions listed are built, in the order given,
- * each after its parent (a client's root-to-leaf path): the others stay holes in `txs`.
+ * below it).
  */
 export function buildTreeWith(
   p: Proposal,
   layout: TreeLayout,
   state: FactoryState,
   reuse?: { readonly tree: FactoryTree; readonly from: number; readonly to: number },
-  only?: readonly number[],
 ): FactoryTree {
-  const dw = state.dw;
+  const built = buildTxs(p, layout, fullStateReader(state), reuse === undefined ? {} : { reuse });
+  return Object.freeze({
+    proposal: p,
+    layout,
+    funding: built.funding,
+    txs: Object.freeze(built.txs),
+    keys: Object.freeze(built.keys),
+    state,
+  });
+}
+
+/** @internal What {@link buildTxs} returns: the transactions built (holes for those not built). */
+export interface BuiltTxs {
+  readonly funding: TaprootOutput;
+  readonly keys: readonly Uint8Array[];
+  readonly txs: TreeTx[];
+}
+
+/**
+ * @internal The transaction builder. `options.reuse` as in {@link buildTreeWith}; with
+ * `options.only` (no `reuse`), only the transactions listed are built, in the order given, each
+ * after its parent (a client's root-to-leaf path): the others stay holes in `txs`, and `state` is
+ * asked only about the nodes and the leaf of those transactions.
+ */
+export function buildTxs(
+  p: Proposal,
+  layout: TreeLayout,
+  state: StateReader,
+  options: {
+    readonly reuse?: { readonly tree: FactoryTree; readonly from: number; readonly to: number };
+    readonly only?: readonly number[];
+  },
+): BuiltTxs {
+  const { reuse, only } = options;
   const keys = reuse?.tree.keys ?? [p.lsp.key, ...p.clients.map((c) => c.key)];
   const lspKey = p.lsp.key;
   const funding =
@@ -463,11 +524,11 @@ export function buildTreeWith(
     const T = Tk(t.k);
     let outputAmounts = t.outputAmounts;
     let sequence = t.sequence;
-    const dwState = t.kind === 'state' ? (dw.states[t.node] as number) : -1;
-    if (t.kind === 'state') sequence = nSequenceForState(dw.params, dwState);
+    const dwState = t.kind === 'state' ? state.dwState(t.node) : -1;
+    if (t.kind === 'state') sequence = nSequenceForState(p.dw, dwState);
     if (t.kind === 'state' && t.leaf >= 0) {
       const cl = layout.leafClients[t.leaf] as readonly number[];
-      const alloc = state.allocations[t.leaf] as LeafAllocation;
+      const alloc = state.allocation(t.leaf);
       outputAmounts = Object.freeze([...alloc.capacities, alloc.lStock, ANCHOR_AMOUNT]);
       cl.forEach((c, i) => {
         const o = channelOutput(lspKey, keys[c + 1] as Uint8Array, T);
@@ -479,11 +540,11 @@ export function buildTreeWith(
         leafKeys: t.signers.map((s) => keys[s] as Uint8Array),
         lspKey,
         lStockCsv: p.lStockCsv,
-        poisonHash: state.poisonHashes[t.leaf] as Uint8Array,
+        poisonHash: state.poisonHash(t.leaf),
       });
       outputs.push({ value: outputAmounts[cl.length] as bigint, script: o.script });
       outputTaproot.push(o);
-      roles.push({ kind: 'lstock', leaf: t.leaf, counter: dw.leafCounters[t.leaf] as number });
+      roles.push({ kind: 'lstock', leaf: t.leaf, counter: state.counter(t.leaf) });
     } else {
       const children =
         t.kind === 'kickoff' && t.childTxs.length === 0
@@ -508,7 +569,7 @@ export function buildTreeWith(
       sequence,
       outputAmounts,
       dwState,
-      instance: dw.instances[t.node] as number,
+      instance: state.instance(t.node),
       tx,
       txid: displayHex(txidB),
       txidBytes: txidB,
@@ -519,14 +580,7 @@ export function buildTreeWith(
       sighash: new TaprootSighasher(tx, [spent]).sighash(0),
     });
   }
-  return Object.freeze({
-    proposal: p,
-    layout,
-    funding,
-    txs: Object.freeze(built),
-    keys: Object.freeze(keys),
-    state,
-  });
+  return { funding, keys, txs: built };
 }
 
 /** Serialises a tree transaction with its 64-byte key-path signature as the witness. */

@@ -19,9 +19,10 @@ import { assertBytes, assertInt, assertObject, assertTree } from './_assert.js';
 import type { AdvancePlan } from './advance.js';
 import { buildClientPath, type ClientPath } from './clientPath.js';
 import { InvalidArgumentError, PathVerificationError } from './errors.js';
+import type { ClientPathState } from './pathState.js';
 import { type PoisonTx, verifyLStockSecret } from './poison.js';
 import type { Proposal } from './proposal.js';
-import type { FactoryState, FactoryTree, TreeTx } from './transactions.js';
+import type { FactoryTree, TreeTx } from './transactions.js';
 
 /** What {@link validateSignedTx} checks a received transaction against. */
 export interface ExpectedTx {
@@ -107,8 +108,12 @@ export function validateSignedTx(
 
 /** Options of {@link validatePath}. */
 export interface PathVerificationOptions {
-  /** The state the path was signed at (default: the initial tree). */
-  readonly state?: FactoryState;
+  /**
+   * The O(depth) state the path was signed at (default: the initial state): the client's record's
+   * (`ClientFactoryRecord.state`), its own step after an advance (`advanceClientPathState`), or a
+   * whole tree's projected on its path (`clientPathState(tree, client)`).
+   */
+  readonly state?: ClientPathState;
   /** The funding output as it appears in the LSP's funding transaction (checked when given). */
   readonly fundingOutput?: TxOut;
   /**
@@ -182,13 +187,9 @@ export function validatePath(
       fail(w, 'client-mismatch', "the proposal pays another close address than the client's");
     if (want.capacity !== undefined && want.capacity !== me.capacity)
       fail(w, 'client-mismatch', `capacity ${me.capacity} in the proposal, ${want.capacity} agreed`);
-    const alloc = cp.state.allocations[leaf];
+    const alloc = cp.state.allocation;
     const pos = (cp.layout.leafClients[leaf] as readonly number[]).indexOf(client);
-    if (
-      want.capacity !== undefined &&
-      options.state === undefined &&
-      alloc?.capacities[pos] !== want.capacity
-    )
+    if (want.capacity !== undefined && options.state === undefined && alloc.capacities[pos] !== want.capacity)
       fail(w, 'client-mismatch', 'the channel output is not the agreed capacity');
   }
   if (!Array.isArray(signedPath))

@@ -3,13 +3,8 @@
 import { displayHex, encodeTx, type Tx, txidBytesOf } from '@superscalar/tx';
 import { describe, expect, it } from 'vitest';
 import { advanceCounters, planAdvance } from '../src/advance.js';
-import {
-  buildClientPath,
-  ceremonyJobs,
-  checkSignedDistribution,
-  checkUnsignedPath,
-  clientDistribution,
-} from '../src/clientPath.js';
+import { ceremonyJobs, checkSignedDistribution, clientDistribution } from '../src/clientDistribution.js';
+import { buildClientPath, checkUnsignedPath } from '../src/clientPath.js';
 import { buildDistribution } from '../src/distribution.js';
 import { PathVerificationError } from '../src/errors.js';
 import {
@@ -19,6 +14,7 @@ import {
   lspAggregateJobs,
   lspSignJobs,
 } from '../src/jobs.js';
+import { clientPathState } from '../src/pathState.js';
 import { type Proposal, poisonHashesFromSeed } from '../src/proposal.js';
 import { signingPlan } from '../src/signingPlan.js';
 import { buildTree, fundingOutput, signedTxBytes } from '../src/transactions.js';
@@ -86,7 +82,7 @@ describe('buildClientPath: a client builds its own path only', () => {
       poisonHashes: new Map(cs.map((c, i) => [c, hs[i] as Uint8Array])),
     });
     const client = tree.layout.leafClients[1]?.[0] as number;
-    const cp = buildClientPath(proposal, client, { state: plan.next.state });
+    const cp = buildClientPath(proposal, client, { state: clientPathState(plan.next, client) });
     for (const x of cp.txs) expect(encodeTx(x.tx)).toEqual(encodeTx(plan.next.txs[x.index]?.tx as Tx));
   });
 });

@@ -3,8 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzzIterations, propertyRuns } from '../../../test-utils/index.js';
 import { abandonPlan, advanceCounters, planAdvance } from '../src/advance.js';
-import { replayClientPath } from '../src/clientPath.js';
+import { buildClientPath } from '../src/clientPath.js';
 import { DecodeError } from '../src/errors.js';
+import { clientPathState } from '../src/pathState.js';
 import { verifyLStockSecret } from '../src/poison.js';
 import { lStockSecret, type Proposal, poisonHashesFromSeed } from '../src/proposal.js';
 import {
@@ -231,9 +232,9 @@ describe('replay', () => {
           expect(replayed.tree.txs.map((t) => t.txid)).toEqual(tree.txs.map((t) => t.txid));
           expect(replayed.tree.state.dw.nextCounter).toBe(tree.state.dw.nextCounter);
           expect(replayed.tree.state.allocations).toEqual(tree.state.allocations);
-          // A client's replay builds its own path only, at the same state.
+          // A client's path at the replayed state, from the O(depth) projection only.
           for (let c = 0; c < N; c++) {
-            const cp = replayClientPath(record, c);
+            const cp = buildClientPath(proposal, c, { state: clientPathState(replayed.tree, c) });
             expect(cp.txs.map((t) => t.index)).toEqual(tree.layout.leafPaths[cp.leaf]);
             expect(cp.txs.map((t) => t.txid)).toEqual(cp.txs.map((t) => tree.txs[t.index]?.txid));
           }

@@ -2,6 +2,7 @@ import { decodeTx, encodeTx } from '@superscalar/tx';
 import { describe, expect, it } from 'vitest';
 import { advanceCounters, planAdvance, signJobsSimulated } from '../src/advance.js';
 import { PathVerificationError } from '../src/errors.js';
+import { clientPathState } from '../src/pathState.js';
 import { lStockSecret, type Proposal, poisonHashesFromSeed } from '../src/proposal.js';
 import { signedSettlementBytes } from '../src/settlement.js';
 import { signTreeSimulated } from '../src/signingPlan.js';
@@ -180,13 +181,14 @@ describe('validateAdvance: the new states, the poison and the settlement', () =>
       const fresh = plan.newTxs.some((n) => n.index === i);
       return signedTxBytes(t, fresh ? sigOf(`tx ${i}`) : (sigs[i] as Uint8Array));
     });
-    expect(validatePath(proposal, 1, path, { state: plan.next.state }).path.map((t) => t.dwState)).toEqual([
-      -1, 0, -1, 0, -1, 1,
-    ]);
+    expect(
+      validatePath(proposal, 1, path, { state: clientPathState(plan.next, 1) }).path.map((t) => t.dwState),
+    ).toEqual([-1, 0, -1, 0, -1, 1]);
     // The old path does not verify at the new state.
-    expect(pathError(() => validatePath(proposal, 1, signedPathOf(1), { state: plan.next.state })).tx).toBe(
-      tree.layout.leafPaths[0]?.at(-1),
-    );
+    expect(
+      pathError(() => validatePath(proposal, 1, signedPathOf(1), { state: clientPathState(plan.next, 1) }))
+        .tx,
+    ).toBe(tree.layout.leafPaths[0]?.at(-1));
   });
 
   it('a client of another leaf expects nothing', () => {
