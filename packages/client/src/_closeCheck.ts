@@ -5,7 +5,7 @@
  * @module
  */
 import { equalBytes, toHex } from '@superscalar/core';
-import { buildCooperativeClose, type CooperativeClose, type FactoryTree } from '@superscalar/factory-tree';
+import { buildCooperativeClose, type CooperativeClose, type FactoryOutline } from '@superscalar/factory-tree';
 import type { ClosePropose } from '@superscalar/wire';
 import { CloseRefusedError, InvalidArgumentError, UnexpectedMessageError } from './errors.js';
 
@@ -41,7 +41,7 @@ export function checkPropose(message: ClosePropose, factoryId: Uint8Array): numb
 
 // Brief §6's close from the balances the message's outputs state: every output but the last pays a
 // distinct client's close address, the last the LSP's; rebuilt, it must be the same transaction.
-export function rebuild(tree: FactoryTree, message: ClosePropose, attempt: number): CooperativeClose {
+export function rebuild(tree: FactoryOutline, message: ClosePropose, attempt: number): CooperativeClose {
   const p = tree.proposal;
   const refuse = (why: string, cause?: unknown) =>
     new CloseRefusedError('wrong-outputs', attempt, why, cause === undefined ? undefined : { cause });

@@ -21,7 +21,7 @@
  */
 import { asserters, equalBytes, fromHex, type Rng, reversed } from '@superscalar/core';
 import {
-  buildTree,
+  buildClientPath,
   type ClientSigningState,
   CloseRejectedError,
   COOPERATIVE_CLOSE_SEQUENCE,
@@ -30,7 +30,7 @@ import {
   checkCooperativeClose,
   clientJobsRound1,
   clientJobsRound2,
-  type FactoryTree,
+  type FactoryOutline,
   type Proposal,
   SigningError,
   signedCloseBytes,
@@ -61,8 +61,12 @@ export interface ClientCloseOptions {
   readonly message: ClosePropose;
   /** The factory's proposal (as agreed at creation). */
   readonly proposal: Proposal;
-  /** `buildTree(proposal)` when the caller has it (skips rebuilding it); must be built from `proposal`. */
-  readonly tree?: FactoryTree;
+  /**
+   * The client's `ClientPath` (`buildClientPath(proposal, clientIndex)`) when the caller has it, or any
+   * `FactoryOutline` built from `proposal`; built here (O(depth)) otherwise. The whole tree is never
+   * needed.
+   */
+  readonly path?: FactoryOutline;
   /** The client's index in `proposal.clients`. */
   readonly clientIndex: number;
   /** Its factory secret key (32 bytes; its public key is `proposal.clients[clientIndex].key`). */
@@ -104,7 +108,7 @@ export class ClientCloseSession {
   readonly close: CooperativeClose;
   /** What the close pays the client's own close address (0 when its balance is below dust). */
   readonly ownOutput: bigint;
-  readonly #tree: FactoryTree;
+  readonly #outline: FactoryOutline;
   readonly #nonce: CloseNonce;
   readonly #state: ClientSigningState;
   #phase: ClientClosePhase = 'awaiting-agg-nonce';
@@ -119,12 +123,12 @@ export class ClientCloseSession {
    * @throws {UnexpectedMessageError} a message for another factory, a close request (attempt 0) or
    *   malformed fields.
    * @throws {InvalidArgumentError} malformed options, a secret key or close script that is not the
-   *   proposal's for `clientIndex`, or a `tree` not built from `proposal`.
+   *   proposal's for `clientIndex`, or a `path` not built from `proposal`.
    */
   constructor(options: ClientCloseOptions) {
     if (typeof options !== 'object' || options === null)
       throw new InvalidArgumentError('options', 'expected ClientCloseOptions');
-    const { proposal, tree, message } = options;
+    const { proposal, path, message } = options;
     if (typeof proposal !== 'object' || proposal === null || !Array.isArray(proposal.clients))
       throw new InvalidArgumentError('options.proposal', 'expected the factory proposal');
     const rng = check.fn<Rng>(options.rng, 'options.rng');
@@ -146,8 +150,8 @@ export class ClientCloseSession {
       throw new InvalidArgumentError('options.factorySecretKey', `is not the key of clients[${me}]`);
     if (!equalBytes(check.bytes(options.closeScript, undefined, 'options.closeScript'), spec.closeScript))
       throw new InvalidArgumentError('options.closeScript', `the proposal names another for clients[${me}]`);
-    if (tree !== undefined && (typeof tree !== 'object' || tree === null || tree.proposal !== proposal))
-      throw new InvalidArgumentError('options.tree', 'must be buildTree(options.proposal)');
+    if (path !== undefined && (typeof path !== 'object' || path === null || path.proposal !== proposal))
+      throw new InvalidArgumentError('options.path', 'must be built from options.proposal');
 
     this.factoryId = factoryIdOf(proposal);
     this.attempt = checkPropose(message, this.factoryId);
@@ -160,7 +164,7 @@ export class ClientCloseSession {
       );
     if (message.closeFeeRate > maxRate)
       throw new CloseRefusedError('fee-too-high', at, `${message.closeFeeRate} sat/kvB is above ${maxRate}`);
-    this.#tree = tree ?? buildTree(proposal);
+    this.#outline = path ?? buildClientPath(proposal, me);
 
     // 1. Its own output, on the transaction exactly as proposed (brief §6, flaw 6).
     const outputs = message.outputs.map((o) => ({ value: o.amount, script: Uint8Array.from(o.script) }));
@@ -177,13 +181,13 @@ export class ClientCloseSession {
       outputs,
     };
     try {
-      checkCooperativeClose(this.#tree, { client: me, balance, tx });
+      checkCooperativeClose(this.#outline, { client: me, balance, tx });
     } catch (e) {
       if (CloseRejectedError.isInstance(e)) throw new CloseRefusedError(e.fault, at, e.message, { cause: e });
       throw e;
     }
     // 2. The whole transaction is §6's construction from these outputs.
-    this.close = rebuild(this.#tree, message, at);
+    this.close = rebuild(this.#outline, message, at);
     const own = outputs.find((o) => equalBytes(o.script, spec.closeScript));
     this.ownOutput = own === undefined ? 0n : own.value;
 
@@ -268,7 +272,7 @@ export class ClientCloseSession {
         throw new StaleMessageError('duplicate', 'close_done already received');
       throw new UnexpectedMessageError('conflicting', 'a second, different close_done');
     }
-    if (!schnorrVerify(signature, this.close.sighash, this.#tree.funding.outputKey))
+    if (!schnorrVerify(signature, this.close.sighash, this.#outline.funding.outputKey))
       throw new CloseSignatureError(
         this.attempt,
         `close_done: the signature is not valid for close ${this.close.txid} under the funding key`,

@@ -27,7 +27,6 @@ function session(message: ClosePropose, i = 0, more: Partial<ClientCloseOptions>
   return new ClientCloseSession({
     message,
     proposal: p,
-    tree: f.tree,
     clientIndex: i,
     factorySecretKey: c.secretKey,
     balance: balances[i] as bigint,

@@ -27,3 +27,19 @@ export function assertTree(v: unknown, name = 'tree'): void {
   if (typeof v !== 'object' || v === null || !('proposal' in v) || !('layout' in v) || !('txs' in v))
     throw new InvalidArgumentError(name, 'expected a FactoryTree (buildTree)');
 }
+
+/** Checks the fields a `FactoryOutline` reads (a `FactoryTree` or a `ClientPath`). */
+export function assertOutline(v: unknown, name = 'tree'): void {
+  if (
+    typeof v !== 'object' ||
+    v === null ||
+    !('proposal' in v) ||
+    !('layout' in v) ||
+    !('keys' in v) ||
+    !('funding' in v)
+  )
+    throw new InvalidArgumentError(
+      name,
+      'expected a FactoryTree (buildTree) or a ClientPath (buildClientPath)',
+    );
+}

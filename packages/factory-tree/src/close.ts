@@ -22,11 +22,11 @@ import {
   txidBytesOf,
   txVsize,
 } from '@superscalar/tx';
-import { assertBytes, assertInt, assertSats, assertTree } from './_assert.js';
+import { assertBytes, assertInt, assertOutline, assertSats } from './_assert.js';
 import { InvalidArgumentError } from './errors.js';
 import { CloseRejectedError, SpendError } from './exitErrors.js';
 import { keyPathJob, type SigningJob } from './jobs.js';
-import type { FactoryTree } from './transactions.js';
+import type { FactoryOutline } from './transactions.js';
 import { feeFor } from './tree.js';
 
 /** nSequence of the cooperative close's input (§6). */
@@ -84,8 +84,11 @@ export interface CooperativeClose {
  * @throws {InvalidArgumentError} malformed balances, height or rate. {@link SpendError} `below-dust`
  *   when the LSP's output would be below 330 sats, `too-large` above 100,000 vB.
  */
-export function buildCooperativeClose(tree: FactoryTree, request: CooperativeCloseRequest): CooperativeClose {
-  assertTree(tree);
+export function buildCooperativeClose(
+  tree: FactoryOutline,
+  request: CooperativeCloseRequest,
+): CooperativeClose {
+  assertOutline(tree);
   const p = tree.proposal;
   const { balances, tipHeight, closeFeeRate } = request;
   if (!Array.isArray(balances) || balances.length !== p.clients.length)
@@ -179,8 +182,8 @@ export interface CooperativeCloseCheck {
  *
  * @throws {CloseRejectedError} naming the client and the fault.
  */
-export function checkCooperativeClose(tree: FactoryTree, check: CooperativeCloseCheck): void {
-  assertTree(tree);
+export function checkCooperativeClose(tree: FactoryOutline, check: CooperativeCloseCheck): void {
+  assertOutline(tree);
   const p = tree.proposal;
   if (typeof check !== 'object' || check === null)
     throw new InvalidArgumentError('check', 'expected { client, balance, tx }');
@@ -228,8 +231,8 @@ export function checkCooperativeClose(tree: FactoryTree, check: CooperativeClose
  * The BIP341 key-path sighash of a one-input cooperative close `tx` spending `tree`'s funding output:
  * the message all N+1 sign. A client computes it itself, after {@link checkCooperativeClose} passed.
  */
-export function cooperativeCloseSighash(tree: FactoryTree, tx: Tx): Uint8Array {
-  assertTree(tree);
+export function cooperativeCloseSighash(tree: FactoryOutline, tx: Tx): Uint8Array {
+  assertOutline(tree);
   if (typeof tx !== 'object' || tx === null || !Array.isArray(tx.inputs) || tx.inputs.length !== 1)
     throw new InvalidArgumentError('tx', 'expected a one-input transaction');
   return new TaprootSighasher(tx, [

@@ -26,12 +26,12 @@ import {
   txidBytesOf,
   txVsize,
 } from '@superscalar/tx';
-import { assertBytes, assertInt, assertObject } from './_assert.js';
+import { assertBytes, assertInt, assertObject, assertOutline } from './_assert.js';
 import { InvalidArgumentError } from './errors.js';
 import { SpendError } from './exitErrors.js';
 import { keyPathJob, type SigningJob } from './jobs.js';
 import { MAX_FAN_OUT, tDist as tDistOf } from './proposal.js';
-import { type FactoryTree, musigTaprootOutput, type TaprootOutput } from './transactions.js';
+import { type FactoryOutline, musigTaprootOutput, type TaprootOutput } from './transactions.js';
 import { feeFor, treeTxVsize } from './tree.js';
 
 /** nSequence of every distribution input: non-final, so nLockTime `T_dist` binds (§6). */
@@ -106,27 +106,6 @@ function splitRuns(order: readonly number[], maxPer: number): number[][] {
 }
 
 /**
- * What the distribution is built from: a `FactoryTree` or a client's `ClientPath` (both carry the
- * proposal, the layout, the participant keys and the funding output; no tree transaction is read).
- */
-export type DistributionSource = Pick<FactoryTree, 'proposal' | 'layout' | 'keys' | 'funding'>;
-
-function assertSource(v: unknown): asserts v is DistributionSource {
-  if (
-    typeof v !== 'object' ||
-    v === null ||
-    !('proposal' in v) ||
-    !('layout' in v) ||
-    !('keys' in v) ||
-    !('funding' in v)
-  )
-    throw new InvalidArgumentError(
-      'tree',
-      'expected a FactoryTree (buildTree) or a ClientPath (buildClientPath)',
-    );
-}
-
-/**
  * Builds the distribution of a tree's factory (§6): clients paid in placement order at their close
  * addresses, each `c_i` plus an equal share of `rest = funding − Σ c_i − anchors − fees` (the
  * remainder to the last client), then one P2A anchor; a distribution tree when one transaction would
@@ -134,8 +113,8 @@ function assertSource(v: unknown): asserts v is DistributionSource {
  *
  * @throws {SpendError} `too-many-clients` (more than 200 runs needed), `rest-negative`.
  */
-export function buildDistribution(tree: DistributionSource, options: DistributionOptions = {}): Distribution {
-  assertSource(tree);
+export function buildDistribution(tree: FactoryOutline, options: DistributionOptions = {}): Distribution {
+  assertOutline(tree);
   const p = tree.proposal;
   const maxVsize = options.maxVsize ?? TRUC_MAX_VSIZE;
   assertInt(maxVsize, 'options.maxVsize', treeTxVsize(1), TRUC_MAX_VSIZE);
@@ -313,11 +292,8 @@ export interface DistributionSigningPlan {
 }
 
 /** The signing plan of a distribution (§6, §8 round 1). */
-export function distributionSigningPlan(
-  tree: DistributionSource,
-  dist: Distribution,
-): DistributionSigningPlan {
-  assertSource(tree);
+export function distributionSigningPlan(tree: FactoryOutline, dist: Distribution): DistributionSigningPlan {
+  assertOutline(tree);
   assertObject(dist, 'dist');
   const jobs = dist.txs.map((t) =>
     keyPathJob({

@@ -228,6 +228,13 @@ export interface TreeTx extends TxLayout {
   readonly sighash: Uint8Array;
 }
 
+/**
+ * What the distribution and the cooperative close are built from: a {@link FactoryTree} or a client's
+ * `ClientPath` (both carry the proposal, the layout, the participant keys and the funding output; no
+ * tree transaction is read), so a client builds them without the whole tree.
+ */
+export type FactoryOutline = Pick<FactoryTree, 'proposal' | 'layout' | 'keys' | 'funding'>;
+
 /** A factory's full unsigned tree. */
 export interface FactoryTree {
   readonly proposal: Proposal;
