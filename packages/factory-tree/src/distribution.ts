@@ -27,7 +27,6 @@ import {
   txVsize,
 } from '@superscalar/tx';
 import { assertBytes, assertInt, assertObject, assertOutline } from './_assert.js';
-import { InvalidArgumentError } from './errors.js';
 import { SpendError } from './exitErrors.js';
 import { keyPathJob, type SigningJob } from './jobs.js';
 import { MAX_FAN_OUT, tDist as tDistOf } from './proposal.js';
