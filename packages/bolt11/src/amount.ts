@@ -38,8 +38,12 @@ const NETWORK_OF: [string, Network][] = [
  * `lntbs` (signet), `lnbcrt` (regtest).
  */
 export function invoicePrefix(network: Network): string {
-  const c = Object.hasOwn(CURRENCY, network) ? CURRENCY[network] : undefined;
-  if (c === undefined) throw new InvalidArgumentError('network', `unknown network ${String(network)}`);
+  return prefixOf(network, 'network');
+}
+
+function prefixOf(network: Network, path: string): string {
+  const c = typeof network === 'string' && Object.hasOwn(CURRENCY, network) ? CURRENCY[network] : undefined;
+  if (c === undefined) throw new InvalidArgumentError(path, `unknown network ${String(network)}`);
   return `ln${c}`;
 }
 
@@ -133,7 +137,7 @@ export function encodeHrp(
   msat: bigint | undefined,
   multiplier: AmountMultiplier | undefined,
 ): string {
-  const prefix = invoicePrefix(network);
+  const prefix = prefixOf(network, 'invoice.network');
   if (msat === undefined) {
     if (multiplier !== undefined)
       throw new InvalidArgumentError('invoice.multiplier', 'given without amountMsat');
