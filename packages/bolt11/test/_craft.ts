@@ -32,7 +32,8 @@ export const S: RawField = ['s', words(SECRET)];
 export const D: RawField = ['d', text('coffee')];
 export const BASE: RawField[] = [P, S, D];
 
-function pad8(ws: number[]): Uint8Array {
+/** 5-bit words to bytes, the last one zero-padded (how BOLT 11 builds the signed data). */
+export function pad8(ws: number[]): Uint8Array {
   const out: number[] = [];
   let acc = 0;
   let bits = 0;
@@ -65,6 +66,11 @@ export function craft(hrp: string, fields: RawField[], o: CraftOptions = {}): st
     if (tag < 0) throw new Error(`letter ${letter}`);
     data.push(tag, ws.length >> 5, ws.length & 31, ...ws);
   }
+  return bech32.encode(hrp, [...data, ...signatureWords(hrp, data, o)], false);
+}
+
+/** The 104 signature words over `hrp` and the data words before the signature. */
+export function signatureWords(hrp: string, data: number[], o: CraftOptions = {}): number[] {
   const hash = sha256(Uint8Array.from([...new TextEncoder().encode(hrp), ...pad8(data)]));
   const rec = secp256k1.sign(hash, o.sk ?? SK, { prehash: false, format: 'recovered' });
   const sig = secp256k1.Signature.fromBytes(rec, 'recovered');
@@ -75,8 +81,8 @@ export function craft(hrp: string, fields: RawField[], o: CraftOptions = {}): st
     recovery ^= 1;
   }
   const bytes = new Uint8Array(65);
-  bytes.set(secp256k1.Signature.fromBytes(rec, 'recovered').toBytes('compact').slice(0, 32), 0);
+  bytes.set(rec.slice(1, 33), 0);
   bytes.set(secp256k1.Point.Fn.toBytes(s), 32);
   bytes[64] = o.recoveryId ?? recovery;
-  return bech32.encode(hrp, [...data, ...words(bytes)], false);
+  return words(bytes);
 }
