@@ -178,7 +178,7 @@ describe('signInvoice and encodeInvoice', () => {
     const inv = signInvoice(
       {
         ...base,
-        fields: [...base.fields.slice(0, 2), { type: 'description', value: 'é'.repeat(319) + 'x' }],
+        fields: [...base.fields.slice(0, 2), { type: 'description', value: `${'é'.repeat(319)}x` }],
       },
       SK,
     );
