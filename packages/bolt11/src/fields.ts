@@ -259,6 +259,45 @@ export function encodeField(field: TaggedField, path: string): { tag: number; wo
   }
 }
 
+/**
+ * @internal A copy of a field {@link encodeField} accepted, as {@link decodeField} would return it
+ * (fresh bytes, features ascending), so a signed invoice shares no array with its caller.
+ */
+export function copyField(field: TaggedField): TaggedField {
+  switch (field.type) {
+    case 'paymentHash':
+    case 'paymentSecret':
+    case 'descriptionHash':
+    case 'payeeNodeId':
+    case 'metadata':
+      return { type: field.type, value: Uint8Array.from(field.value) };
+    case 'description':
+    case 'expiry':
+    case 'minFinalCltvExpiryDelta':
+      return { type: field.type, value: field.value } as TaggedField;
+    case 'fallback':
+      return {
+        type: 'fallback',
+        value: { version: field.value.version, program: Uint8Array.from(field.value.program) },
+      };
+    case 'routeHint':
+      return {
+        type: 'routeHint',
+        value: field.value.map((h) => ({
+          pubkey: Uint8Array.from(h.pubkey),
+          shortChannelId: Uint8Array.from(h.shortChannelId),
+          feeBaseMsat: h.feeBaseMsat,
+          feeProportionalMillionths: h.feeProportionalMillionths,
+          cltvExpiryDelta: h.cltvExpiryDelta,
+        })),
+      };
+    case 'features':
+      return { type: 'features', value: [...field.value].sort((a, b) => a - b) };
+    case 'unknown':
+      return { type: 'unknown', tag: field.tag, words: [...field.words] };
+  }
+}
+
 // BOLT 11: "MUST fail the payment if any field with fixed data_length (p, h, s, n) does not have the
 // correct length (52, 52, 52, 53)."
 const FIXED_WORDS: Partial<Record<TaggedFieldType, number>> = {

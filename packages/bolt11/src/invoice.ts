@@ -19,6 +19,7 @@ import { bytesToWords, uintToFixedWords, wordsToBytes, wordsToUint } from './_wo
 import { type AmountMultiplier, encodeHrp, MAX_AMOUNT_MSAT, parseHrp } from './amount.js';
 import { DecodeError, type DecodeReason, InvalidArgumentError } from './errors.js';
 import {
+  copyField,
   decodeField,
   encodeField,
   type Fallback,
@@ -234,7 +235,7 @@ function describe(signed: SignedInvoice, payeeNodeId: Uint8Array): Invoice {
         minFinalCltvExpiryDelta = f.value;
         break;
       case 'features':
-        features = [...f.value].sort((a, b) => a - b);
+        features = f.value;
         break;
       case 'fallback':
         fallbacks.push(f.value);
@@ -384,7 +385,8 @@ export function invoiceSigningHash(invoice: UnsignedInvoice): Uint8Array {
 /**
  * Signs an invoice with the payee's node secret key: ECDSA over secp256k1, RFC 6979 deterministic
  * nonces, low-S, with the recovery id. If the invoice has an `n` field it must be this key's public
- * key. Returns the decoded form ({@link encodeInvoice} gives the string).
+ * key. Returns the decoded form ({@link encodeInvoice} gives the string), sharing no array with
+ * `invoice`, with `features` ascending: equal to `decodeInvoice(encodeInvoice(result))`.
  */
 export function signInvoice(invoice: UnsignedInvoice, nodeSecretKey: Uint8Array): Invoice {
   const { hrp, words } = unsignedWords(invoice, 'invoice');
@@ -408,7 +410,7 @@ export function signInvoice(invoice: UnsignedInvoice, nodeSecretKey: Uint8Array)
       ? {}
       : { amountMsat: invoice.amountMsat, multiplier: parseHrp(hrp).multiplier as AmountMultiplier }),
     timestamp: invoice.timestamp,
-    fields: [...invoice.fields],
+    fields: invoice.fields.map(copyField),
     signature: sig.slice(1, 65),
     recoveryId: sig[0] as number,
   };

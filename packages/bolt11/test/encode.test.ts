@@ -65,6 +65,19 @@ describe('signInvoice and encodeInvoice', () => {
     expect(sk).toEqual(SK);
   });
 
+  it('returns fresh arrays and features ascending: the result equals its own decoding', () => {
+    const hash = Uint8Array.from(HASH);
+    const unsorted = withFields({ type: 'features', value: [15, 9, 49] });
+    const inv = signInvoice(
+      { ...unsorted, fields: [{ type: 'paymentHash', value: hash }, ...unsorted.fields.slice(1)] },
+      SK,
+    );
+    expect(decodeInvoice(encodeInvoice(inv))).toEqual(inv);
+    expect(inv.features).toEqual([9, 15, 49]);
+    hash.fill(0);
+    expect(inv.paymentHash).toEqual(HASH);
+  });
+
   it('invoiceSigningHash + an outside signature encodes the same invoice', () => {
     const hash = invoiceSigningHash(base);
     const rec = secp256k1.sign(hash, SK, { prehash: false, format: 'recovered' });
