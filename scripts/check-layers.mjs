@@ -14,6 +14,7 @@ const LAYER = {
   shachain: 1,
   'dw-counter': 1,
   keys: 1,
+  bolt11: 1,
   'factory-tree': 2,
   'poon-dryja': 2,
   'noise-nk': 3,
@@ -37,6 +38,7 @@ const BROWSER_SAFE = new Set([
   'shachain',
   'dw-counter',
   'keys',
+  'bolt11',
   'factory-tree',
   'poon-dryja',
   'wire',
@@ -46,7 +48,7 @@ const BROWSER_SAFE = new Set([
 // chosen otherwise): they may import Node built-ins.
 const NODE_ONLY_FILES = new Set(['packages/secp/src/_backend-node.ts']);
 // Independent implementations used only for differential tests: never imported from src/.
-const TEST_ONLY = ['@scure/btc-signer/musig2'];
+const TEST_ONLY = ['@scure/btc-signer/musig2', 'light-bolt11-decoder'];
 
 const root = new URL('..', import.meta.url).pathname;
 const problems = [];
