@@ -1,3 +1,10 @@
 // @superscalar/lsp: the LSP role. Re-exports only.
-export { InvalidArgumentError, LspError, type LspErrorCode } from './errors.js';
+export {
+  InvalidArgumentError,
+  ListenError,
+  LspError,
+  type LspErrorCode,
+  MachineFailedError,
+  StoppedError,
+} from './errors.js';
 export type { Action, FeeRates, PeerId, RuntimeInput } from './io.js';
