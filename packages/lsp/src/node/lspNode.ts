@@ -30,7 +30,10 @@ export interface LspMachine<C = never> {
 }
 
 /** The link settings applied to every client connection (`init` due within `initTimeoutMs`, …). */
-export type LspLinkOptions = Omit<LinkOptions, 'role' | 'network' | 'nodeSecret' | 'timers'>;
+export type LspLinkOptions = Omit<
+  LinkOptions,
+  'role' | 'network' | 'nodeSecret' | 'requireIdentity' | 'timers'
+>;
 
 /** Options of {@link LspNode.start}. */
 export interface LspNodeOptions<C> {
