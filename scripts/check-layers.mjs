@@ -47,6 +47,8 @@ const BROWSER_SAFE = new Set([
 // Files of browser-safe packages that only a `node` export condition selects (their browser twin is
 // chosen otherwise): they may import Node built-ins.
 const NODE_ONLY_FILES = new Set(['packages/secp/src/_backend-node.ts']);
+// Folders of browser-safe packages behind a Node-only subpath export (`@superscalar/client/node`).
+const NODE_ONLY_DIRS = ['packages/client/src/node/'];
 // Independent implementations used only for differential tests: never imported from src/.
 const TEST_ONLY = ['@scure/btc-signer/musig2', 'light-bolt11-decoder'];
 
@@ -94,6 +96,7 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
       if (
         BROWSER_SAFE.has(pkg) &&
         !NODE_ONLY_FILES.has(where) &&
+        !NODE_ONLY_DIRS.some((d) => where.startsWith(d)) &&
         (spec.startsWith('node:') || /^(fs|path|crypto|net|os|child_process)$/.test(spec))
       )
         problems.push(`${where}: browser-safe package imports the Node built-in ${spec}`);

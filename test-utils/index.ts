@@ -64,17 +64,21 @@ export async function runReadmeQuickstart(packageDir: string): Promise<Record<st
 }
 
 /**
- * Bundles `packages/<pkg>/src/index.ts` for the browser (esbuild, `--platform=browser`, the `source`
- * condition) into a fresh temporary directory. Returns the bundle's path and text and a `cleanup`.
+ * Bundles `packages/<pkg>/<entry>` (default `src/index.ts`) for the browser (esbuild,
+ * `--platform=browser`, the `source` condition) into a fresh temporary directory. Returns the
+ * bundle's path and text and a `cleanup`.
  */
-export function browserBundle(pkg: string): { path: string; code: string; cleanup(): void } {
+export function browserBundle(
+  pkg: string,
+  entry = 'src/index.ts',
+): { path: string; code: string; cleanup(): void } {
   const pkgDir = join(repoRoot, 'packages', pkg);
   const dir = mkdtempSync(join(tmpdir(), `${pkg}-browser-`));
   const path = join(dir, 'bundle.mjs');
   execFileSync(
     join(repoRoot, 'node_modules', '.bin', 'esbuild'),
     [
-      join(pkgDir, 'src', 'index.ts'),
+      join(pkgDir, entry),
       '--bundle',
       '--platform=browser',
       '--format=esm',

@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/runtime/index.ts', 'src/node/index.ts'],
   format: ['esm'],
   dts: true,
   clean: true,

@@ -17,7 +17,10 @@ export type LspErrorCode =
   | 'LSP_INVALID_ARGUMENT'
   | 'LSP_STALE_MESSAGE'
   | 'LSP_UNEXPECTED_MESSAGE'
-  | 'LSP_CLOSE_BLAME';
+  | 'LSP_CLOSE_BLAME'
+  | 'LSP_STOPPED'
+  | 'LSP_MACHINE_FAILED'
+  | 'LSP_LISTEN_FAILED';
 
 /** Base of every error of `@superscalar/lsp`. */
 export class LspError extends SuperscalarError<LspErrorCode> {}
@@ -104,3 +107,41 @@ export class CloseBlameError extends LspError {
   }
 }
 tagError(CloseBlameError, '@superscalar/lsp:CloseBlameError');
+
+/** The LSP's runtime is stopping or stopped: the command or input was not handled. */
+export class StoppedError extends LspError {
+  constructor() {
+    super('LSP_STOPPED', 'the LSP runtime is stopped; the command was not handled');
+  }
+}
+tagError(StoppedError, '@superscalar/lsp:StoppedError');
+
+/**
+ * Fail-stop: a persist failed or the machine threw (`cause`). Nothing queued after it ran; restart the
+ * LSP from its store.
+ */
+export class MachineFailedError extends LspError {
+  constructor(cause: unknown) {
+    super(
+      'LSP_MACHINE_FAILED',
+      `the LSP machine stopped: ${cause instanceof Error ? cause.message : String(cause)}; restart it from its store`,
+      { cause },
+    );
+  }
+}
+tagError(MachineFailedError, '@superscalar/lsp:MachineFailedError');
+
+/** A listener could not bind (`cause` is the platform's error: address in use, permission…). */
+export class ListenError extends LspError {
+  /** `tcp` or `websocket`. */
+  readonly transport: 'tcp' | 'websocket';
+  constructor(transport: 'tcp' | 'websocket', where: string, cause: unknown) {
+    super(
+      'LSP_LISTEN_FAILED',
+      `could not listen for ${transport} on ${where}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+    this.transport = transport;
+  }
+}
+tagError(ListenError, '@superscalar/lsp:ListenError');

@@ -10,10 +10,13 @@ export { isCloseRequest } from './closeRequest.js';
 export {
   CloseBlameError,
   InvalidArgumentError,
+  ListenError,
   LspError,
   type LspErrorCode,
+  MachineFailedError,
   type StaleFault,
   StaleMessageError,
+  StoppedError,
   type UnexpectedFault,
   UnexpectedMessageError,
 } from './errors.js';

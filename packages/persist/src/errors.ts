@@ -9,7 +9,9 @@
  * `PERSIST_UPDATE_FAILED` and `PERSIST_BACKEND` are the database refusing or failing (nothing of the
  * update was written; retry or stop); `PERSIST_SCHEMA_TOO_NEW` and the `UNKNOWN_*_VERSION` codes mean
  * "upgrade"; `PERSIST_WRONG_KEY`, `PERSIST_CORRUPT_DATABASE`, `PERSIST_DECODE` and
- * `PERSIST_MIGRATION` mean the store cannot be used as it is; the backup codes concern a backup file.
+ * `PERSIST_MIGRATION` mean the store cannot be used as it is; the backup codes concern a backup file;
+ * `PERSIST_SEQUENCER_FAILED` means the role's update sequence stopped (restart from the store), and
+ * `PERSIST_NO_EVENT` is a misuse of the event queue.
  */
 
 import { SuperscalarError, tagError, toHex } from '@superscalar/core';
@@ -31,7 +33,9 @@ export type PersistErrorCode =
   | 'PERSIST_WRONG_PASSPHRASE'
   | 'PERSIST_RESTORE_REFUSED'
   | 'PERSIST_STORE_CLOSED'
-  | 'PERSIST_BACKEND';
+  | 'PERSIST_BACKEND'
+  | 'PERSIST_SEQUENCER_FAILED'
+  | 'PERSIST_NO_EVENT';
 
 /** Base class of every error thrown by this package. */
 export class PersistError extends SuperscalarError<PersistErrorCode> {}
@@ -244,6 +248,36 @@ export class BackendError extends PersistError {
   }
 }
 tagError(BackendError, '@superscalar/persist:BackendError');
+
+/**
+ * A {@link Sequencer} commit failed, or was refused because an earlier one had (fail-stop). With
+ * `updateId` set, that update was not applied (`cause` is the store's error); without it, nothing was
+ * submitted (`cause` is the failure that stopped the sequencer). Stop the role and restart it from the
+ * store: what was acknowledged is durable, nothing after the failed update is.
+ */
+export class SequencerFailedError extends PersistError {
+  /** The update that failed; undefined when the commit was refused because the sequencer had failed. */
+  readonly updateId: bigint | undefined;
+  constructor(cause: unknown, updateId?: bigint) {
+    super(
+      'PERSIST_SEQUENCER_FAILED',
+      updateId === undefined
+        ? `the sequencer stopped after a failed update (${describe(cause)}); nothing was submitted: restart from the store`
+        : `update ${updateId} failed (${describe(cause)}); the sequencer is stopped: restart from the store`,
+      { cause },
+    );
+    this.updateId = updateId;
+  }
+}
+tagError(SequencerFailedError, '@superscalar/persist:SequencerFailedError');
+
+/** `EventQueue.eventHandled()` was called with no event delivered by `nextEvent()` to acknowledge. */
+export class NoEventError extends PersistError {
+  constructor(detail = 'no event was delivered by nextEvent()') {
+    super('PERSIST_NO_EVENT', `eventHandled(): ${detail}`);
+  }
+}
+tagError(NoEventError, '@superscalar/persist:NoEventError');
 
 function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

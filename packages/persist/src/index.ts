@@ -16,10 +16,12 @@ export {
   DecodeError,
   InvalidArgumentError,
   MigrationError,
+  NoEventError,
   PersistError,
   type PersistErrorCode,
   RestoreRefusedError,
   SchemaTooNewError,
+  SequencerFailedError,
   StoreClosedError,
   UnknownBackupVersionError,
   UnknownEnvelopeVersionError,
@@ -29,6 +31,7 @@ export {
   WrongKeyError,
   WrongPassphraseError,
 } from './errors.js';
+export { EVENT_CURSOR_KEY, EventQueue, type EventQueueOptions } from './eventQueue.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export {
   deriveSealingKeys,
@@ -39,6 +42,7 @@ export {
   type SealingKeys,
   sealValue,
 } from './seal.js';
+export { Sequencer } from './sequencer.js';
 export type { Store, StoreOptions } from './store.js';
 export {
   type BlobRecord,

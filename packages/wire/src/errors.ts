@@ -23,6 +23,14 @@ import { SuperscalarError, tagError } from '@superscalar/core';
  * `WIRE_FRAGMENT_TOO_MANY_PARTS`, `WIRE_FRAGMENT_TOO_LARGE`, `WIRE_FRAGMENT_MISMATCH` (a part disagrees with the first
  * part of its message), `WIRE_FRAGMENT_LENGTH_MISMATCH` (the parts do not add up to the declared length),
  * `WIRE_FRAGMENT_INTERLEAVED` (a part of another message before the current one is complete).
+ *
+ * Links (`MessageLink`, each closes that connection only): the `init` exchange — `WIRE_INIT_TIMEOUT`,
+ * `WIRE_INIT_EXPECTED` (another message came first), `WIRE_NO_COMMON_VERSION`, `WIRE_NETWORK_MISMATCH`,
+ * `WIRE_UNKNOWN_REQUIRED_FEATURE`, `WIRE_IDENTITY_MISSING`, `WIRE_IDENTITY_INVALID` ({@link InitError});
+ * then `WIRE_UNEXPECTED_MESSAGE` (a second `init`), `WIRE_PEER_ERROR` (the peer sent a connection-level
+ * `error`: {@link PeerError}), `WIRE_PEER_SILENT` (nothing received for the silence timeout),
+ * `WIRE_SEND_BUFFER_FULL` (the peer does not read what we send), `WIRE_HANDLER_FAILED` (the message
+ * handler threw).
  */
 export type WireErrorCode =
   | 'WIRE_TRUNCATED'
@@ -45,7 +53,19 @@ export type WireErrorCode =
   | 'WIRE_FRAGMENT_TOO_LARGE'
   | 'WIRE_FRAGMENT_MISMATCH'
   | 'WIRE_FRAGMENT_LENGTH_MISMATCH'
-  | 'WIRE_FRAGMENT_INTERLEAVED';
+  | 'WIRE_FRAGMENT_INTERLEAVED'
+  | 'WIRE_INIT_TIMEOUT'
+  | 'WIRE_INIT_EXPECTED'
+  | 'WIRE_NO_COMMON_VERSION'
+  | 'WIRE_NETWORK_MISMATCH'
+  | 'WIRE_UNKNOWN_REQUIRED_FEATURE'
+  | 'WIRE_IDENTITY_MISSING'
+  | 'WIRE_IDENTITY_INVALID'
+  | 'WIRE_UNEXPECTED_MESSAGE'
+  | 'WIRE_PEER_ERROR'
+  | 'WIRE_PEER_SILENT'
+  | 'WIRE_SEND_BUFFER_FULL'
+  | 'WIRE_HANDLER_FAILED';
 
 /** Where a {@link WireError} happened, as far as it is known. */
 export interface WireErrorContext {
@@ -119,10 +139,48 @@ tagError(MessageTooLargeError, '@superscalar/wire:MessageTooLargeError');
 export class InvalidArgumentError extends WireError {}
 tagError(InvalidArgumentError, '@superscalar/wire:InvalidArgumentError');
 
+/**
+ * A message link (`MessageLink`) closed its connection because of this fault; nothing else is
+ * affected. Subclasses: {@link InitError}, {@link PeerError}.
+ */
+export class LinkError extends WireError {}
+tagError(LinkError, '@superscalar/wire:LinkError');
+
+/** The `init` exchange failed (timeout, wrong first message, version, network, feature, identity). */
+export class InitError extends LinkError {}
+tagError(InitError, '@superscalar/wire:InitError');
+
+/** The peer failed the connection with an `error` message; `text` is what it said (print it escaped). */
+export class PeerError extends LinkError {
+  readonly text: string;
+  constructor(text: string) {
+    super('WIRE_PEER_ERROR', `the peer closed the connection with an error: ${JSON.stringify(text)}`);
+    this.text = text;
+  }
+}
+tagError(PeerError, '@superscalar/wire:PeerError');
+
+const INIT_CODES: ReadonlySet<WireErrorCode> = new Set([
+  'WIRE_NO_COMMON_VERSION',
+  'WIRE_NETWORK_MISMATCH',
+  'WIRE_UNKNOWN_REQUIRED_FEATURE',
+  'WIRE_IDENTITY_MISSING',
+  'WIRE_IDENTITY_INVALID',
+]);
+const LINK_CODES: ReadonlySet<WireErrorCode> = new Set([
+  'WIRE_UNEXPECTED_MESSAGE',
+  'WIRE_PEER_SILENT',
+  'WIRE_SEND_BUFFER_FULL',
+  'WIRE_HANDLER_FAILED',
+]);
+
 /** The error of the right class for `code`. */
 export function wireError(code: WireErrorCode, message: string, context: WireErrorContext = {}): WireError {
   if (code === 'WIRE_INVALID_ARGUMENT') return new InvalidArgumentError(code, message, context);
   if (code === 'WIRE_MESSAGE_TOO_LARGE') return new MessageTooLargeError(code, message, context);
   if (code.startsWith('WIRE_FRAGMENT_')) return new FragmentError(code, message, context);
+  if (code.startsWith('WIRE_INIT_') || INIT_CODES.has(code)) return new InitError(code, message, context);
+  if (code === 'WIRE_PEER_ERROR') return new PeerError(message);
+  if (LINK_CODES.has(code)) return new LinkError(code, message, context);
   return new DecodeError(code, message, context);
 }

@@ -12,8 +12,11 @@ export { type Extensible, MAX_MESSAGE_SIZE } from './codec.js';
 export {
   DecodeError,
   FragmentError,
+  InitError,
   InvalidArgumentError,
+  LinkError,
   MessageTooLargeError,
+  PeerError,
   WireError,
   type WireErrorCode,
   type WireErrorContext,
@@ -38,6 +41,16 @@ export {
   lspLimits,
   type ShapeLimitsOptions,
 } from './limits.js';
+export {
+  DEFAULT_INIT_TIMEOUT_MS,
+  DEFAULT_PING_INTERVAL_MS,
+  DEFAULT_SILENCE_TIMEOUT_MS,
+  type LinkCloseReason,
+  type LinkOptions,
+  type LinkSession,
+  MessageLink,
+  unknownRequiredFeature,
+} from './link.js';
 export {
   type AdvanceMessage,
   type CloseMessage,

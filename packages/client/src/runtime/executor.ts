@@ -1,0 +1,142 @@
+/**
+ * The execution contract (roles memo §1): the actions of each `handle` call run in order, after
+ * those of earlier calls; a `persist` is durable before any later action runs.
+ *
+ * Consecutive persists are pipelined (committed through the sequencer without waiting for each
+ * other: the store groups them and applies them in id order); any other action waits until every
+ * persist before it is durable. A `send` or `disconnect` is bound, when the machine emits it, to the
+ * peer's connection of that moment: if that connection is gone when the action's turn comes, the
+ * message is dropped — it never goes to a newer connection the machine has not been told about yet.
+ * A failed persist stops everything after it (fail-stop).
+ *
+ * @module
+ */
+import type { Sequencer } from '@superscalar/persist';
+import type { Action } from '../io.js';
+import type { PeerLink } from './types.js';
+
+type Item =
+  | { readonly kind: 'action'; readonly action: Action; readonly link: PeerLink | undefined }
+  | { readonly kind: 'done'; readonly resolve: () => void; readonly reject: (e: unknown) => void };
+
+/** What the executor needs from its runtime. */
+export interface ExecutorDeps {
+  readonly sequencer: Sequencer;
+  /** The peer's current connection. */
+  linkOf(peer: string): PeerLink | undefined;
+  /** Carries out a `disconnect` on the connection it was bound to. */
+  disconnect(peer: string, link: PeerLink, reason: string): void;
+  /** Starts a `broadcast` (not awaited; the runtime keeps broadcasts in order). */
+  broadcast(action: Extract<Action, { kind: 'broadcast' }>): void;
+  /** A persist failed or an action could not be carried out: stop the machine. */
+  fail(cause: unknown): void;
+  /** A send was dropped (the connection is gone). */
+  dropped(action: Extract<Action, { kind: 'send' }>): void;
+}
+
+/** Runs actions under the execution contract. */
+export class ActionExecutor {
+  readonly #deps: ExecutorDeps;
+  #queue: Item[] = [];
+  #head = 0;
+  #running = false;
+  #durable: Promise<unknown>[] = [];
+  #failed: unknown;
+
+  constructor(deps: ExecutorDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Queues one `handle` call's actions; resolves once they have run and their persists are durable,
+   * rejects with the failure if the executor fails first.
+   */
+  enqueue(actions: readonly Action[]): Promise<void> {
+    if (this.#failed !== undefined) return Promise.reject(this.#failed);
+    for (const action of actions) {
+      const link =
+        action.kind === 'send' || action.kind === 'disconnect' ? this.#deps.linkOf(action.peer) : undefined;
+      this.#queue.push({ kind: 'action', action, link });
+    }
+    const done = new Promise<void>((resolve, reject) => this.#queue.push({ kind: 'done', resolve, reject }));
+    void this.#drain();
+    return done;
+  }
+
+  /** Resolves once everything queued so far has run (and is durable). */
+  idle(): Promise<void> {
+    return this.enqueue([]);
+  }
+
+  /** Fail-stop: drops what is queued; every pending and later `enqueue` rejects with `error`. */
+  fail(error: unknown): void {
+    if (this.#failed !== undefined) return;
+    this.#failed = error;
+    const rest = this.#queue.slice(this.#head);
+    this.#queue = [];
+    this.#head = 0;
+    for (const item of rest) if (item.kind === 'done') item.reject(error);
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      while (this.#failed === undefined && this.#head < this.#queue.length) {
+        const item = this.#queue[this.#head] as Item;
+        this.#queue[this.#head++] = undefined as never;
+        if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+          this.#queue = this.#queue.slice(this.#head);
+          this.#head = 0;
+        }
+        if (item.kind === 'done') {
+          // Not a barrier: it settles when the persists before it are durable.
+          Promise.all(this.#durable).then(item.resolve, (e: unknown) => item.reject(this.#failed ?? e));
+          continue;
+        }
+        const a = item.action;
+        if (a.kind === 'persist') {
+          const p = this.#deps.sequencer.commit(a.ops);
+          p.catch((e: unknown) => this.#deps.fail(e));
+          this.#durable.push(p);
+          continue;
+        }
+        if (this.#durable.length > 0) {
+          const before = this.#durable;
+          this.#durable = [];
+          try {
+            await Promise.all(before);
+          } catch {
+            return; // the failure was reported by the persist's own handler
+          }
+          if (this.#failed !== undefined) return;
+        }
+        this.#run(a, item.link);
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  #run(a: Exclude<Action, { kind: 'persist' }>, link: PeerLink | undefined): void {
+    switch (a.kind) {
+      case 'send': {
+        let sent = false;
+        try {
+          sent = link?.send(a.message) ?? false;
+        } catch (e) {
+          this.#deps.fail(e); // a message with no encoding: a bug in the machine
+          return;
+        }
+        if (!sent) this.#deps.dropped(a);
+        return;
+      }
+      case 'disconnect':
+        if (link !== undefined) this.#deps.disconnect(a.peer, link, a.reason);
+        return;
+      case 'broadcast':
+        this.#deps.broadcast(a);
+        return;
+    }
+  }
+}

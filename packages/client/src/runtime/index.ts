@@ -1,0 +1,14 @@
+// @superscalar/client/runtime: the role runtime core, shared by the Node runtimes of both roles and
+// (later) the browser client's. Browser-safe. Re-exports only.
+export { type BackoffOptions, backoffDelay, validateBackoff } from './backoff.js';
+export { ActionExecutor, type ExecutorDeps } from './executor.js';
+export { nodeIdOf } from './nodeId.js';
+export { DEFAULT_FEE_PURPOSES, RoleRuntime } from './runtime.js';
+export type {
+  ChainPorts,
+  FeePurposes,
+  PeerLink,
+  RoleMachine,
+  RoleRuntimeOptions,
+  RuntimeErrors,
+} from './types.js';

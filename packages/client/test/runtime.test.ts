@@ -1,0 +1,212 @@
+// RoleRuntime and its executor with fake connections and a real SQLite store: the execution contract
+// (order, persist before send, a send bound to the connection of its moment), fail-stop, broadcasts
+// and fee rates.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Broadcaster, FeeEstimator, FeePurpose } from '@superscalar/chain';
+import { EventQueue, Sequencer, type Store } from '@superscalar/persist';
+import { openSqliteStore } from '@superscalar/persist/sqlite';
+import type { Message } from '@superscalar/wire';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Action, RuntimeInput } from '../src/index.js';
+import { MachineFailedError, StoppedError } from '../src/index.js';
+import { type PeerLink, RoleRuntime } from '../src/runtime/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'client-runtime-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let k = 0;
+
+class FakeLink implements PeerLink {
+  readonly sent: Message[] = [];
+  open = true;
+  onSend: ((m: Message) => void) | undefined;
+  #close!: () => void;
+  readonly closed = new Promise<void>((r) => {
+    this.#close = r;
+  });
+  start(): void {}
+  send(m: Message): boolean {
+    if (!this.open) return false;
+    this.onSend?.(m);
+    this.sent.push(m);
+    return true;
+  }
+  async close(): Promise<void> {
+    this.open = false;
+    this.#close();
+  }
+}
+
+type Cmd = { type: 'do'; actions: Action[] };
+class Scripted {
+  readonly inputs: RuntimeInput[] = [];
+  constructor(readonly nodeId = '02'.padEnd(66, '1')) {}
+  handle(input: RuntimeInput | Cmd): readonly Action[] {
+    if (input.type === 'do') return input.actions;
+    if (input.type !== 'tick') this.inputs.push(input);
+    return [];
+  }
+}
+
+const blob = (key: string): Action => ({
+  kind: 'persist',
+  ops: [{ op: 'put', table: 'blobs', row: { key, version: 1, data: Uint8Array.of(1), secret: false } }],
+});
+const warn = (peer: string, text: string): Action => ({
+  kind: 'send',
+  peer,
+  message: { type: 'warning', text },
+});
+
+async function runtime(
+  extra: { store?: Store; broadcaster?: Broadcaster; fees?: FeeEstimator } = {},
+): Promise<{ rt: RoleRuntime<Cmd>; machine: Scripted; store: Store }> {
+  const store =
+    extra.store ??
+    (await openSqliteStore({ path: join(dir, `r${k++}.db`), sealingKey: new Uint8Array(32).fill(1) }));
+  const sequencer = await Sequencer.open(store);
+  const machine = new Scripted();
+  const rt = new RoleRuntime<Cmd>({
+    machine,
+    sequencer,
+    events: await EventQueue.open(sequencer),
+    chain: {
+      ...(extra.broadcaster === undefined ? {} : { broadcaster: extra.broadcaster }),
+      ...(extra.fees === undefined ? {} : { fees: extra.fees, feeIntervalMs: 5 }),
+    },
+    errors: { stopped: () => new StoppedError(), failed: (c) => new MachineFailedError(c) },
+  });
+  rt.start();
+  return { rt, machine, store };
+}
+
+describe('RoleRuntime', () => {
+  it('runs actions in order; each send leaves only after the persists before it are durable', async () => {
+    const { rt, store } = await runtime();
+    const link = new FakeLink();
+    rt.attach('p', link);
+    const durableAtSend: bigint[] = [];
+    link.onSend = () => void store.lastUpdateId().then((id) => durableAtSend.push(id));
+    await rt.input({
+      type: 'do',
+      actions: [blob('a'), blob('b'), warn('p', '1'), blob('c'), warn('p', '2')],
+    });
+    await rt.input({ type: 'do', actions: [warn('p', '3')] });
+    expect(link.sent.map((m) => (m.type === 'warning' ? m.text : ''))).toEqual(['1', '2', '3']);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(durableAtSend).toEqual([2n, 3n, 3n]);
+    await rt.stop();
+    await store.close();
+  });
+
+  it('a send goes to the connection of its moment: after a replacement it is dropped, never misdelivered', async () => {
+    const inner = await openSqliteStore({
+      path: join(dir, `r${k++}.db`),
+      sealingKey: new Uint8Array(32).fill(1),
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const slow = new Proxy(inner, {
+      get: (t, p) =>
+        p === 'applyUpdate'
+          ? async (u: Parameters<Store['applyUpdate']>[0]) => {
+              await gate;
+              return t.applyUpdate(u);
+            }
+          : ((Reflect.get(t, p) as (...a: unknown[]) => unknown).bind?.(t) ?? Reflect.get(t, p)),
+    }) as Store;
+    const { rt, machine } = await runtime({ store: slow });
+    const old = new FakeLink();
+    rt.attach('p', old);
+    const done = rt.input({ type: 'do', actions: [blob('x'), warn('p', 'for the old connection')] });
+    const fresh = new FakeLink();
+    rt.attach('p', fresh); // replaced while the persist is still in flight
+    release();
+    await done;
+    expect(old.sent).toEqual([]);
+    expect(fresh.sent).toEqual([]);
+    expect(machine.inputs.map((i) => i.type)).toEqual([
+      'peer_connected',
+      'peer_disconnected',
+      'peer_connected',
+    ]);
+    await rt.stop();
+    await inner.close();
+  });
+
+  it('fail-stop: after a failed persist nothing more runs, and every later input is refused', async () => {
+    const { rt, store } = await runtime();
+    const link = new FakeLink();
+    rt.attach('p', link);
+    const bad: Action = { kind: 'persist', ops: [{ op: 'put', table: 'nope' } as never] };
+    const r = rt.input({ type: 'do', actions: [bad, warn('p', 'never'), blob('y')] });
+    await expect(r).rejects.toSatisfy((e) => MachineFailedError.isInstance(e));
+    expect(link.sent).toEqual([]);
+    expect(link.open).toBe(false);
+    expect(await rt.stopped).toBe(rt.failure);
+    await expect(rt.input({ type: 'do', actions: [] })).rejects.toBe(rt.failure);
+    expect(await store.lastUpdateId()).toBe(0n);
+    await store.close();
+  });
+
+  it('broadcasts go out in order and their results come back in order, refusals with code and reason', async () => {
+    const order: number[] = [];
+    const broadcaster: Broadcaster = {
+      broadcast: async (raw) => {
+        await new Promise((r) => setTimeout(r, raw[0] === 1 ? 20 : 0)); // the first is the slowest
+        order.push(raw[0] as number);
+        if (raw[0] === 2)
+          throw Object.assign(new Error('bad'), { code: 'CHAIN_TX_REJECTED', reason: 'dust' });
+        return 'ff'.repeat(32);
+      },
+      broadcastPackage: async () => {
+        throw new Error('unused');
+      },
+    };
+    const { rt, machine, store } = await runtime({ broadcaster });
+    const b = (n: number): Action => ({
+      kind: 'broadcast',
+      raw: Uint8Array.of(n),
+      txid: `${n}`.repeat(64),
+      label: 't',
+    });
+    await rt.input({ type: 'do', actions: [b(1), b(2), b(3)] });
+    while (machine.inputs.length < 3) await new Promise((r) => setTimeout(r, 5));
+    await rt.stop();
+    expect(order).toEqual([1, 2, 3]);
+    expect(machine.inputs.filter((i) => i.type === 'broadcast_result')).toEqual([
+      { type: 'broadcast_result', txid: '1'.repeat(64) },
+      {
+        type: 'broadcast_result',
+        txid: '2'.repeat(64),
+        error: { code: 'CHAIN_TX_REJECTED', reason: 'dust' },
+      },
+      { type: 'broadcast_result', txid: '3'.repeat(64) },
+    ]);
+    await store.close();
+  });
+
+  it('feeds fee_rates by purpose, only when an estimate changed', async () => {
+    let bump = 0;
+    const fees: FeeEstimator = {
+      feeRate: async (p: FeePurpose) => (p === 'presigned' ? 1_000 : 2_000 + (bump++ >= 6 ? 500 : 0)),
+    };
+    const { rt, machine, store } = await runtime({ fees });
+    const rates = () => machine.inputs.filter((i) => i.type === 'fee_rates');
+    while (rates().length < 2) await new Promise((r) => setTimeout(r, 5));
+    await rt.stop();
+    expect(rates()[0]).toEqual({
+      type: 'fee_rates',
+      rates: { funding: 2_000, tree: 1_000, commitment: 1_000, close: 2_000 },
+    });
+    expect(rates()[1]).toEqual({
+      type: 'fee_rates',
+      rates: { funding: 2_500, tree: 1_000, commitment: 1_000, close: 2_500 },
+    });
+    expect(rates()).toHaveLength(2);
+    await store.close();
+  });
+});
