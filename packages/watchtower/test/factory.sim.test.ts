@@ -6,7 +6,13 @@
 import { TxRejected } from '@superscalar/chain';
 import { signedSettlementBytes, type TreeTx } from '@superscalar/factory-tree';
 import { describe, expect, it } from 'vitest';
-import { lstockSecretEntry, staleStateEntry, supersededStateEntries } from '../src/index.js';
+import {
+  lstockSecretEntry,
+  SecretMismatchError,
+  staleStateEntry,
+  supersededStateEntries,
+  UnknownPoisonError,
+} from '../src/index.js';
 import { Attacker, advanceLeaf, type Factory, fundedFactory } from './_factory.js';
 import { type Rig, towerRig } from './_rig.js';
 
@@ -156,6 +162,50 @@ describe('(b) a superseded leaf state confirms: poison and settlements', () => {
         expect(u?.value).toBe(s.payout);
         expect(u?.scriptPubKey).toEqual(f.proposal.clients[e.client]?.closeScript);
       }
+    },
+  );
+
+  it(
+    'a poison whose s_c is revealed after its trigger confirmed waits (secret_missing), then goes out at once',
+    TIMEOUT,
+    async () => {
+      const r = await towerRig({ feeCoins: 6 });
+      const attacker = new Attacker(r.chain, 6);
+      const f = fundedFactory(r.chain, 2, 'late');
+      await r.poll();
+      const adv = advanceLeaf(f, 0, 10_000n);
+      const stale = adv.plan.superseded[0];
+      if (stale?.poison === undefined) throw new Error('expected a poison');
+      const poisonTx = stale.poison;
+      const c = stale.counter;
+      await r.add(
+        supersededStateEntries({
+          factoryId: f.factoryId,
+          stateTxid: stale.stateTx.txid,
+          poison: { tx: stale.poison, signature: adv.sigs.get(`poison c=${c}`) as Uint8Array },
+        }),
+      );
+      await publishStalePath(r, attacker, f, 0);
+      expect(r.eventsOf('secret_missing')).toMatchObject([{ kind: 'poison', txid: stale.poison.txid }]);
+      expect(r.tower.responses()).toMatchObject([{ kind: 'poison', status: 'no-secret' }]);
+      expect(r.tower.waitingFactories()).toEqual([f.factoryId]);
+      // a secret is checked against the poison leaf before it is stored
+      const wrong = adv.secret(c + 1);
+      expect(() => r.tower.addLStockSecret({ factoryId: f.factoryId, c, secret: wrong })).toThrow(
+        UnknownPoisonError,
+      );
+      expect(() => lstockSecretEntry({ factoryId: f.factoryId, c, secret: wrong, poison: poisonTx })).toThrow(
+        SecretMismatchError,
+      );
+      await r.mine(1, { empty: true });
+      expect(r.eventsOf('response_broadcast')).toHaveLength(0);
+      await r.add(r.tower.addLStockSecret({ factoryId: f.factoryId, c, secret: adv.secret(c) }));
+      expect(r.eventsOf('response_broadcast')).toMatchObject([{ kind: 'poison', txid: stale.poison.txid }]);
+      await r.mine(1);
+      expect(r.eventsOf('response_confirmed')).toMatchObject([{ kind: 'poison' }]);
+      expect(r.chain.utxo({ txid: stale.poison.txid, vout: 0 })?.scriptPubKey).toEqual(
+        f.proposal.clients[0]?.closeScript,
+      );
     },
   );
 });

@@ -177,3 +177,43 @@ describe('reorgs', () => {
     expect(r.eventsOf('response_confirmed').at(-1)).toMatchObject({ height: h + 1 });
   });
 });
+
+describe('restarts', () => {
+  it('an active trigger survives a restart: a waiting response goes out when due, a sent one is sent again at once', async () => {
+    const r = await towerRig();
+    const a = synthetic(r.chain, { relLock: 4 });
+    const b = synthetic(r.chain);
+    await r.add(
+      staleStateEntry({ factoryId: FACTORY, kickoffTxid: a.triggerTxid, state: a.response, dwStep: 144 }),
+    );
+    await r.add(penaltyOf(b));
+    await r.chain.broadcast(a.trigger);
+    await r.chain.broadcast(b.trigger);
+    r.chain.mineSync(1, {});
+    // b is due at this tip and goes out; a is due at h + 3
+    await r.poll();
+    const h = r.chain.height;
+    expect(r.submitted).toEqual([b.responseTxid]);
+    await r.restart();
+    // the restarted runner's first tick sends b again (it may never have reached a node)
+    expect(r.submitted).toEqual([b.responseTxid, b.responseTxid]);
+    expect(
+      r.tower
+        .responses()
+        .map((x) => x.status)
+        .sort(),
+    ).toEqual(['broadcast', 'waiting']);
+    await r.mine(2, { empty: true }); // tip h + 2: a not due yet (h + 3)
+    expect(r.submitted.filter((t) => t === a.responseTxid)).toHaveLength(0);
+    await r.mine(1, { empty: true });
+    expect(r.submitted.filter((t) => t === a.responseTxid)).toHaveLength(1);
+    await r.mine(1);
+    expect(
+      r
+        .eventsOf('response_confirmed')
+        .map((e) => e.txid)
+        .sort(),
+    ).toEqual([a.responseTxid, b.responseTxid].sort());
+    expect(r.chain.height).toBe(h + 4);
+  });
+});
