@@ -220,13 +220,23 @@ export interface Synthetic {
 
 let synthCounter = 0;
 
-/** Funds a coin for a fresh key and builds a trigger spending it and a response spending the trigger. */
-export function synthetic(chain: SimChain, o: { relLock?: number; amount?: bigint } = {}): Synthetic {
-  const n = synthCounter++;
-  const k = account(7).deriveSecret(0, n);
+/** The key whose coin the `n`-th synthetic trigger spends. */
+export function syntheticKey(n: number) {
+  return account(7).deriveSecret(0, n);
+}
+
+/**
+ * The `n`-th synthetic trigger and response, from a confirmed `coin` paying `syntheticKey(n)`: the
+ * trigger spends it (paying 1,000 sats of fee), the response spends the trigger's output 0.
+ */
+export function syntheticFrom(
+  coin: { readonly txid: string; readonly vout: number; readonly amount: bigint },
+  n: number,
+  o: { relLock?: number } = {},
+): Synthetic {
+  const k = syntheticKey(n);
   const dest = account(8).deriveKey(0, n).scriptPubKey;
-  const amount = o.amount ?? 50_000n;
-  const coin = chain.fundSync(k.scriptPubKey, amount + 1_000n);
+  const amount = coin.amount - 1_000n;
   const sign = (tx: Tx, value: bigint) =>
     schnorr.sign(
       new TaprootSighasher(tx, [{ value, script: k.scriptPubKey }]).sighash(0),
@@ -239,7 +249,7 @@ export function synthetic(chain: SimChain, o: { relLock?: number; amount?: bigin
     inputs: [{ txidBytes: txidBytes(coin.txid), vout: coin.vout, sequence: 0xfffffffd }],
     outputs: [{ value: amount, script: k.scriptPubKey }],
   };
-  const trigger = encodeTx(trig, [[sign(trig, amount + 1_000n)]]);
+  const trigger = encodeTx(trig, [[sign(trig, coin.amount)]]);
   const triggerTxid = txidOf(trig);
   const rel = o.relLock ?? 0;
   const resp: Tx = {
@@ -253,6 +263,13 @@ export function synthetic(chain: SimChain, o: { relLock?: number; amount?: bigin
   };
   const response = encodeTx(resp, [[sign(resp, amount)]]);
   return { trigger, triggerTxid, response, responseTxid: txidOf(resp), payoutScript: dest };
+}
+
+/** Funds a coin for a fresh key and builds a trigger spending it and a response spending the trigger. */
+export function synthetic(chain: SimChain, o: { relLock?: number; amount?: bigint } = {}): Synthetic {
+  const n = synthCounter++;
+  const coin = chain.fundSync(syntheticKey(n).scriptPubKey, (o.amount ?? 50_000n) + 1_000n);
+  return syntheticFrom(coin, n, o);
 }
 
 /**
