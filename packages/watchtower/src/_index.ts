@@ -12,18 +12,23 @@ import { decodeTx } from '@superscalar/tx';
 import { checkPoisonTemplate } from './entries.js';
 
 interface TriggerMeta {
-  /** Factory id hex, or null. */
+  /** Factory id hex (one interned string per factory), or null. */
   readonly factory: string | null;
-  /** Response indexes present. */
-  readonly responses: number[];
+  /** Response indexes present (a number while there is one: the common case). */
+  responses: number | number[];
   /** Hash hex of the poison at response 0, if any. */
   poison: string | undefined;
+}
+
+function has(r: number | number[], i: number): boolean {
+  return typeof r === 'number' ? r === i : r.includes(i);
 }
 
 /** @internal */
 export class TriggerIndex {
   readonly #triggers = new Map<string, TriggerMeta>();
-  readonly #byFactory = new Map<string, Set<string>>();
+  /** One string per factory id, shared by its triggers. */
+  readonly #factories = new Map<string, string>();
   /** Poison hash hex → factory hex. */
   readonly #poisons = new Map<string, string | null>();
   #entries = 0;
@@ -48,22 +53,22 @@ export class TriggerIndex {
   }
 
   put(row: WatchEntryRecord): void {
-    const factory = row.factoryId === null ? null : toHex(row.factoryId);
+    let factory: string | null = null;
+    if (row.factoryId !== null) {
+      const hex = toHex(row.factoryId);
+      factory = this.#factories.get(hex) ?? hex;
+      this.#factories.set(hex, factory);
+    }
     let m = this.#triggers.get(row.triggerTxid);
     if (m === undefined) {
-      m = { factory, responses: [], poison: undefined };
+      m = { factory, responses: row.responseIndex, poison: undefined };
       this.#triggers.set(row.triggerTxid, m);
-      if (factory !== null) {
-        let s = this.#byFactory.get(factory);
-        if (s === undefined) {
-          s = new Set();
-          this.#byFactory.set(factory, s);
-        }
-        s.add(row.triggerTxid);
-      }
-    }
-    if (!m.responses.includes(row.responseIndex)) {
-      m.responses.push(row.responseIndex);
+      this.#entries++;
+    } else if (!has(m.responses, row.responseIndex)) {
+      m.responses =
+        typeof m.responses === 'number'
+          ? [m.responses, row.responseIndex]
+          : [...m.responses, row.responseIndex];
       this.#entries++;
     }
     if (row.kind === 'poison' && row.responseIndex === 0) {
@@ -75,23 +80,15 @@ export class TriggerIndex {
 
   delete(triggerTxid: string, responseIndex: number): void {
     const m = this.#triggers.get(triggerTxid);
-    if (m === undefined) return;
-    const at = m.responses.indexOf(responseIndex);
-    if (at < 0) return;
-    m.responses.splice(at, 1);
+    if (m === undefined || !has(m.responses, responseIndex)) return;
     this.#entries--;
     if (responseIndex === 0 && m.poison !== undefined) {
       this.#poisons.delete(m.poison);
       m.poison = undefined;
     }
-    if (m.responses.length === 0) {
-      this.#triggers.delete(triggerTxid);
-      if (m.factory !== null) {
-        const s = this.#byFactory.get(m.factory);
-        s?.delete(triggerTxid);
-        if (s?.size === 0) this.#byFactory.delete(m.factory);
-      }
-    }
+    const left = typeof m.responses === 'number' ? [] : m.responses.filter((i) => i !== responseIndex);
+    if (left.length === 0) this.#triggers.delete(triggerTxid);
+    else m.responses = left.length === 1 ? (left[0] as number) : left;
   }
 
   /** Applies the `watchEntries` operations of an update (other tables are ignored). */
