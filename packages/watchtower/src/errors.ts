@@ -16,7 +16,8 @@ export type WatchtowerErrorCode =
   | 'TOWER_SECRET_MISMATCH'
   | 'TOWER_UNKNOWN_POISON'
   | 'TOWER_MISSING_ENTRIES'
-  | 'TOWER_OUT_OF_ORDER';
+  | 'TOWER_OUT_OF_ORDER'
+  | 'TOWER_STALE_MEMORY';
 
 /** Base of every error of `@superscalar/watchtower`. */
 export class WatchtowerError extends SuperscalarError<WatchtowerErrorCode> {}
@@ -108,3 +109,18 @@ export class OutOfOrderError extends WatchtowerError {
   }
 }
 tagError(OutOfOrderError, '@superscalar/watchtower:OutOfOrderError');
+
+/**
+ * A `persist` action failed: the tower's memory is ahead of its store, so it must not handle another
+ * input before it is reopened from the store (`openTower`; a `TowerRunner` given `reopen` does it).
+ */
+export class StaleMemoryError extends WatchtowerError {
+  constructor(options?: { cause?: unknown }) {
+    super(
+      'TOWER_STALE_MEMORY',
+      "a persist failed, so the tower's memory is ahead of its store: reopen it from the store before going on",
+      options,
+    );
+  }
+}
+tagError(StaleMemoryError, '@superscalar/watchtower:StaleMemoryError');

@@ -25,6 +25,7 @@ export {
   MissingEntriesError,
   OutOfOrderError,
   SecretMismatchError,
+  StaleMemoryError,
   UnknownPoisonError,
   WatchtowerError,
   type WatchtowerErrorCode,

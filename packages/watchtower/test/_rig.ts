@@ -59,7 +59,13 @@ function keyOf(table: TableName, row: Record<string, unknown>): string {
 export class MemoryStore {
   readonly tables = new Map<string, Map<string, Record<string, unknown>>>();
   updates = 0;
+  /** The next commit fails (nothing of it applied), as a refused update would. */
+  failNext = false;
   readonly commit: Commit = async (ops) => {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('injected persist failure');
+    }
     this.apply(ops);
   };
   apply(ops: readonly Op[]): void {
@@ -160,6 +166,7 @@ export async function towerRig(o: RigOptions = {}): Promise<Rig> {
       onEvent: (e) => {
         events.push(e);
       },
+      reopen: open,
     });
     await runner.start();
     return runner;

@@ -216,4 +216,21 @@ describe('restarts', () => {
     ).toEqual([a.responseTxid, b.responseTxid].sort());
     expect(r.chain.height).toBe(h + 4);
   });
+
+  it('a failed persist: the runner reopens the tower from its store and handles the block again', async () => {
+    const r = await towerRig();
+    const s = synthetic(r.chain);
+    await r.add(penaltyOf(s));
+    await r.chain.broadcast(s.trigger);
+    r.store.failNext = true;
+    r.chain.mineSync(1);
+    await expect(r.poll()).rejects.toThrow(/did not accept/);
+    expect(r.submitted).toEqual([]); // nothing left before its persist
+    const before = r.runner.tower;
+    await r.poll();
+    expect(r.runner.tower).not.toBe(before);
+    expect(r.submitted).toEqual([s.responseTxid]);
+    await r.mine(1);
+    expect(r.eventsOf('response_confirmed')).toMatchObject([{ txid: s.responseTxid }]);
+  });
 });

@@ -3,7 +3,9 @@
  * chain news: no txid is ever polled), a `Broadcaster` and `FeeEstimator`, the store where its entries
  * live ({@link EntrySource}) and the update sequence that makes its own state durable (`commit`).
  * Every input runs one at a time; its actions are carried out in order — `persist` is committed
- * before any broadcast that depends on it, and a broadcast's outcome goes back to the tower.
+ * before any broadcast that depends on it, and a broadcast's outcome goes back to the tower. A failed
+ * persist leaves the tower's memory ahead of its store: the runner reopens it (`reopen`) before the
+ * next input, and the follower delivers the failed block again.
  *
  * Embedded: the role passes its own `commit` (the tower's operations join the role's update
  * sequence) and `storeEntrySource(roleStore)`. Standalone: see {@link startStandaloneTower}.
@@ -19,6 +21,7 @@ import {
   TxRejected,
 } from '@superscalar/chain';
 import type { Logger } from '@superscalar/core';
+import { StaleMemoryError } from '../errors.js';
 import type { Commit, EntrySource } from '../io.js';
 import type { Watchtower } from '../tower.js';
 import type { FeeRates, TowerAction, TowerEvent } from '../types.js';
@@ -37,18 +40,30 @@ export interface TowerRunnerOptions {
   readonly logger?: Logger;
   /** The follower subscription's name (default `tower/<towerId>`). */
   readonly name?: string;
+  /**
+   * Reopens the tower from its store (`openTower` with the same options). After a failed persist the
+   * runner calls it before the next input (the follower delivers the failed block again); without
+   * it, every later input fails with {@link StaleMemoryError} until the process restarts.
+   */
+  readonly reopen?: () => Promise<Watchtower>;
 }
 
 /** Runs a tower (see the module doc). */
 export class TowerRunner {
-  readonly tower: Watchtower;
+  #tower: Watchtower;
+  #stale: unknown;
   readonly #o: TowerRunnerOptions;
   #queue: Promise<unknown> = Promise.resolve();
   #sub: Subscription | undefined;
 
   constructor(options: TowerRunnerOptions) {
     this.#o = options;
-    this.tower = options.tower;
+    this.#tower = options.tower;
+  }
+
+  /** The tower (a new instance after a reopen). */
+  get tower(): Watchtower {
+    return this.#tower;
   }
 
   /**
@@ -85,7 +100,15 @@ export class TowerRunner {
   }
 
   #serial<T>(f: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(f, f);
+    const guarded = async () => {
+      if (this.#stale !== undefined) {
+        if (this.#o.reopen === undefined) throw new StaleMemoryError({ cause: this.#stale });
+        this.#tower = await this.#o.reopen();
+        this.#stale = undefined;
+      }
+      return f();
+    };
+    const run = this.#queue.then(guarded, guarded);
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -110,8 +133,14 @@ export class TowerRunner {
 
   async #execute(actions: readonly TowerAction[]): Promise<void> {
     for (const a of actions) {
-      if (a.kind === 'persist') await this.#o.commit(a.ops);
-      else if (a.kind === 'emit') await this.#o.onEvent?.(a.event);
+      if (a.kind === 'persist') {
+        try {
+          await this.#o.commit(a.ops);
+        } catch (e) {
+          this.#stale = e;
+          throw e;
+        }
+      } else if (a.kind === 'emit') await this.#o.onEvent?.(a.event);
       else {
         let accepted = true;
         let reason: string | undefined;

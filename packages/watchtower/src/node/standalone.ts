@@ -57,28 +57,39 @@ export interface StandaloneTower {
   stop(): Promise<void>;
 }
 
-/** A sequencer over `store`: update ids continue from its last one, assigned in call order. */
+/**
+ * A sequencer over `store`: update ids continue from its last one, assigned in call order. A refused
+ * update leaves its id unused, so the sequence re-reads the store's last id before the next one
+ * (the runner commits one update at a time).
+ */
 export async function storeCommit(store: Pick<Store, 'applyUpdate' | 'lastUpdateId'>): Promise<Commit> {
   let next = (await store.lastUpdateId()) + 1n;
   return async (ops) => {
     const id = next++;
-    await store.applyUpdate({ id, ops });
+    try {
+      await store.applyUpdate({ id, ops });
+    } catch (e) {
+      next = (await store.lastUpdateId()) + 1n;
+      throw e;
+    }
   };
 }
 
 /** Opens (or creates) the tower in `store`, starts following the chain, and returns it running. */
 export async function startStandaloneTower(o: StandaloneTowerOptions): Promise<StandaloneTower> {
   const commit = await storeCommit(o.store);
-  const tower = await openTower({
-    store: o.store,
-    ...(o.entries === undefined ? {} : { entries: o.entries }),
-    commit,
-    account: o.account,
-    birthHeight: o.birthHeight,
-    index: o.index ?? false,
-    ...(o.towerId === undefined ? {} : { towerId: o.towerId }),
-    ...(o.policy === undefined ? {} : { policy: o.policy }),
-  });
+  const open = () =>
+    openTower({
+      store: o.store,
+      ...(o.entries === undefined ? {} : { entries: o.entries }),
+      commit,
+      account: o.account,
+      birthHeight: o.birthHeight,
+      index: o.index ?? false,
+      ...(o.towerId === undefined ? {} : { towerId: o.towerId }),
+      ...(o.policy === undefined ? {} : { policy: o.policy }),
+    });
+  const tower = await open();
   const follower = new BlockFollower(o.chain);
   const runner = new TowerRunner({
     tower,
@@ -86,6 +97,7 @@ export async function startStandaloneTower(o: StandaloneTowerOptions): Promise<S
     chain: o.chain,
     entries: storeEntrySource(o.entries ?? o.store),
     commit,
+    reopen: open,
     ...(o.onEvent === undefined ? {} : { onEvent: o.onEvent }),
     ...(o.logger === undefined ? {} : { logger: o.logger }),
   });
@@ -95,7 +107,9 @@ export async function startStandaloneTower(o: StandaloneTowerOptions): Promise<S
     onError: (err) => o.logger?.log({ level: 'warn', msg: 'tower poll failed', module: 'watchtower', err }),
   });
   return {
-    tower,
+    get tower() {
+      return runner.tower;
+    },
     runner,
     follower,
     commit,
