@@ -24,21 +24,18 @@ import { fromHex, toHex } from '@superscalar/core';
 import type { BlobRecord, Op, WatchEntryRecord } from '@superscalar/persist';
 import { decodeTx, displayHex } from '@superscalar/tx';
 import type { Wallet } from '@superscalar/wallet';
-import { completePoison, responseOf, secretsByHash } from './_activate.js';
-import { nextChild, ownerOf } from './_cpfp.js';
+import { responseOf, secretsByHash } from './_activate.js';
 import { TriggerIndex } from './_index.js';
 import {
   type ActiveTrigger,
-  activeBlob,
-  activeKey,
   type CheckpointRef,
   decodeRecord,
-  deleteBlob,
   metaBlob,
   type ResponseState,
   type TowerMeta,
   towerPrefix,
 } from './_records.js';
+import { cleanup, confirm, due, fillSecrets, lose, openOutpoints, ref, resend, Step } from './_respond.js';
 import {
   type EntryChange,
   FACTORY_BLOB_PREFIX,
@@ -59,8 +56,8 @@ import {
   OutOfOrderError,
   UnknownPoisonError,
 } from './errors.js';
-import { type FeePolicy, feePolicy, nextFeeRate } from './policy.js';
-import type { EntryRows, FeeRates, ResponseRef, TowerAction, TowerEvent, TowerInput } from './types.js';
+import { type FeePolicy, feePolicy } from './policy.js';
+import type { EntryRows, FeeRates, ResponseRef, TowerAction, TowerInput } from './types.js';
 
 /** Blocks of the tower's checkpoint (its resume point for the follower). */
 const CHECKPOINT_DEPTH = 12;
@@ -99,12 +96,6 @@ export interface ResponseView extends ResponseRef {
   readonly emergency: boolean;
 }
 
-type Pair = readonly [ActiveTrigger, ResponseState];
-
-function ref(t: ActiveTrigger, r: ResponseState): ResponseRef {
-  return { triggerTxid: t.triggerTxid, responseIndex: r.index, kind: r.kind, txid: r.txid };
-}
-
 function checkTowerId(v: unknown): string {
   const id = v ?? 'main';
   if (typeof id !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(id))
@@ -120,10 +111,6 @@ export class Watchtower {
   #meta: TowerMeta;
   readonly #active = new Map<string, ActiveTrigger>();
   readonly #index: TriggerIndex | undefined;
-  #ops: Op[] = [];
-  #dirty = new Set<string>();
-  #sends: TowerAction[] = [];
-  #events: TowerEvent[] = [];
 
   private constructor(options: WatchtowerOptions, meta: TowerMeta) {
     if (typeof options?.wallet?.applyEvent !== 'function')
@@ -304,23 +291,13 @@ export class Watchtower {
     }
   }
 
-  #begin(): void {
-    this.#ops = [];
-    this.#dirty = new Set();
-    this.#sends = [];
-    this.#events = [];
-  }
-
-  #finish(): TowerAction[] {
-    for (const id of this.#dirty) {
-      const t = this.#active.get(id);
-      if (t !== undefined) this.#ops.push(activeBlob(this.towerId, t));
-    }
-    const out: TowerAction[] = [];
-    if (this.#ops.length > 0) out.push({ kind: 'persist', ops: this.#ops });
-    out.push(...this.#sends);
-    for (const event of this.#events) out.push({ kind: 'emit', event });
-    return out;
+  #step(): Step {
+    return new Step({
+      towerId: this.towerId,
+      wallet: this.wallet,
+      policy: this.policy,
+      active: this.#active,
+    });
   }
 
   #connected(block: ChainBlock, rows: EntryRows, feeRates: FeeRates): TowerAction[] {
@@ -337,8 +314,8 @@ export class Watchtower {
           `does not extend the tower's tip ${last.height}:${last.hash}`,
         );
     } else if (block.height < this.#meta.birthHeight) return [];
-    this.#begin();
-    this.#ops.push(...this.wallet.applyEvent({ type: 'connected', block }));
+    const step = this.#step();
+    step.ops.push(...this.wallet.applyEvent({ type: 'connected', block }));
     const byTrigger = new Map<string, WatchEntryRecord[]>();
     for (const e of rows?.entries ?? []) {
       const list = byTrigger.get(e.triggerTxid) ?? [];
@@ -347,35 +324,35 @@ export class Watchtower {
     }
     const secrets = secretsByHash(rows?.secrets ?? []);
     const steps = dwSteps(rows?.factories ?? []);
-    const { spent, byTxid } = this.#openOutpoints();
+    const { spent, byTxid } = openOutpoints(this.#active);
     for (let i = 1; i < block.txs.length; i++) {
       const txid = block.txids[i] as string;
       const mine = byTxid.get(txid);
-      if (mine !== undefined) this.#confirm(mine, block);
+      if (mine !== undefined) confirm(step, mine, block);
       else if (spent.size > 0) {
         for (const input of decodeTx(block.txs[i] as Uint8Array).inputs) {
           const hit = spent.get(`${displayHex(input.txidBytes)}:${input.vout}`);
-          if (hit !== undefined) this.#lose(hit, txid, block);
+          if (hit !== undefined) lose(step, hit, txid, block);
         }
       }
       const isTrigger = this.#index === undefined ? byTrigger.has(txid) : this.#index.has(txid);
       if (isTrigger && !this.#active.has(txid)) {
         const list = byTrigger.get(txid);
         if (list === undefined) throw new MissingEntriesError(txid);
-        const t = this.#activate(txid, block.txs[i] as Uint8Array, list, block, secrets, steps);
+        const t = this.#activate(step, txid, block.txs[i] as Uint8Array, list, block, secrets, steps);
         for (const r of t.responses) {
           byTxid.set(r.txid, [t, r]);
           for (const v of r.vouts) spent.set(`${txid}:${v}`, [t, r]);
         }
       }
     }
-    this.#fillSecrets(secrets);
-    this.#due(block.height, feeRates, true);
-    this.#cleanup(block.height);
+    fillSecrets(step, secrets);
+    due(step, block.height, feeRates, true);
+    cleanup(step, block.height);
     const next: CheckpointRef = { height: block.height, hash: block.hash, prevHash: block.prevHash };
     this.#meta = { ...this.#meta, checkpoint: [...cp, next].slice(-CHECKPOINT_DEPTH) };
-    this.#ops.push(metaBlob(this.towerId, this.#meta));
-    return this.#finish();
+    step.ops.push(metaBlob(this.towerId, this.#meta));
+    return step.actions();
   }
 
   #disconnected(block: BlockRef): TowerAction[] {
@@ -384,15 +361,12 @@ export class Watchtower {
     if (last === undefined || block?.height > last.height) return [];
     if (block.height !== last.height || block.hash !== last.hash)
       throw new OutOfOrderError(block.height, `is not the tower's tip ${last.height}:${last.hash}`);
-    this.#begin();
-    this.#ops.push(...this.wallet.applyEvent({ type: 'disconnected', block }));
+    const step = this.#step();
+    step.ops.push(...this.wallet.applyEvent({ type: 'disconnected', block }));
     for (const t of [...this.#active.values()]) {
       if (t.hash === block.hash) {
-        this.#active.delete(t.triggerTxid);
-        this.#dirty.delete(t.triggerTxid);
-        this.#ops.push(deleteBlob(activeKey(this.towerId, t.triggerTxid)));
-        for (const r of t.responses) this.#ops.push(...this.wallet.release(ownerOf(t.triggerTxid, r.index)));
-        this.#events.push({ type: 'trigger_cancelled', triggerTxid: t.triggerTxid, height: block.height });
+        step.forget(t);
+        step.events.push({ type: 'trigger_cancelled', triggerTxid: t.triggerTxid, height: block.height });
         continue;
       }
       for (const r of t.responses) {
@@ -402,44 +376,32 @@ export class Watchtower {
         r.before = null;
         r.at = null;
         r.spentBy = null;
-        this.#dirty.add(t.triggerTxid);
+        step.dirty.add(t.triggerTxid);
         if (was === 'confirmed')
-          this.#events.push({ ...ref(t, r), type: 'response_unconfirmed', height: block.height });
-        if (r.status === 'broadcast') this.#resend(t, r);
+          step.events.push({ ...ref(t, r), type: 'response_unconfirmed', height: block.height });
+        if (r.status === 'broadcast') resend(step, t, r);
       }
     }
     const next = cp.slice(0, -1);
     if (next.length === 0 && last.prevHash !== '')
       next.push({ height: last.height - 1, hash: last.prevHash, prevHash: '' });
     this.#meta = { ...this.#meta, checkpoint: next };
-    this.#ops.push(metaBlob(this.towerId, this.#meta));
-    return this.#finish();
+    step.ops.push(metaBlob(this.towerId, this.#meta));
+    return step.actions();
   }
 
   #tick(feeRates: FeeRates, rows: EntryRows | undefined): TowerAction[] {
     checkRates(feeRates);
-    this.#begin();
-    this.#fillSecrets(secretsByHash(rows?.secrets ?? []));
-    this.#due(this.tipHeight, feeRates, false);
-    return this.#finish();
+    const step = this.#step();
+    fillSecrets(step, secretsByHash(rows?.secrets ?? []));
+    due(step, this.tipHeight, feeRates, false);
+    return step.actions();
   }
 
   // ---------------------------------------------------------------- responses
 
-  /** Outpoints of the trigger outputs that open responses spend, and the open responses by txid. */
-  #openOutpoints(): { spent: Map<string, Pair>; byTxid: Map<string, Pair> } {
-    const spent = new Map<string, Pair>();
-    const byTxid = new Map<string, Pair>();
-    for (const t of this.#active.values())
-      for (const r of t.responses) {
-        if (r.status === 'confirmed' || r.status === 'lost' || r.status === 'invalid') continue;
-        byTxid.set(r.txid, [t, r]);
-        for (const v of r.vouts) spent.set(`${t.triggerTxid}:${v}`, [t, r]);
-      }
-    return { spent, byTxid };
-  }
-
   #activate(
+    step: Step,
     txid: string,
     raw: Uint8Array,
     rows: readonly WatchEntryRecord[],
@@ -453,7 +415,7 @@ export class Watchtower {
     for (const row of sorted) {
       const r = responseOf(row, trigger, block.height, secrets);
       if ('reason' in r)
-        this.#events.push({
+        step.events.push({
           type: 'response_invalid',
           triggerTxid: txid,
           responseIndex: r.index,
@@ -481,8 +443,8 @@ export class Watchtower {
       responses,
     };
     this.#active.set(txid, t);
-    this.#dirty.add(txid);
-    this.#events.push({
+    step.dirty.add(txid);
+    step.events.push({
       type: 'triggered',
       triggerTxid: txid,
       height: block.height,
@@ -490,120 +452,8 @@ export class Watchtower {
       responses: responses.length,
     });
     for (const r of responses)
-      if (r.status === 'no-secret') this.#events.push({ ...ref(t, r), type: 'secret_missing' });
+      if (r.status === 'no-secret') step.events.push({ ...ref(t, r), type: 'secret_missing' });
     return t;
-  }
-
-  #confirm([t, r]: Pair, block: ChainBlock): void {
-    r.before = r.status;
-    r.status = 'confirmed';
-    r.at = { height: block.height, hash: block.hash };
-    this.#dirty.add(t.triggerTxid);
-    this.#events.push({ ...ref(t, r), type: 'response_confirmed', height: block.height });
-  }
-
-  #lose([t, r]: Pair, spentBy: string, block: ChainBlock): void {
-    if (r.status === 'lost' || r.status === 'confirmed' || r.txid === spentBy) return;
-    r.before = r.status;
-    r.status = 'lost';
-    r.at = { height: block.height, hash: block.hash };
-    r.spentBy = spentBy;
-    this.#dirty.add(t.triggerTxid);
-    this.#events.push({ ...ref(t, r), type: 'response_lost', spentBy, height: block.height });
-  }
-
-  #fillSecrets(secrets: ReadonlyMap<string, Uint8Array>): void {
-    if (secrets.size === 0) return;
-    for (const t of this.#active.values())
-      for (const r of t.responses) {
-        if (r.status !== 'no-secret' || r.poisonHash === null) continue;
-        const s = secrets.get(r.poisonHash);
-        if (s === undefined) continue;
-        r.raw = completePoison(decodeTx(r.raw), s);
-        r.status = 'waiting';
-        this.#dirty.add(t.triggerTxid);
-      }
-  }
-
-  /** Broadcasts what is due at `tip`, re-bumps what is pending (on a new block) or re-sends it. */
-  #due(tip: number, rates: FeeRates, newBlock: boolean): void {
-    for (const t of this.#active.values())
-      for (const r of t.responses) {
-        if (r.status !== 'waiting' && r.status !== 'broadcast') continue;
-        if (r.kind === 'stale-state' && t.dwStep !== null && !r.emergency) {
-          const deadline = r.dueTip + t.dwStep - this.policy.emergencyMargin;
-          if (tip >= deadline) {
-            r.emergency = true;
-            this.#dirty.add(t.triggerTxid);
-            this.#events.push({ ...ref(t, r), type: 'emergency', deadline: r.dueTip + t.dwStep });
-          }
-        }
-        if (r.status === 'waiting') {
-          if (tip >= r.dueTip) this.#send(t, r, tip, rates);
-        } else if (newBlock && (r.lastTip === null || tip > r.lastTip)) this.#send(t, r, tip, rates);
-        else if (!newBlock) this.#resend(t, r);
-      }
-  }
-
-  #send(t: ActiveTrigger, r: ResponseState, tip: number, rates: FeeRates): void {
-    const previous = r.child?.feeRate;
-    const feeRate = nextFeeRate(this.policy, {
-      estimate: r.emergency ? rates.urgent : rates.cpfp,
-      previous,
-      emergency: r.emergency,
-    });
-    const bump = r.status === 'broadcast';
-    if (r.child === null || feeRate !== previous) {
-      const made = nextChild({
-        wallet: this.wallet,
-        r,
-        owner: ownerOf(t.triggerTxid, r.index),
-        feeRate,
-        tip,
-      });
-      this.#ops.push(...made.ops);
-      if (made.ok) r.child = made.child;
-      else this.#events.push({ ...ref(t, r), type: 'fee_coins_exhausted', needed: made.needed });
-    }
-    if (bump) r.bumps++;
-    r.status = 'broadcast';
-    r.lastTip = tip;
-    this.#dirty.add(t.triggerTxid);
-    this.#resend(t, r);
-    this.#events.push({
-      ...ref(t, r),
-      type: 'response_broadcast',
-      childTxid: r.child?.txid,
-      feeRate: r.child?.feeRate ?? 0,
-      bump: r.bumps,
-      emergency: r.emergency,
-    });
-  }
-
-  #resend(t: ActiveTrigger, r: ResponseState): void {
-    const id = `${t.triggerTxid}:${r.index}`;
-    this.#sends.push(
-      r.child === null
-        ? { kind: 'broadcast', id, parent: r.raw }
-        : { kind: 'broadcast', id, parent: r.raw, child: r.child.raw },
-    );
-  }
-
-  /** Forgets triggers whose every response is settled `finalityDepth` blocks deep. */
-  #cleanup(tip: number): void {
-    for (const t of [...this.#active.values()]) {
-      const settled = t.responses.every(
-        (r) =>
-          (r.status === 'confirmed' || r.status === 'lost') &&
-          r.at !== null &&
-          r.at.height <= tip - this.policy.finalityDepth + 1,
-      );
-      if (!settled) continue;
-      this.#active.delete(t.triggerTxid);
-      this.#dirty.delete(t.triggerTxid);
-      this.#ops.push(deleteBlob(activeKey(this.towerId, t.triggerTxid)));
-      for (const r of t.responses) this.#ops.push(...this.wallet.release(ownerOf(t.triggerTxid, r.index)));
-    }
   }
 }
 
