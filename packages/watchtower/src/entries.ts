@@ -26,8 +26,17 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex } from '@superscalar/core';
 import { type PoisonTx, verifyLStockSecret } from '@superscalar/factory-tree';
 import type { BlobRecord, LStockSecretRecord, Op, WatchEntryRecord } from '@superscalar/persist';
-import type { RevokedCopy } from '@superscalar/poon-dryja';
-import { decodeTx, displayHex, encodeTx, isTxid, P2A_SCRIPT, type Tx } from '@superscalar/tx';
+import { MAX_PENALTY_INPUTS, type RevokedCopy } from '@superscalar/poon-dryja';
+import {
+  decodeTx,
+  displayHex,
+  encodeTx,
+  isTxid,
+  P2A_SCRIPT,
+  TRUC_MAX_VSIZE,
+  type Tx,
+  txVsize,
+} from '@superscalar/tx';
 import { InvalidArgumentError, InvalidEntryError, SecretMismatchError } from './errors.js';
 
 /** What a response answers. */
@@ -88,8 +97,8 @@ export function relativeLockOf(sequence: number, field: string): number {
 }
 
 /**
- * Decodes and checks a response: version 3, every input spending `triggerTxid`, the last output a
- * P2A anchor (for the CPFP child), every input witnessed.
+ * Decodes and checks a response: version 3 and at most 10,000 vB (TRUC), every input spending
+ * `triggerTxid`, the last output a P2A anchor (for the CPFP child), every input witnessed.
  */
 export function checkResponse(raw: unknown, triggerTxid: string, field: string): Tx {
   const b = bytes(raw, field);
@@ -100,6 +109,9 @@ export function checkResponse(raw: unknown, triggerTxid: string, field: string):
     throw new InvalidEntryError(field, `not a transaction (${(cause as Error).message})`);
   }
   if (tx.version !== 3) throw new InvalidEntryError(field, `version ${tx.version}, expected 3 (TRUC)`);
+  const vsize = txVsize(tx);
+  if (vsize > TRUC_MAX_VSIZE)
+    throw new InvalidEntryError(field, `${vsize} vB, above TRUC's ${TRUC_MAX_VSIZE}: it would never relay`);
   tx.inputs.forEach((i, n) => {
     if (displayHex(i.txidBytes) !== triggerTxid)
       throw new InvalidEntryError(
@@ -277,7 +289,12 @@ export function penaltyEntries(o: PenaltyEntryOptions): EntryChange {
     if (!Array.isArray(copy.penalties) || copy.penalties.length > MAX_RESPONSES_PER_TRIGGER)
       throw new InvalidArgumentError(`options.copies[${i}].penalties`, 'expected an array of transactions');
     copy.penalties.forEach((p: Uint8Array, j: number) => {
-      checkResponse(p, trigger, `options.copies[${i}].penalties[${j}]`);
+      const tx = checkResponse(p, trigger, `options.copies[${i}].penalties[${j}]`);
+      if (tx.inputs.length > MAX_PENALTY_INPUTS)
+        throw new InvalidEntryError(
+          `options.copies[${i}].penalties[${j}]`,
+          `${tx.inputs.length} inputs, above ${MAX_PENALTY_INPUTS} (brief §7)`,
+        );
       ops.push({ op: 'put', table: 'watchEntries', row: entryRow(trigger, j, factoryId, 'penalty', p, 0) });
     });
   });

@@ -3,7 +3,7 @@
 import { SimChain } from '@superscalar/chain';
 import { errorClassProblems } from '@superscalar/core/test';
 import type { Op } from '@superscalar/persist';
-import { decodeTx, encodeTx } from '@superscalar/tx';
+import { decodeTx, encodeTx, type Tx } from '@superscalar/tx';
 import { Wallet } from '@superscalar/wallet';
 import { describe, expect, it } from 'vitest';
 import * as mod from '../src/index.js';
@@ -113,6 +113,27 @@ describe('entry builders', () => {
               commitmentTxid: s.triggerTxid,
               penalties: [noAnchor],
             },
+          ],
+        }),
+      /penalties\[0\]/,
+    );
+    // more than 170 inputs (brief §7)
+    const wide = encodeTx(
+      {
+        ...tx,
+        inputs: Array.from({ length: 171 }, (_, v) => ({
+          ...(tx.inputs[0] as Tx['inputs'][number]),
+          vout: v,
+        })),
+      },
+      Array.from({ length: 171 }, () => [new Uint8Array(64)]),
+    );
+    bad(
+      () =>
+        penaltyEntries({
+          factoryId: F1,
+          copies: [
+            { funding: { txid: s.triggerTxid, vout: 0 }, commitmentTxid: s.triggerTxid, penalties: [wide] },
           ],
         }),
       /penalties\[0\]/,
