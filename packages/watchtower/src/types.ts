@@ -110,7 +110,11 @@ export type TowerEvent =
   | (ResponseRef & { readonly type: 'response_unconfirmed'; readonly height: number })
   /** A reorg took the trigger's block away: its pending responses are cancelled. */
   | { readonly type: 'trigger_cancelled'; readonly triggerTxid: string; readonly height: number }
-  /** A stale-state response is still unconfirmed `S − 6` blocks after maturity (brief §5.2). */
+  /**
+   * A stale-state response is still unconfirmed `S − 6` blocks after maturity (brief §5.2): every
+   * package now aims at the emergency budget. `deadline`: the first tip from which an older state
+   * (a lock at least `S` longer) is final too and may replace it by package RBF.
+   */
   | (ResponseRef & { readonly type: 'emergency'; readonly deadline: number })
   /** A poison's trigger confirmed but no `s_c` opens it yet: it goes out as soon as one is added. */
   | (ResponseRef & { readonly type: 'secret_missing' })
