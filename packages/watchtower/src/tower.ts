@@ -251,7 +251,7 @@ export class Watchtower {
    */
   addLStockSecret(
     o: Omit<LStockSecretEntryOptions, 'poison'> & { poison?: LStockSecretEntryOptions['poison'] },
-  ) {
+  ): EntryChange {
     if (o?.poison !== undefined) return lstockSecretEntry(o as LStockSecretEntryOptions);
     if (!(o?.secret instanceof Uint8Array) || o.secret.length !== 32)
       throw new InvalidArgumentError('options.secret', 'expected 32 bytes');
