@@ -42,6 +42,7 @@ const BROWSER_SAFE = new Set([
   'factory-tree',
   'poon-dryja',
   'wire',
+  'watchtower',
   'client',
 ]);
 // Files of browser-safe packages that only a `node` export condition selects (their browser twin is

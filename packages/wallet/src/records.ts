@@ -69,7 +69,7 @@ export interface WalletTx {
   readonly fee: bigint | null;
   /** A funding transaction's output index for the factory. */
   readonly fundingVout: number | null;
-  /** For an `abandon` double-spend: the txid it replaces. */
+  /** For an `abandon` double-spend or a re-bumped CPFP child (`recordBroadcast`'s `replaces`): the txid it replaces. */
   readonly replaces: string | null;
   readonly height: number | null;
   readonly blockHash: string | null;

@@ -616,8 +616,15 @@ export class Wallet {
    * Records a signed transaction made outside the wallet that spends or pays its coins (a CPFP child)
    * as `pending`: its wallet inputs are spent, its wallet outputs are unconfirmed coins. Store `ops`,
    * then broadcast.
+   *
+   * `replaces`: the txid of a pending transaction of the wallet that this one replaces (a re-bumped
+   * CPFP child spending the same fee coin): the coins it spent may be spent again. Both stay
+   * `pending`; whichever confirms conflicts the other (as {@link Wallet.abandon}'s double-spend).
    */
-  recordBroadcast(raw: Uint8Array, options: { kind: WalletTxKind; owner?: string }): SignedTx {
+  recordBroadcast(
+    raw: Uint8Array,
+    options: { kind: WalletTxKind; owner?: string; replaces?: string },
+  ): SignedTx {
     if (!(raw instanceof Uint8Array)) throw new InvalidArgumentError('raw', 'expected Uint8Array');
     let tx: Tx;
     try {
@@ -629,11 +636,24 @@ export class Wallet {
     const known = this.#st.txs.get(txid);
     if (known !== undefined && known.state !== 'built' && known.state !== 'abandoned')
       return { txid, raw: known.raw, ops: [] };
+    const replaces = options?.replaces;
+    if (replaces !== undefined) {
+      const r = this.#st.txs.get(replaces);
+      if (r === undefined) throw new UnknownTxError(replaces);
+      if (r.state !== 'pending') throw new WrongStateError(replaces, r.state, 'replace');
+    }
     const inputs = tx.inputs.map((i) => ({ txid: displayHex(i.txidBytes), vout: i.vout }));
     inputs.forEach((o) => {
       const c = this.#st.coins.get(coinKey(o));
-      if (c !== undefined && c.spentBy !== null && c.spentBy !== txid) throw new CoinSpentError(o, c.spentBy);
+      if (c !== undefined && c.spentBy !== null && c.spentBy !== txid && c.spentBy !== replaces)
+        throw new CoinSpentError(o, c.spentBy);
     });
+    // The replaced transaction's coins are this one's from now on (restoreOutputs re-marks them).
+    for (const o of inputs) {
+      const c = this.#st.coins.get(coinKey(o));
+      if (c !== undefined && replaces !== undefined && c.spentBy === replaces)
+        this.#st.putCoin({ ...c, spentBy: null });
+    }
     const n: WalletTx = {
       txid,
       kind: options?.kind ?? 'send',
@@ -643,7 +663,7 @@ export class Wallet {
       owner: options?.owner ?? null,
       fee: null,
       fundingVout: null,
-      replaces: null,
+      replaces: replaces ?? null,
       height: null,
       blockHash: null,
       conflictedBy: null,

@@ -2,6 +2,7 @@ import { schnorr } from '@noble/curves/secp256k1.js';
 import { buildCpfpChild, signedCpfpChildBytes } from '@superscalar/factory-tree';
 import { encodeTx, P2A_SCRIPT, TaprootSighasher, type Tx, txidBytes, txidOf, txVsize } from '@superscalar/tx';
 import { describe, expect, it } from 'vitest';
+import { CoinSpentError, UnknownTxError } from '../src/index.js';
 import { account, rig } from './_harness.js';
 
 describe('fee coins and CPFP', () => {
@@ -89,5 +90,67 @@ describe('fee coins and CPFP', () => {
     await r.mine(3);
     expect(r.wallet.reservations()).toHaveLength(0);
     expect(r.wallet.spendableCoins()).toHaveLength(1);
+  });
+
+  it('re-bumps a child on the same fee coin (recordBroadcast replaces): the new one wins, the old is conflicted', async () => {
+    const r = await rig();
+    const k = account(7).deriveSecret(0, 0);
+    const funded = await r.chain.fund(k.scriptPubKey, 50_000n);
+    const parent: Tx = {
+      version: 3,
+      locktime: 0,
+      inputs: [{ txidBytes: txidBytes(funded.txid), vout: funded.vout, sequence: 0xfffffffd }],
+      outputs: [
+        { value: 49_760n, script: k.scriptPubKey },
+        { value: 240n, script: P2A_SCRIPT },
+      ],
+    };
+    const sig = schnorr.sign(
+      new TaprootSighasher(parent, [{ value: 50_000n, script: k.scriptPubKey }]).sighash(0),
+      k.tweakedSecretKey,
+      new Uint8Array(32),
+    );
+    const parentRaw = encodeTx(parent, [[sig]]);
+    await r.receive(30_000n);
+    const taken = r.wallet.takeFeeCoin({
+      owner: 'tower',
+      minValue: 10_000n,
+      expiresAtHeight: r.chain.height + 6,
+    })!;
+    const change = r.wallet.changeScript();
+    const anchored = {
+      txid: txidOf(parent),
+      anchorVout: 1,
+      anchorValue: 240n,
+      fee: 0n,
+      vsize: txVsize(parent, [[sig]]),
+    };
+    const childAt = (feeRate: number) => {
+      const c = buildCpfpChild({
+        parent: anchored,
+        feeCoin: taken.coin,
+        changeScript: change.script,
+        feeRate,
+      });
+      return signedCpfpChildBytes(c, r.wallet.signInput(taken.coin, c.sighash));
+    };
+    const first = r.wallet.recordBroadcast(childAt(2_000), { kind: 'cpfp', owner: 'tower' });
+    await r.chain.broadcastPackage(parentRaw, first.raw);
+    const second = childAt(5_000);
+    // without `replaces` the coin is already spent by the first child
+    expect(() => r.wallet.recordBroadcast(second, { kind: 'cpfp', owner: 'tower' })).toThrow(CoinSpentError);
+    expect(() => r.wallet.recordBroadcast(second, { kind: 'cpfp', replaces: '00'.repeat(32) })).toThrow(
+      UnknownTxError,
+    );
+    const bumped = r.wallet.recordBroadcast(second, { kind: 'cpfp', owner: 'tower', replaces: first.txid });
+    expect(r.wallet.coin(taken.coin)?.spentBy).toBe(bumped.txid);
+    expect(r.wallet.tx(bumped.txid)?.replaces).toBe(first.txid);
+    const accepted = await r.chain.broadcastPackage(parentRaw, bumped.raw);
+    expect(accepted.replacedTxids).toContain(first.txid);
+    await r.mine(1);
+    expect(r.wallet.tx(bumped.txid)?.state).toBe('confirmed');
+    expect(r.wallet.tx(first.txid)?.state).toBe('conflicted');
+    expect(r.wallet.coin({ txid: first.txid, vout: 0 })).toBeUndefined();
+    expect(r.wallet.coin({ txid: bumped.txid, vout: 0 })?.height).toBe(r.chain.height);
   });
 });

@@ -1,0 +1,55 @@
+// @superscalar/watchtower: a trustless watchtower as a sans-IO core (browser-safe). The Node runtime is
+// `@superscalar/watchtower/node`. Re-exports only.
+export {
+  checkResponse,
+  type EntryChange,
+  type EntryKind,
+  FACTORY_BLOB_PREFIX,
+  FACTORY_BLOB_VERSION,
+  factoryBlobKey,
+  type LStockSecretEntryOptions,
+  lstockSecretEntry,
+  MAX_RESPONSES_PER_TRIGGER,
+  type PenaltyEntryOptions,
+  type PoisonEntry,
+  penaltyEntries,
+  type StaleStateEntryOptions,
+  type SupersededStateEntryOptions,
+  staleStateEntry,
+  supersededStateEntries,
+} from './entries.js';
+export {
+  DecodeError,
+  InvalidArgumentError,
+  InvalidEntryError,
+  MissingEntriesError,
+  OutOfOrderError,
+  SecretMismatchError,
+  StaleMemoryError,
+  UnknownPoisonError,
+  WatchtowerError,
+  type WatchtowerErrorCode,
+} from './errors.js';
+export {
+  type Commit,
+  closeFactoryOps,
+  type EntrySource,
+  type OpenTowerOptions,
+  openTower,
+  storeEntrySource,
+} from './io.js';
+export { DEFAULT_FEE_POLICY, type FeePolicy, feePolicy, nextFeeRate } from './policy.js';
+export {
+  type CreateWatchtowerOptions,
+  type ResponseView,
+  Watchtower,
+  type WatchtowerOptions,
+} from './tower.js';
+export type {
+  EntryRows,
+  FeeRates,
+  ResponseRef,
+  TowerAction,
+  TowerEvent,
+  TowerInput,
+} from './types.js';
