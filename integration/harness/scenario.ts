@@ -39,7 +39,7 @@ export async function openFactory(
   terms?: { capacity: bigint; balance: bigint },
 ): Promise<LspFactoryInfo> {
   await registerAll(w, terms);
-  await w.command(w.lsp, { type: 'form_factory' });
+  if (lspFactories(w).length === 0) await w.command(w.lsp, { type: 'form_factory' });
   const f = factoryOf(w);
   for (let i = 0; i < f.proposal.minimumDepth + 1 && factoryOf(w).phase !== 'open'; i++) await w.mine(1);
   return factoryOf(w);

@@ -11,6 +11,7 @@ import type { Keychain } from '@superscalar/keys';
 import type { Op } from '@superscalar/persist';
 import type { Channel, NonceObserver } from '@superscalar/poon-dryja';
 import type { CommitmentSigned, Message } from '@superscalar/wire';
+import { KeyCache } from './_keys.js';
 import { Out } from './_out.js';
 import {
   type ClientFactoryPhase,
@@ -67,6 +68,8 @@ export interface ClientDeps {
 export class ClientCore {
   readonly deps: ClientDeps;
   readonly nodeId: string;
+  /** The keychain's derivations, memoised. */
+  readonly keys: KeyCache;
   meta: StoredMeta;
   readonly registrations = new Map<number, StoredRegistration>();
   readonly factories = new Map<string, ClientFactory>();
@@ -81,7 +84,8 @@ export class ClientCore {
   constructor(deps: ClientDeps, meta: StoredMeta) {
     this.deps = deps;
     this.meta = meta;
-    this.nodeId = toHex(deps.keychain.nodeIdentity().publicKey);
+    this.keys = new KeyCache(deps.keychain);
+    this.nodeId = toHex(this.keys.nodeIdentity().publicKey);
   }
 
   get lsp(): string {

@@ -47,7 +47,7 @@ export function sendNonces(core: ClientCore, f: ClientFactory, attempt: number):
   const jobs = [...f.path.jobs, ...f.dist.jobs];
   const r = clientJobsRound1({
     participant: f.clientIndex + 1,
-    secretKey: core.deps.keychain.factoryKey(f.factoryIndex).secretKey,
+    secretKey: core.keys.factoryKey(f.factoryIndex).secretKey,
     jobs,
     ...(core.deps.rng === undefined ? {} : { rng: core.deps.rng }),
   });

@@ -39,7 +39,7 @@ import {
 } from './errors.js';
 
 function keys(core: ClientCore, f: ClientFactory): ChannelKeys {
-  return core.deps.keychain.channelKeys(f.factoryIndex, f.clientIndex);
+  return core.keys.channelKeys(f.factoryIndex, f.clientIndex);
 }
 
 /** The client's `channel_setup`. */
@@ -120,12 +120,12 @@ export function onChannelSetup(core: ClientCore, peer: string, m: ChannelSetup):
         height: core.tipHeight ?? p.proposalHeight,
       },
       {
-        fundingSecret: core.deps.keychain.factoryKey(f.factoryIndex).secretKey,
+        fundingSecret: core.keys.factoryKey(f.factoryIndex).secretKey,
         shachainSeed: k.shachainSeed.secret,
         revocationBasepointSecret: k.revocation.secretKey,
       },
       {
-        sweepScript: core.deps.keychain.closeAddress(f.factoryIndex).scriptPubKey,
+        sweepScript: core.keys.closeAddress(f.factoryIndex).scriptPubKey,
         ...(core.deps.rng === undefined ? {} : { rng: core.deps.rng }),
         ...(core.deps.nonceObserver === undefined ? {} : { nonceObserver: core.deps.nonceObserver }),
       },

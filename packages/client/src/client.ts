@@ -461,18 +461,18 @@ function restoreFactory(
   };
   const cb = byKey.get(channelKey(f.channelIdHex));
   if (cb !== undefined) {
-    const k = core.deps.keychain.channelKeys(f.factoryIndex, f.clientIndex);
+    const k = core.keys.channelKeys(f.factoryIndex, f.clientIndex);
     let ch: Channel;
     try {
       ch = Channel.restore(
         cb.data,
         {
-          fundingSecret: core.deps.keychain.factoryKey(f.factoryIndex).secretKey,
+          fundingSecret: core.keys.factoryKey(f.factoryIndex).secretKey,
           shachainSeed: k.shachainSeed.secret,
           revocationBasepointSecret: k.revocation.secretKey,
         },
         {
-          sweepScript: core.deps.keychain.closeAddress(f.factoryIndex).scriptPubKey,
+          sweepScript: core.keys.closeAddress(f.factoryIndex).scriptPubKey,
           ...(core.deps.rng === undefined ? {} : { rng: core.deps.rng }),
           ...(core.deps.nonceObserver === undefined ? {} : { nonceObserver: core.deps.nonceObserver }),
         },

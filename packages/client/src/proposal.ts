@@ -196,7 +196,7 @@ function check(
       fundingTx: m.fundingTx,
       self: {
         key: r.factoryKey,
-        closeScript: core.deps.keychain.closeAddress(r.factoryIndex).scriptPubKey,
+        closeScript: core.keys.closeAddress(r.factoryIndex).scriptPubKey,
         capacity: agreed.capacity,
         balance: agreed.balance,
       },

@@ -35,7 +35,7 @@ export function register(
   core.meta = { ...core.meta, nextFactoryIndex: factoryIndex + 1 };
   const r: StoredRegistration = {
     factoryIndex,
-    factoryKey: core.deps.keychain.factoryKey(factoryIndex).publicKey,
+    factoryKey: core.keys.factoryKey(factoryIndex).publicKey,
     capacity: terms.capacity,
     balance: terms.balance,
     ...(p === undefined ? {} : { profile: { ...p } }),
@@ -52,7 +52,7 @@ export function registerMessage(core: ClientCore, r: StoredRegistration): Factor
   return {
     type: 'factory_register',
     factoryKey: r.factoryKey,
-    closeScript: core.deps.keychain.closeAddress(r.factoryIndex).scriptPubKey,
+    closeScript: core.keys.closeAddress(r.factoryIndex).scriptPubKey,
     capacity: r.capacity,
     balance: r.balance,
     ...(r.profile === undefined ? {} : { profile: r.profile }),

@@ -13,7 +13,7 @@ import type {
   Proposal,
   SigningJob,
 } from '@superscalar/factory-tree';
-import type { ChannelKeys, Keychain } from '@superscalar/keys';
+import type { Keychain } from '@superscalar/keys';
 import type { Op } from '@superscalar/persist';
 import type { Channel, NonceObserver } from '@superscalar/poon-dryja';
 import type { Wallet } from '@superscalar/wallet';
@@ -24,6 +24,7 @@ import {
   type FactoryPsigs,
   type Message,
 } from '@superscalar/wire';
+import { KeyCache } from './_keys.js';
 import { Out } from './_out.js';
 import {
   type LspCeremonyStep,
@@ -111,6 +112,8 @@ export interface LspDeps {
 export class LspCore {
   readonly deps: LspDeps;
   readonly nodeId: string;
+  /** The keychain's derivations, memoised. */
+  readonly keys: KeyCache;
   meta: StoredMeta;
   readonly registrations = new Map<string, StoredRegistration>();
   readonly factories = new Map<string, LspFactory>();
@@ -126,8 +129,6 @@ export class LspCore {
   readonly finished = new Set<string>();
   /** Channel id (hex) → its factory and client. */
   readonly channelIndex = new Map<string, { readonly f: LspFactory; readonly client: number }>();
-  /** Channel keys by `factoryIndex/clientIndex` (BIP32 derivations are not free). */
-  readonly channelKeyCache = new Map<string, ChannelKeys>();
   /** Set by the machine: what a lost connection does (channels, ceremony timers). */
   onDisconnect: (peer: PeerId) => void = () => {};
   now = 0;
@@ -136,7 +137,8 @@ export class LspCore {
   constructor(deps: LspDeps, meta: StoredMeta) {
     this.deps = deps;
     this.meta = meta;
-    this.nodeId = toHex(deps.keychain.nodeIdentity().publicKey);
+    this.keys = new KeyCache(deps.keychain);
+    this.nodeId = toHex(this.keys.nodeIdentity().publicKey);
   }
 
   get policy(): ResolvedLspPolicy {

@@ -258,7 +258,7 @@ function signRound(core: LspCore, f: LspFactory): void {
   try {
     signed = lspSignJobs({
       jobs: b.jobs,
-      lspSecretKey: core.deps.keychain.factoryKey(f.index).secretKey,
+      lspSecretKey: core.keys.factoryKey(f.index).secretKey,
       nonces,
     });
   } catch (e) {

@@ -45,13 +45,7 @@ import type { PeerId } from './io.js';
 
 /** The LSP's keys of client `client`'s channel (derived once per process). */
 function channelKeys(core: LspCore, f: LspFactory, client: number): ChannelKeys {
-  const k = `${f.index}/${client}`;
-  let keys = core.channelKeyCache.get(k);
-  if (keys === undefined) {
-    keys = core.deps.keychain.channelKeys(f.index, client);
-    core.channelKeyCache.set(k, keys);
-  }
-  return keys;
+  return core.keys.channelKeys(f.index, client);
 }
 
 /** The LSP's `channel_setup` for client `client`'s channel. */
@@ -154,12 +148,12 @@ function openChannel(core: LspCore, f: LspFactory, client: number, m: ChannelSet
     opened = Channel.open(
       setup,
       {
-        fundingSecret: core.deps.keychain.factoryKey(f.index).secretKey,
+        fundingSecret: core.keys.factoryKey(f.index).secretKey,
         shachainSeed: k.shachainSeed.secret,
         revocationBasepointSecret: k.revocation.secretKey,
       },
       {
-        sweepScript: core.deps.keychain.closeAddress(f.index).scriptPubKey,
+        sweepScript: core.keys.closeAddress(f.index).scriptPubKey,
         ...(core.deps.rng === undefined ? {} : { rng: core.deps.rng }),
         ...(core.deps.nonceObserver === undefined ? {} : { nonceObserver: core.deps.nonceObserver }),
       },

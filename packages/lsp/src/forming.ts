@@ -81,7 +81,7 @@ const PROBE_AMOUNT = 1_000_000_000_000_000n;
 
 function proposalInput(core: LspCore, index: number, regs: readonly StoredRegistration[], tip: number) {
   const p = core.policy;
-  const kc = core.deps.keychain;
+  const kc = core.keys;
   const clients: ClientSpec[] = regs.map((r) => ({
     key: r.key,
     closeScript: r.closeScript,

@@ -463,18 +463,18 @@ function restoreFactory(
   for (const slot of f.channels) {
     const cb = byKey.get(channelKey(slot.idHex));
     if (cb === undefined) continue;
-    const keys = core.deps.keychain.channelKeys(f.index, slot.clientIndex);
+    const keys = core.keys.channelKeys(f.index, slot.clientIndex);
     let ch: Channel;
     try {
       ch = Channel.restore(
         cb.data,
         {
-          fundingSecret: core.deps.keychain.factoryKey(f.index).secretKey,
+          fundingSecret: core.keys.factoryKey(f.index).secretKey,
           shachainSeed: keys.shachainSeed.secret,
           revocationBasepointSecret: keys.revocation.secretKey,
         },
         {
-          sweepScript: core.deps.keychain.closeAddress(f.index).scriptPubKey,
+          sweepScript: core.keys.closeAddress(f.index).scriptPubKey,
           ...(core.deps.rng === undefined ? {} : { rng: core.deps.rng }),
           ...(core.deps.nonceObserver === undefined ? {} : { nonceObserver: core.deps.nonceObserver }),
         },

@@ -74,7 +74,7 @@ export function onRegister(core: LspCore, peer: PeerId, m: FactoryRegister): voi
     );
     return;
   }
-  if (keyHex === toHex(core.deps.keychain.nodeIdentity().publicKey) || seenInFactory(core, m.factoryKey)) {
+  if (keyHex === toHex(core.keys.nodeIdentity().publicKey) || seenInFactory(core, m.factoryKey)) {
     refuse(
       core,
       peer,
