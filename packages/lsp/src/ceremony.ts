@@ -376,6 +376,7 @@ function aggregate(core: LspCore, f: LspFactory): void {
 /** A failed aggregate: retry with fresh nonces, or abort without the blamed client. */
 function signingFailed(core: LspCore, f: LspFactory, signer: number | null, why: string): void {
   f.signingFailures++;
+  f.lastBlamed = signer;
   core.log('warn', 'signing attempt failed', { factoryId: f.idHex, attempt: f.attempt, blamed: signer, why });
   if (signer === 0) {
     // Our own partial: a bug, not the clients' fault. Retry (bounded) without blaming anyone.

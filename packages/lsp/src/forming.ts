@@ -192,6 +192,7 @@ export function formFactory(core: LspCore, regs: readonly StoredRegistration[]):
     attempt: 0,
     signingFailures: 0,
     restarts: 0,
+    lastBlamed: null,
     fundingConfirmedAt: null,
     abandonTxid: null,
     built: null,

@@ -104,6 +104,8 @@ export interface LspFactoryInfo {
   readonly attempt: number;
   readonly signingFailures: number;
   readonly restarts: number;
+  /** The participant the last failed aggregation blamed (0 = LSP, i + 1 = clients[i]), in this process. */
+  readonly lastBlamed: number | null;
   readonly participants: readonly string[];
   readonly fundingTxid: string;
   readonly fundingConfirmedAt: number | null;
@@ -341,6 +343,7 @@ function info(f: LspFactory): LspFactoryInfo {
     attempt: f.attempt,
     signingFailures: f.signingFailures,
     restarts: f.restarts,
+    lastBlamed: f.lastBlamed,
     participants: [...f.participants],
     fundingTxid: f.proposal.funding.txid,
     fundingConfirmedAt: f.fundingConfirmedAt,
@@ -445,6 +448,7 @@ function restoreFactory(
     attempt: s.attempt,
     signingFailures: s.signingFailures,
     restarts: s.restarts,
+    lastBlamed: null,
     fundingConfirmedAt: s.fundingConfirmedAt,
     abandonTxid: s.abandonTxid,
     built: null,
