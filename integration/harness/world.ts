@@ -333,8 +333,11 @@ export class World {
   /** Takes a link down; both ends get `peer_disconnected`. `keepDown`: no automatic reconnection. */
   disconnect(a: string, b: string, options: { keepDown?: boolean } = {}): void {
     if (!this.net.disconnect(a, b, options.keepDown ? { wanted: false } : {})) return;
-    this.nodes.get(a)?.inbox.push({ type: 'peer_disconnected', peer: b });
-    this.nodes.get(b)?.inbox.push({ type: 'peer_disconnected', peer: a });
+    for (const [n, peer] of [
+      [this.nodes.get(a), b],
+      [this.nodes.get(b), a],
+    ] as const)
+      if (n !== undefined && !n.down) n.inbox.push({ type: 'peer_disconnected', peer });
   }
 
   /** A command to a node. */
@@ -417,6 +420,7 @@ export class World {
   async restart(node: RoleNode, options: { reconnect?: boolean } = {}): Promise<void> {
     await this.crash(node);
     node.generation++;
+    node.inbox = [];
     await node.openStore();
     const blobs = await node.store.list('blobs');
     node.down = false;

@@ -46,6 +46,8 @@ test('a funding that never confirms is abandoned at proposalHeight + fundingTime
   expect((await w.chain.getTransaction(dsTxid)).confirmation?.confirmations).toBe(1);
   // The funding can no longer confirm: its inputs are spent.
   w.dropBroadcast = undefined;
-  expect(() => w.chain.broadcastSync(w.broadcasts.find((b) => b.label === 'funding')?.raw as Uint8Array)).toThrow();
+  expect(() =>
+    w.chain.broadcastSync(w.broadcasts.find((b) => b.label === 'funding')?.raw as Uint8Array),
+  ).toThrow();
   expect((w.lsp.wallet as Wallet).tx(f.fundingTxid)?.state).toBe('conflicted');
 });

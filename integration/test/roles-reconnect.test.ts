@@ -3,7 +3,7 @@
 // factory still opens, without an abort, every channel's commitment 0 on both sides.
 import type { Lsp } from '@superscalar/lsp';
 import { afterEach, describe, expect, test } from 'vitest';
-import { clientOf, factoryOf, lspFactories, registerAll, type RoleNode, World } from '../harness/index.js';
+import { clientOf, factoryOf, lspFactories, type RoleNode, registerAll, World } from '../harness/index.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -26,7 +26,11 @@ const CUTS = [
 /** Messages both sides send once each: a second cut is the other direction's. */
 const TWO_WAY: readonly string[] = ['channel_setup', 'channel_ready', 'commitment_signed'];
 
-async function openWithCut(seed: string, cut: string, nth = 1): Promise<{ w: World; victim: RoleNode; cuts: number }> {
+async function openWithCut(
+  seed: string,
+  cut: string,
+  nth = 1,
+): Promise<{ w: World; victim: RoleNode; cuts: number }> {
   const w = await World.create({ seed, clients: 3, lspPolicy: { maxClients: 3 } });
   world = w;
   const victim = w.clients[1] as RoleNode;
@@ -54,7 +58,8 @@ describe('reconnect', () => {
         const f = factoryOf(w);
         expect(f.phase).toBe('open');
         expect(f.participants).toHaveLength(3);
-        for (const ch of f.channels) expect([ch.phase, ch.localCommitmentNumber, ch.remoteCommitmentNumber]).toEqual(['normal', 0, 0]);
+        for (const ch of f.channels)
+          expect([ch.phase, ch.localCommitmentNumber, ch.remoteCommitmentNumber]).toEqual(['normal', 0, 0]);
         for (const c of w.clients) {
           const info = clientOf(c).factory(f.factoryId);
           expect([info?.phase, info?.channel.phase]).toEqual(['open', 'normal']);
@@ -62,7 +67,8 @@ describe('reconnect', () => {
         const kinds = (await w.lsp.events()).map((e) => e.kind);
         expect(kinds).not.toContain('CeremonyAborted');
         expect(kinds).not.toContain('InvariantViolated');
-        for (const c of w.clients) expect((await c.events()).map((e) => e.kind)).not.toContain('InvariantViolated');
+        for (const c of w.clients)
+          expect((await c.events()).map((e) => e.kind)).not.toContain('InvariantViolated');
         // A cut during the rounds costs a fresh attempt at most; later cuts cost none.
         expect(f.attempt).toBeLessThanOrEqual(cuts);
         expect((w.lsp.machine as unknown as Lsp).factory(f.factoryId)?.signingFailures).toBe(0);

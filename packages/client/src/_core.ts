@@ -44,8 +44,15 @@ export interface ClientFactory {
   signatures: { readonly path: readonly Uint8Array[]; readonly dist: readonly Uint8Array[] } | null;
   fundedSeen: boolean;
   fundingConfirmedAt: number | null;
-  /** Memory only: round-1 secret state of an attempt (consumed by round 2). */
-  signing: { readonly attempt: number; readonly state: ClientSigningState } | null;
+  /**
+   * Memory only: round-1 secret state of an attempt (consumed by round 2), and the connection its
+   * nonces were sent on.
+   */
+  signing: {
+    readonly attempt: number;
+    readonly state: ClientSigningState;
+    readonly connection: number;
+  } | null;
   /** Memory only: the attempt whose partial signatures were sent. */
   signedAttempt: number | null;
   channel: Channel | null;
@@ -76,6 +83,8 @@ export class ClientCore {
   /** Ended factories (aborted, refused, abandoned, closed): their late messages are stale. */
   readonly finished = new Set<string>();
   connected = false;
+  /** Counts connections to the LSP: what was sent on the current one arrives (FIFO), earlier ones may not have. */
+  connection = 0;
   /** Set by the machine: what a lost connection does. */
   onDisconnect: () => void = () => {};
   now = 0;

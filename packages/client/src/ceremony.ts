@@ -51,7 +51,7 @@ export function sendNonces(core: ClientCore, f: ClientFactory, attempt: number):
     jobs,
     ...(core.deps.rng === undefined ? {} : { rng: core.deps.rng }),
   });
-  f.signing = { attempt, state: r.state };
+  f.signing = { attempt, state: r.state, connection: core.connection };
   f.signedAttempt = null;
   if (attempt !== f.attempt) {
     f.attempt = attempt;

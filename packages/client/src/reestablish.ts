@@ -40,6 +40,7 @@ export function onPeerConnected(core: ClientCore, peer: string): void {
   }
   if (core.connected) onPeerDisconnected(core, peer);
   core.connected = true;
+  core.connection++;
   resendPending(core);
   for (const f of core.factories.values()) {
     if (f.phase === 'ceremony' || f.phase === 'funded')
@@ -88,7 +89,10 @@ export function onFactoryReestablish(core: ClientCore, peer: string, m: FactoryR
   if (f.signatures === null) {
     if (f.phase !== 'ceremony') return;
     const attempt = m.ceremony?.attempt ?? f.attempt;
-    if (step === 'proposed' && attempt >= f.attempt) sendNonces(core, f, attempt);
+    // The LSP lacks our nonces for `attempt` — unless we sent them on this connection after its
+    // message left (they will arrive: one connection is FIFO).
+    const sentHere = f.signing?.attempt === attempt && f.signing.connection === core.connection;
+    if (step === 'proposed' && attempt >= f.attempt && !sentHere) sendNonces(core, f, attempt);
     // Otherwise the LSP holds this client's nonces, or is past the rounds: it answers our step.
     return;
   }
