@@ -177,3 +177,67 @@ describe('restart from SQLite', () => {
         expect(lsp.factory(factoryOf(w).factoryId)?.restarts ?? 0).toBeLessThanOrEqual(2);
       });
 });
+
+/** Phases named by the message a role has just handled (and persisted what it implies) when it dies. */
+const PHASES = {
+  lsp: [
+    'factory_register',
+    'factory_nonces',
+    'factory_psigs',
+    'channel_setup',
+    'commitment_signed',
+    'factory_reestablish',
+  ],
+  client: [
+    'factory_register_response',
+    'factory_propose',
+    'factory_agg_nonces',
+    'factory_signed',
+    'channel_setup',
+    'commitment_signed',
+    'factory_funded',
+  ],
+} as const;
+
+describe('restart in each phase', () => {
+  for (const role of ['lsp', 'client'] as const)
+    for (const after of PHASES[role])
+      test(`${role} restarted from SQLite right after handling ${after}`, async () => {
+        const counter = nonceCounter();
+        const w = await World.create({
+          seed: `phase-${role}-${after}`,
+          clients: 2,
+          lspPolicy: { maxClients: 2 },
+          nonceObserver: counter,
+        });
+        world = w;
+        const victim: RoleNode = role === 'lsp' ? w.lsp : (w.clients[1] as RoleNode);
+        let killed = false;
+        const input = victim.input.bind(victim);
+        victim.input = async (i) => {
+          await input(i);
+          if (!killed && i.type === 'message' && i.message.type === after) {
+            killed = true;
+            await w.crash(victim);
+          }
+        };
+        // factory_reestablish only flows after a reconnection: give the LSP one.
+        if (after === 'factory_reestablish')
+          w.net.observers.push((d) => {
+            if (d.message.type === 'factory_signed' && !killed && w.net.isUp(d.from, d.to))
+              w.disconnect(d.from, d.to);
+          });
+        await registerAll(w);
+        for (let round = 0; round < 3; round++) {
+          if (victim.down) await w.restart(victim);
+          if (lspFactories(w).length === 0) await w.command(w.lsp, { type: 'form_factory' });
+          await mineUntilOpen(w);
+        }
+        expect(killed).toBe(true);
+        await checkOpen(w);
+        await channelsResume(w);
+        const all = publicNonces(w);
+        expect(new Set(all).size).toBe(all.length);
+        expect(counter.max()).toBe(1);
+      });
+});
