@@ -166,8 +166,10 @@ export function formFactory(core: LspCore, regs: readonly StoredRegistration[]):
   }
   let proposal: Proposal;
   try {
+    // Explicit L-stocks: the funding amount must then be the tree's root requirement exactly (§8).
     proposal = createProposal({
       ...input,
+      lStock: Array.from({ length: leaves }, () => core.policy.lStockPerLeaf),
       funding: { txid: built.funding.txid, vout: built.funding.fundingVout, amount },
     });
   } catch (cause) {
