@@ -154,8 +154,9 @@ export interface WorldOptions {
   readonly clients: number;
   readonly lspPolicy?: LspPolicy;
   readonly clientPolicy?: ClientPolicy;
-  /** Sats paid into the LSP's wallet (default 10,000,000). */
+  /** Sats paid into the LSP's wallet (default 10,000,000), in `lspCoins` coins (default 4). */
   readonly lspFunds?: bigint;
+  readonly lspCoins?: number;
   /** Seeded fault injection: probability that a delivery breaks its connection instead. */
   readonly disconnectRate?: number;
   /** Reconnect wanted links whenever the network is quiet (default true). */
@@ -208,9 +209,12 @@ export class World {
     await lsp.commit(created.ops);
     w.startLsp(lsp, []);
     for (let i = 0; i < options.clients; i++) await w.addClient();
-    const addr = (lsp.wallet as Wallet).newAddress();
-    await lsp.commit(addr.ops);
-    w.chain.fundSync(addr.script, options.lspFunds ?? 10_000_000n);
+    const coins = options.lspCoins ?? 4;
+    for (let i = 0; i < coins; i++) {
+      const addr = (lsp.wallet as Wallet).newAddress();
+      await lsp.commit(addr.ops);
+      w.chain.fundSync(addr.script, (options.lspFunds ?? 10_000_000n) / BigInt(coins));
+    }
     await w.sync();
     return w;
   }

@@ -2,7 +2,7 @@
 // DeterministicSign, channel setup and commitment 0 both ways, funding last, FactoryOpen.
 import { schnorrVerify } from '@superscalar/musig2';
 import { afterEach, describe, expect, test } from 'vitest';
-import { clientOf, openFactory, World } from '../harness/index.js';
+import { clientOf, lspFactories, openFactory, type RoleNode, registerAll, World } from '../harness/index.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -52,4 +52,28 @@ describe('ceremony', () => {
       expect(lspKinds).not.toContain('InvariantViolated');
     });
   }
+});
+
+test('forming by policy: minClients after formAfterMs from the first waiting registration, maxClients at once', async () => {
+  const w = await World.create({
+    seed: 'forming',
+    clients: 9,
+    lspPolicy: { minClients: 2, maxClients: 4, formAfterMs: 10_000 },
+  });
+  world = w;
+  const [a, b, c, d, e, ...rest] = w.clients as RoleNode[];
+  await registerAll(w, undefined, [a as RoleNode]);
+  await w.tick(20_000);
+  expect(lspFactories(w)).toHaveLength(0); // one client: below minClients
+  await registerAll(w, undefined, [b as RoleNode]); // two, and a has waited 20 s: formed at once
+  expect(lspFactories(w).map((f) => f.participants)).toEqual([[a?.nodeId, b?.nodeId]]);
+  await registerAll(w, undefined, [c, d, e] as RoleNode[]);
+  await w.tick(9_000);
+  expect(lspFactories(w)).toHaveLength(1); // three waiting, not for 10 s yet
+  await w.tick(1_000);
+  expect(lspFactories(w)).toHaveLength(2);
+  expect(lspFactories(w)[1]?.participants).toHaveLength(3);
+  await registerAll(w, undefined, rest); // four at once: maxClients, no waiting
+  expect(lspFactories(w)).toHaveLength(3);
+  expect(lspFactories(w)[2]?.participants).toHaveLength(4);
 });
