@@ -357,6 +357,10 @@ function info(f: ClientFactory): ClientFactoryInfo {
 }
 
 function fault(core: Core, input: ClientInput, e: unknown): void {
+  const type =
+    typeof (input as { type?: unknown } | null)?.type === 'string'
+      ? (input as { type: string }).type
+      : 'unknown';
   try {
     if (PeerFaultError.isInstance(e)) {
       const err = e as PeerFaultError;
@@ -390,23 +394,23 @@ function fault(core: Core, input: ClientInput, e: unknown): void {
     }
     if (
       ClientError.isInstance(e) &&
-      input.type !== 'message' &&
+      type !== 'message' &&
       !InvariantError.isInstance(e) &&
       !DecodeError.isInstance(e)
     ) {
       const err = e as ClientError;
-      core.log('warn', 'command refused', { command: input.type, code: err.code }, err);
-      core.event({ kind: 'CommandRefused', command: input.type, code: err.code, message: err.message });
+      core.log('warn', 'command refused', { command: type, code: err.code }, err);
+      core.event({ kind: 'CommandRefused', command: type, code: err.code, message: err.message });
       return;
     }
     const err = InvariantError.isInstance(e)
       ? (e as InvariantError)
-      : new InvariantError(`handle(${input.type})`, (e as Error)?.message ?? String(e), { cause: e });
-    core.log('error', 'invariant violated', { input: input.type }, err);
+      : new InvariantError(`handle(${type})`, (e as Error)?.message ?? String(e), { cause: e });
+    core.log('error', 'invariant violated', { input: type }, err);
     core.event({ kind: 'InvariantViolated', invariant: err.invariant, message: err.message });
   } catch (inner) {
     core.out = new Out();
-    core.log('error', 'fault handling failed', { input: input.type }, inner);
+    core.log('error', 'fault handling failed', { input: type }, inner);
   }
 }
 
