@@ -159,6 +159,8 @@ export interface WorldOptions {
   readonly lspCoins?: number;
   /** Seeded fault injection: probability that a delivery breaks its connection instead. */
   readonly disconnectRate?: number;
+  /** Seeded fault injection: probability that a link's next message waits another step. */
+  readonly delayRate?: number;
   /** Reconnect wanted links whenever the network is quiet (default true). */
   readonly autoReconnect?: boolean;
   /** Sees every channel's secret nonce uses (counted per nonce object). */
@@ -184,6 +186,7 @@ export class World {
   /** Return true to lose a broadcast before it reaches the chain (a node's mempool never saw it). */
   dropBroadcast: ((label: string, txid: string) => boolean) | undefined;
   disconnectRate: number;
+  delayRate: number;
   autoReconnect: boolean;
   readonly logger: Logger;
 
@@ -193,6 +196,7 @@ export class World {
     this.rng = seededRng(`${options.seed}/scheduler`);
     this.follower = new BlockFollower(this.chain);
     this.disconnectRate = options.disconnectRate ?? 0;
+    this.delayRate = options.delayRate ?? 0;
     this.autoReconnect = options.autoReconnect ?? true;
     this.logger = options.logger ?? (process.env.ROLES_DEBUG ? consoleLogger('debug') : noopLogger);
   }
@@ -385,6 +389,7 @@ export class World {
   }
 
   private async deliver(from: string, to: string): Promise<void> {
+    if (this.delayRate > 0 && chance(this.rng, this.delayRate)) return; // the link waits a step
     if (this.disconnectRate > 0 && chance(this.rng, this.disconnectRate)) {
       this.disconnect(from, to);
       return;

@@ -71,10 +71,12 @@ export function onFactoryReestablish(core: ClientCore, peer: string, m: FactoryR
   const f = core.factories.get(idHex);
   if (f === undefined) {
     if (core.finished.has(idHex) && m.phase !== 'aborted') {
-      core.send({ type: 'factory_reestablish', factoryId: m.factoryId, phase: 'aborted' });
-      throw new StaleMessageError(peer, 'factory_reestablish for a factory that ended (answered: aborted)', {
+      // Answered, not thrown: a fault's actions are discarded, and this answer must leave.
+      core.log('debug', 'factory_reestablish for a factory that ended: answered aborted', {
         factoryId: idHex,
       });
+      core.send({ type: 'factory_reestablish', factoryId: m.factoryId, phase: 'aborted' });
+      return;
     }
     if (core.finished.has(idHex)) throw new StaleMessageError(peer, 'an ended factory', { factoryId: idHex });
     throw new UnknownFactoryError(peer, idHex);

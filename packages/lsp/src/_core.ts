@@ -83,6 +83,8 @@ export interface LspFactory {
   attempt: number;
   signingFailures: number;
   restarts: number;
+  /** Memory only: how many fresh attempts each client's reconnection caused. */
+  readonly restartsBy: Map<number, number>;
   /** Memory only: the participant blamed by the last failed aggregation (0 = LSP, i + 1 = clients[i]). */
   lastBlamed: number | null;
   fundingConfirmedAt: number | null;

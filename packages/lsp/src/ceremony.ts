@@ -102,13 +102,23 @@ export function startRound(core: LspCore, f: LspFactory): void {
  * A fresh signing attempt (fresh nonces from every client): after a signing failure (`signing`) or
  * a reconnection or restart that may have lost nonces (`restart`, counted apart and bounded).
  */
-export function newAttempt(core: LspCore, f: LspFactory, why: 'signing' | 'restart'): void {
+export function newAttempt(core: LspCore, f: LspFactory, why: 'signing' | 'restart', cause?: number): void {
   if (why === 'restart') {
+    if (cause !== undefined) f.restartsBy.set(cause, (f.restartsBy.get(cause) ?? 0) + 1);
     if (f.restarts >= core.policy.maxReconnectRestarts) {
-      const gone = f.participants
-        .map((_, c) => c)
-        .filter((c) => !core.connected.has(f.participants[c] as string));
-      abortCeremony(core, f, 'timeout', gone, 'too many interrupted attempts');
+      // Drop the clients whose reconnections restarted the ceremony most (else those away now).
+      const most = Math.max(0, ...f.restartsBy.values());
+      const culprits =
+        most > 0
+          ? [...f.restartsBy].filter(([, n]) => n === most).map(([c]) => c)
+          : f.participants.map((_, c) => c).filter((c) => !core.connected.has(f.participants[c] as string));
+      abortCeremony(
+        core,
+        f,
+        'timeout',
+        culprits.sort((a, b) => a - b),
+        'too many interrupted attempts',
+      );
       return;
     }
     f.restarts++;

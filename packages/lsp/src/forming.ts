@@ -195,6 +195,7 @@ export function formFactory(core: LspCore, regs: readonly StoredRegistration[]):
     signingFailures: 0,
     restarts: 0,
     lastBlamed: null,
+    restartsBy: new Map(),
     fundingConfirmedAt: null,
     abandonTxid: null,
     built: null,

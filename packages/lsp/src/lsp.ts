@@ -453,6 +453,7 @@ function restoreFactory(
     signingFailures: s.signingFailures,
     restarts: s.restarts,
     lastBlamed: null,
+    restartsBy: new Map(),
     fundingConfirmedAt: s.fundingConfirmedAt,
     abandonTxid: s.abandonTxid,
     built: null,

@@ -28,7 +28,7 @@ import {
   sendSigned,
 } from './ceremony.js';
 import { channelSetupMessage, discardChannel, drive } from './channels.js';
-import { StaleMessageError, UnexpectedMessageError, UnknownFactoryError } from './errors.js';
+import { UnexpectedMessageError, UnknownFactoryError } from './errors.js';
 import type { PeerId } from './io.js';
 
 /** `peer_connected`: the runtime proved the peer's identity. */
@@ -68,10 +68,13 @@ export function onPeerDisconnected(core: LspCore, peer: PeerId): void {
 export function onFactoryReestablish(core: LspCore, peer: PeerId, m: FactoryReestablish): void {
   const idHex = toHex(m.factoryId);
   if (!core.factories.has(idHex) && core.finished.has(idHex)) {
-    core.send(peer, { type: 'factory_reestablish', factoryId: m.factoryId, phase: 'aborted' });
-    throw new StaleMessageError(peer, 'factory_reestablish for a factory that ended (answered: aborted)', {
+    // Answered, not thrown: a fault's actions are discarded, and this answer must leave.
+    core.log('debug', 'factory_reestablish for a factory that ended: answered aborted', {
+      peer,
       factoryId: idHex,
     });
+    core.send(peer, { type: 'factory_reestablish', factoryId: m.factoryId, phase: 'aborted' });
+    return;
   }
   if (!core.factories.has(idHex)) throw new UnknownFactoryError(peer, idHex);
   const { f, client } = participantOf(core, peer, m.factoryId);
@@ -90,7 +93,7 @@ export function onFactoryReestablish(core: LspCore, peer: PeerId, m: FactoryRees
   if (f.phase === 'ceremony' && f.step !== 'channels') {
     const r = f.round;
     if (r === null) {
-      newAttempt(core, f, 'restart');
+      newAttempt(core, f, 'restart', client);
       return;
     }
     if (!r.nonces.has(client)) return; // the LSP asked for nonces (step `proposed`): they will come
@@ -98,7 +101,7 @@ export function onFactoryReestablish(core: LspCore, peer: PeerId, m: FactoryRees
     if (holds && f.step === 'nonces') return;
     if (holds && f.step === 'psigs' && !r.psigs.has(client) && resendAggNonces(core, f, client)) return;
     if (f.step === 'psigs' && r.psigs.has(client)) return; // its part of this attempt is done
-    newAttempt(core, f, 'restart');
+    newAttempt(core, f, 'restart', client);
     return;
   }
   const slot = f.channels[client];
