@@ -7,23 +7,23 @@
 import { equalBytes, toHex } from '@superscalar/core';
 import { buildCooperativeClose, type CooperativeClose, type FactoryOutline } from '@superscalar/factory-tree';
 import type { ClosePropose } from '@superscalar/wire';
-import { CloseRefusedError, InvalidArgumentError, UnexpectedMessageError } from './errors.js';
+import { CloseRefusedError, CloseUnexpectedMessageError, InvalidArgumentError } from './errors.js';
 
 // The envelope of a close_propose: this factory, a proposal (attempt ≥ 1), well-typed fields.
 export function checkPropose(message: ClosePropose, factoryId: Uint8Array): number {
   if (typeof message !== 'object' || message === null || message.type !== 'close_propose')
     throw new InvalidArgumentError('options.message', 'expected a close_propose message');
   if (!(message.factoryId instanceof Uint8Array) || !equalBytes(message.factoryId, factoryId))
-    throw new UnexpectedMessageError('wrong-factory', 'close_propose names another factory');
+    throw new CloseUnexpectedMessageError('wrong-factory', 'close_propose names another factory');
   const { attempt, tipHeight, closeFeeRate, outputs } = message;
   if (attempt === 0)
-    throw new UnexpectedMessageError(
+    throw new CloseUnexpectedMessageError(
       'malformed',
       'close_propose of attempt 0 is a close request, not a proposal',
     );
   const int = (v: unknown, max: number) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
   if (!int(attempt, 0xffff) || !int(tipHeight, 499_999_999) || !int(closeFeeRate, 0xffffffff))
-    throw new UnexpectedMessageError(
+    throw new CloseUnexpectedMessageError(
       'malformed',
       'close_propose: attempt, tipHeight or closeFeeRate out of range',
     );
@@ -32,7 +32,7 @@ export function checkPropose(message: ClosePropose, factoryId: Uint8Array): numb
     outputs.length === 0 ||
     outputs.some((o) => !(o?.script instanceof Uint8Array) || typeof o.amount !== 'bigint' || o.amount < 0n)
   )
-    throw new UnexpectedMessageError(
+    throw new CloseUnexpectedMessageError(
       'malformed',
       'close_propose: outputs must be { script, amount } entries',
     );
@@ -89,6 +89,6 @@ export function rebuild(tree: FactoryOutline, message: ClosePropose, attempt: nu
 
 export function bytesField(v: unknown, length: number, name: string): Uint8Array {
   if (!(v instanceof Uint8Array) || v.length !== length)
-    throw new UnexpectedMessageError('malformed', `${name}: expected ${length} bytes`);
+    throw new CloseUnexpectedMessageError('malformed', `${name}: expected ${length} bytes`);
   return Uint8Array.from(v);
 }

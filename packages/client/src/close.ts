@@ -48,9 +48,9 @@ import { bytesField, checkPropose, rebuild } from './_closeCheck.js';
 import {
   CloseRefusedError,
   CloseSignatureError,
+  CloseStaleMessageError,
+  CloseUnexpectedMessageError,
   InvalidArgumentError,
-  StaleMessageError,
-  UnexpectedMessageError,
 } from './errors.js';
 
 const check = asserters((argument, message) => new InvalidArgumentError(argument, message));
@@ -120,7 +120,7 @@ export class ClientCloseSession {
    *
    * @throws {CloseRefusedError} the close does not pay the client's own close address at least its
    *   balance, or is not well formed (do not sign; keep the factory open).
-   * @throws {UnexpectedMessageError} a message for another factory, a close request (attempt 0) or
+   * @throws {CloseUnexpectedMessageError} a message for another factory, a close request (attempt 0) or
    *   malformed fields.
    * @throws {InvalidArgumentError} malformed options, a secret key or close script that is not the
    *   proposal's for `clientIndex`, or a `path` not built from `proposal`.
@@ -221,8 +221,8 @@ export class ClientCloseSession {
    * Signs the checked close with the LSP's aggregate nonce: the `close_psig` to send. Once per
    * session: the nonce is spent.
    *
-   * @throws {StaleMessageError} the same `close_agg_nonce` again, or one of an older attempt.
-   * @throws {UnexpectedMessageError} another factory, another attempt, a second, different aggregate
+   * @throws {CloseStaleMessageError} the same `close_agg_nonce` again, or one of an older attempt.
+   * @throws {CloseUnexpectedMessageError} another factory, another attempt, a second, different aggregate
    *   nonce (never signed: one nonce, one signature), or an aggregate nonce that does not decode.
    */
   sign(message: CloseAggNonce): ClosePsig {
@@ -230,8 +230,8 @@ export class ClientCloseSession {
     const aggnonce = bytesField(message.aggnonce, 66, 'aggnonce');
     if (this.#aggnonce !== undefined) {
       if (equalBytes(this.#aggnonce, aggnonce))
-        throw new StaleMessageError('duplicate', 'close_agg_nonce already answered');
-      throw new UnexpectedMessageError(
+        throw new CloseStaleMessageError('duplicate', 'close_agg_nonce already answered');
+      throw new CloseUnexpectedMessageError(
         'conflicting',
         'a second, different close_agg_nonce: the nonce is spent and signs once',
       );
@@ -245,7 +245,7 @@ export class ClientCloseSession {
       }).psigs[0] as Uint8Array;
     } catch (e) {
       if (SigningError.isInstance(e))
-        throw new UnexpectedMessageError('malformed', `close_agg_nonce: ${e.message}`, { cause: e });
+        throw new CloseUnexpectedMessageError('malformed', `close_agg_nonce: ${e.message}`, { cause: e });
       throw e;
     }
     this.#aggnonce = aggnonce;
@@ -258,19 +258,19 @@ export class ClientCloseSession {
    * funding output key. Returns the signed transaction.
    *
    * @throws {CloseSignatureError} the signature does not verify.
-   * @throws {StaleMessageError} the same `close_done` again, or one of an older attempt.
-   * @throws {UnexpectedMessageError} another factory or attempt, a `close_done` before this client
+   * @throws {CloseStaleMessageError} the same `close_done` again, or one of an older attempt.
+   * @throws {CloseUnexpectedMessageError} another factory or attempt, a `close_done` before this client
    *   signed, a different second one, or a signature that is not 64 bytes.
    */
   complete(message: CloseDone): ClientCloseResult {
     this.#envelope(message, 'close_done');
     const signature = bytesField(message.signature, 64, 'signature');
     if (this.#phase === 'awaiting-agg-nonce')
-      throw new UnexpectedMessageError('out-of-order', 'close_done before this client signed');
+      throw new CloseUnexpectedMessageError('out-of-order', 'close_done before this client signed');
     if (this.#signature !== undefined) {
       if (equalBytes(this.#signature, signature))
-        throw new StaleMessageError('duplicate', 'close_done already received');
-      throw new UnexpectedMessageError('conflicting', 'a second, different close_done');
+        throw new CloseStaleMessageError('duplicate', 'close_done already received');
+      throw new CloseUnexpectedMessageError('conflicting', 'a second, different close_done');
     }
     if (!schnorrVerify(signature, this.close.sighash, this.#outline.funding.outputKey))
       throw new CloseSignatureError(
@@ -286,16 +286,16 @@ export class ClientCloseSession {
     if (typeof message !== 'object' || message === null || message.type !== type)
       throw new InvalidArgumentError('message', `expected a ${type} message`);
     if (!(message.factoryId instanceof Uint8Array) || !equalBytes(message.factoryId, this.factoryId))
-      throw new UnexpectedMessageError('wrong-factory', `${type} names another factory`);
+      throw new CloseUnexpectedMessageError('wrong-factory', `${type} names another factory`);
     if (!Number.isInteger(message.attempt))
-      throw new UnexpectedMessageError('malformed', `${type}: attempt is not an integer`);
+      throw new CloseUnexpectedMessageError('malformed', `${type}: attempt is not an integer`);
     if (message.attempt < this.attempt)
-      throw new StaleMessageError(
+      throw new CloseStaleMessageError(
         'old-attempt',
         `${type} of attempt ${message.attempt}, this is attempt ${this.attempt}`,
       );
     if (message.attempt > this.attempt)
-      throw new UnexpectedMessageError(
+      throw new CloseUnexpectedMessageError(
         'future-attempt',
         `${type} of attempt ${message.attempt}, this session is attempt ${this.attempt}`,
       );

@@ -3,32 +3,41 @@
  * with a stable `CLIENT_` code. Every class is tagged (`@superscalar/client:<Name>`), so `Cls.isInstance(x)`
  * is exact across copies of the package.
  *
+ * A fault of the LSP's message is a {@link PeerFaultError} that says what the machine does about it
+ * (`consequence`): `ignore` (a duplicate, a replay, a stale attempt), `warning` (out of order, an
+ * unknown factory), `disconnect` (`error`, then the connection closes: a peer that is not the
+ * client's LSP), or `abort` (the client refuses to go on with the factory: `factory_abort`, and it
+ * forgets it — a proposal or a signature that does not check). The machine never throws out of
+ * `handle`; a bug is an {@link InvariantError}, journalled as an event.
+ *
  * @module
  */
 import { SuperscalarError, tagError } from '@superscalar/core';
 import type { CloseFault } from '@superscalar/factory-tree';
 
-/**
- * Stable codes of the client's errors, each with one consequence for the role:
- * `CLIENT_INVALID_ARGUMENT` a caller bug; `CLIENT_STALE_MESSAGE` ignore (a duplicate or a message of
- * an older attempt); `CLIENT_UNEXPECTED_MESSAGE` a protocol violation by the LSP (`error` and
- * disconnect); `CLIENT_CLOSE_REFUSED` do not sign this close, tell the LSP (`warning`) and keep the
- * factory open; `CLIENT_CLOSE_SIGNATURE_INVALID` the LSP's final close signature is not valid for the
- * transaction the client checked (`error`; watch the chain for the close anyway).
- */
+/** Stable codes of the client's errors. */
 export type ClientErrorCode =
   | 'CLIENT_INVALID_ARGUMENT'
+  | 'CLIENT_DECODE'
   | 'CLIENT_STALE_MESSAGE'
   | 'CLIENT_UNEXPECTED_MESSAGE'
-  | 'CLIENT_CLOSE_REFUSED'
-  | 'CLIENT_CLOSE_SIGNATURE_INVALID'
+  | 'CLIENT_UNKNOWN_FACTORY'
+  | 'CLIENT_NOT_LSP'
+  | 'CLIENT_INVALID_PROPOSAL'
+  | 'CLIENT_INVALID_SIGNATURE'
+  | 'CLIENT_NOT_IMPLEMENTED'
+  | 'CLIENT_INVARIANT'
   | 'CLIENT_STOPPED'
   | 'CLIENT_MACHINE_FAILED'
   | 'CLIENT_DISCOVERY_INSECURE'
   | 'CLIENT_DISCOVERY_FAILED'
   | 'CLIENT_DISCOVERY_INVALID'
   | 'CLIENT_DISCOVERY_KEY_MISMATCH'
-  | 'CLIENT_DISCOVERY_WRONG_NETWORK';
+  | 'CLIENT_DISCOVERY_WRONG_NETWORK'
+  | 'CLIENT_CLOSE_REFUSED'
+  | 'CLIENT_CLOSE_SIGNATURE_INVALID'
+  | 'CLIENT_CLOSE_STALE_MESSAGE'
+  | 'CLIENT_CLOSE_UNEXPECTED_MESSAGE';
 
 /** Base of every error of `@superscalar/client`. */
 export class ClientError extends SuperscalarError<ClientErrorCode> {}
@@ -44,88 +53,127 @@ export class InvalidArgumentError extends ClientError {
 }
 tagError(InvalidArgumentError, '@superscalar/client:InvalidArgumentError');
 
-/** Why a message from the LSP is stale: it repeats one already taken, or belongs to an older attempt. */
-export type StaleFault = 'duplicate' | 'old-attempt';
+/** A stored record (`client/…` blob) does not decode: the store is damaged or from a newer version. */
+export class DecodeError extends ClientError {
+  readonly key: string;
+  constructor(key: string, message: string, options?: { cause?: unknown }) {
+    super('CLIENT_DECODE', `${key}: ${message}`, options);
+    this.key = key;
+  }
+}
+tagError(DecodeError, '@superscalar/client:DecodeError');
 
-/** A message from the LSP that was already handled or is out of date. Action: ignore it. */
-export class StaleMessageError extends ClientError {
-  /** What made it stale. */
-  readonly fault: StaleFault;
-  constructor(fault: StaleFault, message: string, options?: { cause?: unknown }) {
-    super('CLIENT_STALE_MESSAGE', message, options);
-    this.fault = fault;
+/** What the machine does about a peer's fault. */
+export type Consequence = 'ignore' | 'warning' | 'disconnect' | 'abort';
+
+/** Base of every fault of a peer's message. */
+export class PeerFaultError extends ClientError {
+  readonly peer: string;
+  readonly consequence: Consequence;
+  /** The factory concerned, hex, when there is one. */
+  readonly factoryId: string | undefined;
+  constructor(
+    code: ClientErrorCode,
+    peer: string,
+    consequence: Consequence,
+    message: string,
+    options?: { cause?: unknown; factoryId?: string },
+  ) {
+    super(code, `${message} (peer ${peer.slice(0, 16)}…; ${consequence})`, options);
+    this.peer = peer;
+    this.consequence = consequence;
+    this.factoryId = options?.factoryId;
+  }
+}
+tagError(PeerFaultError, '@superscalar/client:PeerFaultError');
+
+/** A duplicate, a replay or a message of an earlier attempt: ignored. */
+export class StaleMessageError extends PeerFaultError {
+  constructor(peer: string, message: string, options?: { factoryId?: string }) {
+    super('CLIENT_STALE_MESSAGE', peer, 'ignore', message, options);
   }
 }
 tagError(StaleMessageError, '@superscalar/client:StaleMessageError');
 
-/** How a message from the LSP violates the protocol. */
-export type UnexpectedFault =
-  /** It names another factory. */
-  | 'wrong-factory'
-  /** It names an attempt this session is not. */
-  | 'future-attempt'
-  /** It comes before the step it answers. */
-  | 'out-of-order'
-  /** It differs from the LSP's earlier message of the same step (equivocation). */
-  | 'conflicting'
-  /** A field is missing or does not decode (a close request where a proposal belongs, a bad nonce). */
-  | 'malformed';
-
-/**
- * A message from the LSP that the protocol does not allow here. Action: answer `error` and disconnect;
- * the session is unchanged.
- */
-export class UnexpectedMessageError extends ClientError {
-  /** What was wrong. */
-  readonly fault: UnexpectedFault;
-  constructor(fault: UnexpectedFault, message: string, options?: { cause?: unknown }) {
-    super('CLIENT_UNEXPECTED_MESSAGE', message, options);
-    this.fault = fault;
+/** A message the current step does not expect. */
+export class UnexpectedMessageError extends PeerFaultError {
+  constructor(peer: string, message: string, options?: { factoryId?: string; consequence?: Consequence }) {
+    super('CLIENT_UNEXPECTED_MESSAGE', peer, options?.consequence ?? 'warning', message, options);
   }
 }
 tagError(UnexpectedMessageError, '@superscalar/client:UnexpectedMessageError');
 
-/**
- * Why the client refuses a proposed cooperative close: factory-tree's {@link CloseFault}s (its own
- * close address not paid at least its balance — `no-own-output`, `underpaid` — or not the §6 form),
- * or: `fee-too-high` (above the caller's cap), `lock-time` (nLockTime too far from the client's tip),
- * `wrong-outputs` (the outputs are not the §6 construction: order, owners, dust, fee or the LSP's rest).
- */
-export type CloseRefusal = CloseFault | 'fee-too-high' | 'lock-time' | 'wrong-outputs';
-
-/**
- * The client will not sign this cooperative close (brief §6: it signs only if its **own** output pays
- * its **own** close address at least its balance; §12 flaw 6). `cause` is factory-tree's
- * `CloseRejectedError` when its check refused. Action: do not sign; tell the LSP (`warning`) and keep
- * the factory open.
- */
-export class CloseRefusedError extends ClientError {
-  /** Why. */
-  readonly fault: CloseRefusal;
-  /** The close attempt refused. */
-  readonly attempt: number;
-  constructor(fault: CloseRefusal, attempt: number, message: string, options?: { cause?: unknown }) {
-    super('CLIENT_CLOSE_REFUSED', `close attempt ${attempt} refused: ${fault}: ${message}`, options);
-    this.fault = fault;
-    this.attempt = attempt;
+/** A factory id the client does not hold. */
+export class UnknownFactoryError extends PeerFaultError {
+  constructor(peer: string, factoryId: string) {
+    super('CLIENT_UNKNOWN_FACTORY', peer, 'warning', `unknown factory ${factoryId}`, { factoryId });
   }
 }
-tagError(CloseRefusedError, '@superscalar/client:CloseRefusedError');
+tagError(UnknownFactoryError, '@superscalar/client:UnknownFactoryError');
 
-/**
- * The LSP's `close_done` signature is not a valid BIP340 signature of the close the client checked
- * under the funding output key. Action: `error` to the LSP; the close may still confirm (the LSP can
- * hold a valid signature), so keep watching the funding output.
- */
-export class CloseSignatureError extends ClientError {
-  /** The close attempt. */
-  readonly attempt: number;
-  constructor(attempt: number, message: string, options?: { cause?: unknown }) {
-    super('CLIENT_CLOSE_SIGNATURE_INVALID', message, options);
-    this.attempt = attempt;
+/** A message from a peer that is not the client's LSP (flaw 3: identities are proven, never claimed). */
+export class NotLspError extends PeerFaultError {
+  constructor(peer: string) {
+    super(
+      'CLIENT_NOT_LSP',
+      peer,
+      'disconnect',
+      "a factory message from a peer that is not this client's LSP",
+    );
   }
 }
-tagError(CloseSignatureError, '@superscalar/client:CloseSignatureError');
+tagError(NotLspError, '@superscalar/client:NotLspError');
+
+/**
+ * The proposal fails one of the client's checks (roles memo §3 step 3: its entry, the network, its
+ * policy, the height, `checkProposal`, its path, the funding transaction, the distribution): the
+ * client answers `factory_abort { INVALID_PROPOSAL }` and forgets the proposal.
+ */
+export class InvalidProposalError extends PeerFaultError {
+  /** What failed, e.g. `funding`, `clients[2]`, `toSelfDelay`. */
+  readonly field: string;
+  constructor(
+    peer: string,
+    field: string,
+    message: string,
+    options: { factoryId?: string; cause?: unknown },
+  ) {
+    super('CLIENT_INVALID_PROPOSAL', peer, 'abort', `${field}: ${message}`, options);
+    this.field = field;
+  }
+}
+tagError(InvalidProposalError, '@superscalar/client:InvalidProposalError');
+
+/**
+ * Something the LSP sent for signing does not check (aggregate nonces for other jobs, a signature
+ * that does not verify against its transaction's key): the client aborts the factory.
+ */
+export class InvalidSignatureError extends PeerFaultError {
+  constructor(peer: string, message: string, options: { factoryId: string; cause?: unknown }) {
+    super('CLIENT_INVALID_SIGNATURE', peer, 'abort', message, options);
+  }
+}
+tagError(InvalidSignatureError, '@superscalar/client:InvalidSignatureError');
+
+/** A command or message of a part not implemented in this release (the cooperative close). */
+export class NotImplementedError extends ClientError {
+  constructor(what: string) {
+    super('CLIENT_NOT_IMPLEMENTED', `${what} is not implemented in this release`);
+  }
+}
+tagError(NotImplementedError, '@superscalar/client:NotImplementedError');
+
+/** A bug: an internal invariant broke. Journalled as an `InvariantViolated` event. */
+export class InvariantError extends ClientError {
+  readonly invariant: string;
+  constructor(invariant: string, message: string, options?: { cause?: unknown }) {
+    super('CLIENT_INVARIANT', `internal: ${invariant}: ${message}`, options);
+    this.invariant = invariant;
+  }
+}
+tagError(InvariantError, '@superscalar/client:InvariantError');
+
+// The runtime's errors (./node, ./runtime).
 
 /** The client's runtime is stopping or stopped: the command or input was not handled. */
 export class StoppedError extends ClientError {
@@ -169,3 +217,88 @@ export class DiscoveryError extends ClientError {
   }
 }
 tagError(DiscoveryError, '@superscalar/client:DiscoveryError');
+
+// The cooperative close sessions' errors.
+
+/** Why a message from the LSP is stale: it repeats one already taken, or belongs to an older attempt. */
+export type CloseStaleFault = 'duplicate' | 'old-attempt';
+
+/** A message from the LSP that was already handled or is out of date. Action: ignore it. */
+export class CloseStaleMessageError extends ClientError {
+  /** What made it stale. */
+  readonly fault: CloseStaleFault;
+  constructor(fault: CloseStaleFault, message: string, options?: { cause?: unknown }) {
+    super('CLIENT_CLOSE_STALE_MESSAGE', message, options);
+    this.fault = fault;
+  }
+}
+tagError(CloseStaleMessageError, '@superscalar/client:CloseStaleMessageError');
+
+/** How a message from the LSP violates the protocol. */
+export type CloseUnexpectedFault =
+  /** It names another factory. */
+  | 'wrong-factory'
+  /** It names an attempt this session is not. */
+  | 'future-attempt'
+  /** It comes before the step it answers. */
+  | 'out-of-order'
+  /** It differs from the LSP's earlier message of the same step (equivocation). */
+  | 'conflicting'
+  /** A field is missing or does not decode (a close request where a proposal belongs, a bad nonce). */
+  | 'malformed';
+
+/**
+ * A message from the LSP that the protocol does not allow here. Action: answer `error` and disconnect;
+ * the session is unchanged.
+ */
+export class CloseUnexpectedMessageError extends ClientError {
+  /** What was wrong. */
+  readonly fault: CloseUnexpectedFault;
+  constructor(fault: CloseUnexpectedFault, message: string, options?: { cause?: unknown }) {
+    super('CLIENT_CLOSE_UNEXPECTED_MESSAGE', message, options);
+    this.fault = fault;
+  }
+}
+tagError(CloseUnexpectedMessageError, '@superscalar/client:CloseUnexpectedMessageError');
+
+/**
+ * Why the client refuses a proposed cooperative close: factory-tree's {@link CloseFault}s (its own
+ * close address not paid at least its balance — `no-own-output`, `underpaid` — or not the §6 form),
+ * or: `fee-too-high` (above the caller's cap), `lock-time` (nLockTime too far from the client's tip),
+ * `wrong-outputs` (the outputs are not the §6 construction: order, owners, dust, fee or the LSP's rest).
+ */
+export type CloseRefusal = CloseFault | 'fee-too-high' | 'lock-time' | 'wrong-outputs';
+
+/**
+ * The client will not sign this cooperative close (brief §6: it signs only if its **own** output pays
+ * its **own** close address at least its balance; §12 flaw 6). `cause` is factory-tree's
+ * `CloseRejectedError` when its check refused. Action: do not sign; tell the LSP (`warning`) and keep
+ * the factory open.
+ */
+export class CloseRefusedError extends ClientError {
+  /** Why. */
+  readonly fault: CloseRefusal;
+  /** The close attempt refused. */
+  readonly attempt: number;
+  constructor(fault: CloseRefusal, attempt: number, message: string, options?: { cause?: unknown }) {
+    super('CLIENT_CLOSE_REFUSED', `close attempt ${attempt} refused: ${fault}: ${message}`, options);
+    this.fault = fault;
+    this.attempt = attempt;
+  }
+}
+tagError(CloseRefusedError, '@superscalar/client:CloseRefusedError');
+
+/**
+ * The LSP's `close_done` signature is not a valid BIP340 signature of the close the client checked
+ * under the funding output key. Action: `error` to the LSP; the close may still confirm (the LSP can
+ * hold a valid signature), so keep watching the funding output.
+ */
+export class CloseSignatureError extends ClientError {
+  /** The close attempt. */
+  readonly attempt: number;
+  constructor(attempt: number, message: string, options?: { cause?: unknown }) {
+    super('CLIENT_CLOSE_SIGNATURE_INVALID', message, options);
+    this.attempt = attempt;
+  }
+}
+tagError(CloseSignatureError, '@superscalar/client:CloseSignatureError');

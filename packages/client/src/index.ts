@@ -1,12 +1,19 @@
 // @superscalar/client: the client role (browser-safe). Re-exports only.
 export { isNodeId, isWebSocketUrl, type LspAddress, parseLspAddress } from './address.js';
 export {
+  Client,
+  type ClientFactoryInfo,
+  type ClientOptions,
+  type ClientRestoreOptions,
+} from './client.js';
+export {
   type ClientCloseOptions,
   type ClientClosePhase,
   type ClientCloseResult,
   ClientCloseSession,
 } from './close.js';
 export { closeRequest } from './closeRequest.js';
+export type { ClientFactoryPhase, RegistrationStatus } from './codec.js';
 export {
   addressesOf,
   type DiscoverOptions,
@@ -24,13 +31,26 @@ export {
   type CloseRefusal,
   CloseRefusedError,
   CloseSignatureError,
+  type CloseStaleFault,
+  CloseStaleMessageError,
+  type CloseUnexpectedFault,
+  CloseUnexpectedMessageError,
+  type Consequence,
+  DecodeError,
   DiscoveryError,
   InvalidArgumentError,
+  InvalidProposalError,
+  InvalidSignatureError,
+  InvariantError,
   MachineFailedError,
-  type StaleFault,
+  NotImplementedError,
+  NotLspError,
+  PeerFaultError,
   StaleMessageError,
   StoppedError,
-  type UnexpectedFault,
   UnexpectedMessageError,
+  UnknownFactoryError,
 } from './errors.js';
-export type { Action, FeeRates, PeerId, RuntimeInput } from './io.js';
+export { type ClientEvent, type ClientEventKind, decodeClientEvent } from './events.js';
+export type { Action, ClientCommand, ClientInput, FeeRates, PeerId, RuntimeInput } from './io.js';
+export { type ClientPolicy, type ResolvedClientPolicy, resolveClientPolicy } from './policy.js';

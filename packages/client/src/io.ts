@@ -62,3 +62,25 @@ export type Action =
   | { readonly kind: 'disconnect'; readonly peer: PeerId; readonly reason: string }
   /** Broadcast a fully signed transaction; the result comes back as `broadcast_result`. */
   | { readonly kind: 'broadcast'; readonly raw: Uint8Array; readonly txid: string; readonly label: string };
+
+/** What the client's embedder asks of it (through `handle`, like every input). */
+export type ClientCommand =
+  /**
+   * Register for the LSP's next factory: allocates the next factory index (a fresh factory key and
+   * close address, never reused), persists, and sends `factory_register` (now, or when connected).
+   */
+  | {
+      readonly type: 'register';
+      readonly capacity: bigint;
+      readonly balance: bigint;
+      readonly profile?: {
+        readonly contribution: bigint;
+        readonly uptime: number;
+        readonly timezone: number;
+      };
+    }
+  /** Ask the LSP to close a factory cooperatively (brief §6; not implemented in this release). */
+  | { readonly type: 'request_close'; readonly factoryId: Uint8Array };
+
+/** Every input of the client's machine: what the runtime observed, and the embedder's commands. */
+export type ClientInput = RuntimeInput | ClientCommand;

@@ -16,10 +16,18 @@ describe('browser bundle', () => {
       ).rejects.toMatchObject({
         code: 'CLIENT_DISCOVERY_INSECURE',
       });
+      // The machine runs from the bundle.
+      expect(typeof mod.Client.create).toBe('function');
+      expect(
+        mod.decodeClientEvent({
+          kind: 'FactorySigned',
+          payload: new TextEncoder().encode('{"factoryId":"00"}'),
+        }),
+      ).toEqual({ kind: 'FactorySigned', factoryId: '00' });
     } finally {
       bundle.cleanup();
     }
-  });
+  }, 120_000);
 
   it('the runtime core (@superscalar/client/runtime) bundles for the browser too', () => {
     const bundle = browserBundle('client', 'src/runtime/index.ts');

@@ -8,10 +8,10 @@ import {
   ClientCloseSession,
   CloseRefusedError,
   CloseSignatureError,
+  CloseStaleMessageError,
+  CloseUnexpectedMessageError,
   closeRequest,
   InvalidArgumentError,
-  StaleMessageError,
-  UnexpectedMessageError,
 } from '../src/index.js';
 import { honestPropose, party, seededRng, testFactory, thrown } from './_factory.js';
 
@@ -144,8 +144,8 @@ describe('a client signs a close only if its own close address gets at least its
   it('another factory, a close request in place of a proposal, malformed outputs: unexpected messages', () => {
     const other = { ...honest, factoryId: Uint8Array.from(honest.factoryId, (b) => b ^ 1) };
     const e = thrown(() => session(other));
-    expect(UnexpectedMessageError.isInstance(e)).toBe(true);
-    expect(e).toMatchObject({ code: 'CLIENT_UNEXPECTED_MESSAGE', fault: 'wrong-factory' });
+    expect(CloseUnexpectedMessageError.isInstance(e)).toBe(true);
+    expect(e).toMatchObject({ code: 'CLIENT_CLOSE_UNEXPECTED_MESSAGE', fault: 'wrong-factory' });
     expect(thrown(() => session(closeRequest(honest.factoryId, 800)))).toMatchObject({ fault: 'malformed' });
     expect(
       thrown(() => session({ ...honest, outputs: [{ script: out0.script, amount: -1n }] })),
@@ -186,11 +186,11 @@ describe('the client session takes one aggregate nonce and checks close_done', (
   it('close_done before it signed is out of order; other attempts or factories are refused', () => {
     const s = session(m2);
     expect(thrown(() => s.complete(done))).toMatchObject({
-      code: 'CLIENT_UNEXPECTED_MESSAGE',
+      code: 'CLIENT_CLOSE_UNEXPECTED_MESSAGE',
       fault: 'out-of-order',
     });
     expect(thrown(() => s.sign({ ...agg, attempt: 1 }))).toMatchObject({
-      code: 'CLIENT_STALE_MESSAGE',
+      code: 'CLIENT_CLOSE_STALE_MESSAGE',
       fault: 'old-attempt',
     });
     expect(thrown(() => s.sign({ ...agg, attempt: 3 }))).toMatchObject({ fault: 'future-attempt' });
@@ -210,10 +210,10 @@ describe('the client session takes one aggregate nonce and checks close_done', (
     expect(psig.psig).toHaveLength(32);
     expect(s.phase).toBe('awaiting-done');
     const again = thrown(() => s.sign(agg));
-    expect(StaleMessageError.isInstance(again)).toBe(true);
+    expect(CloseStaleMessageError.isInstance(again)).toBe(true);
     expect(again).toMatchObject({ fault: 'duplicate' });
     expect(thrown(() => s.sign({ ...agg, aggnonce: otherAggnonce }))).toMatchObject({
-      code: 'CLIENT_UNEXPECTED_MESSAGE',
+      code: 'CLIENT_CLOSE_UNEXPECTED_MESSAGE',
       fault: 'conflicting',
     });
   });

@@ -48,9 +48,9 @@ import {
 } from '@superscalar/wire';
 import {
   CloseBlameError,
+  CloseStaleMessageError,
+  CloseUnexpectedMessageError,
   InvalidArgumentError,
-  StaleMessageError,
-  UnexpectedMessageError,
 } from './errors.js';
 
 const check = asserters((argument, message) => new InvalidArgumentError(argument, message));
@@ -195,8 +195,8 @@ export class LspCloseSession {
    * Takes client `client`'s `close_nonce`. When it is the last one, the LSP signs (DeterministicSign)
    * and returns the `close_agg_nonce` to send to **every** client; before that, null.
    *
-   * @throws {StaleMessageError} a duplicate, or a message of an older attempt (ignore it).
-   * @throws {UnexpectedMessageError} another factory, a later attempt, a nonce that differs from the
+   * @throws {CloseStaleMessageError} a duplicate, or a message of an older attempt (ignore it).
+   * @throws {CloseUnexpectedMessageError} another factory, a later attempt, a nonce that differs from the
    *   client's earlier one, an undecodable nonce, or an unknown client (error and disconnect).
    * @throws {CloseBlameError} the clients' nonces aggregate to nothing usable (no one can be blamed):
    *   the attempt failed.
@@ -209,9 +209,14 @@ export class LspCloseSession {
     try {
       decodePubnonce(pubnonce, client + 1);
     } catch (e) {
-      throw new UnexpectedMessageError('malformed', client, `close_nonce: the public nonce does not decode`, {
-        cause: e,
-      });
+      throw new CloseUnexpectedMessageError(
+        'malformed',
+        client,
+        `close_nonce: the public nonce does not decode`,
+        {
+          cause: e,
+        },
+      );
     }
     this.#nonces[client] = pubnonce;
     if (this.missing().length > 0) return null;
@@ -245,8 +250,8 @@ export class LspCloseSession {
    * Takes client `client`'s `close_psig`. When it is the last one, aggregates, verifies the BIP340
    * signature against the funding output key and returns the signed close; before that, null.
    *
-   * @throws {StaleMessageError} a duplicate, or a message of an older or failed attempt (ignore it).
-   * @throws {UnexpectedMessageError} another factory, a later attempt, a partial signature before the
+   * @throws {CloseStaleMessageError} a duplicate, or a message of an older or failed attempt (ignore it).
+   * @throws {CloseUnexpectedMessageError} another factory, a later attempt, a partial signature before the
    *   aggregate nonce was sent, one that differs from the client's earlier one, or an unknown client.
    * @throws {CloseBlameError} a partial signature is invalid: `blamed` names its participant (0 =
    *   LSP, i + 1 = clients[i]); the attempt failed.
@@ -256,7 +261,11 @@ export class LspCloseSession {
     const psig = this.#field(client, message.psig, 32, 'psig');
     this.#repeat(client, this.#psigs[client], psig, 'close_psig');
     if (this.#phase === 'collecting-nonces')
-      throw new UnexpectedMessageError('out-of-order', client, 'close_psig before close_agg_nonce was sent');
+      throw new CloseUnexpectedMessageError(
+        'out-of-order',
+        client,
+        'close_psig before close_agg_nonce was sent',
+      );
     if (this.#phase !== 'collecting-psigs') throw this.#over(client, 'close_psig');
     this.#psigs[client] = psig;
     if (this.missing().length > 0) return null;
@@ -305,19 +314,19 @@ export class LspCloseSession {
     if (typeof message !== 'object' || message === null || message.type !== type)
       throw new InvalidArgumentError('message', `expected a ${type} message`);
     if (!Number.isInteger(client) || client < 0 || client >= this.#n)
-      throw new UnexpectedMessageError('unknown-client', null, `${type} from client ${String(client)}`);
+      throw new CloseUnexpectedMessageError('unknown-client', null, `${type} from client ${String(client)}`);
     if (!(message.factoryId instanceof Uint8Array) || !equalBytes(message.factoryId, this.factoryId))
-      throw new UnexpectedMessageError('wrong-factory', client, `${type} names another factory`);
+      throw new CloseUnexpectedMessageError('wrong-factory', client, `${type} names another factory`);
     if (!Number.isInteger(message.attempt))
-      throw new UnexpectedMessageError('malformed', client, `${type}: attempt is not an integer`);
+      throw new CloseUnexpectedMessageError('malformed', client, `${type}: attempt is not an integer`);
     if (message.attempt < this.attempt)
-      throw new StaleMessageError(
+      throw new CloseStaleMessageError(
         'old-attempt',
         client,
         `${type} of attempt ${message.attempt}, this is attempt ${this.attempt}`,
       );
     if (message.attempt > this.attempt)
-      throw new UnexpectedMessageError(
+      throw new CloseUnexpectedMessageError(
         'future-attempt',
         client,
         `${type} of attempt ${message.attempt}, only attempt ${this.attempt} was proposed`,
@@ -326,19 +335,28 @@ export class LspCloseSession {
 
   #field(client: number, v: unknown, length: number, name: string): Uint8Array {
     if (!(v instanceof Uint8Array) || v.length !== length)
-      throw new UnexpectedMessageError('malformed', client, `${name}: expected ${length} bytes`);
+      throw new CloseUnexpectedMessageError('malformed', client, `${name}: expected ${length} bytes`);
     return Uint8Array.from(v);
   }
 
   // A second message of a step: the same bytes are a harmless duplicate, other bytes equivocation.
   #repeat(client: number, had: Uint8Array | undefined, got: Uint8Array, type: string): void {
     if (had === undefined) return;
-    if (equalBytes(had, got)) throw new StaleMessageError('duplicate', client, `${type} already received`);
-    throw new UnexpectedMessageError('conflicting', client, `${type} differs from the one already received`);
+    if (equalBytes(had, got))
+      throw new CloseStaleMessageError('duplicate', client, `${type} already received`);
+    throw new CloseUnexpectedMessageError(
+      'conflicting',
+      client,
+      `${type} differs from the one already received`,
+    );
   }
 
-  #over(client: number, type: string): StaleMessageError {
-    return new StaleMessageError('old-attempt', client, `${type}: attempt ${this.attempt} is ${this.#phase}`);
+  #over(client: number, type: string): CloseStaleMessageError {
+    return new CloseStaleMessageError(
+      'old-attempt',
+      client,
+      `${type}: attempt ${this.attempt} is ${this.#phase}`,
+    );
   }
 }
 

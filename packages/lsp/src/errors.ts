@@ -3,24 +3,39 @@
  * with a stable `LSP_` code. Every class is tagged (`@superscalar/lsp:<Name>`), so `Cls.isInstance(x)`
  * is exact across copies of the package.
  *
+ * A peer's fault is a {@link PeerFaultError}: it names the peer and says what the machine does about
+ * it (`consequence`), like LDK's `ChannelError`. The machine never throws out of `handle`: it maps
+ * each fault to its consequence — `ignore` (a duplicate, a replay, a stale attempt), `warning` (a
+ * message out of order or for a factory it does not know), `disconnect` (an `error` message, then the
+ * connection is closed: a message no honest peer sends, or a factory that is not the peer's), or
+ * `abort` (the ceremony stops and forms again without the peer: a wrong nonce set, a refused
+ * proposal) — and logs it. A bug is an {@link InvariantError}, journalled as an event.
+ *
  * @module
  */
 import { SuperscalarError, tagError } from '@superscalar/core';
 
-/**
- * Stable codes of the LSP's errors, each with one consequence for the role: `LSP_INVALID_ARGUMENT` a
- * caller bug; `LSP_STALE_MESSAGE` ignore (a duplicate or a message of an older attempt);
- * `LSP_UNEXPECTED_MESSAGE` a protocol violation by the peer (`error` and disconnect);
- * `LSP_CLOSE_BLAME` abort this close attempt and retry with attempt + 1 (or drop the blamed client).
- */
+/** Stable codes of the LSP's errors. */
 export type LspErrorCode =
   | 'LSP_INVALID_ARGUMENT'
+  | 'LSP_DECODE'
   | 'LSP_STALE_MESSAGE'
   | 'LSP_UNEXPECTED_MESSAGE'
-  | 'LSP_CLOSE_BLAME'
+  | 'LSP_UNKNOWN_FACTORY'
+  | 'LSP_NOT_PARTICIPANT'
+  | 'LSP_INVALID_NONCES'
+  | 'LSP_INVALID_PARTIAL'
+  | 'LSP_CLIENT_ABORTED'
+  | 'LSP_INVALID_CHANNEL_SETUP'
+  | 'LSP_NOT_IMPLEMENTED'
+  | 'LSP_FUNDING_FAILED'
+  | 'LSP_INVARIANT'
   | 'LSP_STOPPED'
   | 'LSP_MACHINE_FAILED'
-  | 'LSP_LISTEN_FAILED';
+  | 'LSP_LISTEN_FAILED'
+  | 'LSP_CLOSE_BLAME'
+  | 'LSP_CLOSE_STALE_MESSAGE'
+  | 'LSP_CLOSE_UNEXPECTED_MESSAGE';
 
 /** Base of every error of `@superscalar/lsp`. */
 export class LspError extends SuperscalarError<LspErrorCode> {}
@@ -36,77 +51,186 @@ export class InvalidArgumentError extends LspError {
 }
 tagError(InvalidArgumentError, '@superscalar/lsp:InvalidArgumentError');
 
-/** Why a peer's message is stale: it repeats one already taken, or belongs to an older attempt. */
-export type StaleFault = 'duplicate' | 'old-attempt';
+/** A stored record (`lsp/…` blob) does not decode: the store is damaged or from a newer version. */
+export class DecodeError extends LspError {
+  /** The blob key. */
+  readonly key: string;
+  constructor(key: string, message: string, options?: { cause?: unknown }) {
+    super('LSP_DECODE', `${key}: ${message}`, options);
+    this.key = key;
+  }
+}
+tagError(DecodeError, '@superscalar/lsp:DecodeError');
 
-/**
- * A peer's message that was already handled or is out of date (a duplicate, an older attempt's).
- * Action: ignore it; nothing changed.
- */
-export class StaleMessageError extends LspError {
-  /** What made it stale. */
-  readonly fault: StaleFault;
-  /** The sender (index into `clients[]`), or null when unknown. */
-  readonly client: number | null;
-  constructor(fault: StaleFault, client: number | null, message: string, options?: { cause?: unknown }) {
-    super('LSP_STALE_MESSAGE', message, options);
-    this.fault = fault;
-    this.client = client;
+/** What the machine does about a peer's fault. */
+export type Consequence = 'ignore' | 'warning' | 'disconnect' | 'abort';
+
+/** Base of every fault of a peer's message: who, and what the machine does about it. */
+export class PeerFaultError extends LspError {
+  /** The peer's node id. */
+  readonly peer: string;
+  /** What the machine does: ignore, `warning`, `error` + disconnect, or abort the ceremony. */
+  readonly consequence: Consequence;
+  /** The factory concerned, hex, when there is one. */
+  readonly factoryId: string | undefined;
+  constructor(
+    code: LspErrorCode,
+    peer: string,
+    consequence: Consequence,
+    message: string,
+    options?: { cause?: unknown; factoryId?: string },
+  ) {
+    super(code, `${message} (peer ${peer.slice(0, 16)}…; ${consequence})`, options);
+    this.peer = peer;
+    this.consequence = consequence;
+    this.factoryId = options?.factoryId;
+  }
+}
+tagError(PeerFaultError, '@superscalar/lsp:PeerFaultError');
+
+/** A duplicate, a replay or a message of an earlier attempt: ignored, nothing changes. */
+export class StaleMessageError extends PeerFaultError {
+  constructor(peer: string, message: string, options?: { factoryId?: string }) {
+    super('LSP_STALE_MESSAGE', peer, 'ignore', message, options);
   }
 }
 tagError(StaleMessageError, '@superscalar/lsp:StaleMessageError');
 
-/** How a peer's message violates the protocol. */
-export type UnexpectedFault =
-  /** It names another factory. */
-  | 'wrong-factory'
-  /** It names an attempt the LSP never proposed. */
-  | 'future-attempt'
-  /** It comes before the step it answers. */
-  | 'out-of-order'
-  /** It differs from the sender's earlier message of the same step (equivocation). */
-  | 'conflicting'
-  /** A field is missing or does not decode (a public nonce off the curve, a wrong length). */
-  | 'malformed'
-  /** The sender is not a participant. */
-  | 'unknown-client';
-
-/**
- * A peer's message that the protocol does not allow here. Action: answer `error` and disconnect the
- * peer (`client` names it); the session is unchanged and acknowledged state is never lost.
- */
-export class UnexpectedMessageError extends LspError {
-  /** What was wrong. */
-  readonly fault: UnexpectedFault;
-  /** The sender (index into `clients[]`), or null when unknown. */
-  readonly client: number | null;
-  constructor(fault: UnexpectedFault, client: number | null, message: string, options?: { cause?: unknown }) {
-    super('LSP_UNEXPECTED_MESSAGE', message, options);
-    this.fault = fault;
-    this.client = client;
+/** A message the current step does not expect (out of order, a type the LSP never receives). */
+export class UnexpectedMessageError extends PeerFaultError {
+  constructor(
+    peer: string,
+    message: string,
+    options?: { factoryId?: string; consequence?: Consequence; cause?: unknown },
+  ) {
+    super('LSP_UNEXPECTED_MESSAGE', peer, options?.consequence ?? 'warning', message, options);
   }
 }
 tagError(UnexpectedMessageError, '@superscalar/lsp:UnexpectedMessageError');
 
-/**
- * The cooperative close's signature did not aggregate or verify (brief §8 step 4's blame, applied to
- * §6): `blamed` is the participant whose partial signature is invalid, by proposal index (0 = the LSP,
- * i + 1 = `clients[i]`), or null when nobody can be named. Blame is informational (BIP327: an
- * aggregator can misattribute). Action: this attempt is over; propose attempt + 1 with fresh nonces,
- * and drop a client blamed repeatedly.
- */
-export class CloseBlameError extends LspError {
-  /** The blamed participant (0 = LSP, i + 1 = clients[i]), or null. */
-  readonly blamed: number | null;
-  /** The close attempt that failed. */
-  readonly attempt: number;
-  constructor(blamed: number | null, attempt: number, message: string, options?: { cause?: unknown }) {
-    super('LSP_CLOSE_BLAME', message, options);
-    this.blamed = blamed;
-    this.attempt = attempt;
+/** A factory id the LSP does not know: answered with a `warning`. */
+export class UnknownFactoryError extends PeerFaultError {
+  constructor(peer: string, factoryId: string) {
+    super('LSP_UNKNOWN_FACTORY', peer, 'warning', `unknown factory ${factoryId}`, { factoryId });
   }
 }
-tagError(CloseBlameError, '@superscalar/lsp:CloseBlameError');
+tagError(UnknownFactoryError, '@superscalar/lsp:UnknownFactoryError');
+
+/**
+ * A message about a factory the peer is not a participant of (brief §12 flaw 3: identities are the
+ * runtime's proven node ids, never claimed): `error` and disconnect; the factory is not touched.
+ */
+export class NotParticipantError extends PeerFaultError {
+  constructor(peer: string, factoryId: string) {
+    super(
+      'LSP_NOT_PARTICIPANT',
+      peer,
+      'disconnect',
+      `the peer is not a participant of factory ${factoryId}`,
+      { factoryId },
+    );
+  }
+}
+tagError(NotParticipantError, '@superscalar/lsp:NotParticipantError');
+
+/**
+ * A client's nonces are not exactly its jobs for the attempt (wrong transactions, kinds, indices,
+ * a nonce that does not decode): the client is dropped and the ceremony forms again without it.
+ */
+export class InvalidNoncesError extends PeerFaultError {
+  /** The blamed participant (i + 1 = clients[i]). */
+  readonly participant: number;
+  constructor(
+    peer: string,
+    participant: number,
+    message: string,
+    options: { factoryId: string; cause?: unknown },
+  ) {
+    super('LSP_INVALID_NONCES', peer, 'abort', message, options);
+    this.participant = participant;
+  }
+}
+tagError(InvalidNoncesError, '@superscalar/lsp:InvalidNoncesError');
+
+/**
+ * A client's partial signatures are not its jobs' (shape), or the aggregate failed and blamed it: the
+ * LSP retries with fresh nonces up to `maxSigningAttempts`, then aborts without the client.
+ */
+export class InvalidPartialError extends PeerFaultError {
+  readonly participant: number;
+  constructor(
+    peer: string,
+    participant: number,
+    message: string,
+    options: { factoryId: string; cause?: unknown },
+  ) {
+    super('LSP_INVALID_PARTIAL', peer, 'abort', message, options);
+    this.participant = participant;
+  }
+}
+tagError(InvalidPartialError, '@superscalar/lsp:InvalidPartialError');
+
+/** A client aborted the ceremony (it refused the proposal, or withdrew): it is dropped. */
+export class ClientAbortedError extends PeerFaultError {
+  readonly participant: number;
+  /** The client's `factory_abort` reason code. */
+  readonly reason: number;
+  constructor(
+    peer: string,
+    participant: number,
+    reason: number,
+    text: string,
+    options: { factoryId: string },
+  ) {
+    super('LSP_CLIENT_ABORTED', peer, 'abort', `the client aborted (${reason}): ${text}`, options);
+    this.participant = participant;
+    this.reason = reason;
+  }
+}
+tagError(ClientAbortedError, '@superscalar/lsp:ClientAbortedError');
+
+/** A client's `channel_setup` cannot open its channel (bad basepoints, an unaffordable commitment 0): it is dropped. */
+export class InvalidChannelSetupError extends PeerFaultError {
+  readonly participant: number;
+  constructor(
+    peer: string,
+    participant: number,
+    message: string,
+    options: { factoryId: string; cause?: unknown },
+  ) {
+    super('LSP_INVALID_CHANNEL_SETUP', peer, 'abort', message, options);
+    this.participant = participant;
+  }
+}
+tagError(InvalidChannelSetupError, '@superscalar/lsp:InvalidChannelSetupError');
+
+/** A message or command of a part not implemented in this release (the cooperative close). */
+export class NotImplementedError extends LspError {
+  constructor(what: string) {
+    super('LSP_NOT_IMPLEMENTED', `${what} is not implemented in this release`);
+  }
+}
+tagError(NotImplementedError, '@superscalar/lsp:NotImplementedError');
+
+/** The wallet could not build, sign or abandon a funding transaction. */
+export class FundingError extends LspError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LSP_FUNDING_FAILED', message, options);
+  }
+}
+tagError(FundingError, '@superscalar/lsp:FundingError');
+
+/** A bug: an internal invariant broke. Journalled as an `InvariantViolated` event, never thrown out of `handle`. */
+export class InvariantError extends LspError {
+  readonly invariant: string;
+  constructor(invariant: string, message: string, options?: { cause?: unknown }) {
+    super('LSP_INVARIANT', `internal: ${invariant}: ${message}`, options);
+    this.invariant = invariant;
+  }
+}
+tagError(InvariantError, '@superscalar/lsp:InvariantError');
+
+// The runtime's errors (./node, ./runtime).
 
 /** The LSP's runtime is stopping or stopped: the command or input was not handled. */
 export class StoppedError extends LspError {
@@ -145,3 +269,82 @@ export class ListenError extends LspError {
   }
 }
 tagError(ListenError, '@superscalar/lsp:ListenError');
+
+// The cooperative close sessions' errors.
+
+/** Why a peer's message is stale: it repeats one already taken, or belongs to an older attempt. */
+export type CloseStaleFault = 'duplicate' | 'old-attempt';
+
+/**
+ * A peer's message that was already handled or is out of date (a duplicate, an older attempt's).
+ * Action: ignore it; nothing changed.
+ */
+export class CloseStaleMessageError extends LspError {
+  /** What made it stale. */
+  readonly fault: CloseStaleFault;
+  /** The sender (index into `clients[]`), or null when unknown. */
+  readonly client: number | null;
+  constructor(fault: CloseStaleFault, client: number | null, message: string, options?: { cause?: unknown }) {
+    super('LSP_CLOSE_STALE_MESSAGE', message, options);
+    this.fault = fault;
+    this.client = client;
+  }
+}
+tagError(CloseStaleMessageError, '@superscalar/lsp:CloseStaleMessageError');
+
+/** How a peer's message violates the protocol. */
+export type CloseUnexpectedFault =
+  /** It names another factory. */
+  | 'wrong-factory'
+  /** It names an attempt the LSP never proposed. */
+  | 'future-attempt'
+  /** It comes before the step it answers. */
+  | 'out-of-order'
+  /** It differs from the sender's earlier message of the same step (equivocation). */
+  | 'conflicting'
+  /** A field is missing or does not decode (a public nonce off the curve, a wrong length). */
+  | 'malformed'
+  /** The sender is not a participant. */
+  | 'unknown-client';
+
+/**
+ * A peer's message that the protocol does not allow here. Action: answer `error` and disconnect the
+ * peer (`client` names it); the session is unchanged and acknowledged state is never lost.
+ */
+export class CloseUnexpectedMessageError extends LspError {
+  /** What was wrong. */
+  readonly fault: CloseUnexpectedFault;
+  /** The sender (index into `clients[]`), or null when unknown. */
+  readonly client: number | null;
+  constructor(
+    fault: CloseUnexpectedFault,
+    client: number | null,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('LSP_CLOSE_UNEXPECTED_MESSAGE', message, options);
+    this.fault = fault;
+    this.client = client;
+  }
+}
+tagError(CloseUnexpectedMessageError, '@superscalar/lsp:CloseUnexpectedMessageError');
+
+/**
+ * The cooperative close's signature did not aggregate or verify (brief §8 step 4's blame, applied to
+ * §6): `blamed` is the participant whose partial signature is invalid, by proposal index (0 = the LSP,
+ * i + 1 = `clients[i]`), or null when nobody can be named. Blame is informational (BIP327: an
+ * aggregator can misattribute). Action: this attempt is over; propose attempt + 1 with fresh nonces,
+ * and drop a client blamed repeatedly.
+ */
+export class CloseBlameError extends LspError {
+  /** The blamed participant (0 = LSP, i + 1 = clients[i]), or null. */
+  readonly blamed: number | null;
+  /** The close attempt that failed. */
+  readonly attempt: number;
+  constructor(blamed: number | null, attempt: number, message: string, options?: { cause?: unknown }) {
+    super('LSP_CLOSE_BLAME', message, options);
+    this.blamed = blamed;
+    this.attempt = attempt;
+  }
+}
+tagError(CloseBlameError, '@superscalar/lsp:CloseBlameError');

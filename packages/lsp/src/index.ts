@@ -7,17 +7,46 @@ export {
   MAX_CLOSE_ATTEMPT,
 } from './close.js';
 export { isCloseRequest } from './closeRequest.js';
+export type { LspCeremonyStep, LspFactoryPhase } from './codec.js';
 export {
+  ClientAbortedError,
   CloseBlameError,
+  type CloseStaleFault,
+  CloseStaleMessageError,
+  type CloseUnexpectedFault,
+  CloseUnexpectedMessageError,
+  type Consequence,
+  DecodeError,
+  FundingError,
   InvalidArgumentError,
+  InvalidChannelSetupError,
+  InvalidNoncesError,
+  InvalidPartialError,
+  InvariantError,
   ListenError,
   LspError,
   type LspErrorCode,
   MachineFailedError,
-  type StaleFault,
+  NotImplementedError,
+  NotParticipantError,
+  PeerFaultError,
   StaleMessageError,
   StoppedError,
-  type UnexpectedFault,
   UnexpectedMessageError,
+  UnknownFactoryError,
 } from './errors.js';
-export type { Action, FeeRates, PeerId, RuntimeInput } from './io.js';
+export { decodeLspEvent, type LspEvent, type LspEventKind } from './events.js';
+export type { Action, FeeRates, LspCommand, LspInput, PeerId, RuntimeInput } from './io.js';
+export {
+  Lsp,
+  type LspChannelInfo,
+  type LspFactoryInfo,
+  type LspOptions,
+  type LspRestoreOptions,
+} from './lsp.js';
+export {
+  type FactoryParameters,
+  type LspPolicy,
+  type ResolvedLspPolicy,
+  resolveLspPolicy,
+} from './policy.js';

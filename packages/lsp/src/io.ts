@@ -62,3 +62,15 @@ export type Action =
   | { readonly kind: 'disconnect'; readonly peer: PeerId; readonly reason: string }
   /** Broadcast a fully signed transaction; the result comes back as `broadcast_result`. */
   | { readonly kind: 'broadcast'; readonly raw: Uint8Array; readonly txid: string; readonly label: string };
+
+/** What the LSP's embedder asks of it (through `handle`, like every input). */
+export type LspCommand =
+  /** Form a factory now from the registered, connected clients (at least one), whatever the timers say. */
+  | { readonly type: 'form_factory' }
+  /** Close a factory cooperatively (brief §6; not implemented in this release: refused with an event). */
+  | { readonly type: 'close_factory'; readonly factoryId: Uint8Array }
+  /** Re-sign the cooperative close at a higher fee rate (not implemented in this release). */
+  | { readonly type: 'bump_close'; readonly factoryId: Uint8Array; readonly feeRate: number };
+
+/** Every input of the LSP's machine: what the runtime observed, and the embedder's commands. */
+export type LspInput = RuntimeInput | LspCommand;

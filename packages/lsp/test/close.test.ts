@@ -8,11 +8,11 @@ import { decodeMessage, encodeMessage, type Message } from '@superscalar/wire';
 import { describe, expect, it } from 'vitest';
 import {
   CloseBlameError,
+  CloseStaleMessageError,
+  CloseUnexpectedMessageError,
   InvalidArgumentError,
   isCloseRequest,
   LspCloseSession,
-  StaleMessageError,
-  UnexpectedMessageError,
 } from '../src/index.js';
 import { fundedFactory, seededRng, type TestFactory, thrown } from './_factory.js';
 
@@ -131,7 +131,7 @@ describe('cooperative close: one LSP session, N client sessions', () => {
     expect(a.lsp.result).toBeUndefined();
     // The failed attempt takes nothing more.
     expect(thrown(() => a.lsp.receiveNonce(0, wire(a.clients[0]?.nonce() as never)))).toMatchObject({
-      code: 'LSP_STALE_MESSAGE',
+      code: 'LSP_CLOSE_STALE_MESSAGE',
     });
     const b = propose(f, chain, balances, 2);
     const result = sign(b);
@@ -155,7 +155,7 @@ describe('cooperative close: one LSP session, N client sessions', () => {
     // Attempt 1's messages, replayed to attempt 2's session: stale, ignored, nothing taken.
     for (const [i, c] of first.clients.entries())
       expect(thrown(() => second.lsp.receiveNonce(i, c.nonce()))).toMatchObject({
-        code: 'LSP_STALE_MESSAGE',
+        code: 'LSP_CLOSE_STALE_MESSAGE',
         fault: 'old-attempt',
         client: i,
       });
@@ -164,7 +164,7 @@ describe('cooperative close: one LSP session, N client sessions', () => {
     if (!r2) throw new Error('no result');
     // Attempt 2's close_done is not attempt 1's business.
     expect(thrown(() => first.clients[0]?.complete(r2.done))).toMatchObject({
-      code: 'CLIENT_UNEXPECTED_MESSAGE',
+      code: 'CLIENT_CLOSE_UNEXPECTED_MESSAGE',
       fault: 'future-attempt',
     });
     expect(r2.txid).not.toBe(r1.txid);
@@ -186,7 +186,7 @@ describe('the LSP session refuses what the protocol does not allow, with typed e
     const m = clients[0]?.nonce() as ReturnType<ClientCloseSession['nonce']>;
     const other = { ...m, factoryId: Uint8Array.from(m.factoryId, (b) => b ^ 1) };
     expect(thrown(() => lsp.receiveNonce(0, other))).toMatchObject({
-      code: 'LSP_UNEXPECTED_MESSAGE',
+      code: 'LSP_CLOSE_UNEXPECTED_MESSAGE',
       fault: 'wrong-factory',
       client: 0,
     });
@@ -194,10 +194,10 @@ describe('the LSP session refuses what the protocol does not allow, with typed e
       fault: 'future-attempt',
     });
     expect(thrown(() => lsp.receiveNonce(0, { ...m, attempt: 1 }))).toMatchObject({
-      code: 'LSP_STALE_MESSAGE',
+      code: 'LSP_CLOSE_STALE_MESSAGE',
       fault: 'old-attempt',
     });
-    expect(UnexpectedMessageError.isInstance(thrown(() => lsp.receiveNonce(0, other)))).toBe(true);
+    expect(CloseUnexpectedMessageError.isInstance(thrown(() => lsp.receiveNonce(0, other)))).toBe(true);
     for (const who of [4, -1, 1.5])
       expect(thrown(() => lsp.receiveNonce(who, m))).toMatchObject({ fault: 'unknown-client', client: null });
     expect(
@@ -221,12 +221,12 @@ describe('the LSP session refuses what the protocol does not allow, with typed e
     });
     expect(lsp.receiveNonce(0, m)).toBeNull();
     expect(thrown(() => lsp.receiveNonce(0, m))).toMatchObject({
-      code: 'LSP_STALE_MESSAGE',
+      code: 'LSP_CLOSE_STALE_MESSAGE',
       fault: 'duplicate',
     });
     const again = clients[1]?.nonce() as typeof m;
     expect(thrown(() => lsp.receiveNonce(0, { ...again, factoryId: m.factoryId }))).toMatchObject({
-      code: 'LSP_UNEXPECTED_MESSAGE',
+      code: 'LSP_CLOSE_UNEXPECTED_MESSAGE',
       fault: 'conflicting',
     });
     expect(lsp.missing()).toEqual([1, 2, 3]);
@@ -241,7 +241,7 @@ describe('the LSP session refuses what the protocol does not allow, with typed e
       psig: new Uint8Array(32).fill(1),
     } as const;
     expect(thrown(() => a.lsp.receivePsig(0, early))).toMatchObject({
-      code: 'LSP_UNEXPECTED_MESSAGE',
+      code: 'LSP_CLOSE_UNEXPECTED_MESSAGE',
       fault: 'out-of-order',
     });
     const result = sign(a);
@@ -249,10 +249,10 @@ describe('the LSP session refuses what the protocol does not allow, with typed e
     expect(a.lsp.missing()).toEqual([]);
     const again = wire(a.clients[0]?.nonce() as never);
     expect(thrown(() => a.lsp.receiveNonce(0, again))).toMatchObject({
-      code: 'LSP_STALE_MESSAGE',
+      code: 'LSP_CLOSE_STALE_MESSAGE',
       fault: 'duplicate',
     });
-    expect(StaleMessageError.isInstance(thrown(() => a.lsp.receivePsig(0, early)))).toBe(false);
+    expect(CloseStaleMessageError.isInstance(thrown(() => a.lsp.receivePsig(0, early)))).toBe(false);
     expect(thrown(() => a.lsp.receivePsig(0, early))).toMatchObject({ fault: 'conflicting' });
   });
 

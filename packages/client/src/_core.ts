@@ -1,0 +1,170 @@
+/**
+ * Internal: the client machine's state — persisted (meta, registrations, factories as O(depth)
+ * records, the channel) and in memory (the connection, the signing round in flight) — and the helpers
+ * every concern shares.
+ *
+ * @module
+ */
+import { type Logger, type Network, type Rng, toHex } from '@superscalar/core';
+import type { ClientDistribution, ClientPath, ClientSigningState, Proposal } from '@superscalar/factory-tree';
+import type { Keychain } from '@superscalar/keys';
+import type { Op } from '@superscalar/persist';
+import type { Channel, NonceObserver } from '@superscalar/poon-dryja';
+import type { CommitmentSigned, Message } from '@superscalar/wire';
+import { KeyCache } from './_keys.js';
+import { Out } from './_out.js';
+import {
+  type ClientFactoryPhase,
+  putFactoryState,
+  putMeta,
+  putRegistration,
+  type StoredMeta,
+  type StoredRegistration,
+} from './codec.js';
+import { type ClientEvent, eventOp } from './events.js';
+import type { ResolvedClientPolicy } from './policy.js';
+
+/** A factory the client takes part in. */
+export interface ClientFactory {
+  readonly id: Uint8Array;
+  readonly idHex: string;
+  readonly factoryIndex: number;
+  readonly clientIndex: number;
+  readonly proposal: Proposal;
+  readonly fundingTx: Uint8Array;
+  /** Its path and distribution (O(depth) plus the distribution), rebuilt from the proposal. */
+  readonly path: ClientPath;
+  readonly dist: ClientDistribution;
+  readonly channelId: Uint8Array;
+  readonly channelIdHex: string;
+  phase: ClientFactoryPhase;
+  /** The ceremony attempt last seen. */
+  attempt: number;
+  /** The path's signatures (path order) and the distribution's (`dist.txs` order), once verified. */
+  signatures: { readonly path: readonly Uint8Array[]; readonly dist: readonly Uint8Array[] } | null;
+  fundedSeen: boolean;
+  fundingConfirmedAt: number | null;
+  /**
+   * Memory only: round-1 secret state of an attempt (consumed by round 2), and the connection its
+   * nonces were sent on.
+   */
+  signing: {
+    readonly attempt: number;
+    readonly state: ClientSigningState;
+    readonly connection: number;
+  } | null;
+  /** Memory only: the attempt whose partial signatures were sent. */
+  signedAttempt: number | null;
+  channel: Channel | null;
+  /** Memory only: our commitment-0 signature, held until we hold our own commitment 0. */
+  heldCommit: CommitmentSigned | null;
+  readyEmitted: boolean;
+}
+
+/** Dependencies the machine is built with. */
+export interface ClientDeps {
+  readonly keychain: Keychain;
+  readonly network: Network;
+  readonly lspNodeId: string;
+  readonly policy: ResolvedClientPolicy;
+  readonly rng: Rng | undefined;
+  readonly logger: Logger;
+  readonly nonceObserver: NonceObserver | undefined;
+}
+
+export class ClientCore {
+  readonly deps: ClientDeps;
+  readonly nodeId: string;
+  /** The keychain's derivations, memoised. */
+  readonly keys: KeyCache;
+  meta: StoredMeta;
+  readonly registrations = new Map<number, StoredRegistration>();
+  readonly factories = new Map<string, ClientFactory>();
+  /** Ended factories (aborted, refused, abandoned, closed): their late messages are stale. */
+  readonly finished = new Set<string>();
+  connected = false;
+  /** Counts connections to the LSP: what was sent on the current one arrives (FIFO), earlier ones may not have. */
+  connection = 0;
+  /** Set by the machine: what a lost connection does. */
+  onDisconnect: () => void = () => {};
+  now = 0;
+  out = new Out();
+
+  constructor(deps: ClientDeps, meta: StoredMeta) {
+    this.deps = deps;
+    this.meta = meta;
+    this.keys = new KeyCache(deps.keychain);
+    this.nodeId = toHex(this.keys.nodeIdentity().publicKey);
+  }
+
+  get lsp(): string {
+    return this.deps.lspNodeId;
+  }
+
+  get policy(): ResolvedClientPolicy {
+    return this.deps.policy;
+  }
+
+  get tipHeight(): number | null {
+    return this.meta.tip?.height ?? null;
+  }
+
+  persist(ops: readonly Op[]): void {
+    this.out.persist(ops);
+  }
+
+  event(e: Exclude<ClientEvent, { kind: 'Unknown' }>): void {
+    this.out.persist([eventOp(e)]);
+  }
+
+  send(message: Message): void {
+    this.out.send(this.deps.lspNodeId, message);
+  }
+
+  saveMeta(): void {
+    this.out.persist([putMeta(this.meta)]);
+  }
+
+  saveRegistration(r: StoredRegistration): void {
+    this.registrations.set(r.factoryIndex, r);
+    this.out.persist([putRegistration(r)]);
+  }
+
+  saveFactory(f: ClientFactory): void {
+    this.out.persist([
+      putFactoryState(f.idHex, {
+        phase: f.phase,
+        attempt: f.attempt,
+        fundedSeen: f.fundedSeen,
+        fundingConfirmedAt: f.fundingConfirmedAt,
+      }),
+    ]);
+  }
+
+  /** Closes the connection to the LSP (after an `error`) and treats it as lost at once. */
+  disconnectLsp(reason: string): void {
+    this.out.disconnect(this.deps.lspNodeId, reason);
+    if (this.connected) this.onDisconnect();
+  }
+
+  /** Moves an ended factory to the tombstones. */
+  finish(f: ClientFactory): void {
+    this.factories.delete(f.idHex);
+    this.finished.add(f.idHex);
+  }
+
+  log(
+    level: 'debug' | 'info' | 'warn' | 'error',
+    msg: string,
+    fields?: Record<string, unknown>,
+    err?: unknown,
+  ): void {
+    this.deps.logger.log({
+      level,
+      msg,
+      module: 'client',
+      ...(fields === undefined ? {} : { fields }),
+      ...(err === undefined ? {} : { err }),
+    });
+  }
+}

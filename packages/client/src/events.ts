@@ -1,0 +1,161 @@
+/**
+ * The client's events (roles memo §1, LDK's `Event` pattern): journalled by the machine's own
+ * `persist` actions (`{ op: 'event', kind, payload }`), so an event exists exactly when the state it
+ * announces is durable. Payloads are UTF-8 JSON, bigints as decimal strings, bytes as hex;
+ * {@link decodeClientEvent} maps a journal record back to a typed {@link ClientEvent}. Handlers must
+ * tolerate replays.
+ *
+ * @module
+ */
+import type { EventOp } from '@superscalar/persist';
+import { DecodeError } from './errors.js';
+
+/** Every event of the client's journal. Ids and keys are lower-case hex. */
+export type ClientEvent =
+  /** The LSP granted a registration (amounts and routing terms). */
+  | {
+      readonly kind: 'RegistrationGranted';
+      readonly factoryIndex: number;
+      readonly factoryKey: string;
+      readonly capacity: bigint;
+      readonly balance: bigint;
+      readonly feeBaseMsat: number;
+      readonly feeProportionalMillionths: number;
+    }
+  /** The LSP refused a registration (`reason`: a wire `RegistrationRefusal` code). */
+  | {
+      readonly kind: 'RegistrationRefused';
+      readonly factoryIndex: number;
+      readonly factoryKey: string;
+      readonly reason: number;
+      readonly text: string;
+    }
+  /** A proposal passed every check and is stored; round 1 follows. */
+  | {
+      readonly kind: 'FactoryProposed';
+      readonly factoryId: string;
+      readonly clientIndex: number;
+      readonly clients: number;
+      readonly capacity: bigint;
+      readonly balance: bigint;
+      readonly fundingTxid: string;
+    }
+  /** The client's path and distribution signatures are verified and stored. */
+  | { readonly kind: 'FactorySigned'; readonly factoryId: string }
+  /** The client's channel holds commitment 0 signed both ways. */
+  | { readonly kind: 'ChannelReady'; readonly factoryId: string; readonly channelId: string }
+  /** The LSP broadcast the funding (`factory_funded`), or it was seen in a block. */
+  | { readonly kind: 'FactoryFunded'; readonly factoryId: string; readonly txid: string }
+  /** The funding has `minimumDepth` confirmations: balances are open. */
+  | {
+      readonly kind: 'FactoryOpen';
+      readonly factoryId: string;
+      readonly txid: string;
+      readonly height: number;
+      readonly channelReady: boolean;
+    }
+  /**
+   * The ceremony ended before funding: aborted by the LSP (`byLsp`), or refused by this client (an
+   * invalid proposal or signature). `self`: this client is the one blamed.
+   */
+  | {
+      readonly kind: 'CeremonyAborted';
+      readonly factoryId: string;
+      readonly reason: string;
+      readonly text: string;
+      readonly byLsp: boolean;
+      readonly blamed?: number;
+      readonly self: boolean;
+    }
+  /** Funding did not confirm by `proposalHeight + fundingTimeout`: the client abandoned the factory. */
+  | {
+      readonly kind: 'FactoryAbandoned';
+      readonly factoryId: string;
+      readonly fundingTxid: string;
+      readonly height: number;
+    }
+  /** The LSP broke a channel rule in committed state: broadcast the latest commitment (a later release does it). */
+  | {
+      readonly kind: 'ChannelFailed';
+      readonly factoryId: string;
+      readonly channelId: string;
+      readonly message: string;
+    }
+  /** A command could not be carried out. */
+  | {
+      readonly kind: 'CommandRefused';
+      readonly command: string;
+      readonly code: string;
+      readonly message: string;
+    }
+  /** A bug: an internal invariant broke while handling an input. */
+  | { readonly kind: 'InvariantViolated'; readonly invariant: string; readonly message: string }
+  /** A journal record of a kind this version does not know. */
+  | { readonly kind: 'Unknown'; readonly name: string; readonly payload: Uint8Array };
+
+/** The kinds this version writes. */
+export type ClientEventKind = Exclude<ClientEvent['kind'], 'Unknown'>;
+
+const KNOWN: readonly ClientEventKind[] = [
+  'RegistrationGranted',
+  'RegistrationRefused',
+  'FactoryProposed',
+  'FactorySigned',
+  'ChannelReady',
+  'FactoryFunded',
+  'FactoryOpen',
+  'CeremonyAborted',
+  'FactoryAbandoned',
+  'ChannelFailed',
+  'CommandRefused',
+  'InvariantViolated',
+];
+
+const BIGINTS: Partial<Record<ClientEventKind, readonly string[]>> = {
+  RegistrationGranted: ['capacity', 'balance'],
+  FactoryProposed: ['capacity', 'balance'],
+};
+
+const enc = new TextEncoder();
+const dec = new TextDecoder('utf-8', { fatal: true });
+
+/** @internal The journal operation of an event. */
+export function eventOp(event: Exclude<ClientEvent, { kind: 'Unknown' }>): EventOp {
+  const { kind, ...rest } = event;
+  return {
+    op: 'event',
+    kind,
+    payload: enc.encode(JSON.stringify(rest, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))),
+  };
+}
+
+/**
+ * A journal record as a typed event; a kind this version does not write decodes as `Unknown`.
+ *
+ * @throws {DecodeError} a known kind whose payload is not the JSON this version writes.
+ */
+export function decodeClientEvent(record: {
+  readonly kind: string;
+  readonly payload: Uint8Array;
+}): ClientEvent {
+  if (typeof record !== 'object' || record === null || typeof record.kind !== 'string')
+    throw new DecodeError('event', 'expected a journal record { kind, payload }');
+  const kind = record.kind as ClientEventKind;
+  if (!KNOWN.includes(kind))
+    return { kind: 'Unknown', name: record.kind, payload: Uint8Array.from(record.payload) };
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(dec.decode(record.payload)) as Record<string, unknown>;
+  } catch (cause) {
+    throw new DecodeError(`event ${kind}`, 'the payload is not UTF-8 JSON', { cause });
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new DecodeError(`event ${kind}`, 'the payload is not a JSON object');
+  for (const f of BIGINTS[kind] ?? []) {
+    const v = body[f];
+    if (typeof v !== 'string' || !/^-?\d+$/.test(v))
+      throw new DecodeError(`event ${kind}`, `${f} is not a decimal string`);
+    body[f] = BigInt(v);
+  }
+  return { kind, ...body } as ClientEvent;
+}

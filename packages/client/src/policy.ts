@@ -1,0 +1,63 @@
+/**
+ * The client's policy (roles memo §2): the bounds it accepts a proposal within, and whether it
+ * registers again after a ceremony aborts. {@link resolveClientPolicy} fills the defaults.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from './errors.js';
+
+/** What the client's embedder sets; every field is optional. */
+export interface ClientPolicy {
+  /** Largest channel `toSelfDelay` accepted, blocks (default 2,016). */
+  readonly maxToSelfDelay?: number;
+  /** Largest worst-case exit delay of the tree accepted, blocks (default 1,584, brief §2's budget). */
+  readonly maxExitDelay?: number;
+  /** Smallest `fundingTimeout` accepted, blocks (default 1). */
+  readonly minFundingTimeout?: number;
+  /** Largest `fundingTimeout` accepted, blocks (default 1,008: the LSP may not tie up a client longer). */
+  readonly maxFundingTimeout?: number;
+  /** Largest `commitFeeRate` accepted, sat/kvB (default 100,000). */
+  readonly maxCommitFeeRate?: number;
+  /** A proposal's height may be at most this far above the client's tip (default 1). */
+  readonly maxProposalAhead?: number;
+  /** … and at most this far below it (default 6). */
+  readonly maxProposalBehind?: number;
+  /** Register again with a fresh key after the LSP aborts a ceremony (default true). */
+  readonly reRegister?: boolean;
+}
+
+/** {@link ClientPolicy} with every default filled in. */
+export type ResolvedClientPolicy = Required<ClientPolicy>;
+
+function int(v: unknown, name: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw new InvalidArgumentError(
+      `policy.${name}`,
+      `expected an integer in ${min}..${max}, got ${String(v)}`,
+    );
+  return v;
+}
+
+/**
+ * Every default of {@link ClientPolicy}, checked.
+ *
+ * @throws {InvalidArgumentError} naming the field.
+ */
+export function resolveClientPolicy(policy: ClientPolicy = {}): ResolvedClientPolicy {
+  if (typeof policy !== 'object' || policy === null)
+    throw new InvalidArgumentError('policy', 'expected an object');
+  const p = policy;
+  const minFundingTimeout = int(p.minFundingTimeout ?? 1, 'minFundingTimeout', 1, 1_000_000);
+  if (p.reRegister !== undefined && typeof p.reRegister !== 'boolean')
+    throw new InvalidArgumentError('policy.reRegister', 'expected a boolean');
+  return Object.freeze({
+    maxToSelfDelay: int(p.maxToSelfDelay ?? 2016, 'maxToSelfDelay', 1, 65_535),
+    maxExitDelay: int(p.maxExitDelay ?? 1584, 'maxExitDelay', 0, 65_535),
+    minFundingTimeout,
+    maxFundingTimeout: int(p.maxFundingTimeout ?? 1008, 'maxFundingTimeout', minFundingTimeout, 1_000_000),
+    maxCommitFeeRate: int(p.maxCommitFeeRate ?? 100_000, 'maxCommitFeeRate', 1000, 100_000_000),
+    maxProposalAhead: int(p.maxProposalAhead ?? 1, 'maxProposalAhead', 0, 1_000),
+    maxProposalBehind: int(p.maxProposalBehind ?? 6, 'maxProposalBehind', 0, 1_000),
+    reRegister: p.reRegister ?? true,
+  });
+}

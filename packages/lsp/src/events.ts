@@ -1,0 +1,163 @@
+/**
+ * The LSP's events (roles memo §1, LDK's `Event` pattern): what the embedder must react to, written
+ * into the journal by the machine's own `persist` actions (`{ op: 'event', kind, payload }`), so an
+ * event exists exactly when the state it announces is durable. Payloads are UTF-8 JSON with bigints
+ * as decimal strings and bytes as hex; {@link decodeLspEvent} maps a journal record back to a typed
+ * {@link LspEvent}. Handlers must tolerate replays (the embedder's queue re-delivers an event that was
+ * not acknowledged before a crash).
+ *
+ * @module
+ */
+import type { EventOp } from '@superscalar/persist';
+import { DecodeError } from './errors.js';
+
+/** Every event of the LSP's journal. Ids (`factoryId`, `channelId`, `peer`, keys) are lower-case hex. */
+export type LspEvent =
+  /** A client's registration was granted and stored (bound to its node id). */
+  | {
+      readonly kind: 'RegistrationGranted';
+      readonly peer: string;
+      readonly factoryKey: string;
+      readonly capacity: bigint;
+      readonly balance: bigint;
+    }
+  /** A registration was refused (`reason`: a wire `RegistrationRefusal` code). */
+  | {
+      readonly kind: 'RegistrationRefused';
+      readonly peer: string;
+      readonly factoryKey: string;
+      readonly reason: number;
+      readonly text: string;
+    }
+  /** A factory was formed and proposed; its funding is built (unsigned) and reserved. */
+  | {
+      readonly kind: 'FactoryProposed';
+      readonly factoryId: string;
+      readonly factoryIndex: number;
+      readonly clients: number;
+      readonly fundingTxid: string;
+      readonly amount: bigint;
+      readonly proposalHeight: number;
+    }
+  /** Every tree and distribution signature is aggregated, verified and stored. */
+  | { readonly kind: 'FactorySigned'; readonly factoryId: string; readonly attempt: number }
+  /** A channel holds commitment 0 signed both ways. */
+  | {
+      readonly kind: 'ChannelReady';
+      readonly factoryId: string;
+      readonly channelId: string;
+      readonly clientIndex: number;
+      readonly peer: string;
+    }
+  /** The funding transaction is signed and broadcast (every channel's commitment 0 came first). */
+  | { readonly kind: 'FactoryFunded'; readonly factoryId: string; readonly txid: string }
+  /** The funding has `minimumDepth` confirmations: the factory and its channels are open. */
+  | {
+      readonly kind: 'FactoryOpen';
+      readonly factoryId: string;
+      readonly txid: string;
+      readonly height: number;
+    }
+  /**
+   * The ceremony stopped before funding: nothing was signed that could be used (the funding inputs are
+   * released). `dropped`: the clients left out when it forms again.
+   */
+  | {
+      readonly kind: 'CeremonyAborted';
+      readonly factoryId: string;
+      readonly reason:
+        | 'timeout'
+        | 'invalid_proposal'
+        | 'signing_failed'
+        | 'funding_failed'
+        | 'client_withdrew';
+      readonly text: string;
+      readonly blamed?: number;
+      readonly dropped: readonly string[];
+    }
+  /** Funding did not confirm by `proposalHeight + fundingTimeout`: its inputs are double-spent (or released). */
+  | {
+      readonly kind: 'FactoryAbandoned';
+      readonly factoryId: string;
+      readonly fundingTxid: string;
+      readonly doubleSpendTxid?: string;
+    }
+  /** A channel's peer broke a rule in committed state: broadcast its latest commitment (a later release does it). */
+  | {
+      readonly kind: 'ChannelFailed';
+      readonly factoryId: string;
+      readonly channelId: string;
+      readonly message: string;
+    }
+  /** A command could not be carried out (`code`: an `LSP_` code). */
+  | {
+      readonly kind: 'CommandRefused';
+      readonly command: string;
+      readonly code: string;
+      readonly message: string;
+    }
+  /** A bug: an internal invariant broke while handling an input (the input had no other effect). */
+  | { readonly kind: 'InvariantViolated'; readonly invariant: string; readonly message: string }
+  /** A journal record of a kind this version does not know (a newer writer). */
+  | { readonly kind: 'Unknown'; readonly name: string; readonly payload: Uint8Array };
+
+/** The kinds this version writes. */
+export type LspEventKind = Exclude<LspEvent['kind'], 'Unknown'>;
+
+const BIGINTS: Partial<Record<LspEventKind, readonly string[]>> = {
+  RegistrationGranted: ['capacity', 'balance'],
+  FactoryProposed: ['amount'],
+};
+
+const enc = new TextEncoder();
+const dec = new TextDecoder('utf-8', { fatal: true });
+
+/** @internal The journal operation of an event. */
+export function eventOp(event: Exclude<LspEvent, { kind: 'Unknown' }>): EventOp {
+  const { kind, ...rest } = event;
+  const json = JSON.stringify(rest, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  return { op: 'event', kind, payload: enc.encode(json) };
+}
+
+/**
+ * A journal record (`store.events()`, or persist's `EventQueue`) as a typed event. A kind this
+ * version does not write decodes as `{ kind: 'Unknown' }`.
+ *
+ * @throws {DecodeError} a known kind whose payload is not the JSON this version writes.
+ */
+export function decodeLspEvent(record: { readonly kind: string; readonly payload: Uint8Array }): LspEvent {
+  if (typeof record !== 'object' || record === null || typeof record.kind !== 'string')
+    throw new DecodeError('event', 'expected a journal record { kind, payload }');
+  const kind = record.kind as LspEventKind;
+  const known: readonly string[] = [
+    'RegistrationGranted',
+    'RegistrationRefused',
+    'FactoryProposed',
+    'FactorySigned',
+    'ChannelReady',
+    'FactoryFunded',
+    'FactoryOpen',
+    'CeremonyAborted',
+    'FactoryAbandoned',
+    'ChannelFailed',
+    'CommandRefused',
+    'InvariantViolated',
+  ];
+  if (!known.includes(kind))
+    return { kind: 'Unknown', name: record.kind, payload: Uint8Array.from(record.payload) };
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(dec.decode(record.payload)) as Record<string, unknown>;
+  } catch (cause) {
+    throw new DecodeError(`event ${kind}`, 'the payload is not UTF-8 JSON', { cause });
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new DecodeError(`event ${kind}`, 'the payload is not a JSON object');
+  for (const f of BIGINTS[kind] ?? []) {
+    const v = body[f];
+    if (typeof v !== 'string' || !/^-?\d+$/.test(v))
+      throw new DecodeError(`event ${kind}`, `${f} is not a decimal string`);
+    body[f] = BigInt(v);
+  }
+  return { kind, ...body } as LspEvent;
+}
