@@ -86,3 +86,25 @@ test('a client withholding its commitment-0 signature keeps the funding unsigned
   expect(next.participants).not.toContain(withholder.nodeId);
   expect(next.participants).toHaveLength(3);
 });
+
+test('a client that never receives its commitment 0 holds back its own signature, so the funding stays unbroadcast', async () => {
+  const w = await World.create({
+    seed: 'lost-commitment',
+    clients: 3,
+    lspPolicy: { maxClients: 3, stepTimeoutMs: 30_000 },
+  });
+  world = w;
+  const victim = w.clients[0] as (typeof w.clients)[number];
+  // The LSP's signature of the victim's commitment 0 is lost on the way (and on every retry).
+  w.net.interceptors.push((_from, to, m) =>
+    to === victim.nodeId && m.type === 'commitment_signed' ? null : undefined,
+  );
+  await registerAll(w);
+  const f = factoryOf(w);
+  for (let i = 0; i < 3; i++) await w.mine(1);
+  expect(factoryOf(w).phase).toBe('ceremony');
+  expect(clientOf(victim).factory(f.factoryId)?.channel.localCommitmentNumber).toBe(-1);
+  expect(w.messages('commitment_signed', victim)).toEqual([]); // held back: it lacks its own commitment 0
+  expect(w.broadcasts.filter((b) => b.txid === f.fundingTxid)).toEqual([]);
+  expect((w.lsp.wallet as Wallet).tx(f.fundingTxid)?.state).toBe('built');
+});
