@@ -1,0 +1,543 @@
+// The demo itself: an LSP and N clients (4 per factory), each with its own keychain (a fresh random
+// mnemonic) and its own SQLite store, over Noise connections on 127.0.0.1, on one chain every role
+// follows through its own BlockFollower. It funds the factories, opens their channels and closes
+// them cooperatively, and reports every step, txid, balance and the time taken.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BlockFollower, ChainBackend } from '@superscalar/chain';
+import { Client, type ClientCommand, decodeClientEvent } from '@superscalar/client';
+import { ClientNode } from '@superscalar/client/node';
+import { consoleLogger, type Logger, type LogLevel, noopLogger, toHex } from '@superscalar/core';
+import { Bip86Account, generateMnemonic, Keychain, mnemonicToSeed } from '@superscalar/keys';
+import { decodeLspEvent, Lsp, type LspCommand } from '@superscalar/lsp';
+import { LspNode } from '@superscalar/lsp/node';
+import type { Op, Store } from '@superscalar/persist';
+import { openSqliteStore } from '@superscalar/persist/sqlite';
+import { scriptToAddress, Wallet } from '@superscalar/wallet';
+import { bitcoindChain, type DemoChain, simChain } from './chain.js';
+import { Journal } from './journal.js';
+import { type FactoryPlan, planFactory, ROUTABLE_REGTEST } from './plan.js';
+
+/** What the demo is asked to do. */
+export interface DemoOptions {
+  /** Clients in all (a multiple of 4; 4 per factory). */
+  readonly clients: number;
+  /** A throwaway bitcoind instead of the embedded SimChain. */
+  readonly regtest: boolean;
+  /** Keep the stores (and the roles' mnemonics) instead of removing the temp directory. */
+  readonly keep: boolean;
+  /** Role logs on stderr at this level (default none). */
+  readonly logLevel?: LogLevel;
+}
+
+/** Clients per factory (the LSP's policy: `minClients` = `maxClients` = 4). */
+export const CLIENTS_PER_FACTORY = 4;
+/** Each factory's funding, sats. */
+export const FACTORY_SATS = 100_000n;
+/** Each channel's capacity, sats. */
+export const CHANNEL_SATS = 20_000n;
+/** Each client's initial balance, sats. */
+export const CLIENT_BALANCE_SATS = 10_000n;
+
+/** One step as printed. */
+export interface StepRecord {
+  readonly step: string;
+  /** ms since the demo started. */
+  readonly atMs: number;
+  readonly text: string;
+}
+
+/** One channel at open, as both ends see it (sats). */
+export interface ChannelReport {
+  readonly client: number;
+  readonly nodeId: string;
+  readonly channelId: string;
+  readonly capacity: number;
+  /** The LSP's view (its current commitment). */
+  readonly lspView: { readonly lspBalance: number; readonly clientBalance: number };
+  /** The client's view (its current commitment). */
+  readonly clientView: { readonly lspBalance: number; readonly clientBalance: number };
+  /** The client's close address for this factory (P2TR) and its script (hex). */
+  readonly closeAddress: string;
+  readonly closeScript: string;
+}
+
+/** One factory from proposal to open (and close). */
+export interface FactoryReport {
+  readonly factoryId: string;
+  readonly factoryIndex: number;
+  readonly amount: number;
+  readonly proposalHeight: number;
+  readonly treeTxs: number;
+  /** The funding transaction as the chain holds it (`raw`: hex, for anyone to check). */
+  readonly funding: {
+    readonly txid: string;
+    readonly vout: number;
+    readonly raw: string;
+    readonly height: number;
+    readonly confirmations: number;
+  };
+  readonly clients: number[];
+  readonly channels: ChannelReport[];
+}
+
+/** The demo's result: the `--json` document. */
+export interface DemoReport {
+  readonly ok: true;
+  readonly chain: { readonly kind: 'simchain' | 'bitcoind'; readonly description: string };
+  readonly parameters: {
+    readonly clients: number;
+    readonly factories: number;
+    readonly clientsPerFactory: number;
+    readonly factoryAmount: number;
+    readonly channelCapacity: number;
+    readonly clientBalance: number;
+    readonly tree: number;
+    readonly leaves: number;
+    readonly lStockPerLeaf: number;
+    readonly treeFeeRate: number;
+    readonly shape: FactoryPlan['shape'];
+    readonly activeBlocks: number;
+    readonly dyingBlocks: number;
+    readonly htlcBudget: number;
+  };
+  readonly lsp: {
+    readonly nodeId: string;
+    readonly connectString: string;
+    readonly walletFunding: { readonly txid: string; readonly vout: number; readonly amount: number }[];
+  };
+  readonly clients: { readonly client: number; readonly nodeId: string }[];
+  readonly factories: FactoryReport[];
+  readonly steps: StepRecord[];
+  /** Every role's events in the order the demo drained them. */
+  readonly events: {
+    readonly role: string;
+    readonly kind: string;
+    readonly factoryId?: string;
+    readonly atMs: number;
+  }[];
+  readonly timings: { readonly totalMs: number; readonly phasesMs: Record<string, number> };
+  readonly dataDir: string;
+  readonly kept: boolean;
+}
+
+const sats = (msat: bigint): number => Number(msat / 1000n);
+const fmt = (n: bigint | number): string => Number(n).toLocaleString('en-US');
+const short = (hex: string): string => `${hex.slice(0, 8)}…${hex.slice(-4)}`;
+
+interface ClientRole {
+  readonly n: number;
+  readonly name: string;
+  readonly keychain: Keychain;
+  readonly machine: Client;
+  node: ClientNode<ClientCommand> | undefined;
+}
+
+/**
+ * Runs the demo. `print` gets each human line as it happens (nothing is printed when it is undefined).
+ *
+ * @throws {Error} a step failed or timed out (everything started is stopped first).
+ */
+export async function runDemo(o: DemoOptions, print?: (line: string) => void): Promise<DemoReport> {
+  if (
+    !Number.isInteger(o.clients) ||
+    o.clients < CLIENTS_PER_FACTORY ||
+    o.clients % CLIENTS_PER_FACTORY !== 0
+  )
+    throw new Error(`--clients must be a positive multiple of ${CLIENTS_PER_FACTORY}, got ${o.clients}`);
+  const start = performance.now();
+  const now = (): number => Math.round(performance.now() - start);
+  const steps: StepRecord[] = [];
+  const phases: Record<string, number> = {};
+  let phaseStart = 0;
+  const phase = (name: string): void => {
+    const t = performance.now() - start;
+    phases[name] = Math.round(t - phaseStart);
+    phaseStart = t;
+  };
+  const step = (name: string, text: string): void => {
+    const at = now();
+    steps.push({ step: name, atMs: at, text });
+    print?.(`[${String(at).padStart(5)} ms] ${name.padEnd(9)} ${text}`);
+  };
+  const detail = (text: string): void => print?.(`${' '.repeat(20)}${text}`);
+  const logger: Logger = o.logLevel === undefined ? noopLogger : consoleLogger(o.logLevel);
+  const timeout = o.regtest ? 120_000 : 30_000;
+  const factories = o.clients / CLIENTS_PER_FACTORY;
+
+  const dir = mkdtempSync(join(tmpdir(), 'superscalar-demo-'));
+  const journal = new Journal(now);
+  const stops: (() => Promise<unknown>)[] = [];
+  const pumps = new AbortController();
+  let chain: DemoChain | undefined;
+  try {
+    // 1. The chain.
+    chain = o.regtest ? await bitcoindChain() : simChain();
+    const control = chain.control;
+    const plan = planFactory({
+      network: 'regtest',
+      target: FACTORY_SATS,
+      clientsPerFactory: CLIENTS_PER_FACTORY,
+      capacity: CHANNEL_SATS,
+      balance: CLIENT_BALANCE_SATS,
+      minTreeFeeRate: await control.feeRate('presigned'),
+    });
+    step('chain', `${chain.description} at height ${await chain.height()}`);
+    step(
+      'plan',
+      `${factories} ${factories === 1 ? 'factory' : 'factories'} of ${CLIENTS_PER_FACTORY} clients: ${fmt(plan.amount)} sats = tree ${fmt(plan.tree)} (channels ${CLIENTS_PER_FACTORY} × ${fmt(CHANNEL_SATS)}, ${plan.treeTxs} transactions' anchors and fees at ${fmt(plan.treeFeeRate)} sat/kvB) + L-stock ${plan.leaves} × ${fmt(plan.lStockPerLeaf)}`,
+    );
+    detail(
+      `shape: leaf arity ${plan.shape.leafArity}, level arity [${plan.shape.levelArity.join(', ')}], ${plan.shape.staticLevels} static level(s); activeBlocks ${ROUTABLE_REGTEST.activeBlocks}, dyingBlocks ${ROUTABLE_REGTEST.dyingBlocks}, htlcBudget ${ROUTABLE_REGTEST.htlcBudget}`,
+    );
+    phase('chain');
+
+    // 2. Keys and stores: a fresh mnemonic per role, a SQLite store per role sealed by its keychain.
+    const lspMnemonic = generateMnemonic();
+    const lspSeed = mnemonicToSeed(lspMnemonic);
+    const lspKeys = Keychain.fromSeed(lspSeed, { network: 'regtest' });
+    const account = Bip86Account.fromSeed(lspSeed, { network: 'regtest' });
+    const clientMnemonics = Array.from({ length: o.clients }, () => generateMnemonic());
+    const clientKeys = clientMnemonics.map((m) => Keychain.fromMnemonic(m, { network: 'regtest' }));
+    if (o.keep) {
+      mkdirSync(join(dir, 'mnemonics'), { mode: 0o700 });
+      writeFileSync(join(dir, 'mnemonics', 'lsp.txt'), `${lspMnemonic}\n`, { mode: 0o600 });
+      for (const [i, m] of clientMnemonics.entries())
+        writeFileSync(join(dir, 'mnemonics', `client-${i + 1}.txt`), `${m}\n`, { mode: 0o600 });
+    }
+    const open = (name: string, keys: Keychain): Promise<Store> =>
+      openSqliteStore({ path: join(dir, `${name}.db`), sealingKey: keys.storeSealingKey() });
+    const lspStore = await open('lsp', lspKeys);
+    const clientStores = await Promise.all(clientKeys.map((k, i) => open(`client-${i + 1}`, k)));
+    step('keys', `${o.clients + 1} fresh BIP39 mnemonics and SQLite stores in ${dir}`);
+    phase('keys');
+
+    // 3. The LSP's wallet: BIP86 coins, one per factory (each funding needs a confirmed coin of its
+    // own: the previous funding's change is unconfirmed). Its records go into its store first.
+    const birth = (await chain.height()) + 1;
+    const created = Wallet.create({ account, birthHeight: birth });
+    const wallet = created.wallet;
+    const walletOps: Op[] = [...created.ops];
+    const addresses = Array.from({ length: factories }, () => {
+      const a = wallet.newAddress();
+      walletOps.push(...a.ops);
+      return a;
+    });
+    await lspStore.applyUpdate({ id: 1n, ops: walletOps });
+    const coin = plan.amount + 50_000n;
+    const walletFunding: DemoReport['lsp']['walletFunding'] = [];
+    for (const a of addresses) {
+      const f = await control.fund(a.script, coin);
+      walletFunding.push({ txid: f.txid, vout: f.vout, amount: Number(f.amount) });
+      step(
+        'wallet',
+        `LSP wallet funded: ${fmt(f.amount)} sats to ${a.address} in ${f.txid} (block ${f.height})`,
+      );
+    }
+    phase('wallet');
+
+    // 4. The LSP: its machine (policy: forms a factory of 4 as soon as 4 are registered), listening on
+    // 127.0.0.1 (an ephemeral port) with the per-IP limits raised, every client being on loopback.
+    const tip = await chain.height();
+    const ports = (backend: ChainBackend, follower: BlockFollower) => ({
+      follower,
+      from: { height: tip - 1 },
+      pollIntervalMs: 0,
+      broadcaster: backend,
+      fees: backend,
+    });
+    const lspBackend = chain.backendFor('lsp');
+    const lspMachine = Lsp.create({
+      keychain: lspKeys,
+      wallet,
+      network: 'regtest',
+      policy: plan.policy,
+      logger,
+    });
+    const lsp = await LspNode.start<LspCommand>({
+      machine: lspMachine,
+      nodeSecret: lspKeys.nodeIdentity().secretKey,
+      network: 'regtest',
+      store: lspStore,
+      chain: ports(lspBackend, chain.followerFor('lsp')),
+      wallet,
+      listen: { host: '127.0.0.1', port: 0 },
+      limits: {
+        perIpPerMinute: Math.max(10, 4 * o.clients),
+        maxHandshakesPerIp: Math.max(2, o.clients),
+        maxConcurrentHandshakes: Math.max(64, o.clients),
+      },
+      logger,
+      onFailure: (e) => journal.fail(e),
+    });
+    stops.push(() => lsp.stop());
+    void pump('lsp', lsp, decodeLspEvent, journal, pumps.signal);
+    step('lsp', `listening on ${lsp.connectString}`);
+
+    // 5. The clients: each dials the LSP, runs Noise NK against its node id and proves its own
+    // identity in `init`.
+    const clients: ClientRole[] = clientKeys.map((keychain, i) => ({
+      n: i + 1,
+      name: `client ${i + 1}`,
+      keychain,
+      machine: Client.create({ keychain, network: 'regtest', lspNodeId: lsp.nodeId, logger }),
+      node: undefined,
+    }));
+    await Promise.all(
+      clients.map(async (c, i) => {
+        const backend = chain?.backendFor(c.name) as ChainBackend;
+        const node = await ClientNode.start<ClientCommand>({
+          machine: c.machine,
+          nodeSecret: c.keychain.nodeIdentity().secretKey,
+          network: 'regtest',
+          store: clientStores[i] as Store,
+          lsp: lsp.connectString,
+          chain: ports(backend, (chain as DemoChain).followerFor(c.name)),
+          backoff: { initialDelayMs: 50, maxDelayMs: 1_000 },
+          logger,
+          onFailure: (e) => journal.fail(e),
+        });
+        c.node = node;
+        stops.push(() => node.stop());
+        void pump(c.name, node, decodeClientEvent, journal, pumps.signal);
+      }),
+    );
+    await chain.pollAll(); // every role (and the LSP's wallet) learns the tip
+    await withTimeout(
+      Promise.all(clients.map((c) => c.node?.whenConnected())),
+      timeout,
+      'the clients to connect',
+    );
+    await journal.until(
+      () => (lsp.peers().length === o.clients ? true : undefined),
+      'the LSP to see every client',
+      timeout,
+    );
+    step('connect', `${o.clients} clients connected over Noise NK on 127.0.0.1, identities proven in init`);
+    phase('start');
+
+    // 6. Live lines for the ceremony, from the LSP's events (its view is the factory's story).
+    const factoryNo = new Map<string, number>();
+    const label = (id: string): string => `factory ${factoryNo.get(id) ?? '?'}`;
+    journal.onEntry((entry) => {
+      if (entry.side !== 'lsp') return;
+      const e = entry.event;
+      switch (e.kind) {
+        case 'FactoryProposed':
+          factoryNo.set(e.factoryId, factoryNo.size + 1);
+          step(
+            'propose',
+            `${label(e.factoryId)} ${short(e.factoryId)}: ${e.clients} registrations granted, ${fmt(e.amount)} sats at height ${e.proposalHeight}; funding ${e.fundingTxid} built, not signed`,
+          );
+          break;
+        case 'FactorySigned':
+          step(
+            'sign',
+            `${label(e.factoryId)}: every tree and distribution signature aggregated and verified`,
+          );
+          break;
+        case 'FactoryFunded':
+          step(
+            'fund',
+            `${label(e.factoryId)}: every channel holds commitment 0; funding signed and broadcast ${e.txid}`,
+          );
+          break;
+        case 'FactoryOpen':
+          step('open', `${label(e.factoryId)}: funding confirmed in block ${e.height}; factory open`);
+          break;
+      }
+    });
+
+    // 7. Register: capacity 20,000, balance 10,000 each; the LSP forms a factory per 4.
+    await Promise.all(
+      clients.map((c) =>
+        c.node?.command({ type: 'register', capacity: CHANNEL_SATS, balance: CLIENT_BALANCE_SATS }),
+      ),
+    );
+    step(
+      'register',
+      `${o.clients} clients sent factory_register: channel ${fmt(CHANNEL_SATS)} sats, client balance ${fmt(CLIENT_BALANCE_SATS)} sats (fresh factory key and close address each)`,
+    );
+
+    // 8. The ceremony runs on its own (rounds 1–2, channels, commitment 0, then funding).
+    const funded = await journal.until(
+      () => {
+        const f = journal.lsp('FactoryFunded');
+        return f.length === factories ? f : undefined;
+      },
+      'every factory to be funded',
+      timeout,
+    );
+    for (const p of journal.lsp('FactoryProposed'))
+      if (p.amount !== plan.amount)
+        throw new Error(`the LSP funded ${p.amount} sats, the plan says ${plan.amount}`);
+    phase('ceremony');
+
+    // 9. Confirm: wait for each funding in the mempool, mine one block (minimumDepth 1 on regtest),
+    // poll every follower.
+    for (const f of funded) await inMempool(control, f.txid, timeout);
+    await control.mine(1);
+    await chain.pollAll();
+    await journal.until(
+      () =>
+        journal.lsp('FactoryOpen').length === factories && journal.clients('FactoryOpen').length === o.clients
+          ? true
+          : undefined,
+      'every factory and channel to be open',
+      timeout,
+    );
+    phase('open');
+
+    // Balances at open, from both ends of every channel.
+    const reports: FactoryReport[] = [];
+    for (const e of journal.lsp('FactoryOpen')) {
+      const info = lspMachine.factory(e.factoryId);
+      if (info === undefined) throw new Error(`the LSP forgot ${e.factoryId}`);
+      const channels: ChannelReport[] = info.channels.map((ch) => {
+        const c = clients.find((x) => x.machine.nodeId === ch.peer) as ClientRole;
+        const mine = c.machine.factory(info.factoryId);
+        const lb = ch.balances;
+        const cb = mine?.channel.balances;
+        if (lb === undefined || cb === undefined || mine === undefined)
+          throw new Error(`${c.name}: no balances for ${ch.channelId}`);
+        const spec = info.proposal.clients[ch.clientIndex];
+        return {
+          client: c.n,
+          nodeId: c.machine.nodeId,
+          channelId: ch.channelId,
+          capacity: Number(spec?.capacity ?? 0n),
+          lspView: { lspBalance: sats(lb.lspMsat), clientBalance: sats(lb.clientMsat) },
+          clientView: { lspBalance: sats(cb.lspMsat), clientBalance: sats(cb.clientMsat) },
+          closeAddress: scriptToAddress(spec?.closeScript ?? new Uint8Array(0), 'regtest') ?? '',
+          closeScript: toHex(spec?.closeScript ?? new Uint8Array(0)),
+        };
+      });
+      const onChain = await control.getTransaction(info.fundingTxid);
+      const vout = info.proposal.funding.vout;
+      reports.push({
+        factoryId: info.factoryId,
+        factoryIndex: info.factoryIndex,
+        amount: Number(info.proposal.funding.amount),
+        proposalHeight: info.proposal.proposalHeight,
+        treeTxs: plan.treeTxs,
+        funding: {
+          txid: onChain.txid,
+          vout,
+          raw: toHex(onChain.tx),
+          height: onChain.confirmation?.height ?? -1,
+          confirmations: onChain.confirmation?.confirmations ?? 0,
+        },
+        clients: channels.map((c) => c.client),
+        channels,
+      });
+    }
+    for (const f of reports) {
+      detail(
+        `${label(f.factoryId)}: funding ${f.funding.txid}:${f.funding.vout} (${fmt(f.amount)} sats), ${f.funding.confirmations} confirmation(s) at height ${f.funding.height}`,
+      );
+      for (const ch of f.channels)
+        detail(
+          `  client ${ch.client}, channel ${short(ch.channelId)}: client ${fmt(ch.clientView.clientBalance)} / LSP ${fmt(ch.lspView.lspBalance)} of ${fmt(ch.capacity)} sats (both ends agree: ${ch.lspView.clientBalance === ch.clientView.clientBalance && ch.lspView.lspBalance === ch.clientView.lspBalance ? 'yes' : 'NO'})`,
+        );
+    }
+
+    // 10. Stop every role (graceful: queued actions run, connections close, stores close).
+    pumps.abort();
+    await Promise.all(stops.splice(0).map((s) => s()));
+    phase('stop');
+    const totalMs = now();
+    step(
+      'done',
+      `${factories === 1 ? 'factory' : `${factories} factories`} funded and open in ${(totalMs / 1000).toFixed(2)} s`,
+    );
+    return {
+      ok: true,
+      chain: { kind: chain.kind, description: chain.description },
+      parameters: {
+        clients: o.clients,
+        factories,
+        clientsPerFactory: CLIENTS_PER_FACTORY,
+        factoryAmount: Number(plan.amount),
+        channelCapacity: Number(CHANNEL_SATS),
+        clientBalance: Number(CLIENT_BALANCE_SATS),
+        tree: Number(plan.tree),
+        leaves: plan.leaves,
+        lStockPerLeaf: Number(plan.lStockPerLeaf),
+        treeFeeRate: plan.treeFeeRate,
+        shape: plan.shape,
+        ...ROUTABLE_REGTEST,
+      },
+      lsp: { nodeId: lsp.nodeId, connectString: lsp.connectString, walletFunding },
+      clients: clients.map((c) => ({ client: c.n, nodeId: c.machine.nodeId })),
+      factories: reports,
+      steps,
+      events: journal.entries.map((e) => ({
+        role: e.role,
+        kind: e.event.kind,
+        ...('factoryId' in e.event ? { factoryId: e.event.factoryId } : {}),
+        atMs: e.at,
+      })),
+      timings: { totalMs, phasesMs: phases },
+      dataDir: dir,
+      kept: o.keep,
+    };
+  } finally {
+    pumps.abort();
+    await Promise.all(stops.splice(0).map((s) => s().catch(() => undefined)));
+    await chain?.stop().catch(() => undefined);
+    if (!o.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Drains one role's event queue into the journal until `signal` aborts. */
+async function pump(
+  role: string,
+  node: {
+    waitForEvent(signal?: AbortSignal): Promise<{ kind: string; payload: Uint8Array }>;
+    eventHandled(): Promise<void>;
+  },
+  decode: (r: { kind: string; payload: Uint8Array }) => Parameters<Journal['push']>[1],
+  journal: Journal,
+  signal: AbortSignal,
+): Promise<void> {
+  while (!signal.aborted) {
+    let record: { kind: string; payload: Uint8Array };
+    try {
+      record = await node.waitForEvent(signal);
+    } catch {
+      return;
+    }
+    journal.push(role, decode(record));
+    try {
+      await node.eventHandled();
+    } catch {
+      return;
+    }
+  }
+}
+
+/** Resolves once `txid` is in the mempool (or a block). */
+async function inMempool(chain: ChainBackend, txid: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await chain.getTransaction(txid);
+      return;
+    } catch (e) {
+      if (Date.now() > deadline)
+        throw new Error(`${txid} never reached the mempool: ${(e as Error).message}`);
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
