@@ -214,7 +214,10 @@ export async function runDemo(o: DemoOptions, print?: (line: string) => void): P
     phase('keys');
 
     // 3. The LSP's wallet: BIP86 coins, one per factory (each funding needs a confirmed coin of its
-    // own: the previous funding's change is unconfirmed). Its records go into its store first.
+    // own: the previous funding's change is unconfirmed). Its records go into its store first. The
+    // chain's coinbase maturity (101 blocks) is mined before the wallet is born, so that it follows
+    // only the blocks that pay it (one store update per block).
+    if ((await chain.height()) < 101) await control.mine(101);
     const birth = (await chain.height()) + 1;
     const created = Wallet.create({ account, birthHeight: birth });
     const wallet = created.wallet;

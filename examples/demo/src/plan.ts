@@ -9,7 +9,7 @@
 // 82,035 sats, leaving an odd 17,965), it raises the tree fee rate by the smallest step that makes it
 // split (1,001 sat/kvB: 82,040 + 2 × 8,980). The shape is `suggestShape`'s, written into the policy
 // so that the LSP and this plan cannot disagree; the demo checks the LSP's amount against the plan.
-import type { Network } from '@superscalar/core';
+import { concatBytes, fromHex, type Network } from '@superscalar/core';
 import {
   createProposal,
   layoutTree,
@@ -17,7 +17,6 @@ import {
   proposalDefaults,
   suggestShape,
 } from '@superscalar/factory-tree';
-import { Keychain } from '@superscalar/keys';
 import type { LspPolicy } from '@superscalar/lsp';
 
 /** brief §7 "Routable window": regtest parameters under which two-hop payments fit. */
@@ -48,6 +47,22 @@ export interface FactoryPlan {
 
 const PROBE_AMOUNT = 1_000_000_000_000_000n;
 
+/**
+ * Placeholder keys for the probe: k·G for k = 1..6 (compressed). Amounts do not depend on keys, and
+ * constants cost nothing, where deriving keys would take tens of ms of BIP32 in JavaScript.
+ */
+const PLACEHOLDER_KEYS = [
+  '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798',
+  '02c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5',
+  '02f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9',
+  '02e493dbf1c10d80f3581e4904930b1404cc6c13900ee0758474fa94abe8c4cd13',
+  '022f8bde4d1a07209355b4a7250a5c5128e88b84bddc619ab7cba8d569b240efe4',
+  '03fff97bd5755eeea420453a14355235d382f6472f8568a18b2f057a1460297556',
+].map((h) => fromHex(h));
+
+/** A P2TR scriptPubKey paying `key`'s x-only key (a placeholder close address). */
+const p2tr = (key: Uint8Array): Uint8Array => concatBytes(Uint8Array.of(0x51, 0x20), key.subarray(1));
+
 /** The tree's root requirement (without L-stock) and its size, for `n` clients. */
 function treeRequirement(
   network: Network,
@@ -56,22 +71,23 @@ function treeRequirement(
   treeFeeRate: number,
   terms: { capacity: bigint; balance: bigint },
 ): { tree: bigint; txs: number; leaves: number } {
-  // Placeholder keys: amounts do not depend on them.
-  const kc = Keychain.fromSeed(new Uint8Array(32).fill(42), { network });
+  if (n + 1 > PLACEHOLDER_KEYS.length)
+    throw new Error(`the probe has keys for ${PLACEHOLDER_KEYS.length - 1} clients`);
+  const key = (i: number): Uint8Array => PLACEHOLDER_KEYS[i] as Uint8Array;
   const leaves = Math.ceil(n / shape.leafArity);
   const proposal = createProposal({
     network,
     proposalHeight: 200,
-    lsp: { key: kc.factoryKey(0).publicKey, closeScript: kc.closeAddress(0).scriptPubKey },
+    lsp: { key: key(0), closeScript: p2tr(key(0)) },
     clients: Array.from({ length: n }, (_, i) => ({
-      key: kc.factoryKey(i + 1).publicKey,
-      closeScript: kc.closeAddress(i + 1).scriptPubKey,
+      key: key(i + 1),
+      closeScript: p2tr(key(i + 1)),
       ...terms,
     })),
     ...shape,
     ...ROUTABLE_REGTEST,
     treeFeeRate,
-    poisonHashes: poisonHashesFromSeed(kc.lStockShachainSeed(0).secret, leaves),
+    poisonHashes: poisonHashesFromSeed(new Uint8Array(32).fill(42), leaves),
     funding: { txid: '00'.repeat(32), vout: 0, amount: PROBE_AMOUNT },
   });
   const layout = layoutTree(proposal);
