@@ -10,7 +10,7 @@ import { regtestUnavailable } from './src/chain.js';
 import { CLIENTS_PER_FACTORY, runDemo } from './src/demo.js';
 import { bigintJson } from './src/journal.js';
 
-const USAGE = `usage: pnpm demo [-- options]
+const USAGE = `usage: npx -y pnpm@10 demo [options]   (from the repository root)
   --clients N   clients in all, a multiple of ${CLIENTS_PER_FACTORY} (default 4): N/4 factories of 100,000 sats
   --json        print one JSON document on stdout instead of text
   --regtest     run on a throwaway bitcoind -regtest (BITCOIND, else bitcoind on PATH) instead of SimChain
