@@ -155,6 +155,7 @@ export {
 } from './scripts.js';
 export {
   CHANNEL_STATE_VERSION,
+  type ChannelBalances,
   type ChannelPhase,
   type ChannelPolicy,
   type ChannelSpec,
