@@ -13,6 +13,12 @@ export {
   signJobsSimulated,
 } from './advance.js';
 export {
+  type ClientAdvancePlan,
+  type ClientAdvanceRequest,
+  planClientAdvance,
+  validateClientAdvance,
+} from './clientAdvance.js';
+export {
   type ClientDistribution,
   type ClientDistributionOptions,
   ceremonyJobs,
@@ -37,6 +43,13 @@ export {
   replayClientFactory,
 } from './clientRecord.js';
 export { CLIENT_RECORD_VERSION, decodeClientFactory, encodeClientFactory } from './clientRecordCodec.js';
+export {
+  recordClientAdvance,
+  recordRevealedSecret,
+  type SupersededClientState,
+  type SupersededResponse,
+  supersededResponses,
+} from './clientSuperseded.js';
 export {
   buildCooperativeClose,
   type CloseOutput,
