@@ -68,7 +68,8 @@ describe('rebinding with a capacity change through the channel (brief §5.4)', (
 
     pair.do('lsp', { type: 'quiesce' });
     pair.drive();
-    rebindPair(pair, fundB, { liquidityFeeMsat: FEE_MSAT });
+    // In the advance messages' order: the client completes its rebound commitment before it signs.
+    rebindPair(pair, fundB, { liquidityFeeMsat: FEE_MSAT }, 'advance');
     expect(pair.errors).toEqual([]);
     expect(pair.client.localCommitmentNumber).toBe(n);
     expect(pair.client.funding).toEqual(fundB);

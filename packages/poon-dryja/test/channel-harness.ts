@@ -271,11 +271,17 @@ export function event<T extends ChannelEvent['type']>(
   throw new Error(`no ${type} event`);
 }
 
-/** Runs a whole rebinding of `pair` to `funding` (brief §5.4), with a capacity change's extras if given. */
+/**
+ * Runs a whole rebinding of `pair` to `funding` (brief §5.4), with a capacity change's extras if given.
+ * `order`: `sign-first` (both sign the other's commitment, then both complete their own) or `advance`
+ * (the advance messages' order: the LSP signs the client's commitment, the client completes its own
+ * before it signs the LSP's, then the LSP completes).
+ */
 export function rebindPair(
   pair: Pair,
   funding: FundingOutpoint,
   extra: { liquidityFeeMsat?: bigint; reserve?: bigint; maxDustExposure?: bigint } = {},
+  order: 'sign-first' | 'advance' = 'sign-first',
 ): void {
   const nonce = {
     lsp: event(pair.do('lsp', { type: 'rebind_prepare', funding, ...extra }), 'rebind_nonce').nonce,
@@ -292,9 +298,7 @@ export function rebindPair(
       { type: 'rebind_partial' }
     >;
   };
-  const partial = { lsp: sign('lsp', nonce.client), client: sign('client', nonce.lsp) };
-  for (const side of ['lsp', 'client'] as const) {
-    const theirs = partial[side === 'lsp' ? 'client' : 'lsp'];
+  const complete = (side: 'lsp' | 'client', theirs: Extract<ChannelEvent, { type: 'rebind_partial' }>) => {
     const rebound = pair.eventsOf(side, 'rebound').length;
     pair.do(side, {
       type: 'rebind_complete',
@@ -303,6 +307,14 @@ export function rebindPair(
     });
     pair.ack(side);
     expect(pair.eventsOf(side, 'rebound')).toHaveLength(rebound + 1);
+  };
+  if (order === 'advance') {
+    complete('client', sign('lsp', nonce.client));
+    complete('lsp', sign('client', nonce.lsp));
+  } else {
+    const partial = { lsp: sign('lsp', nonce.client), client: sign('client', nonce.lsp) };
+    complete('lsp', partial.client);
+    complete('client', partial.lsp);
   }
   for (const side of ['lsp', 'client'] as const) {
     pair.do(side, { type: 'rebind_activate' });

@@ -151,7 +151,9 @@ function sameBalances(a: ChannelBalances | null, b: ChannelBalances | null): boo
 
 export function rebindSign(ch: ChannelCore, peerNonce: Uint8Array) {
   const rb = ch.s.rebind;
-  if (rb === null || ch.rebindNonce === undefined)
+  // Either order: sign the counterparty's commitment first (the LSP), or complete our own first (a
+  // client must hold its rebound commitment before it signs anything of the new tree, brief §5.1).
+  if (rb === null || (rb.signature === null && ch.rebindNonce === undefined))
     throw new IllegalStepError('phase', 'ignore', 'local', 'rebind_sign before rebind_prepare');
   if (!isBytes(peerNonce, 66)) throw new InvalidArgumentError('input.peerNonce', 'expected 66 bytes');
   if (ch.outstanding())
