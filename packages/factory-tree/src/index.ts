@@ -176,9 +176,7 @@ export {
   poisonHashesFromSeed,
   proposalDefaults,
   type ShapeFigures,
-  type SuggestedShape,
   shapeFigures,
-  suggestShape,
   tDist,
 } from './proposal.js';
 export {
@@ -199,6 +197,7 @@ export {
   settlementPayout,
   signedSettlementBytes,
 } from './settlement.js';
+export { type SuggestedShape, type SuggestShapeOptions, shapeTradeoffs, suggestShape } from './shape.js';
 export {
   type ClientAggNonces,
   type ClientNonces,
