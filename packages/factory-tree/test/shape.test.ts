@@ -95,7 +95,7 @@ describe('suggestShape with minAdvancesPerLeaf (brief §3.4, §5.2)', () => {
         expect(Math.max(...layout.leafPaths.map((p) => p.length))).toBe(s.maxPathTxs);
         const dw = initialState(layout.shape, MAINNET);
         const alone = layout.leafClients.map((_, leaf) => advancesLeft(dw, leaf));
-        expect(Number(alone.reduce((a, b) => (a < b ? a : b)))).toBe(s.advancesPerLeaf);
+        expect(Math.min(...alone.map(Number))).toBe(s.advancesPerLeaf);
       }
   });
 

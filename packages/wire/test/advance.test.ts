@@ -148,8 +148,7 @@ describe('advance_propose: every re-signed leaf, each channel’s liquidity fee,
       lspBasepoints: bp('lsp'),
       clientBasepoints: bp('client'),
     };
-    const oldState =
-      tree.txs[(tree.layout.nodeTxs[plan.superseded[0]?.node as number] as { state: number }).state];
+    const oldState = plan.superseded[0]?.stateTx;
     const old = buildCommitment(
       config,
       { txid: oldState?.txid as string, vout: 0, amount: 100_000n },
