@@ -120,28 +120,22 @@ export function advanceCounters(tree: FactoryTree, leaf: number): number[] {
   return dwAdvance(tree.state.dw, leaf).created.map((c) => c.counter);
 }
 
-function treeJob(tree: FactoryTree, t: TreeTx): SigningJob {
-  return keyPathJob({
-    id: `tx ${t.index}`,
-    kind: 'tree',
-    sighash: t.sighash,
-    participants: t.signers,
-    keys: tree.keys,
-    spent: t.spentTaproot,
-  });
-}
-
 /** The signing job of a poison (script path, untweaked `KeyAgg(leaf signers)`). */
 export function poisonJob(tree: FactoryTree, s: SupersededLeafState): SigningJob | undefined {
   assertTree(tree);
   assertObject(s, 's');
+  return poisonJobFor(tree.keys, s);
+}
+
+/** @internal {@link poisonJob} over the participants' keys (a client holds them, not the tree). */
+export function poisonJobFor(keys: readonly Uint8Array[], s: SupersededLeafState): SigningJob | undefined {
   if (s.poison === undefined) return undefined;
   return signingJob({
     id: `poison c=${s.counter}`,
     kind: 'poison',
     sighash: s.poison.sighash,
     participants: s.stateTx.signers,
-    keys: tree.keys,
+    keys,
     tweak: undefined,
     internalKey: s.poison.signingKey,
     outputKey: s.poison.signingKey,
@@ -156,20 +150,102 @@ export function settlementJob(
 ): SigningJob | undefined {
   assertTree(tree);
   assertObject(e, 'e');
+  return settlementJobFor(tree.keys, counter, e);
+}
+
+/** @internal {@link settlementJob} over the participants' keys. */
+export function settlementJobFor(
+  keys: readonly Uint8Array[],
+  counter: number,
+  e: SettlementEntry,
+): SigningJob | undefined {
   if (e.settlement === undefined) return undefined;
   return keyPathJob({
     id: `settlement c=${counter} client=${e.client}`,
     kind: 'settlement',
     sighash: e.settlement.sighash,
     participants: [0, e.client + 1],
-    keys: tree.keys,
+    keys,
     spent: e.settlement.channel,
+  });
+}
+
+/** @internal The signing job of a new tree transaction. */
+export function treeJobFor(keys: readonly Uint8Array[], t: TreeTx): SigningJob {
+  return keyPathJob({
+    id: `tx ${t.index}`,
+    kind: 'tree',
+    sighash: t.sighash,
+    participants: t.signers,
+    keys,
+    spent: t.spentTaproot,
   });
 }
 
 function reason(e: unknown, what: string): string {
   if (BelowDustError.isInstance(e)) return `${e.message}: no ${what} is signed`;
   throw e;
+}
+
+/**
+ * @internal A superseded leaf-state instance with its poison (§5.3) and stale-channel settlements
+ * (§5.4), or why each is not signed: built from the superseded leaf state transaction alone, so the
+ * LSP (`planAdvance`, over its tree) and a client (`planClientAdvance`, over its path) build the same.
+ */
+export function supersededLeafState(
+  p: Proposal,
+  layout: { readonly leafClients: readonly (readonly number[])[] },
+  s: {
+    readonly leaf: number;
+    readonly node: number;
+    readonly counter: number;
+    readonly stateTx: TreeTx;
+    readonly oldAllocation: LeafAllocation;
+    readonly newAllocation: LeafAllocation;
+  },
+): SupersededLeafState {
+  const { stateTx, oldAllocation: oldAlloc, newAllocation: newAlloc } = s;
+  const clients = layout.leafClients[s.leaf] as readonly number[];
+  let poison: PoisonTx | undefined;
+  let poisonSkipped: string | undefined;
+  try {
+    poison = buildPoison({
+      lStock: stateTx.outputTaproot[clients.length] as NonNullable<TreeTx['outputTaproot'][number]>,
+      outpoint: { txid: stateTx.txid, vout: clients.length },
+      amount: stateTx.tx.outputs[clients.length]?.value as bigint,
+      clients: clients.map((c, i) => ({
+        closeScript: (p.clients[c] as Proposal['clients'][number]).closeScript,
+        oldCapacity: oldAlloc.capacities[i] as bigint,
+        newCapacity: newAlloc.capacities[i] as bigint,
+      })),
+      feeRate: p.treeFeeRate,
+    });
+  } catch (e) {
+    poisonSkipped = reason(e, 'poison');
+  }
+  const settlements = clients.map((c, i): SettlementEntry => {
+    try {
+      const settlement = buildSettlement({
+        channel: stateTx.outputTaproot[i] as NonNullable<TreeTx['outputTaproot'][number]>,
+        outpoint: { txid: stateTx.txid, vout: i },
+        amount: stateTx.tx.outputs[i]?.value as bigint,
+        closeScript: (p.clients[c] as Proposal['clients'][number]).closeScript,
+        feeRate: p.treeFeeRate,
+      });
+      return Object.freeze({ client: c, vout: i, settlement, skipped: undefined });
+    } catch (e) {
+      return Object.freeze({ client: c, vout: i, settlement: undefined, skipped: reason(e, 'settlement') });
+    }
+  });
+  return Object.freeze({
+    leaf: s.leaf,
+    node: s.node,
+    counter: s.counter,
+    stateTx,
+    poison,
+    poisonSkipped,
+    settlements: Object.freeze(settlements),
+  });
 }
 
 /**
@@ -235,55 +311,18 @@ export function planAdvance(tree: FactoryTree, request: AdvanceRequest): Advance
     newTxs.push(next.txs[nt.state] as TreeTx);
   }
 
-  const superseded = result.superseded.map((s): SupersededLeafState => {
-    const stIndex = (layout.nodeTxs[s.node] as { state: number }).state;
-    const stateTx = tree.txs[stIndex] as TreeTx;
-    const clients = layout.leafClients[s.leaf] as readonly number[];
-    const oldAlloc = tree.state.allocations[s.leaf] as LeafAllocation;
-    const newAlloc = allocations[s.leaf] as LeafAllocation;
-    let poison: PoisonTx | undefined;
-    let poisonSkipped: string | undefined;
-    try {
-      poison = buildPoison({
-        lStock: stateTx.outputTaproot[clients.length] as NonNullable<TreeTx['outputTaproot'][number]>,
-        outpoint: { txid: stateTx.txid, vout: clients.length },
-        amount: stateTx.tx.outputs[clients.length]?.value as bigint,
-        clients: clients.map((c, i) => ({
-          closeScript: (p.clients[c] as Proposal['clients'][number]).closeScript,
-          oldCapacity: oldAlloc.capacities[i] as bigint,
-          newCapacity: newAlloc.capacities[i] as bigint,
-        })),
-        feeRate: p.treeFeeRate,
-      });
-    } catch (e) {
-      poisonSkipped = reason(e, 'poison');
-    }
-    const settlements = clients.map((c, i): SettlementEntry => {
-      try {
-        const settlement = buildSettlement({
-          channel: stateTx.outputTaproot[i] as NonNullable<TreeTx['outputTaproot'][number]>,
-          outpoint: { txid: stateTx.txid, vout: i },
-          amount: stateTx.tx.outputs[i]?.value as bigint,
-          closeScript: (p.clients[c] as Proposal['clients'][number]).closeScript,
-          feeRate: p.treeFeeRate,
-        });
-        return Object.freeze({ client: c, vout: i, settlement, skipped: undefined });
-      } catch (e) {
-        return Object.freeze({ client: c, vout: i, settlement: undefined, skipped: reason(e, 'settlement') });
-      }
-    });
-    return Object.freeze({
+  const superseded = result.superseded.map((s) =>
+    supersededLeafState(p, layout, {
       leaf: s.leaf,
       node: s.node,
       counter: s.counter,
-      stateTx,
-      poison,
-      poisonSkipped,
-      settlements: Object.freeze(settlements),
-    });
-  });
+      stateTx: tree.txs[(layout.nodeTxs[s.node] as { state: number }).state] as TreeTx,
+      oldAllocation: tree.state.allocations[s.leaf] as LeafAllocation,
+      newAllocation: allocations[s.leaf] as LeafAllocation,
+    }),
+  );
 
-  const jobs: SigningJob[] = newTxs.map((t) => treeJob(next, t));
+  const jobs: SigningJob[] = newTxs.map((t) => treeJobFor(next.keys, t));
   for (const s of superseded) {
     const pj = poisonJob(tree, s);
     if (pj) jobs.push(pj);

@@ -9,7 +9,10 @@
  * - its O(depth) {@link ClientPathState}: the DW state and kickoff instance of each state node on its
  *   path, its leaf's counter `c`, allocation and poison hash;
  * - once signed, the 64-byte signature of each transaction of its path (root first) and of each
- *   distribution transaction it signed (by position in `distribution.txs`).
+ *   distribution transaction it signed (by position in `distribution.txs`);
+ * - its leaf's superseded states (each an O(depth) path state with its poison's and settlement's
+ *   signatures) and the revealed `s_c` keyed by `c` (`clientSuperseded.ts`): what it needs if a
+ *   superseded state is published.
  *
  * {@link replayClientFactory} rebuilds the path from it alone (`buildClientPath`: no other transaction,
  * no other leaf's state), runs the path check and verifies every signature, and returns the signed
@@ -29,6 +32,12 @@ import {
   type DistributionSignatureEntry,
 } from './clientDistribution.js';
 import { buildClientPath, type ClientPath, checkPathSoundness } from './clientPath.js';
+import {
+  checkSuperseded,
+  type SupersededClientState,
+  type SupersededResponse,
+  supersededResponses,
+} from './clientSuperseded.js';
 import { InvalidArgumentError, PathVerificationError } from './errors.js';
 import { type ClientPathState, checkPathState, leafOf } from './pathState.js';
 import { checkProposal, type Proposal } from './proposal.js';
@@ -55,6 +64,13 @@ export interface ClientFactoryRecord {
    * (empty until received and checked with `checkSignedDistribution`).
    */
   readonly distributionSignatures: readonly DistributionSignatureEntry[];
+  /**
+   * Its leaf's superseded states, by increasing counter (`recordClientAdvance` adds one per advance
+   * that re-signs its path): what it answers with if one is published (§5.3, §5.4).
+   */
+  readonly superseded: readonly SupersededClientState[];
+  /** The revealed L-stock secrets `s_c` of those states, keyed by `c` (`recordRevealedSecret`). */
+  readonly secrets: ReadonlyMap<number, Uint8Array>;
 }
 
 /** The signatures {@link clientFactoryRecord} stores with a path. */
@@ -95,6 +111,8 @@ export function clientFactoryRecord(
         Object.freeze({ index: e?.index, signature: copySig(e?.signature, 'signatures.distribution') }),
       ),
     ),
+    superseded: Object.freeze([]),
+    secrets: new Map(),
   });
   checkSignatureShapes(record, path.txs.length);
   return record;
@@ -145,6 +163,7 @@ export function checkRecord(r: ClientFactoryRecord, proposalChecked = false): nu
     throw new InvalidArgumentError('record.state.states', 'at most 255 state nodes');
   const pathTxs = (layout.leafPaths[leaf] as readonly number[]).length;
   checkSignatureShapes(r, pathTxs);
+  checkSuperseded(r.proposal, layout, leaf, r);
   return pathTxs;
 }
 /** Options of {@link replayClientFactory}. */
@@ -163,6 +182,8 @@ export interface ReplayedClientFactory {
   readonly distribution: ClientDistribution | undefined;
   /** Its signed distribution transactions (`distribution.txs` order); undefined without signatures. */
   readonly signedDistribution: readonly Uint8Array[] | undefined;
+  /** Its leaf's superseded states rebuilt, with their signed settlements and poisons (`supersededResponses`). */
+  readonly superseded: readonly SupersededResponse[];
 }
 
 /**
@@ -171,7 +192,8 @@ export interface ReplayedClientFactory {
  * `checkUnsignedPath` (spends, version, locks, fees and amounts, `T_k`, its channel output against
  * its allocation), and every signature verified against its transaction's sighash and spent key —
  * so a record whose state or signatures were tampered with is refused. With distribution
- * signatures it rebuilds the distribution (O(N) bytes by design) and verifies them too.
+ * signatures it rebuilds the distribution (O(N) bytes by design) and verifies them too; and it
+ * rebuilds every superseded state of its leaf with its poison and settlement (signatures verified).
  *
  * @throws {PathVerificationError} `missing-tx` (a signature count that is not the path's),
  *   `signature-invalid` (naming the transaction), `tx-mismatch` (a distribution position the client
@@ -233,5 +255,6 @@ export function replayClientFactory(
     signedPath: signedPath === undefined ? undefined : Object.freeze(signedPath),
     distribution,
     signedDistribution: signedDistribution === undefined ? undefined : Object.freeze(signedDistribution),
+    superseded: supersededResponses(record),
   });
 }

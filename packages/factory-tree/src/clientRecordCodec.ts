@@ -17,11 +17,16 @@
  * | 2 | path state (required) | client u32 ‖ n u8 ‖ n × (state u8 ‖ instance u32) ‖ counter u64 ‖ m u8 ‖ m × capacity u64 ‖ L-stock u64 ‖ poison hash 32 |
  * | 4 | path signatures | count u8 ‖ count × 64 |
  * | 6 | distribution signatures | count u8 ‖ count × (position u16 ‖ 64), positions strictly increasing |
+| 8 | superseded states | count u16 ‖ count × (path state as in 2, without the client ‖ flags u8 (1 poison, 2 settlement) ‖ the flagged 64-byte signatures), counters strictly increasing, below the current |
+| 10 | revealed secrets | count u16 ‖ count × (counter u64 ‖ `s_c` 32), counters strictly increasing, each a superseded state's with `sha256(s_c)` its poison hash |
  *
  * Beyond the proposal record a record is `9` (envelope) `+ 56 + 5·n + 8·m` (path state) `+ 3..5 +
  * 64·p` (path signatures) `+ 3 + 66·d` (distribution signatures) bytes, for n state nodes and p
  * transactions on the path, m ∈ {1, 2} channels on the leaf and d ∈ {1, 2} distribution transactions
- * (the ranges are BigSize lengths): it grows with the depth only. An unknown odd record is skipped, an
+ * (the ranges are BigSize lengths): it grows with the depth only — plus, per superseded state of its
+ * leaf, `51 + 5·n + 8·m` and up to 128 bytes of signatures, and 40 per revealed secret (records 8 and
+ * 10, even: a reader that does not know them must refuse the record rather than drop what the client
+ * needs against a published old state). An unknown odd record is skipped, an
  * unknown even one rejected (BOLT 1's rule). Decoding is strict and total — a {@link DecodeError}
  * with the offset, never another exception — and checks the proposal (`checkProposal`), the client
  * index, the path state against the proposal's layout and the signature count against the path's
@@ -40,6 +45,7 @@ import {
 } from './_codec.js';
 import type { DistributionSignatureEntry } from './clientDistribution.js';
 import { type ClientFactoryRecord, checkRecord } from './clientRecord.js';
+import type { SupersededClientState } from './clientSuperseded.js';
 import { DecodeError, FactoryTreeError, InvalidArgumentError } from './errors.js';
 import type { ClientPathState } from './pathState.js';
 import type { Proposal } from './proposal.js';
@@ -51,10 +57,17 @@ const T_PROPOSAL = 0;
 const T_PATH_STATE = 2;
 const T_PATH_SIGNATURES = 4;
 const T_DISTRIBUTION_SIGNATURES = 6;
+const T_SUPERSEDED = 8;
+const T_SECRETS = 10;
 
 function encodePathState(client: number, s: ClientPathState): Uint8Array {
   const w = new Out();
   w.u32(client);
+  writeState(w, s);
+  return w.done();
+}
+
+function writeState(w: Out, s: ClientPathState): void {
   w.u8(s.states.length);
   s.states.forEach((x, i) => {
     w.u8(x);
@@ -65,6 +78,30 @@ function encodePathState(client: number, s: ClientPathState): Uint8Array {
   for (const c of s.allocation.capacities) w.u64(c);
   w.u64(s.allocation.lStock);
   w.bytes(s.poisonHash);
+}
+
+const HAS_POISON = 1;
+const HAS_SETTLEMENT = 2;
+
+function encodeSuperseded(entries: readonly SupersededClientState[]): Uint8Array {
+  const w = new Out();
+  w.u16(entries.length);
+  for (const e of entries) {
+    writeState(w, e.state);
+    w.u8((e.poisonSignature ? HAS_POISON : 0) | (e.settlementSignature ? HAS_SETTLEMENT : 0));
+    if (e.poisonSignature) w.bytes(e.poisonSignature);
+    if (e.settlementSignature) w.bytes(e.settlementSignature);
+  }
+  return w.done();
+}
+
+function encodeSecrets(secrets: ReadonlyMap<number, Uint8Array>): Uint8Array {
+  const w = new Out();
+  w.u16(secrets.size);
+  for (const [c, s] of secrets) {
+    w.u64(BigInt(c));
+    w.bytes(s);
+  }
   return w.done();
 }
 
@@ -96,6 +133,10 @@ export function encodeClientFactory(r: ClientFactoryRecord): Uint8Array {
     }
     records.push([T_DISTRIBUTION_SIGNATURES, w.done()]);
   }
+  if (r.superseded.length > 0xffff)
+    throw new InvalidArgumentError('record.superseded', 'at most 65,535 superseded states');
+  if (r.superseded.length > 0) records.push([T_SUPERSEDED, encodeSuperseded(r.superseded)]);
+  if (r.secrets.size > 0) records.push([T_SECRETS, encodeSecrets(r.secrets)]);
   return encodeEnvelope(MAGIC, CLIENT_RECORD_VERSION, records);
 }
 
@@ -108,6 +149,10 @@ interface DecodedPathState {
 function decodePathState(r: In): DecodedPathState {
   const at = r.o;
   const client = r.u32();
+  return { at, client, state: readState(r) };
+}
+
+function readState(r: In): ClientPathState {
   const n = r.u8();
   const states: number[] = [];
   const instances: number[] = [];
@@ -125,17 +170,46 @@ function decodePathState(r: In): DecodedPathState {
   for (let i = 0; i < m; i++) capacities.push(r.u64());
   const lStock = r.u64();
   const poisonHash = r.bytes(32);
-  return {
-    at,
-    client,
-    state: Object.freeze({
-      states: Object.freeze(states),
-      instances: Object.freeze(instances),
-      counter: Number(counter),
-      allocation: Object.freeze({ capacities: Object.freeze(capacities), lStock }),
-      poisonHash,
-    }),
-  };
+  return Object.freeze({
+    states: Object.freeze(states),
+    instances: Object.freeze(instances),
+    counter: Number(counter),
+    allocation: Object.freeze({ capacities: Object.freeze(capacities), lStock }),
+    poisonHash,
+  });
+}
+
+function decodeSuperseded(r: In): SupersededClientState[] {
+  const at = r.o;
+  const n = r.u16();
+  if (n === 0) invalid(at, 'an empty superseded-states record (omit it)');
+  const out: SupersededClientState[] = [];
+  for (let i = 0; i < n; i++) {
+    const state = readState(r);
+    const fAt = r.o;
+    const flags = r.u8();
+    if ((flags & ~(HAS_POISON | HAS_SETTLEMENT)) !== 0) invalid(fAt, `unknown signature flags ${flags}`);
+    const poisonSignature = flags & HAS_POISON ? r.bytes(64) : undefined;
+    const settlementSignature = flags & HAS_SETTLEMENT ? r.bytes(64) : undefined;
+    out.push(Object.freeze({ state, poisonSignature, settlementSignature }));
+  }
+  return out;
+}
+
+function decodeSecrets(r: In): Map<number, Uint8Array> {
+  const at = r.o;
+  const n = r.u16();
+  if (n === 0) invalid(at, 'an empty secrets record (omit it)');
+  const out = new Map<number, Uint8Array>();
+  let last = -1n;
+  for (let i = 0; i < n; i++) {
+    const cAt = r.o;
+    const c = r.u64();
+    if (c >= 2n ** 48n || c <= last) invalid(cAt, 'counters not strictly increasing below 2^48');
+    last = c;
+    out.set(Number(c), r.bytes(32));
+  }
+  return out;
 }
 
 function decodeSignatureList(r: In): Uint8Array[] {
@@ -170,6 +244,8 @@ export function decodeClientFactory(bytes: Uint8Array): ClientFactoryRecord {
   let path: DecodedPathState | undefined;
   let pathSignatures: Uint8Array[] = [];
   let distributionSignatures: DistributionSignatureEntry[] = [];
+  let superseded: SupersededClientState[] = [];
+  let secrets = new Map<number, Uint8Array>();
   const end = decodeEnvelope(
     bytes,
     { magic: MAGIC, version: CLIENT_RECORD_VERSION, what: "SuperScalar client's factory record" },
@@ -186,6 +262,12 @@ export function decodeClientFactory(bytes: Uint8Array): ClientFactoryRecord {
       [T_DISTRIBUTION_SIGNATURES]: (r) => {
         distributionSignatures = decodeDistributionSignatures(r);
       },
+      [T_SUPERSEDED]: (r) => {
+        superseded = decodeSuperseded(r);
+      },
+      [T_SECRETS]: (r) => {
+        secrets = decodeSecrets(r);
+      },
     },
   );
   if (proposal === undefined) invalid(end, 'no proposal record');
@@ -196,6 +278,8 @@ export function decodeClientFactory(bytes: Uint8Array): ClientFactoryRecord {
     state: (path as DecodedPathState).state,
     pathSignatures: Object.freeze(pathSignatures),
     distributionSignatures: Object.freeze(distributionSignatures),
+    superseded: Object.freeze(superseded),
+    secrets,
   });
   try {
     checkRecord(record, true); // decodeProposal checked the proposal

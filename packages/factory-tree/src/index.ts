@@ -13,6 +13,12 @@ export {
   signJobsSimulated,
 } from './advance.js';
 export {
+  type ClientAdvancePlan,
+  type ClientAdvanceRequest,
+  planClientAdvance,
+  validateClientAdvance,
+} from './clientAdvance.js';
+export {
   type ClientDistribution,
   type ClientDistributionOptions,
   ceremonyJobs,
@@ -37,6 +43,13 @@ export {
   replayClientFactory,
 } from './clientRecord.js';
 export { CLIENT_RECORD_VERSION, decodeClientFactory, encodeClientFactory } from './clientRecordCodec.js';
+export {
+  recordClientAdvance,
+  recordRevealedSecret,
+  type SupersededClientState,
+  type SupersededResponse,
+  supersededResponses,
+} from './clientSuperseded.js';
 export {
   buildCooperativeClose,
   type CloseOutput,
@@ -163,9 +176,7 @@ export {
   poisonHashesFromSeed,
   proposalDefaults,
   type ShapeFigures,
-  type SuggestedShape,
   shapeFigures,
-  suggestShape,
   tDist,
 } from './proposal.js';
 export {
@@ -186,6 +197,7 @@ export {
   settlementPayout,
   signedSettlementBytes,
 } from './settlement.js';
+export { type SuggestedShape, type SuggestShapeOptions, shapeTradeoffs, suggestShape } from './shape.js';
 export {
   type ClientAggNonces,
   type ClientNonces,

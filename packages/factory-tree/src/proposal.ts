@@ -1,7 +1,7 @@
 /**
  * The factory proposal (protocol brief §2): a typed value with the per-network defaults of §2's table,
  * `checkProposal` with every rejection of §2 as an {@link InvalidProposalError} naming the field and
- * the figure, `deriveT` (§6) and `suggestShape` (§3.4).
+ * the figure, and `deriveT` (§6). Shape suggestions (`suggestShape`, §3.4) are `shape.ts`'s.
  *
  * Not here: the channel limits of §7 (`reserve`, `maxDustExposure`, `maxAcceptedHtlcs`) and the
  * initial-balance affordability check, which belong to the poon-dryja package.
@@ -387,64 +387,4 @@ export function lStockSecret(seed: Uint8Array, c: number): Uint8Array {
   assertBytes(seed, 'seed', 32);
   assertInt(c, 'c', 0, 2 ** 48 - 1);
   return generateFromSeed(seed, 2 ** 48 - 1 - c);
-}
-
-/** The result of {@link suggestShape}. */
-export interface SuggestedShape {
-  readonly leafArity: 1 | 2;
-  readonly levelArity: readonly number[];
-  readonly staticLevels: number;
-  readonly exitDelay: number;
-  readonly maxPathTxs: number;
-  readonly layerCount: number;
-}
-
-/**
- * §3.4: the shallowest shape (fewest transactions on the longest path; ties: fewer DW layers, then
- * the smaller largest fan-out, then fewer static levels) whose `exitDelay + toSelfDelay + htlcBudget`
- * is at most 1,584. Candidate fan-outs are uniform 2, 4, 8, 16, 32, 64, 128, 200 and the brief's
- * `[2,4,8]`, with 0..3 static levels; every candidate's fan-out is ≤ 200, so TRUC's size holds.
- * Returns undefined when no candidate fits.
- */
-export function suggestShape(
-  N: number,
-  dw: DwParams,
-  toSelfDelay: number,
-  options: { htlcBudget?: number; leafArity?: 1 | 2 } = {},
-): SuggestedShape | undefined {
-  assertInt(N, 'N', 1, 1_000_000);
-  validateDwParams(dw);
-  assertInt(toSelfDelay, 'toSelfDelay', 1, 65_535);
-  const htlcBudget = options.htlcBudget ?? 72;
-  const leafArity = options.leafArity ?? 2;
-  const arities: number[][] = [[2], [2, 4, 8], [4], [8], [16], [32], [64], [128], [200]];
-  let best: SuggestedShape | undefined;
-  let bestKey: number[] | undefined;
-  for (const levelArity of arities)
-    for (let staticLevels = 0; staticLevels <= 3; staticLevels++) {
-      const leaves = Math.ceil(N / leafArity);
-      const shape = buildShape({ leaves, levelArity, staticLevels });
-      if (shape.layerCount === 0) continue;
-      const exitDelay = dwExitDelay(shape.layerCount, dw);
-      if (exitDelay + toSelfDelay + htlcBudget > MAX_EXIT_BUDGET) continue;
-      const maxPathTxs = shapeMetrics(shape).maxPathTxs;
-      const key = [maxPathTxs, shape.layerCount, Math.max(...levelArity), staticLevels];
-      if (bestKey === undefined || lexLess(key, bestKey)) {
-        bestKey = key;
-        best = Object.freeze({
-          leafArity,
-          levelArity,
-          staticLevels,
-          exitDelay,
-          maxPathTxs,
-          layerCount: shape.layerCount,
-        });
-      }
-    }
-  return best;
-}
-
-function lexLess(a: number[], b: number[]): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] as number) < (b[i] as number);
-  return false;
 }

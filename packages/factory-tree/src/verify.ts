@@ -16,7 +16,7 @@ import { equalBytes as bytesEqual, toHex as hex } from '@superscalar/core';
 import { schnorrVerify } from '@superscalar/musig2';
 import { decodeTx, encodeTx, type Tx, type TxIn, type TxOut } from '@superscalar/tx';
 import { assertBytes, assertInt, assertObject, assertTree } from './_assert.js';
-import type { AdvancePlan } from './advance.js';
+import type { AdvancePlan, SupersededLeafState } from './advance.js';
 import { buildClientPath, type ClientPath } from './clientPath.js';
 import { InvalidArgumentError, PathVerificationError } from './errors.js';
 import type { ClientPathState } from './pathState.js';
@@ -252,6 +252,26 @@ export function validateAdvance(
   const leaf = leafOfClient(tree, client);
   const onPath = new Set(tree.layout.leafPaths[leaf]);
   const txs = plan.newTxs.filter((t) => onPath.has(t.index));
+  return checkReceivedAdvance(
+    txs,
+    plan.superseded.find((s) => s.leaf === leaf),
+    client,
+    received,
+  );
+}
+
+/**
+ * @internal What a client checks of an advance it receives, whoever built the expected
+ * transactions (`validateAdvance` over a whole tree's plan, `validateClientAdvance` over its path):
+ * the new transactions on its path in broadcast order, its leaf's poison signature and its own
+ * settlement.
+ */
+export function checkReceivedAdvance(
+  txs: readonly TreeTx[],
+  mine: SupersededLeafState | undefined,
+  client: number,
+  received: ReceivedAdvance,
+): VerifiedAdvance {
   if (typeof received !== 'object' || received === null || !Array.isArray(received.txs))
     throw new InvalidArgumentError('received', 'expected { txs, poisonSignature?, settlement? }');
   const signatures = txs.map((t, k) => {
@@ -269,7 +289,6 @@ export function validateAdvance(
       'tx-mismatch',
       `${received.txs.length} transactions, expected ${txs.length}`,
     );
-  const mine = plan.superseded.find((s) => s.leaf === leaf);
   let poisonSignature: Uint8Array | undefined;
   let settlementSignature: Uint8Array | undefined;
   if (mine?.poison !== undefined) {
@@ -293,7 +312,7 @@ export function validateAdvance(
     );
   }
   return Object.freeze({
-    txs: Object.freeze(txs),
+    txs: Object.freeze([...txs]),
     signatures: Object.freeze(signatures),
     poisonSignature,
     settlementSignature,

@@ -1,5 +1,6 @@
 // The client's O(depth) record as bytes: round trip, strictness, even/odd, a mutation fuzz, and its
 // size beyond the proposal (equal for equal depths, whatever N; figures printed).
+import { sha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzzIterations, propertyRuns } from '../../../test-utils/index.js';
@@ -22,16 +23,36 @@ const sig = (fill: number) => new Uint8Array(64).fill(fill);
 const { proposal } = makeProposal({ N: 7, staticLevels: 1, levelArity: [2, 2] });
 const paths = proposal.clients.map((_, c) => buildClientPath(proposal, c));
 
-/** A record of client c with every kind of content (states, instances, counter, signatures). */
+const secretOf = (c: number) => new Uint8Array(32).fill(c + 1);
+
+/**
+ * A record of client c with every kind of content (states, instances, counter, signatures, two
+ * superseded states of its leaf — one with both signatures, one with the poison's only — and the
+ * revealed secret of the first).
+ */
 function fullRecord(c = 3): ClientFactoryRecord {
   const path = paths[c] as (typeof paths)[number];
-  return clientFactoryRecord(path, {
+  const r = clientFactoryRecord(path, {
     path: path.txs.map((_, k) => sig(k + 1)),
     distribution: [
       { index: 0, signature: sig(0xaa) },
       { index: 2, signature: sig(0xbb) },
     ],
   });
+  const at = (counter: number): ClientPathState => ({
+    ...r.state,
+    counter,
+    poisonHash: sha256(secretOf(counter)),
+  });
+  return {
+    ...r,
+    state: at(40),
+    superseded: [
+      { state: at(5), poisonSignature: sig(0x55), settlementSignature: sig(0x56) },
+      { state: at(9), poisonSignature: sig(0x99), settlementSignature: undefined },
+    ],
+    secrets: new Map([[5, secretOf(5)]]),
+  };
 }
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
@@ -46,6 +67,17 @@ const recordArb: fc.Arbitrary<ClientFactoryRecord> = fc
     signed: fc.boolean(),
     sigs: fc.array(bytes(64), { minLength: 8, maxLength: 8 }),
     dist: fc.uniqueArray(fc.nat({ max: 0xffff }), { maxLength: 3 }),
+    old: fc.array(
+      fc.record({
+        gap: fc.integer({ min: 1, max: 1000 }),
+        states: fc.array(fc.nat({ max: proposal.dw.K - 1 }), { minLength: 8, maxLength: 8 }),
+        shift: fc.bigInt({ min: 0n, max: 20_000n }),
+        poison: fc.option(bytes(64), { nil: undefined }),
+        settlement: fc.option(bytes(64), { nil: undefined }),
+        secret: fc.option(bytes(32), { nil: undefined }),
+      }),
+      { maxLength: 3 },
+    ),
   })
   .map((x) => {
     const path = paths[x.client] as (typeof paths)[number];
@@ -61,6 +93,33 @@ const recordArb: fc.Arbitrary<ClientFactoryRecord> = fc
       },
       poisonHash: x.poisonHash,
     };
+    // Superseded states below the current counter, strictly increasing; a secret opens its hash.
+    let c = x.counter;
+    const old = [...x.old].reverse().flatMap((o) => {
+      c -= o.gap;
+      if (c < 0) return [];
+      const secret = o.secret ?? new Uint8Array(32).fill(7);
+      return [
+        {
+          entry: {
+            state: {
+              ...state,
+              counter: c,
+              states: o.states.slice(0, n),
+              allocation: {
+                capacities: a.capacities.map((v, i) => (i === 0 ? v + o.shift : v)),
+                lStock: a.lStock - o.shift,
+              },
+              poisonHash: sha256(secret),
+            },
+            poisonSignature: o.poison,
+            settlementSignature: o.settlement,
+          },
+          secret: o.secret === undefined ? undefined : ([c, secret] as const),
+        },
+      ];
+    });
+    old.reverse();
     return {
       proposal,
       client: x.client,
@@ -69,6 +128,8 @@ const recordArb: fc.Arbitrary<ClientFactoryRecord> = fc
       distributionSignatures: [...x.dist]
         .sort((p, q) => p - q)
         .map((index, k) => ({ index, signature: x.sigs[k] as Uint8Array })),
+      superseded: old.map((o) => o.entry),
+      secrets: new Map(old.flatMap((o) => (o.secret === undefined ? [] : [o.secret]))),
     };
   });
 
@@ -116,10 +177,16 @@ describe('client record codec', () => {
   it('even/odd: an unknown odd record is skipped, an unknown even one rejected; types must increase', () => {
     const r = fullRecord();
     const b = encodeClientFactory(r);
-    expect(decodeClientFactory(withRecords(b, [9, 3, 1, 2, 3]))).toEqual(r);
-    expect(decodeError(withRecords(b, [8, 1, 0])).reason).toBe('unknown-even');
-    expect(decodeError(withRecords(b, [5, 0])).reason).toBe('invalid'); // 5 after 6
-    const unsigned = encodeClientFactory({ ...r, pathSignatures: [], distributionSignatures: [] });
+    expect(decodeClientFactory(withRecords(b, [11, 3, 1, 2, 3]))).toEqual(r);
+    expect(decodeError(withRecords(b, [12, 1, 0])).reason).toBe('unknown-even');
+    expect(decodeError(withRecords(b, [5, 0])).reason).toBe('invalid'); // 5 after 10
+    const unsigned = encodeClientFactory({
+      ...r,
+      pathSignatures: [],
+      distributionSignatures: [],
+      superseded: [],
+      secrets: new Map(),
+    });
     expect(decodeError(withRecords(unsigned, [4, 1, 0])).reason).toBe('invalid'); // an empty list
     expect(
       decodeError(withRecords(unsigned, [6, 1 + 66 * 2, 2, 0, 3, ...sig(1), 0, 1, ...sig(2)])).reason,
@@ -128,12 +195,63 @@ describe('client record codec', () => {
     );
   });
 
+  const bare = { pathSignatures: [], distributionSignatures: [], superseded: [], secrets: new Map() };
+
+  it('superseded states and secrets: counters increasing below the current one, flags, s_c against its hash', () => {
+    const r = fullRecord();
+    const b = encodeClientFactory(r);
+    expect(decodeClientFactory(b)).toEqual(r);
+    const [first, second] = r.superseded as [
+      ClientFactoryRecord['superseded'][number],
+      ClientFactoryRecord['superseded'][number],
+    ];
+    const noSecrets = encodeClientFactory({ ...r, secrets: new Map() });
+    const bytesOf = (x: ClientFactoryRecord) => encodeClientFactory(x);
+    // A secret record appended by hand: one that does not open its state's hash, or of no state.
+    const secretRecord = (c: number, s: Uint8Array) => [10, 42, 0, 1, 0, 0, 0, 0, 0, 0, 0, c, ...s];
+    expect(decodeClientFactory(withRecords(noSecrets, secretRecord(9, secretOf(9))))).toEqual({
+      ...r,
+      secrets: new Map([[9, secretOf(9)]]),
+    });
+    for (const [c, s] of [
+      [9, secretOf(5)],
+      [7, secretOf(7)],
+    ] as const) {
+      const e = decodeError(withRecords(noSecrets, secretRecord(c, s)));
+      expect(e.reason).toBe('invalid');
+      expect(e.message).toMatch(/secret/);
+    }
+    expect(decodeError(withRecords(noSecrets, [10, 2, 0, 0])).reason).toBe('invalid'); // empty
+    // Encoding refuses what decoding would.
+    const argument = (x: ClientFactoryRecord) => {
+      const e = thrown(() => bytesOf(x));
+      expect(InvalidArgumentError.isInstance(e)).toBe(true);
+      return (e as InvalidArgumentError).argument;
+    };
+    expect(argument({ ...r, superseded: [second, first] })).toBe('record.superseded[1].state.counter');
+    expect(argument({ ...r, superseded: [{ ...first, state: { ...first.state, counter: 40 } }] })).toBe(
+      'record.superseded[0].state.counter',
+    );
+    expect(argument({ ...r, superseded: [{ ...first, poisonSignature: new Uint8Array(63) }] })).toBe(
+      'record.superseded[0].poisonSignature',
+    );
+    expect(argument({ ...r, secrets: new Map([[5, secretOf(6)]]) })).toBe('record.secrets[5]');
+    expect(argument({ ...r, superseded: [second] })).toBe('record.secrets[5]'); // its state is gone
+    // Unknown signature flags in the superseded record.
+    const one = encodeClientFactory({ ...r, superseded: [second], secrets: new Map() });
+    const flagAt = one.length - 65; // flags, then the one poison signature
+    expect(one[flagAt]).toBe(1);
+    const flagged = Uint8Array.from(one);
+    flagged[flagAt] = 4;
+    expect(decodeError(flagged).reason).toBe('invalid');
+  });
+
   it('the path state is checked against the proposal: wrong counts, states, allocation → invalid', () => {
     const r = fullRecord(3);
     const s = r.state;
     const raw = (state: ClientPathState, extra: Partial<ClientFactoryRecord> = {}) => {
       // encodeClientFactory refuses these: build the bytes from a valid record and patch the state record
-      const ok = encodeClientFactory({ ...r, pathSignatures: [], distributionSignatures: [], ...extra });
+      const ok = encodeClientFactory({ ...r, ...bare, ...extra });
       const at = ok.length - (54 + 5 * s.states.length + 8 * s.allocation.capacities.length);
       const w: number[] = [];
       const u32 = (x: number) => w.push(x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255);
@@ -163,7 +281,7 @@ describe('client record codec', () => {
         ...body,
       ]);
     };
-    expect(decodeClientFactory(raw(s))).toEqual({ ...r, pathSignatures: [], distributionSignatures: [] });
+    expect(decodeClientFactory(raw(s))).toEqual({ ...r, ...bare });
     const bad = [
       { ...s, states: [...s.states, 0], instances: [...s.instances, 0] },
       { ...s, states: s.states.map(() => proposal.dw.K) },
@@ -182,14 +300,7 @@ describe('client record codec', () => {
     const three = { capacities: [...s.allocation.capacities, 330n], lStock: s.allocation.lStock - 330n };
     expect(decodeError(raw({ ...s, allocation: three })).message).toMatch(/3 capacities/);
     // a signature count that is not the path's length
-    const e = decodeError(
-      withRecords(encodeClientFactory({ ...r, pathSignatures: [], distributionSignatures: [] }), [
-        4,
-        65,
-        1,
-        ...sig(1),
-      ]),
-    );
+    const e = decodeError(withRecords(encodeClientFactory({ ...r, ...bare }), [4, 65, 1, ...sig(1)]));
     expect(e.reason).toBe('invalid');
   });
 

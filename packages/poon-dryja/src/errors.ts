@@ -23,6 +23,7 @@ export type PoonDryjaErrorCode =
   | 'CHANNEL_INVALID_SIGNATURE'
   | 'CHANNEL_KEY_MISMATCH'
   | 'CHANNEL_SETTLEMENT_MISMATCH'
+  | 'CHANNEL_CAPACITY_CHANGE_REJECTED'
   | 'CHANNEL_SELF_VERIFICATION'
   | 'CHANNEL_DECODE'
   | 'CHANNEL_INVARIANT'
@@ -138,6 +139,54 @@ export class SettlementMismatchError extends PoonDryjaError {
   }
 }
 tagError(SettlementMismatchError, '@superscalar/poon-dryja:SettlementMismatchError');
+
+/**
+ * Which rule of brief §5.4 "Capacity change" a rebinding with a new capacity or a liquidity fee broke:
+ *
+ * - `fee-above-balance`: the client's balance is below the liquidity fee;
+ * - `lsp-balance`: the capacity shrinks by more than the LSP's balance;
+ * - `output-below-dust`: a `to_local`/`to_remote` output present on the old copy would fall below 330 sats;
+ * - `client-reserve`: the client's balance after paying the fee would be below the new capacity's reserve;
+ * - `affordability`: the LSP's balance would not cover the new reserve + fee (with room for one more
+ *   HTLC each way) + 240 (brief §7);
+ * - `dust-exposure`: trimmed HTLCs plus the fee would exceed the new capacity's `maxDustExposure`.
+ */
+export type CapacityChangeRule =
+  | 'fee-above-balance'
+  | 'lsp-balance'
+  | 'output-below-dust'
+  | 'client-reserve'
+  | 'affordability'
+  | 'dust-exposure';
+
+/**
+ * A rebinding with a capacity change (brief §5.4) that must be refused: the advance aborts, nothing is
+ * signed. `holder` is the commitment checked; `figure` and `limit` are sats (msat for the fee rule).
+ */
+export class CapacityChangeRejectedError extends PoonDryjaError {
+  /** The rule broken. */
+  readonly rule: CapacityChangeRule;
+  /** Whose rebound commitment broke it. */
+  readonly holder: 'lsp' | 'client';
+  /** The offending figure. */
+  readonly figure: bigint;
+  /** The limit it broke. */
+  readonly limit: bigint;
+  constructor(
+    rule: CapacityChangeRule,
+    holder: 'lsp' | 'client',
+    figure: bigint,
+    limit: bigint,
+    message: string,
+  ) {
+    super('CHANNEL_CAPACITY_CHANGE_REJECTED', `${rule} (${holder}'s commitment): ${message}`);
+    this.rule = rule;
+    this.holder = holder;
+    this.figure = figure;
+    this.limit = limit;
+  }
+}
+tagError(CapacityChangeRejectedError, '@superscalar/poon-dryja:CapacityChangeRejectedError');
 
 /**
  * Bytes that do not decode: a persisted channel state ({@link decodeChannelState}), a watchtower

@@ -1,5 +1,12 @@
 // @superscalar/poon-dryja: the leaf channels of a SuperScalar factory. Re-exports only.
 
+export {
+  type CapacityChange,
+  type CapacityLimits,
+  checkCapacityChange,
+  checkReboundSpec,
+  reboundSpec,
+} from './capacityChange.js';
 export { Channel, MAX_ACCEPTED_HTLCS_LIMIT } from './channel/channel.js';
 export type {
   ChannelAction,
@@ -63,6 +70,8 @@ export {
   minCltvExpiryDelta,
 } from './deadlines.js';
 export {
+  CapacityChangeRejectedError,
+  type CapacityChangeRule,
   type ChannelErrorCode,
   DecodeError,
   FeeUnaffordableError,
@@ -146,6 +155,7 @@ export {
 } from './scripts.js';
 export {
   CHANNEL_STATE_VERSION,
+  type ChannelBalances,
   type ChannelPhase,
   type ChannelPolicy,
   type ChannelSpec,

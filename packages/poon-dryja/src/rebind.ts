@@ -1,7 +1,8 @@
 /**
  * Rebinding (brief §5.4): when a leaf state advances, each channel of the leaf gets a new channel
  * outpoint, and both parties sign each holder's current commitment `n` again on it — the same
- * per-commitment point, keys, outputs, nSequence and nLockTime; only the input differs. The
+ * per-commitment point, keys, outputs, nSequence and nLockTime; only the input differs (except for a
+ * capacity change, `capacityChange.ts`). The
  * superseded outpoint is covered by the stale-channel settlement the advance session signs
  * (`@superscalar/factory-tree`); {@link validateStaleSettlement} verifies that a settlement pays the
  * client what the brief requires before the client relies on it.
@@ -24,11 +25,18 @@ import {
   txidBytes,
   txVsize,
 } from '@superscalar/tx';
-import { assertBytes, assertFeeRate, assertInt, assertObject } from './_assert.js';
+import { assertBytes, assertFeeRate, assertInt, assertMsat, assertObject, assertSats } from './_assert.js';
 import { decodePoint } from './_ec.js';
+import { checkCapacityChange, checkReboundSpec, reboundSpec } from './capacityChange.js';
 import { buildCommitment, type Commitment, type FundingOutpoint } from './commitment.js';
-import { InvalidArgumentError, InvalidCommitmentError, SettlementMismatchError } from './errors.js';
-import { feeForVsize } from './fees.js';
+import {
+  CapacityChangeRejectedError,
+  FeeUnaffordableError,
+  InvalidArgumentError,
+  InvalidCommitmentError,
+  SettlementMismatchError,
+} from './errors.js';
+import { defaultMaxDustExposure, defaultReserve, feeForVsize } from './fees.js';
 
 /** Options of {@link rebindCommitment}. */
 export interface RebindOptions {
@@ -37,14 +45,33 @@ export interface RebindOptions {
    * advance or carry: the leaf keeps its depth). Default: the commitment's `channelTimeout`.
    */
   readonly channelTimeout?: number;
+  /**
+   * Brief §5.4 "Capacity change": the liquidity fee, msat, moved from the client's balance to the
+   * LSP's on the rebound copy (default 0).
+   */
+  readonly liquidityFeeMsat?: bigint;
+  /** The reserve of the new capacity, sats (default `defaultReserve(newFunding.amount)`). */
+  readonly reserve?: bigint;
+  /** `maxDustExposure` of the new capacity, sats (default `defaultMaxDustExposure(newFunding.amount)`). */
+  readonly maxDustExposure?: bigint;
 }
 
 /**
- * Commitment `c` rebuilt on `newFunding`: same number, point, keys, outputs, nSequence and
- * nLockTime; a new input, hence a new txid and sighash. The channel output's amount cannot change
- * (the outputs would not add up): a capacity change is not a rebinding.
+ * Commitment `c` rebuilt on `newFunding` (brief §5.4): the same number, point, keys, nSequence and
+ * nLockTime, a new input, hence a new txid and sighash.
  *
- * @throws {InvalidCommitmentError} `newFunding.amount` differs, or `newFunding` is the same outpoint.
+ * - Same amount and no liquidity fee: the outputs are exactly the old copy's (asserted).
+ * - A **capacity change** (`newFunding.amount ≠ c.funding.amount`) or a liquidity fee: the LSP's
+ *   balance changes by `c_new − c_old` and the fee moves from the client's balance to the LSP's
+ *   ({@link reboundSpec}); every HTLC output is kept; the commitment fee is recomputed on the exact
+ *   new transaction; and the copy is refused ({@link CapacityChangeRejectedError}), in this order,
+ *   if the client's balance is below the fee, the capacity shrinks by more than the LSP's balance,
+ *   a balance output present on the old copy would fall below 330 sats, the client paying a fee
+ *   would fall below the new reserve, the LSP's balance would not cover §7's affordability at the
+ *   new reserve, or the dust exposure would exceed the new limit.
+ *
+ * @throws {InvalidCommitmentError} `newFunding` is the outpoint the commitment already spends.
+ * @throws {CapacityChangeRejectedError} naming the rule (above).
  */
 export function rebindCommitment(
   c: Commitment,
@@ -53,11 +80,11 @@ export function rebindCommitment(
 ): Commitment {
   assertObject(c, 'commitment');
   assertObject(newFunding, 'newFunding');
-  if (newFunding.amount !== c.funding.amount)
-    throw new InvalidCommitmentError(
-      'newFunding.amount',
-      `the new channel output holds ${String(newFunding.amount)} sats, the commitment spends ${c.funding.amount}`,
-    );
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError('options', 'expected an object');
+  assertSats(newFunding.amount, 'newFunding.amount');
+  const fee = options.liquidityFeeMsat ?? 0n;
+  assertMsat(fee, 'options.liquidityFeeMsat');
   if (
     typeof newFunding.txid === 'string' &&
     newFunding.txid.toLowerCase() === c.funding.txid &&
@@ -66,6 +93,28 @@ export function rebindCommitment(
     throw new InvalidCommitmentError('newFunding', 'is the outpoint the commitment already spends');
   const config =
     options.channelTimeout === undefined ? c.config : { ...c.config, channelTimeout: options.channelTimeout };
+  if (newFunding.amount !== c.funding.amount || fee > 0n) {
+    const spec = reboundSpec(c.spec, {
+      oldCapacity: c.funding.amount,
+      newCapacity: newFunding.amount,
+      liquidityFeeMsat: fee,
+    });
+    let rebound: Commitment;
+    try {
+      rebound = buildCommitment(config, newFunding, spec, { allowOversize: c.vsize > 10_000 });
+    } catch (e) {
+      if (!FeeUnaffordableError.isInstance(e)) throw e;
+      throw new CapacityChangeRejectedError('affordability', c.holder, e.available, e.required, e.message);
+    }
+    // The brief's own rules first (a balance output lost to dust), then the new capacity's limits.
+    checkCapacityChange(c, rebound);
+    checkReboundSpec(spec, {
+      reserve: options.reserve ?? defaultReserve(newFunding.amount),
+      maxDustExposure: options.maxDustExposure ?? defaultMaxDustExposure(newFunding.amount),
+      liquidityFeeMsat: fee,
+    });
+    return rebound;
+  }
   // The rebound copy is never larger than the original (same outputs), so the size check cannot fail
   // differently; pass the original's oversize allowance through anyway.
   const rebound = buildCommitment(config, newFunding, c.spec, { allowOversize: c.vsize > 10_000 });

@@ -7,27 +7,41 @@
  * never leave memory (brief §7, §11). It does hold the counterparty's revealed per-commitment secrets
  * (the compact shachain store) and every signature the holder relies on.
  *
- * Encoding, version 1 (all integers big-endian): `0x01`, then the fields in the order of
+ * Encoding, version 2 (all integers big-endian): `0x02`, then the fields in the order of
  * {@link ChannelState} (`revision` in 4 bytes, where earlier releases wrote the same count as the
- * persist's `updateId`: the bytes are unchanged); commitment numbers are 8 bytes below 2^48; optional values are a presence byte (0 or 1) and the value; lists a 2-byte
- * count; variable bytes a 2-byte length. Decoding is strict: unknown version, out-of-range values,
- * invalid enums, flags other than 0/1, balances that do not add up to the channel output, trailing
- * bytes — each is a {@link DecodeError} naming the byte offset.
+ * persist's `updateId`: the bytes are unchanged); commitment numbers are 8 bytes below 2^48; optional
+ * values are a presence byte (0 or 1) and the value; lists a 2-byte count; variable bytes a 2-byte
+ * length. Version 2 adds what a rebinding with a capacity change needs (brief §5.4): after each
+ * funding record its optional `balances` (two u64 msat), and after the rebinding record's signature
+ * its liquidity fee (u64 msat), reserve and `maxDustExposure` (u64 sats). Version 1 (every outpoint of
+ * one capacity, no such fields) still decodes. Decoding is strict: unknown version, out-of-range
+ * values, invalid enums, flags other than 0/1, balances that do not add up to their channel output,
+ * trailing bytes — each is a {@link DecodeError} naming the byte offset.
  *
  * @module
  */
-import { toHex } from '@superscalar/core';
 import { ShachainStore } from '@superscalar/shachain';
 import { assertObject } from './_assert.js';
-import { txidHexBytes } from './_hex.js';
-import type { Spec, Update } from './channel/_log.js';
 import {
-  type Basepoints,
-  type ChannelConfig,
-  type FundingOutpoint,
-  type Side,
-  validateConfig,
-} from './commitment.js';
+  LAST_SENT,
+  PHASES,
+  Reader,
+  readBasepoints,
+  readCommit,
+  readOutpoint,
+  readSpec,
+  readUpdates,
+  SIDES,
+  U48,
+  Writer,
+  writeBasepoints,
+  writeCommit,
+  writeOutpoint,
+  writeSpec,
+  writeUpdates,
+} from './_stateBytes.js';
+import type { Spec, Update } from './channel/_log.js';
+import { type ChannelConfig, type FundingOutpoint, type Side, validateConfig } from './commitment.js';
 import { DecodeError, InvalidArgumentError } from './errors.js';
 
 /** A commitment's balances (msat, HTLCs excluded), its HTLCs and its fee rate, in absolute terms. */
@@ -69,7 +83,16 @@ export interface HolderCommitmentRecord extends CommitmentRecord {
   readonly signature: Uint8Array;
 }
 
-/** Every channel outpoint the channel ever had (brief §5.4), oldest first; the last is the current one. */
+/** A commitment's two balances (msat, HTLCs excluded). */
+export interface ChannelBalances {
+  readonly lspMsat: bigint;
+  readonly clientMsat: bigint;
+}
+
+/**
+ * Every channel outpoint the channel ever had (brief §5.4), the current one last (an outpoint signed
+ * in a rebinding that never activated sits before the outpoint that was current then).
+ */
 export interface FundingRecord {
   readonly outpoint: FundingOutpoint;
   /** The first counterparty commitment number signed on this outpoint. */
@@ -78,6 +101,13 @@ export interface FundingRecord {
   readonly lastRemoteNumber: number | null;
   /** Once superseded: the holder's last commitment on it and its signature (still broadcastable). */
   readonly holder: { readonly number: number; readonly signature: Uint8Array } | null;
+  /**
+   * The balances of this outpoint's copies of the counterparty's commitment `lastRemoteNumber` and of
+   * the holder's `holder.number` when they differ from the current outpoint's copies of the same
+   * numbers (a rebinding with a capacity change or a liquidity fee, brief §5.4); null when they are the
+   * same. Penalties of those numbers on this copy are built with these amounts.
+   */
+  readonly balances: ChannelBalances | null;
 }
 
 /** A rebinding in progress (brief §5.4): the new outpoint and, once complete, the holder's signature on it. */
@@ -85,6 +115,12 @@ export interface RebindRecord {
   readonly outpoint: FundingOutpoint;
   /** The holder's commitment `n` on the new outpoint, aggregated and verified; null until complete. */
   readonly signature: Uint8Array | null;
+  /** The liquidity fee moved from the client's balance to the LSP's, msat (0 without, brief §5.4). */
+  readonly liquidityFeeMsat: bigint;
+  /** The reserve of the new capacity, sats: the policy's once the rebinding activates. */
+  readonly reserve: bigint;
+  /** `maxDustExposure` of the new capacity, sats: the policy's once the rebinding activates. */
+  readonly maxDustExposure: bigint;
 }
 
 /** The channel's phase. */
@@ -143,279 +179,7 @@ export interface ChannelState {
 }
 
 /** The encoding version {@link encodeChannelState} writes. */
-export const CHANNEL_STATE_VERSION = 1;
-
-const SIDES: readonly Side[] = ['lsp', 'client'];
-const PHASES: readonly ChannelPhase[] = ['opening', 'normal', 'failed'];
-const LAST_SENT: readonly LastSent[] = ['none', 'commit', 'revoke'];
-const UPDATE_KINDS = ['add', 'fulfill', 'fail', 'fee'] as const;
-const U64 = (1n << 64n) - 1n;
-const U48 = (1n << 48n) - 1n;
-
-class Writer {
-  private chunks: Uint8Array[] = [];
-  private size = 0;
-  private push(b: Uint8Array) {
-    this.chunks.push(b);
-    this.size += b.length;
-  }
-  u8(x: number) {
-    this.push(Uint8Array.of(x));
-  }
-  u16(x: number) {
-    this.push(Uint8Array.of(x >>> 8, x & 0xff));
-  }
-  u32(x: number) {
-    this.push(Uint8Array.of(x >>> 24, (x >>> 16) & 0xff, (x >>> 8) & 0xff, x & 0xff));
-  }
-  u64(x: bigint) {
-    const b = new Uint8Array(8);
-    let v = x;
-    for (let i = 7; i >= 0; i--) {
-      b[i] = Number(v & 0xffn);
-      v >>= 8n;
-    }
-    this.push(b);
-  }
-  bytes(b: Uint8Array) {
-    this.push(Uint8Array.from(b));
-  }
-  varbytes(b: Uint8Array) {
-    this.u16(b.length);
-    this.bytes(b);
-  }
-  bool(b: boolean) {
-    this.u8(b ? 1 : 0);
-  }
-  finish(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let at = 0;
-    for (const c of this.chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
-  }
-}
-
-class Reader {
-  pos = 0;
-  constructor(private readonly buf: Uint8Array) {}
-  fail(reason: string, at = this.pos): never {
-    throw new DecodeError(reason, at);
-  }
-  need(n: number, what: string) {
-    if (this.pos + n > this.buf.length) this.fail(`truncated: ${what} needs ${n} bytes`);
-  }
-  u8(what: string): number {
-    this.need(1, what);
-    return this.buf[this.pos++] as number;
-  }
-  u16(what: string): number {
-    this.need(2, what);
-    const v = ((this.buf[this.pos] as number) << 8) | (this.buf[this.pos + 1] as number);
-    this.pos += 2;
-    return v;
-  }
-  u32(what: string): number {
-    this.need(4, what);
-    const b = this.buf;
-    const p = this.pos;
-    this.pos += 4;
-    return (
-      (((b[p] as number) << 24) |
-        ((b[p + 1] as number) << 16) |
-        ((b[p + 2] as number) << 8) |
-        (b[p + 3] as number)) >>>
-      0
-    );
-  }
-  u64(what: string, max = U64): bigint {
-    this.need(8, what);
-    let v = 0n;
-    for (let i = 0; i < 8; i++) v = (v << 8n) | BigInt(this.buf[this.pos + i] as number);
-    if (v > max) this.fail(`${what} ${v} above ${max}`);
-    this.pos += 8;
-    return v;
-  }
-  bytes(n: number, what: string): Uint8Array {
-    this.need(n, what);
-    const b = this.buf.slice(this.pos, this.pos + n);
-    this.pos += n;
-    return b;
-  }
-  varbytes(what: string): Uint8Array {
-    const n = this.u16(`${what} length`);
-    return this.bytes(n, what);
-  }
-  bool(what: string): boolean {
-    const at = this.pos;
-    const v = this.u8(what);
-    if (v > 1) this.fail(`${what} flag ${v} is not 0 or 1`, at);
-    return v === 1;
-  }
-  enumOf<T>(values: readonly T[], what: string): T {
-    const at = this.pos;
-    const v = this.u8(what);
-    const r = values[v];
-    if (r === undefined) this.fail(`unknown ${what} ${v}`, at);
-    return r;
-  }
-  int(what: string, min: number, max: number): number {
-    const at = this.pos;
-    const v = this.u32(what);
-    if (v < min || v > max) this.fail(`${what} ${v} outside ${min}..${max}`, at);
-    return v;
-  }
-  done() {
-    if (this.pos !== this.buf.length) this.fail(`${this.buf.length - this.pos} trailing bytes`);
-  }
-}
-
-function writeBasepoints(w: Writer, b: Basepoints) {
-  w.bytes(b.revocation);
-  w.bytes(b.payment);
-  w.bytes(b.delayedPayment);
-  w.bytes(b.htlc);
-}
-
-function readBasepoints(r: Reader, what: string): Basepoints {
-  return {
-    revocation: r.bytes(33, `${what}.revocation`),
-    payment: r.bytes(33, `${what}.payment`),
-    delayedPayment: r.bytes(33, `${what}.delayedPayment`),
-    htlc: r.bytes(33, `${what}.htlc`),
-  };
-}
-
-function writeOutpoint(w: Writer, o: FundingOutpoint, what: string) {
-  w.bytes(txidHexBytes(o.txid, `${what}.txid`));
-  w.u32(o.vout);
-  w.u64(o.amount);
-}
-
-function readOutpoint(r: Reader, what: string): FundingOutpoint {
-  const txid = toHex(r.bytes(32, `${what}.txid`));
-  const vout = r.u32(`${what}.vout`);
-  const amount = r.u64(`${what}.amount`, 2_100_000_000_000_000n);
-  return { txid, vout, amount };
-}
-
-function writeSpec(w: Writer, s: Spec) {
-  w.u64(s.lspMsat);
-  w.u64(s.clientMsat);
-  w.u32(s.feeRate);
-  w.u16(s.htlcs.length);
-  for (const h of s.htlcs) {
-    w.u8(SIDES.indexOf(h.offeredBy));
-    w.u64(h.id);
-    w.u64(h.amountMsat);
-    w.bytes(h.paymentHash);
-    w.u32(h.cltvExpiry);
-  }
-}
-
-function readSpec(r: Reader, what: string, capacityMsat: bigint): Spec {
-  const at = r.pos;
-  const lspMsat = r.u64(`${what}.lspMsat`);
-  const clientMsat = r.u64(`${what}.clientMsat`);
-  const feeRate = r.int(`${what}.feeRate`, 1, 0xffffffff);
-  const count = r.u16(`${what}.htlcs count`);
-  const htlcs = [];
-  const seen = new Set<string>();
-  let total = lspMsat + clientMsat;
-  for (let i = 0; i < count; i++) {
-    const hat = r.pos;
-    const offeredBy = r.enumOf(SIDES, `${what}.htlcs[${i}].offeredBy`);
-    const id = r.u64(`${what}.htlcs[${i}].id`);
-    const amountMsat = r.u64(`${what}.htlcs[${i}].amountMsat`);
-    const paymentHash = r.bytes(32, `${what}.htlcs[${i}].paymentHash`);
-    const cltvExpiry = r.int(`${what}.htlcs[${i}].cltvExpiry`, 1, 499_999_999);
-    const key = `${offeredBy}:${id}`;
-    if (seen.has(key)) r.fail(`${what}.htlcs[${i}]: duplicate HTLC ${key}`, hat);
-    seen.add(key);
-    total += amountMsat;
-    htlcs.push({ offeredBy, id, amountMsat, paymentHash, cltvExpiry });
-  }
-  if (total !== capacityMsat)
-    r.fail(`${what}: balances and HTLCs add up to ${total} msat, not the channel's ${capacityMsat}`, at);
-  return { lspMsat, clientMsat, feeRate, htlcs };
-}
-
-function writeUpdates(w: Writer, us: readonly Update[]) {
-  w.u16(us.length);
-  for (const u of us) {
-    w.u8(UPDATE_KINDS.indexOf(u.kind));
-    switch (u.kind) {
-      case 'add':
-        w.u8(SIDES.indexOf(u.htlc.offeredBy));
-        w.u64(u.htlc.id);
-        w.u64(u.htlc.amountMsat);
-        w.bytes(u.htlc.paymentHash);
-        w.u32(u.htlc.cltvExpiry);
-        w.varbytes(u.onion);
-        break;
-      case 'fulfill':
-        w.u64(u.id);
-        w.bytes(u.preimage);
-        break;
-      case 'fail':
-        w.u64(u.id);
-        w.varbytes(u.reason);
-        break;
-      case 'fee':
-        w.u32(u.feeRate);
-        break;
-    }
-  }
-}
-
-function readUpdates(r: Reader, what: string): Update[] {
-  const n = r.u16(`${what} count`);
-  const out: Update[] = [];
-  for (let i = 0; i < n; i++) {
-    const name = `${what}[${i}]`;
-    const kind = r.enumOf(UPDATE_KINDS, `${name}.kind`);
-    switch (kind) {
-      case 'add': {
-        const offeredBy = r.enumOf(SIDES, `${name}.offeredBy`);
-        const id = r.u64(`${name}.id`);
-        const amountMsat = r.u64(`${name}.amountMsat`);
-        const paymentHash = r.bytes(32, `${name}.paymentHash`);
-        const cltvExpiry = r.int(`${name}.cltvExpiry`, 1, 499_999_999);
-        const onion = r.varbytes(`${name}.onion`);
-        out.push({ kind, htlc: { offeredBy, id, amountMsat, paymentHash, cltvExpiry }, onion });
-        break;
-      }
-      case 'fulfill':
-        out.push({ kind, id: r.u64(`${name}.id`), preimage: r.bytes(32, `${name}.preimage`) });
-        break;
-      case 'fail':
-        out.push({ kind, id: r.u64(`${name}.id`), reason: r.varbytes(`${name}.reason`) });
-        break;
-      case 'fee':
-        out.push({ kind, feeRate: r.int(`${name}.feeRate`, 1, 0xffffffff) });
-        break;
-    }
-  }
-  return out;
-}
-
-function writeCommit(w: Writer, c: CommitmentRecord | null) {
-  w.bool(c !== null);
-  if (c === null) return;
-  w.u64(BigInt(c.number));
-  writeSpec(w, c.spec);
-  w.bytes(c.point);
-}
-
-function readCommit(r: Reader, what: string, capacityMsat: bigint): CommitmentRecord | null {
-  if (!r.bool(`${what} presence`)) return null;
-  const number = Number(r.u64(`${what}.number`, U48));
-  const spec = readSpec(r, `${what}.spec`, capacityMsat);
-  const point = r.bytes(33, `${what}.point`);
-  return { number, spec, point };
-}
+export const CHANNEL_STATE_VERSION = 2;
 
 /** Encodes a channel state (version {@link CHANNEL_STATE_VERSION}). */
 export function encodeChannelState(s: ChannelState): Uint8Array {
@@ -455,6 +219,11 @@ export function encodeChannelState(s: ChannelState): Uint8Array {
       w.u64(BigInt(f.holder.number));
       w.bytes(f.holder.signature);
     }
+    w.bool(f.balances !== null);
+    if (f.balances !== null) {
+      w.u64(f.balances.lspMsat);
+      w.u64(f.balances.clientMsat);
+    }
   }
   writeSpec(w, s.initialSpec);
   writeCommit(w, s.localCommit);
@@ -480,6 +249,9 @@ export function encodeChannelState(s: ChannelState): Uint8Array {
     writeOutpoint(w, s.rebind.outpoint, 'state.rebind.outpoint');
     w.bool(s.rebind.signature !== null);
     if (s.rebind.signature !== null) w.bytes(s.rebind.signature);
+    w.u64(s.rebind.liquidityFeeMsat);
+    w.u64(s.rebind.reserve);
+    w.u64(s.rebind.maxDustExposure);
   }
   return w.finish();
 }
@@ -493,7 +265,7 @@ export function decodeChannelState(bytes: Uint8Array): ChannelState {
   if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('bytes', 'expected a Uint8Array');
   const r = new Reader(bytes);
   const version = r.u8('version');
-  if (version !== CHANNEL_STATE_VERSION) r.fail(`unknown version ${version}`, 0);
+  if (version !== 1 && version !== CHANNEL_STATE_VERSION) r.fail(`unknown version ${version}`, 0);
   const revision = r.int('revision', 0, 0xffffffff);
   const channelId = r.bytes(32, 'channelId');
   const role = r.enumOf(SIDES, 'role');
@@ -546,15 +318,32 @@ export function decodeChannelState(bytes: Uint8Array): ChannelState {
           signature: r.bytes(64, `fundings[${i}].holder.signature`),
         }
       : null;
+    let balances: ChannelBalances | null = null;
+    if (version > 1 && r.bool(`fundings[${i}].balances presence`)) {
+      const at = r.pos;
+      balances = {
+        lspMsat: r.u64(`fundings[${i}].balances.lspMsat`),
+        clientMsat: r.u64(`fundings[${i}].balances.clientMsat`),
+      };
+      if (balances.lspMsat + balances.clientMsat > outpoint.amount * 1000n)
+        r.fail(`fundings[${i}].balances: more than the outpoint holds`, at);
+      if (lastRemoteNumber === null) r.fail(`fundings[${i}]: the current outpoint has no balances`, at);
+    }
     if ((lastRemoteNumber === null) !== (i === nFundings - 1))
       r.fail(`fundings[${i}]: only the current (last) outpoint has no last number`);
-    fundings.push({ outpoint, firstRemoteNumber, lastRemoteNumber, holder });
+    fundings.push({ outpoint, firstRemoteNumber, lastRemoteNumber, holder, balances });
   }
-  const capacityMsat = (fundings[0] as FundingRecord).outpoint.amount * 1000n;
-  for (const f of fundings)
-    if (f.outpoint.amount * 1000n !== capacityMsat)
-      r.fail('the outpoints do not all hold the channel capacity');
-  const initialSpec = readSpec(r, 'initialSpec', capacityMsat);
+  const capacityMsat = (fundings[nFundings - 1] as FundingRecord).outpoint.amount * 1000n;
+  if (version === 1)
+    for (const f of fundings)
+      if (f.outpoint.amount * 1000n !== capacityMsat)
+        r.fail('the outpoints do not all hold the channel capacity');
+  // The initial spec adds up to the capacity the channel opened with: one of its outpoints'.
+  const initialSpec = readSpec(
+    r,
+    'initialSpec',
+    fundings.map((f) => f.outpoint.amount * 1000n),
+  );
   const local = readCommit(r, 'localCommit', capacityMsat);
   const localCommit = local === null ? null : { ...local, signature: r.bytes(64, 'localCommit.signature') };
   const remoteCommit = readCommit(r, 'remoteCommit', capacityMsat);
@@ -590,7 +379,22 @@ export function decodeChannelState(bytes: Uint8Array): ChannelState {
   if (r.bool('rebind presence')) {
     const outpoint = readOutpoint(r, 'rebind.outpoint');
     const signature = r.bool('rebind.signature presence') ? r.bytes(64, 'rebind.signature') : null;
-    rebind = { outpoint, signature };
+    rebind =
+      version === 1
+        ? {
+            outpoint,
+            signature,
+            liquidityFeeMsat: 0n,
+            reserve: policy.reserve,
+            maxDustExposure: policy.maxDustExposure,
+          }
+        : {
+            outpoint,
+            signature,
+            liquidityFeeMsat: r.u64('rebind.liquidityFeeMsat'),
+            reserve: r.u64('rebind.reserve'),
+            maxDustExposure: r.u64('rebind.maxDustExposure'),
+          };
   }
   r.done();
   return {

@@ -2,6 +2,7 @@
 // only serialised messages (JSON with bytes as hex and bigints as strings, so no object is shared),
 // with a store per peer that acknowledges persists when told, and a record of every action.
 import { sha256 } from '@noble/hashes/sha2.js';
+import { expect } from 'vitest';
 import {
   Channel,
   type ChannelAction,
@@ -259,4 +260,64 @@ export function agreement(pair: Pair): { lsp: bigint; client: bigint } {
     );
   if (!same(a.localSpec, b.remoteSpec) || !same(b.localSpec, a.remoteSpec)) throw new Error('specs disagree');
   return { lsp: a.localSpec?.lspMsat ?? 0n, client: a.localSpec?.clientMsat ?? 0n };
+}
+
+export function event<T extends ChannelEvent['type']>(
+  actions: ChannelAction[],
+  type: T,
+): Extract<ChannelEvent, { type: T }> {
+  for (const a of actions)
+    if (a.kind === 'emit' && a.event.type === type) return a.event as Extract<ChannelEvent, { type: T }>;
+  throw new Error(`no ${type} event`);
+}
+
+/**
+ * Runs a whole rebinding of `pair` to `funding` (brief §5.4), with a capacity change's extras if given.
+ * `order`: `sign-first` (both sign the other's commitment, then both complete their own) or `advance`
+ * (the advance messages' order: the LSP signs the client's commitment, the client completes its own
+ * before it signs the LSP's, then the LSP completes).
+ */
+export function rebindPair(
+  pair: Pair,
+  funding: FundingOutpoint,
+  extra: { liquidityFeeMsat?: bigint; reserve?: bigint; maxDustExposure?: bigint } = {},
+  order: 'sign-first' | 'advance' = 'sign-first',
+): void {
+  const nonce = {
+    lsp: event(pair.do('lsp', { type: 'rebind_prepare', funding, ...extra }), 'rebind_nonce').nonce,
+    client: event(pair.do('client', { type: 'rebind_prepare', funding, ...extra }), 'rebind_nonce').nonce,
+  };
+  // Each partial is released once the new outpoint is durably tracked.
+  const sign = (side: 'lsp' | 'client', peerNonce: Uint8Array) => {
+    const before = pair.peers[side].events.length;
+    pair.do(side, { type: 'rebind_sign', peerNonce });
+    expect(pair.peers[side].events.slice(before).some((e) => e.type === 'rebind_partial')).toBe(false);
+    pair.ack(side);
+    return pair.peers[side].events.slice(before).find((e) => e.type === 'rebind_partial') as Extract<
+      ChannelEvent,
+      { type: 'rebind_partial' }
+    >;
+  };
+  const complete = (side: 'lsp' | 'client', theirs: Extract<ChannelEvent, { type: 'rebind_partial' }>) => {
+    const rebound = pair.eventsOf(side, 'rebound').length;
+    pair.do(side, {
+      type: 'rebind_complete',
+      partialSig: theirs.partialSig,
+      signingNonce: theirs.signingNonce,
+    });
+    pair.ack(side);
+    expect(pair.eventsOf(side, 'rebound')).toHaveLength(rebound + 1);
+  };
+  if (order === 'advance') {
+    complete('client', sign('lsp', nonce.client));
+    complete('lsp', sign('client', nonce.lsp));
+  } else {
+    const partial = { lsp: sign('lsp', nonce.client), client: sign('client', nonce.lsp) };
+    complete('lsp', partial.client);
+    complete('client', partial.lsp);
+  }
+  for (const side of ['lsp', 'client'] as const) {
+    pair.do(side, { type: 'rebind_activate' });
+    pair.ack(side);
+  }
 }

@@ -7,7 +7,6 @@
 import { decodeTx } from '@superscalar/chain';
 import { describe, expect, it } from 'vitest';
 import {
-  type ChannelAction,
   type ChannelEvent,
   decodeWatchtowerExport,
   decodeWatchtowerRecord,
@@ -18,49 +17,7 @@ import {
   watchtowerExport,
 } from '../src/index.js';
 import { CLIENT, cpfpChild, feeCoin, fundChannel, LSP, makeConfig, SimChain } from './_channel.js';
-import { agreement, CAPACITY, Pair, payment, SWEEP } from './channel-harness.js';
-
-function event<T extends ChannelEvent['type']>(
-  actions: ChannelAction[],
-  type: T,
-): Extract<ChannelEvent, { type: T }> {
-  for (const a of actions)
-    if (a.kind === 'emit' && a.event.type === type) return a.event as Extract<ChannelEvent, { type: T }>;
-  throw new Error(`no ${type} event`);
-}
-
-function rebind(pair: Pair, funding: FundingOutpoint): void {
-  const nonce = {
-    lsp: event(pair.do('lsp', { type: 'rebind_prepare', funding }), 'rebind_nonce').nonce,
-    client: event(pair.do('client', { type: 'rebind_prepare', funding }), 'rebind_nonce').nonce,
-  };
-  // Each partial is released once the new outpoint is durably tracked.
-  const sign = (side: 'lsp' | 'client', peerNonce: Uint8Array) => {
-    const before = pair.peers[side].events.length;
-    pair.do(side, { type: 'rebind_sign', peerNonce });
-    expect(pair.peers[side].events.slice(before).some((e) => e.type === 'rebind_partial')).toBe(false);
-    pair.ack(side);
-    return pair.peers[side].events.slice(before).find((e) => e.type === 'rebind_partial') as Extract<
-      ChannelEvent,
-      { type: 'rebind_partial' }
-    >;
-  };
-  const partial = { lsp: sign('lsp', nonce.client), client: sign('client', nonce.lsp) };
-  for (const side of ['lsp', 'client'] as const) {
-    const theirs = partial[side === 'lsp' ? 'client' : 'lsp'];
-    pair.do(side, {
-      type: 'rebind_complete',
-      partialSig: theirs.partialSig,
-      signingNonce: theirs.signingNonce,
-    });
-    pair.ack(side);
-    expect(pair.eventsOf(side, 'rebound')).toHaveLength(1);
-  }
-  for (const side of ['lsp', 'client'] as const) {
-    pair.do(side, { type: 'rebind_activate' });
-    pair.ack(side);
-  }
-}
+import { agreement, CAPACITY, event, Pair, payment, rebindPair, SWEEP } from './channel-harness.js';
 
 describe('rebinding (brief §5.4)', () => {
   it('an aborted rebinding still leaves the new outpoint tracked: the revoked commitment is penalised there too', () => {
@@ -144,7 +101,7 @@ describe('rebinding (brief §5.4)', () => {
     expect(pair.lsp.phase).toBe('normal');
 
     // The real rebinding: fresh nonces again from the start.
-    rebind(pair, fundB);
+    rebindPair(pair, fundB);
     expect(pair.errors).toEqual([]);
     expect(pair.client.localCommitmentNumber).toBe(n);
     expect(pair.lsp.funding.txid).toBe(fundB.txid);

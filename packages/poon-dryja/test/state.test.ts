@@ -2,6 +2,8 @@
 // over arbitrary states; every truncation, extension and byte mutation either fails with a typed
 // DecodeError or decodes to a state that re-encodes to exactly those bytes. Same for the
 // watchtower records.
+
+import { readFileSync } from 'node:fs';
 import { commitmentIndex, generateFromSeed, ShachainStore } from '@superscalar/shachain';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -128,21 +130,38 @@ const stateArb: fc.Arbitrary<ChannelState> = fc
         .array(
           fc.record({
             outpoint,
+            // An older outpoint may hold another capacity (brief §5.4 capacity change).
+            otherAmount: fc.option(fc.bigInt({ min: 1n, max: 2_100_000_000_000_000n }), { nil: null }),
             firstRemoteNumber: commitmentNumberArb,
             last: commitmentNumberArb,
             holder: fc.option(fc.record({ number: commitmentNumberArb, signature: bytes(64) }), {
               nil: null,
             }),
+            balances: fc.option(
+              fc.tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 1000 })),
+              {
+                nil: null,
+              },
+            ),
           }),
           { minLength: 1, maxLength: 3 },
         )
         .map((fs) =>
-          fs.map((f, i) => ({
-            outpoint: f.outpoint,
-            firstRemoteNumber: f.firstRemoteNumber,
-            lastRemoteNumber: i === fs.length - 1 ? null : f.last,
-            holder: f.holder,
-          })),
+          fs.map((f, i) => {
+            const current = i === fs.length - 1;
+            const amount = current || f.otherAmount === null ? capacity : f.otherAmount;
+            const unit = (amount * 1000n) / 2000n;
+            return {
+              outpoint: { ...f.outpoint, amount },
+              firstRemoteNumber: f.firstRemoteNumber,
+              lastRemoteNumber: current ? null : f.last,
+              holder: f.holder,
+              balances:
+                current || f.balances === null
+                  ? null
+                  : { lspMsat: unit * BigInt(f.balances[0]), clientMsat: unit * BigInt(f.balances[1]) },
+            };
+          }),
         ),
       initialSpec: specArb(cap),
       localCommit: fc.option(
@@ -170,9 +189,20 @@ const stateArb: fc.Arbitrary<ChannelState> = fc
       localStfu: fc.boolean(),
       remoteStfu: fc.boolean(),
       lastSent: fc.constantFrom('none' as const, 'commit' as const, 'revoke' as const),
-      rebind: fc.option(fc.record({ outpoint, signature: fc.option(bytes(64), { nil: null }) }), {
-        nil: null,
-      }),
+      rebind: fc.option(
+        fc.record({
+          outpoint: fc.record({
+            txid: hex32,
+            vout: fc.nat(),
+            amount: fc.bigInt({ min: 1n, max: 2_100_000_000_000_000n }),
+          }),
+          signature: fc.option(bytes(64), { nil: null }),
+          liquidityFeeMsat: fc.bigInt({ min: 0n, max: U64 }),
+          reserve: fc.bigInt({ min: 0n, max: U64 }),
+          maxDustExposure: fc.bigInt({ min: 0n, max: U64 }),
+        }),
+        { nil: null },
+      ),
     });
   });
 
@@ -233,9 +263,32 @@ describe('persisted channel state', () => {
     for (let n = 0; n < b.length; n++)
       expect(() => decodeChannelState(b.subarray(0, n))).toThrow(DecodeError);
     expect(() => decodeChannelState(Uint8Array.of(...b, 0))).toThrow(/trailing/);
-    const v2 = Uint8Array.from(b);
-    v2[0] = 2;
-    expect(() => decodeChannelState(v2)).toThrow(/unknown version 2/);
+    for (const v of [0, 3, 255]) {
+      const other = Uint8Array.from(b);
+      other[0] = v;
+      expect(() => decodeChannelState(other)).toThrow(new RegExp(`unknown version ${v}`));
+    }
+  });
+
+  it('a version-1 state (written before capacity changes) still decodes, and re-encodes as version 2', () => {
+    // A state written by the version-1 encoder: a channel rebound once (two outpoints of one
+    // capacity), an HTLC fulfilled afterwards.
+    const hex = readFileSync(new URL('./fixtures/channel-state-v1.hex', import.meta.url), 'utf8').trim();
+    const v1 = Uint8Array.from(Buffer.from(hex, 'hex'));
+    expect(v1[0]).toBe(1);
+    const s = decodeChannelState(v1);
+    expect(s.fundings).toHaveLength(2);
+    expect(s.fundings.map((f) => f.balances)).toEqual([null, null]);
+    expect(s.fundings.map((f) => f.outpoint.amount)).toEqual([1_000_000n, 1_000_000n]);
+    const v2 = encodeChannelState(s);
+    expect(v2[0]).toBe(2);
+    expect(v2.length).toBe(v1.length + 2); // one balances presence byte per funding record
+    expect(plain(decodeChannelState(v2))).toEqual(plain(s));
+    // Version 1 keeps its rule: every outpoint holds the channel capacity.
+    const other = Uint8Array.from(v1);
+    const amountAt = 1 + 4 + 32 + 1 + 33 + 33 + 4 + 4 + 4 * 33 * 2 + 8 + 8 * 2 + 4 * 6 + 1 + 4 + 2 + 32 + 4;
+    other[amountAt + 7] = (other[amountAt + 7] as number) ^ 1;
+    expect(() => decodeChannelState(other)).toThrow(/do not all hold the channel capacity/);
   });
 
   it(`a mutated byte is a DecodeError or a canonical state (${runs} runs)`, () => {

@@ -219,10 +219,15 @@ export function sampleMessages(): Message[] {
       leaf: 1,
       kind: 'leaf',
       allocations: [
-        { client: 3, capacity: 150_000n },
-        { client: 4, capacity: 100_000n },
+        {
+          leaf: 1,
+          channels: [
+            { client: 3, capacity: 150_000n, liquidityFeeMsat: 1_500_000n },
+            { client: 4, capacity: 100_000n, liquidityFeeMsat: 0n },
+          ],
+          lStock: 10_000n,
+        },
       ],
-      lStock: 10_000n,
       created: [{ leaf: 1, counter: 3, poisonHash: hash('poison 3') }],
     },
     {
@@ -243,6 +248,10 @@ export function sampleMessages(): Message[] {
       aggNonces: [
         { kind: 'state', index: 5, aggnonce: pubnonce('aa5') },
         { kind: 'poison', index: 1, aggnonce: pubnonce('aap1') },
+      ],
+      rebindingNonces: [{ channelId, verificationNonce: pubnonce('lsp rebind') }],
+      reboundCommitments: [
+        { channelId, partialSig: scalar('lsp rebound'), signingNonce: pubnonce('lsp rebound sign') },
       ],
     },
     {

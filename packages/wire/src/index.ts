@@ -1,6 +1,7 @@
 // @superscalar/wire: SuperScalar protocol messages as typed values with one strict, total codec. Re-exports only.
 
 export { MAX_FUNDING_TX_SIZE } from './_tx.js';
+export { type ClientAdvanceTerms, type ClientPlace, clientAdvanceTerms } from './advanceTerms.js';
 export {
   bigSizeLength,
   type DecodedBigSize,
@@ -85,6 +86,7 @@ export type {
   AdvanceTxSignature,
   ChannelAllocation,
   CreatedLeafState,
+  LeafAllocationEntry,
   LstockSecret,
   RebindingNonce,
   ReboundCommitmentSig,

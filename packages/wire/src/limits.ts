@@ -75,6 +75,38 @@ const signing = {
   signed: (n: number, d: number) => msg(rec(0, 32), rec(2, 2 + n * 68), rec(4, 2 + d * 66)),
 };
 
+/**
+ * Largest encodings of the advance messages one client's part bounds (brief §5): in an advance a
+ * client signs at most its path's transactions, its leaf's poison and its own settlement (`t =
+ * pathTxs + 2` entries), and rebinds its one channel (two rebound commitments: its own and the LSP's).
+ */
+const ADVANCE_EXTRA_TXS = 2;
+const CLIENT_CHANNELS = 1;
+const advance = {
+  nonces: (t: number) => msg(rec(0, 32), rec(2, 4), rec(4, 2 + t * 71), rec(6, 2 + CLIENT_CHANNELS * 98)),
+  aggNonces: (t: number) =>
+    msg(
+      rec(0, 32),
+      rec(2, 4),
+      rec(4, 2 + t * 71),
+      rec(6, 2 + CLIENT_CHANNELS * 98),
+      rec(8, 2 + CLIENT_CHANNELS * 130),
+    ),
+  psigs: (t: number) => msg(rec(0, 32), rec(2, 4), rec(4, 2 + t * 37), rec(6, 2 + CLIENT_CHANNELS * 130)),
+  done: (t: number) => msg(rec(0, 32), rec(2, 4), rec(4, 2 + t * 69)),
+  // O(leaves re-signed): per leaf its allocation (≤ 2 channels of 20 bytes) and its created state.
+  propose: (leaves: number) =>
+    msg(
+      rec(0, 32),
+      rec(2, 4),
+      rec(4, 4),
+      rec(6, 1),
+      rec(8, 2 + leaves * (14 + 2 * 20)),
+      rec(12, 2 + leaves * 44),
+    ),
+  lstockSecret: msg(rec(0, 32), rec(2, 8), rec(4, 32)),
+};
+
 /** Largest encodings of the fixed-shape messages of issue 20 (texts bounded by `text`). */
 function fixed(text: number) {
   return {
@@ -91,7 +123,9 @@ function fixed(text: number) {
 
 /**
  * The bounds an LSP applies to what **one client** sends it: the client's ceremony messages hold one
- * entry per transaction of its path (≤ `2 · depth`) and per distribution transaction it signs.
+ * entry per transaction of its path (≤ `2 · depth`) and per distribution transaction it signs; its
+ * advance messages (`advance_nonces`, `advance_psigs`) one per transaction it signs in an advance —
+ * its path's, its leaf's poison, its settlement — and one rebinding entry for its channel.
  *
  * @throws {WireError} `WIRE_INVALID_ARGUMENT` naming the option.
  */
@@ -107,13 +141,17 @@ export function clientLimits(options: ShapeLimitsOptions): SizeLimits {
     factory_reestablish: ext(f.factory_reestablish),
     channel_setup: ext(f.channel_setup),
     update_add_htlc: ext(f.update_add_htlc),
+    advance_nonces: ext(advance.nonces(s.txs + ADVANCE_EXTRA_TXS)),
+    advance_psigs: ext(advance.psigs(s.txs + ADVANCE_EXTRA_TXS)),
   };
 }
 
 /**
- * The bounds a client applies to what **its LSP** sends it: the same O(depth) signing messages, and
- * `factory_propose`, which is O(N) (about 106 bytes per client with a placement profile, 32 + 8 per
- * leaf, plus the funding transaction) and usually arrives fragmented.
+ * The bounds a client applies to what **its LSP** sends it: the same O(depth) signing messages (the
+ * ceremony's and the advance's `advance_agg_nonces`, `advance_done`, `lstock_secret`), and two that
+ * grow with the leaves: `factory_propose`, O(N) (about 106 bytes per client with a placement profile,
+ * 32 + 8 per leaf, plus the funding transaction; usually fragmented), and `advance_propose`, 98 bytes
+ * per re-signed leaf (an epoch reset re-signs every leaf: bounded by `leaves`).
  *
  * @throws {WireError} `WIRE_INVALID_ARGUMENT` naming the option.
  */
@@ -160,5 +198,9 @@ export function lspLimits(options: LspLimitsOptions): SizeLimits {
     factory_reestablish: ext(f.factory_reestablish),
     channel_setup: ext(f.channel_setup),
     update_add_htlc: ext(f.update_add_htlc),
+    advance_propose: ext(advance.propose(leaves)),
+    advance_agg_nonces: ext(advance.aggNonces(s.txs + ADVANCE_EXTRA_TXS)),
+    advance_done: ext(advance.done(s.txs + ADVANCE_EXTRA_TXS)),
+    lstock_secret: ext(advance.lstockSecret),
   };
 }

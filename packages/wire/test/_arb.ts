@@ -252,6 +252,24 @@ const fixups: Record<string, (m: Record<string, unknown>) => Record<string, unkn
       out.advance = { ...advance, step: 'complete' };
     return out;
   },
+  advance_propose: (m) => {
+    // Consecutive counters over increasing leaves, one allocation per created leaf, the advancing
+    // leaf among them, and a kind that fits the count.
+    const created = [...(m.created as { leaf: number; counter: number; poisonHash: Uint8Array }[])];
+    const allocations = m.allocations as { leaf: number; channels: unknown[]; lStock: bigint }[];
+    const first = Math.min((created[0] as { counter: number }).counter, 2 ** 48 - 1 - allocations.length);
+    const n = Math.min(created.length, allocations.length);
+    const leaves = [...new Set(allocations.map((a) => a.leaf))].sort((a, b) => a - b).slice(0, n);
+    const out = leaves.map((leaf, i) => ({ ...(created[i] as object), leaf, counter: first + i }));
+    const kind = out.length === 1 ? 'leaf' : m.kind === 'leaf' ? 'carry' : m.kind;
+    return {
+      ...m,
+      kind,
+      created: out,
+      allocations: leaves.map((leaf) => ({ ...(allocations.find((a) => a.leaf === leaf) as object), leaf })),
+      leaf: (out[(m.leaf as number) % out.length] as { leaf: number }).leaf,
+    };
+  },
   update_add_htlc: (m) => (m.hopPayload !== undefined ? { ...m, onion: new Uint8Array(0) } : m),
   channel_setup: (m) => ({
     ...m,

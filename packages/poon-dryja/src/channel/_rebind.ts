@@ -2,7 +2,9 @@
  * Internal: quiescence (BOLT 2 `stfu`) and rebinding to a new channel outpoint (brief §5.4): with
  * nothing pending, each holder's commitment `n` is signed again on the new outpoint with a fresh
  * verification nonce, the new outpoint is tracked before our partial leaves (penalties cover every
- * copy), and it becomes current once the new leaf state is signed.
+ * copy), and it becomes current once the new leaf state is signed. With a capacity change (or a
+ * liquidity fee) the rebound copies carry the new amounts (`capacityChange.ts`); the outpoints that
+ * keep copies of the same numbers at the old amounts record them (`FundingRecord.balances`).
  *
  * @module
  */
@@ -10,9 +12,11 @@
 import { IllegalStepError, SignatureRejectedError } from '../channelErrors.js';
 import type { FundingOutpoint } from '../commitment.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { CommitmentRecord, FundingRecord } from '../state.js';
+import { defaultMaxDustExposure, defaultReserve } from '../fees.js';
+import { rebindCommitment } from '../rebind.js';
+import type { ChannelBalances, CommitmentRecord, FundingRecord, RebindRecord } from '../state.js';
 import { type ChannelCore, isBytes, PeerFault } from './_core.js';
-import { other } from './_log.js';
+import { other, type Spec } from './_log.js';
 import { completeAsHolder, signAsSigner } from './_signing.js';
 
 export function tryStfu(ch: ChannelCore) {
@@ -60,36 +64,96 @@ export function requireQuiescent(ch: ChannelCore) {
     );
 }
 
-export function rebindPrepare(ch: ChannelCore, funding: FundingOutpoint) {
+/** What `rebind_prepare` asks for (see `ChannelInput`). */
+export interface RebindRequest {
+  readonly funding: FundingOutpoint;
+  readonly liquidityFeeMsat?: bigint;
+  readonly reserve?: bigint;
+  readonly maxDustExposure?: bigint;
+}
+
+export function rebindPrepare(ch: ChannelCore, input: RebindRequest) {
   ch.requireNormal();
   requireQuiescent(ch);
+  const funding = input.funding;
   if (
     typeof funding !== 'object' ||
     funding === null ||
     typeof funding.txid !== 'string' ||
-    funding.amount !== ch.funding.amount
+    !/^[0-9a-fA-F]{64}$/.test(funding.txid) ||
+    !Number.isInteger(funding.vout) ||
+    funding.vout < 0 ||
+    funding.vout > 0xffffffff ||
+    typeof funding.amount !== 'bigint' ||
+    funding.amount <= 0n
   )
-    throw new InvalidArgumentError('input.funding', 'expected an outpoint holding the channel capacity');
+    throw new InvalidArgumentError('input.funding', 'expected an outpoint { txid, vout, amount }');
+  const fee = input.liquidityFeeMsat ?? 0n;
+  if (typeof fee !== 'bigint' || fee < 0n)
+    throw new InvalidArgumentError('input.liquidityFeeMsat', 'expected msat (a bigint ≥ 0)');
+  for (const k of ['reserve', 'maxDustExposure'] as const) {
+    const v = input[k];
+    if (v !== undefined && (typeof v !== 'bigint' || v < 0n))
+      throw new InvalidArgumentError(`input.${k}`, 'expected sats (a bigint ≥ 0)');
+  }
   const outpoint = { txid: funding.txid.toLowerCase(), vout: funding.vout, amount: funding.amount };
-  // A retried rebinding to an outpoint we already signed on (and track) is allowed; any other
-  // outpoint the channel had is refused.
+  // Brief §5.4: the limits are those of the new capacity (the policy's own when it does not change).
+  const resized = outpoint.amount !== ch.funding.amount;
+  const reserve = input.reserve ?? (resized ? defaultReserve(outpoint.amount) : ch.s.policy.reserve);
+  const maxDustExposure =
+    input.maxDustExposure ??
+    (resized ? defaultMaxDustExposure(outpoint.amount) : ch.s.policy.maxDustExposure);
+  const record: RebindRecord = { outpoint, signature: null, liquidityFeeMsat: fee, reserve, maxDustExposure };
+  // Both holders' rebound commitments must build and meet §5.4's checks before any nonce leaves.
+  const lc = ch.requireLocal();
+  const rc = ch.s.remoteCommit as CommitmentRecord;
+  const options = { liquidityFeeMsat: fee, reserve, maxDustExposure };
+  rebindCommitment(ch.build(ch.s.role, lc.number, lc.point, lc.spec, ch.funding), outpoint, options);
+  rebindCommitment(ch.build(other(ch.s.role), rc.number, rc.point, rc.spec, ch.funding), outpoint, options);
+  // A retried rebinding to an outpoint we already signed on (and track) is allowed with the same
+  // balances; any other outpoint the channel had is refused.
   const known = ch.s.fundings.find(
     (f) => f.outpoint.txid === outpoint.txid && f.outpoint.vout === outpoint.vout,
   );
   if (known !== undefined && !isPendingRebindRecord(ch, known))
     throw new InvalidArgumentError('input.funding', 'the channel already had this outpoint');
-  // Checks the outpoint builds before any nonce leaves.
-  const lc = ch.requireLocal();
-  ch.build(ch.s.role, lc.number, lc.point, lc.spec, outpoint);
-  ch.s.rebind = { outpoint, signature: null };
+  if (known !== undefined && !sameBalances(known.balances, reboundBalances(ch, rc.spec, record)))
+    throw new InvalidArgumentError(
+      'input.liquidityFeeMsat',
+      "the counterparty's commitment is already signed on this outpoint with other balances",
+    );
+  ch.s.rebind = record;
   ch.rebindNonce = ch.freshNonce();
   ch.peerRebindNonce = undefined;
   ch.emit({ type: 'rebind_nonce', nonce: ch.rebindNonce.pubnonce });
 }
 
+/** The spec of a commitment rebound by `rb` (brief §5.4 capacity change; the same spec without one). */
+function reboundOf(ch: ChannelCore, spec: Spec, rb: RebindRecord): Spec {
+  const delta = (rb.outpoint.amount - ch.funding.amount) * 1000n;
+  return {
+    ...spec,
+    lspMsat: spec.lspMsat + delta + rb.liquidityFeeMsat,
+    clientMsat: spec.clientMsat - rb.liquidityFeeMsat,
+  };
+}
+
+/** What a funding record of `rb`'s outpoint keeps as its balances: null when they do not change. */
+function reboundBalances(ch: ChannelCore, spec: Spec, rb: RebindRecord): ChannelBalances | null {
+  if (rb.outpoint.amount === ch.funding.amount && rb.liquidityFeeMsat === 0n) return null;
+  const r = reboundOf(ch, spec, rb);
+  return { lspMsat: r.lspMsat, clientMsat: r.clientMsat };
+}
+
+function sameBalances(a: ChannelBalances | null, b: ChannelBalances | null): boolean {
+  return a === null || b === null ? a === b : a.lspMsat === b.lspMsat && a.clientMsat === b.clientMsat;
+}
+
 export function rebindSign(ch: ChannelCore, peerNonce: Uint8Array) {
   const rb = ch.s.rebind;
-  if (rb === null || ch.rebindNonce === undefined)
+  // Either order: sign the counterparty's commitment first (the LSP), or complete our own first (a
+  // client must hold its rebound commitment before it signs anything of the new tree, brief §5.1).
+  if (rb === null || (rb.signature === null && ch.rebindNonce === undefined))
     throw new IllegalStepError('phase', 'ignore', 'local', 'rebind_sign before rebind_prepare');
   if (!isBytes(peerNonce, 66)) throw new InvalidArgumentError('input.peerNonce', 'expected 66 bytes');
   if (ch.outstanding())
@@ -101,8 +165,9 @@ export function rebindSign(ch: ChannelCore, peerNonce: Uint8Array) {
       'local',
       "the counterparty's rebound commitment is already signed",
     );
+  requireQuiescent(ch);
   const rc = ch.s.remoteCommit as CommitmentRecord;
-  const c = ch.build(other(ch.s.role), rc.number, rc.point, rc.spec, rb.outpoint);
+  const c = ch.build(other(ch.s.role), rc.number, rc.point, reboundOf(ch, rc.spec, rb), rb.outpoint);
   let signed: { psig: Uint8Array; pubnonce: Uint8Array };
   try {
     signed = signAsSigner(ch, c, peerNonce);
@@ -124,6 +189,7 @@ export function rebindSign(ch: ChannelCore, peerNonce: Uint8Array) {
       firstRemoteNumber: rc.number,
       lastRemoteNumber: rc.number,
       holder: null,
+      balances: reboundBalances(ch, rc.spec, rb),
     });
     ch.out.push({ kind: 'watch', watch: { type: 'funding', outpoint: rb.outpoint } });
   }
@@ -156,8 +222,9 @@ export function rebindComplete(ch: ChannelCore, psig: Uint8Array, signingNonce: 
     throw new InvalidArgumentError('input', 'partialSig must be 32 bytes, signingNonce 66');
   if (ch.outstanding())
     throw new IllegalStepError('phase', 'ignore', 'local', 'a persist is outstanding: acknowledge it first');
+  requireQuiescent(ch);
   const lc = ch.requireLocal();
-  const c = ch.build(ch.s.role, lc.number, lc.point, lc.spec, rb.outpoint);
+  const c = ch.build(ch.s.role, lc.number, lc.point, reboundOf(ch, lc.spec, rb), rb.outpoint);
   let signature: Uint8Array;
   try {
     signature = completeAsHolder(ch, c, mine, psig, signingNonce);
@@ -172,7 +239,7 @@ export function rebindComplete(ch: ChannelCore, psig: Uint8Array, signingNonce: 
     throw e;
   }
   ch.rebindNonce = undefined;
-  ch.s.rebind = { outpoint: rb.outpoint, signature };
+  ch.s.rebind = { ...rb, signature };
   ch.persist([]);
   ch.emitDurable({ type: 'rebound', funding: rb.outpoint });
 }
@@ -188,24 +255,39 @@ export function rebindActivate(ch: ChannelCore) {
     );
   if (ch.outstanding())
     throw new IllegalStepError('phase', 'ignore', 'local', 'a persist is outstanding: acknowledge it first');
+  requireQuiescent(ch);
   const lc = ch.requireLocal();
   const rc = ch.s.remoteCommit as CommitmentRecord;
+  const changed = reboundBalances(ch, rc.spec, rb) !== null;
+  const kept: ChannelBalances = { lspMsat: rc.spec.lspMsat, clientMsat: rc.spec.clientMsat };
+  // Brief §5.4 capacity change: commitment n now has other amounts on the new outpoint, so every
+  // outpoint holding copies of the current numbers at the current amounts keeps them explicitly (its
+  // penalties are built with its own amounts).
+  const holds = (f: FundingRecord) => f.balances === null && f.lastRemoteNumber === rc.number;
   // The pending record of the new outpoint (added by rebind_sign) becomes the current one.
-  ch.s.fundings = ch.s.fundings.filter((f) => !isPendingRebindRecord(ch, f));
+  ch.s.fundings = ch.s.fundings
+    .filter((f) => !isPendingRebindRecord(ch, f))
+    .map((f) => (changed && holds(f) ? { ...f, balances: kept } : f));
   const last = ch.s.fundings.length - 1;
   const current = ch.s.fundings[last] as FundingRecord;
   ch.s.fundings[last] = {
     ...current,
     lastRemoteNumber: rc.number,
     holder: { number: lc.number, signature: lc.signature },
+    balances: changed ? kept : null,
   };
+  const localSpec = reboundOf(ch, lc.spec, rb);
+  const remoteSpec = reboundOf(ch, rc.spec, rb);
   ch.s.fundings.push({
     outpoint: rb.outpoint,
     firstRemoteNumber: rc.number,
     lastRemoteNumber: null,
     holder: null,
+    balances: null,
   });
-  ch.s.localCommit = { ...lc, signature: rb.signature };
+  ch.s.localCommit = { ...lc, spec: localSpec, signature: rb.signature };
+  ch.s.remoteCommit = { ...rc, spec: remoteSpec };
+  ch.s.policy = { ...ch.s.policy, reserve: rb.reserve, maxDustExposure: rb.maxDustExposure };
   ch.s.rebind = null;
   ch.peerRebindNonce = undefined;
   ch.s.localStfu = false;

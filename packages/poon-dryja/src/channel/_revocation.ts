@@ -114,7 +114,13 @@ export function penalties(ch: ChannelCore, rc: CommitmentRecord, secret: Uint8Ar
       (f) =>
         f.firstRemoteNumber <= rc.number && (f.lastRemoteNumber === null || rc.number <= f.lastRemoteNumber),
     )
-    .map((f) => ch.build(remote, rc.number, rc.point, rc.spec, f.outpoint));
+    // Each copy with its own amounts (brief §5.4: a capacity change gives commitment n other amounts
+    // on the new outpoint than on the old one).
+    .map((f) => {
+      const own = f.balances !== null && f.lastRemoteNumber === rc.number ? f.balances : null;
+      const spec = own === null ? rc.spec : { ...rc.spec, lspMsat: own.lspMsat, clientMsat: own.clientMsat };
+      return ch.build(remote, rc.number, rc.point, spec, f.outpoint);
+    });
   const sets = buildPenaltiesForCopies(copies, {
     perCommitmentSecret: secret,
     revocationBasepointSecret: ch.secrets.revocationBasepointSecret,

@@ -83,13 +83,30 @@ export type ChannelInput =
   | { readonly type: 'block'; readonly height: number }
   | { readonly type: 'disconnected' }
   | { readonly type: 'connected' }
-  /** Rebinding step 1 (brief §5.4): emit a fresh verification nonce for this holder's rebound commitment. */
-  | { readonly type: 'rebind_prepare'; readonly funding: FundingOutpoint }
+  /**
+   * Rebinding step 1 (brief §5.4): check both holders' rebound commitments on `funding` and emit a
+   * fresh verification nonce for this holder's. A `funding.amount` other than the current capacity
+   * is a **capacity change**: the LSP's balance changes by the difference; `liquidityFeeMsat`
+   * (default 0) moves from the client's balance to the LSP's; the checks use `reserve` and
+   * `maxDustExposure` (default: the new capacity's `defaultReserve` / `defaultMaxDustExposure`, or
+   * the policy's own when the capacity does not change), which become the policy's on activation.
+   * Throws `CapacityChangeRejectedError` (nothing changed) when a rule of §5.4 fails.
+   */
+  | {
+      readonly type: 'rebind_prepare';
+      readonly funding: FundingOutpoint;
+      readonly liquidityFeeMsat?: bigint;
+      readonly reserve?: bigint;
+      readonly maxDustExposure?: bigint;
+    }
   /** Rebinding step 2: sign the counterparty's commitment `n` on the new outpoint with its rebinding nonce. */
   | { readonly type: 'rebind_sign'; readonly peerNonce: Uint8Array }
   /** Rebinding step 3: verify the counterparty's partial, complete and persist our rebound commitment. */
   | { readonly type: 'rebind_complete'; readonly partialSig: Uint8Array; readonly signingNonce: Uint8Array }
-  /** Rebinding step 4: the new leaf state is signed: the new outpoint becomes current. */
+  /**
+   * Rebinding step 4: the new leaf state is signed: the new outpoint becomes current (with a capacity
+   * change, its amounts and the new reserve and `maxDustExposure` too).
+   */
   | { readonly type: 'rebind_activate' };
 
 /** A revoked counterparty commitment on one outpoint, and its pre-signed penalties. */

@@ -2,8 +2,18 @@
  * State-advance messages (brief §5): a per-leaf advance, a carry into an ancestor, or an epoch reset,
  * signed in one session by the signers of the advancing node — the new states (and, for a carry, the
  * rebuilt kickoffs), the poison of every superseded leaf state, the stale-channel settlements, and each
- * channel's rebound commitment (one partial signature per channel, §5.4). The LSP then reveals the
- * superseded states' L-stock secrets `s_c`.
+ * channel's rebound commitments (§5.4). The LSP then reveals the superseded states' L-stock secrets
+ * `s_c`.
+ *
+ * The order (§5.1, §5.4: nobody releases a partial signature for a new leaf state before holding its
+ * valid rebound commitment): `advance_propose` (every re-signed leaf's new allocation, each channel's
+ * liquidity fee, the created counters) → `advance_nonces` (each client: its nonces, and the fresh
+ * verification nonce of its own rebound commitment) → `advance_agg_nonces` (the LSP: aggregate
+ * nonces, the LSP's verification nonce of its own rebound commitment, and its partial signature of the
+ * client's rebound commitment, so the client completes its commitment before it signs the tree) →
+ * `advance_psigs` (each client: its partial signatures, and its partial signature of the LSP's rebound
+ * commitment) → `advance_done` (the LSP, once it holds its own rebound commitments: the final
+ * signatures) → `lstock_secret`.
  *
  * Transactions are named by {@link AdvanceTxRef}: `kickoff`/`state` by their index in the rebuilt
  * tree's transaction list, `poison` by the superseded leaf's index, `settlement` by the client whose
@@ -16,6 +26,7 @@ import {
   bytes32,
   enumU8,
   list,
+  msat,
   pubnonce,
   sats,
   scalar,
@@ -38,12 +49,27 @@ export interface AdvanceTxRef {
   readonly index: number;
 }
 
-/** A channel's new capacity in the advancing leaf. */
+/** A channel's terms after the advance (brief §5.4 "Capacity change"). */
 export interface ChannelAllocation {
   /** Participant index of the channel's client (1 = clients[0]). */
   readonly client: number;
   /** New channel capacity `c_i`, sats. */
   readonly capacity: bigint;
+  /**
+   * The liquidity fee the client pays for this advance, msat: it moves from the client's balance to
+   * the LSP's on both rebound commitments (0 when nothing is sold).
+   */
+  readonly liquidityFeeMsat: bigint;
+}
+
+/** One re-signed leaf's allocation after the advance. */
+export interface LeafAllocationEntry {
+  /** The leaf (placement order). */
+  readonly leaf: number;
+  /** Its channels, by strictly increasing `client` (one or two). */
+  readonly channels: readonly ChannelAllocation[];
+  /** Its L-stock after the advance, sats. */
+  readonly lStock: bigint;
 }
 
 /** A leaf-state instance the advance creates (§5.3: one per-factory counter per instance). */
@@ -64,11 +90,15 @@ export interface AdvancePropose {
   /** The leaf whose change triggers the advance. */
   readonly leaf: number;
   readonly kind: AdvanceKind;
-  /** The leaf's channels after the advance, by strictly increasing `client`. */
-  readonly allocations: readonly ChannelAllocation[];
-  /** The leaf's L-stock after the advance, sats. */
-  readonly lStock: bigint;
-  /** Every leaf-state instance created (one for a leaf advance; every leaf below for a carry), by increasing counter. */
+  /**
+   * The allocation of every leaf the advance re-signs, by strictly increasing `leaf`: exactly the
+   * leaves of `created`, in the same order (a leaf whose allocation does not change repeats it).
+   */
+  readonly allocations: readonly LeafAllocationEntry[];
+  /**
+   * Every leaf-state instance created (one for a leaf advance; every leaf below the advanced node for
+   * a carry), by increasing counter — consecutive counters, leaves in increasing order.
+   */
   readonly created: readonly CreatedLeafState[];
 }
 
@@ -77,7 +107,7 @@ export interface AdvanceTxNonce extends AdvanceTxRef {
   readonly pubnonce: Uint8Array;
 }
 
-/** A fresh verification nonce for a channel's rebound commitment (§5.4). */
+/** A fresh verification nonce for a holder's rebound commitment on a channel (§5.4). */
 export interface RebindingNonce {
   readonly channelId: Uint8Array;
   readonly verificationNonce: Uint8Array;
@@ -97,12 +127,21 @@ export interface AdvanceTxAggNonce extends AdvanceTxRef {
   readonly aggnonce: Uint8Array;
 }
 
-/** `advance_agg_nonces` (LSP → each signer). */
+/**
+ * `advance_agg_nonces` (LSP → each signer): the aggregate nonces of the signer's transactions and,
+ * per channel of the signer (§5.4), the LSP's fresh verification nonce for its own rebound commitment
+ * and the LSP's half of the signer's rebound commitment — so the client completes and verifies its
+ * rebound commitment before it releases any partial signature of the new tree transactions.
+ */
 export interface AdvanceAggNonces {
   readonly type: 'advance_agg_nonces';
   readonly factoryId: Uint8Array;
   readonly advanceId: number;
   readonly aggNonces: readonly AdvanceTxAggNonce[];
+  /** The LSP's verification nonce for its own rebound commitment, per channel (by channel id). */
+  readonly rebindingNonces: readonly RebindingNonce[];
+  /** The LSP's partial signature (and signing nonce) of the client's rebound commitment, per channel. */
+  readonly reboundCommitments: readonly ReboundCommitmentSig[];
 }
 
 /** A partial signature for one advance transaction. */
@@ -110,14 +149,14 @@ export interface AdvanceTxPartialSig extends AdvanceTxRef {
   readonly psig: Uint8Array;
 }
 
-/** The signer's half of a rebound commitment (§5.4): its partial signature and signing nonce. */
+/** The signer's half of the other holder's rebound commitment (§5.4): its partial signature and signing nonce. */
 export interface ReboundCommitmentSig {
   readonly channelId: Uint8Array;
   readonly partialSig: Uint8Array;
   readonly signingNonce: Uint8Array;
 }
 
-/** `advance_psigs` (each signer → LSP). */
+/** `advance_psigs` (each signer → LSP): its partial signatures and its half of the LSP's rebound commitments. */
 export interface AdvancePsigs {
   readonly type: 'advance_psigs';
   readonly factoryId: Uint8Array;
@@ -172,6 +211,22 @@ const ref = (extra: string, codec: Parameters<typeof struct>[0][number][1]) =>
 const refs = (extra: string, codec: Parameters<typeof struct>[0][number][1]) =>
   list(ref(extra, codec), { key: refKey as never, keyName: '(kind, index)' });
 
+const rebindingNonces = list(
+  struct([
+    ['channelId', bytes32],
+    ['verificationNonce', pubnonce],
+  ]),
+  { key: idKey as never, keyName: 'channelId' },
+);
+const reboundCommitments = list(
+  struct([
+    ['channelId', bytes32],
+    ['partialSig', scalar],
+    ['signingNonce', pubnonce],
+  ]),
+  { key: idKey as never, keyName: 'channelId' },
+);
+
 const factoryId = { tlv: 0, key: 'factoryId', codec: bytes32 };
 const advanceId = { tlv: 2, key: 'advanceId', codec: uint(4) };
 
@@ -190,13 +245,23 @@ export const advanceCodecs: MessageCodec[] = [
         key: 'allocations',
         codec: list(
           struct([
-            ['client', uint(4, 1)],
-            ['capacity', sats],
+            ['leaf', uint(4)],
+            [
+              'channels',
+              list(
+                struct([
+                  ['client', uint(4, 1)],
+                  ['capacity', sats],
+                  ['liquidityFeeMsat', msat],
+                ]),
+                { min: 1, max: 2, key: ((e: ChannelAllocation) => e.client) as never, keyName: 'client' },
+              ),
+            ],
+            ['lStock', sats],
           ]),
-          { min: 1, key: ((e: ChannelAllocation) => e.client) as never, keyName: 'client' },
+          { min: 1, key: ((e: LeafAllocationEntry) => e.leaf) as never, keyName: 'leaf' },
         ),
       },
-      { tlv: 10, key: 'lStock', codec: sats },
       {
         tlv: 12,
         key: 'created',
@@ -210,6 +275,23 @@ export const advanceCodecs: MessageCodec[] = [
         ),
       },
     ],
+    check: (m, fail) => {
+      const created = m.created as readonly CreatedLeafState[];
+      const allocations = m.allocations as readonly LeafAllocationEntry[];
+      created.forEach((c, i) => {
+        const first = created[0] as CreatedLeafState;
+        if (c.counter !== first.counter + i) fail(`created[${i}].counter`, 'counters are not consecutive');
+        if (i > 0 && c.leaf <= (created[i - 1] as CreatedLeafState).leaf)
+          fail(`created[${i}].leaf`, 'leaves are not in increasing order');
+      });
+      if (allocations.length !== created.length || allocations.some((a, i) => a.leaf !== created[i]?.leaf))
+        fail('allocations', 'expected one allocation per created leaf state, in the same order');
+      if (!created.some((c) => c.leaf === m.leaf)) fail('leaf', 'the advancing leaf creates no leaf state');
+      if (m.kind === 'leaf' && created.length !== 1)
+        fail('created', 'a leaf advance creates exactly one leaf state');
+      if (m.kind !== 'leaf' && created.length < 2)
+        fail('created', 'a carry re-signs every leaf below an interior node (at least two)');
+    },
   }),
   defineMessage({
     name: 'advance_nonces',
@@ -218,23 +300,19 @@ export const advanceCodecs: MessageCodec[] = [
       factoryId,
       advanceId,
       { tlv: 4, key: 'nonces', codec: refs('pubnonce', pubnonce) },
-      {
-        tlv: 6,
-        key: 'rebindingNonces',
-        codec: list(
-          struct([
-            ['channelId', bytes32],
-            ['verificationNonce', pubnonce],
-          ]),
-          { key: idKey as never, keyName: 'channelId' },
-        ),
-      },
+      { tlv: 6, key: 'rebindingNonces', codec: rebindingNonces },
     ],
   }),
   defineMessage({
     name: 'advance_agg_nonces',
     type: 0x0204,
-    fields: [factoryId, advanceId, { tlv: 4, key: 'aggNonces', codec: refs('aggnonce', aggnonce) }],
+    fields: [
+      factoryId,
+      advanceId,
+      { tlv: 4, key: 'aggNonces', codec: refs('aggnonce', aggnonce) },
+      { tlv: 6, key: 'rebindingNonces', codec: rebindingNonces },
+      { tlv: 8, key: 'reboundCommitments', codec: reboundCommitments },
+    ],
   }),
   defineMessage({
     name: 'advance_psigs',
@@ -243,18 +321,7 @@ export const advanceCodecs: MessageCodec[] = [
       factoryId,
       advanceId,
       { tlv: 4, key: 'psigs', codec: refs('psig', scalar) },
-      {
-        tlv: 6,
-        key: 'reboundCommitments',
-        codec: list(
-          struct([
-            ['channelId', bytes32],
-            ['partialSig', scalar],
-            ['signingNonce', pubnonce],
-          ]),
-          { key: idKey as never, keyName: 'channelId' },
-        ),
-      },
+      { tlv: 6, key: 'reboundCommitments', codec: reboundCommitments },
     ],
   }),
   defineMessage({
