@@ -35,9 +35,7 @@ export type ClientErrorCode =
   | 'CLIENT_DISCOVERY_KEY_MISMATCH'
   | 'CLIENT_DISCOVERY_WRONG_NETWORK'
   | 'CLIENT_CLOSE_REFUSED'
-  | 'CLIENT_CLOSE_SIGNATURE_INVALID'
-  | 'CLIENT_CLOSE_STALE_MESSAGE'
-  | 'CLIENT_CLOSE_UNEXPECTED_MESSAGE';
+  | 'CLIENT_CLOSE_SIGNATURE_INVALID';
 
 /** Base of every error of `@superscalar/client`. */
 export class ClientError extends SuperscalarError<ClientErrorCode> {}
@@ -87,18 +85,47 @@ export class PeerFaultError extends ClientError {
 }
 tagError(PeerFaultError, '@superscalar/client:PeerFaultError');
 
+/** Why a message is stale: it repeats one already taken, or belongs to an older attempt. */
+export type StaleFault = 'duplicate' | 'old-attempt';
+
 /** A duplicate, a replay or a message of an earlier attempt: ignored. */
 export class StaleMessageError extends PeerFaultError {
-  constructor(peer: string, message: string, options?: { factoryId?: string }) {
+  /** What made it stale, when the refusing code says (the cooperative close's session does). */
+  readonly fault: StaleFault | undefined;
+  constructor(peer: string, message: string, options?: { factoryId?: string; fault?: StaleFault }) {
     super('CLIENT_STALE_MESSAGE', peer, 'ignore', message, options);
+    this.fault = options?.fault;
   }
 }
 tagError(StaleMessageError, '@superscalar/client:StaleMessageError');
 
-/** A message the current step does not expect. */
+/** How a message from the LSP breaks the protocol, when the refusing code says. */
+export type UnexpectedFault =
+  /** It names another factory. */
+  | 'wrong-factory'
+  /** It names an attempt this session is not. */
+  | 'future-attempt'
+  /** It comes before the step it answers. */
+  | 'out-of-order'
+  /** It differs from the LSP's earlier message of the same step (equivocation). */
+  | 'conflicting'
+  /** A field is missing or does not decode (a close request where a proposal belongs, a bad nonce). */
+  | 'malformed';
+
+/**
+ * A message the current step does not expect: a `warning` by default; the close's session raises it
+ * with `disconnect` (a message no honest LSP sends: equivocation, a malformed field).
+ */
 export class UnexpectedMessageError extends PeerFaultError {
-  constructor(peer: string, message: string, options?: { factoryId?: string; consequence?: Consequence }) {
+  /** What was wrong, when the refusing code says. */
+  readonly fault: UnexpectedFault | undefined;
+  constructor(
+    peer: string,
+    message: string,
+    options?: { factoryId?: string; consequence?: Consequence; cause?: unknown; fault?: UnexpectedFault },
+  ) {
     super('CLIENT_UNEXPECTED_MESSAGE', peer, options?.consequence ?? 'warning', message, options);
+    this.fault = options?.fault;
   }
 }
 tagError(UnexpectedMessageError, '@superscalar/client:UnexpectedMessageError');
@@ -219,47 +246,6 @@ export class DiscoveryError extends ClientError {
 tagError(DiscoveryError, '@superscalar/client:DiscoveryError');
 
 // The cooperative close sessions' errors.
-
-/** Why a message from the LSP is stale: it repeats one already taken, or belongs to an older attempt. */
-export type CloseStaleFault = 'duplicate' | 'old-attempt';
-
-/** A message from the LSP that was already handled or is out of date. Action: ignore it. */
-export class CloseStaleMessageError extends ClientError {
-  /** What made it stale. */
-  readonly fault: CloseStaleFault;
-  constructor(fault: CloseStaleFault, message: string, options?: { cause?: unknown }) {
-    super('CLIENT_CLOSE_STALE_MESSAGE', message, options);
-    this.fault = fault;
-  }
-}
-tagError(CloseStaleMessageError, '@superscalar/client:CloseStaleMessageError');
-
-/** How a message from the LSP violates the protocol. */
-export type CloseUnexpectedFault =
-  /** It names another factory. */
-  | 'wrong-factory'
-  /** It names an attempt this session is not. */
-  | 'future-attempt'
-  /** It comes before the step it answers. */
-  | 'out-of-order'
-  /** It differs from the LSP's earlier message of the same step (equivocation). */
-  | 'conflicting'
-  /** A field is missing or does not decode (a close request where a proposal belongs, a bad nonce). */
-  | 'malformed';
-
-/**
- * A message from the LSP that the protocol does not allow here. Action: answer `error` and disconnect;
- * the session is unchanged.
- */
-export class CloseUnexpectedMessageError extends ClientError {
-  /** What was wrong. */
-  readonly fault: CloseUnexpectedFault;
-  constructor(fault: CloseUnexpectedFault, message: string, options?: { cause?: unknown }) {
-    super('CLIENT_CLOSE_UNEXPECTED_MESSAGE', message, options);
-    this.fault = fault;
-  }
-}
-tagError(CloseUnexpectedMessageError, '@superscalar/client:CloseUnexpectedMessageError');
 
 /**
  * Why the client refuses a proposed cooperative close: factory-tree's {@link CloseFault}s (its own

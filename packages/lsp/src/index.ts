@@ -11,10 +11,6 @@ export type { LspCeremonyStep, LspFactoryPhase } from './codec.js';
 export {
   ClientAbortedError,
   CloseBlameError,
-  type CloseStaleFault,
-  CloseStaleMessageError,
-  type CloseUnexpectedFault,
-  CloseUnexpectedMessageError,
   type Consequence,
   DecodeError,
   FundingError,
@@ -30,8 +26,10 @@ export {
   NotImplementedError,
   NotParticipantError,
   PeerFaultError,
+  type StaleFault,
   StaleMessageError,
   StoppedError,
+  type UnexpectedFault,
   UnexpectedMessageError,
   UnknownFactoryError,
 } from './errors.js';
