@@ -25,7 +25,7 @@ export type ClientErrorCode =
   | 'CLIENT_NOT_LSP'
   | 'CLIENT_INVALID_PROPOSAL'
   | 'CLIENT_INVALID_SIGNATURE'
-  | 'CLIENT_NOT_IMPLEMENTED'
+  | 'CLIENT_FACTORY_STATE'
   | 'CLIENT_INVARIANT'
   | 'CLIENT_STOPPED'
   | 'CLIENT_MACHINE_FAILED'
@@ -182,13 +182,19 @@ export class InvalidSignatureError extends PeerFaultError {
 }
 tagError(InvalidSignatureError, '@superscalar/client:InvalidSignatureError');
 
-/** A command or message of a part not implemented in this release (the cooperative close). */
-export class NotImplementedError extends ClientError {
-  constructor(what: string) {
-    super('CLIENT_NOT_IMPLEMENTED', `${what} is not implemented in this release`);
+/** A command names a factory whose phase does not allow it (`request_close` of a factory not open). */
+export class FactoryStateError extends ClientError {
+  /** The factory, hex. */
+  readonly factoryId: string;
+  /** Its phase when the command came. */
+  readonly phase: string;
+  constructor(factoryId: string, phase: string, message: string) {
+    super('CLIENT_FACTORY_STATE', `factory ${factoryId} (${phase}): ${message}`);
+    this.factoryId = factoryId;
+    this.phase = phase;
   }
 }
-tagError(NotImplementedError, '@superscalar/client:NotImplementedError');
+tagError(FactoryStateError, '@superscalar/client:FactoryStateError');
 
 /** A bug: an internal invariant broke. Journalled as an `InvariantViolated` event. */
 export class InvariantError extends ClientError {
@@ -251,9 +257,11 @@ tagError(DiscoveryError, '@superscalar/client:DiscoveryError');
  * Why the client refuses a proposed cooperative close: factory-tree's {@link CloseFault}s (its own
  * close address not paid at least its balance — `no-own-output`, `underpaid` — or not the §6 form),
  * or: `fee-too-high` (above the caller's cap), `lock-time` (nLockTime too far from the client's tip),
- * `wrong-outputs` (the outputs are not the §6 construction: order, owners, dust, fee or the LSP's rest).
+ * `wrong-outputs` (the outputs are not the §6 construction: order, owners, dust, fee or the LSP's rest),
+ * `channel-busy` (the machine's: its channel is not quiescent, or holds HTLCs — brief §6 closes only
+ * when none is pending).
  */
-export type CloseRefusal = CloseFault | 'fee-too-high' | 'lock-time' | 'wrong-outputs';
+export type CloseRefusal = CloseFault | 'fee-too-high' | 'lock-time' | 'wrong-outputs' | 'channel-busy';
 
 /**
  * The client will not sign this cooperative close (brief §6: it signs only if its **own** output pays

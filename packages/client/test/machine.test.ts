@@ -92,10 +92,15 @@ describe('Client', () => {
       decodeClientEvent(e as { kind: string; payload: Uint8Array }),
     );
     expect(ev).toMatchObject({ kind: 'CommandRefused', code: 'CLIENT_INVALID_ARGUMENT' });
-    const close = apply(new Map(), c.handle({ type: 'request_close', factoryId: new Uint8Array(32) }, 0));
-    expect(decodeClientEvent(close[0] as { kind: string; payload: Uint8Array })).toMatchObject({
-      code: 'CLIENT_NOT_IMPLEMENTED',
-    });
+    // request_close of a factory it does not hold (or not 32 bytes) is a bad argument.
+    for (const factoryId of [new Uint8Array(32), new Uint8Array(3)]) {
+      const close = apply(new Map(), c.handle({ type: 'request_close', factoryId }, 0));
+      expect(decodeClientEvent(close[0] as { kind: string; payload: Uint8Array })).toMatchObject({
+        kind: 'CommandRefused',
+        command: 'request_close',
+        code: 'CLIENT_INVALID_ARGUMENT',
+      });
+    }
   });
 
   test('handle never throws: junk inputs and junk messages', () => {

@@ -27,7 +27,7 @@ export type LspErrorCode =
   | 'LSP_INVALID_PARTIAL'
   | 'LSP_CLIENT_ABORTED'
   | 'LSP_INVALID_CHANNEL_SETUP'
-  | 'LSP_NOT_IMPLEMENTED'
+  | 'LSP_FACTORY_STATE'
   | 'LSP_FUNDING_FAILED'
   | 'LSP_INVARIANT'
   | 'LSP_STOPPED'
@@ -228,13 +228,22 @@ export class InvalidChannelSetupError extends PeerFaultError {
 }
 tagError(InvalidChannelSetupError, '@superscalar/lsp:InvalidChannelSetupError');
 
-/** A message or command of a part not implemented in this release (the cooperative close). */
-export class NotImplementedError extends LspError {
-  constructor(what: string) {
-    super('LSP_NOT_IMPLEMENTED', `${what} is not implemented in this release`);
+/**
+ * A command names a factory whose phase does not allow it (`close_factory` on a factory that is not
+ * open, `bump_close` with no signed close to replace): refused with a `CommandRefused` event.
+ */
+export class FactoryStateError extends LspError {
+  /** The factory, hex. */
+  readonly factoryId: string;
+  /** Its phase when the command came. */
+  readonly phase: string;
+  constructor(factoryId: string, phase: string, message: string) {
+    super('LSP_FACTORY_STATE', `factory ${factoryId} (${phase}): ${message}`);
+    this.factoryId = factoryId;
+    this.phase = phase;
   }
 }
-tagError(NotImplementedError, '@superscalar/lsp:NotImplementedError');
+tagError(FactoryStateError, '@superscalar/lsp:FactoryStateError');
 
 /** The wallet could not build, sign or abandon a funding transaction. */
 export class FundingError extends LspError {

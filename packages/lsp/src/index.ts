@@ -13,6 +13,7 @@ export {
   CloseBlameError,
   type Consequence,
   DecodeError,
+  FactoryStateError,
   FundingError,
   InvalidArgumentError,
   InvalidChannelSetupError,
@@ -23,7 +24,6 @@ export {
   LspError,
   type LspErrorCode,
   MachineFailedError,
-  NotImplementedError,
   NotParticipantError,
   PeerFaultError,
   type StaleFault,
@@ -43,6 +43,7 @@ export {
   type LspRestoreOptions,
 } from './lsp.js';
 export {
+  type CloseRequest,
   type FactoryParameters,
   type LspPolicy,
   type ResolvedLspPolicy,
