@@ -8,7 +8,7 @@ import { fromHex, toHex } from '@superscalar/core';
 import type { Lsp, LspEvent, LspFactoryInfo } from '@superscalar/lsp';
 import { decodeTx } from '@superscalar/tx';
 import { afterEach, describe, expect, test } from 'vitest';
-import { clientOf, openFactory, type RoleNode, World } from '../harness/index.js';
+import { clientOf, factoryOf, openFactory, type RoleNode, World } from '../harness/index.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -115,4 +115,286 @@ describe('cooperative close initiated by the LSP', () => {
         expect(ck).not.toContain('InvariantViolated');
       }
     });
+});
+
+/** The LSP's close info of its one factory (throws when it is not closing). */
+function closeInfo(w: World) {
+  const f = factoryOf(w);
+  if (f.close === undefined) throw new Error(`factory ${f.factoryId} is ${f.phase}, not closing`);
+  return f.close;
+}
+
+describe('a client requests the close; the LSP decides', () => {
+  test('a request (close_propose, attempt 0, no outputs) is granted by the default policy and the factory closes', async () => {
+    const w = await World.create({ seed: 'close-request', clients: 3, lspPolicy: { maxClients: 3 } });
+    world = w;
+    const f = await openFactory(w);
+    const scripts = w.clients.map((c) => closeScriptOf(c, f.factoryId));
+    const asker = w.clients[1] as RoleNode;
+    await w.command(asker, { type: 'request_close', factoryId: fromHex(f.factoryId) });
+    const requests = w.messages('close_propose', asker);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.message).toMatchObject({ attempt: 0, outputs: [] });
+    expect((await lspEvents(w)).find((e) => e.kind === 'CloseRequested')).toMatchObject({
+      peer: asker.nodeId,
+      accepted: true,
+    });
+    await mineUntilClosed(w);
+    await checkClosed(w, f, [10_000n, 10_000n, 10_000n], scripts);
+  });
+
+  test('a request while disconnected leaves at the next connection', async () => {
+    const w = await World.create({ seed: 'close-request-later', clients: 2, lspPolicy: { maxClients: 2 } });
+    world = w;
+    const f = await openFactory(w);
+    const scripts = w.clients.map((c) => closeScriptOf(c, f.factoryId));
+    const asker = w.clients[0] as RoleNode;
+    w.disconnect(asker.nodeId, w.lsp.nodeId, { keepDown: true });
+    await w.drive(); // both learn of it
+    await w.command(asker, { type: 'request_close', factoryId: fromHex(f.factoryId) });
+    expect(w.messages('close_propose', asker)).toHaveLength(0);
+    await w.connect(asker);
+    await w.drive();
+    expect(w.messages('close_propose', asker)).toHaveLength(1);
+    await mineUntilClosed(w);
+    await checkClosed(w, f, [10_000n, 10_000n], scripts);
+  });
+
+  test('a policy that refuses: CloseRequested { accepted: false }, a warning to the client, the factory stays open', async () => {
+    const w = await World.create({
+      seed: 'close-request-refused',
+      clients: 2,
+      lspPolicy: { maxClients: 2, acceptCloseRequest: () => false },
+    });
+    world = w;
+    const f = await openFactory(w);
+    const asker = w.clients[0] as RoleNode;
+    await w.command(asker, { type: 'request_close', factoryId: fromHex(f.factoryId) });
+    expect((await lspEvents(w)).find((e) => e.kind === 'CloseRequested')).toMatchObject({ accepted: false });
+    const warnings = w.messages('warning', w.lsp).filter((d) => d.to === asker.nodeId);
+    expect(warnings.map((d) => (d.message as { text: string }).text)).toEqual([
+      "close request refused by the LSP's policy",
+    ]);
+    expect(factoryOf(w).phase).toBe('open');
+    expect(w.messages('stfu')).toHaveLength(0);
+    expect(w.messages('close_propose', w.lsp)).toHaveLength(0);
+    // The LSP itself may still close it.
+    await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
+    expect(w.broadcasts.filter((b) => b.label === 'close')).toHaveLength(1);
+  });
+});
+
+describe('flaw 6: a client refuses an underpaying close and signs nothing', () => {
+  for (const variant of ['its amount paid to the LSP', 'its own output one sat short'] as const)
+    test(`a malicious LSP (close_propose rewritten for one client): ${variant} → CloseRefused, no signature, CloseStalled at the deadline, the factory stays open`, async () => {
+      const w = await World.create({
+        seed: `close-underpay-${variant.length}`,
+        clients: 3,
+        lspPolicy: { maxClients: 3, closeDeadlineMs: 60_000 },
+      });
+      world = w;
+      const f = await openFactory(w);
+      const scripts = w.clients.map((c) => closeScriptOf(c, f.factoryId));
+      const victim = w.clients[1] as RoleNode;
+      const victimScript = scripts[1] as string;
+      const lspScript = toHex(w.lsp.keychain.closeAddress(f.factoryIndex).scriptPubKey);
+      // The malicious LSP: the victim's copy of close_propose pays it less (the others' are honest).
+      w.net.interceptors.push((from, to, m) => {
+        if (m.type !== 'close_propose' || to !== victim.nodeId || from !== w.lsp.nodeId) return undefined;
+        const own = m.outputs.find((o) => toHex(o.script) === victimScript);
+        if (own === undefined) return undefined;
+        const outputs =
+          variant === 'its amount paid to the LSP'
+            ? m.outputs
+                .filter((o) => o !== own)
+                .map((o) => (toHex(o.script) === lspScript ? { ...o, amount: o.amount + own.amount } : o))
+            : m.outputs.map((o) =>
+                o === own
+                  ? { ...o, amount: o.amount - 1n }
+                  : toHex(o.script) === lspScript
+                    ? { ...o, amount: o.amount + 1n }
+                    : o,
+              );
+        if (variant === 'its amount paid to the LSP')
+          // The C client's check — some output of at least its balance — would accept this one.
+          expect(outputs.some((o) => o.amount >= own.amount)).toBe(true);
+        return { ...m, outputs };
+      });
+      await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
+      const refused = (await clientEvents(victim)).filter((e) => e.kind === 'CloseRefused');
+      expect(refused).toHaveLength(1);
+      expect(refused[0]).toMatchObject({
+        attempt: 1,
+        fault: variant === 'its amount paid to the LSP' ? 'no-own-output' : 'underpaid',
+      });
+      // Nothing signed: no nonce from the victim, no aggregate nonce, no partial signature, no close.
+      expect(w.messages('close_nonce', victim)).toHaveLength(0);
+      expect(w.messages('close_agg_nonce')).toHaveLength(0);
+      expect(w.messages('close_psig')).toHaveLength(0);
+      expect(w.messages('close_done')).toHaveLength(0);
+      expect(w.broadcasts.filter((b) => b.label === 'close')).toHaveLength(0);
+      const warned = w.messages('warning', victim).map((d) => (d.message as { text: string }).text);
+      expect(warned.some((t) => t.includes('refused'))).toBe(true);
+      expect(clientOf(victim).factory(f.factoryId)?.phase).toBe('open');
+      expect(closeInfo(w).waiting).toEqual([
+        { clientIndex: f.participants.indexOf(victim.nodeId), peer: victim.nodeId, reason: 'nonce' },
+      ]);
+      await w.tick(61_000);
+      const stalled = (await lspEvents(w)).filter((e) => e.kind === 'CloseStalled');
+      expect(stalled).toEqual([expect.objectContaining({ missing: [victim.nodeId], htlcs: [] })]);
+      expect(closeInfo(w).step).toBe('stalled');
+      await w.mine(2);
+      expect((await lspEvents(w)).some((e) => e.kind === 'FactoryClosed')).toBe(false);
+      // An honest close afterwards (the interceptor gone) pays everyone.
+      w.net.interceptors.length = 0;
+      await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
+      expect(closeInfo(w).attempt).toBe(2);
+      await mineUntilClosed(w);
+      await checkClosed(w, f, [10_000n, 10_000n, 10_000n], scripts);
+    });
+});
+
+describe('blame and fee bump', () => {
+  test('a bad partial signature is blamed (CloseAttemptFailed) and the close re-signed as attempt 2', async () => {
+    const w = await World.create({ seed: 'close-blame', clients: 4, lspPolicy: { maxClients: 4 } });
+    world = w;
+    const f = await openFactory(w);
+    const scripts = w.clients.map((c) => closeScriptOf(c, f.factoryId));
+    const bad = w.clients[2] as RoleNode;
+    w.net.interceptors.push((from, _to, m) => {
+      if (m.type !== 'close_psig' || from !== bad.nodeId || m.attempt !== 1) return undefined;
+      return { ...m, psig: Uint8Array.from(m.psig, (b, k) => (k === 31 ? b ^ 1 : b)) };
+    });
+    await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
+    const events = await lspEvents(w);
+    expect(events.find((e) => e.kind === 'CloseAttemptFailed')).toMatchObject({
+      attempt: 1,
+      reason: 'blame',
+      blamed: f.participants.indexOf(bad.nodeId) + 1,
+    });
+    expect(events.filter((e) => e.kind === 'CloseSigned')).toEqual([expect.objectContaining({ attempt: 2 })]);
+    expect(w.messages('close_propose', w.lsp).map((d) => (d.message as { attempt: number }).attempt)).toEqual(
+      [...Array(4).fill(1), ...Array(4).fill(2)],
+    );
+    await mineUntilClosed(w);
+    const ev = await checkClosed(w, f, [10_000n, 10_000n, 10_000n, 10_000n], scripts);
+    expect(ev.attempt).toBe(2);
+  });
+
+  test('bump_close re-signs at a higher rate as attempt 2, which replaces attempt 1 in the mempool and confirms', async () => {
+    const w = await World.create({ seed: 'close-bump', clients: 4, lspPolicy: { maxClients: 4 } });
+    world = w;
+    const f = await openFactory(w);
+    const scripts = w.clients.map((c) => closeScriptOf(c, f.factoryId));
+    await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
+    const first = w.broadcasts.filter((b) => b.label === 'close');
+    expect(first.map((b) => b.outcome)).toEqual(['accepted']);
+    const txid1 = first[0]?.txid as string;
+    expect(w.chain.mempool()).toContain(txid1);
+    // Not above the signed rate: refused.
+    await w.command(w.lsp, { type: 'bump_close', factoryId: fromHex(f.factoryId), feeRate: 1_000 });
+    expect((await lspEvents(w)).filter((e) => e.kind === 'CommandRefused')).toEqual([
+      expect.objectContaining({ command: 'bump_close', code: 'LSP_INVALID_ARGUMENT' }),
+    ]);
+    await w.command(w.lsp, { type: 'bump_close', factoryId: fromHex(f.factoryId), feeRate: 3_000 });
+    const both = w.broadcasts.filter((b) => b.label === 'close');
+    expect(both.map((b) => b.outcome)).toEqual(['accepted', 'accepted']);
+    const txid2 = both[1]?.txid as string;
+    expect(txid2).not.toBe(txid1);
+    expect(w.chain.mempool()).toContain(txid2);
+    expect(w.chain.mempool()).not.toContain(txid1);
+    const proposed = (await lspEvents(w)).filter(
+      (e): e is Extract<LspEvent, { kind: 'CloseProposed' }> => e.kind === 'CloseProposed',
+    );
+    expect(proposed.map((e) => [e.attempt, e.closeFeeRate])).toEqual([
+      [1, 1_000],
+      [2, 3_000],
+    ]);
+    expect((proposed[1] as { fee: bigint }).fee).toBeGreaterThan((proposed[0] as { fee: bigint }).fee);
+    // Every client checked and signed attempt 2 from scratch, with its own balance.
+    for (const c of w.clients)
+      expect((await clientEvents(c)).filter((e) => e.kind === 'CloseSigned').map((e) => e.attempt)).toEqual([
+        1, 2,
+      ]);
+    await mineUntilClosed(w);
+    const ev = await checkClosed(w, f, [10_000n, 10_000n, 10_000n, 10_000n], scripts);
+    expect([ev.txid, ev.attempt, ev.fee]).toEqual([txid2, 2, proposed[1]?.fee]);
+  });
+});
+
+describe('an offline client, and HTLCs, delay the close', () => {
+  test('an offline client: no proposal, CloseStalled { missing } at closeDeadlineMs; after it is back, close_factory closes', async () => {
+    const w = await World.create({
+      seed: 'close-offline',
+      clients: 3,
+      lspPolicy: { maxClients: 3, closeDeadlineMs: 120_000 },
+    });
+    world = w;
+    const f = await openFactory(w);
+    const scripts = w.clients.map((c) => closeScriptOf(c, f.factoryId));
+    const away = w.clients[2] as RoleNode;
+    w.disconnect(away.nodeId, w.lsp.nodeId, { keepDown: true });
+    await w.drive();
+    await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
+    expect(w.messages('close_propose')).toHaveLength(0);
+    expect(closeInfo(w).waiting).toEqual([
+      { clientIndex: f.participants.indexOf(away.nodeId), peer: away.nodeId, reason: 'offline' },
+    ]);
+    await w.tick(119_000);
+    expect((await lspEvents(w)).some((e) => e.kind === 'CloseStalled')).toBe(false);
+    await w.tick(1_000);
+    expect((await lspEvents(w)).filter((e) => e.kind === 'CloseStalled')).toEqual([
+      expect.objectContaining({ attempt: 0, missing: [away.nodeId], htlcs: [] }),
+    ]);
+    expect(factoryOf(w).phase).toBe('closing');
+    expect(closeInfo(w).step).toBe('stalled');
+    for (const c of w.clients) expect(clientOf(c).factory(f.factoryId)?.phase).toBe('open');
+    await w.connect(away);
+    await w.drive();
+    expect(w.messages('close_propose')).toHaveLength(0); // a stalled close waits for the embedder
+    await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
+    await mineUntilClosed(w);
+    await checkClosed(w, f, [10_000n, 10_000n, 10_000n], scripts);
+  });
+
+  test("an HTLC pending on a channel delays the close (reason 'htlcs', CloseStalled { htlcs }); gone, the close proceeds", async () => {
+    // The machines add no HTLC before the payments release: the client's update_add_htlc is put on
+    // the wire directly. Uncommitted, it keeps the LSP's channel from quiescence as a committed HTLC would.
+    const w = await World.create({
+      seed: 'close-htlc',
+      clients: 2,
+      lspPolicy: { maxClients: 2, closeDeadlineMs: 60_000 },
+    });
+    world = w;
+    const f = await openFactory(w);
+    const scripts = w.clients.map((c) => closeScriptOf(c, f.factoryId));
+    const payer = w.clients[0] as RoleNode;
+    const k = f.participants.indexOf(payer.nodeId);
+    w.net.send(payer.nodeId, w.lsp.nodeId, {
+      type: 'update_add_htlc',
+      channelId: fromHex(f.channels[k]?.channelId as string),
+      id: 0n,
+      amountMsat: 1_000_000n,
+      paymentHash: new Uint8Array(32).fill(7),
+      cltvExpiry: w.chain.height + 20,
+      onion: new Uint8Array(0),
+    });
+    await w.drive();
+    expect(factoryOf(w).channels[k]?.busy).toBe(true);
+    await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
+    expect(w.messages('close_propose')).toHaveLength(0);
+    expect(closeInfo(w).waiting).toEqual([{ clientIndex: k, peer: payer.nodeId, reason: 'htlcs' }]);
+    expect(factoryOf(w).channels.map((ch) => ch.quiescent)).toEqual(k === 0 ? [false, true] : [true, false]);
+    await w.tick(60_000);
+    expect((await lspEvents(w)).filter((e) => e.kind === 'CloseStalled')).toEqual([
+      expect.objectContaining({ missing: [], htlcs: [payer.nodeId] }),
+    ]);
+    // The update never committed: a reconnection drops it (BOLT 2), and the close goes through.
+    w.disconnect(payer.nodeId, w.lsp.nodeId);
+    await w.drive();
+    expect(factoryOf(w).channels[k]?.busy).toBe(false);
+    await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
+    await mineUntilClosed(w);
+    await checkClosed(w, f, [10_000n, 10_000n], scripts);
+  });
 });

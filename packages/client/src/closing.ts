@@ -270,7 +270,10 @@ export function closeOnBlock(
   }
   const conf = c.confirmed;
   if (conf === null || height - conf.height + 1 < f.proposal.minimumDepth) return;
-  const a = [...c.agreed.values()].find((x) => x.txid === conf.txid) as AgreedClose;
+  // Attempts over the same balances, tip and rate build the same transaction: name the latest.
+  const a = [...c.agreed.values()]
+    .sort((x, y) => y.attempt - x.attempt)
+    .find((x) => x.txid === conf.txid) as AgreedClose;
   const close = agreedClose(f, a);
   const me = f.clientIndex;
   const balances = close.outputs

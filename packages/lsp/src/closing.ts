@@ -535,7 +535,8 @@ export function closeOnBlockDisconnected(core: LspCore, f: LspFactory, height: n
 
 function closed(core: LspCore, f: LspFactory, txid: string, height: number): void {
   const c = f.close as LspClose;
-  const a = c.attempts.find((x) => x.txid === txid) as LspClose['attempts'][number];
+  // Attempts over the same balances, tip and rate build the same transaction: name the latest.
+  const a = c.attempts.findLast((x) => x.txid === txid) as LspClose['attempts'][number];
   f.phase = 'closed';
   c.session = null;
   core.saveFactory(f);
