@@ -6,7 +6,9 @@
 import type { ClientEvent } from '@superscalar/client';
 import { fromHex, toHex } from '@superscalar/core';
 import type { Lsp, LspEvent, LspFactoryInfo } from '@superscalar/lsp';
+import type { NonceObserver } from '@superscalar/poon-dryja';
 import { decodeTx } from '@superscalar/tx';
+import { encodeMessage } from '@superscalar/wire';
 import { afterEach, describe, expect, test } from 'vitest';
 import { clientOf, factoryOf, openFactory, type RoleNode, World } from '../harness/index.js';
 
@@ -397,4 +399,194 @@ describe('an offline client, and HTLCs, delay the close', () => {
     await mineUntilClosed(w);
     await checkClosed(w, f, [10_000n, 10_000n], scripts);
   });
+});
+
+/** Counts each secret nonce object's signatures (a reuse would sign twice with one object). */
+function nonceCounter(): NonceObserver & { max(): number } {
+  const uses = new WeakMap<object, number>();
+  let max = 0;
+  return {
+    signedWith(nonce) {
+      const n = (uses.get(nonce) ?? 0) + 1;
+      uses.set(nonce, n);
+      max = Math.max(max, n);
+    },
+    max: () => max,
+  };
+}
+
+/**
+ * No nonce twice, no attempt number twice: every public nonce on the wire (the close's and the
+ * channels') is distinct, and every `close_propose` of one attempt number is the same proposal.
+ */
+function checkNonces(w: World, counter: ReturnType<typeof nonceCounter>): void {
+  const nonces: string[] = [];
+  const proposals = new Map<number, string>();
+  for (const d of w.net.delivered) {
+    const m = d.message;
+    if (m.type === 'close_nonce') nonces.push(toHex(m.pubnonce));
+    if (m.type === 'channel_ready')
+      nonces.push(
+        toHex(m.verificationNonce),
+        ...(m.secondVerificationNonce ? [toHex(m.secondVerificationNonce)] : []),
+      );
+    if (m.type === 'channel_reestablish') nonces.push(toHex(m.verificationNonce));
+    if (m.type === 'commitment_signed') nonces.push(toHex(m.signingNonce));
+    if (m.type === 'revoke_and_ack') nonces.push(toHex(m.nextVerificationNonce));
+    if (m.type === 'close_propose' && m.attempt > 0) {
+      const body = toHex(encodeMessage(m));
+      const had = proposals.get(m.attempt);
+      if (had !== undefined) expect(body, `attempt ${m.attempt} proposed twice, differently`).toBe(had);
+      proposals.set(m.attempt, body);
+    }
+  }
+  expect(new Set(nonces).size).toBe(nonces.length);
+  expect(counter.max()).toBeLessThanOrEqual(1);
+}
+
+describe('reconnect in each close step', () => {
+  for (const after of ['stfu', 'close_propose', 'close_nonce', 'close_agg_nonce', 'close_psig', 'close_done'])
+    test(`a client's link drops right after its first ${after}: the close still confirms, no nonce reused`, async () => {
+      const counter = nonceCounter();
+      const w = await World.create({
+        seed: `close-reconnect-${after}`,
+        clients: 3,
+        lspPolicy: { maxClients: 3 },
+        nonceObserver: counter,
+      });
+      world = w;
+      const f = await openFactory(w);
+      const scripts = w.clients.map((c) => closeScriptOf(c, f.factoryId));
+      const victim = w.clients[1] as RoleNode;
+      let dropped = false;
+      w.net.observers.push((d) => {
+        if (dropped || d.message.type !== after) return;
+        if (d.from !== victim.nodeId && d.to !== victim.nodeId) return;
+        dropped = true;
+        w.disconnect(d.from, d.to);
+      });
+      await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
+      expect(dropped).toBe(true);
+      await mineUntilClosed(w);
+      await checkClosed(w, f, [10_000n, 10_000n, 10_000n], scripts);
+      checkNonces(w, counter);
+      const kinds = (await lspEvents(w)).map((e) => e.kind);
+      expect(kinds.filter((k) => k === 'FactoryClosed')).toHaveLength(1);
+      expect(kinds).not.toContain('CloseStalled');
+      expect(kinds).not.toContain('InvariantViolated');
+    });
+});
+
+/** Kill points: right after a role handled an input (a message type or the command), or before an action. */
+const RESTARTS: readonly {
+  readonly role: 'lsp' | 'client';
+  readonly name: string;
+  readonly after?: string;
+  readonly before?: (a: { kind: string; label?: string; message?: { type: string } }) => boolean;
+  /** Lose the victim's close_done, then kill it once the network is quiet. */
+  readonly loseDone?: boolean;
+  /** The attempt that ends up signed. */
+  readonly attempt: number;
+}[] = [
+  { role: 'lsp', name: 'after close_factory', after: 'close_factory', attempt: 1 },
+  { role: 'lsp', name: 'after a stfu', after: 'stfu', attempt: 1 },
+  { role: 'lsp', name: 'after a close_nonce', after: 'close_nonce', attempt: 2 },
+  { role: 'lsp', name: 'after a close_psig', after: 'close_psig', attempt: 2 },
+  {
+    role: 'lsp',
+    name: 'between persisting the signed close and broadcasting it (broadcast again at the next block)',
+    before: (a) => a.kind === 'broadcast' && a.label === 'close',
+    attempt: 1,
+  },
+  { role: 'client', name: 'after stfu', after: 'stfu', attempt: 1 },
+  { role: 'client', name: 'after close_propose', after: 'close_propose', attempt: 2 },
+  {
+    role: 'client',
+    name: 'between persisting its agreement and sending close_nonce',
+    before: (a) => a.kind === 'send' && a.message?.type === 'close_nonce',
+    attempt: 2,
+  },
+  {
+    role: 'client',
+    name: 'after close_agg_nonce (its psig lost with it)',
+    after: 'close_agg_nonce',
+    attempt: 2,
+  },
+  {
+    role: 'client',
+    name: 'after its psig was in, before close_done (sent again, checked from its stored agreement)',
+    loseDone: true,
+    attempt: 1,
+  },
+  { role: 'client', name: 'after close_done', after: 'close_done', attempt: 1 },
+];
+
+describe('restart from SQLite in each close step', () => {
+  for (const r of RESTARTS)
+    test(`${r.role} killed ${r.name}, restored from its store: the close still confirms, no nonce reused`, async () => {
+      const counter = nonceCounter();
+      const w = await World.create({
+        seed: `close-restart-${r.role}-${r.name}`,
+        clients: 3,
+        lspPolicy: { maxClients: 3 },
+        nonceObserver: counter,
+      });
+      world = w;
+      const f = await openFactory(w);
+      const scripts = w.clients.map((c) => closeScriptOf(c, f.factoryId));
+      const victim: RoleNode = r.role === 'lsp' ? w.lsp : (w.clients[1] as RoleNode);
+      let killed = false;
+      if (r.before !== undefined) {
+        const before = r.before;
+        victim.crashPoint = (a) => {
+          if (killed || !before(a as never)) return false;
+          killed = true;
+          return true;
+        };
+      }
+      if (r.after !== undefined) {
+        const input = victim.input.bind(victim);
+        victim.input = async (i) => {
+          await input(i);
+          const hit = i.type === r.after || (i.type === 'message' && i.message.type === r.after);
+          if (!killed && hit) {
+            killed = true;
+            await w.crash(victim);
+          }
+        };
+      }
+      if (r.loseDone === true)
+        w.net.interceptors.push((_from, to, m) => {
+          if (killed || m.type !== 'close_done' || to !== victim.nodeId) return undefined;
+          killed = true;
+          return null;
+        });
+      await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
+      if (r.loseDone === true) await w.crash(victim);
+      expect(killed).toBe(true);
+      for (let round = 0; round < 3; round++) {
+        if (victim.down) await w.restart(victim);
+        await mineUntilClosed(w, 3);
+      }
+      await checkClosed(w, f, [10_000n, 10_000n, 10_000n], scripts);
+      checkNonces(w, counter);
+      const kinds = (await lspEvents(w)).map((e) => e.kind);
+      for (const once of ['CloseSigned', 'FactoryClosed'])
+        expect(
+          kinds.filter((k) => k === once),
+          once,
+        ).toHaveLength(1);
+      const signed = (await lspEvents(w)).find((e) => e.kind === 'CloseSigned') as { attempt: number };
+      // A lost attempt is never resumed: a fresh one (attempt + 1) follows the restart.
+      expect(signed.attempt).toBe(r.attempt);
+      expect(w.broadcasts.filter((b) => b.label === 'close').map((b) => b.outcome)).toEqual(['accepted']);
+      expect(kinds).not.toContain('CloseStalled');
+      expect(kinds).not.toContain('InvariantViolated');
+      for (const c of w.clients) {
+        const ck = (await clientEvents(c)).map((e) => e.kind);
+        expect(ck.filter((k) => k === 'FactoryClosed')).toHaveLength(1);
+        expect(ck.filter((k) => k === 'CloseSigned')).toHaveLength(1);
+        expect(ck).not.toContain('InvariantViolated');
+      }
+    });
 });
