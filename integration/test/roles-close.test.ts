@@ -10,7 +10,7 @@ import type { NonceObserver } from '@superscalar/poon-dryja';
 import { decodeTx } from '@superscalar/tx';
 import { encodeMessage } from '@superscalar/wire';
 import { afterEach, describe, expect, test } from 'vitest';
-import { clientOf, factoryOf, openFactory, type RoleNode, World } from '../harness/index.js';
+import { clientOf, factoryOf, openFactory, type RoleNode, registerAll, World } from '../harness/index.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -325,7 +325,7 @@ describe('blame and fee bump', () => {
 });
 
 describe('an offline client, and HTLCs, delay the close', () => {
-  test('an offline client: no proposal, CloseStalled { missing } at closeDeadlineMs; after it is back, close_factory closes', async () => {
+  test('an offline client: no proposal, CloseStalled { missing } at closeDeadlineMs; back, it asks again and the factory closes', async () => {
     const w = await World.create({
       seed: 'close-offline',
       clients: 3,
@@ -353,8 +353,12 @@ describe('an offline client, and HTLCs, delay the close', () => {
     for (const c of w.clients) expect(clientOf(c).factory(f.factoryId)?.phase).toBe('open');
     await w.connect(away);
     await w.drive();
-    expect(w.messages('close_propose')).toHaveLength(0); // a stalled close waits for the embedder
-    await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
+    expect(w.messages('close_propose')).toHaveLength(0); // a stalled close waits to be asked again
+    // The client that was away asks for it (the LSP's policy grants it): the close starts again.
+    await w.command(away, { type: 'request_close', factoryId: fromHex(f.factoryId) });
+    expect((await lspEvents(w)).filter((e) => e.kind === 'CloseRequested')).toEqual([
+      expect.objectContaining({ peer: away.nodeId, accepted: true }),
+    ]);
     await mineUntilClosed(w);
     await checkClosed(w, f, [10_000n, 10_000n, 10_000n], scripts);
   });
@@ -589,4 +593,80 @@ describe('restart from SQLite in each close step', () => {
         expect(ck).not.toContain('InvariantViolated');
       }
     });
+});
+
+describe('commands and bad close messages', () => {
+  test('close_factory / bump_close / request_close refused by phase (FactoryStateError), close messages out of place answered by their consequence', async () => {
+    const w = await World.create({ seed: 'close-refusals', clients: 2, lspPolicy: { maxClients: 2 } });
+    world = w;
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    await registerAll(w); // maxClients registered: formed, funded, not open before a block
+    const f0 = factoryOf(w);
+    expect(f0.phase).toBe('funded');
+    const id = fromHex(f0.factoryId);
+    // Funded, not open yet: nothing to close.
+    await w.command(w.lsp, { type: 'close_factory', factoryId: id });
+    await w.command(a, { type: 'request_close', factoryId: id });
+    const refusedEarly = (await lspEvents(w)).filter((e) => e.kind === 'CommandRefused');
+    expect(refusedEarly).toEqual([
+      expect.objectContaining({ command: 'close_factory', code: 'LSP_FACTORY_STATE' }),
+    ]);
+    expect((await clientEvents(a)).filter((e) => e.kind === 'CommandRefused')).toEqual([
+      expect.objectContaining({ command: 'request_close', code: 'CLIENT_FACTORY_STATE' }),
+    ]);
+    for (let i = 0; i < 3 && factoryOf(w).phase !== 'open'; i++) await w.mine(1);
+    const f = factoryOf(w);
+    const scripts = w.clients.map((c) => closeScriptOf(c, f.factoryId));
+    // A close_propose from the LSP before the client's channel is quiescent: refused, nothing signed.
+    w.net.send(w.lsp.nodeId, a.nodeId, {
+      type: 'close_propose',
+      factoryId: id,
+      attempt: 9,
+      tipHeight: w.chain.height,
+      closeFeeRate: 1_000,
+      outputs: [{ script: fromHex(scripts[0] as string), amount: 10_000n }],
+    });
+    await w.drive();
+    const disturbed = (await clientEvents(a)).filter((e) => e.kind === 'CloseRefused');
+    expect(disturbed.map((e) => (e as { fault: string }).fault)).toEqual(['channel-busy']);
+    // Nothing signed yet: no bump. Keep b away so that the close waits.
+    w.disconnect(b.nodeId, w.lsp.nodeId, { keepDown: true });
+    await w.drive();
+    await w.command(w.lsp, { type: 'close_factory', factoryId: id });
+    await w.command(w.lsp, { type: 'close_factory', factoryId: id });
+    await w.command(w.lsp, { type: 'bump_close', factoryId: id, feeRate: 5_000 });
+    const refused = (await lspEvents(w)).filter((e) => e.kind === 'CommandRefused').slice(1);
+    expect(closeInfo(w).step).toBe('quiescing');
+    expect(refused.map((e) => [(e as { command: string }).command, (e as { code: string }).code])).toEqual([
+      ['close_factory', 'LSP_FACTORY_STATE'],
+      ['bump_close', 'LSP_FACTORY_STATE'],
+    ]);
+    // A client's close messages for an attempt that is not in flight are stale (ignored: no answer).
+    const before = w.net.delivered.length;
+    w.net.send(a.nodeId, w.lsp.nodeId, {
+      type: 'close_nonce',
+      factoryId: id,
+      attempt: 7,
+      pubnonce: Uint8Array.from({ length: 66 }, (_, k) => (k === 0 || k === 33 ? 2 : 1)),
+    });
+    await w.drive();
+    expect(w.net.delivered.slice(before + 1).filter((d) => d.from === w.lsp.nodeId)).toHaveLength(0);
+    // close_done is the LSP's to send: from a client it earns a warning.
+    w.net.send(a.nodeId, w.lsp.nodeId, {
+      type: 'close_done',
+      factoryId: id,
+      attempt: 1,
+      signature: new Uint8Array(64),
+    });
+    await w.drive();
+    expect(w.messages('warning', w.lsp).at(-1)?.message).toMatchObject({
+      text: expect.stringContaining('not a message an LSP receives'),
+    });
+    // b back: the close completes with attempt 1 (the stray messages changed nothing).
+    await w.connect(b);
+    await w.drive();
+    await mineUntilClosed(w);
+    const ev = await checkClosed(w, f, [10_000n, 10_000n], scripts);
+    expect(ev.attempt).toBe(1);
+  });
 });

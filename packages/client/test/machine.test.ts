@@ -129,6 +129,43 @@ describe('Client', () => {
     for (const j of junk) expect(() => c.handle(j as never, 1)).not.toThrow();
   });
 
+  test("the close's events decode, bigints inside the balances list too", () => {
+    const closed = {
+      factoryId: 'ab',
+      txid: 'cd',
+      height: 9,
+      attempt: 1,
+      balances: [{ clientIndex: 1, balance: '10000', paid: '10000' }],
+      lspAmount: '90000',
+      fee: '150',
+    };
+    const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
+    expect(decodeClientEvent({ kind: 'FactoryClosed', payload: enc(closed) })).toEqual({
+      kind: 'FactoryClosed',
+      ...closed,
+      balances: [{ clientIndex: 1, balance: 10_000n, paid: 10_000n }],
+      lspAmount: 90_000n,
+      fee: 150n,
+    });
+    expect(
+      decodeClientEvent({
+        kind: 'CloseProposed',
+        payload: enc({
+          factoryId: 'ab',
+          attempt: 1,
+          txid: 'cd',
+          balance: '1',
+          ownOutput: '0',
+          closeFeeRate: 1000,
+          fee: '2',
+        }),
+      }),
+    ).toMatchObject({ balance: 1n, ownOutput: 0n, fee: 2n });
+    expect(() =>
+      decodeClientEvent({ kind: 'FactoryClosed', payload: enc({ ...closed, balances: 3 }) }),
+    ).toThrow(DecodeError);
+  });
+
   test('restore refuses a damaged record with a typed error', () => {
     const bad: BlobRecord = {
       key: 'client/meta',
@@ -151,5 +188,7 @@ describe('Client', () => {
       reRegister: true,
     });
     expect(() => resolveClientPolicy({ maxToSelfDelay: 0 })).toThrow(InvalidArgumentError);
+    expect(resolveClientPolicy().maxCloseFeeRate).toBe(100_000);
+    expect(() => resolveClientPolicy({ maxCloseFeeRate: 999 })).toThrow(InvalidArgumentError);
   });
 });

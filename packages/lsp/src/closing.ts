@@ -104,10 +104,12 @@ export function onClosePropose(core: LspCore, peer: PeerId, m: ClosePropose): vo
         factoryId: f.idHex,
       },
     );
-  if (f.phase === 'closing')
+  // A stalled close (its deadline passed with nothing signed) may be asked for again.
+  const stalled = f.phase === 'closing' && f.close?.step === 'stalled';
+  if (f.phase === 'closing' && !stalled)
     throw new StaleMessageError(peer, 'a close request while the factory is closing', { factoryId: f.idHex });
   let accepted = false;
-  if (f.phase === 'open') {
+  if (f.phase === 'open' || stalled) {
     try {
       accepted = core.policy.acceptCloseRequest({ factoryId: f.idHex, peer, clientIndex: client }) === true;
     } catch (e) {
@@ -121,13 +123,14 @@ export function onClosePropose(core: LspCore, peer: PeerId, m: ClosePropose): vo
       type: 'warning',
       factoryId: f.id,
       text:
-        f.phase === 'open'
+        f.phase === 'open' || stalled
           ? "close request refused by the LSP's policy"
           : `close request refused: the factory is ${f.phase}, not open`,
     });
     return;
   }
-  begin(core, f, peer);
+  if (stalled) restart(core, f, null);
+  else begin(core, f, peer);
 }
 
 function begin(core: LspCore, f: LspFactory, requestedBy: PeerId | null): void {

@@ -183,6 +183,29 @@ describe('Lsp', () => {
     expect(() =>
       decodeLspEvent({ kind: 'FactoryProposed', payload: new TextEncoder().encode('{"amount":1}') }),
     ).toThrow(DecodeError);
+    // The close's events: bigints inside the balances list too.
+    const closed = {
+      factoryId: 'ab',
+      txid: 'cd',
+      height: 9,
+      attempt: 2,
+      balances: [{ clientIndex: 0, peer: '02', balance: '250', paid: '0' }],
+      lspAmount: '90000',
+      fee: '150',
+    };
+    expect(
+      decodeLspEvent({ kind: 'FactoryClosed', payload: new TextEncoder().encode(JSON.stringify(closed)) }),
+    ).toEqual({
+      kind: 'FactoryClosed',
+      ...closed,
+      balances: [{ clientIndex: 0, peer: '02', balance: 250n, paid: 0n }],
+      lspAmount: 90_000n,
+      fee: 150n,
+    });
+    const bad = { ...closed, balances: [{ clientIndex: 0, peer: '02', balance: 250, paid: '0' }] };
+    expect(() =>
+      decodeLspEvent({ kind: 'FactoryClosed', payload: new TextEncoder().encode(JSON.stringify(bad)) }),
+    ).toThrow(DecodeError);
   });
 
   test('policy defaults by network and bounds', () => {
@@ -198,5 +221,11 @@ describe('Lsp', () => {
       activeBlocks: 4320,
     });
     expect(() => resolveLspPolicy('regtest', { minClients: 5, maxClients: 2 })).toThrow(InvalidArgumentError);
+    const p = resolveLspPolicy('regtest');
+    expect([p.closeDeadlineMs, p.closeFeeRate]).toEqual([600_000, 1_000]);
+    expect(p.acceptCloseRequest({ factoryId: 'ab', peer: '02', clientIndex: 0 })).toBe(true);
+    expect(() => resolveLspPolicy('regtest', { acceptCloseRequest: 5 as never })).toThrow(
+      InvalidArgumentError,
+    );
   });
 });
