@@ -494,6 +494,12 @@ const RESTARTS: readonly {
 }[] = [
   { role: 'lsp', name: 'after close_factory', after: 'close_factory', attempt: 1 },
   { role: 'lsp', name: 'after a stfu', after: 'stfu', attempt: 1 },
+  {
+    role: 'lsp',
+    name: 'between persisting attempt 1 and sending its close_propose',
+    before: (a) => a.kind === 'send' && a.message?.type === 'close_propose',
+    attempt: 2,
+  },
   { role: 'lsp', name: 'after a close_nonce', after: 'close_nonce', attempt: 2 },
   { role: 'lsp', name: 'after a close_psig', after: 'close_psig', attempt: 2 },
   {
