@@ -10,7 +10,16 @@ import type { NonceObserver } from '@superscalar/poon-dryja';
 import { decodeTx } from '@superscalar/tx';
 import { encodeMessage } from '@superscalar/wire';
 import { afterEach, describe, expect, test } from 'vitest';
-import { clientOf, factoryOf, openFactory, type RoleNode, registerAll, World } from '../harness/index.js';
+import {
+  chance,
+  clientOf,
+  factoryOf,
+  openFactory,
+  type RoleNode,
+  registerAll,
+  seededRng,
+  World,
+} from '../harness/index.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -675,4 +684,53 @@ describe('commands and bad close messages', () => {
     const ev = await checkClosed(w, f, [10_000n, 10_000n], scripts);
     expect(ev.attempt).toBe(1);
   });
+});
+
+const RUNS = Number(process.env.PROPERTY_RUNS ?? (process.env.CI === 'true' ? 3 : 8));
+console.log(`roles-close chaos: PROPERTY_RUNS = ${RUNS} seeds`);
+
+describe('seeded chaos over the close', () => {
+  for (let run = 0; run < RUNS; run++)
+    test(`seed ${run}: random disconnections, delays and kills of any role during the close — it still confirms, everyone paid, no nonce twice`, async () => {
+      const counter = nonceCounter();
+      const w = await World.create({
+        seed: `close-chaos-${run}`,
+        clients: 3,
+        lspPolicy: { maxClients: 3 },
+        nonceObserver: counter,
+      });
+      world = w;
+      const f = await openFactory(w);
+      const scripts = w.clients.map((c) => closeScriptOf(c, f.factoryId));
+      const rng = seededRng(`close-chaos-${run}/kills`);
+      let kills = 0;
+      const arm = (n: RoleNode) => {
+        n.crashPoint = () => kills < 3 && chance(rng, 0.05) && ++kills > 0;
+      };
+      for (const n of w.all()) arm(n);
+      w.disconnectRate = 0.05;
+      w.delayRate = 0.3;
+      for (let i = 0; i < 30; i++) {
+        for (const n of w.all())
+          if (n.down) {
+            await w.restart(n);
+            arm(n);
+          }
+        if (!w.lsp.down && (await lspEvents(w)).some((e) => e.kind === 'FactoryClosed')) break;
+        const live = (w.lsp.machine as unknown as Lsp).factory(f.factoryId);
+        if (!w.lsp.down && live?.phase === 'open')
+          await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
+        await w.tick(11_000);
+        await w.mine(1);
+      }
+      for (const n of w.all()) n.crashPoint = undefined;
+      w.disconnectRate = 0;
+      w.delayRate = 0;
+      for (const n of w.all()) if (n.down) await w.restart(n);
+      await mineUntilClosed(w, 3);
+      await checkClosed(w, f, [10_000n, 10_000n, 10_000n], scripts);
+      checkNonces(w, counter);
+      for (const n of w.all())
+        expect((await n.events()).map((e) => e.kind)).not.toContain('InvariantViolated');
+    }, 120_000);
 });
