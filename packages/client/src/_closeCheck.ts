@@ -7,35 +7,57 @@
 import { equalBytes, toHex } from '@superscalar/core';
 import { buildCooperativeClose, type CooperativeClose, type FactoryOutline } from '@superscalar/factory-tree';
 import type { ClosePropose } from '@superscalar/wire';
-import { CloseRefusedError, CloseUnexpectedMessageError, InvalidArgumentError } from './errors.js';
+import {
+  CloseRefusedError,
+  InvalidArgumentError,
+  type StaleFault,
+  StaleMessageError,
+  type UnexpectedFault,
+  UnexpectedMessageError,
+} from './errors.js';
+
+// The machine's faults, raised by the close session for the LSP `peer` about factory `factoryId` (hex):
+// stale messages are ignored, unexpected ones answered with `error` and a disconnection.
+export class CloseFaults {
+  readonly peer: string;
+  readonly factoryId: string;
+  constructor(peer: string, factoryId: string) {
+    this.peer = peer;
+    this.factoryId = factoryId;
+  }
+
+  stale(fault: StaleFault, message: string): StaleMessageError {
+    return new StaleMessageError(this.peer, message, { factoryId: this.factoryId, fault });
+  }
+
+  unexpected(fault: UnexpectedFault, message: string, cause?: unknown): UnexpectedMessageError {
+    return new UnexpectedMessageError(this.peer, message, {
+      factoryId: this.factoryId,
+      consequence: 'disconnect',
+      fault,
+      ...(cause === undefined ? {} : { cause }),
+    });
+  }
+}
 
 // The envelope of a close_propose: this factory, a proposal (attempt ≥ 1), well-typed fields.
-export function checkPropose(message: ClosePropose, factoryId: Uint8Array): number {
+export function checkPropose(message: ClosePropose, factoryId: Uint8Array, faults: CloseFaults): number {
   if (typeof message !== 'object' || message === null || message.type !== 'close_propose')
     throw new InvalidArgumentError('options.message', 'expected a close_propose message');
   if (!(message.factoryId instanceof Uint8Array) || !equalBytes(message.factoryId, factoryId))
-    throw new CloseUnexpectedMessageError('wrong-factory', 'close_propose names another factory');
+    throw faults.unexpected('wrong-factory', 'close_propose names another factory');
   const { attempt, tipHeight, closeFeeRate, outputs } = message;
   if (attempt === 0)
-    throw new CloseUnexpectedMessageError(
-      'malformed',
-      'close_propose of attempt 0 is a close request, not a proposal',
-    );
+    throw faults.unexpected('malformed', 'close_propose of attempt 0 is a close request, not a proposal');
   const int = (v: unknown, max: number) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
   if (!int(attempt, 0xffff) || !int(tipHeight, 499_999_999) || !int(closeFeeRate, 0xffffffff))
-    throw new CloseUnexpectedMessageError(
-      'malformed',
-      'close_propose: attempt, tipHeight or closeFeeRate out of range',
-    );
+    throw faults.unexpected('malformed', 'close_propose: attempt, tipHeight or closeFeeRate out of range');
   if (
     !Array.isArray(outputs) ||
     outputs.length === 0 ||
     outputs.some((o) => !(o?.script instanceof Uint8Array) || typeof o.amount !== 'bigint' || o.amount < 0n)
   )
-    throw new CloseUnexpectedMessageError(
-      'malformed',
-      'close_propose: outputs must be { script, amount } entries',
-    );
+    throw faults.unexpected('malformed', 'close_propose: outputs must be { script, amount } entries');
   return attempt;
 }
 
@@ -87,8 +109,8 @@ export function rebuild(tree: FactoryOutline, message: ClosePropose, attempt: nu
   return close;
 }
 
-export function bytesField(v: unknown, length: number, name: string): Uint8Array {
+export function bytesField(v: unknown, length: number, name: string, faults: CloseFaults): Uint8Array {
   if (!(v instanceof Uint8Array) || v.length !== length)
-    throw new CloseUnexpectedMessageError('malformed', `${name}: expected ${length} bytes`);
+    throw faults.unexpected('malformed', `${name}: expected ${length} bytes`);
   return Uint8Array.from(v);
 }

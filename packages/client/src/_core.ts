@@ -6,13 +6,20 @@
  * @module
  */
 import { type Logger, type Network, type Rng, toHex } from '@superscalar/core';
-import type { ClientDistribution, ClientPath, ClientSigningState, Proposal } from '@superscalar/factory-tree';
+import type {
+  ClientDistribution,
+  ClientPath,
+  ClientSigningState,
+  CooperativeClose,
+  Proposal,
+} from '@superscalar/factory-tree';
 import type { Keychain } from '@superscalar/keys';
 import type { Op } from '@superscalar/persist';
 import type { Channel, NonceObserver } from '@superscalar/poon-dryja';
-import type { CommitmentSigned, Message } from '@superscalar/wire';
+import type { ClosePropose, CommitmentSigned, Message } from '@superscalar/wire';
 import { KeyCache } from './_keys.js';
 import { Out } from './_out.js';
+import type { ClientCloseSession } from './close.js';
 import {
   type ClientFactoryPhase,
   putFactoryState,
@@ -23,6 +30,30 @@ import {
 } from './codec.js';
 import { type ClientEvent, eventOp } from './events.js';
 import type { ResolvedClientPolicy } from './policy.js';
+
+/** A close attempt the client agreed to (persisted before its `close_nonce` left). */
+export interface AgreedClose {
+  readonly attempt: number;
+  /** The LSP's `close_propose`, as checked. */
+  readonly message: ClosePropose;
+  /** The client's own balance (sats) it was checked against. */
+  readonly balance: bigint;
+  readonly txid: string;
+  /** Memory only: the close rebuilt from `message` (lazily after a restart). */
+  close: CooperativeClose | null;
+}
+
+/** The cooperative close, client side. */
+export interface ClientClose {
+  /** Every attempt it agreed to, by attempt (their txids are watched). */
+  readonly agreed: Map<number, AgreedClose>;
+  /** The latest close it holds signed (`close_done` verified). */
+  signed: { readonly attempt: number; readonly txid: string; readonly raw: Uint8Array } | null;
+  /** The first block holding one of the agreed closes. */
+  confirmed: { readonly txid: string; readonly height: number } | null;
+  /** Memory only: the attempt in flight (its secret nonce; gone with the connection). */
+  session: ClientCloseSession | null;
+}
 
 /** A factory the client takes part in. */
 export interface ClientFactory {
@@ -59,6 +90,12 @@ export interface ClientFactory {
   /** Memory only: our commitment-0 signature, held until we hold our own commitment 0. */
   heldCommit: CommitmentSigned | null;
   readyEmitted: boolean;
+  /** Memory only: the channel reported `quiescent` (stfu both ways) since its last connection. */
+  quiescent: boolean;
+  /** Memory only: `request_close` waits for the next connection. */
+  closeRequested: boolean;
+  /** The cooperative close (phase `closing`, or an attempt refused while open), or null. */
+  close: ClientClose | null;
 }
 
 /** Dependencies the machine is built with. */
@@ -80,8 +117,8 @@ export class ClientCore {
   meta: StoredMeta;
   readonly registrations = new Map<number, StoredRegistration>();
   readonly factories = new Map<string, ClientFactory>();
-  /** Ended factories (aborted, refused, abandoned, closed): their late messages are stale. */
-  readonly finished = new Set<string>();
+  /** Ended factories (aborted, refused, abandoned, closed), with how they ended: their late messages are stale. */
+  readonly finished = new Map<string, 'aborted' | 'abandoned' | 'closed'>();
   connected = false;
   /** Counts connections to the LSP: what was sent on the current one arrives (FIFO), earlier ones may not have. */
   connection = 0;
@@ -150,7 +187,10 @@ export class ClientCore {
   /** Moves an ended factory to the tombstones. */
   finish(f: ClientFactory): void {
     this.factories.delete(f.idHex);
-    this.finished.add(f.idHex);
+    this.finished.set(
+      f.idHex,
+      f.phase === 'closed' ? 'closed' : f.phase === 'abandoned' ? 'abandoned' : 'aborted',
+    );
   }
 
   log(

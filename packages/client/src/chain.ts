@@ -11,6 +11,7 @@ import { FactoryAbortReason } from '@superscalar/wire';
 import type { ClientCore, ClientFactory } from './_core.js';
 import { markFunded } from './ceremony.js';
 import { drive } from './channels.js';
+import { closeOnBlock, closeOnBlockDisconnected } from './closing.js';
 
 /** `block_connected`. */
 export function onBlockConnected(
@@ -26,6 +27,10 @@ export function onBlockConnected(
   const inBlock = new Set(txids);
   for (const f of [...core.factories.values()]) {
     if (f.channel !== null) drive(core, f, { type: 'block', height });
+    if (f.phase === 'closing') {
+      closeOnBlock(core, f, height, inBlock);
+      continue;
+    }
     const txid = f.proposal.funding.txid;
     if (
       f.fundingConfirmedAt === null &&
@@ -62,13 +67,15 @@ export function onBlockConnected(
 export function onBlockDisconnected(core: ClientCore, height: number): void {
   core.meta = { ...core.meta, tip: { height: height - 1, hash: '' } };
   core.saveMeta();
-  for (const f of core.factories.values())
+  for (const f of core.factories.values()) {
+    closeOnBlockDisconnected(core, f, height);
     if (f.fundingConfirmedAt !== null && f.fundingConfirmedAt >= height) {
       core.log('warn', 'funding un-confirmed by a reorganisation', { factoryId: f.idHex, height });
       f.fundingConfirmedAt = null;
       if (f.phase === 'open') f.phase = 'funded';
       core.saveFactory(f);
     }
+  }
 }
 
 function abandon(core: ClientCore, f: ClientFactory, height: number, deadline: number): void {

@@ -231,6 +231,11 @@ function onChannelEvent(core: ClientCore, f: ClientFactory, e: ChannelEvent): vo
     }
     return;
   }
+  if (e.type === 'quiescent') {
+    f.quiescent = true;
+    core.log('debug', 'channel quiescent', { channelId: f.channelIdHex });
+    return;
+  }
   if (e.type === 'error') {
     const err = e.error;
     core.log('warn', 'channel peer fault', { channelId: f.channelIdHex, action: err.action }, err);

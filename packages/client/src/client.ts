@@ -9,9 +9,8 @@
  * and the distribution. Faults never escape `handle`: the LSP's faults map to their consequence, a
  * bug to an `InvariantViolated` event.
  *
- * Phases of a factory: `ceremony`, `funded`, `open`, and the ends `aborted` and `abandoned`;
- * `closing`/`closed` are the cooperative close's (its messages are answered with a `warning` until it
- * lands).
+ * Phases of a factory: `ceremony`, `funded`, `open`, `closing` (it agreed to a cooperative close,
+ * `closing.ts`), and the ends `aborted`, `abandoned` and `closed`.
  *
  * @module
  */
@@ -21,16 +20,21 @@ import type { Keychain } from '@superscalar/keys';
 import type { BlobRecord } from '@superscalar/persist';
 import { Channel, type NonceObserver } from '@superscalar/poon-dryja';
 import { channelIdOf, type Message } from '@superscalar/wire';
-import { ClientCore, type ClientFactory, type ClientCore as Core } from './_core.js';
+import { type ClientClose, ClientCore, type ClientFactory, type ClientCore as Core } from './_core.js';
 import { Out } from './_out.js';
 import { endCeremony, onAggNonces, onFunded, onLspAbort, onSigned } from './ceremony.js';
 import { onBlockConnected, onBlockDisconnected } from './chain.js';
 import { onChannelMessage, onChannelSetup } from './channels.js';
+import { onCloseAggNonce, onCloseDone, onClosePropose, onRequestClose } from './closing.js';
 import {
+  agreedKey,
   type ClientFactoryPhase,
   channelKey,
+  closeKey,
   META_KEY,
   type RegistrationStatus,
+  readAgreedClose,
+  readClose,
   readFactoryState,
   readMeta,
   readRecord,
@@ -43,7 +47,6 @@ import {
   DecodeError,
   InvalidArgumentError,
   InvariantError,
-  NotImplementedError,
   NotLspError,
   PeerFaultError,
   UnexpectedMessageError,
@@ -94,6 +97,16 @@ export interface ClientFactoryInfo {
     readonly localCommitmentNumber: number;
     readonly remoteCommitmentNumber: number;
     readonly balances?: { readonly lspMsat: bigint; readonly clientMsat: bigint };
+    /** The channel is quiescent (stfu both ways) since its last connection. */
+    readonly quiescent: boolean;
+  };
+  /** The cooperative close, once the client agreed to an attempt. */
+  readonly close?: {
+    /** Every attempt it agreed to (any of their txids confirming closes the factory). */
+    readonly attempts: readonly { readonly attempt: number; readonly txid: string }[];
+    /** The close it holds signed (verified `close_done`), ready to broadcast. */
+    readonly signed?: { readonly attempt: number; readonly txid: string; readonly raw: Uint8Array };
+    readonly confirmedAt?: number;
   };
 }
 
@@ -117,9 +130,7 @@ const ON_INPUT: { readonly [T in ClientInput['type']]: Step<InputOf<T>> } = {
       ...(i.profile === undefined ? {} : { profile: i.profile }),
     });
   },
-  request_close: () => {
-    throw new NotImplementedError('request_close (the cooperative close)');
-  },
+  request_close: (core, i) => onRequestClose(core, i.factoryId),
 };
 
 type MessageStep = (core: Core, peer: string, m: never) => void;
@@ -144,24 +155,15 @@ const ON_MESSAGE: Partial<Record<Message['type'], MessageStep>> = {
   update_fail_htlc: channel,
   update_fee: channel,
   stfu: channel,
-  // The cooperative close's messages: routed here until its handler lands.
-  close_propose: closeNotYet,
-  close_nonce: closeNotYet,
-  close_agg_nonce: closeNotYet,
-  close_psig: closeNotYet,
-  close_done: closeNotYet,
+  // The cooperative close (close_nonce and close_psig are the client's own: never received).
+  close_propose: onClosePropose as MessageStep,
+  close_agg_nonce: onCloseAggNonce as MessageStep,
+  close_done: onCloseDone as MessageStep,
   error: (core, peer, m: { text: string }) => core.log('warn', 'peer error', { peer, text: m.text }),
   warning: (core, peer, m: { text: string }) => core.log('info', 'peer warning', { peer, text: m.text }),
   ping: () => {},
   pong: () => {},
 };
-
-function closeNotYet(_core: Core, peer: string, m: { type: string }): void {
-  throw new UnexpectedMessageError(
-    peer,
-    `${m.type}: the cooperative close is not implemented in this release`,
-  );
-}
 
 function onMessage(core: Core, peer: string, m: Message): void {
   if (peer !== core.lsp) throw new NotLspError(peer);
@@ -352,7 +354,21 @@ function info(f: ClientFactory): ClientFactoryInfo {
       localCommitmentNumber: ch?.localCommitmentNumber ?? -1,
       remoteCommitmentNumber: ch?.remoteCommitmentNumber ?? -1,
       ...(spec === undefined ? {} : { balances: { lspMsat: spec.lspMsat, clientMsat: spec.clientMsat } }),
+      quiescent: f.quiescent,
     },
+    ...(f.close === null || f.close.agreed.size === 0
+      ? {}
+      : {
+          close: {
+            attempts: [...f.close.agreed.values()]
+              .map((a) => ({ attempt: a.attempt, txid: a.txid }))
+              .sort((a, b) => a.attempt - b.attempt),
+            ...(f.close.signed === null
+              ? {}
+              : { signed: { ...f.close.signed, raw: Uint8Array.from(f.close.signed.raw) } }),
+            ...(f.close.confirmed === null ? {} : { confirmedAt: f.close.confirmed.height }),
+          },
+        }),
   };
 }
 
@@ -422,7 +438,7 @@ function restoreFactory(
 ): void {
   const s = readFactoryState(b);
   if (s.phase === 'aborted' || s.phase === 'abandoned' || s.phase === 'closed') {
-    core.finished.add(idHex);
+    core.finished.set(idHex, s.phase);
     return;
   }
   const rb = byKey.get(recordKey(idHex));
@@ -463,7 +479,23 @@ function restoreFactory(
     channel: null,
     heldCommit: null,
     readyEmitted: false,
+    quiescent: false,
+    closeRequested: false,
+    close: null,
   };
+  const kb = byKey.get(closeKey(idHex));
+  const agreed = new Map<number, ClientClose['agreed'] extends Map<number, infer A> ? A : never>();
+  const prefix = `${closeKey(idHex)}/`;
+  for (const [key, ab] of byKey) {
+    if (!key.startsWith(prefix)) continue;
+    const a = readAgreedClose(ab);
+    if (key !== agreedKey(idHex, a.attempt)) throw new DecodeError(key, 'attempt mismatch');
+    agreed.set(a.attempt, { ...a, close: null });
+  }
+  if (kb !== undefined || agreed.size > 0) {
+    const k = kb === undefined ? { signed: null, confirmed: null } : readClose(kb);
+    f.close = { agreed, signed: k.signed, confirmed: k.confirmed, session: null };
+  }
   const cb = byKey.get(channelKey(f.channelIdHex));
   if (cb !== undefined) {
     const k = core.keys.channelKeys(f.factoryIndex, f.clientIndex);

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { asserters, equalBytes, fromHex, type Rng, reversed } from '@superscalar/core';
+import { asserters, equalBytes, fromHex, type Rng, reversed, toHex } from '@superscalar/core';
 import {
   buildClientPath,
   type ClientSigningState,
@@ -44,14 +44,8 @@ import {
   type ClosePsig,
   factoryIdOf,
 } from '@superscalar/wire';
-import { bytesField, checkPropose, rebuild } from './_closeCheck.js';
-import {
-  CloseRefusedError,
-  CloseSignatureError,
-  CloseStaleMessageError,
-  CloseUnexpectedMessageError,
-  InvalidArgumentError,
-} from './errors.js';
+import { bytesField, CloseFaults, checkPropose, rebuild } from './_closeCheck.js';
+import { CloseRefusedError, CloseSignatureError, InvalidArgumentError } from './errors.js';
 
 const check = asserters((argument, message) => new InvalidArgumentError(argument, message));
 
@@ -75,6 +69,8 @@ export interface ClientCloseOptions {
   readonly balance: bigint;
   /** Its own close script (from its own keychain); the proposal must name the same one. */
   readonly closeScript: Uint8Array;
+  /** The LSP's node id (lower-case hex): the peer the session's errors name. */
+  readonly lspNodeId: string;
   /** The client's chain tip height. */
   readonly tipHeight: number;
   /** The highest close fee rate it accepts, sat/kvB. */
@@ -109,6 +105,7 @@ export class ClientCloseSession {
   /** What the close pays the client's own close address (0 when its balance is below dust). */
   readonly ownOutput: bigint;
   readonly #outline: FactoryOutline;
+  readonly #faults: CloseFaults;
   readonly #nonce: CloseNonce;
   readonly #state: ClientSigningState;
   #phase: ClientClosePhase = 'awaiting-agg-nonce';
@@ -120,8 +117,8 @@ export class ClientCloseSession {
    *
    * @throws {CloseRefusedError} the close does not pay the client's own close address at least its
    *   balance, or is not well formed (do not sign; keep the factory open).
-   * @throws {CloseUnexpectedMessageError} a message for another factory, a close request (attempt 0) or
-   *   malformed fields.
+   * @throws {UnexpectedMessageError} a message for another factory, a close request (attempt 0) or
+   *   malformed fields (consequence `disconnect`).
    * @throws {InvalidArgumentError} malformed options, a secret key or close script that is not the
    *   proposal's for `clientIndex`, or a `path` not built from `proposal`.
    */
@@ -153,8 +150,11 @@ export class ClientCloseSession {
     if (path !== undefined && (typeof path !== 'object' || path === null || path.proposal !== proposal))
       throw new InvalidArgumentError('options.path', 'must be built from options.proposal');
 
+    if (typeof options.lspNodeId !== 'string' || options.lspNodeId.length === 0)
+      throw new InvalidArgumentError('options.lspNodeId', "expected the LSP's node id");
     this.factoryId = factoryIdOf(proposal);
-    this.attempt = checkPropose(message, this.factoryId);
+    this.#faults = new CloseFaults(options.lspNodeId, toHex(this.factoryId));
+    this.attempt = checkPropose(message, this.factoryId, this.#faults);
     const at = this.attempt;
     if (message.tipHeight > tip + ahead || message.tipHeight < tip - behind)
       throw new CloseRefusedError(
@@ -221,17 +221,18 @@ export class ClientCloseSession {
    * Signs the checked close with the LSP's aggregate nonce: the `close_psig` to send. Once per
    * session: the nonce is spent.
    *
-   * @throws {CloseStaleMessageError} the same `close_agg_nonce` again, or one of an older attempt.
-   * @throws {CloseUnexpectedMessageError} another factory, another attempt, a second, different aggregate
-   *   nonce (never signed: one nonce, one signature), or an aggregate nonce that does not decode.
+   * @throws {StaleMessageError} the same `close_agg_nonce` again, or one of an older attempt (`ignore`).
+   * @throws {UnexpectedMessageError} another factory, another attempt, a second, different aggregate
+   *   nonce (never signed: one nonce, one signature), or an aggregate nonce that does not decode
+   *   (`disconnect`).
    */
   sign(message: CloseAggNonce): ClosePsig {
     this.#envelope(message, 'close_agg_nonce');
-    const aggnonce = bytesField(message.aggnonce, 66, 'aggnonce');
+    const aggnonce = bytesField(message.aggnonce, 66, 'aggnonce', this.#faults);
     if (this.#aggnonce !== undefined) {
       if (equalBytes(this.#aggnonce, aggnonce))
-        throw new CloseStaleMessageError('duplicate', 'close_agg_nonce already answered');
-      throw new CloseUnexpectedMessageError(
+        throw this.#faults.stale('duplicate', 'close_agg_nonce already answered');
+      throw this.#faults.unexpected(
         'conflicting',
         'a second, different close_agg_nonce: the nonce is spent and signs once',
       );
@@ -245,7 +246,7 @@ export class ClientCloseSession {
       }).psigs[0] as Uint8Array;
     } catch (e) {
       if (SigningError.isInstance(e))
-        throw new CloseUnexpectedMessageError('malformed', `close_agg_nonce: ${e.message}`, { cause: e });
+        throw this.#faults.unexpected('malformed', `close_agg_nonce: ${e.message}`, e);
       throw e;
     }
     this.#aggnonce = aggnonce;
@@ -258,19 +259,19 @@ export class ClientCloseSession {
    * funding output key. Returns the signed transaction.
    *
    * @throws {CloseSignatureError} the signature does not verify.
-   * @throws {CloseStaleMessageError} the same `close_done` again, or one of an older attempt.
-   * @throws {CloseUnexpectedMessageError} another factory or attempt, a `close_done` before this client
-   *   signed, a different second one, or a signature that is not 64 bytes.
+   * @throws {StaleMessageError} the same `close_done` again, or one of an older attempt (`ignore`).
+   * @throws {UnexpectedMessageError} another factory or attempt, a `close_done` before this client
+   *   signed, a different second one, or a signature that is not 64 bytes (`disconnect`).
    */
   complete(message: CloseDone): ClientCloseResult {
     this.#envelope(message, 'close_done');
-    const signature = bytesField(message.signature, 64, 'signature');
+    const signature = bytesField(message.signature, 64, 'signature', this.#faults);
     if (this.#phase === 'awaiting-agg-nonce')
-      throw new CloseUnexpectedMessageError('out-of-order', 'close_done before this client signed');
+      throw this.#faults.unexpected('out-of-order', 'close_done before this client signed');
     if (this.#signature !== undefined) {
       if (equalBytes(this.#signature, signature))
-        throw new CloseStaleMessageError('duplicate', 'close_done already received');
-      throw new CloseUnexpectedMessageError('conflicting', 'a second, different close_done');
+        throw this.#faults.stale('duplicate', 'close_done already received');
+      throw this.#faults.unexpected('conflicting', 'a second, different close_done');
     }
     if (!schnorrVerify(signature, this.close.sighash, this.#outline.funding.outputKey))
       throw new CloseSignatureError(
@@ -286,16 +287,16 @@ export class ClientCloseSession {
     if (typeof message !== 'object' || message === null || message.type !== type)
       throw new InvalidArgumentError('message', `expected a ${type} message`);
     if (!(message.factoryId instanceof Uint8Array) || !equalBytes(message.factoryId, this.factoryId))
-      throw new CloseUnexpectedMessageError('wrong-factory', `${type} names another factory`);
+      throw this.#faults.unexpected('wrong-factory', `${type} names another factory`);
     if (!Number.isInteger(message.attempt))
-      throw new CloseUnexpectedMessageError('malformed', `${type}: attempt is not an integer`);
+      throw this.#faults.unexpected('malformed', `${type}: attempt is not an integer`);
     if (message.attempt < this.attempt)
-      throw new CloseStaleMessageError(
+      throw this.#faults.stale(
         'old-attempt',
         `${type} of attempt ${message.attempt}, this is attempt ${this.attempt}`,
       );
     if (message.attempt > this.attempt)
-      throw new CloseUnexpectedMessageError(
+      throw this.#faults.unexpected(
         'future-attempt',
         `${type} of attempt ${message.attempt}, this session is attempt ${this.attempt}`,
       );

@@ -11,6 +11,8 @@
  * | `client/reg/<factoryIndex>` | 1 | JSON: a registration (terms, status, grant) |
  * | `client/f/<factoryId>` | 1 | JSON: phase, attempt, funding seen/confirmed (small, rewritten per step) |
  * | `client/f/<factoryId>/r` | 1 | JSON: factory index, client index, the unsigned funding transaction, and the `ClientFactoryRecord` bytes |
+ * | `client/f/<factoryId>/k` | 1 | JSON: the cooperative close — the close it holds signed (raw transaction), its confirmation |
+ * | `client/f/<factoryId>/k/<attempt>` | 1 | JSON: a close attempt it agreed to — the LSP's `close_propose` (wire bytes), its own balance, the txid — written once, before its `close_nonce` |
  * | `client/c/<channelId>` | poon-dryja's `CHANNEL_STATE_VERSION` | the channel's `encodeChannelState` |
  * | `client/c/<channelId>/<key>` | 1 | records the channel keeps with its state |
  *
@@ -23,6 +25,7 @@ import {
   encodeClientFactory,
 } from '@superscalar/factory-tree';
 import type { BlobRecord, Op } from '@superscalar/persist';
+import { type ClosePropose, decodeMessage, encodeMessage } from '@superscalar/wire';
 import { DecodeError } from './errors.js';
 
 export const RECORD_VERSION = 1;
@@ -31,6 +34,8 @@ export const regKey = (index: number) => `client/reg/${index}`;
 export const factoryKey = (idHex: string) => `client/f/${idHex}`;
 export const recordKey = (idHex: string) => `client/f/${idHex}/r`;
 export const channelKey = (idHex: string) => `client/c/${idHex}`;
+export const closeKey = (idHex: string) => `client/f/${idHex}/k`;
+export const agreedKey = (idHex: string, attempt: number) => `client/f/${idHex}/k/${attempt}`;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });
@@ -233,4 +238,78 @@ export function putChannelState(idHex: string, version: number, state: Uint8Arra
 /** @internal */
 export function putChannelBlob(idHex: string, key: string, bytes: Uint8Array): Op {
   return blob(`${channelKey(idHex)}/${key}`, bytes);
+}
+
+/** @internal */
+export interface StoredAgreedClose {
+  readonly attempt: number;
+  readonly message: ClosePropose;
+  readonly balance: bigint;
+  readonly txid: string;
+}
+
+/** @internal */
+export function putAgreedClose(idHex: string, a: StoredAgreedClose): Op {
+  return blob(
+    agreedKey(idHex, a.attempt),
+    json({ attempt: a.attempt, propose: toHex(encodeMessage(a.message)), balance: a.balance, txid: a.txid }),
+  );
+}
+
+/** @internal */
+export function readAgreedClose(b: BlobRecord): StoredAgreedClose {
+  const o = parse(b);
+  let message: ClosePropose;
+  try {
+    const m = decodeMessage(fromHex(need(b, o, 'propose', isHex)));
+    if (m.type !== 'close_propose') throw new Error(`a ${m.type}`);
+    message = m;
+  } catch (cause) {
+    throw new DecodeError(b.key, 'the close_propose does not decode', { cause });
+  }
+  return {
+    attempt: need(b, o, 'attempt', isInt),
+    message,
+    balance: BigInt(need<string>(b, o, 'balance', isDec)),
+    txid: need(b, o, 'txid', isHex),
+  };
+}
+
+/** @internal */
+export interface StoredClose {
+  readonly signed: { readonly attempt: number; readonly txid: string; readonly raw: Uint8Array } | null;
+  readonly confirmed: { readonly txid: string; readonly height: number } | null;
+}
+
+/** @internal */
+export function putClose(idHex: string, c: StoredClose): Op {
+  return blob(
+    closeKey(idHex),
+    json({
+      signed: c.signed === null ? null : { ...c.signed, raw: toHex(c.signed.raw) },
+      confirmed: c.confirmed,
+    }),
+  );
+}
+
+/** @internal */
+export function readClose(b: BlobRecord): StoredClose {
+  const o = parse(b);
+  const s = o.signed as Record<string, unknown> | null;
+  const c = o.confirmed as Record<string, unknown> | null;
+  if (s !== null && (typeof s !== 'object' || s === undefined))
+    throw new DecodeError(b.key, 'field signed malformed');
+  if (c !== null && (typeof c !== 'object' || c === undefined))
+    throw new DecodeError(b.key, 'field confirmed malformed');
+  return {
+    signed:
+      s === null
+        ? null
+        : {
+            attempt: need(b, s, 'attempt', isInt),
+            txid: need(b, s, 'txid', isHex),
+            raw: fromHex(need(b, s, 'raw', isHex)),
+          },
+    confirmed: c === null ? null : { txid: need(b, c, 'txid', isHex), height: need(b, c, 'height', isInt) },
+  };
 }

@@ -25,7 +25,7 @@ export type ClientErrorCode =
   | 'CLIENT_NOT_LSP'
   | 'CLIENT_INVALID_PROPOSAL'
   | 'CLIENT_INVALID_SIGNATURE'
-  | 'CLIENT_NOT_IMPLEMENTED'
+  | 'CLIENT_FACTORY_STATE'
   | 'CLIENT_INVARIANT'
   | 'CLIENT_STOPPED'
   | 'CLIENT_MACHINE_FAILED'
@@ -35,9 +35,7 @@ export type ClientErrorCode =
   | 'CLIENT_DISCOVERY_KEY_MISMATCH'
   | 'CLIENT_DISCOVERY_WRONG_NETWORK'
   | 'CLIENT_CLOSE_REFUSED'
-  | 'CLIENT_CLOSE_SIGNATURE_INVALID'
-  | 'CLIENT_CLOSE_STALE_MESSAGE'
-  | 'CLIENT_CLOSE_UNEXPECTED_MESSAGE';
+  | 'CLIENT_CLOSE_SIGNATURE_INVALID';
 
 /** Base of every error of `@superscalar/client`. */
 export class ClientError extends SuperscalarError<ClientErrorCode> {}
@@ -87,18 +85,47 @@ export class PeerFaultError extends ClientError {
 }
 tagError(PeerFaultError, '@superscalar/client:PeerFaultError');
 
+/** Why a message is stale: it repeats one already taken, or belongs to an older attempt. */
+export type StaleFault = 'duplicate' | 'old-attempt';
+
 /** A duplicate, a replay or a message of an earlier attempt: ignored. */
 export class StaleMessageError extends PeerFaultError {
-  constructor(peer: string, message: string, options?: { factoryId?: string }) {
+  /** What made it stale, when the refusing code says (the cooperative close's session does). */
+  readonly fault: StaleFault | undefined;
+  constructor(peer: string, message: string, options?: { factoryId?: string; fault?: StaleFault }) {
     super('CLIENT_STALE_MESSAGE', peer, 'ignore', message, options);
+    this.fault = options?.fault;
   }
 }
 tagError(StaleMessageError, '@superscalar/client:StaleMessageError');
 
-/** A message the current step does not expect. */
+/** How a message from the LSP breaks the protocol, when the refusing code says. */
+export type UnexpectedFault =
+  /** It names another factory. */
+  | 'wrong-factory'
+  /** It names an attempt this session is not. */
+  | 'future-attempt'
+  /** It comes before the step it answers. */
+  | 'out-of-order'
+  /** It differs from the LSP's earlier message of the same step (equivocation). */
+  | 'conflicting'
+  /** A field is missing or does not decode (a close request where a proposal belongs, a bad nonce). */
+  | 'malformed';
+
+/**
+ * A message the current step does not expect: a `warning` by default; the close's session raises it
+ * with `disconnect` (a message no honest LSP sends: equivocation, a malformed field).
+ */
 export class UnexpectedMessageError extends PeerFaultError {
-  constructor(peer: string, message: string, options?: { factoryId?: string; consequence?: Consequence }) {
+  /** What was wrong, when the refusing code says. */
+  readonly fault: UnexpectedFault | undefined;
+  constructor(
+    peer: string,
+    message: string,
+    options?: { factoryId?: string; consequence?: Consequence; cause?: unknown; fault?: UnexpectedFault },
+  ) {
     super('CLIENT_UNEXPECTED_MESSAGE', peer, options?.consequence ?? 'warning', message, options);
+    this.fault = options?.fault;
   }
 }
 tagError(UnexpectedMessageError, '@superscalar/client:UnexpectedMessageError');
@@ -155,13 +182,19 @@ export class InvalidSignatureError extends PeerFaultError {
 }
 tagError(InvalidSignatureError, '@superscalar/client:InvalidSignatureError');
 
-/** A command or message of a part not implemented in this release (the cooperative close). */
-export class NotImplementedError extends ClientError {
-  constructor(what: string) {
-    super('CLIENT_NOT_IMPLEMENTED', `${what} is not implemented in this release`);
+/** A command names a factory whose phase does not allow it (`request_close` of a factory not open). */
+export class FactoryStateError extends ClientError {
+  /** The factory, hex. */
+  readonly factoryId: string;
+  /** Its phase when the command came. */
+  readonly phase: string;
+  constructor(factoryId: string, phase: string, message: string) {
+    super('CLIENT_FACTORY_STATE', `factory ${factoryId} (${phase}): ${message}`);
+    this.factoryId = factoryId;
+    this.phase = phase;
   }
 }
-tagError(NotImplementedError, '@superscalar/client:NotImplementedError');
+tagError(FactoryStateError, '@superscalar/client:FactoryStateError');
 
 /** A bug: an internal invariant broke. Journalled as an `InvariantViolated` event. */
 export class InvariantError extends ClientError {
@@ -220,54 +253,15 @@ tagError(DiscoveryError, '@superscalar/client:DiscoveryError');
 
 // The cooperative close sessions' errors.
 
-/** Why a message from the LSP is stale: it repeats one already taken, or belongs to an older attempt. */
-export type CloseStaleFault = 'duplicate' | 'old-attempt';
-
-/** A message from the LSP that was already handled or is out of date. Action: ignore it. */
-export class CloseStaleMessageError extends ClientError {
-  /** What made it stale. */
-  readonly fault: CloseStaleFault;
-  constructor(fault: CloseStaleFault, message: string, options?: { cause?: unknown }) {
-    super('CLIENT_CLOSE_STALE_MESSAGE', message, options);
-    this.fault = fault;
-  }
-}
-tagError(CloseStaleMessageError, '@superscalar/client:CloseStaleMessageError');
-
-/** How a message from the LSP violates the protocol. */
-export type CloseUnexpectedFault =
-  /** It names another factory. */
-  | 'wrong-factory'
-  /** It names an attempt this session is not. */
-  | 'future-attempt'
-  /** It comes before the step it answers. */
-  | 'out-of-order'
-  /** It differs from the LSP's earlier message of the same step (equivocation). */
-  | 'conflicting'
-  /** A field is missing or does not decode (a close request where a proposal belongs, a bad nonce). */
-  | 'malformed';
-
-/**
- * A message from the LSP that the protocol does not allow here. Action: answer `error` and disconnect;
- * the session is unchanged.
- */
-export class CloseUnexpectedMessageError extends ClientError {
-  /** What was wrong. */
-  readonly fault: CloseUnexpectedFault;
-  constructor(fault: CloseUnexpectedFault, message: string, options?: { cause?: unknown }) {
-    super('CLIENT_CLOSE_UNEXPECTED_MESSAGE', message, options);
-    this.fault = fault;
-  }
-}
-tagError(CloseUnexpectedMessageError, '@superscalar/client:CloseUnexpectedMessageError');
-
 /**
  * Why the client refuses a proposed cooperative close: factory-tree's {@link CloseFault}s (its own
  * close address not paid at least its balance — `no-own-output`, `underpaid` — or not the §6 form),
  * or: `fee-too-high` (above the caller's cap), `lock-time` (nLockTime too far from the client's tip),
- * `wrong-outputs` (the outputs are not the §6 construction: order, owners, dust, fee or the LSP's rest).
+ * `wrong-outputs` (the outputs are not the §6 construction: order, owners, dust, fee or the LSP's rest),
+ * `channel-busy` (the machine's: its channel is not quiescent, or holds HTLCs — brief §6 closes only
+ * when none is pending).
  */
-export type CloseRefusal = CloseFault | 'fee-too-high' | 'lock-time' | 'wrong-outputs';
+export type CloseRefusal = CloseFault | 'fee-too-high' | 'lock-time' | 'wrong-outputs' | 'channel-busy';
 
 /**
  * The client will not sign this cooperative close (brief §6: it signs only if its **own** output pays

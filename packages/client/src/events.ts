@@ -81,6 +81,57 @@ export type ClientEvent =
       readonly channelId: string;
       readonly message: string;
     }
+  /**
+   * The LSP proposed a close this client checked and agreed to (its own close address paid at least
+   * `balance`, its own channel's balance): it is persisted, and its nonce sent.
+   */
+  | {
+      readonly kind: 'CloseProposed';
+      readonly factoryId: string;
+      readonly attempt: number;
+      readonly txid: string;
+      readonly balance: bigint;
+      readonly ownOutput: bigint;
+      readonly closeFeeRate: number;
+      readonly fee: bigint;
+    }
+  /**
+   * The client refused a proposed close and signed nothing (`fault`: a `CloseRefusal`, e.g.
+   * `no-own-output` — brief §12 flaw 6 — or `underpaid`); the LSP got a `warning`; the factory stays open.
+   */
+  | {
+      readonly kind: 'CloseRefused';
+      readonly factoryId: string;
+      readonly attempt: number;
+      readonly fault: string;
+      readonly text: string;
+    }
+  /** `close_done` verified: the client holds the signed close (and may broadcast it). */
+  | {
+      readonly kind: 'CloseSigned';
+      readonly factoryId: string;
+      readonly attempt: number;
+      readonly txid: string;
+    }
+  /**
+   * A close the client agreed to has `minimumDepth` confirmations: the factory and its channel are
+   * closed. `balances`: its own balance and output, and every other client's output (a balance below
+   * dust goes to the LSP's output and is invisible to the others).
+   */
+  | {
+      readonly kind: 'FactoryClosed';
+      readonly factoryId: string;
+      readonly txid: string;
+      readonly height: number;
+      readonly attempt: number;
+      readonly balances: readonly {
+        readonly clientIndex: number;
+        readonly balance: bigint;
+        readonly paid: bigint;
+      }[];
+      readonly lspAmount: bigint;
+      readonly fee: bigint;
+    }
   /** A command could not be carried out. */
   | {
       readonly kind: 'CommandRefused';
@@ -107,6 +158,10 @@ const KNOWN: readonly ClientEventKind[] = [
   'CeremonyAborted',
   'FactoryAbandoned',
   'ChannelFailed',
+  'CloseProposed',
+  'CloseRefused',
+  'CloseSigned',
+  'FactoryClosed',
   'CommandRefused',
   'InvariantViolated',
 ];
@@ -114,6 +169,15 @@ const KNOWN: readonly ClientEventKind[] = [
 const BIGINTS: Partial<Record<ClientEventKind, readonly string[]>> = {
   RegistrationGranted: ['capacity', 'balance'],
   FactoryProposed: ['capacity', 'balance'],
+  CloseProposed: ['balance', 'ownOutput', 'fee'],
+  FactoryClosed: ['lspAmount', 'fee'],
+};
+
+/** Bigint fields of the entries of a list field. */
+const NESTED: Partial<
+  Record<ClientEventKind, { readonly list: string; readonly fields: readonly string[] }>
+> = {
+  FactoryClosed: { list: 'balances', fields: ['balance', 'paid'] },
 };
 
 const enc = new TextEncoder();
@@ -156,6 +220,23 @@ export function decodeClientEvent(record: {
     if (typeof v !== 'string' || !/^-?\d+$/.test(v))
       throw new DecodeError(`event ${kind}`, `${f} is not a decimal string`);
     body[f] = BigInt(v);
+  }
+  const nested = NESTED[kind];
+  if (nested !== undefined) {
+    const list = body[nested.list];
+    if (!Array.isArray(list)) throw new DecodeError(`event ${kind}`, `${nested.list} is not a list`);
+    body[nested.list] = list.map((e: unknown) => {
+      if (typeof e !== 'object' || e === null)
+        throw new DecodeError(`event ${kind}`, `${nested.list}[] entry`);
+      const out: Record<string, unknown> = { ...e };
+      for (const f of nested.fields) {
+        const v = out[f];
+        if (typeof v !== 'string' || !/^-?\d+$/.test(v))
+          throw new DecodeError(`event ${kind}`, `${nested.list}[].${f} is not a decimal string`);
+        out[f] = BigInt(v);
+      }
+      return out;
+    });
   }
   return { kind, ...body } as ClientEvent;
 }

@@ -79,7 +79,10 @@ export type ClientCommand =
         readonly timezone: number;
       };
     }
-  /** Ask the LSP to close a factory cooperatively (brief §6; not implemented in this release). */
+  /**
+   * Ask the LSP to close an open factory cooperatively (brief §6): a close request (`close_propose`,
+   * attempt 0), now or at the next connection; the LSP decides.
+   */
   | { readonly type: 'request_close'; readonly factoryId: Uint8Array };
 
 /** Every input of the client's machine: what the runtime observed, and the embedder's commands. */

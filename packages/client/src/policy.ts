@@ -24,6 +24,8 @@ export interface ClientPolicy {
   readonly maxProposalBehind?: number;
   /** Register again with a fresh key after the LSP aborts a ceremony (default true). */
   readonly reRegister?: boolean;
+  /** Largest cooperative close fee rate signed, sat/kvB (default 100,000): the fee comes out of the LSP's output, but a close that never confirms ties the client up. */
+  readonly maxCloseFeeRate?: number;
 }
 
 /** {@link ClientPolicy} with every default filled in. */
@@ -59,5 +61,6 @@ export function resolveClientPolicy(policy: ClientPolicy = {}): ResolvedClientPo
     maxProposalAhead: int(p.maxProposalAhead ?? 1, 'maxProposalAhead', 0, 1_000),
     maxProposalBehind: int(p.maxProposalBehind ?? 6, 'maxProposalBehind', 0, 1_000),
     reRegister: p.reRegister ?? true,
+    maxCloseFeeRate: int(p.maxCloseFeeRate ?? 100_000, 'maxCloseFeeRate', 1000, 100_000_000),
   });
 }

@@ -87,6 +87,9 @@ export function onPropose(core: ClientCore, peer: string, m: FactoryPropose): vo
     channel: null,
     heldCommit: null,
     readyEmitted: false,
+    quiescent: false,
+    closeRequested: false,
+    close: null,
   };
   core.factories.set(idHex, f);
   core.saveRegistration({ ...r, status: 'used' });
@@ -111,7 +114,7 @@ function refuse(core: ClientCore, id: Uint8Array, r: StoredRegistration, e: Inva
   const idHex = toHex(id);
   core.log('warn', 'proposal refused', { factoryId: idHex, field: e.field }, e);
   core.saveRegistration({ ...r, status: 'used' });
-  core.finished.add(idHex);
+  core.finished.set(idHex, 'aborted');
   core.event({
     kind: 'CeremonyAborted',
     factoryId: idHex,

@@ -18,6 +18,7 @@ import type { FactoryReestablish } from '@superscalar/wire';
 import type { ClientCore, ClientFactory } from './_core.js';
 import { endCeremony, sendNonces } from './ceremony.js';
 import { channelSetupMessage, discardChannel, drive } from './channels.js';
+import { closeOnDisconnect, closeReestablishRecord, sendCloseRequest } from './closing.js';
 import { NotLspError, StaleMessageError, UnknownFactoryError } from './errors.js';
 import { resendPending } from './registration.js';
 
@@ -50,7 +51,16 @@ export function onPeerConnected(core: ClientCore, peer: string): void {
         phase: 'ceremony',
         ceremony: { attempt: f.attempt, step: clientStep(f) },
       });
-    else if (f.phase === 'open') core.send({ type: 'factory_reestablish', factoryId: f.id, phase: 'open' });
+    else if (f.phase === 'open') {
+      core.send({ type: 'factory_reestablish', factoryId: f.id, phase: 'open' });
+      if (f.closeRequested) sendCloseRequest(core, f);
+    } else if (f.phase === 'closing')
+      core.send({
+        type: 'factory_reestablish',
+        factoryId: f.id,
+        phase: 'close',
+        close: closeReestablishRecord(f),
+      });
   }
 }
 
@@ -61,6 +71,7 @@ export function onPeerDisconnected(core: ClientCore, peer: string): void {
   for (const f of core.factories.values()) {
     f.heldCommit = null;
     if (f.channel !== null) drive(core, f, { type: 'disconnected' });
+    closeOnDisconnect(f);
   }
 }
 
@@ -70,12 +81,14 @@ export function onFactoryReestablish(core: ClientCore, peer: string, m: FactoryR
   const idHex = toHex(m.factoryId);
   const f = core.factories.get(idHex);
   if (f === undefined) {
-    if (core.finished.has(idHex) && m.phase !== 'aborted') {
+    const ended = core.finished.get(idHex);
+    const phase = ended === 'closed' ? 'closed' : 'aborted';
+    if (ended !== undefined && m.phase !== phase) {
       // Answered, not thrown: a fault's actions are discarded, and this answer must leave.
-      core.log('debug', 'factory_reestablish for a factory that ended: answered aborted', {
+      core.log('debug', `factory_reestablish for a factory that ended: answered ${phase}`, {
         factoryId: idHex,
       });
-      core.send({ type: 'factory_reestablish', factoryId: m.factoryId, phase: 'aborted' });
+      core.send({ type: 'factory_reestablish', factoryId: m.factoryId, phase });
       return;
     }
     if (core.finished.has(idHex)) throw new StaleMessageError(peer, 'an ended factory', { factoryId: idHex });
@@ -84,7 +97,12 @@ export function onFactoryReestablish(core: ClientCore, peer: string, m: FactoryR
   if (m.phase === 'aborted' || m.phase === 'closed') {
     if (f.phase === 'ceremony')
       endCeremony(core, f, { reason: 'aborted', text: 'the LSP holds the factory as aborted', byLsp: true });
-    else core.log('error', 'the LSP holds a funded factory as aborted', { factoryId: idHex, phase: f.phase });
+    else if (m.phase === 'closed' && f.phase === 'closing')
+      core.log('info', 'the LSP holds the factory as closed: waiting for the close in a block', {
+        factoryId: idHex,
+      });
+    else
+      core.log('error', `the LSP holds a funded factory as ${m.phase}`, { factoryId: idHex, phase: f.phase });
     return;
   }
   const step = m.ceremony?.step;

@@ -8,10 +8,10 @@ import {
   ClientCloseSession,
   CloseRefusedError,
   CloseSignatureError,
-  CloseStaleMessageError,
-  CloseUnexpectedMessageError,
   closeRequest,
   InvalidArgumentError,
+  StaleMessageError,
+  UnexpectedMessageError,
 } from '../src/index.js';
 import { honestPropose, party, seededRng, testFactory, thrown } from './_factory.js';
 
@@ -21,6 +21,8 @@ const p = f.tree.proposal;
 const balances = [60_000n, 250n, 30_000n, 20_000n];
 const honest = honestPropose(f, balances);
 const lspScript = p.lsp.closeScript;
+/** The LSP's node id, as the client knows it (named in its errors). */
+const LSP_NODE = `03${'11'.repeat(32)}`;
 
 function session(message: ClosePropose, i = 0, more: Partial<ClientCloseOptions> = {}): ClientCloseSession {
   const c = f.clients[i] as (typeof f.clients)[number];
@@ -31,6 +33,7 @@ function session(message: ClosePropose, i = 0, more: Partial<ClientCloseOptions>
     factorySecretKey: c.secretKey,
     balance: balances[i] as bigint,
     closeScript: c.closeScript,
+    lspNodeId: LSP_NODE,
     tipHeight: 800,
     maxCloseFeeRate: 5_000,
     rng: seededRng(i + 1),
@@ -144,8 +147,13 @@ describe('a client signs a close only if its own close address gets at least its
   it('another factory, a close request in place of a proposal, malformed outputs: unexpected messages', () => {
     const other = { ...honest, factoryId: Uint8Array.from(honest.factoryId, (b) => b ^ 1) };
     const e = thrown(() => session(other));
-    expect(CloseUnexpectedMessageError.isInstance(e)).toBe(true);
-    expect(e).toMatchObject({ code: 'CLIENT_CLOSE_UNEXPECTED_MESSAGE', fault: 'wrong-factory' });
+    expect(UnexpectedMessageError.isInstance(e)).toBe(true);
+    expect(e).toMatchObject({
+      code: 'CLIENT_UNEXPECTED_MESSAGE',
+      fault: 'wrong-factory',
+      peer: LSP_NODE,
+      consequence: 'disconnect',
+    });
     expect(thrown(() => session(closeRequest(honest.factoryId, 800)))).toMatchObject({ fault: 'malformed' });
     expect(
       thrown(() => session({ ...honest, outputs: [{ script: out0.script, amount: -1n }] })),
@@ -161,6 +169,7 @@ describe('a client signs a close only if its own close address gets at least its
       [{ closeScript: other.closeScript }, 'options.closeScript'],
       [{ clientIndex: 4 }, 'options.clientIndex'],
       [{ balance: -1n }, 'options.balance'],
+      [{ lspNodeId: '' }, 'options.lspNodeId'],
     ];
     for (const [more, argument] of cases) {
       const e = thrown(() => session(honest, 0, more));
@@ -186,11 +195,11 @@ describe('the client session takes one aggregate nonce and checks close_done', (
   it('close_done before it signed is out of order; other attempts or factories are refused', () => {
     const s = session(m2);
     expect(thrown(() => s.complete(done))).toMatchObject({
-      code: 'CLIENT_CLOSE_UNEXPECTED_MESSAGE',
+      code: 'CLIENT_UNEXPECTED_MESSAGE',
       fault: 'out-of-order',
     });
     expect(thrown(() => s.sign({ ...agg, attempt: 1 }))).toMatchObject({
-      code: 'CLIENT_CLOSE_STALE_MESSAGE',
+      code: 'CLIENT_STALE_MESSAGE',
       fault: 'old-attempt',
     });
     expect(thrown(() => s.sign({ ...agg, attempt: 3 }))).toMatchObject({ fault: 'future-attempt' });
@@ -210,10 +219,10 @@ describe('the client session takes one aggregate nonce and checks close_done', (
     expect(psig.psig).toHaveLength(32);
     expect(s.phase).toBe('awaiting-done');
     const again = thrown(() => s.sign(agg));
-    expect(CloseStaleMessageError.isInstance(again)).toBe(true);
-    expect(again).toMatchObject({ fault: 'duplicate' });
+    expect(StaleMessageError.isInstance(again)).toBe(true);
+    expect(again).toMatchObject({ fault: 'duplicate', consequence: 'ignore', peer: LSP_NODE });
     expect(thrown(() => s.sign({ ...agg, aggnonce: otherAggnonce }))).toMatchObject({
-      code: 'CLIENT_CLOSE_UNEXPECTED_MESSAGE',
+      code: 'CLIENT_UNEXPECTED_MESSAGE',
       fault: 'conflicting',
     });
   });

@@ -92,10 +92,15 @@ describe('Client', () => {
       decodeClientEvent(e as { kind: string; payload: Uint8Array }),
     );
     expect(ev).toMatchObject({ kind: 'CommandRefused', code: 'CLIENT_INVALID_ARGUMENT' });
-    const close = apply(new Map(), c.handle({ type: 'request_close', factoryId: new Uint8Array(32) }, 0));
-    expect(decodeClientEvent(close[0] as { kind: string; payload: Uint8Array })).toMatchObject({
-      code: 'CLIENT_NOT_IMPLEMENTED',
-    });
+    // request_close of a factory it does not hold (or not 32 bytes) is a bad argument.
+    for (const factoryId of [new Uint8Array(32), new Uint8Array(3)]) {
+      const close = apply(new Map(), c.handle({ type: 'request_close', factoryId }, 0));
+      expect(decodeClientEvent(close[0] as { kind: string; payload: Uint8Array })).toMatchObject({
+        kind: 'CommandRefused',
+        command: 'request_close',
+        code: 'CLIENT_INVALID_ARGUMENT',
+      });
+    }
   });
 
   test('handle never throws: junk inputs and junk messages', () => {
@@ -124,6 +129,43 @@ describe('Client', () => {
     for (const j of junk) expect(() => c.handle(j as never, 1)).not.toThrow();
   });
 
+  test("the close's events decode, bigints inside the balances list too", () => {
+    const closed = {
+      factoryId: 'ab',
+      txid: 'cd',
+      height: 9,
+      attempt: 1,
+      balances: [{ clientIndex: 1, balance: '10000', paid: '10000' }],
+      lspAmount: '90000',
+      fee: '150',
+    };
+    const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
+    expect(decodeClientEvent({ kind: 'FactoryClosed', payload: enc(closed) })).toEqual({
+      kind: 'FactoryClosed',
+      ...closed,
+      balances: [{ clientIndex: 1, balance: 10_000n, paid: 10_000n }],
+      lspAmount: 90_000n,
+      fee: 150n,
+    });
+    expect(
+      decodeClientEvent({
+        kind: 'CloseProposed',
+        payload: enc({
+          factoryId: 'ab',
+          attempt: 1,
+          txid: 'cd',
+          balance: '1',
+          ownOutput: '0',
+          closeFeeRate: 1000,
+          fee: '2',
+        }),
+      }),
+    ).toMatchObject({ balance: 1n, ownOutput: 0n, fee: 2n });
+    expect(() =>
+      decodeClientEvent({ kind: 'FactoryClosed', payload: enc({ ...closed, balances: 3 }) }),
+    ).toThrow(DecodeError);
+  });
+
   test('restore refuses a damaged record with a typed error', () => {
     const bad: BlobRecord = {
       key: 'client/meta',
@@ -146,5 +188,7 @@ describe('Client', () => {
       reRegister: true,
     });
     expect(() => resolveClientPolicy({ maxToSelfDelay: 0 })).toThrow(InvalidArgumentError);
+    expect(resolveClientPolicy().maxCloseFeeRate).toBe(100_000);
+    expect(() => resolveClientPolicy({ maxCloseFeeRate: 999 })).toThrow(InvalidArgumentError);
   });
 });

@@ -26,6 +26,7 @@ import {
 } from '@superscalar/wire';
 import { KeyCache } from './_keys.js';
 import { Out } from './_out.js';
+import type { LspCloseSession } from './close.js';
 import {
   type LspCeremonyStep,
   type LspFactoryPhase,
@@ -48,6 +49,64 @@ export interface ChannelSlot {
   channel: Channel | null;
   /** `ChannelReady` journalled. */
   readyEmitted: boolean;
+  /** Memory only: `quiesce` was fed to the channel since its last connection (the close). */
+  quiesced: boolean;
+  /** Memory only: the channel reported `quiescent` (stfu both ways) since its last connection. */
+  quiescent: boolean;
+}
+
+/** One attempt of the cooperative close, as persisted (its txid is watched until the factory closes). */
+export interface CloseAttempt {
+  readonly attempt: number;
+  readonly txid: string;
+  readonly tipHeight: number;
+  readonly closeFeeRate: number;
+  /** Each client's balance, sats, by client index (read from the channels when it was proposed). */
+  readonly balances: readonly bigint[];
+  readonly fee: bigint;
+  readonly lspAmount: bigint;
+}
+
+/** A signed close, as persisted. */
+export interface SignedClose {
+  readonly attempt: number;
+  readonly txid: string;
+  readonly raw: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/**
+ * Where the LSP's close is: waiting for every channel to be quiescent (`quiescing`), collecting nonces
+ * or partial signatures of an attempt, `signed` (a signed close is broadcast; a bump may be in
+ * flight only through `quiescing`…`psigs` again), or `stalled` (the deadline passed with nothing
+ * signed: `close_factory` starts it again).
+ */
+export type LspCloseStep = 'quiescing' | 'nonces' | 'psigs' | 'signed' | 'stalled';
+
+/** The cooperative close of a factory (phase `closing`). */
+export interface LspClose {
+  /** The client that asked for it (node id), or null for the `close_factory` command. */
+  requestedBy: PeerId | null;
+  /** ms: when this close (or bump) started, and when it stalls if nothing new is signed. */
+  startedAt: number;
+  deadline: number;
+  /** The highest attempt number used (persisted before its `close_propose` leaves: never reused). */
+  lastAttempt: number;
+  /** The fee rate a bump asked for (sat/kvB), or null. */
+  feeRate: number | null;
+  step: LspCloseStep;
+  /** Signing failures (blame) of this close or bump. */
+  failures: number;
+  /** The participant the last failed aggregation blamed (0 = LSP, i + 1 = clients[i]). */
+  lastBlamed: number | null;
+  readonly attempts: CloseAttempt[];
+  readonly signed: SignedClose[];
+  /** The first block holding one of the attempts. */
+  confirmed: { readonly txid: string; readonly height: number } | null;
+  /** Memory only: the attempt in flight. */
+  session: LspCloseSession | null;
+  /** Memory only: restored with a signed close: broadcast it again at the next block. */
+  rebroadcast: boolean;
 }
 
 /** A signing round in flight (memory only: a restart or a reconnection starts a fresh attempt). */
@@ -100,6 +159,8 @@ export interface LspFactory {
   readonly heard: Set<number>;
   /** Restored from the store: the funding is re-broadcast at the next block if still unconfirmed. */
   rebroadcast: boolean;
+  /** The cooperative close (phase `closing`), or null. */
+  close: LspClose | null;
 }
 
 /** Dependencies the machine is built with. */
@@ -129,8 +190,8 @@ export class LspCore {
   feeRates: FeeRates | null = null;
   /** No automatic formation before this ms (after a formation failed). */
   formBackoffUntil = 0;
-  /** Factories that ended (aborted, abandoned, closed) and are stored as tombstones only. */
-  readonly finished = new Set<string>();
+  /** Factories that ended, stored as tombstones only, with how they ended. */
+  readonly finished = new Map<string, 'aborted' | 'abandoned' | 'closed'>();
   /** Channel id (hex) → its factory and client. */
   readonly channelIndex = new Map<string, { readonly f: LspFactory; readonly client: number }>();
   /** Set by the machine: what a lost connection does (channels, ceremony timers). */
@@ -211,7 +272,10 @@ export class LspCore {
   /** Moves an ended factory to the tombstones (its late messages are stale, not unknown). */
   finish(f: LspFactory): void {
     this.factories.delete(f.idHex);
-    this.finished.add(f.idHex);
+    this.finished.set(
+      f.idHex,
+      f.phase === 'closed' ? 'closed' : f.phase === 'abandoned' ? 'abandoned' : 'aborted',
+    );
     for (const s of f.channels) this.channelIndex.delete(s.idHex);
   }
 
@@ -222,7 +286,15 @@ export class LspCore {
       const channelId = channelIdOf(f.id, client);
       const idHex = toHex(channelId);
       this.channelIndex.set(idHex, { f, client });
-      return { clientIndex: client, channelId, idHex, channel: null, readyEmitted: false };
+      return {
+        clientIndex: client,
+        channelId,
+        idHex,
+        channel: null,
+        readyEmitted: false,
+        quiesced: false,
+        quiescent: false,
+      };
     });
   }
 

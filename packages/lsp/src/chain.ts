@@ -12,6 +12,7 @@ import { FactoryAbortReason } from '@superscalar/wire';
 import type { LspCore, LspFactory } from './_core.js';
 import { abortCeremony } from './ceremony.js';
 import { drive } from './channels.js';
+import { closeOnBlock, closeOnBlockDisconnected } from './closing.js';
 
 /** `block_connected`. */
 export function onBlockConnected(
@@ -27,6 +28,10 @@ export function onBlockConnected(
   const inBlock = new Set(txids);
   for (const f of [...core.factories.values()]) {
     for (const slot of f.channels) if (slot.channel !== null) drive(core, f, slot, { type: 'block', height });
+    if (f.phase === 'closing') {
+      closeOnBlock(core, f, height, inBlock);
+      continue;
+    }
     const txid = f.proposal.funding.txid;
     if (f.phase === 'funded' && f.fundingConfirmedAt === null && inBlock.has(txid)) {
       f.fundingConfirmedAt = height;
@@ -72,6 +77,7 @@ export function onBlockDisconnected(core: LspCore, height: number): void {
   core.meta = { ...core.meta, tip: { height: height - 1, hash: '' } };
   core.saveMeta();
   for (const f of core.factories.values()) {
+    closeOnBlockDisconnected(core, f, height);
     if (f.fundingConfirmedAt !== null && f.fundingConfirmedAt >= height) {
       core.log('warn', 'funding un-confirmed by a reorganisation', {
         factoryId: f.idHex,

@@ -34,6 +34,7 @@ import { commitmentIndex, generateFromSeed } from '@superscalar/shachain';
 import type { ChannelMessage, ChannelSetup } from '@superscalar/wire';
 import type { Built, ChannelSlot, LspCore, LspFactory } from './_core.js';
 import { abortCeremony, built, participantOf } from './ceremony.js';
+import { afterChannel } from './closing.js';
 import { channelKey, deleteBlob, putChannelBlob, putChannelState } from './codec.js';
 import {
   InvalidChannelSetupError,
@@ -250,6 +251,7 @@ function process(core: LspCore, f: LspFactory, slot: ChannelSlot, actions: reado
     }
   }
   for (const token of tokens) drive(core, f, slot, { type: 'persisted', token });
+  if (f.phase === 'closing') afterChannel(core, f, slot);
 }
 
 function onChannelEvent(core: LspCore, f: LspFactory, slot: ChannelSlot, e: ChannelEvent): void {
@@ -266,6 +268,11 @@ function onChannelEvent(core: LspCore, f: LspFactory, slot: ChannelSlot, e: Chan
       });
     }
     maybeFund(core, f);
+    return;
+  }
+  if (e.type === 'quiescent') {
+    slot.quiescent = true;
+    core.log('debug', 'channel quiescent', { channelId: slot.idHex });
     return;
   }
   if (e.type === 'error') {

@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { asserters, equalBytes, type Rng } from '@superscalar/core';
+import { asserters, equalBytes, type Rng, toHex } from '@superscalar/core';
 import {
   buildCooperativeClose,
   buildTree,
@@ -48,9 +48,11 @@ import {
 } from '@superscalar/wire';
 import {
   CloseBlameError,
-  CloseStaleMessageError,
-  CloseUnexpectedMessageError,
   InvalidArgumentError,
+  type StaleFault,
+  StaleMessageError,
+  type UnexpectedFault,
+  UnexpectedMessageError,
 } from './errors.js';
 
 const check = asserters((argument, message) => new InvalidArgumentError(argument, message));
@@ -74,6 +76,8 @@ export interface LspCloseOptions {
   readonly closeFeeRate: number;
   /** Each client's channel balance in sats, indexed like `proposal.clients` (read from its channel). */
   readonly balances: readonly bigint[];
+  /** Each client's node id (lower-case hex), indexed like `proposal.clients`: named in the errors. */
+  readonly peers: readonly string[];
   /** Randomness for the batch verification of the aggregate signature. */
   readonly rng: Rng;
 }
@@ -107,6 +111,8 @@ export class LspCloseSession {
   readonly close: CooperativeClose;
   readonly #tree: FactoryTree;
   readonly #n: number;
+  readonly #peers: readonly string[];
+  readonly #idHex: string;
   #secretKey: Uint8Array;
   readonly #rng: Rng;
   readonly #nonces: (Uint8Array | undefined)[];
@@ -146,8 +152,17 @@ export class LspCloseSession {
     this.tipHeight = tipHeight;
     this.closeFeeRate = closeFeeRate;
     this.factoryId = factoryIdOf(proposal);
+    this.#idHex = toHex(this.factoryId);
     this.#secretKey = sk;
     this.#n = proposal.clients.length;
+    const peers = options.peers;
+    if (
+      !Array.isArray(peers) ||
+      peers.length !== this.#n ||
+      peers.some((p) => typeof p !== 'string' || p.length === 0)
+    )
+      throw new InvalidArgumentError('options.peers', `expected ${this.#n} node ids, one per client`);
+    this.#peers = [...peers];
     this.#nonces = new Array(this.#n).fill(undefined);
     this.#psigs = new Array(this.#n).fill(undefined);
   }
@@ -195,9 +210,10 @@ export class LspCloseSession {
    * Takes client `client`'s `close_nonce`. When it is the last one, the LSP signs (DeterministicSign)
    * and returns the `close_agg_nonce` to send to **every** client; before that, null.
    *
-   * @throws {CloseStaleMessageError} a duplicate, or a message of an older attempt (ignore it).
-   * @throws {CloseUnexpectedMessageError} another factory, a later attempt, a nonce that differs from the
-   *   client's earlier one, an undecodable nonce, or an unknown client (error and disconnect).
+   * @throws {StaleMessageError} a duplicate, or a message of an older attempt (consequence `ignore`).
+   * @throws {UnexpectedMessageError} another factory, a later attempt, a nonce that differs from the
+   *   client's earlier one, or an undecodable nonce (consequence `disconnect`: `error`, then close).
+   * @throws {InvalidArgumentError} `client` is not an index into `clients[]` (a caller bug).
    * @throws {CloseBlameError} the clients' nonces aggregate to nothing usable (no one can be blamed):
    *   the attempt failed.
    */
@@ -209,14 +225,7 @@ export class LspCloseSession {
     try {
       decodePubnonce(pubnonce, client + 1);
     } catch (e) {
-      throw new CloseUnexpectedMessageError(
-        'malformed',
-        client,
-        `close_nonce: the public nonce does not decode`,
-        {
-          cause: e,
-        },
-      );
+      throw this.#unexpected('malformed', client, 'close_nonce: the public nonce does not decode', e);
     }
     this.#nonces[client] = pubnonce;
     if (this.missing().length > 0) return null;
@@ -250,9 +259,10 @@ export class LspCloseSession {
    * Takes client `client`'s `close_psig`. When it is the last one, aggregates, verifies the BIP340
    * signature against the funding output key and returns the signed close; before that, null.
    *
-   * @throws {CloseStaleMessageError} a duplicate, or a message of an older or failed attempt (ignore it).
-   * @throws {CloseUnexpectedMessageError} another factory, a later attempt, a partial signature before the
-   *   aggregate nonce was sent, one that differs from the client's earlier one, or an unknown client.
+   * @throws {StaleMessageError} a duplicate, or a message of an older or failed attempt (`ignore`).
+   * @throws {UnexpectedMessageError} another factory, a later attempt, a partial signature before the
+   *   aggregate nonce was sent, or one that differs from the client's earlier one (`disconnect`).
+   * @throws {InvalidArgumentError} `client` is not an index into `clients[]` (a caller bug).
    * @throws {CloseBlameError} a partial signature is invalid: `blamed` names its participant (0 =
    *   LSP, i + 1 = clients[i]); the attempt failed.
    */
@@ -261,11 +271,7 @@ export class LspCloseSession {
     const psig = this.#field(client, message.psig, 32, 'psig');
     this.#repeat(client, this.#psigs[client], psig, 'close_psig');
     if (this.#phase === 'collecting-nonces')
-      throw new CloseUnexpectedMessageError(
-        'out-of-order',
-        client,
-        'close_psig before close_agg_nonce was sent',
-      );
+      throw this.#unexpected('out-of-order', client, 'close_psig before close_agg_nonce was sent');
     if (this.#phase !== 'collecting-psigs') throw this.#over(client, 'close_psig');
     this.#psigs[client] = psig;
     if (this.missing().length > 0) return null;
@@ -314,19 +320,19 @@ export class LspCloseSession {
     if (typeof message !== 'object' || message === null || message.type !== type)
       throw new InvalidArgumentError('message', `expected a ${type} message`);
     if (!Number.isInteger(client) || client < 0 || client >= this.#n)
-      throw new CloseUnexpectedMessageError('unknown-client', null, `${type} from client ${String(client)}`);
+      throw new InvalidArgumentError('client', `${String(client)} is not an index into clients[]`);
     if (!(message.factoryId instanceof Uint8Array) || !equalBytes(message.factoryId, this.factoryId))
-      throw new CloseUnexpectedMessageError('wrong-factory', client, `${type} names another factory`);
+      throw this.#unexpected('wrong-factory', client, `${type} names another factory`);
     if (!Number.isInteger(message.attempt))
-      throw new CloseUnexpectedMessageError('malformed', client, `${type}: attempt is not an integer`);
+      throw this.#unexpected('malformed', client, `${type}: attempt is not an integer`);
     if (message.attempt < this.attempt)
-      throw new CloseStaleMessageError(
+      throw this.#stale(
         'old-attempt',
         client,
         `${type} of attempt ${message.attempt}, this is attempt ${this.attempt}`,
       );
     if (message.attempt > this.attempt)
-      throw new CloseUnexpectedMessageError(
+      throw this.#unexpected(
         'future-attempt',
         client,
         `${type} of attempt ${message.attempt}, only attempt ${this.attempt} was proposed`,
@@ -335,28 +341,37 @@ export class LspCloseSession {
 
   #field(client: number, v: unknown, length: number, name: string): Uint8Array {
     if (!(v instanceof Uint8Array) || v.length !== length)
-      throw new CloseUnexpectedMessageError('malformed', client, `${name}: expected ${length} bytes`);
+      throw this.#unexpected('malformed', client, `${name}: expected ${length} bytes`);
     return Uint8Array.from(v);
   }
 
   // A second message of a step: the same bytes are a harmless duplicate, other bytes equivocation.
   #repeat(client: number, had: Uint8Array | undefined, got: Uint8Array, type: string): void {
     if (had === undefined) return;
-    if (equalBytes(had, got))
-      throw new CloseStaleMessageError('duplicate', client, `${type} already received`);
-    throw new CloseUnexpectedMessageError(
-      'conflicting',
-      client,
-      `${type} differs from the one already received`,
-    );
+    if (equalBytes(had, got)) throw this.#stale('duplicate', client, `${type} already received`);
+    throw this.#unexpected('conflicting', client, `${type} differs from the one already received`);
   }
 
-  #over(client: number, type: string): CloseStaleMessageError {
-    return new CloseStaleMessageError(
-      'old-attempt',
-      client,
-      `${type}: attempt ${this.attempt} is ${this.#phase}`,
-    );
+  #over(client: number, type: string): StaleMessageError {
+    return this.#stale('old-attempt', client, `${type}: attempt ${this.attempt} is ${this.#phase}`);
+  }
+
+  #stale(fault: StaleFault, client: number, message: string): StaleMessageError {
+    return new StaleMessageError(this.#peers[client] as string, message, { factoryId: this.#idHex, fault });
+  }
+
+  #unexpected(
+    fault: UnexpectedFault,
+    client: number,
+    message: string,
+    cause?: unknown,
+  ): UnexpectedMessageError {
+    return new UnexpectedMessageError(this.#peers[client] as string, message, {
+      factoryId: this.#idHex,
+      consequence: 'disconnect',
+      fault,
+      ...(cause === undefined ? {} : { cause }),
+    });
   }
 }
 

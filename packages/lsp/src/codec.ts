@@ -10,6 +10,7 @@
  * | `lsp/f/<factoryId>` | 1 | JSON: a factory's phase, step, attempt and counters (small, rewritten per step) |
  * | `lsp/f/<factoryId>/p` | 1 | JSON: factory index, wallet owner, participants' node ids, the unsigned funding transaction and the proposal (factory-tree's `encodeFactory`) — written once |
  * | `lsp/f/<factoryId>/s` | 1 | the ceremony's signatures, 64 bytes each in job order (tree, then distribution) — written once |
+ * | `lsp/f/<factoryId>/k` | 1 | JSON: the cooperative close — who asked, when, its deadline, the last attempt number used, every attempt proposed (txid, tip, fee rate, balances), every signed close (raw transaction, signature), the confirmation — rewritten per attempt |
  * | `lsp/c/<channelId>` | poon-dryja's `CHANNEL_STATE_VERSION` | the channel's `encodeChannelState` |
  * | `lsp/c/<channelId>/<key>` | 1 | records the channel asks to keep with its state (watchtower entries) |
  *
@@ -21,6 +22,7 @@
 import { fromHex, toHex } from '@superscalar/core';
 import { decodeFactory, encodeFactory, type Proposal } from '@superscalar/factory-tree';
 import type { BlobRecord, Op } from '@superscalar/persist';
+import type { CloseAttempt, SignedClose } from './_core.js';
 import { DecodeError } from './errors.js';
 
 export const RECORD_VERSION = 1;
@@ -29,6 +31,7 @@ export const regKey = (keyHex: string) => `lsp/reg/${keyHex}`;
 export const factoryKey = (idHex: string) => `lsp/f/${idHex}`;
 export const proposalKey = (idHex: string) => `lsp/f/${idHex}/p`;
 export const sigsKey = (idHex: string) => `lsp/f/${idHex}/s`;
+export const closeKey = (idHex: string) => `lsp/f/${idHex}/k`;
 export const channelKey = (idHex: string) => `lsp/c/${idHex}`;
 
 const enc = new TextEncoder();
@@ -266,4 +269,79 @@ export function putChannelState(idHex: string, version: number, state: Uint8Arra
 /** @internal */
 export function putChannelBlob(idHex: string, key: string, bytes: Uint8Array): Op {
   return blob(`${channelKey(idHex)}/${key}`, bytes);
+}
+
+/** @internal The persisted part of a cooperative close. */
+export interface StoredClose {
+  readonly requestedBy: string | null;
+  readonly startedAt: number;
+  readonly deadline: number;
+  readonly lastAttempt: number;
+  readonly feeRate: number | null;
+  readonly stalled: boolean;
+  readonly failures: number;
+  readonly attempts: readonly CloseAttempt[];
+  readonly signed: readonly SignedClose[];
+  readonly confirmed: { readonly txid: string; readonly height: number } | null;
+}
+
+/** @internal */
+export function putClose(idHex: string, c: StoredClose): Op {
+  return blob(
+    closeKey(idHex),
+    json({
+      ...c,
+      signed: c.signed.map((s) => ({
+        attempt: s.attempt,
+        txid: s.txid,
+        raw: toHex(s.raw),
+        signature: toHex(s.signature),
+      })),
+    }),
+  );
+}
+
+/** @internal */
+export function readClose(b: BlobRecord): StoredClose {
+  const o = parse(b);
+  const list = (f: string) =>
+    need<Record<string, unknown>[]>(
+      b,
+      o,
+      f,
+      (x) => Array.isArray(x) && x.every((e) => typeof e === 'object' && e !== null),
+    );
+  const confirmed = o.confirmed as StoredClose['confirmed'];
+  if (
+    confirmed !== null &&
+    (typeof confirmed !== 'object' || !isInt(confirmed?.height) || !isHex(confirmed?.txid))
+  )
+    throw new DecodeError(b.key, 'field confirmed malformed');
+  return {
+    requestedBy: need(b, o, 'requestedBy', (x) => x === null || isHex(x)),
+    startedAt: need(b, o, 'startedAt', (x) => typeof x === 'number'),
+    deadline: need(b, o, 'deadline', (x) => typeof x === 'number'),
+    lastAttempt: need(b, o, 'lastAttempt', isInt),
+    feeRate: need(b, o, 'feeRate', (x) => x === null || isInt(x)),
+    stalled: need(b, o, 'stalled', (x) => typeof x === 'boolean'),
+    failures: need(b, o, 'failures', isInt),
+    attempts: list('attempts').map((a) => ({
+      attempt: need(b, a, 'attempt', isInt),
+      txid: need(b, a, 'txid', isHex),
+      tipHeight: need(b, a, 'tipHeight', isInt),
+      closeFeeRate: need(b, a, 'closeFeeRate', isInt),
+      balances: need<string[]>(b, a, 'balances', (x) => Array.isArray(x) && x.every(isDec)).map((v) =>
+        BigInt(v),
+      ),
+      fee: BigInt(need<string>(b, a, 'fee', isDec)),
+      lspAmount: BigInt(need<string>(b, a, 'lspAmount', isDec)),
+    })),
+    signed: list('signed').map((s) => ({
+      attempt: need(b, s, 'attempt', isInt),
+      txid: need(b, s, 'txid', isHex),
+      raw: fromHex(need(b, s, 'raw', isHex)),
+      signature: fromHex(need(b, s, 'signature', isHex)),
+    })),
+    confirmed: confirmed ?? null,
+  };
 }

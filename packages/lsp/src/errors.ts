@@ -27,15 +27,13 @@ export type LspErrorCode =
   | 'LSP_INVALID_PARTIAL'
   | 'LSP_CLIENT_ABORTED'
   | 'LSP_INVALID_CHANNEL_SETUP'
-  | 'LSP_NOT_IMPLEMENTED'
+  | 'LSP_FACTORY_STATE'
   | 'LSP_FUNDING_FAILED'
   | 'LSP_INVARIANT'
   | 'LSP_STOPPED'
   | 'LSP_MACHINE_FAILED'
   | 'LSP_LISTEN_FAILED'
-  | 'LSP_CLOSE_BLAME'
-  | 'LSP_CLOSE_STALE_MESSAGE'
-  | 'LSP_CLOSE_UNEXPECTED_MESSAGE';
+  | 'LSP_CLOSE_BLAME';
 
 /** Base of every error of `@superscalar/lsp`. */
 export class LspError extends SuperscalarError<LspErrorCode> {}
@@ -88,22 +86,48 @@ export class PeerFaultError extends LspError {
 }
 tagError(PeerFaultError, '@superscalar/lsp:PeerFaultError');
 
+/** Why a message is stale: it repeats one already taken, or belongs to an older (or ended) attempt. */
+export type StaleFault = 'duplicate' | 'old-attempt';
+
 /** A duplicate, a replay or a message of an earlier attempt: ignored, nothing changes. */
 export class StaleMessageError extends PeerFaultError {
-  constructor(peer: string, message: string, options?: { factoryId?: string }) {
+  /** What made it stale, when the refusing code says (the cooperative close's sessions do). */
+  readonly fault: StaleFault | undefined;
+  constructor(peer: string, message: string, options?: { factoryId?: string; fault?: StaleFault }) {
     super('LSP_STALE_MESSAGE', peer, 'ignore', message, options);
+    this.fault = options?.fault;
   }
 }
 tagError(StaleMessageError, '@superscalar/lsp:StaleMessageError');
 
-/** A message the current step does not expect (out of order, a type the LSP never receives). */
+/** How a message breaks the protocol, when the refusing code says (the cooperative close's sessions do). */
+export type UnexpectedFault =
+  /** It names another factory. */
+  | 'wrong-factory'
+  /** It names an attempt the LSP never proposed. */
+  | 'future-attempt'
+  /** It comes before the step it answers. */
+  | 'out-of-order'
+  /** It differs from the sender's earlier message of the same step (equivocation). */
+  | 'conflicting'
+  /** A field is missing or does not decode (a public nonce off the curve, a wrong length). */
+  | 'malformed';
+
+/**
+ * A message the current step does not expect (out of order, a type the LSP never receives): a
+ * `warning` by default; the close's sessions raise it with `disconnect` (a message no honest client
+ * sends: equivocation, a malformed nonce, an attempt never proposed).
+ */
 export class UnexpectedMessageError extends PeerFaultError {
+  /** What was wrong, when the refusing code says. */
+  readonly fault: UnexpectedFault | undefined;
   constructor(
     peer: string,
     message: string,
-    options?: { factoryId?: string; consequence?: Consequence; cause?: unknown },
+    options?: { factoryId?: string; consequence?: Consequence; cause?: unknown; fault?: UnexpectedFault },
   ) {
     super('LSP_UNEXPECTED_MESSAGE', peer, options?.consequence ?? 'warning', message, options);
+    this.fault = options?.fault;
   }
 }
 tagError(UnexpectedMessageError, '@superscalar/lsp:UnexpectedMessageError');
@@ -204,13 +228,22 @@ export class InvalidChannelSetupError extends PeerFaultError {
 }
 tagError(InvalidChannelSetupError, '@superscalar/lsp:InvalidChannelSetupError');
 
-/** A message or command of a part not implemented in this release (the cooperative close). */
-export class NotImplementedError extends LspError {
-  constructor(what: string) {
-    super('LSP_NOT_IMPLEMENTED', `${what} is not implemented in this release`);
+/**
+ * A command names a factory whose phase does not allow it (`close_factory` on a factory that is not
+ * open, `bump_close` with no signed close to replace): refused with a `CommandRefused` event.
+ */
+export class FactoryStateError extends LspError {
+  /** The factory, hex. */
+  readonly factoryId: string;
+  /** Its phase when the command came. */
+  readonly phase: string;
+  constructor(factoryId: string, phase: string, message: string) {
+    super('LSP_FACTORY_STATE', `factory ${factoryId} (${phase}): ${message}`);
+    this.factoryId = factoryId;
+    this.phase = phase;
   }
 }
-tagError(NotImplementedError, '@superscalar/lsp:NotImplementedError');
+tagError(FactoryStateError, '@superscalar/lsp:FactoryStateError');
 
 /** The wallet could not build, sign or abandon a funding transaction. */
 export class FundingError extends LspError {
@@ -271,63 +304,6 @@ export class ListenError extends LspError {
 tagError(ListenError, '@superscalar/lsp:ListenError');
 
 // The cooperative close sessions' errors.
-
-/** Why a peer's message is stale: it repeats one already taken, or belongs to an older attempt. */
-export type CloseStaleFault = 'duplicate' | 'old-attempt';
-
-/**
- * A peer's message that was already handled or is out of date (a duplicate, an older attempt's).
- * Action: ignore it; nothing changed.
- */
-export class CloseStaleMessageError extends LspError {
-  /** What made it stale. */
-  readonly fault: CloseStaleFault;
-  /** The sender (index into `clients[]`), or null when unknown. */
-  readonly client: number | null;
-  constructor(fault: CloseStaleFault, client: number | null, message: string, options?: { cause?: unknown }) {
-    super('LSP_CLOSE_STALE_MESSAGE', message, options);
-    this.fault = fault;
-    this.client = client;
-  }
-}
-tagError(CloseStaleMessageError, '@superscalar/lsp:CloseStaleMessageError');
-
-/** How a peer's message violates the protocol. */
-export type CloseUnexpectedFault =
-  /** It names another factory. */
-  | 'wrong-factory'
-  /** It names an attempt the LSP never proposed. */
-  | 'future-attempt'
-  /** It comes before the step it answers. */
-  | 'out-of-order'
-  /** It differs from the sender's earlier message of the same step (equivocation). */
-  | 'conflicting'
-  /** A field is missing or does not decode (a public nonce off the curve, a wrong length). */
-  | 'malformed'
-  /** The sender is not a participant. */
-  | 'unknown-client';
-
-/**
- * A peer's message that the protocol does not allow here. Action: answer `error` and disconnect the
- * peer (`client` names it); the session is unchanged and acknowledged state is never lost.
- */
-export class CloseUnexpectedMessageError extends LspError {
-  /** What was wrong. */
-  readonly fault: CloseUnexpectedFault;
-  /** The sender (index into `clients[]`), or null when unknown. */
-  readonly client: number | null;
-  constructor(
-    fault: CloseUnexpectedFault,
-    client: number | null,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super('LSP_CLOSE_UNEXPECTED_MESSAGE', message, options);
-    this.fault = fault;
-    this.client = client;
-  }
-}
-tagError(CloseUnexpectedMessageError, '@superscalar/lsp:CloseUnexpectedMessageError');
 
 /**
  * The cooperative close's signature did not aggregate or verify (brief §8 step 4's blame, applied to

@@ -89,6 +89,74 @@ export type LspEvent =
       readonly channelId: string;
       readonly message: string;
     }
+  /** A client asked to close a factory (`close_propose`, attempt 0): granted or not by the policy. */
+  | {
+      readonly kind: 'CloseRequested';
+      readonly factoryId: string;
+      readonly peer: string;
+      readonly accepted: boolean;
+    }
+  /**
+   * A close attempt is persisted and proposed to every client (`close_propose`): every channel was
+   * quiescent without HTLCs, the balances read from them.
+   */
+  | {
+      readonly kind: 'CloseProposed';
+      readonly factoryId: string;
+      readonly attempt: number;
+      readonly txid: string;
+      readonly tipHeight: number;
+      readonly closeFeeRate: number;
+      readonly fee: bigint;
+    }
+  /** An attempt ended without a signature: a bad partial (`blamed`: i + 1 = clients[i]) or a lost client. */
+  | {
+      readonly kind: 'CloseAttemptFailed';
+      readonly factoryId: string;
+      readonly attempt: number;
+      readonly reason: 'blame' | 'disconnected';
+      readonly blamed?: number;
+      readonly peer?: string;
+    }
+  /** The close is signed, stored, and broadcast (`close_done` to every client). */
+  | {
+      readonly kind: 'CloseSigned';
+      readonly factoryId: string;
+      readonly attempt: number;
+      readonly txid: string;
+    }
+  /**
+   * The close (or a fee bump) was not signed by `closeDeadlineMs`: `missing` are the clients still
+   * offline or owing an answer, `htlcs` those whose channel holds HTLCs or pending updates. Nothing
+   * was signed by this close or bump; the factory stays as it is (unilateral exits are a later release).
+   */
+  | {
+      readonly kind: 'CloseStalled';
+      readonly factoryId: string;
+      readonly attempt: number;
+      readonly missing: readonly string[];
+      readonly htlcs: readonly string[];
+      readonly reason: string;
+    }
+  /**
+   * A close has `minimumDepth` confirmations: the factory and its channels are closed. `balances`: each
+   * client's balance and what its output pays (0 for a balance below dust, left to the LSP).
+   */
+  | {
+      readonly kind: 'FactoryClosed';
+      readonly factoryId: string;
+      readonly txid: string;
+      readonly height: number;
+      readonly attempt: number;
+      readonly balances: readonly {
+        readonly clientIndex: number;
+        readonly peer: string;
+        readonly balance: bigint;
+        readonly paid: bigint;
+      }[];
+      readonly lspAmount: bigint;
+      readonly fee: bigint;
+    }
   /** A command could not be carried out (`code`: an `LSP_` code). */
   | {
       readonly kind: 'CommandRefused';
@@ -107,6 +175,13 @@ export type LspEventKind = Exclude<LspEvent['kind'], 'Unknown'>;
 const BIGINTS: Partial<Record<LspEventKind, readonly string[]>> = {
   RegistrationGranted: ['capacity', 'balance'],
   FactoryProposed: ['amount'],
+  CloseProposed: ['fee'],
+  FactoryClosed: ['lspAmount', 'fee'],
+};
+
+/** Bigint fields of the entries of a list field. */
+const NESTED: Partial<Record<LspEventKind, { readonly list: string; readonly fields: readonly string[] }>> = {
+  FactoryClosed: { list: 'balances', fields: ['balance', 'paid'] },
 };
 
 const enc = new TextEncoder();
@@ -140,6 +215,12 @@ export function decodeLspEvent(record: { readonly kind: string; readonly payload
     'CeremonyAborted',
     'FactoryAbandoned',
     'ChannelFailed',
+    'CloseRequested',
+    'CloseProposed',
+    'CloseAttemptFailed',
+    'CloseSigned',
+    'CloseStalled',
+    'FactoryClosed',
     'CommandRefused',
     'InvariantViolated',
   ];
@@ -158,6 +239,23 @@ export function decodeLspEvent(record: { readonly kind: string; readonly payload
     if (typeof v !== 'string' || !/^-?\d+$/.test(v))
       throw new DecodeError(`event ${kind}`, `${f} is not a decimal string`);
     body[f] = BigInt(v);
+  }
+  const nested = NESTED[kind];
+  if (nested !== undefined) {
+    const list = body[nested.list];
+    if (!Array.isArray(list)) throw new DecodeError(`event ${kind}`, `${nested.list} is not a list`);
+    body[nested.list] = list.map((e: unknown) => {
+      if (typeof e !== 'object' || e === null)
+        throw new DecodeError(`event ${kind}`, `${nested.list}[] entry`);
+      const out: Record<string, unknown> = { ...e };
+      for (const f of nested.fields) {
+        const v = out[f];
+        if (typeof v !== 'string' || !/^-?\d+$/.test(v))
+          throw new DecodeError(`event ${kind}`, `${nested.list}[].${f} is not a decimal string`);
+        out[f] = BigInt(v);
+      }
+      return out;
+    });
   }
   return { kind, ...body } as LspEvent;
 }

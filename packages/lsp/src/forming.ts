@@ -205,6 +205,7 @@ export function formFactory(core: LspCore, regs: readonly StoredRegistration[]):
     deadline: null,
     heard: new Set(),
     rebroadcast: false,
+    close: null,
   };
   core.addFactory(f);
   core.meta = { ...core.meta, nextFactoryIndex: index + 1 };

@@ -11,12 +11,9 @@ export type { LspCeremonyStep, LspFactoryPhase } from './codec.js';
 export {
   ClientAbortedError,
   CloseBlameError,
-  type CloseStaleFault,
-  CloseStaleMessageError,
-  type CloseUnexpectedFault,
-  CloseUnexpectedMessageError,
   type Consequence,
   DecodeError,
+  FactoryStateError,
   FundingError,
   InvalidArgumentError,
   InvalidChannelSetupError,
@@ -27,11 +24,12 @@ export {
   LspError,
   type LspErrorCode,
   MachineFailedError,
-  NotImplementedError,
   NotParticipantError,
   PeerFaultError,
+  type StaleFault,
   StaleMessageError,
   StoppedError,
+  type UnexpectedFault,
   UnexpectedMessageError,
   UnknownFactoryError,
 } from './errors.js';
@@ -45,6 +43,7 @@ export {
   type LspRestoreOptions,
 } from './lsp.js';
 export {
+  type CloseRequest,
   type FactoryParameters,
   type LspPolicy,
   type ResolvedLspPolicy,

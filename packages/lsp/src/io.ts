@@ -67,9 +67,13 @@ export type Action =
 export type LspCommand =
   /** Form a factory now from the registered, connected clients (at least one), whatever the timers say. */
   | { readonly type: 'form_factory' }
-  /** Close a factory cooperatively (brief §6; not implemented in this release: refused with an event). */
+  /**
+   * Close an open factory cooperatively (brief §6): every channel quiesced, the balances read from
+   * them, signed by N + 1, broadcast; `FactoryClosed` after `minimumDepth` (`CloseStalled` at
+   * `closeDeadlineMs` if it cannot be signed). Also starts a stalled close again.
+   */
   | { readonly type: 'close_factory'; readonly factoryId: Uint8Array }
-  /** Re-sign the cooperative close at a higher fee rate (not implemented in this release). */
+  /** Re-sign the signed close at a higher fee rate (sat/kvB, above the signed one): a new attempt that replaces it. */
   | { readonly type: 'bump_close'; readonly factoryId: Uint8Array; readonly feeRate: number };
 
 /** Every input of the LSP's machine: what the runtime observed, and the embedder's commands. */

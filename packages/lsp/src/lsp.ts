@@ -10,9 +10,8 @@
  * mapped to its consequence (ignore, `warning`, `error` + disconnect, abort the ceremony), a bug to
  * an `InvariantViolated` event.
  *
- * Phases of a factory: `ceremony` (steps `nonces`, `psigs`, `channels`), `funded`, `open`, and the
- * ends `aborted` and `abandoned`; `closing`/`closed` are the cooperative close's (its messages are
- * answered with a `warning` until it lands).
+ * Phases of a factory: `ceremony` (steps `nonces`, `psigs`, `channels`), `funded`, `open`,
+ * `closing` (the cooperative close, `closing.ts`), and the ends `aborted`, `abandoned` and `closed`.
  *
  * @module
  */
@@ -22,17 +21,30 @@ import type { BlobRecord } from '@superscalar/persist';
 import { Channel, type NonceObserver } from '@superscalar/poon-dryja';
 import type { Wallet } from '@superscalar/wallet';
 import { channelIdOf, type Message } from '@superscalar/wire';
-import { type LspCore as Core, LspCore, type LspFactory } from './_core.js';
+import { type LspCore as Core, type LspCloseStep, LspCore, type LspFactory } from './_core.js';
 import { Out } from './_out.js';
 import { abortFor, checkDeadline, onClientAbort, onNonces, onPsigs } from './ceremony.js';
 import { onBlockConnected, onBlockDisconnected } from './chain.js';
 import { onChannelMessage, onChannelSetup } from './channels.js';
 import {
+  busy,
+  type CloseWait,
+  closeTick,
+  onBumpClose,
+  onCloseFactory,
+  onCloseNonce,
+  onClosePropose,
+  onClosePsig,
+  waiting,
+} from './closing.js';
+import {
   channelKey,
+  closeKey,
   type LspCeremonyStep,
   type LspFactoryPhase,
   META_KEY,
   proposalKey,
+  readClose,
   readFactoryState,
   readMeta,
   readProposal,
@@ -51,7 +63,6 @@ import {
   InvalidPartialError,
   InvariantError,
   LspError,
-  NotImplementedError,
   PeerFaultError,
   UnexpectedMessageError,
 } from './errors.js';
@@ -93,6 +104,34 @@ export interface LspChannelInfo {
   readonly remoteCommitmentNumber: number;
   /** The LSP's and the client's balances in the LSP's current commitment, msat. */
   readonly balances?: { readonly lspMsat: bigint; readonly clientMsat: bigint };
+  /** HTLCs or updates in flight (a close waits for them to be gone). */
+  readonly busy: boolean;
+  /** The channel is quiescent (stfu both ways) since its last connection. */
+  readonly quiescent: boolean;
+}
+
+/** The cooperative close of a factory as {@link Lsp.factory} reports it (phase `closing`). */
+export interface LspCloseInfo {
+  readonly step: LspCloseStep;
+  /** The last attempt number used (0 before the first proposal). */
+  readonly attempt: number;
+  /** The client that asked for it, or null (`close_factory`). */
+  readonly requestedBy: string | null;
+  /** ms: when a close or bump in progress stalls. */
+  readonly deadline: number;
+  /** Every attempt's txid (any of them confirming closes the factory). */
+  readonly txids: readonly string[];
+  /** The last signed close's txid. */
+  readonly signedTxid?: string;
+  readonly confirmedAt?: number;
+  /** The participant the last failed aggregation blamed (0 = LSP, i + 1 = clients[i]). */
+  readonly lastBlamed: number | null;
+  /** Who holds the close up, and why (an HTLC delays it: reason `htlcs`). */
+  readonly waiting: readonly {
+    readonly clientIndex: number;
+    readonly peer: string;
+    readonly reason: CloseWait;
+  }[];
 }
 
 /** A factory as {@link Lsp.factory} reports it. */
@@ -111,6 +150,8 @@ export interface LspFactoryInfo {
   readonly fundingConfirmedAt: number | null;
   readonly proposal: LspFactory['proposal'];
   readonly channels: readonly LspChannelInfo[];
+  /** The cooperative close, while `closing`. */
+  readonly close?: LspCloseInfo;
 }
 
 type Step<I> = (core: Core, input: I) => void;
@@ -134,16 +175,15 @@ const ON_INPUT: { readonly [T in LspInput['type']]: Step<InputOf<T>> } = {
   },
   tick: (core) => {
     for (const [peer, until] of core.benched) if (until <= core.now) core.benched.delete(peer);
-    for (const f of [...core.factories.values()]) checkDeadline(core, f);
+    for (const f of [...core.factories.values()]) {
+      checkDeadline(core, f);
+      closeTick(core, f);
+    }
     tryForm(core);
   },
   form_factory: (core) => formNow(core),
-  close_factory: () => {
-    throw new NotImplementedError('close_factory (the cooperative close)');
-  },
-  bump_close: () => {
-    throw new NotImplementedError('bump_close (the cooperative close)');
-  },
+  close_factory: (core, i) => onCloseFactory(core, i.factoryId),
+  bump_close: (core, i) => onBumpClose(core, i.factoryId, i.feeRate),
 };
 
 type MessageStep = (core: Core, peer: PeerId, m: never) => void;
@@ -167,24 +207,15 @@ const ON_MESSAGE: Partial<Record<Message['type'], MessageStep>> = {
   update_fail_htlc: channel,
   update_fee: channel,
   stfu: channel,
-  // The cooperative close's messages: routed here until its handler lands.
-  close_propose: closeNotYet,
-  close_nonce: closeNotYet,
-  close_agg_nonce: closeNotYet,
-  close_psig: closeNotYet,
-  close_done: closeNotYet,
+  // The cooperative close (close_agg_nonce and close_done are the LSP's own: never received).
+  close_propose: onClosePropose as MessageStep,
+  close_nonce: onCloseNonce as MessageStep,
+  close_psig: onClosePsig as MessageStep,
   error: (core, peer, m: { text: string }) => core.log('warn', 'peer error', { peer, text: m.text }),
   warning: (core, peer, m: { text: string }) => core.log('info', 'peer warning', { peer, text: m.text }),
   ping: () => {},
   pong: () => {},
 };
-
-function closeNotYet(_core: Core, peer: PeerId, m: { type: string }): void {
-  throw new UnexpectedMessageError(
-    peer,
-    `${m.type}: the cooperative close is not implemented in this release`,
-  );
-}
 
 function onMessage(core: Core, peer: PeerId, m: Message): void {
   if (typeof m !== 'object' || m === null || typeof m.type !== 'string')
@@ -312,13 +343,13 @@ export class Lsp {
 
   /** Every factory the LSP holds (ended ones excepted). */
   factories(): LspFactoryInfo[] {
-    return [...this.#core.factories.values()].map(info);
+    return [...this.#core.factories.values()].map((f) => info(this.#core, f));
   }
 
   /** One factory, by id. */
   factory(factoryId: Uint8Array | string): LspFactoryInfo | undefined {
     const f = this.#core.factories.get(typeof factoryId === 'string' ? factoryId : toHex(factoryId));
-    return f === undefined ? undefined : info(f);
+    return f === undefined ? undefined : info(this.#core, f);
   }
 
   /** Waiting registrations (not yet in a factory). */
@@ -334,7 +365,9 @@ export class Lsp {
   }
 }
 
-function info(f: LspFactory): LspFactoryInfo {
+function info(core: LspCore, f: LspFactory): LspFactoryInfo {
+  const c = f.close;
+  const lastSigned = c?.signed[c.signed.length - 1];
   return {
     factoryId: f.idHex,
     factoryIndex: f.index,
@@ -359,8 +392,25 @@ function info(f: LspFactory): LspFactoryInfo {
         localCommitmentNumber: ch?.localCommitmentNumber ?? -1,
         remoteCommitmentNumber: ch?.remoteCommitmentNumber ?? -1,
         ...(spec === undefined ? {} : { balances: { lspMsat: spec.lspMsat, clientMsat: spec.clientMsat } }),
+        busy: busy(s),
+        quiescent: s.quiescent,
       };
     }),
+    ...(c === null
+      ? {}
+      : {
+          close: {
+            step: c.step,
+            attempt: c.lastAttempt,
+            requestedBy: c.requestedBy,
+            deadline: c.deadline,
+            txids: c.attempts.map((a) => a.txid),
+            ...(lastSigned === undefined ? {} : { signedTxid: lastSigned.txid }),
+            ...(c.confirmed === null ? {} : { confirmedAt: c.confirmed.height }),
+            lastBlamed: c.lastBlamed,
+            waiting: waiting(core, f),
+          },
+        }),
   };
 }
 
@@ -433,7 +483,7 @@ function restoreFactory(
 ): void {
   const s = readFactoryState(b);
   if (s.phase === 'aborted' || s.phase === 'abandoned' || s.phase === 'closed') {
-    core.finished.add(idHex);
+    core.finished.set(idHex, s.phase);
     return;
   }
   const pb = byKey.get(proposalKey(idHex));
@@ -463,7 +513,29 @@ function restoreFactory(
     deadline: null,
     heard: new Set(),
     rebroadcast: s.phase === 'funded' && s.fundingConfirmedAt === null,
+    close: null,
   };
+  if (s.phase === 'closing') {
+    const kb = byKey.get(closeKey(idHex));
+    if (kb === undefined) throw new DecodeError(closeKey(idHex), 'missing for a closing factory');
+    const k = readClose(kb);
+    // The attempt in flight is gone with the process (its nonces): a fresh one follows quiescence.
+    f.close = {
+      requestedBy: k.requestedBy,
+      startedAt: k.startedAt,
+      deadline: k.deadline,
+      lastAttempt: k.lastAttempt,
+      feeRate: k.feeRate,
+      step: k.signed.length > 0 ? 'signed' : k.stalled ? 'stalled' : 'quiescing',
+      failures: k.failures,
+      lastBlamed: null,
+      attempts: [...k.attempts],
+      signed: [...k.signed],
+      confirmed: k.confirmed,
+      session: null,
+      rebroadcast: k.signed.length > 0 && k.confirmed === null,
+    };
+  }
   core.addFactory(f);
   const sb = byKey.get(sigsKey(idHex));
   if (sb !== undefined) f.signatures = readSignatures(sb, sb.data.length / 64);

@@ -64,8 +64,29 @@ export interface LspPolicy extends FactoryParameters {
   readonly maxReconnectRestarts?: number;
   /** A client dropped from a ceremony is left out of formations for this long (default 10 min). */
   readonly benchMs?: number;
-  /** The cooperative close's deadline for offline clients (default 10 min; used by the close). */
+  /**
+   * The cooperative close's deadline (default 10 min): a close (or a fee bump) that is not signed
+   * this long after it started — a client offline, not answering, or a channel holding HTLCs —
+   * stalls (`CloseStalled`).
+   */
   readonly closeDeadlineMs?: number;
+  /** Floor of the cooperative close's fee rate, sat/kvB (default 1,000; `fee_rates.close` raises it). */
+  readonly closeFeeRate?: number;
+  /**
+   * Whether to grant a client's close request (`close_propose`, attempt 0). Asked only for a factory
+   * that is open; default: grant.
+   */
+  readonly acceptCloseRequest?: (request: CloseRequest) => boolean;
+}
+
+/** A client's request to close a factory, as {@link LspPolicy.acceptCloseRequest} sees it. */
+export interface CloseRequest {
+  /** The factory, hex. */
+  readonly factoryId: string;
+  /** The requesting client's node id. */
+  readonly peer: string;
+  /** Its index in the proposal's `clients`. */
+  readonly clientIndex: number;
 }
 
 /** {@link LspPolicy} with every default filled in. */
@@ -81,6 +102,12 @@ function int(v: unknown, name: string, min: number, max: number): number {
       `expected an integer in ${min}..${max}, got ${String(v)}`,
     );
   return v;
+}
+
+function fn<F>(v: unknown, name: string): F | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'function') throw new InvalidArgumentError(`policy.${name}`, 'expected a function');
+  return v as F;
 }
 
 function sats(v: unknown, name: string, min: bigint): bigint {
@@ -126,6 +153,9 @@ export function resolveLspPolicy(network: Network, policy: LspPolicy = {}): Reso
     maxReconnectRestarts: int(p.maxReconnectRestarts ?? 5, 'maxReconnectRestarts', 0, 100),
     benchMs: int(p.benchMs ?? 600_000, 'benchMs', 0, 2 ** 40),
     closeDeadlineMs: int(p.closeDeadlineMs ?? 600_000, 'closeDeadlineMs', 1, 2 ** 40),
+    closeFeeRate: int(p.closeFeeRate ?? 1000, 'closeFeeRate', 1, 100_000_000),
+    acceptCloseRequest:
+      fn<(r: CloseRequest) => boolean>(p.acceptCloseRequest, 'acceptCloseRequest') ?? (() => true),
     placement: p.placement ?? d.placement,
     leafArity: p.leafArity ?? d.leafArity,
     levelArity: p.levelArity,

@@ -28,6 +28,7 @@ import {
   sendSigned,
 } from './ceremony.js';
 import { channelSetupMessage, discardChannel, drive } from './channels.js';
+import { closeOnDisconnect, closeReestablish, closeReestablishRecord } from './closing.js';
 import { UnexpectedMessageError, UnknownFactoryError } from './errors.js';
 import type { PeerId } from './io.js';
 
@@ -52,6 +53,13 @@ function sendState(core: LspCore, f: LspFactory, client: number): void {
     return;
   }
   if (f.phase === 'open') core.send(peer, { type: 'factory_reestablish', factoryId: f.id, phase: 'open' });
+  if (f.phase === 'closing')
+    core.send(peer, {
+      type: 'factory_reestablish',
+      factoryId: f.id,
+      phase: 'close',
+      close: closeReestablishRecord(f),
+    });
 }
 
 /** `peer_disconnected` (or a disconnection the LSP asked for). */
@@ -60,6 +68,11 @@ export function onPeerDisconnected(core: LspCore, peer: PeerId): void {
   for (const { f, client } of [...core.factoriesOf(peer)]) {
     const slot = f.channels[client];
     if (slot?.channel !== null && slot !== undefined) drive(core, f, slot, { type: 'disconnected' });
+    if (slot !== undefined) {
+      slot.quiesced = false;
+      slot.quiescent = false;
+    }
+    if (f.phase === 'closing') closeOnDisconnect(core, f, client);
     if (f.phase === 'ceremony' && f.deadline === null) f.deadline = core.now + core.policy.stepTimeoutMs;
   }
 }
@@ -67,17 +80,24 @@ export function onPeerDisconnected(core: LspCore, peer: PeerId): void {
 /** `factory_reestablish` from a client. */
 export function onFactoryReestablish(core: LspCore, peer: PeerId, m: FactoryReestablish): void {
   const idHex = toHex(m.factoryId);
-  if (!core.factories.has(idHex) && core.finished.has(idHex)) {
+  const ended = core.finished.get(idHex);
+  if (!core.factories.has(idHex) && ended !== undefined) {
+    const phase = ended === 'closed' ? 'closed' : 'aborted';
+    if (m.phase === phase) return;
     // Answered, not thrown: a fault's actions are discarded, and this answer must leave.
-    core.log('debug', 'factory_reestablish for a factory that ended: answered aborted', {
+    core.log('debug', `factory_reestablish for a factory that ended: answered ${phase}`, {
       peer,
       factoryId: idHex,
     });
-    core.send(peer, { type: 'factory_reestablish', factoryId: m.factoryId, phase: 'aborted' });
+    core.send(peer, { type: 'factory_reestablish', factoryId: m.factoryId, phase });
     return;
   }
   if (!core.factories.has(idHex)) throw new UnknownFactoryError(peer, idHex);
   const { f, client } = participantOf(core, peer, m.factoryId);
+  if (f.phase === 'closing') {
+    closeReestablish(core, f, client, m);
+    return;
+  }
   if (m.phase === 'aborted' || m.phase === 'closed') {
     if (f.phase === 'ceremony') {
       abortCeremony(core, f, 'client_withdrew', [client], 'the client holds the factory as aborted');

@@ -8,11 +8,11 @@ import { decodeMessage, encodeMessage, type Message } from '@superscalar/wire';
 import { describe, expect, it } from 'vitest';
 import {
   CloseBlameError,
-  CloseStaleMessageError,
-  CloseUnexpectedMessageError,
   InvalidArgumentError,
   isCloseRequest,
   LspCloseSession,
+  StaleMessageError,
+  UnexpectedMessageError,
 } from '../src/index.js';
 import { fundedFactory, seededRng, type TestFactory, thrown } from './_factory.js';
 
@@ -20,6 +20,14 @@ import { fundedFactory, seededRng, type TestFactory, thrown } from './_factory.j
 function wire<M extends Message>(m: M): M {
   return decodeMessage(encodeMessage(m)) as M;
 }
+
+/** The clients' node ids as the LSP knows them (named in its errors). */
+function peersOf(f: TestFactory): string[] {
+  return f.clients.map((_, i) => `02${(i + 1).toString(16).padStart(64, '0')}`);
+}
+
+/** The LSP's node id as the clients know it. */
+const LSP_NODE = `03${'00'.repeat(32)}`;
 
 interface Attempt {
   readonly lsp: LspCloseSession;
@@ -40,6 +48,7 @@ function propose(
     tipHeight: chain.height,
     closeFeeRate,
     balances,
+    peers: peersOf(f),
     rng: seededRng(attempt),
   });
   const message = wire(lsp.propose());
@@ -52,6 +61,7 @@ function propose(
         factorySecretKey: c.secretKey,
         balance: balances[i] as bigint,
         closeScript: c.closeScript,
+        lspNodeId: LSP_NODE,
         tipHeight: chain.height,
         maxCloseFeeRate: 10_000,
         rng: seededRng(1_000 * attempt + i),
@@ -131,7 +141,8 @@ describe('cooperative close: one LSP session, N client sessions', () => {
     expect(a.lsp.result).toBeUndefined();
     // The failed attempt takes nothing more.
     expect(thrown(() => a.lsp.receiveNonce(0, wire(a.clients[0]?.nonce() as never)))).toMatchObject({
-      code: 'LSP_CLOSE_STALE_MESSAGE',
+      code: 'LSP_STALE_MESSAGE',
+      consequence: 'ignore',
     });
     const b = propose(f, chain, balances, 2);
     const result = sign(b);
@@ -155,17 +166,20 @@ describe('cooperative close: one LSP session, N client sessions', () => {
     // Attempt 1's messages, replayed to attempt 2's session: stale, ignored, nothing taken.
     for (const [i, c] of first.clients.entries())
       expect(thrown(() => second.lsp.receiveNonce(i, c.nonce()))).toMatchObject({
-        code: 'LSP_CLOSE_STALE_MESSAGE',
+        code: 'LSP_STALE_MESSAGE',
         fault: 'old-attempt',
-        client: i,
+        peer: peersOf(f)[i],
+        consequence: 'ignore',
       });
     expect(second.lsp.missing()).toEqual([0, 1, 2, 3]);
     const r2 = sign(second);
     if (!r2) throw new Error('no result');
     // Attempt 2's close_done is not attempt 1's business.
     expect(thrown(() => first.clients[0]?.complete(r2.done))).toMatchObject({
-      code: 'CLIENT_CLOSE_UNEXPECTED_MESSAGE',
+      code: 'CLIENT_UNEXPECTED_MESSAGE',
       fault: 'future-attempt',
+      peer: LSP_NODE,
+      consequence: 'disconnect',
     });
     expect(r2.txid).not.toBe(r1.txid);
     expect(chain.broadcastSync(r2.raw)).toBe(r2.txid);
@@ -186,20 +200,25 @@ describe('the LSP session refuses what the protocol does not allow, with typed e
     const m = clients[0]?.nonce() as ReturnType<ClientCloseSession['nonce']>;
     const other = { ...m, factoryId: Uint8Array.from(m.factoryId, (b) => b ^ 1) };
     expect(thrown(() => lsp.receiveNonce(0, other))).toMatchObject({
-      code: 'LSP_CLOSE_UNEXPECTED_MESSAGE',
+      code: 'LSP_UNEXPECTED_MESSAGE',
       fault: 'wrong-factory',
-      client: 0,
+      peer: peersOf(f)[0],
+      consequence: 'disconnect',
     });
     expect(thrown(() => lsp.receiveNonce(0, { ...m, attempt: 3 }))).toMatchObject({
       fault: 'future-attempt',
     });
     expect(thrown(() => lsp.receiveNonce(0, { ...m, attempt: 1 }))).toMatchObject({
-      code: 'LSP_CLOSE_STALE_MESSAGE',
+      code: 'LSP_STALE_MESSAGE',
       fault: 'old-attempt',
     });
-    expect(CloseUnexpectedMessageError.isInstance(thrown(() => lsp.receiveNonce(0, other)))).toBe(true);
+    expect(UnexpectedMessageError.isInstance(thrown(() => lsp.receiveNonce(0, other)))).toBe(true);
+    // The machine maps peers to indices: an index out of range is the caller's bug.
     for (const who of [4, -1, 1.5])
-      expect(thrown(() => lsp.receiveNonce(who, m))).toMatchObject({ fault: 'unknown-client', client: null });
+      expect(thrown(() => lsp.receiveNonce(who, m))).toMatchObject({
+        code: 'LSP_INVALID_ARGUMENT',
+        argument: 'client',
+      });
     expect(
       InvalidArgumentError.isInstance(
         thrown(() => lsp.receiveNonce(0, { ...m, type: 'close_psig' } as never)),
@@ -215,18 +234,21 @@ describe('the LSP session refuses what the protocol does not allow, with typed e
       ...m,
       pubnonce: Uint8Array.from({ length: 66 }, (_, k) => (k === 0 || k === 33 ? 2 : 0xff)),
     };
-    expect(thrown(() => lsp.receiveNonce(0, bad))).toMatchObject({ fault: 'malformed', client: 0 });
+    expect(thrown(() => lsp.receiveNonce(0, bad))).toMatchObject({
+      fault: 'malformed',
+      peer: peersOf(f)[0],
+    });
     expect(thrown(() => lsp.receiveNonce(0, { ...m, pubnonce: m.pubnonce.subarray(1) }))).toMatchObject({
       fault: 'malformed',
     });
     expect(lsp.receiveNonce(0, m)).toBeNull();
     expect(thrown(() => lsp.receiveNonce(0, m))).toMatchObject({
-      code: 'LSP_CLOSE_STALE_MESSAGE',
+      code: 'LSP_STALE_MESSAGE',
       fault: 'duplicate',
     });
     const again = clients[1]?.nonce() as typeof m;
     expect(thrown(() => lsp.receiveNonce(0, { ...again, factoryId: m.factoryId }))).toMatchObject({
-      code: 'LSP_CLOSE_UNEXPECTED_MESSAGE',
+      code: 'LSP_UNEXPECTED_MESSAGE',
       fault: 'conflicting',
     });
     expect(lsp.missing()).toEqual([1, 2, 3]);
@@ -241,7 +263,7 @@ describe('the LSP session refuses what the protocol does not allow, with typed e
       psig: new Uint8Array(32).fill(1),
     } as const;
     expect(thrown(() => a.lsp.receivePsig(0, early))).toMatchObject({
-      code: 'LSP_CLOSE_UNEXPECTED_MESSAGE',
+      code: 'LSP_UNEXPECTED_MESSAGE',
       fault: 'out-of-order',
     });
     const result = sign(a);
@@ -249,10 +271,10 @@ describe('the LSP session refuses what the protocol does not allow, with typed e
     expect(a.lsp.missing()).toEqual([]);
     const again = wire(a.clients[0]?.nonce() as never);
     expect(thrown(() => a.lsp.receiveNonce(0, again))).toMatchObject({
-      code: 'LSP_CLOSE_STALE_MESSAGE',
+      code: 'LSP_STALE_MESSAGE',
       fault: 'duplicate',
     });
-    expect(CloseStaleMessageError.isInstance(thrown(() => a.lsp.receivePsig(0, early)))).toBe(false);
+    expect(StaleMessageError.isInstance(thrown(() => a.lsp.receivePsig(0, early)))).toBe(false);
     expect(thrown(() => a.lsp.receivePsig(0, early))).toMatchObject({ fault: 'conflicting' });
   });
 
@@ -264,6 +286,7 @@ describe('the LSP session refuses what the protocol does not allow, with typed e
       tipHeight: chain.height,
       closeFeeRate: 1_000,
       balances,
+      peers: peersOf(f),
       rng: seededRng(9),
     };
     expect(
@@ -274,6 +297,9 @@ describe('the LSP session refuses what the protocol does not allow, with typed e
     });
     expect(thrown(() => new LspCloseSession({ ...base, attempt: 0 }))).toMatchObject({
       argument: 'options.attempt',
+    });
+    expect(thrown(() => new LspCloseSession({ ...base, peers: peersOf(f).slice(1) }))).toMatchObject({
+      argument: 'options.peers',
     });
     const rich = balances.map(() => f.proposal.funding.amount / 4n);
     expect(SpendError.isInstance(thrown(() => new LspCloseSession({ ...base, balances: rich })))).toBe(true);

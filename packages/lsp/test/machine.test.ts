@@ -82,33 +82,60 @@ describe('Lsp', () => {
     ]);
   });
 
-  test("commands it cannot carry out, and the close's messages, are refused without throwing", () => {
+  test('commands it cannot carry out, and close messages for a factory it does not hold, are refused without throwing', () => {
     const m = lsp();
     const peer = toHex(kc(2).nodeIdentity().publicKey);
     m.handle({ type: 'peer_connected', peer }, 0);
     const events = apply(new Map(), [
       ...m.handle({ type: 'form_factory' }, 1),
       ...m.handle({ type: 'close_factory', factoryId: new Uint8Array(32) }, 2),
+      ...m.handle({ type: 'close_factory', factoryId: new Uint8Array(31) }, 2),
+      ...m.handle({ type: 'bump_close', factoryId: new Uint8Array(32), feeRate: 2_000 }, 2),
     ]);
     expect(events.map((e) => [e.kind, (e as { code?: string }).code])).toEqual([
       ['CommandRefused', 'LSP_FUNDING_FAILED'],
-      ['CommandRefused', 'LSP_NOT_IMPLEMENTED'],
+      ['CommandRefused', 'LSP_INVALID_ARGUMENT'],
+      ['CommandRefused', 'LSP_INVALID_ARGUMENT'],
+      ['CommandRefused', 'LSP_INVALID_ARGUMENT'],
     ]);
-    const close = m.handle(
+    for (const message of [
+      { type: 'close_nonce', factoryId: new Uint8Array(32), attempt: 1, pubnonce: new Uint8Array(66) },
+      {
+        type: 'close_propose',
+        factoryId: new Uint8Array(32),
+        attempt: 0,
+        tipHeight: 1,
+        closeFeeRate: 0,
+        outputs: [],
+      },
+    ]) {
+      const close = m.handle({ type: 'message', peer, message: message as never }, 3);
+      expect(close).toEqual([
+        expect.objectContaining({ kind: 'send', message: expect.objectContaining({ type: 'warning' }) }),
+      ]);
+    }
+    // close_agg_nonce and close_done are the LSP's own messages: a client never sends them.
+    const own = m.handle(
       {
         type: 'message',
         peer,
         message: {
-          type: 'close_nonce',
+          type: 'close_done',
           factoryId: new Uint8Array(32),
           attempt: 1,
-          pubnonce: new Uint8Array(66),
-        } as never,
+          signature: new Uint8Array(64),
+        },
       },
-      3,
+      4,
     );
-    expect(close).toEqual([
-      expect.objectContaining({ kind: 'send', message: expect.objectContaining({ type: 'warning' }) }),
+    expect(own).toEqual([
+      expect.objectContaining({
+        kind: 'send',
+        message: expect.objectContaining({
+          type: 'warning',
+          text: expect.stringContaining('not a message an LSP receives'),
+        }),
+      }),
     ]);
   });
 
@@ -156,6 +183,29 @@ describe('Lsp', () => {
     expect(() =>
       decodeLspEvent({ kind: 'FactoryProposed', payload: new TextEncoder().encode('{"amount":1}') }),
     ).toThrow(DecodeError);
+    // The close's events: bigints inside the balances list too.
+    const closed = {
+      factoryId: 'ab',
+      txid: 'cd',
+      height: 9,
+      attempt: 2,
+      balances: [{ clientIndex: 0, peer: '02', balance: '250', paid: '0' }],
+      lspAmount: '90000',
+      fee: '150',
+    };
+    expect(
+      decodeLspEvent({ kind: 'FactoryClosed', payload: new TextEncoder().encode(JSON.stringify(closed)) }),
+    ).toEqual({
+      kind: 'FactoryClosed',
+      ...closed,
+      balances: [{ clientIndex: 0, peer: '02', balance: 250n, paid: 0n }],
+      lspAmount: 90_000n,
+      fee: 150n,
+    });
+    const bad = { ...closed, balances: [{ clientIndex: 0, peer: '02', balance: 250, paid: '0' }] };
+    expect(() =>
+      decodeLspEvent({ kind: 'FactoryClosed', payload: new TextEncoder().encode(JSON.stringify(bad)) }),
+    ).toThrow(DecodeError);
   });
 
   test('policy defaults by network and bounds', () => {
@@ -171,5 +221,11 @@ describe('Lsp', () => {
       activeBlocks: 4320,
     });
     expect(() => resolveLspPolicy('regtest', { minClients: 5, maxClients: 2 })).toThrow(InvalidArgumentError);
+    const p = resolveLspPolicy('regtest');
+    expect([p.closeDeadlineMs, p.closeFeeRate]).toEqual([600_000, 1_000]);
+    expect(p.acceptCloseRequest({ factoryId: 'ab', peer: '02', clientIndex: 0 })).toBe(true);
+    expect(() => resolveLspPolicy('regtest', { acceptCloseRequest: 5 as never })).toThrow(
+      InvalidArgumentError,
+    );
   });
 });
