@@ -5,10 +5,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BlockFollower, ChainBackend } from '@superscalar/chain';
+import { type BlockFollower, type ChainBackend, decodeTx } from '@superscalar/chain';
 import { Client, type ClientCommand, decodeClientEvent } from '@superscalar/client';
 import { ClientNode } from '@superscalar/client/node';
-import { consoleLogger, type Logger, type LogLevel, noopLogger, toHex } from '@superscalar/core';
+import { consoleLogger, fromHex, type Logger, type LogLevel, noopLogger, toHex } from '@superscalar/core';
 import { Bip86Account, generateMnemonic, Keychain, mnemonicToSeed } from '@superscalar/keys';
 import { decodeLspEvent, Lsp, type LspCommand } from '@superscalar/lsp';
 import { LspNode } from '@superscalar/lsp/node';
@@ -80,6 +80,26 @@ export interface FactoryReport {
   };
   readonly clients: number[];
   readonly channels: ChannelReport[];
+  /** The cooperative close, confirmed. */
+  readonly close: CloseReport;
+}
+
+/** A factory's cooperative close as the chain holds it (`raw`: hex) and as the LSP reported it. */
+export interface CloseReport {
+  readonly txid: string;
+  readonly raw: string;
+  readonly height: number;
+  readonly confirmations: number;
+  /** The signed attempt that confirmed (a retry or fee bump would be 2, 3…). */
+  readonly attempt: number;
+  readonly closeFeeRate: number;
+  readonly fee: number;
+  /** What the LSP's own output got (its balances plus the L-stocks, minus the fee). */
+  readonly lspAmount: number;
+  /** Each output: whom it pays (`client 3`, `lsp`) and how much. */
+  readonly outputs: { readonly owner: string; readonly address: string; readonly value: number }[];
+  /** Each client's balance at the close and what its own close address received. */
+  readonly clients: { readonly client: number; readonly balance: number; readonly paid: number }[];
 }
 
 /** The demo's result: the `--json` document. */
@@ -349,6 +369,24 @@ export async function runDemo(o: DemoOptions, print?: (line: string) => void): P
         case 'FactoryOpen':
           step('open', `${label(e.factoryId)}: funding confirmed in block ${e.height}; factory open`);
           break;
+        case 'CloseProposed':
+          step(
+            'close',
+            `${label(e.factoryId)}: every channel quiescent; close proposed (attempt ${e.attempt}) ${e.txid}, fee ${fmt(e.fee)} sats`,
+          );
+          break;
+        case 'CloseSigned':
+          step(
+            'close',
+            `${label(e.factoryId)}: every client checked its own output and signed; signed by all and broadcast ${e.txid}`,
+          );
+          break;
+        case 'FactoryClosed':
+          step(
+            'closed',
+            `${label(e.factoryId)}: close confirmed in block ${e.height}; factory and channels closed`,
+          );
+          break;
       }
     });
 
@@ -393,7 +431,7 @@ export async function runDemo(o: DemoOptions, print?: (line: string) => void): P
     phase('open');
 
     // Balances at open, from both ends of every channel.
-    const reports: FactoryReport[] = [];
+    const reports: Omit<FactoryReport, 'close'>[] = [];
     for (const e of journal.lsp('FactoryOpen')) {
       const info = lspMachine.factory(e.factoryId);
       if (info === undefined) throw new Error(`the LSP forgot ${e.factoryId}`);
@@ -445,14 +483,83 @@ export async function runDemo(o: DemoOptions, print?: (line: string) => void): P
         );
     }
 
-    // 10. Stop every role (graceful: queued actions run, connections close, stores close).
+    // 10. Close cooperatively (brief §6): the LSP quiesces every channel, proposes the close from
+    // their balances, every client checks that its own output pays its own close address at least its
+    // balance and signs; the LSP signs last, broadcasts; one block confirms it.
+    for (const f of reports) await lsp.command({ type: 'close_factory', factoryId: fromHex(f.factoryId) });
+    const signed = await journal.until(
+      () => {
+        const last = new Map(journal.lsp('CloseSigned').map((e) => [e.factoryId, e.txid]));
+        return last.size === factories ? last : undefined;
+      },
+      'every close to be signed',
+      timeout,
+    );
+    for (const txid of signed.values()) await inMempool(control, txid, timeout);
+    await control.mine(1);
+    await chain.pollAll();
+    await journal.until(
+      () =>
+        journal.lsp('FactoryClosed').length === factories &&
+        journal.clients('FactoryClosed').length === o.clients
+          ? true
+          : undefined,
+      'every factory to be closed at the LSP and at every client',
+      timeout,
+    );
+    const closes = new Map<string, CloseReport>();
+    for (const e of journal.lsp('FactoryClosed')) {
+      const f = reports.find((r) => r.factoryId === e.factoryId) as (typeof reports)[number];
+      const onChain = await control.getTransaction(e.txid);
+      const tx = decodeTx(onChain.tx);
+      const owner = (script: string): string => {
+        const ch = f.channels.find((c) => c.closeScript === script);
+        return ch === undefined ? 'lsp' : `client ${ch.client}`;
+      };
+      const outputs = tx.outputs.map((out) => ({
+        owner: owner(toHex(out.script)),
+        address: scriptToAddress(out.script, 'regtest') ?? toHex(out.script),
+        value: Number(out.value),
+      }));
+      const proposed = journal
+        .lsp('CloseProposed')
+        .find((p) => p.factoryId === e.factoryId && p.attempt === e.attempt);
+      const paid = f.channels.map((ch) => ({
+        client: ch.client,
+        balance: ch.clientView.clientBalance,
+        paid: outputs.filter((x) => x.owner === `client ${ch.client}`).reduce((a, x) => a + x.value, 0),
+      }));
+      for (const p of paid)
+        if (p.paid < p.balance)
+          throw new Error(`${label(e.factoryId)}: client ${p.client} got ${p.paid} < ${p.balance}`);
+      closes.set(e.factoryId, {
+        txid: onChain.txid,
+        raw: toHex(onChain.tx),
+        height: onChain.confirmation?.height ?? -1,
+        confirmations: onChain.confirmation?.confirmations ?? 0,
+        attempt: e.attempt,
+        closeFeeRate: proposed?.closeFeeRate ?? 0,
+        fee: Number(e.fee),
+        lspAmount: Number(e.lspAmount),
+        outputs,
+        clients: paid,
+      });
+      detail(
+        `${label(e.factoryId)}: close ${onChain.txid}, ${onChain.confirmation?.confirmations ?? 0} confirmation(s) at height ${onChain.confirmation?.height ?? '?'}, fee ${fmt(e.fee)} sats at ${fmt(proposed?.closeFeeRate ?? 0)} sat/kvB`,
+      );
+      for (const x of outputs)
+        detail(`  ${x.owner.padEnd(9)} ${fmt(x.value).padStart(7)} sats to ${x.address}`);
+    }
+    phase('close');
+
+    // 11. Stop every role (graceful: queued actions run, connections close, stores close).
     pumps.abort();
     await Promise.all(stops.splice(0).map((s) => s()));
     phase('stop');
     const totalMs = now();
     step(
       'done',
-      `${factories === 1 ? 'factory' : `${factories} factories`} funded and open in ${(totalMs / 1000).toFixed(2)} s`,
+      `${factories === 1 ? 'factory' : `${factories} factories`} funded, opened and closed cooperatively in ${(totalMs / 1000).toFixed(2)} s`,
     );
     return {
       ok: true,
@@ -473,7 +580,7 @@ export async function runDemo(o: DemoOptions, print?: (line: string) => void): P
       },
       lsp: { nodeId: lsp.nodeId, connectString: lsp.connectString, walletFunding },
       clients: clients.map((c) => ({ client: c.n, nodeId: c.machine.nodeId })),
-      factories: reports,
+      factories: reports.map((f) => ({ ...f, close: closes.get(f.factoryId) as CloseReport })),
       steps,
       events: journal.entries.map((e) => ({
         role: e.role,

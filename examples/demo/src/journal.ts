@@ -21,6 +21,8 @@ const FATAL = new Set([
   'ChannelFailed',
   'InvariantViolated',
   'CommandRefused',
+  'CloseRefused',
+  'CloseStalled',
 ]);
 
 export class Journal {

@@ -1,10 +1,10 @@
-// The demo end to end, as `pnpm demo -- --json` runs it: a child process (LSP and clients over real
+// The demo end to end, as `pnpm demo --json` runs it: a child process (LSP and clients over real
 // loopback Noise connections, SimChain in process), then its JSON document checked against the raw
 // transactions it carries — not only against what the demo says about them.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeTx, txidHex } from '@superscalar/chain';
+import { decodeTx, toDisplayHex, txidHex } from '@superscalar/chain';
 import { fromHex, toHex } from '@superscalar/core';
 import { describe, expect, it } from 'vitest';
 import type { DemoReport } from '../src/demo.js';
@@ -85,6 +85,30 @@ function checkReport(doc: DemoReport, clients: number): void {
     expect(ready).toHaveLength(4);
     expect(funded).toBeGreaterThan(Math.max(...ready));
     expect(ofF.map((e) => e.kind)).toContain('FactoryOpen');
+    // The cooperative close as the chain holds it: it spends the funding output, is confirmed, and pays
+    // each client at least its balance at the client's own close address (read from the raw bytes).
+    const close = decodeTx(fromHex(f.close.raw));
+    expect(txidHex(close)).toBe(f.close.txid);
+    expect(close.inputs).toHaveLength(1);
+    expect(toDisplayHex(close.inputs[0]?.prevTxid ?? new Uint8Array(32))).toBe(f.funding.txid);
+    expect(close.inputs[0]?.vout).toBe(f.funding.vout);
+    expect(f.close.confirmations).toBeGreaterThanOrEqual(1);
+    expect(f.close.height).toBeGreaterThan(f.funding.height);
+    for (const ch of f.channels) {
+      const paid = close.outputs
+        .filter((o) => toHex(o.script) === ch.closeScript)
+        .reduce((a, o) => a + o.value, 0n);
+      expect(paid).toBeGreaterThanOrEqual(BigInt(ch.clientView.clientBalance));
+      expect(paid).toBe(10_000n);
+    }
+    const total = close.outputs.reduce((a, o) => a + o.value, 0n);
+    expect(total + BigInt(f.close.fee)).toBe(100_000n);
+    expect(f.close.clients.map((c) => c.paid >= c.balance)).toEqual([true, true, true, true]);
+    const closedBy = doc.events.filter((e) => e.kind === 'FactoryClosed' && e.factoryId === f.factoryId);
+    expect(closedBy.map((e) => e.role).sort()).toEqual(
+      ['lsp', ...f.channels.map((c) => `client ${c.client}`)].sort(),
+    );
+
     // Each of its clients saw it open too.
     const clientOpen = doc.events.filter(
       (e) => e.role !== 'lsp' && e.kind === 'FactoryOpen' && e.factoryId === f.factoryId,
@@ -95,15 +119,23 @@ function checkReport(doc: DemoReport, clients: number): void {
   expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: clients }, (_, i) => i + 1));
 
   // No role reported trouble.
-  const bad = ['CeremonyAborted', 'FactoryAbandoned', 'ChannelFailed', 'InvariantViolated', 'CommandRefused'];
+  const bad = [
+    'CeremonyAborted',
+    'FactoryAbandoned',
+    'ChannelFailed',
+    'InvariantViolated',
+    'CommandRefused',
+    'CloseRefused',
+    'CloseStalled',
+  ];
   expect(doc.events.filter((e) => bad.includes(e.kind))).toEqual([]);
   // The time taken is reported (printed, never asserted against a target).
   expect(doc.timings.totalMs).toBeGreaterThan(0);
   expect(doc.kept).toBe(false);
 }
 
-describe('the demo (pnpm demo -- --json)', () => {
-  it('4 clients: one 100,000-sat factory funded, open, 4 channels at 10,000 / 10,000', () => {
+describe('the demo (pnpm demo --json)', () => {
+  it('4 clients: one 100,000-sat factory funded, 4 channels open at 10,000 / 10,000, closed paying each client 10,000', () => {
     const doc = runDemo([]);
     checkReport(doc, 4);
     console.log(`demo (4 clients): ${doc.timings.totalMs} ms in the demo`);
