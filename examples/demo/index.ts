@@ -2,8 +2,8 @@
 // 127.0.0.1, on the embedded SimChain: fund a 100,000-sat factory, open its 4 channels (20,000 sats,
 // client balances 10,000), close it cooperatively; every step, txid, balance and the time taken.
 //
-//   npx -y pnpm@10 demo                    (from the repository root)
-//   npx tsx --conditions=source index.ts [--clients N] [--json] [--regtest] [--keep] [--verbose]
+//   npx -y pnpm@10 demo [options]                                 (from the repository root)
+//   node --import tsx --conditions=source index.ts [--clients N] [--json] [--regtest] [--keep] [--verbose]
 import { argv, exit, stderr, stdout } from 'node:process';
 import type { LogLevel } from '@superscalar/core';
 import { regtestUnavailable } from './src/chain.js';
