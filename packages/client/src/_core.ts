@@ -22,6 +22,7 @@ import {
   type StoredRegistration,
 } from './codec.js';
 import { type ClientEvent, eventOp } from './events.js';
+import { ClientPayments } from './payments.js';
 import type { ResolvedClientPolicy } from './policy.js';
 
 /** A factory the client takes part in. */
@@ -82,6 +83,8 @@ export class ClientCore {
   readonly factories = new Map<string, ClientFactory>();
   /** Ended factories (aborted, refused, abandoned, closed): their late messages are stale. */
   readonly finished = new Set<string>();
+  /** Invoices issued and payments made (rebuilt from the store). */
+  readonly payments = new ClientPayments();
   connected = false;
   /** Counts connections to the LSP: what was sent on the current one arrives (FIFO), earlier ones may not have. */
   connection = 0;

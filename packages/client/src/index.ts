@@ -45,6 +45,8 @@ export {
   MachineFailedError,
   NotImplementedError,
   NotLspError,
+  type PaymentRefusal,
+  PaymentRefusedError,
   PeerFaultError,
   StaleMessageError,
   StoppedError,
@@ -53,4 +55,5 @@ export {
 } from './errors.js';
 export { type ClientEvent, type ClientEventKind, decodeClientEvent } from './events.js';
 export type { Action, ClientCommand, ClientInput, FeeRates, PeerId, RuntimeInput } from './io.js';
+export { decodeFailure, encodeFailure, FailureCode } from './payments.js';
 export { type ClientPolicy, type ResolvedClientPolicy, resolveClientPolicy } from './policy.js';

@@ -56,6 +56,7 @@ import {
   UnexpectedMessageError,
 } from './errors.js';
 import { formNow, maybeForm } from './forming.js';
+import { commitDirty, restoreForwards, resumeForwards } from './forwarding.js';
 import type { Action, LspInput, PeerId } from './io.js';
 import { type LspPolicy, resolveLspPolicy } from './policy.js';
 import { onFactoryReestablish, onPeerConnected, onPeerDisconnected } from './reestablish.js';
@@ -133,6 +134,7 @@ const ON_INPUT: { readonly [T in LspInput['type']]: Step<InputOf<T>> } = {
     core.feeRates = i.rates;
   },
   tick: (core) => {
+    resumeForwards(core);
     for (const [peer, until] of core.benched) if (until <= core.now) core.benched.delete(peer);
     for (const f of [...core.factories.values()]) checkDeadline(core, f);
     tryForm(core);
@@ -270,6 +272,7 @@ export class Lsp {
       if (m === null) continue;
       restoreFactory(core, m[1] as string, b, byKey);
     }
+    restoreForwards(core, byKey.values());
     return new Lsp(core, options.blobs.length > 0);
   }
 
@@ -303,6 +306,7 @@ export class Lsp {
           `unknown input ${String((input as { type?: unknown })?.type)}`,
         );
       (ON_INPUT[input.type] as Step<LspInput>)(core, input);
+      commitDirty(core);
     } catch (e) {
       core.out = new Out();
       fault(core, input, e);
