@@ -29,6 +29,7 @@ import {
   type StoredRegistration,
 } from './codec.js';
 import { type ClientEvent, eventOp } from './events.js';
+import { ClientPayments } from './payments.js';
 import type { ResolvedClientPolicy } from './policy.js';
 
 /** A close attempt the client agreed to (persisted before its `close_nonce` left). */
@@ -119,6 +120,8 @@ export class ClientCore {
   readonly factories = new Map<string, ClientFactory>();
   /** Ended factories (aborted, refused, abandoned, closed), with how they ended: their late messages are stale. */
   readonly finished = new Map<string, 'aborted' | 'abandoned' | 'closed'>();
+  /** Invoices issued and payments made (rebuilt from the store). */
+  readonly payments = new ClientPayments();
   connected = false;
   /** Counts connections to the LSP: what was sent on the current one arrives (FIFO), earlier ones may not have. */
   connection = 0;

@@ -37,6 +37,7 @@ import {
   UnexpectedMessageError,
   UnknownFactoryError,
 } from './errors.js';
+import { onPaymentEvent, toChannelMessage, toWireMessage } from './payments.js';
 
 function keys(core: ClientCore, f: ClientFactory): ChannelKeys {
   return core.keys.channelKeys(f.factoryIndex, f.clientIndex);
@@ -164,7 +165,7 @@ export function onChannelMessage(core: ClientCore, peer: string, m: ChannelMessa
   if (f === undefined) throw new UnexpectedMessageError(peer, `${m.type} for an unknown channel ${idHex}`);
   if (f.channel === null)
     throw new UnexpectedMessageError(peer, `${m.type} before the channel is set up`, { factoryId: f.idHex });
-  drive(core, f, { type: 'message', message: m as never });
+  drive(core, f, { type: 'message', message: toChannelMessage(m) as never });
 }
 
 /** Feeds one input to the channel and carries out its actions. */
@@ -190,6 +191,10 @@ export function drive(core: ClientCore, f: ClientFactory, input: ChannelInput): 
 
 function process(core: ClientCore, f: ClientFactory, actions: readonly ChannelAction[]): void {
   const tokens: number[] = [];
+  // Payment decisions first: they persist in the same store update as the channel state before them.
+  const work: ChannelInput[] = [];
+  for (const a of actions)
+    if (a.kind === 'emit' && isPaymentEvent(a.event)) work.push(...onPaymentEvent(core, f, a.event));
   for (const a of actions) {
     switch (a.kind) {
       case 'send': {
@@ -197,7 +202,7 @@ function process(core: ClientCore, f: ClientFactory, actions: readonly ChannelAc
         // Commitment 0 for the LSP waits until the client holds its own (flaw 1).
         if (a.message.type === 'commitment_signed' && ch !== null && ch.localCommitmentNumber < 0)
           f.heldCommit = a.message;
-        else core.send(a.message);
+        else core.send(toWireMessage(a.message));
         break;
       }
       case 'persist':
@@ -211,16 +216,32 @@ function process(core: ClientCore, f: ClientFactory, actions: readonly ChannelAc
         core.log('debug', 'channel watch request', { channelId: f.channelIdHex, watch: a.watch.type });
         break;
       case 'emit':
-        onChannelEvent(core, f, a.event);
+        if (!isPaymentEvent(a.event)) onChannelEvent(core, f, a.event);
         break;
     }
   }
   for (const token of tokens) drive(core, f, { type: 'persisted', token });
+  for (const input of work) drive(core, f, input);
+  if (work.length > 0) drive(core, f, { type: 'commit' });
   const held = f.heldCommit;
   if (held !== null && f.channel !== null && f.channel.localCommitmentNumber >= 0) {
     f.heldCommit = null;
     core.send(held);
   }
+}
+
+type PaymentEvent = Extract<
+  ChannelEvent,
+  { type: 'htlc_offered' | 'htlc_received' | 'htlc_fulfilled' | 'htlc_failed' }
+>;
+
+function isPaymentEvent(e: ChannelEvent): e is PaymentEvent {
+  return (
+    e.type === 'htlc_offered' ||
+    e.type === 'htlc_received' ||
+    e.type === 'htlc_fulfilled' ||
+    e.type === 'htlc_failed'
+  );
 }
 
 function onChannelEvent(core: ClientCore, f: ClientFactory, e: ChannelEvent): void {

@@ -24,7 +24,7 @@ import { type ClientClose, ClientCore, type ClientFactory, type ClientCore as Co
 import { Out } from './_out.js';
 import { endCeremony, onAggNonces, onFunded, onLspAbort, onSigned } from './ceremony.js';
 import { onBlockConnected, onBlockDisconnected } from './chain.js';
-import { onChannelMessage, onChannelSetup } from './channels.js';
+import { drive, onChannelMessage, onChannelSetup } from './channels.js';
 import { onCloseAggNonce, onCloseDone, onClosePropose, onRequestClose } from './closing.js';
 import {
   agreedKey,
@@ -52,6 +52,7 @@ import {
   UnexpectedMessageError,
 } from './errors.js';
 import type { Action, ClientInput } from './io.js';
+import { createInvoice, payInvoice, restorePayments, resumePayments } from './payments.js';
 import { type ClientPolicy, resolveClientPolicy } from './policy.js';
 import { onPropose } from './proposal.js';
 import { onFactoryReestablish, onPeerConnected, onPeerDisconnected } from './reestablish.js';
@@ -122,7 +123,7 @@ const ON_INPUT: { readonly [T in ClientInput['type']]: Step<InputOf<T>> } = {
   broadcast_result: (core, i) =>
     core.log('debug', 'broadcast result', { txid: i.txid, error: i.error?.reason }),
   fee_rates: () => {},
-  tick: () => {},
+  tick: (core) => resumePayments(core, (f, input) => drive(core, f, input)),
   register: (core, i) => {
     register(core, {
       capacity: i.capacity,
@@ -131,6 +132,8 @@ const ON_INPUT: { readonly [T in ClientInput['type']]: Step<InputOf<T>> } = {
     });
   },
   request_close: (core, i) => onRequestClose(core, i.factoryId),
+  create_invoice: (core, i) => createInvoice(core, i),
+  pay_invoice: (core, i) => payInvoice(core, i, (f, input) => drive(core, f, input)),
 };
 
 type MessageStep = (core: Core, peer: string, m: never) => void;
@@ -237,6 +240,7 @@ export class Client {
       const m = /^client\/f\/([0-9a-f]{64})$/.exec(key);
       if (m !== null) restoreFactory(core, m[1] as string, b, byKey);
     }
+    restorePayments(core, byKey.values());
     return new Client(core);
   }
 
@@ -326,6 +330,31 @@ export class Client {
         outputKey: j.job.outputKey,
       })),
     ];
+  }
+
+  /** Invoices this client issued: payment hash, the BOLT 11 text, amount and whether paid (no preimage). */
+  invoices(): { paymentHash: string; invoice: string; amountMsat: bigint; status: 'open' | 'paid' }[] {
+    return [...this.#core.payments.invoices.values()].map((i) => ({
+      paymentHash: i.paymentHash,
+      invoice: i.invoice,
+      amountMsat: i.amountMsat,
+      status: i.status,
+    }));
+  }
+
+  /** Payments this client made: hash, amount paid (fee included), fee and status. */
+  payments(): {
+    paymentHash: string;
+    amountMsat: bigint;
+    feeMsat: bigint;
+    status: 'pending' | 'sent' | 'failed';
+  }[] {
+    return [...this.#core.payments.payments.values()].map((p) => ({
+      paymentHash: p.paymentHash,
+      amountMsat: p.amountMsat,
+      feeMsat: p.feeMsat,
+      status: p.status,
+    }));
   }
 
   /** The chain tip the client last saw. */

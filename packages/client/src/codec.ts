@@ -58,7 +58,13 @@ export interface StoredRegistration {
   readonly profile?: { readonly contribution: bigint; readonly uptime: number; readonly timezone: number };
   readonly status: RegistrationStatus;
   /** The granted amounts, once granted. */
-  readonly granted?: { readonly capacity: bigint; readonly balance: bigint };
+  readonly granted?: {
+    readonly capacity: bigint;
+    readonly balance: bigint;
+    /** The LSP's routing terms (the invoice's route hint); absent in records of earlier releases. */
+    readonly feeBaseMsat?: number;
+    readonly feeProportionalMillionths?: number;
+  };
 }
 
 /** The client's phases of a factory (`closing`/`closed` belong to the cooperative close). */
@@ -169,6 +175,9 @@ export function readRegistration(b: BlobRecord): StoredRegistration {
           granted: {
             capacity: BigInt(need<string>(b, g, 'capacity', isDec)),
             balance: BigInt(need<string>(b, g, 'balance', isDec)),
+            ...(typeof g.feeBaseMsat === 'number' && typeof g.feeProportionalMillionths === 'number'
+              ? { feeBaseMsat: g.feeBaseMsat, feeProportionalMillionths: g.feeProportionalMillionths }
+              : {}),
           },
         }),
   };

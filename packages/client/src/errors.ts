@@ -35,7 +35,8 @@ export type ClientErrorCode =
   | 'CLIENT_DISCOVERY_KEY_MISMATCH'
   | 'CLIENT_DISCOVERY_WRONG_NETWORK'
   | 'CLIENT_CLOSE_REFUSED'
-  | 'CLIENT_CLOSE_SIGNATURE_INVALID';
+  | 'CLIENT_CLOSE_SIGNATURE_INVALID'
+  | 'CLIENT_PAYMENT_REFUSED';
 
 /** Base of every error of `@superscalar/client`. */
 export class ClientError extends SuperscalarError<ClientErrorCode> {}
@@ -195,6 +196,37 @@ export class FactoryStateError extends ClientError {
   }
 }
 tagError(FactoryStateError, '@superscalar/client:FactoryStateError');
+
+/** Why a payment command was refused (nothing was added to the channel). */
+export type PaymentRefusal =
+  | 'invalid-invoice'
+  | 'network'
+  | 'expired'
+  | 'amount'
+  | 'self'
+  | 'duplicate'
+  | 'route'
+  | 'no-channel'
+  | 'no-tip'
+  | 'dying'
+  | 'window'
+  | 'channel';
+
+/**
+ * `create_invoice` or `pay_invoice` refused: `refusal` says why (`window`: the HTLC's `cltv_expiry`
+ * would pass `T_m − exitDelay − pathTxs − exitMargin`, brief §7's routable window; `dying`: the
+ * factory is in its dying period). Journalled as `CommandRefused { code: 'CLIENT_PAYMENT_REFUSED' }`.
+ */
+export class PaymentRefusedError extends ClientError {
+  readonly command: string;
+  readonly refusal: PaymentRefusal;
+  constructor(command: string, refusal: PaymentRefusal, message: string, options?: { cause?: unknown }) {
+    super('CLIENT_PAYMENT_REFUSED', `${command} refused (${refusal}): ${message}`, options);
+    this.command = command;
+    this.refusal = refusal;
+  }
+}
+tagError(PaymentRefusedError, '@superscalar/client:PaymentRefusedError');
 
 /** A bug: an internal invariant broke. Journalled as an `InvariantViolated` event. */
 export class InvariantError extends ClientError {

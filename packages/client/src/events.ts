@@ -132,6 +132,32 @@ export type ClientEvent =
       readonly lspAmount: bigint;
       readonly fee: bigint;
     }
+  /** `create_invoice`: the signed BOLT 11 invoice (hand it to the payer out of band). */
+  | {
+      readonly kind: 'InvoiceCreated';
+      readonly paymentHash: string;
+      readonly amountMsat: bigint;
+      readonly invoice: string;
+      readonly factoryId: string;
+      readonly channelId: string;
+    }
+  /** An HTLC paying one of our invoices is irrevocably committed; we fulfil it (the preimage leaves now). */
+  | { readonly kind: 'PaymentReceived'; readonly paymentHash: string; readonly amountMsat: bigint }
+  /** Our payment was fulfilled: `preimage` is the proof (its SHA-256 is the hash). */
+  | {
+      readonly kind: 'PaymentSent';
+      readonly paymentHash: string;
+      readonly preimage: string;
+      readonly amountMsat: bigint;
+      readonly feeMsat: bigint;
+    }
+  /** Our payment failed irrevocably: `reason` is the BOLT 4 failuremsg (hex), `code` its u16 failure code. */
+  | {
+      readonly kind: 'PaymentFailed';
+      readonly paymentHash: string;
+      readonly code: number;
+      readonly reason: string;
+    }
   /** A command could not be carried out. */
   | {
       readonly kind: 'CommandRefused';
@@ -164,11 +190,18 @@ const KNOWN: readonly ClientEventKind[] = [
   'FactoryClosed',
   'CommandRefused',
   'InvariantViolated',
+  'InvoiceCreated',
+  'PaymentReceived',
+  'PaymentSent',
+  'PaymentFailed',
 ];
 
 const BIGINTS: Partial<Record<ClientEventKind, readonly string[]>> = {
   RegistrationGranted: ['capacity', 'balance'],
   FactoryProposed: ['capacity', 'balance'],
+  InvoiceCreated: ['amountMsat'],
+  PaymentReceived: ['amountMsat'],
+  PaymentSent: ['amountMsat', 'feeMsat'],
   CloseProposed: ['balance', 'ownOutput', 'fee'],
   FactoryClosed: ['lspAmount', 'fee'],
 };

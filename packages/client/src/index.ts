@@ -41,6 +41,8 @@ export {
   InvariantError,
   MachineFailedError,
   NotLspError,
+  type PaymentRefusal,
+  PaymentRefusedError,
   PeerFaultError,
   type StaleFault,
   StaleMessageError,
@@ -51,4 +53,5 @@ export {
 } from './errors.js';
 export { type ClientEvent, type ClientEventKind, decodeClientEvent } from './events.js';
 export type { Action, ClientCommand, ClientInput, FeeRates, PeerId, RuntimeInput } from './io.js';
+export { decodeFailure, encodeFailure, FailureCode } from './payments.js';
 export { type ClientPolicy, type ResolvedClientPolicy, resolveClientPolicy } from './policy.js';

@@ -83,7 +83,20 @@ export type ClientCommand =
    * Ask the LSP to close an open factory cooperatively (brief §6): a close request (`close_propose`,
    * attempt 0), now or at the next connection; the LSP decides.
    */
-  | { readonly type: 'request_close'; readonly factoryId: Uint8Array };
+  | { readonly type: 'request_close'; readonly factoryId: Uint8Array }
+  /**
+   * Issue a BOLT 11 invoice through the LSP (a fresh preimage and payment secret; the invoice comes
+   * back in the `InvoiceCreated` event). `factoryId`: the channel to be paid on (default: the first open).
+   */
+  | {
+      readonly type: 'create_invoice';
+      readonly amountMsat: bigint;
+      readonly description: string;
+      readonly expirySeconds?: number;
+      readonly factoryId?: Uint8Array;
+    }
+  /** Pay a BOLT 11 invoice of another client of the LSP (`PaymentSent` or `PaymentFailed` follows). */
+  | { readonly type: 'pay_invoice'; readonly invoice: string; readonly factoryId?: Uint8Array };
 
 /** Every input of the client's machine: what the runtime observed, and the embedder's commands. */
 export type ClientInput = RuntimeInput | ClientCommand;

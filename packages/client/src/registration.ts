@@ -69,7 +69,16 @@ export function onRegisterResponse(core: ClientCore, peer: string, m: FactoryReg
     );
   if (m.grant !== undefined) {
     const g = m.grant;
-    core.saveRegistration({ ...r, status: 'granted', granted: { capacity: g.capacity, balance: g.balance } });
+    core.saveRegistration({
+      ...r,
+      status: 'granted',
+      granted: {
+        capacity: g.capacity,
+        balance: g.balance,
+        feeBaseMsat: g.feeBaseMsat,
+        feeProportionalMillionths: g.feeProportionalMillionths,
+      },
+    });
     core.event({
       kind: 'RegistrationGranted',
       factoryIndex: r.factoryIndex,

@@ -37,6 +37,7 @@ import {
   type StoredRegistration,
 } from './codec.js';
 import { eventOp, type LspEvent } from './events.js';
+import { indexAlias, LspForwards } from './forwarding.js';
 import type { FeeRates, PeerId } from './io.js';
 import type { ResolvedLspPolicy } from './policy.js';
 
@@ -194,6 +195,8 @@ export class LspCore {
   readonly finished = new Map<string, 'aborted' | 'abandoned' | 'closed'>();
   /** Channel id (hex) → its factory and client. */
   readonly channelIndex = new Map<string, { readonly f: LspFactory; readonly client: number }>();
+  /** Forwards, the SCID alias index and the channels with updates to commit. */
+  readonly forwards = new LspForwards();
   /** Set by the machine: what a lost connection does (channels, ceremony timers). */
   onDisconnect: (peer: PeerId) => void = () => {};
   now = 0;
@@ -286,6 +289,7 @@ export class LspCore {
       const channelId = channelIdOf(f.id, client);
       const idHex = toHex(channelId);
       this.channelIndex.set(idHex, { f, client });
+      indexAlias(this, idHex);
       return {
         clientIndex: client,
         channelId,

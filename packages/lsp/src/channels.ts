@@ -42,6 +42,7 @@ import {
   StaleMessageError,
   UnexpectedMessageError,
 } from './errors.js';
+import { onForwardEvent, setForwardDriver, toChannelMessage, toWireMessage } from './forwarding.js';
 import type { PeerId } from './io.js';
 
 /** The LSP's keys of client `client`'s channel (derived once per process). */
@@ -203,7 +204,7 @@ export function onChannelMessage(core: LspCore, peer: PeerId, m: ChannelMessage)
   const slot = f.channels[client] as ChannelSlot;
   if (slot.channel === null)
     throw new UnexpectedMessageError(peer, `${m.type} before the channel is set up`, { factoryId: f.idHex });
-  drive(core, f, slot, { type: 'message', message: m as never });
+  drive(core, f, slot, { type: 'message', message: toChannelMessage(m) as never });
 }
 
 /** Feeds one input to a channel and carries out its actions. */
@@ -230,10 +231,14 @@ export function drive(core: LspCore, f: LspFactory, slot: ChannelSlot, input: Ch
 function process(core: LspCore, f: LspFactory, slot: ChannelSlot, actions: readonly ChannelAction[]): void {
   const tokens: number[] = [];
   const peer = f.participants[slot.clientIndex] as string;
+  // Payment decisions first: they persist in the same store update as the channel state before them.
+  const work: (() => void)[] = [];
+  for (const a of actions)
+    if (a.kind === 'emit' && isPaymentEvent(a.event)) work.push(...onForwardEvent(core, slot, a.event));
   for (const a of actions) {
     switch (a.kind) {
       case 'send':
-        core.send(peer, a.message);
+        core.send(peer, toWireMessage(a.message));
         break;
       case 'persist':
         core.persist([
@@ -246,12 +251,27 @@ function process(core: LspCore, f: LspFactory, slot: ChannelSlot, actions: reado
         core.log('debug', 'channel watch request', { channelId: slot.idHex, watch: a.watch.type });
         break;
       case 'emit':
-        onChannelEvent(core, f, slot, a.event);
+        if (!isPaymentEvent(a.event)) onChannelEvent(core, f, slot, a.event);
         break;
     }
   }
   for (const token of tokens) drive(core, f, slot, { type: 'persisted', token });
+  for (const w of work) w();
   if (f.phase === 'closing') afterChannel(core, f, slot);
+}
+
+type PaymentEvent = Extract<
+  ChannelEvent,
+  { type: 'htlc_offered' | 'htlc_received' | 'htlc_fulfilled' | 'htlc_failed' }
+>;
+
+function isPaymentEvent(e: ChannelEvent): e is PaymentEvent {
+  return (
+    e.type === 'htlc_offered' ||
+    e.type === 'htlc_received' ||
+    e.type === 'htlc_fulfilled' ||
+    e.type === 'htlc_failed'
+  );
 }
 
 function onChannelEvent(core: LspCore, f: LspFactory, slot: ChannelSlot, e: ChannelEvent): void {
@@ -290,6 +310,8 @@ function onChannelEvent(core: LspCore, f: LspFactory, slot: ChannelSlot, e: Chan
   }
   core.log('debug', 'channel event', { channelId: slot.idHex, event: e.type });
 }
+
+setForwardDriver(drive);
 
 /** Funding last (flaw 1): sign, persist, broadcast and announce once every channel holds commitment 0. */
 export function maybeFund(core: LspCore, f: LspFactory): void {

@@ -157,6 +157,15 @@ export type LspEvent =
       readonly lspAmount: bigint;
       readonly fee: bigint;
     }
+  /** A forward settled: the payee's fulfil reached the LSP, which settles upstream with the preimage. */
+  | {
+      readonly kind: 'PaymentForwarded';
+      readonly paymentHash: string;
+      readonly inChannel: string;
+      readonly outChannel: string;
+      readonly amountMsat: bigint;
+      readonly feeMsat: bigint;
+    }
   /** A command could not be carried out (`code`: an `LSP_` code). */
   | {
       readonly kind: 'CommandRefused';
@@ -175,6 +184,7 @@ export type LspEventKind = Exclude<LspEvent['kind'], 'Unknown'>;
 const BIGINTS: Partial<Record<LspEventKind, readonly string[]>> = {
   RegistrationGranted: ['capacity', 'balance'],
   FactoryProposed: ['amount'],
+  PaymentForwarded: ['amountMsat', 'feeMsat'],
   CloseProposed: ['fee'],
   FactoryClosed: ['lspAmount', 'fee'],
 };
@@ -223,6 +233,7 @@ export function decodeLspEvent(record: { readonly kind: string; readonly payload
     'FactoryClosed',
     'CommandRefused',
     'InvariantViolated',
+    'PaymentForwarded',
   ];
   if (!known.includes(kind))
     return { kind: 'Unknown', name: record.kind, payload: Uint8Array.from(record.payload) };

@@ -67,6 +67,7 @@ import {
   UnexpectedMessageError,
 } from './errors.js';
 import { formNow, maybeForm } from './forming.js';
+import { commitDirty, restoreForwards, resumeForwards } from './forwarding.js';
 import type { Action, LspInput, PeerId } from './io.js';
 import { type LspPolicy, resolveLspPolicy } from './policy.js';
 import { onFactoryReestablish, onPeerConnected, onPeerDisconnected } from './reestablish.js';
@@ -174,6 +175,7 @@ const ON_INPUT: { readonly [T in LspInput['type']]: Step<InputOf<T>> } = {
     core.feeRates = i.rates;
   },
   tick: (core) => {
+    resumeForwards(core);
     for (const [peer, until] of core.benched) if (until <= core.now) core.benched.delete(peer);
     for (const f of [...core.factories.values()]) {
       checkDeadline(core, f);
@@ -301,6 +303,7 @@ export class Lsp {
       if (m === null) continue;
       restoreFactory(core, m[1] as string, b, byKey);
     }
+    restoreForwards(core, byKey.values());
     return new Lsp(core, options.blobs.length > 0);
   }
 
@@ -334,6 +337,7 @@ export class Lsp {
           `unknown input ${String((input as { type?: unknown })?.type)}`,
         );
       (ON_INPUT[input.type] as Step<LspInput>)(core, input);
+      commitDirty(core);
     } catch (e) {
       core.out = new Out();
       fault(core, input, e);

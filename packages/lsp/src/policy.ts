@@ -58,6 +58,10 @@ export interface LspPolicy extends FactoryParameters {
   readonly commitFeeRate?: number;
   /** A client that does not answer a ceremony step within this is dropped (default 30 s). */
   readonly stepTimeoutMs?: number;
+  /** A forward not added downstream within this many ms (payee offline) is failed upstream (default 60 s). */
+  readonly forwardTimeoutMs?: number;
+  /** HTLC updates within this many ms share one `commitment_signed` per channel (default 0: one per input). */
+  readonly batchWindowMs?: number;
   /** Signing attempts before the ceremony aborts without the blamed client (default 3). */
   readonly maxSigningAttempts?: number;
   /** Fresh attempts after reconnections and restarts, counted apart from signing failures (default 5). */
@@ -149,6 +153,8 @@ export function resolveLspPolicy(network: Network, policy: LspPolicy = {}): Reso
     treeFeeRate: Math.max(1000, int(p.treeFeeRate ?? 1000, 'treeFeeRate', 1, 100_000_000)),
     commitFeeRate: Math.max(1000, int(p.commitFeeRate ?? 1000, 'commitFeeRate', 1, 100_000_000)),
     stepTimeoutMs: int(p.stepTimeoutMs ?? 30_000, 'stepTimeoutMs', 1, 2 ** 40),
+    forwardTimeoutMs: int(p.forwardTimeoutMs ?? 60_000, 'forwardTimeoutMs', 1, 2 ** 40),
+    batchWindowMs: int(p.batchWindowMs ?? 0, 'batchWindowMs', 0, 2 ** 40),
     maxSigningAttempts: int(p.maxSigningAttempts ?? 3, 'maxSigningAttempts', 1, 100),
     maxReconnectRestarts: int(p.maxReconnectRestarts ?? 5, 'maxReconnectRestarts', 0, 100),
     benchMs: int(p.benchMs ?? 600_000, 'benchMs', 0, 2 ** 40),

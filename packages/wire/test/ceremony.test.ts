@@ -18,7 +18,9 @@ import { txidOfUnsigned } from '../src/_tx.js';
 import {
   channelIdOf,
   clientLimits,
+  decodeHopPayload,
   decodeMessage,
+  encodeHopPayload,
   encodeMessage,
   factoryIdOf,
   lspLimits,
@@ -144,6 +146,26 @@ describe('channel ids, SCID aliases and channel_setup', () => {
     }
     expect(aliases.size).toBe(256);
     expect(err(() => scidAliasOf(new Uint8Array(8))).code).toBe('WIRE_INVALID_ARGUMENT');
+  });
+  it('encodeHopPayload/decodeHopPayload round-trip the BOLT 4 payload TLV stream', () => {
+    const fwd = {
+      amtToForward: 1_000_000n,
+      outgoingCltvValue: 700,
+      shortChannelId: scidAliasOf(sampleChannelId),
+    };
+    expect(decodeHopPayload(encodeHopPayload(fwd))).toEqual(fwd);
+    const fin = {
+      amtToForward: 5n,
+      outgoingCltvValue: 1,
+      paymentData: { paymentSecret: new Uint8Array(32).fill(9), totalMsat: 5n },
+    };
+    const bytes = encodeHopPayload(fin);
+    expect(bytes[0]).toBe(2); // type 2 first
+    expect(decodeHopPayload(bytes)).toEqual(fin);
+    expect(err(() => decodeHopPayload(bytes.subarray(0, 3))).code).toMatch(/^WIRE_/);
+    expect(err(() => encodeHopPayload({ amtToForward: 1n, outgoingCltvValue: 1 })).code).toBe(
+      'WIRE_INVALID_ARGUMENT',
+    );
   });
   it('channel_setup round-trips and must name the channel its factory id and client index derive', () => {
     const m = {

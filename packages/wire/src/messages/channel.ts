@@ -35,7 +35,7 @@ import {
   u64,
   uint,
 } from '../_fields.js';
-import type { Reader, Writer } from '../_io.js';
+import { Reader, Writer } from '../_io.js';
 import { defineMessage, type MessageCodec } from '../codec.js';
 import { wireError } from '../errors.js';
 import { encodeTlvStream, parseTlvStream, type TlvRecord } from '../tlv.js';
@@ -454,3 +454,35 @@ export const channelCodecs: MessageCodec[] = [
     },
   }),
 ];
+
+/**
+ * A hop payload as its BOLT 4 `payload` TLV stream (the value of `update_add_htlc`'s TLV 12). The
+ * roles carry it inside the poon-dryja channel's `onion` bytes between receipt and settlement, so it
+ * is persisted with the HTLC itself.
+ *
+ * @throws {WireError} `WIRE_INVALID_ARGUMENT` for a value the wire format cannot carry.
+ */
+export function encodeHopPayload(hop: HopPayload): Uint8Array {
+  const w = new Writer();
+  hopPayloadCodec.write(w, hop, 'hopPayload');
+  return w.finish();
+}
+
+/**
+ * The hop payload a BOLT 4 `payload` TLV stream holds (strict, as in `update_add_htlc`).
+ *
+ * @throws {WireError} `WIRE_DECODE`-family codes for malformed bytes.
+ */
+export function decodeHopPayload(bytes: Uint8Array): HopPayload {
+  if (!(bytes instanceof Uint8Array))
+    throw wireError('WIRE_INVALID_ARGUMENT', 'expected bytes', { field: 'hopPayload' });
+  return hopPayloadCodec.read(new Reader(bytes, 0), 'hopPayload');
+}
+
+/**
+ * The odd custom TLV type (BOLT 1 "it's ok to be odd", BOLT 4 custom range ≥ 65,536) under which a
+ * payer puts the final hop's payload (its {@link encodeHopPayload} bytes) inside the LSP's payload, so
+ * the LSP can hand the payee its `payment_data` (the stand-in for an onion's next layer; the Noise
+ * link already encrypts it).
+ */
+export const NEXT_HOP_PAYLOAD_TYPE = 65_537n;

@@ -1,0 +1,412 @@
+/**
+ * Forwarding (brief §7, issue 22): an HTLC irrevocably received from a client with a hop payload is
+ * forwarded to the channel its `short_channel_id` names (the SCID alias of a channel, in any of the
+ * LSP's factories), after checking the fee (the LSP's routing terms), the CLTV delta (the outgoing
+ * channel's `minCltvExpiryDelta`), the outgoing channel (open, not dying) and the amount. A fulfil
+ * downstream settles upstream with the preimage (`PaymentForwarded { feeMsat }`); a failure
+ * downstream — or a forward still not added downstream after `forwardTimeoutMs` — fails upstream with
+ * a BOLT 4 reason (flaw 4: the C LSP drops failures).
+ *
+ * **Crash safety.** The forwarding record (incoming ↔ outgoing) is written in the same store update
+ * as the incoming channel's state that makes the HTLC irrevocable (the channel's persist and the
+ * record merge: nothing is sent in between); records still `pending` are forwarded on the next tick
+ * after a restart, an `offered` record is matched to the outgoing channel by payment hash (re-added if
+ * a disconnection or a restart reverted the add), and a `fulfilled`/`failed` record is re-applied
+ * upstream until the incoming HTLC is gone.
+ *
+ * **Batching.** Updates mark their channel; each marked channel gets one `commit` at the end of the
+ * `handle` call (or, with `batchWindowMs` > 0, at the first tick that far after the first update), so
+ * the updates of one input — or of one window — share one `commitment_signed`.
+ *
+ * Failure reasons are BOLT 4 `failuremsg`s in the clear: a big-endian u16 `failure_code`, then data.
+ *
+ * @module
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { fromHex, toHex } from '@superscalar/core';
+import type { BlobRecord, Op } from '@superscalar/persist';
+import { type Channel, type ChannelInput, maxCltvExpiry, minCltvExpiryDelta } from '@superscalar/poon-dryja';
+import {
+  type ChannelMessage,
+  decodeHopPayload,
+  encodeHopPayload,
+  type HopPayload,
+  NEXT_HOP_PAYLOAD_TYPE,
+  scidAliasOf,
+} from '@superscalar/wire';
+import type { ChannelSlot, LspCore, LspFactory } from './_core.js';
+
+/** BOLT 4 failure codes the LSP sends. */
+export const ForwardFailure = {
+  INVALID_ONION_PAYLOAD: 0x4016,
+  UNKNOWN_NEXT_PEER: 0x400a,
+  TEMPORARY_CHANNEL_FAILURE: 0x1007,
+  PERMANENT_CHANNEL_FAILURE: 0x4008,
+  FEE_INSUFFICIENT: 0x100c,
+  INCORRECT_CLTV_EXPIRY: 0x100d,
+  AMOUNT_BELOW_MINIMUM: 0x100b,
+} as const;
+
+function failure(code: number): Uint8Array {
+  return Uint8Array.of(code >> 8, code & 0xff);
+}
+
+type State = 'pending' | 'offered' | 'fulfilled' | 'failed';
+
+/** One forward: the incoming HTLC and what became of it downstream. */
+interface Forward {
+  readonly key: string;
+  readonly inChannel: string;
+  readonly inId: bigint;
+  readonly inAmount: bigint;
+  readonly paymentHash: string;
+  readonly outChannel: string;
+  readonly outAmount: bigint;
+  readonly outCltv: number;
+  readonly hop: Uint8Array;
+  readonly createdAt: number;
+  state: State;
+  preimage?: string;
+  reason?: string;
+}
+
+const PREFIX = 'lsp/fwd/';
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** The LSP's forwarding state (memory; records in the store). */
+export class LspForwards {
+  readonly byKey = new Map<string, Forward>();
+  /** SCID alias (hex) → channel id (hex); `null` when two channels share one (never forwarded to). */
+  readonly aliases = new Map<string, string | null>();
+  /** Outgoing channel → our HTLC id → forward key. */
+  readonly outIds = new Map<string, Map<bigint, string>>();
+  /** Channels with updates to commit, and since when (ms). */
+  readonly dirty = new Map<string, number>();
+  /** The forward whose outgoing add is being driven (maps the `htlc_offered` id). */
+  offering: string | null = null;
+}
+
+function put(f: Forward): Op {
+  const json = JSON.stringify({ ...f, hop: toHex(f.hop) }, (_k, v) =>
+    typeof v === 'bigint' ? v.toString() : v,
+  );
+  return {
+    op: 'put',
+    table: 'blobs',
+    row: { key: PREFIX + f.key, version: 1, data: enc.encode(json), secret: false },
+  };
+}
+
+function del(f: Forward): Op {
+  return { op: 'delete', table: 'blobs', key: { key: PREFIX + f.key } };
+}
+
+/** Adds a channel's SCID alias to the index (aliases must be distinct: a clash disables both). */
+export function indexAlias(core: LspCore, channelIdHex: string): void {
+  const a = toHex(scidAliasOf(fromHex(channelIdHex)));
+  const had = core.forwards.aliases.get(a);
+  if (had === undefined) core.forwards.aliases.set(a, channelIdHex);
+  else if (had !== channelIdHex) {
+    core.forwards.aliases.set(a, null);
+    core.log('error', 'SCID alias clash: neither channel is forwarded to', { alias: a });
+  }
+}
+
+/** Rebuilds forwards from the store's blobs. */
+export function restoreForwards(core: LspCore, blobs: Iterable<BlobRecord>): void {
+  for (const b of blobs) {
+    if (!b.key.startsWith(PREFIX)) continue;
+    const o = JSON.parse(dec.decode(b.data));
+    const f: Forward = {
+      ...o,
+      inId: BigInt(o.inId),
+      inAmount: BigInt(o.inAmount),
+      outAmount: BigInt(o.outAmount),
+      hop: fromHex(o.hop),
+    };
+    core.forwards.byKey.set(f.key, f);
+  }
+}
+
+function slotOf(core: LspCore, idHex: string): { f: LspFactory; slot: ChannelSlot } | undefined {
+  const at = core.channelIndex.get(idHex);
+  if (at === undefined) return undefined;
+  return { f: at.f, slot: at.f.channels[at.client] as ChannelSlot };
+}
+
+function deadlines(ch: Channel) {
+  const s = ch.state;
+  return {
+    delta: minCltvExpiryDelta({
+      exitDelay: s.policy.exitDelay,
+      toSelfDelay: s.config.toSelfDelay,
+      htlcBudget: s.policy.htlcBudget,
+    }),
+    max: maxCltvExpiry({
+      exitDelay: s.policy.exitDelay,
+      pathTxs: s.policy.pathTxs,
+      exitMargin: s.policy.exitMargin,
+      channelTimeout: s.config.channelTimeout,
+    }),
+    dyingHeight: s.policy.dyingHeight,
+  };
+}
+
+type Drive = (core: LspCore, f: LspFactory, slot: ChannelSlot, input: ChannelInput) => void;
+
+type PaymentEvent =
+  | { type: 'htlc_offered'; id: bigint; paymentHash: Uint8Array }
+  | {
+      type: 'htlc_received';
+      id: bigint;
+      amountMsat: bigint;
+      paymentHash: Uint8Array;
+      cltvExpiry: number;
+      onion: Uint8Array;
+    }
+  | { type: 'htlc_fulfilled'; id: bigint; preimage: Uint8Array }
+  | { type: 'htlc_failed'; id: bigint; reason: Uint8Array };
+
+/**
+ * A payment event of channel `slot`: persists the decision (no channel work here) and returns the
+ * work to do after the channel's batch: inputs for channels, by channel id.
+ */
+export function onForwardEvent(core: LspCore, slot: ChannelSlot, e: PaymentEvent): (() => void)[] {
+  const fw = core.forwards;
+  switch (e.type) {
+    case 'htlc_offered': {
+      if (fw.offering === null) return [];
+      const m = fw.outIds.get(slot.idHex) ?? new Map<bigint, string>();
+      fw.outIds.set(slot.idHex, m);
+      m.set(e.id, fw.offering);
+      return [];
+    }
+    case 'htlc_fulfilled': {
+      const hash = toHex(sha256(e.preimage));
+      const out: (() => void)[] = [];
+      for (const f of fw.byKey.values()) {
+        if (f.outChannel !== slot.idHex || f.paymentHash !== hash || f.state !== 'offered') continue;
+        f.state = 'fulfilled';
+        f.preimage = toHex(e.preimage);
+        core.persist([put(f)]);
+        core.event({
+          kind: 'PaymentForwarded',
+          paymentHash: hash,
+          inChannel: f.inChannel,
+          outChannel: f.outChannel,
+          amountMsat: f.outAmount,
+          feeMsat: f.inAmount - f.outAmount,
+        });
+        out.push(() => settleUpstream(core, f));
+      }
+      return out;
+    }
+    case 'htlc_failed': {
+      const key = fw.outIds.get(slot.idHex)?.get(e.id);
+      const f = key === undefined ? undefined : fw.byKey.get(key);
+      if (f === undefined || f.state !== 'offered') return [];
+      f.state = 'failed';
+      f.reason = toHex(e.reason);
+      core.persist([put(f)]);
+      return [() => settleUpstream(core, f)];
+    }
+    case 'htlc_received':
+      return receive(core, slot, e);
+  }
+}
+
+function receive(
+  core: LspCore,
+  slot: ChannelSlot,
+  e: { id: bigint; amountMsat: bigint; paymentHash: Uint8Array; cltvExpiry: number; onion: Uint8Array },
+): (() => void)[] {
+  const failIn = (code: number, why: string) => {
+    core.log('info', 'forward refused', { channelId: slot.idHex, htlcId: e.id.toString(), code, why });
+    return [() => act(core, slot.idHex, { type: 'fail_htlc', id: e.id, reason: failure(code) })];
+  };
+  let hop: HopPayload;
+  try {
+    hop = decodeHopPayload(e.onion);
+  } catch {
+    return failIn(ForwardFailure.INVALID_ONION_PAYLOAD, 'no hop payload');
+  }
+  const next = hop.unknownRecords?.find((r) => r.type === NEXT_HOP_PAYLOAD_TYPE)?.value;
+  if (hop.shortChannelId === undefined || next === undefined)
+    return failIn(ForwardFailure.INVALID_ONION_PAYLOAD, 'not a forward');
+  let payee: HopPayload;
+  try {
+    payee = decodeHopPayload(next);
+  } catch {
+    return failIn(ForwardFailure.INVALID_ONION_PAYLOAD, 'bad next-hop payload');
+  }
+  const outId = core.forwards.aliases.get(toHex(hop.shortChannelId));
+  const out = outId == null ? undefined : slotOf(core, outId);
+  const ch = out?.slot.channel;
+  if (out === undefined || ch == null || outId === slot.idHex)
+    return failIn(ForwardFailure.UNKNOWN_NEXT_PEER, 'unknown SCID alias');
+  const p = core.policy;
+  if (hop.amtToForward < 1n) return failIn(ForwardFailure.AMOUNT_BELOW_MINIMUM, 'amount');
+  const fee = BigInt(p.feeBaseMsat) + (hop.amtToForward * BigInt(p.feeProportionalMillionths)) / 1_000_000n;
+  if (e.amountMsat - fee < hop.amtToForward) return failIn(ForwardFailure.FEE_INSUFFICIENT, 'fee');
+  const d = deadlines(ch);
+  if (e.cltvExpiry - hop.outgoingCltvValue < d.delta)
+    return failIn(ForwardFailure.INCORRECT_CLTV_EXPIRY, 'cltv delta');
+  const tip = core.tipHeight ?? 0;
+  if (ch.phase !== 'normal' || tip >= d.dyingHeight || hop.outgoingCltvValue > d.max)
+    return failIn(
+      ForwardFailure.PERMANENT_CHANNEL_FAILURE,
+      'outgoing channel closed, dying or past its window',
+    );
+  const f: Forward = {
+    key: `${slot.idHex}/${e.id}`,
+    inChannel: slot.idHex,
+    inId: e.id,
+    inAmount: e.amountMsat,
+    paymentHash: toHex(e.paymentHash),
+    outChannel: outId as string,
+    outAmount: hop.amtToForward,
+    outCltv: hop.outgoingCltvValue,
+    hop: encodeHopPayload(payee),
+    createdAt: core.now,
+    state: 'pending',
+  };
+  core.forwards.byKey.set(f.key, f);
+  core.persist([put(f)]);
+  return [() => tryForward(core, f)];
+}
+
+let driveFn: Drive = () => {};
+
+/** @internal Wires the channel driver (set once by `channels.ts`). */
+export function setForwardDriver(d: Drive): void {
+  driveFn = d;
+}
+
+function act(core: LspCore, channelIdHex: string, input: ChannelInput): void {
+  const at = slotOf(core, channelIdHex);
+  if (at === undefined) return;
+  driveFn(core, at.f, at.slot, input);
+  if (!core.forwards.dirty.has(channelIdHex)) core.forwards.dirty.set(channelIdHex, core.now);
+}
+
+function offeredHashes(ch: Channel): Set<string> {
+  const s = ch.state;
+  const out = new Set<string>();
+  for (const spec of [s.localCommit?.spec, s.remoteCommit?.spec, s.nextRemoteCommit?.spec])
+    for (const h of spec?.htlcs ?? []) if (h.offeredBy === s.role) out.add(toHex(h.paymentHash));
+  for (const list of [s.localChanges.proposed, s.localChanges.signed, s.localChanges.acked])
+    for (const u of list) if (u.kind === 'add') out.add(toHex(u.htlc.paymentHash));
+  return out;
+}
+
+function tryForward(core: LspCore, f: Forward): void {
+  const at = slotOf(core, f.outChannel);
+  const ch = at?.slot.channel;
+  if (at === undefined || ch == null) return;
+  const peer = at.f.participants[at.slot.clientIndex] as string;
+  if (!core.connected.has(peer)) return;
+  core.forwards.offering = f.key;
+  try {
+    act(core, f.outChannel, {
+      type: 'add_htlc',
+      amountMsat: f.outAmount,
+      paymentHash: fromHex(f.paymentHash),
+      cltvExpiry: f.outCltv,
+      onion: f.hop,
+    });
+  } finally {
+    core.forwards.offering = null;
+  }
+  if (f.state === 'pending' && offeredHashes(ch).has(f.paymentHash)) {
+    f.state = 'offered';
+    core.persist([put(f)]);
+  }
+}
+
+function settleUpstream(core: LspCore, f: Forward): void {
+  if (f.state === 'fulfilled' && f.preimage !== undefined)
+    act(core, f.inChannel, { type: 'fulfill_htlc', id: f.inId, preimage: fromHex(f.preimage) });
+  else if (f.state === 'failed')
+    act(core, f.inChannel, {
+      type: 'fail_htlc',
+      id: f.inId,
+      reason: f.reason === undefined ? failure(ForwardFailure.TEMPORARY_CHANNEL_FAILURE) : fromHex(f.reason),
+    });
+}
+
+/** Commits the channels with updates (at once, or once `batchWindowMs` has passed since the first). */
+export function commitDirty(core: LspCore): void {
+  const fw = core.forwards;
+  if (fw.dirty.size === 0) return;
+  const window = core.policy.batchWindowMs;
+  for (const [id, since] of [...fw.dirty]) {
+    if (window > 0 && core.now < since + window) continue;
+    fw.dirty.delete(id);
+    const at = slotOf(core, id);
+    if (at !== undefined) driveFn(core, at.f, at.slot, { type: 'commit' });
+  }
+}
+
+/**
+ * On every tick: forwards still pending (a restart, a payee that was offline) are forwarded or, past
+ * `forwardTimeoutMs`, failed upstream; offered ones whose add was reverted are added again; settled
+ * ones are re-applied upstream until the incoming HTLC is gone, then their record is deleted.
+ */
+export function resumeForwards(core: LspCore): void {
+  const fw = core.forwards;
+  for (const f of [...fw.byKey.values()]) {
+    const inAt = slotOf(core, f.inChannel);
+    const inCh = inAt?.slot.channel;
+    if (inAt === undefined || inCh == null) continue;
+    const s = inCh.state;
+    const held = [s.localCommit?.spec, s.remoteCommit?.spec, s.nextRemoteCommit?.spec].some((spec) =>
+      spec?.htlcs.some((h) => h.offeredBy !== s.role && h.id === f.inId),
+    );
+    if (!held) {
+      fw.byKey.delete(f.key);
+      core.persist([del(f)]);
+      continue;
+    }
+    if (f.state === 'pending') {
+      if (core.now >= f.createdAt + core.policy.forwardTimeoutMs) {
+        f.state = 'failed';
+        f.reason = toHex(failure(ForwardFailure.TEMPORARY_CHANNEL_FAILURE));
+        core.persist([put(f)]);
+        core.log('info', 'forward timed out', { key: f.key });
+        settleUpstream(core, f);
+      } else tryForward(core, f);
+    } else if (f.state === 'offered') {
+      const out = slotOf(core, f.outChannel)?.slot.channel;
+      if (out != null && !offeredHashes(out).has(f.paymentHash)) {
+        f.state = 'pending';
+        tryForward(core, f);
+      } else if (out != null) {
+        // After a restart: map the outgoing HTLC's id back to this forward.
+        const os = out.state;
+        for (const spec of [os.localCommit?.spec, os.remoteCommit?.spec])
+          for (const h of spec?.htlcs ?? [])
+            if (h.offeredBy === os.role && toHex(h.paymentHash) === f.paymentHash) {
+              const m = fw.outIds.get(f.outChannel) ?? new Map<bigint, string>();
+              fw.outIds.set(f.outChannel, m);
+              m.set(h.id, f.key);
+            }
+      }
+    } else settleUpstream(core, f);
+  }
+}
+
+/** `update_add_htlc` from the wire → the channel's value (hop payload as the HTLC's onion bytes). */
+export function toChannelMessage(m: ChannelMessage): ChannelMessage {
+  if (m.type !== 'update_add_htlc' || m.hopPayload === undefined) return m;
+  const { hopPayload, ...rest } = m;
+  return { ...rest, onion: encodeHopPayload(hopPayload) };
+}
+
+/** The channel's `update_add_htlc` → the wire's (onion bytes that are a hop payload go to TLV 12). */
+export function toWireMessage<M extends { type: string }>(m: M): M {
+  if (m.type !== 'update_add_htlc') return m;
+  const u = m as unknown as { onion: Uint8Array };
+  if (u.onion.length === 0 || u.onion.length === 1366) return m;
+  return { ...m, onion: new Uint8Array(0), hopPayload: decodeHopPayload(u.onion) };
+}
