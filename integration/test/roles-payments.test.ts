@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { FailureCode } from '@superscalar/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientOf, openFactory, type RoleNode, World } from '../harness/index.js';
+import { clientOf, lspFactories, openFactory, type RoleNode, registerAll, World } from '../harness/index.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -15,6 +15,17 @@ async function invoiceOf(w: World, payee: RoleNode, amountMsat: bigint): Promise
   await w.command(payee, { type: 'create_invoice', amountMsat, description: 'test' });
   const list = clientOf(payee).invoices();
   return (list[list.length - 1] as { invoice: string }).invoice;
+}
+
+/** Opens one factory per group of clients (registered, formed and confirmed one after the other). */
+async function openFactories(w: World, groups: readonly (readonly RoleNode[])[]): Promise<void> {
+  for (const [i, g] of groups.entries()) {
+    await registerAll(w, undefined, g);
+    await w.command(w.lsp, { type: 'form_factory' });
+    expect(lspFactories(w)).toHaveLength(i + 1);
+    for (let k = 0; k < 12 && lspFactories(w)[i]?.phase !== 'open'; k++) await w.mine(1);
+    expect(lspFactories(w)[i]?.phase).toBe('open');
+  }
 }
 
 async function kinds(n: RoleNode, kind: string) {
@@ -84,5 +95,64 @@ describe('payments through the LSP', () => {
     });
     expect(String((refused[refused.length - 1] as { message: string }).message)).toMatch(/window|dying/);
     expect(clientOf(payer).payments()).toHaveLength(0);
+  });
+
+  it('across two factories of the same LSP: the payer in one, the payee in the other', async () => {
+    world = await World.create({ seed: 'pay-two', clients: 4 });
+    const w = world;
+    const [a0, a1, b0, b1] = w.clients as [RoleNode, RoleNode, RoleNode, RoleNode];
+    await openFactories(w, [
+      [a0, a1],
+      [b0, b1],
+    ]);
+    const fs = lspFactories(w);
+    expect(fs[0]?.factoryId).not.toBe(fs[1]?.factoryId);
+    expect(clientOf(a0).factories()[0]?.factoryId).not.toBe(clientOf(b1).factories()[0]?.factoryId);
+    const inv = await invoiceOf(w, b1, 700_000n);
+    await w.command(a0, { type: 'pay_invoice', invoice: inv });
+    expect(await kinds(a0, 'PaymentSent')).toHaveLength(1);
+    expect(await kinds(b1, 'PaymentReceived')).toHaveLength(1);
+    const fwd = await kinds(w.lsp, 'PaymentForwarded');
+    expect(fwd).toHaveLength(1);
+    const f0 = fwd[0] as { inChannel: string; outChannel: string };
+    expect(f0.inChannel).toBe(clientOf(a0).factories()[0]?.channel.channelId);
+    expect(f0.outChannel).toBe(clientOf(b1).factories()[0]?.channel.channelId);
+    const ch = (n: RoleNode) => clientOf(n).factories()[0]?.channel.balances?.clientMsat;
+    expect(ch(b1)).toBe(10_000_000n + 700_000n);
+    expect(ch(a0)).toBe(10_000_000n - 700_000n - 1_070n);
+    // The others are untouched.
+    expect(ch(a1)).toBe(10_000_000n);
+    expect(ch(b0)).toBe(10_000_000n);
+  });
+
+  it('a wrong payment secret is refused at the payee; its BOLT 4 reason reaches the payer, nothing paid', async () => {
+    world = await World.create({ seed: 'pay-secret', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [payer, payee] = w.clients as [RoleNode, RoleNode];
+    const inv = await invoiceOf(w, payee, 300_000n);
+    // The LSP's add to the payee carries a payment secret other than the invoice's.
+    let tampered = 0;
+    w.net.interceptors.push((from, to, m) => {
+      if (from !== w.lsp.nodeId || to !== payee.nodeId || m.type !== 'update_add_htlc') return undefined;
+      const hp = m.hopPayload;
+      if (hp?.paymentData === undefined) return undefined;
+      tampered++;
+      const secret = Uint8Array.from(hp.paymentData.paymentSecret);
+      secret[0] = (secret[0] as number) ^ 1;
+      return { ...m, hopPayload: { ...hp, paymentData: { ...hp.paymentData, paymentSecret: secret } } };
+    });
+    await w.command(payer, { type: 'pay_invoice', invoice: inv });
+    expect(tampered).toBe(1);
+    const failed = await kinds(payer, 'PaymentFailed');
+    expect(failed).toHaveLength(1);
+    expect((failed[0] as { code: number }).code).toBe(FailureCode.INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS);
+    expect(await kinds(payer, 'PaymentSent')).toHaveLength(0);
+    expect(await kinds(payee, 'PaymentReceived')).toHaveLength(0);
+    expect(await kinds(w.lsp, 'PaymentForwarded')).toHaveLength(0);
+    expect(clientOf(payer).payments()[0]?.status).toBe('failed');
+    const ch = (n: RoleNode) => clientOf(n).factories()[0]?.channel.balances?.clientMsat;
+    expect(ch(payer)).toBe(10_000_000n);
+    expect(ch(payee)).toBe(10_000_000n);
   });
 });
