@@ -155,4 +155,141 @@ describe('payments through the LSP', () => {
     expect(ch(payer)).toBe(10_000_000n);
     expect(ch(payee)).toBe(10_000_000n);
   });
+
+  /** The ids of the `update_add_htlc`s the LSP delivered to `payee` for `hash` (hex). */
+  function addsTo(w: World, payee: RoleNode, hash: string): bigint[] {
+    return w
+      .messages('update_add_htlc', w.lsp)
+      .filter((d) => d.to === payee.nodeId)
+      .map((d) => d.message as { id: bigint; paymentHash: Uint8Array })
+      .filter((m) => Buffer.from(m.paymentHash).toString('hex') === hash)
+      .map((m) => m.id);
+  }
+
+  /** The payment hash (hex) of the payee's last invoice. */
+  function lastHash(payee: RoleNode): string {
+    const list = clientOf(payee).invoices();
+    return (list[list.length - 1] as { paymentHash: string }).paymentHash;
+  }
+
+  it('a restart of the LSP between receiving the HTLC and forwarding it: paid once, no duplicate downstream', async () => {
+    world = await World.create({ seed: 'pay-crash-fwd', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [payer, payee] = w.clients as [RoleNode, RoleNode];
+    const inv = await invoiceOf(w, payee, 400_000n);
+    const hash = lastHash(payee);
+    let crashed = 0;
+    w.lsp.crashPoint = (a) => {
+      const hit = a.kind === 'send' && a.peer === payee.nodeId && a.message.type === 'update_add_htlc';
+      if (hit) crashed++;
+      return hit;
+    };
+    await w.command(payer, { type: 'pay_invoice', invoice: inv });
+    expect(crashed).toBe(1);
+    expect(w.lsp.down).toBe(true);
+    expect(addsTo(w, payee, hash)).toHaveLength(0);
+    await w.restart(w.lsp);
+    await w.tick(1000); // pending forwards resume on a tick
+    await w.tick(1000);
+    expect(await kinds(payer, 'PaymentSent')).toHaveLength(1);
+    expect(await kinds(payee, 'PaymentReceived')).toHaveLength(1);
+    expect(await kinds(w.lsp, 'PaymentForwarded')).toHaveLength(1);
+    const ids = addsTo(w, payee, hash);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(new Set(ids).size).toBe(1); // retransmissions of one HTLC at most, never a second one
+    const ch = (n: RoleNode) => clientOf(n).factories()[0]?.channel.balances?.clientMsat;
+    expect(ch(payee)).toBe(10_000_000n + 400_000n);
+    expect(ch(payer)).toBe(10_000_000n - 400_000n - 1_040n);
+  });
+
+  it('a restart of the LSP between the payee’s fulfil and the upstream settle: PaymentSent exactly once', async () => {
+    world = await World.create({ seed: 'pay-crash-settle', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [payer, payee] = w.clients as [RoleNode, RoleNode];
+    const inv = await invoiceOf(w, payee, 600_000n);
+    let crashed = 0;
+    w.lsp.crashPoint = (a) => {
+      const hit = a.kind === 'send' && a.peer === payer.nodeId && a.message.type === 'update_fulfill_htlc';
+      if (hit) crashed++;
+      return hit;
+    };
+    await w.command(payer, { type: 'pay_invoice', invoice: inv });
+    expect(crashed).toBe(1);
+    expect(w.lsp.down).toBe(true);
+    expect(await kinds(payee, 'PaymentReceived')).toHaveLength(1);
+    expect(await kinds(payer, 'PaymentSent')).toHaveLength(0);
+    await w.restart(w.lsp);
+    await w.tick(1000);
+    await w.tick(1000);
+    expect(await kinds(payer, 'PaymentSent')).toHaveLength(1);
+    expect(clientOf(payer).payments()[0]?.status).toBe('sent');
+    await w.tick(1000); // nothing more to settle
+    expect(await kinds(payer, 'PaymentSent')).toHaveLength(1);
+    expect(await kinds(payee, 'PaymentReceived')).toHaveLength(1);
+    const ch = (n: RoleNode) => clientOf(n).factories()[0]?.channel.balances?.clientMsat;
+    expect(ch(payee)).toBe(10_000_000n + 600_000n);
+    expect(ch(payer)).toBe(10_000_000n - 600_000n - 1_060n);
+  });
+
+  it('the payee offline: the LSP fails the HTLC upstream after forwardTimeoutMs with a reason', async () => {
+    world = await World.create({ seed: 'pay-timeout', clients: 2, lspPolicy: { forwardTimeoutMs: 10_000 } });
+    const w = world;
+    await openFactory(w);
+    const [payer, payee] = w.clients as [RoleNode, RoleNode];
+    const inv = await invoiceOf(w, payee, 200_000n);
+    w.disconnect(payee.nodeId, w.lsp.nodeId, { keepDown: true });
+    await w.drive();
+    await w.command(payer, { type: 'pay_invoice', invoice: inv });
+    await w.tick(5_000); // before the timeout: still held
+    expect(await kinds(payer, 'PaymentFailed')).toHaveLength(0);
+    expect(clientOf(payer).payments()[0]?.status).toBe('pending');
+    await w.tick(6_000); // past it
+    const failed = await kinds(payer, 'PaymentFailed');
+    expect(failed).toHaveLength(1);
+    expect((failed[0] as { code: number }).code).toBe(0x1007); // temporary_channel_failure
+    expect(clientOf(payer).payments()[0]?.status).toBe('failed');
+    expect(addsTo(w, payee, lastHash(payee))).toHaveLength(0);
+    const ch = (n: RoleNode) => clientOf(n).factories()[0]?.channel.balances?.clientMsat;
+    expect(ch(payer)).toBe(10_000_000n);
+    // The payee coming back later gets nothing.
+    await w.connect(payee);
+    await w.tick(1000);
+    expect(await kinds(payee, 'PaymentReceived')).toHaveLength(0);
+  });
+
+  it('reconnections with HTLCs in flight on both links: paid once', async () => {
+    world = await World.create({ seed: 'pay-reconnect', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [payer, payee] = w.clients as [RoleNode, RoleNode];
+    const inv = await invoiceOf(w, payee, 800_000n);
+    const hash = lastHash(payee);
+    const broken: string[] = [];
+    const cut = (from: RoleNode, to: RoleNode, type: string) =>
+      w.net.interceptors.push((f, t, m) => {
+        const tag = `${type}@${to.name}`;
+        if (f !== from.nodeId || t !== to.nodeId || m.type !== type || broken.includes(tag)) return undefined;
+        broken.push(tag);
+        w.disconnect(f, t); // the connection breaks with the message (reconnected when quiet)
+        return null;
+      });
+    cut(w.lsp, payee, 'commitment_signed'); // the add signed but not received
+    cut(w.lsp, payer, 'update_fulfill_htlc'); // the settle lost upstream
+    cut(payer, w.lsp, 'revoke_and_ack'); // and one revocation from the payer
+    await w.command(payer, { type: 'pay_invoice', invoice: inv });
+    await w.tick(1000);
+    await w.tick(1000);
+    expect(broken).toContain('commitment_signed@client1');
+    expect(broken).toContain('update_fulfill_htlc@client0');
+    expect(broken).toContain('revoke_and_ack@lsp');
+    expect(await kinds(payer, 'PaymentSent')).toHaveLength(1);
+    expect(await kinds(payee, 'PaymentReceived')).toHaveLength(1);
+    expect(await kinds(w.lsp, 'PaymentForwarded')).toHaveLength(1);
+    expect(new Set(addsTo(w, payee, hash)).size).toBe(1);
+    const ch = (n: RoleNode) => clientOf(n).factories()[0]?.channel.balances?.clientMsat;
+    expect(ch(payee)).toBe(10_000_000n + 800_000n);
+    expect(ch(payer)).toBe(10_000_000n - 800_000n - 1_080n);
+  });
 });
