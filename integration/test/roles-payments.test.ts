@@ -292,4 +292,39 @@ describe('payments through the LSP', () => {
     expect(ch(payee)).toBe(10_000_000n + 800_000n);
     expect(ch(payer)).toBe(10_000_000n - 800_000n - 1_080n);
   });
+
+  it('a restart of the LSP after the downstream fulfil is committed but before the upstream settle: PaymentSent once', async () => {
+    world = await World.create({ seed: 'pay-crash-settle-late', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [payer, payee] = w.clients as [RoleNode, RoleNode];
+    const inv = await invoiceOf(w, payee, 600_000n);
+    const hash = lastHash(payee);
+    // The upstream fulfil is lost with the payer's connection, which stays down: only the LSP's
+    // records can settle the payer later.
+    let lost = 0;
+    w.net.interceptors.push((f, t, m) => {
+      if (f !== w.lsp.nodeId || t !== payer.nodeId || m.type !== 'update_fulfill_htlc' || lost > 0)
+        return undefined;
+      lost++;
+      w.disconnect(f, t, { keepDown: true });
+      return null;
+    });
+    await w.command(payer, { type: 'pay_invoice', invoice: inv });
+    expect(lost).toBe(1);
+    const ch = (n: RoleNode) => clientOf(n).factories()[0]?.channel.balances?.clientMsat;
+    expect(ch(payee)).toBe(10_000_000n + 600_000n); // settled downstream, in both commitments
+    expect(await kinds(payer, 'PaymentSent')).toHaveLength(0);
+    await w.restart(w.lsp);
+    await w.connect(payer);
+    await w.tick(1000);
+    await w.tick(1000);
+    await w.tick(1000);
+    expect(await kinds(payer, 'PaymentSent')).toHaveLength(1);
+    expect(await kinds(payee, 'PaymentReceived')).toHaveLength(1);
+    expect(await kinds(w.lsp, 'PaymentForwarded')).toHaveLength(1);
+    expect(ch(payer)).toBe(10_000_000n - 600_000n - 1_060n);
+    expect(await kinds(payer, 'PaymentFailed')).toHaveLength(0);
+    expect(new Set(addsTo(w, payee, hash)).size).toBe(1); // the payee is never offered it again
+  });
 });
