@@ -209,6 +209,7 @@ describe('payments through the LSP', () => {
     await openFactory(w);
     const [payer, payee] = w.clients as [RoleNode, RoleNode];
     const inv = await invoiceOf(w, payee, 600_000n);
+    const hash = lastHash(payee);
     let crashed = 0;
     w.lsp.crashPoint = (a) => {
       const hit = a.kind === 'send' && a.peer === payer.nodeId && a.message.type === 'update_fulfill_htlc';
@@ -231,6 +232,7 @@ describe('payments through the LSP', () => {
     const ch = (n: RoleNode) => clientOf(n).factories()[0]?.channel.balances?.clientMsat;
     expect(ch(payee)).toBe(10_000_000n + 600_000n);
     expect(ch(payer)).toBe(10_000_000n - 600_000n - 1_060n);
+    expect(new Set(addsTo(w, payee, hash)).size).toBe(1);
   });
 
   it('the payee offline: the LSP fails the HTLC upstream after forwardTimeoutMs with a reason', async () => {
@@ -326,5 +328,30 @@ describe('payments through the LSP', () => {
     expect(ch(payer)).toBe(10_000_000n - 600_000n - 1_060n);
     expect(await kinds(payer, 'PaymentFailed')).toHaveLength(0);
     expect(new Set(addsTo(w, payee, hash)).size).toBe(1); // the payee is never offered it again
+  });
+
+  it('two payers pay one invoice at once: the payee takes one, the other payer fails and keeps its money', async () => {
+    world = await World.create({ seed: 'pay-same-hash', clients: 3 });
+    const w = world;
+    await openFactory(w);
+    const [a, payee, b] = w.clients as [RoleNode, RoleNode, RoleNode];
+    const inv = await invoiceOf(w, payee, 500_000n);
+    await a.input({ type: 'pay_invoice', invoice: inv });
+    await b.input({ type: 'pay_invoice', invoice: inv });
+    await w.drive();
+    await w.tick(1000);
+    const sent = [...(await kinds(a, 'PaymentSent')), ...(await kinds(b, 'PaymentSent'))];
+    const failed = [...(await kinds(a, 'PaymentFailed')), ...(await kinds(b, 'PaymentFailed'))];
+    const received = await kinds(payee, 'PaymentReceived');
+    const ch = (n: RoleNode) => clientOf(n).factories()[0]?.channel.balances?.clientMsat;
+    const paid = (ch(payee) as bigint) - 10_000_000n;
+    // Every PaymentSent is matched by the payee's money: nobody pays for what the payee did not take.
+    expect(paid).toBe(500_000n * BigInt(received.length));
+    expect(sent.length).toBe(received.length);
+    expect(sent.length + failed.length).toBe(2);
+    expect(sent.length).toBeGreaterThanOrEqual(1);
+    expect((await kinds(w.lsp, 'PaymentForwarded')).length).toBe(sent.length);
+    const spent = 20_000_000n - (ch(a) as bigint) - (ch(b) as bigint);
+    expect(spent).toBe((500_000n + 1_050n) * BigInt(sent.length));
   });
 });
