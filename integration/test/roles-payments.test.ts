@@ -354,4 +354,33 @@ describe('payments through the LSP', () => {
     const spent = 20_000_000n - (ch(a) as bigint) - (ch(b) as bigint);
     expect(spent).toBe((500_000n + 1_050n) * BigInt(sent.length));
   });
+
+  it('a restart of the payer while the settle is in flight: PaymentSent exactly once', async () => {
+    world = await World.create({ seed: 'pay-crash-payer', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [payer, payee] = w.clients as [RoleNode, RoleNode];
+    const inv = await invoiceOf(w, payee, 250_000n);
+    let sawFulfil = false;
+    w.net.observers.push((d) => {
+      if (d.to === payer.nodeId && d.message.type === 'update_fulfill_htlc') sawFulfil = true;
+    });
+    let crashed = 0;
+    payer.crashPoint = (a) => {
+      const hit = sawFulfil && a.kind === 'send' && a.message.type === 'revoke_and_ack';
+      if (hit) crashed++;
+      return hit;
+    };
+    await w.command(payer, { type: 'pay_invoice', invoice: inv });
+    expect(crashed).toBe(1);
+    await w.restart(payer);
+    await w.tick(1000);
+    await w.tick(1000);
+    expect(await kinds(payer, 'PaymentSent')).toHaveLength(1);
+    expect(clientOf(payer).payments()[0]?.status).toBe('sent');
+    expect(await kinds(payee, 'PaymentReceived')).toHaveLength(1);
+    const ch = (n: RoleNode) => clientOf(n).factories()[0]?.channel.balances?.clientMsat;
+    expect(ch(payer)).toBe(10_000_000n - 250_000n - 1_025n);
+    expect(ch(payee)).toBe(10_000_000n + 250_000n);
+  });
 });
