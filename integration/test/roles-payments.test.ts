@@ -383,4 +383,30 @@ describe('payments through the LSP', () => {
     expect(ch(payer)).toBe(10_000_000n - 250_000n - 1_025n);
     expect(ch(payee)).toBe(10_000_000n + 250_000n);
   });
+
+  it('the forward timeout survives an LSP restart: a pending forward is still failed upstream once', async () => {
+    world = await World.create({
+      seed: 'pay-timeout-restart',
+      clients: 2,
+      lspPolicy: { forwardTimeoutMs: 10_000 },
+    });
+    const w = world;
+    await openFactory(w);
+    const [payer, payee] = w.clients as [RoleNode, RoleNode];
+    const inv = await invoiceOf(w, payee, 200_000n);
+    w.disconnect(payee.nodeId, w.lsp.nodeId, { keepDown: true });
+    await w.drive();
+    await w.command(payer, { type: 'pay_invoice', invoice: inv });
+    await w.tick(4_000);
+    await w.restart(w.lsp);
+    await w.tick(4_000); // 8 s since the HTLC arrived: still held
+    expect(await kinds(payer, 'PaymentFailed')).toHaveLength(0);
+    await w.tick(4_000);
+    await w.tick(1_000);
+    const failed = await kinds(payer, 'PaymentFailed');
+    expect(failed).toHaveLength(1);
+    expect((failed[0] as { code: number }).code).toBe(0x1007);
+    expect(addsTo(w, payee, lastHash(payee))).toHaveLength(0);
+    expect(clientOf(payer).factories()[0]?.channel.balances?.clientMsat).toBe(10_000_000n);
+  });
 });
