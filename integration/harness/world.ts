@@ -428,6 +428,9 @@ export class World {
   /** Restarts a node from its store (crashing it first if it is up), then reconnects it. */
   async restart(node: RoleNode, options: { reconnect?: boolean } = {}): Promise<void> {
     await this.crash(node);
+    // Its peers see the disconnection before it comes back (else their queued `peer_disconnected`
+    // would follow the new `peer_connected` and leave them disconnected on a link that is up).
+    await this.drive();
     node.generation++;
     node.inbox = [];
     await node.openStore();

@@ -185,8 +185,17 @@ export function onForwardEvent(core: LspCore, slot: ChannelSlot, e: PaymentEvent
     case 'htlc_fulfilled': {
       const hash = toHex(sha256(e.preimage));
       const out: (() => void)[] = [];
-      for (const f of fw.byKey.values()) {
-        if (f.outChannel !== slot.idHex || f.paymentHash !== hash || f.state !== 'offered') continue;
+      // The forward of this outgoing HTLC id (two forwards may share a payment hash: only the one the
+      // payee fulfilled is settled upstream); by hash only when the id is not mapped yet (a restart).
+      const key = fw.outIds.get(slot.idHex)?.get(e.id);
+      const matches =
+        key !== undefined
+          ? [fw.byKey.get(key)]
+          : [...fw.byKey.values()]
+              .filter((f) => f.outChannel === slot.idHex && f.paymentHash === hash && f.state === 'offered')
+              .slice(0, 1);
+      for (const f of matches) {
+        if (f === undefined || f.paymentHash !== hash || f.state !== 'offered') continue;
         f.state = 'fulfilled';
         f.preimage = toHex(e.preimage);
         core.persist([put(f)]);
@@ -383,13 +392,15 @@ export function resumeForwards(core: LspCore): void {
         tryForward(core, f);
       } else if (out != null) {
         // After a restart: map the outgoing HTLC's id back to this forward.
+        // After a restart: map one outgoing HTLC of the hash, not yet mapped, back to this forward.
         const os = out.state;
-        for (const spec of [os.localCommit?.spec, os.remoteCommit?.spec])
-          for (const h of spec?.htlcs ?? [])
-            if (h.offeredBy === os.role && toHex(h.paymentHash) === f.paymentHash) {
-              const m = fw.outIds.get(f.outChannel) ?? new Map<bigint, string>();
-              fw.outIds.set(f.outChannel, m);
+        const m = fw.outIds.get(f.outChannel) ?? new Map<bigint, string>();
+        fw.outIds.set(f.outChannel, m);
+        if (![...m.values()].includes(f.key))
+          for (const h of [os.localCommit?.spec, os.remoteCommit?.spec].flatMap((spec) => spec?.htlcs ?? []))
+            if (h.offeredBy === os.role && toHex(h.paymentHash) === f.paymentHash && !m.has(h.id)) {
               m.set(h.id, f.key);
+              break;
             }
       }
     } else settleUpstream(core, f);
