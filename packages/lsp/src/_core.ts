@@ -158,7 +158,7 @@ export interface LspFactory {
   deadline: number | null;
   /** Clients that sent nonces at least once in this process (others get `factory_propose` again). */
   readonly heard: Set<number>;
-  /** Restored from the store: the funding is re-broadcast at the next block if still unconfirmed. */
+  /** Restored from the store: the funding is re-broadcast with the next input if still unconfirmed. */
   rebroadcast: boolean;
   /** The cooperative close (phase `closing`), or null. */
   close: LspClose | null;

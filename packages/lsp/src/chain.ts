@@ -62,13 +62,24 @@ export function onBlockConnected(
     }
     if (height >= deadline && f.phase === 'funded' && f.fundingConfirmedAt === null) {
       abandon(core, f, deadline);
-      continue;
     }
-    if (f.rebroadcast && f.phase === 'funded' && f.fundingConfirmedAt === null) {
-      f.rebroadcast = false;
-      const t = core.deps.wallet.tx(txid);
-      if (t !== undefined && t.state === 'pending') core.out.broadcast(t.raw, txid, 'funding');
-    }
+  }
+}
+
+/**
+ * After a restore, a signed funding not yet confirmed goes out again with the first input handled —
+ * the process may have died between persisting it and broadcasting it. Not at the next block: on a
+ * chain that mines only when asked it never comes, and elsewhere it spends a block of the clients'
+ * funding deadline. Rebroadcasting a transaction the chain already holds is harmless.
+ */
+export function rebroadcastRestored(core: LspCore): void {
+  for (const f of core.factories.values()) {
+    if (!f.rebroadcast) continue;
+    f.rebroadcast = false;
+    if (f.phase !== 'funded' || f.fundingConfirmedAt !== null) continue;
+    const txid = f.proposal.funding.txid;
+    const t = core.deps.wallet.tx(txid);
+    if (t !== undefined && t.state === 'pending') core.out.broadcast(t.raw, txid, 'funding');
   }
 }
 

@@ -24,7 +24,7 @@ import { channelIdOf, type Message } from '@superscalar/wire';
 import { type LspCore as Core, type LspCloseStep, LspCore, type LspFactory } from './_core.js';
 import { Out } from './_out.js';
 import { abortFor, checkDeadline, onClientAbort, onNonces, onPsigs } from './ceremony.js';
-import { onBlockConnected, onBlockDisconnected } from './chain.js';
+import { onBlockConnected, onBlockDisconnected, rebroadcastRestored } from './chain.js';
 import { onChannelMessage, onChannelSetup } from './channels.js';
 import {
   busy,
@@ -337,6 +337,7 @@ export class Lsp {
           `unknown input ${String((input as { type?: unknown })?.type)}`,
         );
       (ON_INPUT[input.type] as Step<LspInput>)(core, input);
+      rebroadcastRestored(core);
       commitDirty(core);
     } catch (e) {
       core.out = new Out();

@@ -1,0 +1,86 @@
+// The same LSP over PostgreSQL (issue 21: "the same LSP over PostgreSQL (the server .ci/run starts)"):
+// the process-level ceremony of process-kill.test.ts with the LSP's store on PostgreSQL
+// (`openPostgresStore`, a fresh schema), killed -9 twice mid-ceremony — before the signatures (a
+// fresh attempt) and while the channels open — and restarted from PostgreSQL each time, then once more
+// at rest. The server comes from scripts/with-postgres.sh (SUPERSCALAR_PG_URL), as persist's suites:
+// without it the suite is skipped loudly, and under CI=true it fails.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type SpawnedSimServer, spawnSimServer } from '@superscalar/chain/sim-server';
+import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
+import { isCi } from '../../test-utils/index.js';
+import { checkCeremony, type KillPlan, runCeremony } from '../harness/process/ceremony.js';
+import { bundleChild, lspKeychain, openRoleStore } from '../harness/process/index.js';
+
+const PG_URL = process.env.SUPERSCALAR_PG_URL ?? '';
+const SUITE = 'the LSP over PostgreSQL, killed -9 mid-ceremony';
+
+if (PG_URL === '') {
+  const why = `${SUITE}: SUPERSCALAR_PG_URL is not set, so the PostgreSQL suite cannot run. Run it with \`bash scripts/with-postgres.sh npx vitest run test/process-postgres.test.ts\` (in integration/).`;
+  if (isCi)
+    describe(SUITE, () => {
+      it('requires PostgreSQL under CI', () => {
+        throw new Error(`${why} Under CI=true this is a failure, never a skip.`);
+      });
+    });
+  else {
+    console.warn(`\n${'!'.repeat(100)}\n!! SKIPPED ${why}\n${'!'.repeat(100)}\n`);
+    describe.skip(`${SUITE} (skipped: SUPERSCALAR_PG_URL unset)`, () => {
+      it('needs PostgreSQL', () => undefined);
+    });
+  }
+} else {
+  const schema = `proc_lsp_${process.pid}_${Date.now().toString(36)}`;
+  let server: SpawnedSimServer;
+  let bundle: { path: string; cleanup(): void };
+  let datadir: string;
+  beforeAll(async () => {
+    bundle = bundleChild();
+    datadir = mkdtempSync(join(tmpdir(), 'proc-pg-sim-'));
+    server = await spawnSimServer({ datadir });
+  });
+  afterAll(async () => {
+    await server?.kill('SIGKILL');
+    bundle?.cleanup();
+    rmSync(datadir, { recursive: true, force: true });
+    // The schema stays: scripts/with-postgres.sh's server is thrown away with its data.
+  });
+
+  const plan: KillPlan = {
+    name: 'lsp-postgres',
+    victim: 'lsp',
+    freezes: [
+      { on: 'handled', type: 'factory_nonces', nth: 2 },
+      { on: 'persisted', kind: 'ChannelReady', nth: 2 },
+    ],
+    beforeSignatures: true,
+  };
+
+  describe(SUITE, () => {
+    test('the factory opens with the LSP restarted from PostgreSQL in round 1 and in channel setup', async () => {
+      const run = await runCeremony({
+        plan,
+        bundle: bundle.path,
+        server,
+        lspStore: { kind: 'postgres', url: PG_URL, schema },
+      });
+      try {
+        expect(run.kills).toBe(3);
+        await checkCeremony(run, plan);
+        // The LSP's store really was PostgreSQL: its journal is in the schema.
+        const store = await openRoleStore({
+          dir: run.world.dir,
+          store: { kind: 'postgres', url: PG_URL, schema },
+          name: 'lsp',
+          sealingKey: lspKeychain(run.world.o.seed).storeSealingKey(),
+        });
+        expect(store.backend).toBe('postgres');
+        expect((await store.events()).filter((e) => e.kind === 'FactoryOpen')).toHaveLength(1);
+        await store.close();
+      } finally {
+        await run.world.close();
+      }
+    }, 180_000);
+  });
+}
