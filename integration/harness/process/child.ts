@@ -85,10 +85,18 @@ async function main(cfg: ChildConfig): Promise<void> {
   /** The machine, reporting what it receives and sends (and freezing at message triggers). */
   function watchMachine<I extends { type: string }, A extends { kind: string }>(
     who: string,
-    m: { nodeId: string; handle(i: I, now: number): A[] },
+    m: {
+      nodeId: string;
+      readonly tip: { readonly height: number; readonly hash: string } | null;
+      handle(i: I, now: number): A[];
+    },
   ) {
     return {
       nodeId: m.nodeId,
+      // The runtime follows the chain from the machine's restored tip.
+      get tip() {
+        return m.tip;
+      },
       handle(input: I, now: number): A[] {
         const msg =
           input.type === 'message' ? (input as unknown as { message: Message; peer: string }) : undefined;
@@ -230,8 +238,9 @@ async function main(cfg: ChildConfig): Promise<void> {
       wallet,
       chain: {
         follower: new BlockFollower(rpc),
-        // A new LSP follows from its wallet's birth, so it knows the tip before its first proposal.
-        from: tip === null ? { height: o.birthHeight - 1 } : tip,
+        // A new LSP follows from its wallet's birth, so it knows the tip before its first proposal; a
+        // restored one from its own tip (the runtime's default: blocks mined while it was down).
+        ...(tip === null ? { from: { height: o.birthHeight - 1 } } : {}),
         pollIntervalMs: 100,
         broadcaster,
         fees: rpc,
@@ -295,8 +304,9 @@ async function main(cfg: ChildConfig): Promise<void> {
         network: 'regtest',
         store,
         lsp: o.lsp,
-        // A new client knows the tip at once (a proposal's height is checked against it).
-        chain: { follower, from: tip === null ? { height: start } : tip, pollIntervalMs: 0 },
+        // A new client knows the tip at once (a proposal's height is checked against it); a restored
+        // one follows from its own tip (the runtime's default).
+        chain: { follower, ...(tip === null ? { from: { height: start } } : {}), pollIntervalMs: 0 },
         backoff: { initialDelayMs: 50, maxDelayMs: 400 },
         logger,
       });

@@ -4,7 +4,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Broadcaster, FeeEstimator, FeePurpose } from '@superscalar/chain';
+import {
+  BlockFollower,
+  type Broadcaster,
+  type FeeEstimator,
+  type FeePurpose,
+  SimChain,
+} from '@superscalar/chain';
 import { EventQueue, Sequencer, type Store } from '@superscalar/persist';
 import { openSqliteStore } from '@superscalar/persist/sqlite';
 import type { Message } from '@superscalar/wire';
@@ -41,6 +47,7 @@ class FakeLink implements PeerLink {
 type Cmd = { type: 'do'; actions: Action[] };
 class Scripted {
   readonly inputs: RuntimeInput[] = [];
+  tip: { height: number; hash: string } | null = null;
   constructor(readonly nodeId = '02'.padEnd(66, '1')) {}
   handle(input: RuntimeInput | Cmd): readonly Action[] {
     if (input.type === 'do') return input.actions;
@@ -208,5 +215,37 @@ describe('RoleRuntime', () => {
     });
     expect(rates()).toHaveLength(2);
     await store.close();
+  });
+
+  it('a machine restored at a block is handed the blocks mined while it was down (unless `from` says otherwise)', async () => {
+    const chain = new SimChain();
+    chain.mineSync(3);
+    const follower = new BlockFollower(chain);
+    const at = await chain.tip();
+    chain.mineSync(2); // mined while the node was down
+    const heights = async (chainPorts: Record<string, unknown>, tip: Scripted['tip']) => {
+      const store = await openSqliteStore({
+        path: join(dir, `r${k++}.db`),
+        sealingKey: new Uint8Array(32).fill(1),
+      });
+      const sequencer = await Sequencer.open(store);
+      const machine = new Scripted();
+      machine.tip = tip;
+      const rt = new RoleRuntime<Cmd>({
+        machine,
+        sequencer,
+        events: await EventQueue.open(sequencer),
+        chain: { follower, pollIntervalMs: 0, ...chainPorts },
+        errors: { stopped: () => new StoppedError(), failed: (c) => new MachineFailedError(c) },
+      });
+      rt.start();
+      await follower.poll();
+      await rt.stop();
+      await store.close();
+      return machine.inputs.flatMap((i) => (i.type === 'block_connected' ? [i.height] : []));
+    };
+    expect(await heights({}, { height: at.height, hash: at.hash })).toEqual([at.height + 1, at.height + 2]);
+    expect(await heights({}, null)).toEqual([]); // a new machine starts at the tip
+    expect(await heights({ from: 'tip' }, { height: at.height, hash: at.hash })).toEqual([]);
   });
 });

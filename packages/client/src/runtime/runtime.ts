@@ -21,7 +21,7 @@
  * @module
  */
 
-import type { ChainEvent, FollowerRunner, Subscription } from '@superscalar/chain';
+import type { ChainEvent, FollowerRunner, FollowFrom, Subscription } from '@superscalar/chain';
 import { type Clock, type Logger, noopLogger, systemClock } from '@superscalar/core';
 import type { EventRecord } from '@superscalar/persist';
 import { followWallet } from '@superscalar/wallet';
@@ -121,7 +121,7 @@ export class RoleRuntime<C = never> {
       this.#subs.push(
         follower.subscribe({
           name: `${this.#module}/machine`,
-          from: chain.from ?? 'tip',
+          from: chain.from ?? followFromTip(this.#machine.tip),
           onEvent: (e) => this.input(blockInput(e)),
         }),
       );
@@ -346,4 +346,17 @@ function blockInput(e: ChainEvent): RuntimeInput {
   return e.type === 'connected'
     ? { type: 'block_connected', height: e.block.height, hash: e.block.hash, txids: e.block.txids }
     : { type: 'block_disconnected', height: e.block.height, hash: e.block.hash };
+}
+
+/**
+ * Where a machine restored at `tip` resumes: after that block (its hash checked, so a reorganisation
+ * while the node was down is reported), or after its height when the machine does not know the hash
+ * (it saw a block disconnected); the chain's tip for a new machine.
+ */
+function followFromTip(tip: RoleMachine['tip']): FollowFrom {
+  if (typeof tip !== 'object' || tip === null || !Number.isSafeInteger(tip.height) || tip.height < 0)
+    return 'tip';
+  return typeof tip.hash === 'string' && /^[0-9a-f]{64}$/.test(tip.hash)
+    ? { height: tip.height, hash: tip.hash }
+    : { height: tip.height };
 }

@@ -22,6 +22,12 @@ import type { Action, FeeRates, RuntimeInput } from '../io.js';
 export interface RoleMachine<C = never> {
   /** Lower-case hex of the machine's 33-byte node public key (its Noise static key for an LSP). */
   readonly nodeId: string;
+  /**
+   * The last block the machine handled, as restored from its store (`Lsp` and `Client` have it):
+   * unless `ChainPorts.from` says otherwise, the runtime follows the chain from there, so blocks mined
+   * while the node was down are handed to it after a restart. Null or absent: from the tip.
+   */
+  readonly tip?: { readonly height: number; readonly hash: string } | null;
   handle(input: RuntimeInput | C, now: number): readonly Action[];
 }
 
@@ -48,7 +54,7 @@ export type FeePurposes = { readonly [K in keyof FeeRates]: FeePurpose };
 export interface ChainPorts {
   /** Follows the best chain; the machine (and the wallet, first) subscribe to it. */
   readonly follower?: BlockFollower;
-  /** Where the machine's subscription starts (default `'tip'`). */
+  /** Where the machine's subscription starts (default: the machine's `tip`, else `'tip'`). */
   readonly from?: FollowFrom;
   /** Polls the follower this often, ms (default 5,000; 0: the embedder polls it). */
   readonly pollIntervalMs?: number;

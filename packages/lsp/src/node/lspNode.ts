@@ -26,6 +26,8 @@ import { type ListenAddress, type ListenerLimits, type Servers, startServers } f
 export interface LspMachine<C = never> {
   /** Hex of the LSP's node key: the public key of `nodeSecret` (clients authenticate it by Noise). */
   readonly nodeId: string;
+  /** Its last block as restored from the store: the node follows the chain from there (see `RoleMachine`). */
+  readonly tip?: { readonly height: number; readonly hash: string } | null;
   handle(input: RuntimeInput | C, now: number): readonly Action[];
 }
 
