@@ -17,8 +17,6 @@ import type { Keychain } from '@superscalar/keys';
 import type { Op } from '@superscalar/persist';
 import type { Channel, NonceObserver } from '@superscalar/poon-dryja';
 import type { ClosePropose, CommitmentSigned, Message } from '@superscalar/wire';
-import { KeyCache } from './_keys.js';
-import { Out } from './_out.js';
 import type { ClientCloseSession } from './close.js';
 import {
   type ClientFactoryPhase,
@@ -31,6 +29,8 @@ import {
 import { type ClientEvent, eventOp } from './events.js';
 import { ClientPayments } from './payments.js';
 import type { ResolvedClientPolicy } from './policy.js';
+import { KeyCache } from './runtime/keyCache.js';
+import { Out } from './runtime/out.js';
 
 /** A close attempt the client agreed to (persisted before its `close_nonce` left). */
 export interface AgreedClose {

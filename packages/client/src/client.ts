@@ -21,7 +21,6 @@ import type { BlobRecord } from '@superscalar/persist';
 import { Channel, type NonceObserver } from '@superscalar/poon-dryja';
 import { channelIdOf, type Message } from '@superscalar/wire';
 import { type ClientClose, ClientCore, type ClientFactory, type ClientCore as Core } from './_core.js';
-import { Out } from './_out.js';
 import { endCeremony, onAggNonces, onFunded, onLspAbort, onSigned } from './ceremony.js';
 import { onBlockConnected, onBlockDisconnected } from './chain.js';
 import { drive, onChannelMessage, onChannelSetup } from './channels.js';
@@ -57,6 +56,7 @@ import { type ClientPolicy, resolveClientPolicy } from './policy.js';
 import { onPropose } from './proposal.js';
 import { onFactoryReestablish, onPeerConnected, onPeerDisconnected } from './reestablish.js';
 import { onRegisterResponse, register } from './registration.js';
+import { Out } from './runtime/out.js';
 
 /** What {@link Client.create} needs. */
 export interface ClientOptions {

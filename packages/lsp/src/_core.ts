@@ -5,6 +5,8 @@
  *
  * @module
  */
+
+import { KeyCache, Out } from '@superscalar/client/runtime';
 import { type Logger, type Network, type Rng, toHex } from '@superscalar/core';
 import type {
   Distribution,
@@ -24,8 +26,6 @@ import {
   type FactoryPsigs,
   type Message,
 } from '@superscalar/wire';
-import { KeyCache } from './_keys.js';
-import { Out } from './_out.js';
 import type { LspCloseSession } from './close.js';
 import {
   type LspCeremonyStep,

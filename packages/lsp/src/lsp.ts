@@ -15,6 +15,8 @@
  *
  * @module
  */
+
+import { Out } from '@superscalar/client/runtime';
 import { fromHex, type Logger, type Network, noopLogger, type Rng, toHex } from '@superscalar/core';
 import type { Keychain } from '@superscalar/keys';
 import type { BlobRecord } from '@superscalar/persist';
@@ -22,7 +24,6 @@ import { Channel, type NonceObserver } from '@superscalar/poon-dryja';
 import type { Wallet } from '@superscalar/wallet';
 import { channelIdOf, type Message } from '@superscalar/wire';
 import { type LspCore as Core, type LspCloseStep, LspCore, type LspFactory } from './_core.js';
-import { Out } from './_out.js';
 import { abortFor, checkDeadline, onClientAbort, onNonces, onPsigs } from './ceremony.js';
 import { onBlockConnected, onBlockDisconnected, rebroadcastRestored } from './chain.js';
 import { onChannelMessage, onChannelSetup } from './channels.js';

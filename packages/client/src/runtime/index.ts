@@ -2,7 +2,9 @@
 // (later) the browser client's. Browser-safe. Re-exports only.
 export { type BackoffOptions, backoffDelay, validateBackoff } from './backoff.js';
 export { ActionExecutor, type ExecutorDeps } from './executor.js';
+export { KeyCache } from './keyCache.js';
 export { nodeIdOf } from './nodeId.js';
+export { Out } from './out.js';
 export { DEFAULT_FEE_PURPOSES, RoleRuntime } from './runtime.js';
 export type {
   ChainPorts,

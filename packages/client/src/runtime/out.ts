@@ -1,5 +1,5 @@
 /**
- * Internal: the actions of one `handle` call, in order. Consecutive `persist` actions merge into one
+ * The actions of one `handle` call, in order (shared by both role machines). Consecutive `persist` actions merge into one
  * (same durability, fewer store updates); a send, disconnect or broadcast ends the merge, so each still
  * leaves only after the state before it is durable.
  *
@@ -7,7 +7,7 @@
  */
 import type { Op } from '@superscalar/persist';
 import type { Message } from '@superscalar/wire';
-import type { Action, PeerId } from './io.js';
+import type { Action, PeerId } from '../io.js';
 
 export class Out {
   actions: Action[] = [];

@@ -1,5 +1,5 @@
 /**
- * Internal: the keychain's derivations, memoised. BIP32 derivations cost milliseconds each and the
+ * The keychain's derivations, memoised (shared by both role machines). BIP32 derivations cost milliseconds each and the
  * machine asks for the same factory's keys at every step; the keys are the keychain's to give anyway.
  *
  * @module
