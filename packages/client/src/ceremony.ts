@@ -31,6 +31,7 @@ import {
 } from './errors.js';
 import { saveRecord } from './proposal.js';
 import { register } from './registration.js';
+import { guardFactoryPath } from './tower.js';
 
 /** The factory a message names, or the typed refusal. */
 export function factoryOf(core: ClientCore, peer: string, factoryId: Uint8Array): ClientFactory {
@@ -164,6 +165,7 @@ export function onSigned(core: ClientCore, peer: string, m: FactorySigned): void
   f.signing = null;
   saveRecord(core, f);
   core.saveFactory(f);
+  guardFactoryPath(core, f);
   core.event({ kind: 'FactorySigned', factoryId: f.idHex });
   core.log('info', 'factory signatures verified', { factoryId: f.idHex });
   core.send(channelSetupMessage(core, f));

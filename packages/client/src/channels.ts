@@ -38,6 +38,7 @@ import {
   UnknownFactoryError,
 } from './errors.js';
 import { onPaymentEvent, toChannelMessage, toWireMessage } from './payments.js';
+import { onChannelWatch } from './tower.js';
 
 function keys(core: ClientCore, f: ClientFactory): ChannelKeys {
   return core.keys.channelKeys(f.factoryIndex, f.clientIndex);
@@ -213,7 +214,7 @@ function process(core: ClientCore, f: ClientFactory, actions: readonly ChannelAc
         tokens.push(a.token);
         break;
       case 'watch':
-        core.log('debug', 'channel watch request', { channelId: f.channelIdHex, watch: a.watch.type });
+        onChannelWatch(core, f, a.watch);
         break;
       case 'emit':
         if (!isPaymentEvent(a.event)) onChannelEvent(core, f, a.event);

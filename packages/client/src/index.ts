@@ -55,3 +55,13 @@ export { type ClientEvent, type ClientEventKind, decodeClientEvent } from './eve
 export type { Action, ClientCommand, ClientInput, FeeRates, PeerId, RuntimeInput } from './io.js';
 export { decodeFailure, encodeFailure, FailureCode } from './payments.js';
 export { type ClientPolicy, type ResolvedClientPolicy, resolveClientPolicy } from './policy.js';
+export {
+  type ClientAdvanceTowerOptions,
+  clientAdvanceTowerOps,
+  guardPathOps,
+  leafSlot,
+  revealedSecretOps,
+  revokedEntryOps,
+  type SupersededTowerInput,
+  supersededStateOps,
+} from './tower.js';

@@ -44,6 +44,7 @@ import {
 } from './errors.js';
 import { onForwardEvent, setForwardDriver, toChannelMessage, toWireMessage } from './forwarding.js';
 import type { PeerId } from './io.js';
+import { onChannelWatch } from './tower.js';
 
 /** The LSP's keys of client `client`'s channel (derived once per process). */
 function channelKeys(core: LspCore, f: LspFactory, client: number): ChannelKeys {
@@ -248,7 +249,7 @@ function process(core: LspCore, f: LspFactory, slot: ChannelSlot, actions: reado
         tokens.push(a.token);
         break;
       case 'watch':
-        core.log('debug', 'channel watch request', { channelId: slot.idHex, watch: a.watch.type });
+        onChannelWatch(core, f, slot, a.watch);
         break;
       case 'emit':
         if (!isPaymentEvent(a.event)) onChannelEvent(core, f, slot, a.event);

@@ -17,6 +17,7 @@ import { InvalidArgumentError, MachineFailedError, StoppedError } from '../error
 import { type BackoffOptions, backoffDelay, validateBackoff } from '../runtime/backoff.js';
 import { nodeIdOf } from '../runtime/nodeId.js';
 import { RoleRuntime } from '../runtime/runtime.js';
+import { type EmbeddedTower, type NodeTowerOptions, openNodeTower } from '../runtime/tower.js';
 import type { ChainPorts, RoleMachine } from '../runtime/types.js';
 import { dial } from './dial.js';
 
@@ -53,6 +54,13 @@ export interface ClientNodeOptions<C> {
   readonly logger?: Logger;
   /** Called once if the machine stops on a failure. */
   readonly onFailure?: (error: MachineFailedError) => void;
+  /**
+   * The embedded watchtower (brief §11), on by default when `chain` has a follower, a broadcaster
+   * and a fee estimator: it guards the LSP's revoked commitments and the client's path from the
+   * client's own store. `false` when a standalone tower (`startStandaloneTower` of
+   * `@superscalar/watchtower/node`) reads this store instead.
+   */
+  readonly tower?: NodeTowerOptions | false;
 }
 
 /** A running client. Create with {@link ClientNode.start}. */
@@ -68,6 +76,7 @@ export class ClientNode<C = never> {
   #loop: Promise<void> = Promise.resolve();
   #connections = 0;
   #connectedWaiters: (() => void)[] = [];
+  #tower: EmbeddedTower | undefined;
 
   private constructor(o: ClientNodeOptions<C>, lsp: LspAddress, runtime: RoleRuntime<C>) {
     this.#o = o;
@@ -97,6 +106,15 @@ export class ClientNode<C = never> {
     validateBackoff(options.backoff);
     const sequencer = await Sequencer.open(options.store);
     const events = await EventQueue.open(sequencer);
+    const tower = await openNodeTower({
+      tower: options.tower,
+      sequencer,
+      chain: options.chain,
+      machine: options.machine as RoleMachine<unknown>,
+      nodeSecret: options.nodeSecret,
+      network: options.network,
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
     let node: ClientNode<C> | undefined;
     const runtime = new RoleRuntime<C>({
       machine: options.machine,
@@ -114,7 +132,9 @@ export class ClientNode<C = never> {
       },
     });
     node = new ClientNode(options, lsp, runtime);
+    node.#tower = tower;
     runtime.start();
+    await tower?.start();
     node.#loop = node.#dialLoop();
     return node;
   }
@@ -122,6 +142,11 @@ export class ClientNode<C = never> {
   /** The client's node id. */
   get nodeId(): string {
     return this.#runtime.nodeId;
+  }
+
+  /** The embedded watchtower, unless disabled (`tower: false`) or the chain ports cannot run one. */
+  get tower(): EmbeddedTower | undefined {
+    return this.#tower;
   }
 
   /** The LSP's node id (the machine's only peer). */
@@ -187,6 +212,8 @@ export class ClientNode<C = never> {
     this.#stopping = true;
     this.#stopNow();
     const failure = await this.#runtime.stop();
+    this.#tower?.stop();
+    await this.#tower?.idle();
     await this.#link?.close();
     await this.#loop;
     await this.#o.store.close().catch(() => undefined);

@@ -6,6 +6,14 @@ export { KeyCache } from './keyCache.js';
 export { nodeIdOf } from './nodeId.js';
 export { Out } from './out.js';
 export { DEFAULT_FEE_PURPOSES, RoleRuntime } from './runtime.js';
+export {
+  defaultTowerAccount,
+  EmbeddedTower,
+  type EmbeddedTowerOptions,
+  FACTORY_END_EVENTS,
+  type NodeTowerOptions,
+  openNodeTower,
+} from './tower.js';
 export type {
   ChainPorts,
   FeePurposes,

@@ -9,7 +9,15 @@
  * @module
  */
 
-import { type ChainPorts, nodeIdOf, type RoleMachine, RoleRuntime } from '@superscalar/client/runtime';
+import {
+  type ChainPorts,
+  type EmbeddedTower,
+  type NodeTowerOptions,
+  nodeIdOf,
+  openNodeTower,
+  type RoleMachine,
+  RoleRuntime,
+} from '@superscalar/client/runtime';
 import type { Clock, Logger, Network } from '@superscalar/core';
 import { noopLogger } from '@superscalar/core';
 import { EventQueue, Sequencer, type Store } from '@superscalar/persist';
@@ -61,6 +69,13 @@ export interface LspNodeOptions<C> {
   readonly logger?: Logger;
   /** Called once if the machine stops on a failure. */
   readonly onFailure?: (error: MachineFailedError) => void;
+  /**
+   * The embedded watchtower (brief §11), on by default when `chain` has a follower, a broadcaster
+   * and a fee estimator: it guards every client's revoked commitments from the LSP's own store.
+   * `false` when a standalone tower (`startStandaloneTower` of `@superscalar/watchtower/node`) reads
+   * this store instead (its PostgreSQL when the tower runs on another machine).
+   */
+  readonly tower?: NodeTowerOptions | false;
 }
 
 /** A running LSP. Create with {@link LspNode.start}. */
@@ -70,6 +85,7 @@ export class LspNode<C = never> {
   readonly #log: Logger;
   #servers: Servers | undefined;
   #stopping: Promise<Error | undefined> | undefined;
+  #tower: EmbeddedTower | undefined;
 
   private constructor(o: LspNodeOptions<C>, runtime: RoleRuntime<C>) {
     this.#o = o;
@@ -97,6 +113,15 @@ export class LspNode<C = never> {
       throw new InvalidArgumentError('options.machine.nodeId', `expected ${nodeId}, the node secret's id`);
     const sequencer = await Sequencer.open(options.store);
     const events = await EventQueue.open(sequencer);
+    const tower = await openNodeTower({
+      tower: options.tower,
+      sequencer,
+      chain: options.chain,
+      machine: options.machine as RoleMachine<unknown>,
+      nodeSecret: options.nodeSecret,
+      network: options.network,
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
     let node: LspNode<C> | undefined;
     const runtime = new RoleRuntime<C>({
       machine: options.machine as RoleMachine<C>,
@@ -114,7 +139,9 @@ export class LspNode<C = never> {
       },
     });
     node = new LspNode(options, runtime);
+    node.#tower = tower;
     runtime.start();
+    await tower?.start();
     try {
       node.#servers = await startServers({
         localStatic: options.nodeSecret,
@@ -133,6 +160,7 @@ export class LspNode<C = never> {
       });
     } catch (e) {
       await runtime.stop();
+      tower?.stop();
       throw e;
     }
     return node;
@@ -141,6 +169,11 @@ export class LspNode<C = never> {
   /** The LSP's node id. */
   get nodeId(): string {
     return this.#runtime.nodeId;
+  }
+
+  /** The embedded watchtower, unless disabled (`tower: false`) or the chain ports cannot run one. */
+  get tower(): EmbeddedTower | undefined {
+    return this.#tower;
   }
 
   /** The TCP listener's address. */
@@ -206,6 +239,8 @@ export class LspNode<C = never> {
     this.#stopping ??= (async () => {
       this.#servers?.stopAccepting();
       const failure = await this.#runtime.stop();
+      this.#tower?.stop();
+      await this.#tower?.idle();
       await this.#servers?.closeSessions();
       await this.#servers?.closed();
       await this.#o.store.close().catch(() => undefined);
