@@ -6,6 +6,7 @@
 //   node --import tsx --conditions=source index.ts [--clients N] [--json] [--regtest] [--keep] [--verbose]
 import { argv, exit, stderr, stdout } from 'node:process';
 import type { LogLevel } from '@superscalar/core';
+import { runBreach } from './src/breach.js';
 import { regtestUnavailable } from './src/chain.js';
 import { CLIENTS_PER_FACTORY, runDemo } from './src/demo.js';
 import { bigintJson } from './src/journal.js';
@@ -16,6 +17,8 @@ const USAGE = `usage: npx -y pnpm@10 demo [options]   (from the repository root)
   --regtest     run on a throwaway bitcoind -regtest (BITCOIND, else bitcoind on PATH) instead of SimChain
   --keep        keep the temp directory (stores and mnemonics) and print where it is
   --verbose     the roles' logs on stderr (--verbose=debug for more)
+  --breach      scene 1 of the breach demo: a client broadcasts a revoked commitment; the LSP's
+                watchtower penalises it (its txid, the penalty's txid, height and amounts)
   --help        this text`;
 
 interface Args {
@@ -24,6 +27,7 @@ interface Args {
   regtest: boolean;
   keep: boolean;
   logLevel: LogLevel | undefined;
+  breach?: boolean;
 }
 
 function parse(args: readonly string[]): Args | string {
@@ -68,6 +72,9 @@ function parse(args: readonly string[]): Args | string {
           return `--verbose takes debug, info, warn or error, got ${inline}`;
         a.logLevel = (inline ?? 'info') as LogLevel;
         break;
+      case '--breach':
+        a.breach = true;
+        break;
       case '--help':
       case '-h':
         return '';
@@ -95,6 +102,7 @@ async function main(): Promise<number> {
     }
   }
   const print = args.json ? undefined : (line: string) => stdout.write(`${line}\n`);
+  if (args.breach) return breach(args, print);
   print?.(
     `SuperScalar demo: an LSP and ${args.clients} clients over Noise on 127.0.0.1, on ${args.regtest ? 'bitcoind -regtest' : 'the embedded SimChain'}`,
   );
@@ -135,3 +143,25 @@ const code = await main();
 process.exitCode = code;
 // Everything was stopped; should a handle linger anyway, do not hang.
 setTimeout(() => exit(code), 2_000).unref();
+
+/** `--breach`: scene 1 (src/breach.ts). */
+async function breach(args: Args, print: ((line: string) => void) | undefined): Promise<number> {
+  print?.(`SuperScalar breach demo, scene 1: a client broadcasts a revoked commitment and is penalised`);
+  try {
+    const report = await runBreach(
+      {
+        regtest: args.regtest,
+        keep: args.keep,
+        ...(args.logLevel === undefined ? {} : { logLevel: args.logLevel }),
+      },
+      print,
+    );
+    if (args.json) stdout.write(`${JSON.stringify(report, bigintJson, 2)}\n`);
+    return 0;
+  } catch (e) {
+    const text = e instanceof Error ? e.message : String(e);
+    if (args.json) stdout.write(`${JSON.stringify({ ok: false, error: text }, null, 2)}\n`);
+    stderr.write(`breach demo failed: ${text}\n`);
+    return 1;
+  }
+}

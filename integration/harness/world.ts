@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlockFollower, type ChainEvent, SimChain, type Subscription, TxRejected } from '@superscalar/chain';
 import { Client, type ClientEvent, type ClientPolicy, decodeClientEvent } from '@superscalar/client';
+import { EmbeddedTower } from '@superscalar/client/runtime';
 import {
   consoleLogger,
   type Logger,
@@ -25,6 +26,7 @@ import type { BlobRecord, Op, Store } from '@superscalar/persist';
 import { openSqliteStore } from '@superscalar/persist/sqlite';
 import type { NonceObserver } from '@superscalar/poon-dryja';
 import { followWallet, Wallet } from '@superscalar/wallet';
+import type { TowerEvent } from '@superscalar/watchtower';
 import { type Delivery, SimNetwork } from './network.js';
 import { chance, pick, seededRng, seedOf } from './rng.js';
 
@@ -70,6 +72,13 @@ export class RoleNode {
   nextId = 1n;
   sub: Subscription | undefined;
   walletSub: Subscription | undefined;
+  /** The embedded watchtower (unless the world runs without towers), over this node's store. */
+  tower: EmbeddedTower | undefined;
+  /** The fee wallet's account of the tower (its own). */
+  readonly towerAccount: Bip86Account;
+  /** Every tower event, in order (across restarts). */
+  readonly towerEvents: TowerEvent[] = [];
+  #serial: Promise<unknown> = Promise.resolve();
   private readonly world: World;
 
   constructor(world: World, name: string, role: 'lsp' | 'client') {
@@ -81,6 +90,7 @@ export class RoleNode {
       role === 'lsp'
         ? Bip86Account.fromSeed(seedOf(`${world.seed}/${name}/wallet`), { network: 'regtest' })
         : undefined;
+    this.towerAccount = Bip86Account.fromSeed(seedOf(`${world.seed}/${name}/tower`), { network: 'regtest' });
     this.dir = mkdtempSync(join(tmpdir(), `roles-${name}-`));
   }
 
@@ -91,9 +101,29 @@ export class RoleNode {
   /** Applies `ops` as the next update (the in-order executor). */
   async commit(ops: readonly Op[]): Promise<void> {
     if (ops.length === 0) return;
-    await this.store.applyUpdate({ id: this.nextId, ops });
-    this.nextId++;
+    await this.apply(ops);
     this.persisted.push(ops);
+  }
+
+  /** The tower's updates: the same sequence as the role's (not recorded in `persisted`). */
+  async towerCommit(ops: readonly Op[]): Promise<void> {
+    if (ops.length > 0) await this.apply(ops);
+  }
+
+  /** Applies `ops` as the next update, one at a time, then shows them to the tower. */
+  private apply(ops: readonly Op[]): Promise<void> {
+    const run = this.#serial.then(async () => {
+      await this.store.applyUpdate({ id: this.nextId, ops });
+      this.nextId++;
+      this.tower?.committed(ops);
+    });
+    this.#serial = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Tower events of `type`. */
+  towerEventsOf<T extends TowerEvent['type']>(type: T): Extract<TowerEvent, { type: T }>[] {
+    return this.towerEvents.filter((e): e is Extract<TowerEvent, { type: T }> => e.type === type);
   }
 
   async openStore(): Promise<void> {
@@ -166,6 +196,10 @@ export interface WorldOptions {
   /** Sees every channel's secret nonce uses (counted per nonce object). */
   readonly nonceObserver?: NonceObserver;
   readonly logger?: Logger;
+  /** Run every role's embedded watchtower (default true). */
+  readonly towers?: boolean;
+  /** The chain (default a new in-process SimChain; e.g. a SimChain server's, for other processes). */
+  readonly chain?: SimChain;
 }
 
 /** Regtest parameters that can route payments (brief §7 "Routable window"). */
@@ -173,7 +207,7 @@ export const ROUTABLE_REGTEST: LspPolicy = { activeBlocks: 288, dyingBlocks: 24,
 
 export class World {
   readonly seed: string;
-  readonly chain = new SimChain();
+  readonly chain: SimChain;
   readonly follower: BlockFollower;
   readonly clock: ManualClock = manualClock(1_700_000_000_000);
   readonly net = new SimNetwork();
@@ -192,6 +226,7 @@ export class World {
 
   private constructor(options: WorldOptions) {
     this.options = options;
+    this.chain = options.chain ?? new SimChain();
     this.seed = options.seed;
     this.rng = seededRng(`${options.seed}/scheduler`);
     this.follower = new BlockFollower(this.chain);
@@ -212,6 +247,7 @@ export class World {
     lsp.wallet = created.wallet;
     await lsp.commit(created.ops);
     w.startLsp(lsp, []);
+    await w.startTower(lsp);
     for (let i = 0; i < options.clients; i++) await w.addClient();
     const coins = options.lspCoins ?? 4;
     for (let i = 0; i < coins; i++) {
@@ -229,6 +265,7 @@ export class World {
     await c.openStore();
     this.clients.push(c);
     this.startClient(c, []);
+    await this.startTower(c);
     return c;
   }
 
@@ -275,6 +312,33 @@ export class World {
     node.nodeId = m.nodeId;
     this.nodes.set(m.nodeId, node);
     this.subscribe(node, m.tip);
+  }
+
+  /** Opens and starts a node's embedded tower over its store (a new one is born at the next block). */
+  private async startTower(node: RoleNode): Promise<void> {
+    if (this.options.towers === false) return;
+    const machine = node.machine as unknown as { factory(id: string): unknown };
+    const tower = await EmbeddedTower.open({
+      store: node.store,
+      commit: (ops) => node.towerCommit(ops),
+      account: node.towerAccount,
+      birthHeight: this.chain.height + 1,
+      follower: this.follower,
+      chain: this.chain,
+      towerId: 'main',
+      onEvent: (e) => {
+        node.towerEvents.push(e);
+      },
+      isLive: (id) => machine.factory(id) !== undefined,
+      logger: this.logger,
+    });
+    node.tower = tower;
+    await tower.start();
+  }
+
+  /** Waits until every tower's queued pruning has run. */
+  async towersIdle(): Promise<void> {
+    for (const n of this.all()) await n.tower?.idle();
   }
 
   private subscribe(node: RoleNode, tip: { height: number; hash: string } | null): void {
@@ -419,6 +483,9 @@ export class World {
     node.inbox = [];
     node.sub?.unsubscribe();
     node.walletSub?.unsubscribe();
+    node.tower?.stop();
+    await node.tower?.idle().catch(() => undefined);
+    node.tower = undefined;
     for (const other of this.nodes.values())
       if (other !== node && this.net.isUp(node.nodeId, other.nodeId))
         this.disconnect(node.nodeId, other.nodeId);
@@ -440,6 +507,7 @@ export class World {
       node.wallet = Wallet.load(blobs, { account: node.account as Bip86Account });
       this.startLsp(node, blobs);
     } else this.startClient(node, blobs);
+    await this.startTower(node);
     await this.follower.poll();
     if (options.reconnect ?? true) {
       if (node.role === 'lsp')

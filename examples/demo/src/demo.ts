@@ -601,7 +601,7 @@ export async function runDemo(o: DemoOptions, print?: (line: string) => void): P
 }
 
 /** Drains one role's event queue into the journal until `signal` aborts. */
-async function pump(
+export async function pump(
   role: string,
   node: {
     waitForEvent(signal?: AbortSignal): Promise<{ kind: string; payload: Uint8Array }>;
@@ -628,7 +628,7 @@ async function pump(
 }
 
 /** Resolves once `txid` is in the mempool (or a block). */
-async function inMempool(chain: ChainBackend, txid: string, timeoutMs: number): Promise<void> {
+export async function inMempool(chain: ChainBackend, txid: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

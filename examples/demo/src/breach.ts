@@ -1,0 +1,438 @@
+// `--breach`, scene 1 (issue 23): a client broadcasts a revoked commitment and is penalised. An LSP
+// and 4 clients (each its own keys and SQLite store, Noise on 127.0.0.1, as in the main demo) open a
+// factory; client 1 keeps a copy of its signed commitment, pays client 2 (which revokes it: the LSP
+// stores the penalty for its embedded watchtower in the same update as the revocation), then cheats:
+// it publishes its path of the factory tree and the revoked commitment. The LSP's tower, fed by the
+// LSP's block follower, sees the commitment confirm and broadcasts the pre-signed penalty with a CPFP
+// child from its own fee wallet; the next block confirms it and the cheater's whole balance goes to
+// the LSP's close address. The roles are the real packages; the demo only starts them, mines, reads
+// the cheater's own store for its old commitment and publishes what a cheater would.
+//
+// Scenes 2 and 3 (a superseded leaf state published while the clients' towers are live / offline)
+// need the roles' per-leaf advance (another branch): see the README.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BlockFollower, type ChainBackend, decodeTx, TxRejected } from '@superscalar/chain';
+import { Client, type ClientCommand, decodeClientEvent } from '@superscalar/client';
+import { ClientNode } from '@superscalar/client/node';
+import { consoleLogger, type Logger, noopLogger, toHex } from '@superscalar/core';
+import { buildClientPath, signedTxBytes } from '@superscalar/factory-tree';
+import { Bip86Account, generateMnemonic, Keychain, mnemonicToSeed } from '@superscalar/keys';
+import { decodeLspEvent, Lsp, type LspCommand } from '@superscalar/lsp';
+import { LspNode } from '@superscalar/lsp/node';
+import type { Store } from '@superscalar/persist';
+import { openSqliteStore } from '@superscalar/persist/sqlite';
+import { Channel } from '@superscalar/poon-dryja';
+import { scriptToAddress, Wallet } from '@superscalar/wallet';
+import type { TowerEvent } from '@superscalar/watchtower';
+import { bitcoindChain, type DemoChain, simChain } from './chain.js';
+import {
+  CHANNEL_SATS,
+  CLIENT_BALANCE_SATS,
+  CLIENTS_PER_FACTORY,
+  type DemoOptions,
+  FACTORY_SATS,
+  inMempool,
+  pump,
+  type StepRecord,
+} from './demo.js';
+import { Journal } from './journal.js';
+import { planFactory } from './plan.js';
+
+/** What client 1 pays client 2 before it cheats (msat). */
+export const BREACH_PAYMENT_MSAT = 3_000_000n;
+/** The LSP tower's fee wallet: one confirmed coin for CPFP children. */
+export const TOWER_FEE_SATS = 100_000n;
+
+/** The `--breach --json` document. */
+export interface BreachReport {
+  readonly ok: true;
+  readonly scene: 1;
+  readonly chain: { readonly kind: 'simchain' | 'bitcoind'; readonly description: string };
+  readonly factory: { readonly factoryId: string; readonly fundingTxid: string };
+  readonly cheater: { readonly client: 1; readonly nodeId: string; readonly channelId: string };
+  readonly payment: { readonly amountMsat: bigint; readonly paymentHash: string };
+  /** The path the cheater published (root first) and where each confirmed. */
+  readonly path: { readonly txid: string; readonly height: number }[];
+  /** The revoked commitment it broadcast. */
+  readonly revoked: {
+    readonly txid: string;
+    readonly commitmentNumber: number;
+    readonly height: number;
+    readonly toLocal: number;
+    readonly raw: string;
+  };
+  /** What the LSP's tower broadcast. */
+  readonly penalty: {
+    readonly txid: string;
+    readonly childTxid: string | undefined;
+    readonly broadcastAtTip: number;
+    readonly height: number;
+    /** Swept from the revoked commitment (its to_local). */
+    readonly swept: number;
+    readonly paid: number;
+    readonly fee: number;
+    readonly anchor: number;
+    readonly address: string;
+    readonly raw: string;
+  };
+  readonly steps: StepRecord[];
+  readonly timings: { readonly totalMs: number };
+}
+
+const fmt = (n: bigint | number): string => Number(n).toLocaleString('en-US');
+
+/**
+ * Runs scene 1 of `--breach`. `print` gets each human line as it happens.
+ *
+ * @throws {Error} a step failed or timed out (everything started is stopped first).
+ */
+export async function runBreach(
+  o: Pick<DemoOptions, 'regtest' | 'keep' | 'logLevel'>,
+  print?: (line: string) => void,
+): Promise<BreachReport> {
+  const start = performance.now();
+  const now = (): number => Math.round(performance.now() - start);
+  const steps: StepRecord[] = [];
+  const step = (name: string, text: string): void => {
+    const at = now();
+    steps.push({ step: name, atMs: at, text });
+    print?.(`[${String(at).padStart(5)} ms] ${name.padEnd(9)} ${text}`);
+  };
+  const detail = (text: string): void => print?.(`${' '.repeat(20)}${text}`);
+  const logger: Logger = o.logLevel === undefined ? noopLogger : consoleLogger(o.logLevel);
+  const timeout = o.regtest ? 120_000 : 30_000;
+  const dir = mkdtempSync(join(tmpdir(), 'superscalar-breach-'));
+  const journal = new Journal(now);
+  const stops: (() => Promise<unknown>)[] = [];
+  const pumps = new AbortController();
+  const towerEvents: TowerEvent[] = [];
+  let chain: DemoChain | undefined;
+  try {
+    chain = o.regtest ? await bitcoindChain() : simChain();
+    const c = chain;
+    const control = c.control;
+    const mine = async (n = 1): Promise<void> => {
+      await control.mine(n);
+      await c.pollAll();
+    };
+    const plan = planFactory({
+      network: 'regtest',
+      target: FACTORY_SATS,
+      clientsPerFactory: CLIENTS_PER_FACTORY,
+      capacity: CHANNEL_SATS,
+      balance: CLIENT_BALANCE_SATS,
+      minTreeFeeRate: await control.feeRate('presigned'),
+    });
+    step('chain', `${c.description} at height ${await c.height()}`);
+
+    // Keys, stores and the LSP's wallet, as in the main demo (one factory of 4 clients).
+    const lspSeed = mnemonicToSeed(generateMnemonic());
+    const lspKeys = Keychain.fromSeed(lspSeed, { network: 'regtest' });
+    const clientKeys = Array.from({ length: CLIENTS_PER_FACTORY }, () =>
+      Keychain.fromMnemonic(generateMnemonic(), { network: 'regtest' }),
+    );
+    const open = (name: string, keys: Keychain): Promise<Store> =>
+      openSqliteStore({ path: join(dir, `${name}.db`), sealingKey: keys.storeSealingKey() });
+    const lspStore = await open('lsp', lspKeys);
+    const clientStores = await Promise.all(clientKeys.map((k, i) => open(`client-${i + 1}`, k)));
+    if ((await c.height()) < 101) await control.mine(101);
+    const created = Wallet.create({
+      account: Bip86Account.fromSeed(lspSeed, { network: 'regtest' }),
+      birthHeight: (await c.height()) + 1,
+    });
+    const wallet = created.wallet;
+    const address = wallet.newAddress();
+    await lspStore.applyUpdate({ id: 1n, ops: [...created.ops, ...address.ops] });
+    await control.fund(address.script, plan.amount + 50_000n);
+
+    // The LSP with its embedded tower (the default; its fee wallet is a BIP86 account of its own,
+    // here account 1 of the LSP's seed), then the clients (each with a tower of its own too).
+    const tip = await c.height();
+    const ports = (backend: ChainBackend, follower: BlockFollower) => ({
+      follower,
+      from: { height: tip - 1 },
+      pollIntervalMs: 0,
+      broadcaster: backend,
+      fees: backend,
+    });
+    const lspMachine = Lsp.create({
+      keychain: lspKeys,
+      wallet,
+      network: 'regtest',
+      policy: plan.policy,
+      logger,
+    });
+    const lsp = await LspNode.start<LspCommand>({
+      machine: lspMachine,
+      nodeSecret: lspKeys.nodeIdentity().secretKey,
+      network: 'regtest',
+      store: lspStore,
+      chain: ports(c.backendFor('lsp'), c.followerFor('lsp')),
+      wallet,
+      listen: { host: '127.0.0.1', port: 0 },
+      limits: { perIpPerMinute: 40, maxHandshakesPerIp: 8, maxConcurrentHandshakes: 64 },
+      tower: {
+        account: Bip86Account.fromSeed(lspSeed, { network: 'regtest', account: 1 }),
+        onEvent: (e) => {
+          towerEvents.push(e);
+        },
+      },
+      logger,
+      onFailure: (e) => journal.fail(e),
+    });
+    stops.push(() => lsp.stop());
+    void pump('lsp', lsp, decodeLspEvent, journal, pumps.signal);
+    const tower = lsp.tower;
+    if (tower === undefined) throw new Error('the LSP runs no tower');
+    const fee = await tower.feeAddress();
+    await control.fund(fee.script, TOWER_FEE_SATS);
+    step(
+      'lsp',
+      `listening on ${lsp.connectString}; its watchtower runs embedded (the LSP's store and follower)`,
+    );
+
+    const clients = clientKeys.map((keychain, i) => ({
+      n: i + 1,
+      name: `client ${i + 1}`,
+      keychain,
+      store: clientStores[i] as Store,
+      machine: Client.create({ keychain, network: 'regtest', lspNodeId: lsp.nodeId, logger }),
+    }));
+    const nodes = await Promise.all(
+      clients.map(async (x) => {
+        const node = await ClientNode.start<ClientCommand>({
+          machine: x.machine,
+          nodeSecret: x.keychain.nodeIdentity().secretKey,
+          network: 'regtest',
+          store: x.store,
+          lsp: lsp.connectString,
+          chain: ports(c.backendFor(x.name), c.followerFor(x.name)),
+          backoff: { initialDelayMs: 50, maxDelayMs: 1_000 },
+          logger,
+          onFailure: (e) => journal.fail(e),
+        });
+        stops.push(() => node.stop());
+        void pump(x.name, node, decodeClientEvent, journal, pumps.signal);
+        return node;
+      }),
+    );
+    await c.pollAll();
+    await mine(1); // the tower's fee coin confirms (CPFP children spend confirmed coins only)
+    step(
+      'tower',
+      `the LSP's tower fee wallet holds ${fmt(tower.feeBalance().confirmed)} sats at ${fee.address}`,
+    );
+
+    // The factory: register, ceremony (funding last), one block.
+    await Promise.all(nodes.map((n) => n.whenConnected()));
+    await Promise.all(
+      nodes.map((n) => n.command({ type: 'register', capacity: CHANNEL_SATS, balance: CLIENT_BALANCE_SATS })),
+    );
+    const [funded] = await journal.until(
+      () => (journal.lsp('FactoryFunded').length === 1 ? journal.lsp('FactoryFunded') : undefined),
+      'the factory to be funded',
+      timeout,
+    );
+    if (funded === undefined) throw new Error('no factory');
+    await inMempool(control, funded.txid, timeout);
+    await mine(1);
+    await journal.until(
+      () => (journal.clients('FactoryOpen').length === CLIENTS_PER_FACTORY ? true : undefined),
+      'the factory to be open',
+      timeout,
+    );
+    step(
+      'open',
+      `factory ${funded.factoryId.slice(0, 8)}… funded (${funded.txid}) and open: 4 channels of ${fmt(CHANNEL_SATS)} sats, each client holding ${fmt(CLIENT_BALANCE_SATS)}`,
+    );
+
+    // Client 1 keeps a copy of its signed commitment (a cheater's copy, read from its own store).
+    const [cheater, payee] = clients as [(typeof clients)[number], (typeof clients)[number]];
+    const info = cheater.machine.factories()[0];
+    if (info === undefined) throw new Error('client 1 has no factory');
+    const old = await heldCommitment(cheater.store, cheater.keychain, info);
+    const toLocal = old.commitment.outputs.find((x) => x.role === 'to_local');
+    if (toLocal === undefined) throw new Error('client 1 has no balance output');
+    step(
+      'copy',
+      `client 1 copies its signed commitment #${old.commitment.commitmentNumber} ${old.commitment.txid} (to_local ${fmt(toLocal.amount)} sats)`,
+    );
+
+    // It pays client 2: the commitment is revoked; the LSP stores its penalty before it answers.
+    await nodes[1]?.command({
+      type: 'create_invoice',
+      amountMsat: BREACH_PAYMENT_MSAT,
+      description: 'breach demo',
+    });
+    const invoice = await journal.until(
+      () => payee.machine.invoices()[0]?.invoice,
+      'client 2 to create an invoice',
+      timeout,
+    );
+    await nodes[0]?.command({ type: 'pay_invoice', invoice });
+    const sent = await journal.until(
+      () => journal.clients('PaymentSent').find((e) => e.role === 'client 1')?.event,
+      'client 1 to pay',
+      timeout,
+    );
+    const entries = await lspStore.list('watchEntries', { triggerTxid: old.commitment.txid });
+    if (entries.length === 0) throw new Error('the LSP holds no penalty for the revoked commitment');
+    step(
+      'pay',
+      `client 1 paid client 2 ${fmt(BREACH_PAYMENT_MSAT / 1000n)} sats (${sent.paymentHash.slice(0, 8)}…): commitment #${old.commitment.commitmentNumber} is revoked, the LSP stored ${entries.length} penalty in the same update as the revocation`,
+    );
+
+    // The breach: client 1 publishes its path of the tree, each transaction once its lock allows,
+    // then the revoked commitment.
+    const proposal = lspMachine.factory(info.factoryId)?.proposal;
+    const sigs = cheater.machine.signedPath(info.factoryId);
+    if (proposal === undefined || sigs === undefined) throw new Error('no signed path');
+    const path = buildClientPath(proposal, info.clientIndex).txs.map((t, k) => ({
+      txid: t.txid,
+      kind: t.kind,
+      raw: signedTxBytes(t, (sigs[k] as { signature: Uint8Array }).signature),
+    }));
+    const at = await publishInOrder(
+      control,
+      [...path, { txid: old.commitment.txid, kind: 'commitment', raw: old.bytes }],
+      mine,
+      500,
+    );
+    for (const p of path) detail(`path: ${p.kind.padEnd(7)} ${p.txid} confirmed in block ${at.get(p.txid)}`);
+    const h = at.get(old.commitment.txid) as number;
+    step(
+      'breach',
+      `client 1 broadcast its REVOKED commitment #${old.commitment.commitmentNumber} ${old.commitment.txid}: confirmed in block ${h}`,
+    );
+
+    // The LSP's tower saw it confirm and broadcast the penalty (with a CPFP child) at tip h.
+    const sentEvent = towerEvents.find(
+      (e) => e.type === 'response_broadcast' && e.triggerTxid === old.commitment.txid,
+    );
+    if (sentEvent === undefined || sentEvent.type !== 'response_broadcast')
+      throw new Error('the LSP tower did not broadcast a penalty');
+    step(
+      'tower',
+      `the LSP's tower was triggered in block ${h}; penalty ${sentEvent.txid} broadcast at tip ${h} with CPFP child ${sentEvent.childTxid ?? '(none)'} at ${fmt(sentEvent.feeRate)} sat/kvB`,
+    );
+    await mine(1);
+    const confirmed = await journal.until(
+      () => towerEvents.find((e) => e.type === 'response_confirmed' && e.txid === sentEvent.txid),
+      'the penalty to confirm',
+      timeout,
+    );
+    const onChain = await control.getTransaction(sentEvent.txid);
+    const tx = decodeTx(onChain.tx);
+    const payout = tx.outputs[0] as { value: bigint; script: Uint8Array };
+    const anchor = tx.outputs[tx.outputs.length - 1]?.value ?? 0n;
+    const feePaid = toLocal.amount - payout.value - anchor;
+    const lspClose = lspKeys.closeAddress(lspMachine.factory(info.factoryId)?.factoryIndex ?? 0).scriptPubKey;
+    if (toHex(payout.script) !== toHex(lspClose)) throw new Error('the penalty does not pay the LSP');
+    const addr = scriptToAddress(payout.script, 'regtest') ?? toHex(payout.script);
+    const height = (confirmed as { height: number }).height;
+    step(
+      'penalty',
+      `penalty ${sentEvent.txid} confirmed in block ${height}: the revoked commitment's to_local (${fmt(toLocal.amount)} sats, the cheater's old balance) swept, ${fmt(payout.value)} to the LSP's close address ${addr}, fee ${fmt(feePaid)}, anchor ${fmt(anchor)}`,
+    );
+
+    pumps.abort();
+    await Promise.all(stops.splice(0).map((s) => s()));
+    const totalMs = now();
+    step(
+      'done',
+      `scene 1: the cheater lost its whole balance to the penalty in ${(totalMs / 1000).toFixed(2)} s`,
+    );
+    return {
+      ok: true,
+      scene: 1,
+      chain: { kind: c.kind, description: c.description },
+      factory: { factoryId: info.factoryId, fundingTxid: funded.txid },
+      cheater: { client: 1, nodeId: cheater.machine.nodeId, channelId: info.channel.channelId },
+      payment: { amountMsat: BREACH_PAYMENT_MSAT, paymentHash: sent.paymentHash },
+      path: path.map((p) => ({ txid: p.txid, height: at.get(p.txid) as number })),
+      revoked: {
+        txid: old.commitment.txid,
+        commitmentNumber: old.commitment.commitmentNumber,
+        height: h,
+        toLocal: Number(toLocal.amount),
+        raw: toHex(old.bytes),
+      },
+      penalty: {
+        txid: sentEvent.txid,
+        childTxid: sentEvent.childTxid,
+        broadcastAtTip: h,
+        height,
+        swept: Number(toLocal.amount),
+        paid: Number(payout.value),
+        fee: Number(feePaid),
+        anchor: Number(anchor),
+        address: addr,
+        raw: toHex(onChain.tx),
+      },
+      steps,
+      timings: { totalMs },
+    };
+  } finally {
+    pumps.abort();
+    await Promise.all(stops.splice(0).map((s) => s().catch(() => undefined)));
+    await chain?.stop().catch(() => undefined);
+    if (!o.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The client's current signed commitment, from its own store and keys (what a force close sends). */
+async function heldCommitment(
+  store: Store,
+  keychain: Keychain,
+  f: {
+    readonly factoryIndex: number;
+    readonly clientIndex: number;
+    readonly channel: { readonly channelId: string };
+  },
+): Promise<ReturnType<Channel['forceCloseTransaction']>> {
+  const b = await store.get('blobs', { key: `client/c/${f.channel.channelId}` });
+  if (b === undefined) throw new Error('no channel state in the store');
+  const k = keychain.channelKeys(f.factoryIndex, f.clientIndex);
+  return Channel.restore(
+    b.data,
+    {
+      fundingSecret: keychain.factoryKey(f.factoryIndex).secretKey,
+      shachainSeed: k.shachainSeed.secret,
+      revocationBasepointSecret: k.revocation.secretKey,
+    },
+    { sweepScript: keychain.closeAddress(f.factoryIndex).scriptPubKey },
+  ).forceCloseTransaction();
+}
+
+/**
+ * Broadcasts each transaction once the chain takes it (a relative lock answers `non-BIP68-final`
+ * until then; a tower may have sent it first) and mines until it confirms; returns each height.
+ */
+async function publishInOrder(
+  control: ChainBackend,
+  txs: readonly { readonly txid: string; readonly raw: Uint8Array; readonly kind?: string }[],
+  mine: () => Promise<void>,
+  maxBlocks: number,
+): Promise<Map<string, number>> {
+  const at = new Map<string, number>();
+  let blocks = 0;
+  for (const t of txs)
+    for (;;) {
+      const info = await control.getTransaction(t.txid).catch(() => undefined);
+      if (info?.confirmation !== undefined) {
+        at.set(t.txid, info.confirmation.height);
+        break;
+      }
+      if (info === undefined)
+        try {
+          await control.broadcast(t.raw);
+        } catch (e) {
+          if (!TxRejected.isInstance(e) || e.reason !== 'non-BIP68-final') throw e;
+        }
+      if (++blocks > maxBlocks) throw new Error(`${t.txid} did not confirm within ${maxBlocks} blocks`);
+      await mine();
+    }
+  return at;
+}

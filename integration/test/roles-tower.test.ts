@@ -1,0 +1,323 @@
+// The watchtowers embedded in the roles (issue 23, brief §7 "Penalty", §11): every revocation a role
+// accepts becomes tower entries in the same store update as the channel state, each role's tower
+// penalises the other's revoked commitment when it confirms, entries survive a crash right after the
+// revocation, are pruned when the factory closes, and a reorg that takes the trigger away cancels the
+// response. On the deterministic harness (SimChain, one follower for roles and towers).
+import type { ClientFactoryInfo } from '@superscalar/client';
+import type { EmbeddedTower } from '@superscalar/client/runtime';
+import { fromHex } from '@superscalar/core';
+import type { Lsp } from '@superscalar/lsp';
+import type { Op } from '@superscalar/persist';
+import { decodeTx, displayHex, txVsize } from '@superscalar/tx';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type HeldCommitment, heldCommitment, publishInOrder, signedPath } from '../harness/breach.js';
+import { clientOf, factoryOf, openFactory, type RoleNode, World } from '../harness/index.js';
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+function clientFactory(n: RoleNode): ClientFactoryInfo {
+  const f = clientOf(n).factories()[0];
+  if (f === undefined) throw new Error(`${n.name} has no factory`);
+  return f;
+}
+
+/** The client's current commitment (read from its store). */
+function clientCommitment(n: RoleNode): Promise<HeldCommitment> {
+  const f = clientFactory(n);
+  return heldCommitment({
+    role: 'client',
+    store: n.store,
+    keychain: n.keychain,
+    factoryIndex: f.factoryIndex,
+    clientIndex: f.clientIndex,
+    channelId: f.channel.channelId,
+  });
+}
+
+/** The LSP's current commitment on `client`'s channel. */
+function lspCommitment(w: World, client: RoleNode): Promise<HeldCommitment> {
+  const c = clientFactory(client);
+  return heldCommitment({
+    role: 'lsp',
+    store: w.lsp.store,
+    keychain: w.lsp.keychain,
+    factoryIndex: factoryOf(w).factoryIndex,
+    clientIndex: c.clientIndex,
+    channelId: c.channel.channelId,
+  });
+}
+
+async function pay(w: World, payer: RoleNode, payee: RoleNode, amountMsat: bigint): Promise<void> {
+  await w.command(payee, { type: 'create_invoice', amountMsat, description: 'tower test' });
+  const list = clientOf(payee).invoices();
+  const invoice = (list[list.length - 1] as { invoice: string }).invoice;
+  await w.command(payer, { type: 'pay_invoice', invoice });
+  expect(clientOf(payer).payments().at(-1)?.status).toBe('sent');
+}
+
+/** `client`'s path and then `commitment`, each confirmed in turn (one block at a time). */
+async function breach(w: World, client: RoleNode, commitment: HeldCommitment): Promise<number> {
+  const f = clientFactory(client);
+  const sigs = clientOf(client).signedPath(f.factoryId);
+  if (sigs === undefined) throw new Error('no signed path');
+  const path = signedPath(factoryOf(w).proposal, f.clientIndex, sigs);
+  const at = await publishInOrder(
+    w.chain,
+    [...path.map((p) => ({ txid: p.tx.txid, raw: p.raw })), commitment],
+    () => w.mine(1),
+  );
+  return at.get(commitment.txid) as number;
+}
+
+async function fundTower(w: World, n: RoleNode, amount = 200_000n): Promise<void> {
+  const tower = n.tower;
+  if (tower === undefined) throw new Error(`${n.name} runs no tower`);
+  const a = await tower.feeAddress();
+  w.chain.fundSync(a.script, amount);
+  await w.mine(1);
+  expect(tower.feeBalance().confirmed).toBe(amount);
+}
+
+/** Every update of `n` (in order) whose operations include a `watchEntries` row of `trigger`. */
+function updatesWithEntry(n: RoleNode, trigger: string): (readonly Op[])[] {
+  return n.persisted.filter((ops) =>
+    ops.some((o) => o.op === 'put' && o.table === 'watchEntries' && o.row.triggerTxid === trigger),
+  );
+}
+
+async function checkPenalty(
+  w: World,
+  n: RoleNode,
+  revoked: HeldCommitment,
+  h: number,
+  sweepScript: Uint8Array,
+): Promise<{ txid: string; paid: bigint; fee: bigint }> {
+  const confirmed = n.towerEventsOf('response_confirmed').filter((e) => e.triggerTxid === revoked.txid);
+  expect(confirmed).toMatchObject([{ kind: 'penalty', height: h + 1 }]);
+  const sent = n.towerEventsOf('response_broadcast').filter((e) => e.triggerTxid === revoked.txid);
+  expect(sent[0]?.childTxid).toBeDefined(); // with a CPFP child paid by the tower's own fee wallet
+  const txid = (confirmed[0] as { txid: string }).txid;
+  const penalty = decodeTx((await w.chain.getTransaction(txid)).tx);
+  const toLocal = revoked.toLocal;
+  if (toLocal === undefined) throw new Error('the revoked commitment has no to_local');
+  // It spends the revoked to_local (no HTLC was left on it) and pays the penaliser's close address.
+  expect(penalty.inputs.map((i) => `${displayHex(i.txidBytes)}:${i.vout}`)).toEqual([
+    `${revoked.txid}:${toLocal.vout}`,
+  ]);
+  const payout = penalty.outputs[0] as { value: bigint; script: Uint8Array };
+  expect(payout.script).toEqual(sweepScript);
+  expect(penalty.outputs.at(-1)?.value).toBe(240n); // its anchor
+  // The pre-signed fee: the revoked commitment's rate over the penalty's exact size.
+  const fee = toLocal.amount - payout.value - 240n;
+  expect(fee).toBe(BigInt(Math.ceil((revoked.commitment.spec.feeRate * txVsize(penalty)) / 1000)));
+  expect(w.chain.utxo({ txid, vout: 0 })?.value).toBe(payout.value);
+  return { txid, paid: payout.value, fee };
+}
+
+describe('the embedded towers of the roles', () => {
+  it('a client broadcasts a revoked commitment: the LSP’s tower penalises it in the next block', async () => {
+    world = await World.create({ seed: 'tower-client-cheats', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [cheater, payee] = w.clients as [RoleNode, RoleNode];
+    const old = await clientCommitment(cheater);
+    expect(old.toLocal?.amount).toBe(10_000n);
+    await pay(w, cheater, payee, 3_000_000n);
+    expect((await clientCommitment(cheater)).txid).not.toBe(old.txid);
+
+    // The LSP wrote the penalty entry in the update that recorded the revocation (its channel state).
+    const rows = await w.lsp.store.list('watchEntries', { triggerTxid: old.txid });
+    expect(rows.map((r) => r.kind)).toEqual(['penalty']);
+    const [update] = updatesWithEntry(w.lsp, old.txid);
+    expect(update?.some((o) => o.op === 'put' && o.table === 'blobs' && o.row.key.startsWith('lsp/c/'))).toBe(
+      true,
+    );
+    // The client watches the LSP's revoked commitments likewise.
+    expect((await cheater.store.list('watchEntries')).some((r) => r.kind === 'penalty')).toBe(true);
+
+    await fundTower(w, w.lsp);
+    const h = await breach(w, cheater, old);
+    expect(w.lsp.towerEventsOf('triggered')).toMatchObject([
+      { triggerTxid: old.txid, height: h, kinds: ['penalty'] },
+    ]);
+    await w.mine(1);
+    const lspClose = w.lsp.keychain.closeAddress(factoryOf(w).factoryIndex).scriptPubKey;
+    const p = await checkPenalty(w, w.lsp, old, h, lspClose);
+    // the cheater's whole old balance (10,000 sat) went to the LSP, less the penalty's fee and anchor
+    expect(p.paid).toBe(10_000n - p.fee - 240n);
+  });
+
+  it('the LSP broadcasts a revoked commitment: the client’s tower penalises it in the next block', async () => {
+    world = await World.create({ seed: 'tower-lsp-cheats', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [victim, payee] = w.clients as [RoleNode, RoleNode];
+    const old = await lspCommitment(w, victim);
+    await pay(w, victim, payee, 2_000_000n);
+    expect((await lspCommitment(w, victim)).txid).not.toBe(old.txid);
+    const rows = await victim.store.list('watchEntries', { triggerTxid: old.txid });
+    expect(rows.map((r) => r.kind)).toEqual(['penalty']);
+    const [update] = updatesWithEntry(victim, old.txid);
+    expect(
+      update?.some((o) => o.op === 'put' && o.table === 'blobs' && o.row.key.startsWith('client/c/')),
+    ).toBe(true);
+
+    await fundTower(w, victim);
+    const h = await breach(w, victim, old);
+    await w.mine(1);
+    const f = clientFactory(victim);
+    const close = victim.keychain.closeAddress(f.factoryIndex).scriptPubKey;
+    const p = await checkPenalty(w, victim, old, h, close);
+    // the LSP's whole old to_local went to the client, less the penalty's fee and anchor
+    expect(p.paid).toBe((old.toLocal as { amount: bigint }).amount - p.fee - 240n);
+    expect(w.lsp.towerEventsOf('triggered')).toHaveLength(0);
+  });
+
+  for (const who of ['lsp', 'client'] as const)
+    it(`entries are durable before release: the ${who} killed right after it accepted a revocation still guards it`, async () => {
+      world = await World.create({ seed: `tower-crash-${who}`, clients: 2 });
+      const w = world;
+      await openFactory(w);
+      const [a, b] = w.clients as [RoleNode, RoleNode];
+      // the LSP guards the client's commitment; the client the LSP's
+      const revoked = who === 'lsp' ? await clientCommitment(a) : await lspCommitment(w, a);
+      const node = who === 'lsp' ? w.lsp : a;
+      const holdsEntry = (ops: readonly Op[]) =>
+        ops.some((o) => o.op === 'put' && o.table === 'watchEntries' && o.row.triggerTxid === revoked.txid);
+      let durable = false;
+      let killedAt: string | undefined;
+      node.crashPoint = (action) => {
+        if (durable) {
+          killedAt = action.kind === 'send' ? action.message.type : action.kind;
+          return true; // kill -9 before anything after that update leaves
+        }
+        if (action.kind === 'persist' && holdsEntry(action.ops)) durable = true;
+        return false;
+      };
+      await w.command(b, { type: 'create_invoice', amountMsat: 1_500_000n, description: 'crash' });
+      const invoice = (clientOf(b).invoices()[0] as { invoice: string }).invoice;
+      await w.command(a, { type: 'pay_invoice', invoice });
+      expect(durable).toBe(true);
+      expect(node.down).toBe(true);
+      expect(killedAt).toBeDefined();
+      // Nothing the role did after accepting the revocation left: its update was the last action run.
+      const last = node.trace.at(-1)?.actions ?? [];
+      const at = last.findIndex((x) => x.kind === 'persist' && holdsEntry(x.ops));
+      expect(
+        at === -1 || last.slice(0, at).every((x) => x.kind !== 'send' || x.message.type !== 'revoke_and_ack'),
+      ).toBe(true);
+
+      await w.restart(node);
+      // the restarted tower holds it (its index loaded from the store)
+      expect(node.tower?.tower.triggersIn({ txids: ['coinbase', revoked.txid] })).toEqual([revoked.txid]);
+      expect(
+        (await node.store.list('watchEntries', { triggerTxid: revoked.txid })).map((r) => r.kind),
+      ).toEqual(['penalty']);
+      // the payment completes after the restart (retransmissions on the one-second ticks)
+      for (let i = 0; i < 5 && clientOf(a).payments()[0]?.status === 'pending'; i++) await w.tick(1_000);
+      expect(clientOf(a).payments()[0]?.status).toBe('sent');
+
+      await fundTower(w, node);
+      const h = await breach(w, a, revoked);
+      await w.mine(1);
+      const sweep =
+        who === 'lsp'
+          ? w.lsp.keychain.closeAddress(factoryOf(w).factoryIndex).scriptPubKey
+          : a.keychain.closeAddress(clientFactory(a).factoryIndex).scriptPubKey;
+      await checkPenalty(w, node, revoked, h, sweep);
+    });
+
+  it('entries are pruned when the factory closes (both roles), and the towers forget them', async () => {
+    world = await World.create({ seed: 'tower-prune', clients: 2 });
+    const w = world;
+    const f = await openFactory(w);
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    await pay(w, a, b, 1_000_000n);
+    await pay(w, b, a, 400_000n);
+    const id = fromHex(f.factoryId);
+    const kinds = async (n: RoleNode) =>
+      [...new Set((await n.store.list('watchEntries', { factoryId: id })).map((r) => r.kind))].sort();
+    expect(await kinds(w.lsp)).toEqual(['penalty']);
+    // a client also guards its path's kickoffs with the newest state (written with factory_signed)
+    expect(await kinds(a)).toEqual(['penalty', 'stale-state']);
+    expect(a.tower?.tower.indexedEntries).toBeGreaterThan(0);
+    expect((await a.store.list('blobs')).some((r) => r.key === `watch/f/${f.factoryId}`)).toBe(true);
+
+    await w.command(w.lsp, { type: 'close_factory', factoryId: id });
+    for (let i = 0; i < 8 && lspOf(w).factory(f.factoryId) !== undefined; i++) await w.mine(1);
+    expect(lspOf(w).factory(f.factoryId)).toBeUndefined();
+    await w.drive();
+    await w.towersIdle();
+    for (const n of w.all()) {
+      expect(await n.store.list('watchEntries', { factoryId: id })).toEqual([]);
+      expect(n.tower?.tower.indexedEntries).toBe(0);
+      expect((await n.store.list('blobs')).some((r) => r.key === `watch/f/${f.factoryId}`)).toBe(false);
+    }
+  });
+
+  it('entries of a factory that ended while the pruning had not run are swept when the role restarts', async () => {
+    world = await World.create({ seed: 'tower-sweep', clients: 2 });
+    const w = world;
+    const f = await openFactory(w);
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    await pay(w, a, b, 1_000_000n);
+    const id = fromHex(f.factoryId);
+    // The client's tower is gone before the close ends (a crash between the two updates: the close's
+    // update is durable, the pruning's never ran).
+    (a.tower as EmbeddedTower).stop();
+    a.tower = undefined;
+    await w.command(w.lsp, { type: 'close_factory', factoryId: id });
+    for (let i = 0; i < 8 && clientOf(a).factory(f.factoryId) !== undefined; i++) await w.mine(1);
+    expect(clientOf(a).factory(f.factoryId)).toBeUndefined();
+    expect((await a.store.list('watchEntries', { factoryId: id })).length).toBeGreaterThan(0);
+    await w.restart(a);
+    await w.towersIdle();
+    expect(await a.store.list('watchEntries', { factoryId: id })).toEqual([]);
+    expect((a.tower as EmbeddedTower | undefined)?.tower.indexedEntries).toBe(0);
+  });
+
+  it('a reorg that removes the revoked commitment cancels the penalty; confirming again re-arms it', async () => {
+    world = await World.create({ seed: 'tower-reorg', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [cheater, payee] = w.clients as [RoleNode, RoleNode];
+    const old = await clientCommitment(cheater);
+    await pay(w, cheater, payee, 2_500_000n);
+    await fundTower(w, w.lsp);
+    const h = await breach(w, cheater, old);
+    expect(w.lsp.towerEventsOf('response_broadcast')).toMatchObject([
+      { triggerTxid: old.txid, kind: 'penalty' },
+    ]);
+    const penaltyTxid = (w.lsp.towerEventsOf('response_broadcast')[0] as { txid: string }).txid;
+    // the block holding the revoked commitment is replaced by empty ones: trigger and response gone
+    await w.chain.invalidateBlock(w.chain.blockAt(h)?.hash as string);
+    w.chain.mineSync(2, { empty: true });
+    await w.sync();
+    expect(w.lsp.towerEventsOf('trigger_cancelled')).toMatchObject([{ triggerTxid: old.txid, height: h }]);
+    expect(w.lsp.tower?.tower.responses()).toEqual([]);
+    expect(w.lsp.towerEventsOf('response_confirmed')).toEqual([]);
+    // both went back to the mempool (as on Core), unconfirmed
+    expect(w.chain.mempool()).toEqual(expect.arrayContaining([old.txid, penaltyTxid]));
+    expect(w.chain.utxo({ txid: penaltyTxid, vout: 0 })).toBeUndefined();
+    // the commitment confirms again, with the penalty still behind it: the tower is triggered anew
+    // and sees its response confirmed in that block
+    await w.mine(1);
+    const h2 = (await w.chain.getTransaction(old.txid)).confirmation?.height as number;
+    expect(h2).toBe(h + 2);
+    expect(w.lsp.towerEventsOf('triggered')).toMatchObject([
+      { triggerTxid: old.txid, height: h },
+      { triggerTxid: old.txid, height: h2 },
+    ]);
+    expect(w.lsp.towerEventsOf('response_confirmed')).toMatchObject([
+      { triggerTxid: old.txid, kind: 'penalty', txid: penaltyTxid, height: h2 },
+    ]);
+  });
+});
+
+function lspOf(w: World): Lsp {
+  return w.lsp.machine as unknown as Lsp;
+}
