@@ -157,6 +157,9 @@ describe('the embedded towers of the roles', () => {
     await openFactory(w);
     const [victim, payee] = w.clients as [RoleNode, RoleNode];
     const old = await lspCommitment(w, victim);
+    // the LSP's balance on its commitment: the 20,000-sat channel less the client's 10,000, the
+    // commitment fee and the anchor (the LSP, the funder, pays both)
+    expect(old.toLocal?.amount).toBe(20_000n - 10_000n - old.commitment.fee - 240n);
     await pay(w, victim, payee, 2_000_000n);
     expect((await lspCommitment(w, victim)).txid).not.toBe(old.txid);
     const rows = await victim.store.list('watchEntries', { triggerTxid: old.txid });

@@ -34,6 +34,7 @@ describe('browser bundle', () => {
     try {
       expect(bundle.code).not.toMatch(NODE_IMPORT);
       expect(bundle.code).toContain('RoleRuntime');
+      expect(bundle.code).toContain('EmbeddedTower'); // the watchtower's core and runner bundle too
     } finally {
       bundle.cleanup();
     }
