@@ -127,7 +127,9 @@ export class RoleNode {
   }
 
   async openStore(): Promise<void> {
-    this.store = await openSqliteStore({ path: this.path, sealingKey: this.keychain.storeSealingKey() });
+    this.store =
+      (await this.world.options.openStore?.(this)) ??
+      (await openSqliteStore({ path: this.path, sealingKey: this.keychain.storeSealingKey() }));
     this.nextId = (await this.store.lastUpdateId()) + 1n;
   }
 
@@ -200,6 +202,8 @@ export interface WorldOptions {
   readonly towers?: boolean;
   /** The chain (default a new in-process SimChain; e.g. a SimChain server's, for other processes). */
   readonly chain?: SimChain;
+  /** A node's store instead of its SQLite file (undefined: the file), e.g. the LSP's on PostgreSQL. */
+  readonly openStore?: (node: RoleNode) => Promise<Store> | undefined;
 }
 
 /** Regtest parameters that can route payments (brief §7 "Routable window"). */

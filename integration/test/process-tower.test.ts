@@ -1,6 +1,7 @@
 // Kill -9 of a standalone watchtower process between a trigger and its broadcast, over a role's real
 // store (issue 23): the LSP of the deterministic harness runs without an embedded tower and writes
-// its penalty entries into its own SQLite store as usual; a tower process of its own (its own store
+// its penalty entries into its own store as usual — SQLite, or PostgreSQL as when the tower runs on
+// another machine (SUPERSCALAR_PG_URL, from scripts/with-postgres.sh); a tower process of its own (its own store
 // and fee wallet) reads them, follows a SimChain served over RPC by this process, and is SIGKILLed
 // once the update recording the trigger is durable (`after`) or while it may or may not be
 // (`during`). Restarted on the same stores, it broadcasts the penalty and it confirms.
@@ -12,9 +13,10 @@ import { createInterface } from 'node:readline';
 import { startSimServer } from '@superscalar/chain/sim-server';
 import { toHex } from '@superscalar/core';
 import { Bip86Account } from '@superscalar/keys';
+import { openPostgresStore } from '@superscalar/persist/postgres';
 import { decodeTx, txidOf } from '@superscalar/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crashKills, repoRoot } from '../../test-utils/index.js';
+import { crashKills, isCi, repoRoot } from '../../test-utils/index.js';
 import { heldCommitment, publishInOrder, signedPath } from '../harness/breach.js';
 import { clientOf, factoryOf, openFactory, type RoleNode, seedOf, World } from '../harness/index.js';
 import type { TowerChildConfig } from '../harness/process/tower.js';
@@ -38,7 +40,8 @@ beforeAll(() => {
       '--target=node20',
       '--conditions=source',
       '--external:better-sqlite3',
-      '--external:pg',
+      // pg is CommonJS: give the bundle a `require` for its Node built-ins.
+      "--banner:js=import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
       `--outfile=${bundle}`,
       '--log-level=warning',
     ],
@@ -104,106 +107,132 @@ async function inMempool(w: World, txid: string): Promise<void> {
   throw new Error(`${txid} never reached the mempool`);
 }
 
-describe('kill -9 of a standalone tower over a role’s store', () => {
-  it(`the penalty goes out after the restart (${KILLS} kills)`, async () => {
-    const auth = { user: 'tower-test', password: 'tower-test' };
-    const server = await startSimServer({ auth, persist: false });
-    const dir = mkdtempSync(join(tmpdir(), 'tower-proc-'));
-    const children: Child[] = [];
-    const worlds: World[] = [];
-    try {
-      const seen = { after: 0, during: 0 };
-      for (let round = 0; round < KILLS; round++) {
-        const mode = (seed + round) % 2 === 0 ? 'after' : 'during';
-        const w = await World.create({
-          seed: `proc-tower-${round}`,
-          clients: 2,
-          chain: server.chain,
-          towers: false,
-        });
-        worlds.push(w);
-        await openFactory(w);
-        const [cheater, payee] = w.clients as [RoleNode, RoleNode];
-        const f = clientOf(cheater).factories()[0];
-        if (f === undefined) throw new Error('no factory');
-        const old = await heldCommitment({
-          role: 'client',
-          store: cheater.store,
-          keychain: cheater.keychain,
-          factoryIndex: f.factoryIndex,
-          clientIndex: f.clientIndex,
-          channelId: f.channel.channelId,
-        });
-        await w.command(payee, { type: 'create_invoice', amountMsat: 2_000_000n, description: 'x' });
-        const invoice = (clientOf(payee).invoices()[0] as { invoice: string }).invoice;
-        await w.command(cheater, { type: 'pay_invoice', invoice });
-        expect(clientOf(cheater).payments()[0]?.status).toBe('sent');
-        // the LSP's own store holds the penalty (no tower of its own runs)
-        const rows = await w.lsp.store.list('watchEntries', { triggerTxid: old.txid });
-        expect(rows.map((r) => r.kind)).toEqual(['penalty']);
-        const penaltyTxid = txidOf(decodeTx((rows[0] as { responseTx: Uint8Array }).responseTx));
-        const path = signedPath(
-          factoryOf(w).proposal,
-          f.clientIndex,
-          clientOf(cheater).signedPath(f.factoryId) ?? [],
-        );
-        await publishInOrder(
-          w.chain,
-          path.map((p) => ({ txid: p.tx.txid, raw: p.raw })),
-          () => w.mine(1),
-        );
+const PG_URL = process.env.SUPERSCALAR_PG_URL ?? '';
 
-        // the tower's fee wallet (its own account), funded before it ever runs
-        const feeSeed = seedOf(`proc-tower-${round}/standalone-fee`);
-        const account = Bip86Account.fromSeed(Uint8Array.from(feeSeed), { network: 'regtest' });
-        const birthHeight = w.chain.height + 1;
-        for (let i = 0; i < 2; i++) w.chain.fundSync(account.deriveKey(0, i).scriptPubKey, 100_000n);
-        await w.mine(1);
-        const config: TowerChildConfig = {
-          url: server.url,
-          ...auth,
-          towerDb: join(dir, `tower-${round}.db`),
-          towerSeal: toHex(seedOf(`proc-tower-${round}/tower-seal`)),
-          entriesDb: w.lsp.path,
-          entriesSeal: toHex(w.lsp.keychain.storeSealingKey()),
-          feeSeed: toHex(feeSeed),
-          birthHeight,
-          watch: old.txid,
-          mode,
-        };
-        const doomed = start(config);
-        children.push(doomed);
-        await doomed.until((l) => l.type === 'ready');
-        w.chain.broadcastSync(old.raw);
-        await w.mine(1);
-        await doomed.until((l) => l.type === (mode === 'after' ? 'triggered' : 'triggering'));
-        await doomed.kill();
-        seen[mode]++;
-        // nothing reached the node
-        expect(w.chain.mempool()).not.toContain(penaltyTxid);
-
-        const revived = start({ ...config, mode: 'run' });
-        children.push(revived);
-        // sent again by the restarted runner's first tick (the update was durable), or anew when the
-        // follower re-delivers the trigger's block (it was not)
-        await inMempool(w, penaltyTxid);
-        await w.mine(1);
-        await revived.until(event('response_confirmed', penaltyTxid));
-        const paid = w.chain.utxo({ txid: penaltyTxid, vout: 0 });
-        expect(paid?.scriptPubKey).toEqual(
-          w.lsp.keychain.closeAddress(factoryOf(w).factoryIndex).scriptPubKey,
-        );
-        expect(paid?.value).toBeGreaterThan(9_000n); // the cheater's 10,000 sat, less the penalty's fees
-        await revived.kill();
+for (const kind of ['sqlite', 'postgres'] as const)
+  describe(`kill -9 of a standalone tower over a role’s store (${kind})`, () => {
+    if (kind === 'postgres' && PG_URL === '') {
+      const why = `the LSP's store on PostgreSQL: SUPERSCALAR_PG_URL is not set. Run it with \`bash scripts/with-postgres.sh npx vitest run test/process-tower.test.ts\` (in integration/).`;
+      if (isCi)
+        it('requires PostgreSQL under CI', () => {
+          throw new Error(`${why} Under CI=true this is a failure, never a skip.`);
+        });
+      else {
+        console.warn(`SKIPPED: ${why}`);
+        it.skip(why, () => undefined);
       }
-      console.log(
-        `standalone tower kill -9: killed after the durable update ${seen.after}×, during it ${seen.during}×`,
-      );
-    } finally {
-      for (const c of children) if (c.proc.exitCode === null) await c.kill();
-      for (const w of worlds) await w.close();
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      return;
     }
-  }, 300_000);
-});
+    it(`the penalty goes out after the restart (${KILLS} kills)`, async () => {
+      const auth = { user: 'tower-test', password: 'tower-test' };
+      const server = await startSimServer({ auth, persist: false });
+      const dir = mkdtempSync(join(tmpdir(), 'tower-proc-'));
+      const children: Child[] = [];
+      const worlds: World[] = [];
+      try {
+        const seen = { after: 0, during: 0 };
+        for (let round = 0; round < KILLS; round++) {
+          const mode = (seed + round) % 2 === 0 ? 'after' : 'during';
+          // the LSP's store: its SQLite file, or a PostgreSQL schema of its own (the tower on another machine)
+          const schema = `tower_lsp_${process.pid}_${round}_${Date.now().toString(36)}`;
+          const w = await World.create({
+            seed: `proc-tower-${kind}-${round}`,
+            clients: 2,
+            chain: server.chain,
+            towers: false,
+            openStore: (node) =>
+              kind === 'postgres' && node.role === 'lsp'
+                ? openPostgresStore({
+                    connectionString: PG_URL,
+                    schema,
+                    sealingKey: node.keychain.storeSealingKey(),
+                    poolSize: 4,
+                  })
+                : undefined,
+          });
+          worlds.push(w);
+          await openFactory(w);
+          const [cheater, payee] = w.clients as [RoleNode, RoleNode];
+          const f = clientOf(cheater).factories()[0];
+          if (f === undefined) throw new Error('no factory');
+          const old = await heldCommitment({
+            role: 'client',
+            store: cheater.store,
+            keychain: cheater.keychain,
+            factoryIndex: f.factoryIndex,
+            clientIndex: f.clientIndex,
+            channelId: f.channel.channelId,
+          });
+          await w.command(payee, { type: 'create_invoice', amountMsat: 2_000_000n, description: 'x' });
+          const invoice = (clientOf(payee).invoices()[0] as { invoice: string }).invoice;
+          await w.command(cheater, { type: 'pay_invoice', invoice });
+          expect(clientOf(cheater).payments()[0]?.status).toBe('sent');
+          // the LSP's own store holds the penalty (no tower of its own runs)
+          const rows = await w.lsp.store.list('watchEntries', { triggerTxid: old.txid });
+          expect(rows.map((r) => r.kind)).toEqual(['penalty']);
+          const penaltyTxid = txidOf(decodeTx((rows[0] as { responseTx: Uint8Array }).responseTx));
+          const path = signedPath(
+            factoryOf(w).proposal,
+            f.clientIndex,
+            clientOf(cheater).signedPath(f.factoryId) ?? [],
+          );
+          await publishInOrder(
+            w.chain,
+            path.map((p) => ({ txid: p.tx.txid, raw: p.raw })),
+            () => w.mine(1),
+          );
+
+          // the tower's fee wallet (its own account), funded before it ever runs
+          const feeSeed = seedOf(`proc-tower-${kind}-${round}/standalone-fee`);
+          const account = Bip86Account.fromSeed(Uint8Array.from(feeSeed), { network: 'regtest' });
+          const birthHeight = w.chain.height + 1;
+          for (let i = 0; i < 2; i++) w.chain.fundSync(account.deriveKey(0, i).scriptPubKey, 100_000n);
+          await w.mine(1);
+          const config: TowerChildConfig = {
+            url: server.url,
+            ...auth,
+            towerDb: join(dir, `tower-${kind}-${round}.db`),
+            towerSeal: toHex(seedOf(`proc-tower-${kind}-${round}/tower-seal`)),
+            entries: kind === 'sqlite' ? { kind, path: w.lsp.path } : { kind, url: PG_URL, schema },
+            entriesSeal: toHex(w.lsp.keychain.storeSealingKey()),
+            feeSeed: toHex(feeSeed),
+            birthHeight,
+            watch: old.txid,
+            mode,
+          };
+          const doomed = start(config);
+          children.push(doomed);
+          await doomed.until((l) => l.type === 'ready');
+          w.chain.broadcastSync(old.raw);
+          await w.mine(1);
+          await doomed.until((l) => l.type === (mode === 'after' ? 'triggered' : 'triggering'));
+          await doomed.kill();
+          seen[mode]++;
+          // nothing reached the node
+          expect(w.chain.mempool()).not.toContain(penaltyTxid);
+
+          const revived = start({ ...config, mode: 'run' });
+          children.push(revived);
+          // sent again by the restarted runner's first tick (the update was durable), or anew when the
+          // follower re-delivers the trigger's block (it was not)
+          await inMempool(w, penaltyTxid);
+          await w.mine(1);
+          await revived.until(event('response_confirmed', penaltyTxid));
+          const paid = w.chain.utxo({ txid: penaltyTxid, vout: 0 });
+          expect(paid?.scriptPubKey).toEqual(
+            w.lsp.keychain.closeAddress(factoryOf(w).factoryIndex).scriptPubKey,
+          );
+          expect(paid?.value).toBeGreaterThan(9_000n); // the cheater's 10,000 sat, less the penalty's fees
+          await revived.kill();
+        }
+        console.log(
+          `standalone tower kill -9 (${kind}): killed after the durable update ${seen.after}×, during it ${seen.during}×`,
+        );
+      } finally {
+        for (const c of children) if (c.proc.exitCode === null) await c.kill();
+        for (const w of worlds) await w.close();
+        await server.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 300_000);
+  });

@@ -1,5 +1,5 @@
 // A standalone watchtower process over a role's real store (the kill -9 test): a SQLite store of its
-// own, the role's SQLite store read for entries (never written), BitcoindRpc to a SimChain server
+// own, the role's store read for entries (never written; SQLite, or PostgreSQL as across machines), BitcoindRpc to a SimChain server
 // in another process, the runner polling every 50 ms. One JSON line per fact on stdout: `ready` once
 // following the chain; in mode `after`, `triggered` once the update recording the trigger `watch`
 // (and its package) is durable — then it stalls before broadcasting; in mode `during`, `triggering`
@@ -9,6 +9,7 @@ import { BitcoindRpc } from '@superscalar/chain/bitcoind';
 import { fromHex } from '@superscalar/core';
 import { Bip86Account } from '@superscalar/keys';
 import type { Op } from '@superscalar/persist';
+import { openPostgresStore } from '@superscalar/persist/postgres';
 import { openSqliteStore } from '@superscalar/persist/sqlite';
 import { openTower, storeEntrySource } from '@superscalar/watchtower';
 import { storeCommit, TowerRunner } from '@superscalar/watchtower/node';
@@ -21,8 +22,10 @@ export interface TowerChildConfig {
   /** The tower's own store, and its sealing key (hex). */
   readonly towerDb: string;
   readonly towerSeal: string;
-  /** The role's store (entries), and its sealing key (hex). */
-  readonly entriesDb: string;
+  /** The role's store (entries: SQLite file or PostgreSQL schema), and its sealing key (hex). */
+  readonly entries:
+    | { readonly kind: 'sqlite'; readonly path: string }
+    | { readonly kind: 'postgres'; readonly url: string; readonly schema: string };
   readonly entriesSeal: string;
   /** The fee wallet's BIP32 seed (hex). */
   readonly feeSeed: string;
@@ -37,7 +40,16 @@ const say = (o: object): void => {
 };
 const never = new Promise<never>(() => {});
 const store = await openSqliteStore({ path: cfg.towerDb, sealingKey: fromHex(cfg.towerSeal) });
-const entries = await openSqliteStore({ path: cfg.entriesDb, sealingKey: fromHex(cfg.entriesSeal) });
+const e = cfg.entries;
+const entries =
+  e.kind === 'sqlite'
+    ? await openSqliteStore({ path: e.path, sealingKey: fromHex(cfg.entriesSeal) })
+    : await openPostgresStore({
+        connectionString: e.url,
+        schema: e.schema,
+        sealingKey: fromHex(cfg.entriesSeal),
+        poolSize: 2,
+      });
 const sequenced = await storeCommit(store);
 const records = (ops: readonly Op[]) =>
   ops.some((o) => o.op === 'put' && o.table === 'blobs' && o.row.key === `tower/main/a/${cfg.watch}`);
