@@ -301,6 +301,10 @@ export async function runBreach(
       500,
     );
     for (const p of path) detail(`path: ${p.kind.padEnd(7)} ${p.txid} confirmed in block ${at.get(p.txid)}`);
+    const guarded = towerEvents.filter((e) => e.type === 'response_broadcast' && e.kind === 'stale-state');
+    detail(
+      `the LSP's tower guards every kickoff: as client 1's kickoffs confirmed it sent the newest state spending each (${guarded.length} response(s))`,
+    );
     const h = at.get(old.commitment.txid) as number;
     step(
       'breach',

@@ -51,6 +51,7 @@ import {
 } from './errors.js';
 import type { LspEvent } from './events.js';
 import type { PeerId } from './io.js';
+import { guardFactoryTree } from './tower.js';
 
 type AbortReason = Extract<LspEvent, { kind: 'CeremonyAborted' }>['reason'];
 
@@ -375,6 +376,7 @@ function aggregate(core: LspCore, f: LspFactory): void {
   f.step = 'channels';
   f.deadline = core.now + core.policy.stepTimeoutMs;
   core.persist([putSignatures(f.idHex, sigs)]);
+  guardFactoryTree(core, f);
   core.saveFactory(f);
   core.event({ kind: 'FactorySigned', factoryId: f.idHex, attempt: f.attempt });
   core.log('info', 'factory signed', { factoryId: f.idHex, attempt: f.attempt });

@@ -49,3 +49,4 @@ export {
   type ResolvedLspPolicy,
   resolveLspPolicy,
 } from './policy.js';
+export { guardTreeOps, lspAdvanceTowerOps, revokedEntryOps } from './tower.js';
