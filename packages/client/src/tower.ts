@@ -94,7 +94,7 @@ export function guardPathOps(o: {
       }).ops,
     );
   });
-  return ops;
+  return onceEach(ops);
 }
 
 /** {@link guardPathOps} of a factory's current path, once its signatures are verified. */
@@ -197,4 +197,19 @@ export function clientAdvanceTowerOps(o: ClientAdvanceTowerOptions): Op[] {
       }),
     );
   return ops;
+}
+
+/** The operations with each blob put once (every stale-state entry carries the same factory blob). */
+function onceEach(ops: readonly Op[]): Op[] {
+  const seen = new Set<string>();
+  const out: Op[] = [];
+  for (let k = ops.length - 1; k >= 0; k--) {
+    const o = ops[k] as Op;
+    if (o.op === 'put' && o.table === 'blobs') {
+      if (seen.has(o.row.key)) continue;
+      seen.add(o.row.key);
+    }
+    out.push(o);
+  }
+  return out.reverse();
 }

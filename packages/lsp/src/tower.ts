@@ -76,7 +76,7 @@ export function guardTreeOps(o: {
       }).ops,
     );
   }
-  return ops;
+  return onceEach(ops);
 }
 
 /** {@link guardTreeOps} of a factory's initial tree, once its signatures are aggregated. */
@@ -110,4 +110,19 @@ export function lspAdvanceTowerOps(o: {
     signatureOf: (t) => (fresh.has(t.txid) ? o.signatures.get(`tx ${t.index}`) : undefined),
     dwStep: o.plan.next.proposal.dw.S,
   });
+}
+
+/** The operations with each blob put once (every stale-state entry carries the same factory blob). */
+function onceEach(ops: readonly Op[]): Op[] {
+  const seen = new Set<string>();
+  const out: Op[] = [];
+  for (let k = ops.length - 1; k >= 0; k--) {
+    const o = ops[k] as Op;
+    if (o.op === 'put' && o.table === 'blobs') {
+      if (seen.has(o.row.key)) continue;
+      seen.add(o.row.key);
+    }
+    out.push(o);
+  }
+  return out.reverse();
 }
