@@ -57,7 +57,17 @@ export function onChannelWatch(core: ClientCore, f: ClientFactory, watch: WatchR
     core.log('debug', 'channel watch request', { channelId: f.channelIdHex, watch: watch.type });
     return;
   }
-  const ops = revokedEntryOps(f.id, watch.copies);
+  let ops: Op[];
+  try {
+    ops = revokedEntryOps(f.id, watch.copies);
+  } catch (e) {
+    // A penalty the tower refuses is a bug (poon-dryja builds them within TRUC's limits): report it,
+    // and still let the channel persist the revocation it depends on.
+    const message = (e as Error)?.message ?? String(e);
+    core.log('error', 'tower entries refused', { channelId: f.channelIdHex }, e);
+    core.event({ kind: 'InvariantViolated', invariant: 'tower: penalty entries', message });
+    return;
+  }
   core.persist(ops);
   core.log('debug', 'tower entries for a revoked commitment', {
     channelId: f.channelIdHex,
