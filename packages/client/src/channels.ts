@@ -37,6 +37,7 @@ import {
   UnexpectedMessageError,
   UnknownFactoryError,
 } from './errors.js';
+import { screenFeeUpdate } from './fees.js';
 import { onPaymentEvent, toChannelMessage, toWireMessage } from './payments.js';
 
 function keys(core: ClientCore, f: ClientFactory): ChannelKeys {
@@ -165,6 +166,7 @@ export function onChannelMessage(core: ClientCore, peer: string, m: ChannelMessa
   if (f === undefined) throw new UnexpectedMessageError(peer, `${m.type} for an unknown channel ${idHex}`);
   if (f.channel === null)
     throw new UnexpectedMessageError(peer, `${m.type} before the channel is set up`, { factoryId: f.idHex });
+  if (!screenFeeUpdate(core, f, m)) return;
   drive(core, f, { type: 'message', message: toChannelMessage(m) as never });
 }
 
