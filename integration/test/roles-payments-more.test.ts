@@ -186,6 +186,41 @@ describe('forward records and restarts', () => {
   });
 });
 
+describe('a payee restarting with an undecided, expired invoice', () => {
+  it('fails the held HTLC back with incorrect_or_unknown_payment_details', async () => {
+    world = await World.create({ seed: 'payee-restart-expired', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [payer, payee] = w.clients as [RoleNode, RoleNode];
+    const inv = await invoiceOf(w, payee, 200_000n);
+    const hash = (clientOf(payee).invoices()[0] as { paymentHash: string }).paymentHash;
+    payee.crashPoint = (a) => a.kind === 'send' && a.message.type === 'update_fulfill_htlc';
+    await w.command(payer, { type: 'pay_invoice', invoice: inv });
+    expect(payee.down).toBe(true);
+    // The store as an older version would have left it: the HTLC held, the invoice never decided —
+    // and expired since.
+    await payee.openStore();
+    const row = (await payee.store.list('blobs')).find((b) => b.key === `client/inv/${hash}`);
+    expect(row).toBeDefined();
+    const o = JSON.parse(new TextDecoder().decode(row?.data)) as Record<string, unknown>;
+    const { paidBy: _paidBy, ...rest } = o;
+    const data = new TextEncoder().encode(
+      JSON.stringify({ ...rest, status: 'open', timestamp: 1, expiry: 60 }),
+    );
+    await payee.commit([
+      { op: 'put', table: 'blobs', row: { key: `client/inv/${hash}`, version: 1, data, secret: true } },
+    ]);
+    await payee.store.close();
+    await w.restart(payee);
+    await w.tick(1000);
+    await w.tick(1000);
+    expect(await failureCodes(payer)).toEqual([FailureCode.INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS]);
+    expect(await kinds(payer, 'PaymentSent')).toHaveLength(0);
+    expect(balance(payer)).toBe(10_000_000n);
+    expect(balance(payee)).toBe(10_000_000n);
+  });
+});
+
 describe('concurrency and batching', () => {
   const PAIRS: readonly (readonly [number, number])[] = [
     [0, 1],
