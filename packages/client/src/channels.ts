@@ -37,6 +37,7 @@ import {
   UnexpectedMessageError,
   UnknownFactoryError,
 } from './errors.js';
+import { screenFeeUpdate } from './fees.js';
 import { onPaymentEvent, toChannelMessage, toWireMessage } from './payments.js';
 import { onChannelWatch } from './tower.js';
 
@@ -166,6 +167,7 @@ export function onChannelMessage(core: ClientCore, peer: string, m: ChannelMessa
   if (f === undefined) throw new UnexpectedMessageError(peer, `${m.type} for an unknown channel ${idHex}`);
   if (f.channel === null)
     throw new UnexpectedMessageError(peer, `${m.type} before the channel is set up`, { factoryId: f.idHex });
+  if (!screenFeeUpdate(core, f, m)) return;
   drive(core, f, { type: 'message', message: toChannelMessage(m) as never });
 }
 

@@ -50,6 +50,7 @@ import {
   PeerFaultError,
   UnexpectedMessageError,
 } from './errors.js';
+import { feeTick } from './fees.js';
 import type { Action, ClientInput } from './io.js';
 import { createInvoice, payInvoice, restorePayments, resumePayments } from './payments.js';
 import { type ClientPolicy, resolveClientPolicy } from './policy.js';
@@ -98,6 +99,8 @@ export interface ClientFactoryInfo {
     readonly localCommitmentNumber: number;
     readonly remoteCommitmentNumber: number;
     readonly balances?: { readonly lspMsat: bigint; readonly clientMsat: bigint };
+    /** The fee rate of the client's current commitment, sat/kvB. */
+    readonly feeRate?: number;
     /** The channel is quiescent (stfu both ways) since its last connection. */
     readonly quiescent: boolean;
   };
@@ -123,7 +126,10 @@ const ON_INPUT: { readonly [T in ClientInput['type']]: Step<InputOf<T>> } = {
   broadcast_result: (core, i) =>
     core.log('debug', 'broadcast result', { txid: i.txid, error: i.error?.reason }),
   fee_rates: () => {},
-  tick: (core) => resumePayments(core, (f, input) => drive(core, f, input)),
+  tick: (core) => {
+    feeTick(core);
+    resumePayments(core, (f, input) => drive(core, f, input));
+  },
   register: (core, i) => {
     register(core, {
       capacity: i.capacity,
@@ -383,6 +389,7 @@ function info(f: ClientFactory): ClientFactoryInfo {
       localCommitmentNumber: ch?.localCommitmentNumber ?? -1,
       remoteCommitmentNumber: ch?.remoteCommitmentNumber ?? -1,
       ...(spec === undefined ? {} : { balances: { lspMsat: spec.lspMsat, clientMsat: spec.clientMsat } }),
+      ...(spec === undefined ? {} : { feeRate: spec.feeRate }),
       quiescent: f.quiescent,
     },
     ...(f.close === null || f.close.agreed.size === 0

@@ -36,7 +36,8 @@ export type ClientErrorCode =
   | 'CLIENT_DISCOVERY_WRONG_NETWORK'
   | 'CLIENT_CLOSE_REFUSED'
   | 'CLIENT_CLOSE_SIGNATURE_INVALID'
-  | 'CLIENT_PAYMENT_REFUSED';
+  | 'CLIENT_PAYMENT_REFUSED'
+  | 'CLIENT_FEE_RATE_REFUSED';
 
 /** Base of every error of `@superscalar/client`. */
 export class ClientError extends SuperscalarError<ClientErrorCode> {}
@@ -328,3 +329,31 @@ export class CloseSignatureError extends ClientError {
   }
 }
 tagError(CloseSignatureError, '@superscalar/client:CloseSignatureError');
+
+/**
+ * The LSP's `update_fee` proposes a commitment fee rate outside the client's policy
+ * (`minCommitFeeRate`..`maxCommitFeeRate`). Action (BOLT 2): a `warning` naming the channel and the
+ * rate, then close the connection, so the uncommitted update is forgotten on both sides; journalled as
+ * `FeeUpdateRefused`. A retransmission of that update after the reconnection (the LSP had already
+ * signed it: BOLT 2 obliges it to resend) is accepted once, and the LSP restores the previous rate.
+ */
+export class FeeRateRefusedError extends ClientError {
+  /** The channel, hex. */
+  readonly channelId: string;
+  /** The rate proposed, sat/kvB. */
+  readonly feeRate: number;
+  /** The policy's bounds, sat/kvB. */
+  readonly min: number;
+  readonly max: number;
+  constructor(channelId: string, feeRate: number, bounds: { min: number; max: number }) {
+    super(
+      'CLIENT_FEE_RATE_REFUSED',
+      `update_fee ${feeRate} sat/kvB on channel ${channelId} is outside the policy's ${bounds.min}..${bounds.max}`,
+    );
+    this.channelId = channelId;
+    this.feeRate = feeRate;
+    this.min = bounds.min;
+    this.max = bounds.max;
+  }
+}
+tagError(FeeRateRefusedError, '@superscalar/client:FeeRateRefusedError');

@@ -158,6 +158,18 @@ export type ClientEvent =
       readonly code: number;
       readonly reason: string;
     }
+  /**
+   * The LSP's `update_fee` was refused (`code`: `CLIENT_FEE_RATE_REFUSED`; the rate is outside
+   * `min`..`max`, the policy's bounds): a `warning` went to the LSP and the connection was closed.
+   */
+  | {
+      readonly kind: 'FeeUpdateRefused';
+      readonly channelId: string;
+      readonly feeRate: number;
+      readonly min: number;
+      readonly max: number;
+      readonly code: string;
+    }
   /** A command could not be carried out. */
   | {
       readonly kind: 'CommandRefused';
@@ -194,6 +206,7 @@ const KNOWN: readonly ClientEventKind[] = [
   'PaymentReceived',
   'PaymentSent',
   'PaymentFailed',
+  'FeeUpdateRefused',
 ];
 
 const BIGINTS: Partial<Record<ClientEventKind, readonly string[]>> = {

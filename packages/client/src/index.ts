@@ -35,6 +35,7 @@ export {
   DecodeError,
   DiscoveryError,
   FactoryStateError,
+  FeeRateRefusedError,
   InvalidArgumentError,
   InvalidProposalError,
   InvalidSignatureError,

@@ -83,6 +83,8 @@ interface StoredInvoice {
   readonly minFinalCltvExpiryDelta: number;
   readonly invoice: string;
   status: 'open' | 'paid';
+  /** The HTLC that paid it (`<channel id hex>/<htlc id>`): only that one is fulfilled after a restart. */
+  paidBy?: string;
 }
 
 /** A payment the client makes. */
@@ -365,14 +367,7 @@ function addPayment(
 
 /** Payment hashes of HTLCs we offered that the channel holds anywhere (committed or pending). */
 function offeredHashes(ch: Channel): Set<string> {
-  const s = ch.state;
-  const out = new Set<string>();
-  const side = s.role;
-  for (const spec of [s.localCommit?.spec, s.remoteCommit?.spec, s.nextRemoteCommit?.spec])
-    for (const h of spec?.htlcs ?? []) if (h.offeredBy === side) out.add(toHex(h.paymentHash));
-  for (const list of [s.localChanges.proposed, s.localChanges.signed, s.localChanges.acked])
-    for (const u of list) if (u.kind === 'add') out.add(toHex(u.htlc.paymentHash));
-  return out;
+  return new Set(ch.htlcs(ch.role).map((h) => toHex(h.paymentHash)));
 }
 
 /** A channel event that concerns payments; persists decisions only (the channel work is returned). */
@@ -426,12 +421,13 @@ export function onPaymentEvent(
       return [];
     }
     case 'htlc_received':
-      return receive(core, e);
+      return receive(core, f, e);
   }
 }
 
 function receive(
   core: ClientCore,
+  f: ClientFactory,
   e: { id: bigint; amountMsat: bigint; paymentHash: Uint8Array; cltvExpiry: number; onion: Uint8Array },
 ): Parameters<Channel['handle']>[0][] {
   const hash = toHex(e.paymentHash);
@@ -467,6 +463,7 @@ function receive(
   if (invoiceExpired({ timestamp: inv.timestamp, expiry: inv.expiry }, Math.floor(core.now / 1000)))
     return fail(FailureCode.INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, details(), 'invoice expired');
   inv.status = 'paid';
+  inv.paidBy = `${f.channelIdHex}/${e.id}`;
   core.persist([putInvoice(inv)]);
   core.event({ kind: 'PaymentReceived', paymentHash: hash, amountMsat: e.amountMsat });
   return [{ type: 'fulfill_htlc', id: e.id, preimage: inv.preimage }];
@@ -474,7 +471,10 @@ function receive(
 
 /**
  * Re-issues what a disconnection or restart reverted: fulfils of paid invoices whose HTLC is still
- * held, fails of other irrevocably received HTLCs, and adds of pending payments the channel lost.
+ * held (invoices are persisted with their decision, so a restart between receiving and fulfilling
+ * still fulfils), fails of other irrevocably received HTLCs — an invoice the payee no longer knows, or
+ * one never decided that has expired since: BOLT 4 `incorrect_or_unknown_payment_details` (0x400f)
+ * with the amount and the height — and adds of pending payments the channel lost.
  */
 export function resumePayments(
   core: ClientCore,
@@ -483,20 +483,31 @@ export function resumePayments(
   for (const f of core.factories.values()) {
     const ch = f.channel;
     if (ch === null || ch.phase !== 'normal') continue;
-    const s = ch.state;
-    const lc = s.localCommit?.spec.htlcs ?? [];
-    const rc = new Set((s.remoteCommit?.spec.htlcs ?? []).map((h) => `${h.offeredBy}:${h.id}`));
+    const lc = ch.localSpec?.htlcs ?? [];
+    // In the counterparty's signed commitment too (the channel refuses what is not irrevocable yet).
+    const rc = new Set((ch.remoteSpec?.htlcs ?? []).map((h) => `${h.offeredBy}:${h.id}`));
+    const tip = core.tipHeight ?? 0;
     let touched = false;
     for (const h of lc) {
-      if (h.offeredBy === s.role || !rc.has(`${h.offeredBy}:${h.id}`)) continue;
-      const inv = core.payments.invoices.get(toHex(h.paymentHash));
+      if (h.offeredBy === ch.role || !rc.has(`${h.offeredBy}:${h.id}`)) continue;
+      const hash = toHex(h.paymentHash);
+      const inv = core.payments.invoices.get(hash);
       // The channel refuses (and `drive` ignores) what is already settled or not yet irrevocable.
-      drive(
-        f,
-        inv?.status === 'paid'
-          ? { type: 'fulfill_htlc', id: h.id, preimage: inv.preimage }
-          : { type: 'fail_htlc', id: h.id, reason: encodeFailure(FailureCode.TEMPORARY_NODE_FAILURE) },
-      );
+      // The HTLC that paid the invoice (records of older versions name none: any of its hash).
+      const payer = inv?.paidBy;
+      if (inv?.status === 'paid' && (payer === undefined || payer === `${f.channelIdHex}/${h.id}`))
+        drive(f, { type: 'fulfill_htlc', id: h.id, preimage: inv.preimage });
+      else {
+        core.log('info', 'held HTLC failed back: unknown, undecided or already paid invoice', {
+          paymentHash: hash,
+          known: inv !== undefined,
+        });
+        drive(f, {
+          type: 'fail_htlc',
+          id: h.id,
+          reason: encodeFailure(FailureCode.INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, u64u32(h.amountMsat, tip)),
+        });
+      }
       touched = true;
     }
     if (touched) drive(f, { type: 'commit' });

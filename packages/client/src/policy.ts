@@ -16,8 +16,10 @@ export interface ClientPolicy {
   readonly minFundingTimeout?: number;
   /** Largest `fundingTimeout` accepted, blocks (default 1,008: the LSP may not tie up a client longer). */
   readonly maxFundingTimeout?: number;
-  /** Largest `commitFeeRate` accepted, sat/kvB (default 100,000). */
+  /** Largest `commitFeeRate` accepted, in a proposal and in the LSP's `update_fee`, sat/kvB (default 100,000). */
   readonly maxCommitFeeRate?: number;
+  /** Smallest commitment fee rate accepted in the LSP's `update_fee`, sat/kvB (default 1,000). */
+  readonly minCommitFeeRate?: number;
   /** A proposal's height may be at most this far above the client's tip (default 1). */
   readonly maxProposalAhead?: number;
   /** … and at most this far below it (default 6). */
@@ -58,6 +60,7 @@ export function resolveClientPolicy(policy: ClientPolicy = {}): ResolvedClientPo
     minFundingTimeout,
     maxFundingTimeout: int(p.maxFundingTimeout ?? 1008, 'maxFundingTimeout', minFundingTimeout, 1_000_000),
     maxCommitFeeRate: int(p.maxCommitFeeRate ?? 100_000, 'maxCommitFeeRate', 1000, 100_000_000),
+    minCommitFeeRate: int(p.minCommitFeeRate ?? 1000, 'minCommitFeeRate', 1, 100_000_000),
     maxProposalAhead: int(p.maxProposalAhead ?? 1, 'maxProposalAhead', 0, 1_000),
     maxProposalBehind: int(p.maxProposalBehind ?? 6, 'maxProposalBehind', 0, 1_000),
     reRegister: p.reRegister ?? true,

@@ -217,6 +217,7 @@ export function drive(core: LspCore, f: LspFactory, slot: ChannelSlot, input: Ch
     actions = ch.handle(input);
   } catch (e) {
     if (ChannelError.isInstance(e)) {
+      core.forwards.lastRefusal = e;
       core.log('debug', 'channel input ignored', {
         channelId: slot.idHex,
         input: input.type,

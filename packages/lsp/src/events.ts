@@ -166,6 +166,32 @@ export type LspEvent =
       readonly amountMsat: bigint;
       readonly feeMsat: bigint;
     }
+  /**
+   * The LSP sent `update_fee` on a channel (`target`: the estimate's rate within the policy's bounds;
+   * `feeRate` lower when the LSP could not afford the target, or the rate a refusal restored).
+   */
+  | {
+      readonly kind: 'FeeUpdateProposed';
+      readonly channelId: string;
+      readonly feeRate: number;
+      readonly previous: number;
+      readonly target: number;
+    }
+  /** A client refused an `update_fee` (its `warning`): that rate is not proposed again until the estimate moves. */
+  | {
+      readonly kind: 'FeeUpdateRefused';
+      readonly channelId: string;
+      readonly peer: string;
+      readonly feeRate: number;
+      readonly text: string;
+    }
+  /** No `update_fee` the LSP can afford comes near the target (brief §7 affordability): the channel keeps its rate. */
+  | {
+      readonly kind: 'FeeUpdateSkipped';
+      readonly channelId: string;
+      readonly feeRate: number;
+      readonly reason: 'affordability';
+    }
   /** A command could not be carried out (`code`: an `LSP_` code). */
   | {
       readonly kind: 'CommandRefused';
@@ -234,6 +260,9 @@ export function decodeLspEvent(record: { readonly kind: string; readonly payload
     'CommandRefused',
     'InvariantViolated',
     'PaymentForwarded',
+    'FeeUpdateProposed',
+    'FeeUpdateRefused',
+    'FeeUpdateSkipped',
   ];
   if (!known.includes(kind))
     return { kind: 'Unknown', name: record.kind, payload: Uint8Array.from(record.payload) };

@@ -10,9 +10,17 @@
  * **Crash safety.** The forwarding record (incoming ↔ outgoing) is written in the same store update
  * as the incoming channel's state that makes the HTLC irrevocable (the channel's persist and the
  * record merge: nothing is sent in between); records still `pending` are forwarded on the next tick
- * after a restart, an `offered` record is matched to the outgoing channel by payment hash (re-added if
- * a disconnection or a restart reverted the add), and a `fulfilled`/`failed` record is re-applied
- * upstream until the incoming HTLC is gone.
+ * after a restart. An `offered` record stores the outgoing HTLC's id (`outId`, persisted before the
+ * channel state that signs the add), so a restart maps the payee's fulfil or fail back to the right
+ * forward even when two payers pay one payment hash; only records written before the id was stored
+ * fall back to matching by payment hash. An `offered` record whose HTLC the outgoing channel no longer
+ * holds (a disconnection or a restart reverted the add, or the id went to another add) is added
+ * again, and a `fulfilled`/`failed` record is re-applied upstream until the incoming HTLC is gone.
+ *
+ * **Caps** (BOLT 4 codes): an amount below `htlcMinimumMsat` → `amount_below_minimum`; above
+ * `htlcMaximumMsat`, or pushing the LSP's HTLCs in flight on the outgoing channel above
+ * `maxHtlcValueInFlightMsat`, or refused by the outgoing channel's own rules (114 untrimmed HTLCs per
+ * direction, affordability, dust exposure, capacity) → `temporary_channel_failure`, at once.
  *
  * **Batching.** Updates mark their channel; each marked channel gets one `commit` at the end of the
  * `handle` call (or, with `batchWindowMs` > 0, at the first tick that far after the first update), so
@@ -47,8 +55,27 @@ export const ForwardFailure = {
   AMOUNT_BELOW_MINIMUM: 0x100b,
 } as const;
 
-function failure(code: number): Uint8Array {
-  return Uint8Array.of(code >> 8, code & 0xff);
+/**
+ * A BOLT 4 `failuremsg`: the code, then its data. Codes with the UPDATE flag end with an empty
+ * `channel_update` (`u16` length 0: no gossip here); `amount_below_minimum` and `fee_insufficient` carry
+ * the HTLC's amount first, `incorrect_cltv_expiry` its `cltv_expiry`.
+ */
+function failure(code: number, detail?: { amountMsat?: bigint; cltvExpiry?: number }): Uint8Array {
+  const head = Uint8Array.of(code >> 8, code & 0xff);
+  if ((code & 0x1000) === 0) return head;
+  const body =
+    code === ForwardFailure.AMOUNT_BELOW_MINIMUM || code === ForwardFailure.FEE_INSUFFICIENT
+      ? new Uint8Array(8)
+      : code === ForwardFailure.INCORRECT_CLTV_EXPIRY
+        ? new Uint8Array(4)
+        : new Uint8Array(0);
+  const v = new DataView(body.buffer);
+  if (body.length === 8) v.setBigUint64(0, detail?.amountMsat ?? 0n);
+  if (body.length === 4) v.setUint32(0, detail?.cltvExpiry ?? 0);
+  const out = new Uint8Array(2 + body.length + 2);
+  out.set(head, 0);
+  out.set(body, 2);
+  return out; // the trailing u16 channel_update length stays 0
 }
 
 type State = 'pending' | 'offered' | 'fulfilled' | 'failed';
@@ -66,6 +93,8 @@ interface Forward {
   readonly hop: Uint8Array;
   readonly createdAt: number;
   state: State;
+  /** The outgoing HTLC's id once added (absent in records written before ids were stored). */
+  outId?: bigint;
   preimage?: string;
   reason?: string;
 }
@@ -85,6 +114,8 @@ export class LspForwards {
   readonly dirty = new Map<string, number>();
   /** The forward whose outgoing add is being driven (maps the `htlc_offered` id). */
   offering: string | null = null;
+  /** @internal The last error a channel refused a local input with (set by the channel driver). */
+  lastRefusal: unknown = null;
 }
 
 function put(f: Forward): Op {
@@ -124,9 +155,33 @@ export function restoreForwards(core: LspCore, blobs: Iterable<BlobRecord>): voi
       inAmount: BigInt(o.inAmount),
       outAmount: BigInt(o.outAmount),
       hop: fromHex(o.hop),
+      ...(o.outId === undefined ? {} : { outId: BigInt(o.outId) }),
     };
     core.forwards.byKey.set(f.key, f);
+    // Map the outgoing id back now: the payee's fulfil may come before the first tick.
+    if (f.state === 'offered' && f.outId !== undefined) claimOutId(core, f);
   }
+}
+
+/**
+ * Maps `f.outId` to `f` when the outgoing channel holds an HTLC of ours with that id and `f`'s payment
+ * hash and no other forward has it; false when it does not (the add was reverted, or the id reused).
+ */
+function claimOutId(core: LspCore, f: Forward): boolean {
+  const fw = core.forwards;
+  if (f.outId === undefined) return false;
+  const m = fw.outIds.get(f.outChannel) ?? new Map<bigint, string>();
+  fw.outIds.set(f.outChannel, m);
+  const owner = m.get(f.outId);
+  if (owner !== undefined && owner !== f.key) return false;
+  const ch = slotOf(core, f.outChannel)?.slot.channel;
+  const held = ch?.htlcs(ch.role).some((h) => h.id === f.outId && toHex(h.paymentHash) === f.paymentHash);
+  if (held !== true) {
+    if (owner === f.key) m.delete(f.outId);
+    return false;
+  }
+  m.set(f.outId, f.key);
+  return true;
 }
 
 function slotOf(core: LspCore, idHex: string): { f: LspFactory; slot: ChannelSlot } | undefined {
@@ -180,19 +235,27 @@ export function onForwardEvent(core: LspCore, slot: ChannelSlot, e: PaymentEvent
       const m = fw.outIds.get(slot.idHex) ?? new Map<bigint, string>();
       fw.outIds.set(slot.idHex, m);
       m.set(e.id, fw.offering);
+      const f = fw.byKey.get(fw.offering);
+      if (f !== undefined) f.outId = e.id; // persisted by tryForward, before the commit signs the add
       return [];
     }
     case 'htlc_fulfilled': {
       const hash = toHex(sha256(e.preimage));
       const out: (() => void)[] = [];
       // The forward of this outgoing HTLC id (two forwards may share a payment hash: only the one the
-      // payee fulfilled is settled upstream); by hash only when the id is not mapped yet (a restart).
+      // payee fulfilled is settled upstream); by hash only for records written before ids were stored.
       const key = fw.outIds.get(slot.idHex)?.get(e.id);
       const matches =
         key !== undefined
           ? [fw.byKey.get(key)]
           : [...fw.byKey.values()]
-              .filter((f) => f.outChannel === slot.idHex && f.paymentHash === hash && f.state === 'offered')
+              .filter(
+                (f) =>
+                  f.outChannel === slot.idHex &&
+                  f.paymentHash === hash &&
+                  f.state === 'offered' &&
+                  f.outId === undefined,
+              )
               .slice(0, 1);
       for (const f of matches) {
         if (f === undefined || f.paymentHash !== hash || f.state !== 'offered') continue;
@@ -230,9 +293,9 @@ function receive(
   slot: ChannelSlot,
   e: { id: bigint; amountMsat: bigint; paymentHash: Uint8Array; cltvExpiry: number; onion: Uint8Array },
 ): (() => void)[] {
-  const failIn = (code: number, why: string) => {
+  const failIn = (code: number, why: string, detail?: { amountMsat?: bigint; cltvExpiry?: number }) => {
     core.log('info', 'forward refused', { channelId: slot.idHex, htlcId: e.id.toString(), code, why });
-    return [() => act(core, slot.idHex, { type: 'fail_htlc', id: e.id, reason: failure(code) })];
+    return [() => act(core, slot.idHex, { type: 'fail_htlc', id: e.id, reason: failure(code, detail) })];
   };
   let hop: HopPayload;
   try {
@@ -255,18 +318,33 @@ function receive(
   if (out === undefined || ch == null || outId === slot.idHex)
     return failIn(ForwardFailure.UNKNOWN_NEXT_PEER, 'unknown SCID alias');
   const p = core.policy;
-  if (hop.amtToForward < 1n) return failIn(ForwardFailure.AMOUNT_BELOW_MINIMUM, 'amount');
+  if (hop.amtToForward < 1n || hop.amtToForward < p.htlcMinimumMsat)
+    return failIn(ForwardFailure.AMOUNT_BELOW_MINIMUM, 'below htlc_minimum_msat', {
+      amountMsat: hop.amtToForward,
+    });
   const fee = BigInt(p.feeBaseMsat) + (hop.amtToForward * BigInt(p.feeProportionalMillionths)) / 1_000_000n;
-  if (e.amountMsat - fee < hop.amtToForward) return failIn(ForwardFailure.FEE_INSUFFICIENT, 'fee');
+  if (e.amountMsat - fee < hop.amtToForward)
+    return failIn(ForwardFailure.FEE_INSUFFICIENT, 'fee', { amountMsat: e.amountMsat });
   const d = deadlines(ch);
   if (e.cltvExpiry - hop.outgoingCltvValue < d.delta)
-    return failIn(ForwardFailure.INCORRECT_CLTV_EXPIRY, 'cltv delta');
+    return failIn(ForwardFailure.INCORRECT_CLTV_EXPIRY, 'cltv delta', { cltvExpiry: e.cltvExpiry });
   const tip = core.tipHeight ?? 0;
   if (ch.phase !== 'normal' || tip >= d.dyingHeight || hop.outgoingCltvValue > d.max)
     return failIn(
       ForwardFailure.PERMANENT_CHANNEL_FAILURE,
       'outgoing channel closed, dying or past its window',
     );
+  if (p.htlcMaximumMsat !== undefined && hop.amtToForward > p.htlcMaximumMsat)
+    return failIn(ForwardFailure.TEMPORARY_CHANNEL_FAILURE, 'above htlc_maximum_msat');
+  if (p.maxHtlcValueInFlightMsat !== undefined) {
+    // Ours in flight on the outgoing channel, with the forwards to it not added yet.
+    let inFlight = hop.amtToForward;
+    for (const h of ch.htlcs(ch.role)) inFlight += h.amountMsat;
+    for (const g of core.forwards.byKey.values())
+      if (g.outChannel === outId && g.state === 'pending') inFlight += g.outAmount;
+    if (inFlight > p.maxHtlcValueInFlightMsat)
+      return failIn(ForwardFailure.TEMPORARY_CHANNEL_FAILURE, 'above max_htlc_value_in_flight_msat');
+  }
   const f: Forward = {
     key: `${slot.idHex}/${e.id}`,
     inChannel: slot.idHex,
@@ -299,15 +377,8 @@ function act(core: LspCore, channelIdHex: string, input: ChannelInput): void {
   if (!core.forwards.dirty.has(channelIdHex)) core.forwards.dirty.set(channelIdHex, core.now);
 }
 
-function offeredHashes(ch: Channel): Set<string> {
-  const s = ch.state;
-  const out = new Set<string>();
-  for (const spec of [s.localCommit?.spec, s.remoteCommit?.spec, s.nextRemoteCommit?.spec])
-    for (const h of spec?.htlcs ?? []) if (h.offeredBy === s.role) out.add(toHex(h.paymentHash));
-  for (const list of [s.localChanges.proposed, s.localChanges.signed, s.localChanges.acked])
-    for (const u of list) if (u.kind === 'add') out.add(toHex(u.htlc.paymentHash));
-  return out;
-}
+/** Outgoing-channel refusals that fail the forward upstream at once (BOLT 4 `temporary_channel_failure`). */
+const REFUSED_NOW = new Set(['max-accepted', 'capacity', 'affordability', 'dust-exposure', 'reserve']);
 
 function tryForward(core: LspCore, f: Forward): void {
   const at = slotOf(core, f.outChannel);
@@ -315,7 +386,10 @@ function tryForward(core: LspCore, f: Forward): void {
   if (at === undefined || ch == null) return;
   const peer = at.f.participants[at.slot.clientIndex] as string;
   if (!core.connected.has(peer)) return;
-  core.forwards.offering = f.key;
+  const fw = core.forwards;
+  const before = f.outId;
+  fw.offering = f.key;
+  fw.lastRefusal = null;
   try {
     act(core, f.outChannel, {
       type: 'add_htlc',
@@ -325,11 +399,23 @@ function tryForward(core: LspCore, f: Forward): void {
       onion: f.hop,
     });
   } finally {
-    core.forwards.offering = null;
+    fw.offering = null;
   }
-  if (f.state === 'pending' && offeredHashes(ch).has(f.paymentHash)) {
+  const added =
+    f.outId !== undefined && f.outId !== before ? true : f.outId !== undefined && claimOutId(core, f);
+  if (f.state === 'pending' && added) {
     f.state = 'offered';
     core.persist([put(f)]);
+    return;
+  }
+  const e = fw.lastRefusal as { code?: string; rule?: string } | null;
+  fw.lastRefusal = null;
+  if (f.state === 'pending' && e?.code === 'CHANNEL_HTLC_REJECTED' && REFUSED_NOW.has(e.rule ?? '')) {
+    f.state = 'failed';
+    f.reason = toHex(failure(ForwardFailure.TEMPORARY_CHANNEL_FAILURE));
+    core.persist([put(f)]);
+    core.log('info', 'forward refused by the outgoing channel', { key: f.key, rule: e.rule });
+    settleUpstream(core, f);
   }
 }
 
@@ -368,12 +454,11 @@ export function resumeForwards(core: LspCore): void {
     const inAt = slotOf(core, f.inChannel);
     const inCh = inAt?.slot.channel;
     if (inAt === undefined || inCh == null) continue;
-    const s = inCh.state;
-    const held = [s.localCommit?.spec, s.remoteCommit?.spec, s.nextRemoteCommit?.spec].some((spec) =>
-      spec?.htlcs.some((h) => h.offeredBy !== s.role && h.id === f.inId),
-    );
-    if (!held) {
+    const remote = inCh.role === 'lsp' ? 'client' : 'lsp';
+    if (!inCh.htlcs(remote).some((h) => h.id === f.inId)) {
       fw.byKey.delete(f.key);
+      if (f.outId !== undefined && fw.outIds.get(f.outChannel)?.get(f.outId) === f.key)
+        fw.outIds.get(f.outChannel)?.delete(f.outId);
       core.persist([del(f)]);
       continue;
     }
@@ -387,22 +472,30 @@ export function resumeForwards(core: LspCore): void {
       } else tryForward(core, f);
     } else if (f.state === 'offered') {
       const out = slotOf(core, f.outChannel)?.slot.channel;
-      if (out != null && !offeredHashes(out).has(f.paymentHash)) {
+      if (out == null) continue;
+      if (f.outId !== undefined) {
+        // Still held under its id: nothing to do. Else the add was reverted (or its id reused): add again.
+        if (!claimOutId(core, f)) {
+          f.state = 'pending';
+          tryForward(core, f);
+        }
+        continue;
+      }
+      // A record written before ids were stored: match by payment hash.
+      const mine = out.htlcs(out.role).filter((h) => toHex(h.paymentHash) === f.paymentHash);
+      if (mine.length === 0) {
         f.state = 'pending';
         tryForward(core, f);
-      } else if (out != null) {
-        // After a restart: map the outgoing HTLC's id back to this forward.
-        // After a restart: map one outgoing HTLC of the hash, not yet mapped, back to this forward.
-        const os = out.state;
-        const m = fw.outIds.get(f.outChannel) ?? new Map<bigint, string>();
-        fw.outIds.set(f.outChannel, m);
-        if (![...m.values()].includes(f.key))
-          for (const h of [os.localCommit?.spec, os.remoteCommit?.spec].flatMap((spec) => spec?.htlcs ?? []))
-            if (h.offeredBy === os.role && toHex(h.paymentHash) === f.paymentHash && !m.has(h.id)) {
-              m.set(h.id, f.key);
-              break;
-            }
+        continue;
       }
+      const m = fw.outIds.get(f.outChannel) ?? new Map<bigint, string>();
+      fw.outIds.set(f.outChannel, m);
+      if (![...m.values()].includes(f.key))
+        for (const h of mine)
+          if (!m.has(h.id)) {
+            m.set(h.id, f.key);
+            break;
+          }
     } else settleUpstream(core, f);
   }
 }

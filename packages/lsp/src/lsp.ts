@@ -22,11 +22,11 @@ import type { Keychain } from '@superscalar/keys';
 import type { BlobRecord } from '@superscalar/persist';
 import { Channel, type NonceObserver } from '@superscalar/poon-dryja';
 import type { Wallet } from '@superscalar/wallet';
-import { channelIdOf, type Message } from '@superscalar/wire';
+import { channelIdOf, type Message, type Warning } from '@superscalar/wire';
 import { type LspCore as Core, type LspCloseStep, LspCore, type LspFactory } from './_core.js';
 import { abortFor, checkDeadline, onClientAbort, onNonces, onPsigs } from './ceremony.js';
 import { onBlockConnected, onBlockDisconnected, rebroadcastRestored } from './chain.js';
-import { onChannelMessage, onChannelSetup } from './channels.js';
+import { drive, onChannelMessage, onChannelSetup } from './channels.js';
 import {
   busy,
   type CloseWait,
@@ -67,6 +67,7 @@ import {
   PeerFaultError,
   UnexpectedMessageError,
 } from './errors.js';
+import { onFeeWarning, proposeFees } from './fees.js';
 import { formNow, maybeForm } from './forming.js';
 import { commitDirty, restoreForwards, resumeForwards } from './forwarding.js';
 import type { Action, LspInput, PeerId } from './io.js';
@@ -106,6 +107,8 @@ export interface LspChannelInfo {
   readonly remoteCommitmentNumber: number;
   /** The LSP's and the client's balances in the LSP's current commitment, msat. */
   readonly balances?: { readonly lspMsat: bigint; readonly clientMsat: bigint };
+  /** The fee rate of the LSP's current commitment, sat/kvB. */
+  readonly feeRate?: number;
   /** HTLCs or updates in flight (a close waits for them to be gone). */
   readonly busy: boolean;
   /** The channel is quiescent (stfu both ways) since its last connection. */
@@ -174,9 +177,11 @@ const ON_INPUT: { readonly [T in LspInput['type']]: Step<InputOf<T>> } = {
   },
   fee_rates: (core, i) => {
     core.feeRates = i.rates;
+    proposeFees(core, drive);
   },
   tick: (core) => {
     resumeForwards(core);
+    proposeFees(core, drive);
     for (const [peer, until] of core.benched) if (until <= core.now) core.benched.delete(peer);
     for (const f of [...core.factories.values()]) {
       checkDeadline(core, f);
@@ -215,7 +220,9 @@ const ON_MESSAGE: Partial<Record<Message['type'], MessageStep>> = {
   close_nonce: onCloseNonce as MessageStep,
   close_psig: onClosePsig as MessageStep,
   error: (core, peer, m: { text: string }) => core.log('warn', 'peer error', { peer, text: m.text }),
-  warning: (core, peer, m: { text: string }) => core.log('info', 'peer warning', { peer, text: m.text }),
+  warning: (core, peer, m: Warning) => {
+    if (!onFeeWarning(core, peer, m)) core.log('info', 'peer warning', { peer, text: m.text });
+  },
   ping: () => {},
   pong: () => {},
 };
@@ -398,6 +405,7 @@ function info(core: LspCore, f: LspFactory): LspFactoryInfo {
         localCommitmentNumber: ch?.localCommitmentNumber ?? -1,
         remoteCommitmentNumber: ch?.remoteCommitmentNumber ?? -1,
         ...(spec === undefined ? {} : { balances: { lspMsat: spec.lspMsat, clientMsat: spec.clientMsat } }),
+        ...(spec === undefined ? {} : { feeRate: spec.feeRate }),
         busy: busy(s),
         quiescent: s.quiescent,
       };

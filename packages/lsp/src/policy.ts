@@ -56,6 +56,16 @@ export interface LspPolicy extends FactoryParameters {
   readonly treeFeeRate?: number;
   /** Initial commitment fee rate, sat/kvB, floored at 1,000 (default 1,000). */
   readonly commitFeeRate?: number;
+  /** Lowest commitment fee rate `update_fee` proposes, sat/kvB (default 1,000; never below 1,000). */
+  readonly minCommitFeeRate?: number;
+  /** Highest commitment fee rate `update_fee` proposes, sat/kvB (default 100,000). */
+  readonly maxCommitFeeRate?: number;
+  /** `update_fee` only when the estimate is at least this many percent away from a channel's rate (default 20). */
+  readonly feeUpdateHysteresisPercent?: number;
+  /** Largest HTLC forwarded, msat (default: no bound but the channel's). */
+  readonly htlcMaximumMsat?: bigint;
+  /** Most msat in HTLCs the LSP offers on one channel at once (default: no bound but the channel's). */
+  readonly maxHtlcValueInFlightMsat?: bigint;
   /** A client that does not answer a ceremony step within this is dropped (default 30 s). */
   readonly stepTimeoutMs?: number;
   /** A forward not added downstream within this many ms (payee offline) is failed upstream (default 60 s). */
@@ -94,9 +104,13 @@ export interface CloseRequest {
 }
 
 /** {@link LspPolicy} with every default filled in. */
-export type ResolvedLspPolicy = Required<Omit<LspPolicy, 'levelArity' | 'maxBalance'>> & {
+export type ResolvedLspPolicy = Required<
+  Omit<LspPolicy, 'levelArity' | 'maxBalance' | 'htlcMaximumMsat' | 'maxHtlcValueInFlightMsat'>
+> & {
   readonly levelArity: readonly number[] | undefined;
   readonly maxBalance: bigint | undefined;
+  readonly htlcMaximumMsat: bigint | undefined;
+  readonly maxHtlcValueInFlightMsat: bigint | undefined;
 };
 
 function int(v: unknown, name: string, min: number, max: number): number {
@@ -152,6 +166,25 @@ export function resolveLspPolicy(network: Network, policy: LspPolicy = {}): Reso
     fundingFeeRate: int(p.fundingFeeRate ?? 1000, 'fundingFeeRate', 1, 100_000_000),
     treeFeeRate: Math.max(1000, int(p.treeFeeRate ?? 1000, 'treeFeeRate', 1, 100_000_000)),
     commitFeeRate: Math.max(1000, int(p.commitFeeRate ?? 1000, 'commitFeeRate', 1, 100_000_000)),
+    minCommitFeeRate: Math.max(1000, int(p.minCommitFeeRate ?? 1000, 'minCommitFeeRate', 1, 100_000_000)),
+    maxCommitFeeRate: int(
+      p.maxCommitFeeRate ?? 100_000,
+      'maxCommitFeeRate',
+      Math.max(1000, p.minCommitFeeRate ?? 1000),
+      100_000_000,
+    ),
+    feeUpdateHysteresisPercent: int(
+      p.feeUpdateHysteresisPercent ?? 20,
+      'feeUpdateHysteresisPercent',
+      0,
+      1_000,
+    ),
+    htlcMaximumMsat:
+      p.htlcMaximumMsat === undefined ? undefined : sats(p.htlcMaximumMsat, 'htlcMaximumMsat', 1n),
+    maxHtlcValueInFlightMsat:
+      p.maxHtlcValueInFlightMsat === undefined
+        ? undefined
+        : sats(p.maxHtlcValueInFlightMsat, 'maxHtlcValueInFlightMsat', 1n),
     stepTimeoutMs: int(p.stepTimeoutMs ?? 30_000, 'stepTimeoutMs', 1, 2 ** 40),
     forwardTimeoutMs: int(p.forwardTimeoutMs ?? 60_000, 'forwardTimeoutMs', 1, 2 ** 40),
     batchWindowMs: int(p.batchWindowMs ?? 0, 'batchWindowMs', 0, 2 ** 40),

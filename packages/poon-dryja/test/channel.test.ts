@@ -392,6 +392,16 @@ describe('illegal steps are rejected with what to do', () => {
     ) as FeeUpdateRejectedError;
     expect(fee).toBeInstanceOf(FeeUpdateRejectedError);
     expect(fee.rule).toBe('affordability');
+    // checkFeeUpdate answers the same without changing anything (the funder clamps with it).
+    const before = pair.lsp.latestFeeRate;
+    expect((thrown(() => pair.lsp.checkFeeUpdate(10_000)) as FeeUpdateRejectedError).rule).toBe(
+      'affordability',
+    );
+    expect(() => pair.lsp.checkFeeUpdate(before)).not.toThrow();
+    expect(pair.lsp.latestFeeRate).toBe(before);
+    expect((thrown(() => pair.client.checkFeeUpdate(before)) as FeeUpdateRejectedError).rule).toBe(
+      'not-funder',
+    );
   });
 
   it('dust exposure: trimmed HTLCs plus the fee above maxDustExposure', () => {
@@ -427,13 +437,26 @@ describe('illegal steps are rejected with what to do', () => {
     expect(f.action).toBe('disconnect');
     // The LSP's update_fee goes through and both sides agree on the new rate.
     const ok = opened();
+    expect(ok.lsp.isReestablished).toBe(true);
     ok.do('lsp', { type: 'update_fee', feeRate: 2_500 });
+    expect(ok.lsp.latestFeeRate).toBe(2_500); // in flight: the rate the channel is heading to
+    expect(ok.lsp.localSpec?.feeRate).not.toBe(2_500);
+    ok.do('lsp', {
+      type: 'add_htlc',
+      amountMsat: 2_000_000n,
+      paymentHash: payment('h').hash,
+      cltvExpiry: 800,
+    });
+    // Held from the proposed add on, by id, on the offerer's side and (once received) the other's.
+    expect(ok.lsp.htlcs('lsp').map((h) => h.id)).toEqual([0n]);
+    expect(ok.lsp.htlcs('client')).toEqual([]);
     ok.do('lsp', { type: 'commit' });
     ok.drive();
     expect(ok.errors).toEqual([]);
     agreement(ok);
     expect(ok.client.localSpec?.feeRate).toBe(2_500);
     expect(ok.lsp.localSpec?.feeRate).toBe(2_500);
+    expect(ok.client.htlcs('lsp').map((h) => h.id)).toEqual([0n]);
   });
 
   it('an invalid partial signature: force-close; the latest commitment is still broadcastable', () => {

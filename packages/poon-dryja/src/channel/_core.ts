@@ -170,7 +170,38 @@ export class ChannelCore {
     throw new PeerFault(make('peer'));
   }
 
+  /**
+   * Commitments built, by the spec object they were built from (memory only): the counterparty's
+   * commitment signed in one cycle is built again for its penalties when it is revoked in the next,
+   * from the same spec object. A hit needs the same holder, number, point and outpoint too.
+   */
+  readonly built = new WeakMap<Spec, Commitment[]>();
+
   build(holder: Side, number: number, point: Uint8Array, spec: Spec, funding: FundingOutpoint): Commitment {
+    const seen = this.built.get(spec);
+    const hit = seen?.find(
+      (c) =>
+        c.holder === holder &&
+        c.commitmentNumber === number &&
+        c.funding.vout === funding.vout &&
+        c.funding.txid === funding.txid &&
+        c.funding.amount === funding.amount &&
+        equalBytes(c.perCommitmentPoint, point),
+    );
+    if (hit !== undefined) return hit;
+    const c = this.buildFresh(holder, number, point, spec, funding);
+    if (seen === undefined) this.built.set(spec, [c]);
+    else seen.push(c);
+    return c;
+  }
+
+  private buildFresh(
+    holder: Side,
+    number: number,
+    point: Uint8Array,
+    spec: Spec,
+    funding: FundingOutpoint,
+  ): Commitment {
     return buildCommitment(this.s.config, funding, {
       holder,
       commitmentNumber: number,

@@ -394,10 +394,15 @@ export function localFee(ch: ChannelCore, feeRate: number) {
       'only the LSP (the funder) sends update_fee',
     );
   checkUpdateAllowed(ch, 'local');
-  const views = senderViews(ch, []).map((v) => ({ ...v, feeRate }));
-  checkFee(ch, 'local', feeRate, views);
+  checkLocalFee(ch, feeRate);
   ch.s.localChanges.proposed.push({ kind: 'fee', feeRate });
   ch.send({ type: 'update_fee', channelId: ch.s.channelId, feeRate });
+}
+
+/** The rules a local `update_fee` at `feeRate` must pass on the sender's views (nothing changes). */
+export function checkLocalFee(ch: ChannelCore, feeRate: number) {
+  const views = senderViews(ch, []).map((v) => ({ ...v, feeRate }));
+  checkFee(ch, 'local', feeRate, views);
 }
 
 export function onFee(ch: ChannelCore, feeRate: number) {

@@ -33,10 +33,16 @@
 import { equalBytes } from '@superscalar/core';
 import type { NonceGenResult } from '@superscalar/musig2';
 import { ShachainStore } from '@superscalar/shachain';
-import { ChannelClosedError, type ChannelError, IllegalStepError } from '../channelErrors.js';
+import {
+  ChannelClosedError,
+  type ChannelError,
+  FeeUpdateRejectedError,
+  IllegalStepError,
+} from '../channelErrors.js';
 import {
   type Commitment,
   type FundingOutpoint,
+  type HtlcSpec,
   signedCommitmentBytes,
   validateConfig,
 } from '../commitment.js';
@@ -49,7 +55,16 @@ import { onStfu, rebindActivate, rebindComplete, rebindPrepare, rebindSign, tryS
 import { connect, disconnect, dropUncommitted, onReestablish } from './_reestablish.js';
 import { onRevokeAndAck } from './_revocation.js';
 import { maybeReady, onChannelReady, onCommitmentSigned, signInitial, trySign } from './_signing.js';
-import { checkDeadlines, localAdd, localFee, localRemove, onAdd, onFee, onRemove } from './_updates.js';
+import {
+  checkDeadlines,
+  checkLocalFee,
+  localAdd,
+  localFee,
+  localRemove,
+  onAdd,
+  onFee,
+  onRemove,
+} from './_updates.js';
 import type {
   ChannelAction,
   ChannelEvent,
@@ -259,6 +274,59 @@ export class Channel {
       this.ch.lastIssued === this.ch.lastAcked &&
       this.ch.inbox.length === 0
     );
+  }
+
+  /**
+   * The fee rate of the newest `update_fee` this side sent that is still in flight (any stage), else
+   * the holder's current commitment's (sat/kvB): the rate the channel is heading to.
+   */
+  get latestFeeRate(): number {
+    const l = this.ch.s.localChanges;
+    let rate = this.ch.s.localCommit?.spec.feeRate ?? this.ch.s.initialSpec.feeRate;
+    for (const list of [l.acked, l.signed, l.proposed])
+      for (const u of list) if (u.kind === 'fee') rate = u.feeRate;
+    return rate;
+  }
+
+  /**
+   * The HTLCs `offeredBy` offered that the channel still holds in some stage — a proposed or signed
+   * add, or a current or signed commitment of either side — each once, by id. Cheap (no state copy):
+   * what a forwarding table matches its records against.
+   */
+  htlcs(offeredBy: Side): HtlcSpec[] {
+    const s = this.ch.s;
+    const out = new Map<bigint, HtlcSpec>();
+    for (const spec of [s.localCommit?.spec, s.remoteCommit?.spec, s.nextRemoteCommit?.spec])
+      for (const h of spec?.htlcs ?? []) if (h.offeredBy === offeredBy) out.set(h.id, h);
+    const c = offeredBy === s.role ? s.localChanges : s.remoteChanges;
+    for (const list of [c.proposed, c.signed, c.acked])
+      for (const u of list) if (u.kind === 'add') out.set(u.htlc.id, u.htlc);
+    return [...out.values()];
+  }
+
+  /** Connected with `channel_reestablish` complete: local updates are allowed (quiescence aside). */
+  get isReestablished(): boolean {
+    return this.ch.connected && !this.ch.awaitingReestablish;
+  }
+
+  /**
+   * Checks an `update_fee` at `feeRate` against brief §7's rules (affordability, dust exposure, the
+   * untrimmed-HTLC count) on the sender's worst-case views, as `update_fee` would, without changing
+   * anything: the funder finds the highest rate it can afford before proposing one.
+   *
+   * @throws {FeeUpdateRejectedError} the rule the rate breaks (or `not-funder` on the client's side).
+   */
+  checkFeeUpdate(feeRate: number): void {
+    this.ch.requireNormal();
+    if (this.ch.s.role !== 'lsp')
+      throw new FeeUpdateRejectedError(
+        'not-funder',
+        'ignore',
+        'local',
+        feeRate,
+        'only the LSP sends update_fee',
+      );
+    checkLocalFee(this.ch, feeRate);
   }
 
   /** The current channel outpoint. */
