@@ -267,7 +267,7 @@ describe('the demo (pnpm demo --json)', () => {
     console.log(`demo (4 clients): ${doc.timings.totalMs} ms in the demo`);
   });
 
-  it('--clients 8: two 4-client factories', () => {
+  it('--clients 8: two 4-client factories, four payments in each and one across them', () => {
     const doc = runDemo(['--clients', '8']);
     checkReport(doc, 8);
     expect(new Set(doc.factories.map((f) => f.funding.txid)).size).toBe(2);
