@@ -1,6 +1,8 @@
 // SuperScalar demo: an LSP and 4 clients, each with its own keys and SQLite store, over Noise on
 // 127.0.0.1, on the embedded SimChain: fund a 100,000-sat factory, open its 4 channels (20,000 sats,
-// client balances 10,000), close it cooperatively; every step, txid, balance and the time taken.
+// client balances 10,000), make four payments between the clients through the LSP with BOLT 11
+// invoices, close it cooperatively on the final balances; every step, txid, payment, balance and the
+// time taken.
 //
 //   npx -y pnpm@10 demo [options]                                 (from the repository root)
 //   node --import tsx --conditions=source index.ts [--clients N] [--json] [--regtest] [--keep] [--verbose]
@@ -12,7 +14,8 @@ import { CLIENTS_PER_FACTORY, runDemo } from './src/demo.js';
 import { bigintJson } from './src/journal.js';
 
 const USAGE = `usage: npx -y pnpm@10 demo [options]   (from the repository root)
-  --clients N   clients in all, a multiple of ${CLIENTS_PER_FACTORY} (default 4): N/4 factories of 100,000 sats
+  --clients N   clients in all, a multiple of ${CLIENTS_PER_FACTORY} (default 4): N/4 factories of 100,000 sats,
+                four payments in each, one from factory 1 to factory 2
   --json        print one JSON document on stdout instead of text
   --regtest     run on a throwaway bitcoind -regtest (BITCOIND, else bitcoind on PATH) instead of SimChain
   --keep        keep the temp directory (stores and mnemonics) and print where it is

@@ -1,7 +1,10 @@
 // The demo itself: an LSP and N clients (4 per factory), each with its own keychain (a fresh random
 // mnemonic) and its own SQLite store, over Noise connections on 127.0.0.1, on one chain every role
-// follows through its own BlockFollower. It funds the factories, opens their channels and closes
-// them cooperatively, and reports every step, txid, balance and the time taken.
+// follows through its own BlockFollower. It funds the factories, opens their channels, makes payments
+// between the clients through the LSP with BOLT 11 invoices (four in each factory, one across
+// factories when there are two or more), closes the factories cooperatively on the final balances,
+// and reports every step, txid, payment, balance and the time taken.
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +20,15 @@ import { openSqliteStore } from '@superscalar/persist/sqlite';
 import { scriptToAddress, Wallet } from '@superscalar/wallet';
 import { bitcoindChain, type DemoChain, simChain } from './chain.js';
 import { Journal } from './journal.js';
+import {
+  type ChannelBalances,
+  CROSS_FACTORY_SATS,
+  channelBalances,
+  FACTORY_PAYMENTS,
+  type PaymentContext,
+  type PaymentReport,
+  pay,
+} from './payments.js';
 import { type FactoryPlan, planFactory, ROUTABLE_REGTEST } from './plan.js';
 
 /** What the demo is asked to do. */
@@ -51,6 +63,8 @@ export interface StepRecord {
 /** One channel at open, as both ends see it (sats). */
 export interface ChannelReport {
   readonly client: number;
+  /** Its position in the factory (c0…c3 of the payments). */
+  readonly clientIndex: number;
   readonly nodeId: string;
   readonly channelId: string;
   readonly capacity: number;
@@ -80,6 +94,8 @@ export interface FactoryReport {
   };
   readonly clients: number[];
   readonly channels: ChannelReport[];
+  /** Every channel's balances at both ends after the payments, when the close began (msat). */
+  readonly balancesAtClose: ChannelBalances[];
   /** The cooperative close, confirmed. */
   readonly close: CloseReport;
 }
@@ -98,7 +114,11 @@ export interface CloseReport {
   readonly lspAmount: number;
   /** Each output: whom it pays (`client 3`, `lsp`) and how much. */
   readonly outputs: { readonly owner: string; readonly address: string; readonly value: number }[];
-  /** Each client's balance at the close and what its own close address received. */
+  /**
+   * Each client's balance at the close (whole sats of its channel balance after the payments: the
+   * close pays whole sats, the LSP's output takes the remainders) and what its own close address
+   * received.
+   */
   readonly clients: { readonly client: number; readonly balance: number; readonly paid: number }[];
 }
 
@@ -129,12 +149,16 @@ export interface DemoReport {
   };
   readonly clients: { readonly client: number; readonly nodeId: string }[];
   readonly factories: FactoryReport[];
+  /** The payments between open and close, in the order they completed. */
+  readonly payments: PaymentReport[];
   readonly steps: StepRecord[];
   /** Every role's events in the order the demo drained them. */
   readonly events: {
     readonly role: string;
     readonly kind: string;
     readonly factoryId?: string;
+    /** Payment events: the payment they are about. */
+    readonly paymentHash?: string;
     readonly atMs: number;
   }[];
   readonly timings: { readonly totalMs: number; readonly phasesMs: Record<string, number> };
@@ -143,6 +167,9 @@ export interface DemoReport {
 }
 
 const sats = (msat: bigint): number => Number(msat / 1000n);
+/** msat as sats, with the fraction when there is one (`8,998.9`). */
+const msatToSats = (msat: number): string =>
+  (msat / 1000).toLocaleString('en-US', { maximumFractionDigits: 3 });
 const fmt = (n: bigint | number): string => Number(n).toLocaleString('en-US');
 const short = (hex: string): string => `${hex.slice(0, 8)}…${hex.slice(-4)}`;
 
@@ -431,7 +458,7 @@ export async function runDemo(o: DemoOptions, print?: (line: string) => void): P
     phase('open');
 
     // Balances at open, from both ends of every channel.
-    const reports: Omit<FactoryReport, 'close'>[] = [];
+    const reports: Omit<FactoryReport, 'close' | 'balancesAtClose'>[] = [];
     for (const e of journal.lsp('FactoryOpen')) {
       const info = lspMachine.factory(e.factoryId);
       if (info === undefined) throw new Error(`the LSP forgot ${e.factoryId}`);
@@ -445,6 +472,7 @@ export async function runDemo(o: DemoOptions, print?: (line: string) => void): P
         const spec = info.proposal.clients[ch.clientIndex];
         return {
           client: c.n,
+          clientIndex: ch.clientIndex,
           nodeId: c.machine.nodeId,
           channelId: ch.channelId,
           capacity: Number(spec?.capacity ?? 0n),
@@ -483,9 +511,82 @@ export async function runDemo(o: DemoOptions, print?: (line: string) => void): P
         );
     }
 
-    // 10. Close cooperatively (brief §6): the LSP quiesces every channel, proposes the close from
+    // 10. Payments (issue 22): in each factory c0→c1 1,000 sats, c2→c0 1,500, c3→c2 2,000, c1→c3
+    // 1,000, each with a BOLT 11 invoice the payee issued, handed to the payer in process; the
+    // factories pay at once, each factory's payments one after the other. Then, with two factories or
+    // more, factory 1's c0 pays factory 2's c0.
+    const payCtx: PaymentContext = {
+      lsp: lspMachine,
+      journal,
+      timeoutMs: timeout,
+      now,
+      factories: reports.map((f) => ({
+        factoryId: f.factoryId,
+        clients: [...f.channels]
+          .sort((a, b) => a.clientIndex - b.clientIndex)
+          .map((ch) => clients[ch.client - 1] as ClientRole),
+      })),
+    };
+    const payments: PaymentReport[] = [];
+    const record = (p: PaymentReport): void => {
+      payments.push(p);
+      const proof = createHash('sha256').update(fromHex(p.preimage)).digest('hex');
+      if (proof !== p.paymentHash)
+        throw new Error(`${p.label}: the preimage ${p.preimage} does not hash to ${p.paymentHash}`);
+      const where =
+        p.payer.factory === p.payee.factory
+          ? `factory ${p.payer.factory}, ${p.label}`
+          : `factory ${p.payer.factory} → factory ${p.payee.factory}`;
+      step(
+        'pay',
+        `${where}: client ${p.payer.client} paid client ${p.payee.client} ${fmt(p.amount)} sats (LSP fee ${msatToSats(p.feeMsat)}) in ${p.ms} ms`,
+      );
+      detail(
+        `payment hash ${p.paymentHash} = SHA-256 of the preimage ${short(p.preimage)} the payer got back`,
+      );
+      for (const n of new Set([p.payer.factory, p.payee.factory])) {
+        const f = reports[n - 1] as (typeof reports)[number];
+        const agree = p.balances
+          .filter((b) => f.channels.some((c) => c.channelId === b.channelId))
+          .map((b) => {
+            if (
+              b.lspView.clientMsat !== b.clientView.clientMsat ||
+              b.lspView.lspMsat !== b.clientView.lspMsat
+            )
+              throw new Error(`client ${b.client}: the ends of ${b.channelId} disagree after ${p.label}`);
+            return `client ${b.client} ${msatToSats(b.clientView.clientMsat)} / ${msatToSats(b.clientView.lspMsat)}`;
+          });
+        detail(`  factory ${n} (client / LSP sats, both ends agree): ${agree.join(' · ')}`);
+      }
+    };
+    for (const planned of FACTORY_PAYMENTS)
+      await Promise.all(
+        payCtx.factories.map(async (_, k) =>
+          record(
+            await pay(payCtx, {
+              label: `c${planned.from}→c${planned.to}`,
+              payer: { factory: k, index: planned.from },
+              payee: { factory: k, index: planned.to },
+              amount: planned.amount,
+            }),
+          ),
+        ),
+      );
+    if (factories >= 2)
+      record(
+        await pay(payCtx, {
+          label: 'f1.c0→f2.c0',
+          payer: { factory: 0, index: 0 },
+          payee: { factory: 1, index: 0 },
+          amount: CROSS_FACTORY_SATS,
+        }),
+      );
+    phase('payments');
+
+    // 11. Close cooperatively (brief §6): the LSP quiesces every channel, proposes the close from
     // their balances, every client checks that its own output pays its own close address at least its
     // balance and signs; the LSP signs last, broadcasts; one block confirms it.
+    const atClose = new Map(reports.map((f) => [f.factoryId, channelBalances(payCtx, f.factoryId)]));
     for (const f of reports) await lsp.command({ type: 'close_factory', factoryId: fromHex(f.factoryId) });
     const signed = await journal.until(
       () => {
@@ -524,9 +625,12 @@ export async function runDemo(o: DemoOptions, print?: (line: string) => void): P
       const proposed = journal
         .lsp('CloseProposed')
         .find((p) => p.factoryId === e.factoryId && p.attempt === e.attempt);
+      const final = atClose.get(e.factoryId) as ChannelBalances[];
       const paid = f.channels.map((ch) => ({
         client: ch.client,
-        balance: ch.clientView.clientBalance,
+        balance: sats(
+          BigInt((final.find((b) => b.channelId === ch.channelId) as ChannelBalances).clientView.clientMsat),
+        ),
         paid: outputs.filter((x) => x.owner === `client ${ch.client}`).reduce((a, x) => a + x.value, 0),
       }));
       for (const p of paid)
@@ -552,14 +656,14 @@ export async function runDemo(o: DemoOptions, print?: (line: string) => void): P
     }
     phase('close');
 
-    // 11. Stop every role (graceful: queued actions run, connections close, stores close).
+    // 12. Stop every role (graceful: queued actions run, connections close, stores close).
     pumps.abort();
     await Promise.all(stops.splice(0).map((s) => s()));
     phase('stop');
     const totalMs = now();
     step(
       'done',
-      `${factories === 1 ? 'factory' : `${factories} factories`} funded, opened and closed cooperatively in ${(totalMs / 1000).toFixed(2)} s`,
+      `${factories === 1 ? 'factory' : `${factories} factories`} funded, opened, ${payments.length} payments made, closed cooperatively in ${(totalMs / 1000).toFixed(2)} s`,
     );
     return {
       ok: true,
@@ -580,12 +684,18 @@ export async function runDemo(o: DemoOptions, print?: (line: string) => void): P
       },
       lsp: { nodeId: lsp.nodeId, connectString: lsp.connectString, walletFunding },
       clients: clients.map((c) => ({ client: c.n, nodeId: c.machine.nodeId })),
-      factories: reports.map((f) => ({ ...f, close: closes.get(f.factoryId) as CloseReport })),
+      factories: reports.map((f) => ({
+        ...f,
+        balancesAtClose: atClose.get(f.factoryId) as ChannelBalances[],
+        close: closes.get(f.factoryId) as CloseReport,
+      })),
+      payments,
       steps,
       events: journal.entries.map((e) => ({
         role: e.role,
         kind: e.event.kind,
         ...('factoryId' in e.event ? { factoryId: e.event.factoryId } : {}),
+        ...('paymentHash' in e.event ? { paymentHash: e.event.paymentHash } : {}),
         atMs: e.at,
       })),
       timings: { totalMs, phasesMs: phases },

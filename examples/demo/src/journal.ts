@@ -23,6 +23,7 @@ const FATAL = new Set([
   'CommandRefused',
   'CloseRefused',
   'CloseStalled',
+  'PaymentFailed',
 ]);
 
 export class Journal {

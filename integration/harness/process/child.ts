@@ -5,10 +5,14 @@
 // broadcast, the events it handled), and obeys `status` and `stop` lines on stdin.
 //
 // A freeze trigger (`ChildConfig.freeze`) stops the process at a named point — right after a persist
-// carrying an event is durable, right before or after a message is handled, right after a broadcast
-// was accepted — by blocking its only thread (`Atomics.wait`) after printing `frozen`; the parent then
-// SIGKILLs it. Nothing after the point runs, so the kill lands exactly there, on whatever the store
-// holds at that moment.
+// carrying an event (or a blob under a key prefix) is durable, right before or after a message is
+// handled, right after a broadcast was accepted — by blocking its only thread (`Atomics.wait`) after
+// printing `frozen`; the parent then SIGKILLs it. Nothing after the point runs, so the kill lands
+// exactly there, on whatever the store holds at that moment. `arm {trigger}` on stdin sets a trigger
+// later (its counts start from then), e.g. right before a payment.
+//
+// Payments: `invoice <who> <amountMsat>` has client `who` issue an invoice (its `InvoiceCreated` event
+// line carries it), `pay <who> <invoice>` has it pay one.
 //
 // Bundled by `./index.ts` with esbuild (better-sqlite3 stays external), run with plain `node`.
 import { writeSync } from 'node:fs';
@@ -17,7 +21,7 @@ import { BlockFollower, type Broadcaster } from '@superscalar/chain';
 import { BitcoindRpc } from '@superscalar/chain/bitcoind';
 import { Client, type ClientCommand, decodeClientEvent } from '@superscalar/client';
 import { ClientNode } from '@superscalar/client/node';
-import type { Logger } from '@superscalar/core';
+import { type Logger, toHex } from '@superscalar/core';
 import { decodeLspEvent, Lsp, type LspCommand } from '@superscalar/lsp';
 import { LspNode } from '@superscalar/lsp/node';
 import type { Op, Store, Update } from '@superscalar/persist';
@@ -32,6 +36,21 @@ import {
   openRoleStore,
   publicNoncesOf,
 } from './shared.js';
+
+/** The HTLC an update message names (its id, and for an add its payment hash and amount). */
+function htlcOf(m: Message): { htlc?: { id: string; paymentHash?: string; amountMsat?: string } } {
+  switch (m.type) {
+    case 'update_add_htlc':
+      return {
+        htlc: { id: String(m.id), paymentHash: toHex(m.paymentHash), amountMsat: String(m.amountMsat) },
+      };
+    case 'update_fulfill_htlc':
+    case 'update_fail_htlc':
+      return { htlc: { id: String(m.id) } };
+    default:
+      return {};
+  }
+}
 
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x));
 
@@ -50,8 +69,8 @@ async function main(cfg: ChildConfig): Promise<void> {
     const cell = new Int32Array(new SharedArrayBuffer(4));
     for (;;) Atomics.wait(cell, 0, 0);
   };
-  const trigger = cfg.freeze;
-  const describe = trigger === undefined ? '' : json(trigger);
+  let trigger = cfg.freeze;
+  let describe = trigger === undefined ? '' : json(trigger);
 
   // The secret nonce objects each channel signs with: one signature each, in this process.
   const uses = new WeakMap<object, number>();
@@ -75,6 +94,12 @@ async function main(cfg: ChildConfig): Promise<void> {
             if (trigger?.on === 'persisted')
               for (const k of kinds)
                 if (k === trigger.kind && hit(`p:${k}`) === trigger.nth) freeze(who, describe);
+            if (trigger?.on === 'put') {
+              const { prefix, nth } = trigger;
+              for (const o of u.ops)
+                if (o.op === 'put' && o.table === 'blobs' && o.row.key.startsWith(prefix))
+                  if (hit(`put:${prefix}`) === nth) freeze(who, describe);
+            }
             return ack;
           };
         const v = Reflect.get(target, prop, receiver);
@@ -120,6 +145,7 @@ async function main(cfg: ChildConfig): Promise<void> {
               type: a.message.type,
               peer: a.peer?.slice(0, 16),
               nonces: publicNoncesOf(a.message),
+              ...htlcOf(a.message),
             });
           if (a.kind === 'broadcast') labels.set(a.txid as string, a.label as string);
         }
@@ -183,6 +209,7 @@ async function main(cfg: ChildConfig): Promise<void> {
 
   const stops: (() => Promise<unknown>)[] = [];
   const statuses: (() => unknown)[] = [];
+  const clientNodes = new Map<string, ClientNode<ClientCommand>>();
 
   if (cfg.role === 'lsp') {
     const o = cfg.lsp as NonNullable<ChildConfig['lsp']>;
@@ -266,6 +293,12 @@ async function main(cfg: ChildConfig): Promise<void> {
         fundingTxid: f.fundingTxid,
         participants: f.participants.length,
         channels: f.channels.map((c) => [c.phase, c.localCommitmentNumber, c.remoteCommitmentNumber]),
+        balances: f.channels.map((c) => ({
+          peer: c.peer,
+          busy: c.busy,
+          lspMsat: String(c.balances?.lspMsat ?? ''),
+          clientMsat: String(c.balances?.clientMsat ?? ''),
+        })),
       })),
       reservations: wallet.reservations().map((r) => ({ ...r })),
       peers: node.peers().length,
@@ -311,6 +344,7 @@ async function main(cfg: ChildConfig): Promise<void> {
         logger,
       });
       drain(who, node, decodeClientEvent as never);
+      clientNodes.set(who, node);
       if (gen === 0)
         await node.command({ type: 'register', capacity: BigInt(o.capacity), balance: BigInt(o.balance) });
       stops.push(() => node.stop());
@@ -323,7 +357,13 @@ async function main(cfg: ChildConfig): Promise<void> {
           attempt: f.attempt,
           signed: f.signed,
           channel: [f.channel.phase, f.channel.localCommitmentNumber, f.channel.remoteCommitmentNumber],
+          balances: {
+            lspMsat: String(f.channel.balances?.lspMsat ?? ''),
+            clientMsat: String(f.channel.balances?.clientMsat ?? ''),
+          },
         })),
+        payments: client.payments(),
+        invoices: client.invoices().map((i) => ({ paymentHash: i.paymentHash, status: i.status })),
       }));
       say(who, 'ready', { nodeId: node.nodeId });
     }
@@ -333,6 +373,23 @@ async function main(cfg: ChildConfig): Promise<void> {
 
   createInterface({ input: process.stdin }).on('line', (line) => {
     if (line === 'status') say('all', 'status', { roles: statuses.map((s) => s()) });
+    if (line.startsWith('arm ')) {
+      trigger = JSON.parse(line.slice(4));
+      describe = line.slice(4);
+      counts.clear();
+      say('all', 'armed', { trigger });
+    }
+    const [verb, who, arg] = line.split(' ');
+    if ((verb === 'invoice' || verb === 'pay') && who !== undefined && arg !== undefined) {
+      const node = clientNodes.get(who);
+      const command: ClientCommand =
+        verb === 'invoice'
+          ? { type: 'create_invoice', amountMsat: BigInt(arg), description: 'process test' }
+          : { type: 'pay_invoice', invoice: arg };
+      void (node === undefined ? Promise.reject(new Error(`no client ${who} here`)) : node.command(command))
+        .then(() => say(who, 'commanded', { verb }))
+        .catch((e) => say(who, 'command-failed', { verb, error: String(e) }));
+    }
     if (line === 'stop')
       void (async () => {
         for (const s of stops) await s();

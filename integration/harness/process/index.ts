@@ -101,7 +101,8 @@ export class RoleProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  write(command: 'status' | 'stop'): void {
+  /** A line on the child's stdin: `status`, `stop`, `arm {trigger}`, `invoice who msat`, `pay who invoice`. */
+  write(command: string): void {
     this.child.stdin?.write(`${command}\n`);
   }
 

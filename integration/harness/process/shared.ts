@@ -19,7 +19,12 @@ export type Trigger =
   /** Right after the machine handled the `nth` message of `type` (none of its actions ran). */
   | { readonly on: 'handled'; readonly type: string; readonly nth: number }
   /** Right after the chain accepted a broadcast of this label. */
-  | { readonly on: 'broadcast'; readonly label: string };
+  | { readonly on: 'broadcast'; readonly label: string }
+  /**
+   * Right after the persist carrying the `nth` put of a blob whose key starts with `prefix` is durable
+   * (e.g. `lsp/fwd/`: the LSP's forwarding records), before any later action runs.
+   */
+  | { readonly on: 'put'; readonly prefix: string; readonly nth: number };
 
 export type StoreConfig =
   | { readonly kind: 'sqlite' }
