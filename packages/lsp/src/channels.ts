@@ -210,7 +210,7 @@ export function onChannelMessage(core: LspCore, peer: PeerId, m: ChannelMessage)
 /** Feeds one input to a channel and carries out its actions. */
 export function drive(core: LspCore, f: LspFactory, slot: ChannelSlot, input: ChannelInput): void {
   const ch = slot.channel;
-  if (ch === null) return;
+  if (ch === null || core.exits.frozen(f.idHex)) return; // the LSP's exit stopped it at its commitment
   let actions: ChannelAction[];
   try {
     actions = ch.handle(input);
