@@ -55,7 +55,7 @@ export class RoleNode {
   store!: Store;
   machine!: Machine;
   nodeId!: string;
-  /** The LSP's wallet. */
+  /** The LSP's wallet, and a client's when the world gives clients fee coins. */
   wallet: Wallet | undefined;
   readonly account: Bip86Account | undefined;
   /** Local inputs (blocks, broadcast results) waiting for the scheduler. */
@@ -78,7 +78,7 @@ export class RoleNode {
     this.role = role;
     this.keychain = Keychain.fromSeed(seedOf(`${world.seed}/${name}`), { network: 'regtest' });
     this.account =
-      role === 'lsp'
+      role === 'lsp' || (world.options.clientFeeCoins ?? 0) > 0
         ? Bip86Account.fromSeed(seedOf(`${world.seed}/${name}/wallet`), { network: 'regtest' })
         : undefined;
     this.dir = mkdtempSync(join(tmpdir(), `roles-${name}-`));
@@ -131,7 +131,7 @@ export class RoleNode {
           this.world.disconnect(this.nodeId, a.peer);
           break;
         case 'broadcast':
-          this.world.broadcast(this, a.raw, a.txid, a.label);
+          this.world.broadcast(this, a.raw, a.txid, a.label, a.child);
           break;
       }
     }
@@ -166,6 +166,10 @@ export interface WorldOptions {
   /** Sees every channel's secret nonce uses (counted per nonce object). */
   readonly nonceObserver?: NonceObserver;
   readonly logger?: Logger;
+  /** Each client gets a wallet with this many confirmed fee coins (default 0: no client wallet). */
+  readonly clientFeeCoins?: number;
+  /** Sats per client fee coin (default 200,000). */
+  readonly clientFeeCoinValue?: bigint;
 }
 
 /** Regtest parameters that can route payments (brief §7 "Routable window"). */
@@ -227,8 +231,19 @@ export class World {
   async addClient(name = `client${this.clients.length}`): Promise<RoleNode> {
     const c = new RoleNode(this, name, 'client');
     await c.openStore();
+    const coins = this.options.clientFeeCoins ?? 0;
+    if (coins > 0) {
+      const created = Wallet.create({ account: c.account as Bip86Account, birthHeight: 1 });
+      c.wallet = created.wallet;
+      await c.commit(created.ops);
+    }
     this.clients.push(c);
     this.startClient(c, []);
+    for (let i = 0; i < coins; i++) {
+      const addr = (c.wallet as Wallet).newAddress();
+      await c.commit(addr.ops);
+      this.chain.fundSync(addr.script, this.options.clientFeeCoinValue ?? 200_000n);
+    }
     return c;
   }
 
@@ -269,8 +284,15 @@ export class World {
       rng: seededRng(`${this.seed}/${node.name}/rng/${node.generation}`),
       logger: this.logger,
       ...(this.options.nonceObserver === undefined ? {} : { nonceObserver: this.options.nonceObserver }),
+      ...(node.wallet === undefined ? {} : { wallet: node.wallet }),
     };
     const m = blobs.length === 0 ? Client.create(opts) : Client.restore({ ...opts, blobs });
+    if (node.wallet !== undefined)
+      node.walletSub = followWallet({
+        wallet: node.wallet,
+        follower: this.follower,
+        commit: (ops) => node.commit(ops),
+      });
     node.machine = m as unknown as Machine;
     node.nodeId = m.nodeId;
     this.nodes.set(m.nodeId, node);
@@ -354,7 +376,7 @@ export class World {
     await this.drive();
   }
 
-  broadcast(node: RoleNode, raw: Uint8Array, txid: string, label: string): void {
+  broadcast(node: RoleNode, raw: Uint8Array, txid: string, label: string, child?: Uint8Array): void {
     const height = this.chain.height;
     if (this.dropBroadcast?.(label, txid)) {
       this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'dropped', height });
@@ -362,7 +384,8 @@ export class World {
       return;
     }
     try {
-      this.chain.broadcastSync(raw);
+      if (child === undefined) this.chain.broadcastSync(raw);
+      else this.chain.broadcastPackageSync(raw, child);
       this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'accepted', height });
       node.inbox.push({ type: 'broadcast_result', txid });
     } catch (e) {
@@ -439,7 +462,11 @@ export class World {
     if (node.role === 'lsp') {
       node.wallet = Wallet.load(blobs, { account: node.account as Bip86Account });
       this.startLsp(node, blobs);
-    } else this.startClient(node, blobs);
+    } else {
+      if (node.wallet !== undefined)
+        node.wallet = Wallet.load(blobs, { account: node.account as Bip86Account });
+      this.startClient(node, blobs);
+    }
     await this.follower.poll();
     if (options.reconnect ?? true) {
       if (node.role === 'lsp')
