@@ -271,7 +271,19 @@ describe('exits, one test per trigger and step', () => {
       expect(me).toBeDefined();
       expect(claimed.amount).toBeGreaterThan(me?.capacity as bigint);
       expect(tx.locktime).toBe(tDist);
+      // One client's child won the anchor; the others' children lost it, and their wallets know it (the
+      // fee coin is theirs again): no CPFP child is left pending.
+      const children = (c.wallet as Wallet).txs().filter((t) => t.kind === 'cpfp');
+      expect(children.filter((t) => t.state === 'pending')).toEqual([]);
     }
+    const won = w.clients.flatMap((c) =>
+      (c.wallet as Wallet).txs(['confirmed']).filter((t) => t.kind === 'cpfp'),
+    );
+    expect(won).toHaveLength(1);
+    // The LSP saw the distribution confirm: the factory is over for it too, with nothing to claim.
+    expect((await events(w.lsp, 'ExitStarted'))[0]?.reason).toBe('distribution');
+    expect((await events(w.lsp, 'ExitCompleted'))[0]?.claimed).toBe(0n);
+    expect((w.lsp.machine as unknown as { factories(): unknown[] }).factories()).toHaveLength(0);
   });
 
   it('the LSP pre-empts the distribution (exitBeforeDistribution): its root kickoff confirms before T_dist, the clients follow out', async () => {
@@ -335,6 +347,52 @@ describe('exits, one test per trigger and step', () => {
     expect(timeout?.amount).toBeLessThan(3_000n);
     const toLocal = steps.find((s) => s.id.startsWith('to_local'));
     expect(toLocal?.status).toBe('confirmed');
+  });
+
+  it('go_on_chain at the LSP: an incoming HTLC it knows the preimage of, unsettled by its payer, is claimed on chain', async () => {
+    world = await World.create({ seed: 'exit-lsp-htlc', clients: 2, clientFeeCoins: 2 });
+    const w = world;
+    await w.connectAll();
+    const f = await openFactory(w);
+    const [payer, payee] = w.clients as [RoleNode, RoleNode];
+    await w.command(payee, { type: 'create_invoice', amountMsat: 4_000_000n, description: 'settled late' });
+    const inv = (clientOf(payee).invoices()[0] as { invoice: string }).invoice;
+    // The payee is paid (the LSP learns the preimage), but the payer vanishes before the LSP's fulfil
+    // reaches it: the LSP's incoming HTLC stays committed.
+    const send = w.net.send.bind(w.net);
+    w.net.send = (from, to, message) => {
+      if (to === payer.nodeId && message.type === 'update_fulfill_htlc') {
+        w.disconnect(payer.nodeId, w.lsp.nodeId, { keepDown: true });
+        return;
+      }
+      send(from, to, message);
+    };
+    await w.command(payer, { type: 'pay_invoice', invoice: inv });
+    expect(clientOf(payee).invoices()[0]?.status).toBe('paid');
+    expect(w.net.isUp(payer.nodeId, w.lsp.nodeId)).toBe(false);
+    await mineUntil(w, async () => (await events(w.lsp, 'ExitStarted')).length > 0, 300);
+    const started = (await events(w.lsp, 'ExitStarted'))[0];
+    expect(started?.reason).toBe('go_on_chain');
+    await mineUntil(
+      w,
+      async () => (await events(w.lsp, 'ExitClaimed')).some((e) => e.label.includes('success')),
+      120,
+    );
+    const success = (await events(w.lsp, 'ExitClaimed')).find((e) => e.label.includes('success'));
+    // The HTLC (4,000 sats) less the claim's fee, by its preimage leaf after toSelfDelay.
+    expect(success?.amount).toBeGreaterThan(3_000n);
+    expect(success?.amount).toBeLessThan(4_000n);
+    const at = await confirmedAt(w.lsp);
+    const commitmentId = [...at.keys()].find((k) => /^commitment \d+$/.test(k)) as string;
+    expect(success?.height).toBe((at.get(commitmentId) as number) + f.proposal.toSelfDelay);
+    const tx = decodeTx(w.broadcasts.find((b) => b.txid === success?.txid)?.raw as Uint8Array);
+    expect(tx.locktime).toBe(0);
+    // The payer, still online, saw the LSP's commitment confirm and claimed its own output of it.
+    await mineUntil(w, completed(payer), 20);
+    const mine = (await events(payer, 'ExitClaimed')).map((e) => e.label);
+    expect(mine).toEqual(['remote to_remote claim']);
+    const started2 = (await events(payer, 'ExitStarted'))[0];
+    expect(started2?.reason).toBe('path-published');
   });
 
   it('policy: a client exits when the LSP has neither closed nor rotated by the configured height', async () => {

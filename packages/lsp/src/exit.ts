@@ -26,6 +26,7 @@ import {
   claimItems,
   commitmentItem,
   decodeExitRecord,
+  distributionItems,
   EXIT_RECORD_VERSION,
   type ExitContext,
   ExitDriver,
@@ -37,9 +38,10 @@ import {
   treeId,
   treeItem,
 } from '@superscalar/client';
-import { toHex } from '@superscalar/core';
+import { fromHex, toHex } from '@superscalar/core';
 import {
   lStockSpend,
+  signedDistributionBytes,
   signedTxBytes,
   signLspScriptPathSpend,
   type TreeTx,
@@ -63,6 +65,15 @@ export class LspExits {
   /** The LSP exits this factory itself: its channels stopped at their commitments. */
   frozen(idHex: string): boolean {
     return this.drivers.get(idHex)?.record.reason === 'exit-factory';
+  }
+
+  /** The LSP broadcasts its commitment of this channel (its exit of the factory or of the channel). */
+  frozenChannel(idHex: string, clientIndex: number): boolean {
+    const d = this.drivers.get(idHex);
+    if (d === undefined) return false;
+    if (d.record.reason === 'exit-factory') return true;
+    const c = d.item(`commitment ${clientIndex}`);
+    return c !== undefined && c.broadcast !== false;
   }
 }
 
@@ -113,7 +124,24 @@ function apply(core: LspCore, d: ExitDriver, out: ExitOutput): void {
  * its own latest commitment (broadcast when `publish`) with its claims, and the client's with the
  * LSP's claims on it.
  */
-function lspPlan(core: LspCore, f: LspFactory, publish: boolean): ExitItemSpec[] {
+/** What the LSP broadcasts of its plan (the rest is watched): tree transactions and its commitments. */
+interface Publish {
+  readonly tree: 'all' | ReadonlySet<number>;
+  readonly channels: 'all' | ReadonlySet<number>;
+}
+
+const NOTHING: Publish = { tree: new Set(), channels: new Set() };
+const EVERYTHING: Publish = { tree: 'all', channels: 'all' };
+const has = (s: 'all' | ReadonlySet<number>, i: number): boolean => s === 'all' || s.has(i);
+
+/** The preimage of an HTLC the LSP was paid, from a forward still live (its payee fulfilled it). */
+function preimageOf(core: LspCore, paymentHash: string): Uint8Array | undefined {
+  for (const fw of core.forwards.byKey.values())
+    if (fw.paymentHash === paymentHash && fw.preimage !== undefined) return fromHex(fw.preimage);
+  return undefined;
+}
+
+function lspPlan(core: LspCore, f: LspFactory, publish: Publish): ExitItemSpec[] {
   const sigs = f.signatures;
   const fundingHeight = f.fundingConfirmedAt;
   if (sigs === null || fundingHeight === null)
@@ -144,7 +172,7 @@ function lspPlan(core: LspCore, f: LspFactory, publish: boolean): ExitItemSpec[]
         parent: t.parent < 0 ? null : t.parent,
         fundingHeight,
         dwStep: p.dw.S,
-        broadcast: publish,
+        broadcast: has(publish.tree, t.index),
       }),
     );
     t.outputRoles.forEach((role, vout) => {
@@ -218,13 +246,13 @@ function lspPlan(core: LspCore, f: LspFactory, publish: boolean): ExitItemSpec[]
         id: ownId,
         label: `clients[${i}]'s channel: LSP commitment ${own.commitment.commitmentNumber}`,
         parent: treeId(leafState.index),
-        broadcast: publish,
+        broadcast: has(publish.channels, i),
       }),
       ...claimItems(own.commitment, {
         parent: ownId,
         side: 'lsp',
         secrets,
-        preimageOf: () => undefined,
+        preimageOf: (hash) => preimageOf(core, hash),
         destination,
         feeRate,
         prefix: `client ${i} `,
@@ -244,7 +272,7 @@ function lspPlan(core: LspCore, f: LspFactory, publish: boolean): ExitItemSpec[]
           parent: remoteId,
           side: 'lsp',
           secrets,
-          preimageOf: () => undefined,
+          preimageOf: (hash) => preimageOf(core, hash),
           destination,
           feeRate,
           prefix: `client ${i} remote `,
@@ -258,9 +286,15 @@ function lspPlan(core: LspCore, f: LspFactory, publish: boolean): ExitItemSpec[]
   });
 }
 
-function start(core: LspCore, f: LspFactory, reason: ExitReason, block?: Block): ExitDriver {
+function start(
+  core: LspCore,
+  f: LspFactory,
+  reason: ExitReason,
+  block?: Block,
+  publish: Publish = reason === 'exit-factory' ? EVERYTHING : NOTHING,
+): ExitDriver {
   const height = block?.height ?? core.tipHeight ?? f.proposal.proposalHeight;
-  const items = lspPlan(core, f, reason === 'exit-factory');
+  const items = lspPlan(core, f, publish);
   const d = new ExitDriver(newExitRecord({ factoryId: f.idHex, reason, height, items }));
   core.exits.drivers.set(f.idHex, d);
   apply(core, d, d.started(height));
@@ -318,6 +352,39 @@ function exitFactory(core: LspCore, f: LspFactory, block?: Block): void {
   apply(core, have, out);
 }
 
+/**
+ * The LSP's exit of one channel (its `go_on_chain`: an HTLC deadline of §7, or the client broke a
+ * channel rule): the client's path and the LSP's own latest commitment of that channel, its claims —
+ * the HTLC success claims with the preimages its forwards learned, its offered HTLCs' timeouts — and
+ * the recoveries. The rest of the factory is only watched.
+ */
+export function exitChannel(
+  core: LspCore,
+  f: LspFactory,
+  clientIndex: number,
+  reason: 'go_on_chain' | 'channel-failed',
+): void {
+  if (core.exits.frozenChannel(f.idHex, clientIndex)) return;
+  if (f.signatures === null || f.fundingConfirmedAt === null) return;
+  if (f.phase !== 'open' && f.phase !== 'funded' && f.phase !== 'closing') return;
+  const { tree } = built(f);
+  const leaf = tree.layout.leafClients.findIndex((cl) => cl.includes(clientIndex));
+  const path = tree.layout.leafPaths[leaf] as readonly number[];
+  core.log('warn', 'the LSP goes on chain for a channel', { factoryId: f.idHex, clientIndex, reason });
+  const have = core.exits.drivers.get(f.idHex);
+  if (have === undefined) {
+    start(core, f, reason, undefined, { tree: new Set(path), channels: new Set([clientIndex]) });
+    return;
+  }
+  const ids = new Set([...path.map(treeId), `commitment ${clientIndex}`]);
+  have.publish(reason, ids);
+  const height = core.tipHeight ?? 0;
+  const out = have.onBlock(context(core), { height, hash: core.meta.tip?.hash ?? '', txids: new Set() });
+  out.dirty = true;
+  out.events.unshift({ kind: 'ExitStarted', factoryId: f.idHex, reason, height, steps: ids.size });
+  apply(core, have, out);
+}
+
 /** A block: every driver, then a recovery for each factory whose tree started to be published. */
 export function lspExitsOnBlock(
   core: LspCore,
@@ -340,8 +407,34 @@ export function lspExitsOnBlock(
       continue;
     }
     if (d !== undefined) continue;
-    if (built(f).tree.txs.some((t) => txids.has(t.txid))) start(core, f, 'recovery', { height, hash, txids });
+    const b = built(f);
+    if (b.dist.txs.some((t) => txids.has(t.txid))) {
+      // The clients took the factory with the distribution (the LSP neither closed nor rotated it by
+      // T_dist): nothing is left for the LSP; the factory ends once it is confirmed.
+      core.log('warn', 'the distribution confirmed: the factory is the clients’', { factoryId: f.idHex });
+      watchDistribution(core, f, { height, hash, txids });
+      continue;
+    }
+    if (b.tree.txs.some((t) => txids.has(t.txid))) start(core, f, 'recovery', { height, hash, txids });
   }
+}
+
+/** A driver over the distribution transactions (watched only: they pay the clients). */
+function watchDistribution(core: LspCore, f: LspFactory, block: Block): void {
+  const sigs = f.signatures as readonly Uint8Array[];
+  const { tree, dist } = built(f);
+  const raws = dist.txs.map((t, k) => signedDistributionBytes(t, sigs[tree.txs.length + k] as Uint8Array));
+  const items = distributionItems(dist.txs, raws, {
+    fundingHeight: f.fundingConfirmedAt as number,
+    amount: 0n,
+    client: 0,
+  }).map(({ amount: _paid, ...s }) => ({ ...s, external: true, broadcast: false }));
+  const d = new ExitDriver(
+    newExitRecord({ factoryId: f.idHex, reason: 'distribution', height: block.height, items }),
+  );
+  core.exits.drivers.set(f.idHex, d);
+  apply(core, d, d.started(block.height));
+  apply(core, d, d.onBlock(context(core), block));
 }
 
 /** A disconnected block. */

@@ -137,6 +137,18 @@ export function latestExitStart(f: ClientFactory): number {
   return deadline - f.path.layout.exitDelay - f.path.txs.length - f.proposal.exitMargin;
 }
 
+/**
+ * The LSP's latest commitment of the client's channel confirmed in this block (the LSP went on chain
+ * for the channel): the client leaves at once, claiming its outputs of that commitment.
+ */
+function lspCommitmentIn(f: ClientFactory, watch: ExitDriver, txids: ReadonlySet<string>): boolean {
+  const leaf = f.path.txs[f.path.txs.length - 1];
+  const ch = f.channel;
+  if (leaf === undefined || ch === null || ch.remoteCommitmentNumber < 0) return false;
+  if (watch.item(treeId(leaf.index))?.status !== 'confirmed') return false;
+  return txids.has(ch.counterpartyCommitment().txid);
+}
+
 /** The client's plan for a factory: its path, its latest commitment, its claims. */
 function forceClosePlan(core: ClientCore, f: ClientFactory): ExitItemSpec[] {
   const items = pathPlan(f);
@@ -290,7 +302,8 @@ export function exitsOnBlock(
     const d = core.exits.drivers.get(f.idHex);
     const block = { height, hash, txids };
     if (d?.record.reason === 'path-watch') {
-      if (height >= latestExitStart(f)) startExit(core, f, 'path-published', block);
+      if (height >= latestExitStart(f) || lspCommitmentIn(f, d, txids))
+        startExit(core, f, 'path-published', block);
       continue;
     }
     if (d !== undefined && d.record.reason !== 'distribution') continue;

@@ -334,6 +334,21 @@ export class ExitDriver {
     return out;
   }
 
+  /**
+   * Turns the watched items `ids` (all of them when undefined; never an external one) into broadcast
+   * ones: the LSP's `exit_factory`, or its exit of one channel, over a recovery under way.
+   */
+  publish(reason: ExitReason, ids?: ReadonlySet<string>): void {
+    this.record.reason = reason;
+    for (const [k, i] of this.record.items.entries())
+      if (i.broadcast === false && i.external !== true && (ids === undefined || ids.has(i.id))) {
+        const it: ExitItem = { ...i, broadcast: true };
+        this.record.items[k] = it;
+        this.#byId.set(it.id, it);
+      }
+    this.record.completed = false;
+  }
+
   /** Turns watched items into broadcast ones (the LSP's `exit_factory` over a recovery). */
   broadcastAll(reason: ExitReason, extra: readonly ExitItemSpec[]): void {
     this.record.reason = reason;
