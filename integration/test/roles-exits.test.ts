@@ -434,6 +434,39 @@ describe('exits, one test per trigger and step', () => {
     expect((await events(c, 'ExitStarted'))[0]?.reason).toBe('policy-unreachable');
   });
 
+  it('a claim that does not confirm is re-signed at a higher rate each block (brief §7), and the new version confirms', async () => {
+    world = await World.create({ seed: 'exit-claim-bump', clients: 2, clientFeeCoins: 1, lspPolicy: SHORT });
+    const w = world;
+    await w.connectAll();
+    const f = await openFactory(w);
+    const c = w.clients[0] as RoleNode;
+    // The first to_local claim never reaches a mempool.
+    let dropped: string | undefined;
+    w.dropBroadcast = (label, txid) => {
+      if (dropped !== undefined || !label.includes('to_local')) return false;
+      dropped = txid;
+      return true;
+    };
+    await w.command(c, { type: 'force_close', factoryId: fromHex(f.factoryId) });
+    await mineUntil(w, completed(c), 120);
+    const sent = (await events(c, 'ExitStepBroadcast')).filter((e) => e.stepKind === 'claim');
+    expect(sent.map((e) => e.bump)).toEqual([0, 1]);
+    expect(sent[0]?.txid).toBe(dropped);
+    expect(sent[1]?.txid).not.toBe(dropped); // re-signed: a new transaction
+    expect(sent[1]?.height).toBe((sent[0]?.height as number) + 1);
+    const claimed = (await events(c, 'ExitClaimed'))[0] as Of<'ExitClaimed'>;
+    expect(claimed.txid).toBe(sent[1]?.txid);
+    const first = decodeTx(w.broadcasts.find((b) => b.txid === dropped)?.raw as Uint8Array);
+    const second = decodeTx(w.broadcasts.find((b) => b.txid === claimed.txid)?.raw as Uint8Array);
+    // Same input, same destination, a larger fee (≥ 25% more): a valid replacement.
+    expect(second.inputs[0]?.txidBytes).toEqual(first.inputs[0]?.txidBytes);
+    expect(second.outputs[0]?.script).toEqual(first.outputs[0]?.script);
+    const fee1 = 10_000n - (first.outputs[0]?.value as bigint);
+    const fee2 = 10_000n - (second.outputs[0]?.value as bigint);
+    expect(fee2 * 100n).toBeGreaterThanOrEqual(fee1 * 125n);
+    expect(claimed.amount).toBe(second.outputs[0]?.value);
+  });
+
   it('a reorganisation that removes a confirmed step: it is broadcast again and confirms in the new branch', async () => {
     world = await World.create({ seed: 'exit-reorg', clients: 4, clientFeeCoins: 2, lspPolicy: SHORT });
     const w = world;

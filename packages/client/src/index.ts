@@ -73,9 +73,12 @@ export {
 export {
   type ClaimItemsOptions,
   type ClaimSecrets,
+  claimItem,
   claimItems,
   commitmentItem,
   distributionItems,
+  type RebumpClaimsOptions,
+  rebumpClaims,
   relativeLock,
   treeId,
   treeItem,

@@ -35,6 +35,7 @@ import {
   type ExitReason,
   encodeExitRecord,
   newExitRecord,
+  rebumpClaims,
   treeId,
   treeItem,
 } from '@superscalar/client';
@@ -394,7 +395,10 @@ export function lspExitsOnBlock(
 ): void {
   resendRestored(core);
   const ctx = context(core);
-  for (const d of core.exits.drivers.values()) apply(core, d, d.onBlock(ctx, { height, hash, txids }));
+  for (const d of core.exits.drivers.values()) {
+    rebump(core, d, ctx, height, txids);
+    apply(core, d, d.onBlock(ctx, { height, hash, txids }));
+  }
   const before = core.policy.exitBeforeDistribution;
   for (const f of [...core.factories.values()]) {
     if (f.signatures === null || f.fundingConfirmedAt === null) continue;
@@ -417,6 +421,53 @@ export function lspExitsOnBlock(
     }
     if (b.tree.txs.some((t) => txids.has(t.txid))) start(core, f, 'recovery', { height, hash, txids });
   }
+}
+
+/** Re-signs the LSP's claims still unconfirmed a block after they went out (brief §7). */
+function rebump(
+  core: LspCore,
+  d: ExitDriver,
+  ctx: ExitContext,
+  tip: number,
+  txids: ReadonlySet<string>,
+): void {
+  const f = core.factories.get(d.record.factoryId);
+  if (f === undefined) return;
+  const slotOf = (parent: string) => {
+    const m = /^(remote )?commitment (\d+)$/.exec(parent);
+    if (m === null) return undefined;
+    const slot = f.channels[Number(m[2])];
+    return slot?.channel == null
+      ? undefined
+      : { remote: m[1] !== undefined, i: Number(m[2]), ch: slot.channel };
+  };
+  rebumpClaims(d, {
+    policy: ctx.policy,
+    estimate: ctx.estimate,
+    tip,
+    txids,
+    commitmentOf: (parent) => {
+      const s = slotOf(parent);
+      if (s === undefined) return undefined;
+      return s.remote ? s.ch.counterpartyCommitment() : s.ch.forceCloseTransaction().commitment;
+    },
+    optionsOf: (item) => {
+      const s = slotOf(item.parent ?? '');
+      if (s === undefined) return undefined;
+      const keys = core.keys.channelKeys(f.index, s.i);
+      return {
+        parent: item.parent as string,
+        side: 'lsp',
+        secrets: {
+          delayed: keys.delayedPayment.secretKey,
+          htlc: keys.htlc.secretKey,
+          payment: keys.payment.secretKey,
+        },
+        preimageOf: (hash) => preimageOf(core, hash),
+        prefix: s.remote ? `client ${s.i} remote ` : `client ${s.i} `,
+      };
+    },
+  });
 }
 
 /** A driver over the distribution transactions (watched only: they pay the clients). */

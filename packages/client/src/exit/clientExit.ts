@@ -35,7 +35,7 @@ import {
   type ExitReason,
   newExitRecord,
 } from './driver.js';
-import { claimItems, commitmentItem, distributionItems, treeId, treeItem } from './plan.js';
+import { claimItems, commitmentItem, distributionItems, rebumpClaims, treeId, treeItem } from './plan.js';
 
 /** Key of a factory's exit record. */
 export const exitKey = (idHex: string): string => `client/x/${idHex}`;
@@ -294,7 +294,10 @@ export function exitsOnBlock(
 ): void {
   const ctx = context(core);
   resendRestored(core);
-  for (const d of core.exits.drivers.values()) apply(core, d, d.onBlock(ctx, { height, hash, txids }));
+  for (const d of core.exits.drivers.values()) {
+    rebump(core, d, ctx, height, txids);
+    apply(core, d, d.onBlock(ctx, { height, hash, txids }));
+  }
   for (const f of [...core.factories.values()]) {
     if (f.signatures === null || f.fundingConfirmedAt === null) continue;
     if (f.phase !== 'open' && f.phase !== 'funded' && f.phase !== 'closing') continue;
@@ -321,6 +324,43 @@ export function exitsOnBlock(
     if (after !== null && f.phase === 'open' && height >= f.proposal.proposalHeight + after)
       startExit(core, f, 'policy-deadline', block);
   }
+}
+
+/** Re-signs the claims still unconfirmed a block after they went out (brief §7). */
+function rebump(
+  core: ClientCore,
+  d: ExitDriver,
+  ctx: ExitContext,
+  tip: number,
+  txids: ReadonlySet<string>,
+): void {
+  const f = core.factories.get(d.record.factoryId);
+  const ch = f?.channel ?? null;
+  if (f === undefined || ch === null) return;
+  const keys = core.keys.channelKeys(f.factoryIndex, f.clientIndex);
+  rebumpClaims(d, {
+    policy: ctx.policy,
+    estimate: ctx.estimate,
+    tip,
+    txids,
+    commitmentOf: (parent) =>
+      parent === 'commitment'
+        ? ch.forceCloseTransaction().commitment
+        : parent === 'remote commitment'
+          ? ch.counterpartyCommitment()
+          : undefined,
+    optionsOf: (item) => ({
+      parent: item.parent as string,
+      side: 'client',
+      secrets: {
+        delayed: keys.delayedPayment.secretKey,
+        htlc: keys.htlc.secretKey,
+        payment: keys.payment.secretKey,
+      },
+      preimageOf: (hash) => core.payments.invoices.get(hash)?.preimage,
+      prefix: item.parent === 'remote commitment' ? 'remote ' : '',
+    }),
+  });
 }
 
 /** A disconnected block. */

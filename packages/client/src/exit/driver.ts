@@ -34,6 +34,7 @@
  */
 import { buildCpfpChild, signedCpfpChildBytes } from '@superscalar/factory-tree';
 import type { Op } from '@superscalar/persist';
+import type { ClaimKind } from '@superscalar/poon-dryja';
 import { P2TR_DUST } from '@superscalar/tx';
 import type { Wallet } from '@superscalar/wallet';
 import { type FeePolicy, nextFeeRate } from '@superscalar/watchtower';
@@ -85,6 +86,16 @@ export interface ExitItemSpec {
   readonly amount?: bigint;
   /** Blocks after it became due at which it is an emergency (§5.2: `S − 6` for a state). */
   readonly emergencyAfter?: number;
+  /**
+   * A claim (no anchor: bumped by re-signing it at a higher rate, brief §7): the output it claims, how,
+   * at which rate it was signed and where it pays.
+   */
+  readonly claim?: {
+    readonly vout: number;
+    readonly claimKind: ClaimKind;
+    readonly feeRate: number;
+    readonly destination: Uint8Array;
+  };
 }
 
 /** Where an item is. */
@@ -117,6 +128,8 @@ export interface ExitItem extends ExitItemSpec {
   bumps: number;
   emergency: boolean;
   child: ExitChild | null;
+  /** Earlier versions of a re-signed claim (any of them confirming confirms the item). */
+  replaced?: string[];
 }
 
 /** Why an exit started. */
@@ -372,7 +385,12 @@ export class ExitDriver {
   ): ExitOutput {
     const out = newOutput();
     for (const it of this.record.items) {
-      if (it.status === 'confirmed' || !block.txids.has(it.txid)) continue;
+      if (it.status === 'confirmed') continue;
+      const earlier = it.replaced?.find((t) => block.txids.has(t));
+      if (!block.txids.has(it.txid) && earlier === undefined) continue;
+      // An earlier version of a re-signed claim won: the item is that transaction.
+      if (!block.txids.has(it.txid) && earlier !== undefined)
+        (it as { -readonly [K in keyof ExitItem]: ExitItem[K] }).txid = earlier;
       it.status = 'confirmed';
       it.confirmedAt = { height: block.height, hash: block.hash };
       out.dirty = true;
@@ -433,6 +451,21 @@ export class ExitDriver {
       this.#complete(out, height);
     }
     return out;
+  }
+
+  /**
+   * Replaces a claim by its re-signed version at a higher rate (same input, same output, a larger fee):
+   * it goes out at the next block; the earlier versions still count if one of them confirms.
+   */
+  replaceClaim(id: string, next: Pick<ExitItemSpec, 'txid' | 'raw' | 'amount' | 'claim'>): void {
+    const it = this.#byId.get(id);
+    if (it === undefined || it.status === 'confirmed' || it.status === 'lost') return;
+    it.replaced = [...(it.replaced ?? []), it.txid];
+    const m = it as { -readonly [K in keyof ExitItem]: ExitItem[K] };
+    m.txid = next.txid;
+    m.raw = next.raw;
+    if (next.amount !== undefined) m.amount = next.amount;
+    if (next.claim !== undefined) m.claim = next.claim;
   }
 
   /** Releases the fee coins of a finished exit. */

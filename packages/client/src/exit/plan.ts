@@ -16,7 +16,8 @@ import {
   claimableOutputs,
   type Side,
 } from '@superscalar/poon-dryja';
-import type { ExitItemSpec } from './driver.js';
+import { type FeePolicy, nextFeeRate } from '@superscalar/watchtower';
+import type { ExitDriver, ExitItem, ExitItemSpec } from './driver.js';
 
 /** BIP68 blocks of an nSequence (0 when the disable bit is set). */
 export function relativeLock(sequence: number): number {
@@ -132,9 +133,23 @@ export interface ClaimItemsOptions {
  */
 export function claimItems(c: Commitment, o: ClaimItemsOptions): ExitItemSpec[] {
   const items: ExitItemSpec[] = [];
-  const pre = o.prefix ?? '';
   for (const { vout, kind } of claimableOutputs(c, o.side)) {
     if (o.skip?.includes(kind)) continue;
+    const item = claimItem(c, vout, kind, o);
+    if (item !== undefined) items.push(item);
+  }
+  return items;
+}
+
+/** The claim of output `vout` of `c` (undefined: an unknown preimage, or dust after its fee). */
+export function claimItem(
+  c: Commitment,
+  vout: number,
+  kind: ClaimKind,
+  o: Omit<ClaimItemsOptions, 'skip'>,
+): ExitItemSpec | undefined {
+  const pre = o.prefix ?? '';
+  {
     const out = c.outputs[vout];
     let input: ClaimInput;
     let label: string;
@@ -148,7 +163,7 @@ export function claimItems(c: Commitment, o: ClaimItemsOptions): ExitItemSpec[] 
       const h = out as Extract<Commitment['outputs'][number], { role: 'htlc' }>;
       if (kind === 'htlc_success') {
         const preimage = o.preimageOf(toHex(h.paymentHash));
-        if (preimage === undefined) continue;
+        if (preimage === undefined) return undefined;
         input = { vout, kind, basepointSecret: o.secrets.htlc, preimage };
         label = `HTLC ${h.htlcId} success claim`;
       } else {
@@ -165,9 +180,9 @@ export function claimItems(c: Commitment, o: ClaimItemsOptions): ExitItemSpec[] 
         feeRate: o.feeRate,
       });
     } catch {
-      continue; // below dust after its fee: nothing to claim
+      return undefined; // below dust after its fee: nothing to claim
     }
-    items.push({
+    return {
       id: `${pre}${kind} ${vout}`,
       kind: 'claim',
       label: `${pre}${label}`,
@@ -178,9 +193,45 @@ export function claimItems(c: Commitment, o: ClaimItemsOptions): ExitItemSpec[] 
       csv: claim.csv,
       locktime: claim.tx.locktime,
       amount: claim.amount,
-    });
+      claim: { vout, claimKind: kind, feeRate: o.feeRate, destination: Uint8Array.from(o.destination) },
+    };
   }
-  return items;
+}
+
+/** What {@link rebumpClaims} needs of the role. */
+export interface RebumpClaimsOptions {
+  readonly policy: FeePolicy;
+  /** The current estimate, sat/kvB. */
+  readonly estimate: number;
+  /** The block being handled. */
+  readonly tip: number;
+  readonly txids: ReadonlySet<string>;
+  /** The commitment a claim's parent item is (undefined: not the role's to rebuild). */
+  commitmentOf(parent: string): Commitment | undefined;
+  /** Everything {@link claimItem} needs for this claim but the destination and rate. */
+  optionsOf(item: ExitItem): Omit<ClaimItemsOptions, 'skip' | 'destination' | 'feeRate'> | undefined;
+}
+
+/**
+ * Brief §7: a claim has no anchor; it is bumped by re-signing it. Every claim out since an earlier
+ * block and not confirmed in this one is re-signed at the watchtower's `nextFeeRate` over its rate
+ * (the same input and output, a larger fee: a valid replacement), before the driver sends it again.
+ */
+export function rebumpClaims(d: ExitDriver, o: RebumpClaimsOptions): void {
+  for (const it of d.record.items) {
+    const cl = it.claim;
+    if (cl === undefined || it.status !== 'broadcast' || it.lastTip === null || o.tip <= it.lastTip) continue;
+    if (o.txids.has(it.txid) || it.replaced?.some((t) => o.txids.has(t))) continue;
+    if (it.parent === null) continue;
+    const c = o.commitmentOf(it.parent);
+    const base = o.optionsOf(it);
+    if (c === undefined || base === undefined) continue;
+    const feeRate = nextFeeRate(o.policy, { estimate: o.estimate, previous: cl.feeRate, emergency: false });
+    if (feeRate <= cl.feeRate) continue;
+    const next = claimItem(c, cl.vout, cl.claimKind, { ...base, destination: cl.destination, feeRate });
+    if (next === undefined) continue;
+    d.replaceClaim(it.id, next);
+  }
 }
 
 /** A signed commitment as an item (spends the channel output of its leaf state `parent`). */
