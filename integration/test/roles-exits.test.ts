@@ -467,6 +467,35 @@ describe('exits, one test per trigger and step', () => {
     expect(claimed.amount).toBe(second.outputs[0]?.value);
   });
 
+  it('§5.2 emergency: a state still unconfirmed S − 6 blocks after its maturity goes out at the emergency budget', async () => {
+    world = await World.create({
+      seed: 'exit-emergency',
+      clients: 2,
+      clientFeeCoins: 1,
+      clientFeeCoinValue: 1_000_000n,
+      lspPolicy: SHORT,
+    });
+    const w = world;
+    await w.connectAll();
+    const f = await openFactory(w);
+    const c = w.clients[0] as RoleNode;
+    // Nothing of the state reaches a mempool for a while (a congested network, a censoring node).
+    w.dropBroadcast = (label) =>
+      label.includes('state tx') && w.chain.height < f.proposal.proposalHeight + 60;
+    await w.command(c, { type: 'force_close', factoryId: fromHex(f.factoryId) });
+    await mineUntil(w, completed(c), 120);
+    const state = (await events(c, 'ExitStepBroadcast')).filter((e) => e.stepKind === 'state');
+    const due = state[0]?.height as number;
+    const S = f.proposal.dw.S;
+    // Re-bumped every block: the rate climbs (+25 %, at least +1,000 sat/kvB) until S − 6 blocks
+    // after it became due, then the emergency budget (500,000 sat/kvB).
+    for (const e of state) expect(e.emergency).toBe(e.height >= due + S - 6);
+    const normal = state.filter((e) => !e.emergency).map((e) => e.feeRate);
+    for (let i = 1; i < normal.length; i++) expect(normal[i]).toBeGreaterThan(normal[i - 1] as number);
+    expect(state.find((e) => e.emergency)?.feeRate).toBe(500_000);
+    expect((await events(c, 'ExitCompleted'))[0]?.lost).toBe(0);
+  });
+
   it('a reorganisation that removes a confirmed step: it is broadcast again and confirms in the new branch', async () => {
     world = await World.create({ seed: 'exit-reorg', clients: 4, clientFeeCoins: 2, lspPolicy: SHORT });
     const w = world;

@@ -99,6 +99,22 @@ describe('ExitDriver', () => {
     expect(e.item('c')!.status).toBe('lost');
   });
 
+  it('publish turns watched items into broadcast ones (some or all), never an external one', () => {
+    const items = [
+      spec('a', null, { broadcast: false }),
+      spec('b', 'a', { broadcast: false }),
+      spec('x', 'a', { broadcast: false, external: true }),
+    ];
+    const d = new ExitDriver(newExitRecord({ factoryId: 'f', reason: 'recovery', height: 100, items }));
+    expect(d.onBlock(ctx, block(100)).broadcasts).toHaveLength(0); // only watched
+    d.publish('go_on_chain', new Set(['a']));
+    expect(d.record.reason).toBe('go_on_chain');
+    expect(d.onBlock(ctx, block(101)).broadcasts.map((x) => x.txid)).toEqual([d.item('a')?.txid]);
+    d.publish('exit-factory');
+    expect(d.item('b')?.broadcast).toBe(true);
+    expect(d.item('x')?.broadcast).toBe(false);
+  });
+
   it('refuses a plan whose child comes before its parent', () => {
     expect(() =>
       newExitRecord({

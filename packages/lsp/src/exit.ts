@@ -336,7 +336,7 @@ function exitFactory(core: LspCore, f: LspFactory, block?: Block): void {
     return;
   }
   if (have.record.reason === 'exit-factory') return;
-  have.broadcastAll('exit-factory', []);
+  have.publish('exit-factory');
   const out = have.onBlock(context(core), {
     height: block?.height ?? core.tipHeight ?? 0,
     hash: block?.hash ?? core.meta.tip?.hash ?? '',

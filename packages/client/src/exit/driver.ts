@@ -362,22 +362,6 @@ export class ExitDriver {
     this.record.completed = false;
   }
 
-  /** Turns watched items into broadcast ones (the LSP's `exit_factory` over a recovery). */
-  broadcastAll(reason: ExitReason, extra: readonly ExitItemSpec[]): void {
-    this.record.reason = reason;
-    this.record.items = this.record.items.map((i) =>
-      i.broadcast === false && i.external !== true ? { ...i, broadcast: true } : i,
-    );
-    for (const s of extra)
-      if (!this.#byId.has(s.id)) {
-        const it = fresh(s);
-        this.record.items.push(it);
-      }
-    this.#byId.clear();
-    for (const i of this.record.items) this.#byId.set(i.id, i);
-    this.record.completed = false;
-  }
-
   /** A block: confirmations, conflicts, then what became due (and re-bumps). */
   onBlock(
     ctx: ExitContext,
