@@ -552,6 +552,27 @@ describe('exits, one test per trigger and step', () => {
     expect(await events(c, 'ExitStarted')).toHaveLength(1);
   });
 
+  it('the LSP restarts mid-recovery: its restored driver still spends the L-stock and claims its to_remote output', async () => {
+    world = await World.create({ seed: 'exit-lsp-restart', clients: 2, clientFeeCoins: 1, lspPolicy: SHORT });
+    const w = world;
+    await w.connectAll();
+    const f = await openFactory(w);
+    const c = w.clients[0] as RoleNode;
+    await w.command(c, { type: 'force_close', factoryId: fromHex(f.factoryId) });
+    await mineUntil(w, async () => (await events(w.lsp, 'ExitStarted')).length > 0, 5);
+    await w.mine(2);
+    await w.restart(w.lsp);
+    await mineUntil(
+      w,
+      async () => (await events(w.lsp, 'ExitClaimed')).some((e) => e.stepKind === 'lstock'),
+      80,
+    );
+    const claims = await events(w.lsp, 'ExitClaimed');
+    expect(claims.some((e) => e.stepKind === 'lstock')).toBe(true);
+    expect(claims.some((e) => e.label.includes('to_remote'))).toBe(true);
+    expect(await events(w.lsp, 'ExitStarted')).toHaveLength(1); // resumed, not started again
+  });
+
   it('the LSP exits a factory whose clients are offline: tree, its commitments, its claims', async () => {
     world = await World.create({ seed: 'exit-lsp', clients: 4, lspPolicy: SHORT });
     const w = world;
