@@ -115,6 +115,23 @@ describe('ExitDriver', () => {
     expect(d.item('x')?.broadcast).toBe(false);
   });
 
+  it('a reorganisation that removes the spend an item lost to revives it', () => {
+    const items = [
+      spec('a', null),
+      spec('b', 'a', { conflicts: ['t'] }),
+      spec('t', 'a', { kind: 'timeout', anchor: null, locktime: 500, conflicts: ['b'] }),
+    ];
+    const d = new ExitDriver(newExitRecord({ factoryId: 'f', reason: 'recovery', height: 100, items }));
+    d.onBlock(ctx, block(101, d.item('a')?.txid as string));
+    d.onBlock(ctx, block(102, d.item('t')?.txid as string)); // the timeout recovery won
+    expect(d.item('b')?.status).toBe('lost');
+    const out = d.onBlockDisconnected(ctx, 102);
+    expect(d.item('t')?.status).toBe('broadcast'); // back in flight: sent again
+    expect(d.item('b')?.status).toBe('broadcast'); // revived: due at once, and sent
+    expect(out.broadcasts.map((x) => x.txid).sort()).toEqual([d.item('b')?.txid, d.item('t')?.txid].sort());
+    expect(d.record.completed).toBe(false);
+  });
+
   it('refuses a plan whose child comes before its parent', () => {
     expect(() =>
       newExitRecord({

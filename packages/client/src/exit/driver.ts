@@ -130,6 +130,8 @@ export interface ExitItem extends ExitItemSpec {
   child: ExitChild | null;
   /** Earlier versions of a re-signed claim (any of them confirming confirms the item). */
   replaced?: string[];
+  /** Height at which it was found lost (a reorganisation below it revives it). */
+  lostAt?: number | null;
 }
 
 /** Why an exit started. */
@@ -396,12 +398,19 @@ export class ExitDriver {
   /** A disconnected block: what it confirmed goes out again; children wait for their parents again. */
   onBlockDisconnected(ctx: ExitContext, height: number): ExitOutput {
     const out = newOutput();
-    for (const it of this.record.items)
+    for (const it of this.record.items) {
       if (it.status === 'confirmed' && it.confirmedAt !== null && it.confirmedAt.height >= height) {
         it.status = it.broadcast === false || it.external === true ? 'waiting' : 'broadcast';
         it.confirmedAt = null;
         out.dirty = true;
       }
+      // Lost to a spend the disconnected block held: it may go out again (if not, it is refused again).
+      if (it.status === 'lost' && (it.lostAt ?? -1) >= height) {
+        it.status = 'waiting';
+        it.lostAt = null;
+        out.dirty = true;
+      }
+    }
     if (out.dirty) this.record.completed = false;
     this.#due(ctx, out, height - 1, false);
     this.resendAll(out);
@@ -496,6 +505,7 @@ export class ExitDriver {
   #lose(out: ExitOutput, it: ExitItem, height: number, reason: string): void {
     if (it.status === 'lost' || it.status === 'confirmed') return;
     it.status = 'lost';
+    it.lostAt = height;
     out.dirty = true;
     // Journalled for what went out; an alternative that never did (the other side's commitment, a
     // claim on it) is just moot.
