@@ -4,6 +4,7 @@
 // timeout recovery, to_remote claim), the distribution at T_dist re-bumped each block, go_on_chain
 // from an HTLC deadline, the embedder's policies, a reorganisation that removes a confirmed step, a
 // restart mid-exit, and the LSP exiting a factory whose client is offline — on the deterministic harness.
+import { createHash } from 'node:crypto';
 import type { ClientEvent } from '@superscalar/client';
 import { fromHex } from '@superscalar/core';
 import type { LspEvent, LspFactoryInfo } from '@superscalar/lsp';
@@ -347,6 +348,49 @@ describe('exits, one test per trigger and step', () => {
     expect(timeout?.amount).toBeLessThan(3_000n);
     const toLocal = steps.find((s) => s.id.startsWith('to_local'));
     expect(toLocal?.status).toBe('confirmed');
+  });
+
+  it('go_on_chain at the payee: an HTLC it fulfilled that the LSP never took is claimed on chain with the preimage', async () => {
+    world = await World.create({ seed: 'exit-payee-htlc', clients: 2, clientFeeCoins: 2 });
+    const w = world;
+    await w.connectAll();
+    await openFactory(w);
+    const [payer, payee] = w.clients as [RoleNode, RoleNode];
+    await w.command(payee, {
+      type: 'create_invoice',
+      amountMsat: 5_000_000n,
+      description: 'claimed on chain',
+    });
+    const inv = (clientOf(payee).invoices()[0] as { invoice: string }).invoice;
+    // The payee's fulfil never reaches the LSP: the link goes down for good as it leaves.
+    const send = w.net.send.bind(w.net);
+    w.net.send = (from, to, message) => {
+      if (from === payee.nodeId && message.type === 'update_fulfill_htlc') {
+        w.disconnect(payee.nodeId, w.lsp.nodeId, { keepDown: true });
+        return;
+      }
+      send(from, to, message);
+    };
+    await w.command(payer, { type: 'pay_invoice', invoice: inv });
+    expect(w.net.isUp(payee.nodeId, w.lsp.nodeId)).toBe(false);
+    await mineUntil(w, async () => (await events(payee, 'ExitStarted')).length > 0, 300);
+    expect((await events(payee, 'ExitStarted'))[0]?.reason).toBe('go_on_chain');
+    await mineUntil(w, completed(payee), 120);
+    const steps = clientOf(payee).exits()[0]?.steps ?? [];
+    const success = steps.find((s) => s.id.startsWith('htlc_success'));
+    expect(success?.status).toBe('confirmed');
+    expect(success?.amount).toBeGreaterThan(4_000n);
+    expect(success?.amount).toBeLessThan(5_000n);
+    // Its witness carries the preimage: [sig, preimage, script, control]; the preimage hashes to the invoice's.
+    const raw = w.broadcasts.find((b) => b.txid === success?.txid)?.raw as Uint8Array;
+    const witness = (decodeTx(raw).inputs[0] as unknown as { witness: Uint8Array[] }).witness;
+    expect(witness).toHaveLength(4);
+    const hash = createHash('sha256')
+      .update(witness[1] as Uint8Array)
+      .digest('hex');
+    expect(hash).toBe(clientOf(payee).invoices()[0]?.paymentHash);
+    const at = new Map(steps.map((s) => [s.id, s.confirmedAt]));
+    expect(success?.confirmedAt).toBe((at.get('commitment') as number) + 6); // toSelfDelay in the leaf
   });
 
   it('go_on_chain at the LSP: an incoming HTLC it knows the preimage of, unsettled by its payer, is claimed on chain', async () => {
