@@ -12,6 +12,7 @@ import { runBreach } from './src/breach.js';
 import { regtestUnavailable } from './src/chain.js';
 import { CLIENTS_PER_FACTORY, runDemo } from './src/demo.js';
 import { bigintJson } from './src/journal.js';
+import { runScene, type SceneName } from './src/scenes.js';
 
 const USAGE = `usage: npx -y pnpm@10 demo [options]   (from the repository root)
   --clients N   clients in all, a multiple of ${CLIENTS_PER_FACTORY} (default 4): N/4 factories of 100,000 sats,
@@ -22,6 +23,9 @@ const USAGE = `usage: npx -y pnpm@10 demo [options]   (from the repository root)
   --verbose     the roles' logs on stderr (--verbose=debug for more)
   --breach      scene 1 of the breach demo: a client broadcasts a revoked commitment; the LSP's
                 watchtower penalises it (its txid, the penalty's txid, height and amounts)
+  --force-close one client exits alone: its path, commitment and claim, each step's txid and height
+  --timeout     the clients vanish after the root kickoff: the LSP's timeout recovery after T_k
+  --distribution the LSP neither closes nor rotates: the clients broadcast the distribution at T_dist
   --help        this text`;
 
 interface Args {
@@ -31,6 +35,7 @@ interface Args {
   keep: boolean;
   logLevel: LogLevel | undefined;
   breach?: boolean;
+  scene: SceneName | undefined;
 }
 
 function parse(args: readonly string[]): Args | string {
@@ -40,6 +45,7 @@ function parse(args: readonly string[]): Args | string {
     regtest: false,
     keep: false,
     logLevel: undefined,
+    scene: undefined,
   };
   for (let i = 0; i < args.length; i++) {
     const x = args[i] as string;
@@ -78,6 +84,12 @@ function parse(args: readonly string[]): Args | string {
       case '--breach':
         a.breach = true;
         break;
+      case '--force-close':
+      case '--timeout':
+      case '--distribution':
+        if (a.scene !== undefined) return `choose one scene, not --${a.scene} and ${flag}`;
+        a.scene = flag.slice(2) as SceneName;
+        break;
       case '--help':
       case '-h':
         return '';
@@ -109,6 +121,22 @@ async function main(): Promise<number> {
   print?.(
     `SuperScalar demo: an LSP and ${args.clients} clients over Noise on 127.0.0.1, on ${args.regtest ? 'bitcoind -regtest' : 'the embedded SimChain'}`,
   );
+  if (args.scene !== undefined) {
+    try {
+      const report = await runScene(
+        args.scene,
+        { regtest: args.regtest, ...(args.logLevel === undefined ? {} : { logLevel: args.logLevel }) },
+        print,
+      );
+      if (args.json) stdout.write(`${JSON.stringify(report, bigintJson, 2)}\n`);
+      return 0;
+    } catch (e) {
+      const text = e instanceof Error ? e.message : String(e);
+      if (args.json) stdout.write(`${JSON.stringify({ ok: false, error: text }, null, 2)}\n`);
+      stderr.write(`demo failed: ${text}\n`);
+      return 1;
+    }
+  }
   try {
     const report = await runDemo(
       {

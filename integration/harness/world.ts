@@ -57,7 +57,7 @@ export class RoleNode {
   store!: Store;
   machine!: Machine;
   nodeId!: string;
-  /** The LSP's wallet. */
+  /** The LSP's wallet, and a client's when the world gives clients fee coins. */
   wallet: Wallet | undefined;
   readonly account: Bip86Account | undefined;
   /** Local inputs (blocks, broadcast results) waiting for the scheduler. */
@@ -87,7 +87,7 @@ export class RoleNode {
     this.role = role;
     this.keychain = Keychain.fromSeed(seedOf(`${world.seed}/${name}`), { network: 'regtest' });
     this.account =
-      role === 'lsp'
+      role === 'lsp' || (world.options.clientFeeCoins ?? 0) > 0
         ? Bip86Account.fromSeed(seedOf(`${world.seed}/${name}/wallet`), { network: 'regtest' })
         : undefined;
     this.towerAccount = Bip86Account.fromSeed(seedOf(`${world.seed}/${name}/tower`), { network: 'regtest' });
@@ -163,7 +163,7 @@ export class RoleNode {
           this.world.disconnect(this.nodeId, a.peer);
           break;
         case 'broadcast':
-          this.world.broadcast(this, a.raw, a.txid, a.label);
+          this.world.broadcast(this, a.raw, a.txid, a.label, a.child);
           break;
       }
     }
@@ -204,6 +204,10 @@ export interface WorldOptions {
   readonly chain?: SimChain;
   /** A node's store instead of its SQLite file (undefined: the file), e.g. the LSP's on PostgreSQL. */
   readonly openStore?: (node: RoleNode) => Promise<Store> | undefined;
+  /** Each client gets a wallet with this many confirmed fee coins (default 0: no client wallet). */
+  readonly clientFeeCoins?: number;
+  /** Sats per client fee coin (default 200,000). */
+  readonly clientFeeCoinValue?: bigint;
 }
 
 /** Regtest parameters that can route payments (brief §7 "Routable window"). */
@@ -267,9 +271,20 @@ export class World {
   async addClient(name = `client${this.clients.length}`): Promise<RoleNode> {
     const c = new RoleNode(this, name, 'client');
     await c.openStore();
+    const coins = this.options.clientFeeCoins ?? 0;
+    if (coins > 0) {
+      const created = Wallet.create({ account: c.account as Bip86Account, birthHeight: 1 });
+      c.wallet = created.wallet;
+      await c.commit(created.ops);
+    }
     this.clients.push(c);
     this.startClient(c, []);
     await this.startTower(c);
+    for (let i = 0; i < coins; i++) {
+      const addr = (c.wallet as Wallet).newAddress();
+      await c.commit(addr.ops);
+      this.chain.fundSync(addr.script, this.options.clientFeeCoinValue ?? 200_000n);
+    }
     return c;
   }
 
@@ -310,8 +325,15 @@ export class World {
       rng: seededRng(`${this.seed}/${node.name}/rng/${node.generation}`),
       logger: this.logger,
       ...(this.options.nonceObserver === undefined ? {} : { nonceObserver: this.options.nonceObserver }),
+      ...(node.wallet === undefined ? {} : { wallet: node.wallet }),
     };
     const m = blobs.length === 0 ? Client.create(opts) : Client.restore({ ...opts, blobs });
+    if (node.wallet !== undefined)
+      node.walletSub = followWallet({
+        wallet: node.wallet,
+        follower: this.follower,
+        commit: (ops) => node.commit(ops),
+      });
     node.machine = m as unknown as Machine;
     node.nodeId = m.nodeId;
     this.nodes.set(m.nodeId, node);
@@ -422,7 +444,7 @@ export class World {
     await this.drive();
   }
 
-  broadcast(node: RoleNode, raw: Uint8Array, txid: string, label: string): void {
+  broadcast(node: RoleNode, raw: Uint8Array, txid: string, label: string, child?: Uint8Array): void {
     const height = this.chain.height;
     if (this.dropBroadcast?.(label, txid)) {
       this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'dropped', height });
@@ -430,7 +452,8 @@ export class World {
       return;
     }
     try {
-      this.chain.broadcastSync(raw);
+      if (child === undefined) this.chain.broadcastSync(raw);
+      else this.chain.broadcastPackageSync(raw, child);
       this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'accepted', height });
       node.inbox.push({ type: 'broadcast_result', txid });
     } catch (e) {
@@ -510,7 +533,11 @@ export class World {
     if (node.role === 'lsp') {
       node.wallet = Wallet.load(blobs, { account: node.account as Bip86Account });
       this.startLsp(node, blobs);
-    } else this.startClient(node, blobs);
+    } else {
+      if (node.wallet !== undefined)
+        node.wallet = Wallet.load(blobs, { account: node.account as Bip86Account });
+      this.startClient(node, blobs);
+    }
     await this.startTower(node);
     await this.follower.poll();
     if (options.reconnect ?? true) {

@@ -16,6 +16,7 @@ import type {
 import type { Keychain } from '@superscalar/keys';
 import type { Op } from '@superscalar/persist';
 import type { Channel, NonceObserver } from '@superscalar/poon-dryja';
+import type { Wallet } from '@superscalar/wallet';
 import type { ClosePropose, CommitmentSigned, Message } from '@superscalar/wire';
 import type { ClientCloseSession } from './close.js';
 import {
@@ -27,6 +28,7 @@ import {
   type StoredRegistration,
 } from './codec.js';
 import { type ClientEvent, eventOp } from './events.js';
+import { ClientExits } from './exit/clientExit.js';
 import { ClientPayments } from './payments.js';
 import type { ResolvedClientPolicy } from './policy.js';
 import { KeyCache } from './runtime/keyCache.js';
@@ -108,6 +110,8 @@ export interface ClientDeps {
   readonly rng: Rng | undefined;
   readonly logger: Logger;
   readonly nonceObserver: NonceObserver | undefined;
+  /** The client's on-chain wallet: fee coins for its exits' CPFP children, and where its claims go. */
+  readonly wallet?: Wallet | undefined;
 }
 
 export class ClientCore {
@@ -122,6 +126,8 @@ export class ClientCore {
   readonly finished = new Map<string, 'aborted' | 'abandoned' | 'closed'>();
   /** Invoices issued and payments made (rebuilt from the store). */
   readonly payments = new ClientPayments();
+  /** Unilateral exits under way (`exit/clientExit.ts`). */
+  readonly exits = new ClientExits();
   connected = false;
   /** Counts connections to the LSP: what was sent on the current one arrives (FIFO), earlier ones may not have. */
   connection = 0;

@@ -12,6 +12,7 @@ import type { ClientCore, ClientFactory } from './_core.js';
 import { markFunded } from './ceremony.js';
 import { drive } from './channels.js';
 import { closeOnBlock, closeOnBlockDisconnected } from './closing.js';
+import { exitsOnBlock, exitsOnBlockDisconnected } from './exit/clientExit.js';
 
 /** `block_connected`. */
 export function onBlockConnected(
@@ -61,6 +62,7 @@ export function onBlockConnected(
     )
       abandon(core, f, height, deadline);
   }
+  exitsOnBlock(core, height, hash, inBlock);
 }
 
 /** `block_disconnected`: un-confirms a funding the block held. */
@@ -76,6 +78,7 @@ export function onBlockDisconnected(core: ClientCore, height: number): void {
       core.saveFactory(f);
     }
   }
+  exitsOnBlockDisconnected(core, height);
 }
 
 function abandon(core: ClientCore, f: ClientFactory, height: number, deadline: number): void {

@@ -38,6 +38,7 @@ import {
   UnknownFactoryError,
 } from './errors.js';
 import { screenFeeUpdate } from './fees.js';
+import { onChannelGoOnChain } from './exit/clientExit.js';
 import { onPaymentEvent, toChannelMessage, toWireMessage } from './payments.js';
 import { onChannelWatch } from './tower.js';
 
@@ -174,7 +175,7 @@ export function onChannelMessage(core: ClientCore, peer: string, m: ChannelMessa
 /** Feeds one input to the channel and carries out its actions. */
 export function drive(core: ClientCore, f: ClientFactory, input: ChannelInput): void {
   const ch = f.channel;
-  if (ch === null) return;
+  if (ch === null || core.exits.frozen(f.idHex)) return; // an exit stopped the channel at its commitment
   let actions: ChannelAction[];
   try {
     actions = ch.handle(input);
@@ -260,6 +261,10 @@ function onChannelEvent(core: ClientCore, f: ClientFactory, e: ChannelEvent): vo
     core.log('debug', 'channel quiescent', { channelId: f.channelIdHex });
     return;
   }
+  if (e.type === 'go_on_chain') {
+    onChannelGoOnChain(core, f, 'go_on_chain');
+    return;
+  }
   if (e.type === 'error') {
     const err = e.error;
     core.log('warn', 'channel peer fault', { channelId: f.channelIdHex, action: err.action }, err);
@@ -267,13 +272,15 @@ function onChannelEvent(core: ClientCore, f: ClientFactory, e: ChannelEvent): vo
       endCeremony(core, f, { reason: 'signing_failed', text: `channel: ${err.message}`, byLsp: false });
       return;
     }
-    if (err.action === 'force-close')
+    if (err.action === 'force-close') {
       core.event({
         kind: 'ChannelFailed',
         factoryId: f.idHex,
         channelId: f.channelIdHex,
         message: err.message,
       });
+      onChannelGoOnChain(core, f, 'channel-failed');
+    }
     core.send({ type: 'error', channelId: f.channelId, text: err.message });
     core.disconnectLsp(err.message);
     return;

@@ -19,6 +19,7 @@ import { clientDistribution, replayClientFactory } from '@superscalar/factory-tr
 import type { Keychain } from '@superscalar/keys';
 import type { BlobRecord } from '@superscalar/persist';
 import { Channel, type NonceObserver } from '@superscalar/poon-dryja';
+import type { Wallet } from '@superscalar/wallet';
 import { channelIdOf, type Message } from '@superscalar/wire';
 import { type ClientClose, ClientCore, type ClientFactory, type ClientCore as Core } from './_core.js';
 import { endCeremony, onAggNonces, onFunded, onLspAbort, onSigned } from './ceremony.js';
@@ -51,6 +52,14 @@ import {
   UnexpectedMessageError,
 } from './errors.js';
 import { feeTick } from './fees.js';
+import {
+  type ClientExitInfo,
+  exitInfo,
+  exitsOnBroadcastResult,
+  exitsOnTick,
+  onForceClose,
+  restoreExits,
+} from './exit/clientExit.js';
 import type { Action, ClientInput } from './io.js';
 import { createInvoice, payInvoice, restorePayments, resumePayments } from './payments.js';
 import { type ClientPolicy, resolveClientPolicy } from './policy.js';
@@ -72,6 +81,12 @@ export interface ClientOptions {
   readonly logger?: Logger;
   /** Test hook: sees every secret nonce the channel signs with. */
   readonly nonceObserver?: NonceObserver;
+  /**
+   * The client's on-chain wallet (optional): its fee coins pay the CPFP children of a unilateral exit
+   * and its claims go to its addresses; without one, exit packages go without a child and claims pay
+   * the factory's close address.
+   */
+  readonly wallet?: Wallet;
 }
 
 /** What {@link Client.restore} needs: the options and the store's `blobs`. */
@@ -123,12 +138,17 @@ const ON_INPUT: { readonly [T in ClientInput['type']]: Step<InputOf<T>> } = {
   message: (core, i) => onMessage(core, i.peer, i.message),
   block_connected: (core, i) => onBlockConnected(core, i.height, i.hash, i.txids),
   block_disconnected: (core, i) => onBlockDisconnected(core, i.height),
-  broadcast_result: (core, i) =>
-    core.log('debug', 'broadcast result', { txid: i.txid, error: i.error?.reason }),
-  fee_rates: () => {},
+  broadcast_result: (core, i) => {
+    core.log('debug', 'broadcast result', { txid: i.txid, error: i.error?.reason });
+    exitsOnBroadcastResult(core, i.txid, i.error);
+  },
+  fee_rates: (core, i) => {
+    core.exits.rates = i.rates;
+  },
   tick: (core) => {
     feeTick(core);
     resumePayments(core, (f, input) => drive(core, f, input));
+    exitsOnTick(core);
   },
   register: (core, i) => {
     register(core, {
@@ -140,6 +160,7 @@ const ON_INPUT: { readonly [T in ClientInput['type']]: Step<InputOf<T>> } = {
   request_close: (core, i) => onRequestClose(core, i.factoryId),
   create_invoice: (core, i) => createInvoice(core, i),
   pay_invoice: (core, i) => payInvoice(core, i, (f, input) => drive(core, f, input)),
+  force_close: (core, i) => onForceClose(core, i.factoryId),
 };
 
 type MessageStep = (core: Core, peer: string, m: never) => void;
@@ -234,6 +255,7 @@ export class Client {
         rng: options.rng,
         logger: options.logger ?? noopLogger,
         nonceObserver: options.nonceObserver,
+        wallet: options.wallet,
       },
       meta,
     );
@@ -247,6 +269,7 @@ export class Client {
       if (m !== null) restoreFactory(core, m[1] as string, b, byKey);
     }
     restorePayments(core, byKey.values());
+    restoreExits(core, byKey.values());
     return new Client(core);
   }
 
@@ -361,6 +384,11 @@ export class Client {
       feeMsat: p.feeMsat,
       status: p.status,
     }));
+  }
+
+  /** The client's unilateral exits (under way or completed), with every step's txid, status and height. */
+  exits(): ClientExitInfo[] {
+    return [...this.#core.exits.drivers.values()].map(exitInfo);
   }
 
   /** The chain tip the client last saw. */

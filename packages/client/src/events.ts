@@ -9,6 +9,7 @@
  */
 import type { EventOp } from '@superscalar/persist';
 import { DecodeError } from './errors.js';
+import type { ExitEvent } from './exit/driver.js';
 
 /** Every event of the client's journal. Ids and keys are lower-case hex. */
 export type ClientEvent =
@@ -179,6 +180,13 @@ export type ClientEvent =
     }
   /** A bug: an internal invariant broke while handling an input. */
   | { readonly kind: 'InvariantViolated'; readonly invariant: string; readonly message: string }
+  /**
+   * A unilateral exit (`exit/driver.ts`): `ExitStarted { reason }`, `ExitStepBroadcast { txid, height,
+   * childTxid?, feeRate, bump }` (first broadcast and each re-bump), `ExitStepConfirmed { txid,
+   * height }`, `ExitStepLost` (an input spent elsewhere), `ExitClaimed { amount }` (a claim confirmed),
+   * `ExitCompleted { claimed }`.
+   */
+  | ExitEvent
   /** A journal record of a kind this version does not know. */
   | { readonly kind: 'Unknown'; readonly name: string; readonly payload: Uint8Array };
 
@@ -207,6 +215,12 @@ const KNOWN: readonly ClientEventKind[] = [
   'PaymentSent',
   'PaymentFailed',
   'FeeUpdateRefused',
+  'ExitStarted',
+  'ExitStepBroadcast',
+  'ExitStepConfirmed',
+  'ExitStepLost',
+  'ExitClaimed',
+  'ExitCompleted',
 ];
 
 const BIGINTS: Partial<Record<ClientEventKind, readonly string[]>> = {
@@ -217,6 +231,8 @@ const BIGINTS: Partial<Record<ClientEventKind, readonly string[]>> = {
   PaymentSent: ['amountMsat', 'feeMsat'],
   CloseProposed: ['balance', 'ownOutput', 'fee'],
   FactoryClosed: ['lspAmount', 'fee'],
+  ExitClaimed: ['amount'],
+  ExitCompleted: ['claimed'],
 };
 
 /** Bigint fields of the entries of a list field. */

@@ -53,6 +53,37 @@ export {
   UnknownFactoryError,
 } from './errors.js';
 export { type ClientEvent, type ClientEventKind, decodeClientEvent } from './events.js';
+export { type ClientExitInfo, exitKey } from './exit/clientExit.js';
+export { decodeExitRecord, EXIT_RECORD_VERSION, encodeExitRecord } from './exit/codec.js';
+export {
+  type ExitBroadcast,
+  type ExitChild,
+  type ExitContext,
+  ExitDriver,
+  type ExitEvent,
+  type ExitItem,
+  type ExitItemKind,
+  type ExitItemSpec,
+  type ExitItemStatus,
+  type ExitOutput,
+  type ExitReason,
+  type ExitRecord,
+  feeOwner,
+  newExitRecord,
+} from './exit/driver.js';
+export {
+  type ClaimItemsOptions,
+  type ClaimSecrets,
+  claimItem,
+  claimItems,
+  commitmentItem,
+  distributionItems,
+  type RebumpClaimsOptions,
+  rebumpClaims,
+  relativeLock,
+  treeId,
+  treeItem,
+} from './exit/plan.js';
 export type { Action, ClientCommand, ClientInput, FeeRates, PeerId, RuntimeInput } from './io.js';
 export { decodeFailure, encodeFailure, FailureCode } from './payments.js';
 export { type ClientPolicy, type ResolvedClientPolicy, resolveClientPolicy } from './policy.js';

@@ -60,8 +60,17 @@ export type Action =
   | { readonly kind: 'persist'; readonly ops: readonly Op[] }
   | { readonly kind: 'send'; readonly peer: PeerId; readonly message: Message }
   | { readonly kind: 'disconnect'; readonly peer: PeerId; readonly reason: string }
-  /** Broadcast a fully signed transaction; the result comes back as `broadcast_result`. */
-  | { readonly kind: 'broadcast'; readonly raw: Uint8Array; readonly txid: string; readonly label: string };
+  /**
+   * Broadcast a fully signed transaction; the result comes back as `broadcast_result`. With `child`:
+   * a 1-parent-1-child package (`raw` the parent, `child` its CPFP child: `submitpackage`).
+   */
+  | {
+      readonly kind: 'broadcast';
+      readonly raw: Uint8Array;
+      readonly txid: string;
+      readonly label: string;
+      readonly child?: Uint8Array;
+    };
 
 /** What the client's embedder asks of it (through `handle`, like every input). */
 export type ClientCommand =
@@ -96,7 +105,13 @@ export type ClientCommand =
       readonly factoryId?: Uint8Array;
     }
   /** Pay a BOLT 11 invoice of another client of the LSP (`PaymentSent` or `PaymentFailed` follows). */
-  | { readonly type: 'pay_invoice'; readonly invoice: string; readonly factoryId?: Uint8Array };
+  | { readonly type: 'pay_invoice'; readonly invoice: string; readonly factoryId?: Uint8Array }
+  /**
+   * Exit the factory unilaterally (brief §6): the client's path root → leaf, its latest commitment,
+   * then its claims into its wallet, each broadcast when its lock allows with a CPFP child and
+   * re-bumped every block (`ExitStarted`, `ExitStepBroadcast`, … `ExitCompleted`).
+   */
+  | { readonly type: 'force_close'; readonly factoryId: Uint8Array };
 
 /** Every input of the client's machine: what the runtime observed, and the embedder's commands. */
 export type ClientInput = RuntimeInput | ClientCommand;

@@ -28,6 +28,13 @@ export interface ClientPolicy {
   readonly reRegister?: boolean;
   /** Largest cooperative close fee rate signed, sat/kvB (default 100,000): the fee comes out of the LSP's output, but a close that never confirms ties the client up. */
   readonly maxCloseFeeRate?: number;
+  /**
+   * Exit unilaterally from a factory still open this many blocks after its proposal (the LSP has
+   * neither closed nor rotated it by then). Default null: never.
+   */
+  readonly exitAfterBlocks?: number | null;
+  /** Exit unilaterally from every open factory once the LSP has been unreachable this long, ms. Default null: never. */
+  readonly exitIfUnreachableMs?: number | null;
 }
 
 /** {@link ClientPolicy} with every default filled in. */
@@ -65,5 +72,13 @@ export function resolveClientPolicy(policy: ClientPolicy = {}): ResolvedClientPo
     maxProposalBehind: int(p.maxProposalBehind ?? 6, 'maxProposalBehind', 0, 1_000),
     reRegister: p.reRegister ?? true,
     maxCloseFeeRate: int(p.maxCloseFeeRate ?? 100_000, 'maxCloseFeeRate', 1000, 100_000_000),
+    exitAfterBlocks:
+      p.exitAfterBlocks === undefined || p.exitAfterBlocks === null
+        ? null
+        : int(p.exitAfterBlocks, 'exitAfterBlocks', 0, 1_000_000),
+    exitIfUnreachableMs:
+      p.exitIfUnreachableMs === undefined || p.exitIfUnreachableMs === null
+        ? null
+        : int(p.exitIfUnreachableMs, 'exitIfUnreachableMs', 0, 2 ** 48),
   });
 }

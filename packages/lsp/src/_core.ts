@@ -37,6 +37,7 @@ import {
   type StoredRegistration,
 } from './codec.js';
 import { eventOp, type LspEvent } from './events.js';
+import { LspExits } from './exit.js';
 import { indexAlias, LspForwards } from './forwarding.js';
 import type { FeeRates, PeerId } from './io.js';
 import type { ResolvedLspPolicy } from './policy.js';
@@ -197,6 +198,8 @@ export class LspCore {
   readonly channelIndex = new Map<string, { readonly f: LspFactory; readonly client: number }>();
   /** Forwards, the SCID alias index and the channels with updates to commit. */
   readonly forwards = new LspForwards();
+  /** Unilateral exits and recoveries under way (`exit.ts`). */
+  readonly exits = new LspExits();
   /** Set by the machine: what a lost connection does (channels, ceremony timers). */
   onDisconnect: (peer: PeerId) => void = () => {};
   now = 0;

@@ -13,6 +13,7 @@ import type { LspCore, LspFactory } from './_core.js';
 import { abortCeremony } from './ceremony.js';
 import { drive } from './channels.js';
 import { closeOnBlock, closeOnBlockDisconnected } from './closing.js';
+import { lspExitsOnBlock, lspExitsOnBlockDisconnected } from './exit.js';
 
 /** `block_connected`. */
 export function onBlockConnected(
@@ -64,6 +65,7 @@ export function onBlockConnected(
       abandon(core, f, deadline);
     }
   }
+  lspExitsOnBlock(core, height, hash, inBlock);
 }
 
 /**
@@ -100,6 +102,7 @@ export function onBlockDisconnected(core: LspCore, height: number): void {
       core.saveFactory(f);
     }
   }
+  lspExitsOnBlockDisconnected(core, height);
 }
 
 /** Double-spends a signed funding that missed its deadline. */

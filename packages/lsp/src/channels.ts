@@ -42,6 +42,7 @@ import {
   StaleMessageError,
   UnexpectedMessageError,
 } from './errors.js';
+import { exitChannel } from './exit.js';
 import { onForwardEvent, setForwardDriver, toChannelMessage, toWireMessage } from './forwarding.js';
 import type { PeerId } from './io.js';
 import { onChannelWatch } from './tower.js';
@@ -211,7 +212,8 @@ export function onChannelMessage(core: LspCore, peer: PeerId, m: ChannelMessage)
 /** Feeds one input to a channel and carries out its actions. */
 export function drive(core: LspCore, f: LspFactory, slot: ChannelSlot, input: ChannelInput): void {
   const ch = slot.channel;
-  if (ch === null) return;
+  // The LSP's exit (of the factory, or of this channel) stopped it at its commitment.
+  if (ch === null || core.exits.frozenChannel(f.idHex, slot.clientIndex)) return;
   let actions: ChannelAction[];
   try {
     actions = ch.handle(input);
@@ -304,10 +306,16 @@ function onChannelEvent(core: LspCore, f: LspFactory, slot: ChannelSlot, e: Chan
       abortCeremony(core, f, 'signing_failed', [slot.clientIndex], `channel: ${err.message}`);
       return;
     }
-    if (err.action === 'force-close')
+    if (err.action === 'force-close') {
       core.event({ kind: 'ChannelFailed', factoryId: f.idHex, channelId: slot.idHex, message: err.message });
+      exitChannel(core, f, slot.clientIndex, 'channel-failed');
+    }
     core.send(peer, { type: 'error', channelId: slot.channelId, text: err.message });
     core.disconnectPeer(peer, err.message);
+    return;
+  }
+  if (e.type === 'go_on_chain') {
+    exitChannel(core, f, slot.clientIndex, 'go_on_chain');
     return;
   }
   core.log('debug', 'channel event', { channelId: slot.idHex, event: e.type });

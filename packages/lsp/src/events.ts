@@ -8,6 +8,8 @@
  *
  * @module
  */
+
+import type { ExitEvent } from '@superscalar/client';
 import type { EventOp } from '@superscalar/persist';
 import { DecodeError } from './errors.js';
 
@@ -201,6 +203,12 @@ export type LspEvent =
     }
   /** A bug: an internal invariant broke while handling an input (the input had no other effect). */
   | { readonly kind: 'InvariantViolated'; readonly invariant: string; readonly message: string }
+  /**
+   * An exit or recovery (`exit.ts`, the client package's exit driver): `ExitStarted { reason }`,
+   * `ExitStepBroadcast { txid, height }`, `ExitStepConfirmed`, `ExitStepLost`, `ExitClaimed { amount }`
+   * (an L-stock spend, timeout recovery or claim confirmed), `ExitCompleted { claimed }`.
+   */
+  | ExitEvent
   /** A journal record of a kind this version does not know (a newer writer). */
   | { readonly kind: 'Unknown'; readonly name: string; readonly payload: Uint8Array };
 
@@ -213,6 +221,8 @@ const BIGINTS: Partial<Record<LspEventKind, readonly string[]>> = {
   PaymentForwarded: ['amountMsat', 'feeMsat'],
   CloseProposed: ['fee'],
   FactoryClosed: ['lspAmount', 'fee'],
+  ExitClaimed: ['amount'],
+  ExitCompleted: ['claimed'],
 };
 
 /** Bigint fields of the entries of a list field. */
@@ -263,6 +273,12 @@ export function decodeLspEvent(record: { readonly kind: string; readonly payload
     'FeeUpdateProposed',
     'FeeUpdateRefused',
     'FeeUpdateSkipped',
+    'ExitStarted',
+    'ExitStepBroadcast',
+    'ExitStepConfirmed',
+    'ExitStepLost',
+    'ExitClaimed',
+    'ExitCompleted',
   ];
   if (!known.includes(kind))
     return { kind: 'Unknown', name: record.kind, payload: Uint8Array.from(record.payload) };

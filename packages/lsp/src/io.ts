@@ -60,8 +60,17 @@ export type Action =
   | { readonly kind: 'persist'; readonly ops: readonly Op[] }
   | { readonly kind: 'send'; readonly peer: PeerId; readonly message: Message }
   | { readonly kind: 'disconnect'; readonly peer: PeerId; readonly reason: string }
-  /** Broadcast a fully signed transaction; the result comes back as `broadcast_result`. */
-  | { readonly kind: 'broadcast'; readonly raw: Uint8Array; readonly txid: string; readonly label: string };
+  /**
+   * Broadcast a fully signed transaction; the result comes back as `broadcast_result`. With `child`:
+   * a 1-parent-1-child package (`raw` the parent, `child` its CPFP child: `submitpackage`).
+   */
+  | {
+      readonly kind: 'broadcast';
+      readonly raw: Uint8Array;
+      readonly txid: string;
+      readonly label: string;
+      readonly child?: Uint8Array;
+    };
 
 /** What the LSP's embedder asks of it (through `handle`, like every input). */
 export type LspCommand =
@@ -74,7 +83,13 @@ export type LspCommand =
    */
   | { readonly type: 'close_factory'; readonly factoryId: Uint8Array }
   /** Re-sign the signed close at a higher fee rate (sat/kvB, above the signed one): a new attempt that replaces it. */
-  | { readonly type: 'bump_close'; readonly factoryId: Uint8Array; readonly feeRate: number };
+  | { readonly type: 'bump_close'; readonly factoryId: Uint8Array; readonly feeRate: number }
+  /**
+   * Exit the factory unilaterally (brief §6): every tree transaction in order, the LSP's own latest
+   * commitment of each channel and its claims, the L-stock spends and the timeout recoveries — so an
+   * offline client no longer blocks a close (`ExitStarted` … `ExitCompleted`).
+   */
+  | { readonly type: 'exit_factory'; readonly factoryId: Uint8Array };
 
 /** Every input of the LSP's machine: what the runtime observed, and the embedder's commands. */
 export type LspInput = RuntimeInput | LspCommand;

@@ -68,6 +68,7 @@ import {
   UnexpectedMessageError,
 } from './errors.js';
 import { onFeeWarning, proposeFees } from './fees.js';
+import { lspExitsOnBroadcastResult, onExitFactory, resendRestored, restoreLspExits } from './exit.js';
 import { formNow, maybeForm } from './forming.js';
 import { commitDirty, restoreForwards, resumeForwards } from './forwarding.js';
 import type { Action, LspInput, PeerId } from './io.js';
@@ -174,6 +175,7 @@ const ON_INPUT: { readonly [T in LspInput['type']]: Step<InputOf<T>> } = {
   broadcast_result: (core, i) => {
     if (i.error === undefined) core.log('debug', 'broadcast accepted', { txid: i.txid });
     else core.log('warn', 'broadcast refused', { txid: i.txid, code: i.error.code, reason: i.error.reason });
+    lspExitsOnBroadcastResult(core, i.txid, i.error);
   },
   fee_rates: (core, i) => {
     core.feeRates = i.rates;
@@ -188,10 +190,12 @@ const ON_INPUT: { readonly [T in LspInput['type']]: Step<InputOf<T>> } = {
       closeTick(core, f);
     }
     tryForm(core);
+    resendRestored(core);
   },
   form_factory: (core) => formNow(core),
   close_factory: (core, i) => onCloseFactory(core, i.factoryId),
   bump_close: (core, i) => onBumpClose(core, i.factoryId, i.feeRate),
+  exit_factory: (core, i) => onExitFactory(core, i.factoryId),
 };
 
 type MessageStep = (core: Core, peer: PeerId, m: never) => void;
@@ -312,6 +316,7 @@ export class Lsp {
       restoreFactory(core, m[1] as string, b, byKey);
     }
     restoreForwards(core, byKey.values());
+    restoreLspExits(core, byKey.values());
     return new Lsp(core, options.blobs.length > 0);
   }
 

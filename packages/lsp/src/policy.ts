@@ -91,6 +91,13 @@ export interface LspPolicy extends FactoryParameters {
    * that is open; default: grant.
    */
   readonly acceptCloseRequest?: (request: CloseRequest) => boolean;
+  /**
+   * Brief §6: the LSP must spend the funding output before `T_dist`, or the clients take the whole
+   * factory with the distribution. With this set, a factory still open (not closed, not rotated)
+   * `exitBeforeDistribution` blocks before `T_dist` is exited unilaterally (`exit_factory`): its root
+   * kickoff confirms before `T_dist`. Default null: never (the embedder closes or rotates in time).
+   */
+  readonly exitBeforeDistribution?: number | null;
 }
 
 /** A client's request to close a factory, as {@link LspPolicy.acceptCloseRequest} sees it. */
@@ -209,5 +216,9 @@ export function resolveLspPolicy(network: Network, policy: LspPolicy = {}): Reso
     lStockCsv: int(p.lStockCsv ?? d.lStockCsv, 'lStockCsv', 1, 65_535),
     toSelfDelay: int(p.toSelfDelay ?? d.toSelfDelay, 'toSelfDelay', 1, 65_535),
     htlcBudget: int(p.htlcBudget ?? d.htlcBudget, 'htlcBudget', 0, 65_535),
+    exitBeforeDistribution:
+      p.exitBeforeDistribution === undefined || p.exitBeforeDistribution === null
+        ? null
+        : int(p.exitBeforeDistribution, 'exitBeforeDistribution', 1, 1_000_000),
   });
 }

@@ -28,8 +28,12 @@ export class Out {
     this.actions.push({ kind: 'disconnect', peer, reason });
   }
 
-  broadcast(raw: Uint8Array, txid: string, label: string): void {
-    this.actions.push({ kind: 'broadcast', raw, txid, label });
+  broadcast(raw: Uint8Array, txid: string, label: string, child?: Uint8Array): void {
+    this.actions.push(
+      child === undefined
+        ? { kind: 'broadcast', raw, txid, label }
+        : { kind: 'broadcast', raw, txid, label, child },
+    );
   }
 
   take(): Action[] {

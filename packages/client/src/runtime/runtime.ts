@@ -237,7 +237,8 @@ export class RoleRuntime<C = never> {
       if (b === undefined) error = { code: 'NO_BROADCASTER', reason: 'the runtime has no broadcaster' };
       else
         try {
-          await b.broadcast(a.raw);
+          if (a.child === undefined) await b.broadcast(a.raw);
+          else await b.broadcastPackage(a.raw, a.child);
         } catch (e) {
           const x = e as { code?: unknown; reason?: unknown; message?: unknown };
           error = {

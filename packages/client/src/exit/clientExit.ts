@@ -1,0 +1,460 @@
+/**
+ * The client's unilateral exits (brief §6, §7): when and what it broadcasts on its own.
+ *
+ * **Triggers.** The user's `force_close`; the channel's `go_on_chain` (an HTLC deadline of §7) or a
+ * channel failure; the embedder's policy (`exitAfterBlocks`: the LSP has neither closed nor rotated
+ * the factory that many blocks after its proposal; `exitIfUnreachableMs`: the LSP has been unreachable
+ * that long); and the chain itself — a transaction of its path confirmed that it did not broadcast
+ * (someone is publishing the tree: follow it out at once, each block lost shortens the window). At
+ * `T_dist` with the funding output unspent (the LSP neither closed nor rotated), it broadcasts the
+ * distribution instead, re-bumped each block.
+ *
+ * **Plan.** Its O(depth) path root → leaf (signed at the ceremony), its latest commitment (the channel
+ * stops there: no update is signed after it), then its claims into its wallet (or its close address
+ * when it has no wallet): `to_local` after `toSelfDelay`, each HTLC it was paid with the preimage, each
+ * HTLC it offered after its CLTV. The claims stay with the channel's owner: they need its basepoint
+ * secrets, which no tower holds.
+ *
+ * The driver itself is `driver.ts`; its record is `client/x/<factoryId>`.
+ *
+ * @module
+ */
+import { toHex } from '@superscalar/core';
+import { signedDistributionBytes, signedTxBytes, tDist } from '@superscalar/factory-tree';
+import type { BlobRecord, Op } from '@superscalar/persist';
+import { feePolicy } from '@superscalar/watchtower';
+import type { ClientCore, ClientFactory } from '../_core.js';
+import { DecodeError, FactoryStateError } from '../errors.js';
+import type { FeeRates } from '../io.js';
+import { decodeExitRecord, EXIT_RECORD_VERSION, encodeExitRecord } from './codec.js';
+import {
+  type ExitContext,
+  ExitDriver,
+  type ExitItemSpec,
+  type ExitOutput,
+  type ExitReason,
+  newExitRecord,
+} from './driver.js';
+import { claimItems, commitmentItem, distributionItems, rebumpClaims, treeId, treeItem } from './plan.js';
+
+/** Key of a factory's exit record. */
+export const exitKey = (idHex: string): string => `client/x/${idHex}`;
+
+/** The client's exits (memory: the drivers, the last fee rates, when the LSP was last connected). */
+export class ClientExits {
+  readonly drivers = new Map<string, ExitDriver>();
+  rates: FeeRates | null = null;
+  /** ms: the LSP was connected at this time (ticks update it). */
+  lspSeenAt: number | null = null;
+  /** Restored drivers broadcast what they had in flight with the first input. */
+  resend = false;
+
+  /** The channel of this factory stopped: its exit (not a distribution, not a watch) is under way. */
+  frozen(idHex: string): boolean {
+    const r = this.drivers.get(idHex)?.record.reason;
+    return r !== undefined && r !== 'distribution' && r !== 'path-watch';
+  }
+}
+
+function putRecord(d: ExitDriver): Op {
+  return {
+    op: 'put',
+    table: 'blobs',
+    row: {
+      key: exitKey(d.record.factoryId),
+      version: EXIT_RECORD_VERSION,
+      data: encodeExitRecord(d.record),
+      secret: false,
+    },
+  };
+}
+
+function context(core: ClientCore): ExitContext {
+  const r = core.exits.rates;
+  const estimate = Math.max(1_000, r?.funding ?? 0, r?.close ?? 0);
+  return {
+    wallet: core.deps.wallet,
+    policy: feePolicy(),
+    estimate,
+    urgent: estimate,
+  };
+}
+
+/** Persists the driver's record and events, then broadcasts (the record is durable first). */
+function apply(core: ClientCore, d: ExitDriver, out: ExitOutput): void {
+  if (out.dirty || out.ops.length > 0) core.persist([...out.ops, putRecord(d)]);
+  if (d.record.reason === 'path-watch') return; // watching only: nothing to journal or broadcast
+  for (const e of out.events) {
+    core.event(e);
+    core.log(e.kind === 'ExitStepLost' ? 'warn' : 'info', e.kind, {
+      factoryId: e.factoryId,
+      ...('txid' in e ? { txid: e.txid, label: e.label } : {}),
+      ...('height' in e ? { height: e.height } : {}),
+    });
+  }
+  for (const b of out.broadcasts) core.out.broadcast(b.raw, b.txid, b.label, b.child);
+  if (out.events.some((e) => e.kind === 'ExitCompleted')) finished(core, d);
+}
+
+/** An exit completed: the factory is over (its fee coins released). */
+function finished(core: ClientCore, d: ExitDriver): void {
+  core.persist(d.release(core.deps.wallet));
+  const f = core.factories.get(d.record.factoryId);
+  if (f === undefined) return;
+  f.phase = 'closed';
+  core.saveFactory(f);
+  core.finish(f);
+}
+
+/** The client's signed path, root first, as items. */
+function pathPlan(f: ClientFactory): ExitItemSpec[] {
+  const sigs = f.signatures;
+  const fundingHeight = f.fundingConfirmedAt;
+  if (sigs === null || fundingHeight === null)
+    throw new FactoryStateError(f.idHex, f.phase, 'nothing to exit: the factory is not signed and funded');
+  const items: ExitItemSpec[] = [];
+  f.path.txs.forEach((t, k) => {
+    items.push(
+      treeItem(t, signedTxBytes(t, sigs.path[k] as Uint8Array), {
+        parent: k === 0 ? null : (f.path.txs[k - 1] as typeof t).index,
+        fundingHeight,
+        dwStep: f.proposal.dw.S,
+      }),
+    );
+  });
+  return items;
+}
+
+/**
+ * The height from which a client whose path is being published must leave to finish before its
+ * smallest `T_k`: `T_k − exitDelay − pathTxs − exitMargin` (§7's bound; after `T_dist` it is past).
+ */
+export function latestExitStart(f: ClientFactory): number {
+  let deadline = Number.POSITIVE_INFINITY;
+  for (const t of f.path.txs)
+    for (const r of t.outputRoles)
+      if (r.kind === 'node' || r.kind === 'channel') deadline = Math.min(deadline, r.Tk);
+  return deadline - f.path.layout.exitDelay - f.path.txs.length - f.proposal.exitMargin;
+}
+
+/**
+ * The LSP's latest commitment of the client's channel confirmed in this block (the LSP went on chain
+ * for the channel): the client leaves at once, claiming its outputs of that commitment.
+ */
+function lspCommitmentIn(f: ClientFactory, watch: ExitDriver, txids: ReadonlySet<string>): boolean {
+  const leaf = f.path.txs[f.path.txs.length - 1];
+  const ch = f.channel;
+  if (leaf === undefined || ch === null || ch.remoteCommitmentNumber < 0) return false;
+  if (watch.item(treeId(leaf.index))?.status !== 'confirmed') return false;
+  return txids.has(ch.counterpartyCommitment().txid);
+}
+
+/** The client's plan for a factory: its path, its latest commitment, its claims. */
+function forceClosePlan(core: ClientCore, f: ClientFactory): ExitItemSpec[] {
+  const items = pathPlan(f);
+  const ch = f.channel;
+  if (ch === null || ch.localCommitmentNumber < 0) return items;
+  const leaf = f.path.txs[f.path.txs.length - 1] as (typeof f.path.txs)[number];
+  const { commitment, bytes } = ch.forceCloseTransaction();
+  const hasRemote = ch.remoteCommitmentNumber >= 0;
+  items.push(
+    commitmentItem(commitment, bytes, {
+      id: 'commitment',
+      label: `commitment ${commitment.commitmentNumber}`,
+      parent: treeId(leaf.index),
+      ...(hasRemote ? { conflicts: ['remote commitment'] } : {}),
+    }),
+  );
+  const keys = core.keys.channelKeys(f.factoryIndex, f.clientIndex);
+  let destination: Uint8Array;
+  const wallet = core.deps.wallet;
+  if (wallet !== undefined) {
+    const a = wallet.newAddress();
+    core.persist(a.ops);
+    destination = a.script;
+  } else destination = core.keys.closeAddress(f.factoryIndex).scriptPubKey;
+  const claims = {
+    side: 'client' as const,
+    secrets: {
+      delayed: keys.delayedPayment.secretKey,
+      htlc: keys.htlc.secretKey,
+      payment: keys.payment.secretKey,
+    },
+    preimageOf: (hash: string) => core.payments.invoices.get(hash)?.preimage,
+    destination,
+    feeRate: context(core).estimate,
+  };
+  items.push(...claimItems(commitment, { ...claims, parent: 'commitment' }));
+  if (hasRemote) {
+    // The LSP may publish its own latest commitment first (its exit): the client then claims its
+    // to_remote output there (1 block after it confirms, by its static payment key) and its HTLCs.
+    const remote = ch.counterpartyCommitment();
+    items.push(
+      commitmentItem(remote, remote.unsignedBytes, {
+        id: 'remote commitment',
+        label: `LSP commitment ${remote.commitmentNumber}`,
+        parent: treeId(leaf.index),
+        external: true,
+        broadcast: false,
+        conflicts: ['commitment'],
+      }),
+      ...claimItems(remote, { ...claims, parent: 'remote commitment', prefix: 'remote ' }),
+    );
+  }
+  return items;
+}
+
+/** The distribution the client holds signed (its top or single transaction, and its own sub). */
+function distributionPlan(f: ClientFactory): ExitItemSpec[] {
+  const sigs = f.signatures;
+  const fundingHeight = f.fundingConfirmedAt;
+  if (sigs === null || fundingHeight === null)
+    throw new FactoryStateError(f.idHex, f.phase, 'no signed distribution');
+  const raws = f.dist.txs.map((t, k) => signedDistributionBytes(t, sigs.dist[k] as Uint8Array));
+  return distributionItems(f.dist.txs, raws, {
+    fundingHeight,
+    amount: f.dist.distribution.payouts[f.clientIndex] as bigint,
+    client: f.clientIndex,
+  });
+}
+
+/**
+ * Starts the exit of `f` (idempotent: an exit under way stays; a distribution gives way to a path
+ * exit once the path is published). `block`: the block being handled, if any (its confirmations).
+ */
+export function startExit(
+  core: ClientCore,
+  f: ClientFactory,
+  reason: ExitReason,
+  block?: { readonly height: number; readonly hash: string; readonly txids: ReadonlySet<string> },
+): void {
+  const have = core.exits.drivers.get(f.idHex);
+  if (have !== undefined) {
+    const r = have.record.reason;
+    if (r !== 'distribution' && r !== 'path-watch') return;
+    if (r === 'distribution' && reason === 'distribution') return;
+    if (r === 'path-watch' && (reason === 'distribution' || reason === 'path-watch')) return;
+    core.persist(have.release(core.deps.wallet));
+  }
+  const height = block?.height ?? core.tipHeight ?? f.proposal.proposalHeight;
+  const items =
+    reason === 'distribution'
+      ? distributionPlan(f)
+      : reason === 'path-watch'
+        ? pathPlan(f).map((s) => ({ ...s, broadcast: false }))
+        : forceClosePlan(core, f);
+  const d = new ExitDriver(newExitRecord({ factoryId: f.idHex, reason, height, items }));
+  // What the watch saw confirmed stays confirmed (the same transactions, by id and txid).
+  if (have?.record.reason === 'path-watch')
+    for (const old of have.record.items) {
+      const it = d.item(old.id);
+      if (it !== undefined && it.txid === old.txid && old.status === 'confirmed') {
+        it.status = 'confirmed';
+        it.confirmedAt = old.confirmedAt;
+      }
+    }
+  core.exits.drivers.set(f.idHex, d);
+  if (reason !== 'path-watch') apply(core, d, d.started(height));
+  const ctx = context(core);
+  apply(
+    core,
+    d,
+    d.onBlock(ctx, {
+      height,
+      hash: block?.hash ?? core.meta.tip?.hash ?? '',
+      txids: block?.txids ?? new Set(),
+    }),
+  );
+}
+
+/** `force_close`: the user's command. */
+export function onForceClose(core: ClientCore, factoryId: Uint8Array): void {
+  const idHex = toHex(factoryId);
+  const f = core.factories.get(idHex);
+  if (f === undefined)
+    throw new FactoryStateError(idHex, core.finished.get(idHex) ?? 'unknown', 'no live factory');
+  if (f.phase !== 'open' && f.phase !== 'funded' && f.phase !== 'closing')
+    throw new FactoryStateError(idHex, f.phase, 'force_close needs a funded factory');
+  startExit(core, f, 'command');
+}
+
+/** The channel asks to go on chain (an HTLC deadline, §7) or failed in committed state. */
+export function onChannelGoOnChain(core: ClientCore, f: ClientFactory, reason: ExitReason): void {
+  if (core.exits.frozen(f.idHex) || f.fundingConfirmedAt === null || f.signatures === null) return;
+  core.log('warn', 'going on chain', { factoryId: f.idHex, reason });
+  startExit(core, f, reason);
+}
+
+/** A block: every driver, then the triggers (a published path, the policy deadline, `T_dist`). */
+export function exitsOnBlock(
+  core: ClientCore,
+  height: number,
+  hash: string,
+  txids: ReadonlySet<string>,
+): void {
+  const ctx = context(core);
+  resendRestored(core);
+  for (const d of core.exits.drivers.values()) {
+    rebump(core, d, ctx, height, txids);
+    apply(core, d, d.onBlock(ctx, { height, hash, txids }));
+  }
+  for (const f of [...core.factories.values()]) {
+    if (f.signatures === null || f.fundingConfirmedAt === null) continue;
+    if (f.phase !== 'open' && f.phase !== 'funded' && f.phase !== 'closing') continue;
+    if (f.close !== null && f.close.confirmed !== null) continue;
+    const d = core.exits.drivers.get(f.idHex);
+    const block = { height, hash, txids };
+    if (d?.record.reason === 'path-watch') {
+      if (height >= latestExitStart(f) || lspCommitmentIn(f, d, txids))
+        startExit(core, f, 'path-published', block);
+      continue;
+    }
+    if (d !== undefined && d.record.reason !== 'distribution') continue;
+    if (f.path.txs.some((t) => txids.has(t.txid))) {
+      startExit(core, f, 'path-watch', block);
+      if (height >= latestExitStart(f)) startExit(core, f, 'path-published', block);
+      continue;
+    }
+    if (d !== undefined) continue;
+    if (f.dist.txs.some((t) => txids.has(t.txid)) || height >= tDist(f.proposal)) {
+      startExit(core, f, 'distribution', block);
+      continue;
+    }
+    const after = core.policy.exitAfterBlocks;
+    if (after !== null && f.phase === 'open' && height >= f.proposal.proposalHeight + after)
+      startExit(core, f, 'policy-deadline', block);
+  }
+}
+
+/** Re-signs the claims still unconfirmed a block after they went out (brief §7). */
+function rebump(
+  core: ClientCore,
+  d: ExitDriver,
+  ctx: ExitContext,
+  tip: number,
+  txids: ReadonlySet<string>,
+): void {
+  const f = core.factories.get(d.record.factoryId);
+  const ch = f?.channel ?? null;
+  if (f === undefined || ch === null) return;
+  const keys = core.keys.channelKeys(f.factoryIndex, f.clientIndex);
+  rebumpClaims(d, {
+    policy: ctx.policy,
+    estimate: ctx.estimate,
+    tip,
+    txids,
+    commitmentOf: (parent) =>
+      parent === 'commitment'
+        ? ch.forceCloseTransaction().commitment
+        : parent === 'remote commitment'
+          ? ch.counterpartyCommitment()
+          : undefined,
+    optionsOf: (item) => ({
+      parent: item.parent as string,
+      side: 'client',
+      secrets: {
+        delayed: keys.delayedPayment.secretKey,
+        htlc: keys.htlc.secretKey,
+        payment: keys.payment.secretKey,
+      },
+      preimageOf: (hash) => core.payments.invoices.get(hash)?.preimage,
+      prefix: item.parent === 'remote commitment' ? 'remote ' : '',
+    }),
+  });
+}
+
+/** A disconnected block. */
+export function exitsOnBlockDisconnected(core: ClientCore, height: number): void {
+  const ctx = context(core);
+  resendRestored(core);
+  for (const d of core.exits.drivers.values()) apply(core, d, d.onBlockDisconnected(ctx, height));
+}
+
+/** A broadcast's result. */
+export function exitsOnBroadcastResult(
+  core: ClientCore,
+  txid: string,
+  error: { readonly code: string; readonly reason: string } | undefined,
+): void {
+  if (error === undefined) return;
+  for (const d of core.exits.drivers.values())
+    apply(core, d, d.onBroadcastResult(txid, error, core.tipHeight ?? 0));
+}
+
+/** A tick: re-send after a restart; the unreachable-LSP policy. */
+export function exitsOnTick(core: ClientCore): void {
+  resendRestored(core);
+  const x = core.exits;
+  if (core.connected || x.lspSeenAt === null) {
+    x.lspSeenAt = core.now;
+    return;
+  }
+  const limit = core.policy.exitIfUnreachableMs;
+  if (limit === null || core.now - x.lspSeenAt < limit) return;
+  for (const f of [...core.factories.values()])
+    if (
+      (f.phase === 'open' || f.phase === 'closing') &&
+      f.signatures !== null &&
+      f.fundingConfirmedAt !== null &&
+      !x.frozen(f.idHex)
+    )
+      startExit(core, f, 'policy-unreachable');
+}
+
+function resendRestored(core: ClientCore): void {
+  if (!core.exits.resend) return;
+  core.exits.resend = false;
+  for (const d of core.exits.drivers.values()) apply(core, d, d.resendAll());
+}
+
+/** `Client.restore`: the exit records (their drivers re-send what was in flight with the first input). */
+export function restoreExits(core: ClientCore, blobs: Iterable<BlobRecord>): void {
+  for (const b of blobs) {
+    const m = /^client\/x\/([0-9a-f]{64})$/.exec(b.key);
+    if (m === null) continue;
+    if (b.version > EXIT_RECORD_VERSION) throw new DecodeError(b.key, `version ${b.version} is newer`);
+    core.exits.drivers.set(m[1] as string, new ExitDriver(decodeExitRecord(b.key, b.data)));
+    core.exits.resend = true;
+  }
+}
+
+/** What {@link Client.exits} reports. */
+export interface ClientExitInfo {
+  readonly factoryId: string;
+  readonly reason: ExitReason;
+  readonly startedAt: number;
+  readonly completed: boolean;
+  readonly steps: readonly {
+    readonly id: string;
+    readonly kind: string;
+    readonly label: string;
+    readonly txid: string;
+    readonly status: string;
+    readonly confirmedAt: number | null;
+    readonly firstBroadcastAt: number | null;
+    readonly amount?: bigint;
+    readonly childTxid?: string;
+  }[];
+}
+
+/** @internal The drivers as {@link ClientExitInfo}s. */
+export function exitInfo(d: ExitDriver): ClientExitInfo {
+  const r = d.record;
+  return {
+    factoryId: r.factoryId,
+    reason: r.reason,
+    startedAt: r.startedAt,
+    completed: r.completed,
+    steps: r.items.map((i) => ({
+      id: i.id,
+      kind: i.kind,
+      label: i.label,
+      txid: i.txid,
+      status: i.status,
+      confirmedAt: i.confirmedAt?.height ?? null,
+      firstBroadcastAt: i.firstTip,
+      ...(i.amount === undefined ? {} : { amount: i.amount }),
+      ...(i.child === null ? {} : { childTxid: i.child.txid }),
+    })),
+  };
+}

@@ -1,0 +1,266 @@
+/**
+ * Building blocks of exit plans, shared by both roles: a tree transaction as an item (its relative
+ * lock from its nSequence, its P2A anchor), a channel commitment with the claims its owner makes once
+ * it confirms (`to_local` after `toSelfDelay`, HTLC success with the preimage, HTLC timeout after the
+ * CLTV; `to_remote` for the other side), and the distribution.
+ *
+ * @module
+ */
+import { toHex } from '@superscalar/core';
+import type { DistributionTx, TreeTx } from '@superscalar/factory-tree';
+import {
+  buildClaim,
+  type ClaimInput,
+  type ClaimKind,
+  type Commitment,
+  claimableOutputs,
+  type Side,
+} from '@superscalar/poon-dryja';
+import { type FeePolicy, nextFeeRate } from '@superscalar/watchtower';
+import type { ExitDriver, ExitItem, ExitItemSpec } from './driver.js';
+
+/** BIP68 blocks of an nSequence (0 when the disable bit is set). */
+export function relativeLock(sequence: number): number {
+  return (sequence & 0x80000000) !== 0 ? 0 : sequence & 0xffff;
+}
+
+/** Item id of tree transaction `index`. */
+export const treeId = (index: number): string => `tx ${index}`;
+
+/**
+ * A signed tree transaction as an item: parent the tree transaction it spends (null for the root
+ * kickoff, which spends the funding confirmed at `fundingHeight`), its DW lock, its anchor; a state is
+ * an emergency `S − 6` blocks after its maturity (§5.2).
+ */
+export function treeItem(
+  t: TreeTx,
+  raw: Uint8Array,
+  o: {
+    readonly parent: number | null;
+    readonly fundingHeight: number;
+    readonly dwStep: number;
+    readonly broadcast?: boolean;
+    readonly conflicts?: readonly string[];
+  },
+): ExitItemSpec {
+  const anchorVout = t.tx.outputs.length - 1;
+  const input = t.tx.inputs[0] as { readonly sequence: number };
+  return {
+    id: treeId(t.index),
+    kind: t.kind === 'kickoff' ? 'kickoff' : 'state',
+    label: `${t.kind} tx ${t.index} (node ${t.node})`,
+    txid: t.txid,
+    raw,
+    anchor: {
+      vout: anchorVout,
+      value: (t.tx.outputs[anchorVout] as { value: bigint }).value,
+      fee: t.fee,
+      vsize: t.vsize,
+    },
+    parent: o.parent === null ? null : treeId(o.parent),
+    ...(o.parent === null ? { parentHeight: o.fundingHeight } : {}),
+    csv: relativeLock(input.sequence),
+    locktime: 0,
+    ...(t.kind === 'state' && o.dwStep > 6 ? { emergencyAfter: o.dwStep - 6 } : {}),
+    ...(o.broadcast === false ? { broadcast: false } : {}),
+    ...(o.conflicts === undefined ? {} : { conflicts: o.conflicts }),
+  };
+}
+
+/** The signed distribution transactions a client holds, as items (top first, then its own sub). */
+export function distributionItems(
+  txs: readonly DistributionTx[],
+  raws: readonly Uint8Array[],
+  o: { readonly fundingHeight: number; readonly amount: bigint; readonly client: number },
+): ExitItemSpec[] {
+  return txs.map((t, k) => {
+    const anchorVout = t.tx.outputs.length - 1;
+    const pays = t.role !== 'top';
+    return {
+      id: `distribution ${k}`,
+      kind: 'distribution',
+      label: t.role === 'sub' ? `sub-distribution ${t.group}` : `${t.role}`,
+      txid: t.txid,
+      raw: raws[k] as Uint8Array,
+      anchor: {
+        vout: anchorVout,
+        value: (t.tx.outputs[anchorVout] as { value: bigint }).value,
+        fee: t.fee,
+        vsize: t.vsize,
+      },
+      parent: k === 0 ? null : 'distribution 0',
+      ...(k === 0 ? { parentHeight: o.fundingHeight } : {}),
+      csv: 0,
+      locktime: t.tx.locktime,
+      ...(pays ? { amount: o.amount } : {}),
+    };
+  });
+}
+
+/** The basepoint secrets a channel's owner claims with. */
+export interface ClaimSecrets {
+  /** `delayed_payment_basepoint_secret` (`to_local`). */
+  readonly delayed: Uint8Array;
+  /** `htlc_basepoint_secret` (either HTLC leaf). */
+  readonly htlc: Uint8Array;
+  /** `payment_basepoint_secret` (`to_remote`, the static key). */
+  readonly payment: Uint8Array;
+}
+
+/** Options of {@link claimItems}. */
+export interface ClaimItemsOptions {
+  /** The commitment's item id (the claims' parent). */
+  readonly parent: string;
+  /** Who claims. */
+  readonly side: Side;
+  readonly secrets: ClaimSecrets;
+  /** The preimage of an HTLC paid to `side` (undefined: not known, no success claim). */
+  readonly preimageOf: (paymentHash: string) => Uint8Array | undefined;
+  /** Where the claims pay. */
+  readonly destination: Uint8Array;
+  /** Fee rate of the claims, sat/kvB. */
+  readonly feeRate: number;
+  /** Id prefix (e.g. `client 2 ` for the LSP's claims on several channels). */
+  readonly prefix?: string;
+  /** Skip these claim kinds. */
+  readonly skip?: readonly ClaimKind[];
+}
+
+/**
+ * One claim per output of `c` that `side` can claim once it confirms, each its own transaction
+ * (so a dust output or an unknown preimage never blocks the others): `csv` the leaf's relative lock,
+ * `locktime` a timeout leaf's CLTV, `amount` what the destination receives.
+ */
+export function claimItems(c: Commitment, o: ClaimItemsOptions): ExitItemSpec[] {
+  const items: ExitItemSpec[] = [];
+  for (const { vout, kind } of claimableOutputs(c, o.side)) {
+    if (o.skip?.includes(kind)) continue;
+    const item = claimItem(c, vout, kind, o);
+    if (item !== undefined) items.push(item);
+  }
+  return items;
+}
+
+/** The claim of output `vout` of `c` (undefined: an unknown preimage, or dust after its fee). */
+export function claimItem(
+  c: Commitment,
+  vout: number,
+  kind: ClaimKind,
+  o: Omit<ClaimItemsOptions, 'skip'>,
+): ExitItemSpec | undefined {
+  const pre = o.prefix ?? '';
+  {
+    const out = c.outputs[vout];
+    let input: ClaimInput;
+    let label: string;
+    if (kind === 'to_local') {
+      input = { vout, kind, basepointSecret: o.secrets.delayed };
+      label = 'to_local claim';
+    } else if (kind === 'to_remote') {
+      input = { vout, kind, basepointSecret: o.secrets.payment };
+      label = 'to_remote claim';
+    } else {
+      const h = out as Extract<Commitment['outputs'][number], { role: 'htlc' }>;
+      if (kind === 'htlc_success') {
+        const preimage = o.preimageOf(toHex(h.paymentHash));
+        if (preimage === undefined) return undefined;
+        input = { vout, kind, basepointSecret: o.secrets.htlc, preimage };
+        label = `HTLC ${h.htlcId} success claim`;
+      } else {
+        input = { vout, kind, basepointSecret: o.secrets.htlc };
+        label = `HTLC ${h.htlcId} timeout claim (CLTV ${h.cltvExpiry})`;
+      }
+    }
+    let claim: ReturnType<typeof buildClaim>;
+    try {
+      claim = buildClaim({
+        commitment: c,
+        inputs: [input],
+        destinationScript: o.destination,
+        feeRate: o.feeRate,
+      });
+    } catch {
+      return undefined; // below dust after its fee: nothing to claim
+    }
+    return {
+      id: `${pre}${kind} ${vout}`,
+      kind: 'claim',
+      label: `${pre}${label}`,
+      txid: claim.txid,
+      raw: claim.bytes,
+      anchor: null,
+      parent: o.parent,
+      csv: claim.csv,
+      locktime: claim.tx.locktime,
+      amount: claim.amount,
+      claim: { vout, claimKind: kind, feeRate: o.feeRate, destination: Uint8Array.from(o.destination) },
+    };
+  }
+}
+
+/** What {@link rebumpClaims} needs of the role. */
+export interface RebumpClaimsOptions {
+  readonly policy: FeePolicy;
+  /** The current estimate, sat/kvB. */
+  readonly estimate: number;
+  /** The block being handled. */
+  readonly tip: number;
+  readonly txids: ReadonlySet<string>;
+  /** The commitment a claim's parent item is (undefined: not the role's to rebuild). */
+  commitmentOf(parent: string): Commitment | undefined;
+  /** Everything {@link claimItem} needs for this claim but the destination and rate. */
+  optionsOf(item: ExitItem): Omit<ClaimItemsOptions, 'skip' | 'destination' | 'feeRate'> | undefined;
+}
+
+/**
+ * Brief §7: a claim has no anchor; it is bumped by re-signing it. Every claim out since an earlier
+ * block and not confirmed in this one is re-signed at the watchtower's `nextFeeRate` over its rate
+ * (the same input and output, a larger fee: a valid replacement), before the driver sends it again.
+ */
+export function rebumpClaims(d: ExitDriver, o: RebumpClaimsOptions): void {
+  for (const it of d.record.items) {
+    const cl = it.claim;
+    if (cl === undefined || it.status !== 'broadcast' || it.lastTip === null || o.tip <= it.lastTip) continue;
+    if (o.txids.has(it.txid) || it.replaced?.some((t) => o.txids.has(t))) continue;
+    if (it.parent === null) continue;
+    const c = o.commitmentOf(it.parent);
+    const base = o.optionsOf(it);
+    if (c === undefined || base === undefined) continue;
+    const feeRate = nextFeeRate(o.policy, { estimate: o.estimate, previous: cl.feeRate, emergency: false });
+    if (feeRate <= cl.feeRate) continue;
+    const next = claimItem(c, cl.vout, cl.claimKind, { ...base, destination: cl.destination, feeRate });
+    if (next === undefined) continue;
+    d.replaceClaim(it.id, next);
+  }
+}
+
+/** A signed commitment as an item (spends the channel output of its leaf state `parent`). */
+export function commitmentItem(
+  c: Commitment,
+  raw: Uint8Array,
+  o: {
+    readonly id: string;
+    readonly label: string;
+    readonly parent: string;
+    readonly broadcast?: boolean;
+    readonly external?: boolean;
+    readonly conflicts?: readonly string[];
+  },
+): ExitItemSpec {
+  const anchor = c.outputs.find((x) => x.role === 'anchor');
+  return {
+    id: o.id,
+    kind: 'commitment',
+    label: o.label,
+    txid: c.txid,
+    raw,
+    anchor:
+      anchor === undefined ? null : { vout: anchor.vout, value: anchor.amount, fee: c.fee, vsize: c.vsize },
+    parent: o.parent,
+    csv: 0,
+    locktime: 0,
+    ...(o.broadcast === false ? { broadcast: false } : {}),
+    ...(o.external === true ? { external: true } : {}),
+    ...(o.conflicts === undefined ? {} : { conflicts: o.conflicts }),
+  };
+}
