@@ -37,8 +37,8 @@ import {
   UnexpectedMessageError,
   UnknownFactoryError,
 } from './errors.js';
-import { screenFeeUpdate } from './fees.js';
 import { onChannelGoOnChain } from './exit/clientExit.js';
+import { screenFeeUpdate } from './fees.js';
 import { onPaymentEvent, toChannelMessage, toWireMessage } from './payments.js';
 import { onChannelWatch } from './tower.js';
 

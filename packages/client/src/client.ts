@@ -51,7 +51,6 @@ import {
   PeerFaultError,
   UnexpectedMessageError,
 } from './errors.js';
-import { feeTick } from './fees.js';
 import {
   type ClientExitInfo,
   exitInfo,
@@ -60,6 +59,7 @@ import {
   onForceClose,
   restoreExits,
 } from './exit/clientExit.js';
+import { feeTick } from './fees.js';
 import type { Action, ClientInput } from './io.js';
 import { createInvoice, payInvoice, restorePayments, resumePayments } from './payments.js';
 import { type ClientPolicy, resolveClientPolicy } from './policy.js';

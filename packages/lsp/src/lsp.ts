@@ -67,8 +67,8 @@ import {
   PeerFaultError,
   UnexpectedMessageError,
 } from './errors.js';
-import { onFeeWarning, proposeFees } from './fees.js';
 import { lspExitsOnBroadcastResult, onExitFactory, resendRestored, restoreLspExits } from './exit.js';
+import { onFeeWarning, proposeFees } from './fees.js';
 import { formNow, maybeForm } from './forming.js';
 import { commitDirty, restoreForwards, resumeForwards } from './forwarding.js';
 import type { Action, LspInput, PeerId } from './io.js';
