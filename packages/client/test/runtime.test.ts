@@ -1,6 +1,7 @@
 // RoleRuntime and its executor with fake connections and a real SQLite store: the execution contract
 // (order, persist before send, a send bound to the connection of its moment), fail-stop, broadcasts
-// and fee rates.
+// and fee rates; a message sent to several peers by one call is encoded once, and a long run of sends
+// yields to the event loop.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +14,11 @@ import {
 } from '@superscalar/chain';
 import { EventQueue, Sequencer, type Store } from '@superscalar/persist';
 import { openSqliteStore } from '@superscalar/persist/sqlite';
-import type { Message } from '@superscalar/wire';
+import { type EncodedMessage, encodeMessage, type Message, preEncodeMessage } from '@superscalar/wire';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Action, RuntimeInput } from '../src/index.js';
 import { MachineFailedError, StoppedError } from '../src/index.js';
+import { YIELD_AFTER_MS } from '../src/runtime/executor.js';
 import { type PeerLink, RoleRuntime } from '../src/runtime/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'client-runtime-'));
@@ -41,6 +43,16 @@ class FakeLink implements PeerLink {
   async close(): Promise<void> {
     this.open = false;
     this.#close();
+  }
+}
+
+/** A link that takes pre-encoded messages, as `MessageLink` does. */
+class EncodingLink extends FakeLink {
+  readonly encoded: EncodedMessage[] = [];
+  sendEncoded(e: EncodedMessage): boolean {
+    if (!this.open) return false;
+    this.encoded.push(e);
+    return true;
   }
 }
 
@@ -103,6 +115,71 @@ describe('RoleRuntime', () => {
     expect(link.sent.map((m) => (m.type === 'warning' ? m.text : ''))).toEqual(['1', '2', '3']);
     await new Promise((r) => setTimeout(r, 10));
     expect(durableAtSend).toEqual([2n, 3n, 3n]);
+    await rt.stop();
+    await store.close();
+  });
+
+  it('one message object sent to several peers by one call is encoded once, for every link that can take it', async () => {
+    const { rt, store } = await runtime();
+    const [a, b, plain] = [new EncodingLink(), new EncodingLink(), new FakeLink()];
+    rt.attach('a', a);
+    rt.attach('b', b);
+    rt.attach('c', plain);
+    const all: Message = { type: 'warning', text: 'to every peer' };
+    const send = (peer: string, message: Message): Action => ({ kind: 'send', peer, message });
+    await rt.input({
+      type: 'do',
+      actions: [send('a', all), warn('a', 'a alone'), send('b', all), blob('x'), send('c', all)],
+    });
+    expect(a.encoded).toHaveLength(1);
+    expect(b.encoded).toEqual(a.encoded);
+    expect(b.encoded[0]).toBe(a.encoded[0]);
+    expect(a.encoded[0]?.message).toBe(all);
+    expect(a.encoded[0]?.bytes()).toEqual(encodeMessage(all));
+    expect(a.sent).toEqual([{ type: 'warning', text: 'a alone' }]); // one send: encoded by its link
+    expect(plain.sent).toEqual([all]); // no sendEncoded: the message itself
+    // Another call's send of the same object is that call's own.
+    await rt.input({ type: 'do', actions: [send('a', all)] });
+    expect(a.sent.at(-1)).toBe(all);
+    expect(a.encoded).toHaveLength(1);
+    // A send that carries its encoding (the LSP's proposal, encoded once per factory) uses it in any
+    // call; one whose encoding is of another message is sent from its message.
+    const pre = preEncodeMessage({ type: 'warning', text: 'encoded by the machine' });
+    await rt.input({
+      type: 'do',
+      actions: [{ kind: 'send', peer: 'a', message: pre.message, encoded: pre }],
+    });
+    await rt.input({
+      type: 'do',
+      actions: [{ kind: 'send', peer: 'b', message: pre.message, encoded: pre }],
+    });
+    expect(a.encoded.at(-1)).toBe(pre);
+    expect(b.encoded.at(-1)).toBe(pre);
+    await rt.input({ type: 'do', actions: [{ kind: 'send', peer: 'a', message: all, encoded: pre }] });
+    expect(a.sent.at(-1)).toBe(all);
+    expect(a.encoded).toHaveLength(2);
+    // A shared message with no encoding is a bug of the machine: fail-stop, nothing sent.
+    const bad = { type: 'warning', text: 5 } as unknown as Message;
+    await expect(rt.input({ type: 'do', actions: [send('a', bad), send('b', bad)] })).rejects.toSatisfy((e) =>
+      MachineFailedError.isInstance(e),
+    );
+    expect(b.encoded).toHaveLength(2);
+    await store.close();
+  });
+
+  it('a long run of sends yields to the event loop between them', async () => {
+    const { rt, store } = await runtime();
+    const link = new FakeLink();
+    rt.attach('p', link);
+    const seen: string[] = [];
+    link.onSend = (m) => {
+      seen.push(m.type === 'warning' ? m.text : m.type);
+      const t = performance.now();
+      while (performance.now() - t < YIELD_AFTER_MS + 5); // a send that takes a while
+    };
+    setImmediate(() => seen.push('other I/O'));
+    await rt.input({ type: 'do', actions: [warn('p', '1'), warn('p', '2'), warn('p', '3')] });
+    expect(seen).toEqual(['1', 'other I/O', '2', '3']);
     await rt.stop();
     await store.close();
   });

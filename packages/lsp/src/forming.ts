@@ -26,7 +26,7 @@ import {
 import { encodeTxNoWitness } from '@superscalar/tx';
 import { factoryIdOf } from '@superscalar/wire';
 import type { LspCore, LspFactory } from './_core.js';
-import { startRound } from './ceremony.js';
+import { sendPropose, startRound } from './ceremony.js';
 import { putProposal, type StoredRegistration } from './codec.js';
 import { FundingError } from './errors.js';
 
@@ -231,7 +231,6 @@ export function formFactory(core: LspCore, regs: readonly StoredRegistration[]):
   });
   core.log('info', 'factory proposed', { factoryId: idHex, clients: regs.length, amount });
   startRound(core, f);
-  for (const peer of f.participants)
-    if (core.connected.has(peer)) core.send(peer, { type: 'factory_propose', proposal, fundingTx });
+  for (const peer of f.participants) if (core.connected.has(peer)) sendPropose(core, f, peer);
   return f;
 }

@@ -11,7 +11,7 @@
  * @module
  */
 import type { Op } from '@superscalar/persist';
-import type { Message } from '@superscalar/wire';
+import type { EncodedMessage, Message } from '@superscalar/wire';
 
 /** A peer: lower-case hex of its 33-byte node public key. */
 export type PeerId = string;
@@ -58,7 +58,16 @@ export type RuntimeInput =
 export type Action =
   /** Apply these operations as one durable store update before any later action. */
   | { readonly kind: 'persist'; readonly ops: readonly Op[] }
-  | { readonly kind: 'send'; readonly peer: PeerId; readonly message: Message }
+  /**
+   * Send `message` to `peer`. `encoded`, when present, is `message` encoded once by wire's
+   * `preEncodeMessage` (a message the role sends to many peers): a runtime sends its bytes as they are.
+   */
+  | {
+      readonly kind: 'send';
+      readonly peer: PeerId;
+      readonly message: Message;
+      readonly encoded?: EncodedMessage;
+    }
   | { readonly kind: 'disconnect'; readonly peer: PeerId; readonly reason: string }
   /**
    * Broadcast a fully signed transaction; the result comes back as `broadcast_result`. With `child`:

@@ -23,10 +23,22 @@ export interface AggregateJob {
 export interface JobFault {
   /** Index of the job in the batch. */
   job: number;
-  /** Indices (in that session's signer order) of the signers whose partial signatures failed. */
+  /**
+   * Indices (in that session's signer order) of the signers to blame: those whose public nonce does
+   * not decode (`'pubnonce'`), else those whose partial signature fails or is out of range
+   * (`'psig'`); empty when nobody can be blamed.
+   */
   signers: number[];
-  /** `'psig'` for a partial signature that fails or is out of range, `'pubnonce'` for an undecodable nonce. */
-  contrib: 'psig' | 'pubnonce';
+  /**
+   * What failed: `'pubnonce'` (a signer's public nonce does not decode: BIP327 blames it), `'psig'`
+   * (a partial signature fails or is out of range), or, with every partial signature valid,
+   * `'infinite-nonce'` (the session's `R'_1 + b⋅R'_2` is infinity, so BIP327 signed with `R = G` and
+   * no signature can verify: the nonces were chosen to cancel, nobody can be blamed —
+   * `InfiniteNonceError`'s case) or `'aggnonce'` (the public nonces given are not those the session's
+   * aggregate nonce was made from: the aggregator's own mistake). Restart the session with fresh
+   * nonces in every case.
+   */
+  contrib: 'psig' | 'pubnonce' | 'infinite-nonce' | 'aggnonce';
 }
 
 /**
@@ -97,16 +109,30 @@ export function aggregateBatch(jobs: readonly AggregateJob[], rng: Rng = cryptoR
     const job = jobs[j] as AggregateJob;
     if (verifyAggregate(sigs[j] as Uint8Array, job.session.values)) continue;
     sigs[j] = undefined;
-    try {
-      faults.push({ job: j, signers: job.session.blame(job.psigs, job.pubnonces), contrib: 'psig' });
-    } catch (err) {
-      if (!(err instanceof InvalidContributionError) || err.signer === null) throw err;
-      faults.push({ job: j, signers: [err.signer], contrib: 'pubnonce' });
-    }
+    faults.push(faultOf(j, job));
   }
   if (faults.length === 0) return sigs as Uint8Array[];
   faults.sort((a, b) => a.job - b.job);
   throw new BatchAggregationError(faults, sigs);
+}
+
+/** Why job `j`'s aggregate failed: every signer's nonce and partial signature checked, one by one. */
+function faultOf(j: number, job: AggregateJob): JobFault {
+  const nonces: number[] = [];
+  const psigs: number[] = [];
+  for (let i = 0; i < job.session.size; i++) {
+    try {
+      if (!job.session.partialSigVerify(job.psigs[i] as Uint8Array, job.pubnonces[i] as Uint8Array, i))
+        psigs.push(i);
+    } catch (err) {
+      if (!(err instanceof InvalidContributionError) || err.signer !== i || err.contrib !== 'pubnonce')
+        throw err;
+      nonces.push(i);
+    }
+  }
+  if (nonces.length > 0) return { job: j, signers: nonces, contrib: 'pubnonce' };
+  if (psigs.length > 0) return { job: j, signers: psigs, contrib: 'psig' };
+  return { job: j, signers: [], contrib: job.session.nonceIsInfinite ? 'infinite-nonce' : 'aggnonce' };
 }
 
 // BIP340 batch verification over session points: Σ a_i⋅s_i⋅G − Σ a_i⋅R_i − Σ (a_i⋅e_i)⋅Q_i = 0 with

@@ -486,7 +486,7 @@ export class Session {
     if (verifyAggregate(sig, this.values)) return sig;
     const faulty = this.blame(psigs, pubnonces);
     if (faulty.length > 0) throw new InvalidContributionError(faulty[0] as number, 'psig');
-    if (this.#nonceIsInfinite()) throw new InfiniteNonceError();
+    if (this.nonceIsInfinite) throw new InfiniteNonceError();
     throw new ValueError(
       'every partial signature verifies but the aggregate does not: the public nonces do not match the aggregate nonce',
     );
@@ -502,9 +502,13 @@ export class Session {
     return out;
   }
 
-  // BIP327 replaces an infinite R' by G, after which no set of partial signatures can verify: the one
-  // cause of an aggregate failure other than nonces that are not this session's.
-  #nonceIsInfinite(): boolean {
+  /**
+   * True when the session's `R'_1 + b⋅R'_2` is the point at infinity: BIP327 then signs with the final
+   * nonce `R = G`, after which no set of partial signatures can verify — the one cause of an aggregate
+   * failure, with every partial signature valid, other than public nonces that are not this session's.
+   * (Either half of the aggregate nonce alone may be infinity, 33 zero bytes: that signs normally.)
+   */
+  get nonceIsInfinite(): boolean {
     const R1 = pointFromCompressedExt(this.#aggnonce.subarray(0, 33));
     const R2 = pointFromCompressedExt(this.#aggnonce.subarray(33, 66));
     return R1.add(mulPublic(R2, this.values.b)).is0();

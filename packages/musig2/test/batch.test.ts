@@ -1,17 +1,21 @@
 // Tree-signing helpers: the key-context cache and batch aggregation over many sessions with overlapping
-// signer sets, blaming exactly the faulty signers.
+// signer sets, blaming exactly the faulty signers; BIP327's points at infinity in aggregate nonces.
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { propertyRuns } from '../../../test-utils/index.js';
+import { propertyRuns, vectorJson } from '../../../test-utils/index.js';
+import { secretNonceFromBytes } from '../src/_internal.js';
 import {
   aggregateBatch,
   BatchAggregationError,
+  cbytes,
+  G,
   getXonlyPubkey,
   KeyAggCache,
   keyAgg,
   keySort,
   MuSig2Error,
+  mulG,
   n,
   nonceAgg,
   nonceGen,
@@ -147,4 +151,99 @@ describe('aggregateBatch', () => {
       { numRuns: runs },
     );
   }, 600_000);
+});
+
+describe('aggregateBatch: points at infinity (BIP327) and blame by index', () => {
+  // Two signers with chosen nonces (k1, k2): signer 1's halves can negate signer 0's.
+  const k = [0x1234_5678n, 0x9abc_def0n] as const;
+  const pubnonceOf = (ks: readonly bigint[]) =>
+    Uint8Array.from([...cbytes(mulG(ks[0] as bigint)), ...cbytes(mulG(ks[1] as bigint))]);
+  const secnonceOf = (ks: readonly bigint[], pk: Uint8Array) =>
+    secretNonceFromBytes(
+      Uint8Array.from([...scalarToBytes(ks[0] as bigint), ...scalarToBytes(ks[1] as bigint), ...pk]),
+    );
+  const pair = [pks[0], pks[1]] as Uint8Array[];
+  const msg = taggedHash('demo', Uint8Array.of(9));
+  /** A session of signers 0 and 1 with nonces `a` and `b`, both partial signatures, and its nonces. */
+  function job(a: readonly bigint[], b: readonly bigint[], aggnonce?: Uint8Array) {
+    const pubnonces = [pubnonceOf(a), pubnonceOf(b)];
+    const session = new Session({ aggnonce: aggnonce ?? nonceAgg(pubnonces), pubkeys: pair, msg });
+    const psigs = [
+      session.sign(secnonceOf(a, pair[0] as Uint8Array), sks[0] as Uint8Array),
+      session.sign(secnonceOf(b, pair[1] as Uint8Array), sks[1] as Uint8Array),
+    ];
+    return { session, psigs, pubnonces };
+  }
+  const batchError = (f: () => unknown): BatchAggregationError => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof BatchAggregationError) return e;
+      throw e;
+    }
+    throw new Error('expected a BatchAggregationError');
+  };
+
+  it('an aggregate nonce with one infinite half (33 zero bytes) signs and aggregates normally', () => {
+    const second = job(k, [k[0] + 5n, n - k[1]]); // Σ R_2 = infinity
+    const first = job(k, [n - k[0], k[1] + 5n]); // Σ R_1 = infinity
+    expect(nonceAgg(second.pubnonces).subarray(33)).toEqual(new Uint8Array(33));
+    expect(nonceAgg(first.pubnonces).subarray(0, 33)).toEqual(new Uint8Array(33));
+    for (const j of [second, first]) expect(j.session.nonceIsInfinite).toBe(false);
+    const sigs = aggregateBatch([second, first, ...ceremony(new KeyAggCache(), 7)]);
+    for (const [i, j] of [second, first].entries())
+      expect(schnorr.verify(sigs[i] as Uint8Array, msg, j.session.xonlyPubkey)).toBe(true);
+  });
+
+  it("R'_1 + b⋅R'_2 at infinity: BIP327 signs with R = G, nobody is blamed ('infinite-nonce'), the other jobs are signed", () => {
+    const others = ceremony(new KeyAggCache(), 8);
+    const inf = job(k, [n - k[0], n - k[1]]);
+    expect(nonceAgg(inf.pubnonces)).toEqual(new Uint8Array(66));
+    expect(inf.session.nonceIsInfinite).toBe(true);
+    expect(inf.session.values.R.equals(G)).toBe(true);
+    expect(inf.session.blame(inf.psigs, inf.pubnonces)).toEqual([]); // every partial signature verifies
+    const e = batchError(() => aggregateBatch([others[0], inf, others[1]] as never));
+    expect(e.code).toBe('MUSIG2_BATCH_FAULTS');
+    expect(e.faults).toEqual([{ job: 1, signers: [], contrib: 'infinite-nonce' }]);
+    expect(e.sigs[1]).toBeUndefined();
+    for (const i of [0, 2]) {
+      const o = others[i === 0 ? 0 : 1] as (typeof others)[number];
+      expect(schnorr.verify(e.sigs[i] as Uint8Array, o.msg, o.session.xonlyPubkey)).toBe(true);
+    }
+  });
+
+  it("valid partial signatures over nonces that are not the session's: 'aggnonce', nobody blamed", () => {
+    const other = pubnonceOf([k[0] + 1n, k[1] + 1n]);
+    const j = job(k, [k[0] + 2n, k[1] + 2n], nonceAgg([pubnonceOf(k), other]));
+    expect(j.session.blame(j.psigs, j.pubnonces)).toEqual([]);
+    expect(batchError(() => aggregateBatch([j])).faults).toEqual([
+      { job: 0, signers: [], contrib: 'aggnonce' },
+    ]);
+  });
+
+  it('blames by index every signer whose public nonce does not decode (the BIP327 nonce_agg vectors), else every bad partial signature', () => {
+    const v = vectorJson<{ pnonces: string[] }>('bip327/nonce_agg_vectors.json');
+    const invalid = [4, 5, 6].map((i) => Uint8Array.from(Buffer.from(v.pnonces[i] as string, 'hex')));
+    for (const bad of invalid) {
+      const jobs = ceremony(new KeyAggCache(), 10);
+      const root = jobs[0] as (typeof jobs)[number]; // six signers
+      // Unchecked while the aggregate verifies: the aggregator needs only the partial signatures.
+      root.pubnonces[4] = bad;
+      expect(aggregateBatch(jobs)).toHaveLength(jobs.length);
+      // Once it fails, the undecodable nonces are blamed, all of them, before any partial signature.
+      root.pubnonces[1] = bad;
+      root.psigs[3] = scalarToBytes(7n);
+      root.psigs[4] = scalarToBytes(8n);
+      const e = batchError(() => aggregateBatch(jobs));
+      expect(MuSig2Error.isInstance(e)).toBe(true);
+      expect(e.faults).toEqual([{ job: 0, signers: [1, 4], contrib: 'pubnonce' }]);
+    }
+    const jobs = ceremony(new KeyAggCache(), 11);
+    const root = jobs[0] as (typeof jobs)[number];
+    root.psigs[2] = scalarToBytes(7n);
+    root.psigs[5] = scalarToBytes(n - 1n);
+    expect(batchError(() => aggregateBatch(jobs)).faults).toEqual([
+      { job: 0, signers: [2, 5], contrib: 'psig' },
+    ]);
+  });
 });

@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { vectorJson } from '../../../test-utils/index.js';
 import { secretNonceFromBytes } from '../src/_internal.js';
 import {
+  aggregateNoncePoints,
   applyTweaks,
   bytesToInt,
+  decodePubnonce,
   deterministicSign,
   G,
   getSessionValues,
@@ -108,6 +110,21 @@ describe('BIP327 nonce_agg_vectors', () => {
   it.each(v.error_test_cases.map((c) => [c.comment, c] as const))('error case: %s', (_, c) => {
     expectVectorError(() => nonceAgg(pick(pn, c.pnonce_indices)), c.error);
   });
+  // The path of many sessions at once (factory-tree's jobs, DeterministicSign): each signer's nonce
+  // decoded once with its index for blame, then the points summed.
+  it.each(v.valid_test_cases.map((c, i) => [i, c] as const))(
+    'valid case %i, decoded per signer and summed (aggregateNoncePoints)',
+    (_, c) => {
+      const points = pick(pn, c.pnonce_indices).map((p, i) => decodePubnonce(p, i));
+      expect(toHex(aggregateNoncePoints(points))).toBe(c.expected);
+    },
+  );
+  it.each(v.error_test_cases.map((c) => [c.comment, c] as const))(
+    'error case, decoded per signer (decodePubnonce blames the index): %s',
+    (_, c) => {
+      expectVectorError(() => pick(pn, c.pnonce_indices).map((p, i) => decodePubnonce(p, i)), c.error);
+    },
+  );
 });
 
 describe('BIP327 sign_verify_vectors', () => {
@@ -164,6 +181,9 @@ describe('BIP327 sign_verify_vectors', () => {
     // "Vectors: the aggnonce is the aggregate of the given public nonces"
     expect(toHex(nonceAgg(pubnonces))).toBe(toHex(aggnonce));
     const msg = msgs[c.msg_index] as Uint8Array;
+    // An infinite aggregate nonce (both halves 33 zero bytes): BIP327's final nonce is G.
+    const R = getSessionValues({ aggnonce, pubkeys, msg }, noCache).R;
+    expect(R.equals(G)).toBe(aggnonce.every((b) => b === 0));
     const secnonce = secretNonceFromBytes(hex(v.secnonces[0] as string));
     const psig = sign(secnonce, sk, { aggnonce, pubkeys, msg }, noCache);
     expect(toHex(psig)).toBe(c.expected);

@@ -65,6 +65,37 @@ let overhead: number | undefined;
  *   `maxTotalSize` or 65,535 parts.
  */
 export function encodeFrames(msg: Message, options: EncodeFramesOptions = {}): Uint8Array[] {
+  const maxFrame = maxFrameOf(options);
+  if (msg?.type === 'fragment')
+    throw wireError('WIRE_INVALID_ARGUMENT', 'a fragment is not fragmented again', { field: 'type' });
+  const full = encodeMessage(msg, { maxSize: options.maxTotalSize ?? DEFAULT_MAX_TOTAL_SIZE });
+  return split(full, maxFrame, options.fragmentId ?? 0n);
+}
+
+/**
+ * @internal The frames that carry `full`, a message's whole encoding from `encodeMessage` (an
+ * `EncodedMessage`'s bytes): {@link encodeFrames} without encoding again. The one frame of a message
+ * that fits is `full` itself (a session encrypts a copy; nothing here or there writes to it).
+ *
+ * @throws {WireError} `WIRE_INVALID_ARGUMENT` for a `fragment` or a bad option;
+ *   `WIRE_MESSAGE_TOO_LARGE` above `maxTotalSize` or 65,535 parts.
+ */
+export function framesOf(full: Uint8Array, options: EncodeFramesOptions = {}): Uint8Array[] {
+  const maxFrame = maxFrameOf(options);
+  const messageType = ((full[0] as number) << 8) | (full[1] as number);
+  if (messageType === FRAGMENT_TYPE)
+    throw wireError('WIRE_INVALID_ARGUMENT', 'a fragment is not fragmented again', { field: 'type' });
+  const max = options.maxTotalSize ?? DEFAULT_MAX_TOTAL_SIZE;
+  if (full.length > max)
+    throw wireError(
+      'WIRE_MESSAGE_TOO_LARGE',
+      `${messageNameOf(messageType) ?? messageType} encodes to ${full.length} bytes, above ${max}`,
+      { messageType },
+    );
+  return split(full, maxFrame, options.fragmentId ?? 0n);
+}
+
+function maxFrameOf(options: EncodeFramesOptions): number {
   const maxFrame = options.maxFrameSize ?? MAX_MESSAGE_SIZE;
   if (!Number.isInteger(maxFrame) || maxFrame < 1024 || maxFrame > MAX_MESSAGE_SIZE)
     throw wireError(
@@ -74,10 +105,10 @@ export function encodeFrames(msg: Message, options: EncodeFramesOptions = {}): U
         field: 'maxFrameSize',
       },
     );
-  const fragmentId = options.fragmentId ?? 0n;
-  if (msg?.type === 'fragment')
-    throw wireError('WIRE_INVALID_ARGUMENT', 'a fragment is not fragmented again', { field: 'type' });
-  const full = encodeMessage(msg, { maxSize: options.maxTotalSize ?? DEFAULT_MAX_TOTAL_SIZE });
+  return maxFrame;
+}
+
+function split(full: Uint8Array, maxFrame: number, fragmentId: bigint): Uint8Array[] {
   if (full.length <= maxFrame) return [full];
   overhead ??= fragmentOverhead();
   const chunk = maxFrame - overhead;

@@ -10,6 +10,7 @@ export {
   MAX_BIGSIZE,
 } from './bigsize.js';
 export { type Extensible, MAX_MESSAGE_SIZE } from './codec.js';
+export { EncodedMessage, type PreEncodeOptions, preEncodeMessage } from './encoded.js';
 export {
   DecodeError,
   FragmentError,

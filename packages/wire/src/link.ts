@@ -23,8 +23,15 @@
  */
 import { type Network, type SuperscalarError, toHex } from '@superscalar/core';
 import type { Timers } from '@superscalar/noise-nk';
+import { type EncodedMessage, encodingOf } from './encoded.js';
 import { InitError, InvalidArgumentError, LinkError, PeerError, WireError } from './errors.js';
-import { DEFAULT_MAX_PARTS, DEFAULT_MAX_TOTAL_SIZE, encodeFrames, Reassembler } from './fragment.js';
+import {
+  DEFAULT_MAX_PARTS,
+  DEFAULT_MAX_TOTAL_SIZE,
+  encodeFrames,
+  framesOf,
+  Reassembler,
+} from './fragment.js';
 import { signIdentity, verifyIdentity } from './identity.js';
 import { decodeMessage, type Message, type SizeLimits } from './message.js';
 import { type Init, PROTOCOL_VERSION, pongFor } from './messages/setup.js';
@@ -255,10 +262,28 @@ export class MessageLink {
    */
   send(message: Message): boolean {
     if (!this.isOpen) return false;
-    const frames = encodeFrames(message, {
-      fragmentId: this.#fragmentId++,
-      maxTotalSize: this.#o.maxTotalSize,
-    });
+    return this.#sendFrames(
+      encodeFrames(message, { fragmentId: this.#fragmentId++, maxTotalSize: this.#o.maxTotalSize }),
+    );
+  }
+
+  /**
+   * {@link send} for a message already encoded by `preEncodeMessage`: its bytes go out as they are
+   * (cut into fragments with this link's own fragment id when they exceed one frame), so one encoding
+   * serves every peer a message is broadcast to.
+   *
+   * @throws {WireError} `WIRE_INVALID_ARGUMENT` (not made by `preEncodeMessage`, or a `fragment`),
+   *   `WIRE_MESSAGE_TOO_LARGE` (above `maxTotalSize`); nothing was sent.
+   */
+  sendEncoded(encoded: EncodedMessage): boolean {
+    const full = encodingOf(encoded);
+    if (!this.isOpen) return false;
+    return this.#sendFrames(
+      framesOf(full, { fragmentId: this.#fragmentId++, maxTotalSize: this.#o.maxTotalSize }),
+    );
+  }
+
+  #sendFrames(frames: readonly Uint8Array[]): boolean {
     for (const f of frames) this.#write(f);
     if (this.#queued > this.#o.maxSendBufferBytes)
       this.#fault(

@@ -5,6 +5,7 @@ import { toHex } from '@superscalar/core';
 import { accept, connect, type NoiseSession } from '@superscalar/noise-nk';
 import { FakeTimers, memoryChannelPair } from '@superscalar/noise-nk/test';
 import { describe, expect, it } from 'vitest';
+import { sampleFactoryPropose } from '../scripts/_samples.js';
 import {
   DecodeError,
   decodeMessage,
@@ -12,9 +13,11 @@ import {
   InitError,
   type LinkError,
   type LinkOptions,
+  type LinkSession,
   type Message,
   MessageLink,
   PeerError,
+  preEncodeMessage,
   signIdentity,
   unknownRequiredFeature,
   WireError,
@@ -265,5 +268,114 @@ describe('MessageLink: once open', () => {
     x.writeResult = false; // the transport stops taking bytes: sends wait for a drain that never comes
     for (let i = 0; i < 5 && lx.isOpen; i++) lx.send({ type: 'warning', text: 'y'.repeat(3000) });
     expect(((await lx.closed) as LinkError).code).toBe('WIRE_SEND_BUFFER_FULL');
+  });
+});
+
+describe('MessageLink: sendEncoded (one encoding, many links)', () => {
+  /** A client link and an LSP link whose session records every frame the LSP sends. */
+  async function spied() {
+    const timers = new FakeTimers();
+    const { client, lsp } = await sessions(timers);
+    const frames: Uint8Array[] = [];
+    const session: LinkSession = {
+      get handshakeHash() {
+        return lsp.handshakeHash;
+      },
+      get remoteStatic() {
+        return lsp.remoteStatic;
+      },
+      send: (m) => {
+        frames.push(m.slice());
+        return lsp.send(m);
+      },
+      receive: () => lsp.receive(),
+      close: () => lsp.close(),
+      destroy: () => lsp.destroy(),
+    };
+    const [c, l] = await Promise.all([
+      MessageLink.open(client, { role: 'initiator', nodeSecret: CLIENT_KEY, ...base(timers) }),
+      MessageLink.open(session, { role: 'responder', ...base(timers) }),
+    ]);
+    const got: Message[] = [];
+    c.start((m) => got.push(m));
+    l.start(() => undefined);
+    frames.length = 0; // the init
+    return { c, l, got, frames };
+  }
+
+  it('sends the same frames as send(), each link numbering its own fragments, and the peer decodes it', async () => {
+    const propose = sampleFactoryPropose(1024); // about 109 kB: two fragments
+    const encoded = preEncodeMessage(propose);
+    expect(encoded.type).toBe('factory_propose');
+    expect(encoded.bytes()).toEqual(encodeMessage(propose, { maxSize: 1 << 22 }));
+    const [a, b] = [await spied(), await spied()];
+    expect(a.l.send(propose)).toBe(true);
+    expect(b.l.sendEncoded(encoded)).toBe(true);
+    expect(b.frames.length).toBe(2);
+    expect(b.frames).toEqual(a.frames);
+    // The next message of a link is its fragment id 1; the bytes of the message are the same.
+    expect(b.l.sendEncoded(encoded)).toBe(true);
+    const ids = b.frames.map((f) => (decodeMessage(f) as Extract<Message, { type: 'fragment' }>).fragmentId);
+    expect(ids).toEqual([0n, 0n, 1n, 1n]);
+    await settle(80);
+    expect(b.got).toEqual([propose, propose]);
+    expect(a.got).toEqual([propose]);
+  });
+
+  it('sends what was checked: a later change to the message is not sent; forged or oversized throws, sending nothing', async () => {
+    const key = secp256k1.getPublicKey(new Uint8Array(32).fill(7), true);
+    const msg = {
+      type: 'channel_ready' as const,
+      channelId: new Uint8Array(32).fill(1),
+      nextPerCommitmentPoint: key,
+      verificationNonce: new Uint8Array([
+        ...secp256k1.getPublicKey(new Uint8Array(32).fill(8), true),
+        ...secp256k1.getPublicKey(new Uint8Array(32).fill(9), true),
+      ]),
+    };
+    const encoded = preEncodeMessage(msg);
+    const bytes = encoded.bytes();
+    key[0] = 0x05; // no longer a point: a fresh encode would refuse it
+    encoded.bytes()[1] = 0xff; // bytes() is a copy
+    expect(() => encodeMessage(msg)).toThrow(WireError);
+    const { l, got, frames } = await spied();
+    expect(l.sendEncoded(encoded)).toBe(true);
+    expect(frames).toEqual([bytes]);
+    await settle();
+    expect(got.map((m) => m.type)).toEqual(['channel_ready']);
+
+    const forged = Object.create(Object.getPrototypeOf(encoded)) as typeof encoded;
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return WireError.isInstance(e) ? e.code : 'other';
+      }
+      return 'none';
+    };
+    expect(code(() => l.sendEncoded(forged))).toBe('WIRE_INVALID_ARGUMENT');
+    const Ctor = encoded.constructor as new (...a: unknown[]) => unknown;
+    expect(code(() => new Ctor(Symbol('EncodedMessage'), msg, bytes))).toBe('WIRE_INVALID_ARGUMENT');
+    expect(code(() => preEncodeMessage({ ...msg, channelId: new Uint8Array(31) }))).toBe(
+      'WIRE_INVALID_ARGUMENT',
+    );
+    const big = preEncodeMessage({ type: 'warning', text: 'x'.repeat(2 << 20) });
+    expect(code(() => l.sendEncoded(big))).toBe('WIRE_MESSAGE_TOO_LARGE');
+    expect(code(() => preEncodeMessage({ type: 'warning', text: 'xy' }, { maxSize: 5 }))).toBe(
+      'WIRE_MESSAGE_TOO_LARGE',
+    );
+    const frag = preEncodeMessage({
+      type: 'fragment',
+      fragmentId: 0n,
+      messageType: 1,
+      part: 0,
+      parts: 2,
+      totalLength: 300,
+      data: new Uint8Array(10),
+    });
+    expect(code(() => l.sendEncoded(frag))).toBe('WIRE_INVALID_ARGUMENT');
+    expect(frames.length).toBe(1);
+    await l.close();
+    expect(l.sendEncoded(encoded)).toBe(false);
   });
 });

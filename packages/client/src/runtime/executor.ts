@@ -9,15 +9,53 @@
  * message is dropped — it never goes to a newer connection the machine has not been told about yet.
  * A failed persist stops everything after it (fail-stop).
  *
+ * **Broadcasts**: a send that carries its message already encoded (`encoded`, by wire's
+ * `preEncodeMessage`: the LSP's `factory_propose`, O(N) points, encoded once per factory) hands those
+ * bytes to each link that has `sendEncoded`; so do the sends of one `handle` call that carry the same
+ * message object (a close's `close_propose` to every client), encoded once at the first of them.
+ * Either way every point is checked once, not once per peer. A send never waits for its peer (a link buffers what the peer has not read yet), and
+ * after {@link YIELD_AFTER_MS} of work without a pause the executor yields to the event loop before
+ * its next action, so a long run of sends never holds up the other connections' I/O.
+ *
  * @module
  */
 import type { Sequencer } from '@superscalar/persist';
+import { type EncodedMessage, type Message, preEncodeMessage } from '@superscalar/wire';
 import type { Action } from '../io.js';
 import type { PeerLink } from './types.js';
 
+/** One encoding shared by the sends of one call that carry the same message (made at the first). */
+type Shared = { encoded: EncodedMessage | undefined };
+
 type Item =
-  | { readonly kind: 'action'; readonly action: Action; readonly link: PeerLink | undefined }
+  | {
+      readonly kind: 'action';
+      readonly action: Action;
+      readonly link: PeerLink | undefined;
+      readonly shared?: Shared;
+    }
   | { readonly kind: 'done'; readonly resolve: () => void; readonly reject: (e: unknown) => void };
+
+/** Work without a pause, ms, after which the executor lets the event loop run before its next action. */
+export const YIELD_AFTER_MS = 20;
+
+const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resolve) =>
+    typeof globalThis.setImmediate === 'function' ? globalThis.setImmediate(resolve) : setTimeout(resolve, 0),
+  );
+
+/** The message objects that several sends of `actions` carry, each with its (future) encoding. */
+function sharedSends(actions: readonly Action[]): Map<Message, Shared> | undefined {
+  const seen = new Set<Message>();
+  let shared: Map<Message, Shared> | undefined;
+  for (const a of actions) {
+    if (a.kind !== 'send') continue;
+    if (!seen.has(a.message)) seen.add(a.message);
+    else if (shared === undefined) shared = new Map([[a.message, { encoded: undefined }]]);
+    else if (!shared.has(a.message)) shared.set(a.message, { encoded: undefined });
+  }
+  return shared;
+}
 
 /** What the executor needs from its runtime. */
 export interface ExecutorDeps {
@@ -53,10 +91,14 @@ export class ActionExecutor {
    */
   enqueue(actions: readonly Action[]): Promise<void> {
     if (this.#failed !== undefined) return Promise.reject(this.#failed);
+    const shared = sharedSends(actions);
     for (const action of actions) {
       const link =
         action.kind === 'send' || action.kind === 'disconnect' ? this.#deps.linkOf(action.peer) : undefined;
-      this.#queue.push({ kind: 'action', action, link });
+      const one = action.kind === 'send' ? shared?.get(action.message) : undefined;
+      this.#queue.push(
+        one === undefined ? { kind: 'action', action, link } : { kind: 'action', action, link, shared: one },
+      );
     }
     const done = new Promise<void>((resolve, reject) => this.#queue.push({ kind: 'done', resolve, reject }));
     void this.#drain();
@@ -81,6 +123,7 @@ export class ActionExecutor {
   async #drain(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
+    let since = performance.now();
     try {
       while (this.#failed === undefined && this.#head < this.#queue.length) {
         const item = this.#queue[this.#head] as Item;
@@ -110,20 +153,32 @@ export class ActionExecutor {
             return; // the failure was reported by the persist's own handler
           }
           if (this.#failed !== undefined) return;
+          since = performance.now();
         }
-        this.#run(a, item.link);
+        this.#run(a, item.link, item.shared);
+        if (performance.now() - since >= YIELD_AFTER_MS) {
+          await yieldToEventLoop();
+          since = performance.now();
+        }
       }
     } finally {
       this.#running = false;
     }
   }
 
-  #run(a: Exclude<Action, { kind: 'persist' }>, link: PeerLink | undefined): void {
+  #run(a: Exclude<Action, { kind: 'persist' }>, link: PeerLink | undefined, shared?: Shared): void {
     switch (a.kind) {
       case 'send': {
         let sent = false;
         try {
-          sent = link?.send(a.message) ?? false;
+          if (link === undefined) sent = false;
+          else if (link.sendEncoded === undefined) sent = link.send(a.message);
+          else if (a.encoded !== undefined && a.encoded.message === a.message)
+            sent = link.sendEncoded(a.encoded);
+          else if (shared !== undefined) {
+            shared.encoded ??= preEncodeMessage(a.message);
+            sent = link.sendEncoded(shared.encoded);
+          } else sent = link.send(a.message);
         } catch (e) {
           this.#deps.fail(e); // a message with no encoding: a bug in the machine
           return;

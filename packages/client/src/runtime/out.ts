@@ -6,7 +6,7 @@
  * @module
  */
 import type { Op } from '@superscalar/persist';
-import type { Message } from '@superscalar/wire';
+import type { EncodedMessage, Message } from '@superscalar/wire';
 import type { Action, PeerId } from '../io.js';
 
 export class Out {
@@ -22,6 +22,11 @@ export class Out {
 
   send(peer: PeerId, message: Message): void {
     this.actions.push({ kind: 'send', peer, message });
+  }
+
+  /** Sends a message encoded once for many peers (`preEncodeMessage`): the same bytes to each. */
+  sendEncoded(peer: PeerId, encoded: EncodedMessage): void {
+    this.actions.push({ kind: 'send', peer, message: encoded.message, encoded });
   }
 
   disconnect(peer: PeerId, reason: string): void {

@@ -9,7 +9,7 @@ import type { BlockFollower, Broadcaster, FeeEstimator, FeePurpose, FollowFrom }
 import type { Clock, Logger } from '@superscalar/core';
 import type { EventQueue, Sequencer } from '@superscalar/persist';
 import type { Wallet } from '@superscalar/wallet';
-import type { Message } from '@superscalar/wire';
+import type { EncodedMessage, Message } from '@superscalar/wire';
 import type { Action, FeeRates, RuntimeInput } from '../io.js';
 
 /**
@@ -37,6 +37,12 @@ export interface PeerLink {
   start(onMessage: (message: Message) => void): void;
   /** Sends one message; false when the connection is gone (the message is dropped). */
   send(message: Message): boolean;
+  /**
+   * Optional: sends a message encoded once by `preEncodeMessage` (`MessageLink` has it). The runtime
+   * uses it for a message object that one `handle` call sends to several peers; without it, `send`
+   * gets `encoded.message`.
+   */
+  sendEncoded?(encoded: EncodedMessage): boolean;
   /** Closes the connection cleanly. */
   close(): Promise<void>;
   /** Resolves once the connection is closed, whatever the reason. */
