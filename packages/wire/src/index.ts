@@ -78,6 +78,7 @@ export type {
   AdvanceNonces,
   AdvancePropose,
   AdvancePsigs,
+  AdvanceRequestMessage,
   AdvanceTxAggNonce,
   AdvanceTxKind,
   AdvanceTxNonce,
