@@ -26,6 +26,11 @@ export interface ClientPolicy {
   readonly reRegister?: boolean;
   /** Largest cooperative close fee rate signed, sat/kvB (default 100,000): the fee comes out of the LSP's output, but a close that never confirms ties the client up. */
   readonly maxCloseFeeRate?: number;
+  /**
+   * The largest liquidity fee (msat) the client pays in an advance it did not request itself
+   * (default 0: it pays only what its own `request_advance` offered).
+   */
+  readonly maxLiquidityFeeMsat?: bigint;
 }
 
 /** {@link ClientPolicy} with every default filled in. */
@@ -37,6 +42,12 @@ function int(v: unknown, name: string, min: number, max: number): number {
       `policy.${name}`,
       `expected an integer in ${min}..${max}, got ${String(v)}`,
     );
+  return v;
+}
+
+function msatOf(v: unknown, name: string): bigint {
+  if (typeof v !== 'bigint' || v < 0n)
+    throw new InvalidArgumentError(`policy.${name}`, 'expected msat (a bigint ≥ 0)');
   return v;
 }
 
@@ -62,5 +73,6 @@ export function resolveClientPolicy(policy: ClientPolicy = {}): ResolvedClientPo
     maxProposalBehind: int(p.maxProposalBehind ?? 6, 'maxProposalBehind', 0, 1_000),
     reRegister: p.reRegister ?? true,
     maxCloseFeeRate: int(p.maxCloseFeeRate ?? 100_000, 'maxCloseFeeRate', 1000, 100_000_000),
+    maxLiquidityFeeMsat: msatOf(p.maxLiquidityFeeMsat ?? 0n, 'maxLiquidityFeeMsat'),
   });
 }

@@ -7,6 +7,7 @@
  */
 import type { Network } from '@superscalar/core';
 import { type Placement, type Proposal, proposalDefaults } from '@superscalar/factory-tree';
+import { type LspAdvancePolicy, type ResolvedAdvancePolicy, resolveAdvancePolicy } from './advancePolicy.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** The factory's parameters (brief §2); each one absent takes `proposalDefaults(network)`'s value. */
@@ -81,6 +82,8 @@ export interface LspPolicy extends FactoryParameters {
    * that is open; default: grant.
    */
   readonly acceptCloseRequest?: (request: CloseRequest) => boolean;
+  /** State advances (brief §5): quiescence deadline, liquidity fees, granting client requests. */
+  readonly advance?: LspAdvancePolicy;
 }
 
 /** A client's request to close a factory, as {@link LspPolicy.acceptCloseRequest} sees it. */
@@ -94,9 +97,10 @@ export interface CloseRequest {
 }
 
 /** {@link LspPolicy} with every default filled in. */
-export type ResolvedLspPolicy = Required<Omit<LspPolicy, 'levelArity' | 'maxBalance'>> & {
+export type ResolvedLspPolicy = Required<Omit<LspPolicy, 'levelArity' | 'maxBalance' | 'advance'>> & {
   readonly levelArity: readonly number[] | undefined;
   readonly maxBalance: bigint | undefined;
+  readonly advance: ResolvedAdvancePolicy;
 };
 
 function int(v: unknown, name: string, min: number, max: number): number {
@@ -176,5 +180,6 @@ export function resolveLspPolicy(network: Network, policy: LspPolicy = {}): Reso
     lStockCsv: int(p.lStockCsv ?? d.lStockCsv, 'lStockCsv', 1, 65_535),
     toSelfDelay: int(p.toSelfDelay ?? d.toSelfDelay, 'toSelfDelay', 1, 65_535),
     htlcBudget: int(p.htlcBudget ?? d.htlcBudget, 'htlcBudget', 0, 65_535),
+    advance: resolveAdvancePolicy(p.advance),
   });
 }
