@@ -5,6 +5,7 @@
 // path transaction is in a mempool or on chain (§5.1), and a client's refusal of a fee it did not agree to.
 import type { ClientEvent } from '@superscalar/client';
 import { fromHex, toHex } from '@superscalar/core';
+import { buildTree, signedTxBytes } from '@superscalar/factory-tree';
 import type { Lsp, LspEvent, LspFactoryInfo } from '@superscalar/lsp';
 import { decodeTx } from '@superscalar/tx';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -47,6 +48,7 @@ async function invoiceOf(w: World, payee: RoleNode, amountMsat: bigint): Promise
   return (list[list.length - 1] as { invoice: string }).invoice;
 }
 
+const indexOf = (c: RoleNode) => clientOf(c).factories()[0]?.clientIndex as number;
 const balanceOf = (c: RoleNode) => clientOf(c).factories()[0]?.channel.balances?.clientMsat as bigint;
 
 describe('per-leaf advance over the wire (brief §5.1)', () => {
@@ -109,4 +111,120 @@ describe('per-leaf advance over the wire (brief §5.1)', () => {
       expect(tx.outputs.find((o) => toHex(o.script) === script)?.value).toBe(balances[i]);
     }
   });
+
+  it('a liquidity sale a client asks for: capacity up by the L-stock, the fee moves to the LSP, payments flow', async () => {
+    world = await World.create({ seed: 'adv-sale', clients: 2 });
+    const w = world;
+    const f = await openFactory(w);
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    const lspBefore = lsp(w).factory(f.factoryId)?.channels[indexOf(a)]?.balances?.lspMsat as bigint;
+    // A fee above what it offers is refused by the LSP's policy: nothing happens.
+    await w.command(a, { type: 'request_advance', factoryId: fromHex(f.factoryId), capacity: 25_000n });
+    expect((await eventsOf(w.lsp, 'AdvanceRequested'))[0]?.accepted).toBe(false);
+    expect(await eventsOf(w.lsp, 'AdvanceCompleted')).toHaveLength(0);
+    // 5,000 sats more: 1,000 sat base + 1 % of 5,000 sat = 1,050,000 msat.
+    await w.command(a, {
+      type: 'request_advance',
+      factoryId: fromHex(f.factoryId),
+      capacity: 25_000n,
+      maxLiquidityFeeMsat: 2_000_000n,
+    });
+    const done = await eventsOf(w.lsp, 'AdvanceCompleted');
+    expect(done).toHaveLength(1);
+    const d = done[0] as Ev<'AdvanceCompleted'>;
+    expect(d.purpose).toBe('client_request');
+    expect(d.feesMsat).toBe(1_050_000n);
+    const ia = indexOf(a);
+    expect(d.channels).toContainEqual({ clientIndex: ia, capacity: 25_000n, liquidityFeeMsat: 1_050_000n });
+    expect(d.channels).toContainEqual({ clientIndex: 1 - ia, capacity: 20_000n, liquidityFeeMsat: 0n });
+    const ce = (await eventsOf(a, 'AdvanceCompleted'))[0] as Ev<'AdvanceCompleted'>;
+    expect(ce.capacity).toBe(25_000n);
+    expect(ce.liquidityFeeMsat).toBe(1_050_000n);
+    expect(balanceOf(a)).toBe(10_000_000n - 1_050_000n);
+    expect(lsp(w).factory(f.factoryId)?.channels[ia]?.balances?.lspMsat).toBe(
+      lspBefore + 5_000_000n + 1_050_000n,
+    );
+    expect(((await eventsOf(b, 'AdvanceCompleted'))[0] as Ev<'AdvanceCompleted'>).liquidityFeeMsat).toBe(0n);
+    // Payments flow on the resized channel.
+    const inv = await invoiceOf(w, a, 9_000_000n);
+    await w.command(b, { type: 'pay_invoice', invoice: inv });
+    expect(await eventsOf(a, 'PaymentReceived')).toHaveLength(1);
+    expect(balanceOf(a)).toBe(10_000_000n - 1_050_000n + 9_000_000n);
+  });
+
+  it("the LSP's liquidity sale with a fee the client did not agree to is refused (typed), nothing changes", async () => {
+    world = await World.create({ seed: 'adv-refuse', clients: 2 });
+    const w = world;
+    const f = await openFactory(w);
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    const ia = indexOf(a);
+    await advanceLeaf(w, f, 0, {
+      allocations: new Map([[ia, 24_000n]]),
+      liquidityFeesMsat: new Map([[ia, 500_000n]]),
+    });
+    expect(await eventsOf(w.lsp, 'AdvanceCompleted')).toHaveLength(0);
+    const failed = await eventsOf(w.lsp, 'AdvanceFailed');
+    expect(failed.map((e) => e.reason)).toEqual(['refused']);
+    const refused = await eventsOf(a, 'AdvanceFailed');
+    expect(refused.map((e) => [e.reason, e.code])).toEqual([['refused', 'CLIENT_ADVANCE_REFUSED']]);
+    expect(clientOf(a).factories()[0]?.advance?.counter ?? 0).toBe(0);
+    // Nothing changed: the channels pay as before, and the next advance (no fee) goes through.
+    const inv = await invoiceOf(w, b, 1_000_000n);
+    await w.command(a, { type: 'pay_invoice', invoice: inv });
+    expect(await eventsOf(b, 'PaymentReceived')).toHaveLength(1);
+    await advanceLeaf(w, f, 0, { allocations: new Map([[ia, 24_000n]]) });
+    const d = (await eventsOf(w.lsp, 'AdvanceCompleted'))[0] as Ev<'AdvanceCompleted'>;
+    // The abandoned attempt's counter (1) is retired: the new state takes c = 2 (brief §5.3).
+    expect(d.counters).toEqual({ superseded: [0], created: [2] });
+    expect(d.channels.find((c) => c.clientIndex === ia)?.capacity).toBe(24_000n);
+  });
+
+  it('an exhausted leaf at the root raises FactoryExhausted (rotate); the refusal is typed', async () => {
+    world = await World.create({ seed: 'adv-exhaust', clients: 2 });
+    const w = world;
+    const f = await openFactory(w);
+    const K = f.proposal.dw.K;
+    for (let i = 0; i < K - 1; i++) await advanceLeaf(w, f, 0);
+    expect(await eventsOf(w.lsp, 'AdvanceCompleted')).toHaveLength(K - 1);
+    await advanceLeaf(w, f, 0);
+    expect(await eventsOf(w.lsp, 'FactoryExhausted')).toHaveLength(1);
+    const refused = (await eventsOf(w.lsp, 'CommandRefused')).map((e) => e.code);
+    expect(refused).toEqual(['LSP_ADVANCE_REFUSED']);
+  });
+
+  it('refuses to advance while a path transaction is in a mempool or on chain (brief §5.1)', async () => {
+    world = await World.create({ seed: 'adv-published', clients: 2 });
+    const w = world;
+    const f = await openFactory(w);
+    const [a] = w.clients as [RoleNode];
+    const path = clientOf(a).signedPath(f.factoryId) ?? [];
+    const kickoff = path[0] as { txid: string };
+    await w.command(w.lsp, { type: 'mempool_txids', txids: [kickoff.txid] });
+    await advanceLeaf(w, f, 0);
+    let refused = await eventsOf(w.lsp, 'CommandRefused');
+    expect(refused.map((e) => e.code)).toEqual(['LSP_ADVANCE_PATH_PUBLISHED']);
+    // On chain: the root kickoff confirmed (broadcast by a client, say).
+    world = await World.create({ seed: 'adv-published-2', clients: 2 });
+    const w2 = world;
+    await w.close();
+    const f2 = await openFactory(w2);
+    const [a2] = w2.clients as [RoleNode];
+    const kickoff2 = (clientOf(a2).signedPath(f2.factoryId) ?? [])[0] as { txid: string };
+    w2.chain.broadcastSync(signedKickoff(a2, f2));
+    await w2.mine(1);
+    expect((await w2.chain.getTransaction(kickoff2.txid)).confirmation).toBeDefined();
+    await advanceLeaf(w2, f2, 0);
+    refused = await eventsOf(w2.lsp, 'CommandRefused');
+    expect(refused.map((e) => e.code)).toEqual(['LSP_ADVANCE_PATH_PUBLISHED']);
+    expect(await eventsOf(w2.lsp, 'AdvanceCompleted')).toHaveLength(0);
+  });
 });
+
+/** The signed root kickoff of a factory (rebuilt from the proposal, with a client's stored signature). */
+function signedKickoff(c: RoleNode, f: LspFactoryInfo): Uint8Array {
+  const k = (clientOf(c).signedPath(f.factoryId) ?? [])[0] as { txid: string; signature: Uint8Array };
+  const tree = buildTree(f.proposal);
+  const t = tree.txs.find((x) => x.txid === k.txid);
+  if (t === undefined) throw new Error(`no tree transaction ${k.txid}`);
+  return signedTxBytes(t, k.signature);
+}

@@ -121,6 +121,8 @@ export interface ClientAdvanceState {
   requested: { readonly capacity: bigint; readonly maxLiquidityFeeMsat: bigint } | null;
   /** Memory only: the connection on which the LSP's `factory_reestablish` was last received. */
   lspSeenOn: number;
+  /** Memory only: the connection on which the client sent its reconnection `factory_reestablish`. */
+  sentOn: number;
   /** Memory only: the channel's reconnection waits for `advance_done`. */
   deferredConnect: boolean;
   /** Memory only: txids of its path seen in a block (§5.1). */
@@ -147,6 +149,7 @@ function stateOf(f: ClientFactory): ClientAdvanceState {
       current: null,
       requested: null,
       lspSeenOn: -1,
+      sentOn: -1,
       deferredConnect: false,
       onChain: new Set(),
     };
@@ -205,6 +208,7 @@ export function restoreClientAdvances(core: ClientCore, byKey: ReadonlyMap<strin
       current: null,
       requested: null,
       lspSeenOn: -1,
+      sentOn: -1,
       deferredConnect: false,
       onChain: new Set(),
     };
@@ -316,6 +320,12 @@ export function clientReestablishMessage(f: ClientFactory): FactoryReestablish {
       ? {}
       : { advance: { advanceId: a.lastComplete, step: 'complete' as const } }),
   };
+}
+
+/** The client's `factory_reestablish` at a (re)connection (hook): the LSP's answer is expected. */
+export function reestablishOnConnect(core: ClientCore, f: ClientFactory): FactoryReestablish {
+  stateOf(f).sentOn = core.connection;
+  return clientReestablishMessage(f);
 }
 
 /** Abandons the advance in flight (nothing of it counts; the channel leaves quiescence). */
@@ -671,7 +681,8 @@ export function advanceOnDisconnect(core: ClientCore, f: ClientFactory): void {
  */
 export function advanceOnReestablish(core: ClientCore, f: ClientFactory, m: FactoryReestablish): boolean {
   const a = stateOf(f);
-  const notice = a.lspSeenOn === core.connection;
+  // The LSP's answer to our reconnection message comes once per connection; any other is a notice.
+  const notice = a.lspSeenOn === core.connection || a.sentOn !== core.connection;
   a.lspSeenOn = core.connection;
   const lspLast = m.advance?.advanceId ?? 0;
   const c = a.current;

@@ -16,7 +16,7 @@
 import { toHex } from '@superscalar/core';
 import type { FactoryReestablish } from '@superscalar/wire';
 import type { ClientCore, ClientFactory } from './_core.js';
-import { advanceOnDisconnect, advanceOnReestablish, clientReestablishMessage } from './advance.js';
+import { advanceOnDisconnect, advanceOnReestablish, reestablishOnConnect } from './advance.js';
 import { endCeremony, sendNonces } from './ceremony.js';
 import { channelSetupMessage, discardChannel, drive } from './channels.js';
 import { closeOnDisconnect, closeReestablishRecord, sendCloseRequest } from './closing.js';
@@ -53,7 +53,7 @@ export function onPeerConnected(core: ClientCore, peer: string): void {
         ceremony: { attempt: f.attempt, step: clientStep(f) },
       });
     else if (f.phase === 'open') {
-      core.send(clientReestablishMessage(f));
+      core.send(reestablishOnConnect(core, f));
       if (f.closeRequested) sendCloseRequest(core, f);
     } else if (f.phase === 'closing')
       core.send({

@@ -44,6 +44,7 @@ import { fromHex, toHex } from '@superscalar/core';
 import {
   type AdvancePlan,
   type AdvanceRecord,
+  abandonPlan,
   advanceCounters,
   advanceRecord,
   decodeFactory,
@@ -153,6 +154,8 @@ export interface LspAdvanceState {
   session: Session | null;
   /** Memory only: the replayed plans of completed advances, by advance id (for resends). */
   plans: Map<number, AdvancePlan>;
+  /** Memory only: clients sent the LSP's reconnection `factory_reestablish`, whose own is still due. */
+  readonly expecting: Set<number>;
 }
 
 const enc = new TextEncoder();
@@ -170,6 +173,7 @@ function stateOf(f: LspFactory): LspAdvanceState {
       inMempool: new Set(),
       session: null,
       plans: new Map(),
+      expecting: new Set(),
     };
   return f.advance;
 }
@@ -367,8 +371,12 @@ export function onAdvanceRequest(core: LspCore, peer: PeerId, m: AdvanceRequestM
   }
 }
 
-/** The leaves an advance of `leaf` re-signs (dw-counter's `created`), or the typed refusal. */
-function createdLeaves(core: LspCore, f: LspFactory, leaf: number): { leaves: number[]; node: number } {
+/**
+ * The leaves an advance of `leaf` re-signs (dw-counter's `created`), or null when its DW subtree is
+ * exhausted: then `FactoryExhausted` and the refusal are journalled here (a thrown refusal would
+ * discard the event with the input's other actions).
+ */
+function createdLeaves(core: LspCore, f: LspFactory, leaf: number, command: string): number[] | null {
   const tree = currentTree(f);
   try {
     const counters = advanceCounters(tree, leaf);
@@ -376,19 +384,19 @@ function createdLeaves(core: LspCore, f: LspFactory, leaf: number): { leaves: nu
       leaf,
       poisonHashes: new Map(counters.map((c) => [c, new Uint8Array(32)])),
     });
-    return { leaves: plan.dw.created.map((c) => c.leaf), node: plan.dw.advancedNode };
+    return plan.dw.created.map((c) => c.leaf);
   } catch (e) {
-    if ((e as { code?: unknown })?.code === 'DW_EXHAUSTED') {
-      const topNode = (e as { topNode?: number }).topNode ?? -1;
-      core.event({ kind: 'FactoryExhausted', factoryId: f.idHex, leaf, topNode });
-      core.log('warn', 'factory exhausted: rotate it', { factoryId: f.idHex, leaf, topNode });
-      throw new AdvanceRefusedError(
-        'exhausted',
-        `leaf ${leaf}: every DW layer of its subtree is at its last state; rotate the factory`,
-        { cause: e },
-      );
-    }
-    throw e;
+    if ((e as { code?: unknown })?.code !== 'DW_EXHAUSTED') throw e;
+    const topNode = (e as { topNode?: number }).topNode ?? -1;
+    const err = new AdvanceRefusedError(
+      'exhausted',
+      `leaf ${leaf}: every DW layer of its subtree is at its last state; rotate the factory`,
+      { cause: e },
+    );
+    core.event({ kind: 'FactoryExhausted', factoryId: f.idHex, leaf, topNode });
+    core.event({ kind: 'CommandRefused', command, code: err.code, message: err.message });
+    core.log('warn', 'factory exhausted: rotate it', { factoryId: f.idHex, leaf, topNode });
+    return null;
   }
 }
 
@@ -432,7 +440,16 @@ function start(
   const L = tree.layout.leafClients.length;
   if (!Number.isInteger(r.leaf) || r.leaf < 0 || r.leaf >= L)
     throw new InvalidArgumentError('command.leaf', `expected a leaf in 0..${L - 1}`);
-  const { leaves } = createdLeaves(core, f, r.leaf);
+  const leaves = createdLeaves(core, f, r.leaf, r.requestedBy === null ? 'advance_leaf' : 'advance_request');
+  if (leaves === null) {
+    if (r.requestedBy !== null)
+      core.send(r.requestedBy, {
+        type: 'warning',
+        factoryId: f.id,
+        text: 'advance request refused: the factory is exhausted',
+      });
+    return;
+  }
   checkUnpublished(f, leaves);
   const clients = leaves.flatMap((l) => [...(tree.layout.leafClients[l] as readonly number[])]);
   for (const [c, v] of [...r.capacities, ...r.fees]) {
@@ -990,6 +1007,8 @@ function abort(
   if (s === null) return;
   a.session = null;
   const proposed = s.plan !== null;
+  // Its counters are retired (§5.3), as the persisted history's abandoned record replays.
+  if (s.plan !== null) f.built = { ...built(f), tree: abandonPlan(s.plan) };
   core.event({
     kind: 'AdvanceFailed',
     factoryId: f.idHex,
@@ -1028,6 +1047,12 @@ export function reestablishMessage(f: LspFactory): FactoryReestablish {
   };
 }
 
+/** The LSP's `factory_reestablish` at a client's connection (hook): its own is expected next. */
+export function reestablishOnConnect(f: LspFactory, client: number): FactoryReestablish {
+  stateOf(f).expecting.add(client);
+  return reestablishMessage(f);
+}
+
 /** Timers (hook of the tick): an advance's deadline. */
 export function advanceTick(core: LspCore, f: LspFactory): void {
   const s = f.advance?.session;
@@ -1041,6 +1066,7 @@ export function advanceTick(core: LspCore, f: LspFactory): void {
 
 /** A participant's connection is gone (hook of `onPeerDisconnected`). */
 export function advanceOnDisconnect(core: LspCore, f: LspFactory, client: number): void {
+  f.advance?.expecting.delete(client);
   const s = f.advance?.session;
   if (s == null || !s.clients.includes(client)) return;
   // Before the proposal the advance only waits for quiescence: it asks again at the reconnection.
@@ -1054,40 +1080,38 @@ export function advanceOnClose(core: LspCore, f: LspFactory): void {
 }
 
 /**
- * A client's `factory_reestablish` of an open factory (hook, before its channel reconnects): it
- * names the advance it holds. The last complete advance at an earlier step gets `advance_done`
- * and/or the secrets again; during an advance in flight it means the client is not in it (it refused
- * or lost it): that advance is abandoned.
+ * A client's `factory_reestablish` of an open factory (hook, before its channel reconnects). After a
+ * reconnection it names the advance it holds: the last complete advance at an earlier step gets
+ * `advance_done` and/or the secrets again. On a live connection (no reconnection pending) it is the
+ * client's refusal or loss of the advance in flight, which is abandoned; then nothing else of the
+ * reconnection runs (returns true).
  */
 export function advanceOnReestablish(
   core: LspCore,
   f: LspFactory,
   client: number,
   m: FactoryReestablish,
-): void {
-  const a = f.advance;
-  if (a === undefined) return;
+): boolean {
+  const a = stateOf(f);
+  const reconnection = a.expecting.delete(client);
   const s = a.session;
   if (s !== null && s.plan !== null && s.clients.includes(client)) {
-    abort(
-      core,
-      f,
-      'refused',
-      `client ${client} reestablished during step ${s.step} (it does not hold advance ${s.advanceId})`,
-    );
-    return;
+    const held = m.advance?.advanceId === s.advanceId ? ` (it names it at step ${m.advance.step})` : '';
+    abort(core, f, 'refused', `client ${client} does not hold advance ${s.advanceId}${held}`);
   }
+  if (!reconnection) return true;
   const adv = m.advance;
   const last = a.completed[a.completed.length - 1];
   if (adv === undefined || last === undefined || adv.advanceId !== last.advanceId || adv.step === 'complete')
-    return;
-  if (!last.channels.some((c) => c.clientIndex === client)) return;
+    return false;
+  if (!last.channels.some((c) => c.clientIndex === client)) return false;
   if (adv.step === 'signed') {
     const plan = a.plans.get(last.advanceId);
     if (plan !== undefined) sendSecrets(core, f, plan, client);
-    return;
+    return false;
   }
   sendDone(core, f, last.advanceId, client);
+  return false;
 }
 
 /** Blocks (hook of the chain): tree transactions seen on chain are remembered (§5.1 refusals). */
