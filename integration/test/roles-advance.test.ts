@@ -9,7 +9,7 @@ import { buildTree, signedTxBytes } from '@superscalar/factory-tree';
 import type { Lsp, LspEvent, LspFactoryInfo } from '@superscalar/lsp';
 import { decodeTx } from '@superscalar/tx';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientOf, factoryOf, openFactory, type RoleNode, World } from '../harness/index.js';
+import { clientOf, openFactory, ROUTABLE_REGTEST, type RoleNode, World } from '../harness/index.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -217,6 +217,87 @@ describe('per-leaf advance over the wire (brief §5.1)', () => {
     refused = await eventsOf(w2.lsp, 'CommandRefused');
     expect(refused.map((e) => e.code)).toEqual(['LSP_ADVANCE_PATH_PUBLISHED']);
     expect(await eventsOf(w2.lsp, 'AdvanceCompleted')).toHaveLength(0);
+  });
+});
+
+const CARRY_N = Number(process.env.ADVANCE_CARRY_N ?? 64);
+/** A binary tree with no static level (the suggested shape may make each leaf its own DW subtree). */
+const BINARY = { ...ROUTABLE_REGTEST, levelArity: [2], staticLevels: 0 };
+
+describe('carry and epoch reset (brief §5.2)', () => {
+  it(`N = ${CARRY_N}: the 4th advance of a leaf carries into its parent; only that subtree's clients re-sign`, async () => {
+    world = await World.create({
+      seed: 'adv-carry',
+      clients: CARRY_N,
+      lspFunds: 40_000_000n,
+      lspPolicy: BINARY,
+    });
+    const w = world;
+    const started = Date.now();
+    const f = await openFactory(w);
+    const opened = Date.now();
+    const K = f.proposal.dw.K;
+    const tree = buildTree(f.proposal);
+    const leaf0 = tree.layout.leafClients[0] as readonly number[];
+    const leaf1 = tree.layout.leafClients[1] as readonly number[];
+    const nodeOf = (i: number) => w.clients.find((c) => indexOf(c) === i) as RoleNode;
+    for (let i = 0; i < K - 1; i++) await advanceLeaf(w, f, 0);
+    const proposes = w.messages('advance_propose').length;
+    expect(proposes).toBe((K - 1) * leaf0.length);
+    await advanceLeaf(w, f, 0);
+    const done = await eventsOf(w.lsp, 'AdvanceCompleted');
+    expect(done).toHaveLength(K);
+    const carry = done[K - 1] as Ev<'AdvanceCompleted'>;
+    expect(carry.advanceKind).toBe(CARRY_N > 4 ? 'carry' : 'epoch-reset');
+    // Leaves 0 and 1 re-signed (new counters for both), nobody else.
+    expect(carry.channels.map((c) => c.clientIndex).sort((x, y) => x - y)).toEqual(
+      [...leaf0, ...leaf1].sort((x, y) => x - y),
+    );
+    expect(carry.counters.created).toHaveLength(2);
+    const carried = w.messages('advance_propose').slice(proposes);
+    expect(carried).toHaveLength(leaf0.length + leaf1.length);
+    for (const c of w.clients) {
+      const i = indexOf(c);
+      const got = (await eventsOf(c, 'AdvanceCompleted')).length;
+      expect(got, `client ${i}`).toBe(leaf0.includes(i) ? K : leaf1.includes(i) ? 1 : 0);
+    }
+    // Leaf 0's states reset to 0 below the advanced node; its counter is the carry's.
+    const info0 = clientOf(nodeOf(leaf0[0] as number)).factories()[0]?.advance;
+    expect(info0?.states[info0.states.length - 1]).toBe(0);
+    expect(info0?.superseded).toHaveLength(K);
+    // Every carried channel is open again on its new outpoint (a binary tree this deep routes no
+    // payment in regtest's window, brief §7: the N = 4 case below pays after its carry).
+    for (const i of [...leaf0, ...leaf1]) {
+      const ch = clientOf(nodeOf(i)).factories()[0]?.channel;
+      expect(ch?.phase).toBe('normal');
+      expect(ch?.quiescent).toBe(false);
+    }
+    console.log(
+      `carry at N = ${CARRY_N}: factory open in ${opened - started} ms, ${K} advances in ${Date.now() - opened} ms`,
+    );
+  }, 600_000);
+
+  it('N = 4: the carry into the root is an epoch reset; both leaves re-sign and keep paying', async () => {
+    world = await World.create({ seed: 'adv-epoch', clients: 4, lspPolicy: BINARY });
+    const w = world;
+    const f = await openFactory(w);
+    const K = f.proposal.dw.K;
+    for (let i = 0; i < K; i++) await advanceLeaf(w, f, 0);
+    const done = await eventsOf(w.lsp, 'AdvanceCompleted');
+    expect(done.map((d) => d.advanceKind)).toEqual([...new Array(K - 1).fill('leaf'), 'epoch-reset']);
+    expect((done[K - 1] as Ev<'AdvanceCompleted'>).channels).toHaveLength(4);
+    // Leaf 1 advances on its own now (its layer was reset to state 0 by the carry), and a payment
+    // crosses the two re-signed leaves.
+    await advanceLeaf(w, f, 1);
+    expect(((await eventsOf(w.lsp, 'AdvanceCompleted'))[K] as Ev<'AdvanceCompleted'>).advanceKind).toBe(
+      'leaf',
+    );
+    const tree = buildTree(f.proposal);
+    const nodeOf = (i: number) => w.clients.find((c) => indexOf(c) === i) as RoleNode;
+    const payee = nodeOf(tree.layout.leafClients[1]?.[0] as number);
+    const inv = await invoiceOf(w, payee, 1_000_000n);
+    await w.command(nodeOf(tree.layout.leafClients[0]?.[0] as number), { type: 'pay_invoice', invoice: inv });
+    expect(await eventsOf(payee, 'PaymentReceived')).toHaveLength(1);
   });
 });
 
