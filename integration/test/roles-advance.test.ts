@@ -301,6 +301,85 @@ describe('carry and epoch reset (brief §5.2)', () => {
   });
 });
 
+type Cut = 'disconnect' | 'crash-sender' | 'restart-receiver';
+const STEPS = [
+  ['advance_propose', 'lsp'],
+  ['advance_nonces', 'client'],
+  ['advance_agg_nonces', 'lsp'],
+  ['advance_psigs', 'client'],
+  ['advance_done', 'lsp'],
+  ['lstock_secret', 'lsp'],
+] as const;
+const CUTS: readonly Cut[] = ['disconnect', 'crash-sender', 'restart-receiver'];
+
+describe('an advance interrupted at each step resumes or aborts the same way on both sides', () => {
+  for (const [type, sender] of STEPS)
+    for (const cut of CUTS)
+      it(`${cut} at ${type} (${sender} → ${sender === 'lsp' ? 'client' : 'lsp'})`, async () => {
+        world = await World.create({ seed: `adv-cut-${type}-${cut}`, clients: 2 });
+        const w = world;
+        const f = await openFactory(w);
+        const [a, b] = w.clients as [RoleNode, RoleNode];
+        // The first message of that type to or from client a is cut.
+        let hit = false;
+        let restartNode: RoleNode | undefined;
+        const lspId = w.lsp.nodeId;
+        if (cut === 'crash-sender') {
+          const node = sender === 'lsp' ? w.lsp : a;
+          node.crashPoint = (action) => {
+            if (hit || action.kind !== 'send' || action.message.type !== type) return false;
+            if (sender === 'lsp' && action.peer !== a.nodeId) return false;
+            hit = true;
+            return true;
+          };
+        } else
+          w.net.interceptors.push((from, to, m) => {
+            if (hit || m.type !== type) return undefined;
+            const fromA = from === a.nodeId && to === lspId;
+            const toA = from === lspId && to === a.nodeId;
+            if (!(sender === 'lsp' ? toA : fromA)) return undefined;
+            hit = true;
+            if (cut === 'disconnect') w.disconnect(from, to);
+            else restartNode = sender === 'lsp' ? a : w.lsp;
+            return null;
+          });
+        await advanceLeaf(w, f, 0);
+        expect(hit, 'the cut happened').toBe(true);
+        if (cut === 'crash-sender') await w.restart(sender === 'lsp' ? w.lsp : a);
+        else if (restartNode !== undefined) await w.restart(restartNode);
+        await w.drive();
+        await w.tick(1_000);
+
+        // One verdict on both sides: completed everywhere, or nowhere.
+        const lspDone = (await eventsOf(w.lsp, 'AdvanceCompleted')).length;
+        const clientDone = [
+          (await eventsOf(a, 'AdvanceCompleted')).length,
+          (await eventsOf(b, 'AdvanceCompleted')).length,
+        ];
+        expect(clientDone).toEqual([lspDone, lspDone]);
+        const counter = lspDone === 1 ? 1 : 0;
+        for (const c of [a, b]) {
+          const adv = clientOf(c).factories()[0]?.advance;
+          expect(adv?.counter ?? 0).toBe(counter);
+          expect(adv?.inProgress).toBeUndefined();
+          expect(adv?.secrets ?? []).toEqual(counter === 1 ? [0] : []);
+        }
+        // Stopped early → abandoned with its counter retired; after the signatures → completed.
+        const after = ['advance_done', 'lstock_secret'].includes(type);
+        if (after) expect(lspDone).toBe(1);
+        if (type === 'advance_propose' || type === 'advance_nonces') expect(lspDone).toBe(0);
+
+        // Both sides go on: the next advance completes with the next counter, and the channels pay.
+        await advanceLeaf(w, f, 0);
+        const done = await eventsOf(w.lsp, 'AdvanceCompleted');
+        expect(done).toHaveLength(lspDone + 1);
+        for (const c of [a, b]) expect(await eventsOf(c, 'AdvanceCompleted')).toHaveLength(lspDone + 1);
+        const inv = await invoiceOf(w, b, 1_000_000n);
+        await w.command(a, { type: 'pay_invoice', invoice: inv });
+        expect(await eventsOf(b, 'PaymentReceived')).toHaveLength(1);
+      }, 60_000);
+});
+
 /** The signed root kickoff of a factory (rebuilt from the proposal, with a client's stored signature). */
 function signedKickoff(c: RoleNode, f: LspFactoryInfo): Uint8Array {
   const k = (clientOf(c).signedPath(f.factoryId) ?? [])[0] as { txid: string; signature: Uint8Array };
