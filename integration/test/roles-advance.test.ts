@@ -5,9 +5,16 @@
 // path transaction is in a mempool or on chain (§5.1), and a client's refusal of a fee it did not agree to.
 import type { ClientEvent } from '@superscalar/client';
 import { fromHex, toHex } from '@superscalar/core';
-import { buildTree, signedTxBytes } from '@superscalar/factory-tree';
+import {
+  buildClientPath,
+  buildTree,
+  type ClientPath,
+  decodeClientFactory,
+  signedTxBytes,
+} from '@superscalar/factory-tree';
 import type { Lsp, LspEvent, LspFactoryInfo } from '@superscalar/lsp';
 import { decodeTx } from '@superscalar/tx';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientOf, openFactory, ROUTABLE_REGTEST, type RoleNode, World } from '../harness/index.js';
 
@@ -378,6 +385,106 @@ describe('an advance interrupted at each step resumes or aborts the same way on 
         await w.command(a, { type: 'pay_invoice', invoice: inv });
         expect(await eventsOf(b, 'PaymentReceived')).toHaveLength(1);
       }, 60_000);
+});
+
+const RUNS = Number(process.env.PROPERTY_RUNS ?? (process.env.CI === 'true' ? 3 : 8));
+console.log(`roles-advance: PROPERTY_RUNS = ${RUNS}`);
+
+/** Every path a client holds or held signed: its current path state and each superseded one. */
+async function heldPaths(c: RoleNode, f: LspFactoryInfo): Promise<ClientPath[]> {
+  const blob = (await c.blobs()).find((b) => b.key === `client/f/${f.factoryId}/r`);
+  if (blob === undefined) throw new Error('no client record');
+  const o = JSON.parse(new TextDecoder().decode(blob.data)) as { record: string };
+  const record = decodeClientFactory(fromHex(o.record));
+  return [record.state, ...record.superseded.map((e) => e.state)].map((state) =>
+    buildClientPath(record.proposal, record.client, { state }),
+  );
+}
+
+/**
+ * Brief §5.2's safety rule: for two signed root-to-leaf paths, at the top-most node where they use
+ * different state transactions, both spend the same kickoff output and their nSequences differ by
+ * at least S (the newer one waits less).
+ */
+function checkSafety(p: ClientPath, q: ClientPath, S: number): void {
+  for (let k = 0; k < Math.min(p.txs.length, q.txs.length); k++) {
+    const x = p.txs[k] as ClientPath['txs'][number];
+    const y = q.txs[k] as ClientPath['txs'][number];
+    if (x.node !== y.node || x.kind !== y.kind) return; // the paths part: no common node below
+    if (x.txid === y.txid) continue;
+    expect(x.kind, `node ${x.node}: kickoffs differ above any differing state`).toBe('state');
+    const ix = x.tx.inputs[0] as { txidBytes: Uint8Array; vout: number; sequence: number };
+    const iy = y.tx.inputs[0] as { txidBytes: Uint8Array; vout: number; sequence: number };
+    expect(toHex(ix.txidBytes), `node ${x.node}: both spend the same kickoff output`).toBe(
+      toHex(iy.txidBytes),
+    );
+    expect(ix.vout).toBe(iy.vout);
+    expect(
+      Math.abs(ix.sequence - iy.sequence),
+      `node ${x.node}: nSequences ${ix.sequence}, ${iy.sequence}`,
+    ).toBeGreaterThanOrEqual(S);
+    return;
+  }
+}
+
+describe('§5.2 safety over random advance sequences (property)', () => {
+  it(`every pair of signed paths the clients hold obeys the rule; both sides agree on every counter (${RUNS} runs)`, async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ leaf: fc.integer({ min: 0, max: 1 }), cut: fc.integer({ min: -4, max: 5 }) }), {
+          minLength: 1,
+          maxLength: 7,
+        }),
+        async (steps) => {
+          world = await World.create({ seed: `adv-prop-${run++}`, clients: 4, lspPolicy: BINARY });
+          const w = world;
+          try {
+            const f = await openFactory(w);
+            const S = f.proposal.dw.S;
+            const paths = new Map<string, ClientPath>();
+            for (const { leaf, cut } of steps) {
+              // cut ≥ 0: the first message of that step to or from one client is lost with its link.
+              const type = cut >= 0 ? (STEPS[cut] as (typeof STEPS)[number])[0] : undefined;
+              let hit = false;
+              w.net.interceptors.length = 0;
+              if (type !== undefined)
+                w.net.interceptors.push((from, to, m) => {
+                  if (hit || m.type !== type) return undefined;
+                  hit = true;
+                  w.disconnect(from, to);
+                  return null;
+                });
+              await advanceLeaf(w, f, leaf);
+              w.net.interceptors.length = 0;
+              await w.drive();
+              for (const c of w.clients)
+                for (const p of await heldPaths(c, f)) paths.set(p.txs.map((t) => t.txid).join(','), p);
+            }
+            const all = [...paths.values()];
+            for (const p of all) for (const q of all) if (p !== q) checkSafety(p, q, S);
+            // The LSP's tree and every client's current path agree on each leaf's counter.
+            const tree = lsp(w).factory(f.factoryId)?.advance?.completed ?? [];
+            const lspCompleted = tree.length;
+            for (const c of w.clients) {
+              const info = clientOf(c).factories()[0];
+              expect(info?.advance?.inProgress).toBeUndefined();
+              const mine = (await eventsOf(c, 'AdvanceCompleted')).map((e) => e.advanceId);
+              const theirs = tree.filter((x) =>
+                x.channels.some((ch) => ch.clientIndex === info?.clientIndex),
+              );
+              expect(mine).toEqual(theirs.map((x) => x.advanceId));
+              expect(lspCompleted).toBeGreaterThanOrEqual(mine.length);
+            }
+          } finally {
+            await w.close();
+            world = undefined;
+          }
+        },
+      ),
+      { numRuns: RUNS, seed: 42, endOnFailure: true },
+    );
+  }, 600_000);
 });
 
 /** The signed root kickoff of a factory (rebuilt from the proposal, with a client's stored signature). */
