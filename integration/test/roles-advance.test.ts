@@ -231,6 +231,56 @@ const CARRY_N = Number(process.env.ADVANCE_CARRY_N ?? 64);
 /** A binary tree with no static level (the suggested shape may make each leaf its own DW subtree). */
 const BINARY = { ...ROUTABLE_REGTEST, levelArity: [2], staticLevels: 0 };
 
+describe('quiescence (brief §5.4)', () => {
+  it('an HTLC in flight delays the advance; past quiesceTimeoutMs it fails (AdvanceFailed timeout), later it goes through', async () => {
+    world = await World.create({
+      seed: 'adv-htlc',
+      clients: 4,
+      lspPolicy: { ...BINARY, forwardTimeoutMs: 30_000, advance: { quiesceTimeoutMs: 10_000 } },
+    });
+    const w = world;
+    const f = await openFactory(w);
+    const tree = buildTree(f.proposal);
+    const nodeOf = (i: number) => w.clients.find((c) => indexOf(c) === i) as RoleNode;
+    const payer = nodeOf(tree.layout.leafClients[0]?.[0] as number);
+    const payee = nodeOf(tree.layout.leafClients[1]?.[0] as number);
+    const inv = await invoiceOf(w, payee, 500_000n);
+    w.disconnect(payee.nodeId, w.lsp.nodeId, { keepDown: true });
+    await w.drive();
+    await w.command(payer, { type: 'pay_invoice', invoice: inv });
+    expect(clientOf(payer).payments()[0]?.status).toBe('pending');
+    await advanceLeaf(w, f, 0);
+    await w.tick(5_000);
+    expect(lsp(w).factory(f.factoryId)?.advance?.inProgress?.step).toBe('quiescing');
+    expect(w.messages('advance_propose')).toHaveLength(0);
+    await w.tick(6_000);
+    const failed = await eventsOf(w.lsp, 'AdvanceFailed');
+    expect(failed.map((e) => e.reason)).toEqual(['timeout']);
+    expect(failed[0]?.advanceId).toBeUndefined(); // nothing was proposed: no counter used
+    // The forward times out (payee still away), the channel is clean again: the advance goes through.
+    await w.tick(20_000);
+    expect(clientOf(payer).payments()[0]?.status).toBe('failed');
+    await advanceLeaf(w, f, 0);
+    const done = await eventsOf(w.lsp, 'AdvanceCompleted');
+    expect(done).toHaveLength(1);
+    expect((done[0] as Ev<'AdvanceCompleted'>).counters.created).toEqual([2]);
+  });
+
+  it('payments never trigger an advance (flaw 8)', async () => {
+    world = await World.create({ seed: 'adv-flaw8', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    for (let i = 0; i < 3; i++) {
+      const inv = await invoiceOf(w, i % 2 === 0 ? b : a, 100_000n);
+      await w.command(i % 2 === 0 ? a : b, { type: 'pay_invoice', invoice: inv });
+    }
+    expect(await eventsOf(b, 'PaymentReceived')).toHaveLength(2);
+    expect(w.messages('advance_propose')).toHaveLength(0);
+    expect(lsp(w).factories()[0]?.advance).toBeUndefined();
+  });
+});
+
 describe('carry and epoch reset (brief §5.2)', () => {
   it(`N = ${CARRY_N}: the 4th advance of a leaf carries into its parent; only that subtree's clients re-sign`, async () => {
     world = await World.create({
