@@ -86,6 +86,7 @@ import { busy } from './closing.js';
 import {
   AdvancePathPublishedError,
   AdvanceRefusedError,
+  DecodeError,
   InvalidArgumentError,
   StaleMessageError,
   UnexpectedMessageError,
@@ -221,7 +222,7 @@ export function restoreAdvances(core: LspCore, byKey: ReadonlyMap<string, BlobRe
       o = JSON.parse(dec.decode(b.data));
       stored = decodeFactory(fromHex(o.factory));
     } catch (cause) {
-      throw new InvalidArgumentError(advanceKey(f.idHex), 'the advance record does not decode', { cause });
+      throw new DecodeError(advanceKey(f.idHex), 'the advance record does not decode', { cause });
     }
     const a = stateOf(f);
     a.stored = stored;
@@ -1117,14 +1118,12 @@ export function advanceOnReestablish(
 /** Blocks (hook of the chain): tree transactions seen on chain are remembered (§5.1 refusals). */
 export function advanceOnBlock(core: LspCore, f: LspFactory, inBlock: ReadonlySet<string>): void {
   if (f.phase !== 'open' && f.phase !== 'closing') return;
+  const hits = currentTree(f).txs.filter(
+    (t) => inBlock.has(t.txid) && f.advance?.onChain.has(t.txid) !== true,
+  );
+  if (hits.length === 0) return;
   const a = stateOf(f);
-  let added = false;
-  for (const t of currentTree(f).txs)
-    if (inBlock.has(t.txid) && !a.onChain.has(t.txid)) {
-      a.onChain.add(t.txid);
-      added = true;
-    }
-  if (!added) return;
+  for (const t of hits) a.onChain.add(t.txid);
   save(core, f);
   core.log('warn', 'a tree transaction is on chain: no more advances of its paths', { factoryId: f.idHex });
   const s = a.session;
@@ -1143,8 +1142,10 @@ export function onMempoolTxids(core: LspCore, txids: readonly string[]): void {
   const seen = new Set(txids);
   for (const f of core.factories.values()) {
     if (f.phase !== 'open') continue;
+    const hits = currentTree(f).txs.filter((t) => seen.has(t.txid));
+    if (hits.length === 0) continue;
     const a = stateOf(f);
-    for (const t of currentTree(f).txs) if (seen.has(t.txid)) a.inMempool.add(t.txid);
+    for (const t of hits) a.inMempool.add(t.txid);
     const s = a.session;
     if (s !== null)
       try {
