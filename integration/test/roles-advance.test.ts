@@ -157,6 +157,18 @@ describe('per-leaf advance over the wire (brief §5.1)', () => {
     await w.command(b, { type: 'pay_invoice', invoice: inv });
     expect(await eventsOf(a, 'PaymentReceived')).toHaveLength(1);
     expect(balanceOf(a)).toBe(10_000_000n - 1_050_000n + 9_000_000n);
+    // The close pays each client its balance after the sale (the LSP the rest of the funding).
+    const balances = [balanceOf(a) / 1000n, balanceOf(b) / 1000n];
+    await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
+    for (let i = 0; i < 4 && (await eventsOf(w.lsp, 'FactoryClosed')).length === 0; i++) await w.mine(1);
+    const closed = (await eventsOf(w.lsp, 'FactoryClosed'))[0] as Ev<'FactoryClosed'>;
+    const tx = decodeTx((await w.chain.getTransaction(closed.txid)).tx);
+    for (const [i, c] of [a, b].entries()) {
+      const script = toHex(
+        c.keychain.closeAddress(clientOf(c).factories()[0]?.factoryIndex ?? 0).scriptPubKey,
+      );
+      expect(tx.outputs.find((o) => toHex(o.script) === script)?.value).toBe(balances[i]);
+    }
   });
 
   it("the LSP's liquidity sale with a fee the client did not agree to is refused (typed), nothing changes", async () => {
@@ -476,6 +488,64 @@ function checkSafety(p: ClientPath, q: ClientPath, S: number): void {
     return;
   }
 }
+
+describe('persist before send (brief §11, §5.1 release order)', () => {
+  it('each side makes each step durable, in one update, before the message that depends on it', async () => {
+    world = await World.create({ seed: 'adv-persist', clients: 2 });
+    const w = world;
+    const f = await openFactory(w);
+    const [a] = w.clients as [RoleNode];
+    await advanceLeaf(w, f, 0);
+    expect(await eventsOf(w.lsp, 'AdvanceCompleted')).toHaveLength(1);
+    type Act = (typeof w.lsp.trace)[number]['actions'][number];
+    const keys = (x: Act) =>
+      x.kind === 'persist' ? x.ops.map((o) => (o.op === 'put' ? (o.row as { key?: string }).key : o.op)) : [];
+    const sendIndex = (acts: readonly Act[], type: string) =>
+      acts.findIndex((x) => x.kind === 'send' && x.message.type === type);
+    // LSP: the attempt (abandoned until signed) is stored before advance_propose leaves.
+    const lspCalls = w.lsp.trace.map((t) => t.actions);
+    const proposeCall = lspCalls.find((acts) => sendIndex(acts, 'advance_propose') >= 0) as Act[];
+    const advKey = `lsp/f/${f.factoryId}/a`;
+    expect(
+      proposeCall.slice(0, sendIndex(proposeCall, 'advance_propose')).some((x) => keys(x).includes(advKey)),
+    ).toBe(true);
+    // LSP: one update holds the signed record, the event and both channels on their new outpoints,
+    // and precedes every advance_done and lstock_secret.
+    const doneCall = lspCalls.find((acts) => sendIndex(acts, 'advance_done') >= 0) as Act[];
+    const signed = doneCall.findIndex(
+      (x) => x.kind === 'persist' && x.ops.some((o) => o.op === 'event' && o.kind === 'AdvanceCompleted'),
+    );
+    expect(signed).toBeGreaterThanOrEqual(0);
+    const signedKeys = keys(doneCall[signed] as Act);
+    expect(signedKeys).toContain(advKey);
+    expect(new Set(signedKeys.filter((k) => /^lsp\/c\/[0-9a-f]{64}$/.test(k ?? '')))).toHaveProperty(
+      'size',
+      2,
+    );
+    expect(signed).toBeLessThan(sendIndex(doneCall, 'advance_done'));
+    expect(signed).toBeLessThan(sendIndex(doneCall, 'lstock_secret'));
+    // Client: step psigs (and the LSP's rebound commitment's new outpoint, in its channel state) is
+    // durable before advance_psigs leaves; the verified record with the superseded state (the tower's
+    // entries) and its channel on the new outpoint are one update.
+    const cCalls = a.trace.map((t) => t.actions);
+    const psigsCall = cCalls.find((acts) => sendIndex(acts, 'advance_psigs') >= 0) as Act[];
+    const before = psigsCall.slice(0, sendIndex(psigsCall, 'advance_psigs')).flatMap(keys);
+    expect(before).toContain(`client/f/${f.factoryId}/a`);
+    expect(before.some((k) => k?.startsWith('client/c/'))).toBe(true);
+    const doneC = cCalls.find((acts) =>
+      acts.some(
+        (x) => x.kind === 'persist' && x.ops.some((o) => o.op === 'event' && o.kind === 'AdvanceCompleted'),
+      ),
+    ) as Act[];
+    const update = doneC.find(
+      (x) => x.kind === 'persist' && x.ops.some((o) => o.op === 'event' && o.kind === 'AdvanceCompleted'),
+    ) as Act;
+    const ks = keys(update);
+    expect(ks).toContain(`client/f/${f.factoryId}/r`);
+    expect(ks).toContain(`client/f/${f.factoryId}/a`);
+    expect(ks.some((k) => k?.startsWith('client/c/'))).toBe(true);
+  });
+});
 
 describe('§5.2 safety over random advance sequences (property)', () => {
   it(`every pair of signed paths the clients hold obeys the rule; both sides agree on every counter (${RUNS} runs)`, async () => {
