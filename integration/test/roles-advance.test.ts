@@ -24,10 +24,15 @@ afterEach(async () => {
   world = undefined;
 });
 
-type Ev<K extends string> = Extract<LspEvent | ClientEvent, { kind: K }>;
+type LEv<K extends LspEvent['kind']> = Extract<LspEvent, { kind: K }>;
+type CEv<K extends ClientEvent['kind']> = Extract<ClientEvent, { kind: K }>;
 
-async function eventsOf<K extends string>(n: RoleNode, kind: K): Promise<Ev<K>[]> {
-  return (await n.events()).filter((e) => e.kind === kind) as Ev<K>[];
+async function lspEventsOf<K extends LspEvent['kind']>(w: World, kind: K): Promise<LEv<K>[]> {
+  return (await w.lsp.events()).filter((e) => e.kind === kind) as LEv<K>[];
+}
+
+async function eventsOf<K extends ClientEvent['kind']>(n: RoleNode, kind: K): Promise<CEv<K>[]> {
+  return (await n.events()).filter((e) => e.kind === kind) as CEv<K>[];
 }
 
 function lsp(w: World): Lsp {
@@ -66,9 +71,9 @@ describe('per-leaf advance over the wire (brief §5.1)', () => {
     const [a, b] = w.clients as [RoleNode, RoleNode];
     const before = clientOf(a).signedPath(f.factoryId);
     await advanceLeaf(w, f, 0);
-    const done = await eventsOf(w.lsp, 'AdvanceCompleted');
+    const done = await lspEventsOf(w, 'AdvanceCompleted');
     expect(done).toHaveLength(1);
-    const d = done[0] as Ev<'AdvanceCompleted'>;
+    const d = done[0] as LEv<'AdvanceCompleted'>;
     expect(d.advanceKind).toBe('leaf');
     expect(d.counters.superseded).toEqual([0]);
     expect(d.counters.created).toEqual([1]);
@@ -105,10 +110,10 @@ describe('per-leaf advance over the wire (brief §5.1)', () => {
 
     // Close: each client paid its balance at its own close address.
     await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
-    for (let i = 0; i < 4 && (await eventsOf(w.lsp, 'FactoryClosed')).length === 0; i++) await w.mine(1);
-    const closed = await eventsOf(w.lsp, 'FactoryClosed');
+    for (let i = 0; i < 4 && (await lspEventsOf(w, 'FactoryClosed')).length === 0; i++) await w.mine(1);
+    const closed = await lspEventsOf(w, 'FactoryClosed');
     expect(closed).toHaveLength(1);
-    const ev = closed[0] as Ev<'FactoryClosed'>;
+    const ev = closed[0] as LEv<'FactoryClosed'>;
     expect(ev.balances.map((x) => x.balance)).toEqual(balances);
     const tx = decodeTx((await w.chain.getTransaction(ev.txid)).tx);
     for (const [i, c] of [a, b].entries()) {
@@ -127,8 +132,8 @@ describe('per-leaf advance over the wire (brief §5.1)', () => {
     const lspBefore = lsp(w).factory(f.factoryId)?.channels[indexOf(a)]?.balances?.lspMsat as bigint;
     // A fee above what it offers is refused by the LSP's policy: nothing happens.
     await w.command(a, { type: 'request_advance', factoryId: fromHex(f.factoryId), capacity: 25_000n });
-    expect((await eventsOf(w.lsp, 'AdvanceRequested'))[0]?.accepted).toBe(false);
-    expect(await eventsOf(w.lsp, 'AdvanceCompleted')).toHaveLength(0);
+    expect((await lspEventsOf(w, 'AdvanceRequested'))[0]?.accepted).toBe(false);
+    expect(await lspEventsOf(w, 'AdvanceCompleted')).toHaveLength(0);
     // 5,000 sats more: 1,000 sat base + 1 % of 5,000 sat = 1,050,000 msat.
     await w.command(a, {
       type: 'request_advance',
@@ -136,22 +141,22 @@ describe('per-leaf advance over the wire (brief §5.1)', () => {
       capacity: 25_000n,
       maxLiquidityFeeMsat: 2_000_000n,
     });
-    const done = await eventsOf(w.lsp, 'AdvanceCompleted');
+    const done = await lspEventsOf(w, 'AdvanceCompleted');
     expect(done).toHaveLength(1);
-    const d = done[0] as Ev<'AdvanceCompleted'>;
+    const d = done[0] as LEv<'AdvanceCompleted'>;
     expect(d.purpose).toBe('client_request');
     expect(d.feesMsat).toBe(1_050_000n);
     const ia = indexOf(a);
     expect(d.channels).toContainEqual({ clientIndex: ia, capacity: 25_000n, liquidityFeeMsat: 1_050_000n });
     expect(d.channels).toContainEqual({ clientIndex: 1 - ia, capacity: 20_000n, liquidityFeeMsat: 0n });
-    const ce = (await eventsOf(a, 'AdvanceCompleted'))[0] as Ev<'AdvanceCompleted'>;
+    const ce = (await eventsOf(a, 'AdvanceCompleted'))[0] as CEv<'AdvanceCompleted'>;
     expect(ce.capacity).toBe(25_000n);
     expect(ce.liquidityFeeMsat).toBe(1_050_000n);
     expect(balanceOf(a)).toBe(10_000_000n - 1_050_000n);
     expect(lsp(w).factory(f.factoryId)?.channels[ia]?.balances?.lspMsat).toBe(
       lspBefore + 5_000_000n + 1_050_000n,
     );
-    expect(((await eventsOf(b, 'AdvanceCompleted'))[0] as Ev<'AdvanceCompleted'>).liquidityFeeMsat).toBe(0n);
+    expect(((await eventsOf(b, 'AdvanceCompleted'))[0] as CEv<'AdvanceCompleted'>).liquidityFeeMsat).toBe(0n);
     // Payments flow on the resized channel.
     const inv = await invoiceOf(w, a, 9_000_000n);
     await w.command(b, { type: 'pay_invoice', invoice: inv });
@@ -160,8 +165,8 @@ describe('per-leaf advance over the wire (brief §5.1)', () => {
     // The close pays each client its balance after the sale (the LSP the rest of the funding).
     const balances = [balanceOf(a) / 1000n, balanceOf(b) / 1000n];
     await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
-    for (let i = 0; i < 4 && (await eventsOf(w.lsp, 'FactoryClosed')).length === 0; i++) await w.mine(1);
-    const closed = (await eventsOf(w.lsp, 'FactoryClosed'))[0] as Ev<'FactoryClosed'>;
+    for (let i = 0; i < 4 && (await lspEventsOf(w, 'FactoryClosed')).length === 0; i++) await w.mine(1);
+    const closed = (await lspEventsOf(w, 'FactoryClosed'))[0] as LEv<'FactoryClosed'>;
     const tx = decodeTx((await w.chain.getTransaction(closed.txid)).tx);
     for (const [i, c] of [a, b].entries()) {
       const script = toHex(
@@ -181,8 +186,8 @@ describe('per-leaf advance over the wire (brief §5.1)', () => {
       allocations: new Map([[ia, 24_000n]]),
       liquidityFeesMsat: new Map([[ia, 500_000n]]),
     });
-    expect(await eventsOf(w.lsp, 'AdvanceCompleted')).toHaveLength(0);
-    const failed = await eventsOf(w.lsp, 'AdvanceFailed');
+    expect(await lspEventsOf(w, 'AdvanceCompleted')).toHaveLength(0);
+    const failed = await lspEventsOf(w, 'AdvanceFailed');
     expect(failed.map((e) => e.reason)).toEqual(['refused']);
     const refused = await eventsOf(a, 'AdvanceFailed');
     expect(refused.map((e) => [e.reason, e.code])).toEqual([['refused', 'CLIENT_ADVANCE_REFUSED']]);
@@ -192,7 +197,7 @@ describe('per-leaf advance over the wire (brief §5.1)', () => {
     await w.command(a, { type: 'pay_invoice', invoice: inv });
     expect(await eventsOf(b, 'PaymentReceived')).toHaveLength(1);
     await advanceLeaf(w, f, 0, { allocations: new Map([[ia, 24_000n]]) });
-    const d = (await eventsOf(w.lsp, 'AdvanceCompleted'))[0] as Ev<'AdvanceCompleted'>;
+    const d = (await lspEventsOf(w, 'AdvanceCompleted'))[0] as LEv<'AdvanceCompleted'>;
     // The abandoned attempt's counter (1) is retired: the new state takes c = 2 (brief §5.3).
     expect(d.counters).toEqual({ superseded: [0], created: [2] });
     expect(d.channels.find((c) => c.clientIndex === ia)?.capacity).toBe(24_000n);
@@ -204,10 +209,10 @@ describe('per-leaf advance over the wire (brief §5.1)', () => {
     const f = await openFactory(w);
     const K = f.proposal.dw.K;
     for (let i = 0; i < K - 1; i++) await advanceLeaf(w, f, 0);
-    expect(await eventsOf(w.lsp, 'AdvanceCompleted')).toHaveLength(K - 1);
+    expect(await lspEventsOf(w, 'AdvanceCompleted')).toHaveLength(K - 1);
     await advanceLeaf(w, f, 0);
-    expect(await eventsOf(w.lsp, 'FactoryExhausted')).toHaveLength(1);
-    const refused = (await eventsOf(w.lsp, 'CommandRefused')).map((e) => e.code);
+    expect(await lspEventsOf(w, 'FactoryExhausted')).toHaveLength(1);
+    const refused = (await lspEventsOf(w, 'CommandRefused')).map((e) => e.code);
     expect(refused).toEqual(['LSP_ADVANCE_REFUSED']);
   });
 
@@ -220,7 +225,7 @@ describe('per-leaf advance over the wire (brief §5.1)', () => {
     const kickoff = path[0] as { txid: string };
     await w.command(w.lsp, { type: 'mempool_txids', txids: [kickoff.txid] });
     await advanceLeaf(w, f, 0);
-    let refused = await eventsOf(w.lsp, 'CommandRefused');
+    let refused = await lspEventsOf(w, 'CommandRefused');
     expect(refused.map((e) => e.code)).toEqual(['LSP_ADVANCE_PATH_PUBLISHED']);
     // On chain: the root kickoff confirmed (broadcast by a client, say).
     world = await World.create({ seed: 'adv-published-2', clients: 2 });
@@ -233,9 +238,9 @@ describe('per-leaf advance over the wire (brief §5.1)', () => {
     await w2.mine(1);
     expect((await w2.chain.getTransaction(kickoff2.txid)).confirmation).toBeDefined();
     await advanceLeaf(w2, f2, 0);
-    refused = await eventsOf(w2.lsp, 'CommandRefused');
+    refused = await lspEventsOf(w2, 'CommandRefused');
     expect(refused.map((e) => e.code)).toEqual(['LSP_ADVANCE_PATH_PUBLISHED']);
-    expect(await eventsOf(w2.lsp, 'AdvanceCompleted')).toHaveLength(0);
+    expect(await lspEventsOf(w2, 'AdvanceCompleted')).toHaveLength(0);
   });
 });
 
@@ -266,16 +271,16 @@ describe('quiescence (brief §5.4)', () => {
     expect(lsp(w).factory(f.factoryId)?.advance?.inProgress?.step).toBe('quiescing');
     expect(w.messages('advance_propose')).toHaveLength(0);
     await w.tick(6_000);
-    const failed = await eventsOf(w.lsp, 'AdvanceFailed');
+    const failed = await lspEventsOf(w, 'AdvanceFailed');
     expect(failed.map((e) => e.reason)).toEqual(['timeout']);
     expect(failed[0]?.advanceId).toBeUndefined(); // nothing was proposed: no counter used
     // The forward times out (payee still away), the channel is clean again: the advance goes through.
     await w.tick(20_000);
     expect(clientOf(payer).payments()[0]?.status).toBe('failed');
     await advanceLeaf(w, f, 0);
-    const done = await eventsOf(w.lsp, 'AdvanceCompleted');
+    const done = await lspEventsOf(w, 'AdvanceCompleted');
     expect(done).toHaveLength(1);
-    expect((done[0] as Ev<'AdvanceCompleted'>).counters.created).toEqual([2]);
+    expect((done[0] as LEv<'AdvanceCompleted'>).counters.created).toEqual([2]);
   });
 
   it('payments never trigger an advance (flaw 8)', async () => {
@@ -314,9 +319,9 @@ describe('carry and epoch reset (brief §5.2)', () => {
     const proposes = w.messages('advance_propose').length;
     expect(proposes).toBe((K - 1) * leaf0.length);
     await advanceLeaf(w, f, 0);
-    const done = await eventsOf(w.lsp, 'AdvanceCompleted');
+    const done = await lspEventsOf(w, 'AdvanceCompleted');
     expect(done).toHaveLength(K);
-    const carry = done[K - 1] as Ev<'AdvanceCompleted'>;
+    const carry = done[K - 1] as LEv<'AdvanceCompleted'>;
     expect(carry.advanceKind).toBe(CARRY_N > 4 ? 'carry' : 'epoch-reset');
     // Leaves 0 and 1 re-signed (new counters for both), nobody else.
     expect(carry.channels.map((c) => c.clientIndex).sort((x, y) => x - y)).toEqual(
@@ -352,13 +357,13 @@ describe('carry and epoch reset (brief §5.2)', () => {
     const f = await openFactory(w);
     const K = f.proposal.dw.K;
     for (let i = 0; i < K; i++) await advanceLeaf(w, f, 0);
-    const done = await eventsOf(w.lsp, 'AdvanceCompleted');
+    const done = await lspEventsOf(w, 'AdvanceCompleted');
     expect(done.map((d) => d.advanceKind)).toEqual([...new Array(K - 1).fill('leaf'), 'epoch-reset']);
-    expect((done[K - 1] as Ev<'AdvanceCompleted'>).channels).toHaveLength(4);
+    expect((done[K - 1] as LEv<'AdvanceCompleted'>).channels).toHaveLength(4);
     // Leaf 1 advances on its own now (its layer was reset to state 0 by the carry), and a payment
     // crosses the two re-signed leaves.
     await advanceLeaf(w, f, 1);
-    expect(((await eventsOf(w.lsp, 'AdvanceCompleted'))[K] as Ev<'AdvanceCompleted'>).advanceKind).toBe(
+    expect(((await lspEventsOf(w, 'AdvanceCompleted'))[K] as LEv<'AdvanceCompleted'>).advanceKind).toBe(
       'leaf',
     );
     const tree = buildTree(f.proposal);
@@ -420,7 +425,7 @@ describe('an advance interrupted at each step resumes or aborts the same way on 
         await w.tick(1_000);
 
         // One verdict on both sides: completed everywhere, or nowhere.
-        const lspDone = (await eventsOf(w.lsp, 'AdvanceCompleted')).length;
+        const lspDone = (await lspEventsOf(w, 'AdvanceCompleted')).length;
         const clientDone = [
           (await eventsOf(a, 'AdvanceCompleted')).length,
           (await eventsOf(b, 'AdvanceCompleted')).length,
@@ -440,7 +445,7 @@ describe('an advance interrupted at each step resumes or aborts the same way on 
 
         // Both sides go on: the next advance completes with the next counter, and the channels pay.
         await advanceLeaf(w, f, 0);
-        const done = await eventsOf(w.lsp, 'AdvanceCompleted');
+        const done = await lspEventsOf(w, 'AdvanceCompleted');
         expect(done).toHaveLength(lspDone + 1);
         for (const c of [a, b]) expect(await eventsOf(c, 'AdvanceCompleted')).toHaveLength(lspDone + 1);
         const inv = await invoiceOf(w, b, 1_000_000n);
@@ -496,7 +501,7 @@ describe('persist before send (brief §11, §5.1 release order)', () => {
     const f = await openFactory(w);
     const [a] = w.clients as [RoleNode];
     await advanceLeaf(w, f, 0);
-    expect(await eventsOf(w.lsp, 'AdvanceCompleted')).toHaveLength(1);
+    expect(await lspEventsOf(w, 'AdvanceCompleted')).toHaveLength(1);
     type Act = (typeof w.lsp.trace)[number]['actions'][number];
     const keys = (x: Act) =>
       x.kind === 'persist' ? x.ops.map((o) => (o.op === 'put' ? (o.row as { key?: string }).key : o.op)) : [];
