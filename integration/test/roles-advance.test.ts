@@ -351,6 +351,25 @@ describe('carry and epoch reset (brief §5.2)', () => {
     );
   }, 600_000);
 
+  it('policy.advance.minAdvancesPerLeaf shapes the factory for that many advances per leaf', async () => {
+    world = await World.create({
+      seed: 'adv-min',
+      clients: 4,
+      lspPolicy: { advance: { minAdvancesPerLeaf: 15 } },
+    });
+    const w = world;
+    const f = await openFactory(w);
+    // Two DW layers on every path (K² − 1 = 15 advances of one leaf before the factory must rotate):
+    // the default shape at N = 4 makes each leaf its own DW subtree and exhausts it after K − 1.
+    expect(f.proposal.staticLevels).toBe(0);
+    const K = f.proposal.dw.K;
+    for (let i = 0; i < K; i++) await advanceLeaf(w, f, 0);
+    const done = await lspEventsOf(w, 'AdvanceCompleted');
+    expect(done).toHaveLength(K);
+    expect(done[K - 1]?.advanceKind).not.toBe('leaf');
+    expect(await lspEventsOf(w, 'FactoryExhausted')).toHaveLength(0);
+  });
+
   it('N = 4: the carry into the root is an epoch reset; both leaves re-sign and keep paying', async () => {
     world = await World.create({ seed: 'adv-epoch', clients: 4, lspPolicy: BINARY });
     const w = world;

@@ -42,6 +42,12 @@ export interface LspAdvancePolicy {
    * maximum and the leaf's L-stock can pay the capacity). Default: grant.
    */
   readonly acceptAdvanceRequest?: (request: AdvanceRequestInfo) => boolean;
+  /**
+   * When the shape is suggested (no `levelArity`): the fewest advances each leaf must be able to make
+   * before the factory has to rotate (`suggestShape`'s `minAdvancesPerLeaf`: more DW layers, a longer
+   * exit). Default: none (the shallowest shape).
+   */
+  readonly minAdvancesPerLeaf?: number;
 }
 
 /** @internal */
@@ -50,6 +56,7 @@ export interface ResolvedAdvancePolicy {
   readonly liquidityFeeBaseMsat: bigint;
   readonly liquidityFeeProportionalMillionths: number;
   readonly acceptAdvanceRequest: (request: AdvanceRequestInfo) => boolean;
+  readonly minAdvancesPerLeaf: number | undefined;
 }
 
 /** @internal */
@@ -72,7 +79,14 @@ export function resolveAdvancePolicy(p: LspAdvancePolicy | undefined): ResolvedA
   const accept = p.acceptAdvanceRequest ?? (() => true);
   if (typeof accept !== 'function')
     throw new InvalidArgumentError('policy.advance.acceptAdvanceRequest', 'expected a function');
+  const min = p.minAdvancesPerLeaf;
+  if (min !== undefined && (!Number.isInteger(min) || min < 1 || min > 1_000_000))
+    throw new InvalidArgumentError(
+      'policy.advance.minAdvancesPerLeaf',
+      'expected an integer in 1..1,000,000',
+    );
   return Object.freeze({
+    minAdvancesPerLeaf: min,
     quiesceTimeoutMs: ms,
     liquidityFeeBaseMsat: base,
     liquidityFeeProportionalMillionths: ppm,
