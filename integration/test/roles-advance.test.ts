@@ -513,6 +513,45 @@ function checkSafety(p: ClientPath, q: ClientPath, S: number): void {
   }
 }
 
+describe('a client away across other advances', () => {
+  it('gets the advance_done it missed after another leaf advanced in between (per-client reestablish)', async () => {
+    world = await World.create({ seed: 'adv-away', clients: 4, lspPolicy: BINARY });
+    const w = world;
+    const f = await openFactory(w);
+    const tree = buildTree(f.proposal);
+    const nodeOf = (i: number) => w.clients.find((c) => indexOf(c) === i) as RoleNode;
+    const a = nodeOf(tree.layout.leafClients[0]?.[0] as number);
+    const a2 = nodeOf(tree.layout.leafClients[0]?.[1] as number);
+    const c = nodeOf(tree.layout.leafClients[1]?.[0] as number);
+    // Leaf 0 advances; client a loses its link as its advance_done arrives, and stays away.
+    let cut = false;
+    w.net.interceptors.push((from, to, m) => {
+      if (cut || m.type !== 'advance_done' || to !== a.nodeId) return undefined;
+      cut = true;
+      w.disconnect(from, to, { keepDown: true });
+      return null;
+    });
+    await advanceLeaf(w, f, 0);
+    expect(cut).toBe(true);
+    expect(await lspEventsOf(w, 'AdvanceCompleted')).toHaveLength(1);
+    expect(await eventsOf(a, 'AdvanceCompleted')).toHaveLength(0);
+    // Leaf 1 advances meanwhile (a is not in it).
+    await advanceLeaf(w, f, 1);
+    expect(await lspEventsOf(w, 'AdvanceCompleted')).toHaveLength(2);
+    // a comes back: the LSP names advance 1 (a's last), resends it; a's channel moves, then reconnects.
+    await w.connect(a);
+    await w.drive();
+    expect(await eventsOf(a, 'AdvanceCompleted')).toHaveLength(1);
+    expect(clientOf(a).factories()[0]?.advance?.secrets).toEqual([0]);
+    const inv = await invoiceOf(w, c, 1_000_000n);
+    await w.command(a, { type: 'pay_invoice', invoice: inv });
+    expect(await eventsOf(c, 'PaymentReceived')).toHaveLength(1);
+    const inv2 = await invoiceOf(w, a, 500_000n);
+    await w.command(a2, { type: 'pay_invoice', invoice: inv2 });
+    expect(await eventsOf(a, 'PaymentReceived')).toHaveLength(1);
+  });
+});
+
 describe('persist before send (brief §11, §5.1 release order)', () => {
   it('each side makes each step durable, in one update, before the message that depends on it', async () => {
     world = await World.create({ seed: 'adv-persist', clients: 2 });

@@ -1031,15 +1031,24 @@ function abort(
   for (const c of s.clients) {
     const peer = f.participants[c] as string;
     if (!core.connected.has(peer)) continue;
-    core.send(peer, reestablishMessage(f));
+    core.send(peer, reestablishMessage(f, c));
     if (s.requestedBy === peer)
       core.send(peer, { type: 'warning', factoryId: f.id, text: `advance abandoned: ${text}` });
   }
 }
 
-/** The LSP's `factory_reestablish` of an open factory: its last complete advance, if any. */
-export function reestablishMessage(f: LspFactory): FactoryReestablish {
-  const last = f.advance?.completed[f.advance.completed.length - 1];
+/** The last complete advance client `client` took part in, if any. */
+function lastOf(f: LspFactory, client: number): CompletedAdvance | undefined {
+  return f.advance?.completed.findLast((x) => x.channels.some((c) => c.clientIndex === client));
+}
+
+/**
+ * The LSP's `factory_reestablish` of an open factory for client `client`: the last complete advance
+ * that client took part in (so an advance it holds at `psigs` is either that one — completed — or
+ * newer — abandoned).
+ */
+export function reestablishMessage(f: LspFactory, client: number): FactoryReestablish {
+  const last = lastOf(f, client);
   return {
     type: 'factory_reestablish',
     factoryId: f.id,
@@ -1051,7 +1060,7 @@ export function reestablishMessage(f: LspFactory): FactoryReestablish {
 /** The LSP's `factory_reestablish` at a client's connection (hook): its own is expected next. */
 export function reestablishOnConnect(f: LspFactory, client: number): FactoryReestablish {
   stateOf(f).expecting.add(client);
-  return reestablishMessage(f);
+  return reestablishMessage(f, client);
 }
 
 /** Timers (hook of the tick): an advance's deadline. */
@@ -1102,10 +1111,9 @@ export function advanceOnReestablish(
   }
   if (!reconnection) return true;
   const adv = m.advance;
-  const last = a.completed[a.completed.length - 1];
+  const last = lastOf(f, client);
   if (adv === undefined || last === undefined || adv.advanceId !== last.advanceId || adv.step === 'complete')
     return false;
-  if (!last.channels.some((c) => c.clientIndex === client)) return false;
   if (adv.step === 'signed') {
     const plan = a.plans.get(last.advanceId);
     if (plan !== undefined) sendSecrets(core, f, plan, client);

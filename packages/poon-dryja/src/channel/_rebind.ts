@@ -263,8 +263,8 @@ export function rebindActivate(ch: ChannelCore) {
     throw new IllegalStepError('phase', 'ignore', 'local', 'a persist is outstanding: acknowledge it first');
   const lc = ch.requireLocal();
   const rc = ch.s.remoteCommit as CommitmentRecord;
-  if (ch.peerRebindNonce !== undefined) requireQuiescent(ch);
-  else {
+  const quiescent = ch.s.localStfu && ch.s.remoteStfu && ch.noPendingUpdates();
+  if (!quiescent) {
     // After a reconnection or a restart quiescence is gone; what matters is that the channel has not
     // moved since the rebound commitments were signed: nothing pending, the counterparty's number is
     // the one we signed on the new outpoint, and our stored rebound signature still verifies on our
