@@ -32,9 +32,9 @@
  * **Interruptions** (one rule, the same on both sides): before step 6 is durable an advance is
  * abandoned by any disconnection of a participant, a timeout, a refusal or a restart (secret nonces
  * are gone): the LSP resumes the channels, journals `AdvanceFailed`, and tells the other participants
- * with a `factory_reestablish` naming its last complete advance (clients holding a newer one abandon
- * it). After step 6, a client that reconnects naming that advance at an earlier step gets
- * `advance_done` and the secrets again before its channel reconnects.
+ * with a `factory_reestablish` naming the last complete advance each took part in (one holding a
+ * newer one abandons it). After step 6, a client that reconnects naming that advance at an earlier
+ * step gets `advance_done` and the secrets again before its channel reconnects.
  *
  * @module
  */
@@ -994,7 +994,7 @@ function sendSecrets(core: LspCore, f: LspFactory, plan: AdvancePlan, c: number)
 /**
  * Abandons the advance in flight: nothing of it is released; its counters stay retired (its history
  * record is the abandoned one written at propose); the channels resume; every other participant
- * still connected is told with a `factory_reestablish` naming the last complete advance.
+ * still connected is told with a `factory_reestablish` naming the last complete advance it took part in.
  */
 function abort(
   core: LspCore,
@@ -1091,7 +1091,7 @@ export function advanceOnClose(core: LspCore, f: LspFactory): void {
 
 /**
  * A client's `factory_reestablish` of an open factory (hook, before its channel reconnects). After a
- * reconnection it names the advance it holds: the last complete advance at an earlier step gets
+ * reconnection it names the advance it holds: the last complete advance it took part in, at an earlier step, gets
  * `advance_done` and/or the secrets again. On a live connection (no reconnection pending) it is the
  * client's refusal or loss of the advance in flight, which is abandoned; then nothing else of the
  * reconnection runs (returns true).
