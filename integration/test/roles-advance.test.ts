@@ -462,14 +462,18 @@ describe('an advance interrupted at each step resumes or aborts the same way on 
         if (after) expect(lspDone).toBe(1);
         if (type === 'advance_propose' || type === 'advance_nonces') expect(lspDone).toBe(0);
 
-        // Both sides go on: the next advance completes with the next counter, and the channels pay.
+        // Both sides go on: the channels pay (both ends on the same outpoint), the next advance
+        // completes with the next counter, and they pay again.
+        const inv = await invoiceOf(w, b, 1_000_000n);
+        await w.command(a, { type: 'pay_invoice', invoice: inv });
+        expect(await eventsOf(b, 'PaymentReceived')).toHaveLength(1);
         await advanceLeaf(w, f, 0);
         const done = await lspEventsOf(w, 'AdvanceCompleted');
         expect(done).toHaveLength(lspDone + 1);
         for (const c of [a, b]) expect(await eventsOf(c, 'AdvanceCompleted')).toHaveLength(lspDone + 1);
-        const inv = await invoiceOf(w, b, 1_000_000n);
-        await w.command(a, { type: 'pay_invoice', invoice: inv });
-        expect(await eventsOf(b, 'PaymentReceived')).toHaveLength(1);
+        const inv2 = await invoiceOf(w, a, 500_000n);
+        await w.command(b, { type: 'pay_invoice', invoice: inv2 });
+        expect(await eventsOf(a, 'PaymentReceived')).toHaveLength(1);
       }, 60_000);
 });
 
