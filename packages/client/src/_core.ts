@@ -18,6 +18,7 @@ import type { Op } from '@superscalar/persist';
 import type { Channel, NonceObserver } from '@superscalar/poon-dryja';
 import type { Wallet } from '@superscalar/wallet';
 import type { ClosePropose, CommitmentSigned, Message } from '@superscalar/wire';
+import type { ClientAdvanceState } from './advance.js';
 import type { ClientCloseSession } from './close.js';
 import {
   type ClientFactoryPhase,
@@ -66,8 +67,8 @@ export interface ClientFactory {
   readonly clientIndex: number;
   readonly proposal: Proposal;
   readonly fundingTx: Uint8Array;
-  /** Its path and distribution (O(depth) plus the distribution), rebuilt from the proposal. */
-  readonly path: ClientPath;
+  /** Its path (at its current state: advances move it) and distribution, rebuilt from the proposal. */
+  path: ClientPath;
   readonly dist: ClientDistribution;
   readonly channelId: Uint8Array;
   readonly channelIdHex: string;
@@ -99,6 +100,8 @@ export interface ClientFactory {
   closeRequested: boolean;
   /** The cooperative close (phase `closing`, or an attempt refused while open), or null. */
   close: ClientClose | null;
+  /** State advances (`advance.ts`): its record, the advance in flight. */
+  advance?: ClientAdvanceState;
 }
 
 /** Dependencies the machine is built with. */

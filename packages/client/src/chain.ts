@@ -7,8 +7,10 @@
  *
  * @module
  */
+
 import { FactoryAbortReason } from '@superscalar/wire';
 import type { ClientCore, ClientFactory } from './_core.js';
+import { advanceOnBlock } from './advance.js';
 import { markFunded } from './ceremony.js';
 import { drive } from './channels.js';
 import { closeOnBlock, closeOnBlockDisconnected } from './closing.js';
@@ -28,6 +30,7 @@ export function onBlockConnected(
   const inBlock = new Set(txids);
   for (const f of [...core.factories.values()]) {
     if (f.channel !== null) drive(core, f, { type: 'block', height });
+    advanceOnBlock(f, inBlock);
     if (f.phase === 'closing') {
       closeOnBlock(core, f, height, inBlock);
       continue;

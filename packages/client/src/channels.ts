@@ -28,6 +28,7 @@ import {
 import { commitmentIndex, generateFromSeed } from '@superscalar/shachain';
 import type { ChannelMessage, ChannelSetup } from '@superscalar/wire';
 import type { ClientCore, ClientFactory } from './_core.js';
+import { onAdvanceChannelEvent } from './advance.js';
 import { endCeremony } from './ceremony.js';
 import { channelKey, deleteBlob, putChannelBlob, putChannelState } from './codec.js';
 import {
@@ -263,6 +264,10 @@ function onChannelEvent(core: ClientCore, f: ClientFactory, e: ChannelEvent): vo
   }
   if (e.type === 'go_on_chain') {
     onChannelGoOnChain(core, f, 'go_on_chain');
+    return;
+  }
+  if (e.type === 'rebind_nonce' || e.type === 'rebind_partial' || e.type === 'rebound') {
+    onAdvanceChannelEvent(core, f, e);
     return;
   }
   if (e.type === 'error') {

@@ -22,6 +22,17 @@ import { Channel, type NonceObserver } from '@superscalar/poon-dryja';
 import type { Wallet } from '@superscalar/wallet';
 import { channelIdOf, type Message } from '@superscalar/wire';
 import { type ClientClose, ClientCore, type ClientFactory, type ClientCore as Core } from './_core.js';
+import {
+  type AdvanceTowerEntries,
+  advanceInfo,
+  advanceTowerEntries,
+  onAdvanceAggNonces,
+  onAdvanceDone,
+  onAdvancePropose,
+  onLstockSecret,
+  onRequestAdvance,
+  restoreClientAdvances,
+} from './advance.js';
 import { endCeremony, onAggNonces, onFunded, onLspAbort, onSigned } from './ceremony.js';
 import { onBlockConnected, onBlockDisconnected } from './chain.js';
 import { drive, onChannelMessage, onChannelSetup } from './channels.js';
@@ -119,6 +130,8 @@ export interface ClientFactoryInfo {
     /** The channel is quiescent (stfu both ways) since its last connection. */
     readonly quiescent: boolean;
   };
+  /** State advances: the last complete, its leaf's counter and path states, superseded counters, secrets held. */
+  readonly advance?: ReturnType<typeof advanceInfo>;
   /** The cooperative close, once the client agreed to an attempt. */
   readonly close?: {
     /** Every attempt it agreed to (any of their txids confirming closes the factory). */
@@ -158,6 +171,7 @@ const ON_INPUT: { readonly [T in ClientInput['type']]: Step<InputOf<T>> } = {
     });
   },
   request_close: (core, i) => onRequestClose(core, i.factoryId),
+  request_advance: (core, i) => onRequestAdvance(core, i),
   create_invoice: (core, i) => createInvoice(core, i),
   pay_invoice: (core, i) => payInvoice(core, i, (f, input) => drive(core, f, input)),
   force_close: (core, i) => onForceClose(core, i.factoryId),
@@ -189,6 +203,11 @@ const ON_MESSAGE: Partial<Record<Message['type'], MessageStep>> = {
   close_propose: onClosePropose as MessageStep,
   close_agg_nonce: onCloseAggNonce as MessageStep,
   close_done: onCloseDone as MessageStep,
+  // State advances (advance.ts).
+  advance_propose: onAdvancePropose as MessageStep,
+  advance_agg_nonces: onAdvanceAggNonces as MessageStep,
+  advance_done: onAdvanceDone as MessageStep,
+  lstock_secret: onLstockSecret as MessageStep,
   error: (core, peer, m: { text: string }) => core.log('warn', 'peer error', { peer, text: m.text }),
   warning: (core, peer, m: { text: string }) => core.log('info', 'peer warning', { peer, text: m.text }),
   ping: () => {},
@@ -270,6 +289,7 @@ export class Client {
     }
     restorePayments(core, byKey.values());
     restoreExits(core, byKey.values());
+    restoreClientAdvances(core, byKey);
     return new Client(core);
   }
 
@@ -391,6 +411,19 @@ export class Client {
     return [...this.#core.exits.drivers.values()].map(exitInfo);
   }
 
+  /**
+   * The watchtower entries a factory's advances created (brief §11): per superseded state of its leaf
+   * the poison and its settlement, the revealed L-stock secrets, and the newest state of each kickoff
+   * of its current path — `@superscalar/watchtower`'s `supersededStateEntries`, `lstockSecretEntry` and
+   * `staleStateEntry` options. Durable in the client's store in the same update as the advance that
+   * created them (see `advance.ts`): a tower fed from here is current after every `AdvanceCompleted`.
+   */
+  advanceTowerEntries(factoryId: Uint8Array | string): AdvanceTowerEntries | undefined {
+    const f = this.#core.factories.get(typeof factoryId === 'string' ? factoryId : toHex(factoryId));
+    if (f === undefined || f.signatures === null) return undefined;
+    return advanceTowerEntries(f);
+  }
+
   /** The chain tip the client last saw. */
   get tip(): { readonly height: number; readonly hash: string } | null {
     return this.#core.meta.tip;
@@ -411,6 +444,7 @@ function info(f: ClientFactory): ClientFactoryInfo {
     fundingConfirmedAt: f.fundingConfirmedAt,
     pathTxs: f.path.txs.length,
     distributionTxs: f.dist.txs.length,
+    ...(f.advance === undefined ? {} : { advance: advanceInfo(f) }),
     channel: {
       channelId: f.channelIdHex,
       phase: ch === null ? 'none' : ch.phase,

@@ -37,7 +37,9 @@ export type ClientErrorCode =
   | 'CLIENT_CLOSE_REFUSED'
   | 'CLIENT_CLOSE_SIGNATURE_INVALID'
   | 'CLIENT_PAYMENT_REFUSED'
-  | 'CLIENT_FEE_RATE_REFUSED';
+  | 'CLIENT_FEE_RATE_REFUSED'
+  | 'CLIENT_ADVANCE_REFUSED'
+  | 'CLIENT_ADVANCE_SIGNATURE_INVALID';
 
 /** Base of every error of `@superscalar/client`. */
 export class ClientError extends SuperscalarError<ClientErrorCode> {}
@@ -357,3 +359,37 @@ export class FeeRateRefusedError extends ClientError {
   }
 }
 tagError(FeeRateRefusedError, '@superscalar/client:FeeRateRefusedError');
+
+/**
+ * The client refuses an advance the LSP proposed (brief §5): `fee` — the allocation pays it less than
+ * its channel balance minus the fee it agreed to (its `request_advance` maximum, else
+ * `policy.maxLiquidityFeeMsat`); `channel` — a rebound commitment §5.4 refuses (reserve, dust,
+ * affordability, a capacity below its balance), or the channel is not quiescent; `published` — a
+ * transaction of its path is on chain (§5.1); `terms` — the proposal does not apply to its path;
+ * `state` — the factory is not open. Nothing was signed; the LSP is told (`factory_reestablish`).
+ */
+export class AdvanceRefusedError extends ClientError {
+  readonly reason: 'fee' | 'channel' | 'published' | 'terms' | 'state';
+  constructor(
+    reason: 'fee' | 'channel' | 'published' | 'terms' | 'state',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('CLIENT_ADVANCE_REFUSED', `advance refused (${reason}): ${message}`, options);
+    this.reason = reason;
+  }
+}
+tagError(AdvanceRefusedError, '@superscalar/client:AdvanceRefusedError');
+
+/**
+ * Something the LSP sent in an advance does not check (aggregate nonces for other jobs, a half of the
+ * rebound commitment or a final signature that does not verify, a wrong L-stock secret): the advance
+ * is abandoned before the client signs, or — after its partial signatures — the connection is closed
+ * and the client keeps its old state.
+ */
+export class AdvanceSignatureError extends PeerFaultError {
+  constructor(peer: string, message: string, options: { factoryId: string; cause?: unknown }) {
+    super('CLIENT_ADVANCE_SIGNATURE_INVALID', peer, 'disconnect', message, options);
+  }
+}
+tagError(AdvanceSignatureError, '@superscalar/client:AdvanceSignatureError');

@@ -187,6 +187,34 @@ export type ClientEvent =
    * `ExitCompleted { claimed }`.
    */
   | ExitEvent
+   * An advance of the client's path is done (brief §5.1): it holds and verified the new state, the
+   * poison and its settlement, and its channel is on its new outpoint (`capacity` sats; the
+   * `liquidityFeeMsat` it paid moved to the LSP). `advanceKind`: leaf, carry or epoch reset (§5.2);
+   * `counters`: its leaf's superseded and created counters `c` (§5.3).
+   */
+  | {
+      readonly kind: 'AdvanceCompleted';
+      readonly factoryId: string;
+      readonly advanceId: number;
+      readonly leaf: number;
+      readonly advanceKind: 'leaf' | 'carry' | 'epoch-reset';
+      readonly counters: { readonly superseded: readonly number[]; readonly created: readonly number[] };
+      readonly capacity: bigint;
+      readonly liquidityFeeMsat: bigint;
+    }
+  /**
+   * An advance the client took part in stopped before it counted (nothing of it holds): `refused` by
+   * the client (`code`: `CLIENT_ADVANCE_REFUSED`), abandoned on a `disconnected` link or `aborted` by
+   * the LSP, replaced by a newer proposal (`superseded`), or `invalid` signatures from the LSP.
+   */
+  | {
+      readonly kind: 'AdvanceFailed';
+      readonly factoryId: string;
+      readonly advanceId: number;
+      readonly reason: string;
+      readonly text: string;
+      readonly code?: string;
+    }
   /** A journal record of a kind this version does not know. */
   | { readonly kind: 'Unknown'; readonly name: string; readonly payload: Uint8Array };
 
@@ -221,6 +249,8 @@ const KNOWN: readonly ClientEventKind[] = [
   'ExitStepLost',
   'ExitClaimed',
   'ExitCompleted',
+  'AdvanceCompleted',
+  'AdvanceFailed',
 ];
 
 const BIGINTS: Partial<Record<ClientEventKind, readonly string[]>> = {
@@ -233,6 +263,7 @@ const BIGINTS: Partial<Record<ClientEventKind, readonly string[]>> = {
   FactoryClosed: ['lspAmount', 'fee'],
   ExitClaimed: ['amount'],
   ExitCompleted: ['claimed'],
+  AdvanceCompleted: ['capacity', 'liquidityFeeMsat'],
 };
 
 /** Bigint fields of the entries of a list field. */

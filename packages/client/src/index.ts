@@ -1,5 +1,11 @@
 // @superscalar/client: the client role (browser-safe). Re-exports only.
+
 export { isNodeId, isWebSocketUrl, type LspAddress, parseLspAddress } from './address.js';
+export {
+  type AdvanceTowerEntries,
+  type SupersededTowerEntry,
+  towerEntriesOf,
+} from './advance.js';
 export {
   Client,
   type ClientFactoryInfo,
@@ -26,6 +32,8 @@ export {
   wellKnownUrl,
 } from './discovery.js';
 export {
+  AdvanceRefusedError,
+  AdvanceSignatureError,
   ClientError,
   type ClientErrorCode,
   type CloseRefusal,

@@ -103,6 +103,18 @@ export type ClientCommand =
    */
   | { readonly type: 'request_close'; readonly factoryId: Uint8Array }
   /**
+   * Ask the LSP for an advance of the client's leaf (brief §5: a client's request), typically a
+   * liquidity purchase: the channel `capacity` wanted (sats; default its current one) and the most it
+   * pays for it (`maxLiquidityFeeMsat`, default 0). The LSP decides; an `advance_propose` follows if
+   * it grants it (`AdvanceCompleted`), else a `warning`.
+   */
+  | {
+      readonly type: 'request_advance';
+      readonly factoryId: Uint8Array;
+      readonly capacity?: bigint;
+      readonly maxLiquidityFeeMsat?: bigint;
+    }
+  /**
    * Issue a BOLT 11 invoice through the LSP (a fresh preimage and payment secret; the invoice comes
    * back in the `InvoiceCreated` event). `factoryId`: the channel to be paid on (default: the first open).
    */

@@ -35,6 +35,10 @@ export interface ClientPolicy {
   readonly exitAfterBlocks?: number | null;
   /** Exit unilaterally from every open factory once the LSP has been unreachable this long, ms. Default null: never. */
   readonly exitIfUnreachableMs?: number | null;
+   * The largest liquidity fee (msat) the client pays in an advance it did not request itself
+   * (default 0: it pays only what its own `request_advance` offered).
+   */
+  readonly maxLiquidityFeeMsat?: bigint;
 }
 
 /** {@link ClientPolicy} with every default filled in. */
@@ -46,6 +50,12 @@ function int(v: unknown, name: string, min: number, max: number): number {
       `policy.${name}`,
       `expected an integer in ${min}..${max}, got ${String(v)}`,
     );
+  return v;
+}
+
+function msatOf(v: unknown, name: string): bigint {
+  if (typeof v !== 'bigint' || v < 0n)
+    throw new InvalidArgumentError(`policy.${name}`, 'expected msat (a bigint ≥ 0)');
   return v;
 }
 
@@ -80,5 +90,6 @@ export function resolveClientPolicy(policy: ClientPolicy = {}): ResolvedClientPo
       p.exitIfUnreachableMs === undefined || p.exitIfUnreachableMs === null
         ? null
         : int(p.exitIfUnreachableMs, 'exitIfUnreachableMs', 0, 2 ** 48),
+    maxLiquidityFeeMsat: msatOf(p.maxLiquidityFeeMsat ?? 0n, 'maxLiquidityFeeMsat'),
   });
 }

@@ -16,6 +16,7 @@
 import { toHex } from '@superscalar/core';
 import type { FactoryReestablish } from '@superscalar/wire';
 import type { ClientCore, ClientFactory } from './_core.js';
+import { advanceOnDisconnect, advanceOnReestablish, reestablishOnConnect } from './advance.js';
 import { endCeremony, sendNonces } from './ceremony.js';
 import { channelSetupMessage, discardChannel, drive } from './channels.js';
 import { closeOnDisconnect, closeReestablishRecord, sendCloseRequest } from './closing.js';
@@ -52,7 +53,7 @@ export function onPeerConnected(core: ClientCore, peer: string): void {
         ceremony: { attempt: f.attempt, step: clientStep(f) },
       });
     else if (f.phase === 'open') {
-      core.send({ type: 'factory_reestablish', factoryId: f.id, phase: 'open' });
+      core.send(reestablishOnConnect(core, f));
       if (f.closeRequested) sendCloseRequest(core, f);
     } else if (f.phase === 'closing')
       core.send({
@@ -72,6 +73,7 @@ export function onPeerDisconnected(core: ClientCore, peer: string): void {
     f.heldCommit = null;
     if (f.channel !== null) drive(core, f, { type: 'disconnected' });
     closeOnDisconnect(f);
+    advanceOnDisconnect(core, f);
   }
 }
 
@@ -127,6 +129,7 @@ export function onFactoryReestablish(core: ClientCore, peer: string, m: FactoryR
     }
     return;
   }
+  if (f.phase === 'open' && advanceOnReestablish(core, f, m)) return;
   if (f.channel?.phase === 'normal') drive(core, f, { type: 'connected' });
   else core.log('error', 'a funded factory without commitment 0', { factoryId: idHex });
 }

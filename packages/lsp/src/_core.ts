@@ -26,6 +26,7 @@ import {
   type FactoryPsigs,
   type Message,
 } from '@superscalar/wire';
+import type { LspAdvanceState } from './advance.js';
 import type { LspCloseSession } from './close.js';
 import {
   type LspCeremonyStep,
@@ -163,6 +164,8 @@ export interface LspFactory {
   rebroadcast: boolean;
   /** The cooperative close (phase `closing`), or null. */
   close: LspClose | null;
+  /** State advances (`advance.ts`): the history, completed advances, the one in flight. */
+  advance?: LspAdvanceState;
 }
 
 /** Dependencies the machine is built with. */

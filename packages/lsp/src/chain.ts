@@ -10,6 +10,7 @@
  */
 import { FactoryAbortReason } from '@superscalar/wire';
 import type { LspCore, LspFactory } from './_core.js';
+import { advanceOnBlock } from './advance.js';
 import { abortCeremony } from './ceremony.js';
 import { drive } from './channels.js';
 import { closeOnBlock, closeOnBlockDisconnected } from './closing.js';
@@ -29,6 +30,7 @@ export function onBlockConnected(
   const inBlock = new Set(txids);
   for (const f of [...core.factories.values()]) {
     for (const slot of f.channels) if (slot.channel !== null) drive(core, f, slot, { type: 'block', height });
+    advanceOnBlock(core, f, inBlock);
     if (f.phase === 'closing') {
       closeOnBlock(core, f, height, inBlock);
       continue;

@@ -33,6 +33,7 @@ import {
 import { commitmentIndex, generateFromSeed } from '@superscalar/shachain';
 import type { ChannelMessage, ChannelSetup } from '@superscalar/wire';
 import type { Built, ChannelSlot, LspCore, LspFactory } from './_core.js';
+import { advanceAfterChannel, onAdvanceChannelEvent } from './advance.js';
 import { abortCeremony, built, participantOf } from './ceremony.js';
 import { afterChannel } from './closing.js';
 import { channelKey, deleteBlob, putChannelBlob, putChannelState } from './codec.js';
@@ -262,6 +263,7 @@ function process(core: LspCore, f: LspFactory, slot: ChannelSlot, actions: reado
   for (const token of tokens) drive(core, f, slot, { type: 'persisted', token });
   for (const w of work) w();
   if (f.phase === 'closing') afterChannel(core, f, slot);
+  if (f.advance?.session != null) advanceAfterChannel(core, f, slot);
 }
 
 type PaymentEvent = Extract<
@@ -297,6 +299,10 @@ function onChannelEvent(core: LspCore, f: LspFactory, slot: ChannelSlot, e: Chan
   if (e.type === 'quiescent') {
     slot.quiescent = true;
     core.log('debug', 'channel quiescent', { channelId: slot.idHex });
+    return;
+  }
+  if (e.type === 'rebind_nonce' || e.type === 'rebind_partial' || e.type === 'rebound') {
+    onAdvanceChannelEvent(core, f, slot, e);
     return;
   }
   if (e.type === 'error') {

@@ -30,6 +30,7 @@ import { SpendError } from '@superscalar/factory-tree';
 import { P2TR_DUST } from '@superscalar/tx';
 import type { CloseNonce, ClosePropose, ClosePsig, FactoryReestablish } from '@superscalar/wire';
 import type { ChannelSlot, LspClose, LspCore, LspFactory } from './_core.js';
+import { advanceOnClose } from './advance.js';
 import { built, participantOf } from './ceremony.js';
 import { drive } from './channels.js';
 import { LspCloseSession, MAX_CLOSE_ATTEMPT } from './close.js';
@@ -134,6 +135,7 @@ export function onClosePropose(core: LspCore, peer: PeerId, m: ClosePropose): vo
 }
 
 function begin(core: LspCore, f: LspFactory, requestedBy: PeerId | null): void {
+  advanceOnClose(core, f);
   f.phase = 'closing';
   f.close = {
     requestedBy,

@@ -33,7 +33,9 @@ export type LspErrorCode =
   | 'LSP_STOPPED'
   | 'LSP_MACHINE_FAILED'
   | 'LSP_LISTEN_FAILED'
-  | 'LSP_CLOSE_BLAME';
+  | 'LSP_CLOSE_BLAME'
+  | 'LSP_ADVANCE_REFUSED'
+  | 'LSP_ADVANCE_PATH_PUBLISHED';
 
 /** Base of every error of `@superscalar/lsp`. */
 export class LspError extends SuperscalarError<LspErrorCode> {}
@@ -324,3 +326,37 @@ export class CloseBlameError extends LspError {
   }
 }
 tagError(CloseBlameError, '@superscalar/lsp:CloseBlameError');
+
+/**
+ * An advance (brief §5) the LSP will not run now: the factory is not open, another advance is in
+ * progress, the leaf's DW layers are exhausted (rotate), an allocation breaks amount conservation or
+ * dust, or a client's request the policy does not grant. `reason` names which.
+ */
+export class AdvanceRefusedError extends LspError {
+  readonly reason: 'state' | 'busy' | 'exhausted' | 'allocation' | 'request';
+  constructor(
+    reason: 'state' | 'busy' | 'exhausted' | 'allocation' | 'request',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('LSP_ADVANCE_REFUSED', message, options);
+    this.reason = reason;
+  }
+}
+tagError(AdvanceRefusedError, '@superscalar/lsp:AdvanceRefusedError');
+
+/**
+ * Brief §5.1: an advance refused because a kickoff or state on the advancing path (or below it) is
+ * in a mempool or on chain — advancing it now would race the published transaction.
+ */
+export class AdvancePathPublishedError extends LspError {
+  /** The published transaction (display hex). */
+  readonly txid: string;
+  readonly where: 'mempool' | 'chain';
+  constructor(txid: string, where: 'mempool' | 'chain', message: string) {
+    super('LSP_ADVANCE_PATH_PUBLISHED', message);
+    this.txid = txid;
+    this.where = where;
+  }
+}
+tagError(AdvancePathPublishedError, '@superscalar/lsp:AdvancePathPublishedError');

@@ -209,6 +209,64 @@ export type LspEvent =
    * (an L-stock spend, timeout recovery or claim confirmed), `ExitCompleted { claimed }`.
    */
   | ExitEvent
+  /** A client asked for an advance of its leaf (`advance_request`); `accepted`: the policy granted it. */
+  | {
+      readonly kind: 'AdvanceRequested';
+      readonly factoryId: string;
+      readonly peer: string;
+      readonly clientIndex: number;
+      readonly capacity: bigint;
+      readonly liquidityFeeMsat: bigint;
+      readonly accepted: boolean;
+    }
+  /**
+   * An advance is signed, verified and stored (brief §5.1): the new state, every poison and
+   * settlement, each channel rebound on its new outpoint; the superseded L-stock secrets are revealed
+   * next. `kind`: a per-leaf advance, a carry into an ancestor, or an epoch reset (§5.2). `counters`:
+   * the leaf-state counters `c` superseded and created (§5.3). `channels`: each re-signed channel's
+   * capacity after the advance and the liquidity fee it paid; `feesMsat` their sum.
+   */
+  | {
+      readonly kind: 'AdvanceCompleted';
+      readonly factoryId: string;
+      readonly advanceId: number;
+      readonly leaf: number;
+      readonly advanceKind: 'leaf' | 'carry' | 'epoch-reset';
+      readonly purpose: 'liquidity' | 'rebalance' | 'client_request';
+      readonly node: number;
+      readonly counters: { readonly superseded: readonly number[]; readonly created: readonly number[] };
+      readonly channels: readonly {
+        readonly clientIndex: number;
+        readonly capacity: bigint;
+        readonly liquidityFeeMsat: bigint;
+      }[];
+      readonly feesMsat: bigint;
+    }
+  /**
+   * An advance stopped before it was signed: nothing of it was released and everyone stays on the old
+   * state (its counters are retired, §5.3). `reason`: quiescence or a step timed out, a client
+   * disconnected or refused the terms, a signature failed (`blamed`), a channel could not rebind, or
+   * the factory started closing.
+   */
+  | {
+      readonly kind: 'AdvanceFailed';
+      readonly factoryId: string;
+      readonly leaf: number;
+      readonly advanceId?: number;
+      readonly reason: 'timeout' | 'disconnected' | 'refused' | 'signing_failed' | 'channel' | 'closing';
+      readonly text: string;
+      readonly blamed?: number;
+    }
+  /**
+   * Brief §5.2: the leaf's DW subtree is exhausted (its top layer is at its last state): no advance
+   * of that leaf is possible any more; the factory must be rotated (§9).
+   */
+  | {
+      readonly kind: 'FactoryExhausted';
+      readonly factoryId: string;
+      readonly leaf: number;
+      readonly topNode: number;
+    }
   /** A journal record of a kind this version does not know (a newer writer). */
   | { readonly kind: 'Unknown'; readonly name: string; readonly payload: Uint8Array };
 
@@ -223,11 +281,14 @@ const BIGINTS: Partial<Record<LspEventKind, readonly string[]>> = {
   FactoryClosed: ['lspAmount', 'fee'],
   ExitClaimed: ['amount'],
   ExitCompleted: ['claimed'],
+  AdvanceRequested: ['capacity', 'liquidityFeeMsat'],
+  AdvanceCompleted: ['feesMsat'],
 };
 
 /** Bigint fields of the entries of a list field. */
 const NESTED: Partial<Record<LspEventKind, { readonly list: string; readonly fields: readonly string[] }>> = {
   FactoryClosed: { list: 'balances', fields: ['balance', 'paid'] },
+  AdvanceCompleted: { list: 'channels', fields: ['capacity', 'liquidityFeeMsat'] },
 };
 
 const enc = new TextEncoder();
@@ -279,6 +340,10 @@ export function decodeLspEvent(record: { readonly kind: string; readonly payload
     'ExitStepLost',
     'ExitClaimed',
     'ExitCompleted',
+    'AdvanceRequested',
+    'AdvanceCompleted',
+    'AdvanceFailed',
+    'FactoryExhausted',
   ];
   if (!known.includes(kind))
     return { kind: 'Unknown', name: record.kind, payload: Uint8Array.from(record.payload) };

@@ -96,6 +96,9 @@ function proposalInput(core: LspCore, index: number, regs: readonly StoredRegist
     const s = suggestShape(clients.length, p.dw, p.toSelfDelay, {
       htlcBudget: p.htlcBudget,
       leafArity: p.leafArity,
+      ...(p.advance.minAdvancesPerLeaf === undefined
+        ? {}
+        : { minAdvancesPerLeaf: p.advance.minAdvancesPerLeaf }),
     });
     if (s === undefined)
       throw new FundingError(`no shape fits ${clients.length} clients within the exit budget`);

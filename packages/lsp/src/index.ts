@@ -1,4 +1,6 @@
 // @superscalar/lsp: the LSP role. Re-exports only.
+export type { AdvancePurpose, CompletedAdvance } from './advance.js';
+export type { AdvanceRequestInfo, LspAdvancePolicy } from './advancePolicy.js';
 export {
   type LspCloseOptions,
   type LspClosePhase,
@@ -9,6 +11,8 @@ export {
 export { isCloseRequest } from './closeRequest.js';
 export type { LspCeremonyStep, LspFactoryPhase } from './codec.js';
 export {
+  AdvancePathPublishedError,
+  AdvanceRefusedError,
   ClientAbortedError,
   CloseBlameError,
   type Consequence,

@@ -52,7 +52,12 @@ export type RuntimeInput =
     }
   | { readonly type: 'fee_rates'; readonly rates: FeeRates }
   /** Timers: the runtime ticks about once a second; `now` of `handle` says when. */
-  | { readonly type: 'tick' };
+  | { readonly type: 'tick' }
+  /**
+   * Optional, from a runtime with a mempool feed: transactions seen in the mempool. The LSP refuses
+   * to advance a path whose kickoff or state is among them (brief §5.1); blocks tell it the rest.
+   */
+  | { readonly type: 'mempool_txids'; readonly txids: readonly string[] };
 
 /** What the machine asks its runtime to do, in order. */
 export type Action =
@@ -99,6 +104,21 @@ export type LspCommand =
    * offline client no longer blocks a close (`ExitStarted` … `ExitCompleted`).
    */
   | { readonly type: 'exit_factory'; readonly factoryId: Uint8Array };
+   * Advance a leaf's state (brief §5): its channels quiesced, the new state (or a carry, §5.2) with
+   * every poison and settlement signed by the leaf's (or subtree's) signers, the channels rebound,
+   * then the superseded L-stock secrets revealed. `allocations`: new channel capacities of the leaf's
+   * clients by client index (the L-stock pays the difference: a liquidity sale), `liquidityFeesMsat`
+   * the fee each pays (both default: unchanged, no fee). `AdvanceCompleted` or `AdvanceFailed`
+   * follows; a refusal is a `CommandRefused` (`LSP_ADVANCE_REFUSED`, `LSP_ADVANCE_PATH_PUBLISHED`).
+   */
+  | {
+      readonly type: 'advance_leaf';
+      readonly factoryId: Uint8Array;
+      readonly leaf: number;
+      readonly purpose: 'liquidity' | 'rebalance' | 'client_request';
+      readonly allocations?: ReadonlyMap<number, bigint>;
+      readonly liquidityFeesMsat?: ReadonlyMap<number, bigint>;
+    };
 
 /** Every input of the LSP's machine: what the runtime observed, and the embedder's commands. */
 export type LspInput = RuntimeInput | LspCommand;

@@ -24,6 +24,17 @@ import { Channel, type NonceObserver } from '@superscalar/poon-dryja';
 import type { Wallet } from '@superscalar/wallet';
 import { channelIdOf, type Message, type Warning } from '@superscalar/wire';
 import { type LspCore as Core, type LspCloseStep, LspCore, type LspFactory } from './_core.js';
+import {
+  advanceInfo,
+  advanceTick,
+  onAdvanceLeaf,
+  onAdvanceNonces,
+  onAdvancePsigs,
+  onAdvanceRequest,
+  onMempoolTxids,
+  restoreAdvances,
+  resumeAdvancesAfterRestore,
+} from './advance.js';
 import { abortFor, checkDeadline, onClientAbort, onNonces, onPsigs } from './ceremony.js';
 import { onBlockConnected, onBlockDisconnected, rebroadcastRestored } from './chain.js';
 import { drive, onChannelMessage, onChannelSetup } from './channels.js';
@@ -158,6 +169,8 @@ export interface LspFactoryInfo {
   readonly channels: readonly LspChannelInfo[];
   /** The cooperative close, while `closing`. */
   readonly close?: LspCloseInfo;
+  /** State advances: the one in progress (if any) and those completed. */
+  readonly advance?: NonNullable<ReturnType<typeof advanceInfo>>;
 }
 
 type Step<I> = (core: Core, input: I) => void;
@@ -188,10 +201,13 @@ const ON_INPUT: { readonly [T in LspInput['type']]: Step<InputOf<T>> } = {
     for (const f of [...core.factories.values()]) {
       checkDeadline(core, f);
       closeTick(core, f);
+      advanceTick(core, f);
     }
     tryForm(core);
     resendRestored(core);
   },
+  mempool_txids: (core, i) => onMempoolTxids(core, i.txids),
+  advance_leaf: (core, i) => onAdvanceLeaf(core, i),
   form_factory: (core) => formNow(core),
   close_factory: (core, i) => onCloseFactory(core, i.factoryId),
   bump_close: (core, i) => onBumpClose(core, i.factoryId, i.feeRate),
@@ -223,6 +239,10 @@ const ON_MESSAGE: Partial<Record<Message['type'], MessageStep>> = {
   close_propose: onClosePropose as MessageStep,
   close_nonce: onCloseNonce as MessageStep,
   close_psig: onClosePsig as MessageStep,
+  // State advances (advance.ts).
+  advance_request: onAdvanceRequest as MessageStep,
+  advance_nonces: onAdvanceNonces as MessageStep,
+  advance_psigs: onAdvancePsigs as MessageStep,
   error: (core, peer, m: { text: string }) => core.log('warn', 'peer error', { peer, text: m.text }),
   warning: (core, peer, m: Warning) => {
     if (!onFeeWarning(core, peer, m)) core.log('info', 'peer warning', { peer, text: m.text });
@@ -317,6 +337,7 @@ export class Lsp {
     }
     restoreForwards(core, byKey.values());
     restoreLspExits(core, byKey.values());
+    restoreAdvances(core, byKey);
     return new Lsp(core, options.blobs.length > 0);
   }
 
@@ -338,6 +359,7 @@ export class Lsp {
         this.#restored = false;
         for (const f of core.factories.values())
           if (f.phase === 'ceremony') f.deadline = core.now + core.policy.stepTimeoutMs;
+        resumeAdvancesAfterRestore(core);
       }
       if (
         typeof input !== 'object' ||
@@ -399,6 +421,7 @@ function info(core: LspCore, f: LspFactory): LspFactoryInfo {
     fundingTxid: f.proposal.funding.txid,
     fundingConfirmedAt: f.fundingConfirmedAt,
     proposal: f.proposal,
+    ...(f.advance === undefined ? {} : { advance: advanceInfo(f) }),
     channels: f.channels.map((s) => {
       const ch = s.channel;
       const spec = ch?.localSpec;

@@ -7,6 +7,7 @@
  */
 import type { Network } from '@superscalar/core';
 import { type Placement, type Proposal, proposalDefaults } from '@superscalar/factory-tree';
+import { type LspAdvancePolicy, type ResolvedAdvancePolicy, resolveAdvancePolicy } from './advancePolicy.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** The factory's parameters (brief §2); each one absent takes `proposalDefaults(network)`'s value. */
@@ -98,6 +99,8 @@ export interface LspPolicy extends FactoryParameters {
    * kickoff confirms before `T_dist`. Default null: never (the embedder closes or rotates in time).
    */
   readonly exitBeforeDistribution?: number | null;
+  /** State advances (brief §5): quiescence deadline, liquidity fees, granting client requests. */
+  readonly advance?: LspAdvancePolicy;
 }
 
 /** A client's request to close a factory, as {@link LspPolicy.acceptCloseRequest} sees it. */
@@ -112,12 +115,13 @@ export interface CloseRequest {
 
 /** {@link LspPolicy} with every default filled in. */
 export type ResolvedLspPolicy = Required<
-  Omit<LspPolicy, 'levelArity' | 'maxBalance' | 'htlcMaximumMsat' | 'maxHtlcValueInFlightMsat'>
+  Omit<LspPolicy, 'levelArity' | 'maxBalance' | 'htlcMaximumMsat' | 'maxHtlcValueInFlightMsat' | 'advance'>
 > & {
   readonly levelArity: readonly number[] | undefined;
   readonly maxBalance: bigint | undefined;
   readonly htlcMaximumMsat: bigint | undefined;
   readonly maxHtlcValueInFlightMsat: bigint | undefined;
+  readonly advance: ResolvedAdvancePolicy;
 };
 
 function int(v: unknown, name: string, min: number, max: number): number {
@@ -220,5 +224,6 @@ export function resolveLspPolicy(network: Network, policy: LspPolicy = {}): Reso
       p.exitBeforeDistribution === undefined || p.exitBeforeDistribution === null
         ? null
         : int(p.exitBeforeDistribution, 'exitBeforeDistribution', 1, 1_000_000),
+    advance: resolveAdvancePolicy(p.advance),
   });
 }

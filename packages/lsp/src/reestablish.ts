@@ -19,6 +19,7 @@
 import { toHex } from '@superscalar/core';
 import type { FactoryReestablish } from '@superscalar/wire';
 import type { LspCore, LspFactory } from './_core.js';
+import { advanceOnDisconnect, advanceOnReestablish, reestablishOnConnect } from './advance.js';
 import {
   abortCeremony,
   newAttempt,
@@ -52,7 +53,7 @@ function sendState(core: LspCore, f: LspFactory, client: number): void {
     sendCeremonyState(core, f, client);
     return;
   }
-  if (f.phase === 'open') core.send(peer, { type: 'factory_reestablish', factoryId: f.id, phase: 'open' });
+  if (f.phase === 'open') core.send(peer, reestablishOnConnect(f, client));
   if (f.phase === 'closing')
     core.send(peer, {
       type: 'factory_reestablish',
@@ -73,6 +74,7 @@ export function onPeerDisconnected(core: LspCore, peer: PeerId): void {
       slot.quiescent = false;
     }
     if (f.phase === 'closing') closeOnDisconnect(core, f, client);
+    if (f.phase === 'open') advanceOnDisconnect(core, f, client);
     if (f.phase === 'ceremony' && f.deadline === null) f.deadline = core.now + core.policy.stepTimeoutMs;
   }
 }
@@ -142,6 +144,7 @@ export function onFactoryReestablish(core: LspCore, peer: PeerId, m: FactoryRees
   }
   // Funded or open: every channel holds commitment 0 on both sides (the funding came after).
   if (!clientSigned) sendSigned(core, f, client);
+  if (f.phase === 'open' && advanceOnReestablish(core, f, client, m)) return;
   if (m.phase === 'ceremony' && step !== 'funded')
     core.send(peer, {
       type: 'factory_funded',

@@ -185,4 +185,64 @@ describe('rebinding (brief §5.4)', () => {
     }
     expect(penaltyTxids).toHaveLength(2);
   }, 120_000);
+
+  it.each(['crash', 'disconnect'] as const)(
+    'activates after a %s ended quiescence (from the durable rebinding)',
+    (mode) => {
+      const fundA = { txid: 'a1'.repeat(32), vout: 0, amount: CAPACITY };
+      const fundB = { txid: 'b2'.repeat(32), vout: 1, amount: CAPACITY + 10_000n };
+      const pair = new Pair({ funding: fundA });
+      pair.drive();
+      pair.do('lsp', { type: 'quiesce' });
+      pair.drive();
+      const nonce = {
+        lsp: event(pair.do('lsp', { type: 'rebind_prepare', funding: fundB }), 'rebind_nonce').nonce,
+        client: event(pair.do('client', { type: 'rebind_prepare', funding: fundB }), 'rebind_nonce').nonce,
+      };
+      pair.do('lsp', { type: 'rebind_sign', peerNonce: nonce.client });
+      pair.ack('lsp');
+      const lspHalf = pair.eventsOf('lsp', 'rebind_partial')[0] as Extract<
+        ChannelEvent,
+        { type: 'rebind_partial' }
+      >;
+      pair.do('client', {
+        type: 'rebind_complete',
+        partialSig: lspHalf.partialSig,
+        signingNonce: lspHalf.signingNonce,
+      });
+      pair.ack('client');
+      pair.do('client', { type: 'rebind_sign', peerNonce: nonce.lsp });
+      pair.ack('client');
+      const clientHalf = pair.eventsOf('client', 'rebind_partial')[0] as Extract<
+        ChannelEvent,
+        { type: 'rebind_partial' }
+      >;
+      pair.do('lsp', {
+        type: 'rebind_complete',
+        partialSig: clientHalf.partialSig,
+        signingNonce: clientHalf.signingNonce,
+      });
+      pair.ack('lsp');
+      pair.do('lsp', { type: 'rebind_activate' });
+      pair.ack('lsp');
+      // The client loses its connection (quiescence ends, its nonce marker stays in memory), or
+      // crashes (both gone), before it activates.
+      if (mode === 'disconnect') {
+        pair.do('client', { type: 'disconnected' });
+        pair.do('lsp', { type: 'disconnected' });
+      } else pair.crash('client');
+      pair.reconnect();
+      expect(pair.client.funding.txid).toBe(fundA.txid);
+      pair.do('client', { type: 'rebind_activate' });
+      pair.ack('client');
+      expect(pair.client.funding).toEqual(fundB);
+      pair.drive();
+      const p = payment('after a late activation');
+      pair.do('lsp', { type: 'add_htlc', amountMsat: 1_000_000n, paymentHash: p.hash, cltvExpiry: 900 });
+      pair.do('lsp', { type: 'commit' });
+      pair.drive();
+      expect(pair.errors).toEqual([]);
+      expect(agreement(pair)).toBeDefined();
+    },
+  );
 });

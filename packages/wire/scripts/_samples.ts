@@ -273,6 +273,7 @@ export function sampleMessages(): Message[] {
       ],
     },
     { type: 'lstock_secret', factoryId, counter: 1, secret: hash('s_1') },
+    { type: 'advance_request', factoryId, capacity: 250_000n, maxLiquidityFeeMsat: 2_500_000n },
     {
       type: 'channel_ready',
       channelId,

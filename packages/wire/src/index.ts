@@ -79,6 +79,7 @@ export type {
   AdvanceNonces,
   AdvancePropose,
   AdvancePsigs,
+  AdvanceRequestMessage,
   AdvanceTxAggNonce,
   AdvanceTxKind,
   AdvanceTxNonce,

@@ -105,6 +105,7 @@ const advance = {
       rec(12, 2 + leaves * 44),
     ),
   lstockSecret: msg(rec(0, 32), rec(2, 8), rec(4, 32)),
+  request: msg(rec(0, 32), rec(2, 8), rec(4, 8)),
 };
 
 /** Largest encodings of the fixed-shape messages of issue 20 (texts bounded by `text`). */
@@ -143,6 +144,7 @@ export function clientLimits(options: ShapeLimitsOptions): SizeLimits {
     update_add_htlc: ext(f.update_add_htlc),
     advance_nonces: ext(advance.nonces(s.txs + ADVANCE_EXTRA_TXS)),
     advance_psigs: ext(advance.psigs(s.txs + ADVANCE_EXTRA_TXS)),
+    advance_request: ext(advance.request),
   };
 }
 

@@ -13,6 +13,7 @@ import {
   type AdvanceNonces,
   type AdvancePropose,
   type AdvancePsigs,
+  type AdvanceRequestMessage,
   advanceCodecs,
   type LstockSecret,
 } from './messages/advance.js';
@@ -77,7 +78,8 @@ export type AdvanceMessage =
   | AdvanceAggNonces
   | AdvancePsigs
   | AdvanceDone
-  | LstockSecret;
+  | LstockSecret
+  | AdvanceRequestMessage;
 /** Cooperative-close messages. */
 export type CloseMessage = ClosePropose | CloseNonce | CloseAggNonce | ClosePsig | CloseDone;
 /** Rotation and key-turnover messages. */

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { schnorrVerify } from '@superscalar/secp';
 import { IllegalStepError, SignatureRejectedError } from '../channelErrors.js';
 import type { FundingOutpoint } from '../commitment.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -246,7 +247,12 @@ export function rebindComplete(ch: ChannelCore, psig: Uint8Array, signingNonce: 
 
 export function rebindActivate(ch: ChannelCore) {
   const rb = ch.s.rebind;
-  if (rb === null || rb.signature === null || ch.peerRebindNonce === undefined)
+  // Both rebound commitments signed: ours completed (its signature is in the state), and the
+  // counterparty's signed by us — in this process (`peerRebindNonce`), or before a restart, which
+  // the durable pending record of the new outpoint (written before our partial left) proves.
+  const signedPeer =
+    ch.peerRebindNonce !== undefined || ch.s.fundings.some((f) => isPendingRebindRecord(ch, f));
+  if (rb === null || rb.signature === null || !signedPeer)
     throw new IllegalStepError(
       'phase',
       'ignore',
@@ -255,9 +261,25 @@ export function rebindActivate(ch: ChannelCore) {
     );
   if (ch.outstanding())
     throw new IllegalStepError('phase', 'ignore', 'local', 'a persist is outstanding: acknowledge it first');
-  requireQuiescent(ch);
   const lc = ch.requireLocal();
   const rc = ch.s.remoteCommit as CommitmentRecord;
+  const quiescent = ch.s.localStfu && ch.s.remoteStfu && ch.noPendingUpdates();
+  if (!quiescent) {
+    // After a reconnection or a restart quiescence is gone; what matters is that the channel has not
+    // moved since the rebound commitments were signed: nothing pending, the counterparty's number is
+    // the one we signed on the new outpoint, and our stored rebound signature still verifies on our
+    // current commitment rebuilt there.
+    if (!ch.noPendingUpdates())
+      throw new IllegalStepError('quiescent', 'ignore', 'local', 'rebind_activate with updates pending');
+    const mine = ch.build(ch.s.role, lc.number, lc.point, reboundOf(ch, lc.spec, rb), rb.outpoint);
+    if (!schnorrVerify(rb.signature, mine.sighash, mine.outputKey))
+      throw new IllegalStepError(
+        'phase',
+        'ignore',
+        'local',
+        'the rebound commitment was signed for another commitment number: the rebinding is stale',
+      );
+  }
   const changed = reboundBalances(ch, rc.spec, rb) !== null;
   const kept: ChannelBalances = { lspMsat: rc.spec.lspMsat, clientMsat: rc.spec.clientMsat };
   // Brief §5.4 capacity change: commitment n now has other amounts on the new outpoint, so every

@@ -105,7 +105,9 @@ export type ChannelInput =
   | { readonly type: 'rebind_complete'; readonly partialSig: Uint8Array; readonly signingNonce: Uint8Array }
   /**
    * Rebinding step 4: the new leaf state is signed: the new outpoint becomes current (with a capacity
-   * change, its amounts and the new reserve and `maxDustExposure` too).
+   * change, its amounts and the new reserve and `maxDustExposure` too). Also after a reconnection or
+   * a restart that ended quiescence (the advance's signatures arrived later): then nothing may be
+   * pending, and the stored rebound commitment must still be the current commitment's.
    */
   | { readonly type: 'rebind_activate' };
 

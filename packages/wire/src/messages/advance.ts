@@ -186,6 +186,21 @@ export interface LstockSecret {
   readonly secret: Uint8Array;
 }
 
+/**
+ * `advance_request` (client → LSP): a client asks for an advance of its leaf (brief §5: a client's
+ * request is one of an advance's purposes), typically a liquidity purchase — the capacity it wants
+ * for its channel and the most it pays for it. The LSP decides by its policy; if it grants it, an
+ * `advance_propose` follows (its fee at most `maxLiquidityFeeMsat`), else a `warning`.
+ */
+export interface AdvanceRequestMessage {
+  readonly type: 'advance_request';
+  readonly factoryId: Uint8Array;
+  /** The channel capacity the client asks for, sats (its current capacity: a plain re-sign). */
+  readonly capacity: bigint;
+  /** The most the client pays for it, msat (moved to the LSP on the rebound commitments). */
+  readonly maxLiquidityFeeMsat: bigint;
+}
+
 const ADVANCE_KIND_CODES: Readonly<Record<AdvanceKind, number>> = { leaf: 0, carry: 1, 'epoch-reset': 2 };
 const TX_KIND_CODES: Readonly<Record<AdvanceTxKind, number>> = {
   kickoff: 0,
@@ -333,5 +348,14 @@ export const advanceCodecs: MessageCodec[] = [
     name: 'lstock_secret',
     type: 0x020a,
     fields: [factoryId, { tlv: 2, key: 'counter', codec: u48() }, { tlv: 4, key: 'secret', codec: bytes32 }],
+  }),
+  defineMessage({
+    name: 'advance_request',
+    type: 0x020c,
+    fields: [
+      factoryId,
+      { tlv: 2, key: 'capacity', codec: sats },
+      { tlv: 4, key: 'maxLiquidityFeeMsat', codec: msat },
+    ],
   }),
 ];
