@@ -187,6 +187,7 @@ export type ClientEvent =
    * `ExitCompleted { claimed }`.
    */
   | ExitEvent
+  /**
    * An advance of the client's path is done (brief §5.1): it holds and verified the new state, the
    * poison and its settlement, and its channel is on its new outpoint (`capacity` sats; the
    * `liquidityFeeMsat` it paid moved to the LSP). `advanceKind`: leaf, carry or epoch reset (§5.2);

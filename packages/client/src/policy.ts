@@ -35,6 +35,7 @@ export interface ClientPolicy {
   readonly exitAfterBlocks?: number | null;
   /** Exit unilaterally from every open factory once the LSP has been unreachable this long, ms. Default null: never. */
   readonly exitIfUnreachableMs?: number | null;
+  /**
    * The largest liquidity fee (msat) the client pays in an advance it did not request itself
    * (default 0: it pays only what its own `request_advance` offered).
    */

@@ -103,7 +103,8 @@ export type LspCommand =
    * commitment of each channel and its claims, the L-stock spends and the timeout recoveries — so an
    * offline client no longer blocks a close (`ExitStarted` … `ExitCompleted`).
    */
-  | { readonly type: 'exit_factory'; readonly factoryId: Uint8Array };
+  | { readonly type: 'exit_factory'; readonly factoryId: Uint8Array }
+  /**
    * Advance a leaf's state (brief §5): its channels quiesced, the new state (or a carry, §5.2) with
    * every poison and settlement signed by the leaf's (or subtree's) signers, the channels rebound,
    * then the superseded L-stock secrets revealed. `allocations`: new channel capacities of the leaf's
