@@ -5,7 +5,6 @@ import type { Rng } from '@superscalar/core';
 import { schnorrSign, schnorrVerify } from '@superscalar/secp';
 import { bytesToBigInt, decodeScalar, N, scalarBytes, secretToPoint } from './_ec.js';
 import { InvalidArgumentError, SelfVerificationError } from './errors.js';
-import { perCommitmentPoint } from './keys.js';
 
 export type { Rng };
 
@@ -29,12 +28,6 @@ export function signSchnorrUnverified(msg: Uint8Array, sk: Uint8Array, rng: Rng)
   if (!(aux instanceof Uint8Array) || aux.length !== 32)
     throw new InvalidArgumentError('rng', 'must return the 32 bytes asked for');
   return schnorrSign(msg, sk, aux);
-}
-
-/** `sk` negated when `sk·G` has odd y (BIP340's even-y form of the secret). */
-export function evenYSecret(sk: Uint8Array): bigint {
-  const d = bytesToBigInt(sk);
-  return (perCommitmentPoint(sk)[0] as number) === 0x03 ? N - d : d;
 }
 
 /** `(d + t) mod n` as 32 bytes: BIP341 `taproot_tweak_seckey` for an even-y secret `d`. */

@@ -18,7 +18,7 @@ import {
 } from '@superscalar/musig2';
 import { IllegalStepError, SignatureRejectedError } from '../channelErrors.js';
 import type { Commitment } from '../commitment.js';
-import { InvariantError } from '../errors.js';
+import { InvariantError, SelfVerificationError } from '../errors.js';
 import type { ChannelMessage, CommitmentSigned } from '../messages.js';
 import type { CommitmentRecord } from '../state.js';
 import { type ChannelCore, isBytes, PeerFault, validPoint } from './_core.js';
@@ -152,9 +152,14 @@ export function completeAsHolder(
       ),
     );
   ch.options.nonceObserver?.signedWith(mine.secnonce, c.sighash);
-  const own = session.sign(mine.secnonce, ch.secrets.fundingSecret);
+  // Our partial is not self-verified on its own (BIP327's optional check): it never leaves this side,
+  // and the aggregate it goes into is verified against the channel output key just below, which fails
+  // for a wrong partial of ours as for a wrong one of theirs. Theirs verified above, so a failing
+  // aggregate with a partial of ours that does not verify is our fault (SelfVerificationError).
+  const own = session.sign(mine.secnonce, ch.secrets.fundingSecret, { verify: false });
   const sig = session.partialSigAgg(myIndex === 0 ? [own, psig] : [psig, own]);
-  if (!schnorrVerify(sig, c.sighash, c.outputKey))
+  if (!schnorrVerify(sig, c.sighash, c.outputKey)) {
+    if (!session.partialSigVerify(own, mine.pubnonce, myIndex)) throw new SelfVerificationError('commitment');
     throw new PeerFault(
       new SignatureRejectedError(
         'aggregate',
@@ -162,6 +167,7 @@ export function completeAsHolder(
         'the aggregate signature does not verify against the channel output key',
       ),
     );
+  }
   return sig;
 }
 
