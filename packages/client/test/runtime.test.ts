@@ -114,7 +114,10 @@ describe('RoleRuntime', () => {
     await rt.input({ type: 'do', actions: [warn('p', '3')] });
     expect(link.sent.map((m) => (m.type === 'warning' ? m.text : ''))).toEqual(['1', '2', '3']);
     await new Promise((r) => setTimeout(r, 10));
-    expect(durableAtSend).toEqual([2n, 3n, 3n]);
+    // Send 1 after persists a and b (ids 1, 2), sends 2 and 3 after c (3). Persist c may already be
+    // durable at send 1 (group commit: the persists of one turn go to the store together).
+    expect(durableAtSend).toHaveLength(3);
+    expect(durableAtSend.map((id, i) => id >= [2n, 3n, 3n][i]!)).toEqual([true, true, true]);
     await rt.stop();
     await store.close();
   });
@@ -182,6 +185,49 @@ describe('RoleRuntime', () => {
     expect(seen).toEqual(['1', 'other I/O', '2', '3']);
     await rt.stop();
     await store.close();
+  });
+
+  it('group commit: the persists of several handle calls in one turn go to the store as one run, each send after its own', async () => {
+    const inner = await openSqliteStore({
+      path: join(dir, `r${k++}.db`),
+      sealingKey: new Uint8Array(32).fill(1),
+    });
+    const log: string[] = [];
+    // The store sees every applyUpdate of the group before the first is acknowledged: one transaction.
+    const store = new Proxy(inner, {
+      get(target, prop, receiver) {
+        if (prop === 'applyUpdate')
+          return (u: { id: bigint; ops: readonly unknown[] }) => {
+            log.push(`apply ${u.id}`);
+            return target.applyUpdate(u as never).then((ack) => {
+              log.push(`ack ${u.id}`);
+              return ack;
+            });
+          };
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    }) as Store;
+    const { rt } = await runtime({ store });
+    const link = new FakeLink();
+    rt.attach('p', link);
+    link.onSend = (m) => void log.push(`send ${m.type === 'warning' ? m.text : ''}`);
+    const calls = [1, 2, 3].map((i) => rt.input({ type: 'do', actions: [blob(`k${i}`), warn('p', `${i}`)] }));
+    await Promise.all(calls);
+    expect(log).toEqual([
+      'apply 1',
+      'apply 2',
+      'apply 3',
+      'ack 1',
+      'ack 2',
+      'ack 3',
+      'send 1',
+      'send 2',
+      'send 3',
+    ]);
+    expect(await inner.lastUpdateId()).toBe(3n);
+    await rt.stop();
+    await inner.close();
   });
 
   it('a send goes to the connection of its moment: after a replacement it is dropped, never misdelivered', async () => {

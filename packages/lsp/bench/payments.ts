@@ -7,10 +7,19 @@
 // time — its `handle` calls and its store updates — the rate one LSP on a core of its own would reach.
 // The target (issue 22) is 200 forwarded payments/s.
 //
+// `--commit=serial` runs every role as above: each persist its own durable SQLite transaction, awaited
+// before the role's next action. `--commit=group` (the default) runs the LSP, during the payments, on
+// the runtime's `ActionExecutor` (`@superscalar/client/runtime`, what `LspNode` runs) over a
+// `Sequencer`: the bench delivers messages until none is left (the clients answering at once, serially),
+// and the LSP's persists of that stretch go to its store together at its end (the executor's group
+// commit: one transaction), then its sends, which start the next stretch. That is a saturated LSP: what
+// arrives while it is busy is handled in one event-loop turn and committed at its end.
+//
 //   npx tsx --conditions=source bench/payments.ts                       # in packages/lsp
 //   npx tsx --conditions=source bench/payments.ts --payments=320 --batch=0,5
 //   SUPERSCALAR_SECP_BACKEND=noble npx tsx --conditions=source bench/payments.ts   # pure-JS curve
 //   node --cpu-prof --conditions=source --import tsx bench/payments.ts --payments=320
+//   npx tsx --conditions=source bench/payments.ts --commit=serial,group   # both commit modes
 //
 // Options: `--payments=N` (default 640, spread over the 64 payers, each paying a client of another
 // factory), `--batch=a,b` the LSP's `batchWindowMs` values to run (default 0 and 5; with a window the
@@ -23,8 +32,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BlockFollower, SimChain } from '@superscalar/chain';
 import { Client, type ClientInput } from '@superscalar/client';
+import { ActionExecutor, type PeerLink } from '@superscalar/client/runtime';
 import { Bip86Account, Keychain } from '@superscalar/keys';
-import type { Op, Store } from '@superscalar/persist';
+import { type Op, Sequencer, type Store } from '@superscalar/persist';
 import { openSqliteStore } from '@superscalar/persist/sqlite';
 import { followWallet, Wallet } from '@superscalar/wallet';
 import { decodeMessage, encodeMessage } from '@superscalar/wire';
@@ -33,26 +43,56 @@ import { Lsp, type LspInput } from '../src/index.js';
 type Action = ReturnType<Lsp['handle']>[number];
 type Machine = { readonly nodeId: string; handle(input: never, now: number): Action[] };
 
-/** One role: its machine, its store and its update ids. */
+/** One role: its machine, its store and its sequencer (update ids). */
 class Role {
-  nextId = 1n;
   busyMs = 0;
   cpuUs = 0;
   storeMs = 0;
+  /** Persist actions (updates). */
   commits = 0;
+  /** Store transactions (group mode: counted in the store). */
+  transactions = 0;
+  /** Group mode (the LSP during the payments): the runtime's executor. */
+  exec: ActionExecutor | undefined;
   constructor(
     readonly name: string,
     readonly machine: Machine,
     readonly store: Store,
+    readonly sequencer: Sequencer,
   ) {}
+  static async open(name: string, machine: Machine, store: Store): Promise<Role> {
+    return new Role(name, machine, store, await Sequencer.open(store));
+  }
   get nodeId(): string {
     return this.machine.nodeId;
   }
   async commit(ops: readonly Op[]): Promise<void> {
     if (ops.length === 0) return;
-    await this.store.applyUpdate({ id: this.nextId, ops });
-    this.nextId++;
+    await this.sequencer.commit(ops);
   }
+}
+
+/**
+ * Times and counts the store's transactions (group mode): `SqlStore`'s internal `commitBatch` is one
+ * transaction. A bench-only hook on an internal method; the figures need it, the API does not.
+ */
+function timeTransactions(role: Role): void {
+  const store = role.store as unknown as { commitBatch(batch: unknown[]): Promise<void> };
+  const inner = store.commitBatch.bind(store);
+  store.commitBatch = async (batch) => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    try {
+      await inner(batch);
+    } finally {
+      const cpu = process.cpuUsage(c0);
+      const dt = performance.now() - t0;
+      role.cpuUs += cpu.user + cpu.system;
+      role.busyMs += dt;
+      role.storeMs += dt;
+      role.transactions++;
+    }
+  };
 }
 
 const SHAPE = { activeBlocks: 288, dyingBlocks: 24, htlcBudget: 12 }; // brief §7: a regtest factory that routes
@@ -73,9 +113,64 @@ class Bench {
   async run(): Promise<void> {
     for (;;) {
       const next = this.queue.shift();
-      if (next === undefined) return;
-      await this.input(next[0], next[1]);
+      if (next !== undefined) {
+        await this.input(next[0], next[1]);
+        continue;
+      }
+      // The round ends: the LSP's queued persists go to its store as one group, then its sends.
+      const exec = this.lsp?.exec;
+      if (exec === undefined) return;
+      await exec.idle();
+      if (this.failure !== undefined) throw this.failure;
+      if (this.queue.length === 0) return;
     }
+  }
+
+  failure: unknown;
+
+  /** Puts the LSP on the runtime's executor (group commit) from now on. */
+  group(): void {
+    const lsp = this.lsp;
+    timeTransactions(lsp);
+    const links = new Map<string, PeerLink>();
+    const linkOf = (peer: string): PeerLink | undefined => {
+      const to = this.roles.get(peer);
+      if (to === undefined) return undefined;
+      let link = links.get(peer);
+      if (link === undefined) {
+        link = {
+          start: () => undefined,
+          send: (message) => {
+            this.sent.set(message.type, (this.sent.get(message.type) ?? 0) + 1);
+            this.queue.push([
+              to,
+              { type: 'message', peer: lsp.nodeId, message: decodeMessage(encodeMessage(message)) },
+            ]);
+            return true;
+          },
+          close: async () => undefined,
+          closed: new Promise(() => undefined),
+        };
+        links.set(peer, link);
+      }
+      return link;
+    };
+    lsp.exec = new ActionExecutor({
+      sequencer: lsp.sequencer,
+      linkOf,
+      disconnect: (peer, _link, reason) => {
+        this.failure ??= new Error(`lsp disconnected ${peer.slice(0, 8)}: ${reason}`);
+      },
+      broadcast: (a) => {
+        this.chain.broadcastSync(a.raw);
+        this.queue.push([lsp, { type: 'broadcast_result', txid: a.txid }]);
+      },
+      fail: (cause) => {
+        this.failure ??= cause;
+        lsp.exec?.fail(cause);
+      },
+      dropped: () => undefined,
+    });
   }
 
   async input(role: Role, input: unknown): Promise<void> {
@@ -85,6 +180,15 @@ class Bench {
     let busy = performance.now() - t0;
     let cpu = process.cpuUsage(c0);
     role.cpuUs += cpu.user + cpu.system;
+    if (role.exec !== undefined) {
+      // Group mode: the executor runs them; the store's time is counted per transaction.
+      role.busyMs += busy;
+      role.commits += actions.filter((a) => a.kind === 'persist').length;
+      void role.exec.enqueue(actions).catch((e: unknown) => {
+        this.failure ??= e;
+      });
+      return;
+    }
     for (const a of actions) {
       switch (a.kind) {
         case 'persist': {
@@ -97,6 +201,7 @@ class Bench {
           busy += dt;
           role.storeMs += dt;
           role.commits++;
+          role.transactions++;
           if (role !== this.lsp)
             for (const op of a.ops)
               if (op.op === 'event') {
@@ -159,6 +264,9 @@ export interface PaymentsResult {
   /** Of which its store updates (each one durable SQLite transaction). */
   readonly lspStoreS: number;
   readonly lspStoreUpdates: number;
+  /** Its store transactions (serial: one per update; group: one per group). */
+  readonly lspStoreTransactions: number;
+  readonly commitMode: 'serial' | 'group';
   readonly cpuS: number;
   readonly updates: number;
   readonly commits: number;
@@ -169,6 +277,8 @@ export interface PaymentsResult {
 /** Sets up 16 factories × 4 clients and runs `payments` payments end to end. */
 export async function runPayments(o: {
   batchWindowMs: number;
+  /** `group` (default): the LSP on the runtime's executor during the payments; `serial`: awaited one by one. */
+  commit?: 'serial' | 'group';
   payments: number;
   amountSats?: bigint;
   factories?: number;
@@ -194,7 +304,7 @@ export async function runPayments(o: {
     const account = Bip86Account.fromSeed(seed('bench-lsp-wallet'), { network: 'regtest' });
     const created = Wallet.create({ account, birthHeight: 1 });
     const wallet = created.wallet;
-    const lsp = new Role(
+    const lsp = await Role.open(
       'lsp',
       Lsp.create({
         keychain: lspKeys,
@@ -229,7 +339,7 @@ export async function runPayments(o: {
         path: join(dir, `c${i}.db`),
         sealingKey: keys.storeSealingKey(),
       });
-      const c = new Role(
+      const c = await Role.open(
         `c${i}`,
         Client.create({ keychain: keys, network: 'regtest', lspNodeId: lsp.nodeId }) as unknown as Machine,
         store,
@@ -265,7 +375,10 @@ export async function runPayments(o: {
       r.cpuUs = 0;
       r.storeMs = 0;
       r.commits = 0;
+      r.transactions = 0;
     }
+    const commitMode = o.commit ?? 'group';
+    if (commitMode === 'group') b.group();
     b.sent.clear();
     const session = o.profile === undefined ? undefined : new Session();
     if (session !== undefined) {
@@ -313,6 +426,8 @@ export async function runPayments(o: {
       lspCpuS: lsp.cpuUs / 1e6,
       lspStoreS: lsp.storeMs / 1000,
       lspStoreUpdates: lsp.commits,
+      lspStoreTransactions: lsp.transactions,
+      commitMode,
       cpuS: (cpu.user + cpu.system) / 1e6,
       updates: count('update_add_htlc', 'update_fulfill_htlc', 'update_fail_htlc', 'update_fee'),
       commits: count('commitment_signed'),
@@ -330,15 +445,15 @@ const f = (x: number, d = 1) => x.toFixed(d);
 
 /** The table's header. */
 export const HEADER = [
-  '| curve | batchWindowMs | channels | payments | wall s | payments/s (one process) | LSP busy s (store s, updates) | LSP CPU s | payments/s per LSP core (busy; CPU) | vs 200/s (busy; CPU) | LSP commitment_signed / updates | process CPU s | load |',
-  '| ----- | ------------: | -------: | -------: | -----: | -----------------------: | ----------------------------: | --------: | ----------------------------------: | -------------------: | ------------------------------: | ------------: | ---: |',
+  '| curve | commit | batchWindowMs | channels | payments | wall s | payments/s (one process) | LSP busy s (store s, transactions / updates) | LSP CPU s | payments/s per LSP core (busy; CPU) | vs 200/s (busy; CPU) | LSP commitment_signed / updates | process CPU s | load |',
+  '| ----- | ------ | ------------: | -------: | -------: | -----: | -----------------------: | -------------------------------------------: | --------: | ----------------------------------: | -------------------: | ------------------------------: | ------------: | ---: |',
 ].join('\n');
 
 /** One result as a table row. */
 export function row(r: PaymentsResult, curve: string): string {
   const perCore = r.payments / r.lspBusyS;
   const perCpu = r.payments / r.lspCpuS;
-  return `| ${curve} | ${r.batchWindowMs} | ${r.channels} | ${r.payments}${r.failed > 0 ? ` (${r.failed} failed)` : ''} | ${f(r.wallS, 2)} | ${f(r.payments / r.wallS)} | ${f(r.lspBusyS, 2)} (${f(r.lspStoreS, 2)}, ${r.lspStoreUpdates}) | ${f(r.lspCpuS, 2)} | ${f(perCore)}; ${f(perCpu)} | ${f(perCore / TARGET, 2)}×; ${f(perCpu / TARGET, 2)}× | ${r.commits} / ${r.updates} | ${f(r.cpuS, 2)} | ${f(r.load)} |`;
+  return `| ${curve} | ${r.commitMode} | ${r.batchWindowMs} | ${r.channels} | ${r.payments}${r.failed > 0 ? ` (${r.failed} failed)` : ''} | ${f(r.wallS, 2)} | ${f(r.payments / r.wallS)} | ${f(r.lspBusyS, 2)} (${f(r.lspStoreS, 2)}, ${r.lspStoreTransactions} / ${r.lspStoreUpdates}) | ${f(r.lspCpuS, 2)} | ${f(perCore)}; ${f(perCpu)} | ${f(perCore / TARGET, 2)}×; ${f(perCpu / TARGET, 2)}× | ${r.commits} / ${r.updates} | ${f(r.cpuS, 2)} | ${f(r.load)} |`;
 }
 
 async function cli(): Promise<void> {
@@ -346,6 +461,9 @@ async function cli(): Promise<void> {
   const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const payments = Number(opt('payments') ?? 640);
   const windows = (opt('batch') ?? '0,5').split(',').map(Number);
+  const modes = (opt('commit') ?? 'group').split(',') as ('serial' | 'group')[];
+  for (const m of modes)
+    if (m !== 'serial' && m !== 'group') throw new Error(`--commit: serial or group, not ${m}`);
   const amountSats = BigInt(opt('amount') ?? 5_000);
   const curve = process.env.SUPERSCALAR_SECP_BACKEND === 'noble' ? 'noble (pure JS)' : 'default';
   console.log(
@@ -353,17 +471,20 @@ async function cli(): Promise<void> {
   );
   console.log(HEADER);
   const profile = opt('profile');
-  for (const batchWindowMs of windows) {
-    const file = profile === undefined ? undefined : join(profile, `payments-${batchWindowMs}.cpuprofile`);
-    const r = await runPayments({
-      batchWindowMs,
-      payments,
-      amountSats,
-      ...(file === undefined ? {} : { profile: file }),
-    });
-    console.log(row(r, curve));
-    if (file !== undefined) console.log(`profile of the payments: ${file}`);
-  }
+  for (const commit of modes)
+    for (const batchWindowMs of windows) {
+      const file =
+        profile === undefined ? undefined : join(profile, `payments-${commit}-${batchWindowMs}.cpuprofile`);
+      const r = await runPayments({
+        batchWindowMs,
+        commit,
+        payments,
+        amountSats,
+        ...(file === undefined ? {} : { profile: file }),
+      });
+      console.log(row(r, curve));
+      if (file !== undefined) console.log(`profile of the payments: ${file}`);
+    }
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await cli();

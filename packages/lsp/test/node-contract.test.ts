@@ -200,8 +200,11 @@ describe('the chain', () => {
     });
     await chain.fund(address.script, 50_000n);
     await waitFor(() => created.wallet.balance().confirmed === 50_000n, 'the wallet to see its coin');
+    // The wallet's balance moves before its block update is durable (the executor commits the persists
+    // of one event-loop turn together): a command settles only after every persist queued before it.
+    await lsp.command({ type: 'say', peer: 'nobody', text: 'barrier' });
     const before = await store.lastUpdateId();
-    expect(before).toBeGreaterThan(1n); // the wallet's block updates went through the node's sequencer
+    expect(before).toBeGreaterThan(2n); // beyond update 1 and the barrier's: the wallet's block updates
     await lsp.command({ type: 'say', peer: 'nobody', text: 'after' }); // and the machine's continue it
     expect(await store.lastUpdateId()).toBe(before + 1n);
   });

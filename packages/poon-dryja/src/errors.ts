@@ -210,7 +210,7 @@ tagError(DecodeError, '@superscalar/poon-dryja:DecodeError');
  * memory or RNG. Nothing was returned; do not retry with the same inputs before investigating.
  */
 export class SelfVerificationError extends PoonDryjaError {
-  /** What was signed (`claim`, `penalty`). */
+  /** What was signed (`claim`, `penalty`, `commitment`: the holder's own partial). */
   readonly what: string;
   constructor(what: string) {
     super('CHANNEL_SELF_VERIFICATION', `the ${what} signature failed self-verification`);

@@ -19,7 +19,6 @@
  */
 
 import { equalBytes as bytesEqual } from '@superscalar/core';
-import { schnorrBatchVerify } from '@superscalar/musig2';
 import {
   ANCHOR_AMOUNT,
   P2TR_DUST as DUST_LIMIT,
@@ -32,8 +31,8 @@ import {
   txVsize,
 } from '@superscalar/tx';
 import { assertBytes, assertDestination, assertFeeRate, assertInt, assertObject } from './_assert.js';
-import { decodeScalar } from './_ec.js';
-import { addTweak, defaultRng, evenYSecret, type Rng, signSchnorrUnverified } from './_sign.js';
+import { bytesToBigInt, decodeScalar, N } from './_ec.js';
+import { addTweak, defaultRng, type Rng, signSchnorrUnverified, verifyOwnSchnorr } from './_sign.js';
 import type { Commitment, HtlcOutput, ToLocalOutput } from './commitment.js';
 import { InvalidArgumentError, KeyMismatchError, SelfVerificationError } from './errors.js';
 import { feeForVsize } from './fees.js';
@@ -128,7 +127,9 @@ export function buildPenalties(args: BuildPenaltiesArgs): PenaltySet {
       "does not derive the commitment's revocationpubkey",
     );
 
-  const evenD = evenYSecret(revocationSecret);
+  // BIP340's even-y form of the revocation secret, from the point just computed for the check above.
+  const revocationD = bytesToBigInt(revocationSecret);
+  const evenD = c.keys.revocationPubkey[0] === 0x03 ? N - revocationD : revocationD;
   const sweepable = c.outputs.filter((o): o is Sweepable => o.role === 'to_local' || o.role === 'htlc');
   const sweep = Uint8Array.from(args.sweepScript);
   const transactions: PenaltyTx[] = [];
@@ -160,17 +161,22 @@ export function buildPenalties(args: BuildPenaltiesArgs): PenaltySet {
     const spent: TxOut[] = batch.map((o) => ({ value: o.amount, script: o.script }));
     const sighasher = new TaprootSighasher(tx, spent);
     const msgs = batch.map((_, i) => sighasher.sighash(i));
-    const sigs = batch.map((o, i) =>
-      signSchnorrUnverified(msgs[i] as Uint8Array, addTweak(evenD, o.taproot.tweak), rng),
+    const secrets = batch.map((o) => addTweak(evenD, o.taproot.tweak));
+    const sigs = batch.map((_, i) =>
+      signSchnorrUnverified(msgs[i] as Uint8Array, secrets[i] as Uint8Array, rng),
     );
-    // Verify-your-own-signatures, against each output key, in one batch (the CSPRNG picks the batch
-    // multipliers, never the injected rng: a fixed rng would weaken the batch check).
-    const items = sigs.map((sig, i) => ({
-      sig,
-      msg: msgs[i] as Uint8Array,
-      pubkey: (batch[i] as Sweepable).taproot.outputKey,
-    }));
-    if (!schnorrBatchVerify(items)) throw new SelfVerificationError('penalty');
+    // Verify-your-own-signatures, each against its output key (the x-only key the chain checks), once
+    // (signSchnorrUnverified skips the per-signature check): a wrong penalty signature would only
+    // show when a breach needs it, and the watchtower holding these bytes has no key to sign again.
+    // verifyOwnSchnorr is BIP340 verification computed with the output's secret (`(s − e⋅d)⋅G`: one
+    // base multiplication); `d` is taken even-y by the output key's parity, so a wrong tweak or
+    // parity fails it like a bad signature.
+    batch.forEach((o, i) => {
+      const d = bytesToBigInt(secrets[i] as Uint8Array);
+      const dEven = o.taproot.parity === 1 ? N - d : d;
+      if (!verifyOwnSchnorr(sigs[i] as Uint8Array, msgs[i] as Uint8Array, o.taproot.outputKey, dEven))
+        throw new SelfVerificationError('penalty');
+    });
     const witnesses = sigs.map((sig) => [sig]);
     transactions.push(
       Object.freeze({

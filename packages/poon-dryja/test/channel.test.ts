@@ -485,6 +485,25 @@ describe('illegal steps are rejected with what to do', () => {
     expect(thrown(() => pair.client.handle({ type: 'commit' }))).toBeInstanceOf(ChannelClosedError);
   });
 
+  it('a partial signature out of range (≥ n): it does not verify, force-close', () => {
+    const pair = opened();
+    pair.do('lsp', {
+      type: 'add_htlc',
+      amountMsat: 5_000_000n,
+      paymentHash: payment('n').hash,
+      cltvExpiry: 800,
+    });
+    pair.do('lsp', { type: 'commit' });
+    pair.ack('lsp');
+    pair.deliver('client');
+    tamper(pair, 'client', (m) => ({ ...m, partialSig: new Uint8Array(32).fill(0xff) }) as ChannelMessage);
+    const err = pair.errors.at(-1)?.event.error as SignatureRejectedError;
+    expect(err).toBeInstanceOf(SignatureRejectedError);
+    expect(err.which).toBe('partial');
+    expect(err.action).toBe('force-close');
+    expect(pair.client.phase).toBe('failed');
+  });
+
   it('a revocation secret that is not the commitment’s: force-close', () => {
     const pair = opened();
     pair.do('lsp', {

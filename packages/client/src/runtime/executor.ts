@@ -17,6 +17,20 @@
  * after {@link YIELD_AFTER_MS} of work without a pause the executor yields to the event loop before
  * its next action, so a long run of sends never holds up the other connections' I/O.
  *
+ * **Group commit.** Persists are handed to the sequencer in groups: every persist queued during one
+ * turn of the event loop (the `handle` calls of all the messages that arrived while the store was
+ * busy, say) goes to the sequencer together at the end of that turn, in queue order, each under its
+ * own update id, so the store commits them as one transaction (one fsync on SQLite). Each non-persist
+ * action still waits until every persist queued before it is durable, so the contract holds as
+ * written; what changes is that a persist of a later `handle` call may be submitted — and become
+ * durable — before the sends of an earlier call have run. No peer can tell: a send is handed to a
+ * connection that may die with it, a broadcast to a node that may lose it, so a crash (or a failed
+ * persist) that leaves a later call's state durable with an earlier call's send, broadcast or
+ * disconnect not run is the same, to every other party, as one where those ran and their effect was
+ * lost with the connection — a case the machines already recover from (reestablish, rebroadcast after
+ * restart). Persists of an executor that failed before their group was handed over never reach the
+ * store.
+ *
  * @module
  */
 import type { Sequencer } from '@superscalar/persist';
@@ -33,16 +47,15 @@ type Item =
       readonly action: Action;
       readonly link: PeerLink | undefined;
       readonly shared?: Shared;
+      /** A persist's commit (its group's), settled when durable or refused. */
+      readonly durable?: Promise<unknown>;
     }
   | { readonly kind: 'done'; readonly resolve: () => void; readonly reject: (e: unknown) => void };
 
 /** Work without a pause, ms, after which the executor lets the event loop run before its next action. */
 export const YIELD_AFTER_MS = 20;
 
-const yieldToEventLoop = (): Promise<void> =>
-  new Promise((resolve) =>
-    typeof globalThis.setImmediate === 'function' ? globalThis.setImmediate(resolve) : setTimeout(resolve, 0),
-  );
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => atEndOfTurn(resolve));
 
 /** The message objects that several sends of `actions` carry, each with its (future) encoding. */
 function sharedSends(actions: readonly Action[]): Map<Message, Shared> | undefined {
@@ -56,6 +69,19 @@ function sharedSends(actions: readonly Action[]): Map<Message, Shared> | undefin
   }
   return shared;
 }
+
+/** A persist waiting for the end of the event-loop turn to go to the sequencer with its group. */
+type Grouped = {
+  readonly ops: Extract<Action, { kind: 'persist' }>['ops'];
+  readonly resolve: (ack: unknown) => void;
+  readonly reject: (e: unknown) => void;
+};
+
+/** Runs `f` at the end of this event-loop turn (after the I/O callbacks ready in it). */
+const atEndOfTurn = (f: () => void): void => {
+  if (typeof globalThis.setImmediate === 'function') globalThis.setImmediate(f);
+  else setTimeout(f, 0);
+};
 
 /** What the executor needs from its runtime. */
 export interface ExecutorDeps {
@@ -80,6 +106,8 @@ export class ActionExecutor {
   #running = false;
   #durable: Promise<unknown>[] = [];
   #failed: unknown;
+  #group: Grouped[] = [];
+  #groupArmed = false;
 
   constructor(deps: ExecutorDeps) {
     this.#deps = deps;
@@ -93,6 +121,12 @@ export class ActionExecutor {
     if (this.#failed !== undefined) return Promise.reject(this.#failed);
     const shared = sharedSends(actions);
     for (const action of actions) {
+      if (action.kind === 'persist') {
+        const durable = this.#commitInGroup(action.ops);
+        durable.catch((e: unknown) => this.#deps.fail(e));
+        this.#queue.push({ kind: 'action', action, link: undefined, durable });
+        continue;
+      }
       const link =
         action.kind === 'send' || action.kind === 'disconnect' ? this.#deps.linkOf(action.peer) : undefined;
       const one = action.kind === 'send' ? shared?.get(action.message) : undefined;
@@ -139,9 +173,7 @@ export class ActionExecutor {
         }
         const a = item.action;
         if (a.kind === 'persist') {
-          const p = this.#deps.sequencer.commit(a.ops);
-          p.catch((e: unknown) => this.#deps.fail(e));
-          this.#durable.push(p);
+          this.#durable.push(item.durable as Promise<unknown>);
           continue;
         }
         if (this.#durable.length > 0) {
@@ -163,6 +195,33 @@ export class ActionExecutor {
       }
     } finally {
       this.#running = false;
+    }
+  }
+
+  /** Queues `ops` for this turn's group; settles when its update is durable or refused. */
+  #commitInGroup(ops: Grouped['ops']): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.#group.push({ ops, resolve, reject });
+      if (this.#groupArmed) return;
+      this.#groupArmed = true;
+      atEndOfTurn(() => this.#flushGroup());
+    });
+  }
+
+  /**
+   * Hands the group to the sequencer in queue order, synchronously: ids in that order, and the store
+   * takes the whole run into one transaction.
+   */
+  #flushGroup(): void {
+    this.#groupArmed = false;
+    const group = this.#group;
+    this.#group = [];
+    for (const g of group) {
+      if (this.#failed !== undefined) {
+        g.reject(this.#failed);
+        continue;
+      }
+      this.#deps.sequencer.commit(g.ops).then(g.resolve, g.reject);
     }
   }
 

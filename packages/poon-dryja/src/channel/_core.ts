@@ -213,12 +213,35 @@ export class ChannelCore {
     });
   }
 
+  /**
+   * This side's per-commitment secrets and points by commitment number (memory only, the last few):
+   * a cycle derives the same ones several times (the point of commitment n when it is signed, again
+   * for the next revocation's point, the secret when it is revoked), each a shachain derivation of up
+   * to 48 hashes plus a base multiplication. They are derived from the seed this object holds anyway.
+   */
+  readonly #perCommitment = new Map<number, { secret: Uint8Array; point?: Uint8Array }>();
+
+  #perCommitmentEntry(number: number): { secret: Uint8Array; point?: Uint8Array } {
+    let e = this.#perCommitment.get(number);
+    if (e === undefined) {
+      e = { secret: generateFromSeed(this.secrets.shachainSeed, commitmentIndex(number)) };
+      this.#perCommitment.set(number, e);
+      if (this.#perCommitment.size > 8) {
+        const oldest = this.#perCommitment.keys().next().value as number;
+        this.#perCommitment.delete(oldest);
+      }
+    }
+    return e;
+  }
+
   localSecret(number: number): Uint8Array {
-    return generateFromSeed(this.secrets.shachainSeed, commitmentIndex(number));
+    return Uint8Array.from(this.#perCommitmentEntry(number).secret);
   }
 
   localPoint(number: number): Uint8Array {
-    return perCommitmentPoint(this.localSecret(number));
+    const e = this.#perCommitmentEntry(number);
+    e.point ??= perCommitmentPoint(e.secret);
+    return Uint8Array.from(e.point);
   }
 
   freshNonce(): NonceGenResult {

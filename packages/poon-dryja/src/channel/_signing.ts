@@ -18,7 +18,7 @@ import {
 } from '@superscalar/musig2';
 import { IllegalStepError, SignatureRejectedError } from '../channelErrors.js';
 import type { Commitment } from '../commitment.js';
-import { InvariantError } from '../errors.js';
+import { InvariantError, SelfVerificationError } from '../errors.js';
 import type { ChannelMessage, CommitmentSigned } from '../messages.js';
 import type { CommitmentRecord } from '../state.js';
 import { type ChannelCore, isBytes, PeerFault, validPoint } from './_core.js';
@@ -108,8 +108,15 @@ export function signAsSigner(
 }
 
 /**
- * Holder side of brief §7: verify the signer's partial, add ours with the verification secret nonce,
- * aggregate, verify against the channel output key. Returns the 64-byte signature.
+ * Holder side of brief §7: add our partial (verification secret nonce) to the signer's, aggregate,
+ * verify the aggregate against the channel output key. Returns the 64-byte signature.
+ *
+ * Neither partial is verified on its own on the way (BIP327's partial verification identifies a
+ * disruptive signer; the aggregate check is what makes the signature ours to rely on): a valid
+ * aggregate implies both partials were right, and ours never leaves this side. Only when the
+ * aggregation or its check fails are the partials verified, to say whose fault it is: the
+ * counterparty's (`nonce`: does not decode, `partial`: does not verify) or ours
+ * (`SelfVerificationError`).
  */
 export function completeAsHolder(
   ch: ChannelCore,
@@ -122,8 +129,16 @@ export function completeAsHolder(
   const myIndex = keys.findIndex((k) => equalBytes(k, ch.localFundingKey));
   const peerIndex = 1 - myIndex;
   const pubnonces = myIndex === 0 ? [mine.pubnonce, signingNonce] : [signingNonce, mine.pubnonce];
+  const undecodable = (cause: unknown) =>
+    new PeerFault(
+      new SignatureRejectedError(
+        'nonce',
+        c.commitmentNumber,
+        "the counterparty's signing nonce or partial signature does not decode",
+        { cause },
+      ),
+    );
   let session: Session;
-  let ok: boolean;
   try {
     session = new Session({
       aggnonce: nonceAgg(pubnonces),
@@ -132,18 +147,26 @@ export function completeAsHolder(
       isXonly: [true],
       msg: c.sighash,
     });
-    ok = session.partialSigVerify(psig, signingNonce, peerIndex);
   } catch (cause) {
-    throw new PeerFault(
-      new SignatureRejectedError(
-        'nonce',
-        c.commitmentNumber,
-        "the counterparty's signing nonce or partial signature does not decode",
-        { cause },
-      ),
-    );
+    throw undecodable(cause);
   }
-  if (!ok)
+  ch.options.nonceObserver?.signedWith(mine.secnonce, c.sighash);
+  const own = session.sign(mine.secnonce, ch.secrets.fundingSecret, { verify: false });
+  let sig: Uint8Array | undefined;
+  try {
+    sig = session.partialSigAgg(myIndex === 0 ? [own, psig] : [psig, own]);
+  } catch {
+    sig = undefined;
+  }
+  if (sig !== undefined && schnorrVerify(sig, c.sighash, c.outputKey)) return sig;
+  // Whose fault: theirs first, as before this check was deferred.
+  let theirsOk: boolean;
+  try {
+    theirsOk = session.partialSigVerify(psig, signingNonce, peerIndex);
+  } catch (cause) {
+    throw undecodable(cause);
+  }
+  if (!theirsOk)
     throw new PeerFault(
       new SignatureRejectedError(
         'partial',
@@ -151,18 +174,14 @@ export function completeAsHolder(
         "the counterparty's partial signature does not verify",
       ),
     );
-  ch.options.nonceObserver?.signedWith(mine.secnonce, c.sighash);
-  const own = session.sign(mine.secnonce, ch.secrets.fundingSecret);
-  const sig = session.partialSigAgg(myIndex === 0 ? [own, psig] : [psig, own]);
-  if (!schnorrVerify(sig, c.sighash, c.outputKey))
-    throw new PeerFault(
-      new SignatureRejectedError(
-        'aggregate',
-        c.commitmentNumber,
-        'the aggregate signature does not verify against the channel output key',
-      ),
-    );
-  return sig;
+  if (!session.partialSigVerify(own, mine.pubnonce, myIndex)) throw new SelfVerificationError('commitment');
+  throw new PeerFault(
+    new SignatureRejectedError(
+      'aggregate',
+      c.commitmentNumber,
+      'the aggregate signature does not verify against the channel output key',
+    ),
+  );
 }
 
 export function hasChangesForRemote(ch: ChannelCore): boolean {
