@@ -460,6 +460,16 @@ describe('an advance interrupted at each step resumes or aborts the same way on 
           expect(adv?.counter ?? 0).toBe(counter);
           expect(adv?.inProgress).toBeUndefined();
           expect(adv?.secrets ?? []).toEqual(counter === 1 ? [0] : []);
+          // Its tower's entries follow the same verdict: the old state's poison and settlement and
+          // s_c once it completed, nothing of an abandoned one.
+          const id = fromHex(f.factoryId);
+          const kinds = (await c.store.list('watchEntries', { factoryId: id })).map((r) => r.kind);
+          expect(kinds.filter((k) => k === 'poison' || k === 'settlement').sort()).toEqual(
+            counter === 1 ? ['poison', 'settlement'] : [],
+          );
+          expect((await c.store.list('lstockSecrets', { factoryId: id })).map((x) => x.c)).toEqual(
+            counter === 1 ? [0] : [],
+          );
         }
         // Stopped early → abandoned with its counter retired; after the signatures → completed.
         const after = ['advance_done', 'lstock_secret'].includes(type);
