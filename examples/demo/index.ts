@@ -9,6 +9,7 @@
 import { argv, exit, stderr, stdout } from 'node:process';
 import type { LogLevel } from '@superscalar/core';
 import { runBreach } from './src/breach.js';
+import { runAdvanceBreach } from './src/breachAdvance.js';
 import { regtestUnavailable } from './src/chain.js';
 import { CLIENTS_PER_FACTORY, runDemo } from './src/demo.js';
 import { bigintJson } from './src/journal.js';
@@ -21,8 +22,11 @@ const USAGE = `usage: npx -y pnpm@10 demo [options]   (from the repository root)
   --regtest     run on a throwaway bitcoind -regtest (BITCOIND, else bitcoind on PATH) instead of SimChain
   --keep        keep the temp directory (stores and mnemonics) and print where it is
   --verbose     the roles' logs on stderr (--verbose=debug for more)
-  --breach      scene 1 of the breach demo: a client broadcasts a revoked commitment; the LSP's
-                watchtower penalises it (its txid, the penalty's txid, height and amounts)
+  --breach      the breach demo's three scenes in order (--breach=1|2|3 for one): 1. a client
+                broadcasts a revoked commitment, the LSP's watchtower penalises it; 2. the LSP
+                publishes a superseded leaf state while the clients' towers are live, the newest
+                state wins; 3. it does while they are offline until it confirms, the towers, back,
+                publish the poison and the settlements (every txid, height and amount)
   --force-close one client exits alone: its path, commitment and claim, each step's txid and height
   --timeout     the clients vanish after the root kickoff: the LSP's timeout recovery after T_k
   --distribution the LSP neither closes nor rotates: the clients broadcast the distribution at T_dist
@@ -34,7 +38,7 @@ interface Args {
   regtest: boolean;
   keep: boolean;
   logLevel: LogLevel | undefined;
-  breach?: boolean;
+  breach?: readonly (1 | 2 | 3)[];
   scene: SceneName | undefined;
 }
 
@@ -82,7 +86,9 @@ function parse(args: readonly string[]): Args | string {
         a.logLevel = (inline ?? 'info') as LogLevel;
         break;
       case '--breach':
-        a.breach = true;
+        if (inline !== undefined && !['1', '2', '3'].includes(inline))
+          return `--breach takes 1, 2 or 3 (one scene), got ${inline}`;
+        a.breach = inline === undefined ? [1, 2, 3] : [Number(inline) as 1 | 2 | 3];
         break;
       case '--force-close':
       case '--timeout':
@@ -175,19 +181,25 @@ process.exitCode = code;
 // Everything was stopped; should a handle linger anyway, do not hang.
 setTimeout(() => exit(code), 2_000).unref();
 
-/** `--breach`: scene 1 (src/breach.ts). */
+/** `--breach`: its scenes in order (src/breach.ts, src/breachAdvance.ts). */
 async function breach(args: Args, print: ((line: string) => void) | undefined): Promise<number> {
-  print?.(`SuperScalar breach demo, scene 1: a client broadcasts a revoked commitment and is penalised`);
+  const titles = {
+    1: 'a client broadcasts a revoked commitment and is penalised',
+    2: "the LSP publishes a superseded leaf state while the clients' towers are live: the newest state wins",
+    3: 'the LSP publishes it while the towers are offline until it confirms: back, they publish the poison and the settlements',
+  } as const;
+  const o = {
+    regtest: args.regtest,
+    keep: args.keep,
+    ...(args.logLevel === undefined ? {} : { logLevel: args.logLevel }),
+  };
+  const scenes: unknown[] = [];
   try {
-    const report = await runBreach(
-      {
-        regtest: args.regtest,
-        keep: args.keep,
-        ...(args.logLevel === undefined ? {} : { logLevel: args.logLevel }),
-      },
-      print,
-    );
-    if (args.json) stdout.write(`${JSON.stringify(report, bigintJson, 2)}\n`);
+    for (const n of args.breach ?? [1, 2, 3]) {
+      print?.(`SuperScalar breach demo, scene ${n}: ${titles[n]}`);
+      scenes.push(n === 1 ? await runBreach(o, print) : await runAdvanceBreach(n, o, print));
+    }
+    if (args.json) stdout.write(`${JSON.stringify({ ok: true, scenes }, bigintJson, 2)}\n`);
     return 0;
   } catch (e) {
     const text = e instanceof Error ? e.message : String(e);

@@ -3,6 +3,8 @@
 // balances), a liquidity sale (fee paid, capacities changed), a carry (§5.2) and an exhausted factory,
 // an advance interrupted at each step on either side (disconnect and restart), the refusal while a
 // path transaction is in a mempool or on chain (§5.1), and a client's refusal of a fee it did not agree to.
+
+import { decodeTx as decodeChainTx, txidHex } from '@superscalar/chain';
 import type { ClientEvent } from '@superscalar/client';
 import { fromHex, toHex } from '@superscalar/core';
 import {
@@ -91,14 +93,16 @@ describe('per-leaf advance over the wire (brief §5.1)', () => {
     const after = clientOf(a).signedPath(f.factoryId);
     expect(after?.[0]?.txid).toBe(before?.[0]?.txid);
     expect(after?.[1]?.txid).not.toBe(before?.[1]?.txid);
-    // The tower's entries: the superseded state's poison and settlement, and its secret.
-    const tower = clientOf(a).advanceTowerEntries(f.factoryId);
-    expect(tower?.superseded).toHaveLength(1);
-    expect(tower?.superseded[0]?.stateTxid).toBe(before?.[1]?.txid);
-    expect(tower?.superseded[0]?.poison).toBeDefined();
-    expect(tower?.superseded[0]?.settlements).toHaveLength(1);
-    expect(tower?.secrets.map((s) => s.c)).toEqual([0]);
-    expect(tower?.staleStates[0]?.kickoffTxid).toBe(after?.[0]?.txid);
+    // The tower's entries, in the client's store: the superseded state's poison and settlement, its
+    // secret, and the kickoff guarded with the new state.
+    const id = fromHex(f.factoryId);
+    const rows = await a.store.list('watchEntries', { factoryId: id });
+    const old = rows.filter((r) => r.triggerTxid === before?.[1]?.txid);
+    expect(old.map((r) => r.kind).sort()).toEqual(['poison', 'settlement']);
+    expect((await a.store.list('lstockSecrets', { factoryId: id })).map((s) => s.c)).toEqual([0]);
+    const guard = rows.find((r) => r.triggerTxid === after?.[0]?.txid);
+    expect(guard?.kind).toBe('stale-state');
+    expect(txidHex(decodeChainTx(guard?.responseTx as Uint8Array))).toBe(after?.[1]?.txid);
 
     // Payments on the rebound channels.
     const inv = await invoiceOf(w, b, 2_000_000n);
@@ -456,6 +460,16 @@ describe('an advance interrupted at each step resumes or aborts the same way on 
           expect(adv?.counter ?? 0).toBe(counter);
           expect(adv?.inProgress).toBeUndefined();
           expect(adv?.secrets ?? []).toEqual(counter === 1 ? [0] : []);
+          // Its tower's entries follow the same verdict: the old state's poison and settlement and
+          // s_c once it completed, nothing of an abandoned one.
+          const id = fromHex(f.factoryId);
+          const kinds = (await c.store.list('watchEntries', { factoryId: id })).map((r) => r.kind);
+          expect(kinds.filter((k) => k === 'poison' || k === 'settlement').sort()).toEqual(
+            counter === 1 ? ['poison', 'settlement'] : [],
+          );
+          expect((await c.store.list('lstockSecrets', { factoryId: id })).map((x) => x.c)).toEqual(
+            counter === 1 ? [0] : [],
+          );
         }
         // Stopped early → abandoned with its counter retired; after the signatures → completed.
         const after = ['advance_done', 'lstock_secret'].includes(type);

@@ -3,15 +3,31 @@
 // penalises the other's revoked commitment when it confirms, entries survive a crash right after the
 // revocation, are pruned when the factory closes, and a reorg that takes the trigger away cancels the
 // response. On the deterministic harness (SimChain, one follower for roles and towers).
+
+import { TxRejected } from '@superscalar/chain';
 import type { ClientFactoryInfo } from '@superscalar/client';
 import type { EmbeddedTower } from '@superscalar/client/runtime';
-import { fromHex } from '@superscalar/core';
-import type { Lsp } from '@superscalar/lsp';
+import { fromHex, toHex } from '@superscalar/core';
+import {
+  buildClientPath,
+  buildTree,
+  decodeClientFactory,
+  signedTxBytes,
+  type TreeTx,
+} from '@superscalar/factory-tree';
+import type { Lsp, LspEvent } from '@superscalar/lsp';
 import type { Op } from '@superscalar/persist';
-import { decodeTx, displayHex, txVsize } from '@superscalar/tx';
+import { decodeTx, displayHex, P2A_SCRIPT, txVsize } from '@superscalar/tx';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HeldCommitment, heldCommitment, publishInOrder, signedPath } from '../harness/breach.js';
-import { clientOf, factoryOf, openFactory, type RoleNode, World } from '../harness/index.js';
+import {
+  clientOf,
+  factoryOf,
+  openFactory,
+  ROUTABLE_REGTEST,
+  type RoleNode,
+  World,
+} from '../harness/index.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -326,4 +342,346 @@ describe('the embedded towers of the roles', () => {
 
 function lspOf(w: World): Lsp {
   return w.lsp.machine as unknown as Lsp;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Advances (brief §5.1–§5.4, §11): the clients' towers hold the superseded leaf state's poison and
+// settlements and the new state of every kickoff of their path, written with the verified advance.
+
+/** A client's signed path at its current state (root first), rebuilt from its record. */
+async function currentSignedPath(n: RoleNode): Promise<{ readonly tx: TreeTx; readonly raw: Uint8Array }[]> {
+  const f = clientFactory(n);
+  const sigs = clientOf(n).signedPath(f.factoryId);
+  if (sigs === undefined) throw new Error('no signed path');
+  const blob = await n.store.get('blobs', { key: `client/f/${f.factoryId}/r` });
+  const txs =
+    blob === undefined
+      ? buildClientPath(factoryOfClient(n), f.clientIndex).txs
+      : (() => {
+          const o = JSON.parse(new TextDecoder().decode(blob.data)) as { record: string };
+          const r = decodeClientFactory(fromHex(o.record));
+          return buildClientPath(r.proposal, r.client, { state: r.state }).txs;
+        })();
+  // (signedPath lists the path, then the distribution)
+  expect(txs.map((t) => t.txid)).toEqual(sigs.slice(0, txs.length).map((s) => s.txid));
+  return txs.map((tx, k) => ({
+    tx,
+    raw: signedTxBytes(tx, (sigs[k] as { signature: Uint8Array }).signature),
+  }));
+}
+
+/** Takes a node's tower away (offline, or a cheating LSP that runs none). */
+function towerOff(n: RoleNode): void {
+  (n.tower as EmbeddedTower).stop();
+  n.tower = undefined;
+}
+
+async function advance(w: World, leaf: number, allocations?: Map<number, bigint>): Promise<void> {
+  await w.command(w.lsp, {
+    type: 'advance_leaf',
+    factoryId: fromHex(factoryOf(w).factoryId),
+    leaf,
+    purpose: allocations === undefined ? 'rebalance' : 'liquidity',
+    ...(allocations === undefined ? {} : { allocations }),
+  });
+}
+
+/** Broadcasts `raw` if the chain takes it now; the reason when it does not. */
+function tryBroadcast(w: World, raw: Uint8Array): string | undefined {
+  try {
+    w.chain.broadcastSync(raw);
+    return undefined;
+  } catch (e) {
+    if (!TxRejected.isInstance(e)) throw e;
+    return e.reason;
+  }
+}
+
+describe('the towers after an advance', () => {
+  it('the LSP broadcasts the superseded leaf state while the clients’ towers are live: the newest state wins', async () => {
+    world = await World.create({ seed: 'tower-adv-live', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    await fundTower(w, a);
+    await fundTower(w, b);
+    const old = await currentSignedPath(a);
+    await advance(w, 0);
+    const now = await currentSignedPath(a);
+    const kickoff = old[old.length - 2] as (typeof old)[number];
+    const stale = old[old.length - 1] as (typeof old)[number];
+    const fresh = now[now.length - 1] as (typeof now)[number];
+    expect(kickoff.tx.kind).toBe('kickoff');
+    expect(fresh.tx.txid).not.toBe(stale.tx.txid);
+    // The newer state waits S blocks less on the same kickoff output (§5.2).
+    expect(stale.tx.tx.inputs[0]?.sequence).toBe(
+      (fresh.tx.tx.inputs[0]?.sequence as number) + factoryOf(w).proposal.dw.S,
+    );
+    // An honest LSP's tower guards the kickoff with the new state too (written with the signed advance,
+    // in the update that journals it).
+    const lspGuard = await w.lsp.store.list('watchEntries', { triggerTxid: kickoff.tx.txid });
+    expect(lspGuard.map((r) => toHex(r.responseTx))).toEqual([toHex(fresh.raw)]);
+    const lspUpdate = updatesWithEntry(w.lsp, kickoff.tx.txid).at(-1);
+    expect(lspUpdate?.some((o) => o.op === 'event' && o.kind === 'AdvanceCompleted')).toBe(true);
+    // The cheating LSP runs no tower; it publishes the path down to the kickoff, then tries the
+    // superseded state every block.
+    towerOff(w.lsp);
+    await publishInOrder(
+      w.chain,
+      old.slice(0, -1).map((p) => ({ txid: p.tx.txid, raw: p.raw })),
+      () => w.mine(1),
+    );
+    const hk = (await w.chain.getTransaction(kickoff.tx.txid)).confirmation?.height as number;
+    let lastRefusal: string | undefined;
+    for (let i = 0; i < 40; i++) {
+      const info = await w.chain.getTransaction(fresh.tx.txid).catch(() => undefined);
+      if (info?.confirmation !== undefined) break;
+      lastRefusal = tryBroadcast(w, stale.raw);
+      expect(lastRefusal, 'the superseded state is never final before the newer one').toBe('non-BIP68-final');
+      await w.mine(1);
+    }
+    const confirmed = (await w.chain.getTransaction(fresh.tx.txid)).confirmation?.height as number;
+    // The clients' towers, triggered by the kickoff, sent the newest state the moment its lock allowed.
+    const S = factoryOf(w).proposal.dw.S;
+    const lock = (fresh.tx.tx.inputs[0]?.sequence as number) & 0xffff;
+    expect(confirmed).toBe(hk + lock);
+    for (const c of [a, b]) {
+      expect(c.towerEventsOf('triggered').filter((e) => e.triggerTxid === kickoff.tx.txid)).toMatchObject([
+        { kinds: ['stale-state'], height: hk },
+      ]);
+      const sent = c.towerEventsOf('response_broadcast').filter((e) => e.kind === 'stale-state');
+      expect(sent.map((e) => e.txid)).toContain(fresh.tx.txid);
+    }
+    expect(lock + S).toBe((stale.tx.tx.inputs[0]?.sequence as number) & 0xffff);
+    // The superseded state can never confirm now: its input is spent by the newest state.
+    for (let i = 0; i < S; i++) await w.mine(1);
+    expect(tryBroadcast(w, stale.raw)).toBeDefined();
+    expect(
+      (await w.chain.getTransaction(stale.tx.txid).catch(() => undefined))?.confirmation,
+    ).toBeUndefined();
+    // Nothing of the superseded state's entries fired.
+    for (const c of [a, b])
+      expect(c.towerEventsOf('triggered').filter((e) => e.triggerTxid === stale.tx.txid)).toEqual([]);
+  });
+
+  it('the LSP broadcasts it while the towers are offline until it confirms: back, they publish the poison and the settlements', async () => {
+    world = await World.create({ seed: 'tower-adv-offline', clients: 2 });
+    const w = world;
+    const f = await openFactory(w);
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    await fundTower(w, a);
+    await fundTower(w, b);
+    const old = await currentSignedPath(a);
+    const ia = clientFactory(a).clientIndex;
+    // A liquidity sale: client a's capacity 20,000 → 24,000 sats from the L-stock (so lost_a = 4,000).
+    await advance(w, 0, new Map([[ia, 24_000n]]));
+    const stale = old[old.length - 1] as (typeof old)[number];
+    // Every client's tower holds the poison and its own settlement, and the secret.
+    const id = fromHex(f.factoryId);
+    for (const c of [a, b]) {
+      const rows = await c.store.list('watchEntries', { triggerTxid: stale.tx.txid });
+      expect(rows.map((r) => [r.kind, r.responseIndex])).toEqual([
+        ['poison', 0],
+        ['settlement', 1 + leafSlotOf(w, c)],
+      ]);
+      expect((await c.store.list('lstockSecrets', { factoryId: id })).map((s) => s.c)).toEqual([0]);
+    }
+    towerOff(w.lsp);
+    towerOff(a);
+    towerOff(b);
+    // The LSP publishes the old path; nobody answers the kickoff; the superseded state confirms.
+    const at = await publishInOrder(
+      w.chain,
+      old.map((p) => ({ txid: p.tx.txid, raw: p.raw })),
+      () => w.mine(1),
+    );
+    const h = at.get(stale.tx.txid) as number;
+    await w.mine(2);
+    // The clients come back (restarted from their stores): their towers catch up from their
+    // checkpoints and publish the poison (with s_c) and each its settlement.
+    await w.restart(a);
+    await w.restart(b);
+    await w.mine(1);
+    await w.mine(1);
+    const poisonEv = a.towerEventsOf('response_confirmed').find((e) => e.kind === 'poison');
+    expect(poisonEv).toBeDefined();
+    const poison = decodeTx((await w.chain.getTransaction((poisonEv as { txid: string }).txid)).tx);
+    const lstockVout = stale.tx.outputRoles.findIndex((r) => r.kind === 'lstock');
+    const lstock = stale.tx.tx.outputs[lstockVout]?.value as bigint;
+    expect(poison.inputs.map((i) => `${displayHex(i.txidBytes)}:${i.vout}`)).toEqual([
+      `${stale.tx.txid}:${lstockVout}`,
+    ]);
+    // §5.3: lost_i = max(0, c_i(new) − c_i(old)), plus an equal share of R = L-stock − Σ lost − 240 − fee
+    // (the remainder to the last), in placement order, then the anchor.
+    const leafClients = stale.tx.outputRoles.flatMap((r) => (r.kind === 'channel' ? [r.client] : []));
+    const lost = leafClients.map((c): bigint => (c === ia ? 4_000n : 0n));
+    const fee = BigInt(Math.ceil((factoryOf(w).proposal.treeFeeRate * txVsize(poison)) / 1000));
+    const R = lstock - lost.reduce((x, y) => x + y, 0n) - 240n - fee;
+    const share = R / BigInt(leafClients.length);
+    const expected = lost.map(
+      (l, k) => l + share + (k === lost.length - 1 ? R - share * BigInt(lost.length) : 0n),
+    );
+    const nodeOf = (ci: number) => [a, b].find((n) => clientFactory(n).clientIndex === ci) as RoleNode;
+    expect(poison.outputs.map((o) => [toHex(o.script), o.value])).toEqual([
+      ...leafClients.map((ci, k) => [
+        toHex(nodeOf(ci).keychain.closeAddress(clientFactory(nodeOf(ci)).factoryIndex).scriptPubKey),
+        expected[k],
+      ]),
+      [toHex(P2A_SCRIPT), 240n],
+    ]);
+    // Each client's settlement: its old channel output − 240 − fee to its close address.
+    for (const c of [a, b]) {
+      const ci = clientFactory(c).clientIndex;
+      const ev = c.towerEventsOf('response_confirmed').find((e) => e.kind === 'settlement');
+      expect(ev?.height).toBeGreaterThan(h);
+      const s = decodeTx((await w.chain.getTransaction((ev as { txid: string }).txid)).tx);
+      const vout = stale.tx.outputRoles.findIndex((r) => r.kind === 'channel' && r.client === ci);
+      const amount = stale.tx.tx.outputs[vout]?.value as bigint;
+      expect(s.inputs.map((i) => `${displayHex(i.txidBytes)}:${i.vout}`)).toEqual([
+        `${stale.tx.txid}:${vout}`,
+      ]);
+      const sfee = BigInt(Math.ceil((factoryOf(w).proposal.treeFeeRate * txVsize(s)) / 1000));
+      expect(s.outputs.map((o) => [toHex(o.script), o.value])).toEqual([
+        [toHex(c.keychain.closeAddress(clientFactory(c).factoryIndex).scriptPubKey), amount - 240n - sfee],
+        [toHex(P2A_SCRIPT), 240n],
+      ]);
+      expect(c.towerEventsOf('triggered').filter((e) => e.triggerTxid === stale.tx.txid)).toMatchObject([
+        { height: h },
+      ]);
+    }
+  });
+
+  it('a client killed right after the advance’s update holds the entries after its restart', async () => {
+    world = await World.create({ seed: 'tower-adv-crash', clients: 2 });
+    const w = world;
+    const f = await openFactory(w);
+    const [a] = w.clients as [RoleNode];
+    const old = await currentSignedPath(a);
+    const stale = old[old.length - 1] as (typeof old)[number];
+    let durable: readonly Op[] | undefined;
+    let killedAt: string | undefined;
+    a.crashPoint = (action) => {
+      if (durable !== undefined) {
+        killedAt = action.kind === 'send' ? action.message.type : action.kind;
+        return true;
+      }
+      if (
+        action.kind === 'persist' &&
+        action.ops.some((o) => o.op === 'event' && o.kind === 'AdvanceCompleted')
+      )
+        durable = action.ops;
+      return false;
+    };
+    await advance(w, 0);
+    expect(a.down).toBe(true);
+    expect(killedAt).toBeDefined();
+    // The update that recorded the verified advance held its entries (nothing left before it).
+    const kinds = (durable ?? [])
+      .filter((o) => o.op === 'put' && o.table === 'watchEntries')
+      .map((o) => (o as { row: { kind: string; triggerTxid: string } }).row);
+    expect(kinds.filter((r) => r.triggerTxid === stale.tx.txid).map((r) => r.kind)).toEqual([
+      'poison',
+      'settlement',
+    ]);
+    expect(kinds.filter((r) => r.kind === 'stale-state').map((r) => r.triggerTxid)).toContain(
+      old[old.length - 2]?.tx.txid,
+    );
+    await w.restart(a);
+    await w.drive();
+    expect(a.tower?.tower.triggersIn({ txids: ['coinbase', stale.tx.txid] })).toEqual([stale.tx.txid]);
+    expect((await a.store.list('watchEntries', { triggerTxid: stale.tx.txid })).map((r) => r.kind)).toEqual([
+      'poison',
+      'settlement',
+    ]);
+    // The secret arrives again after the reconnection, stored with the record in one update.
+    expect(
+      (await a.store.list('lstockSecrets', { factoryId: fromHex(f.factoryId) })).map((s) => s.c),
+    ).toEqual([0]);
+    const secretUpdate = a.persisted.find((ops) =>
+      ops.some((o) => o.op === 'put' && o.table === 'lstockSecrets'),
+    );
+    expect(
+      secretUpdate?.some(
+        (o) => o.op === 'put' && o.table === 'blobs' && o.row.key === `client/f/${f.factoryId}/r`,
+      ),
+    ).toBe(true);
+    // Its guarded kickoff now holds the new state.
+    const now = await currentSignedPath(a);
+    const guard = await a.store.list('watchEntries', { triggerTxid: old[old.length - 2]?.tx.txid as string });
+    expect(guard.map((r) => toHex(r.responseTx))).toEqual([toHex(now[now.length - 1]?.raw as Uint8Array)]);
+  });
+
+  it('a carry (epoch reset at N = 4): every kickoff of the rebuilt paths guarded anew, each leaf’s old state covered', async () => {
+    world = await World.create({
+      seed: 'tower-adv-carry',
+      clients: 4,
+      lspPolicy: { ...ROUTABLE_REGTEST, levelArity: [2], staticLevels: 0 },
+    });
+    const w = world;
+    const f = await openFactory(w);
+    const K = f.proposal.dw.K;
+    const id = fromHex(f.factoryId);
+    const c1 = w.clients.find((c) => leafOf(w, c) === 1) as RoleNode;
+    const before = await currentSignedPath(c1);
+    for (let i = 0; i < K; i++) await advance(w, 0);
+    const kinds = (await lspEventsOfKind(w, 'AdvanceCompleted')).map((e) => e.advanceKind);
+    expect(kinds.at(-1)).toBe('epoch-reset');
+    for (const c of w.clients) {
+      const path = await currentSignedPath(c);
+      const rows = await c.store.list('watchEntries', { factoryId: id });
+      // every kickoff of its new path → the new state spending it
+      path.forEach((t, k) => {
+        const next = path[k + 1];
+        if (t.tx.kind !== 'kickoff' || next?.tx.kind !== 'state') return;
+        const r = rows.filter((x) => x.triggerTxid === t.tx.txid);
+        expect(r.map((x) => [x.kind, toHex(x.responseTx)])).toEqual([['stale-state', toHex(next.raw)]]);
+      });
+      // one poison per superseded leaf state (leaf 0: K of them; leaf 1: the carry's one)
+      const superseded = rows.filter((x) => x.kind === 'poison').length;
+      expect(superseded).toBe(leafOf(w, c) === 0 ? K : 1);
+      expect(rows.filter((x) => x.kind === 'settlement')).toHaveLength(superseded);
+      const secrets = await c.store.list('lstockSecrets', { factoryId: id });
+      expect(secrets).toHaveLength(superseded);
+    }
+    // Leaf 1's superseded state is its state before the carry; its old kickoffs keep their rows.
+    const stale = before[before.length - 1] as (typeof before)[number];
+    expect((await c1.store.list('watchEntries', { triggerTxid: stale.tx.txid })).map((r) => r.kind)).toEqual([
+      'poison',
+      'settlement',
+    ]);
+    const now = await currentSignedPath(c1);
+    expect(now.filter((t) => t.tx.kind === 'kickoff').map((t) => t.tx.txid)).not.toEqual(
+      before.filter((t) => t.tx.kind === 'kickoff').map((t) => t.tx.txid),
+    );
+    // The entries go with the factory at its close.
+    await w.command(w.lsp, { type: 'close_factory', factoryId: id });
+    for (let i = 0; i < 8 && lspOf(w).factory(f.factoryId) !== undefined; i++) await w.mine(1);
+    await w.drive();
+    await w.towersIdle();
+    for (const n of w.all()) {
+      expect(await n.store.list('watchEntries', { factoryId: id })).toEqual([]);
+      expect(await n.store.list('lstockSecrets', { factoryId: id })).toEqual([]);
+    }
+  });
+});
+
+function leafOf(w: World, n: RoleNode): number {
+  const ci = clientFactory(n).clientIndex;
+  return buildTree(factoryOf(w).proposal).layout.leafClients.findIndex((l) => l.includes(ci));
+}
+
+function leafSlotOf(w: World, n: RoleNode): number {
+  const ci = clientFactory(n).clientIndex;
+  return (buildTree(factoryOf(w).proposal).layout.leafClients[leafOf(w, n)] as number[]).indexOf(ci);
+}
+
+async function lspEventsOfKind(w: World, kind: 'AdvanceCompleted') {
+  return (await w.lsp.events()).filter((e) => e.kind === kind) as Extract<
+    LspEvent,
+    { kind: 'AdvanceCompleted' }
+  >[];
+}
+
+function factoryOfClient(_n: RoleNode) {
+  return factoryOf(world as World).proposal;
 }

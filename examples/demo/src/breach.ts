@@ -8,37 +8,23 @@
 // the LSP's close address. The roles are the real packages; the demo only starts them, mines, reads
 // the cheater's own store for its old commitment and publishes what a cheater would.
 //
-// Scenes 2 and 3 (a superseded leaf state published while the clients' towers are live / offline)
-// need the roles' per-leaf advance (another branch): see the README.
+// Scenes 2 and 3 (a superseded leaf state published while the clients' towers are live / offline):
+// `breachAdvance.ts`. The world all three start from: `breachWorld.ts`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BlockFollower, type ChainBackend, decodeTx, TxRejected } from '@superscalar/chain';
-import { Client, type ClientCommand, decodeClientEvent } from '@superscalar/client';
-import { ClientNode } from '@superscalar/client/node';
+import { type ChainBackend, decodeTx, TxRejected } from '@superscalar/chain';
 import { consoleLogger, type Logger, noopLogger, toHex } from '@superscalar/core';
 import { buildClientPath, signedTxBytes } from '@superscalar/factory-tree';
-import { Bip86Account, generateMnemonic, Keychain, mnemonicToSeed } from '@superscalar/keys';
-import { decodeLspEvent, Lsp, type LspCommand } from '@superscalar/lsp';
-import { LspNode } from '@superscalar/lsp/node';
+import type { Keychain } from '@superscalar/keys';
 import type { Store } from '@superscalar/persist';
-import { openSqliteStore } from '@superscalar/persist/sqlite';
 import { Channel } from '@superscalar/poon-dryja';
-import { scriptToAddress, Wallet } from '@superscalar/wallet';
+import { scriptToAddress } from '@superscalar/wallet';
 import type { TowerEvent } from '@superscalar/watchtower';
+import { openBreachWorld } from './breachWorld.js';
 import { bitcoindChain, type DemoChain, simChain } from './chain.js';
-import {
-  CHANNEL_SATS,
-  CLIENT_BALANCE_SATS,
-  CLIENTS_PER_FACTORY,
-  type DemoOptions,
-  FACTORY_SATS,
-  inMempool,
-  pump,
-  type StepRecord,
-} from './demo.js';
+import type { DemoOptions, StepRecord } from './demo.js';
 import { Journal } from './journal.js';
-import { planFactory } from './plan.js';
 
 /** What client 1 pays client 2 before it cheats (msat). */
 export const BREACH_PAYMENT_MSAT = 3_000_000n;
@@ -113,140 +99,24 @@ export async function runBreach(
     chain = o.regtest ? await bitcoindChain() : simChain();
     const c = chain;
     const control = c.control;
-    const mine = async (n = 1): Promise<void> => {
-      await control.mine(n);
-      await c.pollAll();
-    };
-    const plan = planFactory({
-      network: 'regtest',
-      target: FACTORY_SATS,
-      clientsPerFactory: CLIENTS_PER_FACTORY,
-      capacity: CHANNEL_SATS,
-      balance: CLIENT_BALANCE_SATS,
-      minTreeFeeRate: await control.feeRate('presigned'),
-    });
-    step('chain', `${c.description} at height ${await c.height()}`);
-
-    // Keys, stores and the LSP's wallet, as in the main demo (one factory of 4 clients).
-    const lspSeed = mnemonicToSeed(generateMnemonic());
-    const lspKeys = Keychain.fromSeed(lspSeed, { network: 'regtest' });
-    const clientKeys = Array.from({ length: CLIENTS_PER_FACTORY }, () =>
-      Keychain.fromMnemonic(generateMnemonic(), { network: 'regtest' }),
-    );
-    const open = (name: string, keys: Keychain): Promise<Store> =>
-      openSqliteStore({ path: join(dir, `${name}.db`), sealingKey: keys.storeSealingKey() });
-    const lspStore = await open('lsp', lspKeys);
-    const clientStores = await Promise.all(clientKeys.map((k, i) => open(`client-${i + 1}`, k)));
-    if ((await c.height()) < 101) await control.mine(101);
-    const created = Wallet.create({
-      account: Bip86Account.fromSeed(lspSeed, { network: 'regtest' }),
-      birthHeight: (await c.height()) + 1,
-    });
-    const wallet = created.wallet;
-    const address = wallet.newAddress();
-    await lspStore.applyUpdate({ id: 1n, ops: [...created.ops, ...address.ops] });
-    await control.fund(address.script, plan.amount + 50_000n);
-
-    // The LSP with its embedded tower (the default; its fee wallet is a BIP86 account of its own,
-    // here account 1 of the LSP's seed), then the clients (each with a tower of its own too).
-    const tip = await c.height();
-    const ports = (backend: ChainBackend, follower: BlockFollower) => ({
-      follower,
-      from: { height: tip - 1 },
-      pollIntervalMs: 0,
-      broadcaster: backend,
-      fees: backend,
-    });
-    const lspMachine = Lsp.create({
-      keychain: lspKeys,
-      wallet,
-      network: 'regtest',
-      policy: plan.policy,
+    // Every role runs its embedded tower; the LSP's holds one fee coin for its CPFP children.
+    const world = await openBreachWorld({
+      chain: c,
+      dir,
       logger,
-    });
-    const lsp = await LspNode.start<LspCommand>({
-      machine: lspMachine,
-      nodeSecret: lspKeys.nodeIdentity().secretKey,
-      network: 'regtest',
-      store: lspStore,
-      chain: ports(c.backendFor('lsp'), c.followerFor('lsp')),
-      wallet,
-      listen: { host: '127.0.0.1', port: 0 },
-      limits: { perIpPerMinute: 40, maxHandshakesPerIp: 8, maxConcurrentHandshakes: 64 },
-      tower: {
-        account: Bip86Account.fromSeed(lspSeed, { network: 'regtest', account: 1 }),
-        onEvent: (e) => {
-          towerEvents.push(e);
-        },
+      journal,
+      stops,
+      pumps: pumps.signal,
+      timeout,
+      step,
+      onTowerEvent: (role, e) => {
+        if (role === 'lsp') towerEvents.push(e);
       },
-      logger,
-      onFailure: (e) => journal.fail(e),
+      lspTower: TOWER_FEE_SATS,
+      clientTowerFee: 0n,
     });
-    stops.push(() => lsp.stop());
-    void pump('lsp', lsp, decodeLspEvent, journal, pumps.signal);
-    const tower = lsp.tower;
-    if (tower === undefined) throw new Error('the LSP runs no tower');
-    const fee = await tower.feeAddress();
-    await control.fund(fee.script, TOWER_FEE_SATS);
-    step(
-      'lsp',
-      `listening on ${lsp.connectString}; its watchtower runs embedded (the LSP's store and follower)`,
-    );
-
-    const clients = clientKeys.map((keychain, i) => ({
-      n: i + 1,
-      name: `client ${i + 1}`,
-      keychain,
-      store: clientStores[i] as Store,
-      machine: Client.create({ keychain, network: 'regtest', lspNodeId: lsp.nodeId, logger }),
-    }));
-    const nodes = await Promise.all(
-      clients.map(async (x) => {
-        const node = await ClientNode.start<ClientCommand>({
-          machine: x.machine,
-          nodeSecret: x.keychain.nodeIdentity().secretKey,
-          network: 'regtest',
-          store: x.store,
-          lsp: lsp.connectString,
-          chain: ports(c.backendFor(x.name), c.followerFor(x.name)),
-          backoff: { initialDelayMs: 50, maxDelayMs: 1_000 },
-          logger,
-          onFailure: (e) => journal.fail(e),
-        });
-        stops.push(() => node.stop());
-        void pump(x.name, node, decodeClientEvent, journal, pumps.signal);
-        return node;
-      }),
-    );
-    await c.pollAll();
-    await mine(1); // the tower's fee coin confirms (CPFP children spend confirmed coins only)
-    step(
-      'tower',
-      `the LSP's tower fee wallet holds ${fmt(tower.feeBalance().confirmed)} sats at ${fee.address}`,
-    );
-
-    // The factory: register, ceremony (funding last), one block.
-    await Promise.all(nodes.map((n) => n.whenConnected()));
-    await Promise.all(
-      nodes.map((n) => n.command({ type: 'register', capacity: CHANNEL_SATS, balance: CLIENT_BALANCE_SATS })),
-    );
-    const [funded] = await journal.until(
-      () => (journal.lsp('FactoryFunded').length === 1 ? journal.lsp('FactoryFunded') : undefined),
-      'the factory to be funded',
-      timeout,
-    );
-    if (funded === undefined) throw new Error('no factory');
-    await inMempool(control, funded.txid, timeout);
-    await mine(1);
-    await journal.until(
-      () => (journal.clients('FactoryOpen').length === CLIENTS_PER_FACTORY ? true : undefined),
-      'the factory to be open',
-      timeout,
-    );
-    step(
-      'open',
-      `factory ${funded.factoryId.slice(0, 8)}… funded (${funded.txid}) and open: 4 channels of ${fmt(CHANNEL_SATS)} sats, each client holding ${fmt(CLIENT_BALANCE_SATS)}`,
-    );
+    const { mine, lspMachine, lspKeys, lspStore, funded, clients } = world;
+    const nodes = clients.map((r) => r.node);
 
     // Client 1 keeps a copy of its signed commitment (a cheater's copy, read from its own store).
     const [cheater, payee] = clients as [(typeof clients)[number], (typeof clients)[number]];
@@ -414,7 +284,7 @@ async function heldCommitment(
  * Broadcasts each transaction once the chain takes it (a relative lock answers `non-BIP68-final`
  * until then; a tower may have sent it first) and mines until it confirms; returns each height.
  */
-async function publishInOrder(
+export async function publishInOrder(
   control: ChainBackend,
   txs: readonly { readonly txid: string; readonly raw: Uint8Array; readonly kind?: string }[],
   mine: () => Promise<void>,

@@ -25,14 +25,15 @@
  * 4. `lstock_secret`: checked against the superseded state's poison hash and stored
  *    (`recordRevealedSecret`); the advance is `complete`.
  *
- * **Watchtower entries** ({@link advanceTowerEntries}): an advance creates, for the client's tower,
- * the superseded state's poison (secret slot empty) and its settlement, the stale-state entries of
- * its new path's kickoffs, and later the revealed `s_c`. Where they must be durable: the new channel
- * outpoint is tracked (poon-dryja's `watch funding`, persisted by `rebind_sign`) before the client's
- * partial signatures for the new state leave (step 2); the superseded-state and stale-state entries
- * in the same store update as the verified `advance_done` (step 3), which comes before the channel's
- * activation and before any later channel message on the new outpoint; the secret with step 4. Until
- * step 3 the client holds no signature of the new state and its old state stays valid for it.
+ * **Watchtower entries** (`tower.ts`'s builders, brief §11): the new channel outpoint is tracked
+ * (poon-dryja's `watch funding`, persisted by `rebind_sign`) before the client's partial signatures
+ * for the new state leave (step 2); the superseded state's poison (secret slot empty) and the
+ * client's settlement, and the stale-state entries of its new path's kickoffs (a replaced row per
+ * kickoff whose newest state changed, a new row per kickoff a carry rebuilt:
+ * `clientAdvanceTowerOps`), go in the same store update as the verified `advance_done` (step 3),
+ * before the channel's activation and before any later channel message on the new outpoint; the
+ * revealed `s_c` (`revealedSecretOps`) in the update that stores it (step 4). Until step 3 the
+ * client holds no signature of the new state and its old state stays valid for it.
  *
  * **Interruptions**: a disconnection or restart before step `psigs` abandons the advance (nonces are
  * gone; the LSP abandons it too). At `psigs` the client keeps its plan (rebuilt from the persisted
@@ -51,18 +52,17 @@ import {
   clientFactoryRecord,
   clientJobsRound1,
   clientJobsRound2,
-  type PoisonTx,
   planClientAdvance,
   recordClientAdvance,
   recordRevealedSecret,
-  replayClientFactory,
   type SigningJob,
+  type SupersededResponse,
   signedSettlementBytes,
   signedTxBytes,
   supersededResponses,
   validateClientAdvance,
 } from '@superscalar/factory-tree';
-import type { BlobRecord } from '@superscalar/persist';
+import type { BlobRecord, Op } from '@superscalar/persist';
 import type { ChannelEvent } from '@superscalar/poon-dryja';
 import {
   type AdvanceAggNonces,
@@ -90,6 +90,7 @@ import {
   StaleMessageError,
   UnexpectedMessageError,
 } from './errors.js';
+import { clientAdvanceTowerOps, revealedSecretOps } from './tower.js';
 
 /** The steps a client persists of an advance it signs. */
 type Step = 'nonces' | 'psigs' | 'signed';
@@ -369,6 +370,31 @@ function refuse(core: ClientCore, f: ClientFactory, advanceId: number, e: Advanc
   return undefined;
 }
 
+/** The record's newest superseded state, rebuilt with its poison and settlement (the one just recorded). */
+function lastSuperseded(record: ClientFactoryRecord): SupersededResponse | undefined {
+  const last = record.superseded[record.superseded.length - 1];
+  if (last === undefined) return undefined;
+  // Only that state (its successor is the record's current state): one rebuild, not one per advance.
+  return supersededResponses({ ...record, superseded: [last] })[0];
+}
+
+/**
+ * Tower entries in the current persist (the `Out` merges it with the record's update). A builder
+ * that refuses them is a bug: reported, and the advance's own state still persists.
+ */
+function persistTowerOps(core: ClientCore, f: ClientFactory, what: string, build: () => Op[]): void {
+  let ops: Op[];
+  try {
+    ops = build();
+  } catch (e) {
+    const message = (e as Error)?.message ?? String(e);
+    core.log('error', 'tower entries refused', { factoryId: f.idHex, what }, e);
+    core.event({ kind: 'InvariantViolated', invariant: `tower: ${what} entries`, message });
+    return;
+  }
+  if (ops.length > 0) core.persist(ops);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The command
 
@@ -606,9 +632,19 @@ export function onAdvanceDone(core: ClientCore, peer: string, m: AdvanceDone): v
   f.path = plan.next;
   f.signatures = { path: [...a.record.pathSignatures], dist: f.signatures?.dist ?? [] };
   c.step = 'signed';
-  // One update: the record (superseded state with its poison and settlement: the tower's entries) and the step.
+  // One update: the record, the step and the tower's entries (the superseded state's poison and
+  // settlement, the new path's guarded kickoffs), before the channel moves to its new outpoint.
   saveRecordOf(core, f);
   saveState(core, f);
+  persistTowerOps(core, f, 'advance', () =>
+    clientAdvanceTowerOps({
+      factoryId: f.id,
+      path: plan.next,
+      pathSignatures: a.record.pathSignatures,
+      superseded: lastSuperseded(a.record),
+      ...(verified.poisonSignature === undefined ? {} : { poisonSignature: verified.poisonSignature }),
+    }),
+  );
   drive(core, f, { type: 'rebind_activate' });
   f.quiescent = false;
   core.event({
@@ -644,6 +680,17 @@ export function onLstockSecret(core: ClientCore, peer: string, m: LstockSecret):
     });
   }
   saveRecordOf(core, f);
+  // The same update: the secret for the tower (a poison without it is useless, §5.3).
+  const entry = a.record.superseded.find((e) => e.state.counter === m.counter);
+  if (entry?.poisonSignature !== undefined)
+    persistTowerOps(core, f, 'secret', () =>
+      revealedSecretOps({
+        factoryId: f.id,
+        counter: m.counter,
+        secret: m.secret,
+        poison: entry.state.poisonHash,
+      }),
+    );
   const c = a.current;
   if (c !== null && c.step === 'signed') {
     a.lastComplete = c.advanceId;
@@ -706,77 +753,6 @@ export function advanceOnReestablish(core: ClientCore, f: ClientFactory, m: Fact
 export function advanceOnBlock(f: ClientFactory, inBlock: ReadonlySet<string>): void {
   if (f.phase !== 'open') return;
   for (const t of f.path.txs) if (inBlock.has(t.txid)) stateOf(f).onChain.add(t.txid);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Watchtower entries
-
-/** A superseded leaf state's entries, shaped as `@superscalar/watchtower`'s `supersededStateEntries` options. */
-export interface SupersededTowerEntry {
-  readonly factoryId: Uint8Array;
-  readonly stateTxid: string;
-  readonly poison?: { readonly tx: PoisonTx; readonly signature: Uint8Array };
-  readonly settlements: readonly { readonly slot: number; readonly tx: Uint8Array }[];
-}
-
-/** What a client hands its watchtower for a factory's advances (see the module comment for when). */
-export interface AdvanceTowerEntries {
-  /** Per superseded state of its leaf: poison (secret slot empty) and its own settlement. */
-  readonly superseded: readonly SupersededTowerEntry[];
-  /** Revealed L-stock secrets (`lstockSecretEntry`'s options). */
-  readonly secrets: readonly {
-    readonly factoryId: Uint8Array;
-    readonly c: number;
-    readonly secret: Uint8Array;
-    readonly poison: PoisonTx;
-  }[];
-  /** The newest state guarded by each kickoff of its current path (`staleStateEntry`'s options, without `dwStep`). */
-  readonly staleStates: readonly {
-    readonly factoryId: Uint8Array;
-    readonly kickoffTxid: string;
-    readonly state: Uint8Array;
-  }[];
-  /** The DW step `S` (for `staleStateEntry`). */
-  readonly dwStep: number;
-}
-
-/** The watchtower entries of a factory record (pure: from the stored record alone). */
-export function towerEntriesOf(factoryId: Uint8Array, record: ClientFactoryRecord): AdvanceTowerEntries {
-  const replayed = replayClientFactory(record);
-  const slot = (replayed.path.layout.leafClients[replayed.path.leaf] as readonly number[]).indexOf(
-    record.client,
-  );
-  const responses = supersededResponses(record);
-  const superseded = responses.map((r, i) => {
-    const e = record.superseded[i] as ClientFactoryRecord['superseded'][number];
-    return {
-      factoryId,
-      stateTxid: r.stateTx.txid,
-      ...(r.poison === undefined || e.poisonSignature === undefined
-        ? {}
-        : { poison: { tx: r.poison, signature: e.poisonSignature } }),
-      settlements: r.signedSettlement === undefined ? [] : [{ slot, tx: r.signedSettlement }],
-    };
-  });
-  const secrets = responses.flatMap((r) => {
-    const s = record.secrets.get(r.counter);
-    return s === undefined || r.poison === undefined
-      ? []
-      : [{ factoryId, c: r.counter, secret: s, poison: r.poison }];
-  });
-  const txs = replayed.path.txs;
-  const signed = replayed.signedPath ?? [];
-  const staleStates = txs.flatMap((t, k) =>
-    t.kind === 'kickoff' && txs[k + 1]?.kind === 'state' && signed[k + 1] !== undefined
-      ? [{ factoryId, kickoffTxid: t.txid, state: signed[k + 1] as Uint8Array }]
-      : [],
-  );
-  return { superseded, secrets, staleStates, dwStep: record.proposal.dw.S };
-}
-
-/** The watchtower entries of factory `f` now. */
-export function advanceTowerEntries(f: ClientFactory): AdvanceTowerEntries {
-  return towerEntriesOf(f.id, stateOf(f).record);
 }
 
 /** What `Client.factory()` reports of advances. */

@@ -23,9 +23,7 @@ import type { Wallet } from '@superscalar/wallet';
 import { channelIdOf, type Message } from '@superscalar/wire';
 import { type ClientClose, ClientCore, type ClientFactory, type ClientCore as Core } from './_core.js';
 import {
-  type AdvanceTowerEntries,
   advanceInfo,
-  advanceTowerEntries,
   onAdvanceAggNonces,
   onAdvanceDone,
   onAdvancePropose,
@@ -409,19 +407,6 @@ export class Client {
   /** The client's unilateral exits (under way or completed), with every step's txid, status and height. */
   exits(): ClientExitInfo[] {
     return [...this.#core.exits.drivers.values()].map(exitInfo);
-  }
-
-  /**
-   * The watchtower entries a factory's advances created (brief §11): per superseded state of its leaf
-   * the poison and its settlement, the revealed L-stock secrets, and the newest state of each kickoff
-   * of its current path — `@superscalar/watchtower`'s `supersededStateEntries`, `lstockSecretEntry` and
-   * `staleStateEntry` options. Durable in the client's store in the same update as the advance that
-   * created them (see `advance.ts`): a tower fed from here is current after every `AdvanceCompleted`.
-   */
-  advanceTowerEntries(factoryId: Uint8Array | string): AdvanceTowerEntries | undefined {
-    const f = this.#core.factories.get(typeof factoryId === 'string' ? factoryId : toHex(factoryId));
-    if (f === undefined || f.signatures === null) return undefined;
-    return advanceTowerEntries(f);
   }
 
   /** The chain tip the client last saw. */

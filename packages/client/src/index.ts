@@ -2,11 +2,6 @@
 
 export { isNodeId, isWebSocketUrl, type LspAddress, parseLspAddress } from './address.js';
 export {
-  type AdvanceTowerEntries,
-  type SupersededTowerEntry,
-  towerEntriesOf,
-} from './advance.js';
-export {
   Client,
   type ClientFactoryInfo,
   type ClientOptions,

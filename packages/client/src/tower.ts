@@ -15,9 +15,10 @@
  *   again whenever the path's states change (an advance: call it with the new path and signatures).
  * - **Superseded leaf states** (advances, brief §5.3/§5.4): {@link supersededStateOps} (the poison and
  *   the client's own settlement) and {@link revealedSecretOps} (`s_c`, checked against the poison
- *   leaf), for the advance flow to put in the persist that records the advance / the revealed secret,
- *   before the client acknowledges anything. {@link clientAdvanceTowerOps} does both halves of one
- *   verified advance from factory-tree's client-side records.
+ *   leaf). The advance flow (`advance.ts`) puts {@link clientAdvanceTowerOps} (the new path's
+ *   kickoffs and the superseded state's poison and settlement) in the update that records the
+ *   verified `advance_done`, before its channel moves to the new outpoint, and
+ *   {@link revealedSecretOps} in the update that stores `lstock_secret`.
  *
  * Entries are pruned by the runtime when the factory ends (`closeFactoryOps`, on `FactoryClosed` or
  * `FactoryAbandoned`).
@@ -182,8 +183,8 @@ export interface ClientAdvanceTowerOptions {
 /**
  * Every entry one verified advance changes for the client's tower: the new path's guarded kickoffs
  * (a replaced row per kickoff whose newest state changed; a row per new kickoff after a carry) and
- * the superseded leaf state's poison and settlement. Put them in the persist that records the
- * advance, before the client releases its acknowledgement (brief §5.1, §11).
+ * the superseded leaf state's poison and settlement. `advance.ts` puts them in the persist that
+ * records the verified advance, before the channel moves to its new outpoint (brief §5.1, §11).
  */
 export function clientAdvanceTowerOps(o: ClientAdvanceTowerOptions): Op[] {
   const ops = guardPathOps({

@@ -25,7 +25,8 @@
  *    completes it (`rebind_complete`); when all are in, `lspAggregateJobs` verifies every signature —
  *    the new states first in the job list, then poisons and settlements; nothing leaves before all
  *    verify (§5.1 release order).
- * 6. **Signed**: persisted (the history's record turns complete, every signature stored by txid),
+ * 6. **Signed**: persisted (the history's record turns complete, every signature stored by txid;
+ *    in the same update the tower's guarded kickoffs with the new states, `lspAdvanceTowerOps`),
  *    `AdvanceCompleted`; the channels activate their new outpoints; each client gets `advance_done`
  *    (its signatures), then `lstock_secret` for each superseded state of its leaf.
  *
@@ -92,6 +93,7 @@ import {
   UnexpectedMessageError,
 } from './errors.js';
 import type { PeerId } from './io.js';
+import { lspAdvanceTowerOps } from './tower.js';
 
 /** Why an advance is run (flaw 8: never "after a payment"). */
 export type AdvancePurpose = 'liquidity' | 'rebalance' | 'client_request';
@@ -907,6 +909,15 @@ function complete(core: LspCore, f: LspFactory, s: Session, plan: AdvancePlan, s
   a.session = null;
   f.built = { ...built(f), tree: plan.next };
   save(core, f);
+  // The same update: the tower's guarded kickoffs with the new states (brief §11), before any
+  // channel moves or any signature of the new state leaves.
+  core.persist(
+    lspAdvanceTowerOps({
+      factoryId: f.id,
+      plan,
+      signatures: new Map(plan.jobs.map((j, k) => [j.id, sigs[k] as Uint8Array])),
+    }),
+  );
   core.event({
     kind: 'AdvanceCompleted',
     factoryId: f.idHex,

@@ -10,7 +10,7 @@
  *   L-stock whoever publishes it, so staying live within S blocks is the LSP's burden): the newest
  *   signed state spending each kickoff ({@link guardTreeOps}), written with the aggregated
  *   signatures, before `factory_signed` leaves; an advance replaces them ({@link lspAdvanceTowerOps},
- *   for the advance flow to put in the update that records the advance).
+ *   which `advance.ts` puts in the update that records the signed advance).
  *
  * The tower runs beside the machine (`LspNode`'s embedded tower, `EmbeddedTower` of
  * `@superscalar/client/runtime`) or standalone over the LSP's store (PostgreSQL across machines);
