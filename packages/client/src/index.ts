@@ -96,7 +96,6 @@ export {
   guardPathOps,
   leafSlot,
   revealedSecretOps,
-  revokedEntryOps,
   type SupersededTowerInput,
   supersededStateOps,
 } from './tower.js';

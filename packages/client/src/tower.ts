@@ -33,24 +33,15 @@ import {
   type TreeTx,
 } from '@superscalar/factory-tree';
 import type { Op } from '@superscalar/persist';
-import type { RevokedCopy, WatchRequest } from '@superscalar/poon-dryja';
+import type { WatchRequest } from '@superscalar/poon-dryja';
 import {
   lstockSecretEntry,
-  penaltyEntries,
+  revokedCommitmentOps,
   staleStateEntry,
   supersededStateEntries,
+  uniqueBlobPuts,
 } from '@superscalar/watchtower';
 import type { ClientCore, ClientFactory } from './_core.js';
-
-/**
- * The entries of a revoked commitment (every outpoint copy with at least one penalty), or none when
- * nothing on it is worth a penalty (no `to_local` above dust and no HTLC).
- */
-export function revokedEntryOps(factoryId: Uint8Array, copies: readonly RevokedCopy[]): Op[] {
-  const useful = copies.filter((c) => c.penalties.length > 0);
-  if (useful.length === 0) return [];
-  return [...penaltyEntries({ factoryId, copies: useful }).ops];
-}
 
 /** A channel's `watch` action: a revoked LSP commitment becomes tower entries in the current persist. */
 export function onChannelWatch(core: ClientCore, f: ClientFactory, watch: WatchRequest): void {
@@ -60,7 +51,7 @@ export function onChannelWatch(core: ClientCore, f: ClientFactory, watch: WatchR
   }
   let ops: Op[];
   try {
-    ops = revokedEntryOps(f.id, watch.copies);
+    ops = revokedCommitmentOps(f.id, watch.copies);
   } catch (e) {
     // A penalty the tower refuses is a bug (poon-dryja builds them within TRUC's limits): report it,
     // and still let the channel persist the revocation it depends on.
@@ -105,7 +96,7 @@ export function guardPathOps(o: {
       }).ops,
     );
   });
-  return onceEach(ops);
+  return uniqueBlobPuts(ops);
 }
 
 /** {@link guardPathOps} of a factory's current path, once its signatures are verified. */
@@ -208,19 +199,4 @@ export function clientAdvanceTowerOps(o: ClientAdvanceTowerOptions): Op[] {
       }),
     );
   return ops;
-}
-
-/** The operations with each blob put once (every stale-state entry carries the same factory blob). */
-function onceEach(ops: readonly Op[]): Op[] {
-  const seen = new Set<string>();
-  const out: Op[] = [];
-  for (let k = ops.length - 1; k >= 0; k--) {
-    const o = ops[k] as Op;
-    if (o.op === 'put' && o.table === 'blobs') {
-      if (seen.has(o.row.key)) continue;
-      seen.add(o.row.key);
-    }
-    out.push(o);
-  }
-  return out.reverse();
 }

@@ -38,9 +38,10 @@ import { Bip86Account } from '@superscalar/keys';
 import type { Op, Store } from '@superscalar/persist';
 import { openSqliteStore } from '@superscalar/persist/sqlite';
 import type { TowerEvent } from '@superscalar/watchtower';
+import { revokedCommitmentOps } from '@superscalar/watchtower';
 import { storeCommit } from '@superscalar/watchtower/node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientAdvanceTowerOps, guardPathOps, revealedSecretOps, revokedEntryOps } from '../src/index.js';
+import { clientAdvanceTowerOps, guardPathOps, revealedSecretOps } from '../src/index.js';
 import { EmbeddedTower } from '../src/runtime/index.js';
 
 const enc = new TextEncoder();
@@ -247,10 +248,10 @@ async function publish(r: Rig, txs: readonly { tx: TreeTx; raw: Uint8Array }[]) 
 }
 
 describe('the client tower hooks for factory states', () => {
-  it('revokedEntryOps skips copies with nothing to penalise', () => {
-    expect(revokedEntryOps(FACTORY_ID, [])).toEqual([]);
+  it('revokedCommitmentOps skips copies with nothing to penalise', () => {
+    expect(revokedCommitmentOps(FACTORY_ID, [])).toEqual([]);
     expect(
-      revokedEntryOps(FACTORY_ID, [
+      revokedCommitmentOps(FACTORY_ID, [
         { funding: { txid: '00'.repeat(32), vout: 0 }, commitmentTxid: '11'.repeat(32), penalties: [] },
       ]),
     ).toEqual([]);

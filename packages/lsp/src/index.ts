@@ -53,4 +53,4 @@ export {
   type ResolvedLspPolicy,
   resolveLspPolicy,
 } from './policy.js';
-export { guardTreeOps, lspAdvanceTowerOps, revokedEntryOps } from './tower.js';
+export { guardTreeOps, lspAdvanceTowerOps } from './tower.js';

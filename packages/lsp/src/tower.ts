@@ -20,18 +20,11 @@
  */
 import { type AdvancePlan, signedTxBytes, type TreeTx } from '@superscalar/factory-tree';
 import type { Op } from '@superscalar/persist';
-import type { RevokedCopy, WatchRequest } from '@superscalar/poon-dryja';
+import type { WatchRequest } from '@superscalar/poon-dryja';
 import { displayHex } from '@superscalar/tx';
-import { penaltyEntries, staleStateEntry } from '@superscalar/watchtower';
+import { revokedCommitmentOps, staleStateEntry, uniqueBlobPuts } from '@superscalar/watchtower';
 import type { ChannelSlot, LspCore, LspFactory } from './_core.js';
 import { built } from './ceremony.js';
-
-/** The entries of a revoked client commitment (copies with at least one penalty), or none. */
-export function revokedEntryOps(factoryId: Uint8Array, copies: readonly RevokedCopy[]): Op[] {
-  const useful = copies.filter((c) => c.penalties.length > 0);
-  if (useful.length === 0) return [];
-  return [...penaltyEntries({ factoryId, copies: useful }).ops];
-}
 
 /** A channel's `watch` action: a revoked client commitment becomes tower entries in the current persist. */
 export function onChannelWatch(core: LspCore, f: LspFactory, slot: ChannelSlot, watch: WatchRequest): void {
@@ -41,7 +34,7 @@ export function onChannelWatch(core: LspCore, f: LspFactory, slot: ChannelSlot, 
   }
   let ops: Op[];
   try {
-    ops = revokedEntryOps(f.id, watch.copies);
+    ops = revokedCommitmentOps(f.id, watch.copies);
   } catch (e) {
     // A penalty the tower refuses is a bug (poon-dryja builds them within TRUC's limits): report it,
     // and still let the channel persist the revocation it depends on.
@@ -86,7 +79,7 @@ export function guardTreeOps(o: {
       }).ops,
     );
   }
-  return onceEach(ops);
+  return uniqueBlobPuts(ops);
 }
 
 /** {@link guardTreeOps} of a factory's initial tree, once its signatures are aggregated. */
@@ -120,19 +113,4 @@ export function lspAdvanceTowerOps(o: {
     signatureOf: (t) => (fresh.has(t.txid) ? o.signatures.get(`tx ${t.index}`) : undefined),
     dwStep: o.plan.next.proposal.dw.S,
   });
-}
-
-/** The operations with each blob put once (every stale-state entry carries the same factory blob). */
-function onceEach(ops: readonly Op[]): Op[] {
-  const seen = new Set<string>();
-  const out: Op[] = [];
-  for (let k = ops.length - 1; k >= 0; k--) {
-    const o = ops[k] as Op;
-    if (o.op === 'put' && o.table === 'blobs') {
-      if (seen.has(o.row.key)) continue;
-      seen.add(o.row.key);
-    }
-    out.push(o);
-  }
-  return out.reverse();
 }

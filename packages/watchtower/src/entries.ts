@@ -266,6 +266,35 @@ export function checkPoisonTemplate(tx: Tx, field: string): Uint8Array {
   return leaf.slice(6, 38);
 }
 
+/**
+ * A role's tower ops for a revoked commitment: {@link penaltyEntries} over the copies with at least
+ * one penalty, or none when nothing on it is worth one (no `to_local` above dust and no HTLC).
+ */
+export function revokedCommitmentOps(factoryId: Uint8Array | null, copies: readonly RevokedCopy[]): Op[] {
+  if (!Array.isArray(copies)) throw new InvalidArgumentError('copies', 'expected an array');
+  const useful = copies.filter((c) => c?.penalties?.length > 0);
+  if (useful.length === 0) return [];
+  return [...penaltyEntries({ factoryId, copies: useful }).ops];
+}
+
+/**
+ * `ops` with each blob put once — the last put of a key, where it stands — for a persist that gathers
+ * several entry changes (every stale-state entry of a factory carries the same factory blob).
+ */
+export function uniqueBlobPuts(ops: readonly Op[]): Op[] {
+  const seen = new Set<string>();
+  const out: Op[] = [];
+  for (let k = ops.length - 1; k >= 0; k--) {
+    const o = ops[k] as Op;
+    if (o.op === 'put' && o.table === 'blobs') {
+      if (seen.has(o.row.key)) continue;
+      seen.add(o.row.key);
+    }
+    out.push(o);
+  }
+  return out.reverse();
+}
+
 /** Options of {@link penaltyEntries}. */
 export interface PenaltyEntryOptions {
   /** The factory the channel lives in (so the entries are pruned with it); null for none. */

@@ -13,10 +13,12 @@ export {
   type PenaltyEntryOptions,
   type PoisonEntry,
   penaltyEntries,
+  revokedCommitmentOps,
   type StaleStateEntryOptions,
   type SupersededStateEntryOptions,
   staleStateEntry,
   supersededStateEntries,
+  uniqueBlobPuts,
 } from './entries.js';
 export {
   DecodeError,
