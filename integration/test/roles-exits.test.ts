@@ -173,8 +173,14 @@ afterEach(async () => {
 });
 
 describe('exits, one test per trigger and step', () => {
-  it('the LSP recovers a node output by its timeout leaf after T_k when the clients disappear', async () => {
-    world = await World.create({ seed: 'exit-timeout', clients: 4, clientFeeCoins: 1, lspPolicy: SHORT });
+  it('the LSP recovers a node output by its timeout leaf after T_k when the clients disappear (no towers)', async () => {
+    world = await World.create({
+      seed: 'exit-timeout',
+      clients: 4,
+      clientFeeCoins: 1,
+      lspPolicy: SHORT,
+      towers: false,
+    });
     const w = world;
     await w.connectAll();
     const f = await openFactory(w);
@@ -204,6 +210,45 @@ describe('exits, one test per trigger and step', () => {
     for (const r of recovered) expect(w.lsp.wallet?.coins().some((x) => x.txid === r.txid)).toBe(true);
     const done = (await events(w.lsp, 'ExitCompleted'))[0];
     expect(done?.claimed).toBe(sum);
+    expect((w.lsp.machine as unknown as { factories(): unknown[] }).factories()).toHaveLength(0);
+  });
+
+  it('clients disappear after their leaf kickoff: the LSP’s tower publishes the newest state, its recovery follows it', async () => {
+    world = await World.create({ seed: 'exit-timeout', clients: 4, clientFeeCoins: 1, lspPolicy: SHORT });
+    const w = world;
+    await w.connectAll();
+    const f = await openFactory(w);
+    const c = w.clients[0] as RoleNode;
+    await w.command(c, { type: 'force_close', factoryId: fromHex(f.factoryId) });
+    await w.mine(1); // the root kickoff confirms, the client sends its leaf kickoff…
+    for (const x of w.clients) await w.crash(x); // …and every client vanishes
+    await w.drive();
+    await mineUntil(w, completed(w.lsp), f.proposal.T - w.chain.height + 20);
+    // A guarded kickoff confirmed: the LSP's tower publishes the newest state as soon as its lock
+    // allows (brief §5.2: staying live within S blocks is the LSP's burden, whoever started the exit);
+    // the LSP's recovery never broadcasts a tree transaction, it follows what confirms.
+    const leafKickoff = (await events(w.lsp, 'ExitStepConfirmed')).find((e) => e.step === 'tx 1');
+    expect(leafKickoff).toBeDefined();
+    const triggered = w.lsp.towerEventsOf('triggered').find((e) => e.triggerTxid === leafKickoff?.txid);
+    expect(triggered?.kinds).toEqual(['stale-state']);
+    const state = (await events(w.lsp, 'ExitStepConfirmed')).find((e) => e.stepKind === 'state');
+    expect(w.broadcasts.filter((b) => b.txid === state?.txid).map((b) => b.label)).toEqual([
+      `tower ${w.lsp.name}`,
+    ]);
+    expect(
+      w.broadcasts.some(
+        (b) => b.node === w.lsp.name && b.label.startsWith('exit ') && b.txid === state?.txid,
+      ),
+    ).toBe(false);
+    // Then the L-stock after lStockCsv, the channel outputs by their timeout leaf at T_2, the root
+    // kickoff's other node output at T_0: the whole factory is the LSP's, less the fees.
+    const claims = await events(w.lsp, 'ExitClaimed');
+    expect(claims.map((e) => e.stepKind).sort()).toEqual(['lstock', 'timeout', 'timeout', 'timeout']);
+    const sum = claims.reduce((a, e) => a + e.amount, 0n);
+    expect(sum).toBeGreaterThan(f.proposal.funding.amount - 4_000n);
+    const done = (await events(w.lsp, 'ExitCompleted'))[0];
+    expect(done?.claimed).toBe(sum);
+    expect(done?.lost).toBe(0);
     expect((w.lsp.machine as unknown as { factories(): unknown[] }).factories()).toHaveLength(0);
   });
 
@@ -523,10 +568,14 @@ describe('exits, one test per trigger and step', () => {
     await w.connectAll();
     const f = await openFactory(w);
     const c = w.clients[0] as RoleNode;
-    // Nothing of the state reaches a mempool for a while (a congested network, a censoring node).
-    w.dropBroadcast = (label) =>
-      label.includes('state tx') && w.chain.height < f.proposal.proposalHeight + 60;
     await w.command(c, { type: 'force_close', factoryId: fromHex(f.factoryId) });
+    // Nothing of the state reaches a mempool for a while (a congested network, a censoring node),
+    // whoever sends it: the client's exit driver, or the LSP's tower guarding the leaf kickoff. (The
+    // client's own tower stood down for the kickoffs its driver publishes.)
+    const stateTxid = clientOf(c)
+      .exits()[0]
+      ?.steps.find((s) => s.kind === 'state')?.txid;
+    w.dropBroadcast = (_label, txid) => txid === stateTxid && w.chain.height < f.proposal.proposalHeight + 60;
     await mineUntil(w, completed(c), 120);
     const state = (await events(c, 'ExitStepBroadcast')).filter((e) => e.stepKind === 'state');
     const due = state[0]?.height as number;
@@ -538,6 +587,9 @@ describe('exits, one test per trigger and step', () => {
     for (let i = 1; i < normal.length; i++) expect(normal[i]).toBeGreaterThan(normal[i - 1] as number);
     expect(state.find((e) => e.emergency)?.feeRate).toBe(500_000);
     expect((await events(c, 'ExitCompleted'))[0]?.lost).toBe(0);
+    // One role, one publisher: the client's tower never answered the kickoffs its driver published.
+    expect(c.towerEventsOf('triggered')).toEqual([]);
+    expect(w.broadcasts.filter((b) => b.node === c.name && b.label.startsWith('tower'))).toEqual([]);
   });
 
   it('a reorganisation that removes a confirmed step: it is broadcast again and confirms in the new branch', async () => {

@@ -89,6 +89,7 @@ export {
   type RebumpClaimsOptions,
   rebumpClaims,
   relativeLock,
+  towerHandOverOps,
   treeId,
   treeItem,
 } from './exit/plan.js';

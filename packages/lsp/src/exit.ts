@@ -36,6 +36,7 @@ import {
   encodeExitRecord,
   newExitRecord,
   rebumpClaims,
+  towerHandOverOps,
   treeId,
   treeItem,
 } from '@superscalar/client';
@@ -298,6 +299,7 @@ function start(
   const items = lspPlan(core, f, publish);
   const d = new ExitDriver(newExitRecord({ factoryId: f.idHex, reason, height, items }));
   core.exits.drivers.set(f.idHex, d);
+  handOver(core, d);
   apply(core, d, d.started(height));
   apply(
     core,
@@ -309,6 +311,15 @@ function start(
     }),
   );
   return d;
+}
+
+/**
+ * The states the LSP now publishes itself leave its embedded tower (`towerHandOverOps`): the driver
+ * answers their kickoffs, so the LSP's tower and its driver never outbid each other on one anchor.
+ */
+function handOver(core: LspCore, d: ExitDriver): void {
+  const ops = towerHandOverOps(d.record);
+  if (ops.length > 0) core.persist(ops);
 }
 
 type Block = { readonly height: number; readonly hash: string; readonly txids: ReadonlySet<string> };
@@ -337,6 +348,7 @@ function exitFactory(core: LspCore, f: LspFactory, block?: Block): void {
   }
   if (have.record.reason === 'exit-factory') return;
   have.publish('exit-factory');
+  handOver(core, have);
   const out = have.onBlock(context(core), {
     height: block?.height ?? core.tipHeight ?? 0,
     hash: block?.hash ?? core.meta.tip?.hash ?? '',
@@ -379,6 +391,7 @@ export function exitChannel(
   }
   const ids = new Set([...path.map(treeId), `commitment ${clientIndex}`]);
   have.publish(reason, ids);
+  handOver(core, have);
   const height = core.tipHeight ?? 0;
   const out = have.onBlock(context(core), { height, hash: core.meta.tip?.hash ?? '', txids: new Set() });
   out.dirty = true;
