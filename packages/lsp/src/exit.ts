@@ -42,6 +42,7 @@ import {
 } from '@superscalar/client';
 import { fromHex, toHex } from '@superscalar/core';
 import {
+  buildTree,
   lStockSpend,
   signedDistributionBytes,
   signedTxBytes,
@@ -53,6 +54,7 @@ import {
 import type { BlobRecord, Op } from '@superscalar/persist';
 import { feePolicy } from '@superscalar/watchtower';
 import type { LspCore, LspFactory } from './_core.js';
+import { advanceSignatures, currentTree, onMempoolTxids } from './advance.js';
 import { built } from './ceremony.js';
 import { DecodeError, FactoryStateError } from './errors.js';
 
@@ -109,6 +111,12 @@ function apply(core: LspCore, d: ExitDriver, out: ExitOutput): void {
     });
   }
   for (const b of out.broadcasts) core.out.broadcast(b.raw, b.txid, b.label, b.child);
+  // What the LSP sends of a tree is in a mempool from now on: an advance of that path is refused (§5.1).
+  if (out.broadcasts.length > 0)
+    onMempoolTxids(
+      core,
+      out.broadcasts.map((b) => b.txid),
+    );
   if (out.events.some((e) => e.kind === 'ExitCompleted')) {
     core.persist(d.release(core.deps.wallet));
     const f = core.factories.get(d.record.factoryId);
@@ -143,12 +151,34 @@ function preimageOf(core: LspCore, paymentHash: string): Uint8Array | undefined 
   return undefined;
 }
 
+/**
+ * The signature of each transaction of the factory's current tree: the advances' (by txid) or the
+ * ceremony's (by index, checked against the ceremony tree's txid: an index an advance reused for a new
+ * transaction never gets the superseded one's signature).
+ */
+function treeSignatures(f: LspFactory, sigs: readonly Uint8Array[]): (t: TreeTx) => Uint8Array {
+  const advanced = advanceSignatures(f);
+  let initial: readonly TreeTx[] | undefined;
+  return (t) => {
+    const a = advanced.get(t.txid);
+    if (a !== undefined) return a;
+    initial ??= advanced.size === 0 ? currentTree(f).txs : buildTree(f.proposal).txs;
+    const s = sigs[t.index];
+    if (s === undefined || initial[t.index]?.txid !== t.txid)
+      throw new FactoryStateError(f.idHex, f.phase, `no signature of tree tx ${t.index} (${t.txid})`);
+    return s;
+  };
+}
+
 function lspPlan(core: LspCore, f: LspFactory, publish: Publish): ExitItemSpec[] {
   const sigs = f.signatures;
   const fundingHeight = f.fundingConfirmedAt;
   if (sigs === null || fundingHeight === null)
     throw new FactoryStateError(f.idHex, f.phase, 'nothing to exit: the factory is not signed and funded');
-  const { tree } = built(f);
+  // The current tree (after advances and carries) and each transaction's signature: an advance's by
+  // txid, else the ceremony's (by index, for a transaction the advances left unchanged).
+  const tree = currentTree(f);
+  const signatureOf = treeSignatures(f, sigs);
   const p = f.proposal;
   const key = core.keys.factoryKey(f.index).secretKey;
   const feeRate = context(core).estimate;
@@ -170,7 +200,7 @@ function lspPlan(core: LspCore, f: LspFactory, publish: Publish): ExitItemSpec[]
   const tail: ExitItemSpec[] = [];
   for (const t of tree.txs) {
     items.push(
-      treeItem(t, signedTxBytes(t, sigs[t.index] as Uint8Array), {
+      treeItem(t, signedTxBytes(t, signatureOf(t)), {
         parent: t.parent < 0 ? null : t.parent,
         fundingHeight,
         dwStep: p.dw.S,
@@ -486,8 +516,11 @@ function rebump(
 /** A driver over the distribution transactions (watched only: they pay the clients). */
 function watchDistribution(core: LspCore, f: LspFactory, block: Block): void {
   const sigs = f.signatures as readonly Uint8Array[];
-  const { tree, dist } = built(f);
-  const raws = dist.txs.map((t, k) => signedDistributionBytes(t, sigs[tree.txs.length + k] as Uint8Array));
+  const { dist } = built(f);
+  // The ceremony signed the tree, then the distribution: its signatures are the last ones (the current
+  // tree may hold more transactions after a carry).
+  const first = sigs.length - dist.txs.length;
+  const raws = dist.txs.map((t, k) => signedDistributionBytes(t, sigs[first + k] as Uint8Array));
   const items = distributionItems(dist.txs, raws, {
     fundingHeight: f.fundingConfirmedAt as number,
     amount: 0n,
