@@ -25,6 +25,7 @@ import { decodeLspEvent, Lsp, type LspEvent, type LspPolicy } from '@superscalar
 import type { BlobRecord, Op, Store } from '@superscalar/persist';
 import { openSqliteStore } from '@superscalar/persist/sqlite';
 import type { NonceObserver } from '@superscalar/poon-dryja';
+import { decodeTx, txidOf } from '@superscalar/tx';
 import { followWallet, Wallet } from '@superscalar/wallet';
 import type { TowerEvent } from '@superscalar/watchtower';
 import { type Delivery, SimNetwork } from './network.js';
@@ -350,7 +351,7 @@ export class World {
       account: node.towerAccount,
       birthHeight: this.chain.height + 1,
       follower: this.follower,
-      chain: this.chain,
+      chain: this.towerChain(node),
       towerId: 'main',
       onEvent: (e) => {
         node.towerEvents.push(e);
@@ -360,6 +361,56 @@ export class World {
     });
     node.tower = tower;
     await tower.start();
+  }
+
+  /**
+   * The chain as a node's tower sees it: its broadcasts go through {@link dropBroadcast} (label
+   * `tower <node>`) and into {@link broadcasts}, like the roles' own, so a test's network drops a
+   * transaction whoever sends it. A dropped broadcast looks accepted to the tower.
+   */
+  private towerChain(node: RoleNode): SimChain {
+    const chain = this.chain;
+    const label = `tower ${node.name}`;
+    const record = (raw: Uint8Array, outcome: 'accepted' | 'dropped' | 'rejected', reason?: string) => {
+      const txid = txidOf(decodeTx(raw));
+      this.broadcasts.push({
+        node: node.name,
+        label,
+        txid,
+        raw,
+        outcome,
+        ...(reason === undefined ? {} : { reason }),
+        height: chain.height,
+      });
+      return txid;
+    };
+    const dropped = (raw: Uint8Array) => this.dropBroadcast?.(label, txidOf(decodeTx(raw))) === true;
+    const wrapped = Object.create(chain) as SimChain;
+    const run = async <T>(raw: Uint8Array, send: () => Promise<T>): Promise<T> => {
+      try {
+        const r = await send();
+        record(raw, 'accepted');
+        return r;
+      } catch (e) {
+        record(raw, 'rejected', TxRejected.isInstance(e) ? e.reason : String(e));
+        throw e;
+      }
+    };
+    Object.assign(wrapped, {
+      feeRate: (p: Parameters<SimChain['feeRate']>[0]) => chain.feeRate(p),
+      broadcast: async (raw: Uint8Array) => {
+        if (dropped(raw)) return record(raw, 'dropped');
+        return run(raw, () => chain.broadcast(raw));
+      },
+      broadcastPackage: async (parent: Uint8Array, child: Uint8Array) => {
+        if (dropped(parent)) {
+          const parentTxid = record(parent, 'dropped');
+          return { parentTxid, childTxid: txidOf(decodeTx(child)), replacedTxids: [] };
+        }
+        return run(parent, () => chain.broadcastPackage(parent, child));
+      },
+    });
+    return wrapped;
   }
 
   /** Waits until every tower's queued pruning has run. */

@@ -173,8 +173,14 @@ afterEach(async () => {
 });
 
 describe('exits, one test per trigger and step', () => {
-  it('the LSP recovers a node output by its timeout leaf after T_k when the clients disappear', async () => {
-    world = await World.create({ seed: 'exit-timeout', clients: 4, clientFeeCoins: 1, lspPolicy: SHORT });
+  it('the LSP recovers a node output by its timeout leaf after T_k when the clients disappear (no towers)', async () => {
+    world = await World.create({
+      seed: 'exit-timeout',
+      clients: 4,
+      clientFeeCoins: 1,
+      lspPolicy: SHORT,
+      towers: false,
+    });
     const w = world;
     await w.connectAll();
     const f = await openFactory(w);
@@ -204,6 +210,45 @@ describe('exits, one test per trigger and step', () => {
     for (const r of recovered) expect(w.lsp.wallet?.coins().some((x) => x.txid === r.txid)).toBe(true);
     const done = (await events(w.lsp, 'ExitCompleted'))[0];
     expect(done?.claimed).toBe(sum);
+    expect((w.lsp.machine as unknown as { factories(): unknown[] }).factories()).toHaveLength(0);
+  });
+
+  it('clients disappear after their leaf kickoff: the LSP’s tower publishes the newest state, its recovery follows it', async () => {
+    world = await World.create({ seed: 'exit-timeout', clients: 4, clientFeeCoins: 1, lspPolicy: SHORT });
+    const w = world;
+    await w.connectAll();
+    const f = await openFactory(w);
+    const c = w.clients[0] as RoleNode;
+    await w.command(c, { type: 'force_close', factoryId: fromHex(f.factoryId) });
+    await w.mine(1); // the root kickoff confirms, the client sends its leaf kickoff…
+    for (const x of w.clients) await w.crash(x); // …and every client vanishes
+    await w.drive();
+    await mineUntil(w, completed(w.lsp), f.proposal.T - w.chain.height + 20);
+    // A guarded kickoff confirmed: the LSP's tower publishes the newest state as soon as its lock
+    // allows (brief §5.2: staying live within S blocks is the LSP's burden, whoever started the exit);
+    // the LSP's recovery never broadcasts a tree transaction, it follows what confirms.
+    const leafKickoff = (await events(w.lsp, 'ExitStepConfirmed')).find((e) => e.step === 'tx 1');
+    expect(leafKickoff).toBeDefined();
+    const triggered = w.lsp.towerEventsOf('triggered').find((e) => e.triggerTxid === leafKickoff?.txid);
+    expect(triggered?.kinds).toEqual(['stale-state']);
+    const state = (await events(w.lsp, 'ExitStepConfirmed')).find((e) => e.stepKind === 'state');
+    expect(w.broadcasts.filter((b) => b.txid === state?.txid).map((b) => b.label)).toEqual([
+      `tower ${w.lsp.name}`,
+    ]);
+    expect(
+      w.broadcasts.some(
+        (b) => b.node === w.lsp.name && b.label.startsWith('exit ') && b.txid === state?.txid,
+      ),
+    ).toBe(false);
+    // Then the L-stock after lStockCsv, the channel outputs by their timeout leaf at T_2, the root
+    // kickoff's other node output at T_0: the whole factory is the LSP's, less the fees.
+    const claims = await events(w.lsp, 'ExitClaimed');
+    expect(claims.map((e) => e.stepKind).sort()).toEqual(['lstock', 'timeout', 'timeout', 'timeout']);
+    const sum = claims.reduce((a, e) => a + e.amount, 0n);
+    expect(sum).toBeGreaterThan(f.proposal.funding.amount - 4_000n);
+    const done = (await events(w.lsp, 'ExitCompleted'))[0];
+    expect(done?.claimed).toBe(sum);
+    expect(done?.lost).toBe(0);
     expect((w.lsp.machine as unknown as { factories(): unknown[] }).factories()).toHaveLength(0);
   });
 
@@ -523,10 +568,14 @@ describe('exits, one test per trigger and step', () => {
     await w.connectAll();
     const f = await openFactory(w);
     const c = w.clients[0] as RoleNode;
-    // Nothing of the state reaches a mempool for a while (a congested network, a censoring node).
-    w.dropBroadcast = (label) =>
-      label.includes('state tx') && w.chain.height < f.proposal.proposalHeight + 60;
     await w.command(c, { type: 'force_close', factoryId: fromHex(f.factoryId) });
+    // Nothing of the state reaches a mempool for a while (a congested network, a censoring node),
+    // whoever sends it: the client's exit driver, or the LSP's tower guarding the leaf kickoff. (The
+    // client's own tower stood down for the kickoffs its driver publishes.)
+    const stateTxid = clientOf(c)
+      .exits()[0]
+      ?.steps.find((s) => s.kind === 'state')?.txid;
+    w.dropBroadcast = (_label, txid) => txid === stateTxid && w.chain.height < f.proposal.proposalHeight + 60;
     await mineUntil(w, completed(c), 120);
     const state = (await events(c, 'ExitStepBroadcast')).filter((e) => e.stepKind === 'state');
     const due = state[0]?.height as number;
@@ -538,6 +587,9 @@ describe('exits, one test per trigger and step', () => {
     for (let i = 1; i < normal.length; i++) expect(normal[i]).toBeGreaterThan(normal[i - 1] as number);
     expect(state.find((e) => e.emergency)?.feeRate).toBe(500_000);
     expect((await events(c, 'ExitCompleted'))[0]?.lost).toBe(0);
+    // One role, one publisher: the client's tower never answered the kickoffs its driver published.
+    expect(c.towerEventsOf('triggered')).toEqual([]);
+    expect(w.broadcasts.filter((b) => b.node === c.name && b.label.startsWith('tower'))).toEqual([]);
   });
 
   it('a reorganisation that removes a confirmed step: it is broadcast again and confirms in the new branch', async () => {
@@ -636,5 +688,154 @@ describe('exits, one test per trigger and step', () => {
     for (let i = 0; i < 4; i++)
       expect([...at.keys()].some((k) => k.startsWith(`client ${i} to_local`))).toBe(true);
     expect((w.lsp.machine as unknown as { factories(): unknown[] }).factories()).toHaveLength(0);
+  });
+});
+
+describe('exits after advances (the current tree, its signatures, the §5.1 refusal)', () => {
+  type Sale = { capacity: bigint; fee: bigint };
+  const SALE: Sale = { capacity: 25_000n, fee: 1_050_000n }; // 1,000 sat base + 1 % of 5,000 sat
+  /** A liquidity sale client `c` asks for (5,000 sat more), checked complete on both sides. */
+  async function buyLiquidity(w: World, f: LspFactoryInfo, c: RoleNode): Promise<void> {
+    await w.command(c, {
+      type: 'request_advance',
+      factoryId: fromHex(f.factoryId),
+      capacity: SALE.capacity,
+      maxLiquidityFeeMsat: 2_000_000n,
+    });
+    const lspDone = (await w.lsp.events()).filter((e) => e.kind === 'AdvanceCompleted');
+    expect(lspDone).toHaveLength(1);
+    expect((await events(c, 'AdvanceCompleted' as never)).length).toBe(1);
+  }
+  /** The client's signed path (root kickoff … leaf state): N = 2 is one leaf (2 txs), N = 4 two (3). */
+  const pathTxids = (c: RoleNode, f: LspFactoryInfo) =>
+    (clientOf(c).signedPath(f.factoryId) ?? [])
+      .slice(0, f.proposal.clients.length === 2 ? 2 : 3)
+      .map((t) => t.txid);
+  const last = (txids: readonly string[]) => txids[txids.length - 1] as string;
+  const valueSpent = (w: World, claimTxid: string): bigint => {
+    const claim = decodeTx(w.broadcasts.find((b) => b.txid === claimTxid)?.raw as Uint8Array);
+    const input = claim.inputs[0] as { txidBytes: Uint8Array; vout: number };
+    const parent = w.broadcasts.find(
+      (b) => b.txid === Buffer.from(input.txidBytes).reverse().toString('hex'),
+    );
+    return (decodeTx(parent?.raw as Uint8Array).outputs[input.vout] as { value: bigint }).value;
+  };
+
+  it('a liquidity sale, then the client force-closes: its current path, the amounts of the sale', async () => {
+    world = await World.create({ seed: 'exit-after-sale', clients: 2, clientFeeCoins: 2 });
+    const w = world;
+    await w.connectAll();
+    const f = await openFactory(w);
+    const c = w.clients[0] as RoleNode;
+    const before = pathTxids(c, f);
+    await buyLiquidity(w, f, c);
+    const after = pathTxids(c, f);
+    expect(last(after)).not.toBe(last(before)); // the leaf state was re-signed
+    await w.command(c, { type: 'force_close', factoryId: fromHex(f.factoryId) });
+    await mineUntil(w, completed(c));
+    await mineUntil(w, async () => (await events(w.lsp, 'ExitClaimed')).length >= 2, 60);
+    // The client published its path after the advance (the new state), never the superseded one.
+    const steps = clientOf(c).exits()[0]?.steps ?? [];
+    expect(steps.filter((s) => s.kind === 'kickoff' || s.kind === 'state').map((s) => s.txid)).toEqual(after);
+    expect(w.broadcasts.some((b) => b.txid === last(before))).toBe(false);
+    expect((await events(c, 'ExitCompleted'))[0]?.lost).toBe(0);
+    // to_local is its balance after the sale: 10,000,000 − 1,050,000 msat; its claim pays that less a fee.
+    const claimed = (await events(c, 'ExitClaimed'))[0] as Of<'ExitClaimed'>;
+    expect(valueSpent(w, claimed.txid)).toBe((10_000_000n - SALE.fee) / 1000n);
+    expect(claimed.amount).toBeGreaterThan(8_950n - 1_000n);
+    expect(claimed.amount).toBeLessThan(8_950n);
+    // The LSP follows the new tree: the new state's L-stock (5,000 sat smaller) and its to_remote
+    // (10,000 + 5,000 + 1,050 sat, less the commitment fee it pays).
+    const lspClaims = await events(w.lsp, 'ExitClaimed');
+    const lstock = lspClaims.find((e) => e.stepKind === 'lstock');
+    expect(w.broadcasts.find((b) => b.txid === lstock?.txid)).toBeDefined();
+    const toRemote = lspClaims.find((e) => e.label.includes('to_remote'));
+    expect(valueSpent(w, toRemote?.txid as string)).toBeGreaterThan(16_050n - 1_000n);
+    expect(valueSpent(w, toRemote?.txid as string)).toBeLessThanOrEqual(16_050n);
+    expect(await events(w.lsp, 'ExitStepLost')).toEqual([]);
+  });
+
+  it('an advance, then the LSP’s exit_factory: the current tree with the advance’s signatures', async () => {
+    world = await World.create({ seed: 'exit-after-adv-lsp', clients: 2, lspPolicy: SHORT });
+    const w = world;
+    await w.connectAll();
+    const f = await openFactory(w);
+    const c = w.clients[0] as RoleNode;
+    const before = pathTxids(c, f);
+    await buyLiquidity(w, f, c);
+    const after = pathTxids(c, f);
+    for (const x of w.clients) await w.crash(x);
+    await w.drive();
+    await w.command(w.lsp, { type: 'exit_factory', factoryId: fromHex(f.factoryId) });
+    await mineUntil(w, completed(w.lsp), 200);
+    const confirmed = await events(w.lsp, 'ExitStepConfirmed');
+    const tree = confirmed
+      .filter((e) => e.stepKind === 'kickoff' || e.stepKind === 'state')
+      .map((e) => e.txid);
+    expect(tree).toContain(last(after)); // the re-signed state, not the superseded one
+    expect(tree).not.toContain(last(before));
+    expect(confirmed.filter((e) => e.stepKind === 'commitment')).toHaveLength(2);
+    const claims = await events(w.lsp, 'ExitClaimed');
+    expect(claims.filter((e) => e.label.includes('to_local'))).toHaveLength(2);
+    // The sold channel's to_local is the LSP's balance after the sale, less the commitment fee.
+    const sold = claims.find(
+      (e) =>
+        e.label.includes('to_local') &&
+        e.step.startsWith(`client ${clientOf(c).factories()[0]?.clientIndex ?? 0} `),
+    );
+    expect(sold).toBeDefined();
+    expect(valueSpent(w, sold?.txid as string)).toBeGreaterThan(16_050n - 1_000n);
+    expect(await events(w.lsp, 'ExitStepLost')).toEqual([]);
+    expect((w.lsp.machine as unknown as { factories(): unknown[] }).factories()).toHaveLength(0);
+  });
+
+  it('an advance, then a timeout recovery: the LSP recovers the new tree’s outputs after T_k', async () => {
+    world = await World.create({
+      seed: 'exit-after-adv-timeout',
+      clients: 4,
+      clientFeeCoins: 1,
+      lspPolicy: SHORT,
+      towers: false,
+    });
+    const w = world;
+    await w.connectAll();
+    const f = await openFactory(w);
+    const c = w.clients[0] as RoleNode;
+    await buyLiquidity(w, f, c);
+    const after = pathTxids(c, f);
+    await w.command(c, { type: 'force_close', factoryId: fromHex(f.factoryId) });
+    await w.mine(1);
+    for (const x of w.clients) await w.crash(x);
+    await w.drive();
+    await mineUntil(w, completed(w.lsp), f.proposal.T - w.chain.height + 20);
+    const confirmed = await events(w.lsp, 'ExitStepConfirmed');
+    expect(confirmed.map((e) => e.txid)).toContain(after[1]); // the path's kickoffs, as the LSP knows them
+    const recovered = (await events(w.lsp, 'ExitClaimed')).filter((e) => e.stepKind === 'timeout');
+    expect(recovered.length).toBeGreaterThanOrEqual(2);
+    const sum = recovered.reduce((a, e) => a + e.amount, 0n);
+    expect(sum).toBeGreaterThan(f.proposal.funding.amount - 3_000n);
+    expect(await events(w.lsp, 'ExitStepLost')).toEqual([]);
+    expect((w.lsp.machine as unknown as { factories(): unknown[] }).factories()).toHaveLength(0);
+  });
+
+  it('§5.1: what the exit code broadcasts of a tree makes an advance of that path refused', async () => {
+    world = await World.create({ seed: 'exit-refuses-advance', clients: 2, lspPolicy: SHORT });
+    const w = world;
+    await w.connectAll();
+    const f = await openFactory(w);
+    for (const x of w.clients) await w.crash(x);
+    await w.drive();
+    await w.command(w.lsp, { type: 'exit_factory', factoryId: fromHex(f.factoryId) });
+    // The root kickoff is in a mempool (the LSP's own broadcast), nothing confirmed yet.
+    expect(w.broadcasts.some((b) => b.node === w.lsp.name && b.label.includes('kickoff tx 0'))).toBe(true);
+    await w.command(w.lsp, {
+      type: 'advance_leaf',
+      factoryId: fromHex(f.factoryId),
+      leaf: 0,
+      purpose: 'rebalance',
+    });
+    const refused = (await w.lsp.events()).filter((e) => e.kind === 'CommandRefused');
+    expect(refused.map((e) => (e as { code: string }).code)).toEqual(['LSP_ADVANCE_PATH_PUBLISHED']);
+    expect((await w.lsp.events()).some((e) => e.kind === 'AdvanceCompleted')).toBe(false);
   });
 });

@@ -21,7 +21,7 @@ import { BlockFollower, type Broadcaster } from '@superscalar/chain';
 import { BitcoindRpc } from '@superscalar/chain/bitcoind';
 import { Client, type ClientCommand, decodeClientEvent } from '@superscalar/client';
 import { ClientNode } from '@superscalar/client/node';
-import { type Logger, toHex } from '@superscalar/core';
+import { fromHex, type Logger, toHex } from '@superscalar/core';
 import { decodeLspEvent, Lsp, type LspCommand } from '@superscalar/lsp';
 import { LspNode } from '@superscalar/lsp/node';
 import type { Op, Store, Update } from '@superscalar/persist';
@@ -52,6 +52,8 @@ function htlcOf(m: Message): { htlc?: { id: string; paymentHash?: string; amount
   }
 }
 
+/** The LSP node's commands (the LSP process only). */
+let lspCommand: ((c: LspCommand) => Promise<void>) | undefined;
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x));
 
 async function main(cfg: ChildConfig): Promise<void> {
@@ -277,6 +279,7 @@ async function main(cfg: ChildConfig): Promise<void> {
       logger,
     });
     drain('lsp', node, decodeLspEvent as never);
+    lspCommand = (c) => node.command(c);
     // Ready once the wallet and the machine follow the chain's tip (the wallet's coins confirmed).
     const target = (await rpc.tip()).height;
     while (wallet.tipHeight < target || (lsp.tip?.height ?? 0) < target)
@@ -390,6 +393,14 @@ async function main(cfg: ChildConfig): Promise<void> {
         .then(() => say(who, 'commanded', { verb }))
         .catch((e) => say(who, 'command-failed', { verb, error: String(e) }));
     }
+    // `exit_factory <factoryIdHex>`: the LSP publishes the rest of the factory (its unilateral exit).
+    if (verb === 'exit_factory' && who !== undefined)
+      void (lspCommand === undefined
+        ? Promise.reject(new Error('no LSP here'))
+        : lspCommand({ type: 'exit_factory', factoryId: fromHex(who) })
+      )
+        .then(() => say('lsp', 'commanded', { verb }))
+        .catch((e) => say('lsp', 'command-failed', { verb, error: String(e) }));
     if (line === 'stop')
       void (async () => {
         for (const s of stops) await s();

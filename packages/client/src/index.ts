@@ -84,6 +84,7 @@ export {
   type RebumpClaimsOptions,
   rebumpClaims,
   relativeLock,
+  towerHandOverOps,
   treeId,
   treeItem,
 } from './exit/plan.js';

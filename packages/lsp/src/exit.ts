@@ -36,11 +36,13 @@ import {
   encodeExitRecord,
   newExitRecord,
   rebumpClaims,
+  towerHandOverOps,
   treeId,
   treeItem,
 } from '@superscalar/client';
 import { fromHex, toHex } from '@superscalar/core';
 import {
+  buildTree,
   lStockSpend,
   signedDistributionBytes,
   signedTxBytes,
@@ -52,6 +54,7 @@ import {
 import type { BlobRecord, Op } from '@superscalar/persist';
 import { feePolicy } from '@superscalar/watchtower';
 import type { LspCore, LspFactory } from './_core.js';
+import { advanceSignatures, currentTree, onMempoolTxids } from './advance.js';
 import { built } from './ceremony.js';
 import { DecodeError, FactoryStateError } from './errors.js';
 
@@ -108,6 +111,12 @@ function apply(core: LspCore, d: ExitDriver, out: ExitOutput): void {
     });
   }
   for (const b of out.broadcasts) core.out.broadcast(b.raw, b.txid, b.label, b.child);
+  // What the LSP sends of a tree is in a mempool from now on: an advance of that path is refused (§5.1).
+  if (out.broadcasts.length > 0)
+    onMempoolTxids(
+      core,
+      out.broadcasts.map((b) => b.txid),
+    );
   if (out.events.some((e) => e.kind === 'ExitCompleted')) {
     core.persist(d.release(core.deps.wallet));
     const f = core.factories.get(d.record.factoryId);
@@ -142,12 +151,34 @@ function preimageOf(core: LspCore, paymentHash: string): Uint8Array | undefined 
   return undefined;
 }
 
+/**
+ * The signature of each transaction of the factory's current tree: the advances' (by txid) or the
+ * ceremony's (by index, checked against the ceremony tree's txid: an index an advance reused for a new
+ * transaction never gets the superseded one's signature).
+ */
+function treeSignatures(f: LspFactory, sigs: readonly Uint8Array[]): (t: TreeTx) => Uint8Array {
+  const advanced = advanceSignatures(f);
+  let initial: readonly TreeTx[] | undefined;
+  return (t) => {
+    const a = advanced.get(t.txid);
+    if (a !== undefined) return a;
+    initial ??= advanced.size === 0 ? currentTree(f).txs : buildTree(f.proposal).txs;
+    const s = sigs[t.index];
+    if (s === undefined || initial[t.index]?.txid !== t.txid)
+      throw new FactoryStateError(f.idHex, f.phase, `no signature of tree tx ${t.index} (${t.txid})`);
+    return s;
+  };
+}
+
 function lspPlan(core: LspCore, f: LspFactory, publish: Publish): ExitItemSpec[] {
   const sigs = f.signatures;
   const fundingHeight = f.fundingConfirmedAt;
   if (sigs === null || fundingHeight === null)
     throw new FactoryStateError(f.idHex, f.phase, 'nothing to exit: the factory is not signed and funded');
-  const { tree } = built(f);
+  // The current tree (after advances and carries) and each transaction's signature: an advance's by
+  // txid, else the ceremony's (by index, for a transaction the advances left unchanged).
+  const tree = currentTree(f);
+  const signatureOf = treeSignatures(f, sigs);
   const p = f.proposal;
   const key = core.keys.factoryKey(f.index).secretKey;
   const feeRate = context(core).estimate;
@@ -169,7 +200,7 @@ function lspPlan(core: LspCore, f: LspFactory, publish: Publish): ExitItemSpec[]
   const tail: ExitItemSpec[] = [];
   for (const t of tree.txs) {
     items.push(
-      treeItem(t, signedTxBytes(t, sigs[t.index] as Uint8Array), {
+      treeItem(t, signedTxBytes(t, signatureOf(t)), {
         parent: t.parent < 0 ? null : t.parent,
         fundingHeight,
         dwStep: p.dw.S,
@@ -298,6 +329,7 @@ function start(
   const items = lspPlan(core, f, publish);
   const d = new ExitDriver(newExitRecord({ factoryId: f.idHex, reason, height, items }));
   core.exits.drivers.set(f.idHex, d);
+  handOver(core, d);
   apply(core, d, d.started(height));
   apply(
     core,
@@ -309,6 +341,15 @@ function start(
     }),
   );
   return d;
+}
+
+/**
+ * The states the LSP now publishes itself leave its embedded tower (`towerHandOverOps`): the driver
+ * answers their kickoffs, so the LSP's tower and its driver never outbid each other on one anchor.
+ */
+function handOver(core: LspCore, d: ExitDriver): void {
+  const ops = towerHandOverOps(d.record);
+  if (ops.length > 0) core.persist(ops);
 }
 
 type Block = { readonly height: number; readonly hash: string; readonly txids: ReadonlySet<string> };
@@ -337,6 +378,7 @@ function exitFactory(core: LspCore, f: LspFactory, block?: Block): void {
   }
   if (have.record.reason === 'exit-factory') return;
   have.publish('exit-factory');
+  handOver(core, have);
   const out = have.onBlock(context(core), {
     height: block?.height ?? core.tipHeight ?? 0,
     hash: block?.hash ?? core.meta.tip?.hash ?? '',
@@ -379,6 +421,7 @@ export function exitChannel(
   }
   const ids = new Set([...path.map(treeId), `commitment ${clientIndex}`]);
   have.publish(reason, ids);
+  handOver(core, have);
   const height = core.tipHeight ?? 0;
   const out = have.onBlock(context(core), { height, hash: core.meta.tip?.hash ?? '', txids: new Set() });
   out.dirty = true;
@@ -473,8 +516,11 @@ function rebump(
 /** A driver over the distribution transactions (watched only: they pay the clients). */
 function watchDistribution(core: LspCore, f: LspFactory, block: Block): void {
   const sigs = f.signatures as readonly Uint8Array[];
-  const { tree, dist } = built(f);
-  const raws = dist.txs.map((t, k) => signedDistributionBytes(t, sigs[tree.txs.length + k] as Uint8Array));
+  const { dist } = built(f);
+  // The ceremony signed the tree, then the distribution: its signatures are the last ones (the current
+  // tree may hold more transactions after a carry).
+  const first = sigs.length - dist.txs.length;
+  const raws = dist.txs.map((t, k) => signedDistributionBytes(t, sigs[first + k] as Uint8Array));
   const items = distributionItems(dist.txs, raws, {
     fundingHeight: f.fundingConfirmedAt as number,
     amount: 0n,

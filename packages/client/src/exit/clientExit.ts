@@ -35,7 +35,15 @@ import {
   type ExitReason,
   newExitRecord,
 } from './driver.js';
-import { claimItems, commitmentItem, distributionItems, rebumpClaims, treeId, treeItem } from './plan.js';
+import {
+  claimItems,
+  commitmentItem,
+  distributionItems,
+  rebumpClaims,
+  towerHandOverOps,
+  treeId,
+  treeItem,
+} from './plan.js';
 
 /** Key of a factory's exit record. */
 export const exitKey = (idHex: string): string => `client/x/${idHex}`;
@@ -254,6 +262,8 @@ export function startExit(
       }
     }
   core.exits.drivers.set(f.idHex, d);
+  const handOver = towerHandOverOps(d.record);
+  if (handOver.length > 0) core.persist(handOver);
   if (reason !== 'path-watch') apply(core, d, d.started(height));
   const ctx = context(core);
   apply(

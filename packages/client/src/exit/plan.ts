@@ -8,6 +8,7 @@
  */
 import { toHex } from '@superscalar/core';
 import type { DistributionTx, TreeTx } from '@superscalar/factory-tree';
+import type { Op } from '@superscalar/persist';
 import {
   buildClaim,
   type ClaimInput,
@@ -17,7 +18,7 @@ import {
   type Side,
 } from '@superscalar/poon-dryja';
 import { type FeePolicy, nextFeeRate } from '@superscalar/watchtower';
-import type { ExitDriver, ExitItem, ExitItemSpec } from './driver.js';
+import type { ExitDriver, ExitItem, ExitItemSpec, ExitRecord } from './driver.js';
 
 /** BIP68 blocks of an nSequence (0 when the disable bit is set). */
 export function relativeLock(sequence: number): number {
@@ -263,4 +264,27 @@ export function commitmentItem(
     ...(o.external === true ? { external: true } : {}),
     ...(o.conflicts === undefined ? {} : { conflicts: o.conflicts }),
   };
+}
+
+/**
+ * The hand-over of a role's guarded kickoffs from its watchtower to its own exit driver: for every
+ * state the driver publishes (not watched, not external, not settled) whose kickoff item has not
+ * confirmed yet, the deletion of that kickoff's stale-state entry (`watchEntries` row
+ * `(kickoffTxid, 0)`). Persisted before the driver's first broadcast, so the role's embedded tower
+ * never answers that kickoff with the same state and a CPFP child of its own (two components of one
+ * role spending one anchor outbid each other every block). The driver does the tower's job for it:
+ * the newest state at its lock, re-bumped every block, the §5.2 emergency budget, durable across
+ * restarts. A kickoff already confirmed stays with the tower (its trigger is already active).
+ */
+export function towerHandOverOps(record: Pick<ExitRecord, 'items'>): Op[] {
+  const byId = new Map(record.items.map((i) => [i.id, i]));
+  const ops: Op[] = [];
+  for (const it of record.items) {
+    if (it.kind !== 'state' || it.broadcast === false || it.external === true) continue;
+    if (it.status === 'confirmed' || it.status === 'lost' || it.parent === null) continue;
+    const k = byId.get(it.parent);
+    if (k === undefined || k.kind !== 'kickoff' || k.status === 'confirmed') continue;
+    ops.push({ op: 'delete', table: 'watchEntries', key: { triggerTxid: k.txid, responseIndex: 0 } });
+  }
+  return ops;
 }
