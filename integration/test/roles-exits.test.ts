@@ -838,4 +838,29 @@ describe('exits after advances (the current tree, its signatures, the §5.1 refu
     expect(refused.map((e) => (e as { code: string }).code)).toEqual(['LSP_ADVANCE_PATH_PUBLISHED']);
     expect((await w.lsp.events()).some((e) => e.kind === 'AdvanceCompleted')).toBe(false);
   });
+
+  it('§5.1: a client whose own exit is in a mempool never joins an advance of its leaf', async () => {
+    world = await World.create({ seed: 'client-exit-refuses-advance', clients: 2, lspPolicy: SHORT });
+    const w = world;
+    await w.connectAll();
+    const f = await openFactory(w);
+    const c = w.clients[0] as RoleNode;
+    await w.command(c, { type: 'force_close', factoryId: fromHex(f.factoryId) });
+    // Broadcast, not mined: only the client knows its path is being published.
+    expect(w.broadcasts.some((b) => b.node === c.name)).toBe(true);
+    await w.command(w.lsp, {
+      type: 'advance_leaf',
+      factoryId: fromHex(f.factoryId),
+      leaf: 0,
+      purpose: 'rebalance',
+    });
+    await w.drive();
+    // Its channel is frozen at the published commitment: it never quiesces, so the advance times out.
+    await w.tick(61_000);
+    await w.drive();
+    const failed = (await w.lsp.events()).filter((e) => e.kind === 'AdvanceFailed');
+    expect(failed.map((e) => (e as { reason: string }).reason)).toEqual(['timeout']);
+    expect((await w.lsp.events()).some((e) => e.kind === 'AdvanceCompleted')).toBe(false);
+    expect((await c.events()).some((e) => e.kind.startsWith('Advance'))).toBe(false);
+  });
 });

@@ -461,6 +461,10 @@ export function onAdvancePropose(core: ClientCore, peer: string, m: AdvancePropo
   for (const t of f.path.txs)
     if (a.onChain.has(t.txid))
       return refusal('published', `tx ${t.index} of its path is on chain: no advance (brief §5.1)`);
+  // Its own exit's broadcasts are in a mempool even when no block has them yet (brief §5.1).
+  const exiting = core.exits.drivers.get(f.idHex)?.record.reason;
+  if (exiting !== undefined && exiting !== 'path-watch')
+    return refusal('published', `the client is exiting the factory (${exiting}): no advance (brief §5.1)`);
   let plan: ClientAdvancePlan;
   try {
     plan = planClientAdvance(f.path, terms.request);
