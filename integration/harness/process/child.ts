@@ -395,9 +395,10 @@ async function main(cfg: ChildConfig): Promise<void> {
     }
     // `exit_factory <factoryIdHex>`: the LSP publishes the rest of the factory (its unilateral exit).
     if (verb === 'exit_factory' && who !== undefined)
-      void (lspCommand === undefined
-        ? Promise.reject(new Error('no LSP here'))
-        : lspCommand({ type: 'exit_factory', factoryId: fromHex(who) })
+      void (
+        lspCommand === undefined
+          ? Promise.reject(new Error('no LSP here'))
+          : lspCommand({ type: 'exit_factory', factoryId: fromHex(who) })
       )
         .then(() => say('lsp', 'commanded', { verb }))
         .catch((e) => say('lsp', 'command-failed', { verb, error: String(e) }));
