@@ -83,7 +83,8 @@ const signing = {
 const ADVANCE_EXTRA_TXS = 2;
 const CLIENT_CHANNELS = 1;
 const advance = {
-  nonces: (t: number) => msg(rec(0, 32), rec(2, 4), rec(4, 2 + t * 71), rec(6, 2 + CLIENT_CHANNELS * 98)),
+  nonces: (t: number) =>
+    msg(rec(0, 32), rec(2, 4), rec(4, 2 + t * 71), rec(6, 2 + CLIENT_CHANNELS * 98), rec(13, 2)),
   aggNonces: (t: number) =>
     msg(
       rec(0, 32),
@@ -91,8 +92,10 @@ const advance = {
       rec(4, 2 + t * 71),
       rec(6, 2 + CLIENT_CHANNELS * 98),
       rec(8, 2 + CLIENT_CHANNELS * 130),
+      rec(13, 2),
     ),
-  psigs: (t: number) => msg(rec(0, 32), rec(2, 4), rec(4, 2 + t * 37), rec(6, 2 + CLIENT_CHANNELS * 130)),
+  psigs: (t: number) =>
+    msg(rec(0, 32), rec(2, 4), rec(4, 2 + t * 37), rec(6, 2 + CLIENT_CHANNELS * 130), rec(13, 2)),
   done: (t: number) => msg(rec(0, 32), rec(2, 4), rec(4, 2 + t * 69)),
   // O(leaves re-signed): per leaf its allocation (≤ 2 channels of 20 bytes) and its created state.
   propose: (leaves: number) =>
@@ -103,6 +106,7 @@ const advance = {
       rec(6, 1),
       rec(8, 2 + leaves * (14 + 2 * 20)),
       rec(12, 2 + leaves * 44),
+      rec(13, 2),
     ),
   lstockSecret: msg(rec(0, 32), rec(2, 8), rec(4, 32)),
   request: msg(rec(0, 32), rec(2, 8), rec(4, 8)),

@@ -131,6 +131,26 @@ describe('advance_propose: every re-signed leaf, each channel’s liquidity fee,
     expect(clientAdvanceTerms(m, { client: outsider, leaf: 0, leafClients: [outsider] })).toBeUndefined();
   });
 
+  it('a retry names its attempt (odd TLV 13): absent is attempt 0 and leaves the bytes unchanged', () => {
+    expect(roundTrip(propose).attempt).toBeUndefined();
+    const retried = roundTrip({ ...propose, attempt: 2 });
+    expect(retried.attempt).toBe(2);
+    const { attempt: _a, ...rest } = retried;
+    expect(encodeMessage(rest as AdvancePropose)).toEqual(encodeMessage(propose));
+    // A peer that predates the field keeps it as an unknown odd record (it is ignorable).
+    const bytes = encodeMessage({ ...propose, attempt: 2 });
+    expect(bytes.length).toBe(encodeMessage(propose).length + 4);
+    const nonces: AdvanceNonces = {
+      type: 'advance_nonces',
+      factoryId,
+      advanceId: 3,
+      nonces: [{ kind: 'state', index: 1, pubnonce: pubnonce('n') }],
+      rebindingNonces: [{ channelId, verificationNonce: pubnonce('v') }],
+      attempt: 1,
+    };
+    expect(roundTrip(nonces)).toEqual(nonces);
+  });
+
   it("the buyer's channel rebinds with the new capacity and fee; a fee above its balance is refused", () => {
     const terms = clientAdvanceTerms(propose, { client: buyer, leaf, leafClients: [buyer, other] });
     const key = (l: string) => secp256k1.getPublicKey(sha256(new TextEncoder().encode(l)), true);
@@ -403,6 +423,7 @@ describe('size bounds: what a client signs in an advance (its path, its poison, 
       advanceId: 0xffffffff,
       nonces: refs(n).map((r) => ({ ...r, pubnonce: pubnonce('n') })),
       rebindingNonces: rn,
+      attempt: 0xffff,
     },
     advance_psigs: {
       type: 'advance_psigs',
@@ -410,6 +431,7 @@ describe('size bounds: what a client signs in an advance (its path, its poison, 
       advanceId: 1,
       psigs: refs(n).map((r) => ({ ...r, psig: scalar('p') })),
       reboundCommitments: rb,
+      attempt: 0xffff,
     },
     advance_agg_nonces: {
       type: 'advance_agg_nonces',
@@ -418,6 +440,7 @@ describe('size bounds: what a client signs in an advance (its path, its poison, 
       aggNonces: refs(n).map((r) => ({ ...r, aggnonce: pubnonce('a') })),
       rebindingNonces: rn,
       reboundCommitments: rb,
+      attempt: 0xffff,
     },
     advance_done: {
       type: 'advance_done',
@@ -445,6 +468,7 @@ describe('size bounds: what a client signs in an advance (its path, its poison, 
         counter: 2 ** 47 + i,
         poisonHash: hash(`p${i}`),
       })),
+      attempt: 0xffff,
     },
   });
 

@@ -100,6 +100,13 @@ export interface AdvancePropose {
    * a carry), by increasing counter — consecutive counters, leaves in increasing order.
    */
   readonly created: readonly CreatedLeafState[];
+  /**
+   * The signing attempt (absent: 0, the first). The LSP retries an advance whose aggregation failed
+   * with nobody to blame by sending the same proposal again under the next attempt: every signer
+   * draws fresh nonces (rebinding included) and later messages name that attempt. An odd TLV: a peer
+   * that predates it ignores it.
+   */
+  readonly attempt?: number;
 }
 
 /** A public nonce for one advance transaction. */
@@ -120,6 +127,8 @@ export interface AdvanceNonces {
   readonly advanceId: number;
   readonly nonces: readonly AdvanceTxNonce[];
   readonly rebindingNonces: readonly RebindingNonce[];
+  /** The signing attempt of `advance_propose` it answers (absent: 0). */
+  readonly attempt?: number;
 }
 
 /** An aggregate nonce for one advance transaction. */
@@ -142,6 +151,8 @@ export interface AdvanceAggNonces {
   readonly rebindingNonces: readonly RebindingNonce[];
   /** The LSP's partial signature (and signing nonce) of the client's rebound commitment, per channel. */
   readonly reboundCommitments: readonly ReboundCommitmentSig[];
+  /** The signing attempt of `advance_propose` it answers (absent: 0). */
+  readonly attempt?: number;
 }
 
 /** A partial signature for one advance transaction. */
@@ -163,6 +174,8 @@ export interface AdvancePsigs {
   readonly advanceId: number;
   readonly psigs: readonly AdvanceTxPartialSig[];
   readonly reboundCommitments: readonly ReboundCommitmentSig[];
+  /** The signing attempt of `advance_propose` it answers (absent: 0). */
+  readonly attempt?: number;
 }
 
 /** A final signature of one advance transaction. */
@@ -244,6 +257,8 @@ const reboundCommitments = list(
 
 const factoryId = { tlv: 0, key: 'factoryId', codec: bytes32 };
 const advanceId = { tlv: 2, key: 'advanceId', codec: uint(4) };
+// Odd and optional (added with the advance's signing retries): absent means attempt 0.
+const attempt = { tlv: 13, key: 'attempt', codec: uint(2), optional: true };
 
 /** @internal */
 export const advanceCodecs: MessageCodec[] = [
@@ -289,6 +304,7 @@ export const advanceCodecs: MessageCodec[] = [
           { min: 1, key: ((e: CreatedLeafState) => e.counter) as never, keyName: 'counter' },
         ),
       },
+      attempt,
     ],
     check: (m, fail) => {
       const created = m.created as readonly CreatedLeafState[];
@@ -316,6 +332,7 @@ export const advanceCodecs: MessageCodec[] = [
       advanceId,
       { tlv: 4, key: 'nonces', codec: refs('pubnonce', pubnonce) },
       { tlv: 6, key: 'rebindingNonces', codec: rebindingNonces },
+      attempt,
     ],
   }),
   defineMessage({
@@ -327,6 +344,7 @@ export const advanceCodecs: MessageCodec[] = [
       { tlv: 4, key: 'aggNonces', codec: refs('aggnonce', aggnonce) },
       { tlv: 6, key: 'rebindingNonces', codec: rebindingNonces },
       { tlv: 8, key: 'reboundCommitments', codec: reboundCommitments },
+      attempt,
     ],
   }),
   defineMessage({
@@ -337,6 +355,7 @@ export const advanceCodecs: MessageCodec[] = [
       advanceId,
       { tlv: 4, key: 'psigs', codec: refs('psig', scalar) },
       { tlv: 6, key: 'reboundCommitments', codec: reboundCommitments },
+      attempt,
     ],
   }),
   defineMessage({
