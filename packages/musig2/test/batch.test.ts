@@ -9,8 +9,10 @@ import {
   aggregateBatch,
   BatchAggregationError,
   cbytes,
+  deterministicSign,
   G,
   getXonlyPubkey,
+  InvalidContributionError,
   KeyAggCache,
   keyAgg,
   keySort,
@@ -193,6 +195,26 @@ describe('aggregateBatch: points at infinity (BIP327) and blame by index', () =>
     const sigs = aggregateBatch([second, first, ...ceremony(new KeyAggCache(), 7)]);
     for (const [i, j] of [second, first].entries())
       expect(schnorr.verify(sigs[i] as Uint8Array, msg, j.session.xonlyPubkey)).toBe(true);
+  });
+
+  it('a last signer with DeterministicSign refuses other nonces that cancel in one half, blaming nobody (det_sign vector)', () => {
+    // Signers 0 and 1 are one party: their nonces cancel in the first half. With a third signer
+    // signing last by DeterministicSign (as the LSP does), BIP327 decodes aggothernonce with cpoint,
+    // so the infinite half fails: the cancellation is not harmless for a deterministic last signer.
+    const trio = [pks[0], pks[1], pks[2]] as Uint8Array[];
+    const aggothernonce = nonceAgg([pubnonceOf(k), pubnonceOf([n - k[0], k[1] + 5n])]);
+    expect(aggothernonce.subarray(0, 33)).toEqual(new Uint8Array(33));
+    let caught: unknown;
+    try {
+      deterministicSign({ sk: sks[2] as Uint8Array, aggothernonce, pubkeys: trio, msg });
+    } catch (e) {
+      caught = e;
+    }
+    expect(InvalidContributionError.isInstance(caught)).toBe(true);
+    expect(caught).toMatchObject({ signer: null, contrib: 'aggothernonce' });
+    // The same nonces as the whole session's aggregate (no deterministic last signer) sign normally.
+    const j = job(k, [n - k[0], k[1] + 5n]);
+    expect(schnorr.verify(aggregateBatch([j])[0] as Uint8Array, msg, j.session.xonlyPubkey)).toBe(true);
   });
 
   it("R'_1 + b⋅R'_2 at infinity: BIP327 signs with R = G, nobody is blamed ('infinite-nonce'), the other jobs are signed", () => {
