@@ -35,6 +35,13 @@
  * revealed `s_c` (`revealedSecretOps`) in the update that stores it (step 4). Until step 3 the
  * client holds no signature of the new state and its old state stays valid for it.
  *
+ * **Retries**: the LSP retries an advance whose aggregation nobody can be blamed for (client nonces
+ * that cancel, BIP327) by sending the same `advance_propose` under a later `attempt`: accepted at
+ * step `nonces` or `psigs` only if it is the very same proposal (a retry re-signs exactly the same
+ * transactions and rebound commitments), it draws everything afresh — the channel's rebinding nonce
+ * (`rebind_prepare` again on the same outpoint) and one nonce per job — and persists step `nonces`
+ * with the attempt before `advance_nonces` leaves; messages of another attempt are stale.
+ *
  * **Interruptions**: a disconnection or restart before step `psigs` abandons the advance (nonces are
  * gone; the LSP abandons it too). At `psigs` the client keeps its plan (rebuilt from the persisted
  * proposal) and waits for the LSP's `factory_reestablish`: naming this advance complete, it holds back
@@ -44,7 +51,7 @@
  *
  * @module
  */
-import { fromHex, toHex } from '@superscalar/core';
+import { equalBytes, fromHex, toHex } from '@superscalar/core';
 import {
   type ClientAdvancePlan,
   type ClientFactoryRecord,
@@ -99,6 +106,8 @@ type Step = 'nonces' | 'psigs' | 'signed';
 interface Current {
   readonly advanceId: number;
   step: Step;
+  /** The signing attempt (0 first; the LSP retries an unblamed failure with the same proposal). */
+  attempt: number;
   readonly propose: AdvancePropose;
   readonly terms: ClientAdvanceTerms;
   readonly plan: ClientAdvancePlan;
@@ -164,7 +173,14 @@ function saveState(core: ClientCore, f: ClientFactory): void {
   const json = JSON.stringify({
     lastComplete: a.lastComplete,
     current:
-      c === null ? null : { advanceId: c.advanceId, step: c.step, propose: toHex(encodeMessage(c.propose)) },
+      c === null
+        ? null
+        : {
+            advanceId: c.advanceId,
+            step: c.step,
+            propose: toHex(encodeMessage(c.propose)),
+            ...(c.attempt === 0 ? {} : { attempt: c.attempt }),
+          },
   });
   core.persist([
     {
@@ -197,7 +213,10 @@ export function restoreClientAdvances(core: ClientCore, byKey: ReadonlyMap<strin
     const rb = byKey.get(recordKey(f.idHex));
     if (rb === undefined) throw new DecodeError(recordKey(f.idHex), 'missing with an advance record');
     const record = readRecord(rb).record;
-    let o: { lastComplete: number; current: { advanceId: number; step: Step; propose: string } | null };
+    let o: {
+      lastComplete: number;
+      current: { advanceId: number; step: Step; propose: string; attempt?: number } | null;
+    };
     try {
       o = JSON.parse(dec.decode(b.data));
     } catch (cause) {
@@ -220,7 +239,7 @@ export function restoreClientAdvances(core: ClientCore, byKey: ReadonlyMap<strin
     if (m.type !== 'advance_propose') throw new DecodeError(advanceKey(f.idHex), 'not an advance_propose');
     if (c.step === 'signed') {
       // The record already holds the new state: only the secret is missing (no plan needed).
-      f.advance.current = restoredSigned(m, c.advanceId);
+      f.advance.current = restoredSigned(m, c.advanceId, c.attempt ?? 0);
       continue;
     }
     // Step psigs: the plan is rebuilt from the record's (old) state and the proposal.
@@ -230,6 +249,7 @@ export function restoreClientAdvances(core: ClientCore, byKey: ReadonlyMap<strin
     f.advance.current = {
       advanceId: c.advanceId,
       step: 'psigs',
+      attempt: c.attempt ?? 0,
       propose: m,
       terms,
       plan,
@@ -242,10 +262,11 @@ export function restoreClientAdvances(core: ClientCore, byKey: ReadonlyMap<strin
   }
 }
 
-function restoredSigned(m: AdvancePropose, advanceId: number): Current {
+function restoredSigned(m: AdvancePropose, advanceId: number, attempt: number): Current {
   return {
     advanceId,
     step: 'signed',
+    attempt,
     propose: m,
     terms: undefined as unknown as ClientAdvanceTerms,
     plan: undefined as unknown as ClientAdvancePlan,
@@ -435,6 +456,9 @@ export function onAdvancePropose(core: ClientCore, peer: string, m: AdvancePropo
       factoryId: f.idHex,
     });
   const cur = a.current;
+  // The LSP's retry of the advance in flight (an unblamed aggregation failure): fresh nonces.
+  if (cur !== null && cur.advanceId === m.advanceId && cur.step !== 'signed')
+    return retryAdvance(core, peer, f, cur, m);
   if (cur !== null && cur.step !== 'nonces')
     throw new UnexpectedMessageError(
       peer,
@@ -494,6 +518,7 @@ export function onAdvancePropose(core: ClientCore, peer: string, m: AdvancePropo
   const current: Current = {
     advanceId: m.advanceId,
     step: 'nonces',
+    attempt: m.attempt ?? 0,
     propose: m,
     terms,
     plan,
@@ -511,24 +536,97 @@ export function onAdvancePropose(core: ClientCore, peer: string, m: AdvancePropo
   }
   if (current.nonce === null)
     return refusal('channel', 'its channel cannot be rebound now (not quiescent, or the terms fail §5.4)');
+  sendNonces(core, f, current);
+  core.log('info', 'advance accepted', { factoryId: f.idHex, advanceId: m.advanceId, kind: plan.kind });
+}
+
+/**
+ * Round 1 of the current attempt: one fresh nonce per job (memory only), the step and attempt
+ * persisted, then `advance_nonces` with its channel's fresh rebinding nonce.
+ */
+function sendNonces(core: ClientCore, f: ClientFactory, c: Current): void {
   const r = clientJobsRound1({
     participant: f.clientIndex + 1,
     secretKey: core.keys.factoryKey(f.factoryIndex).secretKey,
-    jobs: plan.jobs.map((job, index) => ({ index, job })),
+    jobs: c.plan.jobs.map((job, index) => ({ index, job })),
     ...(core.deps.rng === undefined ? {} : { rng: core.deps.rng }),
   });
-  current.signing = r.state;
+  c.signing = r.state;
   saveState(core, f);
   core.send({
     type: 'advance_nonces',
     factoryId: f.id,
-    advanceId: m.advanceId,
-    nonces: current.refs
-      .map((ref, k) => ({ ...ref, pubnonce: r.nonces.pubnonces[k] as Uint8Array }))
-      .sort(refCmp),
-    rebindingNonces: [{ channelId: f.channelId, verificationNonce: current.nonce }],
+    advanceId: c.advanceId,
+    nonces: c.refs.map((ref, k) => ({ ...ref, pubnonce: r.nonces.pubnonces[k] as Uint8Array })).sort(refCmp),
+    rebindingNonces: [{ channelId: f.channelId, verificationNonce: c.nonce as Uint8Array }],
+    ...(c.attempt === 0 ? {} : { attempt: c.attempt }),
   });
-  core.log('info', 'advance accepted', { factoryId: f.idHex, advanceId: m.advanceId, kind: plan.kind });
+}
+
+/**
+ * The LSP signs the advance in flight again under a later attempt (its aggregation failed with
+ * nobody to blame, brief §5.1 / BIP327): only the very same proposal is accepted — a retry signs
+ * exactly the transactions and rebound commitments already agreed, so nothing new can be obtained
+ * from the client this way — and everything is drawn afresh: the channel's rebinding nonce
+ * (`rebind_prepare` again on the same outpoint) and one nonce per job. Secret nonces of the earlier
+ * attempt are dropped unused or were consumed by their one signature; the new step is persisted
+ * before `advance_nonces` leaves.
+ */
+function retryAdvance(
+  core: ClientCore,
+  peer: string,
+  f: ClientFactory,
+  c: Current,
+  m: AdvancePropose,
+): undefined {
+  const attempt = m.attempt ?? 0;
+  if (attempt <= c.attempt)
+    throw new StaleMessageError(
+      peer,
+      `advance_propose of advance ${m.advanceId}, attempt ${attempt}: at ${c.attempt}`,
+      {
+        factoryId: f.idHex,
+      },
+    );
+  const { attempt: _n, ...terms } = m;
+  const { attempt: _o, ...held } = c.propose;
+  if (!equalBytes(encodeMessage(terms), encodeMessage(held))) {
+    abandon(core, f, 'invalid', `attempt ${attempt} of advance ${m.advanceId} changes its terms`);
+    if (core.connected) core.send(clientReestablishMessage(f));
+    return undefined;
+  }
+  const refusal = (text: string, cause?: unknown) =>
+    refuse(
+      core,
+      f,
+      m.advanceId,
+      new AdvanceRefusedError('channel', text, cause === undefined ? {} : { cause }),
+    );
+  if (f.channel === null || f.channel.phase !== 'normal')
+    return refusal('its channel is not open: no retry of the advance');
+  c.signing = null;
+  c.rebound = false;
+  c.half = null;
+  c.nonce = null;
+  c.attempt = attempt;
+  c.step = 'nonces';
+  try {
+    drive(core, f, {
+      type: 'rebind_prepare',
+      funding: newFunding(f, c.plan),
+      liquidityFeeMsat: c.terms.liquidityFeeMsat,
+    });
+  } catch (cause) {
+    return refusal(`its channel refuses the retry: ${(cause as Error).message}`, cause);
+  }
+  if (c.nonce === null) return refusal('its channel cannot be rebound again now');
+  sendNonces(core, f, c);
+  core.log('info', 'advance retried with fresh nonces', {
+    factoryId: f.idHex,
+    advanceId: c.advanceId,
+    attempt,
+  });
+  return undefined;
 }
 
 function currentOf(
@@ -549,7 +647,7 @@ function currentOf(
 export function onAdvanceAggNonces(core: ClientCore, peer: string, m: AdvanceAggNonces): undefined {
   const { f, c } = currentOf(core, peer, m);
   const s = c.signing;
-  if (c.step !== 'nonces' || s === null)
+  if (c.step !== 'nonces' || s === null || (m.attempt ?? 0) !== c.attempt)
     throw new StaleMessageError(peer, 'advance_agg_nonces out of step', { factoryId: f.idHex });
   const byRef = new Map(m.aggNonces.map((x) => [refKey(x), x.aggnonce]));
   const half = m.reboundCommitments[0];
@@ -592,6 +690,7 @@ export function onAdvanceAggNonces(core: ClientCore, peer: string, m: AdvanceAgg
     reboundCommitments: [
       { channelId: f.channelId, partialSig: mine.partialSig, signingNonce: mine.signingNonce },
     ],
+    ...(c.attempt === 0 ? {} : { attempt: c.attempt }),
   });
 }
 
