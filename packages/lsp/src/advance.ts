@@ -30,11 +30,20 @@
  *    `AdvanceCompleted`; the channels activate their new outpoints; each client gets `advance_done`
  *    (its signatures), then `lstock_secret` for each superseded state of its leaf.
  *
+ * 7. **Retries** (an aggregation nobody can be blamed for, BIP327: client nonces of one job that sum
+ *    to infinity, which DeterministicSign refuses in step 4, or an aggregate that fails with every
+ *    partial valid in step 5): the same proposal again under `attempt` a + 1 (persisted first), every
+ *    signer drawing fresh nonces, the rebinding's included, up to `policy.advance.maxSigningAttempts`
+ *    attempts; then `AdvanceFailed` with `attempts` and the clients whose nonces cancelled. A blamed
+ *    failure (a partial signature that does not verify) abandons at once, as before.
+ *
  * **Interruptions** (one rule, the same on both sides): before step 6 is durable an advance is
  * abandoned by any disconnection of a participant, a timeout, a refusal or a restart (secret nonces
  * are gone): the LSP resumes the channels, journals `AdvanceFailed`, and tells the other participants
  * with a `factory_reestablish` naming the last complete advance each took part in (one holding a
- * newer one abandons it). After step 6, a client that reconnects naming that advance at an earlier
+ * newer one abandons it). A retried advance is no exception: the advance in flight and its attempt are
+ * durable, so after a restart the LSP journals `AdvanceFailed { reason: 'restart', attempts }` once.
+ * After step 6, a client that reconnects naming that advance at an earlier
  * step gets `advance_done` and the secrets again before its channel reconnects.
  *
  * @module
@@ -94,6 +103,7 @@ import {
 } from './errors.js';
 import type { PeerId } from './io.js';
 import { lspAdvanceTowerOps } from './tower.js';
+import { cancellingJob, clientSigners, unblamedAggregate } from './unblamed.js';
 
 /** Why an advance is run (flaw 8: never "after a payment"). */
 export type AdvancePurpose = 'liquidity' | 'rebalance' | 'client_request';
@@ -126,6 +136,10 @@ interface Session {
   readonly capacities: ReadonlyMap<number, bigint>;
   readonly fees: ReadonlyMap<number, bigint>;
   step: 'quiescing' | 'nonces' | 'psigs';
+  /** The signing attempt (0 first): a retry after an unblamed failure signs the same plan again. */
+  attempt: number;
+  /** The `advance_propose` of attempt 0 (a retry sends it again naming its attempt). */
+  propose: AdvancePropose | null;
   deadline: number;
   /** The clients of the re-signed leaves (client indices), and their leaves. */
   clients: number[];
@@ -159,6 +173,8 @@ export interface LspAdvanceState {
   plans: Map<number, AdvancePlan>;
   /** Memory only: clients sent the LSP's reconnection `factory_reestablish`, whose own is still due. */
   readonly expecting: Set<number>;
+  /** An advance in flight when the LSP stopped (restored): journalled as abandoned at the first input. */
+  interrupted?: { readonly advanceId: number; readonly leaf: number; readonly attempt: number };
 }
 
 const enc = new TextEncoder();
@@ -188,6 +204,11 @@ function save(core: LspCore, f: LspFactory): void {
       factory: toHex(encodeFactory(a.stored)),
       completed: a.completed,
       onChain: [...a.onChain],
+      // The proposed advance in flight and its signing attempt: durable before any message of that
+      // attempt leaves, so a restart never reuses an attempt and reports how far it got.
+      ...(a.session?.plan == null
+        ? {}
+        : { inFlight: { advanceId: a.session.advanceId, leaf: a.session.leaf, attempt: a.session.attempt } }),
     },
     (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
   );
@@ -218,7 +239,12 @@ export function restoreAdvances(core: LspCore, byKey: ReadonlyMap<string, BlobRe
   for (const f of core.factories.values()) {
     const b = byKey.get(advanceKey(f.idHex));
     if (b === undefined) continue;
-    let o: { factory: string; completed: Record<string, unknown>[]; onChain: string[] };
+    let o: {
+      factory: string;
+      completed: Record<string, unknown>[];
+      onChain: string[];
+      inFlight?: { advanceId: number; leaf: number; attempt: number };
+    };
     let stored: StoredFactory;
     try {
       o = JSON.parse(dec.decode(b.data));
@@ -237,6 +263,8 @@ export function restoreAdvances(core: LspCore, byKey: ReadonlyMap<string, BlobRe
       })),
     }));
     for (const t of o.onChain) a.onChain.add(t);
+    if (o.inFlight !== undefined && !a.completed.some((c) => c.advanceId === o.inFlight?.advanceId))
+      a.interrupted = o.inFlight;
     applyHistory(f);
   }
 }
@@ -261,6 +289,22 @@ function applyHistory(f: LspFactory): void {
 export function resumeAdvancesAfterRestore(core: LspCore): void {
   for (const f of core.factories.values()) {
     const a = f.advance;
+    const lost = a?.interrupted;
+    if (a !== undefined && lost !== undefined) {
+      // Its secret nonces went with the process: abandoned, as every interruption (the clients learn
+      // it from the reestablish). The durable attempt counter says how far it got.
+      delete a.interrupted;
+      save(core, f);
+      core.event({
+        kind: 'AdvanceFailed',
+        factoryId: f.idHex,
+        leaf: lost.leaf,
+        advanceId: lost.advanceId,
+        reason: 'restart',
+        text: `the LSP restarted during advance ${lost.advanceId} (attempt ${lost.attempt})`,
+        attempts: lost.attempt + 1,
+      });
+    }
     const last = a?.completed[a.completed.length - 1];
     if (a === undefined || last === undefined) continue;
     const plan = a.plans.get(last.advanceId);
@@ -471,6 +515,8 @@ function start(
     capacities: new Map(r.capacities),
     fees: new Map(r.fees),
     step: 'quiescing',
+    attempt: 0,
+    propose: null,
     deadline: core.now + core.policy.advance.quiesceTimeoutMs,
     clients,
     leaves,
@@ -603,7 +649,47 @@ function propose(core: LspCore, f: LspFactory, s: Session): void {
     history: [...a.stored.history, advanceRecord(s.leaf, allocations, poisonHashes, { abandoned: true })],
   };
   save(core, f);
-  // Each channel: §5.4's checks on both rebound commitments and the LSP's fresh rebinding nonce.
+  s.propose = {
+    type: 'advance_propose',
+    factoryId: f.id,
+    advanceId: s.advanceId,
+    leaf: s.leaf,
+    kind: kindOf(plan),
+    allocations: plan.dw.created.map((x) => {
+      const al = plan.next.state.allocations[x.leaf] as LeafAllocation;
+      return {
+        leaf: x.leaf,
+        channels: (tree.layout.leafClients[x.leaf] as readonly number[]).map((c, k) => ({
+          client: c + 1,
+          capacity: al.capacities[k] as bigint,
+          liquidityFeeMsat: s.fees.get(c) ?? 0n,
+        })),
+        lStock: al.lStock,
+      };
+    }),
+    created: plan.dw.created.map((x) => ({
+      leaf: x.leaf,
+      counter: x.counter,
+      poisonHash: poisonHashes.get(x.counter) as Uint8Array,
+    })),
+  };
+  core.log('info', 'advance proposed', {
+    factoryId: f.idHex,
+    advanceId: s.advanceId,
+    leaf: s.leaf,
+    kind: s.propose.kind,
+    clients: s.clients,
+  });
+  sendAttempt(core, f, s);
+}
+
+/**
+ * One signing attempt of a proposed advance: each channel prepared for its new outpoint (§5.4's
+ * checks, the LSP's fresh rebinding nonce), then `advance_propose` naming the attempt. A retry sends
+ * the same proposal (the same plan: nothing new is ever signed), so every signer draws fresh nonces.
+ */
+function sendAttempt(core: LspCore, f: LspFactory, s: Session): void {
+  const plan = s.plan as AdvancePlan;
   for (const c of s.clients) {
     const slot = f.channels[c] as ChannelSlot;
     const funding = newFunding(plan, c);
@@ -628,39 +714,13 @@ function propose(core: LspCore, f: LspFactory, s: Session): void {
     }
   }
   s.deadline = core.now + core.policy.stepTimeoutMs;
-  const created = plan.dw.created.map((x) => ({
-    leaf: x.leaf,
-    counter: x.counter,
-    poisonHash: poisonHashes.get(x.counter) as Uint8Array,
-  }));
-  const msg: AdvancePropose = {
-    type: 'advance_propose',
-    factoryId: f.id,
-    advanceId: s.advanceId,
-    leaf: s.leaf,
-    kind: kindOf(plan),
-    allocations: created.map((x) => {
-      const al = plan.next.state.allocations[x.leaf] as LeafAllocation;
-      return {
-        leaf: x.leaf,
-        channels: (tree.layout.leafClients[x.leaf] as readonly number[]).map((c, k) => ({
-          client: c + 1,
-          capacity: al.capacities[k] as bigint,
-          liquidityFeeMsat: s.fees.get(c) ?? 0n,
-        })),
-        lStock: al.lStock,
-      };
-    }),
-    created,
-  };
-  core.log('info', 'advance proposed', {
-    factoryId: f.idHex,
-    advanceId: s.advanceId,
-    leaf: s.leaf,
-    kind: msg.kind,
-    clients: s.clients,
-  });
+  const msg: AdvancePropose = { ...(s.propose as AdvancePropose), ...attemptField(s) };
   for (const c of s.clients) core.send(f.participants[c] as string, msg);
+}
+
+/** The `attempt` field of the advance messages: absent for attempt 0 (the bytes of before retries). */
+function attemptField(s: Session): { attempt?: number } {
+  return s.attempt === 0 ? {} : { attempt: s.attempt };
 }
 
 function kindOf(plan: AdvancePlan): 'leaf' | 'carry' | 'epoch-reset' {
@@ -729,7 +789,7 @@ function wantRefs(s: Session, client: number): AdvanceTxRef[] {
 /** `advance_nonces`. */
 export function onAdvanceNonces(core: LspCore, peer: PeerId, m: AdvanceNonces): void {
   const { f, client, s } = inSession(core, peer, m);
-  if (s.step !== 'nonces' || s.nonces.has(client))
+  if (s.step !== 'nonces' || s.nonces.has(client) || (m.attempt ?? 0) !== s.attempt)
     throw new StaleMessageError(peer, 'advance_nonces out of step', { factoryId: f.idHex });
   const slot = f.channels[client] as ChannelSlot;
   const rb = m.rebindingNonces;
@@ -772,6 +832,18 @@ function signRound(core: LspCore, f: LspFactory, s: Session): void {
   try {
     signed = lspSignJobs({ jobs: plan.jobs, lspSecretKey: core.keys.factoryKey(f.index).secretKey, nonces });
   } catch (e) {
+    const cancelled = cancellingJob(e);
+    if (cancelled !== null) {
+      const job = plan.jobs[cancelled] as SigningJob;
+      retry(
+        core,
+        f,
+        s,
+        `${job.id}: the client nonces sum to infinity (BIP327 DeterministicSign cannot sign)`,
+        job,
+      );
+      return;
+    }
     if (
       !SigningError.isInstance(e) &&
       !InvalidArgumentError.isInstance(e) &&
@@ -802,6 +874,7 @@ function signRound(core: LspCore, f: LspFactory, s: Session): void {
       reboundCommitments: [
         { channelId: slot.channelId, partialSig: half.partialSig, signingNonce: half.signingNonce },
       ],
+      ...attemptField(s),
     };
     core.send(f.participants[client] as string, msg);
   }
@@ -810,7 +883,7 @@ function signRound(core: LspCore, f: LspFactory, s: Session): void {
 /** `advance_psigs`. */
 export function onAdvancePsigs(core: LspCore, peer: PeerId, m: AdvancePsigs): void {
   const { f, client, s } = inSession(core, peer, m);
-  if (s.step !== 'psigs' || s.psigs.has(client))
+  if (s.step !== 'psigs' || s.psigs.has(client) || (m.attempt ?? 0) !== s.attempt)
     throw new StaleMessageError(peer, 'advance_psigs out of step', { factoryId: f.idHex });
   const slot = f.channels[client] as ChannelSlot;
   const rc = m.reboundCommitments;
@@ -866,11 +939,67 @@ function aggregate(core: LspCore, f: LspFactory, s: Session): void {
     );
   } catch (e) {
     if (!SigningError.isInstance(e)) throw e;
+    if (unblamedAggregate(e)) {
+      const job = plan.jobs[(e as SigningError).tx] as SigningJob | undefined;
+      retry(core, f, s, `the aggregate failed with nobody to blame: ${(e as Error).message}`, job);
+      return;
+    }
     const blamed = (e as SigningError).signer;
     abort(core, f, 'signing_failed', (e as Error).message, blamed ?? undefined);
     return;
   }
   complete(core, f, s, plan, sigs);
+}
+
+/**
+ * An aggregation that failed with nobody to blame (BIP327: client nonces that cancel to infinity):
+ * the same advance is signed again with fresh nonces from every signer, the new attempt durable
+ * before anything of it leaves, up to `policy.advance.maxSigningAttempts` attempts; then it is
+ * abandoned, naming the clients whose nonces cancelled (every client signer of that job: only
+ * signers that know each other's nonces can cancel them, see `unblamed.ts`). Nothing of the failed
+ * attempt is released; the retry re-signs exactly the same transactions (same plan, same rebound
+ * commitments), so whatever an earlier attempt let anyone hold signs nothing new.
+ */
+function retry(core: LspCore, f: LspFactory, s: Session, why: string, job: SigningJob | undefined): void {
+  const cancelling = job === undefined ? [] : clientSigners(job);
+  const attempts = s.attempt + 1;
+  const names = cancelling.length === 0 ? '' : ` (clients [${cancelling.join(', ')}])`;
+  if (attempts >= core.policy.advance.maxSigningAttempts) {
+    abort(
+      core,
+      f,
+      'signing_failed',
+      `${why}${names}; nobody to blame after ${attempts} attempt(s), the limit: abandoned`,
+      undefined,
+      { attempts, cancelling },
+    );
+    return;
+  }
+  s.attempt = attempts;
+  s.step = 'nonces';
+  s.nonces.clear();
+  s.psigs.clear();
+  s.lspState = null;
+  s.lspNonce.clear();
+  s.lspHalf.clear();
+  s.rebound.clear();
+  save(core, f);
+  core.event({
+    kind: 'AdvanceRetried',
+    factoryId: f.idHex,
+    leaf: s.leaf,
+    advanceId: s.advanceId,
+    attempt: s.attempt,
+    text: `${why}${names}`,
+    ...(cancelling.length === 0 ? {} : { cancelling }),
+  });
+  core.log('warn', 'advance retried with fresh nonces', {
+    factoryId: f.idHex,
+    advanceId: s.advanceId,
+    attempt: s.attempt,
+    why,
+  });
+  sendAttempt(core, f, s);
 }
 
 /** Step 6: persist, journal, activate the channels, then `advance_done` and the secrets. */
@@ -933,6 +1062,7 @@ function complete(core: LspCore, f: LspFactory, s: Session, plan: AdvancePlan, s
       liquidityFeeMsat: c.fee,
     })),
     feesMsat: record.channels.reduce((t, c) => t + c.fee, 0n),
+    ...(s.attempt === 0 ? {} : { attempt: s.attempt }),
   });
   core.log('info', 'advance signed', { factoryId: f.idHex, advanceId: s.advanceId, kind: record.kind });
   for (const c of s.clients) {
@@ -1013,6 +1143,7 @@ function abort(
   reason: 'timeout' | 'disconnected' | 'refused' | 'signing_failed' | 'channel' | 'closing',
   text: string,
   blamed?: number,
+  unblamed?: { readonly attempts: number; readonly cancelling: readonly number[] },
 ): void {
   const a = stateOf(f);
   const s = a.session;
@@ -1021,6 +1152,8 @@ function abort(
   const proposed = s.plan !== null;
   // Its counters are retired (§5.3), as the persisted history's abandoned record replays.
   if (s.plan !== null) f.built = { ...built(f), tree: abandonPlan(s.plan) };
+  // No longer in flight (a restart must not report it again).
+  if (proposed) save(core, f);
   core.event({
     kind: 'AdvanceFailed',
     factoryId: f.idHex,
@@ -1029,6 +1162,14 @@ function abort(
     reason,
     text,
     ...(blamed === undefined ? {} : { blamed }),
+    ...(unblamed === undefined
+      ? s.attempt === 0
+        ? {}
+        : { attempts: s.attempt + 1 }
+      : {
+          attempts: unblamed.attempts,
+          ...(unblamed.cancelling.length === 0 ? {} : { cancelling: [...unblamed.cancelling] }),
+        }),
   });
   core.log('warn', 'advance abandoned', { factoryId: f.idHex, advanceId: s.advanceId, reason, text, blamed });
   for (const c of s.clients) {
@@ -1178,7 +1319,12 @@ export function onMempoolTxids(core: LspCore, txids: readonly string[]): void {
 /** What `Lsp.factory()` reports of advances. */
 export function advanceInfo(f: LspFactory):
   | {
-      readonly inProgress?: { readonly leaf: number; readonly advanceId: number; readonly step: string };
+      readonly inProgress?: {
+        readonly leaf: number;
+        readonly advanceId: number;
+        readonly step: string;
+        readonly attempt: number;
+      };
       readonly completed: readonly CompletedAdvance[];
     }
   | undefined {
@@ -1186,7 +1332,9 @@ export function advanceInfo(f: LspFactory):
   if (a === undefined) return undefined;
   const s = a.session;
   return {
-    ...(s === null ? {} : { inProgress: { leaf: s.leaf, advanceId: s.advanceId, step: s.step } }),
+    ...(s === null
+      ? {}
+      : { inProgress: { leaf: s.leaf, advanceId: s.advanceId, step: s.step, attempt: s.attempt } }),
     completed: [...a.completed],
   };
 }

@@ -48,6 +48,14 @@ export interface LspAdvancePolicy {
    * exit). Default: none (the shallowest shape).
    */
   readonly minAdvancesPerLeaf?: number;
+  /**
+   * Signing attempts of one advance when its aggregation fails with nobody to blame (client nonces
+   * that cancel to infinity, BIP327): the LSP signs the same advance again with fresh nonces from
+   * every signer up to this many attempts in all, then abandons it (`AdvanceFailed` with `attempts`
+   * and the clients whose nonces cancelled). A failure that blames a client abandons at once. Default 3
+   * (brief §8 step 4's bound for the ceremony), in 1..10.
+   */
+  readonly maxSigningAttempts?: number;
 }
 
 /** @internal */
@@ -57,6 +65,7 @@ export interface ResolvedAdvancePolicy {
   readonly liquidityFeeProportionalMillionths: number;
   readonly acceptAdvanceRequest: (request: AdvanceRequestInfo) => boolean;
   readonly minAdvancesPerLeaf: number | undefined;
+  readonly maxSigningAttempts: number;
 }
 
 /** @internal */
@@ -85,8 +94,12 @@ export function resolveAdvancePolicy(p: LspAdvancePolicy | undefined): ResolvedA
       'policy.advance.minAdvancesPerLeaf',
       'expected an integer in 1..1,000,000',
     );
+  const attempts = p.maxSigningAttempts ?? 3;
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10)
+    throw new InvalidArgumentError('policy.advance.maxSigningAttempts', 'expected an integer in 1..10');
   return Object.freeze({
     minAdvancesPerLeaf: min,
+    maxSigningAttempts: attempts,
     quiesceTimeoutMs: ms,
     liquidityFeeBaseMsat: base,
     liquidityFeeProportionalMillionths: ppm,

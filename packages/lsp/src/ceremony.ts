@@ -10,6 +10,10 @@
  *   and the LSP retries with fresh nonces (`factory_reestablish` naming the next attempt) up to
  *   `maxSigningAttempts`, then aborts without the blamed client. On success every signature is
  *   persisted before `factory_signed` leaves;
+ * - cancelling nonces: when the client nonces of one job sum to infinity, round 2 cannot sign
+ *   (BIP327 `DeterministicSign`) and nobody is blamed by the protocol; the LSP aborts at once
+ *   (`CancellingNoncesError`, no fresh attempt) and re-forms without every client signer of that job
+ *   (`unblamed.ts` says why that is what the LSP can prove);
  * - stalls: a client that owes the current step past `stepTimeoutMs` is dropped; an abort releases the
  *   funding reservation (nothing that spends it was signed), journals `CeremonyAborted`, tells every
  *   client (`factory_abort`), benches the dropped clients and lets the others form again.
@@ -41,6 +45,7 @@ import type { Built, LspCore, LspFactory } from './_core.js';
 import { channelSetupMessage, discardChannels } from './channels.js';
 import { deleteBlob, proposalKey, putSignatures, sigsKey } from './codec.js';
 import {
+  CancellingNoncesError,
   ClientAbortedError,
   type InvalidChannelSetupError,
   InvalidNoncesError,
@@ -54,6 +59,7 @@ import {
 import type { LspEvent } from './events.js';
 import type { PeerId } from './io.js';
 import { guardFactoryTree } from './tower.js';
+import { cancellingJob, clientSigners, leafOfTx } from './unblamed.js';
 
 type AbortReason = Extract<LspEvent, { kind: 'CeremonyAborted' }>['reason'];
 
@@ -289,6 +295,11 @@ function signRound(core: LspCore, f: LspFactory): void {
       nonces,
     });
   } catch (e) {
+    const cancelled = cancellingJob(e);
+    if (cancelled !== null) {
+      cancellingNonces(core, f, cancelled, e);
+      return;
+    }
     if (SigningError.isInstance(e) && e.signer !== null && e.signer > 0) {
       const client = e.signer - 1;
       throw new InvalidNoncesError(
@@ -329,6 +340,37 @@ function signRound(core: LspCore, f: LspFactory): void {
     const peer = f.participants[client] as string;
     if (core.connected.has(peer)) core.send(peer, msg);
   }
+}
+
+/**
+ * The client nonces of job `job` sum to infinity (round 2 cannot sign, BIP327): the ceremony is
+ * aborted at once, without a fresh attempt, and re-forms without **every** client signer of that job
+ * (`CancellingNoncesError`; see `unblamed.ts`). Why this rule: the LSP knows those clients chose
+ * their nonces together (an honest nonce is unseen and uniform, so it cannot be cancelled), and
+ * nobody else is affected by the drop; a fresh attempt would only let the same party cancel again
+ * (brief §8 step 4's retries, meant for a partial signature that fails, would multiply the stall by
+ * `maxSigningAttempts` for every formation). Nothing was signed: no client received an aggregate
+ * nonce of this attempt.
+ */
+function cancellingNonces(core: LspCore, f: LspFactory, job: number, cause: unknown): void {
+  const b = built(f);
+  const j = b.jobs[job] as (typeof b.jobs)[number];
+  const participants = clientSigners(j);
+  const leaf = leafOfTx(b.tree, job);
+  const err = new CancellingNoncesError(
+    { factoryId: f.idHex, tx: job, job: j.id, leaf, participants, cause },
+    `${j.id}${leaf === null ? '' : ` (leaf ${leaf})`}: the nonces of its client signers [${participants.join(', ')}] sum to infinity; ` +
+      'only signers that know each other’s nonces can do that: all of them are left out',
+  );
+  core.log('warn', 'client nonces cancel', { factoryId: f.idHex, job: j.id, leaf, participants }, err);
+  abortCeremony(
+    core,
+    f,
+    'signing_failed',
+    participants.map((p) => p - 1),
+    err.message,
+    err.code,
+  );
 }
 
 /** Resends round 2 to a client that reconnected still holding its nonces. */
@@ -447,6 +489,7 @@ export function abortCeremony(
   reason: AbortReason,
   dropped: readonly number[],
   text: string,
+  code?: string,
 ): void {
   if (f.phase !== 'ceremony') throw new InvariantError('ceremony', `abort of a factory in phase ${f.phase}`);
   core.persist(core.deps.wallet.release(f.owner));
@@ -465,6 +508,7 @@ export function abortCeremony(
     text,
     ...(blamed === undefined ? {} : { blamed }),
     dropped: droppedPeers,
+    ...(code === undefined ? {} : { code }),
   });
   core.log('warn', 'ceremony aborted', { factoryId: f.idHex, reason, text, dropped: droppedPeers });
   const msg: FactoryAbort = {

@@ -35,7 +35,8 @@ export type LspErrorCode =
   | 'LSP_LISTEN_FAILED'
   | 'LSP_CLOSE_BLAME'
   | 'LSP_ADVANCE_REFUSED'
-  | 'LSP_ADVANCE_PATH_PUBLISHED';
+  | 'LSP_ADVANCE_PATH_PUBLISHED'
+  | 'LSP_CANCELLING_NONCES';
 
 /** Base of every error of `@superscalar/lsp`. */
 export class LspError extends SuperscalarError<LspErrorCode> {}
@@ -360,3 +361,42 @@ export class AdvancePathPublishedError extends LspError {
   }
 }
 tagError(AdvancePathPublishedError, '@superscalar/lsp:AdvancePathPublishedError');
+
+/**
+ * The public nonces the clients sent for one signing job sum to infinity in one half, so BIP327
+ * `DeterministicSign` (the LSP signs last) must fail and nobody can be blamed by the protocol
+ * (`det_sign_vectors`: "aggothernonce ... point at infinity"). The LSP draws a stronger conclusion
+ * for itself: it never shows any client another's nonce before every nonce of the round is in, so
+ * an honest signer's nonce is uniform and unseen by the others, and the sum reaches infinity only
+ * (up to 2^-128) when **every** client signer of the job chose its nonce knowing the others' — one
+ * party registered under all of those keys, or colluders. `participants` are those clients
+ * (i + 1 = clients[i]); `tx` the job (a tree transaction index, or `n + i` for distribution
+ * transaction i); `leaf` the leaf whose kickoff or state it is, else null.
+ */
+export class CancellingNoncesError extends LspError {
+  readonly factoryId: string;
+  readonly tx: number;
+  /** The job's name (`tx 5`, `distribution 0`, `poison c=3`, …). */
+  readonly job: string;
+  readonly leaf: number | null;
+  readonly participants: readonly number[];
+  constructor(
+    options: {
+      factoryId: string;
+      tx: number;
+      job: string;
+      leaf: number | null;
+      participants: readonly number[];
+      cause?: unknown;
+    },
+    message: string,
+  ) {
+    super('LSP_CANCELLING_NONCES', message, options.cause === undefined ? {} : { cause: options.cause });
+    this.factoryId = options.factoryId;
+    this.tx = options.tx;
+    this.job = options.job;
+    this.leaf = options.leaf;
+    this.participants = [...options.participants];
+  }
+}
+tagError(CancellingNoncesError, '@superscalar/lsp:CancellingNoncesError');

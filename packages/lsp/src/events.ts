@@ -62,7 +62,9 @@ export type LspEvent =
     }
   /**
    * The ceremony stopped before funding: nothing was signed that could be used (the funding inputs are
-   * released). `dropped`: the clients left out when it forms again.
+   * released). `dropped`: the clients left out when it forms again. `code`: the typed error behind
+   * it when there is one (`LSP_CANCELLING_NONCES`: the client nonces of one job cancelled; `dropped`
+   * is every client signer of that job).
    */
   | {
       readonly kind: 'CeremonyAborted';
@@ -76,6 +78,7 @@ export type LspEvent =
       readonly text: string;
       readonly blamed?: number;
       readonly dropped: readonly string[];
+      readonly code?: string;
     }
   /** Funding did not confirm by `proposalHeight + fundingTimeout`: its inputs are double-spent (or released). */
   | {
@@ -241,21 +244,51 @@ export type LspEvent =
         readonly liquidityFeeMsat: bigint;
       }[];
       readonly feesMsat: bigint;
+      /** The signing attempt that completed it, when it is not the first (0): see `AdvanceRetried`. */
+      readonly attempt?: number;
     }
   /**
    * An advance stopped before it was signed: nothing of it was released and everyone stays on the old
    * state (its counters are retired, §5.3). `reason`: quiescence or a step timed out, a client
-   * disconnected or refused the terms, a signature failed (`blamed`), a channel could not rebind, or
-   * the factory started closing.
+   * disconnected or refused the terms, a signature failed (`blamed`; or, with nobody to blame, every
+   * one of `attempts` attempts failed: `cancelling`), a channel could not rebind, the factory started
+   * closing, or the LSP restarted during it (`restart`, journalled at the first input after the
+   * restore, with the attempts the durable counter had reached).
    */
   | {
       readonly kind: 'AdvanceFailed';
       readonly factoryId: string;
       readonly leaf: number;
       readonly advanceId?: number;
-      readonly reason: 'timeout' | 'disconnected' | 'refused' | 'signing_failed' | 'channel' | 'closing';
+      readonly reason:
+        | 'timeout'
+        | 'disconnected'
+        | 'refused'
+        | 'signing_failed'
+        | 'channel'
+        | 'closing'
+        | 'restart';
       readonly text: string;
       readonly blamed?: number;
+      /** Signing attempts made (present once the advance was retried, or after a restart). */
+      readonly attempts?: number;
+      /** With no one blamed: the clients whose nonces cancelled (i + 1 = clients[i]), every signer of that job. */
+      readonly cancelling?: readonly number[];
+    }
+  /**
+   * An advance's aggregation failed with nobody to blame (client nonces of one job that cancel to
+   * infinity, BIP327): the same advance — the same proposal, the same transactions — is signed again
+   * with fresh nonces from every signer (rebinding included) under `attempt` (0 first), at most
+   * `policy.advance.maxSigningAttempts` attempts in all. `cancelling`: that job's client signers.
+   */
+  | {
+      readonly kind: 'AdvanceRetried';
+      readonly factoryId: string;
+      readonly leaf: number;
+      readonly advanceId: number;
+      readonly attempt: number;
+      readonly text: string;
+      readonly cancelling?: readonly number[];
     }
   /**
    * Brief §5.2: the leaf's DW subtree is exhausted (its top layer is at its last state): no advance
@@ -343,6 +376,7 @@ export function decodeLspEvent(record: { readonly kind: string; readonly payload
     'AdvanceRequested',
     'AdvanceCompleted',
     'AdvanceFailed',
+    'AdvanceRetried',
     'FactoryExhausted',
   ];
   if (!known.includes(kind))

@@ -13,6 +13,7 @@ export type { LspCeremonyStep, LspFactoryPhase } from './codec.js';
 export {
   AdvancePathPublishedError,
   AdvanceRefusedError,
+  CancellingNoncesError,
   ClientAbortedError,
   CloseBlameError,
   type Consequence,
