@@ -16,6 +16,7 @@ import {
 } from '@superscalar/factory-tree';
 import type { Lsp, LspEvent, LspFactoryInfo } from '@superscalar/lsp';
 import { decodeTx } from '@superscalar/tx';
+import type { Message } from '@superscalar/wire';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientOf, openFactory, ROUTABLE_REGTEST, type RoleNode, World } from '../harness/index.js';
@@ -696,3 +697,200 @@ function signedKickoff(c: RoleNode, f: LspFactoryInfo): Uint8Array {
   if (t === undefined) throw new Error(`no tree transaction ${k.txid}`);
   return signedTxBytes(t, k.signature);
 }
+
+/** The public nonce `pn` negated: both halves' points (flip the parity byte of each compressed point). */
+function negatedNonce(pn: Uint8Array): Uint8Array {
+  const out = Uint8Array.from(pn);
+  out[0] = (out[0] as number) ^ 1;
+  out[33] = (out[33] as number) ^ 1;
+  return out;
+}
+
+/**
+ * The two clients of a 2-client leaf act as one party: of the attempts `cancel(attempt)` selects, the
+ * second `advance_nonces` to reach the LSP carries the negation of the first's nonce for the new leaf
+ * state, so the clients' nonces of that job sum to infinity (BIP327 DeterministicSign cannot sign,
+ * nobody can be blamed).
+ */
+function cancelStateNonces(w: World, cancel: (attempt: number) => boolean): { hits: number[] } {
+  const first = new Map<string, Uint8Array>();
+  const out = { hits: [] as number[] };
+  w.net.interceptors.push((_from, _to, m) => {
+    if (m.type !== 'advance_nonces') return undefined;
+    const attempt = m.attempt ?? 0;
+    if (!cancel(attempt)) return undefined;
+    const key = `${m.advanceId}/${attempt}`;
+    const mine = m.nonces.find((n) => n.kind === 'state');
+    if (mine === undefined) return undefined;
+    const other = first.get(key);
+    if (other === undefined) {
+      first.set(key, mine.pubnonce);
+      return undefined;
+    }
+    out.hits.push(attempt);
+    return {
+      ...m,
+      nonces: m.nonces.map((n) => (n === mine ? { ...n, pubnonce: negatedNonce(other) } : n)),
+    };
+  });
+  return out;
+}
+
+describe('an aggregation nobody can be blamed for is retried with fresh nonces (brief §5.1, BIP327)', () => {
+  it('client nonces that cancel in attempt 0, then honest ones: the same advance completes on attempt 1', async () => {
+    world = await World.create({ seed: 'adv-retry-once', clients: 2 });
+    const w = world;
+    const f = await openFactory(w);
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    const cut = cancelStateNonces(w, (attempt) => attempt === 0);
+    await advanceLeaf(w, f, 0);
+    expect(cut.hits).toEqual([0]);
+    const retried = await lspEventsOf(w, 'AdvanceRetried');
+    expect(retried).toHaveLength(1);
+    expect(retried[0]).toMatchObject({ advanceId: 1, attempt: 1, cancelling: [1, 2] });
+    expect(retried[0]?.text).toContain('sum to infinity');
+    expect(await lspEventsOf(w, 'AdvanceFailed')).toHaveLength(0);
+    const done = await lspEventsOf(w, 'AdvanceCompleted');
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ advanceId: 1, attempt: 1, counters: { superseded: [0], created: [1] } });
+    for (const c of [a, b]) {
+      expect(await eventsOf(c, 'AdvanceCompleted')).toHaveLength(1);
+      expect(await eventsOf(c, 'AdvanceFailed')).toHaveLength(0);
+      expect(clientOf(c).factories()[0]?.advance?.counter).toBe(1);
+    }
+    // Each attempt drew fresh nonces: no public nonce (job or rebinding) of attempt 0 is used again.
+    const sent = w
+      .messages('advance_nonces')
+      .map((d) => d.message as Extract<Message, { type: 'advance_nonces' }>);
+    expect(sent.map((m) => m.attempt ?? 0).sort()).toEqual([0, 0, 1, 1]);
+    const nonceHex = (m: (typeof sent)[number]) => [
+      ...m.nonces.map((n) => toHex(n.pubnonce)),
+      ...m.rebindingNonces.map((n) => toHex(n.verificationNonce)),
+    ];
+    const all = sent.flatMap(nonceHex);
+    expect(new Set(all).size).toBe(all.length);
+    // Only attempt 1 reached round 2 (attempt 0 failed before any aggregate nonce left).
+    expect(w.messages('advance_agg_nonces').map((d) => (d.message as { attempt?: number }).attempt)).toEqual([
+      1, 1,
+    ]);
+    // The channels pay on the new outpoint.
+    const inv = await invoiceOf(w, b, 1_000_000n);
+    await w.command(a, { type: 'pay_invoice', invoice: inv });
+    expect(await eventsOf(b, 'PaymentReceived')).toHaveLength(1);
+  }, 60_000);
+
+  it('nonces that always cancel: abandoned after maxSigningAttempts with an event saying why; the next advance works', async () => {
+    world = await World.create({ seed: 'adv-retry-always', clients: 2 });
+    const w = world;
+    const f = await openFactory(w);
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    let on = true;
+    const cut = cancelStateNonces(w, () => on);
+    await advanceLeaf(w, f, 0);
+    expect(cut.hits).toEqual([0, 1, 2]); // the default limit: 3 attempts
+    expect((await lspEventsOf(w, 'AdvanceRetried')).map((e) => e.attempt)).toEqual([1, 2]);
+    const failed = await lspEventsOf(w, 'AdvanceFailed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({
+      advanceId: 1,
+      reason: 'signing_failed',
+      attempts: 3,
+      cancelling: [1, 2],
+    });
+    expect(failed[0]?.blamed).toBeUndefined();
+    expect(failed[0]?.text).toMatch(/sum to infinity.*nobody to blame after 3 attempt\(s\)/);
+    // Nothing of it was released; both clients abandoned it and stay on the old state.
+    expect(w.messages('advance_done')).toHaveLength(0);
+    expect(w.messages('lstock_secret')).toHaveLength(0);
+    for (const c of [a, b]) {
+      const adv = clientOf(c).factories()[0]?.advance;
+      expect(adv?.inProgress).toBeUndefined();
+      expect(adv?.counter ?? 0).toBe(0);
+      expect(await eventsOf(c, 'AdvanceCompleted')).toHaveLength(0);
+    }
+    // The next advance (honest nonces) completes with the next counter (counter 1 stays retired).
+    on = false;
+    await advanceLeaf(w, f, 0);
+    const done = await lspEventsOf(w, 'AdvanceCompleted');
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ advanceId: 2, counters: { superseded: [0], created: [2] } });
+    expect(done[0]?.attempt).toBeUndefined();
+  }, 60_000);
+
+  it('a retry naming other terms under the same advance is refused by the clients; nothing completes', async () => {
+    world = await World.create({ seed: 'adv-retry-terms', clients: 2 });
+    const w = world;
+    const f = await openFactory(w);
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    cancelStateNonces(w, (attempt) => attempt === 0);
+    // The retry's proposal is altered on its way (another poison hash for the created state).
+    w.net.interceptors.push((_from, _to, m) => {
+      if (m.type !== 'advance_propose' || (m.attempt ?? 0) === 0) return undefined;
+      const c = m.created[0] as (typeof m.created)[number];
+      const poisonHash = Uint8Array.from(c.poisonHash);
+      poisonHash[0] = (poisonHash[0] as number) ^ 1;
+      return { ...m, created: [{ ...c, poisonHash }, ...m.created.slice(1)] };
+    });
+    await advanceLeaf(w, f, 0);
+    await w.tick(1_000);
+    expect(await lspEventsOf(w, 'AdvanceCompleted')).toHaveLength(0);
+    const failed = await lspEventsOf(w, 'AdvanceFailed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ advanceId: 1, reason: 'refused', attempts: 2 });
+    for (const c of [a, b]) {
+      const ended = await eventsOf(c, 'AdvanceFailed');
+      expect(ended.map((e) => e.reason)).toContain('invalid');
+      expect(ended.find((e) => e.reason === 'invalid')?.text).toContain('changes its terms');
+      expect(clientOf(c).factories()[0]?.advance?.inProgress).toBeUndefined();
+      expect(w.messages('advance_nonces', c).map((d) => (d.message as { attempt?: number }).attempt)).toEqual(
+        [undefined],
+      );
+    }
+  }, 60_000);
+
+  it('the LSP crashes between attempts: the durable attempt counter survives; both sides abandon it and go on', async () => {
+    world = await World.create({ seed: 'adv-retry-crash', clients: 2 });
+    const w = world;
+    const f = await openFactory(w);
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    let on = true;
+    cancelStateNonces(w, () => on);
+    let hit = false;
+    // Crash as attempt 1's proposal is about to leave (its attempt is already durable).
+    w.lsp.crashPoint = (action) => {
+      if (hit || action.kind !== 'send' || action.message.type !== 'advance_propose') return false;
+      if ((action.message.attempt ?? 0) !== 1) return false;
+      hit = true;
+      return true;
+    };
+    await advanceLeaf(w, f, 0);
+    expect(hit).toBe(true);
+    on = false;
+    await w.restart(w.lsp);
+    await w.drive();
+    await w.tick(1_000);
+    const failed = await lspEventsOf(w, 'AdvanceFailed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ advanceId: 1, reason: 'restart', attempts: 2 });
+    expect((await lspEventsOf(w, 'AdvanceRetried')).map((e) => e.attempt)).toEqual([1]);
+    expect(lsp(w).factory(f.factoryId)?.advance?.inProgress).toBeUndefined();
+    for (const c of [a, b]) {
+      const adv = clientOf(c).factories()[0]?.advance;
+      expect(adv?.inProgress).toBeUndefined();
+      expect(adv?.counter ?? 0).toBe(0);
+    }
+    // A second restart does not report it again (no longer in flight once journalled).
+    await w.restart(w.lsp);
+    await w.drive();
+    expect(await lspEventsOf(w, 'AdvanceFailed')).toHaveLength(1);
+    // The next advance starts at attempt 0 under a new id and completes; the channels pay.
+    await advanceLeaf(w, f, 0);
+    const done = await lspEventsOf(w, 'AdvanceCompleted');
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ advanceId: 2, counters: { superseded: [0], created: [2] } });
+    for (const c of [a, b]) expect(await eventsOf(c, 'AdvanceCompleted')).toHaveLength(1);
+    const inv = await invoiceOf(w, a, 700_000n);
+    await w.command(b, { type: 'pay_invoice', invoice: inv });
+    expect(await eventsOf(a, 'PaymentReceived')).toHaveLength(1);
+  }, 60_000);
+});
