@@ -940,8 +940,10 @@ function aggregate(core: LspCore, f: LspFactory, s: Session): void {
   } catch (e) {
     if (!SigningError.isInstance(e)) throw e;
     if (unblamedAggregate(e)) {
-      const job = plan.jobs[(e as SigningError).tx] as SigningJob | undefined;
-      retry(core, f, s, `the aggregate failed with nobody to blame: ${(e as Error).message}`, job);
+      // With the LSP's nonce derived from the clients' (DeterministicSign), this is no client's
+      // doing that the LSP could prove (an infinite R' needs a hash collision, 'aggnonce' is the
+      // aggregator's own mismatch): retried without naming anyone.
+      retry(core, f, s, `the aggregate failed with nobody to blame: ${(e as Error).message}`, undefined);
       return;
     }
     const blamed = (e as SigningError).signer;

@@ -279,7 +279,9 @@ export type LspEvent =
    * An advance's aggregation failed with nobody to blame (client nonces of one job that cancel to
    * infinity, BIP327): the same advance — the same proposal, the same transactions — is signed again
    * with fresh nonces from every signer (rebinding included) under `attempt` (0 first), at most
-   * `policy.advance.maxSigningAttempts` attempts in all. `cancelling`: that job's client signers.
+   * `policy.advance.maxSigningAttempts` attempts in all. `cancelling`: when the clients' nonces of a
+   * job cancelled (round 2), that job's client signers; absent for an aggregate that failed after the
+   * partial signatures (no client's doing the LSP can prove).
    */
   | {
       readonly kind: 'AdvanceRetried';
