@@ -848,6 +848,38 @@ describe('an aggregation nobody can be blamed for is retried with fresh nonces (
     }
   }, 60_000);
 
+  it("a client's connection lost as the retry reaches it: both sides abandon the advance (one verdict), then go on", async () => {
+    world = await World.create({ seed: 'adv-retry-cut', clients: 2 });
+    const w = world;
+    const f = await openFactory(w);
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    cancelStateNonces(w, (attempt) => attempt === 0);
+    let hit = false;
+    w.net.interceptors.push((from, to, m) => {
+      if (hit || m.type !== 'advance_propose' || (m.attempt ?? 0) !== 1 || to !== a.nodeId) return undefined;
+      hit = true;
+      w.disconnect(from, to);
+      return null;
+    });
+    await advanceLeaf(w, f, 0);
+    expect(hit).toBe(true);
+    await w.drive();
+    await w.tick(1_000);
+    const failed = await lspEventsOf(w, 'AdvanceFailed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ advanceId: 1, reason: 'disconnected', attempts: 2 });
+    expect(await lspEventsOf(w, 'AdvanceCompleted')).toHaveLength(0);
+    for (const c of [a, b]) {
+      expect(clientOf(c).factories()[0]?.advance?.inProgress).toBeUndefined();
+      expect(await eventsOf(c, 'AdvanceCompleted')).toHaveLength(0);
+    }
+    await advanceLeaf(w, f, 0);
+    const done = await lspEventsOf(w, 'AdvanceCompleted');
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ advanceId: 2, counters: { superseded: [0], created: [2] } });
+    for (const c of [a, b]) expect(await eventsOf(c, 'AdvanceCompleted')).toHaveLength(1);
+  }, 60_000);
+
   it('the LSP crashes between attempts: the durable attempt counter survives; both sides abandon it and go on', async () => {
     world = await World.create({ seed: 'adv-retry-crash', clients: 2 });
     const w = world;
