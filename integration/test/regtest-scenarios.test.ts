@@ -7,11 +7,16 @@
 // mempool) and checks on Core itself (`getrawtransaction`, `gettxout`) that what the roles journal is so:
 //   1. a client's force_close: its path (1P1C packages with CPFP children), commitment and to_local claim;
 //   2. the three breach scenes (revoked commitment; superseded leaf state, towers live; towers offline);
-//   3. a liquidity sale (capacity change) then a force_close that pays the new allocations;
+//   3. a liquidity sale (capacity change) then a force_close, and then a cooperative close, paying the
+//      new allocations;
 //   4. the distribution at T_dist (re-bumped) and the LSP's timeout recovery;
-//   5. reorgs that remove a trigger: the exit driver and the tower send again.
+//   5. reorgs that remove a trigger: the exit driver and the tower send again;
+//   and what only Core can judge: 6. re-bumps replacing packages and claims under empty blocks (package
+//   RBF, BIP125); 7. HTLC-timeout and HTLC-success claims (go_on_chain); 8. an exit after an epoch reset.
+// Refusals Core gave along the way (races two senders lose, e.g. a second tower's child) are printed.
 // Skipped, with the reason printed, when no bitcoind is found (BITCOIND=/path/to/bitcoind or PATH).
 
+import { createHash } from 'node:crypto';
 import { TxRejected } from '@superscalar/chain';
 import { discoverBitcoind, type RegtestNode, startRegtestNode } from '@superscalar/chain/bitcoind';
 import type { ClientEvent, ClientFactoryInfo } from '@superscalar/client';
@@ -118,6 +123,7 @@ async function tryBroadcast(w: World, raw: Uint8Array): Promise<string | undefin
 }
 
 /** The outpoints a transaction spends, as `txid:vout`. */
+const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
 const spends = (raw: Uint8Array) => decodeTx(raw).inputs.map((i) => `${displayHex(i.txidBytes)}:${i.vout}`);
 
 describe.skipIf(!found.ok)('issue 23 on bitcoind -regtest: exits, breaches, advances, reorgs', () => {
@@ -430,6 +436,47 @@ describe.skipIf(!found.ok)('issue 23 on bitcoind -regtest: exits, breaches, adva
     expect((await events(c, 'ExitCompleted'))[0]?.lost).toBe(0);
   }, 300_000);
 
+  it('3b. a liquidity sale, then the cooperative close: Core confirms the close paying the new allocations', async () => {
+    const w = await onCore({ seed: 'core-sale-close', clients: 2 });
+    await w.connectAll();
+    const f = await openFactory(w);
+    const c = w.clients[0] as RoleNode;
+    const ci = clientFactory(c).clientIndex;
+    const script = toHex(c.keychain.closeAddress(clientFactory(c).factoryIndex).scriptPubKey);
+    await w.command(c, {
+      type: 'request_advance',
+      factoryId: fromHex(f.factoryId),
+      capacity: 25_000n,
+      maxLiquidityFeeMsat: 2_000_000n,
+    });
+    expect((await w.lsp.events()).filter((e) => e.kind === 'AdvanceCompleted')).toHaveLength(1);
+    await w.command(w.lsp, { type: 'close_factory', factoryId: fromHex(f.factoryId) });
+    await mineUntil(
+      w,
+      async () => (await w.lsp.events()).some((e) => e.kind === 'FactoryClosed'),
+      f.proposal.minimumDepth + 5,
+    );
+    const closed = (await w.lsp.events()).find((e) => e.kind === 'FactoryClosed') as Of<'FactoryClosed'>;
+    expect(await confirmedOnCore(w, closed.txid)).toBeLessThanOrEqual(closed.height);
+    const tx = decodeTx((await w.backend.getTransaction(closed.txid)).tx);
+    expect(spends((await w.backend.getTransaction(closed.txid)).tx)).toEqual([`${f.fundingTxid}:0`]);
+    // The buyer's balance after the sale (10,000 − 1,050 sat) at its close address; the LSP the rest.
+    const mine = closed.balances.find((b) => b.clientIndex === ci);
+    expect(mine?.balance).toBe(8_950n);
+    const own = tx.outputs.filter((o) => toHex(o.script) === script);
+    expect(own).toHaveLength(1);
+    expect(own[0]?.value).toBeGreaterThanOrEqual(8_950n);
+    expect(tx.outputs.reduce((a, o) => a + o.value, 0n) + closed.fee).toBe(f.proposal.funding.amount);
+    const lspOut = tx.outputs.find(
+      (o) => toHex(o.script) === toHex(w.lsp.keychain.closeAddress(f.factoryIndex).scriptPubKey),
+    );
+    expect(lspOut?.value).toBe(closed.lspAmount);
+    for (const x of w.clients)
+      expect((await x.events()).filter((e) => e.kind === 'FactoryClosed')).toMatchObject([
+        { txid: closed.txid },
+      ]);
+  }, 300_000);
+
   it('4a. clients broadcast the distribution at T_dist, re-bumped every block until it confirms', async () => {
     const w = await onCore({ seed: 'core-dist', clients: 4, clientFeeCoins: 1, lspPolicy: SHORT });
     await w.connectAll();
@@ -586,5 +633,134 @@ describe.skipIf(!found.ok)('issue 23 on bitcoind -regtest: exits, breaches, adva
     const done = w.lsp.towerEventsOf('response_confirmed').filter((e) => e.kind === 'penalty');
     expect(done).toMatchObject([{ triggerTxid: old.txid, txid: penaltyTxid, height: h2 + 1 }]);
     expect(await confirmedOnCore(w, penaltyTxid)).toBe(h2 + 1);
+  }, 300_000);
+  it('6. re-bumps judged by Core: under empty blocks the root kickoff’s package and the to_local claim are replaced at higher rates (package RBF, BIP125), none refused', async () => {
+    const w = await onCore({ seed: 'core-bumps', clients: 2, clientFeeCoins: 2, lspPolicy: SHORT });
+    await w.connectAll();
+    const f = await openFactory(w);
+    const c = w.clients[0] as RoleNode;
+    /** Blocks with nothing of the mempool (`generateblock` with no transaction), each delivered. */
+    const emptyBlocks = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        await w.backend.mine(1, { empty: true });
+        await w.sync();
+      }
+    };
+    await w.command(c, { type: 'force_close', factoryId: fromHex(f.factoryId) });
+    await emptyBlocks(2);
+    const root = (await events(c, 'ExitStepBroadcast')).filter((e) => e.step === 'tx 0');
+    expect(root.map((e) => e.bump)).toEqual([0, 1, 2]);
+    for (let i = 1; i < root.length; i++)
+      expect(root[i]?.feeRate).toBeGreaterThan(root[i - 1]?.feeRate as number);
+    // Core holds the parent once and only the newest child: each re-bump replaced the one before.
+    const children = root.map((e) => e.childTxid as string);
+    expect(new Set(children).size).toBe(3);
+    expect((await w.backend.getTransaction(root[0]?.txid as string)).confirmation).toBeUndefined();
+    for (const old of children.slice(0, -1)) await expect(w.backend.getTransaction(old)).rejects.toThrow();
+    await w.backend.getTransaction(children[2] as string);
+    // Its to_local claim: broadcast once toSelfDelay allows, then replaced twice under empty blocks.
+    await mineUntil(w, async () =>
+      (await events(c, 'ExitStepBroadcast')).some((e) => e.stepKind === 'claim'),
+    );
+    await emptyBlocks(2);
+    const claims = (await events(c, 'ExitStepBroadcast')).filter((e) => e.stepKind === 'claim');
+    expect(claims.map((e) => e.bump)).toEqual([0, 1, 2]);
+    for (const old of claims.slice(0, -1).map((e) => e.txid))
+      await expect(w.backend.getTransaction(old)).rejects.toThrow();
+    await mineUntil(w, completed(c), 5);
+    const claimed = (await events(c, 'ExitClaimed'))[0] as Of<'ExitClaimed'>;
+    expect(claimed.txid).toBe(claims[2]?.txid);
+    expect(await confirmedOnCore(w, claimed.txid)).toBe(claimed.height);
+    const mine = w.broadcasts.filter((b) => b.node === c.name);
+    expect(mine.filter((b) => b.outcome !== 'accepted')).toEqual([]);
+    expect((await events(c, 'ExitCompleted'))[0]?.lost).toBe(0);
+  }, 300_000);
+
+  it('7a. go_on_chain: an HTLC the LSP holds past its CLTV takes the payer on chain; its HTLC-timeout claim confirms on Core', async () => {
+    const w = await onCore({ seed: 'core-htlc-timeout', clients: 2, clientFeeCoins: 2 });
+    await w.connectAll();
+    await openFactory(w);
+    const [payer, payee] = w.clients as [RoleNode, RoleNode];
+    await w.command(payee, { type: 'create_invoice', amountMsat: 3_000_000n, description: 'stuck' });
+    const inv = (clientOf(payee).invoices()[0] as { invoice: string }).invoice;
+    w.disconnect(payee.nodeId, w.lsp.nodeId, { keepDown: true });
+    await w.drive();
+    await w.command(payer, { type: 'pay_invoice', invoice: inv });
+    await mineUntil(w, async () => (await events(payer, 'ExitStarted')).length > 0, 300);
+    expect((await events(payer, 'ExitStarted'))[0]?.reason).toBe('go_on_chain');
+    await mineUntil(w, completed(payer), 200);
+    const steps = clientOf(payer).exits()[0]?.steps ?? [];
+    const timeout = steps.find((s) => s.id.startsWith('htlc_timeout'));
+    expect(timeout?.status).toBe('confirmed');
+    const tx = decodeTx((await w.backend.getTransaction(timeout?.txid as string)).tx);
+    expect(tx.locktime).toBeGreaterThan(0);
+    expect(await confirmedOnCore(w, timeout?.txid as string)).toBeGreaterThan(tx.locktime);
+    expect(timeout?.amount).toBeGreaterThan(2_000n);
+    expect(timeout?.amount).toBeLessThan(3_000n);
+    expect((payer.wallet as Wallet).isMine(tx.outputs[0]?.script as Uint8Array)).toBe(true);
+    await confirmedOnCore(w, steps.find((s) => s.id.startsWith('to_local'))?.txid as string);
+  }, 300_000);
+
+  it('7b. go_on_chain at the payee: the HTLC it fulfilled is claimed on Core with the preimage', async () => {
+    const w = await onCore({ seed: 'core-htlc-success', clients: 2, clientFeeCoins: 2 });
+    await w.connectAll();
+    await openFactory(w);
+    const [payer, payee] = w.clients as [RoleNode, RoleNode];
+    await w.command(payee, { type: 'create_invoice', amountMsat: 5_000_000n, description: 'on chain' });
+    const inv = (clientOf(payee).invoices()[0] as { invoice: string }).invoice;
+    const send = w.net.send.bind(w.net);
+    w.net.send = (from, to, message) => {
+      if (from === payee.nodeId && message.type === 'update_fulfill_htlc') {
+        w.disconnect(payee.nodeId, w.lsp.nodeId, { keepDown: true });
+        return;
+      }
+      send(from, to, message);
+    };
+    await w.command(payer, { type: 'pay_invoice', invoice: inv });
+    await mineUntil(w, async () => (await events(payee, 'ExitStarted')).length > 0, 300);
+    await mineUntil(w, completed(payee), 120);
+    const steps = clientOf(payee).exits()[0]?.steps ?? [];
+    const success = steps.find((s) => s.id.startsWith('htlc_success'));
+    expect(success?.status).toBe('confirmed');
+    const raw = (await w.backend.getTransaction(success?.txid as string)).tx;
+    const h = await confirmedOnCore(w, success?.txid as string);
+    expect(h).toBe((steps.find((s) => s.kind === 'commitment')?.confirmedAt as number) + 6);
+    const witness = (decodeTx(raw).inputs[0] as unknown as { witness: Uint8Array[] }).witness;
+    expect(toHex(sha256(witness[1] as Uint8Array))).toBe(clientOf(payee).invoices()[0]?.paymentHash);
+    expect(success?.amount).toBeGreaterThan(4_000n);
+    expect(success?.amount).toBeLessThan(5_000n);
+  }, 300_000);
+  it('8. an epoch reset (N = 4, binary tree: the 4th advance of a leaf carries into the root), then a force-close: the rebuilt path confirms on Core', async () => {
+    const w = await onCore({
+      seed: 'core-epoch-exit',
+      clients: 4,
+      clientFeeCoins: 2,
+      lspPolicy: { levelArity: [2], staticLevels: 0 },
+    });
+    await w.connectAll();
+    const f = await openFactory(w);
+    const K = f.proposal.dw.K;
+    for (let i = 0; i < K; i++)
+      await w.command(w.lsp, {
+        type: 'advance_leaf',
+        factoryId: fromHex(f.factoryId),
+        leaf: 0,
+        purpose: 'rebalance',
+      });
+    const done = (await w.lsp.events()).filter(
+      (e) => e.kind === 'AdvanceCompleted',
+    ) as Of<'AdvanceCompleted'>[];
+    expect(done.map((d) => d.advanceKind).at(-1)).toBe('epoch-reset');
+    const c = w.clients[0] as RoleNode;
+    const path = (clientOf(c).signedPath(f.factoryId) ?? []).map((t) => t.txid);
+    await w.command(c, { type: 'force_close', factoryId: fromHex(f.factoryId) });
+    await mineUntil(w, completed(c), 400);
+    const steps = clientOf(c).exits()[0]?.steps ?? [];
+    const tree = steps.filter((s) => s.kind === 'kickoff' || s.kind === 'state');
+    expect(tree.map((s) => s.txid)).toEqual(path.slice(0, tree.length));
+    for (const s of steps) if (s.status === 'confirmed') await confirmedOnCore(w, s.txid);
+    expect((await events(c, 'ExitCompleted'))[0]?.lost).toBe(0);
+    const claimed = (await events(c, 'ExitClaimed'))[0] as Of<'ExitClaimed'>;
+    expect((c.wallet as Wallet).coins().some((x) => x.txid === claimed.txid)).toBe(true);
   }, 300_000);
 });
