@@ -1,7 +1,7 @@
 // Cheating on purpose, for the watchtower tests and the demo's --breach: read a role's signed
 // commitment from its store (before it is revoked), publish a client's factory path (each
 // transaction once the chain takes it), then broadcast the commitment.
-import { type SimChain, TxRejected } from '@superscalar/chain';
+import { type Broadcaster, type ChainSource, TxRejected } from '@superscalar/chain';
 import { buildClientPath, type Proposal, signedTxBytes, type TreeTx } from '@superscalar/factory-tree';
 import type { Keychain } from '@superscalar/keys';
 import type { Store } from '@superscalar/persist';
@@ -70,7 +70,7 @@ export function signedPath(
  * Returns the height each confirmed at.
  */
 export async function publishInOrder(
-  chain: SimChain,
+  chain: Pick<ChainSource, 'getTransaction'> & Pick<Broadcaster, 'broadcast'>,
   txs: readonly { readonly txid: string; readonly raw: Uint8Array }[],
   mine: () => Promise<void>,
   maxBlocks = 500,
@@ -86,7 +86,7 @@ export async function publishInOrder(
       }
       if (info === undefined)
         try {
-          chain.broadcastSync(t.raw);
+          await chain.broadcast(t.raw);
         } catch (e) {
           if (!TxRejected.isInstance(e) || e.reason !== 'non-BIP68-final') throw e;
         }

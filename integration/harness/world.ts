@@ -9,7 +9,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BlockFollower, type ChainEvent, SimChain, type Subscription, TxRejected } from '@superscalar/chain';
+import {
+  BlockFollower,
+  type ChainBackend,
+  type ChainEvent,
+  SimChain,
+  type Subscription,
+  TxRejected,
+} from '@superscalar/chain';
 import { Client, type ClientEvent, type ClientPolicy, decodeClientEvent } from '@superscalar/client';
 import { EmbeddedTower } from '@superscalar/client/runtime';
 import {
@@ -163,9 +170,12 @@ export class RoleNode {
         case 'disconnect':
           this.world.disconnect(this.nodeId, a.peer);
           break;
-        case 'broadcast':
-          this.world.broadcast(this, a.raw, a.txid, a.label, a.child);
+        case 'broadcast': {
+          // Synchronous on a SimChain (as it always was); awaited on a node that answers over RPC.
+          const sent = this.world.broadcast(this, a.raw, a.txid, a.label, a.child);
+          if (sent instanceof Promise) await sent;
           break;
+        }
       }
     }
   }
@@ -209,6 +219,13 @@ export interface WorldOptions {
   readonly clientFeeCoins?: number;
   /** Sats per client fee coin (default 200,000). */
   readonly clientFeeCoinValue?: bigint;
+  /**
+   * A chain that answers asynchronously instead of a SimChain, e.g. a `BitcoindRpc` on a throwaway
+   * `bitcoind -regtest` bound to a funded wallet: funding by `fund`, blocks by `mine`, broadcasts
+   * awaited (`sendrawtransaction`, `submitpackage`), every role and tower following it through the
+   * world's one {@link BlockFollower}. {@link World.chain} is then unavailable; use {@link World.backend}.
+   */
+  readonly backend?: ChainBackend;
 }
 
 /** Regtest parameters that can route payments (brief §7 "Routable window"). */
@@ -216,7 +233,12 @@ export const ROUTABLE_REGTEST: LspPolicy = { activeBlocks: 288, dyingBlocks: 24,
 
 export class World {
   readonly seed: string;
-  readonly chain: SimChain;
+  /** The chain every role follows: the SimChain, or {@link WorldOptions.backend}. */
+  readonly backend: ChainBackend;
+  /** The SimChain, undefined when the world runs on {@link WorldOptions.backend}. */
+  readonly sim: SimChain | undefined;
+  /** The tip height on a backend, as of the last {@link sync}. */
+  #height = 0;
   readonly follower: BlockFollower;
   readonly clock: ManualClock = manualClock(1_700_000_000_000);
   readonly net = new SimNetwork();
@@ -235,20 +257,46 @@ export class World {
 
   private constructor(options: WorldOptions) {
     this.options = options;
-    this.chain = options.chain ?? new SimChain();
+    this.sim = options.backend === undefined ? (options.chain ?? new SimChain()) : undefined;
+    this.backend = this.sim ?? (options.backend as ChainBackend);
     this.seed = options.seed;
     this.rng = seededRng(`${options.seed}/scheduler`);
-    this.follower = new BlockFollower(this.chain);
+    this.follower = new BlockFollower(this.backend);
     this.disconnectRate = options.disconnectRate ?? 0;
     this.delayRate = options.delayRate ?? 0;
     this.autoReconnect = options.autoReconnect ?? true;
     this.logger = options.logger ?? (process.env.ROLES_DEBUG ? consoleLogger('debug') : noopLogger);
   }
 
+  /** The SimChain (throws on a world that runs on a {@link WorldOptions.backend}). */
+  get chain(): SimChain {
+    if (this.sim === undefined)
+      throw new Error('this world runs on a backend, not a SimChain: use world.backend');
+    return this.sim;
+  }
+
+  /** The tip height (a backend's as of the last {@link sync}). */
+  get height(): number {
+    return this.sim === undefined ? this.#height : this.sim.height;
+  }
+
+  /** Pays `amount` to `script` in a confirmed output (a backend mines the block; not delivered yet). */
+  async fund(script: Uint8Array, amount: bigint): Promise<void> {
+    if (this.sim !== undefined) this.sim.fundSync(script, amount);
+    else {
+      await this.backend.fund(script, amount);
+      this.#height = (await this.backend.tip()).height;
+    }
+  }
+
   /** A world: the chain funded, the LSP's wallet holding `lspFunds`, N clients, nobody connected yet. */
   static async create(options: WorldOptions): Promise<World> {
     const w = new World(options);
-    w.chain.mineSync(1);
+    if (w.sim !== undefined) w.sim.mineSync(1);
+    else {
+      await w.backend.mine(1);
+      w.#height = (await w.backend.tip()).height;
+    }
     const lsp = new RoleNode(w, 'lsp', 'lsp');
     w.lsp = lsp;
     await lsp.openStore();
@@ -262,7 +310,7 @@ export class World {
     for (let i = 0; i < coins; i++) {
       const addr = (lsp.wallet as Wallet).newAddress();
       await lsp.commit(addr.ops);
-      w.chain.fundSync(addr.script, (options.lspFunds ?? 10_000_000n) / BigInt(coins));
+      await w.fund(addr.script, (options.lspFunds ?? 10_000_000n) / BigInt(coins));
     }
     await w.sync();
     return w;
@@ -284,7 +332,7 @@ export class World {
     for (let i = 0; i < coins; i++) {
       const addr = (c.wallet as Wallet).newAddress();
       await c.commit(addr.ops);
-      this.chain.fundSync(addr.script, this.options.clientFeeCoinValue ?? 200_000n);
+      await this.fund(addr.script, this.options.clientFeeCoinValue ?? 200_000n);
     }
     return c;
   }
@@ -349,7 +397,7 @@ export class World {
       store: node.store,
       commit: (ops) => node.towerCommit(ops),
       account: node.towerAccount,
-      birthHeight: this.chain.height + 1,
+      birthHeight: this.height + 1,
       follower: this.follower,
       chain: this.towerChain(node),
       towerId: 'main',
@@ -368,8 +416,9 @@ export class World {
    * `tower <node>`) and into {@link broadcasts}, like the roles' own, so a test's network drops a
    * transaction whoever sends it. A dropped broadcast looks accepted to the tower.
    */
-  private towerChain(node: RoleNode): SimChain {
-    const chain = this.chain;
+  private towerChain(node: RoleNode): SimChain | ChainBackend {
+    if (this.sim === undefined) return this.towerBackend(node);
+    const chain = this.sim;
     const label = `tower ${node.name}`;
     const record = (raw: Uint8Array, outcome: 'accepted' | 'dropped' | 'rejected', reason?: string) => {
       const txid = txidOf(decodeTx(raw));
@@ -413,6 +462,63 @@ export class World {
     return wrapped;
   }
 
+  /** {@link towerChain} on a backend: the same records and drops, every call awaited. */
+  private towerBackend(node: RoleNode): ChainBackend {
+    const chain = this.backend;
+    const label = `tower ${node.name}`;
+    const record = (raw: Uint8Array, outcome: 'accepted' | 'dropped' | 'rejected', reason?: string) => {
+      const txid = txidOf(decodeTx(raw));
+      this.broadcasts.push({
+        node: node.name,
+        label,
+        txid,
+        raw,
+        outcome,
+        ...(reason === undefined ? {} : { reason }),
+        height: this.height,
+      });
+      return txid;
+    };
+    const dropped = (raw: Uint8Array) => this.dropBroadcast?.(label, txidOf(decodeTx(raw))) === true;
+    const run = async <T>(raw: Uint8Array, send: () => Promise<T>): Promise<T> => {
+      try {
+        const r = await send();
+        record(raw, 'accepted');
+        return r;
+      } catch (e) {
+        record(raw, 'rejected', TxRejected.isInstance(e) ? e.reason : String(e));
+        throw e;
+      }
+    };
+    const wrapped: ChainBackend = {
+      tip: () => chain.tip(),
+      blockHash: (h) => chain.blockHash(h),
+      blocksSince: (h, limit) => chain.blocksSince(h, limit),
+      getTransaction: (txid) => chain.getTransaction(txid),
+      getSpend: (o) => chain.getSpend(o),
+      waitForHeight: (h, o) => chain.waitForHeight(h, o),
+      waitForConfirmation: (txid, n, o) => chain.waitForConfirmation(txid, n, o),
+      feeRate: (p) => chain.feeRate(p),
+      policyInfo: () => chain.policyInfo(),
+      mine: (n, o) => chain.mine(n, o),
+      fund: (s, a) => chain.fund(s, a),
+      invalidateBlock: (h) => chain.invalidateBlock(h),
+      setMockTime: (t) => chain.setMockTime(t),
+      broadcast: async (raw) => {
+        if (dropped(raw)) return record(raw, 'dropped');
+        return run(raw, () => chain.broadcast(raw));
+      },
+      broadcastPackage: async (parent, child) => {
+        if (dropped(parent)) {
+          const parentTxid = record(parent, 'dropped');
+          return { parentTxid, childTxid: txidOf(decodeTx(child)), replacedTxids: [] };
+        }
+        return run(parent, () => chain.broadcastPackage(parent, child));
+      },
+    };
+    return wrapped;
+  }
+
   /** Waits until every tower's queued pruning has run. */
   async towersIdle(): Promise<void> {
     for (const n of this.all()) await n.tower?.idle();
@@ -423,7 +529,7 @@ export class World {
       name: `${node.name}/${node.generation}`,
       from:
         tip === null || tip.hash === ''
-          ? { height: tip?.height ?? this.chain.height }
+          ? { height: tip?.height ?? this.height }
           : { height: tip.height, hash: tip.hash },
       onEvent: (e: ChainEvent) => {
         if (node.down) throw new Error(`${node.name} is down`);
@@ -446,6 +552,7 @@ export class World {
 
   /** Polls the follower (blocks to every role and the LSP's wallet), then runs the network until quiet. */
   async sync(): Promise<void> {
+    if (this.sim === undefined) this.#height = (await this.backend.tip()).height;
     await this.follower.poll();
     await this.drive();
   }
@@ -453,7 +560,8 @@ export class World {
   /** Mines `n` blocks and delivers them. */
   async mine(n = 1): Promise<void> {
     for (let i = 0; i < n; i++) {
-      this.chain.mineSync(1);
+      if (this.sim !== undefined) this.sim.mineSync(1);
+      else await this.backend.mine(1);
       await this.sync();
     }
   }
@@ -495,16 +603,50 @@ export class World {
     await this.drive();
   }
 
-  broadcast(node: RoleNode, raw: Uint8Array, txid: string, label: string, child?: Uint8Array): void {
-    const height = this.chain.height;
+  /** Hands a role's broadcast to the chain: synchronously on a SimChain, else the returned promise. */
+  broadcast(
+    node: RoleNode,
+    raw: Uint8Array,
+    txid: string,
+    label: string,
+    child?: Uint8Array,
+  ): void | Promise<void> {
+    if (this.sim === undefined) return this.broadcastToBackend(node, raw, txid, label, child);
+    const height = this.sim.height;
     if (this.dropBroadcast?.(label, txid)) {
       this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'dropped', height });
       node.inbox.push({ type: 'broadcast_result', txid });
       return;
     }
     try {
-      if (child === undefined) this.chain.broadcastSync(raw);
-      else this.chain.broadcastPackageSync(raw, child);
+      if (child === undefined) this.sim.broadcastSync(raw);
+      else this.sim.broadcastPackageSync(raw, child);
+      this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'accepted', height });
+      node.inbox.push({ type: 'broadcast_result', txid });
+    } catch (e) {
+      const reason = TxRejected.isInstance(e) ? e.reason : String(e);
+      this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'rejected', reason, height });
+      node.inbox.push({ type: 'broadcast_result', txid, error: { code: 'CHAIN_TX_REJECTED', reason } });
+    }
+  }
+
+  /** {@link broadcast} on a backend (awaited); an unreachable backend is reported like a rejection. */
+  private async broadcastToBackend(
+    node: RoleNode,
+    raw: Uint8Array,
+    txid: string,
+    label: string,
+    child?: Uint8Array,
+  ): Promise<void> {
+    const height = this.height;
+    if (this.dropBroadcast?.(label, txid)) {
+      this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'dropped', height });
+      node.inbox.push({ type: 'broadcast_result', txid });
+      return;
+    }
+    try {
+      if (child === undefined) await this.backend.broadcast(raw);
+      else await this.backend.broadcastPackage(raw, child);
       this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'accepted', height });
       node.inbox.push({ type: 'broadcast_result', txid });
     } catch (e) {
