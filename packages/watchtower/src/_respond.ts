@@ -13,6 +13,7 @@ import type { Wallet } from '@superscalar/wallet';
 import { completePoison } from './_activate.js';
 import { nextChild, ownerOf } from './_cpfp.js';
 import { type ActiveTrigger, activeBlob, activeKey, deleteBlob, type ResponseState } from './_records.js';
+import { towerEventOp } from './journal.js';
 import { type FeePolicy, nextFeeRate } from './policy.js';
 import type { FeeRates, ResponseRef, TowerAction, TowerEvent } from './types.js';
 
@@ -22,6 +23,8 @@ export type Pair = readonly [ActiveTrigger, ResponseState];
 /** @internal What the tower holds that responses need. */
 export interface Context {
   readonly towerId: string;
+  /** Add each event's journal record to the persist (`WatchtowerOptions.journal`). */
+  readonly journal: boolean;
   readonly wallet: Wallet;
   readonly policy: FeePolicy;
   readonly active: Map<string, ActiveTrigger>;
@@ -55,6 +58,7 @@ export class Step {
       const t = this.ctx.active.get(id);
       if (t !== undefined) this.ops.push(activeBlob(this.ctx.towerId, t));
     }
+    if (this.ctx.journal) for (const event of this.events) this.ops.push(towerEventOp(event));
     const out: TowerAction[] = [];
     if (this.ops.length > 0) out.push({ kind: 'persist', ops: this.ops });
     out.push(...this.sends);
@@ -73,6 +77,7 @@ export function openOutpoints(active: ReadonlyMap<string, ActiveTrigger>): {
   for (const t of active.values())
     for (const r of t.responses) {
       if (r.status === 'confirmed' || r.status === 'lost' || r.status === 'invalid') continue;
+      if (r.status === 'released') continue;
       byTxid.set(r.txid, [t, r]);
       for (const v of r.vouts) spent.set(`${t.triggerTxid}:${v}`, [t, r]);
     }
@@ -185,7 +190,10 @@ export function cleanup(step: Step, tip: number): void {
   for (const t of [...step.ctx.active.values()]) {
     const settled = t.responses.every(
       (r) =>
-        (r.status === 'confirmed' || r.status === 'lost') && r.at !== null && r.at.height <= tip - depth + 1,
+        r.status === 'released' ||
+        ((r.status === 'confirmed' || r.status === 'lost') &&
+          r.at !== null &&
+          r.at.height <= tip - depth + 1),
     );
     if (settled) step.forget(t);
   }

@@ -32,6 +32,7 @@ import {
   decodeRecord,
   metaBlob,
   type ResponseState,
+  type ResponseStatus,
   type TowerMeta,
   towerPrefix,
 } from './_records.js';
@@ -76,6 +77,12 @@ export interface WatchtowerOptions {
    */
   readonly index?: boolean;
   readonly policy?: Partial<FeePolicy>;
+  /**
+   * Journal every event (default false): each input's persist (and each {@link Watchtower.release}'s
+   * ops) also carries the journal record of its events (`towerEventOp`), so a tower embedded in a
+   * role puts them in the role's event queue exactly once. `emit` actions are unchanged.
+   */
+  readonly journal?: boolean;
 }
 
 /** Options of {@link Watchtower.create}. */
@@ -84,9 +91,32 @@ export interface CreateWatchtowerOptions extends WatchtowerOptions {
   readonly birthHeight: number;
 }
 
+/** Where a released response stood when its owner took it over ({@link Watchtower.release}). */
+export interface ReleasedResponse {
+  readonly triggerTxid: string;
+  readonly responseIndex: number;
+  /** The response's txid (absent when `inactive`). */
+  readonly txid?: string;
+  /** Its status then; `inactive`: its trigger had not confirmed (or the tower does not know it). */
+  readonly status: ResponseStatus | 'inactive';
+  /** The trigger's block, when it had confirmed. */
+  readonly trigger: { readonly height: number; readonly hash: string } | null;
+  /** The response's own block, when it had confirmed. */
+  readonly confirmedAt: { readonly height: number; readonly hash: string } | null;
+  /** The tower's CPFP child of its last package (in flight while `status` is `broadcast`). */
+  readonly child: {
+    readonly txid: string;
+    readonly raw: Uint8Array;
+    readonly feeRate: number;
+    readonly fee: bigint;
+  } | null;
+  /** The tip at which that package was made. */
+  readonly lastTip: number | null;
+}
+
 /** What the tower holds for one response (a view; see `TowerEvent` for changes). */
 export interface ResponseView extends ResponseRef {
-  readonly status: 'waiting' | 'no-secret' | 'broadcast' | 'confirmed' | 'lost' | 'invalid';
+  readonly status: ResponseStatus;
   readonly triggerHeight: number;
   /** First tip at which it may be broadcast. */
   readonly dueTip: number;
@@ -111,6 +141,9 @@ export class Watchtower {
   #meta: TowerMeta;
   readonly #active = new Map<string, ActiveTrigger>();
   readonly #index: TriggerIndex | undefined;
+  readonly #journal: boolean;
+  /** Responses released this session (`<trigger>:<index>`): never activated, even from rows read before. */
+  readonly #released = new Set<string>();
 
   private constructor(options: WatchtowerOptions, meta: TowerMeta) {
     if (typeof options?.wallet?.applyEvent !== 'function')
@@ -119,6 +152,7 @@ export class Watchtower {
     this.towerId = checkTowerId(options.towerId);
     this.policy = feePolicy(options.policy);
     this.#index = options.index === false ? undefined : new TriggerIndex();
+    this.#journal = options.journal === true;
     this.#meta = meta;
   }
 
@@ -268,6 +302,83 @@ export class Watchtower {
     return change;
   }
 
+  // ---------------------------------------------------------------- hand-over to the owner
+
+  /**
+   * The owner of some entries takes their responses over (an exit driver that publishes those states
+   * itself, brief §6): from now on the tower never sends nor re-bumps them, and their entries are
+   * deleted (a reorg that brings the trigger back does not re-arm them). Put `ops` in the owner's
+   * update — the one that records the owner's own plan, before its first broadcast — so both are
+   * durable together: a crash before it leaves everything with the tower, a crash after leaves
+   * everything with the owner. The tower's memory changes at once (a package it computed before
+   * may still leave once; `released` tells the owner what it is, to outbid it).
+   *
+   * `released` says, per ref, where the tower stood: `inactive` (its trigger had not confirmed),
+   * or the response's status, trigger height and CPFP child in flight — which the owner may adopt:
+   * the state is in the mempool already, and the owner's next child, at a rate above `child.feeRate`,
+   * replaces the tower's through the shared anchor (plain RBF: a higher rate and a higher absolute
+   * fee than the child it evicts). Refs the tower does not know are reported `inactive` too.
+   */
+  release(refs: readonly { readonly triggerTxid: string; readonly responseIndex: number }[]): {
+    readonly ops: readonly Op[];
+    readonly released: readonly ReleasedResponse[];
+  } {
+    if (!Array.isArray(refs)) throw new InvalidArgumentError('refs', 'expected an array');
+    const step = this.#step();
+    const released: ReleasedResponse[] = [];
+    for (const [i, x] of refs.entries()) {
+      if (typeof x?.triggerTxid !== 'string' || !Number.isInteger(x.responseIndex) || x.responseIndex < 0)
+        throw new InvalidArgumentError(`refs[${i}]`, 'expected { triggerTxid, responseIndex }');
+      const key = `${x.triggerTxid}:${x.responseIndex}`;
+      this.#released.add(key);
+      const del: Op = {
+        op: 'delete',
+        table: 'watchEntries',
+        key: { triggerTxid: x.triggerTxid, responseIndex: x.responseIndex },
+      };
+      step.ops.push(del);
+      this.#index?.apply([del]);
+      const t = this.#active.get(x.triggerTxid);
+      const r = t?.responses.find((y) => y.index === x.responseIndex);
+      if (t === undefined || r === undefined) {
+        released.push({
+          ...x,
+          status: 'inactive',
+          trigger: null,
+          confirmedAt: null,
+          child: null,
+          lastTip: null,
+        });
+        continue;
+      }
+      released.push({
+        ...x,
+        txid: r.txid,
+        status: r.status,
+        trigger: { height: t.height, hash: t.hash },
+        confirmedAt: r.status === 'confirmed' ? r.at : null,
+        child:
+          r.child === null
+            ? null
+            : { txid: r.child.txid, raw: r.child.raw, feeRate: r.child.feeRate, fee: r.child.fee },
+        lastTip: r.lastTip,
+      });
+      if (r.status === 'released') continue;
+      step.events.push({
+        ...ref(t, r),
+        type: 'response_released',
+        was: r.status,
+        childTxid: r.child?.txid,
+        feeRate: r.child?.feeRate,
+      });
+      r.status = 'released';
+      step.dirty.add(t.triggerTxid);
+    }
+    const ops: Op[] = [];
+    for (const a of step.actions()) if (a.kind === 'persist') ops.push(...a.ops);
+    return { ops, released };
+  }
+
   // ---------------------------------------------------------------- inputs
 
   /** Handles one input and returns the actions to carry out, in order (see the module doc). */
@@ -279,10 +390,12 @@ export class Watchtower {
         return this.#disconnected(input.block);
       case 'tick':
         return this.#tick(input.feeRates, input.rows);
-      case 'broadcast_result':
-        return input.accepted
-          ? []
-          : [{ kind: 'emit', event: { type: 'broadcast_failed', id: input.id, reason: input.reason ?? '' } }];
+      case 'broadcast_result': {
+        if (input.accepted) return [];
+        const step = this.#step();
+        step.events.push({ type: 'broadcast_failed', id: input.id, reason: input.reason ?? '' });
+        return step.actions();
+      }
       default:
         throw new InvalidArgumentError(
           'input.type',
@@ -297,6 +410,7 @@ export class Watchtower {
       wallet: this.wallet,
       policy: this.policy,
       active: this.#active,
+      journal: this.#journal,
     });
   }
 
@@ -370,7 +484,7 @@ export class Watchtower {
         continue;
       }
       for (const r of t.responses) {
-        if (r.at?.hash !== block.hash) continue;
+        if (r.status === 'released' || r.at?.hash !== block.hash) continue;
         const was = r.status;
         r.status = r.before ?? 'waiting';
         r.before = null;
@@ -410,7 +524,9 @@ export class Watchtower {
     steps: ReadonlyMap<string, number>,
   ): ActiveTrigger {
     const trigger = decodeTx(raw);
-    const sorted = [...rows].sort((a, b) => a.responseIndex - b.responseIndex);
+    const sorted = [...rows]
+      .filter((row) => !this.#released.has(`${txid}:${row.responseIndex}`))
+      .sort((a, b) => a.responseIndex - b.responseIndex);
     const responses: ResponseState[] = [];
     for (const row of sorted) {
       const r = responseOf(row, trigger, block.height, secrets);
