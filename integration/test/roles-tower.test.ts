@@ -17,7 +17,7 @@ import {
 } from '@superscalar/factory-tree';
 import type { Lsp, LspEvent } from '@superscalar/lsp';
 import type { Op } from '@superscalar/persist';
-import { decodeTx, displayHex, P2A_SCRIPT, txVsize } from '@superscalar/tx';
+import { decodeTx, displayHex, P2A_SCRIPT, txidOf, txVsize } from '@superscalar/tx';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HeldCommitment, heldCommitment, publishInOrder, signedPath } from '../harness/breach.js';
 import {
@@ -685,3 +685,128 @@ async function lspEventsOfKind(w: World, kind: 'AdvanceCompleted') {
 function factoryOfClient(_n: RoleNode) {
   return factoryOf(world as World).proposal;
 }
+
+// ---------------------------------------------------------------------------------------------
+// An exit over a kickoff its own tower already answers (issue 23, brief §6, §11): the driver takes
+// the state over (`Watchtower.release`) and adopts the tower's package in flight; from then on only
+// the driver's children are sent, each replacing the previous one through the anchor.
+
+/** The kickoff of `a`'s leaf confirmed with only `a`'s tower live, which sent the state and re-bumped it. */
+async function towerAnswering(seed: string) {
+  world = await World.create({ seed, clients: 2, clientFeeCoins: 2 });
+  const w = world;
+  await openFactory(w);
+  const [a, b] = w.clients as [RoleNode, RoleNode];
+  await fundTower(w, a);
+  towerOff(w.lsp);
+  towerOff(b);
+  const path = await currentSignedPath(a);
+  const state = path[path.length - 1] as (typeof path)[number];
+  expect(path[path.length - 2]?.tx.kind).toBe('kickoff');
+  await publishInOrder(
+    w.chain,
+    path.slice(0, -1).map((p) => ({ txid: p.tx.txid, raw: p.raw })),
+    () => w.mine(1),
+  );
+  const sent = () => a.towerEventsOf('response_broadcast').filter((e) => e.txid === state.tx.txid);
+  for (let i = 0; i < 400 && sent().length < 2; i++) {
+    w.chain.mineSync(1, { empty: true }); // nobody mines it: the tower re-bumps
+    await w.sync();
+  }
+  expect(sent().map((e) => e.bump)).toEqual([0, 1]);
+  return { w, a, state, towerRate: (sent()[1] as { feeRate: number }).feeRate };
+}
+
+/** Every package of `txid` sent (by anyone), as (height, child txid, whose fee coin paid it). */
+function packagesOf(w: World, a: RoleNode, txid: string) {
+  return w.broadcasts
+    .filter((x) => x.txid === txid && x.child !== undefined && x.outcome === 'accepted')
+    .map((x) => {
+      const child = decodeTx(x.child as Uint8Array);
+      const coin = child.inputs[1] as (typeof child.inputs)[number];
+      const outpoint = { txid: displayHex(coin.txidBytes), vout: coin.vout };
+      const payer =
+        a.wallet?.coin(outpoint) !== undefined
+          ? 'driver'
+          : a.tower?.tower.wallet.coin(outpoint) !== undefined
+            ? 'tower'
+            : 'other';
+      return { height: x.height, child: txidOfRaw(x.child as Uint8Array), payer, node: x.node };
+    });
+}
+
+function txidOfRaw(raw: Uint8Array): string {
+  return txidOf(decodeTx(raw));
+}
+
+/** One new child per block at most, the tower's up to the take-over, the driver's after it. */
+function expectOneParty(rows: ReturnType<typeof packagesOf>, takeover: number): void {
+  const firstSeen = new Map<string, number>();
+  for (const r of rows) if (!firstSeen.has(r.child)) firstSeen.set(r.child, r.height);
+  // a child is new at one height only (re-sends of the same child are not a second response)
+  const newAt = new Map<number, number>();
+  for (const h of firstSeen.values()) newAt.set(h, (newAt.get(h) ?? 0) + 1);
+  for (const [h, n] of newAt) expect(n, `new children at height ${h}`).toBe(1);
+  for (const r of rows) {
+    const h = firstSeen.get(r.child) as number;
+    expect(r.payer, `child ${r.child} first sent at ${h}`).toBe(h <= takeover ? 'tower' : 'driver');
+  }
+}
+
+describe('an exit takes its states over from its own tower', () => {
+  it('the kickoff confirmed before the exit: the driver adopts the tower’s package and alone re-bumps it; one party per state', async () => {
+    const { w, a, state, towerRate } = await towerAnswering('tower-takeover');
+    const takeover = w.chain.height;
+    await w.command(a, { type: 'force_close', factoryId: fromHex(clientFactory(a).factoryId) });
+    const released = (a.tower as EmbeddedTower).tower.responses().filter((r) => r.txid === state.tx.txid);
+    for (let i = 0; i < 3; i++) {
+      w.chain.mineSync(1, { empty: true });
+      await w.sync();
+    }
+    await w.mine(1);
+    expect((await w.chain.getTransaction(state.tx.txid)).confirmation).toBeDefined();
+    const rows = packagesOf(w, a, state.tx.txid);
+    expectOneParty(rows, takeover);
+    expect(rows.filter((r) => r.payer === 'driver').length).toBeGreaterThanOrEqual(3);
+    // the driver's first package is a re-bump over the tower's last rate
+    const mine = (await a.events()).filter(
+      (e) => e.kind === 'ExitStepBroadcast' && e.txid === state.tx.txid,
+    ) as { feeRate: number; bump: number }[];
+    expect(mine[0]?.bump).toBe(1);
+    expect(mine[0]?.feeRate).toBeGreaterThan(towerRate);
+    // the tower never answered again
+    expect(a.towerEventsOf('response_broadcast').filter((e) => e.txid === state.tx.txid)).toHaveLength(2);
+    expect(released).toMatchObject([{ status: 'released' }]);
+    const kinds = (await a.events()).map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'TowerResponseReleased')).toHaveLength(1);
+  });
+
+  it('a crash between the stand-down and the driver’s first broadcast loses nothing: the state still gets out', async () => {
+    const { w, a, state } = await towerAnswering('tower-takeover-crash');
+    const takeover = w.chain.height;
+    await w.command(a, { type: 'force_close', factoryId: fromHex(clientFactory(a).factoryId) });
+    // the release and the driver's record are durable; nothing of the driver's left yet
+    expect(
+      w.broadcasts.filter(
+        (x) =>
+          x.txid === state.tx.txid &&
+          x.height > takeover - 1 &&
+          x.node === a.name &&
+          !x.label.startsWith('tower'),
+      ),
+    ).toEqual([]);
+    await w.restart(a);
+    const tower = a.tower as EmbeddedTower;
+    expect(tower.tower.responses().filter((r) => r.txid === state.tx.txid)).toMatchObject([
+      { status: 'released' },
+    ]);
+    for (let i = 0; i < 2; i++) {
+      w.chain.mineSync(1, { empty: true });
+      await w.sync();
+    }
+    await w.mine(1);
+    expect((await w.chain.getTransaction(state.tx.txid)).confirmation).toBeDefined();
+    expectOneParty(packagesOf(w, a, state.tx.txid), takeover);
+    expect(a.towerEventsOf('response_broadcast').filter((e) => e.txid === state.tx.txid)).toHaveLength(2);
+  });
+});

@@ -68,6 +68,7 @@ import {
   onForceClose,
   restoreExits,
 } from './exit/clientExit.js';
+import type { TowerPort } from './exit/takeOver.js';
 import { feeTick } from './fees.js';
 import type { Action, ClientInput } from './io.js';
 import { createInvoice, payInvoice, restorePayments, resumePayments } from './payments.js';
@@ -289,6 +290,15 @@ export class Client {
     restoreExits(core, byKey.values());
     restoreClientAdvances(core, byKey);
     return new Client(core);
+  }
+
+  /**
+   * Attaches the role's embedded watchtower (the runtime does, once it opened it): an exit then takes
+   * the states it publishes over from the tower (`Watchtower.release`) and adopts what the tower
+   * already broadcast, so one party answers each state. Undefined detaches it.
+   */
+  attachTower(tower: TowerPort | undefined): void {
+    this.#core.tower = tower;
   }
 
   /** Lower-case hex of the client's node public key (the key its `init` proves). */

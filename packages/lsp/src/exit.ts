@@ -36,7 +36,7 @@ import {
   encodeExitRecord,
   newExitRecord,
   rebumpClaims,
-  towerHandOverOps,
+  towerTakeOverOps,
   treeId,
   treeItem,
 } from '@superscalar/client';
@@ -348,7 +348,7 @@ function start(
  * answers their kickoffs, so the LSP's tower and its driver never outbid each other on one anchor.
  */
 function handOver(core: LspCore, d: ExitDriver): void {
-  const ops = towerHandOverOps(d.record);
+  const ops = towerTakeOverOps(d, core.tower);
   if (ops.length > 0) core.persist(ops);
 }
 

@@ -16,6 +16,7 @@
  * @module
  */
 
+import type { TowerPort } from '@superscalar/client';
 import { Out } from '@superscalar/client/runtime';
 import { fromHex, type Logger, type Network, noopLogger, type Rng, toHex } from '@superscalar/core';
 import type { Keychain } from '@superscalar/keys';
@@ -339,6 +340,15 @@ export class Lsp {
     restoreLspExits(core, byKey.values());
     restoreAdvances(core, byKey);
     return new Lsp(core, options.blobs.length > 0);
+  }
+
+  /**
+   * Attaches the role's embedded watchtower (the runtime does, once it opened it): an exit then takes
+   * the states it publishes over from the tower (`Watchtower.release`) and adopts what the tower
+   * already broadcast, so one party answers each state. Undefined detaches it.
+   */
+  attachTower(tower: TowerPort | undefined): void {
+    this.#core.tower = tower;
   }
 
   /** Lower-case hex of the LSP's node public key (its Noise static key). */
