@@ -15,8 +15,9 @@ import {
   signedTxBytes,
   type TreeTx,
 } from '@superscalar/factory-tree';
-import type { Lsp, LspEvent } from '@superscalar/lsp';
-import type { Op } from '@superscalar/persist';
+import { decodeLspEvent, type Lsp, type LspEvent } from '@superscalar/lsp';
+import { EventQueue, type Op, Sequencer } from '@superscalar/persist';
+import { openSqliteStore } from '@superscalar/persist/sqlite';
 import { decodeTx, displayHex, P2A_SCRIPT, txidOf, txVsize } from '@superscalar/tx';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HeldCommitment, heldCommitment, publishInOrder, signedPath } from '../harness/breach.js';
@@ -808,5 +809,59 @@ describe('an exit takes its states over from its own tower', () => {
     expect((await w.chain.getTransaction(state.tx.txid)).confirmation).toBeDefined();
     expectOneParty(packagesOf(w, a, state.tx.txid), takeover);
     expect(a.towerEventsOf('response_broadcast').filter((e) => e.txid === state.tx.txid)).toHaveLength(2);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Tower events in the role's event queue: journalled in the tower's own updates of the role's store.
+
+/** Reads (and acknowledges) every event of `n`'s queue after its cursor, from its store on disk. */
+async function drainQueue(n: RoleNode): Promise<{ kind: string; payload: Uint8Array }[]> {
+  const store = await openSqliteStore({ path: n.path, sealingKey: n.keychain.storeSealingKey() });
+  const seq = await Sequencer.open(store);
+  const queue = await EventQueue.open(seq);
+  const out: { kind: string; payload: Uint8Array }[] = [];
+  for (let e = await queue.nextEvent(); e !== undefined; e = await queue.nextEvent()) {
+    out.push({ kind: e.kind, payload: e.payload });
+    await queue.eventHandled();
+  }
+  await store.close();
+  return out;
+}
+
+describe('tower events in the role’s event queue', () => {
+  it('an embedder reading the LSP’s queue before and after a restart sees each penalty event once', async () => {
+    world = await World.create({ seed: 'tower-queue', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [cheater, payee] = w.clients as [RoleNode, RoleNode];
+    const old = await clientCommitment(cheater);
+    await pay(w, cheater, payee, 3_000_000n);
+    await fundTower(w, w.lsp);
+    const h = await breach(w, cheater, old); // the penalty goes out at h, unconfirmed
+    await w.crash(w.lsp);
+    const before = await drainQueue(w.lsp);
+    await w.restart(w.lsp); // its tower re-sends the penalty (no event), then it confirms
+    await w.mine(2);
+    await w.crash(w.lsp);
+    const after = await drainQueue(w.lsp);
+    const ofTrigger = (records: { kind: string; payload: Uint8Array }[]) =>
+      records
+        .map((r) => decodeLspEvent(r))
+        .filter(
+          (e): e is Extract<LspEvent, { triggerTxid: string }> =>
+            e.kind.startsWith('Tower') && 'triggerTxid' in e && e.triggerTxid === old.txid,
+        );
+    expect(ofTrigger(before).map((e) => e.kind)).toEqual(['TowerTriggered', 'TowerResponseBroadcast']);
+    expect(ofTrigger(after).map((e) => e.kind)).toEqual(['TowerResponseConfirmed']);
+    expect(ofTrigger(before)[1]).toMatchObject({ entryKind: 'penalty', bump: 0, responseIndex: 0 });
+    expect(ofTrigger(after)[0]).toMatchObject({ entryKind: 'penalty', height: h + 1 });
+    // the queue holds every tower event the tower emitted, in its order, once
+    const emitted = w.lsp.towerEvents.filter((e) => 'triggerTxid' in e && e.triggerTxid === old.txid);
+    expect([...ofTrigger(before), ...ofTrigger(after)].map((e) => e.kind)).toEqual(
+      emitted.map((e) => `Tower${e.type.replace(/(^|_)([a-z])/g, (_m, _u, c: string) => c.toUpperCase())}`),
+    );
+    // and the role's own events are still there, untouched
+    expect(before.some((r) => r.kind === 'FactoryOpen')).toBe(true);
   });
 });
