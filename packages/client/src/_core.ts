@@ -135,6 +135,8 @@ export class ClientCore {
   readonly exits = new ClientExits();
   /** The role's embedded watchtower, when the runtime attached one (`Client.attachTower`). */
   tower: TowerPort | undefined = undefined;
+  /** Tower entries re-derived at restore (`towerBackfill.ts`): the first `handle` persists them first. */
+  towerBackfill: Op[] | undefined = undefined;
   connected = false;
   /** Counts connections to the LSP: what was sent on the current one arrives (FIFO), earlier ones may not have. */
   connection = 0;

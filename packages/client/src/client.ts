@@ -77,6 +77,7 @@ import { onPropose } from './proposal.js';
 import { onFactoryReestablish, onPeerConnected, onPeerDisconnected } from './reestablish.js';
 import { onRegisterResponse, register } from './registration.js';
 import { Out } from './runtime/out.js';
+import { towerBackfillOps } from './towerBackfill.js';
 
 /** What {@link Client.create} needs. */
 export interface ClientOptions {
@@ -289,6 +290,7 @@ export class Client {
     restorePayments(core, byKey.values());
     restoreExits(core, byKey.values());
     restoreClientAdvances(core, byKey);
+    core.towerBackfill = towerBackfillOps(core, options.blobs, byKey);
     return new Client(core);
   }
 
@@ -327,7 +329,12 @@ export class Client {
       core.out = new Out();
       fault(core, input, e);
     }
-    return core.out.take();
+    const actions = core.out.take();
+    // Tower entries re-derived at restore go first, before anything else this client does.
+    const backfill = core.towerBackfill;
+    if (backfill === undefined) return actions;
+    core.towerBackfill = undefined;
+    return [{ kind: 'persist', ops: backfill }, ...actions];
   }
 
   /** Every live factory (ended ones excepted). */

@@ -206,6 +206,8 @@ export class LspCore {
   readonly exits = new LspExits();
   /** The role's embedded watchtower, when the runtime attached one (`Lsp.attachTower`). */
   tower: TowerPort | undefined = undefined;
+  /** Tower entries re-derived at restore (`towerBackfill.ts`): the first `handle` persists them first. */
+  towerBackfill: Op[] | undefined = undefined;
   /** Set by the machine: what a lost connection does (channels, ceremony timers). */
   onDisconnect: (peer: PeerId) => void = () => {};
   now = 0;

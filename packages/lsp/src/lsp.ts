@@ -87,6 +87,7 @@ import type { Action, LspInput, PeerId } from './io.js';
 import { type LspPolicy, resolveLspPolicy } from './policy.js';
 import { onFactoryReestablish, onPeerConnected, onPeerDisconnected } from './reestablish.js';
 import { onRegister } from './registration.js';
+import { towerBackfillOps } from './towerBackfill.js';
 
 /** What {@link Lsp.create} needs. */
 export interface LspOptions {
@@ -339,6 +340,7 @@ export class Lsp {
     restoreForwards(core, byKey.values());
     restoreLspExits(core, byKey.values());
     restoreAdvances(core, byKey);
+    core.towerBackfill = towerBackfillOps(core, options.blobs, byKey);
     return new Lsp(core, options.blobs.length > 0);
   }
 
@@ -388,7 +390,12 @@ export class Lsp {
       core.out = new Out();
       fault(core, input, e);
     }
-    return core.out.take();
+    const actions = core.out.take();
+    // Tower entries re-derived at restore go first, before anything else the LSP does.
+    const backfill = core.towerBackfill;
+    if (backfill === undefined) return actions;
+    core.towerBackfill = undefined;
+    return [{ kind: 'persist', ops: backfill }, ...actions];
   }
 
   /** Every factory the LSP holds (ended ones excepted). */
