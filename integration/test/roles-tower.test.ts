@@ -19,6 +19,7 @@ import { decodeLspEvent, type Lsp, type LspEvent } from '@superscalar/lsp';
 import { EventQueue, type Op, Sequencer } from '@superscalar/persist';
 import { openSqliteStore } from '@superscalar/persist/sqlite';
 import { decodeTx, displayHex, P2A_SCRIPT, txidOf, txVsize } from '@superscalar/tx';
+import { closeFactoryOps } from '@superscalar/watchtower';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HeldCommitment, heldCommitment, publishInOrder, signedPath } from '../harness/breach.js';
 import {
@@ -782,6 +783,41 @@ describe('an exit takes its states over from its own tower', () => {
     expect(kinds.filter((k) => k === 'TowerResponseReleased')).toHaveLength(1);
   });
 
+  it('the LSP’s exit_factory over a kickoff its tower already answers: adopted, one party per state', async () => {
+    world = await World.create({ seed: 'tower-takeover-lsp', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    await fundTower(w, w.lsp);
+    towerOff(a);
+    towerOff(b);
+    const path = await currentSignedPath(a);
+    const state = path[path.length - 1] as (typeof path)[number];
+    await publishInOrder(
+      w.chain,
+      path.slice(0, -1).map((p) => ({ txid: p.tx.txid, raw: p.raw })),
+      () => w.mine(1),
+    );
+    const sent = () => w.lsp.towerEventsOf('response_broadcast').filter((e) => e.txid === state.tx.txid);
+    for (let i = 0; i < 400 && sent().length < 2; i++) {
+      w.chain.mineSync(1, { empty: true });
+      await w.sync();
+    }
+    expect(sent().map((e) => e.bump)).toEqual([0, 1]);
+    const takeover = w.chain.height;
+    await w.command(w.lsp, { type: 'exit_factory', factoryId: fromHex(factoryOf(w).factoryId) });
+    for (let i = 0; i < 3; i++) {
+      w.chain.mineSync(1, { empty: true });
+      await w.sync();
+    }
+    await w.mine(1);
+    expect((await w.chain.getTransaction(state.tx.txid)).confirmation).toBeDefined();
+    const rows = packagesOf(w, w.lsp, state.tx.txid);
+    expectOneParty(rows, takeover);
+    expect(rows.filter((r) => r.payer === 'driver').length).toBeGreaterThanOrEqual(3);
+    expect(sent()).toHaveLength(2);
+  });
+
   it('a crash between the stand-down and the driver’s first broadcast loses nothing: the state still gets out', async () => {
     const { w, a, state } = await towerAnswering('tower-takeover-crash');
     const takeover = w.chain.height;
@@ -864,4 +900,68 @@ describe('tower events in the role’s event queue', () => {
     // and the role's own events are still there, untouched
     expect(before.some((r) => r.kind === 'FactoryOpen')).toBe(true);
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// A role restored with its tower entries missing (a lost or new entries store, a factory signed
+// before towers existed) re-derives and writes them before anything else it does.
+
+describe('tower entries re-written at restore', () => {
+  for (const who of ['lsp', 'client'] as const)
+    it(`the ${who} restarted with its entries deleted writes them back first (once), and a breach is penalised`, async () => {
+      world = await World.create({ seed: `tower-backfill-${who}`, clients: 2 });
+      const w = world;
+      await openFactory(w);
+      const [a, b] = w.clients as [RoleNode, RoleNode];
+      const revoked = who === 'lsp' ? await clientCommitment(a) : await lspCommitment(w, a);
+      const node = who === 'lsp' ? w.lsp : a;
+      const factoryId = who === 'lsp' ? factoryOf(w).factoryId : clientFactory(a).factoryId;
+      await pay(w, a, b, 1_500_000n);
+      const rowsOf = async () =>
+        (await node.store.list('watchEntries'))
+          .map((r) => `${r.triggerTxid}:${r.responseIndex}:${r.kind}:${toHex(r.responseTx)}`)
+          .sort();
+      const before = await rowsOf();
+      expect(before.filter((r) => r.startsWith(`${revoked.txid}:`))).toHaveLength(1);
+      expect(before.some((r) => r.includes(':stale-state:'))).toBe(true);
+
+      // Offline, every entry of the factory and its tower blob go (what `closeFactoryOps` deletes).
+      await w.crash(node);
+      const store = await openSqliteStore({ path: node.path, sealingKey: node.keychain.storeSealingKey() });
+      const ops = await closeFactoryOps(store, fromHex(factoryId));
+      await store.applyUpdate({ id: (await store.lastUpdateId()) + 1n, ops });
+      expect(await store.list('watchEntries')).toEqual([]);
+      await store.close();
+
+      const t0 = node.trace.length;
+      await w.restart(node);
+      // the machine's very first action after the restart writes them back, all of them
+      const first = node.trace[t0]?.actions[0];
+      expect(first?.kind).toBe('persist');
+      expect(
+        (first as { ops: readonly Op[] }).ops.filter((o) => o.op === 'put' && o.table === 'watchEntries'),
+      ).toHaveLength(before.length);
+      expect(await rowsOf()).toEqual(before);
+      expect(node.tower?.tower.triggersIn({ txids: ['coinbase', revoked.txid] })).toEqual([revoked.txid]);
+      // idempotent: with the entries there, a second restart writes none
+      const t1 = node.trace.length;
+      await w.restart(node);
+      const rewrites = node.trace
+        .slice(t1)
+        .flatMap((t) => t.actions)
+        .filter(
+          (x) => x.kind === 'persist' && x.ops.some((o) => o.op === 'put' && o.table === 'watchEntries'),
+        );
+      expect(rewrites).toEqual([]);
+      expect(await rowsOf()).toEqual(before);
+
+      await fundTower(w, node);
+      const h = await breach(w, a, revoked);
+      await w.mine(1);
+      const sweep =
+        who === 'lsp'
+          ? w.lsp.keychain.closeAddress(factoryOf(w).factoryIndex).scriptPubKey
+          : a.keychain.closeAddress(clientFactory(a).factoryIndex).scriptPubKey;
+      await checkPenalty(w, node, revoked, h, sweep);
+    });
 });
