@@ -964,4 +964,49 @@ describe('tower entries re-written at restore', () => {
           : a.keychain.closeAddress(clientFactory(a).factoryIndex).scriptPubKey;
       await checkPenalty(w, node, revoked, h, sweep);
     });
+
+  it('a client after an advance: its poison, settlement and s_c come back too, and answer the superseded state', async () => {
+    world = await World.create({ seed: 'tower-backfill-advance', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    await fundTower(w, a);
+    const old = await currentSignedPath(a);
+    const ia = clientFactory(a).clientIndex;
+    await advance(w, 0, new Map([[ia, 24_000n]]));
+    const stale = old[old.length - 1] as (typeof old)[number];
+    const id = fromHex(clientFactory(a).factoryId);
+    const rowsOf = async () => [
+      ...(await a.store.list('watchEntries'))
+        .map((r) => `${r.triggerTxid}:${r.responseIndex}:${r.kind}:${toHex(r.responseTx)}`)
+        .sort(),
+      ...(await a.store.list('lstockSecrets', { factoryId: id })).map((x) => `${x.c}:${toHex(x.secret)}`),
+    ];
+    const before = await rowsOf();
+    expect(before.filter((r) => r.startsWith(`${stale.tx.txid}:`)).map((r) => r.split(':')[2])).toEqual([
+      'poison',
+      'settlement',
+    ]);
+    await w.crash(a);
+    const store = await openSqliteStore({ path: a.path, sealingKey: a.keychain.storeSealingKey() });
+    await store.applyUpdate({ id: (await store.lastUpdateId()) + 1n, ops: await closeFactoryOps(store, id) });
+    await store.close();
+    await w.restart(a);
+    expect(await rowsOf()).toEqual(before);
+    // The LSP publishes the old path while a's tower is away; the superseded state confirms.
+    towerOff(w.lsp);
+    towerOff(a);
+    towerOff(b);
+    const at = await publishInOrder(
+      w.chain,
+      old.map((p) => ({ txid: p.tx.txid, raw: p.raw })),
+      () => w.mine(1),
+    );
+    const h = at.get(stale.tx.txid) as number;
+    await w.restart(a); // back: the tower catches up and answers with the re-written entries
+    await w.mine(2);
+    const confirmed = a.towerEventsOf('response_confirmed').filter((e) => e.triggerTxid === stale.tx.txid);
+    expect(confirmed.map((e) => e.kind).sort()).toEqual(['poison', 'settlement']);
+    for (const e of confirmed) expect(e.height).toBeGreaterThan(h);
+  });
 });
