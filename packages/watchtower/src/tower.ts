@@ -28,6 +28,7 @@ import { responseOf, secretsByHash } from './_activate.js';
 import { TriggerIndex } from './_index.js';
 import {
   type ActiveTrigger,
+  activeBlob,
   type CheckpointRef,
   decodeRecord,
   metaBlob,
@@ -57,8 +58,9 @@ import {
   OutOfOrderError,
   UnknownPoisonError,
 } from './errors.js';
+import { towerEventOp } from './journal.js';
 import { type FeePolicy, feePolicy } from './policy.js';
-import type { EntryRows, FeeRates, ResponseRef, TowerAction, TowerInput } from './types.js';
+import type { EntryRows, FeeRates, ResponseRef, TowerAction, TowerEvent, TowerInput } from './types.js';
 
 /** Blocks of the tower's checkpoint (its resume point for the follower). */
 const CHECKPOINT_DEPTH = 12;
@@ -144,6 +146,13 @@ export class Watchtower {
   readonly #journal: boolean;
   /** Responses released this session (`<trigger>:<index>`): never activated, even from rows read before. */
   readonly #released = new Set<string>();
+  /**
+   * Active responses released whose owner's update is not durable yet: never sent, and their
+   * trigger's record not written by the tower (it would race the owner's), until `ingest` sees it.
+   */
+  readonly #held = new Set<string>();
+  /** Triggers to write again at the next input (a release became durable). */
+  readonly #dirtyLater = new Set<string>();
 
   private constructor(options: WatchtowerOptions, meta: TowerMeta) {
     if (typeof options?.wallet?.applyEvent !== 'function')
@@ -260,6 +269,18 @@ export class Watchtower {
   ingest(ops: readonly Op[]): void {
     if (!Array.isArray(ops)) throw new InvalidArgumentError('ops', 'expected persist operations');
     this.#index?.apply(ops);
+    if (this.#held.size === 0) return;
+    // A release became durable (its update deletes the entry): the response is released for good.
+    for (const op of ops) {
+      if (op.op !== 'delete' || op.table !== 'watchEntries') continue;
+      const key = `${op.key.triggerTxid}:${op.key.responseIndex}`;
+      if (!this.#held.delete(key)) continue;
+      const t = this.#active.get(op.key.triggerTxid);
+      const r = t?.responses.find((y) => y.index === op.key.responseIndex);
+      if (t === undefined || r === undefined) continue;
+      r.status = 'released';
+      this.#dirtyLater.add(t.triggerTxid); // its other responses may have moved meanwhile
+    }
   }
 
   /** {@link staleStateEntry}, indexed. */
@@ -310,8 +331,10 @@ export class Watchtower {
    * deleted (a reorg that brings the trigger back does not re-arm them). Put `ops` in the owner's
    * update — the one that records the owner's own plan, before its first broadcast — so both are
    * durable together: a crash before it leaves everything with the tower, a crash after leaves
-   * everything with the owner. The tower's memory changes at once (a package it computed before
-   * may still leave once; `released` tells the owner what it is, to outbid it).
+   * everything with the owner. Until that update is durable (the tower sees it in {@link ingest})
+   * the response is *held*: never sent nor re-bumped, and its trigger's record never written by
+   * the tower (it would race the owner's); then it is `released` in memory too. A package the tower
+   * computed before may still leave once; `released` tells the owner what it is, to outbid it.
    *
    * `released` says, per ref, where the tower stood: `inactive` (its trigger had not confirmed),
    * or the response's status, trigger height and CPFP child in flight — which the owner may adopt:
@@ -324,8 +347,10 @@ export class Watchtower {
     readonly released: readonly ReleasedResponse[];
   } {
     if (!Array.isArray(refs)) throw new InvalidArgumentError('refs', 'expected an array');
-    const step = this.#step();
+    const ops: Op[] = [];
+    const events: TowerEvent[] = [];
     const released: ReleasedResponse[] = [];
+    const touched = new Set<string>();
     for (const [i, x] of refs.entries()) {
       if (typeof x?.triggerTxid !== 'string' || !Number.isInteger(x.responseIndex) || x.responseIndex < 0)
         throw new InvalidArgumentError(`refs[${i}]`, 'expected { triggerTxid, responseIndex }');
@@ -336,7 +361,7 @@ export class Watchtower {
         table: 'watchEntries',
         key: { triggerTxid: x.triggerTxid, responseIndex: x.responseIndex },
       };
-      step.ops.push(del);
+      ops.push(del);
       this.#index?.apply([del]);
       const t = this.#active.get(x.triggerTxid);
       const r = t?.responses.find((y) => y.index === x.responseIndex);
@@ -363,19 +388,31 @@ export class Watchtower {
             : { txid: r.child.txid, raw: r.child.raw, feeRate: r.child.feeRate, fee: r.child.fee },
         lastTip: r.lastTip,
       });
-      if (r.status === 'released') continue;
-      step.events.push({
+      if (r.status === 'released' || this.#held.has(key)) continue;
+      this.#held.add(key);
+      touched.add(t.triggerTxid);
+      events.push({
         ...ref(t, r),
         type: 'response_released',
         was: r.status,
         childTxid: r.child?.txid,
         feeRate: r.child?.feeRate,
       });
-      r.status = 'released';
-      step.dirty.add(t.triggerTxid);
     }
-    const ops: Op[] = [];
-    for (const a of step.actions()) if (a.kind === 'persist') ops.push(...a.ops);
+    // Each touched trigger's record as it stands once the owner's update is durable: its held
+    // responses released (the tower's memory follows in `ingest`, when that update is durable).
+    for (const txid of touched) {
+      const t = this.#active.get(txid) as ActiveTrigger;
+      ops.push(
+        activeBlob(this.towerId, {
+          ...t,
+          responses: t.responses.map((r) =>
+            this.#held.has(`${txid}:${r.index}`) ? { ...r, status: 'released' as const } : r,
+          ),
+        }),
+      );
+    }
+    if (this.#journal) for (const e of events) ops.push(towerEventOp(e));
     return { ops, released };
   }
 
@@ -411,6 +448,8 @@ export class Watchtower {
       policy: this.policy,
       active: this.#active,
       journal: this.#journal,
+      held: this.#held,
+      dirtyLater: this.#dirtyLater,
     });
   }
 
@@ -478,6 +517,7 @@ export class Watchtower {
     const step = this.#step();
     step.ops.push(...this.wallet.applyEvent({ type: 'disconnected', block }));
     for (const t of [...this.#active.values()]) {
+      if (t.responses.some((r) => this.#held.has(`${t.triggerTxid}:${r.index}`))) continue;
       if (t.hash === block.hash) {
         step.forget(t);
         step.events.push({ type: 'trigger_cancelled', triggerTxid: t.triggerTxid, height: block.height });

@@ -38,7 +38,12 @@ describe('release: the owner takes over', () => {
         lastTip: r.chain.height,
       },
     ]);
-    r.store.apply(ops); // the owner's update
+    // held until the owner's update is durable: nothing sent, the tower's record left to the owner
+    const held = r.submitted.length;
+    expect(r.tower.responses().map((x) => x.status)).toEqual(['broadcast']);
+    r.store.apply(ops); // the owner's update, durable
+    r.tower.ingest(ops); // (the runtime shows the tower every durable update)
+    expect(r.submitted).toHaveLength(held);
     expect(r.store.count('watchEntries')).toBe(0);
     expect(r.tower.responses().map((x) => x.status)).toEqual(['released']);
     expect(decodeTowerEvent(r.store.journal.at(-1)!)).toMatchObject({
@@ -81,9 +86,39 @@ describe('release: the owner takes over', () => {
     await r.chain.broadcast(s.trigger);
     await r.mine(1);
     r.store.apply(ops);
+    r.tower.ingest(ops);
     expect(r.eventsOf('triggered')).toEqual([]);
     expect(r.submitted).toEqual([]);
     expect(r.tower.indexedEntries).toBe(0);
+  });
+});
+
+describe('release before the owner’s update is durable', () => {
+  it('the response is held (never sent) while pending; a crash before that update leaves the tower in charge', async () => {
+    const r = await towerRig({ journal: true });
+    const s = synthetic(r.chain, { relLock: 1 });
+    await r.add(
+      staleStateEntry({ factoryId: FACTORY, kickoffTxid: s.triggerTxid, state: s.response, dwStep: 144 }),
+    );
+    await r.chain.broadcast(s.trigger);
+    await r.mine(1);
+    expect(r.eventsOf('response_broadcast')).toHaveLength(1);
+    r.tower.release([{ triggerTxid: s.triggerTxid, responseIndex: 0 }]); // its ops never committed
+    // blocks come while the owner's update is not durable: no re-bump, and the tower writes no
+    // record of that trigger (the owner's update carries it)
+    const before = r.submitted.length;
+    await r.mine(1, { empty: true });
+    expect(r.submitted).toHaveLength(before);
+    const written = [...(r.store.tables.get('blobs')?.values() ?? [])].filter((b) =>
+      String(b.key).endsWith(`/a/${s.triggerTxid}`),
+    );
+    expect(written).toHaveLength(1);
+    const record = JSON.parse(new TextDecoder().decode(written[0]?.data as Uint8Array));
+    expect(record.responses.map((x: { status: string }) => x.status)).toEqual(['broadcast']);
+    // the owner crashed before its update: the restarted tower (from the store) answers again
+    await r.restart();
+    await r.mine(1, { empty: true });
+    expect(r.eventsOf('response_broadcast').map((e) => e.bump)).toEqual([0, 1]);
   });
 });
 
