@@ -818,6 +818,33 @@ describe('an exit takes its states over from its own tower', () => {
     expect(sent()).toHaveLength(2);
   });
 
+  it('a crash before the stand-down is durable leaves the tower in charge: it keeps answering and the state gets out', async () => {
+    const { w, a, state } = await towerAnswering('tower-takeover-early-crash');
+    let crashed = false;
+    a.crashPoint = (action) => {
+      const release =
+        action.kind === 'persist' &&
+        action.ops.some((o) => o.op === 'delete' && o.table === 'watchEntries' && o.key.responseIndex === 0);
+      if (release) crashed = true;
+      return release; // killed before that update
+    };
+    await w.command(a, { type: 'force_close', factoryId: fromHex(clientFactory(a).factoryId) });
+    expect(crashed).toBe(true);
+    await w.restart(a);
+    // the exit never became durable: the client still only watches its path
+    expect(
+      clientOf(a)
+        .exits()
+        .map((x) => x.reason),
+    ).toEqual(['path-watch']);
+    w.chain.mineSync(1, { empty: true });
+    await w.sync();
+    await w.mine(1);
+    expect((await w.chain.getTransaction(state.tx.txid)).confirmation).toBeDefined();
+    const bumps = a.towerEventsOf('response_broadcast').filter((e) => e.txid === state.tx.txid);
+    expect(bumps.map((e) => e.bump)).toEqual([0, 1, 2]); // its re-bump after the restart, then it confirms
+  });
+
   it('a crash between the stand-down and the driver’s first broadcast loses nothing: the state still gets out', async () => {
     const { w, a, state } = await towerAnswering('tower-takeover-crash');
     const takeover = w.chain.height;
