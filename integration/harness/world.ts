@@ -18,7 +18,7 @@ import {
   TxRejected,
 } from '@superscalar/chain';
 import { Client, type ClientEvent, type ClientPolicy, decodeClientEvent } from '@superscalar/client';
-import { EmbeddedTower } from '@superscalar/client/runtime';
+import { attachTowerTo, EmbeddedTower } from '@superscalar/client/runtime';
 import {
   consoleLogger,
   type Logger,
@@ -54,6 +54,8 @@ export interface BroadcastRecord {
   readonly outcome: 'accepted' | 'rejected' | 'dropped';
   readonly reason?: string;
   readonly height: number;
+  /** The CPFP child submitted with it as a package, if any. */
+  readonly child?: Uint8Array;
 }
 
 /** One role: its machine, store and executor. */
@@ -408,6 +410,7 @@ export class World {
       logger: this.logger,
     });
     node.tower = tower;
+    attachTowerTo(node.machine, tower);
     await tower.start();
   }
 
@@ -420,7 +423,12 @@ export class World {
     if (this.sim === undefined) return this.towerBackend(node);
     const chain = this.sim;
     const label = `tower ${node.name}`;
-    const record = (raw: Uint8Array, outcome: 'accepted' | 'dropped' | 'rejected', reason?: string) => {
+    const record = (
+      raw: Uint8Array,
+      outcome: 'accepted' | 'dropped' | 'rejected',
+      reason?: string,
+      child?: Uint8Array,
+    ) => {
       const txid = txidOf(decodeTx(raw));
       this.broadcasts.push({
         node: node.name,
@@ -430,18 +438,19 @@ export class World {
         outcome,
         ...(reason === undefined ? {} : { reason }),
         height: chain.height,
+        ...(child === undefined ? {} : { child }),
       });
       return txid;
     };
     const dropped = (raw: Uint8Array) => this.dropBroadcast?.(label, txidOf(decodeTx(raw))) === true;
     const wrapped = Object.create(chain) as SimChain;
-    const run = async <T>(raw: Uint8Array, send: () => Promise<T>): Promise<T> => {
+    const run = async <T>(raw: Uint8Array, send: () => Promise<T>, child?: Uint8Array): Promise<T> => {
       try {
         const r = await send();
-        record(raw, 'accepted');
+        record(raw, 'accepted', undefined, child);
         return r;
       } catch (e) {
-        record(raw, 'rejected', TxRejected.isInstance(e) ? e.reason : String(e));
+        record(raw, 'rejected', TxRejected.isInstance(e) ? e.reason : String(e), child);
         throw e;
       }
     };
@@ -453,10 +462,10 @@ export class World {
       },
       broadcastPackage: async (parent: Uint8Array, child: Uint8Array) => {
         if (dropped(parent)) {
-          const parentTxid = record(parent, 'dropped');
+          const parentTxid = record(parent, 'dropped', undefined, child);
           return { parentTxid, childTxid: txidOf(decodeTx(child)), replacedTxids: [] };
         }
-        return run(parent, () => chain.broadcastPackage(parent, child));
+        return run(parent, () => chain.broadcastPackage(parent, child), child);
       },
     });
     return wrapped;
@@ -466,7 +475,12 @@ export class World {
   private towerBackend(node: RoleNode): ChainBackend {
     const chain = this.backend;
     const label = `tower ${node.name}`;
-    const record = (raw: Uint8Array, outcome: 'accepted' | 'dropped' | 'rejected', reason?: string) => {
+    const record = (
+      raw: Uint8Array,
+      outcome: 'accepted' | 'dropped' | 'rejected',
+      reason?: string,
+      child?: Uint8Array,
+    ) => {
       const txid = txidOf(decodeTx(raw));
       this.broadcasts.push({
         node: node.name,
@@ -476,17 +490,18 @@ export class World {
         outcome,
         ...(reason === undefined ? {} : { reason }),
         height: this.height,
+        ...(child === undefined ? {} : { child }),
       });
       return txid;
     };
     const dropped = (raw: Uint8Array) => this.dropBroadcast?.(label, txidOf(decodeTx(raw))) === true;
-    const run = async <T>(raw: Uint8Array, send: () => Promise<T>): Promise<T> => {
+    const run = async <T>(raw: Uint8Array, send: () => Promise<T>, child?: Uint8Array): Promise<T> => {
       try {
         const r = await send();
-        record(raw, 'accepted');
+        record(raw, 'accepted', undefined, child);
         return r;
       } catch (e) {
-        record(raw, 'rejected', TxRejected.isInstance(e) ? e.reason : String(e));
+        record(raw, 'rejected', TxRejected.isInstance(e) ? e.reason : String(e), child);
         throw e;
       }
     };
@@ -510,10 +525,10 @@ export class World {
       },
       broadcastPackage: async (parent, child) => {
         if (dropped(parent)) {
-          const parentTxid = record(parent, 'dropped');
+          const parentTxid = record(parent, 'dropped', undefined, child);
           return { parentTxid, childTxid: txidOf(decodeTx(child)), replacedTxids: [] };
         }
-        return run(parent, () => chain.broadcastPackage(parent, child));
+        return run(parent, () => chain.broadcastPackage(parent, child), child);
       },
     };
     return wrapped;
@@ -613,19 +628,20 @@ export class World {
   ): void | Promise<void> {
     if (this.sim === undefined) return this.broadcastToBackend(node, raw, txid, label, child);
     const height = this.sim.height;
+    const c = child === undefined ? {} : { child };
     if (this.dropBroadcast?.(label, txid)) {
-      this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'dropped', height });
+      this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'dropped', height, ...c });
       node.inbox.push({ type: 'broadcast_result', txid });
       return;
     }
     try {
       if (child === undefined) this.sim.broadcastSync(raw);
       else this.sim.broadcastPackageSync(raw, child);
-      this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'accepted', height });
+      this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'accepted', height, ...c });
       node.inbox.push({ type: 'broadcast_result', txid });
     } catch (e) {
       const reason = TxRejected.isInstance(e) ? e.reason : String(e);
-      this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'rejected', reason, height });
+      this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'rejected', reason, height, ...c });
       node.inbox.push({ type: 'broadcast_result', txid, error: { code: 'CHAIN_TX_REJECTED', reason } });
     }
   }
@@ -639,19 +655,20 @@ export class World {
     child?: Uint8Array,
   ): Promise<void> {
     const height = this.height;
+    const c = child === undefined ? {} : { child };
     if (this.dropBroadcast?.(label, txid)) {
-      this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'dropped', height });
+      this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'dropped', height, ...c });
       node.inbox.push({ type: 'broadcast_result', txid });
       return;
     }
     try {
       if (child === undefined) await this.backend.broadcast(raw);
       else await this.backend.broadcastPackage(raw, child);
-      this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'accepted', height });
+      this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'accepted', height, ...c });
       node.inbox.push({ type: 'broadcast_result', txid });
     } catch (e) {
       const reason = TxRejected.isInstance(e) ? e.reason : String(e);
-      this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'rejected', reason, height });
+      this.broadcasts.push({ node: node.name, label, txid, raw, outcome: 'rejected', reason, height, ...c });
       node.inbox.push({ type: 'broadcast_result', txid, error: { code: 'CHAIN_TX_REJECTED', reason } });
     }
   }

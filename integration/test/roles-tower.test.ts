@@ -15,9 +15,11 @@ import {
   signedTxBytes,
   type TreeTx,
 } from '@superscalar/factory-tree';
-import type { Lsp, LspEvent } from '@superscalar/lsp';
-import type { Op } from '@superscalar/persist';
-import { decodeTx, displayHex, P2A_SCRIPT, txVsize } from '@superscalar/tx';
+import { decodeLspEvent, type Lsp, type LspEvent } from '@superscalar/lsp';
+import { EventQueue, type Op, Sequencer } from '@superscalar/persist';
+import { openSqliteStore } from '@superscalar/persist/sqlite';
+import { decodeTx, displayHex, P2A_SCRIPT, txidOf, txVsize } from '@superscalar/tx';
+import { closeFactoryOps } from '@superscalar/watchtower';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HeldCommitment, heldCommitment, publishInOrder, signedPath } from '../harness/breach.js';
 import {
@@ -685,3 +687,353 @@ async function lspEventsOfKind(w: World, kind: 'AdvanceCompleted') {
 function factoryOfClient(_n: RoleNode) {
   return factoryOf(world as World).proposal;
 }
+
+// ---------------------------------------------------------------------------------------------
+// An exit over a kickoff its own tower already answers (issue 23, brief §6, §11): the driver takes
+// the state over (`Watchtower.release`) and adopts the tower's package in flight; from then on only
+// the driver's children are sent, each replacing the previous one through the anchor.
+
+/** The kickoff of `a`'s leaf confirmed with only `a`'s tower live, which sent the state and re-bumped it. */
+async function towerAnswering(seed: string) {
+  world = await World.create({ seed, clients: 2, clientFeeCoins: 2 });
+  const w = world;
+  await openFactory(w);
+  const [a, b] = w.clients as [RoleNode, RoleNode];
+  await fundTower(w, a);
+  towerOff(w.lsp);
+  towerOff(b);
+  const path = await currentSignedPath(a);
+  const state = path[path.length - 1] as (typeof path)[number];
+  expect(path[path.length - 2]?.tx.kind).toBe('kickoff');
+  await publishInOrder(
+    w.chain,
+    path.slice(0, -1).map((p) => ({ txid: p.tx.txid, raw: p.raw })),
+    () => w.mine(1),
+  );
+  const sent = () => a.towerEventsOf('response_broadcast').filter((e) => e.txid === state.tx.txid);
+  for (let i = 0; i < 400 && sent().length < 2; i++) {
+    w.chain.mineSync(1, { empty: true }); // nobody mines it: the tower re-bumps
+    await w.sync();
+  }
+  expect(sent().map((e) => e.bump)).toEqual([0, 1]);
+  return { w, a, state, towerRate: (sent()[1] as { feeRate: number }).feeRate };
+}
+
+/** Every package of `txid` sent (by anyone), as (height, child txid, whose fee coin paid it). */
+function packagesOf(w: World, a: RoleNode, txid: string) {
+  return w.broadcasts
+    .filter((x) => x.txid === txid && x.child !== undefined && x.outcome === 'accepted')
+    .map((x) => {
+      const child = decodeTx(x.child as Uint8Array);
+      const coin = child.inputs[1] as (typeof child.inputs)[number];
+      const outpoint = { txid: displayHex(coin.txidBytes), vout: coin.vout };
+      const payer =
+        a.wallet?.coin(outpoint) !== undefined
+          ? 'driver'
+          : a.tower?.tower.wallet.coin(outpoint) !== undefined
+            ? 'tower'
+            : 'other';
+      return { height: x.height, child: txidOfRaw(x.child as Uint8Array), payer, node: x.node };
+    });
+}
+
+function txidOfRaw(raw: Uint8Array): string {
+  return txidOf(decodeTx(raw));
+}
+
+/** One new child per block at most, the tower's up to the take-over, the driver's after it. */
+function expectOneParty(rows: ReturnType<typeof packagesOf>, takeover: number): void {
+  const firstSeen = new Map<string, number>();
+  for (const r of rows) if (!firstSeen.has(r.child)) firstSeen.set(r.child, r.height);
+  // a child is new at one height only (re-sends of the same child are not a second response)
+  const newAt = new Map<number, number>();
+  for (const h of firstSeen.values()) newAt.set(h, (newAt.get(h) ?? 0) + 1);
+  for (const [h, n] of newAt) expect(n, `new children at height ${h}`).toBe(1);
+  for (const r of rows) {
+    const h = firstSeen.get(r.child) as number;
+    expect(r.payer, `child ${r.child} first sent at ${h}`).toBe(h <= takeover ? 'tower' : 'driver');
+  }
+}
+
+describe('an exit takes its states over from its own tower', () => {
+  it('the kickoff confirmed before the exit: the driver adopts the tower’s package and alone re-bumps it; one party per state', async () => {
+    const { w, a, state, towerRate } = await towerAnswering('tower-takeover');
+    const takeover = w.chain.height;
+    await w.command(a, { type: 'force_close', factoryId: fromHex(clientFactory(a).factoryId) });
+    const released = (a.tower as EmbeddedTower).tower.responses().filter((r) => r.txid === state.tx.txid);
+    for (let i = 0; i < 3; i++) {
+      w.chain.mineSync(1, { empty: true });
+      await w.sync();
+    }
+    await w.mine(1);
+    expect((await w.chain.getTransaction(state.tx.txid)).confirmation).toBeDefined();
+    const rows = packagesOf(w, a, state.tx.txid);
+    expectOneParty(rows, takeover);
+    expect(rows.filter((r) => r.payer === 'driver').length).toBeGreaterThanOrEqual(3);
+    // the driver's first package is a re-bump over the tower's last rate
+    const mine = (await a.events()).filter(
+      (e) => e.kind === 'ExitStepBroadcast' && e.txid === state.tx.txid,
+    ) as { feeRate: number; bump: number }[];
+    expect(mine[0]?.bump).toBe(1);
+    expect(mine[0]?.feeRate).toBeGreaterThan(towerRate);
+    // the tower never answered again
+    expect(a.towerEventsOf('response_broadcast').filter((e) => e.txid === state.tx.txid)).toHaveLength(2);
+    expect(released).toMatchObject([{ status: 'released' }]);
+    const kinds = (await a.events()).map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'TowerResponseReleased')).toHaveLength(1);
+  });
+
+  it('the LSP’s exit_factory over a kickoff its tower already answers: adopted, one party per state', async () => {
+    world = await World.create({ seed: 'tower-takeover-lsp', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    await fundTower(w, w.lsp);
+    towerOff(a);
+    towerOff(b);
+    const path = await currentSignedPath(a);
+    const state = path[path.length - 1] as (typeof path)[number];
+    await publishInOrder(
+      w.chain,
+      path.slice(0, -1).map((p) => ({ txid: p.tx.txid, raw: p.raw })),
+      () => w.mine(1),
+    );
+    const sent = () => w.lsp.towerEventsOf('response_broadcast').filter((e) => e.txid === state.tx.txid);
+    for (let i = 0; i < 400 && sent().length < 2; i++) {
+      w.chain.mineSync(1, { empty: true });
+      await w.sync();
+    }
+    expect(sent().map((e) => e.bump)).toEqual([0, 1]);
+    const takeover = w.chain.height;
+    await w.command(w.lsp, { type: 'exit_factory', factoryId: fromHex(factoryOf(w).factoryId) });
+    for (let i = 0; i < 3; i++) {
+      w.chain.mineSync(1, { empty: true });
+      await w.sync();
+    }
+    await w.mine(1);
+    expect((await w.chain.getTransaction(state.tx.txid)).confirmation).toBeDefined();
+    const rows = packagesOf(w, w.lsp, state.tx.txid);
+    expectOneParty(rows, takeover);
+    expect(rows.filter((r) => r.payer === 'driver').length).toBeGreaterThanOrEqual(3);
+    expect(sent()).toHaveLength(2);
+  });
+
+  it('a crash before the stand-down is durable leaves the tower in charge: it keeps answering and the state gets out', async () => {
+    const { w, a, state } = await towerAnswering('tower-takeover-early-crash');
+    let crashed = false;
+    a.crashPoint = (action) => {
+      const release =
+        action.kind === 'persist' &&
+        action.ops.some((o) => o.op === 'delete' && o.table === 'watchEntries' && o.key.responseIndex === 0);
+      if (release) crashed = true;
+      return release; // killed before that update
+    };
+    await w.command(a, { type: 'force_close', factoryId: fromHex(clientFactory(a).factoryId) });
+    expect(crashed).toBe(true);
+    await w.restart(a);
+    // the exit never became durable: the client still only watches its path
+    expect(
+      clientOf(a)
+        .exits()
+        .map((x) => x.reason),
+    ).toEqual(['path-watch']);
+    w.chain.mineSync(1, { empty: true });
+    await w.sync();
+    await w.mine(1);
+    expect((await w.chain.getTransaction(state.tx.txid)).confirmation).toBeDefined();
+    const bumps = a.towerEventsOf('response_broadcast').filter((e) => e.txid === state.tx.txid);
+    expect(bumps.map((e) => e.bump)).toEqual([0, 1, 2]); // its re-bump after the restart, then it confirms
+  });
+
+  it('a crash between the stand-down and the driver’s first broadcast loses nothing: the state still gets out', async () => {
+    const { w, a, state } = await towerAnswering('tower-takeover-crash');
+    const takeover = w.chain.height;
+    await w.command(a, { type: 'force_close', factoryId: fromHex(clientFactory(a).factoryId) });
+    // the release and the driver's record are durable; nothing of the driver's left yet
+    expect(
+      w.broadcasts.filter(
+        (x) =>
+          x.txid === state.tx.txid &&
+          x.height > takeover - 1 &&
+          x.node === a.name &&
+          !x.label.startsWith('tower'),
+      ),
+    ).toEqual([]);
+    await w.restart(a);
+    const tower = a.tower as EmbeddedTower;
+    expect(tower.tower.responses().filter((r) => r.txid === state.tx.txid)).toMatchObject([
+      { status: 'released' },
+    ]);
+    for (let i = 0; i < 2; i++) {
+      w.chain.mineSync(1, { empty: true });
+      await w.sync();
+    }
+    await w.mine(1);
+    expect((await w.chain.getTransaction(state.tx.txid)).confirmation).toBeDefined();
+    expectOneParty(packagesOf(w, a, state.tx.txid), takeover);
+    expect(a.towerEventsOf('response_broadcast').filter((e) => e.txid === state.tx.txid)).toHaveLength(2);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Tower events in the role's event queue: journalled in the tower's own updates of the role's store.
+
+/** Reads (and acknowledges) every event of `n`'s queue after its cursor, from its store on disk. */
+async function drainQueue(n: RoleNode): Promise<{ kind: string; payload: Uint8Array }[]> {
+  const store = await openSqliteStore({ path: n.path, sealingKey: n.keychain.storeSealingKey() });
+  const seq = await Sequencer.open(store);
+  const queue = await EventQueue.open(seq);
+  const out: { kind: string; payload: Uint8Array }[] = [];
+  for (let e = await queue.nextEvent(); e !== undefined; e = await queue.nextEvent()) {
+    out.push({ kind: e.kind, payload: e.payload });
+    await queue.eventHandled();
+  }
+  await store.close();
+  return out;
+}
+
+describe('tower events in the role’s event queue', () => {
+  it('an embedder reading the LSP’s queue before and after a restart sees each penalty event once', async () => {
+    world = await World.create({ seed: 'tower-queue', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [cheater, payee] = w.clients as [RoleNode, RoleNode];
+    const old = await clientCommitment(cheater);
+    await pay(w, cheater, payee, 3_000_000n);
+    await fundTower(w, w.lsp);
+    const h = await breach(w, cheater, old); // the penalty goes out at h, unconfirmed
+    await w.crash(w.lsp);
+    const before = await drainQueue(w.lsp);
+    await w.restart(w.lsp); // its tower re-sends the penalty (no event), then it confirms
+    await w.mine(2);
+    await w.crash(w.lsp);
+    const after = await drainQueue(w.lsp);
+    const ofTrigger = (records: { kind: string; payload: Uint8Array }[]) =>
+      records
+        .map((r) => decodeLspEvent(r))
+        .filter(
+          (e): e is Extract<LspEvent, { triggerTxid: string }> =>
+            e.kind.startsWith('Tower') && 'triggerTxid' in e && e.triggerTxid === old.txid,
+        );
+    expect(ofTrigger(before).map((e) => e.kind)).toEqual(['TowerTriggered', 'TowerResponseBroadcast']);
+    expect(ofTrigger(after).map((e) => e.kind)).toEqual(['TowerResponseConfirmed']);
+    expect(ofTrigger(before)[1]).toMatchObject({ entryKind: 'penalty', bump: 0, responseIndex: 0 });
+    expect(ofTrigger(after)[0]).toMatchObject({ entryKind: 'penalty', height: h + 1 });
+    // the queue holds every tower event the tower emitted, in its order, once
+    const emitted = w.lsp.towerEvents.filter((e) => 'triggerTxid' in e && e.triggerTxid === old.txid);
+    expect([...ofTrigger(before), ...ofTrigger(after)].map((e) => e.kind)).toEqual(
+      emitted.map((e) => `Tower${e.type.replace(/(^|_)([a-z])/g, (_m, _u, c: string) => c.toUpperCase())}`),
+    );
+    // and the role's own events are still there, untouched
+    expect(before.some((r) => r.kind === 'FactoryOpen')).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// A role restored with its tower entries missing (a lost or new entries store, a factory signed
+// before towers existed) re-derives and writes them before anything else it does.
+
+describe('tower entries re-written at restore', () => {
+  for (const who of ['lsp', 'client'] as const)
+    it(`the ${who} restarted with its entries deleted writes them back first (once), and a breach is penalised`, async () => {
+      world = await World.create({ seed: `tower-backfill-${who}`, clients: 2 });
+      const w = world;
+      await openFactory(w);
+      const [a, b] = w.clients as [RoleNode, RoleNode];
+      const revoked = who === 'lsp' ? await clientCommitment(a) : await lspCommitment(w, a);
+      const node = who === 'lsp' ? w.lsp : a;
+      const factoryId = who === 'lsp' ? factoryOf(w).factoryId : clientFactory(a).factoryId;
+      await pay(w, a, b, 1_500_000n);
+      const rowsOf = async () =>
+        (await node.store.list('watchEntries'))
+          .map((r) => `${r.triggerTxid}:${r.responseIndex}:${r.kind}:${toHex(r.responseTx)}`)
+          .sort();
+      const before = await rowsOf();
+      expect(before.filter((r) => r.startsWith(`${revoked.txid}:`))).toHaveLength(1);
+      expect(before.some((r) => r.includes(':stale-state:'))).toBe(true);
+
+      // Offline, every entry of the factory and its tower blob go (what `closeFactoryOps` deletes).
+      await w.crash(node);
+      const store = await openSqliteStore({ path: node.path, sealingKey: node.keychain.storeSealingKey() });
+      const ops = await closeFactoryOps(store, fromHex(factoryId));
+      await store.applyUpdate({ id: (await store.lastUpdateId()) + 1n, ops });
+      expect(await store.list('watchEntries')).toEqual([]);
+      await store.close();
+
+      const t0 = node.trace.length;
+      await w.restart(node);
+      // the machine's very first action after the restart writes them back, all of them
+      const first = node.trace[t0]?.actions[0];
+      expect(first?.kind).toBe('persist');
+      expect(
+        (first as { ops: readonly Op[] }).ops.filter((o) => o.op === 'put' && o.table === 'watchEntries'),
+      ).toHaveLength(before.length);
+      expect(await rowsOf()).toEqual(before);
+      expect(node.tower?.tower.triggersIn({ txids: ['coinbase', revoked.txid] })).toEqual([revoked.txid]);
+      // idempotent: with the entries there, a second restart writes none
+      const t1 = node.trace.length;
+      await w.restart(node);
+      const rewrites = node.trace
+        .slice(t1)
+        .flatMap((t) => t.actions)
+        .filter(
+          (x) => x.kind === 'persist' && x.ops.some((o) => o.op === 'put' && o.table === 'watchEntries'),
+        );
+      expect(rewrites).toEqual([]);
+      expect(await rowsOf()).toEqual(before);
+
+      await fundTower(w, node);
+      const h = await breach(w, a, revoked);
+      await w.mine(1);
+      const sweep =
+        who === 'lsp'
+          ? w.lsp.keychain.closeAddress(factoryOf(w).factoryIndex).scriptPubKey
+          : a.keychain.closeAddress(clientFactory(a).factoryIndex).scriptPubKey;
+      await checkPenalty(w, node, revoked, h, sweep);
+    });
+
+  it('a client after an advance: its poison, settlement and s_c come back too, and answer the superseded state', async () => {
+    world = await World.create({ seed: 'tower-backfill-advance', clients: 2 });
+    const w = world;
+    await openFactory(w);
+    const [a, b] = w.clients as [RoleNode, RoleNode];
+    await fundTower(w, a);
+    const old = await currentSignedPath(a);
+    const ia = clientFactory(a).clientIndex;
+    await advance(w, 0, new Map([[ia, 24_000n]]));
+    const stale = old[old.length - 1] as (typeof old)[number];
+    const id = fromHex(clientFactory(a).factoryId);
+    const rowsOf = async () => [
+      ...(await a.store.list('watchEntries'))
+        .map((r) => `${r.triggerTxid}:${r.responseIndex}:${r.kind}:${toHex(r.responseTx)}`)
+        .sort(),
+      ...(await a.store.list('lstockSecrets', { factoryId: id })).map((x) => `${x.c}:${toHex(x.secret)}`),
+    ];
+    const before = await rowsOf();
+    expect(before.filter((r) => r.startsWith(`${stale.tx.txid}:`)).map((r) => r.split(':')[2])).toEqual([
+      'poison',
+      'settlement',
+    ]);
+    await w.crash(a);
+    const store = await openSqliteStore({ path: a.path, sealingKey: a.keychain.storeSealingKey() });
+    await store.applyUpdate({ id: (await store.lastUpdateId()) + 1n, ops: await closeFactoryOps(store, id) });
+    await store.close();
+    await w.restart(a);
+    expect(await rowsOf()).toEqual(before);
+    // The LSP publishes the old path while a's tower is away; the superseded state confirms.
+    towerOff(w.lsp);
+    towerOff(a);
+    towerOff(b);
+    const at = await publishInOrder(
+      w.chain,
+      old.map((p) => ({ txid: p.tx.txid, raw: p.raw })),
+      () => w.mine(1),
+    );
+    const h = at.get(stale.tx.txid) as number;
+    await w.restart(a); // back: the tower catches up and answers with the re-written entries
+    await w.mine(2);
+    const confirmed = a.towerEventsOf('response_confirmed').filter((e) => e.triggerTxid === stale.tx.txid);
+    expect(confirmed.map((e) => e.kind).sort()).toEqual(['poison', 'settlement']);
+    for (const e of confirmed) expect(e.height).toBeGreaterThan(h);
+  });
+});

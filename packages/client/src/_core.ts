@@ -5,6 +5,7 @@
  *
  * @module
  */
+
 import { type Logger, type Network, type Rng, toHex } from '@superscalar/core';
 import type {
   ClientDistribution,
@@ -30,6 +31,7 @@ import {
 } from './codec.js';
 import { type ClientEvent, eventOp } from './events.js';
 import { ClientExits } from './exit/clientExit.js';
+import type { TowerPort } from './exit/takeOver.js';
 import { ClientPayments } from './payments.js';
 import type { ResolvedClientPolicy } from './policy.js';
 import { KeyCache } from './runtime/keyCache.js';
@@ -131,6 +133,10 @@ export class ClientCore {
   readonly payments = new ClientPayments();
   /** Unilateral exits under way (`exit/clientExit.ts`). */
   readonly exits = new ClientExits();
+  /** The role's embedded watchtower, when the runtime attached one (`Client.attachTower`). */
+  tower: TowerPort | undefined = undefined;
+  /** Tower entries re-derived at restore (`towerBackfill.ts`): the first `handle` persists them first. */
+  towerBackfill: Op[] | undefined = undefined;
   connected = false;
   /** Counts connections to the LSP: what was sent on the current one arrives (FIFO), earlier ones may not have. */
   connection = 0;

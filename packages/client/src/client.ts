@@ -68,6 +68,7 @@ import {
   onForceClose,
   restoreExits,
 } from './exit/clientExit.js';
+import type { TowerPort } from './exit/takeOver.js';
 import { feeTick } from './fees.js';
 import type { Action, ClientInput } from './io.js';
 import { createInvoice, payInvoice, restorePayments, resumePayments } from './payments.js';
@@ -76,6 +77,7 @@ import { onPropose } from './proposal.js';
 import { onFactoryReestablish, onPeerConnected, onPeerDisconnected } from './reestablish.js';
 import { onRegisterResponse, register } from './registration.js';
 import { Out } from './runtime/out.js';
+import { towerBackfillOps } from './towerBackfill.js';
 
 /** What {@link Client.create} needs. */
 export interface ClientOptions {
@@ -288,7 +290,17 @@ export class Client {
     restorePayments(core, byKey.values());
     restoreExits(core, byKey.values());
     restoreClientAdvances(core, byKey);
+    core.towerBackfill = towerBackfillOps(core, options.blobs, byKey);
     return new Client(core);
+  }
+
+  /**
+   * Attaches the role's embedded watchtower (the runtime does, once it opened it): an exit then takes
+   * the states it publishes over from the tower (`Watchtower.release`) and adopts what the tower
+   * already broadcast, so one party answers each state. Undefined detaches it.
+   */
+  attachTower(tower: TowerPort | undefined): void {
+    this.#core.tower = tower;
   }
 
   /** Lower-case hex of the client's node public key (the key its `init` proves). */
@@ -317,7 +329,12 @@ export class Client {
       core.out = new Out();
       fault(core, input, e);
     }
-    return core.out.take();
+    const actions = core.out.take();
+    // Tower entries re-derived at restore go first, before anything else this client does.
+    const backfill = core.towerBackfill;
+    if (backfill === undefined) return actions;
+    core.towerBackfill = undefined;
+    return [{ kind: 'persist', ops: backfill }, ...actions];
   }
 
   /** Every live factory (ended ones excepted). */

@@ -8,6 +8,7 @@
  * @module
  */
 import type { EventOp } from '@superscalar/persist';
+import { decodeTowerEvent, isTowerEventKind, type TowerJournalEvent } from '@superscalar/watchtower';
 import { DecodeError } from './errors.js';
 import type { ExitEvent } from './exit/driver.js';
 
@@ -216,6 +217,11 @@ export type ClientEvent =
       readonly text: string;
       readonly code?: string;
     }
+  /**
+   * An event of the role's embedded watchtower (`Tower*`: `@superscalar/watchtower`'s `TowerEvent`
+   * with `kind` for `type`), journalled in the tower's own update of the role's store.
+   */
+  | TowerJournalEvent
   /** A journal record of a kind this version does not know. */
   | { readonly kind: 'Unknown'; readonly name: string; readonly payload: Uint8Array };
 
@@ -298,6 +304,13 @@ export function decodeClientEvent(record: {
 }): ClientEvent {
   if (typeof record !== 'object' || record === null || typeof record.kind !== 'string')
     throw new DecodeError('event', 'expected a journal record { kind, payload }');
+  if (isTowerEventKind(record.kind)) {
+    try {
+      return decodeTowerEvent(record) as TowerJournalEvent;
+    } catch (cause) {
+      throw new DecodeError(`event ${record.kind}`, 'a tower event whose payload does not decode', { cause });
+    }
+  }
   const kind = record.kind as ClientEventKind;
   if (!KNOWN.includes(kind))
     return { kind: 'Unknown', name: record.kind, payload: Uint8Array.from(record.payload) };

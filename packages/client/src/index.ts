@@ -88,6 +88,7 @@ export {
   treeId,
   treeItem,
 } from './exit/plan.js';
+export { type TowerPort, towerTakeOverOps } from './exit/takeOver.js';
 export type { Action, ClientCommand, ClientInput, FeeRates, PeerId, RuntimeInput } from './io.js';
 export { decodeFailure, encodeFailure, FailureCode } from './payments.js';
 export { type ClientPolicy, type ResolvedClientPolicy, resolveClientPolicy } from './policy.js';

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { TowerPort } from '@superscalar/client';
 import { KeyCache, Out } from '@superscalar/client/runtime';
 import { type Logger, type Network, type Rng, toHex } from '@superscalar/core';
 import type {
@@ -203,6 +204,10 @@ export class LspCore {
   readonly forwards = new LspForwards();
   /** Unilateral exits and recoveries under way (`exit.ts`). */
   readonly exits = new LspExits();
+  /** The role's embedded watchtower, when the runtime attached one (`Lsp.attachTower`). */
+  tower: TowerPort | undefined = undefined;
+  /** Tower entries re-derived at restore (`towerBackfill.ts`): the first `handle` persists them first. */
+  towerBackfill: Op[] | undefined = undefined;
   /** Set by the machine: what a lost connection does (channels, ceremony timers). */
   onDisconnect: (peer: PeerId) => void = () => {};
   now = 0;

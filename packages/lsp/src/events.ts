@@ -11,6 +11,7 @@
 
 import type { ExitEvent } from '@superscalar/client';
 import type { EventOp } from '@superscalar/persist';
+import { decodeTowerEvent, isTowerEventKind, type TowerJournalEvent } from '@superscalar/watchtower';
 import { DecodeError } from './errors.js';
 
 /** Every event of the LSP's journal. Ids (`factoryId`, `channelId`, `peer`, keys) are lower-case hex. */
@@ -302,6 +303,11 @@ export type LspEvent =
       readonly leaf: number;
       readonly topNode: number;
     }
+  /**
+   * An event of the role's embedded watchtower (`Tower*`: `@superscalar/watchtower`'s `TowerEvent`
+   * with `kind` for `type`), journalled in the tower's own update of the role's store.
+   */
+  | TowerJournalEvent
   /** A journal record of a kind this version does not know (a newer writer). */
   | { readonly kind: 'Unknown'; readonly name: string; readonly payload: Uint8Array };
 
@@ -345,6 +351,13 @@ export function eventOp(event: Exclude<LspEvent, { kind: 'Unknown' }>): EventOp 
 export function decodeLspEvent(record: { readonly kind: string; readonly payload: Uint8Array }): LspEvent {
   if (typeof record !== 'object' || record === null || typeof record.kind !== 'string')
     throw new DecodeError('event', 'expected a journal record { kind, payload }');
+  if (isTowerEventKind(record.kind)) {
+    try {
+      return decodeTowerEvent(record) as TowerJournalEvent;
+    } catch (cause) {
+      throw new DecodeError(`event ${record.kind}`, 'a tower event whose payload does not decode', { cause });
+    }
+  }
   const kind = record.kind as LspEventKind;
   const known: readonly string[] = [
     'RegistrationGranted',

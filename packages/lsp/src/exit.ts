@@ -36,7 +36,7 @@ import {
   encodeExitRecord,
   newExitRecord,
   rebumpClaims,
-  towerHandOverOps,
+  towerTakeOverOps,
   treeId,
   treeItem,
 } from '@superscalar/client';
@@ -344,11 +344,12 @@ function start(
 }
 
 /**
- * The states the LSP now publishes itself leave its embedded tower (`towerHandOverOps`): the driver
- * answers their kickoffs, so the LSP's tower and its driver never outbid each other on one anchor.
+ * The states the LSP now publishes itself leave its embedded tower (`towerTakeOverOps`: released,
+ * active triggers included, the tower's package in flight adopted): the driver answers their
+ * kickoffs, so the LSP's tower and its driver never outbid each other on one anchor.
  */
 function handOver(core: LspCore, d: ExitDriver): void {
-  const ops = towerHandOverOps(d.record);
+  const ops = towerTakeOverOps(d, core.tower);
   if (ops.length > 0) core.persist(ops);
 }
 

@@ -16,6 +16,7 @@
  * @module
  */
 
+import type { TowerPort } from '@superscalar/client';
 import { Out } from '@superscalar/client/runtime';
 import { fromHex, type Logger, type Network, noopLogger, type Rng, toHex } from '@superscalar/core';
 import type { Keychain } from '@superscalar/keys';
@@ -86,6 +87,7 @@ import type { Action, LspInput, PeerId } from './io.js';
 import { type LspPolicy, resolveLspPolicy } from './policy.js';
 import { onFactoryReestablish, onPeerConnected, onPeerDisconnected } from './reestablish.js';
 import { onRegister } from './registration.js';
+import { towerBackfillOps } from './towerBackfill.js';
 
 /** What {@link Lsp.create} needs. */
 export interface LspOptions {
@@ -338,7 +340,17 @@ export class Lsp {
     restoreForwards(core, byKey.values());
     restoreLspExits(core, byKey.values());
     restoreAdvances(core, byKey);
+    core.towerBackfill = towerBackfillOps(core, options.blobs, byKey);
     return new Lsp(core, options.blobs.length > 0);
+  }
+
+  /**
+   * Attaches the role's embedded watchtower (the runtime does, once it opened it): an exit then takes
+   * the states it publishes over from the tower (`Watchtower.release`) and adopts what the tower
+   * already broadcast, so one party answers each state. Undefined detaches it.
+   */
+  attachTower(tower: TowerPort | undefined): void {
+    this.#core.tower = tower;
   }
 
   /** Lower-case hex of the LSP's node public key (its Noise static key). */
@@ -378,7 +390,12 @@ export class Lsp {
       core.out = new Out();
       fault(core, input, e);
     }
-    return core.out.take();
+    const actions = core.out.take();
+    // Tower entries re-derived at restore go first, before anything else the LSP does.
+    const backfill = core.towerBackfill;
+    if (backfill === undefined) return actions;
+    core.towerBackfill = undefined;
+    return [{ kind: 'persist', ops: backfill }, ...actions];
   }
 
   /** Every factory the LSP holds (ended ones excepted). */

@@ -45,7 +45,15 @@ export interface ChildState {
 }
 
 /** @internal Where a response stands. */
-export type ResponseStatus = 'waiting' | 'no-secret' | 'broadcast' | 'confirmed' | 'lost' | 'invalid';
+export type ResponseStatus =
+  | 'waiting'
+  | 'no-secret'
+  | 'broadcast'
+  | 'confirmed'
+  | 'lost'
+  | 'invalid'
+  /** Taken over by its owner (`Watchtower.release`): never sent or re-bumped again. */
+  | 'released';
 
 /** @internal One response of an active trigger. */
 export interface ResponseState {

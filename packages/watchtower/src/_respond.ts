@@ -13,6 +13,7 @@ import type { Wallet } from '@superscalar/wallet';
 import { completePoison } from './_activate.js';
 import { nextChild, ownerOf } from './_cpfp.js';
 import { type ActiveTrigger, activeBlob, activeKey, deleteBlob, type ResponseState } from './_records.js';
+import { towerEventOp } from './journal.js';
 import { type FeePolicy, nextFeeRate } from './policy.js';
 import type { FeeRates, ResponseRef, TowerAction, TowerEvent } from './types.js';
 
@@ -22,6 +23,12 @@ export type Pair = readonly [ActiveTrigger, ResponseState];
 /** @internal What the tower holds that responses need. */
 export interface Context {
   readonly towerId: string;
+  /** Add each event's journal record to the persist (`WatchtowerOptions.journal`). */
+  readonly journal: boolean;
+  /** Responses (`<trigger>:<index>`) released but not durably yet: never sent, their trigger not written. */
+  readonly held: ReadonlySet<string>;
+  /** Triggers to write at this step (drained by it). */
+  readonly dirtyLater: Set<string>;
   readonly wallet: Wallet;
   readonly policy: FeePolicy;
   readonly active: Map<string, ActiveTrigger>;
@@ -39,7 +46,18 @@ export class Step {
   readonly sends: TowerAction[] = [];
   readonly events: TowerEvent[] = [];
 
-  constructor(readonly ctx: Context) {}
+  constructor(readonly ctx: Context) {
+    for (const id of ctx.dirtyLater) this.dirty.add(id);
+    ctx.dirtyLater.clear();
+  }
+
+  /** Whether a response of `t` is held (released, the owner's update not durable yet). */
+  holds(t: ActiveTrigger, r?: ResponseState): boolean {
+    const h = this.ctx.held;
+    if (h.size === 0) return false;
+    if (r !== undefined) return h.has(`${t.triggerTxid}:${r.index}`);
+    return t.responses.some((x) => h.has(`${t.triggerTxid}:${x.index}`));
+  }
 
   /** Drops an active trigger and its record, releasing its fee-coin reservations. */
   forget(t: ActiveTrigger): void {
@@ -53,8 +71,12 @@ export class Step {
   actions(): TowerAction[] {
     for (const id of this.dirty) {
       const t = this.ctx.active.get(id);
-      if (t !== undefined) this.ops.push(activeBlob(this.ctx.towerId, t));
+      if (t === undefined) continue;
+      // A held trigger's record is the owner's to write (with the release); written after it.
+      if (this.holds(t)) this.ctx.dirtyLater.add(id);
+      else this.ops.push(activeBlob(this.ctx.towerId, t));
     }
+    if (this.ctx.journal) for (const event of this.events) this.ops.push(towerEventOp(event));
     const out: TowerAction[] = [];
     if (this.ops.length > 0) out.push({ kind: 'persist', ops: this.ops });
     out.push(...this.sends);
@@ -73,6 +95,7 @@ export function openOutpoints(active: ReadonlyMap<string, ActiveTrigger>): {
   for (const t of active.values())
     for (const r of t.responses) {
       if (r.status === 'confirmed' || r.status === 'lost' || r.status === 'invalid') continue;
+      if (r.status === 'released') continue;
       byTxid.set(r.txid, [t, r]);
       for (const v of r.vouts) spent.set(`${t.triggerTxid}:${v}`, [t, r]);
     }
@@ -124,6 +147,7 @@ export function due(step: Step, tip: number, rates: FeeRates, newBlock: boolean)
   for (const t of step.ctx.active.values())
     for (const r of t.responses) {
       if (r.status !== 'waiting' && r.status !== 'broadcast') continue;
+      if (step.holds(t, r)) continue;
       if (r.kind === 'stale-state' && t.dwStep !== null && !r.emergency) {
         if (tip >= r.dueTip + t.dwStep - policy.emergencyMargin) {
           r.emergency = true;
@@ -183,9 +207,13 @@ export function resend(step: Step, t: ActiveTrigger, r: ResponseState): void {
 export function cleanup(step: Step, tip: number): void {
   const depth = step.ctx.policy.finalityDepth;
   for (const t of [...step.ctx.active.values()]) {
+    if (step.holds(t)) continue;
     const settled = t.responses.every(
       (r) =>
-        (r.status === 'confirmed' || r.status === 'lost') && r.at !== null && r.at.height <= tip - depth + 1,
+        r.status === 'released' ||
+        ((r.status === 'confirmed' || r.status === 'lost') &&
+          r.at !== null &&
+          r.at.height <= tip - depth + 1),
     );
     if (settled) step.forget(t);
   }

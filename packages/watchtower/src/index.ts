@@ -40,9 +40,18 @@ export {
   openTower,
   storeEntrySource,
 } from './io.js';
+export {
+  decodeTowerEvent,
+  isTowerEventKind,
+  TOWER_EVENT_KINDS,
+  type TowerEventKind,
+  type TowerJournalEvent,
+  towerEventOp,
+} from './journal.js';
 export { DEFAULT_FEE_POLICY, type FeePolicy, feePolicy, nextFeeRate } from './policy.js';
 export {
   type CreateWatchtowerOptions,
+  type ReleasedResponse,
   type ResponseView,
   Watchtower,
   type WatchtowerOptions,

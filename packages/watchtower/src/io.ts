@@ -99,6 +99,8 @@ export interface OpenTowerOptions {
   /** Keep an in-memory trigger index (default true); see `WatchtowerOptions.index`. */
   readonly index?: boolean;
   readonly policy?: Partial<FeePolicy>;
+  /** Journal the tower's events in its persists (see `WatchtowerOptions.journal`). Default false. */
+  readonly journal?: boolean;
 }
 
 /**
@@ -113,6 +115,7 @@ export async function openTower(o: OpenTowerOptions): Promise<Watchtower> {
     towerId,
     ...(o.index === undefined ? {} : { index: o.index }),
     ...(o.policy === undefined ? {} : { policy: o.policy }),
+    ...(o.journal === undefined ? {} : { journal: o.journal }),
   };
   if (!blobs.some((b) => b.key === `tower/${towerId}/meta`)) {
     const w = Wallet.create({ account: o.account, birthHeight: o.birthHeight, walletId });

@@ -28,10 +28,12 @@ import { responseOf, secretsByHash } from './_activate.js';
 import { TriggerIndex } from './_index.js';
 import {
   type ActiveTrigger,
+  activeBlob,
   type CheckpointRef,
   decodeRecord,
   metaBlob,
   type ResponseState,
+  type ResponseStatus,
   type TowerMeta,
   towerPrefix,
 } from './_records.js';
@@ -56,8 +58,9 @@ import {
   OutOfOrderError,
   UnknownPoisonError,
 } from './errors.js';
+import { towerEventOp } from './journal.js';
 import { type FeePolicy, feePolicy } from './policy.js';
-import type { EntryRows, FeeRates, ResponseRef, TowerAction, TowerInput } from './types.js';
+import type { EntryRows, FeeRates, ResponseRef, TowerAction, TowerEvent, TowerInput } from './types.js';
 
 /** Blocks of the tower's checkpoint (its resume point for the follower). */
 const CHECKPOINT_DEPTH = 12;
@@ -76,6 +79,12 @@ export interface WatchtowerOptions {
    */
   readonly index?: boolean;
   readonly policy?: Partial<FeePolicy>;
+  /**
+   * Journal every event (default false): each input's persist (and each {@link Watchtower.release}'s
+   * ops) also carries the journal record of its events (`towerEventOp`), so a tower embedded in a
+   * role puts them in the role's event queue exactly once. `emit` actions are unchanged.
+   */
+  readonly journal?: boolean;
 }
 
 /** Options of {@link Watchtower.create}. */
@@ -84,9 +93,32 @@ export interface CreateWatchtowerOptions extends WatchtowerOptions {
   readonly birthHeight: number;
 }
 
+/** Where a released response stood when its owner took it over ({@link Watchtower.release}). */
+export interface ReleasedResponse {
+  readonly triggerTxid: string;
+  readonly responseIndex: number;
+  /** The response's txid (absent when `inactive`). */
+  readonly txid?: string;
+  /** Its status then; `inactive`: its trigger had not confirmed (or the tower does not know it). */
+  readonly status: ResponseStatus | 'inactive';
+  /** The trigger's block, when it had confirmed. */
+  readonly trigger: { readonly height: number; readonly hash: string } | null;
+  /** The response's own block, when it had confirmed. */
+  readonly confirmedAt: { readonly height: number; readonly hash: string } | null;
+  /** The tower's CPFP child of its last package (in flight while `status` is `broadcast`). */
+  readonly child: {
+    readonly txid: string;
+    readonly raw: Uint8Array;
+    readonly feeRate: number;
+    readonly fee: bigint;
+  } | null;
+  /** The tip at which that package was made. */
+  readonly lastTip: number | null;
+}
+
 /** What the tower holds for one response (a view; see `TowerEvent` for changes). */
 export interface ResponseView extends ResponseRef {
-  readonly status: 'waiting' | 'no-secret' | 'broadcast' | 'confirmed' | 'lost' | 'invalid';
+  readonly status: ResponseStatus;
   readonly triggerHeight: number;
   /** First tip at which it may be broadcast. */
   readonly dueTip: number;
@@ -111,6 +143,16 @@ export class Watchtower {
   #meta: TowerMeta;
   readonly #active = new Map<string, ActiveTrigger>();
   readonly #index: TriggerIndex | undefined;
+  readonly #journal: boolean;
+  /** Responses released this session (`<trigger>:<index>`): never activated, even from rows read before. */
+  readonly #released = new Set<string>();
+  /**
+   * Active responses released whose owner's update is not durable yet: never sent, and their
+   * trigger's record not written by the tower (it would race the owner's), until `ingest` sees it.
+   */
+  readonly #held = new Set<string>();
+  /** Triggers to write again at the next input (a release became durable). */
+  readonly #dirtyLater = new Set<string>();
 
   private constructor(options: WatchtowerOptions, meta: TowerMeta) {
     if (typeof options?.wallet?.applyEvent !== 'function')
@@ -119,6 +161,7 @@ export class Watchtower {
     this.towerId = checkTowerId(options.towerId);
     this.policy = feePolicy(options.policy);
     this.#index = options.index === false ? undefined : new TriggerIndex();
+    this.#journal = options.journal === true;
     this.#meta = meta;
   }
 
@@ -226,6 +269,18 @@ export class Watchtower {
   ingest(ops: readonly Op[]): void {
     if (!Array.isArray(ops)) throw new InvalidArgumentError('ops', 'expected persist operations');
     this.#index?.apply(ops);
+    if (this.#held.size === 0) return;
+    // A release became durable (its update deletes the entry): the response is released for good.
+    for (const op of ops) {
+      if (op.op !== 'delete' || op.table !== 'watchEntries') continue;
+      const key = `${op.key.triggerTxid}:${op.key.responseIndex}`;
+      if (!this.#held.delete(key)) continue;
+      const t = this.#active.get(op.key.triggerTxid);
+      const r = t?.responses.find((y) => y.index === op.key.responseIndex);
+      if (t === undefined || r === undefined) continue;
+      r.status = 'released';
+      this.#dirtyLater.add(t.triggerTxid); // its other responses may have moved meanwhile
+    }
   }
 
   /** {@link staleStateEntry}, indexed. */
@@ -268,6 +323,99 @@ export class Watchtower {
     return change;
   }
 
+  // ---------------------------------------------------------------- hand-over to the owner
+
+  /**
+   * The owner of some entries takes their responses over (an exit driver that publishes those states
+   * itself, brief §6): from now on the tower never sends nor re-bumps them, and their entries are
+   * deleted (a reorg that brings the trigger back does not re-arm them). Put `ops` in the owner's
+   * update — the one that records the owner's own plan, before its first broadcast — so both are
+   * durable together: a crash before it leaves everything with the tower, a crash after leaves
+   * everything with the owner. Until that update is durable (the tower sees it in {@link ingest})
+   * the response is *held*: never sent nor re-bumped, and its trigger's record never written by
+   * the tower (it would race the owner's); then it is `released` in memory too. A package the tower
+   * computed before may still leave once; `released` tells the owner what it is, to outbid it.
+   *
+   * `released` says, per ref, where the tower stood: `inactive` (its trigger had not confirmed),
+   * or the response's status, trigger height and CPFP child in flight — which the owner may adopt:
+   * the state is in the mempool already, and the owner's next child, at a rate above `child.feeRate`,
+   * replaces the tower's through the shared anchor (plain RBF: a higher rate and a higher absolute
+   * fee than the child it evicts). Refs the tower does not know are reported `inactive` too.
+   */
+  release(refs: readonly { readonly triggerTxid: string; readonly responseIndex: number }[]): {
+    readonly ops: readonly Op[];
+    readonly released: readonly ReleasedResponse[];
+  } {
+    if (!Array.isArray(refs)) throw new InvalidArgumentError('refs', 'expected an array');
+    const ops: Op[] = [];
+    const events: TowerEvent[] = [];
+    const released: ReleasedResponse[] = [];
+    const touched = new Set<string>();
+    for (const [i, x] of refs.entries()) {
+      if (typeof x?.triggerTxid !== 'string' || !Number.isInteger(x.responseIndex) || x.responseIndex < 0)
+        throw new InvalidArgumentError(`refs[${i}]`, 'expected { triggerTxid, responseIndex }');
+      const key = `${x.triggerTxid}:${x.responseIndex}`;
+      this.#released.add(key);
+      const del: Op = {
+        op: 'delete',
+        table: 'watchEntries',
+        key: { triggerTxid: x.triggerTxid, responseIndex: x.responseIndex },
+      };
+      ops.push(del);
+      this.#index?.apply([del]);
+      const t = this.#active.get(x.triggerTxid);
+      const r = t?.responses.find((y) => y.index === x.responseIndex);
+      if (t === undefined || r === undefined) {
+        released.push({
+          ...x,
+          status: 'inactive',
+          trigger: null,
+          confirmedAt: null,
+          child: null,
+          lastTip: null,
+        });
+        continue;
+      }
+      released.push({
+        ...x,
+        txid: r.txid,
+        status: r.status,
+        trigger: { height: t.height, hash: t.hash },
+        confirmedAt: r.status === 'confirmed' ? r.at : null,
+        child:
+          r.child === null
+            ? null
+            : { txid: r.child.txid, raw: r.child.raw, feeRate: r.child.feeRate, fee: r.child.fee },
+        lastTip: r.lastTip,
+      });
+      if (r.status === 'released' || this.#held.has(key)) continue;
+      this.#held.add(key);
+      touched.add(t.triggerTxid);
+      events.push({
+        ...ref(t, r),
+        type: 'response_released',
+        was: r.status,
+        childTxid: r.child?.txid,
+        feeRate: r.child?.feeRate,
+      });
+    }
+    // Each touched trigger's record as it stands once the owner's update is durable: its held
+    // responses released (the tower's memory follows in `ingest`, when that update is durable).
+    for (const txid of touched) {
+      const t = this.#active.get(txid) as ActiveTrigger;
+      ops.push(
+        activeBlob(this.towerId, {
+          ...t,
+          responses: t.responses.map((r) =>
+            this.#held.has(`${txid}:${r.index}`) ? { ...r, status: 'released' as const } : r,
+          ),
+        }),
+      );
+    }
+    if (this.#journal) for (const e of events) ops.push(towerEventOp(e));
+    return { ops, released };
+  }
+
   // ---------------------------------------------------------------- inputs
 
   /** Handles one input and returns the actions to carry out, in order (see the module doc). */
@@ -279,10 +427,12 @@ export class Watchtower {
         return this.#disconnected(input.block);
       case 'tick':
         return this.#tick(input.feeRates, input.rows);
-      case 'broadcast_result':
-        return input.accepted
-          ? []
-          : [{ kind: 'emit', event: { type: 'broadcast_failed', id: input.id, reason: input.reason ?? '' } }];
+      case 'broadcast_result': {
+        if (input.accepted) return [];
+        const step = this.#step();
+        step.events.push({ type: 'broadcast_failed', id: input.id, reason: input.reason ?? '' });
+        return step.actions();
+      }
       default:
         throw new InvalidArgumentError(
           'input.type',
@@ -297,6 +447,9 @@ export class Watchtower {
       wallet: this.wallet,
       policy: this.policy,
       active: this.#active,
+      journal: this.#journal,
+      held: this.#held,
+      dirtyLater: this.#dirtyLater,
     });
   }
 
@@ -364,13 +517,14 @@ export class Watchtower {
     const step = this.#step();
     step.ops.push(...this.wallet.applyEvent({ type: 'disconnected', block }));
     for (const t of [...this.#active.values()]) {
+      if (t.responses.some((r) => this.#held.has(`${t.triggerTxid}:${r.index}`))) continue;
       if (t.hash === block.hash) {
         step.forget(t);
         step.events.push({ type: 'trigger_cancelled', triggerTxid: t.triggerTxid, height: block.height });
         continue;
       }
       for (const r of t.responses) {
-        if (r.at?.hash !== block.hash) continue;
+        if (r.status === 'released' || r.at?.hash !== block.hash) continue;
         const was = r.status;
         r.status = r.before ?? 'waiting';
         r.before = null;
@@ -410,7 +564,9 @@ export class Watchtower {
     steps: ReadonlyMap<string, number>,
   ): ActiveTrigger {
     const trigger = decodeTx(raw);
-    const sorted = [...rows].sort((a, b) => a.responseIndex - b.responseIndex);
+    const sorted = [...rows]
+      .filter((row) => !this.#released.has(`${txid}:${row.responseIndex}`))
+      .sort((a, b) => a.responseIndex - b.responseIndex);
     const responses: ResponseState[] = [];
     for (const row of sorted) {
       const r = responseOf(row, trigger, block.height, secrets);

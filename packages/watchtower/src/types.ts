@@ -123,4 +123,16 @@ export type TowerEvent =
   /** A stored response cannot answer its trigger (malformed): it is skipped. */
   | (ResponseRef & { readonly type: 'response_invalid'; readonly reason: string })
   /** A submission was refused (it is retried, re-bumped, at the next block). */
-  | { readonly type: 'broadcast_failed'; readonly id: string; readonly reason: string };
+  | { readonly type: 'broadcast_failed'; readonly id: string; readonly reason: string }
+  /**
+   * Its owner took the response over (`Watchtower.release`: an exit driver publishing that state
+   * itself): the tower never sends or re-bumps it again. `was`: its status then (`inactive`: the
+   * trigger had not confirmed; its entry is deleted); `childTxid`/`feeRate`: the tower's CPFP child
+   * in flight, which the owner's next, better-paying package replaces.
+   */
+  | (ResponseRef & {
+      readonly type: 'response_released';
+      readonly was: string;
+      readonly childTxid: string | undefined;
+      readonly feeRate: number | undefined;
+    });

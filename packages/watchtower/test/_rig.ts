@@ -59,6 +59,8 @@ function keyOf(table: TableName, row: Record<string, unknown>): string {
 export class MemoryStore {
   readonly tables = new Map<string, Map<string, Record<string, unknown>>>();
   updates = 0;
+  /** The journal (`event` operations), in commit order. */
+  readonly journal: { kind: string; payload: Uint8Array }[] = [];
   /** The next commit fails (nothing of it applied), as a refused update would. */
   failNext = false;
   readonly commit: Commit = async (ops) => {
@@ -71,7 +73,10 @@ export class MemoryStore {
   apply(ops: readonly Op[]): void {
     this.updates++;
     for (const op of ops) {
-      if (op.op === 'event') continue;
+      if (op.op === 'event') {
+        this.journal.push({ kind: op.kind, payload: op.payload });
+        continue;
+      }
       let t = this.tables.get(op.table);
       if (t === undefined) {
         t = new Map();
@@ -126,6 +131,8 @@ export interface RigOptions {
   readonly feeCoins?: number;
   readonly feeCoinValue?: bigint;
   readonly index?: boolean;
+  /** Journal the tower's events into the store (`WatchtowerOptions.journal`). */
+  readonly journal?: boolean;
 }
 
 export async function towerRig(o: RigOptions = {}): Promise<Rig> {
@@ -155,6 +162,7 @@ export async function towerRig(o: RigOptions = {}): Promise<Rig> {
       birthHeight,
       ...(o.policy === undefined ? {} : { policy: o.policy }),
       ...(o.index === undefined ? {} : { index: o.index }),
+      ...(o.journal === undefined ? {} : { journal: o.journal }),
     });
   const startRunner = async (tower: Watchtower) => {
     const runner = new TowerRunner({

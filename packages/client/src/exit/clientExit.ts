@@ -35,15 +35,8 @@ import {
   type ExitReason,
   newExitRecord,
 } from './driver.js';
-import {
-  claimItems,
-  commitmentItem,
-  distributionItems,
-  rebumpClaims,
-  towerHandOverOps,
-  treeId,
-  treeItem,
-} from './plan.js';
+import { claimItems, commitmentItem, distributionItems, rebumpClaims, treeId, treeItem } from './plan.js';
+import { towerTakeOverOps } from './takeOver.js';
 
 /** Key of a factory's exit record. */
 export const exitKey = (idHex: string): string => `client/x/${idHex}`;
@@ -262,7 +255,7 @@ export function startExit(
       }
     }
   core.exits.drivers.set(f.idHex, d);
-  const handOver = towerHandOverOps(d.record);
+  const handOver = towerTakeOverOps(d, core.tower);
   if (handOver.length > 0) core.persist(handOver);
   if (reason !== 'path-watch') apply(core, d, d.started(height));
   const ctx = context(core);

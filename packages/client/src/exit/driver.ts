@@ -461,6 +461,48 @@ export class ExitDriver {
     if (next.claim !== undefined) m.claim = next.claim;
   }
 
+  /**
+   * Takes over what the role's watchtower already did for item `id` (`Watchtower.release`, see
+   * `exit/takeOver.ts`): its parent confirmed at `parentAt` (the tower's trigger), the item itself
+   * confirmed at `confirmedAt`, or its package in flight with the tower's CPFP `child` made at tip
+   * `lastTip`. The item is then `broadcast` with that child as its previous one, so the driver's
+   * next package (at the next block) outbids it through the shared anchor — one party per state.
+   * The adopted child spends no coin of the role's wallet (recorded with a zero-value coin, never
+   * reused). Returns whether the record changed.
+   */
+  adopt(
+    id: string,
+    o: {
+      readonly parentAt?: { readonly height: number; readonly hash: string } | null;
+      readonly confirmedAt?: { readonly height: number; readonly hash: string } | null;
+      readonly child?: Omit<ExitChild, 'coin'> | null;
+      readonly lastTip?: number | null;
+    },
+  ): boolean {
+    const it = this.#byId.get(id);
+    if (it === undefined || it.status === 'confirmed' || it.status === 'lost') return false;
+    let changed = false;
+    const parent = it.parent === null ? undefined : this.#byId.get(it.parent);
+    if (parent !== undefined && parent.status !== 'confirmed' && o.parentAt != null) {
+      parent.status = 'confirmed';
+      parent.confirmedAt = { height: o.parentAt.height, hash: o.parentAt.hash };
+      changed = true;
+    }
+    if (o.confirmedAt != null) {
+      it.status = 'confirmed';
+      it.confirmedAt = { height: o.confirmedAt.height, hash: o.confirmedAt.hash };
+      return true;
+    }
+    if (o.child != null && o.lastTip != null) {
+      it.child = { ...o.child, coin: { txid: o.child.txid, vout: 0, value: 0n, script: new Uint8Array() } };
+      it.status = 'broadcast';
+      it.lastTip = o.lastTip;
+      it.firstTip ??= o.lastTip;
+      changed = true;
+    }
+    return changed;
+  }
+
   /** Releases the fee coins of a finished exit. */
   release(wallet: Wallet | undefined): Op[] {
     if (wallet === undefined) return [];

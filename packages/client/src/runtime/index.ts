@@ -7,6 +7,7 @@ export { nodeIdOf } from './nodeId.js';
 export { Out } from './out.js';
 export { DEFAULT_FEE_PURPOSES, RoleRuntime } from './runtime.js';
 export {
+  attachTowerTo,
   defaultTowerAccount,
   EmbeddedTower,
   type EmbeddedTowerOptions,

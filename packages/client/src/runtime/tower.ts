@@ -61,6 +61,12 @@ export interface EmbeddedTowerOptions {
   /** Names the tower's records (default `main`). */
   readonly towerId?: string;
   readonly policy?: Partial<FeePolicy>;
+  /**
+   * Journal the tower's events in the role's event queue (default true): each event's record
+   * (`Tower*`, decoded by the role's `decodeClientEvent`/`decodeLspEvent`) is committed in the
+   * tower's own update that recorded it, so an embedder reading the queue sees it exactly once.
+   */
+  readonly journal?: boolean;
   /** Every tower event, in order, after the persist that recorded it. */
   readonly onEvent?: (event: TowerEvent) => void | Promise<void>;
   /**
@@ -100,6 +106,7 @@ export class EmbeddedTower {
         account: o.account,
         birthHeight: o.birthHeight,
         towerId,
+        journal: o.journal ?? true,
         ...(o.policy === undefined ? {} : { policy: o.policy }),
       });
     const tower = await open();
@@ -223,6 +230,16 @@ function factoryIdOf(payload: Uint8Array): string | undefined {
   }
 }
 
+/**
+ * Attaches `tower` to the role's machine (`Client.attachTower`, `Lsp.attachTower`), when it has the
+ * hook: its exits then take their states over from the tower (`Watchtower.release`, always the
+ * tower's current instance, after a reopen too).
+ */
+export function attachTowerTo(machine: unknown, tower: EmbeddedTower): void {
+  const m = machine as { attachTower?: (port: Pick<Watchtower, 'release'> | undefined) => void };
+  if (typeof m?.attachTower === 'function') m.attachTower({ release: (refs) => tower.tower.release(refs) });
+}
+
 /** The embedded tower of a Node role (`ClientNode`, `LspNode`): what the embedder may set. */
 export interface NodeTowerOptions {
   /**
@@ -310,5 +327,6 @@ export async function openNodeTower(o: {
       : {}),
   });
   o.sequencer.onCommit((_ack, ops) => tower.committed(ops));
+  attachTowerTo(o.machine, tower);
   return tower;
 }

@@ -1,0 +1,109 @@
+/**
+ * A restored LSP re-writes its watchtower's entries when they are missing (issue 23: a new or lost
+ * entries store, or a factory signed before towers existed). For every live signed factory whose
+ * per-factory tower blob (`watch/f/<factory id>`, written with every kickoff guard, deleted with the
+ * entries by `closeFactoryOps`) is absent from the store, the entries are re-derived from what the LSP
+ * holds:
+ * - every kickoff of its current tree (after advances and carries) guarded with the newest state
+ *   spending it (`guardTreeOps`), except the states an exit driver publishes itself;
+ * - the penalties of every revoked client commitment it still holds (each channel's `revoked/<n>`
+ *   watchtower records, every outpoint copy).
+ * `Lsp.restore` computes them; the first `handle` returns them as its first action, a persist of
+ * their own, before anything else (idempotent puts).
+ *
+ * @module
+ */
+import { buildTree, type TreeTx } from '@superscalar/factory-tree';
+import type { BlobRecord, Op } from '@superscalar/persist';
+import { decodeWatchtowerRecord } from '@superscalar/poon-dryja';
+import { FACTORY_BLOB_PREFIX, revokedCommitmentOps, uniqueBlobPuts } from '@superscalar/watchtower';
+import type { LspCore, LspFactory } from './_core.js';
+import { advanceSignatures, currentTree } from './advance.js';
+import { guardTreeOps } from './tower.js';
+
+/** Kickoff txids whose states an exit driver of `f` publishes (the tower must not guard them again). */
+function publishedByDriver(core: LspCore, f: LspFactory): Set<string> {
+  const out = new Set<string>();
+  const d = core.exits.drivers.get(f.idHex);
+  if (d === undefined) return out;
+  for (const it of d.record.items) {
+    if (it.kind !== 'state' || it.broadcast === false || it.external === true || it.parent === null) continue;
+    const k = d.item(it.parent);
+    if (k?.kind === 'kickoff') out.add(k.txid);
+  }
+  return out;
+}
+
+/** The signature of a transaction of the current tree: an advance's (by txid), else the ceremony's. */
+function signatureOf(f: LspFactory, sigs: readonly Uint8Array[]): (t: TreeTx) => Uint8Array | undefined {
+  const advanced = advanceSignatures(f);
+  let initial: readonly TreeTx[] | undefined;
+  return (t) => {
+    const a = advanced.get(t.txid);
+    if (a !== undefined) return a;
+    initial ??= advanced.size === 0 ? currentTree(f).txs : buildTree(f.proposal).txs;
+    return initial[t.index]?.txid === t.txid ? sigs[t.index] : undefined;
+  };
+}
+
+/** The entries of one factory, re-derived (see the module doc). */
+export function factoryTowerEntries(
+  core: LspCore,
+  f: LspFactory,
+  byKey: ReadonlyMap<string, BlobRecord>,
+): Op[] {
+  const ops: Op[] = [];
+  const sigs = f.signatures;
+  if (sigs !== null) {
+    const skip = publishedByDriver(core, f);
+    const guards = guardTreeOps({
+      factoryId: f.id,
+      txs: currentTree(f).txs,
+      signatureOf: signatureOf(f, sigs),
+      dwStep: f.proposal.dw.S,
+    });
+    ops.push(
+      ...guards.filter((o) => !(o.op === 'put' && o.table === 'watchEntries' && skip.has(o.row.triggerTxid))),
+    );
+  }
+  for (const [key, b] of byKey) {
+    const m = /^lsp\/c\/([0-9a-f]{64})\/revoked\/\d+$/.exec(key);
+    if (m === null || core.channelIndex.get(m[1] as string)?.f !== f) continue;
+    ops.push(...revokedCommitmentOps(f.id, decodeWatchtowerRecord(b.data).copies));
+  }
+  return uniqueBlobPuts(ops);
+}
+
+/**
+ * The entries to re-write at restore: those of every live signed factory whose tower blob is absent
+ * from `blobs` (the store's). Undefined when there is nothing to write.
+ */
+export function towerBackfillOps(
+  core: LspCore,
+  blobs: readonly BlobRecord[],
+  byKey: ReadonlyMap<string, BlobRecord>,
+): Op[] | undefined {
+  const present = new Set<string>();
+  for (const b of blobs)
+    if (typeof b?.key === 'string' && b.key.startsWith(FACTORY_BLOB_PREFIX))
+      present.add(b.key.slice(FACTORY_BLOB_PREFIX.length));
+  const ops: Op[] = [];
+  for (const f of core.factories.values()) {
+    if (f.signatures === null || present.has(f.idHex)) continue;
+    let rows: Op[];
+    try {
+      rows = factoryTowerEntries(core, f, byKey);
+    } catch (e) {
+      // A builder that refuses them is a bug: reported, the factory itself still restores.
+      core.log('error', 'tower entries not re-derived', { factoryId: f.idHex }, e);
+      continue;
+    }
+    if (rows.length === 0) continue;
+    core.log('info', 'tower entries re-written at restore', {
+      factoryId: f.idHex,
+      entries: rows.filter((o) => o.op === 'put' && o.table === 'watchEntries').length,
+    });
+    ops.push(...rows);
+  }
+  return ops.length === 0 ? undefined : ops;
+}
