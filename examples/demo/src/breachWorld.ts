@@ -3,7 +3,6 @@
 // (each a fee wallet of its own), and one factory open. Scenes 2 and 3 run a cheating LSP without a
 // tower and stop and restore clients (nodes and towers) from their stores.
 import { join } from 'node:path';
-import type { BlockFollower, ChainBackend } from '@superscalar/chain';
 import { Client, type ClientCommand, decodeClientEvent } from '@superscalar/client';
 import { ClientNode } from '@superscalar/client/node';
 import type { Logger } from '@superscalar/core';
@@ -15,16 +14,15 @@ import { openSqliteStore } from '@superscalar/persist/sqlite';
 import { Wallet } from '@superscalar/wallet';
 import type { TowerEvent } from '@superscalar/watchtower';
 import type { DemoChain } from './chain.js';
+import type { Journal } from './journal.js';
 import {
   CHANNEL_SATS,
   CLIENT_BALANCE_SATS,
   CLIENTS_PER_FACTORY,
-  FACTORY_SATS,
-  inMempool,
-  pump,
-} from './demo.js';
-import type { Journal } from './journal.js';
-import { type FactoryPlan, planFactory } from './plan.js';
+  demoPlan,
+  type FactoryPlan,
+} from './plan.js';
+import { fmt, inMempool, pump, rolePorts } from './run.js';
 
 /** A client of a breach scene (its node restarts over the same store path). */
 export interface BreachClient {
@@ -74,8 +72,6 @@ export interface BreachWorld {
   readonly funded: { readonly factoryId: string; readonly txid: string };
 }
 
-const fmt = (n: bigint | number): string => Number(n).toLocaleString('en-US');
-
 /** Starts the LSP and its 4 clients and opens their factory (see the module doc). */
 export async function openBreachWorld(o: BreachWorldOptions): Promise<BreachWorld> {
   const c = o.chain;
@@ -85,14 +81,7 @@ export async function openBreachWorld(o: BreachWorldOptions): Promise<BreachWorl
     await control.mine(n);
     await c.pollAll();
   };
-  const plan = planFactory({
-    network: 'regtest',
-    target: FACTORY_SATS,
-    clientsPerFactory: CLIENTS_PER_FACTORY,
-    capacity: CHANNEL_SATS,
-    balance: CLIENT_BALANCE_SATS,
-    minTreeFeeRate: await control.feeRate('presigned'),
-  });
+  const plan = demoPlan(await control.feeRate('presigned'));
   step('chain', `${c.description} at height ${await c.height()}`);
 
   // Keys, stores and the LSP's wallet, as in the main demo (one factory of 4 clients).
@@ -113,13 +102,7 @@ export async function openBreachWorld(o: BreachWorldOptions): Promise<BreachWorl
   await control.fund(address.script, plan.amount + 50_000n);
 
   const tip = await c.height();
-  const ports = (backend: ChainBackend, follower: BlockFollower) => ({
-    follower,
-    from: { height: tip - 1 },
-    pollIntervalMs: 0,
-    broadcaster: backend,
-    fees: backend,
-  });
+  const ports = rolePorts(tip);
   const lspMachine = Lsp.create({
     keychain: lspKeys,
     wallet,
