@@ -62,7 +62,7 @@ export async function runBreach(
   print?: (line: string) => void,
 ): Promise<BreachReport> {
   const run = startRun(o, 'breach', print);
-  const { now, steps, step, detail, logger, timeout, dir, journal, stops, pumps } = run;
+  const { now, steps, step, detail, timeout, journal, stops, pumps } = run;
   const towerEvents: TowerEvent[] = [];
   let chain: DemoChain | undefined;
   try {
@@ -72,13 +72,7 @@ export async function runBreach(
     // Every role runs its embedded tower; the LSP's holds one fee coin for its CPFP children.
     const world = await openBreachWorld({
       chain: c,
-      dir,
-      logger,
-      journal,
-      stops,
-      pumps: pumps.signal,
-      timeout,
-      step,
+      run,
       onTowerEvent: (role, e) => {
         if (role === 'lsp') towerEvents.push(e);
       },

@@ -89,7 +89,7 @@ export async function runAdvanceBreach(
   steps: StepRecord[] = [],
 ): Promise<Scene2Report | Scene3Report> {
   const run = startRun(o, `breach-${scene}`, print, steps);
-  const { now, step, detail, logger, timeout, dir, journal, stops, pumps } = run;
+  const { now, step, detail, timeout, journal } = run;
   const finish = (name: string, text: string): number => {
     const totalMs = now();
     step(name, `${text} (${(totalMs / 1000).toFixed(2)} s)`);
@@ -105,13 +105,7 @@ export async function runAdvanceBreach(
     const control = c.control;
     const world = await openBreachWorld({
       chain: c,
-      dir,
-      logger,
-      journal,
-      stops,
-      pumps: pumps.signal,
-      timeout,
-      step,
+      run,
       onTowerEvent: (role, e) => {
         towerEvents.push({ role, e });
       },

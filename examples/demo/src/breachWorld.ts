@@ -5,7 +5,6 @@
 import { join } from 'node:path';
 import { Client, type ClientCommand, decodeClientEvent } from '@superscalar/client';
 import { ClientNode } from '@superscalar/client/node';
-import type { Logger } from '@superscalar/core';
 import { Bip86Account, generateMnemonic, Keychain, mnemonicToSeed } from '@superscalar/keys';
 import { decodeLspEvent, Lsp, type LspCommand } from '@superscalar/lsp';
 import { LspNode } from '@superscalar/lsp/node';
@@ -14,7 +13,6 @@ import { openSqliteStore } from '@superscalar/persist/sqlite';
 import { Wallet } from '@superscalar/wallet';
 import type { TowerEvent } from '@superscalar/watchtower';
 import type { DemoChain } from './chain.js';
-import type { Journal } from './journal.js';
 import {
   CHANNEL_SATS,
   CLIENT_BALANCE_SATS,
@@ -22,7 +20,7 @@ import {
   demoPlan,
   type FactoryPlan,
 } from './plan.js';
-import { fmt, inMempool, pump, rolePorts } from './run.js';
+import { fmt, inMempool, pump, type Run, rolePorts } from './run.js';
 
 /** A client of a breach scene (its node restarts over the same store path). */
 export interface BreachClient {
@@ -38,14 +36,8 @@ export interface BreachClient {
 /** Options of {@link openBreachWorld}. */
 export interface BreachWorldOptions {
   readonly chain: DemoChain;
-  readonly dir: string;
-  readonly logger: Logger;
-  readonly journal: Journal;
-  /** Stoppers of what is started, run by the scene at its end. */
-  readonly stops: (() => Promise<unknown>)[];
-  readonly pumps: AbortSignal;
-  readonly timeout: number;
-  readonly step: (name: string, text: string) => void;
+  /** The scene's run: its directory, logger, journal, stoppers (run at its end), pumps and steps. */
+  readonly run: Run;
   /** Every tower event, with the role whose tower sent it (`lsp`, `client 1`, …). */
   readonly onTowerEvent: (role: string, e: TowerEvent) => void;
   /** The LSP's tower: its fee coin (sats), or false for none (a cheating LSP). */
@@ -76,7 +68,9 @@ export interface BreachWorld {
 export async function openBreachWorld(o: BreachWorldOptions): Promise<BreachWorld> {
   const c = o.chain;
   const control = c.control;
-  const { journal, logger, step, timeout } = o;
+  const { journal, logger, step, timeout } = o.run;
+  const { dir, stops } = o.run;
+  const pumps = o.run.pumps.signal;
   const mine = async (n = 1): Promise<void> => {
     await control.mine(n);
     await c.pollAll();
@@ -88,7 +82,7 @@ export async function openBreachWorld(o: BreachWorldOptions): Promise<BreachWorl
   const lspSeed = mnemonicToSeed(generateMnemonic());
   const lspKeys = Keychain.fromSeed(lspSeed, { network: 'regtest' });
   const lspStore = await openSqliteStore({
-    path: join(o.dir, 'lsp.db'),
+    path: join(dir, 'lsp.db'),
     sealingKey: lspKeys.storeSealingKey(),
   });
   if ((await c.height()) < 101) await control.mine(101);
@@ -131,8 +125,8 @@ export async function openBreachWorld(o: BreachWorldOptions): Promise<BreachWorl
     logger,
     onFailure: (e) => journal.fail(e),
   });
-  o.stops.push(() => lsp.stop());
-  void pump('lsp', lsp, decodeLspEvent, journal, o.pumps);
+  stops.push(() => lsp.stop());
+  void pump('lsp', lsp, decodeLspEvent, journal, pumps);
   const funding: string[] = [];
   if (o.lspTower !== false) {
     const t = lsp.tower;
@@ -149,7 +143,7 @@ export async function openBreachWorld(o: BreachWorldOptions): Promise<BreachWorl
   const clients: BreachClient[] = [];
   for (let i = 0; i < CLIENTS_PER_FACTORY; i++) {
     const keychain = Keychain.fromMnemonic(generateMnemonic(), { network: 'regtest' });
-    const dbPath = join(o.dir, `client-${i + 1}.db`);
+    const dbPath = join(dir, `client-${i + 1}.db`);
     const store = await openSqliteStore({ path: dbPath, sealingKey: keychain.storeSealingKey() });
     const machine = Client.create({ keychain, network: 'regtest', lspNodeId: lsp.nodeId, logger });
     clients.push({ n: i + 1, name: `client ${i + 1}`, keychain, dbPath, store, machine, node: undefined });
@@ -168,7 +162,7 @@ export async function openBreachWorld(o: BreachWorldOptions): Promise<BreachWorl
       onFailure: (e) => journal.fail(e),
     });
     r.node = node;
-    void pump(r.name, node, decodeClientEvent, journal, o.pumps);
+    void pump(r.name, node, decodeClientEvent, journal, pumps);
     return node;
   };
   const stopClient = async (r: BreachClient): Promise<void> => {
@@ -187,7 +181,7 @@ export async function openBreachWorld(o: BreachWorldOptions): Promise<BreachWorl
     });
     await startClient(r);
   };
-  o.stops.push(async () => {
+  stops.push(async () => {
     for (const r of clients) await stopClient(r);
   });
   for (const r of clients) await startClient(r);
