@@ -11,8 +11,9 @@ import type { LogLevel } from '@superscalar/core';
 import { runBreach } from './src/breach.js';
 import { runAdvanceBreach } from './src/breachAdvance.js';
 import { regtestUnavailable } from './src/chain.js';
-import { CLIENTS_PER_FACTORY, runDemo } from './src/demo.js';
+import { runDemo } from './src/demo.js';
 import { bigintJson } from './src/journal.js';
+import { CLIENTS_PER_FACTORY } from './src/plan.js';
 import { runScene, type SceneName } from './src/scenes.js';
 
 const USAGE = `usage: npx -y pnpm@10 demo [options]   (from the repository root)

@@ -1,37 +1,15 @@
-// Process-level kill -9 of the LSP during its unilateral exit (issue 23): a SimChain server in its own
-// process, the LSP in its own Node process (`LspNode` over `Lsp`, a SQLite file store, its embedded
-// tower), the four clients in another. A factory opens, the clients go away for good, the LSP runs
-// `exit_factory`, and it is frozen right after the persist recording its `nth` exit step as broadcast
-// (before that broadcast leaves) — detected from what it persisted, never from timing — SIGKILLed and
-// restarted from its store. Each run must end with the exit completed exactly once: one `ExitStarted`,
-// one `ExitCompleted` with nothing lost, every tree transaction confirmed once on the chain.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { discoverBitcoind, type RegtestNode, startRegtestNode } from '@superscalar/chain/bitcoind';
-import { type SpawnedSimServer, spawnSimServer } from '@superscalar/chain/sim-server';
+import type { SpawnedSimServer } from '@superscalar/chain/sim-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { crashKills } from '../../test-utils/index.js';
-import { bundleChild, type Line, ProcWorld } from '../harness/process/index.js';
+import { type Line, ProcWorld, processSuite } from '../harness/process/index.js';
 
 /** Which exit step's persist the LSP dies after: the root kickoff, a later tree step, a commitment. */
 const POINTS = [1, 3, 6];
 const RUNS = crashKills(POINTS.length, 2);
 console.log(`process exit kill -9: ${RUNS} runs (CRASH_KILLS) over exit steps ${POINTS.join(', ')}`);
 
-let server: SpawnedSimServer;
-let bundle: { path: string; cleanup(): void };
-let datadir: string;
-beforeAll(async () => {
-  bundle = bundleChild();
-  datadir = mkdtempSync(join(tmpdir(), 'proc-exit-sim-'));
-  server = await spawnSimServer({ datadir });
-});
-afterAll(async () => {
-  await server?.kill('SIGKILL');
-  bundle?.cleanup();
-  rmSync(datadir, { recursive: true, force: true });
-});
+const suite = processSuite('proc-exit-sim-');
 
 /**
  * A factory opens, its clients go away for good, the LSP runs `exit_factory` on `server` (a SimChain
@@ -45,7 +23,7 @@ async function runExit(
 ): Promise<void> {
   const w = await ProcWorld.create({
     seed,
-    bundle: bundle.path,
+    bundle: suite.bundle,
     server: server as SpawnedSimServer,
     clients: 4,
     lspPolicy: { activeBlocks: 20, dyingBlocks: 10 },
@@ -129,7 +107,7 @@ describe('kill -9 of the LSP during exit_factory, restarted from SQLite: the exi
   for (const nth of POINTS.slice(0, RUNS))
     test(
       `killed after persisting exit step ${nth} as broadcast`,
-      () => runExit(server, `proc-exit-${nth}`, nth),
+      () => runExit(suite.server, `proc-exit-${nth}`, nth),
       240_000,
     );
 });

@@ -1,21 +1,7 @@
-// Process-level kill -9 in each phase of the ceremony (issue 21: "a process-level kill -9 per phase
-// with the SimChain server"): a SimChain server in its own process, the LSP in its own Node process
-// (`LspNode` over `Lsp`, a SQLite file store, its wallet funded on the server through BitcoindRpc),
-// the clients in others, real Noise over loopback. The LSP, or one client, is frozen at a named point
-// of the ceremony — detected from what it persisted, received or broadcast, never from timing — then
-// SIGKILLed and restarted from its store. Each run must end with the factory open (before signatures:
-// by a fresh attempt), every acknowledged event kept and never delivered again, one funding
-// transaction (never a conflicting broadcast) that confirms, the wallet's reservations held across
-// the kill, no public nonce sent by two processes and no secret nonce object signing twice, and the
-// channels resuming after a last kill -9 of the LSP at rest.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type SpawnedSimServer, spawnSimServer } from '@superscalar/chain/sim-server';
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { describe, test } from 'vitest';
 import { crashKills } from '../../test-utils/index.js';
 import { checkCeremony, type KillPlan, runCeremony } from '../harness/process/ceremony.js';
-import { bundleChild, type Trigger } from '../harness/process/index.js';
+import { processSuite, type Trigger } from '../harness/process/index.js';
 
 const lsp = (name: string, freeze: Trigger, beforeSignatures: boolean): KillPlan => ({
   name: `lsp-${name}`,
@@ -58,24 +44,12 @@ console.log(
   `process kill -9: ${KILLS} of ${PLANS.length} phase kills (CRASH_KILLS), each followed by a kill -9 of the LSP at rest`,
 );
 
-let server: SpawnedSimServer;
-let bundle: { path: string; cleanup(): void };
-let datadir: string;
-beforeAll(async () => {
-  bundle = bundleChild();
-  datadir = mkdtempSync(join(tmpdir(), 'proc-kill-sim-'));
-  server = await spawnSimServer({ datadir });
-});
-afterAll(async () => {
-  await server?.kill('SIGKILL');
-  bundle?.cleanup();
-  rmSync(datadir, { recursive: true, force: true });
-});
+const suite = processSuite('proc-kill-sim-');
 
 describe('kill -9 of a role process in each phase, restarted from SQLite', () => {
   for (const plan of PLANS.slice(0, KILLS))
     test(`${plan.name}: killed at ${JSON.stringify(plan.freezes[0])}`, async () => {
-      const run = await runCeremony({ plan, bundle: bundle.path, server });
+      const run = await runCeremony({ plan, bundle: suite.bundle, server: suite.server });
       try {
         await checkCeremony(run, plan);
       } finally {

@@ -11,21 +11,10 @@
 // the fee once, the payee credited once, every channel's balances the same at both ends and summing
 // to its capacity, nothing in flight.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type SpawnedSimServer, spawnSimServer } from '@superscalar/chain/sim-server';
 import { decodeLspEvent } from '@superscalar/lsp';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { crashKills } from '../../test-utils/index.js';
-import {
-  bundleChild,
-  type Line,
-  lspKeychain,
-  openRoleStore,
-  ProcWorld,
-  type Trigger,
-} from '../harness/process/index.js';
+import { type Line, openLspStore, ProcWorld, processSuite, type Trigger } from '../harness/process/index.js';
 
 /** Where the LSP dies, which window of issue 22 that is, and what its store and the wire show then. */
 interface PayKill {
@@ -110,19 +99,7 @@ const FEE_PPM = 100n;
 const CAPACITY_MSAT = 20_000_000n;
 const BALANCE_MSAT = 10_000_000n;
 
-let server: SpawnedSimServer;
-let bundle: { path: string; cleanup(): void };
-let datadir: string;
-beforeAll(async () => {
-  bundle = bundleChild();
-  datadir = mkdtempSync(join(tmpdir(), 'proc-pay-sim-'));
-  server = await spawnSimServer({ datadir });
-});
-afterAll(async () => {
-  await server?.kill('SIGKILL');
-  bundle?.cleanup();
-  rmSync(datadir, { recursive: true, force: true });
-});
+const suite = processSuite('proc-pay-sim-');
 
 /** The four clients' and the LSP's balances and payments, as their processes report them. */
 async function balances(w: ProcWorld) {
@@ -154,13 +131,7 @@ async function balances(w: ProcWorld) {
 
 /** The dead LSP's store: its forwarding records' states and its journal's events. */
 async function inspectLsp(w: ProcWorld) {
-  const keychain = lspKeychain(w.o.seed);
-  const store = await openRoleStore({
-    dir: w.dir,
-    store: w.lspStore,
-    name: 'lsp',
-    sealingKey: keychain.storeSealingKey(),
-  });
+  const store = await openLspStore(w);
   try {
     const records = (await store.list('blobs'))
       .filter((b) => b.key.startsWith('lsp/fwd/'))
@@ -184,8 +155,8 @@ describe('kill -9 of the LSP mid-payment, restarted from SQLite: the payment com
     test(`${kill.name} (${kill.window})${rep > 0 ? ` #${rep + 1}` : ''}: killed at ${JSON.stringify(kill.trigger)}`, async () => {
       const w = await ProcWorld.create({
         seed: `proc-pay-${kill.name}-${rep}`,
-        bundle: bundle.path,
-        server,
+        bundle: suite.bundle,
+        server: suite.server,
         clients: 4,
         // brief §7's routable window on regtest: two-hop payments fit (the defaults leave no room).
         lspPolicy: { activeBlocks: 288, dyingBlocks: 24, htlcBudget: 12 },

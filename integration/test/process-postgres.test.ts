@@ -1,17 +1,7 @@
-// The same LSP over PostgreSQL (issue 21: "the same LSP over PostgreSQL (the server .ci/run starts)"):
-// the process-level ceremony of process-kill.test.ts with the LSP's store on PostgreSQL
-// (`openPostgresStore`, a fresh schema), killed -9 twice mid-ceremony — before the signatures (a
-// fresh attempt) and while the channels open — and restarted from PostgreSQL each time, then once more
-// at rest. The server comes from scripts/with-postgres.sh (SUPERSCALAR_PG_URL), as persist's suites:
-// without it the suite is skipped loudly, and under CI=true it fails.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type SpawnedSimServer, spawnSimServer } from '@superscalar/chain/sim-server';
-import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { isCi } from '../../test-utils/index.js';
 import { checkCeremony, type KillPlan, runCeremony } from '../harness/process/ceremony.js';
-import { bundleChild, lspKeychain, openRoleStore } from '../harness/process/index.js';
+import { lspKeychain, openRoleStore, processSuite } from '../harness/process/index.js';
 
 const PG_URL = process.env.SUPERSCALAR_PG_URL ?? '';
 const SUITE = 'the LSP over PostgreSQL, killed -9 mid-ceremony';
@@ -32,20 +22,8 @@ if (PG_URL === '') {
   }
 } else {
   const schema = `proc_lsp_${process.pid}_${Date.now().toString(36)}`;
-  let server: SpawnedSimServer;
-  let bundle: { path: string; cleanup(): void };
-  let datadir: string;
-  beforeAll(async () => {
-    bundle = bundleChild();
-    datadir = mkdtempSync(join(tmpdir(), 'proc-pg-sim-'));
-    server = await spawnSimServer({ datadir });
-  });
-  afterAll(async () => {
-    await server?.kill('SIGKILL');
-    bundle?.cleanup();
-    rmSync(datadir, { recursive: true, force: true });
-    // The schema stays: scripts/with-postgres.sh's server is thrown away with its data.
-  });
+  // (The schema stays after: scripts/with-postgres.sh's server is thrown away with its data.)
+  const suite = processSuite('proc-pg-sim-');
 
   const plan: KillPlan = {
     name: 'lsp-postgres',
@@ -61,8 +39,8 @@ if (PG_URL === '') {
     test('the factory opens with the LSP restarted from PostgreSQL in round 1 and in channel setup', async () => {
       const run = await runCeremony({
         plan,
-        bundle: bundle.path,
-        server,
+        bundle: suite.bundle,
+        server: suite.server,
         lspStore: { kind: 'postgres', url: PG_URL, schema },
       });
       try {

@@ -5,93 +5,43 @@
 // and fee wallet) reads them, follows a SimChain served over RPC by this process, and is SIGKILLed
 // once the update recording the trigger is durable (`after`) or while it may or may not be
 // (`during`). Restarted on the same stores, it broadcasts the penalty and it confirms.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { startSimServer } from '@superscalar/chain/sim-server';
 import { toHex } from '@superscalar/core';
 import { Bip86Account } from '@superscalar/keys';
 import { openPostgresStore } from '@superscalar/persist/postgres';
 import { decodeTx, txidOf } from '@superscalar/tx';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crashKills, isCi, repoRoot } from '../../test-utils/index.js';
+import { describe, expect, it } from 'vitest';
+import {
+  bundledChild,
+  crashKills,
+  crashSeed,
+  isCi,
+  type JsonChild,
+  repoRoot,
+  spawnJsonChild,
+} from '../../test-utils/index.js';
 import { heldCommitment, publishInOrder, signedPath } from '../harness/breach.js';
 import { clientOf, factoryOf, openFactory, type RoleNode, seedOf, World } from '../harness/index.js';
 import type { TowerChildConfig } from '../harness/process/tower.js';
 
 const integrationDir = join(repoRoot, 'integration');
-const bundleDir = join(integrationDir, 'node_modules', '.cache', `tower-${process.pid}`);
-const bundle = join(bundleDir, 'tower-child.mjs');
+// pg is CommonJS: bundled in, with a `require` for its Node built-ins.
+const bundle = bundledChild({
+  dir: integrationDir,
+  entry: 'harness/process/tower.ts',
+  name: 'the tower child',
+  cache: 'tower',
+  bundleCommonJs: true,
+});
 const KILLS = crashKills(2, 2);
-const seed = Number(process.env.CRASH_SEED ?? Date.now() % 100_000);
+const seed = crashSeed();
 console.log(`standalone tower kill -9: ${KILLS} kills (CRASH_KILLS), seed ${seed} (CRASH_SEED)`);
 
-beforeAll(() => {
-  mkdirSync(bundleDir, { recursive: true });
-  const r = spawnSync(
-    join(repoRoot, 'node_modules', '.bin', 'esbuild'),
-    [
-      join(integrationDir, 'harness', 'process', 'tower.ts'),
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--target=node20',
-      '--conditions=source',
-      '--external:better-sqlite3',
-      // pg is CommonJS: give the bundle a `require` for its Node built-ins.
-      "--banner:js=import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-      `--outfile=${bundle}`,
-      '--log-level=warning',
-    ],
-    { encoding: 'utf8', cwd: integrationDir },
-  );
-  if (r.status !== 0) throw new Error(`bundling the tower child failed: ${r.stderr}`);
-});
-afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
-
-interface Child {
-  readonly proc: ChildProcess;
-  until(pred: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-  kill(): Promise<void>;
-}
-
-function start(config: TowerChildConfig): Child {
-  const proc = spawn(process.execPath, [bundle, JSON.stringify(config)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    cwd: integrationDir,
-  });
-  const lines: Record<string, unknown>[] = [];
-  const waiters = new Set<() => void>();
-  createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (l) => {
-    lines.push(JSON.parse(l) as Record<string, unknown>);
-    for (const w of waiters) w();
-  });
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  return {
-    proc,
-    until(pred) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const hit = lines.find(pred);
-          if (hit === undefined) return;
-          waiters.delete(check);
-          resolve(hit);
-        };
-        waiters.add(check);
-        proc.once('exit', (code) =>
-          reject(new Error(`tower child exited (${code}) first; saw ${JSON.stringify(lines)}`)),
-        );
-        check();
-      });
-    },
-    async kill() {
-      proc.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
+const start = (config: TowerChildConfig): JsonChild =>
+  spawnJsonChild(bundle, config, { cwd: integrationDir, name: 'tower child' });
 
 const event = (type: string, txid?: string) => (l: Record<string, unknown>) => {
   const e = l.event as { type?: string; txid?: string } | undefined;
@@ -127,7 +77,7 @@ for (const kind of ['sqlite', 'postgres'] as const)
       const auth = { user: 'tower-test', password: 'tower-test' };
       const server = await startSimServer({ auth, persist: false });
       const dir = mkdtempSync(join(tmpdir(), 'tower-proc-'));
-      const children: Child[] = [];
+      const children: JsonChild[] = [];
       const worlds: World[] = [];
       try {
         const seen = { after: 0, during: 0 };

@@ -6,7 +6,6 @@
 import type { ClientEvent } from '@superscalar/client';
 import { fromHex, toHex } from '@superscalar/core';
 import type { Lsp, LspEvent, LspFactoryInfo } from '@superscalar/lsp';
-import type { NonceObserver } from '@superscalar/poon-dryja';
 import { decodeTx } from '@superscalar/tx';
 import { encodeMessage } from '@superscalar/wire';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -20,6 +19,7 @@ import {
   seededRng,
   World,
 } from '../harness/index.js';
+import { nonceCounter, publicNoncesOf } from '../harness/nonces.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -414,20 +414,6 @@ describe('an offline client, and HTLCs, delay the close', () => {
   });
 });
 
-/** Counts each secret nonce object's signatures (a reuse would sign twice with one object). */
-function nonceCounter(): NonceObserver & { max(): number } {
-  const uses = new WeakMap<object, number>();
-  let max = 0;
-  return {
-    signedWith(nonce) {
-      const n = (uses.get(nonce) ?? 0) + 1;
-      uses.set(nonce, n);
-      max = Math.max(max, n);
-    },
-    max: () => max,
-  };
-}
-
 /**
  * No nonce twice, no attempt number twice: every public nonce on the wire (the close's and the
  * channels') is distinct, and every `close_propose` of one attempt number is the same proposal.
@@ -438,14 +424,8 @@ function checkNonces(w: World, counter: ReturnType<typeof nonceCounter>): void {
   for (const d of w.net.delivered) {
     const m = d.message;
     if (m.type === 'close_nonce') nonces.push(toHex(m.pubnonce));
-    if (m.type === 'channel_ready')
-      nonces.push(
-        toHex(m.verificationNonce),
-        ...(m.secondVerificationNonce ? [toHex(m.secondVerificationNonce)] : []),
-      );
-    if (m.type === 'channel_reestablish') nonces.push(toHex(m.verificationNonce));
-    if (m.type === 'commitment_signed') nonces.push(toHex(m.signingNonce));
-    if (m.type === 'revoke_and_ack') nonces.push(toHex(m.nextVerificationNonce));
+    // the channels' (the ceremony's are another test's)
+    if (m.type !== 'factory_nonces') nonces.push(...publicNoncesOf(m));
     if (m.type === 'close_propose' && m.attempt > 0) {
       const body = toHex(encodeMessage(m));
       const had = proposals.get(m.attempt);

@@ -1,14 +1,7 @@
-// Restart from SQLite (roles memo §3 step 10, issue 21 "kill -9 either role at any point — between
-// each persist and the next send"): the LSP or a client is killed right after its k-th persist of the
-// ceremony (before anything after it runs), restored from its store, and the factory still opens;
-// nothing acknowledged is lost (one-time events once, keys never reused), no nonce is used twice
-// (every public nonce on the wire is distinct; each secret nonce object signs once), and after a final
-// restart of both roles the channels resume (channel_reestablish both ways).
-import { toHex } from '@superscalar/core';
 import type { Lsp } from '@superscalar/lsp';
-import type { NonceObserver } from '@superscalar/poon-dryja';
 import { afterEach, describe, expect, test } from 'vitest';
 import { clientOf, factoryOf, lspFactories, type RoleNode, registerAll, World } from '../harness/index.js';
+import { nonceCounter, publicNoncesOf } from '../harness/nonces.js';
 
 const KILLS = Number(process.env.CRASH_KILLS ?? (process.env.CI === 'true' ? 8 : 40));
 
@@ -18,40 +11,9 @@ afterEach(async () => {
   world = undefined;
 });
 
-/** Counts each secret nonce object's signatures (a reuse would sign twice with one object). */
-function nonceCounter(): NonceObserver & { max(): number } {
-  const uses = new WeakMap<object, number>();
-  let max = 0;
-  return {
-    signedWith(nonce) {
-      const n = (uses.get(nonce) ?? 0) + 1;
-      uses.set(nonce, n);
-      max = Math.max(max, n);
-    },
-    max: () => max,
-  };
-}
-
 /** Every public nonce that crossed the network (ceremony and channels). */
 function publicNonces(w: World): string[] {
-  const out: string[] = [];
-  for (const d of w.net.delivered) {
-    const m = d.message;
-    if (m.type === 'factory_nonces')
-      out.push(
-        ...m.nonces.map((n) => toHex(n.pubnonce)),
-        ...m.distributionNonces.map((n) => toHex(n.pubnonce)),
-      );
-    if (m.type === 'channel_ready')
-      out.push(
-        toHex(m.verificationNonce),
-        ...(m.secondVerificationNonce === undefined ? [] : [toHex(m.secondVerificationNonce)]),
-      );
-    if (m.type === 'channel_reestablish') out.push(toHex(m.verificationNonce));
-    if (m.type === 'commitment_signed') out.push(toHex(m.signingNonce));
-    if (m.type === 'revoke_and_ack') out.push(toHex(m.nextVerificationNonce));
-  }
-  return out;
+  return w.net.delivered.flatMap((d) => publicNoncesOf(d.message));
 }
 
 async function mineUntilOpen(w: World): Promise<void> {

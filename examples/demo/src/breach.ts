@@ -1,20 +1,5 @@
-// `--breach`, scene 1 (issue 23): a client broadcasts a revoked commitment and is penalised. An LSP
-// and 4 clients (each its own keys and SQLite store, Noise on 127.0.0.1, as in the main demo) open a
-// factory; client 1 keeps a copy of its signed commitment, pays client 2 (which revokes it: the LSP
-// stores the penalty for its embedded watchtower in the same update as the revocation), then cheats:
-// it publishes its path of the factory tree and the revoked commitment. The LSP's tower, fed by the
-// LSP's block follower, sees the commitment confirm and broadcasts the pre-signed penalty with a CPFP
-// child from its own fee wallet; the next block confirms it and the cheater's whole balance goes to
-// the LSP's close address. The roles are the real packages; the demo only starts them, mines, reads
-// the cheater's own store for its old commitment and publishes what a cheater would.
-//
-// Scenes 2 and 3 (a superseded leaf state published while the clients' towers are live / offline):
-// `breachAdvance.ts`. The world all three start from: `breachWorld.ts`.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type ChainBackend, decodeTx, TxRejected } from '@superscalar/chain';
-import { consoleLogger, type Logger, noopLogger, toHex } from '@superscalar/core';
+import { toHex } from '@superscalar/core';
 import { buildClientPath, signedTxBytes } from '@superscalar/factory-tree';
 import type { Keychain } from '@superscalar/keys';
 import type { Store } from '@superscalar/persist';
@@ -23,8 +8,8 @@ import { scriptToAddress } from '@superscalar/wallet';
 import type { TowerEvent } from '@superscalar/watchtower';
 import { openBreachWorld } from './breachWorld.js';
 import { bitcoindChain, type DemoChain, simChain } from './chain.js';
-import type { DemoOptions, StepRecord } from './demo.js';
-import { Journal } from './journal.js';
+import type { DemoOptions } from './demo.js';
+import { endRun, fmt, type StepRecord, startRun } from './run.js';
 
 /** What client 1 pays client 2 before it cheats (msat). */
 export const BREACH_PAYMENT_MSAT = 3_000_000n;
@@ -67,8 +52,6 @@ export interface BreachReport {
   readonly timings: { readonly totalMs: number };
 }
 
-const fmt = (n: bigint | number): string => Number(n).toLocaleString('en-US');
-
 /**
  * Runs scene 1 of `--breach`. `print` gets each human line as it happens.
  *
@@ -78,21 +61,8 @@ export async function runBreach(
   o: Pick<DemoOptions, 'regtest' | 'keep' | 'logLevel'>,
   print?: (line: string) => void,
 ): Promise<BreachReport> {
-  const start = performance.now();
-  const now = (): number => Math.round(performance.now() - start);
-  const steps: StepRecord[] = [];
-  const step = (name: string, text: string): void => {
-    const at = now();
-    steps.push({ step: name, atMs: at, text });
-    print?.(`[${String(at).padStart(5)} ms] ${name.padEnd(9)} ${text}`);
-  };
-  const detail = (text: string): void => print?.(`${' '.repeat(20)}${text}`);
-  const logger: Logger = o.logLevel === undefined ? noopLogger : consoleLogger(o.logLevel);
-  const timeout = o.regtest ? 120_000 : 30_000;
-  const dir = mkdtempSync(join(tmpdir(), 'superscalar-breach-'));
-  const journal = new Journal(now);
-  const stops: (() => Promise<unknown>)[] = [];
-  const pumps = new AbortController();
+  const run = startRun(o, 'breach', print);
+  const { now, steps, step, detail, timeout, journal, stops, pumps } = run;
   const towerEvents: TowerEvent[] = [];
   let chain: DemoChain | undefined;
   try {
@@ -102,13 +72,7 @@ export async function runBreach(
     // Every role runs its embedded tower; the LSP's holds one fee coin for its CPFP children.
     const world = await openBreachWorld({
       chain: c,
-      dir,
-      logger,
-      journal,
-      stops,
-      pumps: pumps.signal,
-      timeout,
-      step,
+      run,
       onTowerEvent: (role, e) => {
         if (role === 'lsp') towerEvents.push(e);
       },
@@ -249,10 +213,7 @@ export async function runBreach(
       timings: { totalMs },
     };
   } finally {
-    pumps.abort();
-    await Promise.all(stops.splice(0).map((s) => s().catch(() => undefined)));
-    await chain?.stop().catch(() => undefined);
-    if (!o.keep) rmSync(dir, { recursive: true, force: true });
+    await endRun(run, chain, o.keep);
   }
 }
 

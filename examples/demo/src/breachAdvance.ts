@@ -1,32 +1,14 @@
-// `--breach`, scenes 2 and 3 (issue 23): the LSP publishes a superseded leaf state. An LSP and 4
-// clients (each its own keys and SQLite store, Noise on 127.0.0.1) open a factory; every client runs
-// its embedded watchtower (a fee wallet of its own, funded with one coin), the LSP — the cheater —
-// runs none. The LSP advances leaf 0 with its `advance_leaf` command over Noise (the clients of the
-// leaf verify the new state, its poison and their settlements, and their towers store them in the
-// update that records the advance; the LSP then reveals `s_c`). Then it cheats with the signed path
-// of the state before (the same signatures every leaf signer holds; the demo reads them from client
-// 1 before the advance):
-// - scene 2: the clients' towers are live. The LSP publishes the kickoff; the towers, triggered by
-//   its confirmation, broadcast the newest state the moment its relative lock allows — S blocks
-//   before the superseded one may even enter a mempool — and it confirms: the newest state wins.
-// - scene 3: the clients are offline (nodes and towers stopped) while the LSP publishes the kickoff
-//   and the superseded state, which confirms. The clients come back (restored from their stores);
-//   their towers catch up from their checkpoints and publish the poison (completed with `s_c`: the
-//   LSP loses its L-stock to the clients, lost_i plus an equal share, brief §5.3) and each client's
-//   stale-channel settlement (§5.4), with CPFP children from their fee wallets.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeTx, TxRejected } from '@superscalar/chain';
-import { consoleLogger, fromHex, type Logger, noopLogger, toHex } from '@superscalar/core';
+import { fromHex, toHex } from '@superscalar/core';
 import { buildClientPath, buildTree, signedTxBytes } from '@superscalar/factory-tree';
 import { scriptToAddress } from '@superscalar/wallet';
 import type { TowerEvent } from '@superscalar/watchtower';
 import { publishInOrder } from './breach.js';
 import { type BreachClient, openBreachWorld } from './breachWorld.js';
 import { bitcoindChain, type DemoChain, simChain } from './chain.js';
-import { CHANNEL_SATS, type DemoOptions, type StepRecord } from './demo.js';
-import { Journal } from './journal.js';
+import type { DemoOptions } from './demo.js';
+import { CHANNEL_SATS } from './plan.js';
+import { endRun, fmt, type StepRecord, startRun } from './run.js';
 
 /** Each client tower's fee wallet: one confirmed coin for CPFP children. */
 export const CLIENT_TOWER_FEE_SATS = 50_000n;
@@ -95,8 +77,6 @@ export interface Scene3Report {
   })[];
 }
 
-const fmt = (n: bigint | number): string => Number(n).toLocaleString('en-US');
-
 /**
  * Runs scene 2 or 3 of `--breach`. `print` gets each human line as it happens.
  *
@@ -108,14 +88,8 @@ export async function runAdvanceBreach(
   print?: (line: string) => void,
   steps: StepRecord[] = [],
 ): Promise<Scene2Report | Scene3Report> {
-  const start = performance.now();
-  const now = (): number => Math.round(performance.now() - start);
-  const step = (name: string, text: string): void => {
-    const at = now();
-    steps.push({ step: name, atMs: at, text });
-    print?.(`[${String(at).padStart(5)} ms] ${name.padEnd(9)} ${text}`);
-  };
-  const detail = (text: string): void => print?.(`${' '.repeat(20)}${text}`);
+  const run = startRun(o, `breach-${scene}`, print, steps);
+  const { now, step, detail, timeout, journal } = run;
   const finish = (name: string, text: string): number => {
     const totalMs = now();
     step(name, `${text} (${(totalMs / 1000).toFixed(2)} s)`);
@@ -123,12 +97,6 @@ export async function runAdvanceBreach(
   };
   const done2 = (): number =>
     finish('done', 'scene 2: the newest state stands, the superseded one never confirmed');
-  const logger: Logger = o.logLevel === undefined ? noopLogger : consoleLogger(o.logLevel);
-  const timeout = o.regtest ? 120_000 : 30_000;
-  const dir = mkdtempSync(join(tmpdir(), `superscalar-breach-${scene}-`));
-  const journal = new Journal(now);
-  const stops: (() => Promise<unknown>)[] = [];
-  const pumps = new AbortController();
   const towerEvents: { role: string; e: TowerEvent }[] = [];
   let chain: DemoChain | undefined;
   try {
@@ -137,13 +105,7 @@ export async function runAdvanceBreach(
     const control = c.control;
     const world = await openBreachWorld({
       chain: c,
-      dir,
-      logger,
-      journal,
-      stops,
-      pumps: pumps.signal,
-      timeout,
-      step,
+      run,
       onTowerEvent: (role, e) => {
         towerEvents.push({ role, e });
       },
@@ -402,9 +364,6 @@ export async function runAdvanceBreach(
       },
     };
   } finally {
-    pumps.abort();
-    await Promise.all(stops.splice(0).map((s) => s().catch(() => undefined)));
-    await chain?.stop().catch(() => undefined);
-    if (!o.keep) rmSync(dir, { recursive: true, force: true });
+    await endRun(run, chain, o.keep);
   }
 }

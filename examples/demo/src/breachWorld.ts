@@ -3,10 +3,8 @@
 // (each a fee wallet of its own), and one factory open. Scenes 2 and 3 run a cheating LSP without a
 // tower and stop and restore clients (nodes and towers) from their stores.
 import { join } from 'node:path';
-import type { BlockFollower, ChainBackend } from '@superscalar/chain';
 import { Client, type ClientCommand, decodeClientEvent } from '@superscalar/client';
 import { ClientNode } from '@superscalar/client/node';
-import type { Logger } from '@superscalar/core';
 import { Bip86Account, generateMnemonic, Keychain, mnemonicToSeed } from '@superscalar/keys';
 import { decodeLspEvent, Lsp, type LspCommand } from '@superscalar/lsp';
 import { LspNode } from '@superscalar/lsp/node';
@@ -19,12 +17,10 @@ import {
   CHANNEL_SATS,
   CLIENT_BALANCE_SATS,
   CLIENTS_PER_FACTORY,
-  FACTORY_SATS,
-  inMempool,
-  pump,
-} from './demo.js';
-import type { Journal } from './journal.js';
-import { type FactoryPlan, planFactory } from './plan.js';
+  demoPlan,
+  type FactoryPlan,
+} from './plan.js';
+import { fmt, inMempool, pump, type Run, rolePorts } from './run.js';
 
 /** A client of a breach scene (its node restarts over the same store path). */
 export interface BreachClient {
@@ -40,14 +36,8 @@ export interface BreachClient {
 /** Options of {@link openBreachWorld}. */
 export interface BreachWorldOptions {
   readonly chain: DemoChain;
-  readonly dir: string;
-  readonly logger: Logger;
-  readonly journal: Journal;
-  /** Stoppers of what is started, run by the scene at its end. */
-  readonly stops: (() => Promise<unknown>)[];
-  readonly pumps: AbortSignal;
-  readonly timeout: number;
-  readonly step: (name: string, text: string) => void;
+  /** The scene's run: its directory, logger, journal, stoppers (run at its end), pumps and steps. */
+  readonly run: Run;
   /** Every tower event, with the role whose tower sent it (`lsp`, `client 1`, …). */
   readonly onTowerEvent: (role: string, e: TowerEvent) => void;
   /** The LSP's tower: its fee coin (sats), or false for none (a cheating LSP). */
@@ -74,32 +64,25 @@ export interface BreachWorld {
   readonly funded: { readonly factoryId: string; readonly txid: string };
 }
 
-const fmt = (n: bigint | number): string => Number(n).toLocaleString('en-US');
-
 /** Starts the LSP and its 4 clients and opens their factory (see the module doc). */
 export async function openBreachWorld(o: BreachWorldOptions): Promise<BreachWorld> {
   const c = o.chain;
   const control = c.control;
-  const { journal, logger, step, timeout } = o;
+  const { journal, logger, step, timeout } = o.run;
+  const { dir, stops } = o.run;
+  const pumps = o.run.pumps.signal;
   const mine = async (n = 1): Promise<void> => {
     await control.mine(n);
     await c.pollAll();
   };
-  const plan = planFactory({
-    network: 'regtest',
-    target: FACTORY_SATS,
-    clientsPerFactory: CLIENTS_PER_FACTORY,
-    capacity: CHANNEL_SATS,
-    balance: CLIENT_BALANCE_SATS,
-    minTreeFeeRate: await control.feeRate('presigned'),
-  });
+  const plan = demoPlan(await control.feeRate('presigned'));
   step('chain', `${c.description} at height ${await c.height()}`);
 
   // Keys, stores and the LSP's wallet, as in the main demo (one factory of 4 clients).
   const lspSeed = mnemonicToSeed(generateMnemonic());
   const lspKeys = Keychain.fromSeed(lspSeed, { network: 'regtest' });
   const lspStore = await openSqliteStore({
-    path: join(o.dir, 'lsp.db'),
+    path: join(dir, 'lsp.db'),
     sealingKey: lspKeys.storeSealingKey(),
   });
   if ((await c.height()) < 101) await control.mine(101);
@@ -113,13 +96,7 @@ export async function openBreachWorld(o: BreachWorldOptions): Promise<BreachWorl
   await control.fund(address.script, plan.amount + 50_000n);
 
   const tip = await c.height();
-  const ports = (backend: ChainBackend, follower: BlockFollower) => ({
-    follower,
-    from: { height: tip - 1 },
-    pollIntervalMs: 0,
-    broadcaster: backend,
-    fees: backend,
-  });
+  const ports = rolePorts(tip);
   const lspMachine = Lsp.create({
     keychain: lspKeys,
     wallet,
@@ -148,8 +125,8 @@ export async function openBreachWorld(o: BreachWorldOptions): Promise<BreachWorl
     logger,
     onFailure: (e) => journal.fail(e),
   });
-  o.stops.push(() => lsp.stop());
-  void pump('lsp', lsp, decodeLspEvent, journal, o.pumps);
+  stops.push(() => lsp.stop());
+  void pump('lsp', lsp, decodeLspEvent, journal, pumps);
   const funding: string[] = [];
   if (o.lspTower !== false) {
     const t = lsp.tower;
@@ -166,7 +143,7 @@ export async function openBreachWorld(o: BreachWorldOptions): Promise<BreachWorl
   const clients: BreachClient[] = [];
   for (let i = 0; i < CLIENTS_PER_FACTORY; i++) {
     const keychain = Keychain.fromMnemonic(generateMnemonic(), { network: 'regtest' });
-    const dbPath = join(o.dir, `client-${i + 1}.db`);
+    const dbPath = join(dir, `client-${i + 1}.db`);
     const store = await openSqliteStore({ path: dbPath, sealingKey: keychain.storeSealingKey() });
     const machine = Client.create({ keychain, network: 'regtest', lspNodeId: lsp.nodeId, logger });
     clients.push({ n: i + 1, name: `client ${i + 1}`, keychain, dbPath, store, machine, node: undefined });
@@ -185,7 +162,7 @@ export async function openBreachWorld(o: BreachWorldOptions): Promise<BreachWorl
       onFailure: (e) => journal.fail(e),
     });
     r.node = node;
-    void pump(r.name, node, decodeClientEvent, journal, o.pumps);
+    void pump(r.name, node, decodeClientEvent, journal, pumps);
     return node;
   };
   const stopClient = async (r: BreachClient): Promise<void> => {
@@ -204,7 +181,7 @@ export async function openBreachWorld(o: BreachWorldOptions): Promise<BreachWorl
     });
     await startClient(r);
   };
-  o.stops.push(async () => {
+  stops.push(async () => {
     for (const r of clients) await stopClient(r);
   });
   for (const r of clients) await startClient(r);

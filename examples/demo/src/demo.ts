@@ -5,13 +5,12 @@
 // factories when there are two or more), closes the factories cooperatively on the final balances,
 // and reports every step, txid, payment, balance and the time taken.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BlockFollower, type ChainBackend, decodeTx } from '@superscalar/chain';
+import { type ChainBackend, decodeTx } from '@superscalar/chain';
 import { Client, type ClientCommand, decodeClientEvent } from '@superscalar/client';
 import { ClientNode } from '@superscalar/client/node';
-import { consoleLogger, fromHex, type Logger, type LogLevel, noopLogger, toHex } from '@superscalar/core';
+import { fromHex, type LogLevel, toHex } from '@superscalar/core';
 import { Bip86Account, generateMnemonic, Keychain, mnemonicToSeed } from '@superscalar/keys';
 import { decodeLspEvent, Lsp, type LspCommand } from '@superscalar/lsp';
 import { LspNode } from '@superscalar/lsp/node';
@@ -19,7 +18,6 @@ import type { Op, Store } from '@superscalar/persist';
 import { openSqliteStore } from '@superscalar/persist/sqlite';
 import { scriptToAddress, Wallet } from '@superscalar/wallet';
 import { bitcoindChain, type DemoChain, simChain } from './chain.js';
-import { Journal } from './journal.js';
 import {
   type ChannelBalances,
   CROSS_FACTORY_SATS,
@@ -29,7 +27,15 @@ import {
   type PaymentReport,
   pay,
 } from './payments.js';
-import { type FactoryPlan, planFactory, ROUTABLE_REGTEST } from './plan.js';
+import {
+  CHANNEL_SATS,
+  CLIENT_BALANCE_SATS,
+  CLIENTS_PER_FACTORY,
+  demoPlan,
+  type FactoryPlan,
+  ROUTABLE_REGTEST,
+} from './plan.js';
+import { endRun, fmt, inMempool, pump, rolePorts, type StepRecord, startRun } from './run.js';
 
 /** What the demo is asked to do. */
 export interface DemoOptions {
@@ -41,23 +47,6 @@ export interface DemoOptions {
   readonly keep: boolean;
   /** Role logs on stderr at this level (default none). */
   readonly logLevel?: LogLevel;
-}
-
-/** Clients per factory (the LSP's policy: `minClients` = `maxClients` = 4). */
-export const CLIENTS_PER_FACTORY = 4;
-/** Each factory's funding, sats. */
-export const FACTORY_SATS = 100_000n;
-/** Each channel's capacity, sats. */
-export const CHANNEL_SATS = 20_000n;
-/** Each client's initial balance, sats. */
-export const CLIENT_BALANCE_SATS = 10_000n;
-
-/** One step as printed. */
-export interface StepRecord {
-  readonly step: string;
-  /** ms since the demo started. */
-  readonly atMs: number;
-  readonly text: string;
 }
 
 /** One channel at open, as both ends see it (sats). */
@@ -170,7 +159,6 @@ const sats = (msat: bigint): number => Number(msat / 1000n);
 /** msat as sats, with the fraction when there is one (`8,998.9`). */
 const msatToSats = (msat: number): string =>
   (msat / 1000).toLocaleString('en-US', { maximumFractionDigits: 3 });
-const fmt = (n: bigint | number): string => Number(n).toLocaleString('en-US');
 const short = (hex: string): string => `${hex.slice(0, 8)}…${hex.slice(-4)}`;
 
 interface ClientRole {
@@ -193,43 +181,23 @@ export async function runDemo(o: DemoOptions, print?: (line: string) => void): P
     o.clients % CLIENTS_PER_FACTORY !== 0
   )
     throw new Error(`--clients must be a positive multiple of ${CLIENTS_PER_FACTORY}, got ${o.clients}`);
-  const start = performance.now();
-  const now = (): number => Math.round(performance.now() - start);
-  const steps: StepRecord[] = [];
+  const run = startRun(o, 'demo', print);
+  const { now, steps, step, detail, logger, timeout, dir, journal, stops, pumps } = run;
   const phases: Record<string, number> = {};
   let phaseStart = 0;
   const phase = (name: string): void => {
-    const t = performance.now() - start;
+    const t = performance.now() - run.start;
     phases[name] = Math.round(t - phaseStart);
     phaseStart = t;
   };
-  const step = (name: string, text: string): void => {
-    const at = now();
-    steps.push({ step: name, atMs: at, text });
-    print?.(`[${String(at).padStart(5)} ms] ${name.padEnd(9)} ${text}`);
-  };
-  const detail = (text: string): void => print?.(`${' '.repeat(20)}${text}`);
-  const logger: Logger = o.logLevel === undefined ? noopLogger : consoleLogger(o.logLevel);
-  const timeout = o.regtest ? 120_000 : 30_000;
   const factories = o.clients / CLIENTS_PER_FACTORY;
 
-  const dir = mkdtempSync(join(tmpdir(), 'superscalar-demo-'));
-  const journal = new Journal(now);
-  const stops: (() => Promise<unknown>)[] = [];
-  const pumps = new AbortController();
   let chain: DemoChain | undefined;
   try {
     // 1. The chain.
     chain = o.regtest ? await bitcoindChain() : simChain();
     const control = chain.control;
-    const plan = planFactory({
-      network: 'regtest',
-      target: FACTORY_SATS,
-      clientsPerFactory: CLIENTS_PER_FACTORY,
-      capacity: CHANNEL_SATS,
-      balance: CLIENT_BALANCE_SATS,
-      minTreeFeeRate: await control.feeRate('presigned'),
-    });
+    const plan = demoPlan(await control.feeRate('presigned'));
     step('chain', `${chain.description} at height ${await chain.height()}`);
     step(
       'plan',
@@ -290,13 +258,7 @@ export async function runDemo(o: DemoOptions, print?: (line: string) => void): P
     // 4. The LSP: its machine (policy: forms a factory of 4 as soon as 4 are registered), listening on
     // 127.0.0.1 (an ephemeral port) with the per-IP limits raised, every client being on loopback.
     const tip = await chain.height();
-    const ports = (backend: ChainBackend, follower: BlockFollower) => ({
-      follower,
-      from: { height: tip - 1 },
-      pollIntervalMs: 0,
-      broadcaster: backend,
-      fees: backend,
-    });
+    const ports = rolePorts(tip);
     const lspBackend = chain.backendFor('lsp');
     const lspMachine = Lsp.create({
       keychain: lspKeys,
@@ -703,52 +665,7 @@ export async function runDemo(o: DemoOptions, print?: (line: string) => void): P
       kept: o.keep,
     };
   } finally {
-    pumps.abort();
-    await Promise.all(stops.splice(0).map((s) => s().catch(() => undefined)));
-    await chain?.stop().catch(() => undefined);
-    if (!o.keep) rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Drains one role's event queue into the journal until `signal` aborts. */
-export async function pump(
-  role: string,
-  node: {
-    waitForEvent(signal?: AbortSignal): Promise<{ kind: string; payload: Uint8Array }>;
-    eventHandled(): Promise<void>;
-  },
-  decode: (r: { kind: string; payload: Uint8Array }) => Parameters<Journal['push']>[1],
-  journal: Journal,
-  signal: AbortSignal,
-): Promise<void> {
-  while (!signal.aborted) {
-    let record: { kind: string; payload: Uint8Array };
-    try {
-      record = await node.waitForEvent(signal);
-    } catch {
-      return;
-    }
-    journal.push(role, decode(record));
-    try {
-      await node.eventHandled();
-    } catch {
-      return;
-    }
-  }
-}
-
-/** Resolves once `txid` is in the mempool (or a block). */
-export async function inMempool(chain: ChainBackend, txid: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await chain.getTransaction(txid);
-      return;
-    } catch (e) {
-      if (Date.now() > deadline)
-        throw new Error(`${txid} never reached the mempool: ${(e as Error).message}`);
-    }
-    await new Promise((r) => setTimeout(r, 2));
+    await endRun(run, chain, o.keep);
   }
 }
 

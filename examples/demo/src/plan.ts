@@ -19,6 +19,15 @@ import {
 } from '@superscalar/factory-tree';
 import type { LspPolicy } from '@superscalar/lsp';
 
+/** Clients per factory (the LSP's policy: `minClients` = `maxClients` = 4). */
+export const CLIENTS_PER_FACTORY = 4;
+/** Each factory's funding, sats. */
+export const FACTORY_SATS = 100_000n;
+/** Each channel's capacity, sats. */
+export const CHANNEL_SATS = 20_000n;
+/** Each client's initial balance, sats. */
+export const CLIENT_BALANCE_SATS = 10_000n;
+
 /** brief §7 "Routable window": regtest parameters under which two-hop payments fit. */
 export const ROUTABLE_REGTEST = { activeBlocks: 288, dyingBlocks: 24, htlcBudget: 12 } as const;
 
@@ -147,4 +156,16 @@ export function planFactory(options: {
     };
   }
   throw new Error(`no tree fee rate from ${floor} to ${floor + 1000} sat/kvB splits ${target} sats evenly`);
+}
+
+/** The demo's plan: factories of {@link CLIENTS_PER_FACTORY} clients of {@link FACTORY_SATS} sats each. */
+export function demoPlan(minTreeFeeRate: number): FactoryPlan {
+  return planFactory({
+    network: 'regtest',
+    target: FACTORY_SATS,
+    clientsPerFactory: CLIENTS_PER_FACTORY,
+    capacity: CHANNEL_SATS,
+    balance: CLIENT_BALANCE_SATS,
+    minTreeFeeRate,
+  });
 }

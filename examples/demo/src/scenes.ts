@@ -1,27 +1,8 @@
-// The demo's unilateral scenes (brief §6, §7): the same roles as the default demo — an LSP and 4
-// clients, each with its own mnemonic and SQLite store, over Noise on 127.0.0.1 — but after the factory
-// opens, nobody closes it cooperatively:
-//
-//   --force-close   one client exits alone: its path root → leaf (each state when its DW lock allows,
-//                   each a 1-parent-1-child package with a CPFP child from its wallet), its commitment,
-//                   its to_local claim after toSelfDelay into its wallet; the LSP takes the exited
-//                   leaf's L-stock after lStockCsv and its to_remote output.
-//   --timeout       a client publishes the root kickoff and every client vanishes: the LSP recovers the
-//                   outputs nobody spent by their timeout leaf after T_k.
-//   --distribution  the LSP neither closes nor rotates: at T_dist every client broadcasts the
-//                   distribution (re-bumped each block until it confirms) and is paid.
-//
-// Every step prints its txid and the height it was broadcast at and confirmed in; `--json` carries the
-// raw transactions for anyone to check. The scenes use short regtest timeouts (activeBlocks 20,
-// dyingBlocks 10: T_dist is 40 blocks after the proposal) so that each runs in seconds; --force-close
-// keeps the default demo's (T_dist 322 blocks after the proposal), so the other clients stay in.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BlockFollower, ChainBackend } from '@superscalar/chain';
+import type { ChainBackend } from '@superscalar/chain';
 import { Client, type ClientCommand, decodeClientEvent, type ExitEvent } from '@superscalar/client';
 import { ClientNode } from '@superscalar/client/node';
-import { consoleLogger, fromHex, type Logger, type LogLevel, noopLogger, toHex } from '@superscalar/core';
+import { fromHex, type LogLevel, toHex } from '@superscalar/core';
 import { tDist as tDistOf } from '@superscalar/factory-tree';
 import { Bip86Account, generateMnemonic, Keychain, mnemonicToSeed } from '@superscalar/keys';
 import { decodeLspEvent, Lsp, type LspCommand } from '@superscalar/lsp';
@@ -30,9 +11,9 @@ import type { Op, Store } from '@superscalar/persist';
 import { openSqliteStore } from '@superscalar/persist/sqlite';
 import { Wallet } from '@superscalar/wallet';
 import { bitcoindChain, type DemoChain, simChain } from './chain.js';
-import { CHANNEL_SATS, CLIENT_BALANCE_SATS, CLIENTS_PER_FACTORY, FACTORY_SATS } from './demo.js';
-import { Journal } from './journal.js';
-import { planFactory } from './plan.js';
+import type { Journal } from './journal.js';
+import { CHANNEL_SATS, CLIENT_BALANCE_SATS, CLIENTS_PER_FACTORY, demoPlan } from './plan.js';
+import { endRun, fmt, inMempool, pump, rolePorts, startRun } from './run.js';
 
 /** The unilateral scenes. */
 export type SceneName = 'force-close' | 'timeout' | 'distribution';
@@ -86,8 +67,6 @@ export interface SceneReport {
   readonly totalMs: number;
 }
 
-const fmt = (n: bigint | number): string => Number(n).toLocaleString('en-US');
-
 interface Role {
   readonly name: string;
   readonly keychain: Keychain;
@@ -107,28 +86,13 @@ export async function runScene(
   o: { readonly regtest: boolean; readonly logLevel?: LogLevel },
   print?: (line: string) => void,
 ): Promise<SceneReport> {
-  const start = performance.now();
-  const now = (): number => Math.round(performance.now() - start);
-  const say = (name: string, text: string): void =>
-    print?.(`[${String(now()).padStart(5)} ms] ${name.padEnd(9)} ${text}`);
-  const logger: Logger = o.logLevel === undefined ? noopLogger : consoleLogger(o.logLevel);
-  const timeout = o.regtest ? 120_000 : 30_000;
-  const dir = mkdtempSync(join(tmpdir(), `superscalar-${scene}-`));
-  const journal = new Journal(now);
-  const stops: (() => Promise<unknown>)[] = [];
-  const pumps = new AbortController();
+  const run = startRun(o, scene, print);
+  const { now, step: say, logger, timeout, dir, journal, stops, pumps } = run;
   let chain: DemoChain | undefined;
   try {
     chain = o.regtest ? await bitcoindChain() : simChain();
     const control = chain.control;
-    const plan = planFactory({
-      network: 'regtest',
-      target: FACTORY_SATS,
-      clientsPerFactory: CLIENTS_PER_FACTORY,
-      capacity: CHANNEL_SATS,
-      balance: CLIENT_BALANCE_SATS,
-      minTreeFeeRate: await control.feeRate('presigned'),
-    });
+    const plan = demoPlan(await control.feeRate('presigned'));
     say('chain', `${chain.description} at height ${await chain.height()}; scene --${scene}`);
     if ((await chain.height()) < 101) await control.mine(101);
     const birth = (await chain.height()) + 1;
@@ -164,13 +128,7 @@ export async function runScene(
     );
 
     const tip = await chain.height();
-    const ports = (backend: ChainBackend, follower: BlockFollower) => ({
-      follower,
-      from: { height: tip - 1 },
-      pollIntervalMs: 0,
-      broadcaster: backend,
-      fees: backend,
-    });
+    const ports = rolePorts(tip);
     const lspMachine = Lsp.create({
       keychain: lspRole.keychain,
       wallet: lspRole.wallet,
@@ -231,7 +189,7 @@ export async function runScene(
       'the factory to be funded',
       timeout,
     );
-    await until(async () => hasTx(control, funded.txid), `${funded.txid} in the mempool`, timeout);
+    await inMempool(control, funded.txid, timeout);
     await control.mine(1);
     await chain.pollAll();
     await journal.until(
@@ -404,10 +362,7 @@ export async function runScene(
       totalMs,
     };
   } finally {
-    pumps.abort();
-    await Promise.all(stops.splice(0).map((s) => s().catch(() => undefined)));
-    await chain?.stop().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    await endRun(run, chain);
   }
 }
 
@@ -432,40 +387,5 @@ async function hasTx(chain: ChainBackend, txid: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function until(f: () => Promise<boolean>, what: string, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await f())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Drains one role's event queue into the journal until `signal` aborts. */
-async function pump(
-  role: string,
-  node: {
-    waitForEvent(signal?: AbortSignal): Promise<{ kind: string; payload: Uint8Array }>;
-    eventHandled(): Promise<void>;
-  },
-  decode: (r: { kind: string; payload: Uint8Array }) => Parameters<Journal['push']>[1],
-  journal: Journal,
-  signal: AbortSignal,
-): Promise<void> {
-  while (!signal.aborted) {
-    let record: { kind: string; payload: Uint8Array };
-    try {
-      record = await node.waitForEvent(signal);
-    } catch {
-      return;
-    }
-    journal.push(role, decode(record));
-    try {
-      await node.eventHandled();
-    } catch {
-      return;
-    }
   }
 }

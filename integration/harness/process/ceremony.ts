@@ -6,8 +6,8 @@ import type { SpawnedSimServer } from '@superscalar/chain/sim-server';
 import { decodeLspEvent, Lsp } from '@superscalar/lsp';
 import { Wallet } from '@superscalar/wallet';
 import { expect } from 'vitest';
-import { type Line, ProcWorld } from './index.js';
-import { lspAccount, lspKeychain, openRoleStore, type StoreConfig, type Trigger } from './shared.js';
+import { type Line, openLspStore, ProcWorld } from './index.js';
+import { lspAccount, lspKeychain, type StoreConfig, type Trigger } from './shared.js';
 
 /** Who dies, and where (one trigger per generation of the victim's process). */
 export interface KillPlan {
@@ -31,17 +31,11 @@ export interface CeremonyRun {
 
 /** Opens the dead LSP's store: its factories as `Lsp.restore` sees them and its wallet. */
 async function inspectLsp(w: ProcWorld) {
-  const keychain = lspKeychain(w.o.seed);
-  const store = await openRoleStore({
-    dir: w.dir,
-    store: w.lspStore,
-    name: 'lsp',
-    sealingKey: keychain.storeSealingKey(),
-  });
+  const store = await openLspStore(w);
   try {
     const blobs = await store.list('blobs');
     const wallet = Wallet.load(blobs, { account: lspAccount(w.o.seed) });
-    const lsp = Lsp.restore({ keychain, wallet, network: 'regtest', blobs });
+    const lsp = Lsp.restore({ keychain: lspKeychain(w.o.seed), wallet, network: 'regtest', blobs });
     const events = (await store.events()).map((r) => ({
       id: `${r.updateId}:${r.index}`,
       ...decodeLspEvent(r),

@@ -3,16 +3,25 @@
 // parent reads every child's `@ {json}` lines into one log (`ProcWorld.lines`), waits on them
 // (`until`), SIGKILLs a frozen child and restarts it from its store, and mines when the LSP reports
 // the funding broadcast.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BitcoindRpc } from '@superscalar/chain/bitcoind';
-import type { SpawnedSimServer } from '@superscalar/chain/sim-server';
+import { type SpawnedSimServer, spawnSimServer } from '@superscalar/chain/sim-server';
 import type { LspPolicy } from '@superscalar/lsp';
-import { repoRoot } from '../../../test-utils/index.js';
-import { type ChildConfig, lspAccount, type StoreConfig, type Trigger } from './shared.js';
+import type { Store } from '@superscalar/persist';
+import { afterAll, beforeAll } from 'vitest';
+import { bundleForNode, repoRoot } from '../../../test-utils/index.js';
+import {
+  type ChildConfig,
+  lspAccount,
+  lspKeychain,
+  openRoleStore,
+  type StoreConfig,
+  type Trigger,
+} from './shared.js';
 
 export {
   type ChildConfig,
@@ -47,25 +56,63 @@ export function bundleChild(): { path: string; cleanup(): void } {
   );
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'child.mjs');
-  const r = spawnSync(
-    join(repoRoot, 'node_modules', '.bin', 'esbuild'),
-    [
-      join(integrationDir, 'harness', 'process', 'child.ts'),
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--target=node20',
-      '--conditions=source',
-      '--external:better-sqlite3',
-      // ws and pg are CommonJS: give the bundle a `require` for their Node built-ins.
-      "--banner:js=import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-      `--outfile=${path}`,
-      '--log-level=warning',
-    ],
-    { encoding: 'utf8', cwd: integrationDir },
-  );
-  if (r.status !== 0) throw new Error(`bundling the role child failed: ${r.stderr}`);
+  bundleForNode({
+    entry: join(integrationDir, 'harness', 'process', 'child.ts'),
+    outfile: path,
+    cwd: integrationDir,
+    name: 'the role child',
+    // ws and pg are CommonJS: bundled in, with a `require` for their Node built-ins.
+    bundleCommonJs: true,
+  });
   return { path, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** What {@link processSuite} made for a test file (or a describe block). */
+export interface ProcessSuite {
+  /** The SimChain server, in a process of its own (datadir `<name>…` in the temporary folder). */
+  readonly server: SpawnedSimServer;
+  /** The role child's bundle ({@link bundleChild}). */
+  readonly bundle: string;
+}
+
+/**
+ * Bundles the role child and spawns a SimChain server before the tests of the current file (or
+ * describe block), and kills and removes them after. Read its fields inside the tests.
+ */
+export function processSuite(name: string): ProcessSuite {
+  let server: SpawnedSimServer | undefined;
+  let bundle: { path: string; cleanup(): void } | undefined;
+  let datadir: string | undefined;
+  beforeAll(async () => {
+    bundle = bundleChild();
+    datadir = mkdtempSync(join(tmpdir(), name));
+    server = await spawnSimServer({ datadir });
+  });
+  afterAll(async () => {
+    await server?.kill('SIGKILL');
+    bundle?.cleanup();
+    if (datadir !== undefined) rmSync(datadir, { recursive: true, force: true });
+  });
+  return {
+    get server() {
+      if (server === undefined) throw new Error('the SimChain server is not running (read it in a test)');
+      return server;
+    },
+    get bundle() {
+      if (bundle === undefined) throw new Error('the role child is not bundled (read it in a test)');
+      return bundle.path;
+    },
+  };
+}
+
+/** Opens the LSP's store of `w` (after its process died, or while none runs): the caller closes it. */
+export function openLspStore(w: ProcWorld): Promise<Store> {
+  return openRoleStore({
+    dir: w.dir,
+    store: w.lspStore,
+    name: 'lsp',
+    sealingKey: lspKeychain(w.o.seed).storeSealingKey(),
+  });
 }
 
 /** A running child. */

@@ -1,14 +1,14 @@
 // What the process-level suites' parent and children share: the child's configuration, the keys each
-// role derives from the scenario's seed, how a role's store is opened, and the public nonces a message
-// carries.
+// role derives from the scenario's seed, how a role's store is opened, and (from ../nonces.ts) the
+// public nonces a message carries.
 import { join } from 'node:path';
-import { toHex } from '@superscalar/core';
 import { Bip86Account, Keychain } from '@superscalar/keys';
 import type { LspPolicy } from '@superscalar/lsp';
 import { openPostgresStore } from '@superscalar/persist/postgres';
 import { openSqliteStore } from '@superscalar/persist/sqlite';
-import type { Message } from '@superscalar/wire';
 import { seedOf } from '../rng.js';
+
+export { publicNoncesOf } from '../nonces.js';
 
 /** Where a process freezes (then the parent kills it). `nth` counts from 1 within one process. */
 export type Trigger =
@@ -77,28 +77,4 @@ export function openRoleStore(cfg: {
         sealingKey: cfg.sealingKey,
         poolSize: 4,
       });
-}
-
-/** Public nonces a message carries (ceremony round 1 and the channel's). */
-export function publicNoncesOf(m: Message): string[] {
-  switch (m.type) {
-    case 'factory_nonces':
-      return [
-        ...m.nonces.map((n) => toHex(n.pubnonce)),
-        ...m.distributionNonces.map((n) => toHex(n.pubnonce)),
-      ];
-    case 'channel_ready':
-      return [
-        toHex(m.verificationNonce),
-        ...(m.secondVerificationNonce === undefined ? [] : [toHex(m.secondVerificationNonce)]),
-      ];
-    case 'channel_reestablish':
-      return [toHex(m.verificationNonce)];
-    case 'commitment_signed':
-      return [toHex(m.signingNonce)];
-    case 'revoke_and_ack':
-      return [toHex(m.nextVerificationNonce)];
-    default:
-      return [];
-  }
 }

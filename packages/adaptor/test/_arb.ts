@@ -37,11 +37,4 @@ export function seededRng(seed: Uint8Array): (n: number) => Uint8Array {
   };
 }
 
-export function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
+export { thrown } from '../../../test-utils/index.js';

@@ -2,23 +2,13 @@
 // transport, and a smaller run through a real loopback HTTP server) must only ever produce a result or
 // a typed ChainError: never a TypeError, never a hang.
 import { describe, expect, it } from 'vitest';
-import { fuzzIterations } from '../../../test-utils/index.js';
+import { fuzzIterations, uniformRng } from '../../../test-utils/index.js';
 import { BitcoindRpc, type BitcoindTransport } from '../src/bitcoind/index.js';
 import { ChainError, createTx, encodeTx, txidHex, wtxidHex } from '../src/index.js';
 import { fakeNode, rawBlock } from './_fakeNode.js';
 
 /** xorshift32: a seeded PRNG so every failure is reproducible from its seed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
+const prng = uniformRng;
 
 const tx = createTx({
   version: 3,

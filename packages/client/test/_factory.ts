@@ -1,6 +1,5 @@
 // A factory of one LSP and n clients (keys from each participant's keychain, factory index 0) and the
 // `close_propose` an honest LSP sends for given balances (factory-tree's buildCooperativeClose, brief §6).
-import type { Rng } from '@superscalar/core';
 import {
   buildCooperativeClose,
   buildTree,
@@ -25,9 +24,12 @@ export interface TestFactory {
   readonly clients: readonly Party[];
 }
 
-/** Participant `i`'s keys (0 = the LSP), from a keychain seeded by `tag` and `i`. */
-export function party(tag: string, i: number): Party {
-  const seed = new TextEncoder().encode(`client close test ${tag} participant ${i}`.padEnd(32, '.'));
+/**
+ * Participant `i`'s keys (0 = the LSP), from a keychain seeded by `tag` and `i` (after `prefix`: the
+ * LSP's tests use their own).
+ */
+export function party(tag: string, i: number, prefix = 'client close test'): Party {
+  const seed = new TextEncoder().encode(`${prefix} ${tag} participant ${i}`.padEnd(32, '.'));
   const kc = Keychain.fromSeed(seed.subarray(0, 64), { network: 'regtest' });
   const k = kc.factoryKey(0);
   return { secretKey: k.secretKey, publicKey: k.publicKey, closeScript: kc.closeAddress(0).scriptPubKey };
@@ -71,29 +73,5 @@ export function honestPropose(
   };
 }
 
-/** A deterministic `Rng` (xorshift32 bytes): tests replay exactly. */
-export function seededRng(seed: number): Rng {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      out[i] = s & 0xff;
-    }
-    return out;
-  };
-}
-
-/** The error `f` throws (the test fails when it returns). */
-export function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
+// A deterministic `Rng` (tests replay exactly) and the error a function throws.
+export { seededRng, thrown } from '../../../test-utils/index.js';

@@ -1,5 +1,5 @@
-// Test fixtures: deterministic keys, proposals of small shapes, SimChain helpers (funding, CPFP
-// children through the P2A anchor paid from a confirmed faucet coin).
+// Test fixtures: deterministic keys, proposals of small shapes, advances of a leaf, SimChain helpers
+// (funding, CPFP children through the P2A anchor paid from a confirmed faucet coin).
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
@@ -15,10 +15,15 @@ import {
 } from '@superscalar/chain';
 import type { Network } from '@superscalar/core';
 import {
+  type AdvancePlan,
+  advanceCounters,
   createProposal,
+  type FactoryTree,
   fundingOutput,
+  type LeafAllocation,
   type Proposal,
   type ProposalInput,
+  planAdvance,
   poisonHashesFromSeed,
 } from '../src/index.js';
 
@@ -185,12 +190,26 @@ export class FeeWallet {
   }
 }
 
-/** Catches a thrown error (or fails). */
-export function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an exception');
+export { thrown } from '../../../test-utils/index.js';
+
+/** Poison hashes for the counters an advance of `leaf` creates. */
+export function hashesFor(tree: FactoryTree, leaf: number): Map<number, Uint8Array> {
+  const cs = advanceCounters(tree, leaf);
+  const hs = poisonHashesFromSeed(LSTOCK_SEED, cs.length, cs[0]);
+  return new Map(cs.map((c, i) => [c, hs[i] as Uint8Array]));
+}
+
+/** Moves `amount` from leaf `leaf`'s L-stock to its client `i`. */
+export function sell(tree: FactoryTree, leaf: number, i: number, amount: bigint): LeafAllocation {
+  const a = tree.state.allocations[leaf] as LeafAllocation;
+  return { capacities: a.capacities.map((c, k) => (k === i ? c + amount : c)), lStock: a.lStock - amount };
+}
+
+/** The plan of an advance of `leaf` (to `alloc`, else the same allocation), its poison hashes from the seed. */
+export function adv(tree: FactoryTree, leaf: number, alloc?: LeafAllocation): AdvancePlan {
+  return planAdvance(tree, {
+    leaf,
+    allocations: alloc ? new Map([[leaf, alloc]]) : undefined,
+    poisonHashes: hashesFor(tree, leaf),
+  });
 }

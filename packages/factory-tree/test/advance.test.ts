@@ -12,32 +12,10 @@ import {
 } from '../src/advance.js';
 import { InvalidAllocationError, InvalidArgumentError, SigningError } from '../src/errors.js';
 import { buildPoison } from '../src/poison.js';
-import { poisonHashesFromSeed } from '../src/proposal.js';
 import { settlementPayout } from '../src/settlement.js';
-import { buildTree, type FactoryTree, type LeafAllocation, lStockOutput } from '../src/transactions.js';
+import { buildTree, type LeafAllocation, lStockOutput } from '../src/transactions.js';
 import { feeFor } from '../src/tree.js';
-import { LSTOCK_SEED, makeProposal, thrown } from './_fixtures.js';
-
-/** Poison hashes for the counters an advance of `leaf` creates. */
-function hashesFor(tree: FactoryTree, leaf: number): Map<number, Uint8Array> {
-  const cs = advanceCounters(tree, leaf);
-  const hs = poisonHashesFromSeed(LSTOCK_SEED, cs.length, cs[0]);
-  return new Map(cs.map((c, i) => [c, hs[i] as Uint8Array]));
-}
-
-/** Moves `amount` from leaf `leaf`'s L-stock to its client `i`. */
-function sell(tree: FactoryTree, leaf: number, i: number, amount: bigint): LeafAllocation {
-  const a = tree.state.allocations[leaf] as LeafAllocation;
-  return { capacities: a.capacities.map((c, k) => (k === i ? c + amount : c)), lStock: a.lStock - amount };
-}
-
-function adv(tree: FactoryTree, leaf: number, alloc?: LeafAllocation): AdvancePlan {
-  return planAdvance(tree, {
-    leaf,
-    allocations: alloc ? new Map([[leaf, alloc]]) : undefined,
-    poisonHashes: hashesFor(tree, leaf),
-  });
-}
+import { adv, hashesFor, makeProposal, sell, thrown } from './_fixtures.js';
 
 describe('§5.1 per-leaf advance', () => {
   const { proposal, sks } = makeProposal({ N: 4 });

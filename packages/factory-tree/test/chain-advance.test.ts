@@ -3,38 +3,13 @@
 import { SimChain, TxRejected } from '@superscalar/chain';
 import { encodeTx } from '@superscalar/tx';
 import { describe, expect, it } from 'vitest';
-import { type AdvancePlan, advanceCounters, planAdvance, signJobsSimulated } from '../src/advance.js';
+import { type AdvancePlan, signJobsSimulated } from '../src/advance.js';
 import { _poisonBytesUnchecked, signedPoisonBytes } from '../src/poison.js';
-import { lStockSecret, poisonHashesFromSeed } from '../src/proposal.js';
+import { lStockSecret } from '../src/proposal.js';
 import { signedSettlementBytes } from '../src/settlement.js';
 import { signTreeSimulated } from '../src/signingPlan.js';
-import {
-  buildTree,
-  type FactoryTree,
-  type LeafAllocation,
-  signedTxBytes,
-  type TreeTx,
-} from '../src/transactions.js';
-import { FeeWallet, fundedProposal, LSTOCK_SEED, thrown } from './_fixtures.js';
-
-function hashesFor(tree: FactoryTree, leaf: number): Map<number, Uint8Array> {
-  const cs = advanceCounters(tree, leaf);
-  const hs = poisonHashesFromSeed(LSTOCK_SEED, cs.length, cs[0]);
-  return new Map(cs.map((c, i) => [c, hs[i] as Uint8Array]));
-}
-
-function sell(tree: FactoryTree, leaf: number, i: number, amount: bigint): LeafAllocation {
-  const a = tree.state.allocations[leaf] as LeafAllocation;
-  return { capacities: a.capacities.map((c, k) => (k === i ? c + amount : c)), lStock: a.lStock - amount };
-}
-
-function adv(tree: FactoryTree, leaf: number, alloc?: LeafAllocation): AdvancePlan {
-  return planAdvance(tree, {
-    leaf,
-    allocations: alloc ? new Map([[leaf, alloc]]) : undefined,
-    poisonHashes: hashesFor(tree, leaf),
-  });
-}
+import { buildTree, type FactoryTree, signedTxBytes, type TreeTx } from '../src/transactions.js';
+import { adv, FeeWallet, fundedProposal, LSTOCK_SEED, sell, thrown } from './_fixtures.js';
 
 /** A signed factory: the initial tree's signed bytes and, per plan, each job's signature by id. */
 function signAll(tree: FactoryTree, sks: Uint8Array[]) {

@@ -7,9 +7,8 @@ import { abandonPlan, advanceCounters, planAdvance } from '../src/advance.js';
 import { buildClientPath } from '../src/clientPath.js';
 import { InvalidAllocationError, InvalidArgumentError } from '../src/errors.js';
 import { advanceClientPathState, type ClientPathState, clientPathState } from '../src/pathState.js';
-import { poisonHashesFromSeed } from '../src/proposal.js';
-import { buildTree, type FactoryTree, type LeafAllocation } from '../src/transactions.js';
-import { LSTOCK_SEED, makeProposal, thrown } from './_fixtures.js';
+import { buildTree, type FactoryTree } from '../src/transactions.js';
+import { hashesFor, makeProposal, sell, thrown } from './_fixtures.js';
 
 const runs = propertyRuns(40, 10);
 
@@ -50,19 +49,13 @@ describe('advanceClientPathState', () => {
           const L = tree.layout.leafClients.length;
           for (const [pick, amount, abandon] of steps) {
             const leaf = pick % L;
-            let cs: number[];
             try {
-              cs = advanceCounters(tree, leaf);
+              advanceCounters(tree, leaf);
             } catch {
               break; // exhausted: the factory would rotate
             }
-            const hs = poisonHashesFromSeed(LSTOCK_SEED, cs.length, cs[0]);
-            const poisonHashes = new Map(cs.map((c, i) => [c, hs[i] as Uint8Array]));
-            const a = tree.state.allocations[leaf] as LeafAllocation;
-            const allocation = {
-              capacities: a.capacities.map((x, i) => (i === 0 ? x + BigInt(amount) : x)),
-              lStock: a.lStock - BigInt(amount),
-            };
+            const poisonHashes = hashesFor(tree, leaf);
+            const allocation = sell(tree, leaf, 0, BigInt(amount));
             const plan = planAdvance(tree, {
               leaf,
               allocations: new Map([[leaf, allocation]]),

@@ -7,7 +7,7 @@ import { buildClientPath } from '../src/clientPath.js';
 import { DecodeError } from '../src/errors.js';
 import { clientPathState } from '../src/pathState.js';
 import { verifyLStockSecret } from '../src/poison.js';
-import { lStockSecret, type Proposal, poisonHashesFromSeed } from '../src/proposal.js';
+import { lStockSecret, type Proposal } from '../src/proposal.js';
 import {
   type AdvanceRecord,
   advanceRecord,
@@ -16,8 +16,8 @@ import {
   replayFactory,
   type StoredFactory,
 } from '../src/serialize.js';
-import { buildTree, type FactoryTree, type LeafAllocation } from '../src/transactions.js';
-import { LSTOCK_SEED, makeProposal, thrown } from './_fixtures.js';
+import { buildTree, type FactoryTree } from '../src/transactions.js';
+import { hashesFor, LSTOCK_SEED, makeProposal, sell, thrown } from './_fixtures.js';
 
 const codecRuns = propertyRuns(300, 50);
 const replayRuns = propertyRuns(40, 10);
@@ -203,19 +203,13 @@ describe('replay', () => {
           const L = tree.layout.leafClients.length;
           for (const [pick, amount, abandon] of steps) {
             const leaf = pick % L;
-            let cs: number[];
             try {
-              cs = advanceCounters(tree, leaf);
+              advanceCounters(tree, leaf);
             } catch {
               break; // exhausted: the factory would rotate
             }
-            const hs = poisonHashesFromSeed(LSTOCK_SEED, cs.length, cs[0]);
-            const poisonHashes = new Map(cs.map((c, i) => [c, hs[i] as Uint8Array]));
-            const a = tree.state.allocations[leaf] as LeafAllocation;
-            const alloc = {
-              capacities: a.capacities.map((c, i) => (i === 0 ? c + BigInt(amount) : c)),
-              lStock: a.lStock - BigInt(amount),
-            };
+            const poisonHashes = hashesFor(tree, leaf);
+            const alloc = sell(tree, leaf, 0, BigInt(amount));
             const allocations = new Map([[leaf, alloc]]);
             const plan = planAdvance(tree, { leaf, allocations, poisonHashes });
             if (abandon) {

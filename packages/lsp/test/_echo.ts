@@ -1,13 +1,17 @@
 // Test-only plumbing for the Node runtimes: an honest little machine (it persists, sends and records
-// its inputs), SQLite stores in temp files, store wrappers that slow down or fail, and polling waits.
+// its inputs), SQLite stores in temp files, store wrappers that slow down or fail, polling waits, and
+// nodes over echo machines stopped after each test.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClientNode, type ClientNodeOptions } from '@superscalar/client/node';
 import { nodeIdOf } from '@superscalar/client/runtime';
 import type { Logger, LogRecord } from '@superscalar/core';
 import type { Store } from '@superscalar/persist';
 import { openSqliteStore } from '@superscalar/persist/sqlite';
+import { afterEach } from 'vitest';
 import type { Action, RuntimeInput } from '../src/index.js';
+import { LspNode, type LspNodeOptions } from '../src/node/index.js';
 
 export const LSP_SECRET = new Uint8Array(32).fill(0x11);
 export const LSP_ID = nodeIdOf(LSP_SECRET);
@@ -146,3 +150,56 @@ export function memoryLogger(): Logger & { records: LogRecord[] } {
 
 /** Generous listener limits: every test client comes from 127.0.0.1. */
 export const LOOSE_LIMITS = { perIpPerMinute: 10_000, maxHandshakesPerIp: 64 } as const;
+
+/** What a test file starts: every node pushed here is stopped after each test. */
+export function stoppedAfterEach(): { stop(): Promise<unknown> }[] {
+  const running: { stop(): Promise<unknown> }[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((n) => n.stop()));
+  });
+  return running;
+}
+
+/** Starts an LspNode over an EchoMachine on `store` (stopped after the test), with a memory logger. */
+export async function startEchoLsp(
+  store: Store,
+  running: { stop(): Promise<unknown> }[],
+  extra: Partial<LspNodeOptions<EchoCommand>> = {},
+) {
+  const machine = new EchoMachine(LSP_ID);
+  const logger = memoryLogger();
+  const lsp = await LspNode.start<EchoCommand>({
+    machine,
+    nodeSecret: LSP_SECRET,
+    network: 'regtest',
+    store,
+    limits: LOOSE_LIMITS,
+    logger,
+    ...extra,
+  });
+  running.push(lsp);
+  return { lsp, machine, logger };
+}
+
+/** Starts client `n`'s ClientNode over an EchoMachine on `store`, dialing `lsp` (stopped after the test). */
+export async function startEchoClient(
+  lsp: LspNode<EchoCommand>,
+  n: number,
+  store: Store,
+  running: { stop(): Promise<unknown> }[],
+  extra: Partial<ClientNodeOptions<EchoCommand>> = {},
+) {
+  const secret = clientSecret(n);
+  const machine = new EchoMachine(nodeIdOf(secret), false);
+  const client = await ClientNode.start<EchoCommand>({
+    machine,
+    nodeSecret: secret,
+    network: 'regtest',
+    store,
+    lsp: lsp.connectString,
+    backoff: { initialDelayMs: 20, maxDelayMs: 200 },
+    ...extra,
+  });
+  running.push(client);
+  return { client, machine };
+}

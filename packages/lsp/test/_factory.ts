@@ -1,22 +1,15 @@
 // A factory of one LSP and n clients whose funding output is confirmed on a SimChain (tests fund first;
 // the real ceremony broadcasts funding last, brief §8). Keys come from each participant's keychain
-// (factory key and close address of factory index 0), as the roles derive them.
+// (factory key and close address of factory index 0), as the roles derive them (the client tests'
+// `party`, with a seed of the LSP tests' own).
 import type { SimChain } from '@superscalar/chain';
-import type { Rng } from '@superscalar/core';
 import {
   createProposal,
   fundingOutput,
   type Proposal,
   poisonHashesFromSeed,
 } from '@superscalar/factory-tree';
-import { Keychain } from '@superscalar/keys';
-
-/** One participant's keys for the factory. */
-export interface Party {
-  readonly secretKey: Uint8Array;
-  readonly publicKey: Uint8Array;
-  readonly closeScript: Uint8Array;
-}
+import { party as clientParty, type Party } from '../../client/test/_factory.js';
 
 /** A funded test factory. */
 export interface TestFactory {
@@ -29,12 +22,7 @@ export interface TestFactory {
 export const CAPACITY = 100_000n;
 
 /** Participant `i`'s keys (0 = the LSP), from a keychain seeded by `tag` and `i`. */
-export function party(tag: string, i: number): Party {
-  const seed = new TextEncoder().encode(`close test ${tag} participant ${i}`.padEnd(32, '.'));
-  const kc = Keychain.fromSeed(seed.subarray(0, 64), { network: 'regtest' });
-  const k = kc.factoryKey(0);
-  return { secretKey: k.secretKey, publicKey: k.publicKey, closeScript: kc.closeAddress(0).scriptPubKey };
-}
+const party = (tag: string, i: number): Party => clientParty(tag, i, 'close test');
 
 /** Funds `n` clients' factory on `chain` (one confirmation) and makes its proposal at that tip. */
 export function fundedFactory(chain: SimChain, n: number, tag = 'f'): TestFactory {
@@ -62,29 +50,5 @@ export function fundedFactory(chain: SimChain, n: number, tag = 'f'): TestFactor
   return { proposal, lsp, clients };
 }
 
-/** A deterministic `Rng` (xorshift32 bytes): tests replay exactly. */
-export function seededRng(seed: number): Rng {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      out[i] = s & 0xff;
-    }
-    return out;
-  };
-}
-
-/** The error `f` throws (the test fails when it returns). */
-export function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
+// A deterministic `Rng` (tests replay exactly) and the error a function throws.
+export { seededRng, thrown } from '../../../test-utils/index.js';

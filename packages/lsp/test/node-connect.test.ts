@@ -2,68 +2,37 @@
 // refusals (a bad proof, another network, no init in time), a node id's new connection replacing the
 // old one, and WebSocket.
 import { connect as tcp } from 'node:net';
-import { ClientNode, type ClientNodeOptions } from '@superscalar/client/node';
-import { nodeIdOf } from '@superscalar/client/runtime';
+import type { ClientNodeOptions } from '@superscalar/client/node';
 import { fromHex } from '@superscalar/core';
 import { connect } from '@superscalar/noise-nk';
 import { socketChannel } from '@superscalar/noise-nk/node';
 import { decodeMessage, encodeMessage, MessageLink, signIdentity } from '@superscalar/wire';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { LspNode, type LspNodeOptions } from '../src/node/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { LspNode, LspNodeOptions } from '../src/node/index.js';
 import {
   clientSecret,
   type EchoCommand,
-  EchoMachine,
-  LOOSE_LIMITS,
   LSP_ID,
-  LSP_SECRET,
-  memoryLogger,
+  startEchoClient,
+  startEchoLsp,
+  stoppedAfterEach,
   tempStores,
   waitFor,
 } from './_echo.js';
 
 const stores = tempStores();
-const running: { stop(): Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((n) => n.stop()));
-});
-
-async function startLsp(extra: Partial<LspNodeOptions<EchoCommand>> = {}) {
-  const machine = new EchoMachine(LSP_ID);
-  const logger = memoryLogger();
-  const lsp = await LspNode.start<EchoCommand>({
-    machine,
-    nodeSecret: LSP_SECRET,
-    network: 'regtest',
-    store: await stores.open(stores.path()),
-    limits: LOOSE_LIMITS,
-    logger,
-    ...extra,
-  });
-  running.push(lsp);
-  return { lsp, machine, logger };
-}
-
-async function startClient(
+const running = stoppedAfterEach();
+const startLsp = async (extra: Partial<LspNodeOptions<EchoCommand>> = {}) =>
+  startEchoLsp(await stores.open(stores.path()), running, extra);
+const startClient = async (
   lsp: LspNode<EchoCommand>,
   n: number,
   extra: Partial<ClientNodeOptions<EchoCommand>> = {},
-) {
-  const secret = clientSecret(n);
-  const machine = new EchoMachine(nodeIdOf(secret), false);
-  const client = await ClientNode.start<EchoCommand>({
-    machine,
-    nodeSecret: secret,
-    network: 'regtest',
-    store: await stores.open(stores.path()),
-    lsp: lsp.connectString,
-    backoff: { initialDelayMs: 20, maxDelayMs: 200 },
+) =>
+  startEchoClient(lsp, n, await stores.open(stores.path()), running, {
     rng: (k) => new Uint8Array(k).fill(0x80),
     ...extra,
   });
-  running.push(client);
-  return { client, machine };
-}
 
 /** A bare Noise session to the LSP (no MessageLink on our side). */
 function rawSession(lsp: LspNode<EchoCommand>) {

@@ -10,61 +10,33 @@ import {
   fromDisplayHex,
   SimChain,
 } from '@superscalar/chain';
-import { ClientNode } from '@superscalar/client/node';
-import { nodeIdOf } from '@superscalar/client/runtime';
 import { Bip86Account, generateMnemonic } from '@superscalar/keys';
 import type { Store } from '@superscalar/persist';
 import { Wallet } from '@superscalar/wallet';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { MachineFailedError, StoppedError } from '../src/index.js';
-import { LspNode, type LspNodeOptions } from '../src/node/index.js';
+import type { LspNode, LspNodeOptions } from '../src/node/index.js';
 import {
-  clientSecret,
   controlledStore,
   type EchoCommand,
-  EchoMachine,
-  LOOSE_LIMITS,
-  LSP_ID,
-  LSP_SECRET,
+  startEchoClient,
+  startEchoLsp,
+  stoppedAfterEach,
   tempStores,
   waitFor,
 } from './_echo.js';
 
 const stores = tempStores();
-const running: { stop(): Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((n) => n.stop()));
-});
+const running = stoppedAfterEach();
 afterAll(() => stores.cleanup());
 
-async function startLsp(store: Store, extra: Partial<LspNodeOptions<EchoCommand>> = {}) {
-  const machine = new EchoMachine(LSP_ID);
-  const lsp = await LspNode.start<EchoCommand>({
-    machine,
-    nodeSecret: LSP_SECRET,
-    network: 'regtest',
-    store,
-    limits: LOOSE_LIMITS,
-    ...extra,
-  });
-  running.push(lsp);
-  return { lsp, machine };
-}
+const startLsp = (store: Store, extra: Partial<LspNodeOptions<EchoCommand>> = {}) =>
+  startEchoLsp(store, running, extra);
 
 async function startClient(lsp: LspNode<EchoCommand>, n: number) {
-  const secret = clientSecret(n);
-  const machine = new EchoMachine(nodeIdOf(secret), false);
-  const client = await ClientNode.start<EchoCommand>({
-    machine,
-    nodeSecret: secret,
-    network: 'regtest',
-    store: await stores.open(stores.path()),
-    lsp: lsp.connectString,
-    backoff: { initialDelayMs: 20, maxDelayMs: 200 },
-  });
-  running.push(client);
-  await client.whenConnected();
-  return { client, machine };
+  const started = await startEchoClient(lsp, n, await stores.open(stores.path()), running);
+  await started.client.whenConnected();
+  return started;
 }
 
 describe('the execution contract', () => {

@@ -17,16 +17,21 @@ import { defaultTowerAccount, nodeIdOf } from '@superscalar/client/runtime';
 import type { Op } from '@superscalar/persist';
 import { P2A_SCRIPT } from '@superscalar/tx';
 import { penaltyEntries, type TowerEvent } from '@superscalar/watchtower';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Action, RuntimeInput } from '../src/index.js';
 import { LspNode } from '../src/node/index.js';
-import { clientSecret, LOOSE_LIMITS, LSP_ID, LSP_SECRET, tempStores, waitFor } from './_echo.js';
+import {
+  clientSecret,
+  LOOSE_LIMITS,
+  LSP_ID,
+  LSP_SECRET,
+  stoppedAfterEach,
+  tempStores,
+  waitFor,
+} from './_echo.js';
 
 const stores = tempStores();
-const running: { stop(): Promise<unknown> }[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((n) => n.stop()));
-});
+const running = stoppedAfterEach();
 afterAll(() => stores.cleanup());
 
 type OpsCommand = { readonly type: 'ops'; readonly ops: readonly Op[] };

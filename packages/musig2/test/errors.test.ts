@@ -4,6 +4,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { SuperscalarError } from '@superscalar/core';
 import { errorClassProblems } from '@superscalar/core/test';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../../test-utils/index.js';
 import { secretNonceFromBytes } from '../src/_internal.js';
 import * as mod from '../src/index.js';
 import {
@@ -29,15 +30,6 @@ import {
 const sks = [11n, 22n].map(scalarToBytes);
 const pks = sks.map((sk) => secp256k1.getPublicKey(sk, true));
 const msg = new Uint8Array(32).fill(7);
-
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('errors', () => {
   it('every exported error class is tagged @superscalar/musig2:<Name>', () => {

@@ -3,7 +3,7 @@
 // fuzzIterations() (FUZZ_ITERATIONS; small under CI=true) and are printed.
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fuzzIterations } from '../../../test-utils/index.js';
+import { type FuzzRng, fuzzIterations, fuzzRng } from '../../../test-utils/index.js';
 import { CipherState } from '../src/cipherState.js';
 import { HandshakeError, NoiseError } from '../src/errors.js';
 import { Handshake } from '../src/handshake.js';
@@ -21,29 +21,8 @@ const SERVER = key(7);
 const SERVER_PUB = secp256k1.getPublicKey(SERVER, true);
 const CLIENT = key(9);
 
-/** Small deterministic PRNG (xorshift32) so failures reproduce from the printed seed. */
-function prng(seed: number) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return {
-    int: (n: number) => next() % n,
-    bytes: (n: number) => {
-      const b = new Uint8Array(n);
-      for (let i = 0; i < n; i++) b[i] = next() & 0xff;
-      return b;
-    },
-  };
-}
-
 /** A random mutation of `b`: bit flips, byte sets, truncation, extension, or splice. */
-function mutate(r: ReturnType<typeof prng>, b: Uint8Array): Uint8Array {
+function mutate(r: FuzzRng, b: Uint8Array): Uint8Array {
   const c = Uint8Array.from(b);
   switch (r.int(5)) {
     case 0: {
@@ -95,7 +74,7 @@ describe(`fuzz (${N} frame inputs, ${H} handshake inputs per target)`, () => {
   it(
     'responder act 1 and XK act 3: random and mutated inputs raise only HandshakeError',
     () => {
-      const r = prng(0xc0ffee);
+      const r = fuzzRng(0xc0ffee);
       const i0 = Handshake.initiator({
         remoteStatic: SERVER_PUB,
         pattern: 'XK',
@@ -147,7 +126,7 @@ describe(`fuzz (${N} frame inputs, ${H} handshake inputs per target)`, () => {
   it(
     'initiator act 2: random and mutated inputs raise only HandshakeError',
     () => {
-      const r = prng(0xbeef);
+      const r = fuzzRng(0xbeef);
       const mk = () =>
         Handshake.initiator({ remoteStatic: SERVER_PUB, rng: queuedRng(key(0x12)), aead: nodeAead });
       const i0 = mk();
@@ -169,7 +148,7 @@ describe(`fuzz (${N} frame inputs, ${H} handshake inputs per target)`, () => {
   it(
     'transport frames: random and mutated streams in random chunks give only typed errors and never a forged message',
     () => {
-      const r = prng(0x5eed);
+      const r = fuzzRng(0x5eed);
       const k1 = key(1);
       const ck = key(3);
       const rot = { chainingKey: ck, interval: 1000 };
@@ -228,7 +207,7 @@ describe(`fuzz (${N} frame inputs, ${H} handshake inputs per target)`, () => {
   it(
     'sessions fed garbage during and after the handshake close with a typed error, no unhandled rejection',
     async () => {
-      const r = prng(0xfeed);
+      const r = fuzzRng(0xfeed);
       const M = Math.max(30, Math.floor(H / 10));
       let typed = 0;
       for (let n = 0; n < M; n++) {

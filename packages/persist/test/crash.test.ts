@@ -3,12 +3,12 @@
 // updates in flight, so kills land inside group commits), reopens the store and checks that every
 // acknowledged update is present, that the contents equal the model after exactly `lastUpdateId()`
 // updates (no partial update is visible), and that the next child resumes at the next id.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crashKills, repoRoot } from '../../../test-utils/index.js';
+import { bundleForNode, crashKills, repoRoot, uniformRng } from '../../../test-utils/index.js';
 import type { Store } from '../src/index.js';
 import { openSqliteStore } from '../src/sqlite.js';
 import { CrashModel } from './_crashModel.js';
@@ -25,18 +25,6 @@ const TOTAL_KILLS = crashKills();
 const KILLS = Math.max(1, Math.ceil(TOTAL_KILLS / 2));
 console.log(`[persist crash] crashKills() = ${TOTAL_KILLS}: ${KILLS} SIGKILLs per backend`);
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
-
 function keyString(row: Record<string, unknown>): string {
   return Object.values(row)
     .map((v) => (v instanceof Uint8Array ? Array.from(v).join('.') : String(v)))
@@ -47,24 +35,12 @@ const sorted = (rows: Record<string, unknown>[]) =>
 
 beforeAll(() => {
   mkdirSync(bundleDir, { recursive: true });
-  const r = spawnSync(
-    join(repoRoot, 'node_modules', '.bin', 'esbuild'),
-    [
-      join(pkgDir, 'test', 'crash-child.ts'),
-      '--bundle',
-      '--minify',
-      '--platform=node',
-      '--format=esm',
-      '--target=node20',
-      '--conditions=source',
-      '--external:better-sqlite3',
-      '--external:pg',
-      `--outfile=${bundle}`,
-      '--log-level=warning',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`bundling the crash child failed: ${r.stderr}`);
+  bundleForNode({
+    entry: join(pkgDir, 'test', 'crash-child.ts'),
+    outfile: bundle,
+    name: 'the crash child',
+    minify: true,
+  });
 });
 afterAll(() => rmSync(bundle, { force: true }));
 
@@ -133,7 +109,7 @@ function runChild(child: ChildProcess, target: number): Promise<Round> {
 }
 
 async function crashRounds(name: string, args: string[], open: () => Promise<Store>): Promise<void> {
-  const rand = rng(SEED);
+  const rand = uniformRng(SEED);
   const model = new CrashModel();
   let started = Date.now();
   let totalAcks = 0;

@@ -5,30 +5,14 @@
 // journal is complete and every event is acknowledged, then prints `done` and exits (a `run` child
 // does the same if it gets that far before its kill).
 import { writeSync } from 'node:fs';
-import { EventQueue, type Op, Sequencer, type Store } from '../src/index.js';
+import { EventQueue, type Op, Sequencer } from '../src/index.js';
+import { openChildStore, parentGo } from './_childStore.js';
 
 const [backend, target, schema, , targetArg] = process.argv.slice(2);
-const key = new Uint8Array(32).fill(0x42);
 const TARGET = Number(targetArg ?? '60');
 
-async function open(): Promise<Store> {
-  if (backend === 'sqlite') {
-    const { openSqliteStore } = await import('../src/sqlite.js');
-    return openSqliteStore({ path: target as string, sealingKey: key });
-  }
-  const { openPostgresStore } = await import('../src/postgres.js');
-  return openPostgresStore({
-    connectionString: target as string,
-    schema: schema as string,
-    sealingKey: key,
-    poolSize: 2,
-  });
-}
-
-await new Promise<void>((resolve) => {
-  process.stdin.once('data', () => resolve());
-});
-const store = await open();
+await parentGo();
+const store = await openChildStore(backend, target, schema);
 const seq = await Sequencer.open(store);
 const queue = await EventQueue.open(seq);
 writeSync(1, 'ready\n');

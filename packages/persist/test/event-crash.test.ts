@@ -4,12 +4,12 @@
 // and eventHandled), restarts it, and finally lets one child drain the journal. Then: every journal
 // event was delivered (no loss), in order within a run, an acknowledged event never again, and a run
 // starts with the last unacknowledged event or the one after it (at-least-once, at most one replay).
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crashKills, repoRoot } from '../../../test-utils/index.js';
+import { bundleForNode, crashKills, repoRoot, uniformRng } from '../../../test-utils/index.js';
 import type { Store } from '../src/index.js';
 import { openSqliteStore } from '../src/sqlite.js';
 import { freshSchema, PG_URL, pgQuery, requirePostgres } from './_pg.js';
@@ -23,37 +23,13 @@ const KILLS = crashKills(40, 12);
 const TARGET = 60; // event updates the children produce in all (1–3 events each)
 console.log(`[persist event crash] crashKills(40, 12) = ${KILLS} SIGKILLs per backend, seed ${SEED}`);
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
-
 beforeAll(() => {
   mkdirSync(bundleDir, { recursive: true });
-  const r = spawnSync(
-    join(repoRoot, 'node_modules', '.bin', 'esbuild'),
-    [
-      join(pkgDir, 'test', 'event-crash-child.ts'),
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--target=node20',
-      '--conditions=source',
-      '--external:better-sqlite3',
-      '--external:pg',
-      `--outfile=${bundle}`,
-      '--log-level=warning',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`bundling the event crash child failed: ${r.stderr}`);
+  bundleForNode({
+    entry: join(pkgDir, 'test', 'event-crash-child.ts'),
+    outfile: bundle,
+    name: 'the event crash child',
+  });
 });
 afterAll(() => rmSync(bundle, { force: true }));
 
@@ -101,7 +77,7 @@ function runChild(args: string[], killAfter: number | undefined): Promise<{ line
 }
 
 async function eventRounds(name: string, args: string[], open: () => Promise<Store>): Promise<void> {
-  const rand = rng(SEED);
+  const rand = uniformRng(SEED);
   const runs: Line[][] = [];
   let between = 0;
   for (let k = 0; k < KILLS; k++) {

@@ -4,7 +4,7 @@
 // with its v1 original, secrets still open, replays of pre-migration updates are still recognised, and
 // a migration that cannot convert a row leaves the database exactly as it was.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { reversed, toHex } from '@superscalar/core';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { crashKills, repoRoot } from '../../../test-utils/index.js';
+import { bundleForNode, crashKills } from '../../../test-utils/index.js';
 import {
   MigrationError,
   type PersistError,
@@ -242,23 +242,14 @@ describe('schema migration v1 → v2: SIGKILL while migrating', () => {
     mkdirSync(bundleDir, { recursive: true });
     const bundle = join(bundleDir, `migrate-child-${process.pid}.mjs`);
     try {
-      const r = spawnSync(
-        join(repoRoot, 'node_modules', '.bin', 'esbuild'),
-        [
-          join(import.meta.dirname, 'migrate-child.ts'),
-          '--bundle',
-          '--platform=node',
-          '--format=esm',
-          '--target=node20',
-          '--conditions=source',
-          '--external:better-sqlite3',
-          '--external:pg',
-          `--outfile=${bundle}`,
-          '--log-level=warning',
-        ],
-        { encoding: 'utf8', cwd: join(import.meta.dirname, '..') },
-      );
-      expect(r.status, r.stderr).toBe(0);
+      expect(() =>
+        bundleForNode({
+          entry: join(import.meta.dirname, 'migrate-child.ts'),
+          outfile: bundle,
+          cwd: join(import.meta.dirname, '..'),
+          name: 'the migrate child',
+        }),
+      ).not.toThrow();
       // A larger v1 store: the fixture plus 5,000 tree transactions, so the migration takes a while.
       copyFileSync(FIXTURE, path);
       const db = new Database(path);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { propertyRuns } from '../../../test-utils/index.js';
+import { propertyRuns, thrown } from '../../../test-utils/index.js';
 import {
   commitmentIndex,
   DecodeError,
@@ -26,15 +26,6 @@ const receivedArb = fc.oneof(
   fc.integer({ min: 0, max: MAX + 1 }),
   fc.integer({ min: MAX + 1 - 300, max: MAX + 1 }),
 );
-
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
 
 /** The first `n` secrets of `seed` (indices 2^48 − 1 downwards), generated once. */
 function sequence(seed: Uint8Array, n: number): Uint8Array[] {

@@ -1,8 +1,10 @@
 // Test harness: a wallet on SimChain with a block follower and an in-memory "store" that applies the
 // wallet's operations the way persist does (put replaces by key, delete removes), in one sequence.
+import { schnorr } from '@noble/curves/secp256k1.js';
 import { BlockFollower, SimChain } from '@superscalar/chain';
 import { Bip86Account } from '@superscalar/keys';
 import type { BlobRecord, Op } from '@superscalar/persist';
+import { encodeTx, P2A_SCRIPT, TaprootSighasher, type Tx, txidBytes } from '@superscalar/tx';
 import { type Commit, followWallet, Wallet } from '../src/index.js';
 
 export const MNEMONIC =
@@ -94,4 +96,30 @@ export function foreignScript(): Uint8Array {
   s[1] = 0x20;
   s.set(account(7).deriveKey(0, 0).outputKey, 2);
   return s;
+}
+
+/**
+ * A zero-fee v3 parent with a 240-sat P2A anchor last, spending a 50,000-sat coin of another key
+ * (account 7's first) that `fund` pays: what a CPFP child must pay for. `sig` is its one witness item.
+ */
+export async function zeroFeeParent(
+  fund: (script: Uint8Array, amount: bigint) => Promise<{ txid: string; vout: number }>,
+): Promise<{ parent: Tx; sig: Uint8Array; parentRaw: Uint8Array }> {
+  const k = account(7).deriveSecret(0, 0);
+  const funded = await fund(k.scriptPubKey, 50_000n);
+  const parent: Tx = {
+    version: 3,
+    locktime: 0,
+    inputs: [{ txidBytes: txidBytes(funded.txid), vout: funded.vout, sequence: 0xfffffffd }],
+    outputs: [
+      { value: 49_760n, script: k.scriptPubKey },
+      { value: 240n, script: P2A_SCRIPT },
+    ],
+  };
+  const sig = schnorr.sign(
+    new TaprootSighasher(parent, [{ value: 50_000n, script: k.scriptPubKey }]).sighash(0),
+    k.tweakedSecretKey,
+    new Uint8Array(32),
+  );
+  return { parent, sig, parentRaw: encodeTx(parent, [[sig]]) };
 }

@@ -1,19 +1,6 @@
-// The Core-wallet adapter. The regtest suite needs a `bitcoind` binary (BITCOIND or PATH); without one
-// it is skipped with the reason printed. The fake-RPC suite checks the adapter's own logic everywhere.
-import { schnorr } from '@noble/curves/secp256k1.js';
 import { BlockFollower } from '@superscalar/chain';
 import { discoverBitcoind, type RegtestNode, startRegtestNode } from '@superscalar/chain/bitcoind';
-import {
-  displayHex,
-  encodeTx,
-  encodeTxNoWitness,
-  P2A_SCRIPT,
-  TaprootSighasher,
-  type Tx,
-  txidBytes,
-  txidBytesOf,
-  txidOf,
-} from '@superscalar/tx';
+import { displayHex, encodeTxNoWitness, type Tx, txidBytes, txidBytesOf, txidOf } from '@superscalar/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   broadcastPending,
@@ -23,7 +10,7 @@ import {
   followWallet,
   Wallet,
 } from '../src/index.js';
-import { account, foreignScript, MemoryBlobs } from './_harness.js';
+import { account, foreignScript, MemoryBlobs, zeroFeeParent } from './_harness.js';
 
 const found = discoverBitcoind();
 const haveBitcoind = found.ok;
@@ -148,23 +135,7 @@ describe.skipIf(!haveBitcoind)('on bitcoind regtest', () => {
   it('CoreWallet signs its input of a v3 CPFP child that also spends a P2A anchor; submitpackage takes it', async () => {
     const { rpc } = node;
     const w = new CoreWallet({ rpc, network: 'regtest' });
-    const k = account(7).deriveSecret(0, 0);
-    const funded = await rpc.fund(k.scriptPubKey, 50_000n);
-    const parent: Tx = {
-      version: 3,
-      locktime: 0,
-      inputs: [{ txidBytes: txidBytes(funded.txid), vout: funded.vout, sequence: 0xfffffffd }],
-      outputs: [
-        { value: 49_760n, script: k.scriptPubKey },
-        { value: 240n, script: P2A_SCRIPT },
-      ],
-    };
-    const sig = schnorr.sign(
-      new TaprootSighasher(parent, [{ value: 50_000n, script: k.scriptPubKey }]).sighash(0),
-      k.tweakedSecretKey,
-      new Uint8Array(32),
-    );
-    const parentRaw = encodeTx(parent, [[sig]]);
+    const { parent, parentRaw } = await zeroFeeParent((s, a) => rpc.fund(s, a));
     const coin = (
       (await rpc.rpc('listunspent', [1], { wallet: true })) as {
         txid: string;

@@ -1,31 +1,14 @@
-import { schnorr } from '@noble/curves/secp256k1.js';
 import { buildCpfpChild, signedCpfpChildBytes } from '@superscalar/factory-tree';
-import { encodeTx, P2A_SCRIPT, TaprootSighasher, type Tx, txidBytes, txidOf, txVsize } from '@superscalar/tx';
+import { txidOf, txVsize } from '@superscalar/tx';
 import { describe, expect, it } from 'vitest';
 import { CoinSpentError, UnknownTxError } from '../src/index.js';
-import { account, rig } from './_harness.js';
+import { rig, zeroFeeParent } from './_harness.js';
 
 describe('fee coins and CPFP', () => {
   it('CPFPs a zero-fee v3 parent through broadcastPackage with a fee coin from the pool; the change comes back', async () => {
     const r = await rig();
     // the parent: a v3 transaction with a 240-sat P2A anchor and no fee, spending some other key's coin
-    const k = account(7).deriveSecret(0, 0);
-    const funded = await r.chain.fund(k.scriptPubKey, 50_000n);
-    const parent: Tx = {
-      version: 3,
-      locktime: 0,
-      inputs: [{ txidBytes: txidBytes(funded.txid), vout: funded.vout, sequence: 0xfffffffd }],
-      outputs: [
-        { value: 49_760n, script: k.scriptPubKey },
-        { value: 240n, script: P2A_SCRIPT },
-      ],
-    };
-    const sig = schnorr.sign(
-      new TaprootSighasher(parent, [{ value: 50_000n, script: k.scriptPubKey }]).sighash(0),
-      k.tweakedSecretKey,
-      new Uint8Array(32),
-    );
-    const parentRaw = encodeTx(parent, [[sig]]);
+    const { parent, sig, parentRaw } = await zeroFeeParent((s, a) => r.chain.fund(s, a));
     await expect(r.chain.broadcast(parentRaw)).rejects.toThrow(/min relay fee not met|fee/);
 
     // the pool: one large coin split into fee coins
@@ -94,23 +77,7 @@ describe('fee coins and CPFP', () => {
 
   it('re-bumps a child on the same fee coin (recordBroadcast replaces): the new one wins, the old is conflicted', async () => {
     const r = await rig();
-    const k = account(7).deriveSecret(0, 0);
-    const funded = await r.chain.fund(k.scriptPubKey, 50_000n);
-    const parent: Tx = {
-      version: 3,
-      locktime: 0,
-      inputs: [{ txidBytes: txidBytes(funded.txid), vout: funded.vout, sequence: 0xfffffffd }],
-      outputs: [
-        { value: 49_760n, script: k.scriptPubKey },
-        { value: 240n, script: P2A_SCRIPT },
-      ],
-    };
-    const sig = schnorr.sign(
-      new TaprootSighasher(parent, [{ value: 50_000n, script: k.scriptPubKey }]).sighash(0),
-      k.tweakedSecretKey,
-      new Uint8Array(32),
-    );
-    const parentRaw = encodeTx(parent, [[sig]]);
+    const { parent, sig, parentRaw } = await zeroFeeParent((s, a) => r.chain.fund(s, a));
     await r.receive(30_000n);
     const taken = r.wallet.takeFeeCoin({
       owner: 'tower',

@@ -1,47 +1,29 @@
 // Kill -9 of a wallet process between building and broadcasting a funding transaction, against a
 // SimChain served by another process: after a restart, the reservation and the transaction (built,
 // or signed and pending) come back from the SQLite store, and it confirms once broadcast.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlockFollower } from '@superscalar/chain';
 import { BitcoindRpc } from '@superscalar/chain/bitcoind';
 import { spawnSimServer } from '@superscalar/chain/sim-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crashKills, repoRoot } from '../../../test-utils/index.js';
+import { describe, expect, it } from 'vitest';
+import { bundledChild, crashKills, crashSeed, repoRoot } from '../../../test-utils/index.js';
 import { broadcastPending, followWallet, Wallet } from '../src/index.js';
 import { account } from './_harness.js';
 import { openSequenced, tempDb } from './_store.js';
 
 const pkgDir = join(repoRoot, 'packages', 'wallet');
-const bundleDir = join(pkgDir, 'node_modules', '.cache', `crash-${process.pid}`);
-const bundle = join(bundleDir, 'crash-child.mjs');
-const KILLS = crashKills(6, 3);
-const seed = Number(process.env.CRASH_SEED ?? Date.now() % 100_000);
-console.log(`wallet kill -9: ${KILLS} kills (CRASH_KILLS), seed ${seed} (CRASH_SEED)`);
-
-beforeAll(() => {
-  mkdirSync(bundleDir, { recursive: true });
-  const r = spawnSync(
-    join(repoRoot, 'node_modules', '.bin', 'esbuild'),
-    [
-      join(pkgDir, 'test', 'crash-child.ts'),
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--target=node20',
-      '--conditions=source',
-      '--external:better-sqlite3',
-      '--external:pg',
-      `--outfile=${bundle}`,
-      '--log-level=warning',
-    ],
-    { encoding: 'utf8', cwd: pkgDir },
-  );
-  if (r.status !== 0) throw new Error(`bundling the crash child failed: ${r.stderr}`);
+const bundle = bundledChild({
+  dir: pkgDir,
+  entry: 'test/crash-child.ts',
+  name: 'the crash child',
+  cache: 'crash',
 });
-afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
+const KILLS = crashKills(6, 3);
+const seed = crashSeed();
+console.log(`wallet kill -9: ${KILLS} kills (CRASH_KILLS), seed ${seed} (CRASH_SEED)`);
 
 describe('kill -9 of a wallet process between build and broadcast', () => {
   it(`recovers reservations and the funding transaction from the store (${KILLS} kills)`, async () => {

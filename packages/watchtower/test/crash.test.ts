@@ -2,99 +2,38 @@
 // process: the trigger confirms, the tower records it (and, for a key-path response, its package) and is
 // SIGKILLed before anything reaches the node — once the update is durable (`after`), or while it may or
 // may not be (`during`). Restarted on the same SQLite store, it broadcasts, and the response confirms.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { BitcoindRpc } from '@superscalar/chain/bitcoind';
 import { spawnSimServer } from '@superscalar/chain/sim-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crashKills, repoRoot } from '../../../test-utils/index.js';
+import { describe, expect, it } from 'vitest';
+import {
+  bundledChild,
+  crashKills,
+  crashSeed,
+  type JsonChild,
+  repoRoot,
+  spawnJsonChild,
+} from '../../../test-utils/index.js';
 import { penaltyEntries } from '../src/index.js';
 import { storeCommit } from '../src/node/index.js';
 import { account, syntheticFrom, syntheticKey, TOWER_ACCOUNT } from './_rig.js';
 import { openDb, tempDb } from './_sqlite.js';
 
 const pkgDir = join(repoRoot, 'packages', 'watchtower');
-const bundleDir = join(pkgDir, 'node_modules', '.cache', `crash-${process.pid}`);
-const bundle = join(bundleDir, 'crash-child.mjs');
+const bundle = bundledChild({
+  dir: pkgDir,
+  entry: 'test/crash-child.ts',
+  name: 'the crash child',
+  cache: 'crash',
+});
 const KILLS = crashKills(4, 2);
-const seed = Number(process.env.CRASH_SEED ?? Date.now() % 100_000);
+const seed = crashSeed();
 console.log(`watchtower kill -9: ${KILLS} kills (CRASH_KILLS), seed ${seed} (CRASH_SEED)`);
 
-beforeAll(() => {
-  mkdirSync(bundleDir, { recursive: true });
-  const r = spawnSync(
-    join(repoRoot, 'node_modules', '.bin', 'esbuild'),
-    [
-      join(pkgDir, 'test', 'crash-child.ts'),
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--target=node20',
-      '--conditions=source',
-      '--external:better-sqlite3',
-      '--external:pg',
-      `--outfile=${bundle}`,
-      '--log-level=warning',
-    ],
-    { encoding: 'utf8', cwd: pkgDir },
-  );
-  if (r.status !== 0) throw new Error(`bundling the crash child failed: ${r.stderr}`);
-});
-afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
-
-interface Child {
-  readonly proc: ChildProcess;
-  /** Resolves with the first line matching `pred`. */
-  until(
-    pred: (line: Record<string, unknown>) => boolean,
-    timeoutMs?: number,
-  ): Promise<Record<string, unknown>>;
-  kill(): Promise<void>;
-}
-
-function start(config: object): Child {
-  const proc = spawn(process.execPath, [bundle, JSON.stringify(config)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    cwd: pkgDir,
-  });
-  const lines: Record<string, unknown>[] = [];
-  const waiters = new Set<() => void>();
-  createInterface({ input: proc.stdout! }).on('line', (l) => {
-    lines.push(JSON.parse(l) as Record<string, unknown>);
-    for (const w of waiters) w();
-  });
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  return {
-    proc,
-    until(pred, timeoutMs = 60_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const hit = lines.find(pred);
-          if (hit === undefined) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(hit);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`child: no matching line within ${timeoutMs} ms; saw ${JSON.stringify(lines)}`));
-        }, timeoutMs);
-        waiters.add(check);
-        proc.once('exit', (code) =>
-          reject(new Error(`child exited (${code}) first; saw ${JSON.stringify(lines)}`)),
-        );
-        check();
-      });
-    },
-    async kill() {
-      proc.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
+const start = (config: object): JsonChild =>
+  spawnJsonChild(bundle, config, { cwd: pkgDir, name: 'child', defaultTimeoutMs: 60_000 });
 
 const event = (type: string, txid?: string) => (l: Record<string, unknown>) => {
   const e = l.event as { type?: string; txid?: string } | undefined;
@@ -114,7 +53,7 @@ describe('kill -9 of a tower process between a trigger and its broadcast', () =>
   it(`broadcasts after the restart (${KILLS} kills)`, async () => {
     const datadir = mkdtempSync(join(tmpdir(), 'tower-crash-sim-'));
     const server = await spawnSimServer({ datadir });
-    const children: Child[] = [];
+    const children: JsonChild[] = [];
     try {
       const rpc = new BitcoindRpc({
         url: server.url,

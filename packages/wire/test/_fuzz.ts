@@ -3,6 +3,7 @@
 // the input (canonical), a rejection must be a WireError. Anything else is a crash, reported with the
 // input's hex so it reproduces.
 import fc from 'fast-check';
+import { type FuzzRng, fuzzRng } from '../../../test-utils/index.js';
 import { sampleMessages } from '../scripts/_samples.js';
 import {
   decodeBigSize,
@@ -21,26 +22,8 @@ import { codecOf } from '../src/message.js';
 import { messageArb } from './_arb.js';
 
 /** Small deterministic PRNG (xorshift32) so a failure reproduces from the seed. */
-export function prng(seed: number) {
-  let s = seed >>> 0 || 0x9e3779b9;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return {
-    int: (n: number) => next() % n,
-    bytes: (n: number) => {
-      const b = new Uint8Array(n);
-      for (let i = 0; i < n; i++) b[i] = next() & 0xff;
-      return b;
-    },
-  };
-}
-type Rng = ReturnType<typeof prng>;
+const prng = (seed: number): FuzzRng => fuzzRng(seed, 0x9e3779b9);
+type Rng = FuzzRng;
 
 const INTERESTING = [0x00, 0x01, 0x7f, 0x80, 0xfc, 0xfd, 0xfe, 0xff];
 

@@ -39,18 +39,8 @@ import {
   encodeMessage,
   lspLimits,
   type Message,
-  WireError,
 } from '../src/index.js';
-
-function err(f: () => unknown): WireError {
-  try {
-    f();
-  } catch (e) {
-    if (WireError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a WireError');
-}
+import { err } from './_err.js';
 
 const factoryId = hash('advance factory');
 const channelId = hash('advance channel');

@@ -9,8 +9,8 @@ import {
   encodeBigSize,
   encodeTlvStream,
   type TlvRecord,
-  WireError,
 } from '../src/index.js';
+import { codeOf } from './_err.js';
 
 const h = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s|0x/g, ''), 'hex'));
 
@@ -38,15 +38,7 @@ const bigSizeBad: [string, string, string][] = [
   ['eight byte no read', 'ff', 'WIRE_TRUNCATED'],
 ];
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (WireError.isInstance(e)) return e.code;
-    throw e;
-  }
-  return 'OK';
-}
+const code = (f: () => unknown): string => codeOf(f, 'OK');
 
 describe('BOLT 1 Appendix A: BigSize', () => {
   for (const [name, value, bytes] of bigSizeOk) {

@@ -26,18 +26,9 @@ import {
   lspLimits,
   type Message,
   scidAliasOf,
-  WireError,
 } from '../src/index.js';
+import { err } from './_err.js';
 
-function err(f: () => unknown): WireError {
-  try {
-    f();
-  } catch (e) {
-    if (WireError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a WireError');
-}
 const roundTrip = (m: Message) => decodeMessage(encodeMessage(m, { maxSize: 1 << 22 }), { maxSize: 1 << 22 });
 
 describe('factory_register and factory_register_response', () => {

@@ -12,18 +12,10 @@ import {
   MAX_MESSAGE_SIZE,
   type Message,
   Reassembler,
-  WireError,
 } from '../src/index.js';
+import { codeOf } from './_err.js';
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (WireError.isInstance(e)) return e.code;
-    throw e;
-  }
-  return 'none';
-}
+const code = (f: () => unknown): string => codeOf(f, 'none');
 
 const reason = (n: number) => Uint8Array.from({ length: n }, (_, i) => i & 0xff);
 const failMsg = (n: number): Message => ({

@@ -16,16 +16,7 @@ import {
   Reassembler,
   WireError,
 } from '../src/index.js';
-
-function err(f: () => unknown): WireError {
-  try {
-    f();
-  } catch (e) {
-    if (WireError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a WireError');
-}
+import { err } from './_err.js';
 
 function nonces(n: number, _bad?: number): Message {
   const good = pubnonce('x');

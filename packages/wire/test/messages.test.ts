@@ -14,22 +14,12 @@ import {
   MESSAGE_TYPES,
   type Message,
   pongFor,
-  WireError,
 } from '../src/index.js';
+import { err } from './_err.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const cid = hash('channel');
 const BIG = { maxSize: 1 << 22 };
-
-function err(f: () => unknown): WireError {
-  try {
-    f();
-  } catch (e) {
-    if (WireError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a WireError');
-}
 
 describe('bytes assembled by hand from the format', () => {
   it('update_fee: type 030a, TLV 0 channel id (32), TLV 2 u32 fee rate', () => {
