@@ -12,9 +12,9 @@
  *   relative lock `n`: tip `h + max(1, n) − 1` (the mempool judges at tip + 1), and tip ≥ its
  *   nLockTime.
  * - **How**: an item with a P2A anchor goes as a 1-parent-1-child package, the child paid from the
- *   role's wallet (a reserved fee coin, factory-tree's `buildCpfpChild`, signed by the wallet and
- *   recorded `pending` before it leaves); without a wallet, or when the fee coins are exhausted, the
- *   parent goes alone. Items without an anchor (claims, the LSP's script-path spends) pay their own fee.
+ *   role's wallet (the watchtower's `fundCpfpChild`: a reserved fee coin, factory-tree's
+ *   `buildCpfpChild`, signed by the wallet and recorded `pending` before it leaves); without a
+ *   wallet, or when the fee coins are exhausted, the parent goes alone. Items without an anchor (claims, the LSP's script-path spends) pay their own fee.
  * - **Re-bump** (§5.2): every new block until it confirms, an anchored item's package is rebuilt at the
  *   watchtower's `nextFeeRate` (the same policy the tower follows: the estimate, at least 25% and
  *   1,000 sat/kvB above the previous child, capped; an emergency budget once a state transaction is
@@ -32,12 +32,10 @@
  *
  * @module
  */
-import { buildCpfpChild, signedCpfpChildBytes } from '@superscalar/factory-tree';
 import type { Op } from '@superscalar/persist';
 import type { ClaimKind } from '@superscalar/poon-dryja';
-import { P2TR_DUST } from '@superscalar/tx';
 import type { Wallet } from '@superscalar/wallet';
-import { type FeePolicy, nextFeeRate } from '@superscalar/watchtower';
+import { type CpfpChild, type FeePolicy, fundCpfpChild, nextFeeRate } from '@superscalar/watchtower';
 import { InvalidArgumentError } from '../errors.js';
 
 /** What an item is, for reports. */
@@ -101,20 +99,8 @@ export interface ExitItemSpec {
 /** Where an item is. */
 export type ExitItemStatus = 'waiting' | 'broadcast' | 'confirmed' | 'lost';
 
-/** The CPFP child of an item's current package. */
-export interface ExitChild {
-  readonly txid: string;
-  readonly raw: Uint8Array;
-  /** The package rate it aims at, sat/kvB. */
-  readonly feeRate: number;
-  readonly fee: bigint;
-  readonly coin: {
-    readonly txid: string;
-    readonly vout: number;
-    readonly value: bigint;
-    readonly script: Uint8Array;
-  };
-}
+/** The CPFP child of an item's current package (the watchtower's `fundCpfpChild` makes it). */
+export type ExitChild = CpfpChild;
 
 /** An item and its progress (persisted). */
 export interface ExitItem extends ExitItemSpec {
@@ -266,10 +252,6 @@ export interface ExitContext {
 
 /** Reasons a backend gives when an input is spent or unknown. */
 const SPENT = /missing-inputs|missingorspent|bad-txns-inputs/;
-/** A fee-coin reservation outlives any exit (it lapses only if never spent). */
-const RESERVATION_BLOCKS = 2_016;
-/** Large enough for any fee: the probe that sizes the fee coin a child needs. */
-const PROBE_VALUE = 2_100_000_000_000_000n;
 
 function newOutput(): ExitOutput {
   return { ops: [], events: [], broadcasts: [], dirty: false };
@@ -577,63 +559,28 @@ export class ExitDriver {
 
   /** Builds, signs and records the next CPFP child of `it` (null: no fee coin large enough). */
   #child(ctx: ExitContext, out: ExitOutput, it: ExitItem, feeRate: number, tip: number): ExitChild | null {
-    const wallet = ctx.wallet as Wallet;
     const anchor = it.anchor as NonNullable<ExitItem['anchor']>;
+    const made = fundCpfpChild({
+      wallet: ctx.wallet as Wallet,
+      parent: {
+        txid: it.txid,
+        anchorVout: anchor.vout,
+        anchorValue: anchor.value,
+        fee: anchor.fee,
+        vsize: anchor.vsize,
+      },
+      changeScript: this.record.changeScript,
+      previous: it.child,
+      owner: feeOwner(this.record, it),
+      feeRate,
+      tip,
+    });
+    out.ops.push(...made.ops);
     if (this.record.changeScript === null) {
-      const c = wallet.changeScript();
-      out.ops.push(...c.ops);
-      this.record.changeScript = c.script;
+      this.record.changeScript = made.changeScript;
       out.dirty = true;
     }
-    const changeScript = this.record.changeScript;
-    const parent = {
-      txid: it.txid,
-      anchorVout: anchor.vout,
-      anchorValue: anchor.value,
-      fee: anchor.fee,
-      vsize: anchor.vsize,
-    };
-    const probe = buildCpfpChild({
-      parent,
-      feeCoin: { txid: '00'.repeat(32), vout: 0, value: PROBE_VALUE, script: changeScript },
-      changeScript,
-      feeRate,
-    });
-    const needed = probe.fee + P2TR_DUST - anchor.value;
-    let coin: ExitChild['coin'] | undefined;
-    let replaces: string | undefined;
-    const prev = it.child;
-    if (prev !== null && prev.coin.value >= needed && wallet.tx(prev.txid)?.state === 'pending') {
-      const held = wallet.coin(prev.coin);
-      if (held !== undefined && held.spentBy === prev.txid) {
-        coin = prev.coin;
-        replaces = prev.txid;
-      }
-    }
-    if (coin === undefined) {
-      const taken = wallet.takeFeeCoin({
-        owner: feeOwner(this.record, it),
-        minValue: needed,
-        expiresAtHeight: tip + RESERVATION_BLOCKS,
-      });
-      if (taken === undefined) return null;
-      out.ops.push(...taken.ops);
-      coin = {
-        txid: taken.coin.txid,
-        vout: taken.coin.vout,
-        value: taken.coin.value,
-        script: taken.coin.script,
-      };
-    }
-    const child = buildCpfpChild({ parent, feeCoin: coin, changeScript, feeRate });
-    const raw = signedCpfpChildBytes(child, wallet.signInput(coin, child.sighash));
-    const rec = wallet.recordBroadcast(raw, {
-      kind: 'cpfp',
-      owner: feeOwner(this.record, it),
-      ...(replaces === undefined ? {} : { replaces }),
-    });
-    out.ops.push(...rec.ops);
-    return { txid: child.txid, raw, feeRate, fee: child.fee, coin };
+    return made.ok ? made.child : null;
   }
 
   #complete(out: ExitOutput, height: number): void {
