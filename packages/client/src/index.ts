@@ -56,6 +56,7 @@ export {
   UnknownFactoryError,
 } from './errors.js';
 export { type ClientEvent, type ClientEventKind, decodeClientEvent } from './events.js';
+export { ExitBook, type ExitBookOptions } from './exit/book.js';
 export { type ClientExitInfo, exitKey } from './exit/clientExit.js';
 export { decodeExitRecord, EXIT_RECORD_VERSION, encodeExitRecord } from './exit/codec.js';
 export {

@@ -25,15 +25,13 @@
 import {
   claimItems,
   commitmentItem,
-  decodeExitRecord,
   distributionItems,
-  EXIT_RECORD_VERSION,
+  ExitBook,
   type ExitContext,
   ExitDriver,
   type ExitItemSpec,
   type ExitOutput,
   type ExitReason,
-  encodeExitRecord,
   newExitRecord,
   rebumpClaims,
   towerHandOverOps,
@@ -51,7 +49,7 @@ import {
   tDist,
   timeoutRecovery,
 } from '@superscalar/factory-tree';
-import type { BlobRecord, Op } from '@superscalar/persist';
+import type { BlobRecord } from '@superscalar/persist';
 import { feePolicy } from '@superscalar/watchtower';
 import type { LspCore, LspFactory } from './_core.js';
 import { advanceSignatures, currentTree, onMempoolTxids } from './advance.js';
@@ -62,9 +60,10 @@ import { DecodeError, FactoryStateError } from './errors.js';
 export const lspExitKey = (idHex: string): string => `lsp/x/${idHex}`;
 
 /** The LSP's exits (memory: the drivers; restored drivers re-send with the first input). */
-export class LspExits {
-  readonly drivers = new Map<string, ExitDriver>();
-  resend = false;
+export class LspExits extends ExitBook {
+  constructor() {
+    super({ prefix: 'lsp/x/', newerError: (key, message) => new DecodeError(key, message) });
+  }
 
   /** The LSP exits this factory itself: its channels stopped at their commitments. */
   frozen(idHex: string): boolean {
@@ -81,19 +80,6 @@ export class LspExits {
   }
 }
 
-function putRecord(d: ExitDriver): Op {
-  return {
-    op: 'put',
-    table: 'blobs',
-    row: {
-      key: lspExitKey(d.record.factoryId),
-      version: EXIT_RECORD_VERSION,
-      data: encodeExitRecord(d.record),
-      secret: false,
-    },
-  };
-}
-
 function context(core: LspCore): ExitContext {
   const r = core.feeRates;
   const estimate = Math.max(1_000, r?.funding ?? 0, r?.close ?? 0);
@@ -101,7 +87,7 @@ function context(core: LspCore): ExitContext {
 }
 
 function apply(core: LspCore, d: ExitDriver, out: ExitOutput): void {
-  if (out.dirty || out.ops.length > 0) core.persist([...out.ops, putRecord(d)]);
+  if (out.dirty || out.ops.length > 0) core.persist([...out.ops, core.exits.recordOp(d)]);
   for (const e of out.events) {
     core.event(e);
     core.log(e.kind === 'ExitStepLost' ? 'warn' : 'info', e.kind, {
@@ -555,18 +541,10 @@ export function lspExitsOnBroadcastResult(
 
 /** Restored drivers broadcast what they had in flight with the first input. */
 export function resendRestored(core: LspCore): void {
-  if (!core.exits.resend) return;
-  core.exits.resend = false;
-  for (const d of core.exits.drivers.values()) apply(core, d, d.resendAll());
+  for (const d of core.exits.takeResend()) apply(core, d, d.resendAll());
 }
 
 /** `Lsp.restore`: the exit records. */
 export function restoreLspExits(core: LspCore, blobs: Iterable<BlobRecord>): void {
-  for (const b of blobs) {
-    const m = /^lsp\/x\/([0-9a-f]{64})$/.exec(b.key);
-    if (m === null) continue;
-    if (b.version > EXIT_RECORD_VERSION) throw new DecodeError(b.key, `version ${b.version} is newer`);
-    core.exits.drivers.set(m[1] as string, new ExitDriver(decodeExitRecord(b.key, b.data)));
-    core.exits.resend = true;
-  }
+  core.exits.restore(blobs);
 }

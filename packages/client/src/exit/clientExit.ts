@@ -21,12 +21,12 @@
  */
 import { toHex } from '@superscalar/core';
 import { signedDistributionBytes, signedTxBytes, tDist } from '@superscalar/factory-tree';
-import type { BlobRecord, Op } from '@superscalar/persist';
+import type { BlobRecord } from '@superscalar/persist';
 import { feePolicy } from '@superscalar/watchtower';
 import type { ClientCore, ClientFactory } from '../_core.js';
 import { DecodeError, FactoryStateError } from '../errors.js';
 import type { FeeRates } from '../io.js';
-import { decodeExitRecord, EXIT_RECORD_VERSION, encodeExitRecord } from './codec.js';
+import { ExitBook } from './book.js';
 import {
   type ExitContext,
   ExitDriver,
@@ -49,32 +49,20 @@ import {
 export const exitKey = (idHex: string): string => `client/x/${idHex}`;
 
 /** The client's exits (memory: the drivers, the last fee rates, when the LSP was last connected). */
-export class ClientExits {
-  readonly drivers = new Map<string, ExitDriver>();
+export class ClientExits extends ExitBook {
   rates: FeeRates | null = null;
   /** ms: the LSP was connected at this time (ticks update it). */
   lspSeenAt: number | null = null;
-  /** Restored drivers broadcast what they had in flight with the first input. */
-  resend = false;
+
+  constructor() {
+    super({ prefix: 'client/x/', newerError: (key, message) => new DecodeError(key, message) });
+  }
 
   /** The channel of this factory stopped: its exit (not a distribution, not a watch) is under way. */
   frozen(idHex: string): boolean {
     const r = this.drivers.get(idHex)?.record.reason;
     return r !== undefined && r !== 'distribution' && r !== 'path-watch';
   }
-}
-
-function putRecord(d: ExitDriver): Op {
-  return {
-    op: 'put',
-    table: 'blobs',
-    row: {
-      key: exitKey(d.record.factoryId),
-      version: EXIT_RECORD_VERSION,
-      data: encodeExitRecord(d.record),
-      secret: false,
-    },
-  };
 }
 
 function context(core: ClientCore): ExitContext {
@@ -90,7 +78,7 @@ function context(core: ClientCore): ExitContext {
 
 /** Persists the driver's record and events, then broadcasts (the record is durable first). */
 function apply(core: ClientCore, d: ExitDriver, out: ExitOutput): void {
-  if (out.dirty || out.ops.length > 0) core.persist([...out.ops, putRecord(d)]);
+  if (out.dirty || out.ops.length > 0) core.persist([...out.ops, core.exits.recordOp(d)]);
   if (d.record.reason === 'path-watch') return; // watching only: nothing to journal or broadcast
   for (const e of out.events) {
     core.event(e);
@@ -412,20 +400,12 @@ export function exitsOnTick(core: ClientCore): void {
 }
 
 function resendRestored(core: ClientCore): void {
-  if (!core.exits.resend) return;
-  core.exits.resend = false;
-  for (const d of core.exits.drivers.values()) apply(core, d, d.resendAll());
+  for (const d of core.exits.takeResend()) apply(core, d, d.resendAll());
 }
 
 /** `Client.restore`: the exit records (their drivers re-send what was in flight with the first input). */
 export function restoreExits(core: ClientCore, blobs: Iterable<BlobRecord>): void {
-  for (const b of blobs) {
-    const m = /^client\/x\/([0-9a-f]{64})$/.exec(b.key);
-    if (m === null) continue;
-    if (b.version > EXIT_RECORD_VERSION) throw new DecodeError(b.key, `version ${b.version} is newer`);
-    core.exits.drivers.set(m[1] as string, new ExitDriver(decodeExitRecord(b.key, b.data)));
-    core.exits.resend = true;
-  }
+  core.exits.restore(blobs);
 }
 
 /** What {@link Client.exits} reports. */
