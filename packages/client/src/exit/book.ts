@@ -1,13 +1,20 @@
 /**
  * A role's exit drivers and their stored records, shared by both roles (the client under `client/x/`,
  * the LSP under `lsp/x/`; `@superscalar/lsp` extends it for its own exits): the record's put, the
- * restore from the store's blobs and the one re-send of what was in flight after a restore.
+ * restore from the store's blobs, the one re-send of what was in flight after a restore, and the
+ * pruning of finished exits once they are buried.
+ *
+ * **Pruning.** An exit whose factory is over, completed (every step confirmed or lost), whose last
+ * confirmation or loss is `depth` blocks deep (the watchtower's `finalityDepth`, 6 by default: a
+ * reorganisation that deep is not expected), leaves the book and its record is deleted. What an
+ * embedder needs of it is already journalled (`ExitStarted` … `ExitCompleted`, each claim's
+ * `ExitClaimed`); the fee coins were released when it completed.
  *
  * @module
  */
 import type { BlobRecord, Op } from '@superscalar/persist';
 import { decodeExitRecord, EXIT_RECORD_VERSION, encodeExitRecord } from './codec.js';
-import { ExitDriver } from './driver.js';
+import { ExitDriver, type ExitRecord } from './driver.js';
 
 /** Options of {@link ExitBook}. */
 export interface ExitBookOptions {
@@ -15,6 +22,20 @@ export interface ExitBookOptions {
   readonly prefix: string;
   /** The role's error for a record written by a newer version (thrown by {@link ExitBook.restore}). */
   readonly newerError: (key: string, message: string) => Error;
+}
+
+/**
+ * The height from which a completed exit is buried `depth` blocks deep (its last confirmation or
+ * loss has `depth` confirmations at that tip), or null while it is not completed.
+ */
+export function buriedAt(r: ExitRecord, depth: number): number | null {
+  if (!r.completed) return null;
+  let last = r.startedAt;
+  for (const i of r.items) {
+    if (i.status === 'confirmed' && i.confirmedAt !== null) last = Math.max(last, i.confirmedAt.height);
+    else if (i.status === 'lost' && typeof i.lostAt === 'number') last = Math.max(last, i.lostAt);
+  }
+  return last + Math.max(1, depth) - 1;
 }
 
 /**
@@ -76,5 +97,20 @@ export class ExitBook {
     if (!this.resend) return [];
     this.resend = false;
     return [...this.drivers.values()];
+  }
+
+  /**
+   * Removes the finished exits buried `depth` blocks deep at `tip` whose factory is no longer live
+   * (`live` false), and returns their records' deletions.
+   */
+  prune(o: { readonly tip: number; readonly depth: number; live(idHex: string): boolean }): Op[] {
+    const ops: Op[] = [];
+    for (const [idHex, d] of [...this.drivers]) {
+      const at = buriedAt(d.record, o.depth);
+      if (at === null || o.tip < at || o.live(idHex)) continue;
+      this.drivers.delete(idHex);
+      ops.push({ op: 'delete', table: 'blobs', key: { key: this.key(idHex) } });
+    }
+    return ops;
   }
 }

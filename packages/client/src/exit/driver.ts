@@ -147,6 +147,22 @@ export type ExitReason =
   /** The peer broke a channel rule in committed state: broadcast the latest commitment. */
   | 'channel-failed';
 
+/**
+ * An HTLC output of a commitment item the role could claim with a preimage it does not know yet (the
+ * LSP's incoming HTLC whose outgoing side is still open): claimed as soon as the preimage is learned
+ * (`learnClaims`); the exit does not complete while one waits, until its CLTV expiry.
+ */
+export interface AwaitingClaim {
+  /** The commitment item. */
+  readonly parent: string;
+  readonly vout: number;
+  /** Hex. */
+  readonly paymentHash: string;
+  readonly cltvExpiry: number;
+  /** The claim's id prefix (as `claimItems`'s). */
+  readonly prefix: string;
+}
+
 /** The driver's persisted record. */
 export interface ExitRecord {
   readonly factoryId: string;
@@ -156,6 +172,8 @@ export interface ExitRecord {
   /** The wallet script the CPFP children pay their change to. */
   changeScript: Uint8Array | null;
   completed: boolean;
+  /** HTLC outputs waiting for their preimage (absent: not looked for yet). */
+  awaiting?: AwaitingClaim[];
 }
 
 /** The events of an exit (each role journals them as its own event kinds). */
@@ -443,6 +461,26 @@ export class ExitDriver {
     if (next.claim !== undefined) m.claim = next.claim;
   }
 
+  /**
+   * Adds an item to the plan (a claim whose preimage was learned after the exit started): its parent
+   * must be in the plan, its id new.
+   */
+  add(spec: ExitItemSpec): void {
+    if (this.#byId.has(spec.id)) throw new InvalidArgumentError('spec.id', `duplicate item ${spec.id}`);
+    if (spec.parent !== null && !this.#byId.has(spec.parent))
+      throw new InvalidArgumentError('spec.parent', `no item ${spec.parent}`);
+    const it = fresh(spec);
+    this.record.items.push(it);
+    this.#byId.set(it.id, it);
+  }
+
+  /** Between blocks: what is due at `tip` and not sent yet (an item added since the block) goes out. */
+  onTick(ctx: ExitContext, tip: number): ExitOutput {
+    const out = newOutput();
+    this.#due(ctx, out, tip, false);
+    return out;
+  }
+
   /** Releases the fee coins of a finished exit. */
   release(wallet: Wallet | undefined): Op[] {
     if (wallet === undefined) return [];
@@ -586,6 +624,11 @@ export class ExitDriver {
   #complete(out: ExitOutput, height: number): void {
     if (this.record.completed) return;
     if (!this.record.items.every((i) => i.status === 'confirmed' || i.status === 'lost')) return;
+    // An HTLC output its preimage may still claim, on a commitment not lost, before its expiry.
+    if (
+      this.record.awaiting?.some((a) => this.#byId.get(a.parent)?.status !== 'lost' && height < a.cltvExpiry)
+    )
+      return;
     this.record.completed = true;
     out.dirty = true;
     const claimed = this.record.items.reduce(
