@@ -316,6 +316,7 @@ function start(
   const items = lspPlan(core, f, publish);
   const d = new ExitDriver(newExitRecord({ factoryId: f.idHex, reason, height, items }));
   core.exits.drivers.set(f.idHex, d);
+  learn(core, d, context(core), height); // the HTLCs waiting for a preimage, recorded from the start
   handOver(core, d);
   apply(core, d, d.started(height));
   apply(

@@ -256,6 +256,7 @@ export function startExit(
       }
     }
   core.exits.drivers.set(f.idHex, d);
+  learn(core, d, context(core), height); // the HTLCs waiting for a preimage, recorded from the start
   const handOver = towerHandOverOps(d.record);
   if (handOver.length > 0) core.persist(handOver);
   if (reason !== 'path-watch') apply(core, d, d.started(height));
