@@ -272,6 +272,39 @@ describe('learnClaims: a preimage learned after the exit began', () => {
   });
 });
 
+describe('a refused re-broadcast', () => {
+  const spent = { code: 'CHAIN_TX_REJECTED', reason: 'missing-inputs' };
+
+  it('is not lost while the block confirming what went out before may not have arrived yet', () => {
+    const d = new ExitDriver(
+      newExitRecord({ factoryId: 'f', reason: 'command', height: 100, items: [leaf] }),
+    );
+    d.onBlock(ctx, block(100)); // out at tip 100
+    d.onBlock(ctx, block(101)); // re-sent at 101 …
+    const out = d.onBroadcastResult(leaf.txid, spent, 101); // … refused: the chain is ahead
+    expect(out.events).toEqual([]);
+    expect(d.item('leaf')?.status).toBe('broadcast');
+    expect(d.onBlock(ctx, block(102))).toMatchObject({ events: [], broadcasts: [] }); // not sent again
+    const next = d.onBlock(ctx, block(103, leaf.txid));
+    expect(next.events.map((e) => e.kind)).toEqual(['ExitStepConfirmed', 'ExitCompleted']);
+    expect(next.events[1]).toMatchObject({ lost: 0 });
+  });
+
+  it('is lost when no block confirms it within 6 blocks (not sent again meanwhile)', () => {
+    const d = new ExitDriver(
+      newExitRecord({ factoryId: 'f', reason: 'command', height: 100, items: [leaf] }),
+    );
+    d.onBlock(ctx, block(100));
+    d.onBlock(ctx, block(101));
+    d.onBroadcastResult(leaf.txid, spent, 101);
+    for (let h = 102; h < 107; h++)
+      expect(d.onBlock(ctx, block(h))).toMatchObject({ events: [], broadcasts: [] });
+    const next = d.onBlock(ctx, block(107));
+    expect(next.events.map((e) => e.kind)).toEqual(['ExitStepLost', 'ExitCompleted']);
+    expect(d.item('leaf')?.status).toBe('lost');
+  });
+});
+
 describe('ExitBook', () => {
   const book = () =>
     new ExitBook({ prefix: 'role/x/', newerError: (key, message) => new DecodeError(key, message) });

@@ -118,6 +118,8 @@ export interface ExitItem extends ExitItemSpec {
   replaced?: string[];
   /** Height at which it was found lost (a reorganisation below it revives it). */
   lostAt?: number | null;
+  /** Height at which its re-broadcast was refused (input spent): lost unless confirmed within the grace. */
+  refusedAt?: number | null;
 }
 
 /** Why an exit started. */
@@ -270,6 +272,11 @@ export interface ExitContext {
 
 /** Reasons a backend gives when an input is spent or unknown. */
 const SPENT = /missing-inputs|missingorspent|bad-txns-inputs/;
+/**
+ * Blocks a refused re-broadcast waits for the confirmation of what went out before (the chain may be
+ * ahead of the blocks the role has handled) before it counts as lost.
+ */
+const REFUSAL_GRACE = 6;
 
 function newOutput(): ExitOutput {
   return { ops: [], events: [], broadcasts: [], dirty: false };
@@ -390,6 +397,20 @@ export class ExitDriver {
           this.#lose(out, other, block.height, `${it.label} confirmed`);
       }
     }
+    for (const it of this.record.items)
+      if (it.refusedAt != null && block.height >= it.refusedAt + REFUSAL_GRACE) {
+        if (it.status === 'broadcast') {
+          const why = 'its re-broadcast was refused: an input is spent elsewhere';
+          this.#lose(out, it, block.height, why);
+          for (const c of it.conflicts ?? []) {
+            const other = this.#byId.get(c);
+            if (other !== undefined && other.status !== 'confirmed')
+              this.#lose(out, other, block.height, why);
+          }
+        }
+        it.refusedAt = null;
+        out.dirty = true;
+      }
     this.#due(ctx, out, block.height, true);
     this.#complete(out, block.height);
     return out;
@@ -436,6 +457,14 @@ export class ExitDriver {
     const it = this.record.items.find((i) => i.txid === txid);
     if (it === undefined || it.status !== 'broadcast') return out;
     if (SPENT.test(error.reason) && this.#parentHeight(it) !== null) {
+      // A re-broadcast refused: what went out before (or an earlier version of a claim) may be in a
+      // block the role has not seen yet. Lost only if no block confirms it within the grace (it is
+      // not sent again meanwhile).
+      if (it.firstTip !== null && it.firstTip < height && it.refusedAt == null) {
+        it.refusedAt = height;
+        out.dirty = true;
+        return out;
+      }
       this.#lose(out, it, height, error.reason);
       for (const c of it.conflicts ?? []) {
         const other = this.#byId.get(c);
@@ -537,7 +566,7 @@ export class ExitDriver {
   #due(ctx: ExitContext, out: ExitOutput, tip: number, newBlock: boolean): void {
     for (const it of this.record.items) {
       if (it.status === 'confirmed' || it.status === 'lost') continue;
-      if (it.broadcast === false || it.external === true) continue;
+      if (it.broadcast === false || it.external === true || it.refusedAt != null) continue;
       const due = this.dueTip(it);
       if (due === null) {
         if (it.status === 'broadcast') {
