@@ -56,9 +56,11 @@ export {
   UnknownFactoryError,
 } from './errors.js';
 export { type ClientEvent, type ClientEventKind, decodeClientEvent } from './events.js';
+export { buriedAt, ExitBook, type ExitBookOptions } from './exit/book.js';
 export { type ClientExitInfo, exitKey } from './exit/clientExit.js';
 export { decodeExitRecord, EXIT_RECORD_VERSION, encodeExitRecord } from './exit/codec.js';
 export {
+  type AwaitingClaim,
   type ExitBroadcast,
   type ExitChild,
   type ExitContext,
@@ -81,6 +83,8 @@ export {
   claimItems,
   commitmentItem,
   distributionItems,
+  type LearnClaimsOptions,
+  learnClaims,
   type RebumpClaimsOptions,
   rebumpClaims,
   relativeLock,

@@ -25,15 +25,14 @@
 import {
   claimItems,
   commitmentItem,
-  decodeExitRecord,
   distributionItems,
-  EXIT_RECORD_VERSION,
+  ExitBook,
   type ExitContext,
   ExitDriver,
   type ExitItemSpec,
   type ExitOutput,
   type ExitReason,
-  encodeExitRecord,
+  learnClaims,
   newExitRecord,
   rebumpClaims,
   towerTakeOverOps,
@@ -51,7 +50,7 @@ import {
   tDist,
   timeoutRecovery,
 } from '@superscalar/factory-tree';
-import type { BlobRecord, Op } from '@superscalar/persist';
+import type { BlobRecord } from '@superscalar/persist';
 import { feePolicy } from '@superscalar/watchtower';
 import type { LspCore, LspFactory } from './_core.js';
 import { advanceSignatures, currentTree, onMempoolTxids } from './advance.js';
@@ -62,9 +61,10 @@ import { DecodeError, FactoryStateError } from './errors.js';
 export const lspExitKey = (idHex: string): string => `lsp/x/${idHex}`;
 
 /** The LSP's exits (memory: the drivers; restored drivers re-send with the first input). */
-export class LspExits {
-  readonly drivers = new Map<string, ExitDriver>();
-  resend = false;
+export class LspExits extends ExitBook {
+  constructor() {
+    super({ prefix: 'lsp/x/', newerError: (key, message) => new DecodeError(key, message) });
+  }
 
   /** The LSP exits this factory itself: its channels stopped at their commitments. */
   frozen(idHex: string): boolean {
@@ -81,19 +81,6 @@ export class LspExits {
   }
 }
 
-function putRecord(d: ExitDriver): Op {
-  return {
-    op: 'put',
-    table: 'blobs',
-    row: {
-      key: lspExitKey(d.record.factoryId),
-      version: EXIT_RECORD_VERSION,
-      data: encodeExitRecord(d.record),
-      secret: false,
-    },
-  };
-}
-
 function context(core: LspCore): ExitContext {
   const r = core.feeRates;
   const estimate = Math.max(1_000, r?.funding ?? 0, r?.close ?? 0);
@@ -101,7 +88,7 @@ function context(core: LspCore): ExitContext {
 }
 
 function apply(core: LspCore, d: ExitDriver, out: ExitOutput): void {
-  if (out.dirty || out.ops.length > 0) core.persist([...out.ops, putRecord(d)]);
+  if (out.dirty || out.ops.length > 0) core.persist([...out.ops, core.exits.recordOp(d)]);
   for (const e of out.events) {
     core.event(e);
     core.log(e.kind === 'ExitStepLost' ? 'warn' : 'info', e.kind, {
@@ -329,6 +316,7 @@ function start(
   const items = lspPlan(core, f, publish);
   const d = new ExitDriver(newExitRecord({ factoryId: f.idHex, reason, height, items }));
   core.exits.drivers.set(f.idHex, d);
+  learn(core, d, context(core), height); // the HTLCs waiting for a preimage, recorded from the start
   handOver(core, d);
   apply(core, d, d.started(height));
   apply(
@@ -441,8 +429,17 @@ export function lspExitsOnBlock(
   const ctx = context(core);
   for (const d of core.exits.drivers.values()) {
     rebump(core, d, ctx, height, txids);
-    apply(core, d, d.onBlock(ctx, { height, hash, txids }));
+    const learned = learn(core, d, ctx, height);
+    const out = d.onBlock(ctx, { height, hash, txids });
+    if (learned) out.dirty = true;
+    apply(core, d, out);
   }
+  const pruned = core.exits.prune({
+    tip: height,
+    depth: ctx.policy.finalityDepth,
+    live: (idHex) => core.factories.has(idHex),
+  });
+  if (pruned.length > 0) core.persist(pruned);
   const before = core.policy.exitBeforeDistribution;
   for (const f of [...core.factories.values()]) {
     if (f.signatures === null || f.fundingConfirmedAt === null) continue;
@@ -467,16 +464,10 @@ export function lspExitsOnBlock(
   }
 }
 
-/** Re-signs the LSP's claims still unconfirmed a block after they went out (brief §7). */
-function rebump(
-  core: LspCore,
-  d: ExitDriver,
-  ctx: ExitContext,
-  tip: number,
-  txids: ReadonlySet<string>,
-): void {
+/** The commitments of `d`'s plan (`commitment i`, `remote commitment i`) and what a claim on each needs. */
+function claimSource(core: LspCore, d: ExitDriver) {
   const f = core.factories.get(d.record.factoryId);
-  if (f === undefined) return;
+  if (f === undefined) return undefined;
   const slotOf = (parent: string) => {
     const m = /^(remote )?commitment (\d+)$/.exec(parent);
     if (m === null) return undefined;
@@ -485,33 +476,101 @@ function rebump(
       ? undefined
       : { remote: m[1] !== undefined, i: Number(m[2]), ch: slot.channel };
   };
-  rebumpClaims(d, {
-    policy: ctx.policy,
-    estimate: ctx.estimate,
-    tip,
-    txids,
-    commitmentOf: (parent) => {
+  return {
+    commitmentOf: (parent: string) => {
       const s = slotOf(parent);
       if (s === undefined) return undefined;
       return s.remote ? s.ch.counterpartyCommitment() : s.ch.forceCloseTransaction().commitment;
     },
-    optionsOf: (item) => {
-      const s = slotOf(item.parent ?? '');
+    optionsOf: (parent: string) => {
+      const s = slotOf(parent);
       if (s === undefined) return undefined;
       const keys = core.keys.channelKeys(f.index, s.i);
       return {
-        parent: item.parent as string,
-        side: 'lsp',
+        side: 'lsp' as const,
         secrets: {
           delayed: keys.delayedPayment.secretKey,
           htlc: keys.htlc.secretKey,
           payment: keys.payment.secretKey,
         },
-        preimageOf: (hash) => preimageOf(core, hash),
+        preimageOf: (hash: string) => preimageOf(core, hash),
         prefix: s.remote ? `client ${s.i} remote ` : `client ${s.i} `,
       };
     },
+  };
+}
+
+/** Re-signs the LSP's claims still unconfirmed a block after they went out (brief §7). */
+function rebump(
+  core: LspCore,
+  d: ExitDriver,
+  ctx: ExitContext,
+  tip: number,
+  txids: ReadonlySet<string>,
+): void {
+  const src = claimSource(core, d);
+  if (src === undefined) return;
+  rebumpClaims(d, {
+    policy: ctx.policy,
+    estimate: ctx.estimate,
+    tip,
+    txids,
+    commitmentOf: src.commitmentOf,
+    optionsOf: (item) => {
+      const o = src.optionsOf(item.parent ?? '');
+      return o === undefined ? undefined : { parent: item.parent as string, ...o };
+    },
   });
+}
+
+/**
+ * Brief §7: an incoming HTLC of a channel the LSP exits whose outgoing side is fulfilled afterwards
+ * (another channel, maybe of another factory): the forward's preimage (persisted with the forward)
+ * claims it on chain by its success leaf before its CLTV expiry. The exit waits for such a preimage
+ * while the forward is still open downstream.
+ */
+function learn(core: LspCore, d: ExitDriver, ctx: ExitContext, tip: number): boolean {
+  const src = claimSource(core, d);
+  if (src === undefined) return false;
+  const { added, changed } = learnClaims(d, {
+    tip,
+    feeRate: ctx.estimate,
+    commitmentOf: src.commitmentOf,
+    optionsOf: src.optionsOf,
+    mayLearn: (hash) => forwardOpen(core, hash),
+    destination: () => {
+      const a = core.deps.wallet.newAddress();
+      core.persist(a.ops);
+      return a.script;
+    },
+  });
+  for (const id of added)
+    core.log('info', 'a preimage learned during the exit: its HTLC is claimed on chain', {
+      factoryId: d.record.factoryId,
+      step: id,
+    });
+  return changed || added.length > 0;
+}
+
+/** A forward of `paymentHash` whose outgoing HTLC may still be fulfilled. */
+function forwardOpen(core: LspCore, paymentHash: string): boolean {
+  for (const fw of core.forwards.byKey.values())
+    if (fw.paymentHash === paymentHash && (fw.state === 'pending' || fw.state === 'offered')) return true;
+  return false;
+}
+
+/** A tick: restored drivers re-send; claims whose preimage came since the last block go out when due. */
+export function lspExitsOnTick(core: LspCore): void {
+  resendRestored(core);
+  const tip = core.tipHeight;
+  if (tip === null) return;
+  const ctx = context(core);
+  for (const d of core.exits.drivers.values()) {
+    if (!learn(core, d, ctx, tip)) continue;
+    const out = d.onTick(ctx, tip);
+    out.dirty = true;
+    apply(core, d, out);
+  }
 }
 
 /** A driver over the distribution transactions (watched only: they pay the clients). */
@@ -556,18 +615,10 @@ export function lspExitsOnBroadcastResult(
 
 /** Restored drivers broadcast what they had in flight with the first input. */
 export function resendRestored(core: LspCore): void {
-  if (!core.exits.resend) return;
-  core.exits.resend = false;
-  for (const d of core.exits.drivers.values()) apply(core, d, d.resendAll());
+  for (const d of core.exits.takeResend()) apply(core, d, d.resendAll());
 }
 
 /** `Lsp.restore`: the exit records. */
 export function restoreLspExits(core: LspCore, blobs: Iterable<BlobRecord>): void {
-  for (const b of blobs) {
-    const m = /^lsp\/x\/([0-9a-f]{64})$/.exec(b.key);
-    if (m === null) continue;
-    if (b.version > EXIT_RECORD_VERSION) throw new DecodeError(b.key, `version ${b.version} is newer`);
-    core.exits.drivers.set(m[1] as string, new ExitDriver(decodeExitRecord(b.key, b.data)));
-    core.exits.resend = true;
-  }
+  core.exits.restore(blobs);
 }

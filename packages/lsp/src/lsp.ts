@@ -79,7 +79,7 @@ import {
   PeerFaultError,
   UnexpectedMessageError,
 } from './errors.js';
-import { lspExitsOnBroadcastResult, onExitFactory, resendRestored, restoreLspExits } from './exit.js';
+import { lspExitsOnBroadcastResult, lspExitsOnTick, onExitFactory, restoreLspExits } from './exit.js';
 import { onFeeWarning, proposeFees } from './fees.js';
 import { formNow, maybeForm } from './forming.js';
 import { commitDirty, restoreForwards, resumeForwards } from './forwarding.js';
@@ -206,7 +206,7 @@ const ON_INPUT: { readonly [T in LspInput['type']]: Step<InputOf<T>> } = {
       advanceTick(core, f);
     }
     tryForm(core);
-    resendRestored(core);
+    lspExitsOnTick(core);
   },
   mempool_txids: (core, i) => onMempoolTxids(core, i.txids),
   advance_leaf: (core, i) => onAdvanceLeaf(core, i),

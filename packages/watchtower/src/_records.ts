@@ -9,6 +9,7 @@
  */
 import { fromHex, toHex } from '@superscalar/core';
 import type { BlobRecord, Op } from '@superscalar/persist';
+import type { CpfpChild } from './cpfp.js';
 import type { EntryKind } from './entries.js';
 import { DecodeError } from './errors.js';
 
@@ -30,19 +31,7 @@ export interface TowerMeta {
 }
 
 /** @internal A CPFP child of a response. */
-export interface ChildState {
-  readonly txid: string;
-  readonly raw: Uint8Array;
-  readonly feeRate: number;
-  readonly fee: bigint;
-  /** The fee coin it spends. */
-  readonly coin: {
-    readonly txid: string;
-    readonly vout: number;
-    readonly value: bigint;
-    readonly script: Uint8Array;
-  };
-}
+export type ChildState = CpfpChild;
 
 /** @internal Where a response stands. */
 export type ResponseStatus =

@@ -1,6 +1,13 @@
 // @superscalar/watchtower: a trustless watchtower as a sans-IO core (browser-safe). The Node runtime is
 // `@superscalar/watchtower/node`. Re-exports only.
 export {
+  type CpfpChild,
+  type CpfpParent,
+  type FundCpfpChildOptions,
+  type FundCpfpChildResult,
+  fundCpfpChild,
+} from './cpfp.js';
+export {
   checkResponse,
   type EntryChange,
   type EntryKind,

@@ -21,12 +21,12 @@
  */
 import { toHex } from '@superscalar/core';
 import { signedDistributionBytes, signedTxBytes, tDist } from '@superscalar/factory-tree';
-import type { BlobRecord, Op } from '@superscalar/persist';
+import type { BlobRecord } from '@superscalar/persist';
 import { feePolicy } from '@superscalar/watchtower';
 import type { ClientCore, ClientFactory } from '../_core.js';
 import { DecodeError, FactoryStateError } from '../errors.js';
 import type { FeeRates } from '../io.js';
-import { decodeExitRecord, EXIT_RECORD_VERSION, encodeExitRecord } from './codec.js';
+import { ExitBook } from './book.js';
 import {
   type ExitContext,
   ExitDriver,
@@ -35,39 +35,37 @@ import {
   type ExitReason,
   newExitRecord,
 } from './driver.js';
-import { claimItems, commitmentItem, distributionItems, rebumpClaims, treeId, treeItem } from './plan.js';
+import {
+  claimItems,
+  commitmentItem,
+  distributionItems,
+  learnClaims,
+  rebumpClaims,
+  treeId,
+  treeItem,
+} from './plan.js';
 import { towerTakeOverOps } from './takeOver.js';
 
 /** Key of a factory's exit record. */
 export const exitKey = (idHex: string): string => `client/x/${idHex}`;
 
 /** The client's exits (memory: the drivers, the last fee rates, when the LSP was last connected). */
-export class ClientExits {
-  readonly drivers = new Map<string, ExitDriver>();
+export class ClientExits extends ExitBook {
   rates: FeeRates | null = null;
   /** ms: the LSP was connected at this time (ticks update it). */
   lspSeenAt: number | null = null;
-  /** Restored drivers broadcast what they had in flight with the first input. */
-  resend = false;
+  /** ms: the `lspSeenAt` last persisted (`client/lsp-seen`), null: none. */
+  lspSeenStored: number | null = null;
+
+  constructor() {
+    super({ prefix: 'client/x/', newerError: (key, message) => new DecodeError(key, message) });
+  }
 
   /** The channel of this factory stopped: its exit (not a distribution, not a watch) is under way. */
   frozen(idHex: string): boolean {
     const r = this.drivers.get(idHex)?.record.reason;
     return r !== undefined && r !== 'distribution' && r !== 'path-watch';
   }
-}
-
-function putRecord(d: ExitDriver): Op {
-  return {
-    op: 'put',
-    table: 'blobs',
-    row: {
-      key: exitKey(d.record.factoryId),
-      version: EXIT_RECORD_VERSION,
-      data: encodeExitRecord(d.record),
-      secret: false,
-    },
-  };
 }
 
 function context(core: ClientCore): ExitContext {
@@ -83,7 +81,7 @@ function context(core: ClientCore): ExitContext {
 
 /** Persists the driver's record and events, then broadcasts (the record is durable first). */
 function apply(core: ClientCore, d: ExitDriver, out: ExitOutput): void {
-  if (out.dirty || out.ops.length > 0) core.persist([...out.ops, putRecord(d)]);
+  if (out.dirty || out.ops.length > 0) core.persist([...out.ops, core.exits.recordOp(d)]);
   if (d.record.reason === 'path-watch') return; // watching only: nothing to journal or broadcast
   for (const e of out.events) {
     core.event(e);
@@ -150,6 +148,15 @@ function lspCommitmentIn(f: ClientFactory, watch: ExitDriver, txids: ReadonlySet
   return txids.has(ch.counterpartyCommitment().txid);
 }
 
+/** Where the client's claims pay: a new address of its wallet, else its close address. */
+function claimDestination(core: ClientCore, f: ClientFactory): Uint8Array {
+  const wallet = core.deps.wallet;
+  if (wallet === undefined) return core.keys.closeAddress(f.factoryIndex).scriptPubKey;
+  const a = wallet.newAddress();
+  core.persist(a.ops);
+  return a.script;
+}
+
 /** The client's plan for a factory: its path, its latest commitment, its claims. */
 function forceClosePlan(core: ClientCore, f: ClientFactory): ExitItemSpec[] {
   const items = pathPlan(f);
@@ -167,13 +174,7 @@ function forceClosePlan(core: ClientCore, f: ClientFactory): ExitItemSpec[] {
     }),
   );
   const keys = core.keys.channelKeys(f.factoryIndex, f.clientIndex);
-  let destination: Uint8Array;
-  const wallet = core.deps.wallet;
-  if (wallet !== undefined) {
-    const a = wallet.newAddress();
-    core.persist(a.ops);
-    destination = a.script;
-  } else destination = core.keys.closeAddress(f.factoryIndex).scriptPubKey;
+  const destination = claimDestination(core, f);
   const claims = {
     side: 'client' as const,
     secrets: {
@@ -255,6 +256,7 @@ export function startExit(
       }
     }
   core.exits.drivers.set(f.idHex, d);
+  learn(core, d, context(core), height); // the HTLCs waiting for a preimage, recorded from the start
   const handOver = towerTakeOverOps(d, core.tower);
   if (handOver.length > 0) core.persist(handOver);
   if (reason !== 'path-watch') apply(core, d, d.started(height));
@@ -299,8 +301,17 @@ export function exitsOnBlock(
   resendRestored(core);
   for (const d of core.exits.drivers.values()) {
     rebump(core, d, ctx, height, txids);
-    apply(core, d, d.onBlock(ctx, { height, hash, txids }));
+    const learned = learn(core, d, ctx, height);
+    const out = d.onBlock(ctx, { height, hash, txids });
+    if (learned) out.dirty = true;
+    apply(core, d, out);
   }
+  const pruned = core.exits.prune({
+    tip: height,
+    depth: ctx.policy.finalityDepth,
+    live: (idHex) => core.factories.has(idHex),
+  });
+  if (pruned.length > 0) core.persist(pruned);
   for (const f of [...core.factories.values()]) {
     if (f.signatures === null || f.fundingConfirmedAt === null) continue;
     if (f.phase !== 'open' && f.phase !== 'funded' && f.phase !== 'closing') continue;
@@ -329,6 +340,32 @@ export function exitsOnBlock(
   }
 }
 
+/** The commitments of `d`'s plan and what a claim on each needs (the channel stopped at them). */
+function claimSource(core: ClientCore, d: ExitDriver) {
+  const f = core.factories.get(d.record.factoryId);
+  const ch = f?.channel ?? null;
+  if (f === undefined || ch === null) return undefined;
+  const keys = core.keys.channelKeys(f.factoryIndex, f.clientIndex);
+  return {
+    commitmentOf: (parent: string) =>
+      parent === 'commitment'
+        ? ch.forceCloseTransaction().commitment
+        : parent === 'remote commitment'
+          ? ch.counterpartyCommitment()
+          : undefined,
+    optionsOf: (parent: string) => ({
+      side: 'client' as const,
+      secrets: {
+        delayed: keys.delayedPayment.secretKey,
+        htlc: keys.htlc.secretKey,
+        payment: keys.payment.secretKey,
+      },
+      preimageOf: (hash: string) => core.payments.invoices.get(hash)?.preimage,
+      prefix: parent === 'remote commitment' ? 'remote ' : '',
+    }),
+  };
+}
+
 /** Re-signs the claims still unconfirmed a block after they went out (brief §7). */
 function rebump(
   core: ClientCore,
@@ -337,33 +374,40 @@ function rebump(
   tip: number,
   txids: ReadonlySet<string>,
 ): void {
-  const f = core.factories.get(d.record.factoryId);
-  const ch = f?.channel ?? null;
-  if (f === undefined || ch === null) return;
-  const keys = core.keys.channelKeys(f.factoryIndex, f.clientIndex);
+  const src = claimSource(core, d);
+  if (src === undefined) return;
   rebumpClaims(d, {
     policy: ctx.policy,
     estimate: ctx.estimate,
     tip,
     txids,
-    commitmentOf: (parent) =>
-      parent === 'commitment'
-        ? ch.forceCloseTransaction().commitment
-        : parent === 'remote commitment'
-          ? ch.counterpartyCommitment()
-          : undefined,
-    optionsOf: (item) => ({
-      parent: item.parent as string,
-      side: 'client',
-      secrets: {
-        delayed: keys.delayedPayment.secretKey,
-        htlc: keys.htlc.secretKey,
-        payment: keys.payment.secretKey,
-      },
-      preimageOf: (hash) => core.payments.invoices.get(hash)?.preimage,
-      prefix: item.parent === 'remote commitment' ? 'remote ' : '',
-    }),
+    commitmentOf: src.commitmentOf,
+    optionsOf: (item) => ({ parent: item.parent as string, ...src.optionsOf(item.parent as string) }),
   });
+}
+
+/**
+ * The HTLCs paid to the client whose preimage it learned after its exit started, claimed (brief §7).
+ * Its preimages are its invoices', known before it accepts an HTLC: a claim added here is one whose
+ * invoice came back after the plan (a restored store); nothing waits for one.
+ */
+function learn(core: ClientCore, d: ExitDriver, ctx: ExitContext, tip: number): boolean {
+  const src = claimSource(core, d);
+  if (src === undefined) return false;
+  const { added, changed } = learnClaims(d, {
+    tip,
+    feeRate: ctx.estimate,
+    commitmentOf: src.commitmentOf,
+    optionsOf: src.optionsOf,
+    mayLearn: (hash) => core.payments.invoices.has(hash),
+    destination: () => claimDestination(core, core.factories.get(d.record.factoryId) as ClientFactory),
+  });
+  for (const id of added)
+    core.log('info', 'a preimage learned during the exit: its HTLC is claimed on chain', {
+      factoryId: d.record.factoryId,
+      step: id,
+    });
+  return changed || added.length > 0;
 }
 
 /** A disconnected block. */
@@ -387,12 +431,19 @@ export function exitsOnBroadcastResult(
 /** A tick: re-send after a restart; the unreachable-LSP policy. */
 export function exitsOnTick(core: ClientCore): void {
   resendRestored(core);
+  learnOnTick(core);
   const x = core.exits;
+  const limit = core.policy.exitIfUnreachableMs;
   if (core.connected || x.lspSeenAt === null) {
     x.lspSeenAt = core.now;
+    // Persisted every tenth of the limit while connected: after a restart the count resumes from the
+    // last sighting stored (at most a tenth of the limit early), never from the restart.
+    if (limit !== null && (x.lspSeenStored === null || core.now - x.lspSeenStored >= Math.max(1, limit / 10)))
+      persistLspSeen(core, core.now);
     return;
   }
-  const limit = core.policy.exitIfUnreachableMs;
+  // Unreachable: the last sighting, exactly, before the deadline counts from it.
+  if (limit !== null && x.lspSeenStored !== x.lspSeenAt) persistLspSeen(core, x.lspSeenAt);
   if (limit === null || core.now - x.lspSeenAt < limit) return;
   for (const f of [...core.factories.values()])
     if (
@@ -404,21 +455,62 @@ export function exitsOnTick(core: ClientCore): void {
       startExit(core, f, 'policy-unreachable');
 }
 
+/** Key of when the LSP was last seen connected (`exitIfUnreachableMs` across restarts). */
+export const LSP_SEEN_KEY = 'client/lsp-seen';
+const LSP_SEEN_VERSION = 1;
+
+function persistLspSeen(core: ClientCore, at: number): void {
+  core.exits.lspSeenStored = at;
+  core.persist([
+    {
+      op: 'put',
+      table: 'blobs',
+      row: {
+        key: LSP_SEEN_KEY,
+        version: LSP_SEEN_VERSION,
+        data: new TextEncoder().encode(JSON.stringify({ at })),
+        secret: false,
+      },
+    },
+  ]);
+}
+
+function restoreLspSeen(core: ClientCore, b: BlobRecord): void {
+  if (b.version > LSP_SEEN_VERSION) throw new DecodeError(b.key, `version ${b.version} is newer`);
+  let at: unknown;
+  try {
+    at = (JSON.parse(new TextDecoder().decode(b.data)) as { at?: unknown }).at;
+  } catch (cause) {
+    throw new DecodeError(b.key, 'not JSON', { cause });
+  }
+  if (typeof at !== 'number' || !Number.isSafeInteger(at)) throw new DecodeError(b.key, 'no time');
+  core.exits.lspSeenAt = at;
+  core.exits.lspSeenStored = at;
+}
+
+/** Claims whose preimage came since the last block go out at once when due. */
+function learnOnTick(core: ClientCore): void {
+  const tip = core.tipHeight;
+  if (tip === null) return;
+  const ctx = context(core);
+  for (const d of core.exits.drivers.values()) {
+    if (!learn(core, d, ctx, tip)) continue;
+    const out = d.onTick(ctx, tip);
+    out.dirty = true;
+    apply(core, d, out);
+  }
+}
+
 function resendRestored(core: ClientCore): void {
-  if (!core.exits.resend) return;
-  core.exits.resend = false;
-  for (const d of core.exits.drivers.values()) apply(core, d, d.resendAll());
+  for (const d of core.exits.takeResend()) apply(core, d, d.resendAll());
 }
 
 /** `Client.restore`: the exit records (their drivers re-send what was in flight with the first input). */
 export function restoreExits(core: ClientCore, blobs: Iterable<BlobRecord>): void {
-  for (const b of blobs) {
-    const m = /^client\/x\/([0-9a-f]{64})$/.exec(b.key);
-    if (m === null) continue;
-    if (b.version > EXIT_RECORD_VERSION) throw new DecodeError(b.key, `version ${b.version} is newer`);
-    core.exits.drivers.set(m[1] as string, new ExitDriver(decodeExitRecord(b.key, b.data)));
-    core.exits.resend = true;
-  }
+  const all = [...blobs];
+  core.exits.restore(all);
+  const seen = all.find((b) => b.key === LSP_SEEN_KEY);
+  if (seen !== undefined) restoreLspSeen(core, seen);
 }
 
 /** What {@link Client.exits} reports. */

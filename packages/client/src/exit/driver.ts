@@ -12,9 +12,9 @@
  *   relative lock `n`: tip `h + max(1, n) − 1` (the mempool judges at tip + 1), and tip ≥ its
  *   nLockTime.
  * - **How**: an item with a P2A anchor goes as a 1-parent-1-child package, the child paid from the
- *   role's wallet (a reserved fee coin, factory-tree's `buildCpfpChild`, signed by the wallet and
- *   recorded `pending` before it leaves); without a wallet, or when the fee coins are exhausted, the
- *   parent goes alone. Items without an anchor (claims, the LSP's script-path spends) pay their own fee.
+ *   role's wallet (the watchtower's `fundCpfpChild`: a reserved fee coin, factory-tree's
+ *   `buildCpfpChild`, signed by the wallet and recorded `pending` before it leaves); without a
+ *   wallet, or when the fee coins are exhausted, the parent goes alone. Items without an anchor (claims, the LSP's script-path spends) pay their own fee.
  * - **Re-bump** (§5.2): every new block until it confirms, an anchored item's package is rebuilt at the
  *   watchtower's `nextFeeRate` (the same policy the tower follows: the estimate, at least 25% and
  *   1,000 sat/kvB above the previous child, capped; an emergency budget once a state transaction is
@@ -32,12 +32,10 @@
  *
  * @module
  */
-import { buildCpfpChild, signedCpfpChildBytes } from '@superscalar/factory-tree';
 import type { Op } from '@superscalar/persist';
 import type { ClaimKind } from '@superscalar/poon-dryja';
-import { P2TR_DUST } from '@superscalar/tx';
 import type { Wallet } from '@superscalar/wallet';
-import { type FeePolicy, nextFeeRate } from '@superscalar/watchtower';
+import { type CpfpChild, type FeePolicy, fundCpfpChild, nextFeeRate } from '@superscalar/watchtower';
 import { InvalidArgumentError } from '../errors.js';
 
 /** What an item is, for reports. */
@@ -101,20 +99,8 @@ export interface ExitItemSpec {
 /** Where an item is. */
 export type ExitItemStatus = 'waiting' | 'broadcast' | 'confirmed' | 'lost';
 
-/** The CPFP child of an item's current package. */
-export interface ExitChild {
-  readonly txid: string;
-  readonly raw: Uint8Array;
-  /** The package rate it aims at, sat/kvB. */
-  readonly feeRate: number;
-  readonly fee: bigint;
-  readonly coin: {
-    readonly txid: string;
-    readonly vout: number;
-    readonly value: bigint;
-    readonly script: Uint8Array;
-  };
-}
+/** The CPFP child of an item's current package (the watchtower's `fundCpfpChild` makes it). */
+export type ExitChild = CpfpChild;
 
 /** An item and its progress (persisted). */
 export interface ExitItem extends ExitItemSpec {
@@ -132,6 +118,8 @@ export interface ExitItem extends ExitItemSpec {
   replaced?: string[];
   /** Height at which it was found lost (a reorganisation below it revives it). */
   lostAt?: number | null;
+  /** Height at which its re-broadcast was refused (input spent): lost unless confirmed within the grace. */
+  refusedAt?: number | null;
 }
 
 /** Why an exit started. */
@@ -161,6 +149,22 @@ export type ExitReason =
   /** The peer broke a channel rule in committed state: broadcast the latest commitment. */
   | 'channel-failed';
 
+/**
+ * An HTLC output of a commitment item the role could claim with a preimage it does not know yet (the
+ * LSP's incoming HTLC whose outgoing side is still open): claimed as soon as the preimage is learned
+ * (`learnClaims`); the exit does not complete while one waits, until its CLTV expiry.
+ */
+export interface AwaitingClaim {
+  /** The commitment item. */
+  readonly parent: string;
+  readonly vout: number;
+  /** Hex. */
+  readonly paymentHash: string;
+  readonly cltvExpiry: number;
+  /** The claim's id prefix (as `claimItems`'s). */
+  readonly prefix: string;
+}
+
 /** The driver's persisted record. */
 export interface ExitRecord {
   readonly factoryId: string;
@@ -170,6 +174,8 @@ export interface ExitRecord {
   /** The wallet script the CPFP children pay their change to. */
   changeScript: Uint8Array | null;
   completed: boolean;
+  /** HTLC outputs waiting for their preimage (absent: not looked for yet). */
+  awaiting?: AwaitingClaim[];
 }
 
 /** The events of an exit (each role journals them as its own event kinds). */
@@ -266,10 +272,11 @@ export interface ExitContext {
 
 /** Reasons a backend gives when an input is spent or unknown. */
 const SPENT = /missing-inputs|missingorspent|bad-txns-inputs/;
-/** A fee-coin reservation outlives any exit (it lapses only if never spent). */
-const RESERVATION_BLOCKS = 2_016;
-/** Large enough for any fee: the probe that sizes the fee coin a child needs. */
-const PROBE_VALUE = 2_100_000_000_000_000n;
+/**
+ * Blocks a refused re-broadcast waits for the confirmation of what went out before (the chain may be
+ * ahead of the blocks the role has handled) before it counts as lost.
+ */
+const REFUSAL_GRACE = 6;
 
 function newOutput(): ExitOutput {
   return { ops: [], events: [], broadcasts: [], dirty: false };
@@ -390,6 +397,20 @@ export class ExitDriver {
           this.#lose(out, other, block.height, `${it.label} confirmed`);
       }
     }
+    for (const it of this.record.items)
+      if (it.refusedAt != null && block.height >= it.refusedAt + REFUSAL_GRACE) {
+        if (it.status === 'broadcast') {
+          const why = 'its re-broadcast was refused: an input is spent elsewhere';
+          this.#lose(out, it, block.height, why);
+          for (const c of it.conflicts ?? []) {
+            const other = this.#byId.get(c);
+            if (other !== undefined && other.status !== 'confirmed')
+              this.#lose(out, other, block.height, why);
+          }
+        }
+        it.refusedAt = null;
+        out.dirty = true;
+      }
     this.#due(ctx, out, block.height, true);
     this.#complete(out, block.height);
     return out;
@@ -436,6 +457,14 @@ export class ExitDriver {
     const it = this.record.items.find((i) => i.txid === txid);
     if (it === undefined || it.status !== 'broadcast') return out;
     if (SPENT.test(error.reason) && this.#parentHeight(it) !== null) {
+      // A re-broadcast refused: what went out before (or an earlier version of a claim) may be in a
+      // block the role has not seen yet. Lost only if no block confirms it within the grace (it is
+      // not sent again meanwhile).
+      if (it.firstTip !== null && it.firstTip < height && it.refusedAt == null) {
+        it.refusedAt = height;
+        out.dirty = true;
+        return out;
+      }
       this.#lose(out, it, height, error.reason);
       for (const c of it.conflicts ?? []) {
         const other = this.#byId.get(c);
@@ -503,6 +532,26 @@ export class ExitDriver {
     return changed;
   }
 
+  /**
+   * Adds an item to the plan (a claim whose preimage was learned after the exit started): its parent
+   * must be in the plan, its id new.
+   */
+  add(spec: ExitItemSpec): void {
+    if (this.#byId.has(spec.id)) throw new InvalidArgumentError('spec.id', `duplicate item ${spec.id}`);
+    if (spec.parent !== null && !this.#byId.has(spec.parent))
+      throw new InvalidArgumentError('spec.parent', `no item ${spec.parent}`);
+    const it = fresh(spec);
+    this.record.items.push(it);
+    this.#byId.set(it.id, it);
+  }
+
+  /** Between blocks: what is due at `tip` and not sent yet (an item added since the block) goes out. */
+  onTick(ctx: ExitContext, tip: number): ExitOutput {
+    const out = newOutput();
+    this.#due(ctx, out, tip, false);
+    return out;
+  }
+
   /** Releases the fee coins of a finished exit. */
   release(wallet: Wallet | undefined): Op[] {
     if (wallet === undefined) return [];
@@ -559,7 +608,7 @@ export class ExitDriver {
   #due(ctx: ExitContext, out: ExitOutput, tip: number, newBlock: boolean): void {
     for (const it of this.record.items) {
       if (it.status === 'confirmed' || it.status === 'lost') continue;
-      if (it.broadcast === false || it.external === true) continue;
+      if (it.broadcast === false || it.external === true || it.refusedAt != null) continue;
       const due = this.dueTip(it);
       if (due === null) {
         if (it.status === 'broadcast') {
@@ -619,68 +668,38 @@ export class ExitDriver {
 
   /** Builds, signs and records the next CPFP child of `it` (null: no fee coin large enough). */
   #child(ctx: ExitContext, out: ExitOutput, it: ExitItem, feeRate: number, tip: number): ExitChild | null {
-    const wallet = ctx.wallet as Wallet;
     const anchor = it.anchor as NonNullable<ExitItem['anchor']>;
+    const made = fundCpfpChild({
+      wallet: ctx.wallet as Wallet,
+      parent: {
+        txid: it.txid,
+        anchorVout: anchor.vout,
+        anchorValue: anchor.value,
+        fee: anchor.fee,
+        vsize: anchor.vsize,
+      },
+      changeScript: this.record.changeScript,
+      previous: it.child,
+      owner: feeOwner(this.record, it),
+      feeRate,
+      tip,
+    });
+    out.ops.push(...made.ops);
     if (this.record.changeScript === null) {
-      const c = wallet.changeScript();
-      out.ops.push(...c.ops);
-      this.record.changeScript = c.script;
+      this.record.changeScript = made.changeScript;
       out.dirty = true;
     }
-    const changeScript = this.record.changeScript;
-    const parent = {
-      txid: it.txid,
-      anchorVout: anchor.vout,
-      anchorValue: anchor.value,
-      fee: anchor.fee,
-      vsize: anchor.vsize,
-    };
-    const probe = buildCpfpChild({
-      parent,
-      feeCoin: { txid: '00'.repeat(32), vout: 0, value: PROBE_VALUE, script: changeScript },
-      changeScript,
-      feeRate,
-    });
-    const needed = probe.fee + P2TR_DUST - anchor.value;
-    let coin: ExitChild['coin'] | undefined;
-    let replaces: string | undefined;
-    const prev = it.child;
-    if (prev !== null && prev.coin.value >= needed && wallet.tx(prev.txid)?.state === 'pending') {
-      const held = wallet.coin(prev.coin);
-      if (held !== undefined && held.spentBy === prev.txid) {
-        coin = prev.coin;
-        replaces = prev.txid;
-      }
-    }
-    if (coin === undefined) {
-      const taken = wallet.takeFeeCoin({
-        owner: feeOwner(this.record, it),
-        minValue: needed,
-        expiresAtHeight: tip + RESERVATION_BLOCKS,
-      });
-      if (taken === undefined) return null;
-      out.ops.push(...taken.ops);
-      coin = {
-        txid: taken.coin.txid,
-        vout: taken.coin.vout,
-        value: taken.coin.value,
-        script: taken.coin.script,
-      };
-    }
-    const child = buildCpfpChild({ parent, feeCoin: coin, changeScript, feeRate });
-    const raw = signedCpfpChildBytes(child, wallet.signInput(coin, child.sighash));
-    const rec = wallet.recordBroadcast(raw, {
-      kind: 'cpfp',
-      owner: feeOwner(this.record, it),
-      ...(replaces === undefined ? {} : { replaces }),
-    });
-    out.ops.push(...rec.ops);
-    return { txid: child.txid, raw, feeRate, fee: child.fee, coin };
+    return made.ok ? made.child : null;
   }
 
   #complete(out: ExitOutput, height: number): void {
     if (this.record.completed) return;
     if (!this.record.items.every((i) => i.status === 'confirmed' || i.status === 'lost')) return;
+    // An HTLC output its preimage may still claim, on a commitment not lost, before its expiry.
+    if (
+      this.record.awaiting?.some((a) => this.#byId.get(a.parent)?.status !== 'lost' && height < a.cltvExpiry)
+    )
+      return;
     this.record.completed = true;
     out.dirty = true;
     const claimed = this.record.items.reduce(

@@ -18,7 +18,7 @@ import {
   type Side,
 } from '@superscalar/poon-dryja';
 import { type FeePolicy, nextFeeRate } from '@superscalar/watchtower';
-import type { ExitDriver, ExitItem, ExitItemSpec, ExitRecord } from './driver.js';
+import type { AwaitingClaim, ExitDriver, ExitItem, ExitItemSpec, ExitRecord } from './driver.js';
 
 /** BIP68 blocks of an nSequence (0 when the disable bit is set). */
 export function relativeLock(sequence: number): number {
@@ -233,6 +233,93 @@ export function rebumpClaims(d: ExitDriver, o: RebumpClaimsOptions): void {
     if (next === undefined) continue;
     d.replaceClaim(it.id, next);
   }
+}
+
+/** What {@link learnClaims} needs of the role. */
+export interface LearnClaimsOptions {
+  /** The block or tick being handled. */
+  readonly tip: number;
+  /** Fee rate of a new claim, sat/kvB. */
+  readonly feeRate: number;
+  /** The commitment a commitment item is (undefined: not the role's to claim on). */
+  commitmentOf(parent: string): Commitment | undefined;
+  /** Everything {@link claimItem} needs for a claim on commitment item `parent` but where and at which rate. */
+  optionsOf(
+    parent: string,
+  ): Omit<ClaimItemsOptions, 'skip' | 'destination' | 'feeRate' | 'parent'> | undefined;
+  /** Whether the preimage of `paymentHash` (hex) may still be learned (e.g. a forward still open downstream). */
+  mayLearn(paymentHash: string): boolean;
+  /** Where a claim pays when none of the plan's claims names a destination yet. */
+  destination(): Uint8Array;
+}
+
+/**
+ * Brief §7: a preimage learned after the exit started still claims its HTLC on chain. The first call
+ * over a record lists the HTLC outputs of its commitment items that the role could claim by preimage
+ * but has no claim for (`record.awaiting`, persisted with it); every call then turns each one whose
+ * preimage is now known into a claim item (its success leaf, after its lock like any claim), and drops
+ * those whose commitment is lost, whose CLTV expiry has come or whose preimage can no longer come.
+ * While one waits the exit does not complete. Returns the ids of the claims added; true `changed`:
+ * the record changed (persist it).
+ */
+export function learnClaims(d: ExitDriver, o: LearnClaimsOptions): { added: string[]; changed: boolean } {
+  const r = d.record;
+  const added: string[] = [];
+  if (r.completed) return { added, changed: false };
+  let changed = false;
+  if (r.awaiting === undefined) {
+    const awaiting: AwaitingClaim[] = [];
+    for (const it of r.items) {
+      if (it.kind !== 'commitment' || it.status === 'lost') continue;
+      const c = o.commitmentOf(it.id);
+      const base = o.optionsOf(it.id);
+      if (c === undefined || base === undefined || c.txid !== it.txid) continue;
+      const prefix = base.prefix ?? '';
+      for (const { vout, kind } of claimableOutputs(c, base.side)) {
+        if (kind !== 'htlc_success' || d.item(`${prefix}${kind} ${vout}`) !== undefined) continue;
+        const h = c.outputs[vout] as Extract<Commitment['outputs'][number], { role: 'htlc' }>;
+        awaiting.push({
+          parent: it.id,
+          vout,
+          paymentHash: toHex(h.paymentHash),
+          cltvExpiry: h.cltvExpiry,
+          prefix,
+        });
+      }
+    }
+    r.awaiting = awaiting;
+    changed = awaiting.length > 0;
+  }
+  const keep: AwaitingClaim[] = [];
+  for (const a of r.awaiting) {
+    const parent = d.item(a.parent);
+    const id = `${a.prefix}htlc_success ${a.vout}`;
+    if (parent === undefined || parent.status === 'lost' || d.item(id) !== undefined) continue;
+    const base = o.optionsOf(a.parent);
+    const preimage = base?.preimageOf(a.paymentHash);
+    const c = preimage === undefined ? undefined : o.commitmentOf(a.parent);
+    if (base !== undefined && c !== undefined && c.txid === parent.txid) {
+      const destination = r.items.find((i) => i.claim !== undefined)?.claim?.destination ?? o.destination();
+      const claim = claimItem(c, a.vout, 'htlc_success', {
+        ...base,
+        parent: a.parent,
+        destination,
+        feeRate: o.feeRate,
+      });
+      if (claim !== undefined) {
+        d.add(claim);
+        added.push(claim.id);
+      }
+      continue; // claimed (or dust after its fee: nothing to wait for)
+    }
+    if (o.tip >= a.cltvExpiry || !o.mayLearn(a.paymentHash)) continue;
+    keep.push(a);
+  }
+  if (keep.length !== r.awaiting.length) {
+    r.awaiting = keep;
+    changed = true;
+  }
+  return { added, changed };
 }
 
 /** A signed commitment as an item (spends the channel output of its leaf state `parent`). */
