@@ -11,7 +11,8 @@
 // "above 10,000 vB"; factory-tree's `maxVsize` option is not carried by the proposal, so the roles
 // cannot use it), so the smallest factory with a distribution tree has 231 clients (80 + 43·N vB >
 // 10,000), two runs of 116 and 115. Its cost is the 232 nodes' setup and ceremony (each a SQLite file
-// store with synchronous=FULL, a wallet and a tower): about two minutes on an idle 2-core machine.
+// store with synchronous=FULL, a wallet and a tower), fsync-bound: 235 s on the shared 2-core project
+// machine at load 5 (152 s of it creating the nodes), 156 s with the stores on tmpfs.
 // DIST_TREE_CLIENTS runs a larger one (461 or more: three runs); DIST_TREE_CLIENTS=0 skips it.
 import type { ClientEvent } from '@superscalar/client';
 import { fromHex } from '@superscalar/core';
