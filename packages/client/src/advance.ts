@@ -153,7 +153,13 @@ function stateOf(f: ClientFactory): ClientAdvanceState {
         f.path,
         s === null
           ? {}
-          : { path: s.path, distribution: s.dist.map((signature, index) => ({ index, signature })) },
+          : {
+              path: s.path,
+              distribution: s.dist.map((signature, k) => ({
+                index: f.dist.positions[k] as number,
+                signature,
+              })),
+            },
       ),
       lastComplete: 0,
       current: null,

@@ -138,7 +138,11 @@ export function saveRecord(core: ClientCore, f: ClientFactory): void {
       ? {}
       : {
           path: f.signatures.path,
-          distribution: f.signatures.dist.map((signature, index) => ({ index, signature })),
+          // Keyed by position in the whole distribution (the top's 0, sub-distribution g's 1 + g).
+          distribution: f.signatures.dist.map((signature, k) => ({
+            index: f.dist.positions[k] as number,
+            signature,
+          })),
         };
   core.persist([
     putRecord(f.idHex, {

@@ -580,8 +580,12 @@ function watchDistribution(core: LspCore, f: LspFactory, block: Block): void {
   // The ceremony signed the tree, then the distribution: its signatures are the last ones (the current
   // tree may hold more transactions after a carry).
   const first = sigs.length - dist.txs.length;
-  const raws = dist.txs.map((t, k) => signedDistributionBytes(t, sigs[first + k] as Uint8Array));
-  const items = distributionItems(dist.txs, raws, {
+  // Only the transaction that spends the funding output (the single distribution, or a tree's top):
+  // once it confirms nothing is the LSP's; a sub-distribution is its clients' to publish, whenever
+  // they come (waiting for every one would keep the factory open for as long as one run is away).
+  const mine = dist.txs.slice(0, 1);
+  const raws = mine.map((t, k) => signedDistributionBytes(t, sigs[first + k] as Uint8Array));
+  const items = distributionItems(mine, raws, {
     fundingHeight: f.fundingConfirmedAt as number,
     amount: 0n,
     client: 0,
