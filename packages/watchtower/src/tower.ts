@@ -422,7 +422,7 @@ export class Watchtower {
   handle(input: TowerInput): TowerAction[] {
     switch (input?.type) {
       case 'connected':
-        return this.#connected(input.block, input.rows, input.feeRates);
+        return this.#connected(input.block, input.rows, input.feeRates, input.tipHeight);
       case 'disconnected':
         return this.#disconnected(input.block);
       case 'tick':
@@ -453,10 +453,17 @@ export class Watchtower {
     });
   }
 
-  #connected(block: ChainBlock, rows: EntryRows, feeRates: FeeRates): TowerAction[] {
+  #connected(
+    block: ChainBlock,
+    rows: EntryRows,
+    feeRates: FeeRates,
+    tipHeight: number | undefined,
+  ): TowerAction[] {
     if (typeof block !== 'object' || block === null)
       throw new InvalidArgumentError('input.block', 'expected a ChainBlock');
     checkRates(feeRates);
+    if (tipHeight !== undefined && (!Number.isInteger(tipHeight) || tipHeight < 0))
+      throw new InvalidArgumentError('input.tipHeight', 'expected a non-negative integer');
     const cp = this.#meta.checkpoint;
     const last = cp[cp.length - 1];
     if (last !== undefined) {
@@ -500,7 +507,9 @@ export class Watchtower {
       }
     }
     fillSecrets(step, secrets);
-    due(step, block.height, feeRates, true);
+    // A catch-up block (below the chain's tip): the responses' states follow the chain, but nothing
+    // is sent before the tip, where `due` answers once from the state every missed block left.
+    if (tipHeight === undefined || block.height >= tipHeight) due(step, block.height, feeRates, true);
     cleanup(step, block.height);
     const next: CheckpointRef = { height: block.height, hash: block.hash, prevHash: block.prevHash };
     this.#meta = { ...this.#meta, checkpoint: [...cp, next].slice(-CHECKPOINT_DEPTH) };

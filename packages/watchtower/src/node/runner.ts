@@ -128,7 +128,15 @@ export class TowerRunner {
     }
     const rows = await this.#o.entries.rows(this.tower.triggersIn(e.block), this.tower.waitingFactories());
     const feeRates = await this.#rates();
-    await this.#execute(this.tower.handle({ type: 'connected', block: e.block, rows, feeRates }));
+    await this.#execute(
+      this.tower.handle({
+        type: 'connected',
+        block: e.block,
+        rows,
+        feeRates,
+        ...(e.tipHeight === undefined ? {} : { tipHeight: e.tipHeight }),
+      }),
+    );
   }
 
   async #execute(actions: readonly TowerAction[]): Promise<void> {
