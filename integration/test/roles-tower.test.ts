@@ -992,6 +992,68 @@ describe('tower entries re-written at restore', () => {
       await checkPenalty(w, node, revoked, h, sweep);
     });
 
+  it('after a carry: every kickoff instance still spendable, the old ones too, guarded with its newest state, and written back at restore (LSP and clients)', async () => {
+    world = await World.create({
+      seed: 'tower-backfill-carry',
+      clients: 4,
+      lspPolicy: { ...ROUTABLE_REGTEST, levelArity: [2], staticLevels: 0 },
+    });
+    const w = world;
+    const f = await openFactory(w);
+    const K = f.proposal.dw.K;
+    const id = fromHex(f.factoryId);
+    const c0 = w.clients.find((c) => leafOf(w, c) === 0) as RoleNode;
+    const c1 = w.clients.find((c) => leafOf(w, c) === 1) as RoleNode;
+    // Each client's path just before the carry: its kickoffs are the instances the carry retires.
+    for (let i = 0; i < K - 1; i++) await advance(w, 0);
+    const preCarry = new Map<RoleNode, Awaited<ReturnType<typeof currentSignedPath>>>();
+    for (const c of [c0, c1]) preCarry.set(c, await currentSignedPath(c));
+    await advance(w, 0);
+    expect((await lspEventsOfKind(w, 'AdvanceCompleted')).at(-1)?.advanceKind).toBe('epoch-reset');
+    const guardsOf = async (n: RoleNode) =>
+      new Map(
+        (await n.store.list('watchEntries', { factoryId: id }))
+          .filter((r) => r.kind === 'stale-state')
+          .map((r) => [r.triggerTxid, toHex(r.responseTx)]),
+      );
+    // Normal path: each retired instance keeps its row, holding the newest state that spends it.
+    const lspGuards = await guardsOf(w.lsp);
+    for (const c of [c0, c1]) {
+      const old = preCarry.get(c) as Awaited<ReturnType<typeof currentSignedPath>>;
+      const now = new Set((await currentSignedPath(c)).map((t) => t.tx.txid));
+      const retired = old.flatMap((t, k) => {
+        const next = old[k + 1];
+        return t.tx.kind === 'kickoff' && next?.tx.kind === 'state' && !now.has(t.tx.txid)
+          ? [[t.tx.txid, toHex(next.raw)] as const]
+          : [];
+      });
+      expect(retired.length).toBeGreaterThan(0);
+      const mine = await guardsOf(c);
+      for (const [k, state] of retired) {
+        expect(mine.get(k)).toBe(state);
+        expect(lspGuards.get(k)).toBe(state);
+      }
+    }
+    // Restore with the entries gone: each node writes every one of them back, the old instances too.
+    const rowsOf = async (n: RoleNode) =>
+      (await n.store.list('watchEntries', { factoryId: id }))
+        .map((r) => `${r.triggerTxid}:${r.responseIndex}:${r.kind}:${toHex(r.responseTx)}`)
+        .sort();
+    for (const node of [w.lsp, c0, c1]) {
+      const before = await rowsOf(node);
+      await w.crash(node);
+      const store = await openSqliteStore({ path: node.path, sealingKey: node.keychain.storeSealingKey() });
+      await store.applyUpdate({
+        id: (await store.lastUpdateId()) + 1n,
+        ops: await closeFactoryOps(store, id),
+      });
+      expect(await store.list('watchEntries', { factoryId: id })).toEqual([]);
+      await store.close();
+      await w.restart(node);
+      expect(await rowsOf(node)).toEqual(before);
+    }
+  });
+
   it('a client after an advance: its poison, settlement and s_c come back too, and answer the superseded state', async () => {
     world = await World.create({ seed: 'tower-backfill-advance', clients: 2 });
     const w = world;

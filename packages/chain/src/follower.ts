@@ -43,8 +43,13 @@ export interface BlockRef {
 
 /** What a subscriber is told. */
 export type ChainEvent =
-  /** `block` joined the subscriber's view: its `prevHash` is the hash of the view's previous tip. */
-  | { readonly type: 'connected'; readonly block: ChainBlock }
+  /**
+   * `block` joined the subscriber's view: its `prevHash` is the hash of the view's previous tip.
+   * `tipHeight` (set by the follower; at least `block.height`): the best chain's height this poll is
+   * delivering up to. A block below it is a catch-up block: a subscriber may apply it and defer
+   * what only matters at the tip (a broadcast judged by today's mempool) to the block at `tipHeight`.
+   */
+  | { readonly type: 'connected'; readonly block: ChainBlock; readonly tipHeight?: number }
   /**
    * `block` left the best chain and is removed from the top of the view. Only its height and hash
    * are given (the backend no longer serves it); the subscriber knows what it recorded from it.
@@ -463,7 +468,12 @@ export class BlockFollower {
           const c = s.cursor!;
           if (c.height === b.height - 1) {
             if (c.hash !== undefined && c.hash !== b.prevHash) return MOVED;
-            if (!(await this.deliver(s, { type: 'connected', block: b }, failures, failed))) continue;
+            const event: ChainEvent = {
+              type: 'connected',
+              block: b,
+              tipHeight: Math.max(tip.height, b.height),
+            };
+            if (!(await this.deliver(s, event, failures, failed))) continue;
             s.cursor = { ...header };
             counts.connected++;
           } else if (c.height === b.height) {

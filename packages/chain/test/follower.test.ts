@@ -87,6 +87,29 @@ describe('BlockFollower', () => {
     expect(r.sub.cursor()).toEqual(await chain.tip());
   });
 
+  it('connected blocks say the tip the poll delivers up to (tipHeight): a catch-up tells replayed blocks from the tip', async () => {
+    const chain = new SimChain();
+    await chain.mine(3);
+    const f = new BlockFollower(chain, { batchSize: 2 });
+    const seen: [number, number | undefined][] = [];
+    f.subscribe({
+      name: 'tip',
+      from: { height: 0 },
+      onEvent: (e) => {
+        if (e.type === 'connected') seen.push([e.block.height, e.tipHeight]);
+      },
+    });
+    await f.poll();
+    expect(seen).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+    await chain.mine(1);
+    await f.poll();
+    expect(seen[3]).toEqual([4, 4]);
+  });
+
   it('connected blocks carry their transactions as ChainSource gives them', async () => {
     const chain = new SimChain();
     const f = new BlockFollower(chain);

@@ -98,6 +98,7 @@ import {
   UnexpectedMessageError,
 } from './errors.js';
 import { clientAdvanceTowerOps, revealedSecretOps } from './tower.js';
+import { retiredGuardOps } from './towerRetired.js';
 
 /** The steps a client persists of an advance it signs. */
 type Step = 'nonces' | 'psigs' | 'signed';
@@ -737,6 +738,7 @@ export function onAdvanceDone(core: ClientCore, peer: string, m: AdvanceDone): v
       cause,
     });
   }
+  const previous = { txs: f.path.txs, signatures: [...a.record.pathSignatures] }; // a carry retires its kickoffs
   a.record = recordClientAdvance(a.record, plan, verified);
   f.path = plan.next;
   f.signatures = { path: [...a.record.pathSignatures], dist: f.signatures?.dist ?? [] };
@@ -745,15 +747,22 @@ export function onAdvanceDone(core: ClientCore, peer: string, m: AdvanceDone): v
   // settlement, the new path's guarded kickoffs), before the channel moves to its new outpoint.
   saveRecordOf(core, f);
   saveState(core, f);
-  persistTowerOps(core, f, 'advance', () =>
-    clientAdvanceTowerOps({
+  persistTowerOps(core, f, 'advance', () => [
+    ...clientAdvanceTowerOps({
       factoryId: f.id,
       path: plan.next,
       pathSignatures: a.record.pathSignatures,
       superseded: lastSuperseded(a.record),
       ...(verified.poisonSignature === undefined ? {} : { poisonSignature: verified.poisonSignature }),
     }),
-  );
+    ...retiredGuardOps({
+      factoryId: f.id,
+      idHex: f.idHex,
+      previous,
+      next: plan.next.txs,
+      dwStep: f.proposal.dw.S,
+    }),
+  ]);
   drive(core, f, { type: 'rebind_activate' });
   f.quiescent = false;
   core.event({

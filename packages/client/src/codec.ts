@@ -13,6 +13,7 @@
  * | `client/f/<factoryId>/r` | 1 | JSON: factory index, client index, the unsigned funding transaction, and the `ClientFactoryRecord` bytes |
  * | `client/f/<factoryId>/k` | 1 | JSON: the cooperative close — the close it holds signed (raw transaction), its confirmation |
  * | `client/f/<factoryId>/k/<attempt>` | 1 | JSON: a close attempt it agreed to — the LSP's `close_propose` (wire bytes), its own balance, the txid — written once, before its `close_nonce` |
+ * | `client/f/<factoryId>/g/<kickoffTxid>` | 1 | raw bytes: a kickoff instance a carry retired, its newest signed state (`towerRetired.ts`) |
  * | `client/c/<channelId>` | poon-dryja's `CHANNEL_STATE_VERSION` | the channel's `encodeChannelState` |
  * | `client/c/<channelId>/<key>` | 1 | records the channel keeps with its state |
  *

@@ -4,8 +4,9 @@
  * factories). Entries are re-derived from what the client holds, for every live signed factory whose
  * per-factory tower blob (`watch/f/<factory id>`, written with every kickoff guard and deleted with
  * the entries by `closeFactoryOps`) is absent from the store:
- * - the kickoff guards of its current path with the newest state (`guardPathOps`), except the states
- *   an exit driver publishes itself (taken over from the tower);
+ * - the kickoff guards of its current path with the newest state (`guardPathOps`), and of every
+ *   kickoff instance an earlier carry retired (kept at that advance, `towerRetired.ts`), except the
+ *   states an exit driver publishes itself (taken over from the tower);
  * - the penalties of every revoked LSP commitment it still holds (its channel's `revoked/<n>`
  *   watchtower records, every outpoint copy);
  * - for every superseded leaf state of its record, the poison and its own settlement, and each
@@ -23,6 +24,7 @@ import { FACTORY_BLOB_PREFIX, revokedCommitmentOps, uniqueBlobPuts } from '@supe
 import type { ClientCore, ClientFactory } from './_core.js';
 import { channelKey, readRecord, recordKey } from './codec.js';
 import { guardPathOps, leafSlot, revealedSecretOps, supersededStateOps } from './tower.js';
+import { retiredGuardEntries } from './towerRetired.js';
 
 /** Kickoff txids whose states an exit driver of `f` publishes (the tower must not guard them again). */
 function publishedByDriver(core: ClientCore, f: ClientFactory): Set<string> {
@@ -54,6 +56,10 @@ export function factoryTowerEntries(
     });
     ops.push(
       ...guards.filter((o) => !(o.op === 'put' && o.table === 'watchEntries' && skip.has(o.row.triggerTxid))),
+    );
+    // The kickoff instances earlier carries retired (still spendable if a stale ancestor confirms).
+    ops.push(
+      ...retiredGuardEntries({ factoryId: f.id, idHex: f.idHex, byKey, dwStep: f.proposal.dw.S, skip }),
     );
   }
   const prefix = `${channelKey(f.channelIdHex)}/revoked/`;

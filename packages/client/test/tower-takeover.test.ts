@@ -2,7 +2,7 @@
 // tower port: what is released, what the driver adopts (the kickoff's confirmation, the tower's
 // package in flight as its previous child), and that the first package it sends itself is a re-bump;
 // and tower events as the client's journal decodes them.
-import { feePolicy, type ReleasedResponse, towerEventOp } from '@superscalar/watchtower';
+import { feePolicy, RELEASED_KIND, type ReleasedResponse, towerEventOp } from '@superscalar/watchtower';
 import { describe, expect, it } from 'vitest';
 import {
   decodeClientEvent,
@@ -88,10 +88,43 @@ describe('towerTakeOverOps', () => {
     expect(towerTakeOverOps(d, p)).toHaveLength(1);
     expect(d.item('k')?.status).toBe('waiting');
     expect(d.item('s')?.status).toBe('waiting');
-    const e = new ExitDriver(newExitRecord({ factoryId: 'g', reason: 'command', height: 120, items }));
+    const e = new ExitDriver(
+      newExitRecord({ factoryId: 'ab'.repeat(32), reason: 'command', height: 120, items }),
+    );
     expect(towerTakeOverOps(e, undefined)).toEqual([
-      { op: 'delete', table: 'watchEntries', key: { triggerTxid: txid('k'), responseIndex: 0 } },
+      {
+        op: 'put',
+        table: 'watchEntries',
+        row: {
+          triggerTxid: txid('k'),
+          responseIndex: 0,
+          factoryId: new Uint8Array(32).fill(0xab),
+          kind: RELEASED_KIND,
+          responseTx: new Uint8Array(0),
+          validFromHeight: null,
+          relativeLock: null,
+          secret: null,
+        },
+      },
     ]);
+  });
+
+  it('without a port (a standalone tower): a kickoff already confirmed is marked released too; settled states are not', () => {
+    const items = [
+      item('k', 'kickoff', null),
+      item('s', 'state', 'k', 5),
+      item('k2', 'kickoff', 's'),
+      { ...item('s2', 'state', 'k2', 5), broadcast: false },
+    ];
+    const d = new ExitDriver(
+      newExitRecord({ factoryId: 'cd'.repeat(32), reason: 'command', height: 120, items }),
+    );
+    const k = d.item('k') as NonNullable<ReturnType<typeof d.item>>;
+    k.status = 'confirmed'; // the kickoff confirmed: its trigger is active in the tower
+    const ops = towerTakeOverOps(d, undefined);
+    expect(
+      ops.map((o) => (o.op === 'put' && o.table === 'watchEntries' ? [o.row.triggerTxid, o.row.kind] : o)),
+    ).toEqual([[txid('k'), RELEASED_KIND]]);
   });
 });
 

@@ -4,8 +4,12 @@
  * per-factory tower blob (`watch/f/<factory id>`, written with every kickoff guard, deleted with the
  * entries by `closeFactoryOps`) is absent from the store, the entries are re-derived from what the LSP
  * holds:
- * - every kickoff of its current tree (after advances and carries) guarded with the newest state
- *   spending it (`guardTreeOps`), except the states an exit driver publishes itself;
+ * - every kickoff instance of the factory's history guarded with the newest state spending it
+ *   (`guardTreeOps` over the initial tree and the tree after each advance, replayed from the stored
+ *   history; a later tree's state replaces an earlier one's for the same kickoff): the current
+ *   tree's kickoffs, and after a carry the older instances below the advanced node too — their
+ *   outputs can still be published if a stale ancestor state confirms — except the states an exit
+ *   driver publishes itself;
  * - the penalties of every revoked client commitment it still holds (each channel's `revoked/<n>`
  *   watchtower records, every outpoint copy).
  * `Lsp.restore` computes them; the first `handle` returns them as its first action, a persist of
@@ -13,7 +17,7 @@
  *
  * @module
  */
-import { buildTree, type TreeTx } from '@superscalar/factory-tree';
+import { buildTree, replayFactory, type TreeTx } from '@superscalar/factory-tree';
 import type { BlobRecord, Op } from '@superscalar/persist';
 import { decodeWatchtowerRecord } from '@superscalar/poon-dryja';
 import { FACTORY_BLOB_PREFIX, revokedCommitmentOps, uniqueBlobPuts } from '@superscalar/watchtower';
@@ -46,6 +50,17 @@ function signatureOf(f: LspFactory, sigs: readonly Uint8Array[]): (t: TreeTx) =>
   };
 }
 
+/**
+ * The transactions of every tree the factory has had: the initial one, then the tree after each
+ * completed advance (replayed from the stored history), the current tree last.
+ */
+function historyTrees(f: LspFactory): (readonly TreeTx[])[] {
+  const stored = f.advance?.stored;
+  if (stored === undefined || stored.history.length === 0) return [currentTree(f).txs];
+  const { plans } = replayFactory(stored);
+  return [buildTree(f.proposal).txs, ...plans.map((p) => p.next.txs), currentTree(f).txs];
+}
+
 /** The entries of one factory, re-derived (see the module doc). */
 export function factoryTowerEntries(
   core: LspCore,
@@ -56,15 +71,17 @@ export function factoryTowerEntries(
   const sigs = f.signatures;
   if (sigs !== null) {
     const skip = publishedByDriver(core, f);
-    const guards = guardTreeOps({
-      factoryId: f.id,
-      txs: currentTree(f).txs,
-      signatureOf: signatureOf(f, sigs),
-      dwStep: f.proposal.dw.S,
-    });
-    ops.push(
-      ...guards.filter((o) => !(o.op === 'put' && o.table === 'watchEntries' && skip.has(o.row.triggerTxid))),
-    );
+    const signed = signatureOf(f, sigs);
+    // Oldest tree first: a kickoff's row from a later tree (its newer state) replaces the earlier one.
+    const byKickoff = new Map<string, Op>();
+    const blobs: Op[] = [];
+    for (const txs of historyTrees(f)) {
+      for (const o of guardTreeOps({ factoryId: f.id, txs, signatureOf: signed, dwStep: f.proposal.dw.S }))
+        if (o.op === 'put' && o.table === 'watchEntries') byKickoff.set(o.row.triggerTxid, o);
+        else blobs.push(o);
+    }
+    for (const [kickoff, o] of byKickoff) if (!skip.has(kickoff)) ops.push(o);
+    ops.push(...blobs);
   }
   for (const [key, b] of byKey) {
     const m = /^lsp\/c\/([0-9a-f]{64})\/revoked\/\d+$/.exec(key);

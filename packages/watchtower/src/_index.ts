@@ -9,7 +9,7 @@
 import { toHex } from '@superscalar/core';
 import type { Op, WatchEntryRecord } from '@superscalar/persist';
 import { decodeTx } from '@superscalar/tx';
-import { checkPoisonTemplate } from './entries.js';
+import { checkPoisonTemplate, RELEASED_KIND } from './entries.js';
 
 interface TriggerMeta {
   /** Factory id hex (one interned string per factory), or null. */
@@ -53,6 +53,11 @@ export class TriggerIndex {
   }
 
   put(row: WatchEntryRecord): void {
+    // An owner's release marker replaces the entry: nothing to trigger on.
+    if (row.kind === RELEASED_KIND) {
+      this.delete(row.triggerTxid, row.responseIndex);
+      return;
+    }
     let factory: string | null = null;
     if (row.factoryId !== null) {
       const hex = toHex(row.factoryId);

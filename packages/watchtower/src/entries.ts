@@ -330,6 +330,54 @@ export function penaltyEntries(o: PenaltyEntryOptions): EntryChange {
   return { ops };
 }
 
+/**
+ * `kind` of a row that marks a response released by its owner ({@link releasedEntries}): it answers
+ * nothing, and a tower that finds it stands down.
+ */
+export const RELEASED_KIND = 'released';
+
+/** Options of {@link releasedEntries}. */
+export interface ReleasedEntriesOptions {
+  /** The factory of the entries (so the markers are pruned with it by `closeFactoryOps`). */
+  readonly factoryId: Uint8Array | null;
+  /** The responses the owner now publishes itself. */
+  readonly refs: readonly { readonly triggerTxid: string; readonly responseIndex: number }[];
+}
+
+/**
+ * The owner's durable release of entries for a tower that is not in its process (a standalone tower
+ * reading the role's store, which has no `Watchtower.release` to call): each entry `(trigger, index)`
+ * is replaced by a row of kind {@link RELEASED_KIND} with no response. Put the operations in the
+ * update that records the owner's own plan (its exit driver's record), before its first broadcast.
+ * A tower that has not seen the trigger confirm never arms the response; a standalone tower already
+ * answering it re-reads the rows of its active triggers before each broadcast and re-bump
+ * (`TowerRunner`'s `recheck`) and stands down (`response_released`) once the marker is there.
+ */
+export function releasedEntries(o: ReleasedEntriesOptions): EntryChange {
+  if (typeof o !== 'object' || o === null) throw new InvalidArgumentError('options', 'expected an object');
+  const factoryId = o.factoryId === null ? null : factoryIdOf(o.factoryId, 'options.factoryId');
+  if (!Array.isArray(o.refs)) throw new InvalidArgumentError('options.refs', 'expected an array');
+  const ops: Op[] = o.refs.map((r, i) => {
+    const trigger = txidArg(r?.triggerTxid, `options.refs[${i}].triggerTxid`);
+    const index = int(r.responseIndex, `options.refs[${i}].responseIndex`, 0, MAX_RESPONSES_PER_TRIGGER);
+    return {
+      op: 'put',
+      table: 'watchEntries',
+      row: {
+        triggerTxid: trigger,
+        responseIndex: index,
+        factoryId,
+        kind: RELEASED_KIND,
+        responseTx: new Uint8Array(0),
+        validFromHeight: null,
+        relativeLock: null,
+        secret: null,
+      },
+    };
+  });
+  return { ops };
+}
+
 /** Options of {@link lstockSecretEntry}. */
 export interface LStockSecretEntryOptions {
   readonly factoryId: Uint8Array;

@@ -45,6 +45,7 @@ import {
   lstockSecretEntry,
   type PenaltyEntryOptions,
   penaltyEntries,
+  RELEASED_KIND,
   type StaleStateEntryOptions,
   type SupersededStateEntryOptions,
   secretHashHex,
@@ -242,6 +243,26 @@ export class Watchtower {
     return [...out.values()];
   }
 
+  /**
+   * Active triggers with a response the tower may still send or re-bump (waiting, broadcast, or a
+   * poison waiting for its secret). A runner that re-checks its owner's releases (a standalone tower,
+   * `TowerRunner`'s `recheck`) reads their entry rows with each input that may broadcast: a
+   * {@link RELEASED_KIND} row among them stands that response down before anything is sent.
+   */
+  answeringTriggers(): string[] {
+    const out: string[] = [];
+    for (const t of this.#active.values())
+      if (
+        t.responses.some(
+          (r) =>
+            (r.status === 'waiting' || r.status === 'broadcast' || r.status === 'no-secret') &&
+            !this.#held.has(`${t.triggerTxid}:${r.index}`),
+        )
+      )
+        out.push(t.triggerTxid);
+    return out;
+  }
+
   /** Every response of every active trigger. */
   responses(): ResponseView[] {
     const out: ResponseView[] = [];
@@ -272,11 +293,14 @@ export class Watchtower {
     if (this.#held.size === 0) return;
     // A release became durable (its update deletes the entry): the response is released for good.
     for (const op of ops) {
-      if (op.op !== 'delete' || op.table !== 'watchEntries') continue;
-      const key = `${op.key.triggerTxid}:${op.key.responseIndex}`;
+      if (op.table !== 'watchEntries') continue;
+      const gone =
+        op.op === 'delete' ? op.key : op.op === 'put' && op.row.kind === RELEASED_KIND ? op.row : undefined;
+      if (gone === undefined) continue;
+      const key = `${gone.triggerTxid}:${gone.responseIndex}`;
       if (!this.#held.delete(key)) continue;
-      const t = this.#active.get(op.key.triggerTxid);
-      const r = t?.responses.find((y) => y.index === op.key.responseIndex);
+      const t = this.#active.get(gone.triggerTxid);
+      const r = t?.responses.find((y) => y.index === gone.responseIndex);
       if (t === undefined || r === undefined) continue;
       r.status = 'released';
       this.#dirtyLater.add(t.triggerTxid); // its other responses may have moved meanwhile
@@ -422,7 +446,7 @@ export class Watchtower {
   handle(input: TowerInput): TowerAction[] {
     switch (input?.type) {
       case 'connected':
-        return this.#connected(input.block, input.rows, input.feeRates);
+        return this.#connected(input.block, input.rows, input.feeRates, input.tipHeight);
       case 'disconnected':
         return this.#disconnected(input.block);
       case 'tick':
@@ -453,10 +477,17 @@ export class Watchtower {
     });
   }
 
-  #connected(block: ChainBlock, rows: EntryRows, feeRates: FeeRates): TowerAction[] {
+  #connected(
+    block: ChainBlock,
+    rows: EntryRows,
+    feeRates: FeeRates,
+    tipHeight: number | undefined,
+  ): TowerAction[] {
     if (typeof block !== 'object' || block === null)
       throw new InvalidArgumentError('input.block', 'expected a ChainBlock');
     checkRates(feeRates);
+    if (tipHeight !== undefined && (!Number.isInteger(tipHeight) || tipHeight < 0))
+      throw new InvalidArgumentError('input.tipHeight', 'expected a non-negative integer');
     const cp = this.#meta.checkpoint;
     const last = cp[cp.length - 1];
     if (last !== undefined) {
@@ -471,6 +502,7 @@ export class Watchtower {
     step.ops.push(...this.wallet.applyEvent({ type: 'connected', block }));
     const byTrigger = new Map<string, WatchEntryRecord[]>();
     for (const e of rows?.entries ?? []) {
+      if (e.kind === RELEASED_KIND) continue; // an owner's release marker: see #standDown
       const list = byTrigger.get(e.triggerTxid) ?? [];
       list.push(e);
       byTrigger.set(e.triggerTxid, list);
@@ -499,8 +531,11 @@ export class Watchtower {
         }
       }
     }
+    this.#standDown(step, rows?.entries ?? []);
     fillSecrets(step, secrets);
-    due(step, block.height, feeRates, true);
+    // A catch-up block (below the chain's tip): the responses' states follow the chain, but nothing
+    // is sent before the tip, where `due` answers once from the state every missed block left.
+    if (tipHeight === undefined || block.height >= tipHeight) due(step, block.height, feeRates, true);
     cleanup(step, block.height);
     const next: CheckpointRef = { height: block.height, hash: block.hash, prevHash: block.prevHash };
     this.#meta = { ...this.#meta, checkpoint: [...cp, next].slice(-CHECKPOINT_DEPTH) };
@@ -547,12 +582,39 @@ export class Watchtower {
   #tick(feeRates: FeeRates, rows: EntryRows | undefined): TowerAction[] {
     checkRates(feeRates);
     const step = this.#step();
+    this.#standDown(step, rows?.entries ?? []);
     fillSecrets(step, secretsByHash(rows?.secrets ?? []));
     due(step, this.tipHeight, feeRates, false);
     return step.actions();
   }
 
   // ---------------------------------------------------------------- responses
+
+  /**
+   * The owner's durable releases among `rows` ({@link RELEASED_KIND} rows, written by
+   * `releasedEntries` in the owner's update): each active response they name that the tower could
+   * still send stops for good (`released`, its record written in this input's persist).
+   */
+  #standDown(step: Step, rows: readonly WatchEntryRecord[]): void {
+    for (const row of rows) {
+      if (row.kind !== RELEASED_KIND) continue;
+      const key = `${row.triggerTxid}:${row.responseIndex}`;
+      this.#released.add(key);
+      const t = this.#active.get(row.triggerTxid);
+      const r = t?.responses.find((y) => y.index === row.responseIndex);
+      if (t === undefined || r === undefined || this.#held.has(key)) continue;
+      if (r.status !== 'waiting' && r.status !== 'broadcast' && r.status !== 'no-secret') continue;
+      step.events.push({
+        ...ref(t, r),
+        type: 'response_released',
+        was: r.status,
+        childTxid: r.child?.txid,
+        feeRate: r.child?.feeRate,
+      });
+      r.status = 'released';
+      step.dirty.add(t.triggerTxid);
+    }
+  }
 
   #activate(
     step: Step,
@@ -565,7 +627,7 @@ export class Watchtower {
   ): ActiveTrigger {
     const trigger = decodeTx(raw);
     const sorted = [...rows]
-      .filter((row) => !this.#released.has(`${txid}:${row.responseIndex}`))
+      .filter((row) => row.kind !== RELEASED_KIND && !this.#released.has(`${txid}:${row.responseIndex}`))
       .sort((a, b) => a.responseIndex - b.responseIndex);
     const responses: ResponseState[] = [];
     for (const row of sorted) {

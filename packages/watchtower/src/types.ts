@@ -40,6 +40,15 @@ export type TowerInput =
       readonly block: ChainBlock;
       readonly rows: EntryRows;
       readonly feeRates: FeeRates;
+      /**
+       * The best chain's height when the block was delivered (the follower's `tipHeight`). A block
+       * below it is a **catch-up** block: the tower applies it (confirmations, conflicting spends,
+       * triggers, its checkpoint) but sends nothing — a package judged against a chain that has
+       * moved on is refused or doomed (its input may be spent by a later replayed block) and would
+       * hold a fee coin. What is due goes out once, at the block at the tip, from the state there.
+       * Absent: every block is treated as the tip.
+       */
+      readonly tipHeight?: number;
     }
   /** A block left the best chain (highest first). */
   | { readonly type: 'disconnected'; readonly block: BlockRef }

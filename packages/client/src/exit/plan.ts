@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { toHex } from '@superscalar/core';
+import { fromHex, toHex } from '@superscalar/core';
 import type { DistributionTx, TreeTx } from '@superscalar/factory-tree';
 import type { Op } from '@superscalar/persist';
 import {
@@ -17,7 +17,7 @@ import {
   claimableOutputs,
   type Side,
 } from '@superscalar/poon-dryja';
-import { type FeePolicy, nextFeeRate } from '@superscalar/watchtower';
+import { type FeePolicy, nextFeeRate, releasedEntries } from '@superscalar/watchtower';
 import type { AwaitingClaim, ExitDriver, ExitItem, ExitItemSpec, ExitRecord } from './driver.js';
 
 /** BIP68 blocks of an nSequence (0 when the disable bit is set). */
@@ -354,24 +354,28 @@ export function commitmentItem(
 }
 
 /**
- * The hand-over of a role's guarded kickoffs from its watchtower to its own exit driver: for every
- * state the driver publishes (not watched, not external, not settled) whose kickoff item has not
- * confirmed yet, the deletion of that kickoff's stale-state entry (`watchEntries` row
- * `(kickoffTxid, 0)`). Persisted before the driver's first broadcast, so the role's embedded tower
- * never answers that kickoff with the same state and a CPFP child of its own (two components of one
- * role spending one anchor outbid each other every block). The driver does the tower's job for it:
- * the newest state at its lock, re-bumped every block, the §5.2 emergency budget, durable across
- * restarts. A kickoff already confirmed stays with the tower (its trigger is already active).
+ * The hand-over of a role's guarded kickoffs from a watchtower it cannot call (a standalone tower
+ * reading the role's store, or none) to its own exit driver: for every state the driver publishes
+ * (not watched, not external, not settled), that kickoff's stale-state entry (`watchEntries` row
+ * `(kickoffTxid, 0)`) is replaced by the owner's release marker (`releasedEntries` of
+ * `@superscalar/watchtower`, kind `released`). Persisted with the driver's record, before its first
+ * broadcast: a tower that has not seen the kickoff confirm never arms it, and a standalone tower
+ * already answering it (the kickoff confirmed) re-reads its active triggers' rows before each
+ * broadcast and re-bump and stands down, so only the driver answers that kickoff from then on (two
+ * senders spending one anchor outbid each other every block). The driver does the tower's job for
+ * it: the newest state at its lock, re-bumped every block, the §5.2 emergency budget, durable across
+ * restarts. A role with an embedded tower uses `towerTakeOverOps` with its port instead.
  */
-export function towerHandOverOps(record: Pick<ExitRecord, 'items'>): Op[] {
+export function towerHandOverOps(record: Pick<ExitRecord, 'items' | 'factoryId'>): Op[] {
   const byId = new Map(record.items.map((i) => [i.id, i]));
-  const ops: Op[] = [];
+  const refs: { triggerTxid: string; responseIndex: number }[] = [];
   for (const it of record.items) {
     if (it.kind !== 'state' || it.broadcast === false || it.external === true) continue;
     if (it.status === 'confirmed' || it.status === 'lost' || it.parent === null) continue;
     const k = byId.get(it.parent);
-    if (k === undefined || k.kind !== 'kickoff' || k.status === 'confirmed') continue;
-    ops.push({ op: 'delete', table: 'watchEntries', key: { triggerTxid: k.txid, responseIndex: 0 } });
+    if (k === undefined || k.kind !== 'kickoff') continue;
+    refs.push({ triggerTxid: k.txid, responseIndex: 0 });
   }
-  return ops;
+  if (refs.length === 0) return [];
+  return [...releasedEntries({ factoryId: fromHex(record.factoryId), refs }).ops];
 }

@@ -22,8 +22,12 @@
  * broadcast: a crash before that update leaves the tower in charge, a crash after it leaves the
  * driver in charge (it re-sends the adopted package with its first input after the restart).
  *
- * Without a port (a standalone tower, or none) only the entries of kickoffs not yet confirmed are
- * deleted ({@link towerHandOverOps}); a standalone tower answering an active trigger keeps doing so.
+ * Without a port (a standalone tower over the role's store, or none) every such entry is replaced by
+ * the owner's release marker ({@link towerHandOverOps}, `releasedEntries`), in the same persist: a
+ * standalone tower re-reads the rows of its active triggers before each broadcast and re-bump and
+ * stands down once the marker is durable; one that has not seen the kickoff confirm never arms it.
+ * The driver cannot adopt that tower's package (it does not know it): its first package may race
+ * the tower's for one block, after which only the driver answers.
  *
  * @module
  */

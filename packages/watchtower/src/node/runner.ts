@@ -46,6 +46,14 @@ export interface TowerRunnerOptions {
    * it, every later input fails with {@link StaleMemoryError} until the process restarts.
    */
   readonly reopen?: () => Promise<Watchtower>;
+  /**
+   * Re-read the entry rows of the tower's answering triggers before every input that may broadcast
+   * (a block at the tip, a tick), so an owner's durable release (`releasedEntries`, a `released` row
+   * in the entries' store) stands the response down before the tower sends or re-bumps it again.
+   * Default: true for a tower without an index (a standalone tower over a role's store); an
+   * embedded tower learns of releases through `Watchtower.release` and `ingest` instead.
+   */
+  readonly recheck?: boolean;
 }
 
 /** Runs a tower (see the module doc). */
@@ -93,7 +101,11 @@ export class TowerRunner {
   tick(): Promise<void> {
     return this.#serial(async () => {
       const waiting = this.tower.waitingFactories();
-      const rows = waiting.length > 0 ? await this.#o.entries.rows([], waiting) : undefined;
+      const answering = this.#recheck() ? this.tower.answeringTriggers() : [];
+      const rows =
+        waiting.length > 0 || answering.length > 0
+          ? await this.#o.entries.rows(answering, waiting)
+          : undefined;
       const feeRates = await this.#rates();
       await this.#execute(this.tower.handle({ type: 'tick', feeRates, ...(rows ? { rows } : {}) }));
     });
@@ -113,6 +125,10 @@ export class TowerRunner {
     return run;
   }
 
+  #recheck(): boolean {
+    return this.#o.recheck ?? this.tower.indexedEntries === undefined;
+  }
+
   async #rates(): Promise<FeeRates> {
     const [cpfp, urgent] = await Promise.all([
       this.#o.chain.feeRate('cpfp'),
@@ -126,9 +142,25 @@ export class TowerRunner {
       await this.#execute(this.tower.handle({ type: 'disconnected', block: e.block }));
       return;
     }
-    const rows = await this.#o.entries.rows(this.tower.triggersIn(e.block), this.tower.waitingFactories());
+    const asked = this.tower.triggersIn(e.block);
+    // At the tip (where the tower may broadcast), the rows of its answering triggers too: an owner's
+    // release stands a response down before it is sent again.
+    const atTip = e.tipHeight === undefined || e.block.height >= e.tipHeight;
+    if (atTip && this.#recheck()) {
+      const seen = new Set(asked);
+      for (const t of this.tower.answeringTriggers()) if (!seen.has(t)) asked.push(t);
+    }
+    const rows = await this.#o.entries.rows(asked, this.tower.waitingFactories());
     const feeRates = await this.#rates();
-    await this.#execute(this.tower.handle({ type: 'connected', block: e.block, rows, feeRates }));
+    await this.#execute(
+      this.tower.handle({
+        type: 'connected',
+        block: e.block,
+        rows,
+        feeRates,
+        ...(e.tipHeight === undefined ? {} : { tipHeight: e.tipHeight }),
+      }),
+    );
   }
 
   async #execute(actions: readonly TowerAction[]): Promise<void> {
