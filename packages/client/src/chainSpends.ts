@@ -82,12 +82,16 @@ export interface LearnedPreimage {
 }
 
 /**
- * The HTLC outputs a machine watches: those of HTLCs it offered, on its own and the counterparty's
- * current commitment of each channel. Memory only; a channel's entries are rebuilt when its funding
+ * The HTLC outputs a machine watches: those of HTLCs it offered, on its own current commitment and
+ * the counterparty's (its current one and, while its revocation is awaited, the next one we signed) of
+ * each channel. Memory only; a channel's entries are rebuilt when its funding
  * outpoint or a commitment number changes.
  */
 export class HtlcWatch {
-  readonly #channels = new Map<string, { key: string; entries: Map<string, Watched> }>();
+  readonly #channels = new Map<
+    string,
+    { key: string; local: unknown; remote: unknown; entries: Map<string, Watched> }
+  >();
 
   /** Brings the index up to date with `channels` (by channel id) and returns it, by `txid:vout`. */
   update(channels: Iterable<readonly [string, Channel]>): Map<string, Watched> {
@@ -101,9 +105,13 @@ export class HtlcWatch {
       } catch {
         continue;
       }
+      // The specs' identities too: a next counterparty commitment signed before its revocation
+      // changes the latest remote spec, not the current number.
+      const local = ch.localSpec;
+      const remote = ch.remoteSpec;
       let have = this.#channels.get(idHex);
-      if (have === undefined || have.key !== key) {
-        have = { key, entries: entriesOf(idHex, ch) };
+      if (have === undefined || have.key !== key || have.local !== local || have.remote !== remote) {
+        have = { key, local, remote, entries: entriesOf(idHex, ch) };
         this.#channels.set(idHex, have);
       }
       for (const [k, w] of have.entries) all.set(k, w);
@@ -169,6 +177,12 @@ function entriesOf(idHex: string, ch: Channel): Map<string, Watched> {
         entries.set(`${commitment.txid}:${o.vout}`, { channelIdHex: idHex, htlcId: o.htlcId, output: o });
   };
   add(() => ch.holderCommitment());
-  add(() => ch.counterpartyCommitment());
+  let theirs: Commitment[] = [];
+  try {
+    theirs = ch.counterpartyCommitments();
+  } catch {
+    // no counterparty commitment yet
+  }
+  for (const c of theirs) add(() => c);
   return entries;
 }
