@@ -3,7 +3,9 @@
 // the LSP reads the preimage from the spend the runtime hands it with the block (`spends` of the
 // outpoints it watches) and fulfils the payer's HTLC off-chain — PaymentSent once, balances conserved —
 // also across a restart between the spend and the fulfil (the preimage is durable first); a spend with
-// a junk element where the preimage goes is ignored — on the deterministic harness.
+// a junk element where the preimage goes is ignored; with both links gone the LSP claims the payer's
+// HTLC on chain with the preimage the chain gave it, and the payer learns it from that claim — on the
+// deterministic harness.
 import { createHash } from 'node:crypto';
 import type { ClientEvent } from '@superscalar/client';
 import type { LspEvent, LspFactoryInfo } from '@superscalar/lsp';
@@ -235,5 +237,40 @@ describe('the LSP settles on chain; the payer learns the preimage from its spend
     expect(spend?.witness).toHaveLength(4);
     await w.mine(10);
     expect((await events(payer, 'PaymentSent')).length).toBe(1);
+  });
+});
+
+describe('both links gone: the preimage goes from chain to chain', () => {
+  it('the payee claims on chain, the LSP learns it and claims the payer’s HTLC on chain by its exit; the payer learns it from that', async () => {
+    world = await World.create({ seed: 'chain-preimage-both', clients: 2, clientFeeCoins: 2 });
+    const w = world;
+    await w.connectAll();
+    await openFactory(w);
+    const [payer, payee] = w.clients as [RoleNode, RoleNode];
+    await w.command(payee, { type: 'create_invoice', amountMsat: AMOUNT, description: 'chain to chain' });
+    const inv = clientOf(payee).invoices()[0] as { invoice: string; paymentHash: string };
+    const send = w.net.send.bind(w.net);
+    w.net.send = (from, to, message) => {
+      if (message.type === 'update_fulfill_htlc' && (from === payee.nodeId || to === payer.nodeId)) {
+        w.disconnect(from === payee.nodeId ? payee.nodeId : payer.nodeId, w.lsp.nodeId, { keepDown: true });
+        return;
+      }
+      send(from, to, message);
+    };
+    await w.command(payer, { type: 'pay_invoice', invoice: inv.invoice });
+    await mineUntil(
+      w,
+      async () => (await events(w.lsp, 'ExitClaimed')).some((e) => e.label.includes('success')),
+      500,
+    );
+    // The LSP learned the preimage from the payee's claim (its forward fulfilled), then claimed its own.
+    expect((await events(w.lsp, 'PaymentForwarded')).map((e) => e.paymentHash)).toEqual([inv.paymentHash]);
+    // Its success claim is of the payer's channel (client 0), by the exit's preimage from the forward.
+    const mine = (await events(w.lsp, 'ExitClaimed')).filter((e) => e.label.includes('success'));
+    expect(mine.map((e) => e.label)).toEqual(['client 0 HTLC 0 success claim']);
+    expect((await events(payee, 'ExitClaimed')).some((e) => e.label.includes('success'))).toBe(true);
+    const sent = await events(payer, 'PaymentSent');
+    expect(sent.map((e) => e.paymentHash)).toEqual([inv.paymentHash]);
+    expect(clientOf(payer).payments()[0]?.status).toBe('sent');
   });
 });
