@@ -17,7 +17,13 @@ import {
   type Subscription,
   TxRejected,
 } from '@superscalar/chain';
-import { Client, type ClientEvent, type ClientPolicy, decodeClientEvent } from '@superscalar/client';
+import {
+  Client,
+  type ClientEvent,
+  type ClientPolicy,
+  decodeClientEvent,
+  spendsIn,
+} from '@superscalar/client';
 import { attachTowerTo, EmbeddedTower } from '@superscalar/client/runtime';
 import {
   consoleLogger,
@@ -32,7 +38,7 @@ import { decodeLspEvent, Lsp, type LspEvent, type LspPolicy } from '@superscalar
 import type { BlobRecord, Op, Store } from '@superscalar/persist';
 import { openSqliteStore } from '@superscalar/persist/sqlite';
 import type { NonceObserver } from '@superscalar/poon-dryja';
-import { decodeTx, txidOf } from '@superscalar/tx';
+import { decodeTx, type OutPoint, txidOf } from '@superscalar/tx';
 import { followWallet, Wallet } from '@superscalar/wallet';
 import type { TowerEvent } from '@superscalar/watchtower';
 import { type Delivery, SimNetwork } from './network.js';
@@ -548,14 +554,18 @@ export class World {
           : { height: tip.height, hash: tip.hash },
       onEvent: (e: ChainEvent) => {
         if (node.down) throw new Error(`${node.name} is down`);
-        if (e.type === 'connected')
+        if (e.type === 'connected') {
+          // The spends of the HTLC outputs the machine watches, as the runtimes hand them (BOLT 5).
+          const watched = (node.machine as { watchedOutpoints?(): readonly OutPoint[] }).watchedOutpoints?.();
+          const spends = watched === undefined ? [] : spendsIn(e.block, watched);
           node.inbox.push({
             type: 'block_connected',
             height: e.block.height,
             hash: e.block.hash,
             txids: e.block.txids,
+            ...(spends.length === 0 ? {} : { spends }),
           });
-        else node.inbox.push({ type: 'block_disconnected', height: e.block.height, hash: e.block.hash });
+        } else node.inbox.push({ type: 'block_disconnected', height: e.block.height, hash: e.block.hash });
       },
     });
   }

@@ -19,6 +19,7 @@ import { clientDistribution, replayClientFactory } from '@superscalar/factory-tr
 import type { Keychain } from '@superscalar/keys';
 import type { BlobRecord } from '@superscalar/persist';
 import { Channel, type NonceObserver } from '@superscalar/poon-dryja';
+import type { OutPoint } from '@superscalar/tx';
 import type { Wallet } from '@superscalar/wallet';
 import { channelIdOf, type Message } from '@superscalar/wire';
 import { type ClientClose, ClientCore, type ClientFactory, type ClientCore as Core } from './_core.js';
@@ -33,6 +34,7 @@ import {
 } from './advance.js';
 import { endCeremony, onAggNonces, onFunded, onLspAbort, onSigned } from './ceremony.js';
 import { onBlockConnected, onBlockDisconnected } from './chain.js';
+import { clientWatchedOutpoints, onChainSpends } from './chainPreimages.js';
 import { drive, onChannelMessage, onChannelSetup } from './channels.js';
 import { onCloseAggNonce, onCloseDone, onClosePropose, onRequestClose } from './closing.js';
 import {
@@ -149,7 +151,10 @@ const ON_INPUT: { readonly [T in ClientInput['type']]: Step<InputOf<T>> } = {
   peer_connected: (core, i) => onPeerConnected(core, i.peer),
   peer_disconnected: (core, i) => onPeerDisconnected(core, i.peer),
   message: (core, i) => onMessage(core, i.peer, i.message),
-  block_connected: (core, i) => onBlockConnected(core, i.height, i.hash, i.txids),
+  block_connected: (core, i) => {
+    onChainSpends(core, i.spends);
+    onBlockConnected(core, i.height, i.hash, i.txids);
+  },
   block_disconnected: (core, i) => onBlockDisconnected(core, i.height),
   broadcast_result: (core, i) => {
     core.log('debug', 'broadcast result', { txid: i.txid, error: i.error?.reason });
@@ -429,6 +434,14 @@ export class Client {
   /** The chain tip the client last saw. */
   get tip(): { readonly height: number; readonly hash: string } | null {
     return this.#core.meta.tip;
+  }
+
+  /**
+   * The outpoints whose spends the runtime hands in `block_connected`'s `spends`: the outputs of the
+   * HTLCs this client offered on both current commitments of its channels (memory; cheap to call per block).
+   */
+  watchedOutpoints(): OutPoint[] {
+    return clientWatchedOutpoints(this.#core);
   }
 }
 

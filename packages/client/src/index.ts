@@ -1,6 +1,7 @@
 // @superscalar/client: the client role (browser-safe). Re-exports only.
 
 export { isNodeId, isWebSocketUrl, type LspAddress, parseLspAddress } from './address.js';
+export { type ChainSpend, HtlcWatch, type LearnedPreimage, spendsIn } from './chainSpends.js';
 export {
   Client,
   type ClientFactoryInfo,

@@ -10,8 +10,10 @@
  *
  * @module
  */
+
 import type { Op } from '@superscalar/persist';
 import type { EncodedMessage, Message } from '@superscalar/wire';
+import type { ChainSpend } from './chainSpends.js';
 
 /** A peer: lower-case hex of its 33-byte node public key (for a client, its LSP). */
 export type PeerId = string;
@@ -41,6 +43,11 @@ export type RuntimeInput =
       readonly height: number;
       readonly hash: string;
       readonly txids: readonly string[];
+      /**
+       * Optional: the block's spends of the outpoints the machine watches (`watchedOutpoints()`), in
+       * block order — the HTLC outputs it offered, whose success-leaf witness reveals a preimage (BOLT 5).
+       */
+      readonly spends?: readonly ChainSpend[];
     }
   /** A block the follower disconnected (a reorg). */
   | { readonly type: 'block_disconnected'; readonly height: number; readonly hash: string }

@@ -514,3 +514,39 @@ export function toWireMessage<M extends { type: string }>(m: M): M {
   if (u.onion.length === 0 || u.onion.length === 1366) return m;
   return { ...m, onion: new Uint8Array(0), hopPayload: decodeHopPayload(u.onion) };
 }
+
+/**
+ * BOLT 5: the payee settled our outgoing HTLC `outId` of `outChannel` on chain and its witness gave
+ * `preimage`. The forward is fulfilled as if the payee had sent `update_fulfill_htlc` — persisted with
+ * its preimage before anything else, `PaymentForwarded`, then settled upstream (and re-applied by
+ * every tick until the incoming HTLC is gone; an exit of the incoming channel claims it on chain with
+ * the persisted preimage). False when no open forward matches (already settled, or none).
+ */
+export function fulfilFromChain(
+  core: LspCore,
+  outChannel: string,
+  outId: bigint,
+  preimage: Uint8Array,
+): boolean {
+  const fw = core.forwards;
+  const hash = toHex(sha256(preimage));
+  const open = (f: Forward) =>
+    f.outChannel === outChannel && f.paymentHash === hash && (f.state === 'offered' || f.state === 'pending');
+  const all = [...fw.byKey.values()];
+  const f =
+    all.find((g) => open(g) && g.outId === outId) ?? all.find((g) => open(g) && g.outId === undefined);
+  if (f === undefined) return false;
+  f.state = 'fulfilled';
+  f.preimage = toHex(preimage);
+  core.persist([put(f)]);
+  core.event({
+    kind: 'PaymentForwarded',
+    paymentHash: hash,
+    inChannel: f.inChannel,
+    outChannel: f.outChannel,
+    amountMsat: f.outAmount,
+    feeMsat: f.inAmount - f.outAmount,
+  });
+  settleUpstream(core, f);
+  return true;
+}

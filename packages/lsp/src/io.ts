@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { ChainSpend } from '@superscalar/client';
 import type { Op } from '@superscalar/persist';
 import type { EncodedMessage, Message } from '@superscalar/wire';
 
@@ -41,6 +42,11 @@ export type RuntimeInput =
       readonly height: number;
       readonly hash: string;
       readonly txids: readonly string[];
+      /**
+       * Optional: the block's spends of the outpoints the machine watches (`watchedOutpoints()`), in
+       * block order — the HTLC outputs it offered, whose success-leaf witness reveals a preimage (BOLT 5).
+       */
+      readonly spends?: readonly ChainSpend[];
     }
   /** A block the follower disconnected (a reorg). */
   | { readonly type: 'block_disconnected'; readonly height: number; readonly hash: string }

@@ -22,6 +22,7 @@ import { fromHex, type Logger, type Network, noopLogger, type Rng, toHex } from 
 import type { Keychain } from '@superscalar/keys';
 import type { BlobRecord } from '@superscalar/persist';
 import { Channel, type NonceObserver } from '@superscalar/poon-dryja';
+import type { OutPoint } from '@superscalar/tx';
 import type { Wallet } from '@superscalar/wallet';
 import { channelIdOf, type Message, type Warning } from '@superscalar/wire';
 import { type LspCore as Core, type LspCloseStep, LspCore, type LspFactory } from './_core.js';
@@ -38,6 +39,7 @@ import {
 } from './advance.js';
 import { abortFor, checkDeadline, onClientAbort, onNonces, onPsigs } from './ceremony.js';
 import { onBlockConnected, onBlockDisconnected, rebroadcastRestored } from './chain.js';
+import { lspWatchedOutpoints, onChainSpends } from './chainPreimages.js';
 import { drive, onChannelMessage, onChannelSetup } from './channels.js';
 import {
   busy,
@@ -185,7 +187,10 @@ const ON_INPUT: { readonly [T in LspInput['type']]: Step<InputOf<T>> } = {
   },
   peer_disconnected: (core, i) => onPeerDisconnected(core, i.peer),
   message: (core, i) => onMessage(core, i.peer, i.message),
-  block_connected: (core, i) => onBlockConnected(core, i.height, i.hash, i.txids),
+  block_connected: (core, i) => {
+    onChainSpends(core, i.spends);
+    onBlockConnected(core, i.height, i.hash, i.txids);
+  },
   block_disconnected: (core, i) => onBlockDisconnected(core, i.height),
   broadcast_result: (core, i) => {
     if (i.error === undefined) core.log('debug', 'broadcast accepted', { txid: i.txid });
@@ -419,6 +424,14 @@ export class Lsp {
   /** The chain tip the LSP last saw. */
   get tip(): { readonly height: number; readonly hash: string } | null {
     return this.#core.meta.tip;
+  }
+
+  /**
+   * The outpoints whose spends the runtime hands in `block_connected`'s `spends`: the outputs of the
+   * HTLCs the LSP offered on both current commitments of its channels (memory; cheap to call per block).
+   */
+  watchedOutpoints(): OutPoint[] {
+    return lspWatchedOutpoints(this.#core);
   }
 }
 

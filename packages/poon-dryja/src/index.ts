@@ -103,6 +103,7 @@ export {
   msatToSat,
   untrimmedHtlcCount,
 } from './fees.js';
+export { type HtlcLeaves, type HtlcSpend, htlcSpendOf } from './htlcSpend.js';
 export {
   commitmentNumberFromLocks,
   derivePrivkey,

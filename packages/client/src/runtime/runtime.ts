@@ -25,6 +25,7 @@ import type { ChainEvent, FollowerRunner, FollowFrom, Subscription } from '@supe
 import { type Clock, type Logger, noopLogger, systemClock } from '@superscalar/core';
 import type { EventRecord } from '@superscalar/persist';
 import { followWallet } from '@superscalar/wallet';
+import { spendsIn } from '../chainSpends.js';
 import type { Action, FeeRates, RuntimeInput } from '../io.js';
 import { ActionExecutor } from './executor.js';
 import type { FeePurposes, PeerLink, RoleMachine, RoleRuntimeOptions } from './types.js';
@@ -122,7 +123,7 @@ export class RoleRuntime<C = never> {
         follower.subscribe({
           name: `${this.#module}/machine`,
           from: chain.from ?? followFromTip(this.#machine.tip),
-          onEvent: (e) => this.input(blockInput(e)),
+          onEvent: (e) => this.input(blockInput(e, this.#machine)),
         }),
       );
       const poll = chain.pollIntervalMs ?? 5_000;
@@ -343,10 +344,18 @@ export class RoleRuntime<C = never> {
   }
 }
 
-function blockInput(e: ChainEvent): RuntimeInput {
-  return e.type === 'connected'
-    ? { type: 'block_connected', height: e.block.height, hash: e.block.hash, txids: e.block.txids }
-    : { type: 'block_disconnected', height: e.block.height, hash: e.block.hash };
+function blockInput(e: ChainEvent, machine: Pick<RoleMachine, 'watchedOutpoints'>): RuntimeInput {
+  if (e.type !== 'connected')
+    return { type: 'block_disconnected', height: e.block.height, hash: e.block.hash };
+  const input = {
+    type: 'block_connected',
+    height: e.block.height,
+    hash: e.block.hash,
+    txids: e.block.txids,
+  } as const;
+  // The spends of the HTLC outputs the machine watches: their witnesses may carry preimages (BOLT 5).
+  const spends = machine.watchedOutpoints === undefined ? [] : spendsIn(e.block, machine.watchedOutpoints());
+  return spends.length === 0 ? input : { ...input, spends };
 }
 
 /**

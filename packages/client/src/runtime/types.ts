@@ -8,6 +8,7 @@
 import type { BlockFollower, Broadcaster, FeeEstimator, FeePurpose, FollowFrom } from '@superscalar/chain';
 import type { Clock, Logger } from '@superscalar/core';
 import type { EventQueue, Sequencer } from '@superscalar/persist';
+import type { OutPoint } from '@superscalar/tx';
 import type { Wallet } from '@superscalar/wallet';
 import type { EncodedMessage, Message } from '@superscalar/wire';
 import type { Action, FeeRates, RuntimeInput } from '../io.js';
@@ -29,6 +30,11 @@ export interface RoleMachine<C = never> {
    */
   readonly tip?: { readonly height: number; readonly hash: string } | null;
   handle(input: RuntimeInput | C, now: number): readonly Action[];
+  /**
+   * Optional (`Lsp` and `Client` have it): the outpoints whose spends the runtime hands in
+   * `block_connected`'s `spends`, asked once per block.
+   */
+  watchedOutpoints?(): readonly OutPoint[];
 }
 
 /** One peer's connection as the runtime uses it (`@superscalar/wire`'s `MessageLink` is one). */

@@ -348,6 +348,18 @@ export class Channel {
   }
 
   /**
+   * Every counterparty commitment it may broadcast: its current one and, while its revocation of that
+   * one is awaited, the next one we signed (for watching both, e.g. their HTLC outputs' spends).
+   */
+  counterpartyCommitments(): Commitment[] {
+    const out: Commitment[] = [];
+    for (const rc of [this.ch.s.remoteCommit, this.ch.s.nextRemoteCommit])
+      if (rc !== null)
+        out.push(this.ch.build(other(this.ch.s.role), rc.number, rc.point, rc.spec, this.ch.funding));
+    return out;
+  }
+
+  /**
    * The holder's latest commitment, signed and ready to broadcast (with a CPFP child through its
    * anchor): what a `force-close` error asks for.
    */
