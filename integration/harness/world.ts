@@ -554,8 +554,15 @@ export class World {
             height: e.block.height,
             hash: e.block.hash,
             txids: e.block.txids,
+            ...(e.tip === undefined ? {} : { tip: e.tip.height }),
           });
-        else node.inbox.push({ type: 'block_disconnected', height: e.block.height, hash: e.block.hash });
+        else
+          node.inbox.push({
+            type: 'block_disconnected',
+            height: e.block.height,
+            hash: e.block.hash,
+            ...(e.tip === undefined ? {} : { tip: e.tip.height }),
+          });
       },
     });
   }

@@ -344,9 +344,10 @@ export class RoleRuntime<C = never> {
 }
 
 function blockInput(e: ChainEvent): RuntimeInput {
+  const tip = e.tip === undefined ? {} : { tip: e.tip.height };
   return e.type === 'connected'
-    ? { type: 'block_connected', height: e.block.height, hash: e.block.hash, txids: e.block.txids }
-    : { type: 'block_disconnected', height: e.block.height, hash: e.block.hash };
+    ? { type: 'block_connected', height: e.block.height, hash: e.block.hash, txids: e.block.txids, ...tip }
+    : { type: 'block_disconnected', height: e.block.height, hash: e.block.hash, ...tip };
 }
 
 /**
