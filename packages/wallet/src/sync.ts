@@ -69,7 +69,13 @@ export async function broadcastPending(options: {
     if (TxRejected.isInstance(e) && e.reason === 'txn-already-known') return txid; // already confirmed
     if (!TxRejected.isInstance(e) || !MISSING.has(e.reason)) throw e;
     for (const o of t.inputs) {
-      const s = await chain.getSpend(o);
+      let s: Awaited<ReturnType<typeof chain.getSpend>>;
+      try {
+        s = await chain.getSpend(o);
+      } catch (x) {
+        if (NotFound.isInstance(x)) continue; // its transaction is unknown (a parent never sent)
+        throw x;
+      }
       if (s.spent && s.txid !== txid) {
         const at = s.confirmation === undefined ? {} : { blockHash: s.confirmation.blockHash };
         await commit(wallet.markSpentElsewhere(o, s.txid, at));

@@ -8,7 +8,9 @@
 import { BlockFollower, type SimChain } from '@superscalar/chain';
 import { buildCpfpChild, signedCpfpChildBytes } from '@superscalar/factory-tree';
 import { type Tx, txidOf, txVsize } from '@superscalar/tx';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { propertyRuns } from '../../../test-utils/index.js';
 import {
   abandonIfAbsent,
   broadcastPending,
@@ -191,4 +193,91 @@ describe('abandoning a pending transaction the backend does not hold', () => {
   });
 });
 
-export type { SimChain };
+const RUNS = propertyRuns(12, 4);
+console.log(`conflicts property: ${RUNS} runs (PROPERTY_RUNS)`);
+
+/** The anchor's spend; not spent while the parent is unknown to the chain. */
+async function spendOf(chain: SimChain, o: { txid: string; vout: number }) {
+  try {
+    return await chain.getSpend(o);
+  } catch {
+    return { spent: false } as const;
+  }
+}
+
+type Step = 'ours' | 'theirs' | 'mine' | 'restart' | 'reorg' | 'resolve';
+
+describe('property: conflicts over random orders of our child, their confirmed child, restarts and reorgs', () => {
+  it(`our child ends conflicted exactly when theirs holds the anchor in the chain; memory always equals the store (${RUNS} runs)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom<Step>('ours', 'theirs', 'mine', 'restart', 'reorg', 'resolve'), {
+          minLength: 2,
+          maxLength: 10,
+        }),
+        async (steps) => {
+          const w = await twoWallets();
+          const { them, p, chain } = w;
+          let us = w.us;
+          let ours: ReturnType<typeof child> | undefined;
+          let theirs: ReturnType<typeof child> | undefined;
+          const anchor = { txid: txidOf(p.parent), vout: 1 };
+          const settle = async () => {
+            await us.poll();
+            await them.poll();
+          };
+          for (const s of [...steps, 'resolve' as const]) {
+            if (s === 'ours' && ours === undefined) ours = child(us, p, 'our-exit');
+            else if (s === 'theirs' && theirs === undefined) {
+              theirs = child(them, p, 'their-exit', 5_000);
+              try {
+                await chain.broadcastPackage(p.parentRaw, theirs.rec.raw);
+              } catch {
+                // ours holds the anchor already: theirs stays out
+              }
+              await chain.mine(1);
+            } else if (s === 'mine') await chain.mine(1);
+            else if (s === 'restart') us = reload(us);
+            else if (s === 'reorg') {
+              const spend = await spendOf(chain, anchor);
+              if (spend.spent && spend.confirmation !== undefined) {
+                await chain.invalidateBlock(spend.confirmation.blockHash);
+                // a block without them (the mempool may bring the spend back: then it confirms again)
+              }
+            } else if (
+              s === 'resolve' &&
+              ours !== undefined &&
+              us.wallet.tx(ours.rec.txid)?.state === 'pending'
+            )
+              await broadcastPending({
+                wallet: us.wallet,
+                chain,
+                txid: ours.rec.txid,
+                commit: us.store.commit,
+              }).catch(() => undefined);
+            await settle();
+            // memory equals the store
+            const stored = Wallet.load(us.store.list(), { account: account(0) });
+            expect(stored.balance()).toEqual(us.wallet.balance());
+            if (ours !== undefined)
+              expect(stored.tx(ours.rec.txid)?.state).toBe(us.wallet.tx(ours.rec.txid)?.state);
+          }
+          if (ours === undefined) return;
+          const spend = await spendOf(chain, anchor);
+          const t = us.wallet.tx(ours.rec.txid)!;
+          const held = spend.spent && spend.confirmation !== undefined ? spend.txid : undefined;
+          if (held === ours.rec.txid) expect(t.state).toBe('confirmed');
+          else if (held !== undefined) {
+            expect(t).toMatchObject({ state: 'conflicted', conflictedBy: held });
+            expect(us.wallet.coin(ours.coin)?.spentBy).toBeNull();
+            expect(us.wallet.balance().unconfirmed).toBe(0n);
+          } else {
+            expect(t.state).toBe('pending');
+            expect(us.wallet.coin(ours.coin)?.spentBy).toBe(ours.rec.txid);
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  }, 600_000);
+});
