@@ -564,8 +564,15 @@ export class World {
             hash: e.block.hash,
             txids: e.block.txids,
             ...(spends.length === 0 ? {} : { spends }),
+            ...(e.tip === undefined ? {} : { tip: e.tip.height }),
           });
-        } else node.inbox.push({ type: 'block_disconnected', height: e.block.height, hash: e.block.hash });
+        } else
+          node.inbox.push({
+            type: 'block_disconnected',
+            height: e.block.height,
+            hash: e.block.hash,
+            ...(e.tip === undefined ? {} : { tip: e.tip.height }),
+          });
       },
     });
   }

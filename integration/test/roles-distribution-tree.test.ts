@@ -300,12 +300,17 @@ describe.skipIf(N === 0)(`a distribution tree through the roles, N = ${N} (brief
       expect(sent.length).toBeGreaterThan(0);
       rates.push(sent.map((e) => e.feeRate));
     }
-    // Known, reported and not asserted (exit driver, not the distribution): a returning client acts on
-    // every block it replays as if it were the tip. At the replayed T_dist it sends the top (already
-    // confirmed) with a CPFP child whose anchor a later block already spent; its wallet, which followed
-    // the chain to the tip first, never sees that conflict, so the child stays pending and holds the
-    // fee coin, and the sub-distribution goes without a child (rate 0 here), re-sent at every replayed
-    // block. It confirms at its own tree fee rate on this chain.
+    // Back after the top confirmed, a client replays the blocks it missed below the follower's tip:
+    // nothing goes out from them (the top, already confirmed, is never sent with a child on its spent
+    // anchor); at the tip it sends its sub-distribution only, and no CPFP child is left pending.
+    const names = new Set(away.map((c) => c.name));
+    const fromAway = w.broadcasts.filter((b) => names.has(b.node) && b.label.startsWith('exit '));
+    expect(fromAway.filter((b) => b.label !== `exit sub-distribution ${g}`)).toEqual([]);
+    for (const c of away) {
+      const wallet = c.wallet as Wallet;
+      expect(wallet.txs().filter((t) => t.kind === 'cpfp' && t.state === 'pending')).toEqual([]);
+      expect(wallet.balance().unconfirmed).toBe(0n);
+    }
     console.log(
       `sub-distribution ${g} packages of a returning client, sat/kvB: ${(rates[0] ?? []).join(', ')}`,
     );

@@ -45,16 +45,16 @@ export interface BlockRef {
 export type ChainEvent =
   /**
    * `block` joined the subscriber's view: its `prevHash` is the hash of the view's previous tip.
-   * `tipHeight` (set by the follower; at least `block.height`): the best chain's height this poll is
-   * delivering up to. A block below it is a catch-up block: a subscriber may apply it and defer
-   * what only matters at the tip (a broadcast judged by today's mempool) to the block at `tipHeight`.
+   * `tip`: the backend's tip this poll is leading to (never below `block`): `block.height < tip.height`
+   * means the block is replayed history (a restart, a catch-up), so a subscriber that broadcasts per
+   * block can wait for the tip and act once from its state.
    */
-  | { readonly type: 'connected'; readonly block: ChainBlock; readonly tipHeight?: number }
+  | { readonly type: 'connected'; readonly block: ChainBlock; readonly tip?: ChainTip }
   /**
    * `block` left the best chain and is removed from the top of the view. Only its height and hash
    * are given (the backend no longer serves it); the subscriber knows what it recorded from it.
    */
-  | { readonly type: 'disconnected'; readonly block: BlockRef };
+  | { readonly type: 'disconnected'; readonly block: BlockRef; readonly tip?: ChainTip };
 
 /**
  * Handles one event. Resolving accepts it; throwing or rejecting refuses it (it comes again). The
@@ -439,7 +439,7 @@ export class BlockFollower {
         if (
           !(await this.deliver(
             s,
-            { type: 'disconnected', block: { height: h.height, hash: h.hash } },
+            { type: 'disconnected', block: { height: h.height, hash: h.hash }, tip },
             failures,
             failed,
           ))
@@ -468,12 +468,9 @@ export class BlockFollower {
           const c = s.cursor!;
           if (c.height === b.height - 1) {
             if (c.hash !== undefined && c.hash !== b.prevHash) return MOVED;
-            const event: ChainEvent = {
-              type: 'connected',
-              block: b,
-              tipHeight: Math.max(tip.height, b.height),
-            };
-            if (!(await this.deliver(s, event, failures, failed))) continue;
+            const at = b.height > tip.height ? { height: b.height, hash: b.hash } : tip;
+            if (!(await this.deliver(s, { type: 'connected', block: b, tip: at }, failures, failed)))
+              continue;
             s.cursor = { ...header };
             counts.connected++;
           } else if (c.height === b.height) {

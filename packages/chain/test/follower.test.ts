@@ -87,7 +87,7 @@ describe('BlockFollower', () => {
     expect(r.sub.cursor()).toEqual(await chain.tip());
   });
 
-  it('connected blocks say the tip the poll delivers up to (tipHeight): a catch-up tells replayed blocks from the tip', async () => {
+  it('connected blocks say the tip the poll delivers up to (tip.height): a catch-up tells replayed blocks from the tip', async () => {
     const chain = new SimChain();
     await chain.mine(3);
     const f = new BlockFollower(chain, { batchSize: 2 });
@@ -96,7 +96,7 @@ describe('BlockFollower', () => {
       name: 'tip',
       from: { height: 0 },
       onEvent: (e) => {
-        if (e.type === 'connected') seen.push([e.block.height, e.tipHeight]);
+        if (e.type === 'connected') seen.push([e.block.height, e.tip?.height]);
       },
     });
     await f.poll();
@@ -121,6 +121,25 @@ describe('BlockFollower', () => {
     const last = seen[seen.length - 1]!;
     expect(last.type === 'connected' && last.block.txids).toContain(funded.txid);
     expect(last.type === 'connected' && last.block.txs.length).toBe(2);
+  });
+
+  it('every event carries the tip its poll leads to: replayed blocks are below it, the last one is it', async () => {
+    const chain = new SimChain();
+    await chain.mine(5);
+    const f = new BlockFollower(chain);
+    const seen: string[] = [];
+    f.subscribe({
+      name: 'tip',
+      from: { height: 1 },
+      onEvent: (e) =>
+        void seen.push(`${e.type === 'connected' ? '+' : '-'}${e.block.height}@${e.tip?.height}`),
+    });
+    await f.poll();
+    expect(seen).toEqual(['+2@5', '+3@5', '+4@5', '+5@5']);
+    seen.length = 0;
+    await reorg(chain, 2, 3);
+    await f.poll();
+    expect(seen).toEqual(['-5@6', '-4@6', '+4@6', '+5@6', '+6@6']);
   });
 
   it('a 3-block reorg: three disconnections from the old tip down, then the new branch upwards', async () => {

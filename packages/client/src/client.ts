@@ -152,10 +152,14 @@ const ON_INPUT: { readonly [T in ClientInput['type']]: Step<InputOf<T>> } = {
   peer_disconnected: (core, i) => onPeerDisconnected(core, i.peer),
   message: (core, i) => onMessage(core, i.peer, i.message),
   block_connected: (core, i) => {
+    core.exits.noteTip(i.height, i.tip);
     onChainSpends(core, i.spends);
     onBlockConnected(core, i.height, i.hash, i.txids);
   },
-  block_disconnected: (core, i) => onBlockDisconnected(core, i.height),
+  block_disconnected: (core, i) => {
+    core.exits.noteTip(i.height - 1, i.tip);
+    onBlockDisconnected(core, i.height);
+  },
   broadcast_result: (core, i) => {
     core.log('debug', 'broadcast result', { txid: i.txid, error: i.error?.reason });
     exitsOnBroadcastResult(core, i.txid, i.error);

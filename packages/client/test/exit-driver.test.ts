@@ -76,6 +76,28 @@ describe('ExitDriver', () => {
     expect(out.broadcasts.map((x) => x.txid)).toEqual([d.item('a')!.txid]);
   });
 
+  it('replayed blocks (ctx.replaying) send and re-bump nothing: confirmations count, and what is due goes out once, at the tip', () => {
+    const replay: ExitContext = { ...ctx, replaying: true };
+    // a confirmed in a replayed block: b, due from then on, waits for the tip
+    const items = [spec('a', null), spec('b', 'a'), spec('c', 'a')];
+    const d = new ExitDriver(newExitRecord({ factoryId: 'f', reason: 'distribution', height: 100, items }));
+    const [a, b, c] = items.map((i) => d.item(i.id)!);
+    expect(d.onBlock(replay, block(100)).broadcasts).toEqual([]);
+    expect(d.onBlock(replay, block(101, a!.txid)).events.map((e) => e.kind)).toEqual(['ExitStepConfirmed']);
+    expect(d.onBlock(replay, block(102, c!.txid)).broadcasts).toEqual([]); // c confirmed by someone else
+    expect(d.onBlockDisconnected(replay, 103).broadcasts).toEqual([]);
+    expect(d.onTick(replay, 102).broadcasts).toEqual([]);
+    expect(d.item('b')!.status).toBe('waiting');
+    const tip = d.onBlock(ctx, block(103));
+    expect(tip.broadcasts.map((x) => x.txid)).toEqual([b!.txid]); // once, from the tip's state
+    expect(tip.events).toEqual([
+      expect.objectContaining({ kind: 'ExitStepBroadcast', height: 103, bump: 0 }),
+    ]);
+    // in flight, then a restart's catch-up: no re-bump until the tip
+    expect(d.onBlock(replay, block(104)).broadcasts).toEqual([]);
+    expect(d.onBlock(ctx, block(105)).events[0]).toMatchObject({ kind: 'ExitStepBroadcast', bump: 1 });
+  });
+
   it('an input spent elsewhere loses the item and its descendants; a conflict confirming loses the other', () => {
     const items = [
       spec('a', null),

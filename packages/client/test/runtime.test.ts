@@ -365,7 +365,10 @@ describe('RoleRuntime', () => {
       await follower.poll();
       await rt.stop();
       await store.close();
-      return machine.inputs.flatMap((i) => (i.type === 'block_connected' ? [i.height] : []));
+      const blocks = machine.inputs.flatMap((i) => (i.type === 'block_connected' ? [i] : []));
+      // each carries the follower's tip: the first is replayed history, the second the tip
+      for (const b of blocks) expect(b.tip).toBe(at.height + 2);
+      return blocks.map((b) => b.height);
     };
     expect(await heights({}, { height: at.height, hash: at.hash })).toEqual([at.height + 1, at.height + 2]);
     expect(await heights({}, null)).toEqual([]); // a new machine starts at the tip

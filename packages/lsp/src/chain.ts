@@ -63,7 +63,13 @@ export function onBlockConnected(
       );
       continue;
     }
-    if (height >= deadline && f.phase === 'funded' && f.fundingConfirmedAt === null) {
+    // Not from a replayed block (a restart's catch-up): the funding may confirm in a later one.
+    if (
+      height >= deadline &&
+      f.phase === 'funded' &&
+      f.fundingConfirmedAt === null &&
+      !core.exits.replaying(height)
+    ) {
       abandon(core, f, deadline);
     }
   }

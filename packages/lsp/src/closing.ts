@@ -521,7 +521,7 @@ export function closeOnBlock(
     closed(core, f, conf.txid, conf.height);
     return;
   }
-  if (c.rebroadcast && conf === null) {
+  if (c.rebroadcast && conf === null && !core.exits.replaying(height)) {
     c.rebroadcast = false;
     const last = c.signed[c.signed.length - 1];
     if (last !== undefined) core.out.broadcast(last.raw, last.txid, 'close');

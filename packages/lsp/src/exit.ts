@@ -84,7 +84,13 @@ export class LspExits extends ExitBook {
 function context(core: LspCore): ExitContext {
   const r = core.feeRates;
   const estimate = Math.max(1_000, r?.funding ?? 0, r?.close ?? 0);
-  return { wallet: core.deps.wallet, policy: feePolicy(), estimate, urgent: estimate };
+  return {
+    wallet: core.deps.wallet,
+    policy: feePolicy(),
+    estimate,
+    urgent: estimate,
+    replaying: core.exits.replaying(core.tipHeight),
+  };
 }
 
 function apply(core: LspCore, d: ExitDriver, out: ExitOutput): void {
@@ -428,7 +434,7 @@ export function lspExitsOnBlock(
   resendRestored(core);
   const ctx = context(core);
   for (const d of core.exits.drivers.values()) {
-    rebump(core, d, ctx, height, txids);
+    if (ctx.replaying !== true) rebump(core, d, ctx, height, txids);
     const learned = learn(core, d, ctx, height);
     const out = d.onBlock(ctx, { height, hash, txids });
     if (learned) out.dirty = true;
@@ -619,6 +625,7 @@ export function lspExitsOnBroadcastResult(
 
 /** Restored drivers broadcast what they had in flight with the first input. */
 export function resendRestored(core: LspCore): void {
+  if (core.exits.replaying(core.tipHeight)) return; // at the tip, from its state
   for (const d of core.exits.takeResend()) apply(core, d, d.resendAll());
 }
 

@@ -47,9 +47,21 @@ export type RuntimeInput =
        * block order — the HTLC outputs it offered, whose success-leaf witness reveals a preimage (BOLT 5).
        */
       readonly spends?: readonly ChainSpend[];
+      /**
+       * The chain's tip the follower is leading to (height): a block below it is replayed history
+       * (a restart, a catch-up), and the role defers its broadcasts and re-bumps until the tip.
+       * Absent: every block is taken as the tip.
+       */
+      readonly tip?: number;
     }
   /** A block the follower disconnected (a reorg). */
-  | { readonly type: 'block_disconnected'; readonly height: number; readonly hash: string }
+  | {
+      readonly type: 'block_disconnected';
+      readonly height: number;
+      readonly hash: string;
+      /** As `block_connected`'s. */
+      readonly tip?: number;
+    }
   /** The result of a `broadcast` action: accepted, or refused with the backend's code and reason. */
   | {
       readonly type: 'broadcast_result';

@@ -188,10 +188,14 @@ const ON_INPUT: { readonly [T in LspInput['type']]: Step<InputOf<T>> } = {
   peer_disconnected: (core, i) => onPeerDisconnected(core, i.peer),
   message: (core, i) => onMessage(core, i.peer, i.message),
   block_connected: (core, i) => {
+    core.exits.noteTip(i.height, i.tip);
     onChainSpends(core, i.spends);
     onBlockConnected(core, i.height, i.hash, i.txids);
   },
-  block_disconnected: (core, i) => onBlockDisconnected(core, i.height),
+  block_disconnected: (core, i) => {
+    core.exits.noteTip(i.height - 1, i.tip);
+    onBlockDisconnected(core, i.height);
+  },
   broadcast_result: (core, i) => {
     if (i.error === undefined) core.log('debug', 'broadcast accepted', { txid: i.txid });
     else core.log('warn', 'broadcast refused', { txid: i.txid, code: i.error.code, reason: i.error.reason });

@@ -12,6 +12,9 @@ import { hexOf, type WalletState } from './_state.js';
 import { InvalidArgumentError } from './errors.js';
 import { coinKey, type WalletTx } from './records.js';
 
+/** The null prevout of a coinbase input. */
+const COINBASE_PREVOUT = '0'.repeat(64);
+
 /** Blocks of the wallet's checkpoint (its resume point for the follower). */
 const CHECKPOINT_DEPTH = 12;
 
@@ -63,27 +66,47 @@ export function connectBlock(
   } else if (block.height < st.meta.birthHeight) {
     return;
   }
+  const spent: string[] = [];
   for (let i = 0; i < block.txs.length; i++) {
     const raw = block.txs[i] as Uint8Array;
     const txid = block.txids[i] as string;
-    connectTx(st, raw, txid, block.height, block.hash);
+    connectTx(st, raw, txid, block.height, block.hash, spent);
   }
+  st.recentBlocks.set(block.hash, spent);
   // expired reservations go with the block that expires them
   for (const [k, r] of st.reservations) if (r.expiresAtHeight <= block.height) st.dropReservation(k);
   if (st.pruneDepth !== null && block.height % PRUNE_EVERY === 0) prune(st, block.height - st.pruneDepth);
-  const next = [...cp, { height: block.height, hash: block.hash, prevHash: block.prevHash }].slice(
-    -CHECKPOINT_DEPTH,
-  );
+  const all = [...cp, { height: block.height, hash: block.hash, prevHash: block.prevHash }];
+  const next = all.slice(-CHECKPOINT_DEPTH);
+  for (const old of all.slice(0, -CHECKPOINT_DEPTH)) forgetRecent(st, old.hash);
   st.meta = { ...st.meta, checkpoint: next };
   st.touchMeta();
 }
 
-function connectTx(st: WalletState, raw: Uint8Array, txid: string, height: number, hash: string): void {
+/** Forgets the recent spends of block `hash` (disconnected, or below the checkpoint). */
+function forgetRecent(st: WalletState, hash: string): void {
+  for (const k of st.recentBlocks.get(hash) ?? [])
+    if (st.recentSpends.get(k)?.hash === hash) st.recentSpends.delete(k);
+  st.recentBlocks.delete(hash);
+}
+
+function connectTx(
+  st: WalletState,
+  raw: Uint8Array,
+  txid: string,
+  height: number,
+  hash: string,
+  spent: string[],
+): void {
   const t = decodeTx(raw);
   const inputs = t.inputs.map((i) => ({ txid: displayHex(i.txidBytes), vout: i.vout }));
   let touches = st.txs.has(txid);
   for (const o of inputs) {
     const k = coinKey(o);
+    if (o.txid !== COINBASE_PREVOUT) {
+      spent.push(k);
+      st.recentSpends.set(k, { txid, hash });
+    }
     const spenders = st.spenders.get(k);
     if (spenders !== undefined)
       for (const other of [...spenders]) if (other !== txid) conflict(st, other, txid, hash);
@@ -174,6 +197,7 @@ export function disconnectBlock(st: WalletState, ref: BlockRef): void {
   if (ref.height !== last.height || ref.hash !== last.hash)
     throw new InvalidArgumentError('event.block', `is not the wallet's tip ${last.height}:${last.hash}`);
   const hash = ref.hash;
+  forgetRecent(st, hash);
   // 1. conflicts this block caused are undone: the loser is open again, its outputs come back
   for (const t of [...st.txs.values()]) {
     if (t.state !== 'conflicted' || t.conflictBlockHash !== hash) continue;
@@ -215,6 +239,20 @@ export function disconnectBlock(st: WalletState, ref: BlockRef): void {
     next.push({ height: last.height - 1, hash: last.prevHash });
   st.meta = { ...st.meta, checkpoint: next };
   st.touchMeta();
+}
+
+/**
+ * A pending transaction just recorded whose input a recent block already spent (another transaction):
+ * it is conflicted by that block (undone if the block is disconnected). Returns the conflicting txid.
+ */
+export function conflictWithRecent(st: WalletState, t: WalletTx): string | undefined {
+  for (const o of t.inputs) {
+    const s = st.recentSpends.get(coinKey(o));
+    if (s === undefined || s.txid === t.txid) continue;
+    conflict(st, t.txid, s.txid, s.hash);
+    return s.txid;
+  }
+  return undefined;
 }
 
 /** Re-adds the wallet outputs of an open transaction as unconfirmed coins and marks its spends. */

@@ -38,6 +38,15 @@ export class WalletState {
   readonly derived: [number, number] = [0, 0];
   /** Outpoint → open (built/pending) tracked txs spending it. */
   readonly spenders = new Map<string, Set<string>>();
+  /**
+   * Memory only: outpoint → the transaction of a recent block (the checkpoint's) that spends it, for
+   * every input of those blocks — the wallet's coins or not (an anchor, a factory output). A pending
+   * transaction recorded after its conflict confirmed is conflicted at once. Empty after a load (the
+   * blocks are not read again): a broadcast refused for a spent input resolves it then.
+   */
+  readonly recentSpends = new Map<string, { txid: string; hash: string }>();
+  /** Block hash → the outpoint keys it put in `recentSpends` (undone with the block, pruned with depth). */
+  readonly recentBlocks = new Map<string, string[]>();
   readonly dirty = new Map<string, Op>();
 
   /** Spent coins and settled transactions this many blocks deep are forgotten; null keeps all. */

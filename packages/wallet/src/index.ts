@@ -43,7 +43,13 @@ export {
   type WalletTxState,
   walletPrefix,
 } from './records.js';
-export { broadcastPending, type Commit, followWallet, rebroadcastPending } from './sync.js';
+export {
+  abandonIfAbsent,
+  broadcastPending,
+  type Commit,
+  followWallet,
+  rebroadcastPending,
+} from './sync.js';
 export {
   type CreateWalletOptions,
   type FundingOptions,

@@ -49,8 +49,12 @@ export type WalletTxKind = 'funding' | 'abandon' | 'split' | 'cpfp' | 'send' | '
  * - `built`: unsigned; its inputs are reserved by its owner;
  * - `pending`: signed and recorded before broadcast; settled from blocks;
  * - `confirmed`: in a block of the wallet's view;
- * - `conflicted`: a conflicting transaction confirmed (terminal until that block is disconnected);
- * - `abandoned`: given up before signing (its inputs were released).
+ * - `conflicted`: a transaction spending one of its inputs (the wallet's, or another's such as a P2A
+ *   anchor) confirmed — found in a block, at `recordBroadcast` from the recent blocks, or from a
+ *   refused broadcast; its wallet inputs are spendable again, its outputs dropped (pending again if
+ *   that block is disconnected);
+ * - `abandoned`: given up — before signing (`abandon`), or pending but held by no backend
+ *   (`abandonTransaction`); its inputs were released. A block that confirms it after all records it.
  */
 export type WalletTxState = 'built' | 'pending' | 'confirmed' | 'conflicted' | 'abandoned';
 

@@ -13,6 +13,7 @@ import {
   type BlockFollower,
   type Broadcaster,
   type ChainSource,
+  NotFound,
   type Subscription,
   TxRejected,
 } from '@superscalar/chain';
@@ -68,14 +69,43 @@ export async function broadcastPending(options: {
     if (TxRejected.isInstance(e) && e.reason === 'txn-already-known') return txid; // already confirmed
     if (!TxRejected.isInstance(e) || !MISSING.has(e.reason)) throw e;
     for (const o of t.inputs) {
-      const s = await chain.getSpend(o);
+      let s: Awaited<ReturnType<typeof chain.getSpend>>;
+      try {
+        s = await chain.getSpend(o);
+      } catch (x) {
+        if (NotFound.isInstance(x)) continue; // its transaction is unknown (a parent never sent)
+        throw x;
+      }
       if (s.spent && s.txid !== txid) {
-        await commit(wallet.markSpentElsewhere(o, s.txid));
+        const at = s.confirmation === undefined ? {} : { blockHash: s.confirmation.blockHash };
+        await commit(wallet.markSpentElsewhere(o, s.txid, at));
         throw new CoinSpentError(o, s.txid);
       }
     }
     throw e;
   }
+}
+
+/**
+ * Abandons the wallet's pending transaction `txid` (`Wallet.abandonTransaction`) if the backend knows
+ * it in neither its mempool nor its chain (`getTransaction` says `NotFound`); returns whether it did.
+ * For a transaction refused or evicted long ago, whose inputs should be spendable again.
+ */
+export async function abandonIfAbsent(options: {
+  readonly wallet: Wallet;
+  readonly chain: ChainSource;
+  readonly txid: string;
+  readonly commit: Commit;
+}): Promise<boolean> {
+  const { wallet, chain, txid, commit } = options;
+  try {
+    await chain.getTransaction(txid);
+    return false;
+  } catch (e) {
+    if (!NotFound.isInstance(e)) throw e;
+  }
+  await commit(wallet.abandonTransaction(txid));
+  return true;
 }
 
 /** Re-broadcasts every pending transaction (after a restart or a reorg); returns what each did. */

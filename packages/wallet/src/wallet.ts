@@ -38,7 +38,7 @@ import {
   txidOf,
   txVsize,
 } from '@superscalar/tx';
-import { conflict, connectBlock, disconnectBlock, restoreOutputs } from './_chainView.js';
+import { conflict, conflictWithRecent, connectBlock, disconnectBlock, restoreOutputs } from './_chainView.js';
 import { hexOf, WalletState } from './_state.js';
 import { addressToScript, scriptToAddress } from './address.js';
 import { feeForVsize, P2TR_OUTPUT_WEIGHT, type Selection, selectCoins } from './coinSelection.js';
@@ -146,6 +146,11 @@ export interface WalletBalance {
 export interface SignedTx extends WalletChange {
   readonly txid: string;
   readonly raw: Uint8Array;
+  /**
+   * Set when a block the wallet already holds spends one of its inputs by another transaction: it was
+   * recorded `conflicted` (its wallet inputs spendable again); do not broadcast it.
+   */
+  readonly conflictedBy?: string;
 }
 
 const SEQUENCE_RBF = 0xfffffffd;
@@ -672,7 +677,8 @@ export class Wallet {
     this.#st.putTx(n);
     this.#st.index(n);
     restoreOutputs(this.#st, n);
-    return { txid, raw: n.raw, ops: this.#st.flush() };
+    const by = conflictWithRecent(this.#st, n);
+    return { txid, raw: n.raw, ops: this.#st.flush(), ...(by === undefined ? {} : { conflictedBy: by }) };
   }
 
   /**
@@ -751,14 +757,56 @@ export class Wallet {
    * `missing-inputs` rejection with `ChainSource.getSpend`): the coin is spent, and the wallet's own
    * open transactions that used it are conflicted.
    */
-  markSpentElsewhere(outpoint: OutPoint, spentBy: string): readonly Op[] {
+  markSpentElsewhere(outpoint: OutPoint, spentBy: string, options?: { blockHash?: string }): readonly Op[] {
     const k = coinKey(outpoint);
     const c = this.#st.coins.get(k);
-    if (c === undefined) throw new InvalidArgumentError('outpoint', 'not a coin of this wallet');
+    if (c === undefined && !this.#st.spenders.has(k))
+      throw new InvalidArgumentError(
+        'outpoint',
+        'neither a coin of this wallet nor an input of its open transactions',
+      );
+    // A block in the wallet's view: a reorg that disconnects it re-opens what it conflicted.
+    const hash = options?.blockHash;
+    const inView = hash !== undefined && this.#st.meta.checkpoint.some((r) => r.hash === hash);
     for (const other of [...(this.#st.spenders.get(k) ?? [])])
-      if (other !== spentBy) conflict(this.#st, other, spentBy, '');
-    this.#st.putCoin({ ...(this.#st.coins.get(k) as WalletCoin), spentBy });
-    if (this.#st.reservations.has(k)) this.#st.dropReservation(k);
+      if (other !== spentBy) conflict(this.#st, other, spentBy, inView ? hash : '');
+    if (c !== undefined) {
+      this.#st.putCoin({ ...(this.#st.coins.get(k) as WalletCoin), spentBy });
+      if (this.#st.reservations.has(k)) this.#st.dropReservation(k);
+    }
+    return this.#st.flush();
+  }
+
+  /**
+   * Gives up a `pending` transaction of the wallet that is in no mempool and no block (refused,
+   * evicted, or its package was: Bitcoin Core's `abandontransaction`). It and every pending
+   * transaction spending its outputs become `abandoned`: their wallet inputs are spendable again and
+   * their reservations released, their outputs dropped. Check first that the backend does not hold
+   * it (`abandonIfAbsent`); should it confirm after all, the block records it `confirmed`.
+   *
+   * @throws {WrongStateError} not a `pending` transaction of the wallet (a `built` one: {@link Wallet.abandon}).
+   */
+  abandonTransaction(txid: string): readonly Op[] {
+    const t = this.#st.txs.get(txid);
+    if (t === undefined) throw new UnknownTxError(txid);
+    if (t.state !== 'pending' || t.kind === 'receive' || t.kind === 'external')
+      throw new WrongStateError(txid, t.state, 'abandonTransaction');
+    const drop = (x: WalletTx): void => {
+      this.#st.unindex(x);
+      this.#st.putTx({ ...x, state: 'abandoned' });
+      for (const o of x.inputs) {
+        const c = this.#st.coins.get(coinKey(o));
+        if (c?.spentBy === x.txid) this.#st.putCoin({ ...c, spentBy: null });
+      }
+      if (x.owner !== null) this.#st.releaseOwnerOf(x);
+      for (const [k, c] of [...this.#st.coins]) {
+        if (c.txid !== x.txid) continue;
+        const child = c.spentBy === null ? undefined : this.#st.txs.get(c.spentBy);
+        if (child?.state === 'pending') drop(child);
+        this.#st.deleteCoin(k);
+      }
+    };
+    drop(t);
     return this.#st.flush();
   }
 

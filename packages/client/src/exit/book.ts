@@ -46,6 +46,21 @@ export class ExitBook {
   readonly drivers = new Map<string, ExitDriver>();
   /** Restored drivers broadcast what they had in flight with the first input. */
   resend = false;
+  /**
+   * The chain's tip the block follower leads to (the last block input's `tip`), null when unknown.
+   * While the role's tip is below it the blocks are replayed history: broadcasts wait for the tip.
+   */
+  chainTip: number | null = null;
+
+  /** Notes a block input's `tip` (absent: the block is taken as the tip). */
+  noteTip(height: number, tip: number | undefined): void {
+    this.chainTip = tip === undefined ? null : Math.max(tip, height);
+  }
+
+  /** True while the role's tip `height` is below the chain's tip (replayed history). */
+  replaying(height: number | null): boolean {
+    return this.chainTip !== null && height !== null && height < this.chainTip;
+  }
   readonly #prefix: string;
   readonly #pattern: RegExp;
   readonly #newer: (key: string, message: string) => Error;

@@ -76,6 +76,7 @@ function context(core: ClientCore): ExitContext {
     policy: feePolicy(),
     estimate,
     urgent: estimate,
+    replaying: core.exits.replaying(core.tipHeight),
   };
 }
 
@@ -300,7 +301,7 @@ export function exitsOnBlock(
   const ctx = context(core);
   resendRestored(core);
   for (const d of core.exits.drivers.values()) {
-    rebump(core, d, ctx, height, txids);
+    if (ctx.replaying !== true) rebump(core, d, ctx, height, txids);
     const learned = learn(core, d, ctx, height);
     const out = d.onBlock(ctx, { height, hash, txids });
     if (learned) out.dirty = true;
@@ -502,6 +503,7 @@ function learnOnTick(core: ClientCore): void {
 }
 
 function resendRestored(core: ClientCore): void {
+  if (core.exits.replaying(core.tipHeight)) return; // at the tip, from its state
   for (const d of core.exits.takeResend()) apply(core, d, d.resendAll());
 }
 

@@ -26,6 +26,9 @@
  *   conflicts with, makes it lost, and its descendants with it.
  * - **Restart**: the driver's record is persisted before every broadcast; restored, it broadcasts again
  *   everything it had in flight with the first input.
+ * - **Replay**: blocks below the chain's tip (`ExitContext.replaying`: a restart, a catch-up) update
+ *   confirmations and losses only; what is due is broadcast once the role reaches the tip, from its
+ *   state (never a package made for a past block, whose anchor a later block may have spent).
  *
  * Events: `ExitStarted`, `ExitStepBroadcast { txid, height }`, `ExitStepConfirmed`, `ExitStepLost`,
  * `ExitClaimed` (a claim into the role's wallet or close address confirmed) and `ExitCompleted`.
@@ -268,6 +271,12 @@ export interface ExitContext {
   readonly estimate: number;
   /** The current urgent estimate (emergencies), sat/kvB. */
   readonly urgent: number;
+  /**
+   * The role is replaying blocks below the chain's tip (a restart, a catch-up): nothing is broadcast
+   * (a package made from a past block's state may spend what a later block already spent); what is
+   * due goes out once, from the tip's state. Default false.
+   */
+  readonly replaying?: boolean;
 }
 
 /** Reasons a backend gives when an input is spent or unknown. */
@@ -434,7 +443,7 @@ export class ExitDriver {
     }
     if (out.dirty) this.record.completed = false;
     this.#due(ctx, out, height - 1, false);
-    this.resendAll(out);
+    if (ctx.replaying !== true) this.resendAll(out);
     return out;
   }
 
@@ -621,7 +630,7 @@ export class ExitDriver {
         it.emergency = true;
         out.dirty = true;
       }
-      if (tip < due) continue;
+      if (tip < due || ctx.replaying === true) continue;
       if (it.status === 'waiting') this.#send(ctx, out, it, tip);
       else if (newBlock && (it.lastTip === null || tip > it.lastTip)) this.#send(ctx, out, it, tip);
     }

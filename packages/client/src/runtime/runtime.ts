@@ -345,13 +345,15 @@ export class RoleRuntime<C = never> {
 }
 
 function blockInput(e: ChainEvent, machine: Pick<RoleMachine, 'watchedOutpoints'>): RuntimeInput {
+  const tip = e.tip === undefined ? {} : { tip: e.tip.height };
   if (e.type !== 'connected')
-    return { type: 'block_disconnected', height: e.block.height, hash: e.block.hash };
+    return { type: 'block_disconnected', height: e.block.height, hash: e.block.hash, ...tip };
   const input = {
     type: 'block_connected',
     height: e.block.height,
     hash: e.block.hash,
     txids: e.block.txids,
+    ...tip,
   } as const;
   // The spends of the HTLC outputs the machine watches: their witnesses may carry preimages (BOLT 5).
   const spends = machine.watchedOutpoints === undefined ? [] : spendsIn(e.block, machine.watchedOutpoints());

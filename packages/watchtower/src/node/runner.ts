@@ -145,7 +145,7 @@ export class TowerRunner {
     const asked = this.tower.triggersIn(e.block);
     // At the tip (where the tower may broadcast), the rows of its answering triggers too: an owner's
     // release stands a response down before it is sent again.
-    const atTip = e.tipHeight === undefined || e.block.height >= e.tipHeight;
+    const atTip = e.tip === undefined || e.block.height >= e.tip.height;
     if (atTip && this.#recheck()) {
       const seen = new Set(asked);
       for (const t of this.tower.answeringTriggers()) if (!seen.has(t)) asked.push(t);
@@ -158,7 +158,7 @@ export class TowerRunner {
         block: e.block,
         rows,
         feeRates,
-        ...(e.tipHeight === undefined ? {} : { tipHeight: e.tipHeight }),
+        ...(e.tip === undefined ? {} : { tipHeight: e.tip.height }),
       }),
     );
   }
