@@ -12,7 +12,9 @@
 //   4. the distribution at T_dist (re-bumped) and the LSP's timeout recovery;
 //   5. reorgs that remove a trigger: the exit driver and the tower send again;
 //   and what only Core can judge: 6. re-bumps replacing packages and claims under empty blocks (package
-//   RBF, BIP125); 7. HTLC-timeout and HTLC-success claims (go_on_chain); 8. an exit after an epoch reset.
+//   RBF, BIP125); 7. HTLC-timeout and HTLC-success claims (go_on_chain), and the preimage the LSP reads
+//   from the payee's success claim on Core to fulfil the payer off-chain (BOLT 5); 8. an exit after an
+//   epoch reset.
 // Refusals Core gave along the way (races two senders lose, e.g. a second tower's child) are printed.
 // Skipped, with the reason printed, when no bitcoind is found (BITCOIND=/path/to/bitcoind or PATH).
 
@@ -29,10 +31,15 @@ import type { Wallet } from '@superscalar/wallet';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { heldCommitment, publishInOrder, signedPath } from '../harness/breach.js';
 import {
+  type BroadcastRecord,
   clientOf,
+  dropPayeeFulfil,
   factoryOf,
   openFactory,
+  payeeGone,
   type RoleNode,
+  settledProblems,
+  successClaim,
   World,
   type WorldOptions,
 } from '../harness/index.js';
@@ -708,14 +715,7 @@ describe.skipIf(!found.ok)('issue 23 on bitcoind -regtest: exits, breaches, adva
     const [payer, payee] = w.clients as [RoleNode, RoleNode];
     await w.command(payee, { type: 'create_invoice', amountMsat: 5_000_000n, description: 'on chain' });
     const inv = (clientOf(payee).invoices()[0] as { invoice: string }).invoice;
-    const send = w.net.send.bind(w.net);
-    w.net.send = (from, to, message) => {
-      if (from === payee.nodeId && message.type === 'update_fulfill_htlc') {
-        w.disconnect(payee.nodeId, w.lsp.nodeId, { keepDown: true });
-        return;
-      }
-      send(from, to, message);
-    };
+    dropPayeeFulfil(w, payee);
     await w.command(payer, { type: 'pay_invoice', invoice: inv });
     await mineUntil(w, async () => (await events(payee, 'ExitStarted')).length > 0, 300);
     await mineUntil(w, completed(payee), 120);
@@ -729,6 +729,40 @@ describe.skipIf(!found.ok)('issue 23 on bitcoind -regtest: exits, breaches, adva
     expect(toHex(sha256(witness[1] as Uint8Array))).toBe(clientOf(payee).invoices()[0]?.paymentHash);
     expect(success?.amount).toBeGreaterThan(4_000n);
     expect(success?.amount).toBeLessThan(5_000n);
+  }, 300_000);
+  it('7c. the payee claims on Core with the preimage, its link down for good: the LSP reads the preimage from the claim’s witness and fulfils the payer off-chain, PaymentSent once', async () => {
+    const w = await onCore({ seed: 'core-chain-preimage', clients: 2, clientFeeCoins: 2 });
+    const s = await payeeGone(w);
+    const { payer, payee } = s;
+    expect(w.net.isUp(payee.nodeId, w.lsp.nodeId)).toBe(false);
+    expect(clientOf(payer).payments()[0]?.status).toBe('pending');
+    await mineUntil(w, async () => (await events(payer, 'PaymentSent')).length > 0, 400);
+    expect((await events(payee, 'ExitStarted'))[0]?.reason).toBe('go_on_chain');
+    // The claim Core mined carries the preimage; the LSP had it as a spend of a watched outpoint in
+    // the block that holds it (Core's block, read back by the follower).
+    const claim = successClaim(s) as BroadcastRecord;
+    const h = await confirmedOnCore(w, claim.txid);
+    const witness = decodeTx((await w.backend.getTransaction(claim.txid)).tx).inputs[0]?.witness ?? [];
+    expect(toHex(sha256(witness[1] as Uint8Array))).toBe(s.hash);
+    const spend = w.lsp.trace
+      .map((t) => t.input)
+      .flatMap((i) => (i.type === 'block_connected' && i.height === h ? (i.spends ?? []) : []))
+      .find((x) => x.txid === claim.txid);
+    expect(spend?.witness.map(toHex)).toEqual(witness.map(toHex));
+    expect(w.messages('update_fulfill_htlc', w.lsp).length).toBeGreaterThan(0);
+    await w.mine(3);
+    await w.tick();
+    expect(await settledProblems(s)).toEqual([]);
+    // The payer's channel stayed off chain: no exit of its own; what its node sent is its tower's
+    // answer to the shared kickoff, the leaf state the payee's exit publishes too.
+    expect(await events(payer, 'ExitStarted')).toHaveLength(0);
+    const payeeSteps = new Set(
+      clientOf(payee)
+        .exits()[0]
+        ?.steps.map((x) => x.txid),
+    );
+    const payerSent = w.broadcasts.filter((b) => b.node === payer.name);
+    expect(payerSent.filter((b) => !b.label.startsWith('tower ') || !payeeSteps.has(b.txid))).toEqual([]);
   }, 300_000);
   it('8. an epoch reset (N = 4, binary tree: the 4th advance of a leaf carries into the root), then a force-close: the rebuilt path confirms on Core', async () => {
     const w = await onCore({
