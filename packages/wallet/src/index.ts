@@ -48,7 +48,10 @@ export {
   broadcastPending,
   type Commit,
   followWallet,
+  isMissingInputs,
+  type RefusalResolution,
   rebroadcastPending,
+  resolveRefusal,
 } from './sync.js';
 export {
   type CreateWalletOptions,

@@ -18,6 +18,7 @@ import {
   TxRejected,
 } from '@superscalar/chain';
 import type { Op } from '@superscalar/persist';
+import type { OutPoint } from '@superscalar/tx';
 import { CoinSpentError, UnknownTxError, WrongStateError } from './errors.js';
 import type { Wallet } from './wallet.js';
 
@@ -45,7 +46,12 @@ export function followWallet(options: {
   });
 }
 
-const MISSING = new Set(['missing-inputs', 'bad-txns-inputs-missingorspent']);
+const MISSING: ReadonlySet<string> = new Set(['missing-inputs', 'bad-txns-inputs-missingorspent']);
+
+/** Whether a broadcast's refusal reason (`TxRejected.reason`) says an input is missing or spent. */
+export function isMissingInputs(reason: string): boolean {
+  return MISSING.has(reason);
+}
 
 /**
  * Broadcasts the wallet's pending transaction `txid`. A rejection for a spent input is resolved
@@ -59,7 +65,7 @@ export async function broadcastPending(options: {
   readonly txid: string;
   readonly commit: Commit;
 }): Promise<string> {
-  const { wallet, chain, txid, commit } = options;
+  const { wallet, chain, txid } = options;
   const t = wallet.tx(txid);
   if (t === undefined) throw new UnknownTxError(txid);
   if (t.state !== 'pending' && t.state !== 'confirmed') throw new WrongStateError(txid, t.state, 'broadcast');
@@ -68,22 +74,66 @@ export async function broadcastPending(options: {
   } catch (e) {
     if (TxRejected.isInstance(e) && e.reason === 'txn-already-known') return txid; // already confirmed
     if (!TxRejected.isInstance(e) || !MISSING.has(e.reason)) throw e;
-    for (const o of t.inputs) {
-      let s: Awaited<ReturnType<typeof chain.getSpend>>;
-      try {
-        s = await chain.getSpend(o);
-      } catch (x) {
-        if (NotFound.isInstance(x)) continue; // its transaction is unknown (a parent never sent)
-        throw x;
-      }
-      if (s.spent && s.txid !== txid) {
-        const at = s.confirmation === undefined ? {} : { blockHash: s.confirmation.blockHash };
-        await commit(wallet.markSpentElsewhere(o, s.txid, at));
-        throw new CoinSpentError(o, s.txid);
-      }
-    }
+    const spent = await spendElsewhere(options);
+    if (spent !== undefined) throw new CoinSpentError(spent.outpoint, spent.txid);
     throw e;
   }
+}
+
+/** The first input of `txid` spent by another transaction, recorded (`markSpentElsewhere`, committed). */
+async function spendElsewhere(options: {
+  readonly wallet: Wallet;
+  readonly chain: ChainSource;
+  readonly txid: string;
+  readonly commit: Commit;
+}): Promise<{ outpoint: OutPoint; txid: string } | undefined> {
+  const { wallet, chain, txid, commit } = options;
+  const t = wallet.tx(txid);
+  if (t === undefined) return undefined;
+  for (const o of t.inputs) {
+    let s: Awaited<ReturnType<typeof chain.getSpend>>;
+    try {
+      s = await chain.getSpend(o);
+    } catch (x) {
+      if (NotFound.isInstance(x)) continue; // its transaction is unknown (a parent never sent)
+      throw x;
+    }
+    if (s.spent && s.txid !== txid) {
+      const at = s.confirmation === undefined ? {} : { blockHash: s.confirmation.blockHash };
+      await commit(wallet.markSpentElsewhere(o, s.txid, at));
+      return { outpoint: o, txid: s.txid };
+    }
+  }
+  return undefined;
+}
+
+/** What {@link resolveRefusal} found for the wallet's transaction. */
+export type RefusalResolution =
+  /** An input is spent by `conflictedBy`: the transaction is conflicted, its other coins spendable again. */
+  | { readonly state: 'conflicted'; readonly conflictedBy: string }
+  /** No input spent elsewhere and the backend holds it nowhere: abandoned, its coins spendable again. */
+  | { readonly state: 'abandoned' }
+  /** Left as it was: the backend holds it after all, or it was not a pending transaction of the wallet. */
+  | { readonly state: 'unchanged' };
+
+/**
+ * Resolves the wallet's pending transaction `txid` after somebody else's broadcast of it was refused
+ * for a missing or spent input (`missing-inputs`, `bad-txns-inputs-missingorspent`: a role's exit
+ * package whose CPFP child it is) — what {@link broadcastPending} does on that refusal, without
+ * broadcasting: an input spent by another transaction is recorded (conflicted, against that spend's
+ * block), else the transaction is abandoned if the backend knows it nowhere ({@link abandonIfAbsent}).
+ * Works after a restart too, when the wallet's recent spends are empty. Every change is committed.
+ */
+export async function resolveRefusal(options: {
+  readonly wallet: Wallet;
+  readonly chain: ChainSource;
+  readonly txid: string;
+  readonly commit: Commit;
+}): Promise<RefusalResolution> {
+  if (options.wallet.tx(options.txid)?.state !== 'pending') return { state: 'unchanged' };
+  const spent = await spendElsewhere(options);
+  if (spent !== undefined) return { state: 'conflicted', conflictedBy: spent.txid };
+  return (await abandonIfAbsent(options)) ? { state: 'abandoned' } : { state: 'unchanged' };
 }
 
 /**

@@ -16,6 +16,8 @@ import {
   broadcastPending,
   CoinSpentError,
   followWallet,
+  isMissingInputs,
+  resolveRefusal,
   Wallet,
   WrongStateError,
 } from '../src/index.js';
@@ -154,6 +156,35 @@ describe('conflicted pending transactions', () => {
     await chain.invalidateBlock(await chain.blockHash(chain.height));
     await back.poll();
     expect(back.wallet.tx(ours.rec.txid)?.state).toBe('pending');
+  });
+});
+
+describe('resolveRefusal (someone else broadcast the transaction, refused: a role’s exit package)', () => {
+  it('after a restart: conflicted against the block of the anchor’s confirmed spend; then unchanged; a parent never sent: abandoned', async () => {
+    const { us, them, p, chain } = await twoWallets();
+    const theirs = child(them, p, 'their-exit');
+    await chain.broadcastPackage(p.parentRaw, theirs.rec.raw);
+    await mineBoth(us, them);
+    const back = reload(us);
+    const ours = child(back, p, 'our-exit');
+    expect(ours.rec.conflictedBy).toBeUndefined();
+    const o = { wallet: back.wallet, chain, txid: ours.rec.txid, commit: back.store.commit };
+    expect(await resolveRefusal(o)).toEqual({ state: 'conflicted', conflictedBy: theirs.rec.txid });
+    expect(back.wallet.tx(ours.rec.txid)).toMatchObject({
+      state: 'conflicted',
+      conflictBlockHash: await chain.blockHash(chain.height),
+    });
+    expect(reload(back).wallet.coin(ours.coin)?.spentBy).toBeNull();
+    expect(await resolveRefusal(o)).toEqual({ state: 'unchanged' });
+
+    const ghost = await zeroFeeParent(async () => ({ txid: 'ab'.repeat(32), vout: 0 }));
+    const lost = child(back, ghost, 'ghost-exit');
+    const g = { ...o, txid: lost.rec.txid };
+    expect(await resolveRefusal(g)).toEqual({ state: 'abandoned' });
+    expect(reload(back).wallet.coin(lost.coin)?.spentBy).toBeNull();
+    expect(isMissingInputs('missing-inputs')).toBe(true);
+    expect(isMissingInputs('bad-txns-inputs-missingorspent')).toBe(true);
+    expect(isMissingInputs('txn-already-known')).toBe(false);
   });
 });
 

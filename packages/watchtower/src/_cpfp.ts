@@ -18,7 +18,8 @@ export function ownerOf(triggerTxid: string, index: number): string {
 /** @internal */
 export type ChildResult =
   | { readonly ok: true; readonly child: ChildState; readonly ops: readonly Op[] }
-  | { readonly ok: false; readonly needed: bigint; readonly ops: readonly Op[] };
+  | { readonly ok: false; readonly needed: bigint; readonly ops: readonly Op[] }
+  | { readonly ok: false; readonly conflictedBy: string; readonly ops: readonly Op[] };
 
 /** @internal Builds, signs and records the next child of `r` at `feeRate`. */
 export function nextChild(o: {
@@ -45,7 +46,8 @@ export function nextChild(o: {
     tip: o.tip,
   });
   r.changeScript = made.changeScript;
-  return made.ok
-    ? { ok: true, child: made.child, ops: made.ops }
+  if (made.ok) return { ok: true, child: made.child, ops: made.ops };
+  return 'conflictedBy' in made
+    ? { ok: false, conflictedBy: made.conflictedBy, ops: made.ops }
     : { ok: false, needed: made.needed, ops: made.ops };
 }

@@ -176,7 +176,11 @@ function send(step: Step, t: ActiveTrigger, r: ResponseState, tip: number, rates
     const made = nextChild({ wallet, r, owner: ownerOf(t.triggerTxid, r.index), feeRate, tip });
     step.ops.push(...made.ops);
     if (made.ok) r.child = made.child;
-    else step.events.push({ ...ref(t, r), type: 'fee_coins_exhausted', needed: made.needed });
+    // A child conflicted at creation (its anchor spent in a block) is not sent; the next block picks again.
+    else if ('conflictedBy' in made) {
+      step.dirty.add(t.triggerTxid);
+      return;
+    } else step.events.push({ ...ref(t, r), type: 'fee_coins_exhausted', needed: made.needed });
   }
   if (bump) r.bumps++;
   r.status = 'broadcast';

@@ -79,6 +79,17 @@ export type FundCpfpChildResult =
       readonly needed: bigint;
       readonly changeScript: Uint8Array;
       readonly ops: readonly Op[];
+    }
+  | {
+      /**
+       * The child was conflicted at creation (`SignedTx.conflictedBy`: a block the wallet holds spent
+       * the parent's anchor, or another input, by `conflictedBy`): recorded so, never to be broadcast;
+       * its fee coin is free again. Persist `ops`; keep the current child and pick again next block.
+       */
+      readonly ok: false;
+      readonly conflictedBy: string;
+      readonly changeScript: Uint8Array;
+      readonly ops: readonly Op[];
     };
 
 /** Builds, signs and records the next CPFP child of `o.parent` at `o.feeRate`. */
@@ -138,6 +149,7 @@ export function fundCpfpChild(o: FundCpfpChildOptions): FundCpfpChildResult {
     ...(replaces === undefined ? {} : { replaces }),
   });
   ops.push(...rec.ops);
+  if (rec.conflictedBy !== undefined) return { ok: false, conflictedBy: rec.conflictedBy, changeScript, ops };
   return {
     ok: true,
     child: { txid: child.txid, raw, feeRate, fee: child.fee, coin },

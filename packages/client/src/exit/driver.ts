@@ -675,7 +675,11 @@ export class ExitDriver {
       : { raw: it.raw, txid: it.txid, label: `exit ${it.label}`, child: it.child.raw };
   }
 
-  /** Builds, signs and records the next CPFP child of `it` (null: no fee coin large enough). */
+  /**
+   * Builds, signs and records the next CPFP child of `it` (null: no fee coin large enough, or the child
+   * was conflicted at creation — its anchor spent in a block: the current child stays, the next block
+   * picks again).
+   */
   #child(ctx: ExitContext, out: ExitOutput, it: ExitItem, feeRate: number, tip: number): ExitChild | null {
     const anchor = it.anchor as NonNullable<ExitItem['anchor']>;
     const made = fundCpfpChild({

@@ -21,10 +21,11 @@
  * @module
  */
 
-import type { ChainEvent, FollowerRunner, FollowFrom, Subscription } from '@superscalar/chain';
+import type { ChainEvent, ChainSource, FollowerRunner, FollowFrom, Subscription } from '@superscalar/chain';
 import { type Clock, type Logger, noopLogger, systemClock } from '@superscalar/core';
 import type { EventRecord } from '@superscalar/persist';
-import { followWallet } from '@superscalar/wallet';
+import { decodeTx, txidOf } from '@superscalar/tx';
+import { followWallet, isMissingInputs, resolveRefusal } from '@superscalar/wallet';
 import { spendsIn } from '../chainSpends.js';
 import type { Action, FeeRates, RuntimeInput } from '../io.js';
 import { ActionExecutor } from './executor.js';
@@ -255,12 +256,47 @@ export class RoleRuntime<C = never> {
           module: this.#module,
           fields: { txid: a.txid, label: a.label, ...error },
         });
+      // A package refused for a missing or spent input, or for its parent already confirmed (the child
+      // is then never evaluated: Core's submitpackage quits early), leaves its child unsent.
+      if (
+        error !== undefined &&
+        a.child !== undefined &&
+        (isMissingInputs(error.reason) || error.reason === 'txn-already-known')
+      )
+        await this.#resolveChild(a.child);
       this.#feed(
         error === undefined
           ? { type: 'broadcast_result', txid: a.txid }
           : { type: 'broadcast_result', txid: a.txid, error },
       );
     });
+  }
+
+  /**
+   * A package refused for a missing or spent input (or its parent already confirmed, the child not
+   * looked at): its CPFP child, when it is a pending transaction
+   * of the wallet, is resolved against the chain (`resolveRefusal`: conflicted by the spend of one of
+   * its inputs, or abandoned when the backend holds it nowhere), committed like every wallet update,
+   * so its fee coin is spendable again without waiting for a block to reveal the conflict.
+   */
+  async #resolveChild(child: Uint8Array): Promise<void> {
+    const wallet = this.#o.wallet;
+    const source = this.#o.chain?.broadcaster as Partial<ChainSource> | undefined;
+    if (wallet === undefined || typeof source?.getSpend !== 'function') return;
+    if (typeof source.getTransaction !== 'function') return;
+    try {
+      const txid = txidOf(decodeTx(child));
+      if (wallet.tx(txid)?.state !== 'pending') return;
+      const r = await resolveRefusal({
+        wallet,
+        chain: source as ChainSource,
+        txid,
+        commit: (ops) => this.#exec.enqueue([{ kind: 'persist', ops }]),
+      });
+      if (r.state !== 'unchanged') this.#info("a refused package's child resolved", { txid, ...r });
+    } catch (e) {
+      this.#warn("resolving a refused package's child failed", e);
+    }
   }
 
   async #pollFees(): Promise<void> {
