@@ -93,7 +93,7 @@ export {
   treeId,
   treeItem,
 } from './exit/plan.js';
-export { type TowerPort, towerTakeOverOps } from './exit/takeOver.js';
+export { kickoffsPublishedBy, type TowerPort, towerTakeOverOps } from './exit/takeOver.js';
 export type { Action, ClientCommand, ClientInput, FeeRates, PeerId, RuntimeInput } from './io.js';
 export { decodeFailure, encodeFailure, FailureCode } from './payments.js';
 export { type ClientPolicy, type ResolvedClientPolicy, resolveClientPolicy } from './policy.js';
@@ -106,3 +106,4 @@ export {
   type SupersededTowerInput,
   supersededStateOps,
 } from './tower.js';
+export { missingTowerEntryOps } from './towerBackfill.js';

@@ -23,21 +23,9 @@ import { decodeWatchtowerRecord } from '@superscalar/poon-dryja';
 import { FACTORY_BLOB_PREFIX, revokedCommitmentOps, uniqueBlobPuts } from '@superscalar/watchtower';
 import type { ClientCore, ClientFactory } from './_core.js';
 import { channelKey, readRecord, recordKey } from './codec.js';
+import { kickoffsPublishedBy } from './exit/takeOver.js';
 import { guardPathOps, leafSlot, revealedSecretOps, supersededStateOps } from './tower.js';
 import { retiredGuardEntries } from './towerRetired.js';
-
-/** Kickoff txids whose states an exit driver of `f` publishes (the tower must not guard them again). */
-function publishedByDriver(core: ClientCore, f: ClientFactory): Set<string> {
-  const out = new Set<string>();
-  const d = core.exits.drivers.get(f.idHex);
-  if (d === undefined) return out;
-  for (const it of d.record.items) {
-    if (it.kind !== 'state' || it.broadcast === false || it.external === true || it.parent === null) continue;
-    const k = d.item(it.parent);
-    if (k?.kind === 'kickoff') out.add(k.txid);
-  }
-  return out;
-}
 
 /** The entries of one factory, re-derived (see the module doc). */
 export function factoryTowerEntries(
@@ -47,7 +35,7 @@ export function factoryTowerEntries(
 ): Op[] {
   const ops: Op[] = [];
   if (f.signatures !== null) {
-    const skip = publishedByDriver(core, f);
+    const skip = kickoffsPublishedBy(core.exits.drivers.get(f.idHex));
     const guards = guardPathOps({
       factoryId: f.id,
       txs: f.path.txs,
@@ -101,35 +89,57 @@ export function factoryTowerEntries(
 }
 
 /**
- * The entries to re-write at restore: those of every live signed factory whose tower blob is absent
- * from `blobs` (the store's). Undefined when there is nothing to write.
+ * The entries to re-write at restore, for both roles: those of every live signed factory (`signatures`
+ * set) whose tower blob is absent from `blobs` (the store's), each from `entriesOf`; a factory whose
+ * entries cannot be built is logged and skipped (it still restores). Undefined when there is nothing
+ * to write.
  */
+export function missingTowerEntryOps<F extends { readonly idHex: string; readonly signatures: unknown }>(o: {
+  readonly factories: Iterable<F>;
+  readonly blobs: readonly BlobRecord[];
+  readonly entriesOf: (f: F) => Op[];
+  readonly log: (
+    level: 'info' | 'error',
+    msg: string,
+    fields: Record<string, unknown>,
+    err?: unknown,
+  ) => void;
+}): Op[] | undefined {
+  const present = new Set<string>();
+  for (const b of o.blobs)
+    if (typeof b?.key === 'string' && b.key.startsWith(FACTORY_BLOB_PREFIX))
+      present.add(b.key.slice(FACTORY_BLOB_PREFIX.length));
+  const ops: Op[] = [];
+  for (const f of o.factories) {
+    if (f.signatures === null || present.has(f.idHex)) continue;
+    let rows: Op[];
+    try {
+      rows = o.entriesOf(f);
+    } catch (e) {
+      // A builder that refuses them is a bug: reported, the factory itself still restores.
+      o.log('error', 'tower entries not re-derived', { factoryId: f.idHex }, e);
+      continue;
+    }
+    if (rows.length === 0) continue;
+    o.log('info', 'tower entries re-written at restore', {
+      factoryId: f.idHex,
+      entries: rows.filter((r) => r.op === 'put' && r.table === 'watchEntries').length,
+    });
+    ops.push(...rows);
+  }
+  return ops.length === 0 ? undefined : ops;
+}
+
+/** The client's entries to re-write at restore ({@link missingTowerEntryOps}). */
 export function towerBackfillOps(
   core: ClientCore,
   blobs: readonly BlobRecord[],
   byKey: ReadonlyMap<string, BlobRecord>,
 ): Op[] | undefined {
-  const present = new Set<string>();
-  for (const b of blobs)
-    if (typeof b?.key === 'string' && b.key.startsWith(FACTORY_BLOB_PREFIX))
-      present.add(b.key.slice(FACTORY_BLOB_PREFIX.length));
-  const ops: Op[] = [];
-  for (const f of core.factories.values()) {
-    if (f.signatures === null || present.has(f.idHex)) continue;
-    let rows: Op[];
-    try {
-      rows = factoryTowerEntries(core, f, byKey);
-    } catch (e) {
-      // A builder that refuses them is a bug: reported, the factory itself still restores.
-      core.log('error', 'tower entries not re-derived', { factoryId: f.idHex }, e);
-      continue;
-    }
-    if (rows.length === 0) continue;
-    core.log('info', 'tower entries re-written at restore', {
-      factoryId: f.idHex,
-      entries: rows.filter((o) => o.op === 'put' && o.table === 'watchEntries').length,
-    });
-    ops.push(...rows);
-  }
-  return ops.length === 0 ? undefined : ops;
+  return missingTowerEntryOps({
+    factories: core.factories.values(),
+    blobs,
+    entriesOf: (f) => factoryTowerEntries(core, f, byKey),
+    log: (level, msg, fields, err) => core.log(level, msg, fields, err),
+  });
 }

@@ -17,26 +17,15 @@
  *
  * @module
  */
+
+import { kickoffsPublishedBy, missingTowerEntryOps } from '@superscalar/client';
 import { buildTree, replayFactory, type TreeTx } from '@superscalar/factory-tree';
 import type { BlobRecord, Op } from '@superscalar/persist';
 import { decodeWatchtowerRecord } from '@superscalar/poon-dryja';
-import { FACTORY_BLOB_PREFIX, revokedCommitmentOps, uniqueBlobPuts } from '@superscalar/watchtower';
+import { revokedCommitmentOps, uniqueBlobPuts } from '@superscalar/watchtower';
 import type { LspCore, LspFactory } from './_core.js';
 import { advanceSignatures, currentTree } from './advance.js';
 import { guardTreeOps } from './tower.js';
-
-/** Kickoff txids whose states an exit driver of `f` publishes (the tower must not guard them again). */
-function publishedByDriver(core: LspCore, f: LspFactory): Set<string> {
-  const out = new Set<string>();
-  const d = core.exits.drivers.get(f.idHex);
-  if (d === undefined) return out;
-  for (const it of d.record.items) {
-    if (it.kind !== 'state' || it.broadcast === false || it.external === true || it.parent === null) continue;
-    const k = d.item(it.parent);
-    if (k?.kind === 'kickoff') out.add(k.txid);
-  }
-  return out;
-}
 
 /** The signature of a transaction of the current tree: an advance's (by txid), else the ceremony's. */
 function signatureOf(f: LspFactory, sigs: readonly Uint8Array[]): (t: TreeTx) => Uint8Array | undefined {
@@ -70,7 +59,7 @@ export function factoryTowerEntries(
   const ops: Op[] = [];
   const sigs = f.signatures;
   if (sigs !== null) {
-    const skip = publishedByDriver(core, f);
+    const skip = kickoffsPublishedBy(core.exits.drivers.get(f.idHex));
     const signed = signatureOf(f, sigs);
     // Oldest tree first: a kickoff's row from a later tree (its newer state) replaces the earlier one.
     const byKickoff = new Map<string, Op>();
@@ -91,36 +80,16 @@ export function factoryTowerEntries(
   return uniqueBlobPuts(ops);
 }
 
-/**
- * The entries to re-write at restore: those of every live signed factory whose tower blob is absent
- * from `blobs` (the store's). Undefined when there is nothing to write.
- */
+/** The LSP's entries to re-write at restore (the client's `missingTowerEntryOps`). */
 export function towerBackfillOps(
   core: LspCore,
   blobs: readonly BlobRecord[],
   byKey: ReadonlyMap<string, BlobRecord>,
 ): Op[] | undefined {
-  const present = new Set<string>();
-  for (const b of blobs)
-    if (typeof b?.key === 'string' && b.key.startsWith(FACTORY_BLOB_PREFIX))
-      present.add(b.key.slice(FACTORY_BLOB_PREFIX.length));
-  const ops: Op[] = [];
-  for (const f of core.factories.values()) {
-    if (f.signatures === null || present.has(f.idHex)) continue;
-    let rows: Op[];
-    try {
-      rows = factoryTowerEntries(core, f, byKey);
-    } catch (e) {
-      // A builder that refuses them is a bug: reported, the factory itself still restores.
-      core.log('error', 'tower entries not re-derived', { factoryId: f.idHex }, e);
-      continue;
-    }
-    if (rows.length === 0) continue;
-    core.log('info', 'tower entries re-written at restore', {
-      factoryId: f.idHex,
-      entries: rows.filter((o) => o.op === 'put' && o.table === 'watchEntries').length,
-    });
-    ops.push(...rows);
-  }
-  return ops.length === 0 ? undefined : ops;
+  return missingTowerEntryOps({
+    factories: core.factories.values(),
+    blobs,
+    entriesOf: (f) => factoryTowerEntries(core, f, byKey),
+    log: (level, msg, fields, err) => core.log(level, msg, fields, err),
+  });
 }

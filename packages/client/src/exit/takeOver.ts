@@ -72,3 +72,18 @@ export function towerTakeOverOps(d: ExitDriver, tower: TowerPort | undefined): O
   });
   return [...ops];
 }
+
+/**
+ * Kickoff txids whose states `d` publishes itself (taken over from the tower, which must not guard
+ * them again when its entries are re-derived); empty without a driver.
+ */
+export function kickoffsPublishedBy(d: ExitDriver | undefined): Set<string> {
+  const out = new Set<string>();
+  if (d === undefined) return out;
+  for (const it of d.record.items) {
+    if (it.kind !== 'state' || it.broadcast === false || it.external === true || it.parent === null) continue;
+    const k = d.item(it.parent);
+    if (k?.kind === 'kickoff') out.add(k.txid);
+  }
+  return out;
+}
