@@ -522,10 +522,7 @@ function rebump(
     tip,
     txids,
     commitmentOf: src.commitmentOf,
-    optionsOf: (item) => {
-      const o = src.optionsOf(item.parent ?? '');
-      return o === undefined ? undefined : { parent: item.parent as string, ...o };
-    },
+    optionsOf: src.optionsOf,
   });
 }
 

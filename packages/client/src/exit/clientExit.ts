@@ -383,7 +383,7 @@ function rebump(
     tip,
     txids,
     commitmentOf: src.commitmentOf,
-    optionsOf: (item) => ({ parent: item.parent as string, ...src.optionsOf(item.parent as string) }),
+    optionsOf: src.optionsOf,
   });
 }
 

@@ -18,7 +18,7 @@ import {
   type Side,
 } from '@superscalar/poon-dryja';
 import { type FeePolicy, nextFeeRate, releasedEntries } from '@superscalar/watchtower';
-import type { AwaitingClaim, ExitDriver, ExitItem, ExitItemSpec, ExitRecord } from './driver.js';
+import type { AwaitingClaim, ExitDriver, ExitItemSpec, ExitRecord } from './driver.js';
 
 /** BIP68 blocks of an nSequence (0 when the disable bit is set). */
 export function relativeLock(sequence: number): number {
@@ -209,8 +209,13 @@ export interface RebumpClaimsOptions {
   readonly txids: ReadonlySet<string>;
   /** The commitment a claim's parent item is (undefined: not the role's to rebuild). */
   commitmentOf(parent: string): Commitment | undefined;
-  /** Everything {@link claimItem} needs for this claim but the destination and rate. */
-  optionsOf(item: ExitItem): Omit<ClaimItemsOptions, 'skip' | 'destination' | 'feeRate'> | undefined;
+  /**
+   * Everything {@link claimItem} needs for a claim on commitment item `parent` but its parent, where and
+   * at which rate (the same as {@link LearnClaimsOptions.optionsOf}).
+   */
+  optionsOf(
+    parent: string,
+  ): Omit<ClaimItemsOptions, 'skip' | 'destination' | 'feeRate' | 'parent'> | undefined;
 }
 
 /**
@@ -225,11 +230,16 @@ export function rebumpClaims(d: ExitDriver, o: RebumpClaimsOptions): void {
     if (o.txids.has(it.txid) || it.replaced?.some((t) => o.txids.has(t))) continue;
     if (it.parent === null) continue;
     const c = o.commitmentOf(it.parent);
-    const base = o.optionsOf(it);
+    const base = o.optionsOf(it.parent);
     if (c === undefined || base === undefined) continue;
     const feeRate = nextFeeRate(o.policy, { estimate: o.estimate, previous: cl.feeRate, emergency: false });
     if (feeRate <= cl.feeRate) continue;
-    const next = claimItem(c, cl.vout, cl.claimKind, { ...base, destination: cl.destination, feeRate });
+    const next = claimItem(c, cl.vout, cl.claimKind, {
+      parent: it.parent,
+      ...base,
+      destination: cl.destination,
+      feeRate,
+    });
     if (next === undefined) continue;
     d.replaceClaim(it.id, next);
   }
