@@ -428,51 +428,10 @@ export class World {
   private towerChain(node: RoleNode): SimChain | ChainBackend {
     if (this.sim === undefined) return this.towerBackend(node);
     const chain = this.sim;
-    const label = `tower ${node.name}`;
-    const record = (
-      raw: Uint8Array,
-      outcome: 'accepted' | 'dropped' | 'rejected',
-      reason?: string,
-      child?: Uint8Array,
-    ) => {
-      const txid = txidOf(decodeTx(raw));
-      this.broadcasts.push({
-        node: node.name,
-        label,
-        txid,
-        raw,
-        outcome,
-        ...(reason === undefined ? {} : { reason }),
-        height: chain.height,
-        ...(child === undefined ? {} : { child }),
-      });
-      return txid;
-    };
-    const dropped = (raw: Uint8Array) => this.dropBroadcast?.(label, txidOf(decodeTx(raw))) === true;
     const wrapped = Object.create(chain) as SimChain;
-    const run = async <T>(raw: Uint8Array, send: () => Promise<T>, child?: Uint8Array): Promise<T> => {
-      try {
-        const r = await send();
-        record(raw, 'accepted', undefined, child);
-        return r;
-      } catch (e) {
-        record(raw, 'rejected', TxRejected.isInstance(e) ? e.reason : String(e), child);
-        throw e;
-      }
-    };
     Object.assign(wrapped, {
       feeRate: (p: Parameters<SimChain['feeRate']>[0]) => chain.feeRate(p),
-      broadcast: async (raw: Uint8Array) => {
-        if (dropped(raw)) return record(raw, 'dropped');
-        return run(raw, () => chain.broadcast(raw));
-      },
-      broadcastPackage: async (parent: Uint8Array, child: Uint8Array) => {
-        if (dropped(parent)) {
-          const parentTxid = record(parent, 'dropped', undefined, child);
-          return { parentTxid, childTxid: txidOf(decodeTx(child)), replacedTxids: [] };
-        }
-        return run(parent, () => chain.broadcastPackage(parent, child), child);
-      },
+      ...this.towerSends(node, chain, () => chain.height),
     });
     return wrapped;
   }
@@ -480,38 +439,7 @@ export class World {
   /** {@link towerChain} on a backend: the same records and drops, every call awaited. */
   private towerBackend(node: RoleNode): ChainBackend {
     const chain = this.backend;
-    const label = `tower ${node.name}`;
-    const record = (
-      raw: Uint8Array,
-      outcome: 'accepted' | 'dropped' | 'rejected',
-      reason?: string,
-      child?: Uint8Array,
-    ) => {
-      const txid = txidOf(decodeTx(raw));
-      this.broadcasts.push({
-        node: node.name,
-        label,
-        txid,
-        raw,
-        outcome,
-        ...(reason === undefined ? {} : { reason }),
-        height: this.height,
-        ...(child === undefined ? {} : { child }),
-      });
-      return txid;
-    };
-    const dropped = (raw: Uint8Array) => this.dropBroadcast?.(label, txidOf(decodeTx(raw))) === true;
-    const run = async <T>(raw: Uint8Array, send: () => Promise<T>, child?: Uint8Array): Promise<T> => {
-      try {
-        const r = await send();
-        record(raw, 'accepted', undefined, child);
-        return r;
-      } catch (e) {
-        record(raw, 'rejected', TxRejected.isInstance(e) ? e.reason : String(e), child);
-        throw e;
-      }
-    };
-    const wrapped: ChainBackend = {
+    return {
       tip: () => chain.tip(),
       blockHash: (h) => chain.blockHash(h),
       blocksSince: (h, limit) => chain.blocksSince(h, limit),
@@ -525,6 +453,52 @@ export class World {
       fund: (s, a) => chain.fund(s, a),
       invalidateBlock: (h) => chain.invalidateBlock(h),
       setMockTime: (t) => chain.setMockTime(t),
+      ...this.towerSends(node, chain, () => this.height),
+    };
+  }
+
+  /**
+   * A node's tower's `broadcast` and `broadcastPackage` over `chain`: each goes through
+   * {@link dropBroadcast} (label `tower <node>`; a dropped one looks accepted) and into
+   * {@link broadcasts} at `heightOf()`.
+   */
+  private towerSends(
+    node: RoleNode,
+    chain: Pick<ChainBackend, 'broadcast' | 'broadcastPackage'>,
+    heightOf: () => number,
+  ): Pick<ChainBackend, 'broadcast' | 'broadcastPackage'> {
+    const label = `tower ${node.name}`;
+    const record = (
+      raw: Uint8Array,
+      outcome: 'accepted' | 'dropped' | 'rejected',
+      reason?: string,
+      child?: Uint8Array,
+    ) => {
+      const txid = txidOf(decodeTx(raw));
+      this.broadcasts.push({
+        node: node.name,
+        label,
+        txid,
+        raw,
+        outcome,
+        ...(reason === undefined ? {} : { reason }),
+        height: heightOf(),
+        ...(child === undefined ? {} : { child }),
+      });
+      return txid;
+    };
+    const dropped = (raw: Uint8Array) => this.dropBroadcast?.(label, txidOf(decodeTx(raw))) === true;
+    const run = async <T>(raw: Uint8Array, send: () => Promise<T>, child?: Uint8Array): Promise<T> => {
+      try {
+        const r = await send();
+        record(raw, 'accepted', undefined, child);
+        return r;
+      } catch (e) {
+        record(raw, 'rejected', TxRejected.isInstance(e) ? e.reason : String(e), child);
+        throw e;
+      }
+    };
+    return {
       broadcast: async (raw) => {
         if (dropped(raw)) return record(raw, 'dropped');
         return run(raw, () => chain.broadcast(raw));
@@ -537,7 +511,6 @@ export class World {
         return run(parent, () => chain.broadcastPackage(parent, child), child);
       },
     };
-    return wrapped;
   }
 
   /** Waits until every tower's queued pruning has run. */
